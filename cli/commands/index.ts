@@ -1,0 +1,8 @@
+/** Every `mlops` command, in the order `mlops --help` lists them. */
+import type { Command } from '../command.ts';
+import { runCommand } from './run.ts';
+import { trainCommand } from './train.ts';
+import { evaluateCommand } from './evaluate.ts';
+import { predictCommand } from './predict.ts';
+
+export const COMMANDS: Command[] = [runCommand, trainCommand, evaluateCommand, predictCommand];

@@ -1,0 +1,61 @@
+/** Flags that override the config file, shared by train, run and tune. */
+import { loadConfig, resolveConfig, type LoadedConfig } from '../pipeline/config/load.ts';
+import { parseParamPairs } from '../pipeline/engines/params.ts';
+import { usageError } from '../pipeline/errors.ts';
+import type { ParsedArgs } from './command.ts';
+import type { Command } from './command.ts';
+
+export const configOptions: Command['options'] = {
+  config: { type: 'string', short: 'c' },
+  data: { type: 'string' },
+  test: { type: 'string' },
+  target: { type: 'string' },
+  positive: { type: 'string' },
+  drop: { type: 'string' },
+  engine: { type: 'string' },
+  param: { type: 'string', multiple: true },
+  seed: { type: 'string' },
+};
+
+export const configHelp = `  --config FILE       config file (default: mlops.config.json in the current folder)
+  --data FILE         training CSV (default: data.path from the config)
+  --test FILE         holdout CSV to evaluate on instead of a split of --data
+  --target COL        target column
+  --positive LABEL    label of the positive class (the default, e.g. "bad")
+  --drop COL,COL      columns not to use as features
+  --engine NAME       forest | gbdt | logistic | ml-random-forest
+  --param key=value   engine parameter (repeatable), e.g. --param nTrees=500
+  --seed N            random seed`;
+
+/** Loads the config and applies command-line overrides, then re-validates the result. */
+export function configFromFlags(args: ParsedArgs, cwd: string): LoadedConfig {
+  const v = args.values;
+  const loaded = loadConfig((v.config as string | undefined) ?? null, cwd);
+  const c = structuredClone(loaded.config);
+  if (v.data !== undefined) {
+    c.data.path = v.data as string;
+    // A different data file is a different schema: config-level column lists may not apply.
+    if (v.test === undefined) c.data.test_path = null;
+  }
+  if (v.test !== undefined) c.data.test_path = v.test as string;
+  if (v.target !== undefined) c.data.target = v.target as string;
+  if (v.positive !== undefined) c.data.positive = v.positive as string;
+  if (v.drop !== undefined) c.data.drop = (v.drop as string).split(',').map((s) => s.trim()).filter(Boolean);
+  if (v.engine !== undefined && v.engine !== c.engine.name) c.engine = { name: v.engine as string, params: {} };
+  if (v.param !== undefined) c.engine.params = { ...c.engine.params, ...parseParamPairs(v.param as string[]) };
+  if (v.seed !== undefined) {
+    const n = Number(v.seed);
+    if (!Number.isInteger(n) || n < 0 || n > 4294967295) throw usageError(`--seed must be a whole number from 0 to 4294967295 (got ${JSON.stringify(v.seed)})`);
+    c.seed = n;
+  }
+  // Overrides from flags resolve against the current folder, the config's paths against its own.
+  if (loaded.baseDir !== cwd) {
+    if (v.data !== undefined) c.data.path = absolute(cwd, c.data.path);
+    if (v.test !== undefined && c.data.test_path) c.data.test_path = absolute(cwd, c.data.test_path);
+  }
+  return { ...loaded, config: resolveConfig(c, loaded.file ?? 'command-line flags') };
+}
+
+function absolute(cwd: string, p: string): string {
+  return p.startsWith('/') ? p : `${cwd.replace(/\/$/, '')}/${p}`;
+}

@@ -1,0 +1,19 @@
+/** The summary a person sees after training: headline metrics and where the files are. */
+import type { TrainResult } from '../pipeline/train.ts';
+import { metricsTable, fmt } from '../pipeline/report/tables.ts';
+
+export function trainSummary(result: TrainResult, outDir: string): string {
+  const m = result.metrics;
+  const b = result.bundle;
+  const lines = [
+    '',
+    `${b.name} · engine ${b.engine.engine} · ${m.rows.train}/${m.rows.validation}/${m.rows.test} rows (train/validation/test) · fit ${m.timings.fit_s} s`,
+    '',
+    metricsTable({ train: m.train, validation: m.validation, test: m.test }),
+    '',
+    `threshold ${fmt(b.threshold)} (minimises expected cost on validation rows) · test confusion tp ${m.test.confusion_matrix.tp} fp ${m.test.confusion_matrix.fp} tn ${m.test.confusion_matrix.tn} fn ${m.test.confusion_matrix.fn}`,
+  ];
+  if (m.overfitting.flagged) lines.push(`warning: train − test ROC AUC gap ${fmt(m.overfitting.gap)} exceeds ${m.overfitting.max_gap} (overfitting)`);
+  lines.push(`model ${b.digest}`, `run folder ${outDir}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,47 @@
+import type { MlopsConfig } from './types.ts';
+
+/**
+ * Defaults a credit team would pick: cost of a missed default five times the margin
+ * lost on a refused good applicant; a 60/20/20 stratified split; the forest engine.
+ */
+export function defaultConfig(): MlopsConfig {
+  return {
+    model_name: 'credit-default',
+    data: {
+      path: 'data/credit_data.csv',
+      test_path: null,
+      target: 'Status',
+      positive: 'bad',
+      drop: [],
+      keep: [],
+      id_columns: [],
+      column_types: {},
+    },
+    split: { train: 0.6, validation: 0.2, test: 0.2 },
+    seed: 42,
+    engine: { name: 'forest', params: {} },
+    costs: { false_negative: 5, false_positive: 1 },
+    evaluation: {
+      overfitting_max_gap: 0.1,
+      risk_bands: [
+        { name: 'low', max: 0.1 },
+        { name: 'medium', max: 0.3 },
+        { name: 'high', max: 0.6 },
+        { name: 'very high', max: 1 },
+      ],
+    },
+    promotion: {
+      primary_metric: 'roc_auc',
+      min_delta: 0.002,
+      min_relative: 0,
+      golden_path: null,
+      max_overfitting_gap: null,
+      guardrails: [
+        { metric: 'recall', max_regression: 0.05 },
+        { metric: 'brier', max_regression: 0.01 },
+      ],
+    },
+    registry: { path: 'models', max_bundle_bytes: 5 * 1024 * 1024 },
+    runs_dir: 'runs',
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * JSON Schema of `mlops.config.json`. Each top-level section is its own constant so a
+ * feature (registry, drift, tracking…) adds its section here without touching others.
+ */
+export const dataSection = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path', 'target', 'positive'],
+  properties: {
+    path: { type: 'string', minLength: 1, description: 'CSV file with one row per applicant.' },
+    test_path: { type: ['string', 'null'], description: 'Optional holdout CSV; when set, test rows come from it instead of a split.' },
+    target: { type: 'string', minLength: 1, description: 'Column holding the outcome.' },
+    positive: { type: 'string', minLength: 1, description: 'Label of the positive class (the default, e.g. "bad").' },
+    drop: { type: 'array', items: { type: 'string' }, uniqueItems: true, description: 'Columns never used as features (IDs, leakage).' },
+    keep: { type: 'array', items: { type: 'string' }, uniqueItems: true, description: 'Columns kept even if they look like IDs.' },
+    id_columns: { type: 'array', items: { type: 'string' }, uniqueItems: true, description: 'Columns copied to prediction output but never used as features.' },
+    column_types: {
+      type: 'object',
+      additionalProperties: { enum: ['numeric', 'categorical'] },
+      description: 'Force a column to be numeric or categorical instead of inferring it.',
+    },
+  },
+} as const;
+
+export const splitSection = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    train: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+    validation: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+    test: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+  },
+} as const;
+
+export const engineSection = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    params: { type: 'object', additionalProperties: { type: ['number', 'string', 'boolean'] } },
+  },
+} as const;
+
+export const costsSection = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['false_negative', 'false_positive'],
+  properties: {
+    false_negative: { type: 'number', minimum: 0, description: 'Cost of approving an applicant who defaults.' },
+    false_positive: { type: 'number', minimum: 0, description: 'Cost of refusing an applicant who would have repaid.' },
+  },
+} as const;
+
+export const evaluationSection = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    overfitting_max_gap: { type: 'number', minimum: 0, maximum: 1, description: 'Train − test ROC AUC gap above which a run is flagged as overfitting.' },
+    risk_bands: {
+      type: 'array',
+      items: { type: 'object', required: ['name', 'max'], additionalProperties: false, properties: { name: { type: 'string' }, max: { type: 'number' } } },
+      description: 'Risk bands by upper probability bound, lowest first.',
+    },
+  },
+} as const;
+
+const metricName = { type: 'string', minLength: 1 };
+
+export const promotionSection = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    primary_metric: metricName,
+    min_delta: { type: 'number', minimum: 0, description: 'Absolute improvement of the primary metric required.' },
+    min_relative: { type: 'number', minimum: 0, description: 'Relative improvement of the primary metric required (0.01 = 1 %).' },
+    golden_path: { type: ['string', 'null'], description: 'Fixed holdout CSV both models are also scored on.' },
+    max_overfitting_gap: { type: ['number', 'null'], minimum: 0 },
+    guardrails: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['metric', 'max_regression'],
+        properties: { metric: metricName, max_regression: { type: 'number', minimum: 0 } },
+      },
+    },
+  },
+} as const;
+
+export const registrySection = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    path: { type: 'string', minLength: 1 },
+    max_bundle_bytes: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
+export const configSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'mlops.config.json',
+  type: 'object',
+  additionalProperties: true,
+  required: ['data'],
+  properties: {
+    $schema: { type: 'string' },
+    model_name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', description: 'Name of the model in the registry.' },
+    data: dataSection,
+    split: splitSection,
+    seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
+    engine: engineSection,
+    costs: costsSection,
+    evaluation: evaluationSection,
+    promotion: promotionSection,
+    registry: registrySection,
+    runs_dir: { type: 'string', minLength: 1 },
+  },
+} as const;
