@@ -54,7 +54,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
       return e.kind === 'usage' ? 2 : 1;
     }
     const err = e as NodeJS.ErrnoException;
-    io.err(`mlops ${cmd.name}: ${err.code ? `${err.code}: ` : ''}${err.message}`);
+    io.err(`mlops ${cmd.name}: ${err.code && !err.message.startsWith(err.code) ? `${err.code}: ` : ''}${err.message}`);
     if (process.env.MLOPS_DEBUG) io.err(err.stack ?? '');
     return 1;
   }

@@ -66,8 +66,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   opts.onStage?.('loading data');
   const dataPath = resolvePath(opts.baseDir, config.data.path);
-  const dataBytes = readFileSync(dataPath);
   const table = readCsvFile(dataPath);
+  const dataBytes = readFileSync(dataPath);
   const schema = inferSchema(table, config.data);
   const all = toDataset(table, schema, { requireTarget: true });
   let trainSet: Dataset;
@@ -76,8 +76,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let testData: TrainResult['testData'] = null;
   if (config.data.test_path) {
     const testPath = resolvePath(opts.baseDir, config.data.test_path);
-    const testBytes = readFileSync(testPath);
     testSet = toDataset(readCsvFile(testPath), schema, { requireTarget: true });
+    const testBytes = readFileSync(testPath);
     testData = { path: config.data.test_path, sha256: sha256Hex(testBytes), rows: testSet.rows };
     const s = stratifiedSplit(all.y!, { train: config.split.train, validation: config.split.validation, test: 0 }, config.seed);
     trainSet = subset(all, s.train);
