@@ -1,0 +1,69 @@
+/**
+ * One benchmark case, run in its own process so peak RSS belongs to it alone:
+ * fit one engine on one data set's training rows, score its test rows, print JSON.
+ * Usage: tsx bench/case.ts '{"engine":"forest","dataset":"credit_data"}'
+ */
+import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
+import { readCsvFile } from '../pipeline/data/csv.ts';
+import { inferSchema } from '../pipeline/data/schema.ts';
+import { toDataset } from '../pipeline/data/dataset.ts';
+import { fitPreprocessor, transform } from '../pipeline/features/preprocess.ts';
+import { engineFactory } from '../pipeline/engines/index.ts';
+import { rocAuc } from '../pipeline/evaluation/metrics.ts';
+import type { FeatureMatrix } from '../pipeline/engines/engine.ts';
+import { syntheticCredit } from './synthetic.ts';
+
+export const DATASETS: Record<string, { target: string; positive: string }> = {
+  credit_data: { target: 'Status', positive: 'bad' },
+  lending_club: { target: 'Class', positive: 'bad' },
+};
+
+interface Case {
+  engine: string;
+  dataset: string;
+  params?: Record<string, number | string | boolean>;
+  workers?: number;
+}
+
+async function load(c: Case, encoding: 'tree' | 'linear'): Promise<{ Xtr: FeatureMatrix; ytr: Uint8Array; Xte: FeatureMatrix; yte: Uint8Array }> {
+  const syn = /^synthetic-(\d+)$/.exec(c.dataset);
+  if (syn) {
+    const n = Number(syn[1]);
+    const tr = syntheticCredit(n, 1);
+    const te = syntheticCredit(Math.min(50_000, Math.max(5_000, n / 4)), 2);
+    return { Xtr: tr.X, ytr: tr.y, Xte: te.X, yte: te.y };
+  }
+  const d = DATASETS[c.dataset];
+  const root = join(import.meta.dirname, '..', 'data', c.dataset);
+  const trTable = readCsvFile(join(root, 'train.csv'));
+  const schema = inferSchema(trTable, d);
+  const tr = toDataset(trTable, schema, { requireTarget: true });
+  const te = toDataset(readCsvFile(join(root, 'test.csv')), schema, { requireTarget: true });
+  const prep = fitPreprocessor(tr, schema, encoding);
+  return { Xtr: transform(prep, tr), ytr: tr.y!, Xte: transform(prep, te), yte: te.y! };
+}
+
+const c = JSON.parse(process.argv[2]) as Case;
+const factory = engineFactory(c.engine);
+const { Xtr, ytr, Xte, yte } = await load(c, factory.encoding);
+const engine = factory.create(c.params ?? {});
+const t0 = performance.now();
+await engine.fit(Xtr, ytr, { seed: 42, workers: c.workers });
+const fit = (performance.now() - t0) / 1000;
+engine.predictProba(Xte); // warm up the scoring path once
+const t1 = performance.now();
+const p = engine.predictProba(Xte);
+const scoreUs = ((performance.now() - t1) * 1000) / Xte.rows;
+process.stdout.write(
+  JSON.stringify({
+    engine: c.engine,
+    dataset: c.dataset,
+    rows: Xtr.rows,
+    fit_s: fit,
+    rows_per_s: Xtr.rows / fit,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    score_us_per_row: scoreUs,
+    auc: rocAuc(yte, p),
+  }) + '\n',
+);
