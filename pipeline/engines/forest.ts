@@ -1,0 +1,300 @@
+/**
+ * Random forest on our histogram tree builder: bootstrap rows, a few random candidate
+ * features per split, deep trees averaged. Trees are grown on worker threads when the
+ * job is big enough to repay their start-up; each tree depends only on its own derived
+ * seed, so the forest is byte-identical for any worker count.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Engine, EngineFactory, EngineState, FeatureMatrix, FitContext, ParamSpec } from './engine.ts';
+import { resolveParams } from './params.ts';
+import { binMatrix } from './tree/binning.ts';
+import { gainImportance, PackedEnsemble, treeFromJSON, treeToJSON, type CompactTree, type CompactTreeJSON } from './tree/compact.ts';
+import type { WorkerReply, WorkerRequest } from './tree/forest-protocol.ts';
+import { ForestGrower, OOB_SCALE, type ForestJob } from './tree/forest-trees.ts';
+import { rocAuc } from './tree/roc-auc.ts';
+
+const paramSpec: Record<string, ParamSpec> = {
+  nTrees: { type: 'integer', default: 300, min: 1, max: 100000, description: 'Number of trees.' },
+  maxDepth: { type: 'integer', default: 0, min: 0, max: 64, description: 'Deepest split level; 0 = unlimited.' },
+  minSamplesLeaf: { type: 'integer', default: 5, min: 1, max: 1e9, description: 'Fewest training rows in a leaf.' },
+  maxLeaves: { type: 'integer', default: 0, min: 0, max: 1e9, description: 'Leaves per tree at most; 0 = unlimited.' },
+  maxFeatures: {
+    type: 'number',
+    default: 'sqrt',
+    min: 1e-6,
+    max: 1,
+    values: ['sqrt', 'log2'],
+    description: 'Candidate features per split: sqrt, log2, or a fraction of all features.',
+  },
+  sampling: { type: 'string', default: 'bootstrap', values: ['bootstrap', 'subsample'], description: 'Rows per tree drawn with replacement (bootstrap) or without (subsample).' },
+  sampleFraction: { type: 'number', default: 1, min: 1e-6, max: 1, description: 'Rows per tree as a fraction of the training rows.' },
+  classWeight: { type: 'string', default: 'none', values: ['none', 'balanced'], description: 'Weight classes inversely to their frequency.' },
+  minSplitGain: { type: 'number', default: 0, min: 0, max: 1e9, description: 'Impurity decrease (weighted) a split must exceed.' },
+  maxBins: { type: 'integer', default: 255, min: 3, max: 255, description: 'Quantile buckets per feature, missing included.' },
+};
+
+/**
+ * When to bring in worker threads: a thread needs a few hundred milliseconds to start
+ * (it loads the TypeScript toolchain), so a forest that the main thread alone finishes
+ * sooner is grown in-process. Tests may lower `minSeconds` to force threads.
+ */
+export const forestThreading = { minSeconds: 0.4 };
+
+export interface ForestState {
+  nFeatures: number;
+  /** ROC AUC of out-of-bag votes on the training rows (null when no row was ever left out). */
+  oobAuc: number | null;
+  /** Training rows with at least one out-of-bag vote. */
+  oobRows: number;
+  trees: CompactTreeJSON[];
+}
+
+export class ForestEngine implements Engine {
+  readonly name = 'forest';
+  private readonly p: Record<string, number | string | boolean>;
+  private nFeatures = 0;
+  private oobAuc: number | null = null;
+  private oobRows = 0;
+  private treeList: CompactTree[] = [];
+  private packed: PackedEnsemble | null = null;
+
+  constructor(params: Record<string, number | string | boolean>, state?: ForestState) {
+    this.p = params;
+    if (state) {
+      this.nFeatures = state.nFeatures;
+      this.oobAuc = state.oobAuc;
+      this.oobRows = state.oobRows;
+      this.treeList = state.trees.map(treeFromJSON);
+    }
+  }
+
+  params(): Record<string, number | string | boolean> {
+    return { ...this.p };
+  }
+
+  /** The trees (leaf values are positive-class probabilities), e.g. for TreeSHAP. */
+  get trees(): readonly CompactTree[] {
+    return this.treeList;
+  }
+
+  /** Out-of-bag ROC AUC of the last fit. */
+  get outOfBagAuc(): number | null {
+    return this.oobAuc;
+  }
+
+  async fit(X: FeatureMatrix, y: Uint8Array, ctx: FitContext): Promise<void> {
+    const p = this.p;
+    const n = X.rows;
+    const d = X.columns.length;
+    const nTrees = p.nTrees as number;
+    const workers = Math.max(1, Math.floor(ctx.workers ?? Math.min(4, availableParallelism())));
+    const threaded = workers > 1;
+    const binned = binMatrix(X, { maxBins: p.maxBins as number, shared: threaded });
+    const job: ForestJob = {
+      rows: n,
+      bins: binned.bins.length > 0 ? (binned.bins[0].buffer as SharedArrayBuffer | ArrayBuffer) : new ArrayBuffer(0),
+      edges: binned.edges,
+      y: copyInto(y, threaded ? new Uint8Array(new SharedArrayBuffer(Math.max(1, n))) : new Uint8Array(n)),
+      weight: rowWeights(y, p.classWeight as string, ctx.sampleWeight, threaded),
+      seed: ctx.seed,
+      sampling: p.sampling === 'subsample' ? 'subsample' : 'bootstrap',
+      sampleFraction: p.sampleFraction as number,
+      tree: {
+        maxDepth: p.maxDepth as number,
+        maxLeaves: p.maxLeaves as number,
+        growth: 'depth',
+        minSamplesLeaf: p.minSamplesLeaf as number,
+        minChildWeight: 0,
+        lambda: 0,
+        alpha: 0,
+        minSplitGain: p.minSplitGain as number,
+        featuresPerSplit: featuresPerSplit(p.maxFeatures, d),
+        shrinkage: 1,
+      },
+    };
+    const grown = await growForest(job, nTrees, workers, ctx);
+    this.treeList = grown.trees;
+    this.nFeatures = d;
+    this.packed = null;
+    const score = new Float64Array(n);
+    let m = 0;
+    const yOob = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      if (grown.oobCount[i] === 0) continue;
+      score[m] = grown.oobSum[i] / OOB_SCALE / grown.oobCount[i];
+      yOob[m++] = y[i];
+    }
+    const auc = m > 0 ? rocAuc(yOob.subarray(0, m), score.subarray(0, m)) : NaN;
+    this.oobAuc = Number.isFinite(auc) ? Number(auc.toPrecision(10)) : null;
+    this.oobRows = m;
+  }
+
+  predictProba(X: FeatureMatrix): Float64Array {
+    if (!this.packed) this.packed = new PackedEnsemble(this.treeList);
+    const out = new Float64Array(X.rows);
+    this.packed.addScores(X, out);
+    const k = this.treeList.length;
+    if (k > 0) for (let i = 0; i < out.length; i++) out[i] /= k;
+    return out;
+  }
+
+  featureImportance(): Float64Array {
+    return gainImportance(this.treeList, this.nFeatures);
+  }
+
+  toJSON(): EngineState {
+    const state: ForestState = {
+      nFeatures: this.nFeatures,
+      oobAuc: this.oobAuc,
+      oobRows: this.oobRows,
+      trees: this.treeList.map(treeToJSON),
+    };
+    return { engine: this.name, params: { ...this.p }, state };
+  }
+}
+
+function featuresPerSplit(v: number | string | boolean, d: number): number {
+  if (v === 'sqrt') return Math.max(1, Math.floor(Math.sqrt(d)));
+  if (v === 'log2') return Math.max(1, Math.floor(Math.log2(Math.max(1, d))));
+  return Math.max(1, Math.min(d, Math.floor(Number(v) * d)));
+}
+
+function copyInto(src: Uint8Array, dst: Uint8Array): Uint8Array {
+  dst.set(src.subarray(0, dst.length));
+  return dst;
+}
+
+function rowWeights(y: Uint8Array, classWeight: string, sampleWeight: Float64Array | undefined, shared: boolean): Float64Array {
+  const n = y.length;
+  const w = shared ? new Float64Array(new SharedArrayBuffer(Math.max(8, n * 8))).subarray(0, n) : new Float64Array(n);
+  let pos = 0;
+  for (let i = 0; i < n; i++) pos += y[i];
+  const wPos = classWeight === 'balanced' && pos > 0 ? n / (2 * pos) : 1;
+  const wNeg = classWeight === 'balanced' && pos < n ? n / (2 * (n - pos)) : 1;
+  for (let i = 0; i < n; i++) w[i] = (y[i] === 1 ? wPos : wNeg) * (sampleWeight ? sampleWeight[i] : 1);
+  return w;
+}
+
+interface Grown {
+  trees: CompactTree[];
+  oobSum: Float64Array;
+  oobCount: Uint32Array;
+}
+
+/**
+ * Grows trees on the main thread and, once the measured pace says the rest would take
+ * longer than `forestThreading.minSeconds`, on `workers - 1` threads as well; trees are
+ * handed out in small chunks to whoever is free and stored by index.
+ */
+async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: FitContext): Promise<Grown> {
+  const trees: (CompactTree | undefined)[] = new Array(nTrees);
+  const local = new ForestGrower(job);
+  const oobSum = local.oobSum;
+  const oobCount = local.oobCount;
+  let next = 0;
+  let done = 0;
+  const chunk = Math.max(1, Math.min(8, Math.floor(nTrees / (workers * 8))));
+  const threads: Promise<void>[] = [];
+  let failure: unknown = null;
+  const spawned: Worker[] = [];
+  /** Threads that were never given trees; when the main thread finishes first they are simply stopped. */
+  const idle = new Map<Worker, () => void>();
+
+  const finished = (): void => {
+    done++;
+    ctx.onProgress?.(done, nTrees, 'trees');
+  };
+  const spawn = (): void => {
+    const worker = new Worker(new URL('./tree/forest-worker-bootstrap.mjs', import.meta.url), { workerData: job });
+    spawned.push(worker);
+    threads.push(
+      new Promise<void>((resolve, reject) => {
+        let settled = false;
+        const send = (msg: WorkerRequest): void => worker.postMessage(msg);
+        idle.set(worker, () => {
+          settled = true;
+          void worker.terminate();
+          resolve();
+        });
+        const dispatch = (): void => {
+          idle.delete(worker);
+          if (failure || next >= nTrees) return send({ type: 'finish' });
+          const batch: number[] = [];
+          while (batch.length < chunk && next < nTrees) batch.push(next++);
+          send({ type: 'grow', trees: batch });
+        };
+        worker.on('message', (msg: WorkerReply) => {
+          if (msg.type === 'ready') dispatch();
+          else if (msg.type === 'trees') {
+            for (const t of msg.trees) {
+              trees[t.index] = t.tree;
+              finished();
+            }
+            dispatch();
+          } else {
+            for (let i = 0; i < oobSum.length; i++) {
+              oobSum[i] += msg.sum[i];
+              oobCount[i] += msg.count[i];
+            }
+            settled = true;
+            void worker.terminate();
+            resolve();
+          }
+        });
+        worker.on('error', (err) => {
+          failure ??= err;
+          settled = true;
+          reject(err);
+        });
+        worker.on('exit', (code) => {
+          if (!settled) {
+            const err = new Error(`forest worker exited early (code ${code})`);
+            failure ??= err;
+            reject(err);
+          }
+        });
+      }),
+    );
+  };
+
+  const started = performance.now();
+  try {
+    while (next < nTrees && !failure) {
+      const index = next++;
+      trees[index] = local.grow(index);
+      finished();
+      if (workers > 1 && spawned.length === 0 && next < nTrees) {
+        const perTree = (performance.now() - started) / 1000 / done;
+        if (perTree * (nTrees - next) > forestThreading.minSeconds) for (let k = 1; k < workers; k++) spawn();
+      }
+      // Let worker replies in between trees so they get their next chunk promptly.
+      if (spawned.length > 0) await new Promise<void>((r) => setImmediate(r));
+    }
+    for (const stop of idle.values()) stop();
+    idle.clear();
+    await Promise.all(threads);
+  } finally {
+    for (const w of spawned) void w.terminate();
+  }
+  if (failure) throw failure;
+  return { trees: trees.map((t, i) => t ?? missingTree(i)), oobSum, oobCount };
+}
+
+function missingTree(i: number): never {
+  throw new Error(`forest tree ${i} was never grown`);
+}
+
+export const forestFactory: EngineFactory = {
+  name: 'forest',
+  encoding: 'tree',
+  description: 'Random forest (bootstrap, random features per split, histogram splits; multi-threaded, deterministic).',
+  paramSpec,
+  create(params) {
+    return new ForestEngine(resolveParams('forest', paramSpec, params));
+  },
+  fromJSON(state: EngineState) {
+    if (state.engine !== 'forest') throw new Error(`expected a forest state, got "${state.engine}"`);
+    return new ForestEngine(resolveParams('forest', paramSpec, state.params), state.state as ForestState);
+  },
+};

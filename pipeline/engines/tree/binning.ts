@@ -1,0 +1,128 @@
+/**
+ * Quantile binning: every feature is reduced once to at most 255 one-byte buckets so
+ * that split search works on small histograms instead of sorted raw values. Bucket
+ * edges stay in raw units, which lets finished trees store raw thresholds and score
+ * raw rows without the binner.
+ */
+import { Rng } from '../../random.ts';
+import type { FeatureMatrix } from '../engine.ts';
+
+/** Bin 0 always holds the missing values (NaN), so every split can route them either way. */
+export const MISSING_BIN = 0;
+/** Largest number of buckets per feature, the missing bucket included (fits a byte). */
+export const MAX_BINS = 255;
+/** Edges are estimated on at most this many rows; quantiles barely move beyond it. */
+const EDGE_SAMPLE_ROWS = 200_000;
+
+export interface BinnedMatrix {
+  rows: number;
+  /** Per feature: bucket per row. 0 = missing; b ≥ 1 holds x with edges[b-2] < x ≤ edges[b-1]. */
+  bins: Uint8Array[];
+  /** Per feature: strictly increasing raw upper edges of the value buckets; the last bucket is unbounded. */
+  edges: Float64Array[];
+}
+
+/** Buckets per feature, the missing bucket included. */
+export function binCount(edges: Float64Array): number {
+  return edges.length + 2;
+}
+
+/**
+ * Raw edges for one column: one bucket per distinct value when they fit, else cut
+ * points at evenly spaced quantiles. Each edge sits between two observed values so
+ * that unseen values in between fall on a sensible side.
+ */
+export function fitEdges(column: Float64Array, maxBins = MAX_BINS, sampleRows = EDGE_SAMPLE_ROWS): Float64Array {
+  const valueBins = Math.max(1, maxBins - 1);
+  const sorted = sampleValues(column, sampleRows).sort();
+  const m = sorted.length;
+  if (m === 0) return new Float64Array(0);
+  const distinct: number[] = [];
+  for (let i = 0; i < m; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]);
+  const out: number[] = [];
+  if (distinct.length <= valueBins) {
+    for (let i = 0; i + 1 < distinct.length; i++) out.push(between(distinct[i], distinct[i + 1]));
+    return Float64Array.from(out);
+  }
+  let last = -Infinity;
+  for (let j = 1; j < valueBins; j++) {
+    const v = sorted[Math.floor((j * m) / valueBins) - 1];
+    if (v <= last) continue;
+    const next = upperNeighbour(sorted, v);
+    if (next === undefined) break;
+    out.push(between(v, next));
+    last = v;
+  }
+  return Float64Array.from(out);
+}
+
+/** Bucket of one raw value under the given edges. */
+export function binOf(x: number, edges: Float64Array): number {
+  if (x !== x) return MISSING_BIN;
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (x <= edges[mid]) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo + 1;
+}
+
+export function binColumn(column: Float64Array, edges: Float64Array, out: Uint8Array<ArrayBufferLike> = new Uint8Array(column.length)): Uint8Array<ArrayBufferLike> {
+  for (let i = 0; i < column.length; i++) out[i] = binOf(column[i], edges);
+  return out;
+}
+
+/**
+ * Bins every column of a training matrix. When `shared` is set the buckets live in one
+ * SharedArrayBuffer so worker threads can read them without a copy.
+ */
+export function binMatrix(X: FeatureMatrix, opts: { maxBins?: number; shared?: boolean } = {}): BinnedMatrix {
+  const n = X.rows;
+  const d = X.columns.length;
+  const buffer = opts.shared ? new SharedArrayBuffer(Math.max(1, n * d)) : new ArrayBuffer(Math.max(1, n * d));
+  const bins: Uint8Array[] = [];
+  const edges: Float64Array[] = [];
+  for (let f = 0; f < d; f++) {
+    const e = fitEdges(X.columns[f], opts.maxBins ?? MAX_BINS);
+    edges.push(e);
+    bins.push(binColumn(X.columns[f], e, new Uint8Array(buffer, f * n, n)));
+  }
+  return { rows: n, bins, edges };
+}
+
+function sampleValues(column: Float64Array, sampleRows: number): Float64Array {
+  const n = column.length;
+  const out = new Float64Array(Math.min(n, sampleRows));
+  let k = 0;
+  if (n <= sampleRows) {
+    for (let i = 0; i < n; i++) if (column[i] === column[i]) out[k++] = column[i];
+  } else {
+    // A fixed seed keeps edges reproducible; random rows avoid bias from sorted files.
+    const rng = new Rng(0x5eed);
+    for (let i = 0; i < sampleRows; i++) {
+      const v = column[rng.int(n)];
+      if (v === v) out[k++] = v;
+    }
+  }
+  return out.subarray(0, k);
+}
+
+function upperNeighbour(sorted: Float64Array, v: number): number | undefined {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length ? sorted[lo] : undefined;
+}
+
+/** A short decimal strictly between lo and hi (so stored models stay small), else lo itself. */
+function between(lo: number, hi: number): number {
+  const mid = lo + (hi - lo) / 2;
+  const short = Number(mid.toPrecision(12));
+  return short >= lo && short < hi ? short : lo;
+}

@@ -1,0 +1,571 @@
+/**
+ * The one histogram tree grower behind both the random forest and gradient boosting.
+ *
+ * Rows are given as gradient/hessian pairs (forest: g = -y·w, h = w, so the gain is
+ * the weighted variance reduction, which on a 0/1 target is the Gini decrease). Each
+ * node's rows are a contiguous range of one index array that splits partition in
+ * place. Gains and leaf values follow XGBoost (L2 `lambda`, L1 `alpha`).
+ */
+import type { Rng } from '../../random.ts';
+import { binCount, type BinnedMatrix } from './binning.ts';
+import { roundSig, type CompactTree } from './compact.ts';
+
+export interface TreeParams {
+  /** Deepest node depth (root = 0); 0 = unlimited. */
+  maxDepth: number;
+  /** Largest number of leaves; 0 = unlimited. */
+  maxLeaves: number;
+  /** `leaf`: always split the leaf with the best gain next; `depth`: level by level. */
+  growth: 'leaf' | 'depth';
+  /** Fewest training rows in a child. */
+  minSamplesLeaf: number;
+  /** Smallest hessian sum in a child. */
+  minChildWeight: number;
+  lambda: number;
+  alpha: number;
+  /** A split must reduce the loss by more than this. */
+  minSplitGain: number;
+  /** Candidate features drawn per split from the tree's features; 0 = all of them. */
+  featuresPerSplit: number;
+  /** Multiplies leaf values (the boosting learning rate; 1 for forests). */
+  shrinkage: number;
+  /**
+   * `direct` builds every node's histogram from its rows; `subtract` builds the smaller
+   * child and derives the larger from the parent. `auto` subtracts unless few features
+   * are drawn per split, where a direct build of just those features is cheaper.
+   */
+  histograms?: 'auto' | 'direct' | 'subtract';
+}
+
+export interface BuiltTree {
+  tree: CompactTree;
+  /** Per node: the split as a bucket (go left when 0 < bin ≤ it), for scoring binned rows. */
+  binThreshold: Int32Array;
+}
+
+/** Histogram entries per bucket: gradient sum, hessian sum, row count. */
+const STRIDE = 3;
+/** Memory the retained histograms of one builder may take. */
+const POOL_BYTES = 128 * 1024 * 1024;
+
+interface Node {
+  id: number;
+  start: number;
+  end: number;
+  depth: number;
+  G: number;
+  H: number;
+  C: number;
+  hist: Float64Array | null;
+  gain: number;
+  feature: number;
+  bin: number;
+  missingLeft: number;
+  GL: number;
+  HL: number;
+  CL: number;
+}
+
+export class TreeBuilder {
+  private readonly data: BinnedMatrix;
+  private readonly nFeatures: number;
+  /** Offset of each feature's buckets in a histogram, in buckets. */
+  private readonly offset: Int32Array;
+  private readonly nBins: Int32Array;
+  private readonly histSize: number;
+  private readonly og: Float64Array;
+  private readonly oh: Float64Array;
+  private readonly spill: Uint32Array;
+  private readonly drawn: Int32Array;
+  private readonly scratchA: Float64Array;
+  private readonly scratchB: Float64Array;
+  private readonly free: Float64Array[] = [];
+  private poolLeft: number;
+
+  // Per-tree state.
+  private rows!: Uint32Array;
+  private grad!: Float64Array;
+  private hess!: Float64Array;
+  private features!: Int32Array;
+  private p!: TreeParams;
+  private rng!: Rng;
+  private direct = false;
+  private minGainFloor = 0;
+
+  constructor(data: BinnedMatrix) {
+    this.data = data;
+    this.nFeatures = data.bins.length;
+    this.offset = new Int32Array(this.nFeatures);
+    this.nBins = new Int32Array(this.nFeatures);
+    let total = 0;
+    for (let f = 0; f < this.nFeatures; f++) {
+      this.offset[f] = total;
+      this.nBins[f] = binCount(data.edges[f]);
+      total += this.nBins[f];
+    }
+    this.histSize = total * STRIDE;
+    this.og = new Float64Array(data.rows);
+    this.oh = new Float64Array(data.rows);
+    this.spill = new Uint32Array(data.rows);
+    this.drawn = new Int32Array(this.nFeatures);
+    this.scratchA = new Float64Array(this.histSize);
+    this.scratchB = new Float64Array(this.histSize);
+    this.poolLeft = Math.max(4, Math.floor(POOL_BYTES / (8 * Math.max(1, this.histSize))));
+  }
+
+  /**
+   * Grows one tree on `rows[0..m)` (reordered in place), with per-row `grad`/`hess`
+   * indexed by row number, using only the listed features.
+   */
+  build(rows: Uint32Array, m: number, grad: Float64Array, hess: Float64Array, features: Int32Array, p: TreeParams, rng: Rng): BuiltTree {
+    this.rows = rows;
+    this.grad = grad;
+    this.hess = hess;
+    this.features = features;
+    this.p = p;
+    this.rng = rng;
+    const k = p.featuresPerSplit > 0 ? Math.min(p.featuresPerSplit, features.length) : features.length;
+    const mode = p.histograms ?? 'auto';
+    this.direct = mode === 'direct' || (mode === 'auto' && 2 * k < features.length);
+    const maxDepth = p.maxDepth > 0 ? p.maxDepth : Number.MAX_SAFE_INTEGER;
+    const maxLeaves = p.maxLeaves > 0 ? p.maxLeaves : Number.MAX_SAFE_INTEGER;
+
+    const out = new TreeArrays();
+    let G = 0;
+    let H = 0;
+    for (let i = 0; i < m; i++) {
+      G += grad[rows[i]];
+      H += hess[rows[i]];
+    }
+    this.minGainFloor = Math.max(p.minSplitGain, 0);
+    const root = this.newNode(out.add(G, H), 0, m, 0, G, H, m);
+    if (this.canSplit(root, maxDepth)) {
+      if (this.direct) this.evaluateDirect(root);
+      else {
+        root.hist = this.acquire() ?? this.scratchA;
+        this.buildInto(root.hist, root.start, root.end, this.features, this.features.length, true);
+        this.evaluate(root);
+        if (root.hist === this.scratchA) root.hist = null;
+      }
+    }
+    const queue = new NodeQueue(p.growth === 'leaf');
+    if (root.feature >= 0) queue.push(root);
+    else this.release(root);
+    let leaves = 1;
+    while (queue.size > 0 && leaves < maxLeaves) {
+      const node = queue.pop();
+      const [left, right] = this.split(node, out);
+      leaves++;
+      const canL = this.canSplit(left, maxDepth);
+      const canR = this.canSplit(right, maxDepth);
+      if (this.direct) {
+        if (canL) this.evaluateDirect(left);
+        if (canR) this.evaluateDirect(right);
+      } else if (canL || canR) {
+        this.childHistograms(node, left, right);
+        if (canL) this.evaluate(left);
+        if (canR) this.evaluate(right);
+      } else this.release(node);
+      node.hist = null;
+      for (const c of [left, right]) {
+        if (c.hist === this.scratchA || c.hist === this.scratchB) c.hist = null;
+        if (c.feature >= 0 && (c === left ? canL : canR)) queue.push(c);
+        else this.release(c);
+      }
+    }
+    while (queue.size > 0) this.release(queue.pop());
+    return out.finish(this.p, this.data.edges);
+  }
+
+  /** Histogram of rows[start..end) over `features` into `out` (zeroed first). */
+  histogram(rows: Uint32Array, start: number, end: number, grad: Float64Array, hess: Float64Array, features: Int32Array, out: Float64Array): void {
+    this.rows = rows;
+    this.grad = grad;
+    this.hess = hess;
+    this.buildInto(out, start, end, features, features.length, true);
+  }
+
+  /** parent -= child over the features: the sibling's histogram without touching its rows. */
+  subtract(parent: Float64Array, child: Float64Array, features: Int32Array): void {
+    for (let j = 0; j < features.length; j++) {
+      const f = features[j];
+      const a = this.offset[f] * STRIDE;
+      const b = a + this.nBins[f] * STRIDE;
+      for (let i = a; i < b; i++) parent[i] -= child[i];
+    }
+  }
+
+  /** Size of one histogram buffer (all features). */
+  get histogramLength(): number {
+    return this.histSize;
+  }
+
+  private newNode(id: number, start: number, end: number, depth: number, G: number, H: number, C: number): Node {
+    return { id, start, end, depth, G, H, C, hist: null, gain: 0, feature: -1, bin: 0, missingLeft: 0, GL: 0, HL: 0, CL: 0 };
+  }
+
+  private canSplit(n: Node, maxDepth: number): boolean {
+    return n.depth < maxDepth && n.C >= 2 * Math.max(1, this.p.minSamplesLeaf) && n.H >= 2 * this.p.minChildWeight;
+  }
+
+  private acquire(): Float64Array | null {
+    const b = this.free.pop();
+    if (b) return b;
+    if (this.poolLeft > 0) {
+      this.poolLeft--;
+      return new Float64Array(this.histSize);
+    }
+    return null;
+  }
+
+  private release(n: Node): void {
+    const h = n.hist;
+    n.hist = null;
+    if (h && h !== this.scratchA && h !== this.scratchB) this.free.push(h);
+  }
+
+  private gather(start: number, end: number): void {
+    const { rows, grad, hess, og, oh } = this;
+    for (let i = start; i < end; i++) {
+      const r = rows[i];
+      og[i] = grad[r];
+      oh[i] = hess[r];
+    }
+  }
+
+  /** Accumulates rows[start..end) into `hist` for the first `k` of `feats`. */
+  private buildInto(hist: Float64Array, start: number, end: number, feats: Int32Array, k: number, zero: boolean): void {
+    this.gather(start, end);
+    const { rows, og, oh } = this;
+    for (let j = 0; j < k; j++) {
+      const f = feats[j];
+      const col = this.data.bins[f];
+      const base = this.offset[f] * STRIDE;
+      if (zero) hist.fill(0, base, base + this.nBins[f] * STRIDE);
+      for (let i = start; i < end; i++) {
+        const at = base + col[rows[i]] * STRIDE;
+        hist[at] += og[i];
+        hist[at + 1] += oh[i];
+        hist[at + 2] += 1;
+      }
+    }
+  }
+
+  /** Draws this split's candidate features into `drawn[0..k)`. */
+  private drawFeatures(): number {
+    const feats = this.features;
+    const F = feats.length;
+    const k = this.p.featuresPerSplit > 0 ? Math.min(this.p.featuresPerSplit, F) : F;
+    const d = this.drawn;
+    for (let i = 0; i < F; i++) d[i] = feats[i];
+    if (k < F) {
+      for (let i = 0; i < k; i++) {
+        const j = i + this.rng.int(F - i);
+        const t = d[i];
+        d[i] = d[j];
+        d[j] = t;
+      }
+    }
+    return k;
+  }
+
+  /** Best split among freshly drawn features, each histogram built from the node's rows into clean scratch. */
+  private evaluateDirect(n: Node): void {
+    const k = this.drawFeatures();
+    this.gather(n.start, n.end);
+    const hist = this.scratchA;
+    const { rows, og, oh } = this;
+    for (let j = 0; j < k; j++) {
+      const f = this.drawn[j];
+      const col = this.data.bins[f];
+      const off = this.offset[f];
+      const base = off * STRIDE;
+      let lo = 255;
+      let hi = 0;
+      for (let i = n.start; i < n.end; i++) {
+        const b = col[rows[i]];
+        const at = base + b * STRIDE;
+        hist[at] += og[i];
+        hist[at + 1] += oh[i];
+        hist[at + 2] += 1;
+        if (b < lo) lo = b;
+        if (b > hi) hi = b;
+      }
+      this.scan(hist, n, f, lo, hi);
+      // Leave the scratch clean for the next feature: only the touched range is dirty.
+      hist.fill(0, base + lo * STRIDE, base + (hi + 1) * STRIDE);
+    }
+  }
+
+  private evaluate(n: Node): void {
+    const k = this.drawFeatures();
+    const hist = n.hist!;
+    for (let j = 0; j < k; j++) this.scan(hist, n, this.drawn[j], 0, this.nBins[this.drawn[j]] - 1);
+  }
+
+  /** Sibling histograms: the smaller child built, the larger by subtraction when the parent's is kept. */
+  private childHistograms(parent: Node, left: Node, right: Node): void {
+    const feats = this.features;
+    const small = left.C <= right.C ? left : right;
+    const large = small === left ? right : left;
+    if (parent.hist) {
+      small.hist = this.acquire() ?? this.scratchA;
+      this.buildInto(small.hist, small.start, small.end, feats, feats.length, true);
+      this.subtract(parent.hist, small.hist, feats);
+      large.hist = parent.hist;
+      parent.hist = null;
+    } else {
+      small.hist = this.acquire() ?? this.scratchA;
+      this.buildInto(small.hist, small.start, small.end, feats, feats.length, true);
+      large.hist = this.acquire() ?? this.scratchB;
+      this.buildInto(large.hist, large.start, large.end, feats, feats.length, true);
+    }
+  }
+
+  /** Scans buckets lo..hi of feature f, updating the node's best split. */
+  private scan(hist: Float64Array, n: Node, f: number, lo: number, hi: number): void {
+    const { lambda, alpha, minChildWeight } = this.p;
+    const minLeaf = Math.max(1, this.p.minSamplesLeaf);
+    const G = n.G;
+    const H = n.H;
+    const C = n.C;
+    const parentScore = score(G, H, lambda, alpha);
+    let best = Math.max(n.gain, this.minGainFloor + 1e-12 * (Math.abs(parentScore) + 1));
+    let bestBin = -1;
+    let bestMl = 0;
+    let bGL = 0;
+    let bHL = 0;
+    let bCL = 0;
+    const base = this.offset[f] * STRIDE;
+    const gm = hist[base];
+    const hm = hist[base + 1];
+    const cm = hist[base + 2];
+    // Missing rows alone on the left, every value on the right.
+    if (cm >= minLeaf && C - cm >= minLeaf && hm >= minChildWeight && H - hm >= minChildWeight) {
+      const gain = 0.5 * (score(gm, hm, lambda, alpha) + score(G - gm, H - hm, lambda, alpha) - parentScore);
+      if (gain > best) {
+        best = gain;
+        bestBin = 0;
+        bestMl = 1;
+        bGL = gm;
+        bHL = hm;
+        bCL = cm;
+      }
+    }
+    let gl = 0;
+    let hl = 0;
+    let cl = 0;
+    let prev = -1;
+    for (let b = lo < 1 ? 1 : lo; b <= hi; b++) {
+      const at = base + b * STRIDE;
+      const c = hist[at + 2];
+      if (c === 0) continue;
+      if (prev > 0) {
+        // Any edge between the last filled bucket and this one splits the rows alike; take the middle one.
+        const t = prev + ((b - 1 - prev) >> 1);
+        if (cl >= minLeaf && C - cl >= minLeaf && hl >= minChildWeight && H - hl >= minChildWeight) {
+          const gain = 0.5 * (score(gl, hl, lambda, alpha) + score(G - gl, H - hl, lambda, alpha) - parentScore);
+          if (gain > best) {
+            best = gain;
+            bestBin = t;
+            // Without missing rows here, unseen missing values follow the heavier side.
+            bestMl = cm > 0 ? 0 : hl >= H - hl ? 1 : 0;
+            bGL = gl;
+            bHL = hl;
+            bCL = cl;
+          }
+        }
+        if (cm > 0) {
+          const gL = gl + gm;
+          const hL = hl + hm;
+          const cL = cl + cm;
+          if (cL >= minLeaf && C - cL >= minLeaf && hL >= minChildWeight && H - hL >= minChildWeight) {
+            const gain = 0.5 * (score(gL, hL, lambda, alpha) + score(G - gL, H - hL, lambda, alpha) - parentScore);
+            if (gain > best) {
+              best = gain;
+              bestBin = t;
+              bestMl = 1;
+              bGL = gL;
+              bHL = hL;
+              bCL = cL;
+            }
+          }
+        }
+      }
+      gl += hist[at];
+      hl += hist[at + 1];
+      cl += c;
+      prev = b;
+    }
+    if (bestBin >= 0) {
+      n.gain = best;
+      n.feature = f;
+      n.bin = bestBin;
+      n.missingLeft = bestMl;
+      n.GL = bGL;
+      n.HL = bHL;
+      n.CL = bCL;
+    }
+  }
+
+  /** Partitions the node's rows (stable, so rows stay in ascending memory order) and records the split. */
+  private split(n: Node, out: TreeArrays): [Node, Node] {
+    const col = this.data.bins[n.feature];
+    const rows = this.rows;
+    const spill = this.spill;
+    const t = n.bin;
+    const ml = n.missingLeft === 1;
+    let l = n.start;
+    let s = 0;
+    for (let i = n.start; i < n.end; i++) {
+      const r = rows[i];
+      const b = col[r];
+      if (b === 0 ? ml : b <= t) rows[l++] = r;
+      else spill[s++] = r;
+    }
+    rows.set(spill.subarray(0, s), l);
+    const leftId = out.add(n.GL, n.HL);
+    const rightId = out.add(n.G - n.GL, n.H - n.HL);
+    out.setSplit(n.id, n.feature, n.bin, n.missingLeft, leftId, rightId, n.gain);
+    const left = this.newNode(leftId, n.start, l, n.depth + 1, n.GL, n.HL, n.CL);
+    const right = this.newNode(rightId, l, n.end, n.depth + 1, n.G - n.GL, n.H - n.HL, n.C - n.CL);
+    return [left, right];
+  }
+}
+
+function score(g: number, h: number, lambda: number, alpha: number): number {
+  let t = g;
+  if (alpha > 0) t = g > alpha ? g - alpha : g < -alpha ? g + alpha : 0;
+  const den = h + lambda;
+  return den > 0 ? (t * t) / den : 0;
+}
+
+/** XGBoost's leaf weight: -T_alpha(G) / (H + lambda). */
+export function leafWeight(g: number, h: number, lambda: number, alpha: number): number {
+  let t = g;
+  if (alpha > 0) t = g > alpha ? g - alpha : g < -alpha ? g + alpha : 0;
+  const den = h + lambda;
+  return den > 0 ? -t / den : 0;
+}
+
+/** Node records while a tree grows; children of a node are always adjacent ids. */
+class TreeArrays {
+  private readonly feature: number[] = [];
+  private readonly bin: number[] = [];
+  private readonly missingLeft: number[] = [];
+  private readonly left: number[] = [];
+  private readonly right: number[] = [];
+  private readonly G: number[] = [];
+  private readonly H: number[] = [];
+  private readonly gain: number[] = [];
+
+  add(G: number, H: number): number {
+    this.feature.push(-1);
+    this.bin.push(0);
+    this.missingLeft.push(0);
+    this.left.push(-1);
+    this.right.push(-1);
+    this.G.push(G);
+    this.H.push(H);
+    this.gain.push(0);
+    return this.feature.length - 1;
+  }
+
+  setSplit(id: number, feature: number, bin: number, missingLeft: number, left: number, right: number, gain: number): void {
+    this.feature[id] = feature;
+    this.bin[id] = bin;
+    this.missingLeft[id] = missingLeft;
+    this.left[id] = left;
+    this.right[id] = right;
+    this.gain[id] = gain;
+  }
+
+  finish(p: TreeParams, edges: Float64Array[]): BuiltTree {
+    const m = this.feature.length;
+    const tree: CompactTree = {
+      feature: Int32Array.from(this.feature),
+      threshold: new Float64Array(m),
+      missingLeft: Uint8Array.from(this.missingLeft),
+      left: Int32Array.from(this.left),
+      right: Int32Array.from(this.right),
+      value: new Float64Array(m),
+      cover: new Float64Array(m),
+      gain: new Float64Array(m),
+    };
+    for (let i = 0; i < m; i++) {
+      const f = this.feature[i];
+      if (f >= 0) {
+        const t = this.bin[i];
+        // Bucket 0 as a threshold means "only missing goes left": no finite value is ≤ it.
+        tree.threshold[i] = t === 0 ? -Number.MAX_VALUE : edges[f][t - 1];
+        tree.gain[i] = roundSig(this.gain[i], 8);
+      }
+      tree.value[i] = roundSig(p.shrinkage * leafWeight(this.G[i], this.H[i], p.lambda, p.alpha), 10);
+      tree.cover[i] = roundSig(this.H[i], 10);
+    }
+    return { tree, binThreshold: Int32Array.from(this.bin) };
+  }
+}
+
+/** Pending leaves: a max-heap by gain (ties to the older node) or a FIFO for level-wise growth. */
+class NodeQueue {
+  private readonly items: Node[] = [];
+  private head = 0;
+  constructor(private readonly byGain: boolean) {}
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(n: Node): void {
+    const a = this.items;
+    a.push(n);
+    if (!this.byGain) return;
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(a[i], a[parent])) break;
+      [a[i], a[parent]] = [a[parent], a[i]];
+      i = parent;
+    }
+  }
+
+  pop(): Node {
+    const a = this.items;
+    if (!this.byGain) return a[this.head++];
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && before(a[l], a[m])) m = l;
+        if (r < a.length && before(a[r], a[m])) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function before(a: Node, b: Node): boolean {
+  return a.gain > b.gain || (a.gain === b.gain && a.id < b.id);
+}
+
+/** Leaf reached by row `r` of binned data, walking the bucket thresholds. */
+export function binnedLeaf(t: BuiltTree, bins: Uint8Array[], r: number): number {
+  const { feature, missingLeft, left, right } = t.tree;
+  const thr = t.binThreshold;
+  let node = 0;
+  let f: number;
+  while ((f = feature[node]) >= 0) {
+    const b = bins[f][r];
+    node = (b === 0 ? missingLeft[node] === 1 : b <= thr[node]) ? left[node] : right[node];
+  }
+  return node;
+}

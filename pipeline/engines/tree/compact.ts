@@ -1,0 +1,182 @@
+/**
+ * Finished trees as flat typed arrays: small to store, fast to walk, and complete
+ * enough (cover per node) for path-dependent TreeSHAP.
+ */
+import type { FeatureMatrix } from '../engine.ts';
+
+/**
+ * One binary tree; node 0 is the root and arrays are indexed by node.
+ *
+ * - `feature[i]`: column index of the split, or -1 when node i is a leaf.
+ * - `threshold[i]`: raw value; a row goes left when `x <= threshold[i]`.
+ * - `missingLeft[i]`: 1 when a missing value (NaN) goes left, 0 when it goes right.
+ * - `left[i]`, `right[i]`: child node indices (-1 for leaves).
+ * - `value[i]`: the node's output; at leaves it is the prediction (a probability for
+ *   forests, a log-odds increment with the learning rate applied for boosting). Inner
+ *   nodes carry what they would predict as leaves.
+ * - `cover[i]`: training weight reaching the node (sum of hessians; for forests the
+ *   bootstrap-weighted row count). Children's covers sum to the parent's.
+ * - `gain[i]`: loss reduction of the node's split (0 at leaves), used for importance.
+ */
+export interface CompactTree {
+  feature: Int32Array;
+  threshold: Float64Array;
+  missingLeft: Uint8Array;
+  left: Int32Array;
+  right: Int32Array;
+  value: Float64Array;
+  cover: Float64Array;
+  gain: Float64Array;
+}
+
+/** The JSON form: the same arrays as plain numbers, in the same order. */
+export interface CompactTreeJSON {
+  feature: number[];
+  threshold: number[];
+  missingLeft: number[];
+  left: number[];
+  right: number[];
+  value: number[];
+  cover: number[];
+  gain: number[];
+}
+
+export function treeToJSON(t: CompactTree): CompactTreeJSON {
+  return {
+    feature: Array.from(t.feature),
+    threshold: Array.from(t.threshold),
+    missingLeft: Array.from(t.missingLeft),
+    left: Array.from(t.left),
+    right: Array.from(t.right),
+    value: Array.from(t.value),
+    cover: Array.from(t.cover),
+    gain: Array.from(t.gain),
+  };
+}
+
+export function treeFromJSON(j: CompactTreeJSON): CompactTree {
+  const n = j.feature.length;
+  for (const key of ['threshold', 'missingLeft', 'left', 'right', 'value', 'cover', 'gain'] as const) {
+    if (!Array.isArray(j[key]) || j[key].length !== n) throw new Error(`tree JSON: "${key}" must have ${n} entries`);
+  }
+  return {
+    feature: Int32Array.from(j.feature),
+    threshold: Float64Array.from(j.threshold),
+    missingLeft: Uint8Array.from(j.missingLeft),
+    left: Int32Array.from(j.left),
+    right: Int32Array.from(j.right),
+    value: Float64Array.from(j.value),
+    cover: Float64Array.from(j.cover),
+    gain: Float64Array.from(j.gain),
+  };
+}
+
+/**
+ * Rounds to a fixed number of significant digits so stored models stay compact; done
+ * once when a tree is finished, so in-memory and reloaded models predict identically.
+ */
+export function roundSig(x: number, digits: number): number {
+  if (x === 0 || !Number.isFinite(x)) return x === 0 ? 0 : x;
+  return Number(x.toPrecision(digits));
+}
+
+/** Leaf reached by one row whose value for column f is `row[f]`. */
+export function leafIndex(t: CompactTree, row: ArrayLike<number>): number {
+  const { feature, threshold, missingLeft, left, right } = t;
+  let node = 0;
+  let f: number;
+  while ((f = feature[node]) >= 0) {
+    const x = row[f];
+    node = x <= threshold[node] || (x !== x && missingLeft[node] === 1) ? left[node] : right[node];
+  }
+  return node;
+}
+
+/** Total gain per feature over the trees, normalised to sum to 1 (all 0 without splits). */
+export function gainImportance(trees: readonly CompactTree[], nFeatures: number): Float64Array {
+  const out = new Float64Array(nFeatures);
+  for (const t of trees) {
+    for (let i = 0; i < t.feature.length; i++) if (t.feature[i] >= 0) out[t.feature[i]] += t.gain[i];
+  }
+  let sum = 0;
+  for (let f = 0; f < nFeatures; f++) sum += out[f];
+  if (sum > 0) for (let f = 0; f < nFeatures; f++) out[f] /= sum;
+  return out;
+}
+
+/** Rows transposed per block so a tree walk reads one contiguous row. */
+const BLOCK_ROWS = 256;
+
+/**
+ * All trees of an ensemble packed into shared arrays for batch scoring: one pass per
+ * block of rows, trees in the outer loop so each tree's nodes stay in cache.
+ */
+export class PackedEnsemble {
+  readonly nTrees: number;
+  private readonly roots: Int32Array;
+  private readonly feature: Int32Array;
+  private readonly threshold: Float64Array;
+  private readonly missingLeft: Uint8Array;
+  private readonly left: Int32Array;
+  private readonly right: Int32Array;
+  private readonly value: Float64Array;
+
+  constructor(trees: readonly CompactTree[]) {
+    this.nTrees = trees.length;
+    let total = 0;
+    for (const t of trees) total += t.feature.length;
+    this.roots = new Int32Array(trees.length);
+    this.feature = new Int32Array(total);
+    this.threshold = new Float64Array(total);
+    this.missingLeft = new Uint8Array(total);
+    this.left = new Int32Array(total);
+    this.right = new Int32Array(total);
+    this.value = new Float64Array(total);
+    let at = 0;
+    trees.forEach((t, k) => {
+      this.roots[k] = at;
+      const m = t.feature.length;
+      this.feature.set(t.feature, at);
+      this.threshold.set(t.threshold, at);
+      this.missingLeft.set(t.missingLeft, at);
+      this.value.set(t.value, at);
+      for (let i = 0; i < m; i++) {
+        this.left[at + i] = t.left[i] < 0 ? -1 : t.left[i] + at;
+        this.right[at + i] = t.right[i] < 0 ? -1 : t.right[i] + at;
+      }
+      at += m;
+    });
+  }
+
+  /**
+   * Adds the sum of the trees `[from, to)` outputs for every row of X to `out` (trees
+   * summed in order, so results do not depend on blocking).
+   */
+  addScores(X: FeatureMatrix, out: Float64Array, from = 0, to = this.nTrees): void {
+    const n = X.rows;
+    const cols = X.columns;
+    const d = cols.length;
+    const buf = new Float64Array(BLOCK_ROWS * Math.max(1, d));
+    const { roots, feature, threshold, missingLeft, left, right, value } = this;
+    for (let r0 = 0; r0 < n; r0 += BLOCK_ROWS) {
+      const m = Math.min(BLOCK_ROWS, n - r0);
+      for (let f = 0; f < d; f++) {
+        const col = cols[f];
+        for (let r = 0; r < m; r++) buf[r * d + f] = col[r0 + r];
+      }
+      for (let t = from; t < to; t++) {
+        const root = roots[t];
+        for (let r = 0; r < m; r++) {
+          const base = r * d;
+          let node = root;
+          let f: number;
+          while ((f = feature[node]) >= 0) {
+            const x = buf[base + f];
+            node = x <= threshold[node] || (x !== x && missingLeft[node] === 1) ? left[node] : right[node];
+          }
+          out[r0 + r] += value[node];
+        }
+      }
+    }
+  }
+}

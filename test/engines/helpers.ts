@@ -1,0 +1,93 @@
+/**
+ * Just enough data handling to measure the tree engines on the bundled CSV splits
+ * before the real loading layer exists: header row, commas, no quoting, empty = missing.
+ */
+import { readFileSync } from 'node:fs';
+import type { FeatureMatrix, Labelled } from '../../pipeline/engines/engine.ts';
+
+export interface Split {
+  train: Labelled;
+  test: Labelled;
+}
+
+/** Loads `<dir>/train.csv` and `<dir>/test.csv`; text columns become codes ordered by training positive rate. */
+export function loadSplit(dir: string, target: string, positive: string): Split {
+  const train = parse(readFileSync(`${dir}/train.csv`, 'utf8'));
+  const test = parse(readFileSync(`${dir}/test.csv`, 'utf8'));
+  const ti = train.header.indexOf(target);
+  if (ti < 0) throw new Error(`no column ${target}`);
+  const yTrain = Uint8Array.from(train.rows, (r) => (r[ti] === positive ? 1 : 0));
+  const yTest = Uint8Array.from(test.rows, (r) => (r[test.header.indexOf(target)] === positive ? 1 : 0));
+  const names: string[] = [];
+  const categorical: boolean[] = [];
+  const trainCols: Float64Array[] = [];
+  const testCols: Float64Array[] = [];
+  train.header.forEach((name, j) => {
+    if (j === ti) return;
+    const tj = test.header.indexOf(name);
+    const numeric = train.rows.every((r) => r[j] === '' || Number.isFinite(Number(r[j])));
+    let code: (v: string) => number;
+    if (numeric) code = (v) => (v === '' ? NaN : Number(v));
+    else {
+      const stats = new Map<string, [number, number]>();
+      train.rows.forEach((r, i) => {
+        if (r[j] === '') return;
+        const s = stats.get(r[j]) ?? [0, 0];
+        s[0] += yTrain[i];
+        s[1] += 1;
+        stats.set(r[j], s);
+      });
+      const order = [...stats.entries()].sort((a, b) => a[1][0] / a[1][1] - b[1][0] / b[1][1] || (a[0] < b[0] ? -1 : 1));
+      const codes = new Map(order.map(([v], k) => [v, k]));
+      code = (v) => codes.get(v) ?? NaN;
+    }
+    names.push(name);
+    categorical.push(!numeric);
+    trainCols.push(Float64Array.from(train.rows, (r) => code(r[j])));
+    testCols.push(Float64Array.from(test.rows, (r) => code(r[tj])));
+  });
+  const matrix = (columns: Float64Array[], rows: number): FeatureMatrix => ({ names: [...names], rows, columns, categorical: [...categorical] });
+  return {
+    train: { X: matrix(trainCols, yTrain.length), y: yTrain },
+    test: { X: matrix(testCols, yTest.length), y: yTest },
+  };
+}
+
+function parse(text: string): { header: string[]; rows: string[][] } {
+  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
+  return { header: lines[0].split(','), rows: lines.slice(1).map((l) => l.split(',')) };
+}
+
+/** ROC AUC by ranks, ties sharing the average rank. */
+export function rocAuc(y: ArrayLike<number>, score: ArrayLike<number>): number {
+  const n = y.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a] - score[b]);
+  let pos = 0;
+  let rankSum = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && score[order[j + 1]] === score[order[i]]) j++;
+    const avg = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) if (y[order[k]] === 1) {
+      pos++;
+      rankSum += avg;
+    }
+    i = j + 1;
+  }
+  const neg = n - pos;
+  return pos === 0 || neg === 0 ? 0.5 : (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
+}
+
+/** Rows `idx` of a labelled set, e.g. to carve a validation part off the training rows. */
+export function subset(d: Labelled, idx: ArrayLike<number>): Labelled {
+  const m = idx.length;
+  return {
+    X: {
+      names: [...d.X.names],
+      rows: m,
+      columns: d.X.columns.map((c) => Float64Array.from({ length: m }, (_, i) => c[idx[i]])),
+      categorical: [...d.X.categorical],
+    },
+    y: Uint8Array.from({ length: m }, (_, i) => d.y[idx[i]]),
+  };
+}
