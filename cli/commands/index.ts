@@ -4,5 +4,7 @@ import { runCommand } from './run.ts';
 import { trainCommand } from './train.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { predictCommand } from './predict.ts';
+import { deployCommand } from './deploy.ts';
+import { ingestCommand } from './ingest.ts';
 
-export const COMMANDS: Command[] = [runCommand, trainCommand, evaluateCommand, predictCommand];
+export const COMMANDS: Command[] = [runCommand, trainCommand, evaluateCommand, predictCommand, ingestCommand, deployCommand];

@@ -43,5 +43,24 @@ export function defaultConfig(): MlopsConfig {
     },
     registry: { path: 'models', max_bundle_bytes: 5 * 1024 * 1024 },
     runs_dir: 'runs',
+    ingest: {
+      incoming: 'data/incoming',
+      processed: 'data/processed',
+      quarantine: 'data/quarantine',
+      log: 'data/ingestion-log.jsonl',
+      unknown_categories: 'reject',
+    },
+    // PSI 0.1 / 0.2 are the credit-scoring rule of thumb; 50 % of features as in Evidently's preset.
+    drift: {
+      bins: 10,
+      psi_moderate: 0.1,
+      psi_significant: 0.2,
+      ks_alpha: 0.05,
+      js_threshold: 0.1,
+      dataset_share: 0.5,
+      model_max_drop: 0.05,
+      use_tests: false,
+    },
+    retrain: { branch: 'mlops/retrain', promotion: 'pull-request', always: false, report_path: 'reports/retrain.md' },
   };
 }

@@ -97,6 +97,44 @@ export const registrySection = {
   },
 } as const;
 
+export const ingestSection = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    incoming: { type: 'string', minLength: 1, description: 'Folder new CSV files are dropped into.' },
+    processed: { type: 'string', minLength: 1, description: 'Folder ingested source files are moved to.' },
+    quarantine: { type: 'string', minLength: 1, description: 'Folder rejected rows are written to, with their reasons.' },
+    log: { type: 'string', minLength: 1, description: 'JSON-lines ingestion log.' },
+    unknown_categories: { enum: ['reject', 'accept'], description: 'What to do with a category the data set has never seen.' },
+  },
+} as const;
+
+export const driftSection = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    bins: { type: 'integer', minimum: 2, maximum: 100, description: 'Quantile bins of numeric features (on the reference).' },
+    psi_moderate: { type: 'number', exclusiveMinimum: 0 },
+    psi_significant: { type: 'number', exclusiveMinimum: 0 },
+    ks_alpha: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+    js_threshold: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+    dataset_share: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+    model_max_drop: { type: 'number', minimum: 0 },
+    use_tests: { type: 'boolean' },
+  },
+} as const;
+
+export const retrainSection = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    branch: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9._/-]+$' },
+    promotion: { enum: ['pull-request', 'direct'] },
+    always: { type: 'boolean' },
+    report_path: { type: 'string', minLength: 1 },
+  },
+} as const;
+
 export const configSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'mlops.config.json',
@@ -115,5 +153,8 @@ export const configSchema = {
     promotion: promotionSection,
     registry: registrySection,
     runs_dir: { type: 'string', minLength: 1 },
+    ingest: ingestSection,
+    drift: driftSection,
+    retrain: retrainSection,
   },
 } as const;

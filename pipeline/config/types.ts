@@ -26,6 +26,38 @@ export interface MlopsConfig {
   };
   registry: { path: string; max_bundle_bytes: number };
   runs_dir: string;
+  /** New data files picked up by `mlops ingest` (see docs/monitoring.md). */
+  ingest: {
+    incoming: string;
+    processed: string;
+    quarantine: string;
+    log: string;
+    /** A category the data set has never seen: reject the row (default) or accept it. */
+    unknown_categories: 'reject' | 'accept';
+  };
+  /** Thresholds of `mlops drift`. */
+  drift: {
+    bins: number;
+    psi_moderate: number;
+    psi_significant: number;
+    ks_alpha: number;
+    js_threshold: number;
+    /** Data-set drift when at least this share of features drift. */
+    dataset_share: number;
+    /** Model drift when the primary metric on labelled new data falls by more than this. */
+    model_max_drop: number;
+    /** Whether KS / Jensen–Shannon results also flag a feature (else PSI alone decides). */
+    use_tests: boolean;
+  };
+  /** Scheduled retraining (`retrain.yml`). */
+  retrain: {
+    branch: string;
+    /** `pull-request`: a person merges to promote; `direct`: promote and push without a PR. */
+    promotion: 'pull-request' | 'direct';
+    /** Retrain even when no new data arrived (e.g. a config change on main). */
+    always: boolean;
+    report_path: string;
+  };
   /** Sections added by later features, validated by their own code. */
   [section: string]: unknown;
 }
