@@ -39,7 +39,13 @@ const paramSpec: Record<string, ParamSpec> = {
  * (it loads the TypeScript toolchain), so a forest that the main thread alone finishes
  * sooner is grown in-process. Tests may lower `minSeconds` to force threads.
  */
-export const forestThreading = { minSeconds: 0.4 };
+export const forestThreading = {
+  minSeconds: 0.4,
+  /** When false the main thread only coordinates (so threads surely take part; for tests). */
+  mainThreadGrows: true,
+  /** Trees grown on worker threads during the last fit (diagnostics). */
+  lastThreadTrees: 0,
+};
 
 export interface ForestState {
   nFeatures: number;
@@ -229,6 +235,7 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
           else if (msg.type === 'trees') {
             for (const t of msg.trees) {
               trees[t.index] = t.tree;
+              forestThreading.lastThreadTrees++;
               finished();
             }
             dispatch();
@@ -259,8 +266,10 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
   };
 
   const started = performance.now();
+  forestThreading.lastThreadTrees = 0;
   try {
-    while (next < nTrees && !failure) {
+    if (workers > 1 && !forestThreading.mainThreadGrows) for (let k = 0; k < workers; k++) spawn();
+    while (next < nTrees && !failure && (spawned.length === 0 || forestThreading.mainThreadGrows)) {
       const index = next++;
       trees[index] = local.grow(index);
       finished();
@@ -271,8 +280,10 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
       // Let worker replies in between trees so they get their next chunk promptly.
       if (spawned.length > 0) await new Promise<void>((r) => setImmediate(r));
     }
-    for (const stop of idle.values()) stop();
-    idle.clear();
+    if (next >= nTrees) {
+      for (const stop of idle.values()) stop();
+      idle.clear();
+    }
     await Promise.all(threads);
   } finally {
     for (const w of spawned) void w.terminate();

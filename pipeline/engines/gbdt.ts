@@ -11,18 +11,18 @@ import { binnedLeaf, TreeBuilder, type TreeParams } from './tree/builder.ts';
 import { gainImportance, PackedEnsemble, treeFromJSON, treeToJSON, type CompactTree, type CompactTreeJSON } from './tree/compact.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
-  nRounds: { type: 'integer', default: 400, min: 1, max: 100000, description: 'Boosting rounds at most (fewer when early stopping triggers).' },
-  learningRate: { type: 'number', default: 0.03, min: 1e-6, max: 1, description: 'Shrinkage (eta) applied to every tree.' },
+  nRounds: { type: 'integer', default: 100, min: 1, max: 100000, description: 'Boosting rounds at most (fewer when early stopping triggers).' },
+  learningRate: { type: 'number', default: 0.1, min: 1e-6, max: 1, description: 'Shrinkage (eta) applied to every tree.' },
   growth: { type: 'string', default: 'depth', values: ['depth', 'leaf'], description: 'Grow level by level (depth) or best leaf first (leaf).' },
-  maxDepth: { type: 'integer', default: 3, min: 0, max: 64, description: 'Deepest split level; 0 = unlimited (use numLeaves).' },
+  maxDepth: { type: 'integer', default: 2, min: 0, max: 64, description: 'Deepest split level; 0 = unlimited (use numLeaves).' },
   numLeaves: { type: 'integer', default: 0, min: 0, max: 65536, description: 'Leaves per tree at most; 0 = unlimited (use maxDepth).' },
   minChildWeight: { type: 'number', default: 1, min: 0, max: 1e9, description: 'Smallest hessian sum in a child.' },
   minSamplesLeaf: { type: 'integer', default: 10, min: 1, max: 1e9, description: 'Fewest training rows in a leaf.' },
-  lambda: { type: 'number', default: 1, min: 0, max: 1e6, description: 'L2 penalty on leaf values.' },
+  lambda: { type: 'number', default: 5, min: 0, max: 1e6, description: 'L2 penalty on leaf values.' },
   alpha: { type: 'number', default: 0, min: 0, max: 1e6, description: 'L1 penalty on leaf values.' },
   minSplitGain: { type: 'number', default: 0, min: 0, max: 1e9, description: 'Loss reduction a split must exceed (gamma).' },
   subsample: { type: 'number', default: 0.8, min: 0.01, max: 1, description: 'Fraction of rows drawn for each tree.' },
-  colsampleBytree: { type: 'number', default: 0.8, min: 0.01, max: 1, description: 'Fraction of features drawn for each tree.' },
+  colsampleBytree: { type: 'number', default: 0.5, min: 0.01, max: 1, description: 'Fraction of features drawn for each tree.' },
   scalePosWeight: { type: 'number', default: 1, min: 1e-6, max: 1e6, description: 'Weight multiplier for positive rows.' },
   earlyStoppingRounds: { type: 'integer', default: 50, min: 0, max: 100000, description: 'Stop after this many rounds without validation log-loss improvement (0 = off; needs validation rows).' },
   maxBins: { type: 'integer', default: 255, min: 3, max: 255, description: 'Quantile buckets per feature, missing included.' },

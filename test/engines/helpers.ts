@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FeatureMatrix, Labelled } from '../../pipeline/engines/engine.ts';
+import { Rng } from '../../pipeline/random.ts';
 
 export interface Split {
   train: Labelled;
@@ -89,5 +90,26 @@ export function subset(d: Labelled, idx: ArrayLike<number>): Labelled {
       categorical: [...d.X.categorical],
     },
     y: Uint8Array.from({ length: m }, (_, i) => d.y[idx[i]]),
+  };
+}
+
+/**
+ * Synthetic credit-like rows with a known signal: the log-odds depend on x0 (linear),
+ * x1 (a step) and x2 (quadratic); x3.. are noise. `missing` blanks that share of x1.
+ */
+export function synthetic(rows: number, seed: number, opts: { features?: number; missing?: number } = {}): Labelled {
+  const d = Math.max(4, opts.features ?? 6);
+  const rng = new Rng(seed);
+  const columns = Array.from({ length: d }, () => new Float64Array(rows));
+  const y = new Uint8Array(rows);
+  for (let i = 0; i < rows; i++) {
+    for (let f = 0; f < d; f++) columns[f][i] = Math.round((rng.next() * 4 - 2) * 1000) / 1000;
+    const z = 2.5 * columns[0][i] + (columns[1][i] > 0.5 ? 2 : -1) + 1.5 * (columns[2][i] * columns[2][i] - 1.3);
+    y[i] = rng.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+    if (opts.missing && rng.next() < opts.missing) columns[1][i] = NaN;
+  }
+  return {
+    X: { names: columns.map((_, f) => `x${f}`), rows, columns, categorical: columns.map(() => false) },
+    y,
   };
 }

@@ -77,8 +77,15 @@ export function treeFromJSON(j: CompactTreeJSON): CompactTree {
  */
 export function roundSig(x: number, digits: number): number {
   if (x === 0 || !Number.isFinite(x)) return x === 0 ? 0 : x;
+  // Integer / power-of-ten quotients print as the short decimal; toPrecision is far slower.
+  const k = digits - 1 - Math.floor(Math.log10(Math.abs(x)));
+  if (k >= 0 && k <= 22) return Math.round(x * POW10[k]) / POW10[k] || 0;
+  if (k < 0 && k >= -22) return Math.round(x / POW10[-k]) * POW10[-k] || 0;
   return Number(x.toPrecision(digits));
 }
+
+/** Exactly representable powers of ten. */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
 /** Leaf reached by one row whose value for column f is `row[f]`. */
 export function leafIndex(t: CompactTree, row: ArrayLike<number>): number {

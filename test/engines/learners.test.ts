@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { EngineFactory } from '../../pipeline/engines/engine.ts';
+import { forestFactory, forestThreading } from '../../pipeline/engines/forest.ts';
+import { gbdtFactory } from '../../pipeline/engines/gbdt.ts';
+import { rocAuc, synthetic } from './helpers.ts';
+
+const sha256 = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex');
+const train = synthetic(4000, 1, { missing: 0.1 });
+const test = synthetic(2000, 2, { missing: 0.1 });
+
+describe.each<[string, EngineFactory, Record<string, number | string | boolean>]>([
+  ['forest', forestFactory, { nTrees: 60 }],
+  ['gbdt', gbdtFactory, {}],
+])('%s', (_name, factory, params) => {
+  it('recovers a known signal', async () => {
+    const engine = factory.create(params);
+    await engine.fit(train.X, train.y, { seed: 1, workers: 1 });
+    expect(rocAuc(test.y, engine.predictProba(test.X))).toBeGreaterThan(0.9);
+    const imp = engine.featureImportance();
+    expect(imp.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    // The three informative columns carry most of the gain.
+    expect(imp[0] + imp[1] + imp[2]).toBeGreaterThan(0.6);
+  });
+
+  it('restores from JSON with identical predictions and is deterministic', async () => {
+    const a = factory.create(params);
+    await a.fit(train.X, train.y, { seed: 9, workers: 1 });
+    const json = JSON.stringify(a.toJSON());
+    const restored = factory.fromJSON(JSON.parse(json));
+    expect(Array.from(restored.predictProba(test.X))).toEqual(Array.from(a.predictProba(test.X)));
+    expect(JSON.stringify(restored.toJSON())).toBe(json);
+    const b = factory.create(params);
+    await b.fit(train.X, train.y, { seed: 9, workers: 1 });
+    expect(JSON.stringify(b.toJSON())).toBe(json);
+  });
+});
+
+describe('forest threads', () => {
+  it('gives byte-identical forests for 1 and 2 workers', async () => {
+    const fit = async (workers: number): Promise<string> => {
+      const engine = forestFactory.create({ nTrees: 40, classWeight: 'balanced' });
+      await engine.fit(train.X, train.y, { seed: 5, workers });
+      return sha256(engine.toJSON());
+    };
+    const single = await fit(1);
+    expect(forestThreading.lastThreadTrees).toBe(0);
+    forestThreading.mainThreadGrows = false;
+    try {
+      const threaded = await fit(2);
+      expect(forestThreading.lastThreadTrees).toBe(40);
+      expect(threaded).toBe(single);
+    } finally {
+      forestThreading.mainThreadGrows = true;
+    }
+  }, 20_000);
+
+  it('reports progress and an out-of-bag AUC', async () => {
+    const seen: number[] = [];
+    const engine = forestFactory.create({ nTrees: 30 });
+    await engine.fit(train.X, train.y, { seed: 2, workers: 1, onProgress: (done, total) => seen.push(done / total) });
+    expect(seen.at(-1)).toBe(1);
+    const state = engine.toJSON().state as { oobAuc: number; oobRows: number };
+    expect(state.oobAuc).toBeGreaterThan(0.85);
+    expect(state.oobRows).toBeGreaterThan(3900);
+  });
+});
