@@ -4,7 +4,8 @@ import { runCommand } from './run.ts';
 import { trainCommand } from './train.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { predictCommand } from './predict.ts';
+import { tuneCommand } from './tune.ts';
 import { deployCommand } from './deploy.ts';
 import { ingestCommand } from './ingest.ts';
 
-export const COMMANDS: Command[] = [runCommand, trainCommand, evaluateCommand, predictCommand, ingestCommand, deployCommand];
+export const COMMANDS: Command[] = [runCommand, trainCommand, evaluateCommand, predictCommand, tuneCommand, ingestCommand, deployCommand];

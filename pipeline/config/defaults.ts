@@ -62,5 +62,6 @@ export function defaultConfig(): MlopsConfig {
       use_tests: false,
     },
     retrain: { branch: 'mlops/retrain', promotion: 'pull-request', always: false, report_path: 'reports/retrain.md' },
+    tune: { trials: 30, folds: 5, metric: 'roc_auc', sampler: 'random', sampling: 'none', spaces: {} },
   };
 }

@@ -135,6 +135,24 @@ export const retrainSection = {
   },
 } as const;
 
+/** `mlops tune`: search defaults and per-engine search spaces (see docs/tuning.md). */
+export const tuneSection = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    trials: { type: 'integer', minimum: 0, maximum: 100000, description: 'Searched trials (trial 0, the current parameters, comes on top).' },
+    folds: { type: 'integer', minimum: 2, maximum: 20, description: 'Stratified cross-validation folds.' },
+    metric: { enum: ['roc_auc', 'expected_cost', 'pr_auc', 'log_loss'], description: 'What the search optimises.' },
+    sampler: { enum: ['random', 'tpe'], description: 'random (shardable) or tpe (sequential, learns from earlier trials).' },
+    sampling: { type: 'string', pattern: '^(none|(undersample|oversample)(:[0-9.]+)?)$', description: 'Resample fold training rows: none, undersample[:R], oversample[:R].' },
+    spaces: {
+      type: 'object',
+      description: 'Search space per engine name: parameter → {low, high, type?, log?} | {values: [...]} | {value} | scalar.',
+      additionalProperties: { type: 'object' },
+    },
+  },
+} as const;
+
 export const configSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'mlops.config.json',
@@ -156,5 +174,6 @@ export const configSchema = {
     ingest: ingestSection,
     drift: driftSection,
     retrain: retrainSection,
+    tune: tuneSection,
   },
 } as const;

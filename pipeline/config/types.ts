@@ -58,6 +58,17 @@ export interface MlopsConfig {
     always: boolean;
     report_path: string;
   };
+  /** `mlops tune` defaults (see docs/tuning.md). */
+  tune: {
+    trials: number;
+    folds: number;
+    metric: 'roc_auc' | 'expected_cost' | 'pr_auc' | 'log_loss';
+    sampler: 'random' | 'tpe';
+    /** none | undersample[:R] | oversample[:R] (R = negatives per positive). */
+    sampling: string;
+    /** Search space per engine name; parsed and checked against the engine by pipeline/tune/space.ts. */
+    spaces: Record<string, Record<string, unknown>>;
+  };
   /** Sections added by later features, validated by their own code. */
   [section: string]: unknown;
 }
