@@ -5,7 +5,7 @@
  * seed, so the forest is byte-identical for any worker count.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Engine, EngineFactory, EngineState, FeatureMatrix, FitContext, ParamSpec } from './engine.ts';
 import { resolveParams } from './params.ts';
 import { binMatrix } from './tree/binning.ts';
@@ -13,6 +13,7 @@ import { gainImportance, PackedEnsemble, treeFromJSON, treeToJSON, type CompactT
 import type { WorkerReply, WorkerRequest } from './tree/forest-protocol.ts';
 import { ForestGrower, OOB_SCALE, type ForestJob } from './tree/forest-trees.ts';
 import { rocAuc } from './tree/roc-auc.ts';
+import { acquireWorkers, discardWorker, releaseWorker } from './tree/worker-pool.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
   nTrees: { type: 'integer', default: 300, min: 1, max: 100000, description: 'Number of trees.' },
@@ -190,8 +191,8 @@ interface Grown {
 
 /**
  * Grows trees on the main thread and, once the measured pace says the rest would take
- * longer than `forestThreading.minSeconds`, on `workers - 1` threads as well; trees are
- * handed out in small chunks to whoever is free and stored by index.
+ * longer than `forestThreading.minSeconds`, on up to `workers - 1` pooled threads as
+ * well; trees are handed out in small chunks to whoever is free and stored by index.
  */
 async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: FitContext): Promise<Grown> {
   const trees: (CompactTree | undefined)[] = new Array(nTrees);
@@ -203,36 +204,38 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
   const chunk = Math.max(1, Math.min(8, Math.floor(nTrees / (workers * 8))));
   const threads: Promise<void>[] = [];
   let failure: unknown = null;
-  const spawned: Worker[] = [];
-  /** Threads that were never given trees; when the main thread finishes first they are simply stopped. */
-  const idle = new Map<Worker, () => void>();
+  let helpers = 0;
+  /** Threads not yet ready; when the main thread finishes first they are let go. */
+  const pending = new Set<() => void>();
 
   const finished = (): void => {
     done++;
     ctx.onProgress?.(done, nTrees, 'trees');
   };
-  const spawn = (): void => {
-    const worker = new Worker(new URL('./tree/forest-worker-bootstrap.mjs', import.meta.url), { workerData: job });
-    spawned.push(worker);
+  const enlist = (worker: Worker): void => {
+    helpers++;
     threads.push(
       new Promise<void>((resolve, reject) => {
-        let settled = false;
+        let released = false;
         const send = (msg: WorkerRequest): void => worker.postMessage(msg);
-        idle.set(worker, () => {
-          settled = true;
-          void worker.terminate();
-          resolve();
-        });
         const dispatch = (): void => {
-          idle.delete(worker);
           if (failure || next >= nTrees) return send({ type: 'finish' });
           const batch: number[] = [];
           while (batch.length < chunk && next < nTrees) batch.push(next++);
           send({ type: 'grow', trees: batch });
         };
-        worker.on('message', (msg: WorkerReply) => {
-          if (msg.type === 'ready') dispatch();
-          else if (msg.type === 'trees') {
+        const letGo = (): void => {
+          released = true;
+          pending.delete(letGo);
+          resolve();
+        };
+        pending.add(letGo);
+        const onMessage = (msg: WorkerReply): void => {
+          if (msg.type === 'ready') {
+            if (released) return send({ type: 'finish' });
+            pending.delete(letGo);
+            dispatch();
+          } else if (msg.type === 'trees') {
             for (const t of msg.trees) {
               trees[t.index] = t.tree;
               forestThreading.lastThreadTrees++;
@@ -240,53 +243,61 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
             }
             dispatch();
           } else {
-            for (let i = 0; i < oobSum.length; i++) {
-              oobSum[i] += msg.sum[i];
-              oobCount[i] += msg.count[i];
+            if (!released) {
+              for (let i = 0; i < msg.sum.length; i++) {
+                oobSum[i] += msg.sum[i];
+                oobCount[i] += msg.count[i];
+              }
             }
-            settled = true;
-            void worker.terminate();
+            detach();
+            releaseWorker(worker);
             resolve();
           }
-        });
-        worker.on('error', (err) => {
+        };
+        const onError = (err: unknown): void => {
+          detach();
+          discardWorker(worker);
+          if (released) return;
           failure ??= err;
-          settled = true;
           reject(err);
-        });
-        worker.on('exit', (code) => {
-          if (!settled) {
-            const err = new Error(`forest worker exited early (code ${code})`);
-            failure ??= err;
-            reject(err);
-          }
-        });
+        };
+        const onExit = (code: number): void => onError(new Error(`forest worker exited early (code ${code})`));
+        const detach = (): void => {
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          worker.off('exit', onExit);
+        };
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.on('exit', onExit);
+        send({ type: 'job', job });
       }),
     );
+  };
+  const enlistAll = (k: number): void => {
+    for (const w of acquireWorkers(k)) enlist(w);
   };
 
   const started = performance.now();
   forestThreading.lastThreadTrees = 0;
   try {
-    if (workers > 1 && !forestThreading.mainThreadGrows) for (let k = 0; k < workers; k++) spawn();
-    while (next < nTrees && !failure && (spawned.length === 0 || forestThreading.mainThreadGrows)) {
+    if (workers > 1 && !forestThreading.mainThreadGrows) enlistAll(workers);
+    const mainGrows = forestThreading.mainThreadGrows || helpers === 0;
+    while (mainGrows && next < nTrees && !failure) {
       const index = next++;
       trees[index] = local.grow(index);
       finished();
-      if (workers > 1 && spawned.length === 0 && next < nTrees) {
+      if (workers > 1 && helpers === 0 && next < nTrees) {
         const perTree = (performance.now() - started) / 1000 / done;
-        if (perTree * (nTrees - next) > forestThreading.minSeconds) for (let k = 1; k < workers; k++) spawn();
+        if (perTree * (nTrees - next) > forestThreading.minSeconds) enlistAll(workers - 1);
       }
       // Let worker replies in between trees so they get their next chunk promptly.
-      if (spawned.length > 0) await new Promise<void>((r) => setImmediate(r));
+      if (helpers > 0) await new Promise<void>((r) => setImmediate(r));
     }
-    if (next >= nTrees) {
-      for (const stop of idle.values()) stop();
-      idle.clear();
-    }
+    if (next >= nTrees) for (const letGo of [...pending]) letGo();
     await Promise.all(threads);
-  } finally {
-    for (const w of spawned) void w.terminate();
+  } catch (err) {
+    failure ??= err;
   }
   if (failure) throw failure;
   return { trees: trees.map((t, i) => t ?? missingTree(i)), oobSum, oobCount };

@@ -115,17 +115,21 @@ export function gainImportance(trees: readonly CompactTree[], nFeatures: number)
 const BLOCK_ROWS = 256;
 
 /**
- * All trees of an ensemble packed into shared arrays for batch scoring: one pass per
- * block of rows, trees in the outer loop so each tree's nodes stay in cache.
+ * All trees of an ensemble packed into shared arrays for batch scoring. Nodes are
+ * relaid so that a right child always follows its left sibling, and leaves point to
+ * themselves. A block of rows then descends one level at a time for a tree's full
+ * depth: the child is picked arithmetically, rows are independent of each other, and
+ * there is no unpredictable branch per node, which is several times faster than
+ * walking row by row.
  */
 export class PackedEnsemble {
   readonly nTrees: number;
   private readonly roots: Int32Array;
+  private readonly depth: Int32Array;
   private readonly feature: Int32Array;
   private readonly threshold: Float64Array;
-  private readonly missingLeft: Uint8Array;
+  private readonly missingRight: Int32Array;
   private readonly left: Int32Array;
-  private readonly right: Int32Array;
   private readonly value: Float64Array;
 
   constructor(trees: readonly CompactTree[]) {
@@ -133,25 +137,55 @@ export class PackedEnsemble {
     let total = 0;
     for (const t of trees) total += t.feature.length;
     this.roots = new Int32Array(trees.length);
+    this.depth = new Int32Array(trees.length);
     this.feature = new Int32Array(total);
     this.threshold = new Float64Array(total);
-    this.missingLeft = new Uint8Array(total);
+    this.missingRight = new Int32Array(total);
     this.left = new Int32Array(total);
-    this.right = new Int32Array(total);
     this.value = new Float64Array(total);
     let at = 0;
+    const order: number[] = [];
+    const maxNodes = trees.reduce((a, t) => Math.max(a, t.feature.length), 1);
+    const slot = new Int32Array(maxNodes);
+    const level = new Int32Array(maxNodes);
     trees.forEach((t, k) => {
       this.roots[k] = at;
-      const m = t.feature.length;
-      this.feature.set(t.feature, at);
-      this.threshold.set(t.threshold, at);
-      this.missingLeft.set(t.missingLeft, at);
-      this.value.set(t.value, at);
-      for (let i = 0; i < m; i++) {
-        this.left[at + i] = t.left[i] < 0 ? -1 : t.left[i] + at;
-        this.right[at + i] = t.right[i] < 0 ? -1 : t.right[i] + at;
+      // Breadth-first relabelling: children of a node get consecutive slots.
+      order.length = 0;
+      order.push(0);
+      slot[0] = 0;
+      level[0] = 0;
+      let deepest = 0;
+      for (let q = 0; q < order.length; q++) {
+        const i = order[q];
+        if (t.feature[i] >= 0) {
+          for (const c of [t.left[i], t.right[i]]) {
+            slot[c] = order.length;
+            level[c] = level[i] + 1;
+            if (level[c] > deepest) deepest = level[c];
+            order.push(c);
+          }
+        }
       }
-      at += m;
+      this.depth[k] = deepest;
+      for (let q = 0; q < order.length; q++) {
+        const i = order[q];
+        const j = at + q;
+        if (t.feature[i] >= 0) {
+          this.feature[j] = t.feature[i];
+          this.threshold[j] = t.threshold[i];
+          this.missingRight[j] = t.missingLeft[i] === 1 ? 0 : 1;
+          this.left[j] = at + slot[t.left[i]];
+        } else {
+          // A leaf stays put: nothing is > +Infinity and missing never goes right.
+          this.feature[j] = 0;
+          this.threshold[j] = Infinity;
+          this.missingRight[j] = 0;
+          this.left[j] = j;
+        }
+        this.value[j] = t.value[i];
+      }
+      at += order.length;
     });
   }
 
@@ -164,7 +198,8 @@ export class PackedEnsemble {
     const cols = X.columns;
     const d = cols.length;
     const buf = new Float64Array(BLOCK_ROWS * Math.max(1, d));
-    const { roots, feature, threshold, missingLeft, left, right, value } = this;
+    const at = new Int32Array(BLOCK_ROWS);
+    const { roots, depth, feature, threshold, missingRight, left, value } = this;
     for (let r0 = 0; r0 < n; r0 += BLOCK_ROWS) {
       const m = Math.min(BLOCK_ROWS, n - r0);
       for (let f = 0; f < d; f++) {
@@ -172,17 +207,16 @@ export class PackedEnsemble {
         for (let r = 0; r < m; r++) buf[r * d + f] = col[r0 + r];
       }
       for (let t = from; t < to; t++) {
-        const root = roots[t];
-        for (let r = 0; r < m; r++) {
-          const base = r * d;
-          let node = root;
-          let f: number;
-          while ((f = feature[node]) >= 0) {
-            const x = buf[base + f];
-            node = x <= threshold[node] || (x !== x && missingLeft[node] === 1) ? left[node] : right[node];
+        at.fill(roots[t], 0, m);
+        for (let level = depth[t]; level > 0; level--) {
+          for (let r = 0; r < m; r++) {
+            const node = at[r];
+            const x = buf[r * d + feature[node]];
+            // Right when x > threshold, or when x is missing and missing goes right.
+            at[r] = left[node] + (+(x > threshold[node]) | (+(x !== x) & missingRight[node]));
           }
-          out[r0 + r] += value[node];
         }
+        for (let r = 0; r < m; r++) out[r0 + r] += value[at[r]];
       }
     }
   }

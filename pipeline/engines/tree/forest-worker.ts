@@ -1,24 +1,31 @@
 /**
- * Worker thread side of forest training: grows the trees it is asked for and, when
- * told to finish, hands back its out-of-bag votes.
+ * Worker thread side of forest training. A worker outlives one fit (it is pooled): per
+ * fit it receives the job, grows the trees it is asked for and, when told to finish,
+ * hands back its out-of-bag votes and forgets the job.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { ForestGrower, treeBuffers, type ForestJob } from './forest-trees.ts';
+import { parentPort } from 'node:worker_threads';
+import { ForestGrower, treeBuffers } from './forest-trees.ts';
 import type { WorkerReply, WorkerRequest } from './forest-protocol.ts';
 
 const port = parentPort!;
-const grower = new ForestGrower(workerData as ForestJob);
+let grower: ForestGrower | null = null;
+
+function reply(msg: WorkerReply, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(msg, transfer);
+}
 
 port.on('message', (msg: WorkerRequest) => {
-  if (msg.type === 'grow') {
-    const trees = msg.trees.map((index) => ({ index, tree: grower.grow(index) }));
-    const reply: WorkerReply = { type: 'trees', trees };
-    port.postMessage(reply, trees.flatMap((t) => treeBuffers(t.tree)));
+  if (msg.type === 'job') {
+    grower = new ForestGrower(msg.job);
+    reply({ type: 'ready' });
+  } else if (msg.type === 'grow') {
+    const g = grower!;
+    const trees = msg.trees.map((index) => ({ index, tree: g.grow(index) }));
+    reply({ type: 'trees', trees }, trees.flatMap((t) => treeBuffers(t.tree)));
   } else {
-    const reply: WorkerReply = { type: 'oob', sum: grower.oobSum, count: grower.oobCount };
-    port.postMessage(reply, [grower.oobSum.buffer as ArrayBuffer, grower.oobCount.buffer as ArrayBuffer]);
-    port.close();
+    const sum = grower?.oobSum ?? new Float64Array(0);
+    const count = grower?.oobCount ?? new Uint32Array(0);
+    grower = null;
+    reply({ type: 'oob', sum, count }, [sum.buffer as ArrayBuffer, count.buffer as ArrayBuffer]);
   }
 });
-const ready: WorkerReply = { type: 'ready' };
-port.postMessage(ready);
