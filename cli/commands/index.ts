@@ -7,5 +7,6 @@ import { predictCommand } from './predict.ts';
 import { tuneCommand } from './tune.ts';
 import { deployCommand } from './deploy.ts';
 import { ingestCommand } from './ingest.ts';
+import { driftCommand } from './drift.ts';
 
-export const COMMANDS: Command[] = [runCommand, trainCommand, evaluateCommand, predictCommand, tuneCommand, ingestCommand, deployCommand];
+export const COMMANDS: Command[] = [runCommand, trainCommand, evaluateCommand, predictCommand, tuneCommand, ingestCommand, driftCommand, deployCommand];

@@ -157,7 +157,7 @@ describe('mlops ingest', () => {
     const rows = ['loan_id,y,amount,purpose'];
     for (let i = 0; i < 40; i++) rows.push(`L${i},${i % 3 === 0 ? 'bad' : 'good'},${1000 + i * 10},${i % 2 ? 'car' : 'home'}`);
     writeFileSync(join(dir, 'data', 'loans.csv'), rows.join('\n') + '\n');
-    mkdirSync(join(dir, 'data', 'incoming'));
+    mkdirSync(join(dir, 'data', 'incoming'), { recursive: true });
     // L5 exists (other content: still a duplicate by ID); L100 twice; L101 lacks nothing.
     writeFileSync(join(dir, 'data', 'incoming', 'a.csv'), 'loan_id,y,amount,purpose\nL5,good,99,car\nL100,bad,500,car\nL100,good,600,home\n,good,700,car\nL101,good,800,home\n');
     writeFileSync(join(dir, 'data', 'incoming', 'b.csv'), 'loan_id,y,amount\n"L7,bad,1\n');

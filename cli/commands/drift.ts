@@ -1,0 +1,64 @@
+import { resolve } from 'node:path';
+import { loadConfig } from '../../pipeline/config/load.ts';
+import { CreditModel } from '../../pipeline/model.ts';
+import { runDrift, writeDriftOutputs } from '../../pipeline/drift/run-drift.ts';
+import { driftMarkdown } from '../../pipeline/drift/markdown.ts';
+import { championModel } from '../../pipeline/drift/champion.ts';
+import type { Command } from '../command.ts';
+
+export const driftCommand: Command = {
+  name: 'drift',
+  summary: 'data, score and model drift between reference data and new data or a scoring log',
+  help: `Usage: mlops drift [--reference FILE] [--current FILE] [--model FILE] [--out DIR] [--json]
+
+Compares the current data with the reference data feature by feature (Population
+Stability Index on bins fixed by the reference, Kolmogorov–Smirnov for numeric and
+Jensen–Shannon distance for categorical features), the model's score distribution,
+and — when the current data has the target column — the model's metrics on it against
+the metrics recorded when it was trained. Thresholds: the config's "drift" section.
+
+  --reference FILE    reference CSV (default: the model's training data, found by its
+                      sha256 in the data file or git history; else data.path)
+  --current FILE      current CSV, or a scoring log (.jsonl) written by the service
+                      (default: the rows ingested into data.path since the reference)
+  --model FILE        model bundle to score with (default: the registry's champion)
+  --no-model          data drift only
+  --out DIR           write drift.json, drift.md and SVG charts into DIR
+  --json              print the report as JSON (default: markdown)
+  --fail-on-drift     exit 3 when data-set, score or model drift is found
+  --config FILE       config file (default: mlops.config.json in the current folder)
+  -h, --help          show this help`,
+  options: {
+    reference: { type: 'string' },
+    current: { type: 'string' },
+    model: { type: 'string' },
+    'no-model': { type: 'boolean' },
+    out: { type: 'string', short: 'o' },
+    json: { type: 'boolean' },
+    'fail-on-drift': { type: 'boolean' },
+    config: { type: 'string', short: 'c' },
+  },
+  async run(args, io) {
+    const v = args.values;
+    const { config, baseDir } = loadConfig((v.config as string | undefined) ?? null, io.cwd);
+    let model: CreditModel | null = null;
+    if (v.model) model = CreditModel.load(resolve(io.cwd, v.model as string));
+    else if (!v['no-model']) model = championModel(config, baseDir);
+    if (!model && !v['no-model']) io.err('note: no --model given and no champion in the registry: score and model drift are skipped');
+    const report = runDrift({
+      config,
+      baseDir,
+      reference: v.reference ? resolve(io.cwd, v.reference as string) : null,
+      current: v.current ? resolve(io.cwd, v.current as string) : null,
+      model,
+    });
+    let md = driftMarkdown(report);
+    if (v.out) {
+      md = await writeDriftOutputs(resolve(io.cwd, v.out as string), report);
+      io.err(`wrote drift.json, drift.md and charts to ${v.out as string}`);
+    }
+    io.out(v.json ? JSON.stringify(report, null, 2) : md);
+    const drifted = report.dataset_drift || Boolean(report.score?.drifted) || Boolean(report.model_drift?.drifted);
+    return v['fail-on-drift'] && drifted ? 3 : 0;
+  },
+};
