@@ -8,5 +8,6 @@ import { tuneCommand } from './tune.ts';
 import { deployCommand } from './deploy.ts';
 import { ingestCommand } from './ingest.ts';
 import { driftCommand } from './drift.ts';
+import { runsCommand } from './runs.ts';
 
-export const COMMANDS: Command[] = [runCommand, trainCommand, evaluateCommand, predictCommand, tuneCommand, ingestCommand, driftCommand, deployCommand];
+export const COMMANDS: Command[] = [runCommand, trainCommand, evaluateCommand, predictCommand, tuneCommand, ingestCommand, driftCommand, deployCommand, runsCommand];

@@ -10,6 +10,8 @@ import { trainSummary } from '../summary.ts';
 import type { LoadedConfig } from '../../pipeline/config/load.ts';
 import type { TrainResult } from '../../pipeline/train.ts';
 import type { RunRecord } from '../../pipeline/run-folder.ts';
+import { trackingSection } from '../../pipeline/tracking/record.ts';
+import { trackTrainedRun } from '../../pipeline/tracking/track.ts';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -55,7 +57,11 @@ export async function trainToFolder(
   const out = args.values.out as string | undefined;
   const dir = out ? resolve(io.cwd, out) : join(resolvePath(loaded.baseDir, loaded.config.runs_dir), id);
   const record = buildRunRecord(result, command, id);
+  // Experiment tracking (docs/tracking.md): the config and CI run go in before the folder
+  // is written; artifact digests, MLflow logging and the runs-store entry after.
+  record.tracking = trackingSection(loaded, result);
   writeRunFolder(dir, result, record, extra(result, record));
+  await trackTrainedRun({ dir, record, result, loaded, warn: (w) => io.err(`warning: ${w}`) });
   return { result, dir, record };
 }
 

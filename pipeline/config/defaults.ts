@@ -43,6 +43,7 @@ export function defaultConfig(): MlopsConfig {
     },
     registry: { path: 'models', max_bundle_bytes: 5 * 1024 * 1024 },
     runs_dir: 'runs',
+    tracking: { mlflow: { enabled: true, tracking_uri: null, experiment: null, registered_model: null, timeout_ms: 5000 } },
     ingest: {
       incoming: 'data/incoming',
       processed: 'data/processed',

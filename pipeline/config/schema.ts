@@ -153,6 +153,24 @@ export const tuneSection = {
   },
 } as const;
 
+export const trackingSection = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    mlflow: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean', description: 'false: never log to MLflow, even when MLFLOW_TRACKING_URI is set.' },
+        tracking_uri: { type: ['string', 'null'], pattern: '^https?://', description: 'MLflow tracking server (http or https); MLFLOW_TRACKING_URI overrides.' },
+        experiment: { type: ['string', 'null'], minLength: 1, description: 'MLflow experiment name (default: model_name); MLFLOW_EXPERIMENT_NAME overrides.' },
+        registered_model: { type: ['string', 'null'], minLength: 1, description: 'MLflow registered model that mirrors the registry (default: model_name).' },
+        timeout_ms: { type: 'integer', minimum: 100, maximum: 600000, description: 'Timeout of each request to the MLflow server.' },
+      },
+    },
+  },
+} as const;
+
 export const configSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'mlops.config.json',
@@ -171,6 +189,7 @@ export const configSchema = {
     promotion: promotionSection,
     registry: registrySection,
     runs_dir: { type: 'string', minLength: 1 },
+    tracking: trackingSection,
     ingest: ingestSection,
     drift: driftSection,
     retrain: retrainSection,

@@ -26,6 +26,20 @@ export interface MlopsConfig {
   };
   registry: { path: string; max_bundle_bytes: number };
   runs_dir: string;
+  /** Experiment tracking (see docs/tracking.md): the local runs store is `runs_dir`. */
+  tracking: {
+    mlflow: {
+      /** false: never log to MLflow, even when MLFLOW_TRACKING_URI is set. */
+      enabled: boolean;
+      /** http(s) URL of an MLflow tracking server; MLFLOW_TRACKING_URI overrides. */
+      tracking_uri: string | null;
+      /** Experiment name (null: model_name); MLFLOW_EXPERIMENT_NAME overrides. */
+      experiment: string | null;
+      /** Registered model that mirrors the registry (null: model_name). */
+      registered_model: string | null;
+      timeout_ms: number;
+    };
+  };
   /** New data files picked up by `mlops ingest` (see docs/monitoring.md). */
   ingest: {
     incoming: string;
