@@ -1,0 +1,97 @@
+/**
+ * register action: promotes a trained run into the git-native registry and commits and
+ * pushes it with the registry's race-safe retry (re-applied as data on a moved branch,
+ * never merged as text). Outputs the new version and the image tags to publish.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as core from '@actions/core';
+import { loadConfig } from '../../pipeline/config/load.ts';
+import { ciRunUrl, promoteAndCommit, registryDir } from '../../pipeline/registry/index.ts';
+import { usageError } from '../../pipeline/errors.ts';
+import { booleanInput, integerInput, optionalInput, requiredInput, stringInput } from '../common/inputs.ts';
+import { runAction } from '../common/run.ts';
+
+interface Settings {
+  workingDirectory: string;
+  config: string | null;
+  runDir: string;
+  force: { reason: string } | null;
+  push: boolean;
+  remote: string;
+  branch: string | null;
+  actor: string;
+  maxAttempts: number;
+}
+
+function readSettings(): Settings {
+  const workingDirectory = resolve(stringInput('working-directory', '.'));
+  if (!existsSync(workingDirectory)) throw usageError(`input "working-directory": folder ${workingDirectory} does not exist`);
+  const runDir = resolve(workingDirectory, requiredInput('run-dir'));
+  if (!existsSync(join(runDir, 'model.json'))) throw usageError(`input "run-dir": ${runDir} is not a run folder (no model.json); pass the train action's run-dir output`);
+  const forcePromote = booleanInput('force-promote', false);
+  const reason = optionalInput('reason')?.trim() ?? '';
+  if (forcePromote && !reason) throw usageError('input "reason" is required when "force-promote" is true');
+  const remote = stringInput('remote', 'origin');
+  if (!/^[A-Za-z0-9._-]+$/.test(remote)) throw usageError(`input "remote" must be a git remote name (got ${JSON.stringify(remote)})`);
+  const branch = optionalInput('branch');
+  if (branch !== null && !/^[A-Za-z0-9._/-]+$/.test(branch)) throw usageError(`input "branch" must be a branch name (got ${JSON.stringify(branch)})`);
+  return {
+    workingDirectory,
+    config: optionalInput('config'),
+    runDir,
+    force: forcePromote ? { reason } : null,
+    push: booleanInput('push', true),
+    remote,
+    branch,
+    actor: stringInput('actor', process.env.GITHUB_ACTOR || 'github-actions[bot]'),
+    maxAttempts: integerInput('max-attempts', 1, 20) ?? 5,
+  };
+}
+
+/** Image tags for the new champion: v<N>, sha-<short registry commit>, champion. */
+function imageTags(version: number, commit: string): string[] {
+  return [`v${version}`, `sha-${commit.slice(0, 7)}`, 'champion'];
+}
+
+async function main(): Promise<void> {
+  const s = readSettings();
+  const loaded = loadConfig(s.config, s.workingDirectory);
+  const r = await promoteAndCommit({
+    dir: registryDir(loaded.config, loaded.baseDir),
+    config: loaded.config,
+    baseDir: loaded.baseDir,
+    challenger: s.runDir,
+    force: s.force,
+    actor: s.actor,
+    ciRunUrl: ciRunUrl(process.env.GITHUB_SERVER_URL, process.env.GITHUB_REPOSITORY, process.env.GITHUB_RUN_ID),
+    push: s.push,
+    remote: s.remote,
+    branch: s.branch,
+    maxAttempts: s.maxAttempts,
+    onAttempt: (a) => core.info(`attempt ${a.attempt}: ${a.phase} ${a.commit.slice(0, 7)}${a.detail ? ` (${a.detail})` : ''}`),
+  });
+  core.setOutput('decision', r.decision);
+  core.setOutput('version', r.version === null ? '' : String(r.version));
+  core.setOutput('champion-version', r.champion === null ? '' : String(r.champion));
+  core.setOutput('commit', r.commit);
+  core.setOutput('pushed', String(r.pushed));
+  core.setOutput('attempts', String(r.attempts));
+  const promoted = r.decision === 'promote' && r.version !== null;
+  core.setOutput('promoted', String(promoted));
+  const tags = promoted ? imageTags(r.version!, r.commit) : [];
+  core.setOutput('tags', tags.join('\n'));
+  // Ready for docker/metadata-action's `tags:` input.
+  core.setOutput('metadata-tags', tags.map((t) => `type=raw,value=${t}`).join('\n'));
+  const line = promoted
+    ? `registered and promoted ${r.verdict.model} v${r.version} in ${r.commit.slice(0, 7)}${r.pushed ? ' (pushed)' : ''} after ${r.attempts} attempt(s)`
+    : `the gate kept champion v${r.champion ?? '—'} at the current registry tip: ${r.verdict.summary}`;
+  core.info(line);
+  if (process.env.GITHUB_STEP_SUMMARY) {
+    await core.summary
+      .addRaw(`### Registry\n\n${promoted ? '✅' : '⏸️'} ${line}\n\n${tags.length ? `Image tags: ${tags.map((t) => `\`${t}\``).join(', ')}\n` : 'No image is published.\n'}`)
+      .write();
+  }
+}
+
+await runAction(main);

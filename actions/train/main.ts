@@ -1,0 +1,133 @@
+/**
+ * train action: trains per the config (inputs may override engine, params, data), scores
+ * the current champion on the same rows, computes the promotion verdict with the
+ * registry's gate, and writes the run folder plus what the PR comment needs
+ * (verdict.json, comparison.json, context.json). Writes nothing to the registry.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as core from '@actions/core';
+import { loadConfig, resolveConfig, resolvePath, type LoadedConfig } from '../../pipeline/config/load.ts';
+import { train } from '../../pipeline/train.ts';
+import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/run-folder.ts';
+import { compareRun, loadVersionBundle, findVersion, loadRegistry, registryDir } from '../../pipeline/registry/index.ts';
+import { buildComparison } from '../../pipeline/report/comparison.ts';
+import { buildPrComment } from '../../pipeline/report/pr-comment.ts';
+import { readReportArtifact, ARTIFACT_FILES } from '../../pipeline/report/report-artifact.ts';
+import { canonicalJson } from '../../pipeline/canonical-json.ts';
+import { usageError } from '../../pipeline/errors.ts';
+import { booleanInput, integerInput, optionalInput, paramsInput, stringInput } from '../common/inputs.ts';
+import { runAction } from '../common/run.ts';
+import { reportContext } from '../common/context.ts';
+
+interface Settings {
+  workingDirectory: string;
+  config: string | null;
+  engine: string | null;
+  params: Record<string, number | string | boolean> | null;
+  data: string | null;
+  testData: string | null;
+  seed: number | null;
+  out: string | null;
+  dryRun: boolean;
+  force: { reason: string } | null;
+  workers: number | undefined;
+}
+
+function readSettings(): Settings {
+  const workingDirectory = resolve(stringInput('working-directory', '.'));
+  if (!existsSync(workingDirectory)) throw usageError(`input "working-directory": folder ${workingDirectory} does not exist`);
+  const forcePromote = booleanInput('force-promote', false);
+  const reason = optionalInput('reason')?.trim() ?? '';
+  if (forcePromote && !reason) throw usageError('input "reason" is required when "force-promote" is true: say why the gate is overridden (it goes into the registry history)');
+  const engine = optionalInput('engine');
+  if (engine !== null && !/^[a-z][a-z0-9-]{0,40}$/.test(engine)) throw usageError(`input "engine" must be an engine name such as logistic or gbdt (got ${JSON.stringify(engine)})`);
+  return {
+    workingDirectory,
+    config: optionalInput('config'),
+    engine,
+    params: paramsInput('params'),
+    data: optionalInput('data'),
+    testData: optionalInput('test-data'),
+    seed: integerInput('seed', 0, 4294967295),
+    out: optionalInput('out'),
+    dryRun: booleanInput('dry-run', false),
+    force: forcePromote ? { reason } : null,
+    workers: integerInput('workers', 1, 64) ?? undefined,
+  };
+}
+
+/** The config with the inputs applied, re-validated (same rules as the CLI's flags). */
+function effectiveConfig(s: Settings): LoadedConfig {
+  const loaded = loadConfig(s.config, s.workingDirectory);
+  const c = structuredClone(loaded.config);
+  if (s.data !== null) {
+    c.data.path = resolve(s.workingDirectory, s.data);
+    if (s.testData === null) c.data.test_path = null;
+  }
+  if (s.testData !== null) c.data.test_path = resolve(s.workingDirectory, s.testData);
+  if (s.engine !== null && s.engine !== c.engine.name) c.engine = { name: s.engine, params: {} };
+  if (s.params !== null) c.engine.params = { ...c.engine.params, ...s.params };
+  if (s.seed !== null) c.seed = s.seed;
+  return { ...loaded, config: resolveConfig(c, loaded.file ?? 'action inputs') };
+}
+
+function gatePassed(rules: { kind: string; passed: boolean }[]): boolean {
+  return rules.filter((r) => r.kind !== 'forced').every((r) => r.passed);
+}
+
+async function main(): Promise<void> {
+  const s = readSettings();
+  const loaded = effectiveConfig(s);
+  const { config, baseDir } = loaded;
+  core.info(`training ${config.model_name} with ${config.engine.name} on ${config.data.path}`);
+  const result = await train({ config, baseDir, workers: s.workers, onStage: (st) => core.info(`• ${st}`), onWarning: (w) => core.warning(w) });
+  const id = newRunId(result.bundle.digest);
+  const dir = s.out ? resolve(s.workingDirectory, s.out) : join(resolvePath(baseDir, config.runs_dir), id);
+  const record = buildRunRecord(result, 'action:train', id);
+
+  const registry = registryDir(config, baseDir);
+  const cmp = compareRun({
+    dir: registry,
+    config,
+    baseDir,
+    challenger: { dir: null, bundle: result.bundle, metrics: result.metrics, run: { id, created_at: record.created_at, command: record.command } },
+    force: s.force,
+  });
+  const verdict = cmp.verdict;
+  const reg = loadRegistry(registry);
+  const championEntry = verdict.champion ? findVersion(reg.models[cmp.name] ?? null, verdict.champion.version) : null;
+  const comparison = buildComparison({
+    challenger: result.bundle,
+    challengerMetrics: result.metrics,
+    parts: cmp.rows.map((p) => ({ name: p.name, table: p.table })),
+    champion: championEntry ? { bundle: loadVersionBundle(registry, championEntry), version: championEntry.version } : null,
+    costs: result.bundle.costs,
+  });
+  writeRunFolder(dir, result, record, {
+    [ARTIFACT_FILES.verdict]: JSON.stringify(verdict, null, 2) + '\n',
+    [ARTIFACT_FILES.comparison]: JSON.stringify(comparison, null, 2) + '\n',
+    [ARTIFACT_FILES.context]: JSON.stringify(reportContext(s.dryRun), null, 2) + '\n',
+  });
+
+  const m = result.metrics.test;
+  const beats = gatePassed(verdict.rules);
+  core.setOutput('run-dir', dir);
+  core.setOutput('run-id', id);
+  core.setOutput('model-digest', result.bundle.digest);
+  core.setOutput('roc-auc', m.roc_auc === null ? '' : m.roc_auc.toFixed(6));
+  core.setOutput('pr-auc', m.pr_auc === null ? '' : m.pr_auc.toFixed(6));
+  core.setOutput('expected-cost', m.expected_cost.toFixed(6));
+  core.setOutput('brier', m.brier.toFixed(6));
+  core.setOutput('beats-champion', String(beats));
+  core.setOutput('decision', verdict.decision);
+  core.setOutput('promote', String(verdict.decision === 'promote' && !s.dryRun));
+  core.setOutput('champion-version', verdict.champion ? String(verdict.champion.version) : '');
+  core.setOutput('verdict', canonicalJson(verdict));
+  core.info(`verdict: ${verdict.decision} — ${verdict.summary}`);
+  // Reading the folder back through the artifact validator proves the artifact is well-formed.
+  const body = buildPrComment(readReportArtifact(dir), { artifactUrl: null });
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(body).write();
+}
+
+await runAction(main);
