@@ -4,10 +4,14 @@ import { runCommand } from './run.ts';
 import { trainCommand } from './train.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { predictCommand } from './predict.ts';
+import { registryCommand } from './registry.ts';
+import { compareCommand } from './compare.ts';
+import { promoteCommand } from './promote.ts';
+import { rollbackCommand } from './rollback.ts';
 import { tuneCommand } from './tune.ts';
 import { deployCommand } from './deploy.ts';
 import { ingestCommand } from './ingest.ts';
 import { driftCommand } from './drift.ts';
 import { runsCommand } from './runs.ts';
 
-export const COMMANDS: Command[] = [runCommand, trainCommand, evaluateCommand, predictCommand, tuneCommand, ingestCommand, driftCommand, deployCommand, runsCommand];
+export const COMMANDS: Command[] = [runCommand, trainCommand, evaluateCommand, predictCommand, compareCommand, promoteCommand, rollbackCommand, registryCommand, tuneCommand, ingestCommand, driftCommand, deployCommand, runsCommand];

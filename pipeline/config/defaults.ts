@@ -41,7 +41,7 @@ export function defaultConfig(): MlopsConfig {
         { metric: 'brier', max_regression: 0.01 },
       ],
     },
-    registry: { path: 'models', max_bundle_bytes: 5 * 1024 * 1024 },
+    registry: { path: 'models', max_bundle_bytes: 5 * 1024 * 1024, push_attempts: 5, push_backoff_ms: 1000 },
     runs_dir: 'runs',
     tracking: { mlflow: { enabled: true, tracking_uri: null, experiment: null, registered_model: null, timeout_ms: 5000 } },
     ingest: {

@@ -94,6 +94,8 @@ export const registrySection = {
   properties: {
     path: { type: 'string', minLength: 1 },
     max_bundle_bytes: { type: 'integer', minimum: 1 },
+    push_attempts: { type: 'integer', minimum: 1, maximum: 50, description: 'Push attempts in all when other writers move the branch first.' },
+    push_backoff_ms: { type: 'integer', minimum: 0, description: 'First retry delay in ms, doubled on each retry.' },
   },
 } as const;
 

@@ -24,7 +24,14 @@ export interface MlopsConfig {
     max_overfitting_gap: number | null;
     guardrails: { metric: string; max_regression: number }[];
   };
-  registry: { path: string; max_bundle_bytes: number };
+  registry: {
+    path: string;
+    max_bundle_bytes: number;
+    /** Push attempts in all when other writers keep moving the branch (race-safe commits). */
+    push_attempts: number;
+    /** First retry delay in ms, doubled on each retry (with jitter). */
+    push_backoff_ms: number;
+  };
   runs_dir: string;
   /** Experiment tracking (see docs/tracking.md): the local runs store is `runs_dir`. */
   tracking: {

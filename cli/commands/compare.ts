@@ -1,0 +1,40 @@
+import { resolve } from 'node:path';
+import { writeJsonAtomic } from '../../pipeline/fs-atomic.ts';
+import { usageError } from '../../pipeline/errors.ts';
+import { compareRun, verdictMarkdown } from '../../pipeline/registry/index.ts';
+import type { Command } from '../command.ts';
+import { registryContext } from './registry.ts';
+
+export const compareCommand: Command = {
+  name: 'compare',
+  summary: 'score a run against the registry champion on the same rows and print the promotion verdict',
+  help: `Usage: mlops compare --challenger DIR [--fail-on-keep] [options]
+
+Scores the challenger (a run folder from "mlops train" or "mlops run") and the current
+champion on the same rows — the challenger's test rows, re-created from its data and
+seed, plus promotion.golden_path when configured — and checks the promotion policy.
+Writes nothing to the registry. Exits 0 whatever the verdict unless --fail-on-keep.
+
+  --challenger DIR   run folder to compare
+  --fail-on-keep     exit 1 when the verdict is to keep the champion
+  --json             print the verdict as JSON
+  --out FILE         also write the verdict JSON to FILE
+  --config FILE      config file (default: mlops.config.json in the current folder)
+  -h, --help         show this help`,
+  options: {
+    challenger: { type: 'string' },
+    'fail-on-keep': { type: 'boolean' },
+    json: { type: 'boolean' },
+    out: { type: 'string', short: 'o' },
+    config: { type: 'string', short: 'c' },
+  },
+  async run(args, io) {
+    const dirArg = args.values.challenger as string | undefined;
+    if (!dirArg) throw usageError('compare needs --challenger DIR (a run folder)');
+    const { loaded, dir } = registryContext(args, io);
+    const { verdict } = compareRun({ dir, config: loaded.config, baseDir: loaded.baseDir, challenger: resolve(io.cwd, dirArg) });
+    if (args.values.out) writeJsonAtomic(resolve(io.cwd, args.values.out as string), verdict);
+    io.out(args.values.json ? JSON.stringify(verdict, null, 2) : verdictMarkdown(verdict));
+    return verdict.decision === 'keep' && args.values['fail-on-keep'] ? 1 : 0;
+  },
+};

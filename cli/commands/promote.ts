@@ -1,0 +1,87 @@
+import { resolve } from 'node:path';
+import { usageError } from '../../pipeline/errors.ts';
+import { promoteAndCommit, promoteRun, verdictMarkdown, type PromoteResult } from '../../pipeline/registry/index.ts';
+import type { Command, CliIO } from '../command.ts';
+import { actorFrom, ciRunUrlFrom, commitFlags, commitHelp, commitOptions, historyOptions, registryContext } from './registry.ts';
+
+export const promoteCommand: Command = {
+  name: 'promote',
+  summary: 'register a run in the model registry when it passes the promotion gate (optionally commit and push)',
+  help: `Usage: mlops promote --run DIR [--force --reason TEXT] [--commit] [--push] [options]
+
+Compares the run with the champion (see "mlops compare"). When the gate passes — or
+there is no champion yet, or --force is given with a reason — the run becomes version
+vN under models/<name>/vN/ (model.json.gz, metrics.json, card.md) and the champion.
+Otherwise the rejection and its reasons are recorded in the history and the command
+exits 1.
+
+  --run DIR           run folder to promote
+  --force             promote even if the gate says keep (needs --reason)
+  --reason TEXT       why; recorded in the history
+  --json              print the result as JSON
+  --config FILE       config file (default: mlops.config.json in the current folder)
+${commitHelp}
+  -h, --help          show this help`,
+  options: {
+    run: { type: 'string' },
+    force: { type: 'boolean' },
+    reason: { type: 'string' },
+    json: { type: 'boolean' },
+    config: { type: 'string', short: 'c' },
+    ...commitOptions,
+    ...historyOptions,
+  },
+  async run(args, io) {
+    const runDir = args.values.run as string | undefined;
+    if (!runDir) throw usageError('promote needs --run DIR (a run folder from "mlops train" or "mlops run")');
+    const reason = args.values.reason as string | undefined;
+    if (args.values.force && !reason?.trim()) throw usageError('--force needs --reason TEXT: a forced promotion is recorded with its reason');
+    const { loaded, dir } = registryContext(args, io);
+    const git = commitFlags(args, loaded);
+    const base = {
+      dir,
+      config: loaded.config,
+      baseDir: loaded.baseDir,
+      challenger: resolve(io.cwd, runDir),
+      force: args.values.force ? { reason: reason! } : null,
+      note: !args.values.force && reason ? reason : null,
+      actor: actorFrom(args, io.cwd),
+      ciRunUrl: ciRunUrlFrom(args),
+    };
+    if (!git.commit) {
+      const r = promoteRun(base);
+      return report(io, r, Boolean(args.values.json), null);
+    }
+    const r = await promoteAndCommit({
+      ...base,
+      push: git.push,
+      remote: git.remote,
+      branch: git.branch,
+      author: git.author,
+      maxAttempts: git.maxAttempts,
+      backoffMs: git.backoffMs,
+      onAttempt: (a) => {
+        if (a.phase === 'rejected') io.err(`• push rejected on attempt ${a.attempt} (another writer updated the branch); re-applying on the new tip`);
+      },
+    });
+    return report(io, r.promotion, Boolean(args.values.json), { commit: r.commit, pushed: r.pushed, attempts: r.attempts, branch: r.branch });
+  },
+};
+
+export function report(io: CliIO, r: PromoteResult, json: boolean, git: { commit: string; pushed: boolean; attempts: number; branch: string | null } | null): number {
+  if (json) {
+    io.out(JSON.stringify({ model: r.name, decision: r.decision, version: r.version, champion: r.champion, previous_champion: r.previousChampion, ...(git ?? {}), verdict: r.verdict }, null, 2));
+  } else {
+    io.out(verdictMarkdown(r.verdict));
+    io.out('');
+    io.out(outcomeLine(r));
+    if (git) io.out(`commit ${git.commit.slice(0, 12)}${git.pushed ? ` pushed to ${git.branch} (attempt ${git.attempts})` : ' (not pushed)'}`);
+  }
+  return r.decision === 'promote' ? 0 : 1;
+}
+
+export function outcomeLine(r: PromoteResult): string {
+  if (r.decision === 'promote') return `promoted ${r.name} v${r.version} to champion${r.previousChampion ? ` (was v${r.previousChampion})` : ''}`;
+  if (r.version !== null) return `registered ${r.name} v${r.version} as challenger; the gate kept champion v${r.champion}`;
+  return `rejected by the gate: ${r.name} champion ${r.champion ? `v${r.champion}` : '(none)'} kept; the rejection is recorded in the history`;
+}

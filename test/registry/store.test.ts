@@ -1,0 +1,102 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync, gunzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { championBundlePath, loadRegistry, promoteRun, type RegistryFile } from '../../pipeline/registry/index.ts';
+import { sha256Hex } from '../../pipeline/canonical-json.ts';
+import { projectDir, testConfig, tmp, trainRun, VARIANTS } from './helpers.ts';
+import { runCli } from '../helpers/cli.ts';
+
+let project: string;
+let pristine: string;
+const runs: Record<string, string> = {};
+
+beforeAll(async () => {
+  project = projectDir();
+  runs.weak = await trainRun(project, join(project, 'runs/weak'), testConfig(VARIANTS.weak));
+  runs.strong = await trainRun(project, join(project, 'runs/strong'), testConfig(VARIANTS.strong));
+  runs.twin = await trainRun(project, join(project, 'runs/twin'), testConfig(VARIANTS.twin));
+  const config = testConfig();
+  for (const r of [runs.weak, runs.strong]) promoteRun({ dir: join(project, 'models'), config, baseDir: project, challenger: r, actor: 'alice', gitCommit: null });
+  pristine = readFileSync(join(project, 'models/registry.json'), 'utf8');
+});
+
+/** A copy of the project with a damaged registry; returns its folder. */
+function damaged(edit: (models: string) => void): string {
+  const dir = tmp('corrupt');
+  cpSync(project, dir, { recursive: true });
+  edit(join(dir, 'models'));
+  return dir;
+}
+
+const editJson = (models: string, f: (reg: RegistryFile) => void): void => {
+  const reg = JSON.parse(readFileSync(join(models, 'registry.json'), 'utf8')) as RegistryFile;
+  f(reg);
+  writeFileSync(join(models, 'registry.json'), JSON.stringify(reg, null, 2));
+};
+
+describe('registry.json is validated on every read', () => {
+  it('reads a healthy registry and finds the champion bundle', () => {
+    const reg = loadRegistry(join(project, 'models'));
+    expect(reg.schema_version).toBe(1);
+    expect(reg.models['credit-default'].aliases.champion).toBe(2);
+    expect(championBundlePath(join(project, 'models'), 'credit-default')).toBe(join(project, 'models/credit-default/v2/model.json.gz'));
+    expect(championBundlePath(join(project, 'models'), 'other')).toBeNull();
+  });
+
+  const cases: [string, (models: string) => void, RegExp][] = [
+    ['bad JSON', (m) => writeFileSync(join(m, 'registry.json'), pristine.slice(0, 200)), /registry\.json: \(whole file\): malformed JSON/],
+    ['a newer schema version', (m) => editJson(m, (r) => ((r as { schema_version: number }).schema_version = 2)), /registry\.json: schema_version: schema version 2 is not supported/],
+    [
+      'a version missing a field',
+      (m) => editJson(m, (r) => delete (r.models['credit-default'].versions[1] as { digest?: string }).digest),
+      /registry\.json: models\.credit-default\.versions\[1\] \(v2\): invalid registry \(schema\): .*must have required property 'digest'/,
+    ],
+    [
+      'an alias to a missing version',
+      (m) => editJson(m, (r) => (r.models['credit-default'].aliases.champion = 7)),
+      /registry\.json: models\.credit-default\.aliases\.champion: points to v7, which is not a registered version/,
+    ],
+    [
+      'a rewritten history',
+      (m) => editJson(m, (r) => r.models['credit-default'].history.splice(1, 1)),
+      /registry\.json: models\.credit-default\.history\[1\] \(event 3\): history must be append-only/,
+    ],
+    [
+      'a replaced bundle file',
+      (m) => cpSync(join(m, 'credit-default/v1/model.json.gz'), join(m, 'credit-default/v2/model.json.gz')),
+      /registry\.json: models\.credit-default\.versions\[1\] \(v2\): bundle digest does not match: .*credit-default\/v2\/model\.json\.gz hashes to sha256 [0-9a-f]{64} but the entry records/,
+    ],
+    [
+      'an edited digest in the entry',
+      (m) => editJson(m, (r) => (r.models['credit-default'].versions[0].digest = `sha256:${'0'.repeat(64)}`)),
+      /registry\.json: models\.credit-default\.versions\[0\] \(v1\): bundle digest does not match: .*v1\/model\.json\.gz holds sha256:[0-9a-f]{64} but the entry records sha256:0{64}/,
+    ],
+    [
+      'a tampered bundle with a matching file hash',
+      (m) => {
+        const p = join(m, 'credit-default/v1/model.json.gz');
+        const text = gunzipSync(readFileSync(p)).toString('utf8').replace('"threshold":0.', '"threshold":0.9');
+        const bytes = gzipSync(text);
+        writeFileSync(p, bytes);
+        editJson(m, (r) => (r.models['credit-default'].versions[0].bundle.sha256 = sha256Hex(bytes)));
+      },
+      /registry\.json: models\.credit-default\.versions\[0\] \(v1\): refusing model bundle .*digest mismatch/,
+    ],
+  ];
+
+  for (const [what, edit, message] of cases) {
+    it(`reports ${what} with the file and the entry, and overwrites nothing`, async () => {
+      const dir = damaged(edit);
+      const before = readFileSync(join(dir, 'models/registry.json'), 'utf8');
+      expect(() => loadRegistry(join(dir, 'models'))).toThrow(message);
+      const r = await runCli(['promote', '--run', runs.twin, '--force', '--reason', 'should not happen', '--actor', 'x'], dir);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(message);
+      expect(r.err).toMatch(/Nothing was changed/);
+      expect(readFileSync(join(dir, 'models/registry.json'), 'utf8')).toBe(before);
+      const list = await runCli(['registry', 'list'], dir);
+      expect(list.code).toBe(1);
+    });
+  }
+});
