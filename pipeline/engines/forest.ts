@@ -18,8 +18,16 @@ import { acquireWorkers, discardWorker, releaseWorker } from './tree/worker-pool
 const paramSpec: Record<string, ParamSpec> = {
   nTrees: { type: 'integer', default: 300, min: 1, max: 100000, description: 'Number of trees.' },
   maxDepth: { type: 'integer', default: 0, min: 0, max: 64, description: 'Deepest split level; 0 = unlimited.' },
-  minSamplesLeaf: { type: 'integer', default: 5, min: 1, max: 1e9, description: 'Fewest training rows in a leaf.' },
-  maxLeaves: { type: 'integer', default: 0, min: 0, max: 1e9, description: 'Leaves per tree at most; 0 = unlimited.' },
+  // Credit targets are noisy: leaves of 15+ rows on half-size bootstrap samples validate
+  // better than fully grown trees (cross-validated on both bundled data sets) and fit 3× faster.
+  minSamplesLeaf: { type: 'integer', default: 15, min: 1, max: 1e9, description: 'Fewest training rows in a leaf.' },
+  maxLeaves: {
+    type: 'integer',
+    default: 4096,
+    min: 0,
+    max: 1e9,
+    description: 'Leaves per tree at most, best splits first; 0 = unlimited (trees on millions of rows then grow very large).',
+  },
   maxFeatures: {
     type: 'number',
     default: 'sqrt',
@@ -29,7 +37,7 @@ const paramSpec: Record<string, ParamSpec> = {
     description: 'Candidate features per split: sqrt, log2, or a fraction of all features.',
   },
   sampling: { type: 'string', default: 'bootstrap', values: ['bootstrap', 'subsample'], description: 'Rows per tree drawn with replacement (bootstrap) or without (subsample).' },
-  sampleFraction: { type: 'number', default: 1, min: 1e-6, max: 1, description: 'Rows per tree as a fraction of the training rows.' },
+  sampleFraction: { type: 'number', default: 0.5, min: 1e-6, max: 1, description: 'Rows per tree as a fraction of the training rows.' },
   classWeight: { type: 'string', default: 'none', values: ['none', 'balanced'], description: 'Weight classes inversely to their frequency.' },
   minSplitGain: { type: 'number', default: 0, min: 0, max: 1e9, description: 'Impurity decrease (weighted) a split must exceed.' },
   maxBins: { type: 'integer', default: 255, min: 3, max: 255, description: 'Quantile buckets per feature, missing included.' },
@@ -110,7 +118,7 @@ export class ForestEngine implements Engine {
       tree: {
         maxDepth: p.maxDepth as number,
         maxLeaves: p.maxLeaves as number,
-        growth: 'depth',
+        growth: (p.maxLeaves as number) > 0 ? 'leaf' : 'depth',
         minSamplesLeaf: p.minSamplesLeaf as number,
         minChildWeight: 0,
         lambda: 0,
