@@ -12,6 +12,8 @@ import { tuneCommand } from './tune.ts';
 import { deployCommand } from './deploy.ts';
 import { ingestCommand } from './ingest.ts';
 import { driftCommand } from './drift.ts';
+import { serveCommand } from './serve.ts';
 import { runsCommand } from './runs.ts';
+import { reportCommand } from './report.ts';
 
-export const COMMANDS: Command[] = [runCommand, trainCommand, evaluateCommand, predictCommand, compareCommand, promoteCommand, rollbackCommand, registryCommand, tuneCommand, ingestCommand, driftCommand, deployCommand, runsCommand];
+export const COMMANDS: Command[] = [runCommand, trainCommand, evaluateCommand, predictCommand, compareCommand, promoteCommand, rollbackCommand, registryCommand, tuneCommand, ingestCommand, driftCommand, deployCommand, serveCommand, runsCommand, reportCommand];

@@ -1,0 +1,165 @@
+/**
+ * `npm run bench:service [-- --duration 15] [--connections 64] [--workers auto] [--model FILE]`
+ *
+ * Load benchmark of the scoring service with autocannon: single-applicant POST
+ * /v1/predict and 100-row POST /v1/predict/batch, each at 64 connections for 15 s.
+ * Starts the service itself (as `npm start` would, logs at info level, discarded) on a
+ * free port, samples the resident memory of every service process, and prints req/s,
+ * p50/p99 latency, errors and peak RSS as a markdown table. A benchmark, not a test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync, existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { markdownTable } from 'markdown-table';
+import { readCsvFile } from '../pipeline/data/csv.ts';
+import { readBundle } from '../pipeline/bundle.ts';
+import { resolveModelSource } from '../service/model-source.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '64' },
+    workers: { type: 'string', default: 'auto' },
+    model: { type: 'string' },
+    url: { type: 'string' },
+  },
+});
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function modelPath(): string {
+  if (values.model) return values.model;
+  try {
+    return resolveModelSource({ modelPath: null, modelVersion: null, root: ROOT, modelName: null }).path;
+  } catch {
+    // No champion yet: train a logistic model to a temporary folder.
+    const out = join(mkdtempSync(join(tmpdir(), 'bench-service-')), 'run');
+    process.stderr.write(`no registry champion; training a logistic model to ${out}\n`);
+    const r = spawn(process.execPath, [join(ROOT, 'bin/mlops.mjs'), 'train', '--engine', 'logistic', '--quiet', '--out', out], { cwd: ROOT, stdio: 'inherit' });
+    return new Promise<never>(() => r) as never;
+  }
+}
+
+/** Resident memory (MB) of a process and its children, from /proc. */
+function treeRss(pid: number): { total: number; max: number } {
+  const rss = (p: number): number => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  const pids = [pid];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) pids.push(Number(d));
+    } catch {
+      // process went away
+    }
+  }
+  const each = pids.map(rss);
+  return { total: each.reduce((a, b) => a + b, 0), max: Math.max(...each) };
+}
+
+async function waitReady(url: string, child: ChildProcess | null): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child && child.exitCode !== null) throw new Error(`service exited with code ${child.exitCode}`);
+    try {
+      const r = await fetch(`${url}/readyz`);
+      if (r.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('service did not become ready in 30 s');
+}
+
+async function main(): Promise<void> {
+  let url = values.url ?? '';
+  let child: ChildProcess | null = null;
+  let path = '';
+  if (!url) {
+    path = await Promise.resolve(modelPath());
+    const port = await freePort();
+    const bundled = join(ROOT, 'dist/service/service.mjs');
+    const args = existsSync(bundled) ? [bundled] : ['--import', 'tsx', join(ROOT, 'service/main.ts')];
+    child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, MODEL_PATH: path, PORT: String(port), HOST: '127.0.0.1', WORKERS: values.workers, LOG_LEVEL: 'info', MLOPS_SERVICE_MAIN: '1' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    url = `http://127.0.0.1:${port}`;
+  }
+  await waitReady(url, child);
+  const schema = readBundle(path || resolveModelSource({ modelPath: null, modelVersion: null, root: ROOT, modelName: null }).path).schema;
+  const table = readCsvFile(join(ROOT, 'data/credit_data/test.csv'));
+  const records = Array.from({ length: 100 }, (_, i) => {
+    const rec: Record<string, unknown> = {};
+    for (const f of schema.features) {
+      const v = table.columns.get(f.name)![i];
+      rec[f.name] = v === null ? null : f.kind === 'numeric' ? Number(v) : v;
+    }
+    return rec;
+  });
+  const cases = [
+    { name: 'single /v1/predict', path: '/v1/predict', body: JSON.stringify(records[0]), rows: 1 },
+    { name: '100-row /v1/predict/batch', path: '/v1/predict/batch', body: JSON.stringify(records), rows: 100 },
+  ];
+  const rows: string[][] = [];
+  for (const c of cases) {
+    // Warm up the JIT and the connection pool before measuring.
+    await autocannon({ url: url + c.path, method: 'POST', headers: { 'content-type': 'application/json' }, body: c.body, connections, duration: 2 });
+    let peak = { total: 0, max: 0 };
+    const timer = child
+      ? setInterval(() => {
+          const r = treeRss(child!.pid!);
+          if (r.total > peak.total) peak = { total: r.total, max: Math.max(peak.max, r.max) };
+        }, 250)
+      : null;
+    const res = await autocannon({ url: url + c.path, method: 'POST', headers: { 'content-type': 'application/json' }, body: c.body, connections, duration });
+    if (timer) clearInterval(timer);
+    const non2xx = res.non2xx + res.errors + res.timeouts;
+    rows.push([
+      c.name,
+      Math.round(res.requests.average).toLocaleString('en-US'),
+      Math.round(res.requests.average * c.rows).toLocaleString('en-US'),
+      res.latency.p50.toFixed(1),
+      res.latency.p99.toFixed(1),
+      String(non2xx),
+      child ? `${peak.total.toFixed(0)} (largest process ${peak.max.toFixed(0)})` : 'n/a',
+    ]);
+    process.stderr.write(`${c.name}: done\n`);
+  }
+  if (child) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child!.once('exit', r));
+  }
+  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${connections} connections, ${duration} s per case, service workers: ${values.workers === 'auto' ? availableParallelism() : values.workers}, load generator on the same machine`;
+  process.stdout.write(`${machine}\n\n`);
+  process.stdout.write(markdownTable([['case', 'req/s', 'rows/s', 'p50 ms', 'p99 ms', 'errors + non-2xx', 'peak RSS MB (all processes)'], ...rows]) + '\n');
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`bench:service failed: ${e.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+import { optionsFromEnv } from '../../service/config.ts';
+import { serveForever } from '../../service/main.ts';
+import type { Command } from '../command.ts';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the scoring service (HTTP API, OpenAPI docs, metrics) on the champion or --model',
+  help: `Usage: mlops serve [--model FILE] [--port N] [--host ADDR] [--workers N|auto]
+
+Runs the Koa scoring service until SIGTERM/SIGINT (then drains in-flight requests).
+Without --model it serves the registry's champion (models/registry.json). Every other
+setting comes from environment variables (API_KEYS, LOG_LEVEL, BODY_LIMIT_BYTES, …;
+see docs/service.md). Flags override the matching variables.
+
+  --model FILE     model bundle (model.json or model.json.gz); env MODEL_PATH
+  --port N         port (default 8080; 0 = any free port); env PORT
+  --host ADDR      address to bind (default 0.0.0.0); env HOST
+  --workers N      processes (node:cluster), or "auto" for one per core; env WORKERS
+  -h, --help       show this help`,
+  options: { model: { type: 'string', short: 'm' }, port: { type: 'string', short: 'p' }, host: { type: 'string' }, workers: { type: 'string' } },
+  async run(args, io) {
+    const env: Record<string, string | undefined> = { ...process.env };
+    const flag = (name: string, key: string): void => {
+      const v = args.values[name];
+      if (typeof v === 'string') env[key] = v;
+    };
+    flag('model', 'MODEL_PATH');
+    flag('port', 'PORT');
+    flag('host', 'HOST');
+    flag('workers', 'WORKERS');
+    await serveForever(optionsFromEnv(env, io.cwd), io.err);
+    return 0;
+  },
+};

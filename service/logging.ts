@@ -1,0 +1,28 @@
+/**
+ * Structured JSON logs with pino. The destination is buffered (sonic-boom, async) so a
+ * log line per request costs little at ten thousand requests a second; it is flushed on
+ * shutdown. Applicant data is never logged unless LOG_PAYLOADS is set.
+ */
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const dest = destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  return pino(
+    {
+      level,
+      base: { service: 'credit-risk-scoring', pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // Defence in depth: even a stray object with these keys never reaches the log in clear.
+      redact: { paths: ['headers.authorization', 'headers["x-api-key"]', 'req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' },
+    },
+    dest,
+  );
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's X-Request-Id when it is a sane token, else a new one. */
+export function requestId(given: string | string[] | undefined, fresh: () => string): string {
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : fresh();
+}

@@ -1,0 +1,83 @@
+/**
+ * Starts the scoring service from environment variables: `npm start`, `mlops serve`
+ * and the container image all come through `startService`. With WORKERS > 1 (or
+ * `auto`), node:cluster runs one worker per core; the primary verifies the bundle first
+ * so a bad bundle stops the service before any worker starts.
+ */
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { readBundle } from '../pipeline/bundle.ts';
+import { isMlopsError } from '../pipeline/errors.ts';
+import { loadService } from './app.ts';
+import { optionsFromEnv, type ServiceOptions } from './config.ts';
+import { resolveModelSource } from './model-source.ts';
+import { listen, type RunningServer } from './server.ts';
+import { clusterMetricsText, runPrimary } from './cluster.ts';
+
+export interface StartedService {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Loads the model and listens; resolves once the service accepts requests. */
+export async function startService(options: ServiceOptions, log: (line: string) => void = () => undefined): Promise<StartedService> {
+  const workers = options.workers === 0 ? availableParallelism() : options.workers;
+  if (workers > 1 && cluster.isPrimary) {
+    // Refuse a bundle whose digest does not verify before forking anything.
+    const source = resolveModelSource(options);
+    readBundle(source.path);
+    return runPrimary(options, workers, log);
+  }
+  const svc = loadService(options, cluster.isWorker ? { metricsText: clusterMetricsText(options) } : {});
+  const running: RunningServer = await listen(svc, options.host, options.port);
+  const { ref } = svc.state.scorer;
+  svc.state.logger.info({ url: running.url, model: ref, path: svc.state.source.path, workers: cluster.isWorker ? workers : 1, api_keys: svc.state.keys.enabled }, 'listening');
+  if (!cluster.isWorker) log(`serving ${ref.name} v${ref.version ?? '?'} (${ref.digest.slice(0, 19)}…) at ${running.url}`);
+  return {
+    url: running.url,
+    close: async () => {
+      await running.close();
+      svc.state.logger.flush();
+    },
+  };
+}
+
+/** Runs until SIGTERM/SIGINT, then shuts down gracefully. */
+export async function serveForever(options: ServiceOptions, log: (line: string) => void): Promise<void> {
+  const s = await startService(options, log);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      s.close().then(resolve, resolve);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+/** `node service.mjs [--check]`: the entry of the bundled service (container, npm start). */
+async function main(argv: string[]): Promise<number> {
+  const options = optionsFromEnv(process.env, process.cwd());
+  if (argv.includes('--check')) {
+    // Build-time check: the bundle verifies, the schema compiles, the app assembles.
+    const svc = loadService({ ...options, logLevel: 'silent' });
+    const { ref } = svc.state.scorer;
+    process.stdout.write(`ok: ${ref.name} v${ref.version ?? '?'} ${ref.digest} from ${svc.state.source.path}\n`);
+    return 0;
+  }
+  await serveForever(options, (line) => process.stderr.write(line + '\n'));
+  return 0;
+}
+
+const entry = process.argv[1];
+if (entry && (fileURLToPath(import.meta.url) === entry || process.env.MLOPS_SERVICE_MAIN === '1')) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`error: ${isMlopsError(e) ? e.message : (e as Error).stack}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,38 @@
+/** The model card endpoints: metadata and lineage, metrics, parameters, applicant schema. */
+import Router from '@koa/router';
+import type { ServiceState } from '../state.ts';
+
+export function modelRouter(s: ServiceState): Router {
+  const r = new Router({ prefix: '/v1/model' });
+  const b = s.model.bundle;
+  const meta = {
+    name: b.name,
+    version: s.source.version,
+    digest: b.digest,
+    engine: b.engine.engine,
+    threshold: b.threshold,
+    costs: b.costs,
+    risk_bands: b.risk_bands,
+    target: { column: b.schema.target, positive: b.schema.positive, negative: b.schema.negative },
+    features: b.schema.features.map((f) => ({ name: f.name, kind: f.kind })),
+    ids: b.schema.ids,
+    training_rows: b.schema.rows,
+    positive_rate: b.schema.positive_rate,
+    feature_importance: b.feature_importance,
+    provenance: b.provenance,
+    explain: s.explain !== null,
+  };
+  r.get('/', (ctx) => {
+    ctx.body = meta;
+  });
+  r.get('/metrics', (ctx) => {
+    ctx.body = { model: s.scorer.ref, threshold: b.threshold, metrics: b.metrics };
+  });
+  r.get('/params', (ctx) => {
+    ctx.body = { model: s.scorer.ref, engine: b.engine.engine, params: b.engine.params, preprocessing: { encoding: b.preprocessing.encoding } };
+  });
+  r.get('/schema', (ctx) => {
+    ctx.body = s.scorer.validator.schema;
+  });
+  return r;
+}

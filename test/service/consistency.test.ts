@@ -1,0 +1,51 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCsvFile } from '../../pipeline/data/csv.ts';
+import { ROOT, runCli } from '../helpers/cli.ts';
+import { APPLICANT, applicants, startTestServer, trainedProject, type TestServer, type TrainedProject } from './helpers.ts';
+
+let p: TrainedProject;
+let s: TestServer;
+
+beforeAll(async () => {
+  p = await trainedProject();
+  s = await startTestServer(p);
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+describe('same applicant, same probability everywhere', () => {
+  it('CLI `mlops predict`, POST /v1/predict and POST /invocations agree', async () => {
+    const cols = Object.keys(APPLICANT);
+    const csv = join(p.dir, 'one.csv');
+    writeFileSync(csv, `${cols.join(',')}\n${cols.map((c) => APPLICANT[c as keyof typeof APPLICANT]).join(',')}\n`);
+    const out = join(p.dir, 'one-scored.csv');
+    const cli = await runCli(['predict', '--model', p.modelPath, '--data', csv, '--out', out], p.dir);
+    expect(cli.code, cli.err).toBe(0);
+    const scored = readFileSync(out, 'utf8').trim().split('\n');
+    expect(scored[0]).toBe('probability,decision');
+    const [cliProbability, cliDecision] = scored[1].split(',');
+    const single = (await (await s.post('/v1/predict', APPLICANT)).json()) as { probability: number; decision: string };
+    const mlflow = (await (await s.post('/invocations', { dataframe_records: [APPLICANT] })).json()) as { predictions: { probability: number }[] };
+    expect(single.probability.toFixed(6)).toBe(cliProbability);
+    expect(mlflow.predictions[0].probability).toBe(single.probability);
+    expect(cliDecision).toBe(single.decision);
+  });
+
+  it('the single-row fast path is bit-identical to CreditModel on every row of the data set', () => {
+    const t = readCsvFile(join(ROOT, 'data/credit_data.csv'));
+    const rows = Array.from({ length: t.rows }, (_, i) => Object.fromEntries(t.header.map((h) => [h, t.columns.get(h)![i]])));
+    const recs = applicants(p.model, rows);
+    const batch = p.model.scoreRecords(recs);
+    let mismatches = 0;
+    recs.forEach((r, i) => {
+      if (s.state.scorer.single(r) !== batch[i]) mismatches++;
+    });
+    expect(mismatches).toBe(0);
+    // Missing values and unseen categories take the same path too.
+    const odd = { ...APPLICANT, Income: null, Home: null, Job: 'astronaut' };
+    expect(s.state.scorer.single(odd)).toBe(p.model.scoreRecords([odd])[0]);
+  });
+});
