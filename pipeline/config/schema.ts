@@ -173,6 +173,30 @@ export const trackingSection = {
   },
 } as const;
 
+export const fairnessSection = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    attributes: {
+      type: 'array',
+      description: 'Sensitive attributes whose groups are compared (see docs/reports.md).',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['column'],
+        properties: {
+          column: { type: 'string', minLength: 1, description: 'Column of the data file (need not be a model feature).' },
+          bands: { type: 'array', items: { type: 'number' }, minItems: 1, uniqueItems: true, description: 'Cut points for a numeric column, e.g. [25, 35, 50].' },
+        },
+      },
+    },
+    min_disparate_impact: { type: 'number', minimum: 0, maximum: 1, description: 'Lowest approval-rate ratio to the most-approved group (four-fifths rule: 0.8).' },
+    min_group_size: { type: 'integer', minimum: 1, description: 'Groups with fewer evaluation rows are shown but not flagged.' },
+    max_tpr_gap: { type: ['number', 'null'], minimum: 0, maximum: 1 },
+    max_fpr_gap: { type: ['number', 'null'], minimum: 0, maximum: 1 },
+  },
+} as const;
+
 export const configSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'mlops.config.json',
@@ -196,5 +220,6 @@ export const configSchema = {
     drift: driftSection,
     retrain: retrainSection,
     tune: tuneSection,
+    fairness: fairnessSection,
   },
 } as const;

@@ -90,6 +90,14 @@ export interface MlopsConfig {
     /** Search space per engine name; parsed and checked against the engine by pipeline/tune/space.ts. */
     spaces: Record<string, Record<string, unknown>>;
   };
+  /** Group fairness checks of the report (pipeline/fairness.ts, docs/reports.md). */
+  fairness: {
+    attributes: { column: string; bands?: number[] }[];
+    min_disparate_impact: number;
+    min_group_size: number;
+    max_tpr_gap: number | null;
+    max_fpr_gap: number | null;
+  };
   /** Sections added by later features, validated by their own code. */
   [section: string]: unknown;
 }

@@ -1,0 +1,73 @@
+/**
+ * Vega-Lite spec → SVG string in plain Node (vega's headless "none" renderer: no
+ * canvas, no browser), and SVG → PNG with resvg for README screenshots.
+ */
+import { existsSync } from 'node:fs';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { PALETTE } from './palette.ts';
+
+/** Shared look: readable sizes, quiet grid, colour-blind-safe palette. */
+export const CHART_CONFIG = {
+  font: 'DejaVu Sans, Verdana, Arial, sans-serif',
+  background: 'white',
+  padding: 8,
+  view: { stroke: '#d0d0d0' },
+  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#ececec', domainColor: '#888', tickColor: '#888', titleColor: '#333' },
+  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', orient: 'bottom' },
+  title: { fontSize: 14, fontWeight: 'bold', anchor: 'start', color: '#222', subtitleFontSize: 11, subtitleColor: '#555' },
+  range: { category: [PALETTE.challenger, PALETTE.champion, PALETTE.good, PALETTE.bad, PALETTE.neutral] },
+} as const;
+
+/**
+ * Without a canvas vega estimates text as 0.8 em per character, about a third too wide
+ * for DejaVu Sans, which leaves wide empty margins around titles and legends. A closer
+ * estimate (0.6 em, bold 0.66 em) keeps the layout tight; the files stay deterministic.
+ */
+const metrics = (vega as unknown as { textMetrics: unknown }).textMetrics as { width: (item: { fontSize?: number; fontWeight?: string | number; text?: unknown }, text?: unknown) => number };
+metrics.width = (item, text) => {
+  const value = text ?? item.text;
+  const str = Array.isArray(value) ? value.map(String).reduce((a, b) => (b.length > a.length ? b : a), '') : value == null ? '' : String(value);
+  const size = item.fontSize ?? 11;
+  const bold = item.fontWeight === 'bold' || Number(item.fontWeight) >= 600;
+  return Math.ceil(str.length * size * (bold ? 0.66 : 0.6));
+};
+
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const withConfig = { ...spec, config: { ...CHART_CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
+  const view = new vega.View(vega.parse(compile(withConfig).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Font files resvg can use; the SVG names DejaVu Sans first (Debian `fonts-dejavu-core`). */
+const FONT_FILES = [
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
+  '/usr/share/fonts/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf',
+  '/Library/Fonts/Arial.ttf',
+  'C:\\Windows\\Fonts\\arial.ttf',
+];
+
+export function fontsAvailable(): string[] {
+  return FONT_FILES.filter((f) => existsSync(f));
+}
+
+/**
+ * PNG bytes of an SVG at `scale`× size. System fonts are scanned only when none of the
+ * known files exists (slow); without any font resvg draws no text.
+ */
+export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
+  const { Resvg } = await import('@resvg/resvg-js');
+  const fontFiles = fontsAvailable();
+  const r = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+    font: { loadSystemFonts: fontFiles.length === 0, fontFiles, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
+  });
+  return Buffer.from(r.render().asPng());
+}

@@ -1,0 +1,83 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { train } from '../../pipeline/train.ts';
+import { defaultConfig } from '../../pipeline/config/defaults.ts';
+import type { CreditModel } from '../../pipeline/model.ts';
+import { subset, type Dataset } from '../../pipeline/data/dataset.ts';
+import { explainRecord, explainRows, globalImportance, referenceFrom, shapValues } from '../../pipeline/explain/index.ts';
+import { ROOT } from '../helpers/cli.ts';
+
+const engines: [string, Record<string, number | string | boolean>][] = [
+  ['logistic', {}],
+  ['gbdt', { nRounds: 60, maxDepth: 3 }],
+  ['forest', { nTrees: 15, maxDepth: 8 }],
+];
+const fitted = new Map<string, { model: CreditModel; test: Dataset }>();
+
+beforeAll(async () => {
+  for (const [name, params] of engines) {
+    const config = defaultConfig();
+    config.engine = { name, params };
+    const r = await train({ config, baseDir: ROOT, workers: 1 });
+    fitted.set(name, { model: r.model, test: r.testSet });
+  }
+});
+
+function record(ds: Dataset, r: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of ds.numeric) out[k] = Number.isNaN(v[r]) ? null : v[r];
+  for (const [k, v] of ds.categorical) out[k] = v[r];
+  return out;
+}
+
+describe.each(engines.map(([e]) => e))('explanations of a real %s bundle', (engine) => {
+  it('hold local accuracy on every test row: base + Σ contributions = margin, and match the model probability', () => {
+    const { model, test } = fitted.get(engine)!;
+    const s = shapValues(model, test);
+    const p = model.score(test);
+    expect(s.features).toEqual(model.bundle.schema.features.map((f) => f.name));
+    expect(s.output).toBe(engine === 'forest' ? 'probability' : 'log_odds');
+    for (let i = 0; i < test.rows; i++) {
+      const sum = s.values[i].reduce((a, b) => a + b, s.base);
+      expect(Math.abs(sum - s.margin[i])).toBeLessThan(1e-9);
+      const prob = s.output === 'log_odds' ? 1 / (1 + Math.exp(-s.margin[i])) : s.margin[i];
+      expect(prob).toBeCloseTo(p[i], 12);
+    }
+  });
+
+  it('explains one JSON record exactly like the same row of a data set, with reasons toward default', () => {
+    const { model, test } = fitted.get(engine)!;
+    const p = model.score(test);
+    const risky = p.indexOf(Math.max(...p));
+    const [fromRows] = explainRows(model, test, [risky], { reference: referenceFrom(test) });
+    const fromRecord = explainRecord(model, record(test, risky));
+    expect(fromRecord.margin).toBeCloseTo(fromRows.margin, 12);
+    expect(fromRecord.contributions.map((c) => c.feature)).toEqual(fromRows.contributions.map((c) => c.feature));
+    fromRecord.contributions.forEach((c, k) => expect(c.contribution).toBeCloseTo(fromRows.contributions[k].contribution, 12));
+    // Sorted by size, and the reasons are the positive ones, strongest first.
+    const sizes = fromRows.contributions.map((c) => Math.abs(c.contribution));
+    expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+    expect(fromRows.reason_codes.length).toBeGreaterThan(0);
+    const top = fromRows.contributions.filter((c) => c.contribution > 0).sort((a, b) => b.contribution - a.contribution)[0];
+    expect(fromRows.reason_codes[0]).toContain(top.feature);
+    expect(fromRecord.probability).toBeCloseTo(p[risky], 12);
+  });
+});
+
+describe('global importance', () => {
+  it('ranks by mean |SHAP| and measures permutation importance reproducibly', () => {
+    const { model, test: all } = fitted.get('gbdt')!;
+    const test = subset(all, Array.from({ length: 300 }, (_, i) => i));
+    const a = globalImportance(model, test, { repeats: 2, seed: 3 });
+    const b = globalImportance(model, test, { repeats: 2, seed: 3 });
+    expect(a).toEqual(b);
+    expect(a.map((r) => r.mean_abs_shap)).toEqual([...a.map((r) => r.mean_abs_shap)].sort((x, y) => y - x));
+    // A feature the model leans on loses AUC when shuffled.
+    expect(Math.max(...a.map((r) => r.permutation!))).toBeGreaterThan(0.01);
+  });
+
+  it('refuses rows outside the data set with a clear message', () => {
+    const { model, test } = fitted.get('logistic')!;
+    expect(() => explainRows(model, test, [test.rows])).toThrow(/row \d+ is outside the data set/);
+  });
+});
+
