@@ -557,15 +557,20 @@ function before(a: Node, b: Node): boolean {
   return a.gain > b.gain || (a.gain === b.gain && a.id < b.id);
 }
 
-/** Leaf reached by row `r` of binned data, walking the bucket thresholds. */
+/**
+ * Leaf reached by row `r` of binned data, walking the bucket thresholds. The builder
+ * gives every right child the id after its left sibling, so the child is picked
+ * arithmetically; bucket 0 (missing) is never above a threshold and so follows the
+ * node's missing direction.
+ */
 export function binnedLeaf(t: BuiltTree, bins: Uint8Array[], r: number): number {
-  const { feature, missingLeft, left, right } = t.tree;
+  const { feature, missingLeft, left } = t.tree;
   const thr = t.binThreshold;
   let node = 0;
   let f: number;
   while ((f = feature[node]) >= 0) {
     const b = bins[f][r];
-    node = (b === 0 ? missingLeft[node] === 1 : b <= thr[node]) ? left[node] : right[node];
+    node = left[node] + (+(b > thr[node]) | (+(b === 0) & (missingLeft[node] ^ 1)));
   }
   return node;
 }
