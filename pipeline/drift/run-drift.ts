@@ -27,6 +27,8 @@ export interface DriftRunOptions {
   current?: string | null;
   /** The model scored for score and model drift (usually the champion); null skips both. */
   model: CreditModel | null;
+  /** Reference as bytes of a data-set version (e.g. the data set before an ingestion) instead of a file. */
+  referenceData?: { bytes: Buffer; name: string } | null;
 }
 
 export function runDrift(opts: DriftRunOptions): DriftReport {
@@ -38,7 +40,11 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
   let schema: DataSchema;
   const digest = model?.bundle.digest ?? null;
 
-  if (opts.reference) {
+  if (opts.referenceData) {
+    referenceBytes = opts.referenceData.bytes;
+    schema = model?.bundle.schema ?? inferSchema(parseCsvText(referenceBytes.toString('utf8'), dataPath), config.data);
+    reference = textSample(referenceBytes, dataPath, schema, opts.referenceData.name);
+  } else if (opts.reference) {
     const file = resolvePath(baseDir, opts.reference);
     schema = model?.bundle.schema ?? inferSchema(readCsvFile(file), config.data);
     reference = loadSample(file, schema, digest, displayName(baseDir, file));
