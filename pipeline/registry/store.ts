@@ -59,7 +59,7 @@ export function entryLabel(pointer: string, data: unknown): string {
 function integrity(file: string, entry: string, why: string): MlopsError {
   return new MlopsError(
     'integrity',
-    `${file}: ${entry}: ${why}. Nothing was changed; fix the entry or restore the file from git (git checkout -- ${basename(file)}).`,
+    `${file}: ${entry}: ${why}. Nothing was changed; fix the entry or restore the file from git (git checkout -- ${file}).`,
   );
 }
 

@@ -1,7 +1,7 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadChallenger, promoteAndCommit, type RegistryFile } from '../../pipeline/registry/index.ts';
+import { loadChallenger, promoteAndCommit, rollbackAndCommit, type RegistryFile } from '../../pipeline/registry/index.ts';
 import type { MlopsConfig } from '../../pipeline/config/types.ts';
 import { runCli } from '../helpers/cli.ts';
 import { gitSync, projectDir, remoteWithProject, testConfig, trainRun, VARIANTS } from './helpers.ts';
@@ -92,6 +92,15 @@ describe('race-safe registry commits against a real bare remote', () => {
     expect(log[0]).toMatch(/\|registry: register credit-default v3 as challenger, champion v2 kept \(roc_auc [+−]0\.000\d/);
     expect(gitSync(remote, 'rev-list', '--merges', 'main')).toBe('');
     for (const c of [c1, c2]) expect(clean(c)).toBe('');
+
+    // A rollback from the clone that is now behind is re-applied on the tip the same way.
+    const behind = winner === results[0] ? c1 : c2;
+    const rb = await rollbackAndCommit({ dir: join(behind, 'models'), name: 'credit-default', reason: 'v2 misprices young applicants', actor: 'ops', push: true, backoffMs: 5 });
+    expect(rb).toMatchObject({ pushed: true, attempts: 2, rollback: { from: 2, to: 1 } });
+    const after = remoteRegistry(remote).models['credit-default'];
+    expect(after.aliases.champion).toBe(1);
+    expect(after.history.at(-1)).toMatchObject({ seq: 7, event: 'rolled_back', version: 1, previous_champion: 2, reason: 'v2 misprices young applicants' });
+    expect(gitSync(remote, 'log', '-1', '--format=%s', 'main')).toBe('registry: roll back credit-default champion v2 → v1');
   });
 
   it('retries a push a server-side hook rejects once (cannot lock ref)', async () => {
