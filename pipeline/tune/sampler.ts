@@ -120,7 +120,9 @@ export function tpeParams(space: SearchSpace, seed: number, trial: number, histo
     const pts = (obs: Observation[]): number[] => obs.map((o) => o.params[key]).filter((v): v is number => typeof v === 'number').map((v) => toWorking(dim, v));
     const lPts = pts(good);
     const gPts = pts(bad);
-    const bw = (n: number): number => Math.max((hi - lo) * 1.06 * Math.pow(Math.max(n, 1), -0.2) * 0.5, (hi - lo) * 0.02);
+    // Kernel width shrinks slowly with the number of points (Scott's n^-1/5), floored so
+    // a handful of good trials cannot collapse the search onto one value.
+    const bw = (n: number): number => Math.max((hi - lo) * 0.25 * Math.pow(Math.max(n, 1), -0.2), (hi - lo) * 0.03);
     const density = (x: number, p: number[]): number => {
       // A uniform prior component keeps every region reachable.
       let d = 1 / (hi - lo);
@@ -132,10 +134,17 @@ export function tpeParams(space: SearchSpace, seed: number, trial: number, histo
     let bestRatio = -Infinity;
     for (let c = 0; c < opts.candidates; c++) {
       const k = rng.int(lPts.length + 1);
-      let x: number;
-      if (k === lPts.length) x = lo + rng.next() * (hi - lo);
-      else x = lPts[k] + gaussian(rng) * bw(lPts.length);
-      x = Math.min(hi, Math.max(lo, x));
+      let x = lo + rng.next() * (hi - lo);
+      if (k < lPts.length) {
+        // Truncated rather than clipped: clipping would pile candidates onto the bounds.
+        for (let tries = 0; tries < 16; tries++) {
+          const z = lPts[k] + gaussian(rng) * bw(lPts.length);
+          if (z >= lo && z <= hi) {
+            x = z;
+            break;
+          }
+        }
+      }
       const ratio = density(x, lPts) / density(x, gPts);
       if (ratio > bestRatio) {
         bestRatio = ratio;
@@ -144,6 +153,15 @@ export function tpeParams(space: SearchSpace, seed: number, trial: number, histo
     }
     out[key] = toValue(dim, best);
   }
+  // A repeat of an earlier trial teaches nothing: explore at random instead.
+  const key = JSON.stringify(out);
+  if (history.some((h) => JSON.stringify(pick(h.params, space)) === key)) return randomParams(space, seed, trial);
+  return out;
+}
+
+function pick(params: ParamValues, space: SearchSpace): ParamValues {
+  const out: ParamValues = {};
+  for (const k of Object.keys(space)) out[k] = params[k];
   return out;
 }
 

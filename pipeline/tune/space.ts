@@ -32,8 +32,9 @@ export const DEFAULT_SPACES: Record<string, SearchSpace> = {
     nTrees: { type: 'int', low: 100, high: 400 },
     // 0 = unlimited depth (the engine default), leaves then bounded by minSamplesLeaf.
     maxDepth: { type: 'choice', values: [0, 6, 8, 10, 12, 16] },
-    minSamplesLeaf: { type: 'int', low: 1, high: 40, log: true },
+    minSamplesLeaf: { type: 'int', low: 2, high: 60, log: true },
     maxFeatures: { type: 'choice', values: ['sqrt', 'log2', 0.33, 0.5] },
+    sampleFraction: { type: 'float', low: 0.3, high: 1 },
   },
   gbdt: {
     // Early stopping (on rows carved from each fold's training rows) picks the rounds actually kept.
