@@ -6,6 +6,7 @@ import { bestRun, metricValue, parseCondition, parseParamFilter, queryRuns } fro
 import { compareRuns, num, renderComparison, renderList, renderShow, summaryJson, type Format } from '../../pipeline/tracking/render.ts';
 import { reproduceRun } from '../../pipeline/tracking/reproduce.ts';
 import { parseRegistryRef, registryRun } from '../../pipeline/tracking/champion.ts';
+import { registryDir } from '../../pipeline/registry/index.ts';
 import { logRun, mirrorVersion, MlflowClient, mlflowSettings } from '../../pipeline/tracking/mlflow.ts';
 import { readMetricsNear } from '../../pipeline/tracking/track.ts';
 import { writeJsonAtomic } from '../../pipeline/fs-atomic.ts';
@@ -121,7 +122,7 @@ function loadRuns(ctx: Ctx): TrackedRun[] {
 /** A run of the store, or a registry version for `champion`, `name@vN`. */
 function resolveAny(ctx: Ctx, runs: TrackedRun[], query: string): TrackedRun {
   const ref = parseRegistryRef(query, ctx.loaded.config.model_name);
-  if (ref) return registryRun(resolvePath(ctx.loaded.baseDir, ctx.loaded.config.registry.path), ref.name, ref.ref);
+  if (ref) return registryRun(registryDir(ctx.loaded.config, ctx.loaded.baseDir), ref, ctx.loaded.config.model_name);
   return resolveRun(runs, query, ctx.runsDir);
 }
 
@@ -259,17 +260,12 @@ async function mirror(ctx: Ctx): Promise<number> {
   expectIds(ctx, 'mirror', 0, 1);
   const query = ctx.ids[0] ?? 'champion';
   const ref = parseRegistryRef(query, ctx.loaded.config.model_name);
-  if (!ref) throw usageError(`runs mirror: expected champion, NAME@champion or NAME@vN (got ${JSON.stringify(query)})`);
-  const version = registryRun(resolvePath(ctx.loaded.baseDir, ctx.loaded.config.registry.path), ref.name, ref.ref);
-  const number = Number(/@v(\d+)/.exec(version.id)![1]);
+  if (!ref) throw usageError(`runs mirror: expected champion, challenger, NAME@champion or NAME@vN (got ${JSON.stringify(query)})`);
+  const version = registryRun(registryDir(ctx.loaded.config, ctx.loaded.baseDir), ref, ctx.loaded.config.model_name);
+  const { name, version: number, alias } = version.registry;
   const c = client(ctx);
   const { run_id } = await logRun(c, version.record, readMetricsNear(version.location));
-  const mv = await mirrorVersion(c, {
-    version: number,
-    digest: version.model_digest ?? '',
-    mlflowRunId: run_id,
-    alias: ref.ref === 'champion' ? 'champion' : null,
-  });
-  ctx.io.out(`mirrored ${ref.name}@v${number} as MLflow model ${mv.name} version ${mv.version}${ref.ref === 'champion' ? ' (alias champion)' : ''}`);
+  const mv = await mirrorVersion(c, { version: number, digest: version.model_digest ?? '', mlflowRunId: run_id, alias });
+  ctx.io.out(`mirrored ${name}@v${number} as MLflow model ${mv.name} version ${mv.version}${alias ? ` (alias ${alias})` : ''}`);
   return 0;
 }

@@ -1,100 +1,69 @@
 /**
- * The registry's champion as a run, so `mlops runs compare ID champion` is one command.
- * Reads only what it needs: `models/registry.json` for the alias, then the version's
- * `metrics.json` and (for params, data and commit) its bundle. The registry's own code
- * validates and writes these files; this is a read-only view.
+ * Registry versions as runs, so `mlops runs compare ID champion` is one command. The
+ * registry's own API reads `models/registry.json` (validated, bundle digests checked);
+ * this module only turns a version into a TrackedRun: metrics from the version's
+ * `metrics.json`, params, data and commit from its bundle and lineage.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readBundle } from '../bundle.ts';
-import { inputError, MlopsError } from '../errors.ts';
-import type { MetricsFile } from '../train.ts';
+import { loadRegistry, loadVersionBundle, resolveRef } from '../registry/index.ts';
+import { MlopsError } from '../errors.ts';
 import { RUN_METRICS, toTrackedRun, type TrackedRun } from './store.ts';
 import type { TrackedRecord } from './record.ts';
 
-type Json = Record<string, unknown>;
-
-/** Accepts `champion`, `champion@name`, `name@champion`, `name@vN` and `registry:vN`. */
-export function parseRegistryRef(query: string, defaultName: string): { name: string; ref: 'champion' | number } | null {
-  let m = /^champion(?:@([a-z0-9][a-z0-9-]*))?$/.exec(query);
-  if (m) return { name: m[1] ?? defaultName, ref: 'champion' };
-  m = /^([a-z0-9][a-z0-9-]*)@(champion|v(\d+))$/.exec(query);
-  if (m) return { name: m[1], ref: m[2] === 'champion' ? 'champion' : Number(m[3]) };
-  m = /^registry:v(\d+)$/.exec(query);
-  if (m) return { name: defaultName, ref: Number(m[1]) };
-  return null;
+/**
+ * Which run-id arguments mean the registry: `champion`, `challenger`, `NAME@champion`,
+ * `NAME@challenger`, `NAME@vN`, `registry:vN`. Bare numbers and words stay run-id
+ * prefixes (run ids start with digits). Returns the reference in the registry's syntax.
+ */
+export function parseRegistryRef(query: string, defaultName: string): string | null {
+  if (query === 'champion' || query === 'challenger') return `${defaultName}@${query}`;
+  if (/^[a-z0-9][a-z0-9-]*@(champion|challenger|v\d+)$/.test(query)) return query;
+  const m = /^registry:(v\d+)$/.exec(query);
+  return m ? `${defaultName}@${m[1]}` : null;
 }
 
-function readJson(path: string): unknown {
+function readJson(path: string): Record<string, unknown> {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   } catch (e) {
     throw new MlopsError('integrity', `${path}: malformed JSON: ${(e as Error).message}`);
   }
 }
 
-/** The model entry of a registry.json: `models` as an object keyed by name or as a list. */
-function modelEntry(reg: Json, name: string): Json | null {
-  const models = reg.models;
-  if (Array.isArray(models)) return (models as Json[]).find((m) => m && m.name === name) ?? null;
-  if (models && typeof models === 'object') return ((models as Json)[name] as Json) ?? null;
-  return null;
+export interface RegistryRun extends TrackedRun {
+  registry: { name: string; version: number; alias: string | null };
 }
 
-function versionNumber(v: unknown): number | null {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'string' && /^v?\d+$/.test(v)) return Number(v.replace(/^v/, ''));
-  if (v && typeof v === 'object' && 'version' in v) return versionNumber((v as Json).version);
-  return null;
-}
-
-/** Resolves a registry reference to a version number and its folder. */
-export function resolveRegistryVersion(registryDir: string, name: string, ref: 'champion' | number): { version: number; dir: string } {
-  const file = join(registryDir, 'registry.json');
-  if (!existsSync(file)) throw inputError(`no model registry at ${file}: nothing has been promoted yet (see "mlops promote")`);
-  const reg = readJson(file) as Json;
-  const entry = modelEntry(reg, name);
-  if (!entry) throw inputError(`${file}: no model named "${name}"`);
-  let version: number | null;
-  if (ref === 'champion') {
-    const aliases = (entry.aliases ?? {}) as Json;
-    version = versionNumber(aliases.champion);
-    if (version === null) throw inputError(`${file}: model "${name}" has no champion yet`);
-  } else version = ref;
-  const dir = join(registryDir, name, `v${version}`);
-  if (!existsSync(dir)) throw inputError(`${name}@v${version}: version folder ${dir} not found`);
-  return { version, dir };
-}
-
-/** A registry version as a TrackedRun (id `name@vN`), for `compare` and `show`. */
-export function registryRun(registryDir: string, name: string, ref: 'champion' | number): TrackedRun {
-  const { version, dir } = resolveRegistryVersion(registryDir, name, ref);
-  const modelFile = ['model.json.gz', 'model.json'].map((f) => join(dir, f)).find((p) => existsSync(p));
-  const bundle = modelFile ? readBundle(modelFile) : null;
+/** A registry version as a run (id `name@vN (champion)`), for `compare`, `show` and `mirror`. */
+export function registryRun(registryDir: string, ref: string, defaultName: string): RegistryRun {
+  const reg = loadRegistry(registryDir);
+  const { name, model, version: v } = resolveRef(reg, ref, defaultName);
+  const bundle = loadVersionBundle(registryDir, v);
+  const dir = join(registryDir, v.path);
   const metricsPath = join(dir, 'metrics.json');
-  const metricsFile = existsSync(metricsPath) ? (readJson(metricsPath) as Partial<MetricsFile> & Json) : null;
-  const split = (metricsFile?.test ?? metricsFile ?? bundle?.metrics.test ?? null) as Json | null;
-  if (!split) throw inputError(`${name}@v${version}: neither ${metricsPath} nor a model bundle holds metrics`);
+  const file = existsSync(metricsPath) ? readJson(metricsPath) : null;
+  // The version's metrics.json holds the run's metrics file (test split) when there is one.
+  const split = (file?.test as Record<string, unknown> | undefined) ?? v.metrics.test;
   const metrics: Record<string, number | null> = {};
   for (const m of RUN_METRICS) metrics[m] = typeof split[m] === 'number' ? (split[m] as number) : null;
+  const alias = model.aliases.champion === v.version ? 'champion' : model.aliases.challenger === v.version ? 'challenger' : null;
+  const lineage = v.lineage;
   const record = {
-    id: `${name}@v${version}${ref === 'champion' ? ' (champion)' : ''}`,
-    created_at: bundle?.provenance.created_at ?? '1970-01-01T00:00:00.000Z',
+    id: `${name}@v${v.version}${alias ? ` (${alias})` : ''}`,
+    created_at: v.created_at,
     command: 'registry',
-    model: {
-      name,
-      digest: bundle?.digest ?? '',
-      engine: bundle?.engine.engine ?? 'unknown',
-      params: bundle?.engine.params ?? {},
-    },
-    seed: bundle?.provenance.seed ?? null,
-    data: bundle?.provenance.data ?? null,
-    test_data: bundle?.provenance.test_data ?? null,
-    git: bundle?.provenance.git ?? { commit: null, dirty: null },
-    threshold: bundle?.threshold ?? null,
-    timings: (metricsFile?.timings as Json | undefined) ?? {},
+    model: { name, digest: v.digest, engine: v.engine, params: lineage.params ?? bundle.engine.params },
+    seed: lineage.seed,
+    data: lineage.data,
+    test_data: lineage.test_data,
+    git: { commit: lineage.code_commit, dirty: lineage.code_dirty },
+    threshold: v.threshold,
+    headline: { roc_auc: metrics.roc_auc, pr_auc: metrics.pr_auc, expected_cost: metrics.expected_cost, brier: metrics.brier },
+    timings: (file?.timings as Record<string, number> | undefined) ?? {},
     files: [],
-    tracking: { metrics, metrics_split: 'test' },
+    tracking: { metrics, metrics_split: 'test', packages: lineage.packages },
+    registry_run: lineage.run,
   } as unknown as TrackedRecord;
-  return { ...toTrackedRun(record, dir), location: dir };
+  return { ...toTrackedRun(record, dir), location: dir, registry: { name, version: v.version, alias } };
 }

@@ -1,10 +1,9 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import { writeJsonAtomic } from '../../pipeline/fs-atomic.ts';
-import { writeFakeRun } from './helpers.ts';
+import { smallProject, writeFakeRun } from './helpers.ts';
 
 let project: string;
 let runs: string;
@@ -97,22 +96,34 @@ describe('mlops runs compare', () => {
     expect(r.out).toMatch(/^roc_auc ↑\s+0\.8100\s+0\.8250 \(\+0\.0150\)$/m);
     expect(r.out).not.toContain('|');
   });
+});
 
+describe('mlops runs compare … champion', () => {
   it('compares a run with the registry champion in one command', async () => {
-    const reg = join(project, 'models');
-    mkdirSync(join(reg, 'credit-default', 'v2'), { recursive: true });
-    writeJsonAtomic(join(reg, 'registry.json'), {
-      schema_version: 1,
-      models: { 'credit-default': { versions: [{ version: 1 }, { version: 2 }], aliases: { champion: 2 }, history: [] } },
+    const dir = smallProject();
+    expect((await runCli(['train', '--quiet', '--out', 'runs/first'], dir)).code).toBe(0);
+    const promoted = await runCli(['promote', '--run', 'runs/first'], dir);
+    expect(promoted.code, promoted.err).toBe(0);
+    const champion = JSON.parse(readFileSync(join(dir, 'models/credit-default/v1/metrics.json'), 'utf8')).test;
+    writeFakeRun(join(dir, 'runs'), {
+      id: B,
+      created_at: '2026-01-02T10:00:00.000Z',
+      params: { nTrees: 400 },
+      metrics: { roc_auc: 0.9, brier: 0.1 },
     });
-    writeJsonAtomic(join(reg, 'credit-default', 'v2', 'metrics.json'), {
-      test: { roc_auc: 0.805, pr_auc: 0.61, accuracy: 0.77, precision: 0.5, recall: 0.7, f1: 0.58, brier: 0.152, log_loss: 0.47, ks: 0.5, gini: 0.61, threshold: 0.25, expected_cost: 0.49 },
-    });
-    const r = await cli('compare', B, 'champion');
+    const r = await runCli(['runs', 'compare', 'bbbb0002', 'champion'], dir);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain('credit-default@v2 (champion)');
-    expect(r.out).toMatch(/\| roc_auc ↑ +\| +0\.8250 \| +0\.8050 \(-0\.0200\) \|/);
-    expect(r.out).toMatch(/\| brier ↓ +\| +0\.1450 \| +0\.1520 \(\+0\.0070\) \|/);
+    expect(r.out).toContain(`| ${B} | credit-default@v1 (champion) |`);
+    const delta = (m: string, mine: number): string => `${champion[m].toFixed(4)} (${champion[m] - mine >= 0 ? '+' : ''}${(champion[m] - mine).toFixed(4)})`;
+    expect(r.out).toMatch(new RegExp(`\\| roc_auc ↑ +\\| +0\\.9000 \\| +${delta('roc_auc', 0.9).replace(/[.()+]/g, '\\$&')} \\|`));
+    expect(r.out).toMatch(new RegExp(`\\| brier ↓ +\\| +0\\.1000 \\| +${delta('brier', 0.1).replace(/[.()+]/g, '\\$&')} \\|`));
+    expect(r.out).toMatch(/\| engine +\| gbdt +\| logistic +\|/);
+    const show = await runCli(['runs', 'show', 'credit-default@v1'], dir);
+    expect(show.code, show.err).toBe(0);
+    expect(show.out).toMatch(/^run credit-default@v1 \(champion\)/);
+    const none = await runCli(['runs', 'compare', B, 'challenger'], dir);
+    expect(none.code).toBe(1);
+    expect(none.err).toContain('credit-default has no challenger');
   });
 });
 

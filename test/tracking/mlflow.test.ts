@@ -1,7 +1,6 @@
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
@@ -9,7 +8,6 @@ import { loadConfig, resolveConfig } from '../../pipeline/config/load.ts';
 import { MlflowClient, mlflowSettings } from '../../pipeline/tracking/mlflow.ts';
 import { logToMlflowSafely } from '../../pipeline/tracking/track.ts';
 import { scanRuns } from '../../pipeline/tracking/store.ts';
-import { writeJsonAtomic } from '../../pipeline/fs-atomic.ts';
 import { closedPort, startMlflowDouble, type MlflowDouble } from './mlflow-double.ts';
 import { smallProject, writeFakeRun } from './helpers.ts';
 
@@ -164,18 +162,10 @@ describe('MLflow settings and auth', () => {
 describe('mirroring the registry champion', () => {
   it('logs the version as a run, creates the registered model and version, and sets the champion alias; idempotent', async () => {
     const dir = smallProject();
-    const r = await runCli(['train', '--quiet'], dir);
+    const r = await runCli(['train', '--quiet', '--out', 'runs/first'], dir);
     expect(r.code, r.err).toBe(0);
-    const id = newest(dir);
-    const bundle = readFileSync(join(dir, 'runs', id, 'model.json'));
-    const digest = JSON.parse(bundle.toString('utf8')).digest;
-    mkdirSync(join(dir, 'models/credit-default/v1'), { recursive: true });
-    writeFileSync(join(dir, 'models/credit-default/v1/model.json.gz'), gzipSync(bundle));
-    writeFileSync(join(dir, 'models/credit-default/v1/metrics.json'), readFileSync(join(dir, 'runs', id, 'metrics.json')));
-    writeJsonAtomic(join(dir, 'models/registry.json'), {
-      schema_version: 1,
-      models: { 'credit-default': { aliases: { champion: 1, challenger: null }, versions: [{ version: 1, path: 'credit-default/v1', digest }], history: [] } },
-    });
+    expect((await runCli(['promote', '--run', 'runs/first'], dir)).code).toBe(0);
+    const digest = JSON.parse(readFileSync(join(dir, 'runs/first/model.json'), 'utf8')).digest;
     withTracking(dir, { tracking_uri: ok.url, experiment: 'mirror-test', registered_model: 'credit-default' });
     expect(loadConfig(null, dir).config.tracking.mlflow.registered_model).toBe('credit-default');
     ok.requests.length = 0;
