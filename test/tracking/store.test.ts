@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { ROOT, runCli } from '../helpers/cli.ts';
+import { startMlflowDouble } from './mlflow-double.ts';
 import { scanRuns } from '../../pipeline/tracking/store.ts';
 import { recordTrial } from '../../pipeline/tracking/track.ts';
 import { loadConfig } from '../../pipeline/config/load.ts';
@@ -79,6 +81,37 @@ describe('run records', () => {
     expect(existsSync(tornRecord)).toBe(false);
     expect(existsSync(young)).toBe(true);
     expect(existsSync(join(runs, trained, 'run.json'))).toBe(true);
+  });
+
+  it('a process killed after writing its run folder leaves a whole, readable record', async () => {
+    // The kill point is deterministic: the child waits on an MLflow server that never
+    // answers, after the run folder is written and before run.json is finished.
+    const project = smallProject(1200, { tracking: { mlflow: { tracking_uri: 'http://127.0.0.1:1', timeout_ms: 120000 } } });
+    const hang = await startMlflowDouble('hang');
+    try {
+      const cfgFile = join(project, 'mlops.config.json');
+      writeFileSync(cfgFile, readFileSync(cfgFile, 'utf8').replace('http://127.0.0.1:1', hang.url));
+      const child = spawn(process.execPath, [join(ROOT, 'bin/mlops.mjs'), 'train', '--quiet'], { cwd: project, stdio: 'ignore' });
+      const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
+      while (hang.requests.length === 0) {
+        if (child.exitCode !== null) throw new Error(`child exited early with ${child.exitCode}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+    } finally {
+      await hang.close();
+    }
+    const { runs, unreadable } = scanRuns(join(project, 'runs'));
+    expect(unreadable).toEqual([]);
+    expect(runs).toHaveLength(1);
+    expect(runs[0].record.tracking?.config.data.path).toBe('data/credit.csv');
+    expect(runs[0].record.tracking?.mlflow).toBeUndefined();
+    expect(readdirSync(runs[0].dir).filter((n) => !n.startsWith('.')).sort()).toEqual(['metrics.json', 'model.json', 'report.md', 'run.json']);
+    const show = await runCli(['runs', 'show', runs[0].id], project);
+    expect(show.code, show.err).toBe(0);
+    const repro = await runCli(['runs', 'reproduce', runs[0].id, '--quiet'], project);
+    expect(repro.code, repro.out + repro.err).toBe(0);
   });
 
   it('prune --keep N keeps the N newest runs', async () => {
