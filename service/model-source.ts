@@ -1,12 +1,13 @@
 /**
  * Which bundle the service serves: MODEL_PATH when given, else the registry's champion.
- * The registry (pipeline/registry) owns the layout; this module only asks it, and keeps a
- * small reader of models/registry.json for checkouts where that module is not there yet.
+ * The registry (pipeline/registry) owns the layout and the file format; this module
+ * only asks it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { MlopsError } from '../pipeline/errors.ts';
 import { loadConfig } from '../pipeline/config/load.ts';
+import { championBundlePath, loadRegistry, registryFile } from '../pipeline/registry/index.ts';
 
 export interface ModelSource {
   path: string;
@@ -38,44 +39,16 @@ function registryLocation(root: string, modelName: string | null): { registryDir
   return { registryDir: registry, name };
 }
 
-/** models/registry.json → champion version → models/<name>/v<N>/model.json(.gz). */
+/** The champion of `name` in the registry folder (models/), through pipeline/registry. */
 export function championFromRegistry(registryDir: string, name: string): ModelSource {
-  const file = join(registryDir, 'registry.json');
+  const file = registryFile(registryDir);
   if (!existsSync(file)) {
     throw new MlopsError('state', `no model to serve: set MODEL_PATH, or promote a model so ${file} names a champion for "${name}"`);
   }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new MlopsError('integrity', `${file} is not valid JSON: ${(e as Error).message}`);
-  }
-  const version = championVersion(doc, name);
-  if (version === null) throw new MlopsError('state', `${file} names no champion for model "${name}"; set MODEL_PATH or promote a model`);
-  for (const f of ['model.json.gz', 'model.json']) {
-    const p = join(registryDir, name, `v${version}`, f);
-    if (existsSync(p)) return { path: p, version };
-  }
-  throw new MlopsError('state', `${file} names v${version} of "${name}" as champion but ${join(registryDir, name, `v${version}`)} holds no model.json(.gz)`);
-}
-
-/** Accepts `{models: {name: {champion}}}`, `{name: {champion}}` or `{name, champion}`; champion a number or `{version}`. */
-function championVersion(doc: unknown, name: string): number | null {
-  const asVersion = (c: unknown): number | null => {
-    if (typeof c === 'number' && Number.isInteger(c)) return c;
-    if (c && typeof c === 'object' && typeof (c as { version?: unknown }).version === 'number') return (c as { version: number }).version;
-    return null;
-  };
-  if (!doc || typeof doc !== 'object') return null;
-  const d = doc as Record<string, unknown>;
-  const models = d.models;
-  if (models && typeof models === 'object') {
-    const entry = Array.isArray(models) ? models.find((m) => m && (m as { name?: unknown }).name === name) : (models as Record<string, unknown>)[name];
-    if (entry && typeof entry === 'object') return asVersion((entry as Record<string, unknown>).champion);
-  }
-  if (d[name] && typeof d[name] === 'object') return asVersion((d[name] as Record<string, unknown>).champion);
-  if (d.name === name || d.name === undefined) return asVersion(d.champion);
-  return null;
+  const version = loadRegistry(registryDir).models[name]?.aliases.champion ?? null;
+  const path = championBundlePath(registryDir, name);
+  if (version === null || path === null) throw new MlopsError('state', `${file} names no champion for model "${name}"; set MODEL_PATH or promote a model (mlops promote)`);
+  return { path, version };
 }
 
 /** `model-version` next to the bundle (written by build:service into the image). */

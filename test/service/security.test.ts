@@ -1,8 +1,8 @@
 import { request } from 'node:http';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
 import { APPLICANT, startTestServer, trainedProject, type TestServer, type TrainedProject } from './helpers.ts';
 import { loadService } from '../../service/app.ts';
 import { defaultOptions, optionsFromEnv } from '../../service/config.ts';
@@ -66,15 +66,17 @@ describe('settings and model source', () => {
     expect(o).toMatchObject({ port: 9000, workers: 0, unknownFields: 'ignore', bodyLimitBytes: 2048 });
   });
 
-  it('defaults to the registry champion and reports its version', () => {
-    const dir = join(p.dir, 'models', 'credit-default', 'v2');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'model.json.gz'), gzipSync(readFileSync(p.modelPath)));
-    writeFileSync(join(p.dir, 'models', 'registry.json'), JSON.stringify({ models: { 'credit-default': { champion: 2 } } }));
+  it('defaults to the registry champion and reports its version', async () => {
+    const r = await runCli(['promote', '--run', 'runs/svc'], p.dir);
+    expect(r.code, r.err).toBe(0);
     const src = resolveModelSource({ modelPath: null, modelVersion: null, root: p.dir, modelName: null });
-    expect(src).toEqual({ path: join(dir, 'model.json.gz'), version: 2 });
+    expect(src).toEqual({ path: join(p.dir, 'models', 'credit-default', 'v1', 'model.json.gz'), version: 1 });
     const svc = loadService({ ...defaultOptions(p.dir), logLevel: 'silent' });
-    expect(svc.state.scorer.ref).toEqual({ name: 'credit-default', version: 2, digest: p.model.bundle.digest });
+    expect(svc.state.scorer.ref).toEqual({ name: 'credit-default', version: 1, digest: p.model.bundle.digest });
+  });
+
+  it('refuses to start without MODEL_PATH when the registry has no champion', () => {
+    expect(() => resolveModelSource({ modelPath: null, modelVersion: null, root: join(p.dir, 'runs'), modelName: null })).toThrow(/MODEL_PATH/);
   });
 
   it('refuses to start on a bundle whose digest does not verify', () => {
