@@ -1,6 +1,6 @@
 /** Plain-text and Markdown views of verdicts and the registry, for the CLI and reports. */
 import { markdownTable } from 'markdown-table';
-import { fmt } from '../report/tables.ts';
+import { fmt, METRIC_ROWS } from '../report/tables.ts';
 import type { HistoryEvent, ModelEntry, RegistryFile, VersionEntry } from './schema.ts';
 import type { Verdict } from './verdict.ts';
 
@@ -35,7 +35,7 @@ export function registryListText(reg: RegistryFile): string {
 
 export function versionText(name: string, model: ModelEntry, v: VersionEntry): string {
   const l = v.lineage;
-  const metrics = Object.entries(v.metrics.test).map(([k, val]) => [k, fmt(val), fmt(v.metrics.evaluation?.[k])]);
+  const metrics = METRIC_ROWS.filter((r) => r.key in v.metrics.test).map((r) => [r.label, fmt(v.metrics.test[r.key]), fmt(v.metrics.evaluation?.[r.key])]);
   return [
     `${name}@v${v.version}${aliasesOf(model, v.version) ? ` (${aliasesOf(model, v.version)})` : ''}`,
     `  digest      ${v.digest}`,

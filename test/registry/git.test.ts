@@ -82,6 +82,9 @@ describe('race-safe registry commits against a real bare remote', () => {
     ]);
     expect(m.history[4].reason).toMatch(/re-applied on attempt 2 after another writer updated the registry/);
     expect(m.history.every((h) => h.ci_run_url === 'https://github.com/acme/credit/actions/runs/42')).toBe(true);
+    // Each event names the commit it was applied on: the loser's events sit on the winner's commit.
+    expect(m.history[2].git_commit).toBe(gitSync(remote, 'rev-parse', 'main~2'));
+    expect(m.history[4].git_commit).toBe(gitSync(remote, 'rev-parse', 'main~1'));
     // Every file of every version made it, and git history is linear with bot-authored commits.
     const tree = gitSync(remote, 'ls-tree', '-r', '--name-only', 'main', 'models');
     for (const v of [1, 2, 3]) for (const f of ['model.json.gz', 'metrics.json', 'card.md']) expect(tree).toContain(`models/credit-default/v${v}/${f}`);
