@@ -1,12 +1,13 @@
 /**
- * Drift charts as self-contained SVG (vega-lite compiled and rendered headless by vega),
- * so a report or a pull request needs no outside chart host.
+ * Drift charts as self-contained SVG (vega-lite rendered headless with the reports'
+ * shared renderer and palette), so a report or a pull request needs no chart host.
  */
-import * as vl from 'vega-lite';
-import * as vega from 'vega';
+import type * as vl from 'vega-lite';
+import { renderSvg } from '../report/charts/render.ts';
+import { PALETTE } from '../report/charts/palette.ts';
 import type { DriftReport } from './drift.ts';
 
-const LEVEL_COLORS = { domain: ['none', 'moderate', 'significant'], range: ['#4c956c', '#f4a259', '#bc4b51'] };
+const LEVEL_COLORS = { domain: ['none', 'moderate', 'significant'], range: [PALETTE.good, PALETTE.champion, PALETTE.bad] };
 
 /** PSI per feature as horizontal bars, with the moderate and significant thresholds as rules. */
 export function psiChartSpec(report: DriftReport): vl.TopLevelSpec {
@@ -51,18 +52,9 @@ export function scoreChartSpec(report: DriftReport): vl.TopLevelSpec | null {
       x: { field: 'bin', type: 'ordinal', sort: { field: 'order' }, title: 'probability of default', axis: { labelAngle: -40 } },
       xOffset: { field: 'sample' },
       y: { field: 'share', type: 'quantitative', title: 'share of applicants', axis: { format: '%' } },
-      color: { field: 'sample', type: 'nominal', scale: { domain: ['reference', 'current'], range: ['#8d99ae', '#2b2d42'] } },
+      color: { field: 'sample', type: 'nominal', scale: { domain: ['reference', 'current'], range: [PALETTE.reference, PALETTE.challenger] } },
     },
   };
-}
-
-export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
 }
 
 /** Every chart of the report: file name → SVG text. */
