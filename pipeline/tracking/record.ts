@@ -79,11 +79,30 @@ export function ciInfo(env: NodeJS.ProcessEnv = process.env): CiInfo | null {
 export function trackingSection(loaded: LoadedConfig, result: TrainResult): TrackingSection {
   return {
     version: TRACKING_VERSION,
-    config: structuredClone(loaded.config),
+    config: redactedConfig(loaded.config),
     config_file: loaded.file ? relative(loaded.baseDir, loaded.file) : null,
     packages: { ...result.bundle.provenance.packages },
     ci: ciInfo(),
   };
+}
+
+/** A copy of the config safe to store: credentials in an MLflow URI are removed. */
+export function redactedConfig(config: MlopsConfig): MlopsConfig {
+  const c = structuredClone(config);
+  const uri = c.tracking?.mlflow?.tracking_uri;
+  if (uri) {
+    try {
+      const u = new URL(uri);
+      if (u.username || u.password) {
+        u.username = '';
+        u.password = '';
+        c.tracking.mlflow.tracking_uri = u.toString();
+      }
+    } catch {
+      // Not a URL: the schema allows only http(s) URLs, so there is nothing to redact.
+    }
+  }
+  return c;
 }
 
 /** Size and sha256 of each file of a run folder, so an uploaded CI artifact can be checked. */

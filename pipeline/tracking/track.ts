@@ -14,7 +14,7 @@ import { newRunId, type RunRecord } from '../run-folder.ts';
 import type { MetricsFile, TrainResult } from '../train.ts';
 import type { ParamValues } from '../engines/params.ts';
 import { logRun, mirrorVersion, MlflowClient, mlflowSettings } from './mlflow.ts';
-import { artifactDigests, ciInfo, TRACKING_VERSION, trackingSection, type MlflowStatus, type TrackedRecord } from './record.ts';
+import { artifactDigests, ciInfo, redactedConfig, TRACKING_VERSION, trackingSection, type MlflowStatus, type TrackedRecord } from './record.ts';
 
 type Warn = (message: string) => void;
 
@@ -157,7 +157,7 @@ export async function recordTrial(input: TrialInput): Promise<{ id: string; dir:
     files: ['run.json'],
     tracking: {
       version: TRACKING_VERSION,
-      config: { ...structuredClone(input.config), engine: { name: engine, params: { ...input.params } } },
+      config: { ...redactedConfig(input.config), engine: { name: engine, params: { ...input.params } } },
       config_file: null,
       packages: { 'credit-risk-gitops': projectVersion(), node: process.versions.node },
       ci: ciInfo(),

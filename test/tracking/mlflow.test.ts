@@ -8,6 +8,7 @@ import { loadConfig, resolveConfig } from '../../pipeline/config/load.ts';
 import { MlflowClient, mlflowSettings } from '../../pipeline/tracking/mlflow.ts';
 import { logToMlflowSafely } from '../../pipeline/tracking/track.ts';
 import { scanRuns } from '../../pipeline/tracking/store.ts';
+import { redactedConfig } from '../../pipeline/tracking/record.ts';
 import { closedPort, startMlflowDouble, type MlflowDouble } from './mlflow-double.ts';
 import { smallProject, writeFakeRun } from './helpers.ts';
 
@@ -153,6 +154,9 @@ describe('MLflow settings and auth', () => {
       await new MlflowClient(s).getExperimentByName('nope');
       expect(ok.requests[0].authorization).toBe(header);
     }
+    const withCreds = resolveConfig({ data: { path: 'x.csv', target: 'y', positive: '1' }, tracking: { mlflow: { tracking_uri: 'http://ann:secret@127.0.0.1:9/' } } });
+    expect(redactedConfig(withCreds).tracking.mlflow.tracking_uri).toBe('http://127.0.0.1:9/');
+    expect(withCreds.tracking.mlflow.tracking_uri).toBe('http://ann:secret@127.0.0.1:9/');
     const s = mlflowSettings(config, { MLFLOW_TRACKING_URI: `${ok.url}/`, MLFLOW_EXPERIMENT_NAME: 'from-env' })!;
     expect(s.experiment).toBe('from-env');
     expect(s.trackingUri).toBe(ok.url);
