@@ -173,6 +173,19 @@ describe('mlops ingest', () => {
     expect(b.processed_to).toMatch(/^data\/quarantine\/b\.[0-9a-f]{12}\.unreadable\.csv$/);
   });
 
+  it('maps columns by name: another order is fine, extra columns are ignored and logged', () => {
+    const { dir, incoming } = project();
+    const cols = HEADER.split(',');
+    const order = [...cols].reverse();
+    const row = 'good,5,owner,24,41,married,no,fixed,45,210,5000,0,950,1300'.split(',');
+    const at = new Map(cols.map((c, i) => [c, row[i]]));
+    writeFileSync(join(incoming, 'reordered.csv'), [[...order, 'branch'].join(','), [...order.map((c) => at.get(c)), 'Leeds'].join(',')].join('\r\n') + '\r\n');
+    const { config, baseDir } = loadConfig(null, dir);
+    const e = ingest({ config, baseDir }).files[0].entry;
+    expect(e).toMatchObject({ rows_read: 1, accepted: 1, ignored_columns: ['branch'] });
+    expect(readFileSync(join(dir, 'data', 'credit_data.csv'), 'utf8').trimEnd().split('\n').at(-1)).toBe(row.join(','));
+  });
+
   it('a file lacking a column has every row rejected with that reason', () => {
     const { dir, incoming } = project();
     writeFileSync(join(incoming, 'short.csv'), 'Status,Seniority\ngood,1\nbad,2\n');
