@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Engine, EngineFactory, EngineState, FeatureMatrix, FitContext, ParamSpec } from './engine.ts';
 import { resolveParams } from './params.ts';
 import { binMatrix } from './tree/binning.ts';
-import { gainImportance, PackedEnsemble, treeFromJSON, treeToJSON, type CompactTree, type CompactTreeJSON } from './tree/compact.ts';
+import { checkColumns, gainImportance, PackedEnsemble, treeFromJSON, treeToJSON, type CompactTree, type CompactTreeJSON } from './tree/compact.ts';
 import type { WorkerReply, WorkerRequest } from './tree/forest-protocol.ts';
 import { ForestGrower, OOB_SCALE, type ForestJob } from './tree/forest-trees.ts';
 import { rocAuc } from './tree/roc-auc.ts';
@@ -103,7 +103,8 @@ export class ForestEngine implements Engine {
     const n = X.rows;
     const d = X.columns.length;
     const nTrees = p.nTrees as number;
-    const workers = Math.max(1, Math.floor(ctx.workers ?? Math.min(4, availableParallelism())));
+    const wanted = ctx.workers ?? Math.min(4, availableParallelism());
+    const workers = Number.isFinite(wanted) ? Math.max(1, Math.floor(wanted)) : 1;
     const threaded = workers > 1;
     const binned = binMatrix(X, { maxBins: p.maxBins as number, shared: threaded });
     const job: ForestJob = {
@@ -146,6 +147,7 @@ export class ForestEngine implements Engine {
   }
 
   predictProba(X: FeatureMatrix): Float64Array {
+    checkColumns('forest', X, this.nFeatures, this.treeList.length);
     if (!this.packed) this.packed = new PackedEnsemble(this.treeList);
     const out = new Float64Array(X.rows);
     this.packed.addScores(X, out);

@@ -8,7 +8,7 @@ import type { Engine, EngineFactory, EngineState, FeatureMatrix, FitContext, Par
 import { resolveParams } from './params.ts';
 import { binMatrix } from './tree/binning.ts';
 import { binnedLeaf, TreeBuilder, type TreeParams } from './tree/builder.ts';
-import { gainImportance, PackedEnsemble, treeFromJSON, treeToJSON, type CompactTree, type CompactTreeJSON } from './tree/compact.ts';
+import { checkColumns, gainImportance, PackedEnsemble, treeFromJSON, treeToJSON, type CompactTree, type CompactTreeJSON } from './tree/compact.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
   nRounds: { type: 'integer', default: 100, min: 1, max: 100000, description: 'Boosting rounds at most (fewer when early stopping triggers).' },
@@ -173,6 +173,7 @@ export class GbdtEngine implements Engine {
 
   /** Raw log-odds per row. */
   predictMargin(X: FeatureMatrix): Float64Array {
+    checkColumns('gbdt', X, this.nFeatures, this.treeList.length);
     if (!this.packed) this.packed = new PackedEnsemble(this.treeList);
     const out = new Float64Array(X.rows).fill(this.baseScore);
     this.packed.addScores(X, out);

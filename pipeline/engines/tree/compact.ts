@@ -111,6 +111,13 @@ export function gainImportance(trees: readonly CompactTree[], nFeatures: number)
   return out;
 }
 
+/** Refuses a matrix whose column count differs from training (scores would silently be wrong). */
+export function checkColumns(engine: string, X: FeatureMatrix, nFeatures: number, nTrees: number): void {
+  if (nTrees > 0 && X.columns.length !== nFeatures) {
+    throw new Error(`${engine}: the model was trained on ${nFeatures} columns, got ${X.columns.length}`);
+  }
+}
+
 /** Rows transposed per block so a tree walk reads one contiguous row. */
 const BLOCK_ROWS = 256;
 
