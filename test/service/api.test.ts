@@ -97,18 +97,21 @@ describe('POST /v1/predict', () => {
     expect(form.status).toBe(415);
   });
 
-  it('?explain=true adds contributions that add up to the margin, or answers 501 when no explainer is built in', async () => {
+  it('?explain=true adds contributions that, with the base value, add up to the margin', async () => {
     const r = await s.post('/v1/predict?explain=true', APPLICANT);
-    if (s.state.explain === null) {
-      expect(r.status).toBe(501);
-      expect((await json(r)).error_code).toBe('NOT_IMPLEMENTED');
-    } else {
-      expect(r.status).toBe(200);
-      const e = (await json(r)).explanation;
-      const sum = e.contributions.reduce((t: number, c: { contribution: number }) => t + c.contribution, e.base_value);
-      expect(sum).toBeCloseTo(e.margin, 6);
-    }
+    expect(r.status).toBe(200);
+    const b = await json(r);
+    expect(b.probability).toBe(p.model.scoreRecords([APPLICANT])[0]);
+    const e = b.explanation;
+    expect(e.output).toBe('log_odds');
+    expect(e.contributions.map((c: { feature: string }) => c.feature).sort()).toEqual(p.model.bundle.schema.features.map((f) => f.name).sort());
+    const sum = e.contributions.reduce((t: number, c: { contribution: number }) => t + c.contribution, e.base_value);
+    expect(sum).toBeCloseTo(e.margin, 9);
+    expect(1 / (1 + Math.exp(-e.margin))).toBeCloseTo(b.probability, 12);
+    expect(Array.isArray(e.reason_codes)).toBe(true);
+    expect((await s.post('/v1/predict?explain=false', APPLICANT)).status).toBe(200);
     expect((await s.post('/v1/predict?explain=maybe', APPLICANT)).status).toBe(400);
+    expect((await s.post('/v1/predict?explain=true', { ...APPLICANT, Age: 'x' })).status).toBe(422);
   });
 });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCsvFile } from '../../pipeline/data/csv.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
+import { CreditModel } from '../../pipeline/model.ts';
 import { APPLICANT, applicants, startTestServer, trainedProject, type TestServer, type TrainedProject } from './helpers.ts';
 
 let p: TrainedProject;
@@ -47,5 +48,24 @@ describe('same applicant, same probability everywhere', () => {
     // Missing values and unseen categories take the same path too.
     const odd = { ...APPLICANT, Income: null, Home: null, Job: 'astronaut' };
     expect(s.state.scorer.single(odd)).toBe(p.model.scoreRecords([odd])[0]);
+  });
+
+  it('tree engines (gbdt: raw numbers, category codes) take the fast path bit-identically too, and explain exactly', async () => {
+    const r = await runCli(['train', '--engine', 'gbdt', '--param', 'nRounds=20', '--quiet', '--out', 'runs/gbdt'], p.dir);
+    expect(r.code, r.err).toBe(0);
+    const gbdt = CreditModel.load(join(p.dir, 'runs/gbdt/model.json'));
+    const t = await startTestServer({ ...p, modelPath: join(p.dir, 'runs/gbdt/model.json'), model: gbdt });
+    try {
+      const data = readCsvFile(join(ROOT, 'data/credit_data/test.csv'));
+      const recs = applicants(gbdt, Array.from({ length: data.rows }, (_, i) => Object.fromEntries(data.header.map((h) => [h, data.columns.get(h)![i]]))));
+      const batch = gbdt.scoreRecords(recs);
+      expect(recs.filter((rec, i) => t.state.scorer.single(rec) !== batch[i])).toHaveLength(0);
+      const res = (await (await t.post('/v1/predict?explain=true', APPLICANT)).json()) as { probability: number; explanation: { base_value: number; margin: number; contributions: { contribution: number }[] } };
+      expect(res.probability).toBe(gbdt.scoreRecords([APPLICANT])[0]);
+      const e = res.explanation;
+      expect(e.contributions.reduce((sum, c) => sum + c.contribution, e.base_value)).toBeCloseTo(e.margin, 9);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -1,0 +1,68 @@
+/**
+ * The service as a real process, the way `npm start` and the image run it: two
+ * node:cluster workers, /metrics aggregated over both, and SIGTERM → drain → exit 0.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.ts';
+import { APPLICANT, trainedProject, type TrainedProject } from './helpers.ts';
+
+let p: TrainedProject;
+let child: ChildProcess | null = null;
+let url = '';
+let stderr = '';
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+beforeAll(async () => {
+  p = await trainedProject();
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  child = spawn(process.execPath, ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, join(ROOT, 'service/main.ts')], {
+    cwd: p.dir,
+    env: { ...process.env, MODEL_PATH: p.modelPath, PORT: String(port), HOST: '127.0.0.1', WORKERS: '2', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr!.on('data', (c) => (stderr += String(c)));
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`service exited: ${stderr}`);
+    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    if (ok && /serving with 2 workers/.test(stderr)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`service did not start: ${stderr}`);
+});
+
+afterAll(() => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+});
+
+describe('service process (cluster of 2)', () => {
+  it('serves from both workers and aggregates their metrics', async () => {
+    for (let i = 0; i < 20; i++) {
+      const r = await fetch(`${url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify(APPLICANT) });
+      expect(r.status).toBe(200);
+    }
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const served = Number(/http_requests_total\{method="POST",route="\/v1\/predict",status="200"\} (\d+)/.exec(text)?.[1]);
+    expect(served).toBe(20);
+    // The model gauge is not summed over workers.
+    expect(text).toMatch(/mlops_model_info\{[^}]*\} 1\n/);
+  });
+
+  it('exits 0 after SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+});
