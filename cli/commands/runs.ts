@@ -24,6 +24,7 @@ Every "mlops train", "mlops run" and tuning trial is recorded in the runs store
 "champion" (or NAME@champion, NAME@vN) stands for a version of the model registry.
 
   list                    runs, newest first
+      --command NAME        only runs made by this command (train, run, tune…)
       --engine NAME         only runs of this engine
       --param key=value     only runs with this parameter value (repeatable)
       --where METRIC>VALUE  only runs whose metric passes (repeatable; > >= < <= = !=)
@@ -53,6 +54,7 @@ MLFLOW_TRACKING_PASSWORD), or tracking.mlflow.tracking_uri in the config.`,
   options: {
     config: { type: 'string', short: 'c' },
     'runs-dir': { type: 'string' },
+    command: { type: 'string' },
     engine: { type: 'string' },
     param: { type: 'string', multiple: true },
     where: { type: 'string', multiple: true },
@@ -126,9 +128,10 @@ function resolveAny(ctx: Ctx, runs: TrackedRun[], query: string): TrackedRun {
   return resolveRun(runs, query, ctx.runsDir);
 }
 
-function filters(ctx: Ctx): { engine?: string; params?: Record<string, string>; where?: ReturnType<typeof parseCondition>[] } {
+function filters(ctx: Ctx): { command?: string; engine?: string; params?: Record<string, string>; where?: ReturnType<typeof parseCondition>[] } {
   const v = ctx.args.values;
   return {
+    command: v.command as string | undefined,
     engine: v.engine as string | undefined,
     params: v.param ? parseParamFilter(v.param as string[]) : undefined,
     where: v.where ? (v.where as string[]).map(parseCondition) : undefined,

@@ -14,6 +14,8 @@ export interface Condition {
 }
 
 export interface RunQuery {
+  /** train, run, tune, action:train… */
+  command?: string;
   engine?: string;
   params?: Record<string, string>;
   where?: Condition[];
@@ -94,6 +96,7 @@ export function queryRuns(runs: TrackedRun[], q: RunQuery): TrackedRun[] {
   for (const c of q.where ?? []) checkMetric(c.metric, runs, '--where');
   if (q.sort) checkMetric(q.sort, runs, '--sort');
   let out = runs.filter((r) => {
+    if (q.command && r.command !== q.command) return false;
     if (q.engine && r.engine !== q.engine) return false;
     for (const [k, v] of Object.entries(q.params ?? {})) if (!paramMatches(r.params[k], v)) return false;
     for (const c of q.where ?? []) if (!holds(metricValue(r, c.metric), c)) return false;

@@ -168,7 +168,7 @@ export function compareRuns(runs: TrackedRun[]): Comparison {
       const base = values[0];
       return {
         name,
-        higher_is_better: name in HIGHER_IS_BETTER ? isHigherBetter(name) : null,
+        higher_is_better: name in HIGHER_IS_BETTER || name.endsWith('_sd') ? isHigherBetter(name) : null,
         values,
         deltas: values.map((v, i) => (i === 0 || v === null || base === null ? null : v - base)),
       };

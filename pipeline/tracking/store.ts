@@ -40,8 +40,9 @@ export interface TrackedRun {
 /** The metrics `list`, `compare`, `best` and `--where` know, in display order. */
 export const RUN_METRICS = [...METRIC_NAMES, 'threshold'];
 
+/** Known metrics by HIGHER_IS_BETTER; a spread (`*_sd`, e.g. across CV folds) is better small. */
 export function isHigherBetter(metric: string): boolean {
-  return HIGHER_IS_BETTER[metric] ?? true;
+  return HIGHER_IS_BETTER[metric] ?? !metric.endsWith('_sd');
 }
 
 const TEMP = /^\..*\.tmp$/;

@@ -134,8 +134,8 @@ describe('recordTrial (for mlops tune)', () => {
   it('records a trial as a run that list, best and compare understand', async () => {
     const { config, baseDir } = loadConfig(null, dir);
     const data = { path: 'data/credit.csv', sha256: sha(join(dir, 'data/credit.csv')), rows: 1200 };
-    const t1 = await recordTrial({ config, baseDir, study: 'tune-1', trial: 1, params: { C: 0.5 }, metrics: { roc_auc: 0.91, roc_auc_sd: 0.01 }, split: 'cv5', data, seconds: 0.4, extra: { fold_scores: [0.9, 0.92] } });
-    const t2 = await recordTrial({ config, baseDir, study: 'tune-1', trial: 2, params: { C: 2 }, metrics: { roc_auc: 0.89, roc_auc_sd: 0.02 }, split: 'cv5', data, seconds: 0.5 });
+    const t1 = await recordTrial({ config, baseDir, study: 'tune-1', trial: 1, params: { C: 0.5 }, metrics: { roc_auc: 0.91, roc_auc_sd: 0.01 }, split: 'cv5', data, seconds: 0.4, extra: { fold_scores: [0.9, 0.92] }, now: new Date('2026-02-01T00:00:00Z') });
+    const t2 = await recordTrial({ config, baseDir, study: 'tune-1', trial: 2, params: { C: 2 }, metrics: { roc_auc: 0.89, roc_auc_sd: 0.02 }, split: 'cv5', data, seconds: 0.5, now: new Date('2026-02-01T00:00:01Z') });
     expect(t1.id).not.toBe(t2.id);
     const rec = JSON.parse(readFileSync(join(t1.dir, 'run.json'), 'utf8'));
     expect(rec.command).toBe('tune');
@@ -143,6 +143,10 @@ describe('recordTrial (for mlops tune)', () => {
     expect(rec.tune.fold_scores).toEqual([0.9, 0.92]);
     const list = await runCli(['runs', 'list', '--param', 'C=0.5', '--format', 'json'], dir);
     expect(JSON.parse(list.out).map((r: { id: string }) => r.id)).toEqual([t1.id]);
+    const trials = await runCli(['runs', 'list', '--command', 'tune', '--format', 'json'], dir);
+    expect(JSON.parse(trials.out).map((r: { id: string }) => r.id)).toEqual([t2.id, t1.id]);
+    const steadiest = await runCli(['runs', 'best', '--metric', 'roc_auc_sd'], dir);
+    expect(steadiest.out).toMatch(new RegExp(`^${t1.id}  roc_auc_sd 0\\.0100 \\(lowest of`));
     const best = await runCli(['runs', 'best', '--metric', 'roc_auc', '--where', 'roc_auc_sd<0.015'], dir);
     expect(best.out).toMatch(new RegExp(`^${t1.id}  roc_auc 0\\.9100 \\(highest of 1 run; cv5 rows\\)`));
     const cmp = await runCli(['runs', 'compare', t1.id, t2.id, trained], dir);
