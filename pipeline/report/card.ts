@@ -110,7 +110,7 @@ export function renderModelCard(d: ReportData): string {
   );
 
   L.push('## Performance', '');
-  L.push(`Test figures with 95 % bootstrap intervals (400 seeded resamples of the ${d.evaluation.rows} evaluation rows).`, '', metricsWithIntervals(d), '');
+  L.push(`Test figures with 95 % bootstrap intervals (300 seeded resamples of the ${d.evaluation.rows} evaluation rows).`, '', metricsWithIntervals(d), '');
   if (d.champion?.note) L.push(`Champion: ${d.champion.note}`, '');
   for (const [file, alt] of [
     ['roc.svg', 'ROC curve'],

@@ -64,7 +64,7 @@ export interface ReportData {
   explanations: { output: 'log_odds' | 'probability'; method: string; rows: number; base_value: number; examples: ExampleExplanation[] } | null;
   fairness: FairnessReport;
   data_summary: ColumnSummary[];
-  timings: { rows: TimingRow[]; score_us_per_row: number | null; report_s: number | null };
+  timings: { rows: TimingRow[]; score_us_per_row: number | null; report_s: number | null; report_stages: Record<string, number> };
   environment: Environment;
   dependencies: DependencyReport;
   charts: { file: string; title: string }[];
@@ -187,6 +187,13 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
   const model = new CreditModel(bundle);
   const seed = opts.seed ?? bundle.provenance.seed;
   const warnings: string[] = [];
+  const stages: Record<string, number> = {};
+  let mark = performance.now();
+  const stage = (name: string): void => {
+    const now = performance.now();
+    stages[name] = Math.round(now - mark) / 1000;
+    mark = now;
+  };
   const rows: EvaluationRows = evaluationRows(bundle, { baseDir: opts.baseDir, data: opts.data });
   warnings.push(...rows.warnings);
   const ds = rowsDataset(rows, bundle.schema);
@@ -197,6 +204,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     warnings.push(`The rebuilt test rows give ROC AUC ${test.roc_auc.toFixed(6)}, the bundle says ${bundle.metrics.test.roc_auc.toFixed(6)}: the rows may differ from training's.`);
   }
 
+  stage('rebuild and score test rows');
   let champion: ReportData['champion'] = null;
   const series = [{ label: opts.champion ? `challenger (${bundle.engine.engine})` : bundle.engine.engine, y, p }];
   if (opts.champion) {
@@ -213,6 +221,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     }
   }
 
+  stage('score champion');
   let importance: ReportData['importance'] = [];
   let explanations: ReportData['explanations'] = null;
   let shapInput: Parameters<typeof renderCharts>[0]['shap'];
@@ -240,6 +249,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     importance = bundle.feature_importance.map((f) => ({ feature: f.feature, mean_abs_shap: 0, permutation: null, permutation_sd: null, engine: f.importance }));
   }
 
+  stage('explanations and importance');
   const fairnessConfig = opts.fairness ?? DEFAULT_FAIRNESS;
   const columns = new Map<string, (string | null)[]>();
   for (const a of fairnessConfig.attributes) {
@@ -255,6 +265,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
       ? { status: 'skipped', message: 'Dependency check not requested (`mlops report --deps` runs `npm outdated`).', outdated: [] }
       : await dependencyReport(opts.dependencies);
 
+  stage('fairness and dependencies');
   const charts = await renderCharts({
     positive: bundle.schema.positive,
     negative: bundle.schema.negative,
@@ -266,6 +277,9 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     shap: shapInput,
   });
 
+  stage('charts');
+  const intervals = bootstrapIntervals(y, p, bundle.threshold, bundle.costs, { resamples: 300, seed });
+  stage('bootstrap intervals');
   const prov = bundle.provenance;
   const partial: Omit<ReportData, 'limitations'> = {
     format: 'credit-risk-gitops/report',
@@ -288,7 +302,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     target: { column: bundle.schema.target, positive: bundle.schema.positive, negative: bundle.schema.negative, rows: bundle.schema.rows, positive_rate: bundle.schema.positive_rate },
     evaluation: { source: rows.source, rows: ds.rows, positive_rate: positiveRate(y) },
     metrics: { train: bundle.metrics.train, validation: bundle.metrics.validation, test: opts.data ? test : bundle.metrics.test },
-    intervals: bootstrapIntervals(y, p, bundle.threshold, bundle.costs, { resamples: 400, seed }),
+    intervals,
     champion,
     overfitting: opts.metrics?.overfitting ?? null,
     calibration,
@@ -296,7 +310,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     explanations,
     fairness,
     data_summary: dataSummary(bundle.schema),
-    timings: { rows: timingRows(opts.metrics?.timings), score_us_per_row: opts.metrics?.timings.score_us_per_row ?? null, report_s: null },
+    timings: { rows: timingRows(opts.metrics?.timings), score_us_per_row: opts.metrics?.timings.score_us_per_row ?? null, report_s: null, report_stages: stages },
     environment: runEnvironment(),
     dependencies,
     charts: charts.map((c) => ({ file: c.file, title: c.title })),

@@ -14,7 +14,7 @@ export const CHART_CONFIG = {
   padding: 8,
   view: { stroke: '#d0d0d0' },
   axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#ececec', domainColor: '#888', tickColor: '#888', titleColor: '#333' },
-  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', orient: 'bottom' },
+  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', orient: 'bottom', labelLimit: 400, titleLimit: 400 },
   title: { fontSize: 14, fontWeight: 'bold', anchor: 'start', color: '#222', subtitleFontSize: 11, subtitleColor: '#555' },
   range: { category: [PALETTE.challenger, PALETTE.champion, PALETTE.good, PALETTE.bad, PALETTE.neutral] },
 } as const;
@@ -37,10 +37,25 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const withConfig = { ...spec, config: { ...CHART_CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
   const view = new vega.View(vega.parse(compile(withConfig).spec), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    return stableIds(await view.toSVG());
   } finally {
     view.finalize();
   }
+}
+
+/**
+ * Vega numbers gradients and clip paths with process-wide counters, so the same chart
+ * rendered twice in one process would differ; renumber them per chart so a report
+ * regenerates byte-identically.
+ */
+export function stableIds(svg: string): string {
+  const ids = new Map<string, string>();
+  for (const m of svg.matchAll(/\sid="([^"]+)"/g)) if (!ids.has(m[1])) ids.set(m[1], `v${ids.size + 1}`);
+  if (!ids.size) return svg;
+  return svg
+    .replace(/(\sid=")([^"]+)"/g, (_, pre: string, id: string) => `${pre}${ids.get(id)}"`)
+    .replace(/url\(#([^)]+)\)/g, (all, id: string) => (ids.has(id) ? `url(#${ids.get(id)})` : all))
+    .replace(/href="#([^"]+)"/g, (all, id: string) => (ids.has(id) ? `href="#${ids.get(id)}"` : all));
 }
 
 /** Font files resvg can use; the SVG names DejaVu Sans first (Debian `fonts-dejavu-core`). */

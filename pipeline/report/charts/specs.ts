@@ -294,7 +294,7 @@ export function importanceSpec(rows: ImportanceRow[]): TopLevelSpec {
     width: W,
     height: { step: 20 },
     data: { values },
-    encoding: { y: { field: 'feature', type: 'nominal', sort: order, title: null } },
+    encoding: { y: { field: 'feature', type: 'nominal', sort: order, title: 'Feature' } },
     layer: [
       {
         mark: { type: 'bar', color: PALETTE.challenger },
@@ -352,17 +352,18 @@ export function shapSummarySpec(input: ShapSummaryInput, maxFeatures = 12, bins 
     $schema: SCHEMA,
     title: {
       text: `SHAP summary (${input.values.length} test applicants)`,
-      subtitle: `Right of 0 pushes toward default; dot size = applicants. Label: mean |SHAP| in ${unit}`,
+      subtitle: `Right of 0 pushes toward default; dot size = applicants; mean |SHAP| in ${unit}`,
     },
     width: W + 60,
     height: { step: 24 },
-    data: { values },
     layer: [
-      { mark: { type: 'rule', color: PALETTE.reference }, encoding: { x: { datum: 0 } } },
+      // Own one-row data set: one zero line, not one per dot.
+      { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: PALETTE.reference }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
       {
+        data: { values },
         mark: { type: 'circle', opacity: 0.85, stroke: 'white', strokeWidth: 0.3 },
         encoding: {
-          y: { field: 'feature', type: 'nominal', sort: order, title: null },
+          y: { field: 'feature', type: 'nominal', sort: order, title: 'Feature (mean |SHAP|)' },
           x: { field: 'shap', type: 'quantitative', title: `SHAP value (contribution to the ${unit} of default)`, scale: { domain: [-lim, lim] } },
           size: { field: 'rows', type: 'quantitative', title: 'Applicants', scale: { range: [8, 220] }, legend: null },
           color: {
