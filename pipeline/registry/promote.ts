@@ -16,6 +16,7 @@ import { evaluateChallenger, sizeMessage } from './policy.ts';
 import { modelCard } from './card.ts';
 import { emptyModel, type HistoryEvent, type HistoryEventKind, type Lineage, type ModelEntry, type RegistryFile, type VersionEntry } from './schema.ts';
 import { findVersion, loadRegistry, loadVersionBundle, saveRegistry, writeVersionFolder } from './store.ts';
+import { withRegistryLock } from './lock.ts';
 import type { Verdict } from './verdict.ts';
 
 /** Who did it, where, and when: recorded on every history event. */
@@ -103,6 +104,10 @@ function compareWith(reg: RegistryFile, opts: CompareOptions): CompareResult {
 
 /** Compares and records the outcome in the registry (files + registry.json). */
 export function promoteRun(opts: PromoteOptions): PromoteResult {
+  return opts.dryRun ? promoteUnlocked(opts) : withRegistryLock(opts.dir, () => promoteUnlocked(opts));
+}
+
+function promoteUnlocked(opts: PromoteOptions): PromoteResult {
   if (opts.force && !opts.force.reason?.trim()) throw new MlopsError('usage', 'a forced promotion needs a reason (--reason TEXT)');
   const reg = loadRegistry(opts.dir);
   const cmp = compareWith(reg, opts);

@@ -6,6 +6,7 @@ import { MlopsError } from '../errors.ts';
 import { eventContext, type EventContext } from './promote.ts';
 import type { HistoryEvent, RegistryFile } from './schema.ts';
 import { findVersion, loadRegistry, loadVersionBundle, saveRegistry } from './store.ts';
+import { withRegistryLock } from './lock.ts';
 
 export interface RollbackOptions extends EventContext {
   /** Registry folder (`models/`). */
@@ -25,6 +26,10 @@ export interface RollbackResult {
 }
 
 export function rollback(opts: RollbackOptions): RollbackResult {
+  return withRegistryLock(opts.dir, () => rollbackUnlocked(opts));
+}
+
+function rollbackUnlocked(opts: RollbackOptions): RollbackResult {
   if (!opts.reason?.trim()) throw new MlopsError('usage', 'a rollback needs a reason (--reason TEXT); it goes into the registry history');
   const reg = loadRegistry(opts.dir);
   const model = reg.models[opts.name];
