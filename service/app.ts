@@ -25,9 +25,10 @@ import { mlflowRouter } from './routes/mlflow.ts';
 import { modelRouter } from './routes/model.ts';
 import { opsRouter } from './routes/ops.ts';
 import { docsRouter } from './routes/docs.ts';
+import { v2Router } from './routes/v2.ts';
 
 /** One router per area, mounted in this order. */
-export const ROUTERS: ((s: ServiceState) => Router)[] = [opsRouter, predictRouter, mlflowRouter, modelRouter, docsRouter];
+export const ROUTERS: ((s: ServiceState) => Router)[] = [opsRouter, predictRouter, mlflowRouter, modelRouter, docsRouter, v2Router];
 
 export interface LoadedService {
   app: Koa;
