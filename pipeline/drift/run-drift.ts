@@ -14,6 +14,7 @@ import { usageError } from '../errors.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../fs-atomic.ts';
 import { sha256Hex } from '../canonical-json.ts';
 import { computeDrift, type DriftReport } from './drift.ts';
+import { readIngestionLog } from '../ingest/log.ts';
 import { driftCharts } from './charts.ts';
 import { driftMarkdown } from './markdown.ts';
 import { findDataVersion, loadSample, rowsAddedSince, textSample, versionName, type Sample } from './sources.ts';
@@ -53,7 +54,10 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
     const trained = model?.bundle.provenance.data;
     if (trained) {
       referenceBytes = findDataVersion(resolvePath(baseDir, trained.path), trained.sha256);
-      if (!referenceBytes) warnings.push(`the model's training data (${versionName(trained.path, trained.sha256)}) is neither the current file nor in git history; using the current data set as reference`);
+      if (!referenceBytes) warnings.push(`the model's training data (${versionName(trained.path, trained.sha256)}) is neither the current file, a prefix of it, nor in git history; using the current data set as reference`);
+    } else {
+      // No model to anchor on: the data set as it was before the latest ingestion.
+      referenceBytes = versionBeforeLastIngestion(config, baseDir, dataPath);
     }
     referenceBytes ??= readFileSync(dataPath);
     const name = versionName(trained && sha256Hex(referenceBytes) === trained.sha256 ? trained.path : config.data.path, sha256Hex(referenceBytes));
@@ -86,6 +90,14 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
     primaryMetric: config.promotion.primary_metric,
     warnings: [...warnings, ...reference.warnings, ...current.warnings],
   });
+}
+
+function versionBeforeLastIngestion(config: MlopsConfig, baseDir: string, dataPath: string): Buffer | null {
+  const current = sha256Hex(readFileSync(dataPath));
+  const last = readIngestionLog(resolvePath(baseDir, config.ingest.log))
+    .filter((e) => e.data.version_after === current && e.data.version_before !== current)
+    .at(-1);
+  return last ? findDataVersion(dataPath, last.data.version_before) : null;
 }
 
 function displayName(baseDir: string, file: string): string {

@@ -5,6 +5,7 @@
  * file and a commit of it.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { parseCsvText } from '../data/csv.ts';
@@ -58,13 +59,32 @@ export function loadSample(file: string, schema: DataSchema, modelDigest: string
 }
 
 /**
+ * The longest prefix of `bytes` ending at a line break whose sha256 is `sha256`, or null.
+ * Ingestion only appends, so every earlier version of the data set is such a prefix —
+ * found even before it was ever committed.
+ */
+export function prefixVersion(bytes: Buffer, sha256: string): Buffer | null {
+  const hash = createHash('sha256');
+  let start = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) {
+    hash.update(bytes.subarray(start, i + 1));
+    start = i + 1;
+    if (hash.copy().digest('hex') === sha256) return bytes.subarray(0, i + 1);
+  }
+  return null;
+}
+
+/**
  * The bytes of data-set version `sha256` of the file at `path`: the file itself when it
- * is that version, else the newest commit of it in git history that is. Null if neither.
+ * is that version, else a prefix of it that is (see prefixVersion), else the newest commit
+ * of it in git history that is. Null if none.
  */
 export function findDataVersion(path: string, sha256: string, maxCommits = 200): Buffer | null {
   if (existsSync(path)) {
     const bytes = readFileSync(path);
     if (sha256Hex(bytes) === sha256) return bytes;
+    const prefix = prefixVersion(bytes, sha256);
+    if (prefix) return prefix;
   }
   const git = (cwd: string, args: string[]): Buffer | null => {
     try {

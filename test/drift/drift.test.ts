@@ -154,6 +154,28 @@ describe('mlops drift', () => {
     expect(again.err).toMatch(/no rows were added to data\/credit_data\.csv since the reference .*pass --current FILE/);
   });
 
+  it('finds an uncommitted earlier data version as a prefix of the data set; without a model, the version before the last ingestion', async () => {
+    const proj = tempProject(CONFIG); // not a git checkout
+    const { config, baseDir } = loadConfig(null, proj);
+    const t = await train({ config, baseDir });
+    shiftedCopy(join(proj, 'data', 'credit_data.csv'), join(proj, 'new.csv'));
+    mkdirSync(join(proj, 'data', 'incoming'), { recursive: true });
+    writeFileSync(join(proj, 'data', 'incoming', 'a.csv'), readFileSync(join(proj, 'new.csv'), 'utf8').trim().split('\n').slice(0, 301).join('\n'));
+    const first = ingest({ config, baseDir });
+    const withModel = runDrift({ config, baseDir, model: new CreditModel(t.bundle) });
+    expect(withModel.reference.sha256).toBe(t.data.sha256);
+    expect(withModel.current.rows).toBe(first.files[0].entry.accepted);
+    expect(withModel.warnings).toEqual([]);
+
+    writeFileSync(join(proj, 'data', 'incoming', 'b.csv'), readFileSync(join(proj, 'new.csv'), 'utf8').trim().split('\n').filter((_, i) => i === 0 || (i > 1000 && i <= 1100)).join('\n'));
+    const second = ingest({ config, baseDir });
+    const noModel = runDrift({ config, baseDir, model: null });
+    expect(noModel.reference).toMatchObject({ sha256: first.version_after, rows: 4754 });
+    expect(noModel.current.rows).toBe(second.files[0].entry.accepted);
+    expect(second.files[0].entry.accepted).toBeGreaterThan(90);
+    expect(noModel.score).toBeNull();
+  });
+
   it('samples scoring-log lines at the configured rate with a per-minute cap', () => {
     expect(Array.from({ length: 100 }, () => new ScoringLogSampler(0).sample(0)).some(Boolean)).toBe(false);
     const capped = new ScoringLogSampler(1, 3);
