@@ -24,6 +24,15 @@ describe('mlops runs reproduce', () => {
     expect(r.code, r.err + r.out).toBe(0);
     const digest = JSON.parse(readFileSync(join(dir, 'runs', id, 'run.json'), 'utf8')).model.digest;
     expect(r.out).toBe(`reproduced: run ${id} retrained to the same model digest ${digest}`);
+
+    // A record without the tracking section (written by older code or another tool)
+    // is reproduced from its bundle's provenance.
+    const file = join(dir, 'runs', id, 'run.json');
+    const { tracking: _dropped, ...bare } = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify(bare));
+    const again = await runCli(['runs', 'reproduce', id, '--quiet'], dir);
+    expect(again.code, again.err + again.out).toBe(0);
+    expect(again.out).toContain('retrained to the same model digest');
   });
 
   it('refuses when the data changed, naming the file and both digests', async () => {
