@@ -88,10 +88,12 @@ async function runSearch(args: ParsedArgs, io: CliIO): Promise<number> {
     throw usageError('--write-config needs every trial: run "mlops tune merge" on the shard files and pass --write-config there');
   }
   let space;
+  let spaceSource: string | undefined;
   if (v.space !== undefined) {
     const file = resolve(io.cwd, v.space as string);
     if (!existsSync(file)) throw usageError(`--space: file not found: ${v.space}`);
-    space = parseSpace(parseConfigText(readFileSync(file, 'utf8'), file), relative(io.cwd, file) || file);
+    spaceSource = relative(io.cwd, file) || file;
+    space = parseSpace(parseConfigText(readFileSync(file, 'utf8'), file), spaceSource);
   }
   const out = v.out !== undefined ? resolve(io.cwd, v.out as string) : join(resolvePath(loaded.baseDir, config.runs_dir), `tune-${engine}`);
   const sharded = shard !== undefined && shard.count > 1;
@@ -106,6 +108,7 @@ async function runSearch(args: ParsedArgs, io: CliIO): Promise<number> {
     sampler: samplerText,
     sampling,
     space,
+    spaceSource,
     shard,
     workers: workersFlag(v.workers),
     runsFile,

@@ -35,6 +35,8 @@ export interface TuneOptions {
   sampling: Sampling;
   /** Overrides the config's `tune.spaces[engine]` and the engine's default space. */
   space?: SearchSpace;
+  /** Where `space` came from, for error messages (e.g. the --space file). */
+  spaceSource?: string;
   shard?: Shard;
   workers?: number;
   /** The training rows, when the caller already loaded them (benchmarks, tests). */
@@ -69,13 +71,13 @@ export function trialsOfShard(trials: number, shard: Shard): number[] {
 }
 
 /** The space a run searches: explicit, else the config's `tune.spaces`, else the engine default. */
-export function resolveSpace(factory: EngineFactory, config: MlopsConfig, explicit?: SearchSpace): SearchSpace {
+export function resolveSpace(factory: EngineFactory, config: MlopsConfig, explicit?: SearchSpace, source = '--space'): SearchSpace {
   let space: SearchSpace;
   let where: string;
   const fromConfig = (config.tune as { spaces?: Record<string, unknown> } | undefined)?.spaces?.[factory.name];
   if (explicit) {
     space = explicit;
-    where = '--space';
+    where = source;
   } else if (fromConfig !== undefined) {
     space = parseSpace(fromConfig, `config /tune/spaces/${factory.name}`);
     where = `config /tune/spaces/${factory.name}`;
@@ -95,7 +97,7 @@ export function buildPlan(opts: TuneOptions, data: TunePlan['data']): { plan: Tu
   if (opts.sampler === 'tpe' && shard.count > 1) {
     throw usageError('--sampler tpe learns from earlier trials, so it cannot be sharded; use --sampler random with --shard');
   }
-  const space = resolveSpace(factory, opts.config, opts.space);
+  const space = resolveSpace(factory, opts.config, opts.space, opts.spaceSource);
   const baseline = opts.config.engine.name === engine ? { ...opts.config.engine.params } : {};
   const resolved = resolveParams(engine, factory.paramSpec, baseline);
   const engineDefaults: ParamValues = {};
@@ -131,6 +133,8 @@ export function trialParams(plan: TunePlan, t: number, history: Observation[]): 
 
 export async function tune(opts: TuneOptions): Promise<TuneOutcome> {
   const t0 = performance.now();
+  // Engine and space problems surface before the data is read.
+  resolveSpace(engineFactory(opts.engine ?? opts.config.engine.name), opts.config, opts.space, opts.spaceSource);
   opts.onStage?.('loading data');
   const pool = opts.pool ?? loadTrainingPool(opts.config, opts.baseDir);
   const y = pool.pool.y!;
