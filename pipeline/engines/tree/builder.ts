@@ -77,6 +77,8 @@ export class TreeBuilder {
   private readonly oh: Float64Array;
   private readonly spill: Uint32Array;
   private readonly drawn: Int32Array;
+  private readonly drawnCols: Uint8Array[];
+  private readonly drawnBase: Int32Array;
   private readonly scratchA: Float64Array;
   private readonly scratchB: Float64Array;
   private readonly free: Float64Array[] = [];
@@ -108,6 +110,8 @@ export class TreeBuilder {
     this.oh = new Float64Array(data.rows);
     this.spill = new Uint32Array(data.rows);
     this.drawn = new Int32Array(this.nFeatures);
+    this.drawnCols = data.bins.slice();
+    this.drawnBase = new Int32Array(this.nFeatures);
     this.scratchA = new Float64Array(this.histSize);
     this.scratchB = new Float64Array(this.histSize);
     this.poolLeft = Math.max(4, Math.floor(POOL_BYTES / (8 * Math.max(1, this.histSize))));
@@ -272,14 +276,46 @@ export class TreeBuilder {
   /** Best split among freshly drawn features, each histogram built from the node's rows into clean scratch. */
   private evaluateDirect(n: Node): void {
     const k = this.drawFeatures();
-    this.gather(n.start, n.end);
     const hist = this.scratchA;
-    const { rows, og, oh } = this;
+    const { rows, grad, hess, drawn } = this;
+    const m = n.end - n.start;
+    let widest = 0;
+    for (let j = 0; j < k; j++) if (this.nBins[drawn[j]] > widest) widest = this.nBins[drawn[j]];
+    if (m >= 2 * widest) {
+      // Large node: one pass over the rows feeds every drawn feature (each row's gradient
+      // is read once); whole bucket ranges are scanned and cleaned afterwards.
+      const cols = this.drawnCols;
+      const bases = this.drawnBase;
+      for (let j = 0; j < k; j++) {
+        cols[j] = this.data.bins[drawn[j]];
+        bases[j] = this.offset[drawn[j]] * STRIDE;
+      }
+      for (let i = n.start; i < n.end; i++) {
+        const r = rows[i];
+        const g = grad[r];
+        const h = hess[r];
+        for (let j = 0; j < k; j++) {
+          const at = bases[j] + cols[j][r] * STRIDE;
+          hist[at] += g;
+          hist[at + 1] += h;
+          hist[at + 2] += 1;
+        }
+      }
+      for (let j = 0; j < k; j++) {
+        const f = drawn[j];
+        const last = this.nBins[f] - 1;
+        this.scan(hist, n, f, 0, last);
+        hist.fill(0, bases[j], bases[j] + (last + 1) * STRIDE);
+      }
+      return;
+    }
+    // Small node: track the buckets actually hit so scanning and cleaning stay proportional to the rows.
+    this.gather(n.start, n.end);
+    const { og, oh } = this;
     for (let j = 0; j < k; j++) {
-      const f = this.drawn[j];
+      const f = drawn[j];
       const col = this.data.bins[f];
-      const off = this.offset[f];
-      const base = off * STRIDE;
+      const base = this.offset[f] * STRIDE;
       let lo = 255;
       let hi = 0;
       for (let i = n.start; i < n.end; i++) {
@@ -292,7 +328,6 @@ export class TreeBuilder {
         if (b > hi) hi = b;
       }
       this.scan(hist, n, f, lo, hi);
-      // Leave the scratch clean for the next feature: only the touched range is dirty.
       hist.fill(0, base + lo * STRIDE, base + (hi + 1) * STRIDE);
     }
   }

@@ -5,7 +5,7 @@
  */
 import { deriveSeed, Rng } from '../../random.ts';
 import type { BinnedMatrix } from './binning.ts';
-import { TreeBuilder, type BuiltTree, type TreeParams } from './builder.ts';
+import { binnedLeaf, TreeBuilder, type BuiltTree, type TreeParams } from './builder.ts';
 import type { CompactTree } from './compact.ts';
 
 export interface ForestJob {
@@ -47,8 +47,6 @@ export class ForestGrower {
   readonly oobSum: Float64Array;
   readonly oobCount: Uint32Array;
   private readonly oobRows: Uint32Array;
-  private readonly oobAt: Int32Array;
-  private walk = new LevelTree(1024);
 
   constructor(job: ForestJob) {
     this.job = job;
@@ -63,7 +61,6 @@ export class ForestGrower {
     this.oobSum = new Float64Array(n);
     this.oobCount = new Uint32Array(n);
     this.oobRows = new Uint32Array(n);
-    this.oobAt = new Int32Array(n);
   }
 
   grow(index: number): CompactTree {
@@ -96,81 +93,16 @@ export class ForestGrower {
     return built.tree;
   }
 
-  /**
-   * Sends the first `o` out-of-bag rows down the tree one level at a time: rows are
-   * independent within a level and the child is picked arithmetically, which beats a
-   * branchy row-by-row walk even though every row descends the tree's full depth.
-   */
+  /** Adds this tree's votes for the first `o` out-of-bag rows. */
   private voteOutOfBag(built: BuiltTree, o: number): void {
-    const m = built.tree.feature.length;
-    if (this.walk.capacity < m) this.walk = new LevelTree(2 * m);
-    const w = this.walk;
-    const depth = w.load(built);
-    const { feature, threshold, missingRight, left } = w;
     const rows = this.oobRows;
-    const at = this.oobAt;
     const bins = this.data.bins;
-    at.fill(0, 0, o);
-    for (let level = 0; level < depth; level++) {
-      for (let j = 0; j < o; j++) {
-        const node = at[j];
-        const b = bins[feature[node]][rows[j]];
-        at[j] = left[node] + (+(b > threshold[node]) | (+(b === 0) & missingRight[node]));
-      }
-    }
     const value = built.tree.value;
     for (let j = 0; j < o; j++) {
       const r = rows[j];
-      this.oobSum[r] += Math.round(value[at[j]] * OOB_SCALE);
+      this.oobSum[r] += Math.round(value[binnedLeaf(built, bins, r)] * OOB_SCALE);
       this.oobCount[r]++;
     }
-  }
-}
-
-/** A built tree in walk-friendly form: leaves point to themselves and never move a row. */
-class LevelTree {
-  readonly capacity: number;
-  readonly feature: Int32Array;
-  readonly threshold: Int32Array;
-  readonly missingRight: Int32Array;
-  readonly left: Int32Array;
-  private readonly depth: Int32Array;
-
-  constructor(capacity: number) {
-    this.capacity = capacity;
-    this.feature = new Int32Array(capacity);
-    this.threshold = new Int32Array(capacity);
-    this.missingRight = new Int32Array(capacity);
-    this.left = new Int32Array(capacity);
-    this.depth = new Int32Array(capacity);
-  }
-
-  /** Copies the tree in and returns its depth. */
-  load(built: BuiltTree): number {
-    const t = built.tree;
-    const m = t.feature.length;
-    let deepest = 0;
-    this.depth[0] = 0;
-    for (let i = 0; i < m; i++) {
-      const f = t.feature[i];
-      if (f >= 0) {
-        this.feature[i] = f;
-        this.threshold[i] = built.binThreshold[i];
-        this.missingRight[i] = t.missingLeft[i] ^ 1;
-        this.left[i] = t.left[i];
-        // Children always get higher ids than their parent, so depths fill in one pass.
-        const d = this.depth[i] + 1;
-        this.depth[t.left[i]] = d;
-        this.depth[t.right[i]] = d;
-        if (d > deepest) deepest = d;
-      } else {
-        this.feature[i] = 0;
-        this.threshold[i] = 255;
-        this.missingRight[i] = 0;
-        this.left[i] = i;
-      }
-    }
-    return deepest;
   }
 }
 
