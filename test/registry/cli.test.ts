@@ -1,9 +1,14 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../helpers/cli.ts';
 import { loadRegistry } from '../../pipeline/registry/index.ts';
-import { testConfig, trainRun, VARIANTS } from './helpers.ts';
+import { testConfig, trainRun, VARIANTS, removeTemporaryFolders } from './helpers.ts';
+
+afterAll(() => {
+  removeTemporaryFolders();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 let dir: string;
 

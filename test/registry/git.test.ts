@@ -1,10 +1,12 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChallenger, promoteAndCommit, rollbackAndCommit, type RegistryFile } from '../../pipeline/registry/index.ts';
 import type { MlopsConfig } from '../../pipeline/config/types.ts';
 import { runCli } from '../helpers/cli.ts';
-import { gitSync, projectDir, remoteWithProject, testConfig, trainRun, VARIANTS } from './helpers.ts';
+import { gitSync, projectDir, remoteWithProject, testConfig, trainRun, VARIANTS, removeTemporaryFolders } from './helpers.ts';
+
+afterAll(removeTemporaryFolders);
 
 let config: MlopsConfig;
 const runs: Record<string, string> = {};

@@ -1,6 +1,6 @@
 /** Shared fixtures for the registry tests: trained run folders and real git repositories. */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { train } from '../../pipeline/train.ts';
@@ -11,8 +11,17 @@ import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/run-fol
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
+const created: string[] = [];
+
 export function tmp(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `mlops-registry-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `mlops-registry-${prefix}-`));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes every temporary folder this test file made (call from afterAll). */
+export function removeTemporaryFolders(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** The project's config with the fast logistic engine, plus overrides. */

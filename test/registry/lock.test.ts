@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE, withRegistryLock } from '../../pipeline/registry/lock.ts';
-import { tmp } from './helpers.ts';
+import { tmp, removeTemporaryFolders } from './helpers.ts';
+
+afterAll(removeTemporaryFolders);
 
 describe('registry lock within one checkout', () => {
   it('runs the change while holding the lock and releases it, even on error', () => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   compareRun,
   evaluateChallenger,
@@ -14,7 +14,9 @@ import {
 } from '../../pipeline/registry/index.ts';
 import { HIGHER_IS_BETTER, METRIC_NAMES } from '../../pipeline/evaluation/metrics.ts';
 import type { MlopsConfig } from '../../pipeline/config/types.ts';
-import { projectDir, ROOT, testConfig, tmp, trainRun, VARIANTS } from './helpers.ts';
+import { projectDir, ROOT, testConfig, tmp, trainRun, VARIANTS, removeTemporaryFolders } from './helpers.ts';
+
+afterAll(removeTemporaryFolders);
 
 let project: string;
 let config: MlopsConfig;

@@ -1,8 +1,10 @@
 import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promoteRun, verifyVersion, type RegistryFile } from '../../pipeline/registry/index.ts';
-import { gitSync, projectDir, ROOT, testConfig, tmp, trainRun } from './helpers.ts';
+import { gitSync, projectDir, ROOT, testConfig, tmp, trainRun, removeTemporaryFolders } from './helpers.ts';
+
+afterAll(removeTemporaryFolders);
 
 let repo: string;
 const config = testConfig();
