@@ -61,11 +61,14 @@ function readSettings(): Settings {
 function effectiveConfig(s: Settings): LoadedConfig {
   const loaded = loadConfig(s.config, s.workingDirectory);
   const c = structuredClone(loaded.config);
+  // Inputs are relative to working-directory, the config's paths to its own folder; keep
+  // them relative when the two agree so the bundle's provenance holds no runner paths.
+  const path = (p: string): string => (loaded.baseDir === s.workingDirectory ? p : resolve(s.workingDirectory, p));
   if (s.data !== null) {
-    c.data.path = resolve(s.workingDirectory, s.data);
+    c.data.path = path(s.data);
     if (s.testData === null) c.data.test_path = null;
   }
-  if (s.testData !== null) c.data.test_path = resolve(s.workingDirectory, s.testData);
+  if (s.testData !== null) c.data.test_path = path(s.testData);
   if (s.engine !== null && s.engine !== c.engine.name) c.engine = { name: s.engine, params: {} };
   if (s.params !== null) c.engine.params = { ...c.engine.params, ...s.params };
   if (s.seed !== null) c.seed = s.seed;

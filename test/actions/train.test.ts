@@ -52,19 +52,21 @@ describe('train action', () => {
     expect(existsSync(join(project, 'models', 'registry.json'))).toBe(false);
   });
 
-  it('applies params and dry-run inputs on a push event', async () => {
+  it('applies params, data and dry-run inputs on a push event', async () => {
     const r = await runAction('train', {
       event: 'push',
       payload: { ref: 'refs/heads/main', after: 'f'.repeat(40) },
       sha: 'f'.repeat(40),
       cwd: project,
-      inputs: { out: 'report-push', engine: 'logistic', params: '{"C": 0.5, "maxIter": 30}', 'dry-run': 'true' },
+      inputs: { out: 'report-push', engine: 'logistic', params: '{"C": 0.5, "maxIter": 30}', 'dry-run': 'true', data: 'data/credit_data/train.csv', 'test-data': 'data/credit_data/test.csv' },
     });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.outputs.decision).toBe('promote');
     expect(r.outputs.promote).toBe('false');
     const run = JSON.parse(readFileSync(join(project, 'report-push', 'run.json'), 'utf8'));
     expect(run.model.params).toMatchObject({ C: 0.5, maxIter: 30 });
+    expect(run.data.path).toBe('data/credit_data/train.csv');
+    expect(run.test_data).toMatchObject({ path: 'data/credit_data/test.csv', rows: 891 });
     const ctx = JSON.parse(readFileSync(join(project, 'report-push', 'context.json'), 'utf8'));
     expect(ctx).toMatchObject({ event: 'push', pull_request: null, head_sha: 'f'.repeat(40), dry_run: true });
   });
