@@ -33,8 +33,12 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   const result = await build({
-    entryPoints: [join(ROOT, 'service/main.ts')],
-    outfile: join(out, 'service.mjs'),
+    entryPoints: { service: join(ROOT, 'service/main.ts') },
+    outdir: out,
+    outExtension: { '.js': '.mjs' },
+    // The cluster primary loads only the entry chunk; workers load the app chunks too.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',

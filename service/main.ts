@@ -6,14 +6,11 @@
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readBundle } from '../pipeline/bundle.ts';
 import { isMlopsError } from '../pipeline/errors.ts';
-import { loadService } from './app.ts';
 import { optionsFromEnv, type ServiceOptions } from './config.ts';
-import { resolveModelSource } from './model-source.ts';
-import { listen, type RunningServer } from './server.ts';
-import { clusterMetricsText, runPrimary } from './cluster.ts';
 
 export interface StartedService {
   url: string;
@@ -24,13 +21,17 @@ export interface StartedService {
 export async function startService(options: ServiceOptions, log: (line: string) => void = () => undefined): Promise<StartedService> {
   const workers = options.workers === 0 ? availableParallelism() : options.workers;
   if (workers > 1 && cluster.isPrimary) {
-    // Refuse a bundle whose digest does not verify before forking anything.
-    const source = resolveModelSource(options);
-    readBundle(source.path);
+    // Refuse a bundle whose digest does not verify before forking anything (a champion
+    // from the registry is checked by the workers, which then fail to start).
+    if (options.modelPath) readBundle(resolve(options.root, options.modelPath));
+    // The primary only forks and aggregates metrics: it never loads the app, which keeps
+    // its memory small (the bundled build splits the app into a chunk loaded here on demand).
+    const { runPrimary } = await import('./cluster.ts');
     return runPrimary(options, workers, log);
   }
+  const [{ loadService }, { listen }, { clusterMetricsText }] = await Promise.all([import('./app.ts'), import('./server.ts'), import('./cluster.ts')]);
   const svc = loadService(options, cluster.isWorker ? { metricsText: clusterMetricsText(options) } : {});
-  const running: RunningServer = await listen(svc, options.host, options.port);
+  const running = await listen(svc, options.host, options.port);
   const { ref } = svc.state.scorer;
   svc.state.logger.info({ url: running.url, model: ref, path: svc.state.source.path, workers: cluster.isWorker ? workers : 1, api_keys: svc.state.keys.enabled }, 'listening');
   if (!cluster.isWorker) log(`serving ${ref.name} v${ref.version ?? '?'} (${ref.digest.slice(0, 19)}…) at ${running.url}`);
@@ -62,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
   const options = optionsFromEnv(process.env, process.cwd());
   if (argv.includes('--check')) {
     // Build-time check: the bundle verifies, the schema compiles, the app assembles.
+    const { loadService } = await import('./app.ts');
     const svc = loadService({ ...options, logLevel: 'silent' });
     const { ref } = svc.state.scorer;
     process.stdout.write(`ok: ${ref.name} v${ref.version ?? '?'} ${ref.digest} from ${svc.state.source.path}\n`);

@@ -31,7 +31,9 @@ const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swag
 
 /** Where swagger-ui-dist's files are: SWAGGER_UI_DIR, next to the bundled service, or node_modules. */
 export function swaggerUiDir(): string | null {
-  const candidates = [process.env.SWAGGER_UI_DIR, join(dirname(fileURLToPath(import.meta.url)), 'swagger-ui')];
+  const here = dirname(fileURLToPath(import.meta.url));
+  // In the bundled build this code sits in dist/service/chunks/, the assets in dist/service/swagger-ui/.
+  const candidates = [process.env.SWAGGER_UI_DIR, join(here, 'swagger-ui'), join(here, '..', 'swagger-ui')];
   try {
     candidates.push(dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json')));
   } catch {
