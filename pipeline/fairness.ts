@@ -181,9 +181,9 @@ export function fairnessReport(input: FairnessInput, config: FairnessConfig): Fa
       if (config.max_fpr_gap !== null && g.fpr !== null && ref.fpr !== null && Math.abs(g.fpr - ref.fpr) > config.max_fpr_gap) {
         g.flags.push(`FPR gap ${Math.abs(g.fpr - ref.fpr).toFixed(3)} > ${config.max_fpr_gap}`);
       }
-      for (const f of g.flags) failures.push(`${attr.column} = ${g.group}: ${f}`);
     }
     groups = orderGroups(groups, attr.bands ? [...attr.bands].sort((a, b) => a - b) : undefined);
+    for (const g of groups) for (const f of g.flags) failures.push(`${attr.column} = ${g.group}: ${f}`);
     attributes.push({ attribute: attr.column, reference_group: ref?.group ?? null, groups, flagged: groups.some((g) => g.flags.length > 0) });
   }
   return { config, attributes, flagged: failures.length > 0, failures, skipped };

@@ -69,6 +69,7 @@ those of the rows the run was evaluated on; a changed data file is refused.
       run,
       champion,
       baseDir: loaded.baseDir,
+      alsoIn: [io.cwd],
       data: v.data ? resolve(io.cwd, v.data as string) : undefined,
       fairness: fairnessConfigOf(loaded.config),
       dependencies: v.deps ? { timeoutMs: 8000, cwd: io.cwd } : false,

@@ -37,12 +37,18 @@ interface ModelConfig {
 export interface EvaluationRowsOptions {
   /** Folder the bundle's relative data paths resolve against (the project folder). */
   baseDir: string;
+  /** Further folders to look in when the file is not under baseDir (e.g. the current folder). */
+  alsoIn?: string[];
   /** Use this labelled CSV as the test rows instead (no split, no digest check). */
   data?: string;
 }
 
-function locate(baseDir: string, p: string): string {
-  return isAbsolute(p) ? p : resolve(baseDir, p);
+function locate(baseDir: string, p: string, alsoIn: string[] = []): string {
+  if (isAbsolute(p)) return p;
+  const first = resolve(baseDir, p);
+  if (existsSync(first)) return first;
+  for (const dir of alsoIn) if (existsSync(resolve(dir, p))) return resolve(dir, p);
+  return first;
 }
 
 export function evaluationRows(bundle: Bundle, opts: EvaluationRowsOptions): EvaluationRows {
@@ -64,11 +70,11 @@ export function evaluationRows(bundle: Bundle, opts: EvaluationRowsOptions): Eva
     throw new MlopsError('input', `bundle ${bundle.name} (${bundle.digest}) has no data provenance to rebuild its test rows; pass --data FILE`);
   }
   if (prov.test_data) {
-    const file = locate(opts.baseDir, prov.test_data.path);
+    const file = locate(opts.baseDir, prov.test_data.path, opts.alsoIn);
     const table = readChecked(file, prov.test_data.sha256, 'test data');
     return { file, table, index: Uint32Array.from({ length: table.rows }, (_, i) => i), source: `all rows of ${prov.test_data.path} (the configured holdout)`, warnings: [] };
   }
-  const file = locate(opts.baseDir, prov.data.path);
+  const file = locate(opts.baseDir, prov.data.path, opts.alsoIn);
   const table = readChecked(file, prov.data.sha256, 'training data');
   const all = toDataset(table, bundle.schema, { requireTarget: true });
   const { test } = stratifiedSplit(all.y!, cfg.split, prov.seed);

@@ -79,6 +79,8 @@ export interface ReportOptions {
   run?: RunRecord | null;
   /** Project folder: the bundle's data paths resolve against it. */
   baseDir: string;
+  /** Further folders to look for the data in (e.g. the current folder). */
+  alsoIn?: string[];
   /** Evaluate on this labelled CSV instead of rebuilding the test rows. */
   data?: string;
   champion?: Bundle | null;
@@ -133,7 +135,8 @@ function positiveRate(y: Uint8Array): number {
   return y.length ? s / y.length : 0;
 }
 
-function shapColours(ds: Dataset, s: ShapValues): (number | null)[][] {
+/** Colour of each SHAP dot: the row's feature value as a percentile (null for categories). */
+export function shapColours(ds: Dataset, s: ShapValues): (number | null)[][] {
   const ref = referenceFrom(ds);
   return s.rows.map((r) =>
     s.features.map((f) => {
@@ -194,7 +197,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     stages[name] = Math.round(now - mark) / 1000;
     mark = now;
   };
-  const rows: EvaluationRows = evaluationRows(bundle, { baseDir: opts.baseDir, data: opts.data });
+  const rows: EvaluationRows = evaluationRows(bundle, { baseDir: opts.baseDir, alsoIn: opts.alsoIn, data: opts.data });
   warnings.push(...rows.warnings);
   const ds = rowsDataset(rows, bundle.schema);
   const y = ds.y!;

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { train } from '../../pipeline/train.ts';
 import { defaultConfig } from '../../pipeline/config/defaults.ts';
-import { shapValues } from '../../pipeline/explain/index.ts';
+import { globalImportance, shapValues } from '../../pipeline/explain/index.ts';
 import { renderCharts, svgToPng, type Chart } from '../../pipeline/report/charts/index.ts';
 import { calibrationBins, thin } from '../../pipeline/report/charts/specs.ts';
+import { shapColours } from '../../pipeline/report/model-report.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { checkSvg } from './svg-check.ts';
 
@@ -32,8 +33,8 @@ beforeAll(async () => {
       { label: 'challenger (gbdt)', y: g.scores.test.y, p: g.scores.test.p },
       { label: 'champion (logistic)', y: l.scores.test.y, p: l.scores.test.p },
     ],
-    importance: g.bundle.feature_importance.map((f, k) => ({ feature: f.feature, permutation: f.importance / 4, permutation_sd: 0.002 * k, mean_abs_shap: f.importance })),
-    shap: { features: shap.features, values: shap.values, colour: shap.values.map((_, i) => shap.features.map((_f, k) => (k % 3 === 0 ? null : (i % 10) / 10))), output: shap.output },
+    importance: globalImportance(g.model, g.testSet, { shap, repeats: 3, seed: 1 }),
+    shap: { features: shap.features, values: shap.values, colour: shapColours(g.testSet, shap), output: shap.output },
   });
 });
 
@@ -95,7 +96,7 @@ describe('report charts', () => {
   it('renders PNG screenshots (kept in docs/img with UPDATE_SCREENSHOTS=1)', async () => {
     const out = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'img') : mkdtempSync(join(tmpdir(), 'charts-'));
     mkdirSync(out, { recursive: true });
-    for (const f of ['roc.svg', 'expected-cost.svg', 'shap-summary.svg', 'calibration.svg', 'confusion-matrix.svg', 'score-distribution.svg']) {
+    for (const f of ['roc.svg', 'precision-recall.svg', 'calibration.svg', 'confusion-matrix.svg', 'score-distribution.svg', 'expected-cost.svg', 'feature-importance.svg', 'shap-summary.svg']) {
       const png = await svgToPng(byFile(f).svg, 1.5);
       expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
       // IHDR width/height, big-endian at bytes 16..24: 1.5 × the SVG size.
