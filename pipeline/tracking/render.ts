@@ -112,8 +112,7 @@ export function renderShow(r: TrackedRun): string {
   }
   const width = Math.max(...rows.map(([k]) => k.length));
   const out = [`run ${r.id}`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`), ''];
-  const file = join(r.location, 'metrics.json');
-  const metricsFile = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as MetricsFile) : null;
+  const metricsFile = readMetricsFile(r.location);
   if (metricsFile) {
     out.push(metricsTable({ train: metricsFile.train, validation: metricsFile.validation, test: metricsFile.test }));
   } else {
@@ -128,6 +127,18 @@ export function renderShow(r: TrackedRun): string {
     out.push('', 'artifacts:', ...t.artifacts.map((a) => `  ${a.name.padEnd(12)} ${String(a.bytes).padStart(9)} B  sha256 ${a.sha256}`));
   }
   return out.join('\n');
+}
+
+/** The run's metrics.json when it is there and whole; show falls back to the record's metrics. */
+function readMetricsFile(dir: string): MetricsFile | null {
+  const file = join(dir, 'metrics.json');
+  if (!existsSync(file)) return null;
+  try {
+    const m = JSON.parse(readFileSync(file, 'utf8')) as MetricsFile;
+    return m && m.train && m.validation && m.test ? m : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Flattens the model-relevant parts of a recorded config for the "differs" table. */
