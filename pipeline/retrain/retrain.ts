@@ -150,9 +150,12 @@ function ingestTable(ing: IngestResult): string {
   const rows = ing.files.map((f) => {
     const e = f.entry;
     const status = f.status === 'already-ingested' ? 'already ingested' : f.status;
-    return [f.file, status, String(e.rows_read), String(e.accepted), String(e.rejected), String(e.duplicates), e.quarantine_file ? `\`${e.quarantine_file}\`` : '—'];
+    // The reasons travel with the table: on a runner, the quarantine file is gone after the job.
+    const reasons = Object.entries(e.reasons).map(([r, n]) => `${n} × ${r}`);
+    if (e.error) reasons.push(e.error);
+    return [f.file, status, String(e.rows_read), String(e.accepted), String(e.rejected), String(e.duplicates), reasons.join('; ') || '—'];
   });
-  return markdownTable([['File', 'Status', 'Rows read', 'Accepted', 'Rejected', 'Duplicates', 'Rejected rows'], ...rows], { align: ['l', 'l', 'r', 'r', 'r', 'r', 'l'] });
+  return markdownTable([['File', 'Status', 'Rows read', 'Accepted', 'Rejected', 'Duplicates', 'Why rejected'], ...rows], { align: ['l', 'l', 'r', 'r', 'r', 'r', 'l'] });
 }
 
 function report(p: { title: string; reason: string; ing: IngestResult; drift?: DriftReport | null; driftError?: string | null; training?: string; verdict?: Verdict }): string {

@@ -217,7 +217,7 @@ describe('retrain.yml entry point', () => {
     // Sixty more applications: not enough to beat the champion by the required 0.05 ROC AUC.
     const owner = join(tmp, 'owner');
     execFileSync('git', ['clone', '-q', origin, owner], { stdio: 'ignore' });
-    writeFileSync(join(owner, 'data', 'incoming', 'applications-2026-11.csv'), newApplications(60, 900));
+    writeFileSync(join(owner, 'data', 'incoming', 'applications-2026-11.csv'), newApplications(60, 900) + 'maybe,1,rent,60,30,married,no,freelance,73,129,0,0,800,846\n');
     git(owner, 'add', '.');
     git(owner, 'commit', '-qm', 'data: November applications');
     git(owner, 'push', '-q', 'origin', 'main');
@@ -227,6 +227,7 @@ describe('retrain.yml entry point', () => {
     expect(lost.outputs).toMatchObject({ status: 'kept-champion', decision: 'keep', version: '', 'data-changed': 'true' });
     expect(lost.outputs.reason).toMatch(/^kept champion: /);
     expect(lost.summary).toContain('## Retraining: champion kept');
+    expect(lost.summary).toMatch(/\| applications-2026-11\.csv \| ingested \| +61 \| +60 \| +1 \| +0 \| 1 × Status: unknown label \|/);
     // Drift was measured against the champion's training data, found in git history.
     expect(lost.summary).toMatch(/reference: `credit_data\.csv@[0-9a-f]{12}` — 4854 rows/);
     expect(lost.summary).toMatch(/current: `rows added since [0-9a-f]{12}` — 60 rows/);
