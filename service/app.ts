@@ -26,9 +26,10 @@ import { modelRouter } from './routes/model.ts';
 import { opsRouter } from './routes/ops.ts';
 import { docsRouter } from './routes/docs.ts';
 import { v2Router } from './routes/v2.ts';
+import { dashboardRouter } from './routes/dashboard.ts';
 
 /** One router per area, mounted in this order. */
-export const ROUTERS: ((s: ServiceState) => Router)[] = [opsRouter, predictRouter, mlflowRouter, modelRouter, docsRouter, v2Router];
+export const ROUTERS: ((s: ServiceState) => Router)[] = [opsRouter, predictRouter, mlflowRouter, modelRouter, docsRouter, v2Router, dashboardRouter];
 
 export interface LoadedService {
   app: Koa;
