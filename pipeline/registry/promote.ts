@@ -84,7 +84,8 @@ export function compareRun(opts: CompareOptions): CompareResult {
 
 function compareWith(reg: RegistryFile, opts: CompareOptions): CompareResult {
   const challenger = typeof opts.challenger === 'string' ? loadChallenger(opts.challenger) : opts.challenger;
-  const name = challenger.bundle.name;
+  // The config names the model; a run trained under another name fails the validity rule.
+  const name = opts.config.model_name;
   const model = reg.models[name] ?? null;
   const rows = opts.rows ?? evaluationRows(challenger.bundle, opts.baseDir, opts.config.promotion.golden_path);
   const championEntry = model?.aliases.champion != null ? findVersion(model, model.aliases.champion) : null;

@@ -217,3 +217,14 @@ describe('promoteRun and rollback on the registry files', () => {
     expect(v.summary).toMatch(/validity:size: the bundle is .* gzipped, over the registry budget/);
   });
 });
+
+describe('model identity', () => {
+  it('keeps a run trained under another model name out of this model', () => {
+    const dir = join(tmp('name'), 'models');
+    const other = testConfig((c) => (c.model_name = 'scorecard'));
+    const v = compareRun({ dir, config: other, baseDir: project, challenger: runs.strong }).verdict;
+    expect(v.model).toBe('scorecard');
+    expect(v.decision).toBe('keep');
+    expect(v.summary).toMatch(/validity:model-name: bundle is model "credit-default"/);
+  });
+});
