@@ -2,6 +2,7 @@ import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promoteRun, verifyVersion, type RegistryFile } from '../../pipeline/registry/index.ts';
+import { runCli } from '../helpers/cli.ts';
 import { gitSync, projectDir, ROOT, testConfig, tmp, trainRun, removeTemporaryFolders } from './helpers.ts';
 
 afterAll(removeTemporaryFolders);
@@ -31,7 +32,9 @@ beforeAll(async () => {
 
 describe('mlops registry verify', () => {
   it('retrains a version from its lineage record in a temporary worktree and reproduces the digest', async () => {
-    const r = await verifyVersion({ dir: join(repo, 'models'), ref: 'credit-default@v1', defaultName: 'credit-default' });
+    const cli = await runCli(['registry', 'verify', 'credit-default@v1', '--json'], repo);
+    expect(cli.code, cli.err).toBe(0);
+    const r = JSON.parse(cli.out);
     expect(r.reproduced).toBe(true);
     expect(r.actual).toBe(r.expected);
     expect(r.commit).toBe(gitSync(repo, 'rev-parse', 'HEAD~1'));
