@@ -7,10 +7,10 @@
  * free port, samples the resident memory of every service process, and prints req/s,
  * p50/p99 latency, errors and peak RSS as a markdown table. A benchmark, not a test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -50,8 +50,9 @@ function modelPath(): string {
     // No champion yet: train a logistic model to a temporary folder.
     const out = join(mkdtempSync(join(tmpdir(), 'bench-service-')), 'run');
     process.stderr.write(`no registry champion; training a logistic model to ${out}\n`);
-    const r = spawn(process.execPath, [join(ROOT, 'bin/mlops.mjs'), 'train', '--engine', 'logistic', '--quiet', '--out', out], { cwd: ROOT, stdio: 'inherit' });
-    return new Promise<never>(() => r) as never;
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/mlops.mjs'), 'train', '--engine', 'logistic', '--quiet', '--out', out], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('training a model for the benchmark failed');
+    return join(out, 'model.json');
   }
 }
 
@@ -95,11 +96,12 @@ async function waitReady(url: string, child: ChildProcess | null): Promise<void>
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0];
   let url = values.url ?? '';
   let child: ChildProcess | null = null;
   let path = '';
   if (!url) {
-    path = await Promise.resolve(modelPath());
+    path = modelPath();
     const port = await freePort();
     const bundled = join(ROOT, 'dist/service/service.mjs');
     const args = existsSync(bundled) ? [bundled] : ['--import', 'tsx', join(ROOT, 'service/main.ts')];
@@ -154,7 +156,7 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
     await new Promise((r) => child!.once('exit', r));
   }
-  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${connections} connections, ${duration} s per case, service workers: ${values.workers === 'auto' ? availableParallelism() : values.workers}, load generator on the same machine`;
+  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${connections} connections, ${duration} s per case, service workers: ${values.workers === 'auto' ? availableParallelism() : values.workers}, load generator on the same machine, load average before/after ${loadBefore.toFixed(1)}/${loadavg()[0].toFixed(1)}`;
   process.stdout.write(`${machine}\n\n`);
   process.stdout.write(markdownTable([['case', 'req/s', 'rows/s', 'p50 ms', 'p99 ms', 'errors + non-2xx', 'peak RSS MB (all processes)'], ...rows]) + '\n');
 }

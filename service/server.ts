@@ -24,7 +24,8 @@ export async function listen(svc: LoadedService, host: string, port: number): Pr
   server.headersTimeout = Math.min(o.requestTimeoutMs, 60_000);
   // Longer than the usual load-balancer idle timeout (60 s), so the balancer closes first.
   server.keepAliveTimeout = 65_000;
-  server.timeout = o.requestTimeoutMs * 2;
+  // Idle socket limit (e.g. a client that stops reading a streamed answer), beyond keep-alive.
+  server.timeout = Math.max(o.requestTimeoutMs * 2, server.keepAliveTimeout + 5_000);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
