@@ -141,7 +141,7 @@ export function renderModelCard(d: ReportData): string {
   if (d.explanations) {
     const unit = d.explanations.output === 'log_odds' ? 'log-odds' : 'probability';
     L.push(
-      `Explanations: ${d.explanations.method} (${d.explanations.rows} test applicants for the SHAP figures; base value ${num(d.explanations.base_value)} in ${unit}). Mean |SHAP| is the average size of a feature's contribution; permutation importance is the fall in test ROC AUC when the feature is shuffled (5 seeded repeats).`,
+      `Explanations: ${d.explanations.method} (${d.explanations.rows} test applicants for the SHAP figures; base value ${num(d.explanations.base_value)} in ${unit}). Mean |SHAP| is the average size of a feature's contribution; permutation importance is the fall in test ROC AUC when the feature is shuffled (3 seeded repeats).`,
       '',
     );
   }

@@ -232,7 +232,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
   try {
     const sample = sampleRows(ds.rows, shapRowLimit(model, opts.shapBudget), seed);
     const s = shapValues(model, ds, sample);
-    const imp = globalImportance(model, ds, { shap: s, repeats: 5, seed });
+    const imp = globalImportance(model, ds, { shap: s, repeats: 3, seed });
     importance = imp.map((r) => ({ ...r, engine: engineImportance.get(r.feature) ?? null }));
     shapInput = { features: s.features, values: s.values, colour: shapColours(ds, s), output: s.output };
     const ref = referenceFrom(ds);
