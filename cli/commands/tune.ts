@@ -44,6 +44,8 @@ ${configHelp}
   --merge             same as the "merge" subcommand
   --out DIR           output folder (default: <runs_dir>/tune-<engine>)
   --write-config FILE merge the best {"engine": {"name", "params"}} into FILE (other keys kept)
+  --jobs N            trials cross-validated side by side in N threads (random search;
+                      default 1); same results as one thread
   --workers N         worker threads for tree engines
   --quiet             no progress output
   -h, --help          show this help`,
@@ -60,6 +62,7 @@ ${configHelp}
     out: { type: 'string', short: 'o' },
     'write-config': { type: 'string' },
     workers: { type: 'string' },
+    jobs: { type: 'string' },
     quiet: { type: 'boolean' },
   },
   positionals: true,
@@ -111,6 +114,7 @@ async function runSearch(args: ParsedArgs, io: CliIO): Promise<number> {
     spaceSource,
     shard,
     workers: workersFlag(v.workers),
+    jobs: intFlag(v.jobs, '--jobs', 1, 64),
     runsFile,
     onStage: quiet ? undefined : (s) => io.err(`• ${s}`),
     onTrial: quiet ? undefined : (rec, done, total, best) => io.err(trialLine(rec, done, total, best, metric)),

@@ -5,12 +5,14 @@
  * reports how much it really gains over doing nothing.
  */
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { engineFactory } from '../engines/index.ts';
 import type { EngineFactory } from '../engines/engine.ts';
 import { resolveParams, type ParamValues } from '../engines/params.ts';
 import type { MlopsConfig } from '../config/types.ts';
 import { isMlopsError, usageError } from '../errors.ts';
-import { crossValidate, higherIsBetter, loadTrainingPool, prepareFolds, type TrainingPool, type TuneMetric } from './cv.ts';
+import { crossValidate, higherIsBetter, loadTrainingPool, prepareFolds, type FoldData, type FoldScores, type TrainingPool, type TuneMetric } from './cv.ts';
+import type { TrialRequest, TrialResponse, WorkerInit } from './trial-protocol.ts';
 import { samplingLabel, type Sampling } from './imbalance.ts';
 import { randomParams, tpeParams, type Observation } from './sampler.ts';
 import { defaultSpace, orderParams, parseSpace, validateSpace, type SearchSpace } from './space.ts';
@@ -39,6 +41,8 @@ export interface TuneOptions {
   spaceSource?: string;
   shard?: Shard;
   workers?: number;
+  /** Trials cross-validated side by side in worker threads (random search only). */
+  jobs?: number;
   /** The training rows, when the caller already loaded them (benchmarks, tests). */
   pool?: TrainingPool;
   /** Where the runs file is written (nothing written when absent). */
@@ -97,6 +101,7 @@ export function buildPlan(opts: TuneOptions, data: TunePlan['data']): { plan: Tu
   if (opts.sampler === 'tpe' && shard.count > 1) {
     throw usageError('--sampler tpe learns from earlier trials, so it cannot be sharded; use --sampler random with --shard');
   }
+  if (opts.sampler === 'tpe' && (opts.jobs ?? 1) > 1) throw usageError('--sampler tpe learns from earlier trials, so it runs one trial at a time; drop --jobs or use --sampler random');
   const space = resolveSpace(factory, opts.config, opts.space, opts.spaceSource);
   const baseline = opts.config.engine.name === engine ? { ...opts.config.engine.params } : {};
   const resolved = resolveParams(engine, factory.paramSpec, baseline);
@@ -155,37 +160,104 @@ export async function tune(opts: TuneOptions): Promise<TuneOutcome> {
   const records: TrialRecord[] = [];
   const history: Observation[] = [];
   let best: TrialRecord | null = null;
-  for (const t of mine) {
-    const params = trialParams(plan, t, history);
-    const start = performance.now();
-    let rec: TrialRecord;
-    try {
-      const cv = await crossValidate(factory, params, folds, plan.metric, plan.costs, plan.seed, opts.workers);
-      const { mean, sd } = meanSd(cv.scores);
-      rec = {
-        type: 'trial',
-        trial: t,
-        baseline: t === 0,
-        params,
-        fold_scores: cv.scores.map((s) => (Number.isFinite(s) ? s : null)),
-        ...(cv.thresholds ? { thresholds: cv.thresholds } : {}),
-        mean,
-        sd,
-        seconds: 0,
-      };
-    } catch (e) {
-      // A parameter combination the engine refuses is a result, not a reason to lose the search.
-      if (!isMlopsError(e)) throw e;
-      rec = { type: 'trial', trial: t, baseline: t === 0, params, fold_scores: [], mean: null, sd: null, error: e.message, seconds: 0 };
-    }
-    rec.seconds = Math.round(performance.now() - start) / 1000;
+  const finish = (t: number, params: ParamValues, outcome: TrialOutcome, seconds: number): void => {
+    const rec = toRecord(t, params, outcome);
+    rec.seconds = Math.round(seconds) / 1000;
     records.push(rec);
     if (rec.mean !== null) history.push({ params, score: plan.higher_is_better ? rec.mean : -rec.mean });
     if (opts.runsFile) appendTrial(opts.runsFile, rec);
     if (!best || better(rec, best, plan.higher_is_better)) best = rec;
     opts.onTrial?.(rec, records.length, mine.length, best);
+  };
+  const jobs = Math.min(opts.jobs ?? 1, mine.length);
+  if (jobs > 1) {
+    await runInWorkers(jobs, mine, plan, folds, finish);
+    records.sort((a, b) => a.trial - b.trial);
+  } else {
+    for (const t of mine) {
+      const params = trialParams(plan, t, history);
+      const start = performance.now();
+      let outcome: TrialOutcome;
+      try {
+        outcome = await crossValidate(factory, params, folds, plan.metric, plan.costs, plan.seed, opts.workers);
+      } catch (e) {
+        // A parameter combination the engine refuses is a result, not a reason to lose the search.
+        if (!isMlopsError(e)) throw e;
+        outcome = { error: e.message };
+      }
+      finish(t, params, outcome, performance.now() - start);
+    }
   }
   return { plan, trials: records, seconds: Math.round(performance.now() - t0) / 1000 };
+}
+
+type TrialOutcome = FoldScores | { error: string };
+
+function toRecord(t: number, params: ParamValues, outcome: TrialOutcome): TrialRecord {
+  if ('error' in outcome) return { type: 'trial', trial: t, baseline: t === 0, params, fold_scores: [], mean: null, sd: null, error: outcome.error, seconds: 0 };
+  const { mean, sd } = meanSd(outcome.scores);
+  return {
+    type: 'trial',
+    trial: t,
+    baseline: t === 0,
+    params,
+    fold_scores: outcome.scores.map((x) => (Number.isFinite(x) ? x : null)),
+    ...(outcome.thresholds ? { thresholds: outcome.thresholds } : {}),
+    mean,
+    sd,
+    seconds: 0,
+  };
+}
+
+/**
+ * `--jobs N`: N worker threads cross-validate trials side by side. Only for random
+ * search, whose trial parameters do not depend on earlier results, so the records are
+ * the same as one thread's (they may finish in another order; the caller sorts them).
+ */
+async function runInWorkers(
+  jobs: number,
+  trials: number[],
+  plan: TunePlan,
+  folds: FoldData[],
+  finish: (t: number, params: ParamValues, outcome: TrialOutcome, ms: number) => void,
+): Promise<void> {
+  const queue = [...trials];
+  const workers = Array.from({ length: jobs }, () => new Worker(new URL('./trial-worker-bootstrap.mjs', import.meta.url)));
+  const init: WorkerInit = { type: 'init', engine: plan.engine, metric: plan.metric, costs: plan.costs, seed: plan.seed, folds };
+  try {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            let current: { t: number; params: ParamValues; start: number } | null = null;
+            const next = (): void => {
+              const t = queue.shift();
+              if (t === undefined) {
+                current = null;
+                resolve();
+                return;
+              }
+              current = { t, params: trialParams(plan, t, []), start: performance.now() };
+              w.postMessage({ type: 'trial', trial: t, params: current.params } satisfies TrialRequest);
+            };
+            w.on('message', (r: TrialResponse) => {
+              if (!current || r.trial !== current.t) return reject(new Error(`trial worker answered for trial ${r.trial}`));
+              if (r.error !== undefined && !r.userError) return reject(new Error(`trial ${r.trial}: ${r.error}`));
+              finish(current.t, current.params, r.error !== undefined ? { error: r.error } : { scores: r.scores, thresholds: r.thresholds }, performance.now() - current.start);
+              next();
+            });
+            w.once('error', reject);
+            w.once('exit', (code) => {
+              if (current) reject(new Error(`trial worker stopped (exit code ${code}) during trial ${current.t}`));
+            });
+            w.postMessage(init);
+            next();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 function better(a: TrialRecord, b: TrialRecord, higher: boolean): boolean {

@@ -44,6 +44,13 @@ describe('tune', () => {
     expect(new Set(a.trials.map((t) => t.mean)).size).toBeGreaterThan(3);
   });
 
+  it('--jobs: trials in worker threads give the same records as one thread', async () => {
+    const one = await tune(base({ trials: 3 }));
+    const two = await tune(base({ trials: 3, jobs: 2 }));
+    expect(two.trials.map(untimed)).toEqual(one.trials.map(untimed));
+    await expect(tune(base({ sampler: 'tpe', jobs: 2 }))).rejects.toThrow(/runs one trial at a time/);
+  });
+
   it('records every trial to the runs file as it finishes, after the plan line', async () => {
     const file = join(tmp(), 'trials.jsonl');
     const out = await tune(base({ runsFile: file, trials: 3 }));
