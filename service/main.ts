@@ -56,6 +56,9 @@ export async function serveForever(options: ServiceOptions, log: (line: string) 
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+  // A cluster worker's IPC channel would keep it alive after draining; the primary
+  // waits for every worker to exit before it exits itself.
+  if (cluster.isWorker) process.exit(0);
 }
 
 /** `node service.mjs [--check]`: the entry of the bundled service (container, npm start). */

@@ -1,11 +1,10 @@
 /**
- * The service as a real process, the way `npm start` and the image run it: two
+ * The service as a real process, started by `mlops serve` as a user would: two
  * node:cluster workers, /metrics aggregated over both, and SIGTERM → drain → exit 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.ts';
 import { APPLICANT, trainedProject, type TrainedProject } from './helpers.ts';
@@ -27,9 +26,10 @@ beforeAll(async () => {
   p = await trainedProject();
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, join(ROOT, 'service/main.ts')], {
+  // `mlops serve` (the container runs the same code bundled: tested by test:container).
+  child = spawn(process.execPath, [join(ROOT, 'bin/mlops.mjs'), 'serve', '--model', p.modelPath, '--port', String(port), '--host', '127.0.0.1', '--workers', '2'], {
     cwd: p.dir,
-    env: { ...process.env, MODEL_PATH: p.modelPath, PORT: String(port), HOST: '127.0.0.1', WORKERS: '2', LOG_LEVEL: 'warn' },
+    env: { ...process.env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr!.on('data', (c) => (stderr += String(c)));
