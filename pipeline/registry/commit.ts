@@ -69,7 +69,10 @@ export async function commitRegistryChange<T>(dir: string, opts: CommitOptions, 
   const env = authorEnv(opts.author ?? DEFAULT_AUTHOR);
 
   const restore = async (): Promise<string> => {
-    // Only registry files differ from origHead (we checked it was clean), so --keep is safe.
+    // The registry folder was clean when we started, so whatever is uncommitted there is
+    // ours: drop it first, so that --keep (which guards everybody else's edits) can move.
+    await git(['checkout', '-q', 'HEAD', '--', rel], root);
+    await git(['clean', '-fdq', '--', rel], root);
     const r = await git(['reset', '-q', '--keep', origHead], root);
     await git(['clean', '-fdq', '--', rel], root);
     return r.code === 0 ? `the branch is back at ${origHead.slice(0, 7)} and the working tree is clean` : `could not move back to ${origHead.slice(0, 7)}: ${r.stderr.trim()}`;

@@ -5,7 +5,7 @@
  * whole step is a function of (registry, challenger, policy), it can be re-applied on
  * top of whatever registry another writer pushed in the meantime.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { MlopsConfig } from '../config/types.ts';
 import { MlopsError } from '../errors.ts';
@@ -155,7 +155,13 @@ function promoteUnlocked(opts: PromoteOptions): PromoteResult {
     if (version !== null) model.aliases.challenger = version;
     if (opts.recordRejection !== false) push('rejected', { version, previous_champion: previousChampion, reason: `${verdict.summary}${note}` });
   }
-  if (events.length > 0) saveRegistry(opts.dir, reg);
+  try {
+    if (events.length > 0) saveRegistry(opts.dir, reg);
+  } catch (e) {
+    // Without its registry entry the new folder would be an orphan that blocks the next promotion.
+    if (version !== null) rmSync(resolve(opts.dir, `${name}/v${version}`), { recursive: true, force: true });
+    throw e;
+  }
   files.push('registry.json');
   return { ...cmp, decision: verdict.decision, version, champion: model.aliases.champion, previousChampion, events, files, registry: reg };
 }

@@ -1,7 +1,7 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadChallenger, promoteAndCommit, rollbackAndCommit, type RegistryFile } from '../../pipeline/registry/index.ts';
+import { commitRegistryChange, loadChallenger, promoteAndCommit, rollbackAndCommit, type RegistryFile } from '../../pipeline/registry/index.ts';
 import type { MlopsConfig } from '../../pipeline/config/types.ts';
 import { runCli } from '../helpers/cli.ts';
 import { gitSync, projectDir, remoteWithProject, testConfig, trainRun, VARIANTS, removeTemporaryFolders } from './helpers.ts';
@@ -155,6 +155,20 @@ describe('race-safe registry commits against a real bare remote', () => {
     await expect(promoteIn(c1, runs.strong)).rejects.toThrow(
       /cannot re-apply the registry change on top of origin\/main \(attempt 2\): .*registry\.json: schema_version: schema version 2 is not supported[\s\S]*Nothing was pushed; the branch is back at [0-9a-f]{7} and the working tree is clean/,
     );
+    expect(gitSync(c1, 'rev-parse', 'HEAD')).toBe(head);
+    expect(clean(c1)).toBe('');
+  });
+
+  it('undoes a change that failed half-way, including edits to tracked registry files', async () => {
+    const { clone } = await remoteWithChampion();
+    const c1 = clone('c1');
+    const head = gitSync(c1, 'rev-parse', 'HEAD');
+    const failing = () => {
+      writeFileSync(join(c1, 'models/registry.json'), '{"half": ');
+      writeFileSync(join(c1, 'models/stray.txt'), 'x');
+      throw new Error('disk full');
+    };
+    await expect(commitRegistryChange(join(c1, 'models'), { push: true }, failing)).rejects.toThrow('disk full');
     expect(gitSync(c1, 'rev-parse', 'HEAD')).toBe(head);
     expect(clean(c1)).toBe('');
   });
