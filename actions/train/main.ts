@@ -10,9 +10,9 @@ import * as core from '@actions/core';
 import { loadConfig, resolveConfig, resolvePath, type LoadedConfig } from '../../pipeline/config/load.ts';
 import { train } from '../../pipeline/train.ts';
 import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/run-folder.ts';
-import { compareRun, loadVersionBundle, findVersion, loadRegistry, registryDir } from '../../pipeline/registry/index.ts';
+import { compareRun, loadVersionBundle, findVersion, loadRegistry, registryDir, verdictMarkdown } from '../../pipeline/registry/index.ts';
 import { buildComparison } from '../../pipeline/report/comparison.ts';
-import { buildPrComment } from '../../pipeline/report/pr-comment.ts';
+import { metricsTable } from '../../pipeline/report/tables.ts';
 import { readReportArtifact, ARTIFACT_FILES } from '../../pipeline/report/report-artifact.ts';
 import { canonicalJson } from '../../pipeline/canonical-json.ts';
 import { usageError } from '../../pipeline/errors.ts';
@@ -129,8 +129,21 @@ async function main(): Promise<void> {
   core.setOutput('verdict', canonicalJson(verdict));
   core.info(`verdict: ${verdict.decision} — ${verdict.summary}`);
   // Reading the folder back through the artifact validator proves the artifact is well-formed.
-  const body = buildPrComment(readReportArtifact(dir), { artifactUrl: null });
-  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(body).write();
+  readReportArtifact(dir);
+  if (process.env.GITHUB_STEP_SUMMARY) {
+    // Short on purpose: the full report (with lint score and tests) is pr-report's summary.
+    const text = [
+      `### Training: ${config.model_name} (${config.engine.name})`,
+      '',
+      metricsTable({ train: result.metrics.train, validation: result.metrics.validation, test: result.metrics.test }),
+      '',
+      verdictMarkdown(verdict),
+      '',
+      `Run folder \`${dir}\` · training ${result.metrics.timings.total_s.toFixed(2)} s${s.dryRun ? ' · dry run: nothing will be promoted' : ''}`,
+      '',
+    ].join('\n');
+    await core.summary.addRaw(text).write();
+  }
 }
 
 await runAction(main);

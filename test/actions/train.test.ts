@@ -46,8 +46,10 @@ describe('train action', () => {
     expect(artifact.context).toMatchObject({ event: 'pull_request', pull_request: 12, head_sha: PR_HEAD, repository: 'acme/credit-model', dry_run: false });
     expect(artifact.context.run_url).toBe('https://github.test/acme/credit-model/actions/runs/4242');
     expect(artifact.comparison.champion).toBeNull();
-    expect(r.summary).toContain(COMMENT_MARKER);
-    expect(r.summary).toContain('becomes the first champion');
+    expect(r.summary).toContain('### Training: credit-default (logistic)');
+    expect(r.summary).toContain('**PROMOTE**');
+    expect(r.summary).toMatch(/\| ROC AUC +\| +0\.\d{4} \| +0\.\d{4} \| +0\.\d{4} \|/);
+    expect(r.summary).not.toContain(COMMENT_MARKER);
     // Nothing was written to the registry.
     expect(existsSync(join(project, 'models', 'registry.json'))).toBe(false);
   });
