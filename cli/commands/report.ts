@@ -78,7 +78,7 @@ those of the rows the run was evaluated on; a changed data file is refused.
     });
     for (const w of result.data.warnings) io.err(`warning: ${w}`);
     const shown = relative(io.cwd, outDir) || '.';
-    io.out(`report for ${bundle.name} (${bundle.engine.engine}, ${bundle.digest.slice(0, 15)}…) in ${result.seconds} s`);
+    io.out(`report for ${bundle.name} (${bundle.engine.engine}, ${bundle.digest.slice(0, 15)}…) in ${result.seconds} s (${result.cpuSeconds} s CPU)`);
     io.out(`model card  ${join(shown, 'README.md')}`);
     io.out(`html        ${join(shown, 'report.html')}`);
     io.out(`charts      ${result.files.filter((f) => f.startsWith('charts/')).length} SVG files in ${join(shown, 'charts')}`);

@@ -195,7 +195,7 @@ export function renderModelCard(d: ReportData): string {
     L.push(markdownTable([['Step', 'Seconds'], ...d.timings.rows.map((t) => [t.step, num(t.seconds, 3)])], { align: ['l', 'r'] }), '');
   }
   if (d.timings.score_us_per_row !== null) L.push(`Batch scoring: ${d.timings.score_us_per_row} µs per applicant.`, '');
-  if (d.timings.report_s !== null) L.push(`This report took ${d.timings.report_s} s to generate.`, '');
+  if (d.timings.report_s !== null) L.push(`This report took ${d.timings.report_s} s to generate (${d.timings.report_cpu_s} s CPU).`, '');
   const env = d.environment;
   L.push('### Environment', '', `Node ${env.node} on ${env.platform}, ${env.cpus} × ${env.cpu_model}, ${env.memory_gb} GB.`, '');
   L.push(Object.entries(env.packages).map(([k, v]) => `\`${k}\` ${v}`).join(' · '), '');

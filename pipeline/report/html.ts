@@ -143,7 +143,7 @@ export function renderHtmlReport(d: ReportData, charts: Chart[]): string {
   H.push('<h3>Timings</h3>');
   if (d.timings.rows.length) H.push(table(['Step', 'Seconds'], d.timings.rows.map((t) => [t.step, num(t.seconds, 3)])));
   if (d.timings.score_us_per_row !== null) H.push(`<p>Batch scoring: ${d.timings.score_us_per_row} µs per applicant.</p>`);
-  if (d.timings.report_s !== null) H.push(`<p>This report took ${d.timings.report_s} s to generate.</p>`);
+  if (d.timings.report_s !== null) H.push(`<p>This report took ${d.timings.report_s} s to generate (${d.timings.report_cpu_s} s CPU).</p>`);
   const env = d.environment;
   H.push('<h3>Environment</h3>', `<p>Node ${escapeHtml(env.node)} on ${escapeHtml(env.platform)}, ${env.cpus} × ${escapeHtml(env.cpu_model)}, ${env.memory_gb} GB.</p>`);
   H.push(table(['Package', 'Version'], Object.entries(env.packages)));

@@ -48,7 +48,7 @@ describe('mlops report', () => {
   it('regenerates the model card, HTML, JSON and charts of a run, with champion, fairness and explanations', async () => {
     const r = await runCli(['report', '--run', 'runs/challenger', '--champion', 'runs/champion/model.json'], dir);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/report for credit-default \(gbdt, sha256:[0-9a-f]{8}…\) in [\d.]+ s/);
+    expect(r.out).toMatch(/report for credit-default \(gbdt, sha256:[0-9a-f]{8}…\) in [\d.]+ s \([\d.]+ s CPU\)/);
     const run = join(dir, 'runs/challenger');
     for (const f of ['README.md', 'report.html', 'report.json']) expect(existsSync(join(run, f)), f).toBe(true);
     const charts = readdirSync(join(run, 'charts')).sort();
@@ -86,7 +86,7 @@ describe('mlops report', () => {
   });
 
   it('is reproducible: regenerating gives the same card and charts apart from timings', async () => {
-    const card = (d: string): string => readFileSync(join(dir, d, 'README.md'), 'utf8').replace(/This report took [\d.]+ s to generate\./, '');
+    const card = (d: string): string => readFileSync(join(dir, d, 'README.md'), 'utf8').replace(/This report took [\d.]+ s to generate \([\d.]+ s CPU\)\./, '');
     expect((await runCli(['report', '--run', 'runs/challenger', '--champion', 'runs/champion/model.json', '--out', 'again'], dir)).code).toBe(0);
     expect(card('again')).toBe(card('runs/challenger'));
     for (const c of ['roc.svg', 'shap-summary.svg', 'expected-cost.svg']) {
