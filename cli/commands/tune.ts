@@ -10,7 +10,9 @@ import { mergeRuns } from '../../pipeline/tune/merge.ts';
 import { readRunsFile, type TrialRecord } from '../../pipeline/tune/runs-file.ts';
 import { parseSpace } from '../../pipeline/tune/space.ts';
 import { summarize, summaryMarkdown, type TuneSummary } from '../../pipeline/tune/summary.ts';
-import { parseShard, tune } from '../../pipeline/tune/tune.ts';
+import { parseShard, tune, type TuneOutcome } from '../../pipeline/tune/tune.ts';
+import { recordTrial } from '../../pipeline/tracking/index.ts';
+import type { MlopsConfig } from '../../pipeline/config/types.ts';
 import { writeConfigSnippet } from '../../pipeline/tune/write-config.ts';
 import type { CliIO, Command, ParsedArgs } from '../command.ts';
 import { configFromFlags, configHelp, configOptions } from '../config-flags.ts';
@@ -46,6 +48,8 @@ ${configHelp}
   --write-config FILE merge the best {"engine": {"name", "params"}} into FILE (other keys kept)
   --jobs N            trials cross-validated side by side in N threads (random search;
                       default 1); same results as one thread
+  --track             also record each trial as a run in <runs_dir> (mlops runs list/compare/best)
+                      and to MLflow when configured
   --workers N         worker threads for tree engines
   --quiet             no progress output
   -h, --help          show this help`,
@@ -63,6 +67,7 @@ ${configHelp}
     'write-config': { type: 'string' },
     workers: { type: 'string' },
     jobs: { type: 'string' },
+    track: { type: 'boolean' },
     quiet: { type: 'boolean' },
   },
   positionals: true,
@@ -119,6 +124,7 @@ async function runSearch(args: ParsedArgs, io: CliIO): Promise<number> {
     onStage: quiet ? undefined : (s) => io.err(`• ${s}`),
     onTrial: quiet ? undefined : (rec, done, total, best) => io.err(trialLine(rec, done, total, best, metric)),
   });
+  if (v.track) await trackTrials(outcome, loaded.config, loaded.baseDir, io);
   const rate = outcome.trials.length / Math.max(outcome.seconds, 1e-9);
   if (sharded) {
     io.out(`shard ${shard.index}/${shard.count}: ${outcome.trials.length} trials in ${outcome.seconds} s (${rate.toFixed(2)} trials/s)\nruns file ${runsFile}\nmerge with: mlops tune merge <folder or files of all ${shard.count} shards>`);
@@ -165,6 +171,31 @@ function writeOutputs(out: string, summary: TuneSummary, writeConfig: string | u
     writeConfigSnippet(target, summary.config);
     io.out(`wrote engine ${summary.config.engine.name} with the best parameters to ${target}`);
   }
+}
+
+/** One run record per trial in the runs store, so trials are searchable like any run. */
+async function trackTrials(outcome: TuneOutcome, config: MlopsConfig, baseDir: string, io: CliIO): Promise<void> {
+  const p = outcome.plan;
+  const study = `tune-${p.engine}-${p.metric}-seed${p.seed}${p.shard.count > 1 ? `-shard${p.shard.index}of${p.shard.count}` : ''}`;
+  const data = { path: p.data.path, sha256: p.data.sha256, rows: p.data.rows };
+  for (const t of outcome.trials) {
+    await recordTrial({
+      config,
+      baseDir,
+      study,
+      trial: t.trial,
+      baseline: t.baseline,
+      engine: p.engine,
+      params: t.params,
+      metrics: { [p.metric]: t.mean, [`${p.metric}_sd`]: t.sd },
+      split: `cv${p.folds}`,
+      data,
+      seconds: t.seconds,
+      extra: { fold_scores: t.fold_scores, ...(t.thresholds ? { thresholds: t.thresholds } : {}), ...(t.error ? { error: t.error } : {}) },
+      warn: (w) => io.err(`warning: ${w}`),
+    });
+  }
+  io.err(`• recorded ${outcome.trials.length} trials as runs (study ${study})`);
 }
 
 function findRunsFiles(dir: string): string[] {

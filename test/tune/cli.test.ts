@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,7 +50,7 @@ describe('mlops tune (command line)', () => {
 
   it('runs a search, prints the table and writes summary, runs file and config', async () => {
     const dir = project();
-    const r = await cli(['tune', '--trials', '2', '--folds', '2', '--metric', 'expected_cost', '--out', 'out', '--write-config', 'mlops.config.json'], dir);
+    const r = await cli(['tune', '--trials', '2', '--folds', '2', '--metric', 'expected_cost', '--out', 'out', '--write-config', 'mlops.config.json', '--track'], dir);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/trial 0 \(baseline\) \[1\/3\] expected_cost/);
     expect(r.out).toContain('| trial');
@@ -60,6 +60,12 @@ describe('mlops tune (command line)', () => {
     expect(readFileSync(join(dir, 'out', 'trials.jsonl'), 'utf8').trim().split('\n')).toHaveLength(4);
     const cfg = JSON.parse(readFileSync(join(dir, 'mlops.config.json'), 'utf8'));
     expect(cfg.engine).toEqual(summary.config.engine);
+    // --track: one run record per trial in the runs store.
+    const runs = readdirSync(join(dir, 'runs'))
+      .filter((d) => d !== 'tune-logistic')
+      .map((d) => JSON.parse(readFileSync(join(dir, 'runs', d, 'run.json'), 'utf8')));
+    expect(runs.map((x) => x.tracking.trial.index).sort()).toEqual([0, 1, 2]);
+    expect(runs.every((x) => x.command === 'tune' && x.tracking.metrics_split === 'cv2')).toBe(true);
     expect(cfg.costs).toEqual({ false_negative: 5, false_positive: 1 });
   });
 });
