@@ -203,6 +203,8 @@ interface Grown {
  * Grows trees on the main thread and, once the measured pace says the rest would take
  * longer than `forestThreading.minSeconds`, on up to `workers - 1` pooled threads as
  * well; trees are handed out in small chunks to whoever is free and stored by index.
+ * A thread that fails (e.g. it cannot load its code) costs time, not the fit: every
+ * tree it grew or held is grown again on the main thread, out-of-bag votes included.
  */
 async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: FitContext): Promise<Grown> {
   const trees: (CompactTree | undefined)[] = new Array(nTrees);
@@ -213,7 +215,7 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
   let done = 0;
   const chunk = Math.max(1, Math.min(8, Math.floor(nTrees / (workers * 8))));
   const threads: Promise<void>[] = [];
-  let failure: unknown = null;
+  const redo: number[] = [];
   let helpers = 0;
   /** Threads not yet ready; when the main thread finishes first they are let go. */
   const pending = new Set<() => void>();
@@ -225,14 +227,16 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
   const enlist = (worker: Worker): void => {
     helpers++;
     threads.push(
-      new Promise<void>((resolve, reject) => {
+      new Promise<void>((resolve) => {
         let released = false;
+        const held: number[] = [];
+        const grown: number[] = [];
         const send = (msg: WorkerRequest): void => worker.postMessage(msg);
         const dispatch = (): void => {
-          if (failure || next >= nTrees) return send({ type: 'finish' });
-          const batch: number[] = [];
-          while (batch.length < chunk && next < nTrees) batch.push(next++);
-          send({ type: 'grow', trees: batch });
+          held.length = 0;
+          if (next >= nTrees) return send({ type: 'finish' });
+          while (held.length < chunk && next < nTrees) held.push(next++);
+          send({ type: 'grow', trees: [...held] });
         };
         const letGo = (): void => {
           released = true;
@@ -248,6 +252,7 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
           } else if (msg.type === 'trees') {
             for (const t of msg.trees) {
               trees[t.index] = t.tree;
+              grown.push(t.index);
               forestThreading.lastThreadTrees++;
               finished();
             }
@@ -267,11 +272,16 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
         const onError = (err: unknown): void => {
           detach();
           discardWorker(worker);
-          if (released) return;
-          failure ??= err;
-          reject(err);
+          if (!released) {
+            // Its out-of-bag votes died with it, so the trees it returned are grown again too.
+            redo.push(...held, ...grown);
+            forestThreading.lastThreadTrees -= grown.length;
+            done -= grown.length;
+            ctx.onWarning?.(`forest: a worker thread failed (${err instanceof Error ? err.message : String(err)}); its trees are grown on the main thread`);
+          }
+          resolve();
         };
-        const onExit = (code: number): void => onError(new Error(`forest worker exited early (code ${code})`));
+        const onExit = (code: number): void => onError(new Error(`worker exited early (code ${code})`));
         const detach = (): void => {
           worker.off('message', onMessage);
           worker.off('error', onError);
@@ -290,26 +300,30 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
 
   const started = performance.now();
   forestThreading.lastThreadTrees = 0;
-  try {
-    if (workers > 1 && !forestThreading.mainThreadGrows) enlistAll(workers);
-    const mainGrows = forestThreading.mainThreadGrows || helpers === 0;
-    while (mainGrows && next < nTrees && !failure) {
-      const index = next++;
-      trees[index] = local.grow(index);
-      finished();
-      if (workers > 1 && helpers === 0 && next < nTrees) {
-        const perTree = (performance.now() - started) / 1000 / done;
-        if (perTree * (nTrees - next) > forestThreading.minSeconds) enlistAll(workers - 1);
-      }
-      // Let worker replies in between trees so they get their next chunk promptly.
-      if (helpers > 0) await new Promise<void>((r) => setImmediate(r));
+  if (workers > 1 && !forestThreading.mainThreadGrows) enlistAll(workers);
+  const mainGrows = forestThreading.mainThreadGrows || helpers === 0;
+  while (mainGrows && (next < nTrees || redo.length > 0)) {
+    const index = redo.length > 0 ? redo.pop()! : next++;
+    trees[index] = local.grow(index);
+    finished();
+    if (workers > 1 && helpers === 0 && next < nTrees) {
+      const perTree = (performance.now() - started) / 1000 / done;
+      if (perTree * (nTrees - next) > forestThreading.minSeconds) enlistAll(workers - 1);
     }
+    // Let worker replies in between trees so they get their next chunk promptly.
+    if (helpers > 0) await new Promise<void>((r) => setImmediate(r));
+  }
+  for (;;) {
     if (next >= nTrees) for (const letGo of [...pending]) letGo();
     await Promise.all(threads);
-  } catch (err) {
-    failure ??= err;
+    if (redo.length === 0 && next >= nTrees) break;
+    // Only reached when threads failed (or the main thread was not growing): finish here.
+    while (redo.length > 0 || next < nTrees) {
+      const index = redo.length > 0 ? redo.pop()! : next++;
+      trees[index] = local.grow(index);
+      finished();
+    }
   }
-  if (failure) throw failure;
   return { trees: trees.map((t, i) => t ?? missingTree(i)), oobSum, oobCount };
 }
 

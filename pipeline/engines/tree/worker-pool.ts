@@ -7,6 +7,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
+/** Where threads load their code from (replaceable so tests can simulate a broken install). */
+export const workerPool = { bootstrap: new URL('./forest-worker-bootstrap.mjs', import.meta.url) };
+
 const idle: Worker[] = [];
 let live = 0;
 
@@ -16,7 +19,7 @@ export function acquireWorkers(k: number): Worker[] {
   while (out.length < k && idle.length > 0) out.push(idle.pop()!);
   const cap = Math.max(1, availableParallelism());
   while (out.length < k && live < cap) {
-    const w = new Worker(new URL('./forest-worker-bootstrap.mjs', import.meta.url));
+    const w = new Worker(workerPool.bootstrap);
     live++;
     w.once('exit', () => {
       live--;
