@@ -5,6 +5,9 @@ import type { CreditModel } from '../../pipeline/model.ts';
 import { subset, type Dataset } from '../../pipeline/data/dataset.ts';
 import { explainRecord, explainRows, globalImportance, referenceFrom, shapValues } from '../../pipeline/explain/index.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { ensembleShap, treeExpectation, type TreeEnsemble } from '../../pipeline/explain/treeshap.ts';
+import { treeEnsembleOf } from '../../pipeline/explain/index.ts';
+import { bruteForceShap } from './brute-force.ts';
 
 const engines: [string, Record<string, number | string | boolean>][] = [
   ['logistic', {}],
@@ -60,6 +63,24 @@ describe.each(engines.map(([e]) => e))('explanations of a real %s bundle', (engi
     const top = fromRows.contributions.filter((c) => c.contribution > 0).sort((a, b) => b.contribution - a.contribution)[0];
     expect(fromRows.reason_codes[0]).toContain(top.feature);
     expect(fromRecord.probability).toBeCloseTo(p[risky], 12);
+  });
+});
+
+describe('TreeSHAP on the engines\' own compact trees', () => {
+  it.each(['gbdt', 'forest'])('equals brute-force Shapley values for the first trees of a real %s', (engine) => {
+    const { model, test } = fitted.get(engine)!;
+    const ens = treeEnsembleOf(model)!;
+    // Two real trees and two rows keep the 2^13-coalition brute force quick.
+    const part: TreeEnsemble = { trees: ens.trees.slice(0, 2), scale: ens.scale, base: 0 };
+    const X = model.encode(test);
+    const M = X.columns.length;
+    for (const r of [0, 1]) {
+      const row = Float64Array.from(X.columns, (c) => c[r]);
+      const fast = ensembleShap(part, row, M);
+      const brute = bruteForceShap(part.trees.map((t) => ({ t, scale: part.scale })), row, M);
+      for (let f = 0; f < M; f++) expect(fast[f]).toBeCloseTo(brute[f], 10);
+    }
+    expect(Number.isFinite(treeExpectation(part.trees[0]))).toBe(true);
   });
 });
 
