@@ -77,8 +77,11 @@ export function dashboardRouter(s: ServiceState): Router {
   let charts: Promise<Chart[]> | null = null;
 
   r.get('/', (ctx) => ctx.redirect('/dashboard/'));
-  r.get('/dashboard', (ctx) => ctx.redirect('/dashboard/'));
-  r.get('/dashboard/:file?', (ctx) => {
+  // The router is not strict about a trailing slash: '/dashboard' also matches '/dashboard/',
+  // which must serve the page (redirecting it would loop). Optional segments are written
+  // {:name} in path-to-regexp 8 (koa-router 15), not :name?.
+  r.get('/dashboard', (ctx, next) => (ctx.path === '/dashboard' ? ctx.redirect('/dashboard/') : next()));
+  r.get('/dashboard/{:file}', (ctx) => {
     const file = ctx.params.file ?? 'index.html';
     if (!dir || !(file in STATIC)) throw new HttpError(404, 'NOT_FOUND', `no dashboard file "${file}"`);
     ctx.type = STATIC[file];
@@ -120,6 +123,7 @@ export function dashboardRouter(s: ServiceState): Router {
         probability: prediction.probability,
         position: scorePosition(loaded.reference, prediction.probability),
         group: peerGroup(loaded.reference, schema, body.applicant as Record<string, unknown>, attributes, topFeatures),
+        overall: overallOf(loaded.reference),
       };
     } catch (e) {
       if (isMlopsError(e)) throw badRequest(e.message);
@@ -172,6 +176,18 @@ export function dashboardRouter(s: ServiceState): Router {
     };
   });
   return r;
+}
+
+/** The whole sample's default rate and mean score: what a peer group is compared against. */
+function overallOf(reference: Reference): { size: number; default_rate: number | null; mean_score: number } {
+  const { ds, scores } = reference;
+  const y = ds.y;
+  const size = ds.rows;
+  return {
+    size,
+    default_rate: y && size ? y.reduce((a, b) => a + b, 0) / size : null,
+    mean_score: size ? scores.reduce((a, b) => a + b, 0) / size : 0,
+  };
 }
 
 /** The registry's promotion history for this model, newest first, when the registry is next to the service. */

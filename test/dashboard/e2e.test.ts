@@ -1,0 +1,264 @@
+/**
+ * The decision dashboard end to end, in Debian's headless Chromium driven by
+ * playwright-core: the page against the real in-process service and a trained model,
+ * with every request outside 127.0.0.1 refused (the page must work offline). The test
+ * also takes the screenshots kept in docs/img/dashboard-*.png.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ROOT, runCli } from '../helpers/cli.ts';
+import { startTestServer, trainedProject, type TestServer, type TrainedProject } from '../service/helpers.ts';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SHOTS = join(ROOT, 'docs', 'img');
+const API_KEY = 'dashboard-e2e-key-0123456789';
+const VIEWPORT = { width: 1366, height: 768 };
+
+interface Prediction {
+  probability: number;
+  decision: string;
+  threshold: number;
+  risk_band: string;
+  explanation: { contributions: { feature: string; contribution: number }[]; reason_codes: string[] };
+}
+interface ErrorBody {
+  errors: { field: string; message: string }[];
+}
+type Client = { id: string; record: Record<string, number | string | null> };
+
+let project: TrainedProject;
+let server: TestServer;
+let keyServer: TestServer | null = null;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const outside: string[] = [];
+const pageErrors: string[] = [];
+
+/** The page's own formatting of a probability (app.js `pct`). */
+const pct = (p: number): string => `${(100 * p).toFixed(1)} %`;
+
+async function newPage(url: string): Promise<{ context: BrowserContext; page: Page }> {
+  const ctx = await browser.newContext({ viewport: VIEWPORT, reducedMotion: 'reduce' });
+  // Nothing but the service itself: a CDN, font or analytics request would fail here.
+  await ctx.route('**/*', (route) => {
+    const u = new URL(route.request().url());
+    if (u.hostname === '127.0.0.1' || u.protocol === 'data:') return route.continue();
+    outside.push(u.href);
+    return route.abort();
+  });
+  const pg = await ctx.newPage();
+  pg.on('pageerror', (e) => pageErrors.push(e.message));
+  await pg.goto(url);
+  return { context: ctx, page: pg };
+}
+
+async function clients(s: TestServer, headers: Record<string, string> = {}): Promise<Client[]> {
+  const res = await fetch(`${s.url}/v1/dashboard/clients`, { headers });
+  return ((await res.json()) as { clients: Client[] }).clients;
+}
+
+let chosen: Client | null = null;
+
+/**
+ * A married client (a comparison group large enough to read once Marital is chosen) with
+ * a score between 30 % and 70 %, whose explanation has reasons to show.
+ */
+async function sampleClient(s: TestServer): Promise<Client> {
+  if (chosen) return chosen;
+  const all = await clients(s);
+  const res = await s.post('/v1/predict/batch', all.map((c) => c.record));
+  const { predictions } = (await res.json()) as { predictions: { probability: number }[] };
+  chosen = all.find((c, i) => c.record.Marital === 'married' && predictions[i].probability > 0.3 && predictions[i].probability < 0.7) ?? all[0];
+  return chosen;
+}
+
+beforeAll(async () => {
+  project = await trainedProject();
+  // A real promotion, so the model page has a registry history to show.
+  const promoted = await runCli(['promote', '--run', 'runs/svc', '--actor', 'risk-team', '--reason', 'first champion'], project.dir);
+  if (promoted.code !== 0) throw new Error(`promotion failed: ${promoted.err}`);
+  server = await startTestServer(project, { logLevel: 'silent' });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  mkdirSync(SHOTS, { recursive: true });
+  ({ context, page } = await newPage(`${server.url}/dashboard/`));
+  await page.waitForSelector('body[data-ready="true"]');
+});
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await server?.close();
+  await keyServer?.close();
+  if (project?.dir) rmSync(project.dir, { recursive: true, force: true });
+});
+
+describe('decision dashboard in Chromium', () => {
+  it('scores a sample client exactly as /v1/predict does and places it in the score distribution', async () => {
+    const client = await sampleClient(server);
+    const expected = (await (await server.post('/v1/predict?explain=true', client.record)).json()) as Prediction;
+
+    await page.selectOption('#client-select', client.id);
+    await expect.poll(() => page.textContent('#r-prob')).toBe(pct(expected.probability));
+    expect(await page.textContent('#r-decision')).toBe(expected.decision);
+    expect(await page.textContent('#r-band')).toBe(expected.risk_band);
+    expect(await page.textContent('#r-threshold')).toContain(pct(expected.threshold));
+    // The form shows the chosen client's values.
+    expect(await page.inputValue('#f-Age')).toBe(String(client.record.Age));
+    // The histogram marks the applicant's bin and says its percentile.
+    await page.waitForSelector('#r-histogram svg .bin.mine');
+    expect(await page.textContent('#r-histogram .applicant-text')).toMatch(/applicant .* · \d+th percentile/);
+    expect(await page.getAttribute('#result', 'aria-live')).toBe('polite');
+  });
+
+  it('opens the explanation: waterfall from base value to margin, and the reason codes in words', async () => {
+    const client = await sampleClient(server);
+    const expected = (await (await server.post('/v1/predict?explain=true', client.record)).json()) as Prediction;
+
+    expect(await page.isVisible('#r-waterfall')).toBe(false);
+    await page.click('#explanation summary');
+    await page.waitForSelector('#r-waterfall svg', { state: 'visible' });
+    const reasons = await page.$$eval('#r-reasons li', (li) => li.map((x) => x.textContent));
+    expect(reasons).toEqual(expected.explanation.reason_codes.length ? expected.explanation.reason_codes : ['No feature pushes this applicant toward default.']);
+    // Base value, the 9 largest contributions, the rest together, and the applicant's margin.
+    const n = expected.explanation.contributions.length;
+    expect(await page.locator('#r-waterfall svg rect').count()).toBe(n > 9 ? 12 : n + 2);
+    const top = [...expected.explanation.contributions].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))[0];
+    const labels = await page.$$eval('#r-waterfall .wf-label', (t) => t.map((x) => x.textContent));
+    const values = await page.$$eval('#r-waterfall .wf-value', (t) => t.map((x) => x.textContent));
+    expect(labels[1]).toMatch(new RegExp(`^${top.feature} = `));
+    expect(values[1]).toBe(`${top.contribution >= 0 ? '+' : '−'}${Math.abs(top.contribution).toFixed(2)}`);
+    // Toward default is the warm colour, away from it the cool one.
+    const fill = await page.getAttribute('#r-waterfall svg rect:nth-of-type(2)', 'fill');
+    expect(fill).toBe(top.contribution >= 0 ? '#D55E00' : '#0072B2');
+    await page.screenshot({ path: join(SHOTS, 'dashboard-applicant.png') });
+  });
+
+  it('compares the applicant with similar clients and switches the group', async () => {
+    await page.click('nav a[href="#/compare"]');
+    await page.waitForSelector('#view-compare:not([hidden]) #c-features figure');
+    expect(await page.getAttribute('nav a[href="#/compare"]', 'aria-current')).toBe('page');
+    expect(await page.inputValue('#attr-1')).toBe('Age');
+    expect(await page.inputValue('#attr-2')).toBe('Income');
+    await expect.poll(() => page.textContent('#c-group')).toMatch(/^Age .* · Income /);
+
+    const client = await sampleClient(server);
+    const direct = (await (await server.post('/v1/dashboard/compare', { applicant: client.record, attributes: ['Marital'] })).json()) as {
+      group: { size: number; default_rate: number; bands: { label: string }[] };
+    };
+    await page.selectOption('#attr-1', 'Marital');
+    await page.selectOption('#attr-2', '');
+    await expect.poll(() => page.textContent('#c-group')).toBe(direct.group.bands[0].label);
+    expect(await page.textContent('#c-size')).toBe(direct.group.size.toLocaleString('en'));
+    expect(await page.textContent('#c-rate')).toBe(pct(direct.group.default_rate));
+    expect(await page.textContent('#c-overall')).toMatch(/vs .* % overall/);
+    // The applicant's own category is outlined among the group's shares.
+    expect(await page.locator('#c-features .shares li.mine').count()).toBeGreaterThan(0);
+    await page.selectOption('#attr-2', 'Income');
+    await expect.poll(() => page.textContent('#c-group')).toMatch(/^Marital = .* · Income /);
+    await page.screenshot({ path: join(SHOTS, 'dashboard-compare.png') });
+  });
+
+  it('shows the model card: charts as images, the fairness table and the promotion history', async () => {
+    await page.click('nav a[href="#/model"]');
+    await page.waitForSelector('#fairness table');
+    const charts = page.locator('.charts img');
+    expect(await charts.count()).toBe(4);
+    // Every chart decoded (the SVG is a data: image, allowed by the page's CSP).
+    await expect.poll(() => page.evaluate<boolean>(`[...document.querySelectorAll('.charts img')].every((i) => i.complete && i.naturalWidth > 0)`)).toBe(true);
+    expect(await charts.first().getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
+    const head = await page.$$eval('#fairness table:first-of-type thead th', (th) => th.map((x) => x.textContent));
+    expect(head).toEqual(['group', 'rows', 'approval rate', 'TPR', 'FPR', 'disparate impact', 'flagged']);
+    expect(await page.locator('#fairness tbody tr').count()).toBeGreaterThan(2);
+    const body = await page.textContent('#model-body');
+    expect(body).toContain(project.model.bundle.digest.slice(0, 20));
+    expect(body).toContain('promoted');
+    expect(body).toContain('risk-team');
+    // The whole page: the fairness table and the history sit below the charts.
+    await page.screenshot({ path: join(SHOTS, 'dashboard-model.png'), fullPage: true });
+  });
+
+  it("shows the server's validation message next to the offending field", async () => {
+    await page.click('nav a[href="#/applicant"]');
+    const record = { ...(await clients(server))[0].record, Age: 'forty', Home: 'castle' };
+    const direct = (await (await server.post('/v1/predict', record)).json()) as ErrorBody;
+    expect(direct.errors.map((e) => e.field).sort()).toEqual(['Age', 'Home']);
+
+    await page.click('#json-box summary');
+    await page.fill('#json-input', JSON.stringify(record));
+    await page.click('#json-submit');
+    for (const e of direct.errors) {
+      await expect.poll(() => page.textContent(`#err-${e.field}`)).toBe(e.message);
+      expect(await page.getAttribute(`#f-${e.field}`, 'aria-invalid')).toBe('true');
+      expect(await page.getAttribute(`#f-${e.field}`, 'aria-describedby')).toContain(`err-${e.field}`);
+    }
+    // Focus moves to the first field the server named.
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe(`f-${direct.errors[0].field}`);
+    // Fixing the fields and scoring again clears the messages.
+    await page.selectOption('#f-Home', 'rent');
+    await page.fill('#f-Age', '40');
+    await page.click('#applicant-form button[type=submit]');
+    await expect.poll(() => page.isVisible('#err-Age')).toBe(false);
+    expect(await page.getAttribute('#f-Age', 'aria-invalid')).toBeNull();
+  });
+
+  it('is usable from the keyboard: every control labelled, reachable with Tab, with a visible focus', async () => {
+    await page.click('nav a[href="#/applicant"]');
+    // (Browser-side code is passed as text: this project's TypeScript has no DOM types.)
+    const unlabelled = await page.evaluate<string[]>(`[...document.querySelectorAll('input, select, textarea')]
+      .filter((e) => e.labels.length === 0 && !e.getAttribute('aria-label')).map((e) => e.id)`);
+    expect(unlabelled).toEqual([]);
+    await page.evaluate('document.activeElement?.blur()');
+    const reached: { id: string; text: string; outline: string }[] = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      reached.push(
+        // Past the last control, Tab leaves the page and the body is "active": not a stop.
+        await page.evaluate<{ id: string; text: string; outline: string }>(`(() => {
+          const el = document.activeElement;
+          const style = getComputedStyle(el);
+          const outline = el === document.body ? 'solid (page left)' : style.outlineStyle + ' ' + style.outlineWidth;
+          return { id: el.id, text: (el.textContent ?? '').trim().slice(0, 40), outline };
+        })()`),
+      );
+    }
+    const ids = reached.map((r) => r.id);
+    for (const id of ['client-select', 'f-Seniority', 'f-Home', 'f-Price']) expect(ids).toContain(id);
+    for (const text of ['Applicant', 'Compare with similar clients', 'Model', 'Score application']) expect(reached.map((r) => r.text)).toContain(text);
+    // The focus ring is drawn for keyboard focus on every stop.
+    expect(reached.filter((r) => !r.outline.startsWith('solid'))).toEqual([]);
+  });
+
+  it('asks for the API key when the service needs one, and works once it is given', async () => {
+    keyServer = await startTestServer(project, { logLevel: 'silent', apiKeys: [API_KEY] });
+    const { context: ctx, page: pg } = await newPage(`${keyServer.url}/dashboard/`);
+    try {
+      const dialog = pg.locator('#key-dialog');
+      await dialog.waitFor({ state: 'visible' });
+      // A wrong key is refused and asked for again.
+      await pg.fill('#key-input', 'not-the-right-key-at-all');
+      await pg.click('#key-form button[value=ok]');
+      await expect.poll(() => pg.textContent('#key-message')).toMatch(/not accepted/);
+      await dialog.waitFor({ state: 'visible' });
+      await pg.fill('#key-input', API_KEY);
+      await pg.click('#key-form button[value=ok]');
+      await pg.waitForSelector('body[data-ready="true"]');
+      expect(await pg.evaluate<string | null>(`sessionStorage.getItem('mlops.apiKey')`)).toBe(API_KEY);
+
+      const client = (await clients(keyServer, { 'x-api-key': API_KEY }))[1];
+      const expected = (await (await keyServer.post('/v1/predict', client.record, { 'x-api-key': API_KEY })).json()) as Prediction;
+      await pg.selectOption('#client-select', client.id);
+      await expect.poll(() => pg.textContent('#r-prob')).toBe(pct(expected.probability));
+      expect(await dialog.isVisible()).toBe(false);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('made no request outside the service and raised no script error', () => {
+    expect(outside).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
