@@ -11,6 +11,7 @@ import { ciRunUrl, promoteAndCommit, registryDir } from '../../pipeline/registry
 import { usageError } from '../../pipeline/errors.ts';
 import { booleanInput, integerInput, optionalInput, requiredInput, stringInput } from '../common/inputs.ts';
 import { runAction } from '../common/run.ts';
+import { imageTags, metadataTags } from '../common/image-tags.ts';
 
 interface Settings {
   workingDirectory: string;
@@ -49,11 +50,6 @@ function readSettings(): Settings {
   };
 }
 
-/** Image tags for the new champion: v<N>, sha-<short registry commit>, champion. */
-function imageTags(version: number, commit: string): string[] {
-  return [`v${version}`, `sha-${commit.slice(0, 7)}`, 'champion'];
-}
-
 async function main(): Promise<void> {
   const s = readSettings();
   const loaded = loadConfig(s.config, s.workingDirectory);
@@ -82,7 +78,7 @@ async function main(): Promise<void> {
   const tags = promoted ? imageTags(r.version!, r.commit) : [];
   core.setOutput('tags', tags.join('\n'));
   // Ready for docker/metadata-action's `tags:` input.
-  core.setOutput('metadata-tags', tags.map((t) => `type=raw,value=${t}`).join('\n'));
+  core.setOutput('metadata-tags', metadataTags(tags));
   const line = promoted
     ? `registered and promoted ${r.verdict.model} v${r.version} in ${r.commit.slice(0, 7)}${r.pushed ? ' (pushed)' : ''} after ${r.attempts} attempt(s)`
     : `the gate kept champion v${r.champion ?? '—'} at the current registry tip: ${r.verdict.summary}`;

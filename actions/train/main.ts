@@ -16,6 +16,8 @@ import { metricsTable } from '../../pipeline/report/tables.ts';
 import { readReportArtifact, ARTIFACT_FILES } from '../../pipeline/report/report-artifact.ts';
 import { canonicalJson } from '../../pipeline/canonical-json.ts';
 import { usageError } from '../../pipeline/errors.ts';
+import { trackingSection } from '../../pipeline/tracking/record.ts';
+import { trackTrainedRun } from '../../pipeline/tracking/track.ts';
 import { booleanInput, integerInput, optionalInput, paramsInput, stringInput } from '../common/inputs.ts';
 import { runAction } from '../common/run.ts';
 import { reportContext } from '../common/context.ts';
@@ -88,6 +90,8 @@ async function main(): Promise<void> {
   const id = newRunId(result.bundle.digest);
   const dir = s.out ? resolve(s.workingDirectory, s.out) : join(resolvePath(baseDir, config.runs_dir), id);
   const record = buildRunRecord(result, 'action:train', id);
+  // The same run record as `mlops train`: CI context, artifact digests, optional MLflow logging.
+  record.tracking = trackingSection(loaded, result);
 
   const registry = registryDir(config, baseDir);
   const cmp = compareRun({
@@ -112,6 +116,7 @@ async function main(): Promise<void> {
     [ARTIFACT_FILES.comparison]: JSON.stringify(comparison, null, 2) + '\n',
     [ARTIFACT_FILES.context]: JSON.stringify(reportContext(s.dryRun), null, 2) + '\n',
   });
+  await trackTrainedRun({ dir, record, result, loaded, warn: (w) => core.warning(w) });
 
   const m = result.metrics.test;
   const beats = gatePassed(verdict.rules);

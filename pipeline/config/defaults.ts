@@ -22,7 +22,7 @@ export function defaultConfig(): MlopsConfig {
     engine: { name: 'forest', params: {} },
     costs: { false_negative: 5, false_positive: 1 },
     evaluation: {
-      overfitting_max_gap: 0.1,
+      overfitting_max_gap: 0.15,
       risk_bands: [
         { name: 'low', max: 0.1 },
         { name: 'medium', max: 0.3 },

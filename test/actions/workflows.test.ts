@@ -67,13 +67,15 @@ describe('workflows', () => {
     const pub = workflow('ci.yml').jobs.publish;
     expect(pub.if).toContain("github.ref == 'refs/heads/main'");
     expect(pub.if).toContain("needs.check.outputs.promote == 'true'");
+    // A merged retraining pull request moves the champion without this run promoting anything.
+    expect(pub.if).toContain("needs.check.outputs.champion-changed == 'true'");
     expect(pub.concurrency).toEqual({ group: 'mlops-registry-writers', 'cancel-in-progress': false });
     const uses = pub.steps.map((s) => s.uses?.split('@')[0]).filter(Boolean);
     expect(uses).toEqual(expect.arrayContaining(['./actions/register', 'docker/login-action', 'docker/metadata-action', 'docker/build-push-action']));
     const meta = pub.steps.find((s) => s.uses?.startsWith('docker/metadata-action'))!;
     expect(meta.with!.images).toBe('ghcr.io/${{ github.repository }}');
     expect(String(meta.with!.labels)).toContain('org.opencontainers.image.source=');
-    expect(meta.with!.tags).toBe('${{ steps.register.outputs.metadata-tags }}');
+    expect(meta.with!.tags).toBe('${{ steps.register.outputs.metadata-tags || needs.check.outputs.champion-tags }}');
   });
 
   it('posts the comment from workflow_run without checking out pull-request code', () => {

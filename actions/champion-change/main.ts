@@ -1,0 +1,58 @@
+/**
+ * Entry point of the `champion-change` action: did this push move the champion alias
+ * (a merged retraining pull request, a rollback committed by hand)? Then the image for
+ * the new champion must be published even though this run's own training was not
+ * promoted. Reads the registry at the pushed commit and at the commit before it.
+ */
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import * as core from '@actions/core';
+import { loadConfig } from '../../pipeline/config/load.ts';
+import { usageError } from '../../pipeline/errors.ts';
+import { loadRegistry, registryDir } from '../../pipeline/registry/index.ts';
+import { stringInput } from '../common/inputs.ts';
+import { runAction } from '../common/run.ts';
+import { imageTags, metadataTags } from '../common/image-tags.ts';
+
+function git(args: string[], cwd: string): string | null {
+  try {
+    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return null;
+  }
+}
+
+/** The champion version of `name` in a registry.json text (null when absent or unreadable). */
+export function championIn(text: string | null, name: string): number | null {
+  if (!text) return null;
+  try {
+    const reg = JSON.parse(text) as { models?: Record<string, { aliases?: { champion?: number | null } }> };
+    return reg.models?.[name]?.aliases?.champion ?? null;
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const cwd = resolve(stringInput('working-directory', '.'));
+  const before = stringInput('before', '');
+  if (before !== '' && !/^[0-9a-f]{40}$/.test(before)) throw usageError(`input "before" must be a full commit sha (got ${JSON.stringify(before)})`);
+  const loaded = loadConfig(null, cwd);
+  const dir = registryDir(loaded.config, loaded.baseDir);
+  const name = loaded.config.model_name;
+  const now = loadRegistry(dir).models[name]?.aliases.champion ?? null;
+  const rel = git(['ls-files', '--full-name', '--error-unmatch', `${dir}/registry.json`], cwd)?.trim() ?? 'models/registry.json';
+  // An all-zero "before" is a new branch: nothing to compare with.
+  const was = before === '' || /^0+$/.test(before) ? null : championIn(git(['show', `${before}:${rel}`], cwd), name);
+  const changed = now !== null && now !== was;
+  const head = git(['rev-parse', 'HEAD'], cwd)?.trim() ?? '';
+  const tags = changed ? imageTags(now, head) : [];
+  core.setOutput('changed', String(changed));
+  core.setOutput('version', changed ? String(now) : '');
+  core.setOutput('commit', head);
+  core.setOutput('tags', tags.join('\n'));
+  core.setOutput('metadata-tags', metadataTags(tags));
+  core.info(changed ? `champion of ${name} moved from ${was === null ? 'none' : `v${was}`} to v${now}: publish its image` : `champion of ${name} unchanged (${now === null ? 'none' : `v${now}`})`);
+}
+
+await runAction(main);
