@@ -1,5 +1,5 @@
 /**
- * `npm run bench:service [-- --duration 15] [--connections 64] [--workers auto] [--model FILE]`
+ * `npm run bench:service [-- --duration 15] [--connections 64] [--workers auto] [--model FILE] [--tool autocannon|wrk]`
  *
  * Load benchmark of the scoring service with autocannon: single-applicant POST
  * /v1/predict and 100-row POST /v1/predict/batch, each at 64 connections for 15 s.
@@ -8,7 +8,7 @@
  * p50/p99 latency, errors and peak RSS as a markdown table. A benchmark, not a test.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, existsSync, mkdtempSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     workers: { type: 'string', default: 'auto' },
     model: { type: 'string' },
     url: { type: 'string' },
+    /** `wrk` (Debian package) costs the machine less CPU per request than autocannon. */
+    tool: { type: 'string', default: 'autocannon' },
   },
 });
 const duration = Number(values.duration);
@@ -81,6 +83,44 @@ function treeRss(pid: number): { total: number; max: number } {
   return { total: each.reduce((a, b) => a + b, 0), max: Math.max(...each) };
 }
 
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function runAutocannon(url: string, body: string, seconds: number): Promise<LoadResult> {
+  const r = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, duration: seconds });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
+}
+
+/** wrk with a Lua script for the POST body; latency percentiles from --latency. */
+async function runWrk(url: string, body: string, seconds: number): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'));
+  const script = join(dir, 'post.lua');
+  writeFileSync(script, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n`);
+  // Asynchronous, so the memory sampler keeps running while wrk does.
+  const child = spawn('wrk', ['-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c) => (out += String(c)));
+  child.stderr.on('data', (c) => (err += String(c)));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`wrk failed (is Debian's wrk installed?): ${err}`);
+  const ms = (label: string): number => {
+    const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!m) return NaN;
+    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  };
+  const num = (re: RegExp): number => Number(re.exec(out)?.[1] ?? 0);
+  const errors = num(/Non-2xx or 3xx responses: (\d+)/) + (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1).reduce((a, b) => a + Number(b), 0) ?? 0);
+  return { rps: num(/Requests\/sec:\s+([\d.]+)/), p50: ms('50'), p99: ms('99'), errors };
+}
+
 async function waitReady(url: string, child: ChildProcess | null): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (child && child.exitCode !== null) throw new Error(`service exited with code ${child.exitCode}`);
@@ -129,8 +169,9 @@ async function main(): Promise<void> {
   ];
   const rows: string[][] = [];
   for (const c of cases) {
+    const load = values.tool === 'wrk' ? runWrk : runAutocannon;
     // Warm up the JIT and the connection pool before measuring.
-    await autocannon({ url: url + c.path, method: 'POST', headers: { 'content-type': 'application/json' }, body: c.body, connections, duration: 2 });
+    await load(url + c.path, c.body, 2);
     let peak = { total: 0, max: 0 };
     const timer = child
       ? setInterval(() => {
@@ -138,16 +179,15 @@ async function main(): Promise<void> {
           if (r.total > peak.total) peak = { total: r.total, max: Math.max(peak.max, r.max) };
         }, 250)
       : null;
-    const res = await autocannon({ url: url + c.path, method: 'POST', headers: { 'content-type': 'application/json' }, body: c.body, connections, duration });
+    const res = await load(url + c.path, c.body, duration);
     if (timer) clearInterval(timer);
-    const non2xx = res.non2xx + res.errors + res.timeouts;
     rows.push([
       c.name,
-      Math.round(res.requests.average).toLocaleString('en-US'),
-      Math.round(res.requests.average * c.rows).toLocaleString('en-US'),
-      res.latency.p50.toFixed(1),
-      res.latency.p99.toFixed(1),
-      String(non2xx),
+      Math.round(res.rps).toLocaleString('en-US'),
+      Math.round(res.rps * c.rows).toLocaleString('en-US'),
+      res.p50.toFixed(1),
+      res.p99.toFixed(1),
+      String(res.errors),
       child ? `${peak.total.toFixed(0)} (largest process ${peak.max.toFixed(0)})` : 'n/a',
     ]);
     process.stderr.write(`${c.name}: done\n`);
@@ -156,7 +196,7 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
     await new Promise((r) => child!.once('exit', r));
   }
-  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${connections} connections, ${duration} s per case, service workers: ${values.workers === 'auto' ? availableParallelism() : values.workers}, load generator on the same machine, load average before/after ${loadBefore.toFixed(1)}/${loadavg()[0].toFixed(1)}`;
+  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${values.tool}, ${connections} connections, ${duration} s per case, service workers: ${values.workers === 'auto' ? availableParallelism() : values.workers}, load generator on the same machine, load average before/after ${loadBefore.toFixed(1)}/${loadavg()[0].toFixed(1)}`;
   process.stdout.write(`${machine}\n\n`);
   process.stdout.write(markdownTable([['case', 'req/s', 'rows/s', 'p50 ms', 'p99 ms', 'errors + non-2xx', 'peak RSS MB (all processes)'], ...rows]) + '\n');
 }
