@@ -7,6 +7,7 @@
 import type { Dataset } from '../data/dataset.ts';
 import type { DataSchema } from '../data/schema.ts';
 import { inputError } from '../errors.ts';
+import { percentileOf } from '../explain/reasons.ts';
 
 export interface Reference {
   ds: Dataset;
@@ -26,7 +27,7 @@ export interface FeatureSpread {
   applicant: number | string | null;
   /** Numeric: p10, p25, p50, p75, p90 of the group. */
   quantiles?: [number, number, number, number, number];
-  /** Numeric: share of the group below the applicant's value (0–100). */
+  /** Numeric: share of the group below the applicant's value, ties counted half (0–100). */
   percentile?: number;
   /** Categorical: share of the group in each category, most common first (top 6). */
   shares?: { category: string; share: number }[];
@@ -115,7 +116,7 @@ export function peerGroup(
       const spread: FeatureSpread = { feature: name, kind: 'numeric', applicant: x };
       if (vals.length) {
         spread.quantiles = QUANTILES.map((q) => quantile(vals, q)) as FeatureSpread['quantiles'];
-        if (x !== null && Number.isFinite(x)) spread.percentile = (100 * lowerCount(vals, x)) / vals.length;
+        if (x !== null && Number.isFinite(x)) spread.percentile = percentileOf(vals, x);
       }
       return spread;
     }
@@ -140,17 +141,6 @@ function quantile(sorted: Float64Array, q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
-function lowerCount(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function fmt(x: number): string {

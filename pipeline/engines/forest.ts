@@ -12,7 +12,7 @@ import { binMatrix } from './tree/binning.ts';
 import { checkColumns, gainImportance, PackedEnsemble, treeFromJSON, treeToJSON, type CompactTree, type CompactTreeJSON } from './tree/compact.ts';
 import type { WorkerReply, WorkerRequest } from './tree/forest-protocol.ts';
 import { ForestGrower, OOB_SCALE, type ForestJob } from './tree/forest-trees.ts';
-import { rocAuc } from './tree/roc-auc.ts';
+import { rocAuc } from '../evaluation/metrics.ts';
 import { acquireWorkers, discardWorker, releaseWorker } from './tree/worker-pool.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
@@ -141,8 +141,8 @@ export class ForestEngine implements Engine {
       score[m] = grown.oobSum[i] / OOB_SCALE / grown.oobCount[i];
       yOob[m++] = y[i];
     }
-    const auc = m > 0 ? rocAuc(yOob.subarray(0, m), score.subarray(0, m)) : NaN;
-    this.oobAuc = Number.isFinite(auc) ? Number(auc.toPrecision(10)) : null;
+    const auc = m > 0 ? rocAuc(yOob.subarray(0, m), score.subarray(0, m)) : null;
+    this.oobAuc = auc === null ? null : Number(auc.toPrecision(10));
     this.oobRows = m;
   }
 

@@ -2,6 +2,7 @@
  * Just enough data handling to measure the tree engines on the bundled CSV splits
  * before the real loading layer exists: header row, commas, no quoting, empty = missing.
  */
+import { rocAuc as pipelineRocAuc } from '../../pipeline/evaluation/metrics.ts';
 import { readFileSync } from 'node:fs';
 import type { FeatureMatrix, Labelled } from '../../pipeline/engines/engine.ts';
 import { Rng } from '../../pipeline/random.ts';
@@ -59,24 +60,9 @@ function parse(text: string): { header: string[]; rows: string[][] } {
   return { header: lines[0].split(','), rows: lines.slice(1).map((l) => l.split(',')) };
 }
 
-/** ROC AUC by ranks, ties sharing the average rank. */
+/** ROC AUC of the pipeline's metrics module; a missing class makes it 0.5 here so floors still fail loudly. */
 export function rocAuc(y: ArrayLike<number>, score: ArrayLike<number>): number {
-  const n = y.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a] - score[b]);
-  let pos = 0;
-  let rankSum = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && score[order[j + 1]] === score[order[i]]) j++;
-    const avg = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (y[order[k]] === 1) {
-      pos++;
-      rankSum += avg;
-    }
-    i = j + 1;
-  }
-  const neg = n - pos;
-  return pos === 0 || neg === 0 ? 0.5 : (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
+  return pipelineRocAuc(y, score) ?? 0.5;
 }
 
 /** Rows `idx` of a labelled set, e.g. to carve a validation part off the training rows. */
