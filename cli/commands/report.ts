@@ -4,8 +4,7 @@ import { readBundle, type Bundle } from '../../pipeline/bundle.ts';
 import { loadConfig } from '../../pipeline/config/load.ts';
 import { usageError } from '../../pipeline/errors.ts';
 import { fairnessConfigOf } from '../../pipeline/fairness.ts';
-import { readMetricsFile, readRunRecord } from '../../pipeline/run-folder.ts';
-import { generateReport } from '../../pipeline/report/model-report.ts';
+import { generateReport, reportRunFolder } from '../../pipeline/report/model-report.ts';
 import type { Command } from '../command.ts';
 
 function bundleIn(dir: string): string {
@@ -56,29 +55,25 @@ those of the rows the run was evaluated on; a changed data file is refused.
       version = Number(v.version);
       if (!Number.isInteger(version) || version < 1) throw usageError(`--version must be a whole number from 1 (got ${JSON.stringify(v.version)})`);
     }
-    const bundlePath = runDir ? bundleIn(runDir) : resolve(io.cwd, v.model as string);
-    const bundle = readBundle(bundlePath);
-    const metrics = runDir && existsSync(join(runDir, 'metrics.json')) ? readMetricsFile(runDir) : null;
-    const run = runDir && existsSync(join(runDir, 'run.json')) ? readRunRecord(runDir) : null;
     const champion: Bundle | null = v.champion ? readBundle(resolve(io.cwd, v.champion as string)) : null;
     const loaded = loadConfig((v.config as string | undefined) ?? null, io.cwd);
     const outDir = v.out ? resolve(io.cwd, v.out as string) : runDir!;
-    const result = await generateReport({
-      bundle,
-      metrics,
-      run,
+    const common = {
       champion,
       baseDir: loaded.baseDir,
       alsoIn: [io.cwd],
       data: v.data ? resolve(io.cwd, v.data as string) : undefined,
       fairness: fairnessConfigOf(loaded.config),
-      dependencies: v.deps ? { timeoutMs: 8000, cwd: io.cwd } : false,
+      dependencies: v.deps ? { timeoutMs: 8000, cwd: io.cwd } : (false as const),
       version,
       outDir,
-    });
+    };
+    if (runDir) bundleIn(runDir); // a plain usage error when the folder is not a run
+    const result = runDir ? await reportRunFolder(runDir, common) : await generateReport({ ...common, bundle: readBundle(resolve(io.cwd, v.model as string)) });
+    const m = result.data.model;
     for (const w of result.data.warnings) io.err(`warning: ${w}`);
     const shown = relative(io.cwd, outDir) || '.';
-    io.out(`report for ${bundle.name} (${bundle.engine.engine}, ${bundle.digest.slice(0, 15)}…) in ${result.seconds} s (${result.cpuSeconds} s CPU)`);
+    io.out(`report for ${m.name} (${m.engine}, ${m.digest.slice(0, 15)}…) in ${result.seconds} s (${result.cpuSeconds} s CPU)`);
     io.out(`model card  ${join(shown, 'README.md')}`);
     io.out(`html        ${join(shown, 'report.html')}`);
     io.out(`charts      ${result.files.filter((f) => f.startsWith('charts/')).length} SVG files in ${join(shown, 'charts')}`);

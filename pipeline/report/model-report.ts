@@ -5,10 +5,10 @@
  * dashboard, and charts/*.svg. Used by `mlops report` for run folders and by the
  * registry for promoted versions (`reports/<model>/v<N>/`).
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Bundle } from '../bundle.ts';
+import { readBundle, type Bundle } from '../bundle.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { computeMetrics, type SplitMetrics } from '../evaluation/metrics.ts';
 import { globalImportance, explainRows, referenceFrom, shapValues, treeEnsembleOf, type FeatureImportance, type ShapValues } from '../explain/index.ts';
@@ -16,7 +16,8 @@ import { percentileOf } from '../explain/reasons.ts';
 import { DEFAULT_FAIRNESS, fairnessReport, type FairnessConfig, type FairnessReport } from '../fairness.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../fs-atomic.ts';
 import { CreditModel } from '../model.ts';
-import type { RunRecord } from '../run-folder.ts';
+import { MlopsError } from '../errors.ts';
+import { readMetricsFile, readRunRecord, type RunRecord } from '../run-folder.ts';
 import type { MetricsFile } from '../train.ts';
 import { Rng, deriveSeed } from '../random.ts';
 import { bootstrapIntervals, type MetricInterval } from './bootstrap.ts';
@@ -356,3 +357,22 @@ export async function generateReport(opts: ReportOptions & { outDir: string }): 
 
 /** Alias for the registry: the model card of a promoted version, e.g. into reports/<model>/v<N>/. */
 export const writeModelCard = generateReport;
+
+/**
+ * The report of a run folder, written into it (README.md, report.html, report.json,
+ * charts/): one call for `mlops run`/`train` after the folder is written.
+ */
+export async function reportRunFolder(
+  runDir: string,
+  opts: Omit<ReportOptions, 'bundle' | 'metrics' | 'run'> & { outDir?: string },
+): Promise<{ files: string[]; data: ReportData; seconds: number; cpuSeconds: number }> {
+  const modelPath = ['model.json', 'model.json.gz'].map((f) => join(runDir, f)).find((p) => existsSync(p));
+  if (!modelPath) throw new MlopsError('input', `${runDir} is not a run folder (no model.json)`);
+  return generateReport({
+    ...opts,
+    bundle: readBundle(modelPath),
+    metrics: existsSync(join(runDir, 'metrics.json')) ? readMetricsFile(runDir) : null,
+    run: existsSync(join(runDir, 'run.json')) ? readRunRecord(runDir) : null,
+    outDir: opts.outDir ?? runDir,
+  });
+}
