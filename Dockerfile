@@ -37,7 +37,8 @@ ENV NODE_ENV=production \
     PORT=8080 \
     MODEL_PATH=/app/model/model.json.gz \
     MLOPS_ROOT=/app \
-    SERVICE_VERSION=${VERSION}
+    SERVICE_VERSION=${VERSION} \
+    NODE_OPTIONS=--max-semi-space-size=2
 WORKDIR /app
 COPY --from=verify /app /app
 # A numeric, unprivileged user: works without an /etc/passwd entry and satisfies

