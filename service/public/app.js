@@ -225,7 +225,11 @@ async function score(record) {
   clearErrors();
   let prediction;
   try {
-    prediction = await api('/v1/predict?explain=true', record);
+    prediction = await api('/v1/predict?explain=true', record).catch((e) => {
+      // An engine the service cannot explain (501): the score alone is still worth showing.
+      if (e instanceof ApiError && e.status === 501) return api('/v1/predict', record);
+      throw e;
+    });
   } catch (e) {
     if (e instanceof ApiError && e.body?.errors?.length) {
       showFieldErrors(e.body.errors, `The application was not scored: ${e.body.message}.`);
@@ -262,6 +266,7 @@ function renderPrediction(p) {
   decision.className = `badge ${above ? 'warm' : 'cool'}`;
   $('r-threshold').textContent = `${above ? 'at or above' : 'below'} the threshold of ${pct(p.threshold)}`;
   $('r-band').textContent = p.risk_band ?? '—';
+  $('r-status').textContent = `Scored: probability of default ${pct(p.probability)}, decision ${p.decision}, risk band ${p.risk_band ?? 'none'}.`;
   const ex = p.explanation;
   const reasons = $('r-reasons');
   reasons.replaceChildren(...(ex?.reason_codes?.length ? ex.reason_codes.map((r) => h('li', {}, r)) : [h('li', {}, 'No feature pushes this applicant toward default.')]));
@@ -401,6 +406,7 @@ function renderCompare(body) {
   $('c-small').hidden = g.size >= SMALL_GROUP;
   $('c-small').textContent = g.size === 0 ? 'No sample client shares these attributes: choose fewer or others.' : `Only ${g.size} sample clients share these attributes: their rates say little. Choose fewer or broader attributes.`;
   $('c-features').replaceChildren(...g.features.map(featureCard));
+  $('c-status').textContent = `Group ${$('c-group').textContent}: ${g.size} clients, default rate ${pct(g.default_rate)}.`;
 }
 
 function describeApplicant(r) {
@@ -440,7 +446,7 @@ function featureCard(f) {
         h(
           'li',
           { class: mine ? 'mine' : '' },
-          h('span', { class: 'share-label' }, sh.category, mine ? ' (applicant)' : ''),
+          h('span', { class: 'share-label' }, sh.category, mine ? [' ', h('span', { 'aria-hidden': 'true' }, '◆'), h('span', { class: 'visually-hidden' }, ' (applicant)')] : null),
           h('span', { class: 'share-bar', style: `width:${(sh.share * 100).toFixed(1)}%` }),
           h('span', { class: 'share-value' }, pct(sh.share, 0)),
         ),
@@ -535,6 +541,7 @@ function renderModel(m) {
   } else parts.push(h('p', { class: 'hint' }, 'No labelled sample clients: set SAMPLE_CLIENTS to see charts and fairness.'));
   parts.push(historySection(m.history ?? []));
   body.replaceChildren(...parts);
+  body.removeAttribute('aria-busy');
 }
 
 function fairnessSection(f) {

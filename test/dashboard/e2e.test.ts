@@ -6,10 +6,12 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT, runCli } from '../helpers/cli.ts';
-import { startTestServer, trainedProject, type TestServer, type TrainedProject } from '../service/helpers.ts';
+import { trainedProject, type TrainedProject } from '../service/helpers.ts';
+import { defaultOptions } from '../../service/config.ts';
+import { startService, type StartedService } from '../../service/main.ts';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SHOTS = join(ROOT, 'docs', 'img');
@@ -29,8 +31,8 @@ interface ErrorBody {
 type Client = { id: string; record: Record<string, number | string | null> };
 
 let project: TrainedProject;
-let server: TestServer;
-let keyServer: TestServer | null = null;
+let server: Server;
+let keyServer: Server | null = null;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -55,7 +57,21 @@ async function newPage(url: string): Promise<{ context: BrowserContext; page: Pa
   return { context: ctx, page: pg };
 }
 
-async function clients(s: TestServer, headers: Record<string, string> = {}): Promise<Client[]> {
+interface Server extends StartedService {
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+}
+
+/** The service as `npm start` runs it in the project: the registry's champion, on 127.0.0.1:0. */
+async function serve(dir: string, apiKeys: string[] = []): Promise<Server> {
+  const started = await startService({ ...defaultOptions(dir), host: '127.0.0.1', port: 0, logLevel: 'silent', apiKeys });
+  return {
+    ...started,
+    post: (path, body, headers = {}) =>
+      fetch(started.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
+  };
+}
+
+async function clients(s: Server, headers: Record<string, string> = {}): Promise<Client[]> {
   const res = await fetch(`${s.url}/v1/dashboard/clients`, { headers });
   return ((await res.json()) as { clients: Client[] }).clients;
 }
@@ -66,7 +82,7 @@ let chosen: Client | null = null;
  * A married client (a comparison group large enough to read once Marital is chosen) with
  * a score between 30 % and 70 %, whose explanation has reasons to show.
  */
-async function sampleClient(s: TestServer): Promise<Client> {
+async function sampleClient(s: Server): Promise<Client> {
   if (chosen) return chosen;
   const all = await clients(s);
   const res = await s.post('/v1/predict/batch', all.map((c) => c.record));
@@ -76,11 +92,19 @@ async function sampleClient(s: TestServer): Promise<Client> {
 }
 
 beforeAll(async () => {
-  project = await trainedProject();
-  // A real promotion, so the model page has a registry history to show.
-  const promoted = await runCli(['promote', '--run', 'runs/svc', '--actor', 'risk-team', '--reason', 'first champion'], project.dir);
-  if (promoted.code !== 0) throw new Error(`promotion failed: ${promoted.err}`);
-  server = await startTestServer(project, { logLevel: 'silent' });
+  // Training, then a real promotion so the model page has a registry history to show. The
+  // clock is fixed meanwhile (Date only; timers run normally) so that the run id and the
+  // history times, and with them the model page's screenshot, are the same on every run.
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date('2026-01-15T09:30:00Z'));
+  try {
+    project = await trainedProject();
+    const promoted = await runCli(['promote', '--run', 'runs/svc', '--actor', 'risk-team', '--reason', 'first champion'], project.dir);
+    if (promoted.code !== 0) throw new Error(`promotion failed: ${promoted.err}`);
+  } finally {
+    vi.useRealTimers();
+  }
+  server = await serve(project.dir);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   mkdirSync(SHOTS, { recursive: true });
   ({ context, page } = await newPage(`${server.url}/dashboard/`));
@@ -110,7 +134,9 @@ describe('decision dashboard in Chromium', () => {
     // The histogram marks the applicant's bin and says its percentile.
     await page.waitForSelector('#r-histogram svg .bin.mine');
     expect(await page.textContent('#r-histogram .applicant-text')).toMatch(/applicant .* · \d+th percentile/);
-    expect(await page.getAttribute('#result', 'aria-live')).toBe('polite');
+    // Screen readers hear one sentence per result.
+    expect(await page.textContent('#r-status')).toBe(`Scored: probability of default ${pct(expected.probability)}, decision ${expected.decision}, risk band ${expected.risk_band}.`);
+    expect(await page.getAttribute('#r-status', 'aria-live')).toBe('polite');
   });
 
   it('opens the explanation: waterfall from base value to margin, and the reason codes in words', async () => {
@@ -232,7 +258,7 @@ describe('decision dashboard in Chromium', () => {
   });
 
   it('asks for the API key when the service needs one, and works once it is given', async () => {
-    keyServer = await startTestServer(project, { logLevel: 'silent', apiKeys: [API_KEY] });
+    keyServer = await serve(project.dir, [API_KEY]);
     const { context: ctx, page: pg } = await newPage(`${keyServer.url}/dashboard/`);
     try {
       const dialog = pg.locator('#key-dialog');
