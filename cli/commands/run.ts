@@ -5,6 +5,9 @@ import type { Command } from '../command.ts';
 import { configFromFlags, configHelp, configOptions } from '../config-flags.ts';
 import { trainSummary } from '../summary.ts';
 import { trainToFolder } from './train.ts';
+import { generateReport, reportRunFolder } from '../../pipeline/report/model-report.ts';
+import { fairnessConfigOf } from '../../pipeline/fairness.ts';
+import { resolvePath } from '../../pipeline/config/load.ts';
 import { outcomeLine } from './promote.ts';
 import { actorFrom, ciRunUrlFrom, historyOptions } from './registry.ts';
 
@@ -24,13 +27,15 @@ ${configHelp}
   --out DIR           run folder (default: <runs_dir>/<run id>)
   --workers N         worker threads for tree engines
   --no-promote        compare with the champion but do not touch the registry
+  --no-report         skip the model card, report.html and charts (run folder and
+                      reports/<model>/v<N>/ for a promoted version)
   --actor NAME        who is acting, for the registry history
   --quiet             no progress output
   -h, --help          show this help`,
-  options: { ...configOptions, out: { type: 'string', short: 'o' }, workers: { type: 'string' }, quiet: { type: 'boolean' }, 'no-promote': { type: 'boolean' }, ...historyOptions },
+  options: { ...configOptions, out: { type: 'string', short: 'o' }, workers: { type: 'string' }, quiet: { type: 'boolean' }, 'no-promote': { type: 'boolean' }, 'no-report': { type: 'boolean' }, ...historyOptions },
   async run(args, io) {
     const loaded = configFromFlags(args, io.cwd);
-    const { result, dir } = await trainToFolder(loaded, args, io, 'run');
+    const { result, dir, record } = await trainToFolder(loaded, args, io, 'run');
     io.out(trainSummary(result, dir));
     if (!args.values.quiet) io.err('• comparing with the champion');
     const r = promoteRun({
@@ -43,6 +48,17 @@ ${configHelp}
       dryRun: Boolean(args.values['no-promote']),
     });
     writeJsonAtomic(join(dir, 'verdict.json'), r.verdict);
+    if (!args.values['no-report']) {
+      // Every run gets its model card and charts; a promoted version also gets reports/<model>/v<N>/.
+      if (!args.values.quiet) io.err('• writing the report');
+      const fairness = fairnessConfigOf(loaded.config);
+      await reportRunFolder(dir, { baseDir: loaded.baseDir, fairness });
+      if (r.decision === 'promote' && r.version !== null && !args.values['no-promote']) {
+        const outDir = resolvePath(loaded.baseDir, join('reports', loaded.config.model_name, `v${r.version}`));
+        await generateReport({ bundle: result.bundle, metrics: result.metrics, run: record, baseDir: loaded.baseDir, fairness, version: r.version, outDir });
+        io.err(`• model card of v${r.version} in ${outDir}`);
+      }
+    }
     io.out('');
     io.out(verdictMarkdown(r.verdict));
     io.out('');

@@ -131,7 +131,8 @@ export function dashboardRouter(s: ServiceState): Router {
     }
   });
 
-  r.get('/v1/dashboard/model', async (ctx) => {
+  // The model card as JSON: the dashboard's model page, and /v1/model/report for other clients.
+  r.get(['/v1/dashboard/model', '/v1/model/report'], async (ctx) => {
     const b = s.model.bundle;
     let sample: unknown = null;
     if (loaded?.reference.ds.y) {
