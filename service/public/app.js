@@ -109,9 +109,14 @@ function showError(e) {
 
 const ROUTES = ['applicant', 'compare', 'model'];
 
+let currentRoute = null;
+
 function route() {
   const name = /^#\/(\w+)/.exec(location.hash)?.[1];
+  // An in-page anchor (the skip link, #main) is not a route: stay on the current view.
+  if (currentRoute && location.hash.length > 1 && !location.hash.startsWith('#/')) return currentRoute;
   const current = ROUTES.includes(name) ? name : 'applicant';
+  currentRoute = current;
   for (const r of ROUTES) $(`view-${r}`).hidden = r !== current;
   for (const a of document.querySelectorAll('nav a')) {
     if (a.dataset.route === current) a.setAttribute('aria-current', 'page');
@@ -231,12 +236,10 @@ async function score(record) {
       throw e;
     });
   } catch (e) {
-    if (e instanceof ApiError && e.body?.errors?.length) {
-      showFieldErrors(e.body.errors, `The application was not scored: ${e.body.message}.`);
-      return;
-    }
     if (e instanceof ApiError && e.body?.message) {
-      showFieldErrors([], `The application was not scored: ${e.body.message}`);
+      // An old result next to a refused application would be read as its result.
+      notScored('Not scored: correct the fields marked in the form.');
+      showFieldErrors(e.body.errors ?? [], `The application was not scored: ${e.body.message}.`);
       return;
     }
     showError(e);
@@ -255,6 +258,14 @@ async function score(record) {
 }
 
 // ---------------------------------------------------------------- prediction display
+
+function notScored(text) {
+  state.prediction = null;
+  $('result-body').hidden = true;
+  $('result-placeholder').hidden = false;
+  $('result-placeholder').textContent = text;
+  $('r-status').textContent = text;
+}
 
 function renderPrediction(p) {
   $('result-placeholder').hidden = true;
@@ -602,6 +613,8 @@ function historySection(history) {
 
 async function start() {
   window.addEventListener('hashchange', route);
+  // Show the addressed view at once (e.g. the model page) while the form's data loads.
+  const first = route();
   try {
     const [schema, clients] = await Promise.all([api('/v1/model/schema'), api('/v1/dashboard/clients')]);
     state.schema = schema;
@@ -631,6 +644,13 @@ async function start() {
     }
     select.value = '';
     score(record);
+  });
+  // Editing a field the service refused takes its message away.
+  $('fields').addEventListener('input', (ev) => {
+    const el = ev.target;
+    if (el.getAttribute('aria-invalid') !== 'true') return;
+    el.removeAttribute('aria-invalid');
+    $(`err-${el.name}`).hidden = true;
   });
   $('form-summary').addEventListener('click', (ev) => {
     const field = ev.target.closest('a[data-field]')?.dataset.field;
@@ -664,11 +684,9 @@ async function start() {
     score(record);
   });
   document.body.dataset.ready = 'true';
-  const first = route();
   if (first !== 'applicant') $(`h-${first}`).focus();
   window.addEventListener('hashchange', () => {
-    const name = /^#\/(\w+)/.exec(location.hash)?.[1] ?? 'applicant';
-    $(`h-${ROUTES.includes(name) ? name : 'applicant'}`).focus();
+    if (location.hash.startsWith('#/')) $(`h-${currentRoute}`).focus();
   });
   fetchModelLine();
 }

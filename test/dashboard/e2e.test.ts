@@ -204,6 +204,11 @@ describe('decision dashboard in Chromium', () => {
     expect(body).toContain('risk-team');
     // The whole page: the fairness table and the history sit below the charts.
     await page.screenshot({ path: join(SHOTS, 'dashboard-model.png'), fullPage: true });
+    // The skip link is an in-page anchor, not a route: the model page stays.
+    await page.focus('a.skip');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate<string>('location.hash')).toBe('#main');
+    expect(await page.isVisible('#view-model')).toBe(true);
   });
 
   it("shows the server's validation message next to the offending field", async () => {
@@ -220,13 +225,18 @@ describe('decision dashboard in Chromium', () => {
       expect(await page.getAttribute(`#f-${e.field}`, 'aria-invalid')).toBe('true');
       expect(await page.getAttribute(`#f-${e.field}`, 'aria-describedby')).toContain(`err-${e.field}`);
     }
-    // Focus moves to the first field the server named.
+    // Focus moves to the first field the server named; the previous result is withdrawn.
     expect(await page.evaluate<string>('document.activeElement.id')).toBe(`f-${direct.errors[0].field}`);
-    // Fixing the fields and scoring again clears the messages.
+    expect(await page.isVisible('#result-body')).toBe(false);
+    expect(await page.textContent('#result-placeholder')).toMatch(/^Not scored/);
+    // Fixing the fields and scoring again clears the messages and scores the corrected form.
     await page.selectOption('#f-Home', 'rent');
     await page.fill('#f-Age', '40');
     await page.click('#applicant-form button[type=submit]');
-    await expect.poll(() => page.isVisible('#err-Age')).toBe(false);
+    const fixed = (await (await server.post('/v1/predict', { ...record, Age: 40, Home: 'rent' })).json()) as Prediction;
+    await expect.poll(() => page.textContent('#r-prob')).toBe(pct(fixed.probability));
+    expect(await page.isVisible('#err-Age')).toBe(false);
+    expect(await page.isVisible('#form-summary')).toBe(false);
     expect(await page.getAttribute('#f-Age', 'aria-invalid')).toBeNull();
   });
 
