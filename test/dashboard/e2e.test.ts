@@ -39,6 +39,9 @@ let page: Page;
 const outside: string[] = [];
 const pageErrors: string[] = [];
 
+/** Waits for the page (up to 15 s: CI runs other suites beside this one on two cores). */
+const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: 15_000 });
+
 /** The page's own formatting of a probability (app.js `pct`). */
 const pct = (p: number): string => `${(100 * p).toFixed(1)} %`;
 
@@ -125,7 +128,7 @@ describe('decision dashboard in Chromium', () => {
     const expected = (await (await server.post('/v1/predict?explain=true', client.record)).json()) as Prediction;
 
     await page.selectOption('#client-select', client.id);
-    await expect.poll(() => page.textContent('#r-prob')).toBe(pct(expected.probability));
+    await poll(() => page.textContent('#r-prob')).toBe(pct(expected.probability));
     expect(await page.textContent('#r-decision')).toBe(expected.decision);
     expect(await page.textContent('#r-band')).toBe(expected.risk_band);
     expect(await page.textContent('#r-threshold')).toContain(pct(expected.threshold));
@@ -168,7 +171,7 @@ describe('decision dashboard in Chromium', () => {
     expect(await page.getAttribute('nav a[href="#/compare"]', 'aria-current')).toBe('page');
     expect(await page.inputValue('#attr-1')).toBe('Age');
     expect(await page.inputValue('#attr-2')).toBe('Income');
-    await expect.poll(() => page.textContent('#c-group')).toMatch(/^Age .* · Income /);
+    await poll(() => page.textContent('#c-group')).toMatch(/^Age .* · Income /);
 
     const client = await sampleClient(server);
     const direct = (await (await server.post('/v1/dashboard/compare', { applicant: client.record, attributes: ['Marital'] })).json()) as {
@@ -176,14 +179,14 @@ describe('decision dashboard in Chromium', () => {
     };
     await page.selectOption('#attr-1', 'Marital');
     await page.selectOption('#attr-2', '');
-    await expect.poll(() => page.textContent('#c-group')).toBe(direct.group.bands[0].label);
+    await poll(() => page.textContent('#c-group')).toBe(direct.group.bands[0].label);
     expect(await page.textContent('#c-size')).toBe(direct.group.size.toLocaleString('en'));
     expect(await page.textContent('#c-rate')).toBe(pct(direct.group.default_rate));
     expect(await page.textContent('#c-overall')).toMatch(/vs .* % overall/);
     // The applicant's own category is outlined among the group's shares.
     expect(await page.locator('#c-features .shares li.mine').count()).toBeGreaterThan(0);
     await page.selectOption('#attr-2', 'Income');
-    await expect.poll(() => page.textContent('#c-group')).toMatch(/^Marital = .* · Income /);
+    await poll(() => page.textContent('#c-group')).toMatch(/^Marital = .* · Income /);
     await page.screenshot({ path: join(SHOTS, 'dashboard-compare.png') });
   });
 
@@ -193,7 +196,7 @@ describe('decision dashboard in Chromium', () => {
     const charts = page.locator('.charts img');
     expect(await charts.count()).toBe(4);
     // Every chart decoded (the SVG is a data: image, allowed by the page's CSP).
-    await expect.poll(() => page.evaluate<boolean>(`[...document.querySelectorAll('.charts img')].every((i) => i.complete && i.naturalWidth > 0)`)).toBe(true);
+    await poll(() => page.evaluate<boolean>(`[...document.querySelectorAll('.charts img')].every((i) => i.complete && i.naturalWidth > 0)`)).toBe(true);
     expect(await charts.first().getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
     const head = await page.$$eval('#fairness table:first-of-type thead th', (th) => th.map((x) => x.textContent));
     expect(head).toEqual(['group', 'rows', 'approval rate', 'TPR', 'FPR', 'disparate impact', 'flagged']);
@@ -207,7 +210,7 @@ describe('decision dashboard in Chromium', () => {
     // The skip link is an in-page anchor, not a route: the model page stays.
     await page.focus('a.skip');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.evaluate<string>('location.hash')).toBe('#main');
+    await poll(() => page.evaluate<string>('location.hash')).toBe('#main');
     expect(await page.isVisible('#view-model')).toBe(true);
   });
 
@@ -221,7 +224,7 @@ describe('decision dashboard in Chromium', () => {
     await page.fill('#json-input', JSON.stringify(record));
     await page.click('#json-submit');
     for (const e of direct.errors) {
-      await expect.poll(() => page.textContent(`#err-${e.field}`)).toBe(e.message);
+      await poll(() => page.textContent(`#err-${e.field}`)).toBe(e.message);
       expect(await page.getAttribute(`#f-${e.field}`, 'aria-invalid')).toBe('true');
       expect(await page.getAttribute(`#f-${e.field}`, 'aria-describedby')).toContain(`err-${e.field}`);
     }
@@ -234,7 +237,7 @@ describe('decision dashboard in Chromium', () => {
     await page.fill('#f-Age', '40');
     await page.click('#applicant-form button[type=submit]');
     const fixed = (await (await server.post('/v1/predict', { ...record, Age: 40, Home: 'rent' })).json()) as Prediction;
-    await expect.poll(() => page.textContent('#r-prob')).toBe(pct(fixed.probability));
+    await poll(() => page.textContent('#r-prob')).toBe(pct(fixed.probability));
     expect(await page.isVisible('#err-Age')).toBe(false);
     expect(await page.isVisible('#form-summary')).toBe(false);
     expect(await page.getAttribute('#f-Age', 'aria-invalid')).toBeNull();
@@ -276,7 +279,7 @@ describe('decision dashboard in Chromium', () => {
       // A wrong key is refused and asked for again.
       await pg.fill('#key-input', 'not-the-right-key-at-all');
       await pg.click('#key-form button[value=ok]');
-      await expect.poll(() => pg.textContent('#key-message')).toMatch(/not accepted/);
+      await poll(() => pg.textContent('#key-message')).toMatch(/not accepted/);
       await dialog.waitFor({ state: 'visible' });
       await pg.fill('#key-input', API_KEY);
       await pg.click('#key-form button[value=ok]');
@@ -286,7 +289,7 @@ describe('decision dashboard in Chromium', () => {
       const client = (await clients(keyServer, { 'x-api-key': API_KEY }))[1];
       const expected = (await (await keyServer.post('/v1/predict', client.record, { 'x-api-key': API_KEY })).json()) as Prediction;
       await pg.selectOption('#client-select', client.id);
-      await expect.poll(() => pg.textContent('#r-prob')).toBe(pct(expected.probability));
+      await poll(() => pg.textContent('#r-prob')).toBe(pct(expected.probability));
       expect(await dialog.isVisible()).toBe(false);
     } finally {
       await ctx.close();
