@@ -58,16 +58,8 @@ function modelPath(): string {
   }
 }
 
-/** Resident memory (MB) of a process and its children, from /proc. */
-function treeRss(pid: number): { total: number; max: number } {
-  const rss = (p: number): number => {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      return m ? Number(m[1]) / 1024 : 0;
-    } catch {
-      return 0;
-    }
-  };
+/** A process and its children. */
+function treePids(pid: number): number[] {
   const pids = [pid];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -79,6 +71,35 @@ function treeRss(pid: number): { total: number; max: number } {
       // process went away
     }
   }
+  return pids;
+}
+
+/** CPU seconds (user + system) used so far by a process and its children. */
+function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of treePids(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // process went away
+    }
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/** Resident memory (MB) of a process and its children, from /proc. */
+function treeRss(pid: number): { total: number; max: number } {
+  const rss = (p: number): number => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  const pids = treePids(pid);
   const each = pids.map(rss);
   return { total: each.reduce((a, b) => a + b, 0), max: Math.max(...each) };
 }
@@ -179,7 +200,9 @@ async function main(): Promise<void> {
           if (r.total > peak.total) peak = { total: r.total, max: Math.max(peak.max, r.max) };
         }, 250)
       : null;
+    const cpu0 = child ? treeCpuSeconds(child.pid!) : 0;
     const res = await load(url + c.path, c.body, duration);
+    const cpu = child ? treeCpuSeconds(child.pid!) - cpu0 : NaN;
     if (timer) clearInterval(timer);
     rows.push([
       c.name,
@@ -188,6 +211,8 @@ async function main(): Promise<void> {
       res.p50.toFixed(1),
       res.p99.toFixed(1),
       String(res.errors),
+      // Service CPU per request: a figure the other load on a shared machine does not distort much.
+      child ? Math.round((cpu * 1e6) / (res.rps * duration)).toLocaleString('en-US') : 'n/a',
       child ? `${peak.total.toFixed(0)} (largest process ${peak.max.toFixed(0)})` : 'n/a',
     ]);
     process.stderr.write(`${c.name}: done\n`);
@@ -198,7 +223,7 @@ async function main(): Promise<void> {
   }
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${values.tool}, ${connections} connections, ${duration} s per case, service workers: ${values.workers === 'auto' ? availableParallelism() : values.workers}, load generator on the same machine, load average before/after ${loadBefore.toFixed(1)}/${loadavg()[0].toFixed(1)}`;
   process.stdout.write(`${machine}\n\n`);
-  process.stdout.write(markdownTable([['case', 'req/s', 'rows/s', 'p50 ms', 'p99 ms', 'errors + non-2xx', 'peak RSS MB (all processes)'], ...rows]) + '\n');
+  process.stdout.write(markdownTable([['case', 'req/s', 'rows/s', 'p50 ms', 'p99 ms', 'errors + non-2xx', 'service CPU µs/req', 'peak RSS MB (all processes)'], ...rows]) + '\n');
 }
 
 main().catch((e: Error) => {
