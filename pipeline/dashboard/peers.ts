@@ -40,6 +40,8 @@ export interface PeerGroup {
   default_rate: number | null;
   /** Mean model probability in the group. */
   mean_score: number;
+  /** Histogram of the group's model probabilities: 20 equal-width buckets over [0, 1]. */
+  score_counts: number[];
   features: FeatureSpread[];
 }
 
@@ -52,6 +54,7 @@ export interface ScorePosition {
 }
 
 const QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9];
+const SCORE_BINS = 20;
 
 export function scorePosition(reference: Reference, probability: number, bins = 20): ScorePosition {
   const counts = new Array<number>(bins).fill(0);
@@ -106,6 +109,8 @@ export function peerGroup(
   const size = members.length;
   const defaultRate = y && size ? members.reduce((s, i) => s + y[i], 0) / size : null;
   const meanScore = size ? members.reduce((s, i) => s + reference.scores[i], 0) / size : 0;
+  const scoreCounts = new Array<number>(SCORE_BINS).fill(0);
+  for (const i of members) scoreCounts[Math.min(SCORE_BINS - 1, Math.floor(reference.scores[i] * SCORE_BINS))]++;
   const features: FeatureSpread[] = topFeatures.filter((t) => known.has(t)).map((name) => {
     const f = known.get(name)!;
     const v = applicant[name];
@@ -132,7 +137,7 @@ export function peerGroup(
       .map(([category, n]) => ({ category, share: n / Math.max(1, size) }));
     return { feature: name, kind: 'categorical', applicant: v === null || v === undefined ? null : String(v), shares };
   });
-  return { bands, size, default_rate: defaultRate, mean_score: meanScore, features };
+  return { bands, size, default_rate: defaultRate, mean_score: meanScore, score_counts: scoreCounts, features };
 }
 
 function quantile(sorted: Float64Array, q: number): number {

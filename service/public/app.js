@@ -335,33 +335,47 @@ function waterfall(ex) {
   return svg;
 }
 
-/** Histogram of sample clients' scores with the applicant and the threshold marked. */
-function renderHistogram(position, p) {
-  const W = chartWidth($('r-histogram'), 640);
+/**
+ * Histogram of scores (equal-width bins over 0–1) with the applicant's score and the
+ * threshold marked; `text` is the chart's accessible title and the applicant's label.
+ */
+function histogram(container, counts, probability, threshold, text) {
+  const W = chartWidth(container, 640);
   const H = 125;
   const L = 36;
-  const B = 30;
-  const max = Math.max(1, ...position.counts);
   const R = 24;
-  const bw = (W - L - R) / position.bins;
+  const B = 30;
+  const bins = counts.length;
+  const max = Math.max(1, ...counts);
+  const bw = (W - L - R) / bins;
   const sx = (v) => L + v * (W - L - R);
   const sy = (c) => H - B - (c / max) * (H - B - 22);
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-labelledby': 'hist-title', class: 'histogram' });
-  const label = `This applicant scores higher than ${position.percentile.toFixed(0)} % of sample clients`;
-  svg.append(s('title', { id: 'hist-title' }, `Score distribution of sample clients. ${label}.`));
-  const mine = Math.min(position.bins - 1, Math.floor(p.probability * position.bins));
-  position.counts.forEach((c, i) => {
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', class: 'histogram' });
+  svg.append(s('title', {}, text.title));
+  const mine = Math.min(bins - 1, Math.floor(probability * bins));
+  counts.forEach((c, i) => {
     svg.append(s('rect', { x: L + i * bw + 1, y: sy(c), width: bw - 2, height: H - B - sy(c), class: i === mine ? 'bin mine' : 'bin' }));
   });
   for (const t of [0, 0.25, 0.5, 0.75, 1]) svg.append(s('text', { x: sx(t), y: H - B + 14, 'text-anchor': 'middle', class: 'axis-label' }, `${t * 100} %`));
   svg.append(s('text', { x: sx(0.5), y: H - 3, 'text-anchor': 'middle', class: 'axis-label' }, 'probability of default'));
-  svg.append(s('line', { x1: sx(p.threshold), x2: sx(p.threshold), y1: 14, y2: H - B, class: 'threshold' }));
-  svg.append(s('text', { x: sx(p.threshold) + 4, y: 12, class: 'axis-label' }, `threshold ${pct(p.threshold)}`));
-  const ax = sx(p.probability);
+  if (threshold !== null && threshold !== undefined) {
+    svg.append(s('line', { x1: sx(threshold), x2: sx(threshold), y1: 14, y2: H - B, class: 'threshold' }));
+    svg.append(s('text', { x: sx(threshold) + 4, y: 12, class: 'axis-label' }, `threshold ${pct(threshold)}`));
+  }
+  const ax = sx(probability);
   svg.append(s('line', { x1: ax, x2: ax, y1: 20, y2: H - B, class: 'applicant-line' }));
   svg.append(s('path', { d: `M${ax - 6},${H - B + 1} L${ax + 6},${H - B + 1} L${ax},${H - B - 9} Z`, class: 'applicant-mark' }));
-  const anchorRight = p.probability > 0.6;
-  svg.append(s('text', { x: anchorRight ? ax - 6 : ax + 6, y: 30, 'text-anchor': anchorRight ? 'end' : 'start', class: 'applicant-text' }, `applicant ${pct(p.probability)} · ${position.percentile.toFixed(0)}th percentile`));
+  const anchorRight = probability > 0.6;
+  svg.append(s('text', { x: anchorRight ? ax - 6 : ax + 6, y: 30, 'text-anchor': anchorRight ? 'end' : 'start', class: 'applicant-text' }, text.mark));
+  return svg;
+}
+
+function renderHistogram(position, p) {
+  const label = `This applicant scores higher than ${position.percentile.toFixed(0)} % of sample clients`;
+  const svg = histogram($('r-histogram'), position.counts, p.probability, p.threshold, {
+    title: `Score distribution of sample clients. ${label}.`,
+    mark: `applicant ${pct(p.probability)} · ${position.percentile.toFixed(0)}th percentile`,
+  });
   $('r-histogram').replaceChildren(svg, h('p', { class: 'visually-hidden' }, label));
 }
 
@@ -417,6 +431,14 @@ function renderCompare(body) {
   $('c-small').hidden = g.size >= SMALL_GROUP;
   $('c-small').textContent = g.size === 0 ? 'No sample client shares these attributes: choose fewer or others.' : `Only ${g.size} sample clients share these attributes: their rates say little. Choose fewer or broader attributes.`;
   $('c-features').replaceChildren(...g.features.map(featureCard));
+  $('c-histogram').replaceChildren(
+    g.score_counts
+      ? histogram($('c-histogram'), g.score_counts, body.probability, state.prediction?.threshold, {
+          title: `Scores of the ${g.size} clients in the group, applicant at ${pct(body.probability)}`,
+          mark: `applicant ${pct(body.probability)}`,
+        })
+      : '',
+  );
   $('c-status').textContent = `Group ${$('c-group').textContent}: ${g.size} clients, default rate ${pct(g.default_rate)}.`;
 }
 

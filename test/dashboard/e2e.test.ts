@@ -183,6 +183,9 @@ describe('decision dashboard in Chromium', () => {
     expect(await page.textContent('#c-size')).toBe(direct.group.size.toLocaleString('en'));
     expect(await page.textContent('#c-rate')).toBe(pct(direct.group.default_rate));
     expect(await page.textContent('#c-overall')).toMatch(/vs .* % overall/);
+    // The group's scores, applicant's bin marked.
+    expect(await page.locator('#c-histogram svg rect.bin').count()).toBe(20);
+    expect(await page.locator('#c-histogram svg rect.bin.mine').count()).toBe(1);
     // The applicant's own category is outlined among the group's shares.
     expect(await page.locator('#c-features .shares li.mine').count()).toBeGreaterThan(0);
     await page.selectOption('#attr-2', 'Income');
