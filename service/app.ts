@@ -18,6 +18,7 @@ import { resolveModelSource, type ModelSource } from './model-source.ts';
 import { Scorer } from './scoring.ts';
 import { compileValidator } from './validation.ts';
 import { loadExplainer } from './explain.ts';
+import { openScoringLog } from './scoring-log.ts';
 import { shareRegistry } from './cluster.ts';
 import type { ServiceState } from './state.ts';
 import { predictRouter } from './routes/predict.ts';
@@ -59,6 +60,7 @@ export function createApp(model: CreditModel, source: ModelSource, options: Serv
     keys: keyChecker(options.apiKeys),
     ready: true,
     explain: loadExplainer(model),
+    scoringLog: openScoringLog(options.scoringLog, model, logger),
     metricsText: extra.metricsText ?? (() => metrics.registry.metrics()),
     publicPaths: new Set(['/healthz', '/readyz', '/openapi.json', '/docs', '/docs/']),
   };

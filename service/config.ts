@@ -30,6 +30,11 @@ export interface ServiceOptions {
   logLevel: string;
   /** Log request bodies (applicant data). Off by default: logs are not a place for personal data. */
   logPayloads: boolean;
+  /**
+   * Sampled scoring log for drift monitoring (`mlops drift --current FILE.jsonl`); off
+   * unless a path is set. It holds applicants' features: see docs/monitoring.md.
+   */
+  scoringLog: { path: string | null; rate: number; maxPerMinute: number };
   /** Time allowed to receive a whole request. */
   requestTimeoutMs: number;
   /** Time allowed for in-flight requests to finish after SIGTERM. */
@@ -54,6 +59,7 @@ export function defaultOptions(root: string): ServiceOptions {
     metricsAuth: false,
     logLevel: 'info',
     logPayloads: false,
+    scoringLog: { path: null, rate: 0.05, maxPerMinute: 600 },
     requestTimeoutMs: 30_000,
     shutdownTimeoutMs: 10_000,
   };
@@ -84,6 +90,11 @@ export function optionsFromEnv(env: Env, root: string): ServiceOptions {
     throw configError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got ${JSON.stringify(o.logLevel)}`);
   }
   o.logPayloads = boolVar(env, 'LOG_PAYLOADS', o.logPayloads);
+  o.scoringLog = {
+    path: str('SCORING_LOG') ?? null,
+    rate: rateVar(env, 'SCORING_LOG_RATE', o.scoringLog.rate),
+    maxPerMinute: intVar(env, 'SCORING_LOG_MAX_PER_MINUTE', o.scoringLog.maxPerMinute, 1)!,
+  };
   o.requestTimeoutMs = intVar(env, 'REQUEST_TIMEOUT_MS', o.requestTimeoutMs, 100)!;
   o.shutdownTimeoutMs = intVar(env, 'SHUTDOWN_TIMEOUT_MS', o.shutdownTimeoutMs, 0)!;
   return o;
@@ -94,6 +105,14 @@ function intVar(env: Env, key: string, fallback: number | null, min: number, max
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw configError(`${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function rateVar(env: Env, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw configError(`${key} must be a share from 0 to 1, got ${JSON.stringify(raw)}`);
   return n;
 }
 

@@ -7,6 +7,7 @@ import type { ModelSource } from './model-source.ts';
 import type { Scorer } from './scoring.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import type { KeyChecker } from './auth.ts';
+import type { ScoringLog } from './scoring-log.ts';
 
 export interface ServiceState {
   options: ServiceOptions;
@@ -20,6 +21,8 @@ export interface ServiceState {
   ready: boolean;
   /** Explanations of validated applicants; null when the explain module is not available. */
   explain: ((records: Record<string, unknown>[]) => Explanation[]) | null;
+  /** Sampled log of scored applicants for drift monitoring; null when off (the default). */
+  scoringLog: ScoringLog | null;
   /** Metrics text for /metrics; under node:cluster, aggregated over all workers. */
   metricsText: () => Promise<string>;
   /** Paths served without an API key (health probes, docs). Routers may add theirs. */

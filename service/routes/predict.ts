@@ -16,6 +16,7 @@ export function predictRouter(s: ServiceState): Router {
     const explain = ctx.querystring.length > 0 && wantsExplain(ctx.query.explain);
     const prediction = s.scorer.one(body);
     s.metrics.countPredictions(prediction.decision, 1);
+    s.scoringLog?.record(body, prediction.probability);
     if (!explain) {
       ctx.body = prediction;
       return;
@@ -48,7 +49,10 @@ export function predictRouter(s: ServiceState): Router {
       throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `the batch has ${records.length} rows; the limit is ${s.options.maxBatchRows} (send text/csv to stream any number of rows)`);
     }
     const predictions = s.scorer.many(records);
-    for (const p of predictions) s.metrics.countPredictions(p.decision, 1);
+    predictions.forEach((p, i) => {
+      s.metrics.countPredictions(p.decision, 1);
+      s.scoringLog?.record(records[i], p.probability);
+    });
     ctx.body = { predictions, threshold: s.scorer.threshold, model: s.scorer.ref };
   });
   return r;
