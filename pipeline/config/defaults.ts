@@ -36,6 +36,7 @@ export function defaultConfig(): MlopsConfig {
       min_relative: 0,
       golden_path: null,
       max_overfitting_gap: null,
+      fairness_guardrail: false,
       guardrails: [
         { metric: 'recall', max_regression: 0.05 },
         { metric: 'brier', max_regression: 0.01 },

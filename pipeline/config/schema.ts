@@ -76,6 +76,7 @@ export const promotionSection = {
     min_relative: { type: 'number', minimum: 0, description: 'Relative improvement of the primary metric required (0.01 = 1 %).' },
     golden_path: { type: ['string', 'null'], description: 'Fixed holdout CSV both models are also scored on.' },
     max_overfitting_gap: { type: ['number', 'null'], minimum: 0 },
+    fairness_guardrail: { type: 'boolean', description: 'Refuse a challenger whose decisions break the fairness bounds of the fairness section on the evaluation rows.' },
     guardrails: {
       type: 'array',
       items: {

@@ -22,6 +22,8 @@ export interface MlopsConfig {
     min_relative: number;
     golden_path: string | null;
     max_overfitting_gap: number | null;
+    /** Refuse a challenger whose decisions break the `fairness` bounds on the evaluation rows. */
+    fairness_guardrail: boolean;
     guardrails: { metric: string; max_regression: number }[];
   };
   registry: {

@@ -15,6 +15,7 @@ import { configError, MlopsError } from '../errors.ts';
 import type { Challenger } from './challenger.ts';
 import type { EvaluationPart } from './evaluation-rows.ts';
 import type { Verdict, VerdictRule } from './verdict.ts';
+import { fairnessGuardrail, fairnessReport, type FairnessConfig, type FairnessReport } from '../fairness.ts';
 
 export type PromotionPolicy = MlopsConfig['promotion'];
 
@@ -29,6 +30,8 @@ export interface EvaluateInput {
   /** Versions already registered, so an identical bundle is not registered twice. */
   registered?: { version: number; digest: string }[];
   force?: { reason: string } | null;
+  /** With `promotion.fairness_guardrail`: the fairness bounds the challenger must meet on the evaluation rows. */
+  fairness?: FairnessConfig | null;
 }
 
 const EPS = 1e-12;
@@ -128,6 +131,7 @@ export function evaluateChallenger(input: EvaluateInput): Verdict {
     for (const g of policy.guardrails) rules.push(guardrailRule(g.metric, g.max_regression, metricValue(champMetrics, g.metric), metricValue(chMetrics, g.metric)));
   }
   if (policy.max_overfitting_gap !== null) rules.push(overfittingRule(primary, policy.max_overfitting_gap, challenger.bundle));
+  if (input.fairness && input.fairness.attributes.length > 0) rules.push(fairnessRule(input.fairness, input.rows, challenger.bundle, chScores, champion?.bundle ?? null));
   rules.push(...validity);
 
   const validityOk = rules.filter((r) => r.kind === 'validity').every((r) => r.passed);
@@ -309,3 +313,50 @@ function formatBytes(n: number): string {
 const round = (x: number): string => (Math.abs(x) >= 1e-4 || x === 0 ? x.toFixed(4) : x.toExponential(2));
 const signed = (x: number): string => `${x >= 0 ? '+' : '−'}${round(Math.abs(x))}`;
 const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
+
+/**
+ * The fairness guardrail: the challenger's decisions on the evaluation rows must stay
+ * within the configured bounds (four-fifths rule on approval rates, optional TPR/FPR
+ * gaps) for every sensitive attribute. The champion's worst disparate impact is shown
+ * beside it for context; the rule itself is absolute, so a biased champion cannot make
+ * a biased challenger acceptable.
+ */
+function fairnessRule(config: FairnessConfig, parts: EvaluationPart[], challenger: Bundle, scores: { y: Uint8Array; p: Float64Array }, champion: Bundle | null): VerdictRule {
+  // The sensitive columns come from the evaluation rows themselves (not the model's features):
+  // an attribute the model does not use, such as age band, is still judged.
+  const columns = (): Map<string, (string | null)[] | Float64Array> => {
+    const out = new Map<string, (string | null)[] | Float64Array>();
+    for (const a of config.attributes) {
+      const raw = parts.flatMap((part) => part.table.columns.get(a.column) ?? []);
+      if (raw.length !== scores.y.length) continue;
+      out.set(a.column, a.bands ? Float64Array.from(raw, (v) => (v === null ? NaN : Number(v))) : raw);
+    }
+    return out;
+  };
+  const report = fairnessReport({ y: scores.y, p: scores.p, threshold: challenger.threshold, columns: columns() }, config);
+  const worst = (r: FairnessReport): number | null => {
+    const ratios = r.attributes.flatMap((a) => a.groups.filter((g) => !g.small).map((g) => g.disparate_impact)).filter((x): x is number => x !== null);
+    return ratios.length ? Math.min(...ratios) : null;
+  };
+  let championWorst: number | null = null;
+  if (champion) {
+    try {
+      const s = scoreParts(champion, parts);
+      championWorst = worst(fairnessReport({ y: s.y, p: s.p, threshold: champion.threshold, columns: columns() }, config));
+    } catch {
+      championWorst = null;
+    }
+  }
+  const check = fairnessGuardrail(report);
+  const skipped = report.skipped.map((s) => `${s.attribute}: ${s.reason}`);
+  return {
+    id: 'guardrail:fairness',
+    kind: 'guardrail',
+    metric: 'disparate_impact',
+    champion: championWorst,
+    challenger: worst(report),
+    required: `disparate impact ≥ ${config.min_disparate_impact} in every group of ${config.attributes.map((a) => a.column).join(', ')}`,
+    passed: check.passed,
+    detail: check.passed ? `within bounds${skipped.length ? ` (skipped ${skipped.join('; ')})` : ''}` : check.reasons.join('; '),
+  };
+}

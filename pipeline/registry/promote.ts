@@ -5,6 +5,7 @@
  * whole step is a function of (registry, challenger, policy), it can be re-applied on
  * top of whatever registry another writer pushed in the meantime.
  */
+import { fairnessConfigOf } from '../fairness.ts';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { MlopsConfig } from '../config/types.ts';
@@ -99,6 +100,7 @@ function compareWith(reg: RegistryFile, opts: CompareOptions): CompareResult {
     maxBundleBytes: opts.config.registry.max_bundle_bytes,
     registered: model?.versions.map((v) => ({ version: v.version, digest: v.digest })) ?? [],
     force: opts.force ?? null,
+    fairness: opts.config.promotion.fairness_guardrail ? fairnessConfigOf(opts.config) : null,
   });
   return { name, verdict, challenger, rows };
 }
