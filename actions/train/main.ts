@@ -18,6 +18,8 @@ import { canonicalJson } from '../../pipeline/canonical-json.ts';
 import { usageError } from '../../pipeline/errors.ts';
 import { trackingSection } from '../../pipeline/tracking/record.ts';
 import { trackTrainedRun } from '../../pipeline/tracking/track.ts';
+import { reportRunFolder } from '../../pipeline/report/model-report.ts';
+import { fairnessConfigOf } from '../../pipeline/fairness.ts';
 import { booleanInput, integerInput, optionalInput, paramsInput, stringInput } from '../common/inputs.ts';
 import { runAction } from '../common/run.ts';
 import { reportContext } from '../common/context.ts';
@@ -32,6 +34,8 @@ interface Settings {
   seed: number | null;
   out: string | null;
   dryRun: boolean;
+  /** Write the model card, report.html and charts into the run folder. */
+  report: boolean;
   force: { reason: string } | null;
   workers: number | undefined;
 }
@@ -54,6 +58,7 @@ function readSettings(): Settings {
     seed: integerInput('seed', 0, 4294967295),
     out: optionalInput('out'),
     dryRun: booleanInput('dry-run', false),
+    report: booleanInput('report', true),
     force: forcePromote ? { reason } : null,
     workers: integerInput('workers', 1, 64) ?? undefined,
   };
@@ -117,6 +122,11 @@ async function main(): Promise<void> {
     [ARTIFACT_FILES.context]: JSON.stringify(reportContext(s.dryRun), null, 2) + '\n',
   });
   await trackTrainedRun({ dir, record, result, loaded, warn: (w) => core.warning(w) });
+  if (s.report) {
+    // The model card, report.html and charts travel in the report artifact; the PR comment links to it.
+    const report = await reportRunFolder(dir, { baseDir, fairness: fairnessConfigOf(config) });
+    core.info(`report: ${report.files.length} files in ${report.seconds.toFixed(1)} s`);
+  }
 
   const m = result.metrics.test;
   const beats = gatePassed(verdict.rules);

@@ -32,6 +32,8 @@ describe('train action', () => {
     const dir = join(project, 'report');
     expect(r.outputs['run-dir']).toBe(dir);
     for (const f of ['model.json', 'metrics.json', 'run.json', 'report.md', 'verdict.json', 'comparison.json', 'context.json']) expect(existsSync(join(dir, f)), f).toBe(true);
+    // The full report (model card, HTML, charts) travels in the artifact the comment links to.
+    for (const f of ['README.md', 'report.html', 'report.json', 'charts/roc.svg']) expect(existsSync(join(dir, f)), f).toBe(true);
     expect(Number(r.outputs['roc-auc'])).toBeGreaterThan(0.8);
     expect(Number(r.outputs['expected-cost'])).toBeGreaterThan(0);
     expect(r.outputs['beats-champion']).toBe('true');
@@ -60,7 +62,7 @@ describe('train action', () => {
       payload: { ref: 'refs/heads/main', after: 'f'.repeat(40) },
       sha: 'f'.repeat(40),
       cwd: project,
-      inputs: { out: 'report-push', engine: 'logistic', params: '{"C": 0.5, "maxIter": 30}', 'dry-run': 'true', data: 'data/credit_data/train.csv', 'test-data': 'data/credit_data/test.csv' },
+      inputs: { out: 'report-push', engine: 'logistic', params: '{"C": 0.5, "maxIter": 30}', 'dry-run': 'true', report: 'false', data: 'data/credit_data/train.csv', 'test-data': 'data/credit_data/test.csv' },
     });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.outputs.decision).toBe('promote');
@@ -71,6 +73,8 @@ describe('train action', () => {
     expect(run.test_data).toMatchObject({ path: 'data/credit_data/test.csv', rows: 891 });
     const ctx = JSON.parse(readFileSync(join(project, 'report-push', 'context.json'), 'utf8'));
     expect(ctx).toMatchObject({ event: 'push', pull_request: null, head_sha: 'f'.repeat(40), dry_run: true });
+    // report: false skips the model card and charts.
+    expect(existsSync(join(project, 'report-push', 'report.html'))).toBe(false);
   });
 
   it('refuses bad inputs with a message naming the input (workflow_dispatch)', async () => {
