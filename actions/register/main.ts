@@ -6,7 +6,12 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
-import { loadConfig } from '../../pipeline/config/load.ts';
+import { loadConfig, resolvePath, type LoadedConfig } from '../../pipeline/config/load.ts';
+import { readBundle } from '../../pipeline/bundle.ts';
+import { readMetricsFile } from '../../pipeline/run-folder.ts';
+import { generateReport } from '../../pipeline/report/model-report.ts';
+import { fairnessConfigOf } from '../../pipeline/fairness.ts';
+import { commitFolder } from '../../pipeline/registry/folder-commit.ts';
 import { ciRunUrl, promoteAndCommit, registryDir } from '../../pipeline/registry/index.ts';
 import { usageError } from '../../pipeline/errors.ts';
 import { booleanInput, integerInput, optionalInput, requiredInput, stringInput } from '../common/inputs.ts';
@@ -23,6 +28,8 @@ interface Settings {
   branch: string | null;
   actor: string;
   maxAttempts: number;
+  /** Write and commit reports/<model>/v<N>/ for a promoted version. */
+  report: boolean;
 }
 
 function readSettings(): Settings {
@@ -47,6 +54,7 @@ function readSettings(): Settings {
     branch,
     actor: stringInput('actor', process.env.GITHUB_ACTOR || 'github-actions[bot]'),
     maxAttempts: integerInput('max-attempts', 1, 20) ?? 5,
+    report: booleanInput('report', true),
   };
 }
 
@@ -79,6 +87,7 @@ async function main(): Promise<void> {
   core.setOutput('tags', tags.join('\n'));
   // Ready for docker/metadata-action's `tags:` input.
   core.setOutput('metadata-tags', metadataTags(tags));
+  if (promoted && s.report) await commitVersionReport(s, loaded, r.version!);
   const line = promoted
     ? `registered and promoted ${r.verdict.model} v${r.version} in ${r.commit.slice(0, 7)}${r.pushed ? ' (pushed)' : ''} after ${r.attempts} attempt(s)`
     : `the gate kept champion v${r.champion ?? '—'} at the current registry tip: ${r.verdict.summary}`;
@@ -87,6 +96,31 @@ async function main(): Promise<void> {
     await core.summary
       .addRaw(`### Registry\n\n${promoted ? '✅' : '⏸️'} ${line}\n\n${tags.length ? `Image tags: ${tags.map((t) => `\`${t}\``).join(', ')}\n` : 'No image is published.\n'}`)
       .write();
+  }
+}
+
+/**
+ * The promoted version's model card, report.html and charts under reports/<model>/v<N>/,
+ * committed and pushed after the registry commit. The promotion has already landed, so a
+ * failure here is a warning, not a failed job.
+ */
+async function commitVersionReport(s: Settings, loaded: LoadedConfig, version: number): Promise<void> {
+  const { config, baseDir } = loaded;
+  const outDir = resolvePath(baseDir, join('reports', config.model_name, `v${version}`));
+  try {
+    const runDir = s.runDir;
+    const report = await generateReport({
+      bundle: readBundle(join(runDir, 'model.json')),
+      metrics: existsSync(join(runDir, 'metrics.json')) ? readMetricsFile(runDir) : null,
+      baseDir,
+      fairness: fairnessConfigOf(config),
+      version,
+      outDir,
+    });
+    const c = await commitFolder(outDir, `reports: model card of ${config.model_name} v${version}`, { push: s.push, remote: s.remote, branch: s.branch, maxAttempts: s.maxAttempts });
+    core.info(`model card of v${version}: ${report.files.length} files in ${c.commit.slice(0, 7)}${c.pushed ? ' (pushed)' : ''}`);
+  } catch (e) {
+    core.warning(`the promotion stands, but the model card under ${outDir} was not committed: ${(e as Error).message}`);
   }
 }
 

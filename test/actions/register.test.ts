@@ -69,14 +69,19 @@ describe('register action', () => {
     const r = await runAction('register', registerEnv(clones[0], run));
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.outputs).toMatchObject({ decision: 'promote', promoted: 'true', version: '1', 'champion-version': '1', pushed: 'true', attempts: '1' });
-    const head = git(remote, 'rev-parse', 'main');
+    const head = git(remote, 'rev-parse', 'main~1');
     expect(r.outputs.commit).toBe(head);
     expect(r.outputs.tags.split('\n')).toEqual(['v1', `sha-${head.slice(0, 7)}`, 'champion']);
     expect(r.outputs['metadata-tags'].split('\n')).toEqual(['type=raw,value=v1', `type=raw,value=sha-${head.slice(0, 7)}`, 'type=raw,value=champion']);
-    expect(git(remote, 'log', '-1', '--format=%an <%ae>%n%s', 'main')).toMatch(/^github-actions\[bot\] <41898282\+github-actions\[bot\]@users\.noreply\.github\.com>\nregistry: promote credit-default v1/);
+    expect(git(remote, 'log', '-1', '--format=%an <%ae>%n%s', 'main~1')).toMatch(/^github-actions\[bot\] <41898282\+github-actions\[bot\]@users\.noreply\.github\.com>\nregistry: promote credit-default v1/);
     const reg = remoteRegistry(remote);
     expect(reg.models['credit-default'].aliases.champion).toBe(1);
     expect(r.summary).toContain('Image tags: `v1`');
+    // The model card of v1 follows the registry commit onto the remote; the image tags keep the registry commit.
+    expect(git(remote, 'log', '-1', '--format=%an%n%s', 'main')).toBe('github-actions[bot]\nreports: model card of credit-default v1');
+    expect(git(remote, 'rev-parse', 'main~1')).toBe(r.outputs.commit);
+    const files = git(remote, 'ls-tree', '-r', '--name-only', 'main', 'reports/credit-default/v1').split('\n');
+    expect(files).toEqual(expect.arrayContaining(['reports/credit-default/v1/README.md', 'reports/credit-default/v1/report.html', 'reports/credit-default/v1/charts/roc.svg']));
   });
 
   it('lets two runners promote at the same moment: both versions land, numbered apart', async () => {
