@@ -35,24 +35,26 @@ function seriesColours(series: ScoredSeries[]): { domain: string[]; range: strin
   return { domain: series.map((s) => s.label), range: series.map((_, i) => (i === 0 ? PALETTE.challenger : PALETTE.champion)) };
 }
 
+/** The dashed y = x reference line shared by the ROC and calibration charts. */
+const DIAGONAL = {
+  data: { values: [{ a: 0, b: 0 }, { a: 1, b: 1 }] },
+  mark: { type: 'line' as const, strokeDash: [4, 4], color: PALETTE.reference },
+  encoding: { x: { field: 'a', type: 'quantitative' as const }, y: { field: 'b', type: 'quantitative' as const } },
+};
+
 export function rocSpec(series: ScoredSeries[]): TopLevelSpec {
-  const rows = series.flatMap((s) => {
-    const c = rocCurve(s.y, s.p);
-    const label = `${s.label} (AUC ${fmt3(rocAuc(s.y, s.p))})`;
-    return thin(c.fpr.map((fpr, i) => ({ model: label, fpr: r4(fpr), tpr: r4(c.tpr[i]), order: i })));
-  });
   const labelled = series.map((s) => ({ ...s, label: `${s.label} (AUC ${fmt3(rocAuc(s.y, s.p))})` }));
+  const rows = labelled.flatMap((s) => {
+    const c = rocCurve(s.y, s.p);
+    return thin(c.fpr.map((fpr, i) => ({ model: s.label, fpr: r4(fpr), tpr: r4(c.tpr[i]), order: i })));
+  });
   return {
     $schema: SCHEMA,
     title: { text: 'ROC curve (test rows)', subtitle: 'Higher and further left is better; the dashed line is a random guess' },
     width: W,
     height: H,
     layer: [
-      {
-        data: { values: [{ a: 0, b: 0 }, { a: 1, b: 1 }] },
-        mark: { type: 'line', strokeDash: [4, 4], color: PALETTE.reference },
-        encoding: { x: { field: 'a', type: 'quantitative' }, y: { field: 'b', type: 'quantitative' } },
-      },
+      DIAGONAL,
       {
         data: { values: rows },
         mark: { type: 'line', strokeWidth: 2, interpolate: 'step-after' },
@@ -133,11 +135,7 @@ export function calibrationSpec(series: ScoredSeries[]): TopLevelSpec {
     width: W,
     height: H,
     layer: [
-      {
-        data: { values: [{ a: 0, b: 0 }, { a: 1, b: 1 }] },
-        mark: { type: 'line', strokeDash: [4, 4], color: PALETTE.reference },
-        encoding: { x: { field: 'a', type: 'quantitative' }, y: { field: 'b', type: 'quantitative' } },
-      },
+      DIAGONAL,
       {
         data: { values: rows },
         mark: { type: 'line', point: { filled: true }, strokeWidth: 2 },
