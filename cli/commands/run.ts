@@ -5,7 +5,7 @@ import type { Command } from '../command.ts';
 import { configFromFlags, configHelp, configOptions } from '../config-flags.ts';
 import { trainSummary } from '../summary.ts';
 import { trainToFolder } from './train.ts';
-import { generateReport, reportRunFolder } from '../../pipeline/report/model-report.ts';
+import { generateReport } from '../../pipeline/report/model-report.ts';
 import { fairnessConfigOf } from '../../pipeline/fairness.ts';
 import { resolvePath } from '../../pipeline/config/load.ts';
 import { outcomeLine } from './promote.ts';
@@ -51,13 +51,20 @@ ${configHelp}
     if (!args.values['no-report']) {
       // Every run gets its model card and charts; a promoted version also gets reports/<model>/v<N>/.
       if (!args.values.quiet) io.err('• writing the report');
-      const fairness = fairnessConfigOf(loaded.config);
-      await reportRunFolder(dir, { baseDir: loaded.baseDir, fairness });
-      if (r.decision === 'promote' && r.version !== null && !args.values['no-promote']) {
-        const outDir = resolvePath(loaded.baseDir, join('reports', loaded.config.model_name, `v${r.version}`));
-        await generateReport({ bundle: result.bundle, metrics: result.metrics, run: record, baseDir: loaded.baseDir, fairness, version: r.version, outDir });
-        io.err(`• model card of v${r.version} in ${outDir}`);
-      }
+      // Built once from what is in memory; a promoted run's card is titled with its version.
+      const version = r.decision === 'promote' && r.version !== null && !args.values['no-promote'] ? r.version : null;
+      const versionDir = version === null ? null : resolvePath(loaded.baseDir, join('reports', loaded.config.model_name, `v${version}`));
+      await generateReport({
+        bundle: result.bundle,
+        metrics: result.metrics,
+        run: record,
+        baseDir: loaded.baseDir,
+        fairness: fairnessConfigOf(loaded.config),
+        version,
+        outDir: dir,
+        alsoTo: versionDir ? [versionDir] : [],
+      });
+      if (versionDir) io.err(`• model card of v${version} in ${versionDir}`);
     }
     io.out('');
     io.out(verdictMarkdown(r.verdict));

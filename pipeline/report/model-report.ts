@@ -340,9 +340,12 @@ export function writeReport(outDir: string, built: BuiltReport): string[] {
 
 /**
  * The one call for a complete report (run folder or registry version): builds it,
- * writes it to `outDir`, and records how long it took.
+ * writes it to `outDir` (and to each of `alsoTo`, e.g. a run that became a registry
+ * version: built once, written twice), and records how long it took.
  */
-export async function generateReport(opts: ReportOptions & { outDir: string }): Promise<{ files: string[]; data: ReportData; seconds: number; cpuSeconds: number }> {
+export async function generateReport(
+  opts: ReportOptions & { outDir: string; alsoTo?: string[] },
+): Promise<{ files: string[]; data: ReportData; seconds: number; cpuSeconds: number }> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const built = await buildReport(opts);
@@ -352,6 +355,7 @@ export async function generateReport(opts: ReportOptions & { outDir: string }): 
   // CPU time says what the report costs even on a shared, busy machine.
   built.data.timings.report_cpu_s = Math.round((cpu.user + cpu.system) / 1000) / 1000;
   const files = writeReport(opts.outDir, built);
+  for (const dir of opts.alsoTo ?? []) writeReport(dir, built);
   return { files, data: built.data, seconds, cpuSeconds: built.data.timings.report_cpu_s! };
 }
 
