@@ -2,8 +2,10 @@
  * The Koa application: one middleware for request id, timing, logging, metrics and the
  * error shape; then API-key checks; then one router per area (predict, MLflow, model,
  * health/metrics, docs). A new area (dashboard, KServe v2) adds its router to ROUTERS.
+ * In front of it, service/fast-route.ts answers valid single-applicant predictions.
  */
 import { randomUUID } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import Koa from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from 'pino';
@@ -20,6 +22,7 @@ import { compileValidator } from './validation.ts';
 import { loadExplainer } from './explain.ts';
 import { openScoringLog } from './scoring-log.ts';
 import { shareRegistry } from './cluster.ts';
+import { withFastRoute } from './fast-route.ts';
 import type { ServiceState } from './state.ts';
 import { predictRouter } from './routes/predict.ts';
 import { mlflowRouter } from './routes/mlflow.ts';
@@ -35,6 +38,8 @@ export const ROUTERS: ((s: ServiceState) => Router)[] = [opsRouter, predictRoute
 export interface LoadedService {
   app: Koa;
   state: ServiceState;
+  /** The node:http listener: the fast route for a valid single applicant, then the Koa app. */
+  handler: RequestListener;
 }
 
 /** Loads the bundle (refusing one whose digest does not verify) and builds the app. */
@@ -80,7 +85,7 @@ export function createApp(model: CreditModel, source: ModelSource, options: Serv
     app.use(r.routes());
     app.use(r.allowedMethods());
   }
-  return { app, state };
+  return { app, state, handler: withFastRoute(state, app.callback()) };
 }
 
 function core(state: ServiceState): Koa.Middleware {

@@ -33,7 +33,17 @@ export function tooLarge(limit: number): HttpError {
   return new HttpError(413, 'PAYLOAD_TOO_LARGE', `request body is larger than the limit of ${limit} bytes`, undefined, { Connection: 'close' });
 }
 
+/** Bodies already read by the fast route (service/fast-route.ts) before it handed the request to Koa. */
+const handedOver = new WeakMap<IncomingMessage, Promise<Buffer>>();
+
+/** Gives the Koa app a request whose body was already read (or failed to be): readBody returns that. */
+export function handOver(req: IncomingMessage, body: Promise<Buffer>): void {
+  handedOver.set(req, body);
+}
+
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const read = handedOver.get(req);
+  if (read !== undefined) return read;
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {

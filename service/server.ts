@@ -16,9 +16,9 @@ export interface RunningServer {
 }
 
 export async function listen(svc: LoadedService, host: string, port: number): Promise<RunningServer> {
-  const { app, state } = svc;
+  const { state } = svc;
   const o = state.options;
-  const server = createServer(app.callback());
+  const server = createServer(svc.handler);
   // Time to receive a whole request; Node answers 408 and closes the socket past it.
   server.requestTimeout = o.requestTimeoutMs;
   server.headersTimeout = Math.min(o.requestTimeoutMs, 60_000);
