@@ -21,7 +21,7 @@ import { Scorer } from './scoring.ts';
 import { compileValidator } from './validation.ts';
 import { loadExplainer } from './explain.ts';
 import { openScoringLog } from './scoring-log.ts';
-import { shareRegistry } from './cluster.ts';
+import { shareRegistry } from './cluster-worker.ts';
 import { withFastRoute } from './fast-route.ts';
 import type { ServiceState } from './state.ts';
 import { predictRouter } from './routes/predict.ts';

@@ -2,46 +2,85 @@
  * node:cluster mode: the primary forks one worker per core, restarts a worker that
  * dies, and on SIGTERM passes the signal on and waits for every worker to drain.
  * /metrics, answered by whichever worker gets the request, asks the primary, which
- * aggregates all workers' registries with prom-client's AggregatorRegistry.
+ * collects every worker's metrics (prom-client's JSON form) and hands them back to that
+ * worker to aggregate (service/cluster-worker.ts). The primary itself loads nothing but
+ * this file — no prom-client, no model, no Koa — so it stays small.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { randomUUID } from 'node:crypto';
-import client from 'prom-client';
+import { MlopsError } from '../pipeline/errors.ts';
 import type { ServiceOptions } from './config.ts';
 import type { StartedService } from './main.ts';
 
-interface MetricsAsk {
+/** Worker → primary: send me every worker's metrics. */
+export interface MetricsAsk {
   type: 'mlops:metrics';
   id: string;
 }
-interface MetricsReply {
+/** Primary → worker: the metrics of every worker (getMetricsAsJSON of each), or why not. */
+export interface MetricsReply {
   type: 'mlops:metrics-reply';
   id: string;
-  text?: string;
+  parts?: unknown[][];
+  error?: string;
+}
+/** Primary → every worker: your metrics, please. */
+export interface CollectAsk {
+  type: 'mlops:metrics-collect';
+  id: number;
+}
+export interface CollectReply {
+  type: 'mlops:metrics-part';
+  id: number;
+  metrics?: unknown[];
   error?: string;
 }
 
+/** Time the primary waits for all workers' metrics. */
+const COLLECT_TIMEOUT_MS = 5000;
+
 export async function runPrimary(options: ServiceOptions, workers: number, log: (line: string) => void): Promise<StartedService> {
-  const aggregator = new client.AggregatorRegistry();
   // Request garbage is short-lived: small young-generation semi-spaces keep scavenges cheap
   // and take about 20 MB off each worker's resident memory (measured with bench:service).
   const tuned = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--max-semi-space-size'));
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...(tuned ? [] : ['--max-semi-space-size=2'])] });
   let stopping = false;
+  let started = false;
   const live = new Set<Worker>();
+  let nextCollect = 0;
+  const collecting = new Map<number, { parts: unknown[][]; pending: number; done: (r: Omit<MetricsReply, 'type' | 'id'>) => void }>();
+  const collect = (): Promise<Omit<MetricsReply, 'type' | 'id'>> =>
+    new Promise((resolve) => {
+      const id = nextCollect++;
+      const targets = [...live].filter((w) => w.isConnected());
+      if (targets.length === 0) return resolve({ parts: [] });
+      const timer = setTimeout(() => done({ error: 'metrics aggregation timed out' }), COLLECT_TIMEOUT_MS);
+      timer.unref();
+      const done = (r: Omit<MetricsReply, 'type' | 'id'>): void => {
+        clearTimeout(timer);
+        collecting.delete(id);
+        resolve(r);
+      };
+      collecting.set(id, { parts: [], pending: targets.length, done });
+      for (const w of targets) w.send({ type: 'mlops:metrics-collect', id } satisfies CollectAsk);
+    });
   const fork = (): Worker => {
     const w = cluster.fork();
     live.add(w);
-    w.on('message', (m: MetricsAsk) => {
-      if (m?.type !== 'mlops:metrics') return;
-      aggregator.clusterMetrics().then(
-        (text) => w.send({ type: 'mlops:metrics-reply', id: m.id, text } satisfies MetricsReply),
-        (e: Error) => w.send({ type: 'mlops:metrics-reply', id: m.id, error: e.message } satisfies MetricsReply),
-      );
+    w.on('message', (m: MetricsAsk | CollectReply) => {
+      if (m?.type === 'mlops:metrics') {
+        collect().then((r) => w.send({ type: 'mlops:metrics-reply', id: m.id, ...r } satisfies MetricsReply));
+      } else if (m?.type === 'mlops:metrics-part') {
+        const c = collecting.get(m.id);
+        if (!c) return;
+        if (m.error !== undefined || !m.metrics) return c.done({ error: m.error ?? 'a worker sent no metrics' });
+        c.parts.push(m.metrics);
+        if (--c.pending === 0) c.done({ parts: c.parts });
+      }
     });
     w.on('exit', (code, signal) => {
       live.delete(w);
-      if (!stopping) {
+      // A worker that dies before the service has started is a start-up failure, not a crash.
+      if (!stopping && started) {
         log(`worker ${w.process.pid} exited (${signal ?? code}); starting another`);
         fork();
       }
@@ -52,11 +91,12 @@ export async function runPrimary(options: ServiceOptions, workers: number, log: 
     const w = fork();
     return new Promise<void>((resolve, reject) => {
       w.once('listening', () => resolve());
-      w.once('exit', (code) => reject(new Error(`worker exited with code ${code} before listening (see its log)`)));
+      w.once('exit', (code) => reject(new MlopsError('state', `a worker exited with code ${code} before listening (its error is above)`)));
     });
   });
   try {
     await Promise.all(listening);
+    started = true;
   } catch (e) {
     stopping = true;
     for (const w of live) w.process.kill('SIGTERM');
@@ -74,38 +114,4 @@ export async function runPrimary(options: ServiceOptions, workers: number, log: 
       return Promise.all(exits).then(() => undefined);
     },
   };
-}
-
-/** In a worker: /metrics text aggregated over the cluster by the primary. */
-export function clusterMetricsText(options: ServiceOptions): () => Promise<string> {
-  const pending = new Map<string, { resolve: (t: string) => void; reject: (e: Error) => void }>();
-  process.on('message', (m: MetricsReply) => {
-    if (m?.type !== 'mlops:metrics-reply') return;
-    const p = pending.get(m.id);
-    if (!p) return;
-    pending.delete(m.id);
-    if (m.text !== undefined) p.resolve(m.text);
-    else p.reject(new Error(m.error ?? 'metrics aggregation failed'));
-  });
-  // The primary going away (killed) must not leave workers serving alone.
-  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
-  return () =>
-    new Promise<string>((resolve, reject) => {
-      const id = randomUUID();
-      pending.set(id, { resolve, reject });
-      const t = setTimeout(() => {
-        pending.delete(id);
-        reject(new Error('metrics aggregation timed out'));
-      }, Math.min(options.requestTimeoutMs, 5000));
-      t.unref();
-      process.send!({ type: 'mlops:metrics', id } satisfies MetricsAsk);
-    });
-}
-
-/** Registers the worker's registry with prom-client's cluster protocol. */
-export function shareRegistry(registry: client.Registry): void {
-  if (!cluster.isWorker) return;
-  // Constructing one installs prom-client's worker-side listener for the primary's requests.
-  new client.AggregatorRegistry();
-  client.AggregatorRegistry.setRegistries([registry]);
 }

@@ -1,16 +1,16 @@
 /**
  * Starts the scoring service from environment variables: `npm start`, `mlops serve`
  * and the container image all come through `startService`. With WORKERS > 1 (or
- * `auto`), node:cluster runs one worker per core; the primary verifies the bundle first
- * so a bad bundle stops the service before any worker starts.
+ * `auto`), node:cluster runs one worker per core; a bundle that does not verify stops the
+ * service before it listens (each worker verifies it as it loads it).
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readBundle } from '../pipeline/bundle.ts';
 import { isMlopsError } from '../pipeline/errors.ts';
 import { optionsFromEnv, type ServiceOptions } from './config.ts';
+import type { LoadedService } from './app.ts';
+import type { RunningServer } from './server.ts';
 
 export interface StartedService {
   url: string;
@@ -21,17 +21,26 @@ export interface StartedService {
 export async function startService(options: ServiceOptions, log: (line: string) => void = () => undefined): Promise<StartedService> {
   const workers = options.workers === 0 ? availableParallelism() : options.workers;
   if (workers > 1 && cluster.isPrimary) {
-    // Refuse a bundle whose digest does not verify before forking anything (a champion
-    // from the registry is checked by the workers, which then fail to start).
-    if (options.modelPath) readBundle(resolve(options.root, options.modelPath));
-    // The primary only forks and aggregates metrics: it never loads the app, which keeps
-    // its memory small (the bundled build splits the app into a chunk loaded here on demand).
+    // The primary only forks and relays metrics: it never loads the app or the model,
+    // which keeps its memory small (parsing a bundle to check its digest here would keep
+    // ~15 MB of heap for good). Each worker verifies the bundle as it loads it; one that
+    // fails to start (a digest that does not verify) stops the whole service.
     const { runPrimary } = await import('./cluster.ts');
     return runPrimary(options, workers, log);
   }
-  const [{ loadService }, { listen }, { clusterMetricsText }] = await Promise.all([import('./app.ts'), import('./server.ts'), import('./cluster.ts')]);
-  const svc = loadService(options, cluster.isWorker ? { metricsText: clusterMetricsText(options) } : {});
-  const running = await listen(svc, options.host, options.port);
+  const [{ loadService }, { listen }, { clusterMetricsText }] = await Promise.all([import('./app.ts'), import('./server.ts'), import('./cluster-worker.ts')]);
+  let svc: LoadedService;
+  let running: RunningServer;
+  try {
+    svc = loadService(options, cluster.isWorker ? { metricsText: clusterMetricsText(options) } : {});
+    running = await listen(svc, options.host, options.port);
+  } catch (e) {
+    // A worker that cannot start (e.g. a bundle whose digest does not verify) must exit,
+    // or its IPC channel keeps it alive and the primary waits for it forever.
+    if (!cluster.isWorker) throw e;
+    process.stderr.write(`error: ${isMlopsError(e) ? e.message : (e as Error).stack}\n`);
+    process.exit(1);
+  }
   const { ref } = svc.state.scorer;
   svc.state.logger.info({ url: running.url, model: ref, path: svc.state.source.path, workers: cluster.isWorker ? workers : 1, api_keys: svc.state.keys.enabled }, 'listening');
   if (!cluster.isWorker) log(`serving ${ref.name} v${ref.version ?? '?'} (${ref.digest.slice(0, 19)}…) at ${running.url}`);

@@ -15,10 +15,17 @@ import { readCsvFile } from '../../pipeline/data/csv.ts';
 import { toDataset } from '../../pipeline/data/dataset.ts';
 import { isMlopsError } from '../../pipeline/errors.ts';
 import { peerGroup, scorePosition, type Reference } from '../../pipeline/dashboard/peers.ts';
-import { renderCharts, type Chart } from '../../pipeline/report/charts/index.ts';
+import type { Chart } from '../../pipeline/report/charts/index.ts';
 import { computeMetrics } from '../../pipeline/evaluation/metrics.ts';
-import { fairnessReport, DEFAULT_FAIRNESS, type FairnessConfig } from '../../pipeline/fairness.ts';
-import { loadConfig } from '../../pipeline/config/load.ts';
+import type { FairnessConfig } from '../../pipeline/fairness.ts';
+
+/**
+ * The model card's charts (vega), fairness and config (yaml) modules are imported on the
+ * first request for it: loaded with every worker they would add ~20 MB to each one's
+ * resident memory for a page that is rarely asked for.
+ */
+const cardModules = (): Promise<[typeof import('../../pipeline/report/charts/index.ts'), typeof import('../../pipeline/fairness.ts'), typeof import('../../pipeline/config/load.ts')]> =>
+  Promise.all([import('../../pipeline/report/charts/index.ts'), import('../../pipeline/fairness.ts'), import('../../pipeline/config/load.ts')]);
 
 const STATIC: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
@@ -49,7 +56,7 @@ function loadReference(s: ServiceState): { reference: Reference; file: string } 
   return null;
 }
 
-function fairnessConfig(s: ServiceState): FairnessConfig {
+function fairnessConfig(s: ServiceState, { loadConfig }: typeof import('../../pipeline/config/load.ts'), DEFAULT_FAIRNESS: FairnessConfig): FairnessConfig {
   try {
     const cfg = loadConfig(null, s.options.root).config as { fairness?: Partial<FairnessConfig> };
     if (cfg.fairness?.attributes?.length) return { ...DEFAULT_FAIRNESS, ...cfg.fairness } as FairnessConfig;
@@ -137,6 +144,7 @@ export function dashboardRouter(s: ServiceState): Router {
     let sample: unknown = null;
     if (loaded?.reference.ds.y) {
       const { ds, scores } = loaded.reference;
+      const [{ renderCharts }, { fairnessReport, DEFAULT_FAIRNESS }, config] = await cardModules();
       charts ??= renderCharts({
         positive: schema.positive,
         negative: schema.negative,
@@ -146,7 +154,7 @@ export function dashboardRouter(s: ServiceState): Router {
         series: [{ label: `${b.name}${s.source.version ? ` v${s.source.version}` : ''}`, y: ds.y!, p: scores }],
       });
       const rendered = await charts;
-      const cfg = fairnessConfig(s);
+      const cfg = fairnessConfig(s, config, DEFAULT_FAIRNESS);
       const columns = new Map<string, (string | null)[] | Float64Array>();
       for (const a of cfg.attributes) {
         const col = ds.numeric.get(a.column) ?? ds.categorical.get(a.column);

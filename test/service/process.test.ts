@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.ts';
@@ -64,5 +65,27 @@ describe('service process (cluster of 2)', () => {
     child!.kill('SIGTERM');
     expect(await exited).toBe(0);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('service process (cluster of 2) with a bundle that does not verify', () => {
+  it('exits 1 before listening, naming the digest problem', async () => {
+    const bundle = JSON.parse(readFileSync(p.modelPath, 'utf8')) as { threshold: number };
+    bundle.threshold = 0.01;
+    const tampered = join(p.dir, 'tampered.json');
+    writeFileSync(tampered, JSON.stringify(bundle));
+    const port = await freePort();
+    const c = spawn(process.execPath, [join(ROOT, 'bin/mlops.mjs'), 'serve', '--model', tampered, '--port', String(port), '--host', '127.0.0.1', '--workers', '2'], {
+      cwd: p.dir,
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    c.stderr!.on('data', (d) => (err += String(d)));
+    const code = await new Promise<number | null>((resolve) => c.once('exit', (x) => resolve(x)));
+    expect(code).toBe(1);
+    expect(err).toMatch(/digest/);
+    expect(err).toMatch(/before listening/);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 });
