@@ -1,14 +1,15 @@
 /**
- * `npm run bench:service [-- --duration 15] [--connections 64] [--workers auto] [--model FILE] [--tool autocannon|wrk]`
+ * `npm run bench:service [-- --duration 15] [--connections 64] [--workers auto] [--model FILE] [--tool autocannon|wrk] [--threads 1] [--source]`
  *
  * Load benchmark of the scoring service with autocannon: single-applicant POST
  * /v1/predict and 100-row POST /v1/predict/batch, each at 64 connections for 15 s.
- * Starts the service itself (as `npm start` would, logs at info level, discarded) on a
- * free port, samples the resident memory of every service process, and prints req/s,
+ * Starts the service itself on a free port — by default the esbuild bundle, built afresh
+ * into a temporary folder exactly as for the container image (`--source` runs the
+ * TypeScript through tsx instead, as `npm start` does), logs at info level, discarded — samples the resident memory of every service process, and prints req/s,
  * p50/p99 latency, errors and peak RSS as a markdown table. A benchmark, not a test.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,10 @@ const { values } = parseArgs({
     url: { type: 'string' },
     /** `wrk` (Debian package) costs the machine less CPU per request than autocannon. */
     tool: { type: 'string', default: 'autocannon' },
+    /** wrk threads: one leaves the most CPU to the service when both share the machine. */
+    threads: { type: 'string', default: '1' },
+    /** Run the TypeScript source with tsx instead of the bundle the container runs. */
+    source: { type: 'boolean', default: false },
   },
 });
 const duration = Number(values.duration);
@@ -122,7 +127,7 @@ async function runWrk(url: string, body: string, seconds: number): Promise<LoadR
   const script = join(dir, 'post.lua');
   writeFileSync(script, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n`);
   // Asynchronous, so the memory sampler keeps running while wrk does.
-  const child = spawn('wrk', ['-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('wrk', ['-t', values.threads, '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (c) => (out += String(c)));
@@ -140,6 +145,15 @@ async function runWrk(url: string, body: string, seconds: number): Promise<LoadR
   const num = (re: RegExp): number => Number(re.exec(out)?.[1] ?? 0);
   const errors = num(/Non-2xx or 3xx responses: (\d+)/) + (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1).reduce((a, b) => a + Number(b), 0) ?? 0);
   return { rps: num(/Requests\/sec:\s+([\d.]+)/), p50: ms('50'), p99: ms('99'), errors };
+}
+
+/** The service bundled as for the container image (npm run build:service), in a temporary folder. */
+let bundleDir: string | null = null;
+function buildBundle(): string {
+  const out = (bundleDir = mkdtempSync(join(tmpdir(), 'bench-service-bundle-')));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'service/build.ts'), '--out', out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error('building the service bundle failed');
+  return join(out, 'service.mjs');
 }
 
 async function waitReady(url: string, child: ChildProcess | null): Promise<void> {
@@ -164,8 +178,7 @@ async function main(): Promise<void> {
   if (!url) {
     path = modelPath();
     const port = await freePort();
-    const bundled = join(ROOT, 'dist/service/service.mjs');
-    const args = existsSync(bundled) ? [bundled] : ['--import', 'tsx', join(ROOT, 'service/main.ts')];
+    const args = values.source ? ['--import', 'tsx', join(ROOT, 'service/main.ts')] : [buildBundle()];
     child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, MODEL_PATH: path, PORT: String(port), HOST: '127.0.0.1', WORKERS: values.workers, LOG_LEVEL: 'info', MLOPS_SERVICE_MAIN: '1' },
@@ -221,7 +234,10 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
     await new Promise((r) => child!.once('exit', r));
   }
-  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${values.tool}, ${connections} connections, ${duration} s per case, service workers: ${values.workers === 'auto' ? availableParallelism() : values.workers}, load generator on the same machine, load average before/after ${loadBefore.toFixed(1)}/${loadavg()[0].toFixed(1)}`;
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+  const served = values.url ? 'external' : values.source ? 'TypeScript source via tsx' : 'esbuild bundle as in the container image';
+  const tool = values.tool === 'wrk' ? `wrk (${values.threads} thread${values.threads === '1' ? '' : 's'})` : values.tool;
+  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, service: ${served}, ${tool}, ${connections} connections, ${duration} s per case, service workers: ${values.workers === 'auto' ? availableParallelism() : values.workers}, load generator on the same machine, load average before/after ${loadBefore.toFixed(1)}/${loadavg()[0].toFixed(1)}`;
   process.stdout.write(`${machine}\n\n`);
   process.stdout.write(markdownTable([['case', 'req/s', 'rows/s', 'p50 ms', 'p99 ms', 'errors + non-2xx', 'service CPU µs/req', 'peak RSS MB (all processes)'], ...rows]) + '\n');
 }
