@@ -13,7 +13,7 @@ import { checkColumns, gainImportance, PackedEnsemble, treeFromJSON, treeToJSON,
 import type { WorkerReply, WorkerRequest } from './tree/forest-protocol.ts';
 import { ForestGrower, OOB_SCALE, type ForestJob } from './tree/forest-trees.ts';
 import { rocAuc } from '../evaluation/metrics.ts';
-import { acquireWorkers, discardWorker, releaseWorker } from './tree/worker-pool.ts';
+import { acquireWorkers, discardWorker, prepareWorkers, releaseWorker, workersReady } from './tree/worker-pool.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
   nTrees: { type: 'integer', default: 300, min: 1, max: 100000, description: 'Number of trees.' },
@@ -44,12 +44,12 @@ const paramSpec: Record<string, ParamSpec> = {
 };
 
 /**
- * When to bring in worker threads: a thread needs a few hundred milliseconds to start
- * (it loads the TypeScript toolchain), so a forest that the main thread alone finishes
- * sooner is grown in-process. Tests may lower `minSeconds` to force threads.
+ * When to bring in worker threads: a thread needs about 40 ms to start and its first
+ * trees run before the JIT has warmed up, so a forest that the main thread alone
+ * finishes within `minSeconds` is grown in-process.
  */
 export const forestThreading = {
-  minSeconds: 0.4,
+  minSeconds: 0.1,
   /** When false the main thread only coordinates (so threads surely take part; for tests). */
   mainThreadGrows: true,
   /** Trees grown on worker threads during the last fit (diagnostics). */
@@ -300,18 +300,25 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
 
   const started = performance.now();
   forestThreading.lastThreadTrees = 0;
-  if (workers > 1 && !forestThreading.mainThreadGrows) enlistAll(workers);
+  if (workers > 1) {
+    const ready = prepareWorkers();
+    if (!forestThreading.mainThreadGrows) {
+      await ready;
+      enlistAll(workers);
+    }
+  }
   const mainGrows = forestThreading.mainThreadGrows || helpers === 0;
   while (mainGrows && (next < nTrees || redo.length > 0)) {
     const index = redo.length > 0 ? redo.pop()! : next++;
     trees[index] = local.grow(index);
     finished();
-    if (workers > 1 && helpers === 0 && next < nTrees) {
+    if (workers > 1 && helpers === 0 && next < nTrees && workersReady()) {
       const perTree = (performance.now() - started) / 1000 / done;
       if (perTree * (nTrees - next) > forestThreading.minSeconds) enlistAll(workers - 1);
     }
-    // Let worker replies in between trees so they get their next chunk promptly.
-    if (helpers > 0) await new Promise<void>((r) => setImmediate(r));
+    // Let worker replies in between trees so they get their next chunk promptly (and,
+    // before that, let the worker bundle finish).
+    if (helpers > 0 || (workers > 1 && !workersReady())) await new Promise<void>((r) => setImmediate(r));
   }
   for (;;) {
     if (next >= nTrees) for (const letGo of [...pending]) letGo();

@@ -77,7 +77,10 @@ export class TreeBuilder {
   private readonly oh: Float64Array;
   private readonly spill: Uint32Array;
   private readonly drawn: Int32Array;
-  private readonly drawnCols: Uint8Array[];
+  /** Every feature's buckets in one array (feature f from `colStart[f]`): one typed array in the hot loops. */
+  private readonly flat: Uint8Array;
+  private readonly colStart: Int32Array;
+  private readonly drawnStart: Int32Array;
   private readonly drawnBase: Int32Array;
   private readonly scratchA: Float64Array;
   private readonly scratchB: Float64Array;
@@ -110,7 +113,8 @@ export class TreeBuilder {
     this.oh = new Float64Array(data.rows);
     this.spill = new Uint32Array(data.rows);
     this.drawn = new Int32Array(this.nFeatures);
-    this.drawnCols = data.bins.slice();
+    [this.flat, this.colStart] = flatBuckets(data);
+    this.drawnStart = new Int32Array(this.nFeatures);
     this.drawnBase = new Int32Array(this.nFeatures);
     this.scratchA = new Float64Array(this.histSize);
     this.scratchB = new Float64Array(this.histSize);
@@ -284,10 +288,11 @@ export class TreeBuilder {
     if (m >= 2 * widest) {
       // Large node: one pass over the rows feeds every drawn feature (each row's gradient
       // is read once); whole bucket ranges are scanned and cleaned afterwards.
-      const cols = this.drawnCols;
+      const flat = this.flat;
+      const starts = this.drawnStart;
       const bases = this.drawnBase;
       for (let j = 0; j < k; j++) {
-        cols[j] = this.data.bins[drawn[j]];
+        starts[j] = this.colStart[drawn[j]];
         bases[j] = this.offset[drawn[j]] * STRIDE;
       }
       for (let i = n.start; i < n.end; i++) {
@@ -295,7 +300,7 @@ export class TreeBuilder {
         const g = grad[r];
         const h = hess[r];
         for (let j = 0; j < k; j++) {
-          const at = bases[j] + cols[j][r] * STRIDE;
+          const at = bases[j] + flat[starts[j] + r] * STRIDE;
           hist[at] += g;
           hist[at + 1] += h;
           hist[at + 2] += 1;
@@ -314,12 +319,13 @@ export class TreeBuilder {
     const { og, oh } = this;
     for (let j = 0; j < k; j++) {
       const f = drawn[j];
-      const col = this.data.bins[f];
+      const flat = this.flat;
+      const start = this.colStart[f];
       const base = this.offset[f] * STRIDE;
       let lo = 255;
       let hi = 0;
       for (let i = n.start; i < n.end; i++) {
-        const b = col[rows[i]];
+        const b = flat[start + rows[i]];
         const at = base + b * STRIDE;
         hist[at] += og[i];
         hist[at + 1] += oh[i];
@@ -445,7 +451,8 @@ export class TreeBuilder {
 
   /** Partitions the node's rows (stable, so rows stay in ascending memory order) and records the split. */
   private split(n: Node, out: TreeArrays): [Node, Node] {
-    const col = this.data.bins[n.feature];
+    const flat = this.flat;
+    const start = this.colStart[n.feature];
     const rows = this.rows;
     const spill = this.spill;
     const t = n.bin;
@@ -454,7 +461,7 @@ export class TreeBuilder {
     let s = 0;
     for (let i = n.start; i < n.end; i++) {
       const r = rows[i];
-      const b = col[r];
+      const b = flat[start + r];
       if (b === 0 ? ml : b <= t) rows[l++] = r;
       else spill[s++] = r;
     }
@@ -466,6 +473,27 @@ export class TreeBuilder {
     const right = this.newNode(rightId, l, n.end, n.depth + 1, n.G - n.GL, n.H - n.HL, n.C - n.CL);
     return [left, right];
   }
+}
+
+/**
+ * The buckets as one array plus each feature's start in it: the matrix's own buffer when
+ * its columns already lie there back to back (as `binMatrix` lays them out), else a copy.
+ */
+function flatBuckets(data: BinnedMatrix): [Uint8Array, Int32Array] {
+  const d = data.bins.length;
+  const start = new Int32Array(d);
+  const first = data.bins[0];
+  if (first && data.bins.every((c) => c.buffer === first.buffer)) {
+    const flat = new Uint8Array(first.buffer, 0, first.buffer.byteLength);
+    for (let f = 0; f < d; f++) start[f] = data.bins[f].byteOffset;
+    return [flat, start];
+  }
+  const flat = new Uint8Array(Math.max(1, d * data.rows));
+  for (let f = 0; f < d; f++) {
+    start[f] = f * data.rows;
+    flat.set(data.bins[f], start[f]);
+  }
+  return [flat, start];
 }
 
 function score(g: number, h: number, lambda: number, alpha: number): number {
