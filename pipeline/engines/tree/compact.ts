@@ -120,6 +120,8 @@ export function checkColumns(engine: string, X: FeatureMatrix, nFeatures: number
 
 /** Rows transposed per block so a tree walk reads one contiguous row. */
 const BLOCK_ROWS = 256;
+/** Batches smaller than this walk each row's trees side by side instead (see `rowScore`). */
+const FEW_ROWS = 4;
 
 /**
  * All trees of an ensemble packed into shared arrays for batch scoring. Nodes are
@@ -138,6 +140,11 @@ export class PackedEnsemble {
   private readonly missingRight: Int32Array;
   private readonly left: Int32Array;
   private readonly value: Float64Array;
+  /** Tree indices, deepest first (for the few-rows path). */
+  private readonly byDepth: Int32Array;
+  /** Per tree, its node for the row being scored on the few-rows path. */
+  private readonly node: Int32Array;
+  private row = new Float64Array(0);
 
   constructor(trees: readonly CompactTree[]) {
     this.nTrees = trees.length;
@@ -194,6 +201,8 @@ export class PackedEnsemble {
       }
       at += order.length;
     });
+    this.byDepth = Int32Array.from(trees.keys()).sort((a, b) => this.depth[b] - this.depth[a] || a - b);
+    this.node = new Int32Array(trees.length);
   }
 
   /**
@@ -202,6 +211,11 @@ export class PackedEnsemble {
    */
   addScores(X: FeatureMatrix, out: Float64Array, from = 0, to = this.nTrees): void {
     const n = X.rows;
+    if (n < FEW_ROWS && from === 0 && to === this.nTrees) {
+      if (this.row.length < X.columns.length) this.row = new Float64Array(X.columns.length);
+      for (let r = 0; r < n; r++) out[r] += this.rowScore(X, r);
+      return;
+    }
     const cols = X.columns;
     const d = cols.length;
     const buf = new Float64Array(BLOCK_ROWS * Math.max(1, d));
@@ -227,4 +241,33 @@ export class PackedEnsemble {
       }
     }
   }
+
+  /**
+   * Sum of all trees' outputs for row r, walking the trees side by side one level at a
+   * time: a lone row has no neighbours whose walks could overlap with its own, but its
+   * trees are independent of each other. Trees are visited deepest first, so each level
+   * only touches the trees that still have one; the sum is taken in tree order.
+   */
+  private rowScore(X: FeatureMatrix, r: number): number {
+    const { byDepth, depth, node, roots, feature, threshold, missingRight, left, value } = this;
+    const cols = X.columns;
+    const row = this.row;
+    for (let f = 0; f < cols.length; f++) row[f] = cols[f][r];
+    const k = this.nTrees;
+    for (let t = 0; t < k; t++) node[t] = roots[t];
+    let active = k;
+    for (let level = 0; active > 0; level++) {
+      while (active > 0 && depth[byDepth[active - 1]] <= level) active--;
+      for (let j = 0; j < active; j++) {
+        const t = byDepth[j];
+        const at = node[t];
+        const x = row[feature[at]];
+        node[t] = left[at] + (+(x > threshold[at]) | (+(x !== x) & missingRight[at]));
+      }
+    }
+    let sum = 0;
+    for (let t = 0; t < k; t++) sum += value[node[t]];
+    return sum;
+  }
+
 }

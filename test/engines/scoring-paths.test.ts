@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import type { FeatureMatrix } from '../../pipeline/engines/engine.ts';
+import { forestFactory } from '../../pipeline/engines/forest.ts';
+import { gbdtFactory } from '../../pipeline/engines/gbdt.ts';
+import { leafIndex, PackedEnsemble, type CompactTree } from '../../pipeline/engines/tree/compact.ts';
+import { synthetic } from './helpers.ts';
+
+/** Rows [from, to) of X as a matrix of their own. */
+function slice(X: FeatureMatrix, from: number, to: number): FeatureMatrix {
+  return { ...X, rows: to - from, columns: X.columns.map((c) => c.subarray(from, to)) };
+}
+
+describe('packed ensemble scoring', () => {
+  const data = synthetic(1500, 11, { missing: 0.25, features: 6 });
+  const test = synthetic(400, 12, { missing: 0.25, features: 6 });
+  // Infinite values and missing values in every column reach both paths too.
+  test.X.columns[0][3] = Infinity;
+  test.X.columns[2][4] = -Infinity;
+  for (const c of test.X.columns) c[5] = NaN;
+
+  it.each([
+    ['forest', forestFactory, { nTrees: 25 }],
+    ['gbdt', gbdtFactory, { nRounds: 40, maxDepth: 4 }],
+  ] as const)('%s: lone rows (tree-parallel path) score exactly as batches and as a plain walk', async (_, factory, params) => {
+    const engine = factory.create(params);
+    await engine.fit(data.X, data.y, { seed: 3, workers: 1 });
+    const trees = (engine as unknown as { trees: readonly CompactTree[] }).trees;
+    const packed = new PackedEnsemble(trees);
+    const batch = new Float64Array(test.X.rows);
+    packed.addScores(test.X, batch);
+    for (let r = 0; r < 40; r++) {
+      const one = new Float64Array(1);
+      packed.addScores(slice(test.X, r, r + 1), one);
+      expect(one[0]).toBe(batch[r]);
+      // The plain per-tree walk, summed in tree order.
+      const row = test.X.columns.map((c) => c[r]);
+      let sum = 0;
+      for (const t of trees) sum += t.value[leafIndex(t, row)];
+      expect(one[0]).toBe(sum);
+    }
+    const three = new Float64Array(3);
+    packed.addScores(slice(test.X, 2, 5), three);
+    expect(Array.from(three)).toEqual(Array.from(batch.subarray(2, 5)));
+  });
+});
