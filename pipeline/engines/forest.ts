@@ -16,7 +16,10 @@ import { rocAuc } from '../evaluation/metrics.ts';
 import { acquireWorkers, discardWorker, prepareWorkers, releaseWorker, workersReady } from './tree/worker-pool.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
-  nTrees: { type: 'integer', default: 300, min: 1, max: 100000, description: 'Number of trees.' },
+  // scikit-learn's default count. On the bundled splits 100 trees score within 0.002
+  // ROC AUC of 300 (mean of three seeds; lending_club varies ±0.005 by seed either way) in
+  // a third of the time; raise it (or tune it) for steadier scores between runs.
+  nTrees: { type: 'integer', default: 100, min: 1, max: 100000, description: 'Number of trees.' },
   maxDepth: { type: 'integer', default: 0, min: 0, max: 64, description: 'Deepest split level; 0 = unlimited.' },
   // Credit targets are noisy: leaves of 15+ rows on half-size bootstrap samples validate
   // better than fully grown trees (cross-validated on both bundled data sets) and fit 3× faster.
