@@ -51,10 +51,17 @@ const engine = factory.create(c.params ?? {});
 const t0 = performance.now();
 await engine.fit(Xtr, ytr, { seed: 42, workers: c.workers });
 const fit = (performance.now() - t0) / 1000;
-engine.predictProba(Xte); // warm up the scoring path once
-const t1 = performance.now();
 const p = engine.predictProba(Xte);
-const scoreUs = ((performance.now() - t1) * 1000) / Xte.rows;
+// Scoring: the best of several whole-batch calls after the first, as on the peers' side.
+let best = Infinity;
+for (let k = 0, spent = 0; k < 20 && (k < 3 || spent < 300); k++) {
+  const t1 = performance.now();
+  engine.predictProba(Xte);
+  const dt = performance.now() - t1;
+  best = Math.min(best, dt);
+  spent += dt;
+}
+const scoreUs = (best * 1000) / Xte.rows;
 process.stdout.write(
   JSON.stringify({
     engine: c.engine,

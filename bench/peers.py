@@ -77,10 +77,21 @@ def main():
         t0 = time.perf_counter()
         m.fit(a, ytr)
         fit = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        # Scoring: the best of several whole-batch calls after a first one, as on our side.
         p = m.predict_proba(b)[:, 1]
-        score = time.perf_counter() - t0
+        score = best_of(lambda: m.predict_proba(b))
         print(json.dumps({"model": name, "fit_s": fit, "auc": roc_auc_score(yte, p), "score_us_per_row": score * 1e6 / len(yte)}), flush=True)
+
+
+def best_of(call, budget_s=0.3, most=20):
+    """Shortest of up to `most` timed calls, stopping once `budget_s` has been spent."""
+    best, spent, k = float("inf"), 0.0, 0
+    while k < most and (k < 3 or spent < budget_s):
+        t0 = time.perf_counter()
+        call()
+        dt = time.perf_counter() - t0
+        best, spent, k = min(best, dt), spent + dt, k + 1
+    return best
 
 
 if __name__ == "__main__":
