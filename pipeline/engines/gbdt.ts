@@ -115,6 +115,8 @@ export class GbdtEngine implements Engine {
     const grad = new Float64Array(n);
     const hess = new Float64Array(n);
     const rows = new Uint32Array(n);
+    /** Rows left out of a round's subsample. */
+    const heldOut = new Uint32Array(n);
     const allFeatures = Int32Array.from({ length: d }, (_, f) => f);
     const builder = new TreeBuilder(binned);
 
@@ -134,8 +136,12 @@ export class GbdtEngine implements Engine {
       }
       const rng = new Rng(deriveSeed(ctx.seed, round));
       let m = 0;
+      let left = 0;
       if (subsample < 1) {
-        for (let i = 0; i < n; i++) if (rng.next() < subsample) rows[m++] = i;
+        for (let i = 0; i < n; i++) {
+          if (rng.next() < subsample) rows[m++] = i;
+          else heldOut[left++] = i;
+        }
       } else {
         for (let i = 0; i < n; i++) rows[i] = i;
         m = n;
@@ -152,8 +158,14 @@ export class GbdtEngine implements Engine {
         features = pick.subarray(0, nCols).sort();
       }
       const built = builder.build(rows, m, grad, hess, features, treeParams, rng);
+      // Rows the tree was grown on are grouped by leaf already; only the rest are walked.
       const value = built.tree.value;
-      for (let i = 0; i < n; i++) margin[i] += value[binnedLeaf(built, binned.bins, i)];
+      const { leafNode, leafStart } = built;
+      for (let j = 0; j < leafNode.length; j++) {
+        const v = value[leafNode[j]];
+        for (let i = leafStart[j]; i < leafStart[j + 1]; i++) margin[rows[i]] += v;
+      }
+      for (let i = 0; i < left; i++) margin[heldOut[i]] += value[binnedLeaf(built, binned.bins, heldOut[i])];
       trees.push(built.tree);
 
       if (val) {

@@ -52,4 +52,29 @@ describe('histograms', () => {
     };
     expect(grow('subtract')).toBe(grow('direct'));
   });
+
+  it('grows the same tree, rows and leaf ranges from packed rows as from feature columns', () => {
+    const params: TreeParams = {
+      maxDepth: 0,
+      maxLeaves: 200,
+      growth: 'leaf',
+      minSamplesLeaf: 3,
+      minChildWeight: 0,
+      lambda: 0,
+      alpha: 0,
+      minSplitGain: 0,
+      featuresPerSplit: 2,
+      shrinkage: 1,
+      histograms: 'direct',
+    };
+    // A bootstrap-like sample: every third row left out, the rest in ascending order.
+    const sample = Uint32Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 0);
+    const grow = (packRows: 'always' | 'never'): string => {
+      const rows = sample.slice();
+      const built = new TreeBuilder(binned).build(rows, rows.length, grad, hess, all, { ...params, packRows }, new Rng(5));
+      expect(built.tree.feature.length).toBeGreaterThan(100);
+      return JSON.stringify([treeToJSON(built.tree), Array.from(rows), Array.from(built.leafNode), Array.from(built.leafStart)]);
+    };
+    expect(grow('always')).toBe(grow('never'));
+  });
 });

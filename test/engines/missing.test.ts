@@ -44,6 +44,15 @@ describe('missing values', () => {
       for (let f = 0; f < d; f++) row[f] = data.X.columns[f][i];
       expect(leafIndex(built.tree, row)).toBe(binnedLeaf(built, binned.bins, i));
     }
+    // The leaves' row ranges cover the rows once, and each row sits in the leaf it walks to.
+    const { leafNode, leafStart } = built;
+    expect(leafStart[0]).toBe(0);
+    expect(leafStart[leafNode.length]).toBe(n);
+    expect(leafNode.length).toBe(Array.from(built.tree.feature).filter((f) => f < 0).length);
+    for (let j = 0; j < leafNode.length; j++) {
+      expect(leafStart[j + 1]).toBeGreaterThan(leafStart[j]);
+      for (let i = leafStart[j]; i < leafStart[j + 1]; i++) expect(binnedLeaf(built, binned.bins, rows[i])).toBe(leafNode[j]);
+    }
   });
 
   for (const factory of [forestFactory, gbdtFactory]) {

@@ -35,16 +35,30 @@ export interface TreeParams {
    * are drawn per split, where a direct build of just those features is cheaper.
    */
   histograms?: 'auto' | 'direct' | 'subtract';
+  /**
+   * Direct histograms only: copy the tree's rows row-major and partition the copies
+   * (`auto`: when rows × features reach PACK_MIN_BYTES, i.e. outgrow the caches).
+   */
+  packRows?: 'auto' | 'always' | 'never';
 }
 
 export interface BuiltTree {
   tree: CompactTree;
   /** Per node: the split as a bucket (go left when 0 < bin ≤ it), for scoring binned rows. */
   binThreshold: Int32Array;
+  /**
+   * Where the training rows ended up: leaf `leafNode[j]` holds `rows[leafStart[j] ..
+   * leafStart[j + 1])` of the row array given to `build` (reordered in place), so a
+   * caller can update those rows without walking the tree.
+   */
+  leafNode: Int32Array;
+  leafStart: Int32Array;
 }
 
 /** Histogram entries per bucket: gradient sum, hessian sum, row count. */
 const STRIDE = 3;
+/** Sampled rows × features (bytes of buckets) from which direct builds pack rows. */
+const PACK_MIN_BYTES = 4 * 1024 * 1024;
 /** Memory the retained histograms of one builder may take. */
 const POOL_BYTES = 128 * 1024 * 1024;
 
@@ -95,7 +109,17 @@ export class TreeBuilder {
   private p!: TreeParams;
   private rng!: Rng;
   private direct = false;
+  /** This tree's sampled rows copied row-major and partitioned with them (see `pack`). */
+  private packed = false;
+  private pb = new Uint8Array(0);
+  private pg = new Float64Array(0);
+  private ph = new Float64Array(0);
+  private spillB = new Uint8Array(0);
+  private spillG = new Float64Array(0);
+  private spillH = new Float64Array(0);
   private minGainFloor = 0;
+  /** Where the last partition put the first right-hand row. */
+  private leftEnd = 0;
 
   constructor(data: BinnedMatrix) {
     this.data = data;
@@ -135,6 +159,9 @@ export class TreeBuilder {
     const k = p.featuresPerSplit > 0 ? Math.min(p.featuresPerSplit, features.length) : features.length;
     const mode = p.histograms ?? 'auto';
     this.direct = mode === 'direct' || (mode === 'auto' && 2 * k < features.length);
+    const pack = p.packRows ?? 'auto';
+    this.packed = this.direct && (pack === 'always' || (pack === 'auto' && m * this.nFeatures >= PACK_MIN_BYTES));
+    if (this.packed) this.pack(m);
     const maxDepth = p.maxDepth > 0 ? p.maxDepth : Number.MAX_SAFE_INTEGER;
     const maxLeaves = p.maxLeaves > 0 ? p.maxLeaves : Number.MAX_SAFE_INTEGER;
 
@@ -148,7 +175,8 @@ export class TreeBuilder {
     this.minGainFloor = Math.max(p.minSplitGain, 0);
     const root = this.newNode(out.add(G, H), 0, m, 0, G, H, m);
     if (this.canSplit(root, maxDepth)) {
-      if (this.direct) this.evaluateDirect(root);
+      if (this.packed) this.evaluatePacked(root);
+      else if (this.direct) this.evaluateDirect(root);
       else {
         root.hist = this.acquire() ?? this.scratchA;
         this.buildInto(root.hist, root.start, root.end, this.features, this.features.length, true);
@@ -157,8 +185,9 @@ export class TreeBuilder {
       }
     }
     const queue = new NodeQueue(p.growth === 'leaf');
+    const settled = new LeafRanges();
     if (root.feature >= 0) queue.push(root);
-    else this.release(root);
+    else settled.add(this.release(root));
     let leaves = 1;
     while (queue.size > 0 && leaves < maxLeaves) {
       const node = queue.pop();
@@ -166,7 +195,10 @@ export class TreeBuilder {
       leaves++;
       const canL = this.canSplit(left, maxDepth);
       const canR = this.canSplit(right, maxDepth);
-      if (this.direct) {
+      if (this.packed) {
+        if (canL) this.evaluatePacked(left);
+        if (canR) this.evaluatePacked(right);
+      } else if (this.direct) {
         if (canL) this.evaluateDirect(left);
         if (canR) this.evaluateDirect(right);
       } else if (canL || canR) {
@@ -178,11 +210,11 @@ export class TreeBuilder {
       for (const c of [left, right]) {
         if (c.hist === this.scratchA || c.hist === this.scratchB) c.hist = null;
         if (c.feature >= 0 && (c === left ? canL : canR)) queue.push(c);
-        else this.release(c);
+        else settled.add(this.release(c));
       }
     }
-    while (queue.size > 0) this.release(queue.pop());
-    return out.finish(this.p, this.data.edges);
+    while (queue.size > 0) settled.add(this.release(queue.pop()));
+    return { ...out.finish(this.p, this.data.edges), ...settled.finish(m) };
   }
 
   /** Histogram of rows[start..end) over `features` into `out` (zeroed first). */
@@ -226,10 +258,12 @@ export class TreeBuilder {
     return null;
   }
 
-  private release(n: Node): void {
+  /** Gives back a node's histogram; returns the node. */
+  private release(n: Node): Node {
     const h = n.hist;
     n.hist = null;
     if (h && h !== this.scratchA && h !== this.scratchB) this.free.push(h);
+    return n;
   }
 
   private gather(start: number, end: number): void {
@@ -449,8 +483,114 @@ export class TreeBuilder {
     }
   }
 
+  /**
+   * Copies the tree's rows into position order: each row's buckets side by side (one
+   * cache line instead of one per feature) and its gradient and hessian. On data larger
+   * than the processor's caches, reading a row's buckets from separate feature columns
+   * costs a memory round trip per feature once a node's rows are sparse; partitioning
+   * these copies with the rows keeps every later read sequential.
+   */
+  private pack(m: number): void {
+    const d = this.nFeatures;
+    if (this.pg.length < m) {
+      this.pb = new Uint8Array(m * d);
+      this.spillB = new Uint8Array(m * d);
+      this.pg = new Float64Array(m);
+      this.ph = new Float64Array(m);
+      this.spillG = new Float64Array(m);
+      this.spillH = new Float64Array(m);
+    }
+    const { rows, grad, hess, pb, pg, ph, flat } = this;
+    for (let f = 0; f < d; f++) {
+      const start = this.colStart[f];
+      for (let i = 0, at = f; i < m; i++, at += d) pb[at] = flat[start + rows[i]];
+    }
+    for (let i = 0; i < m; i++) {
+      pg[i] = grad[rows[i]];
+      ph[i] = hess[rows[i]];
+    }
+  }
+
+  /** `evaluateDirect` over the packed rows (same sums in the same order, so the same splits). */
+  private evaluatePacked(n: Node): void {
+    const k = this.drawFeatures();
+    const hist = this.scratchA;
+    const { drawn, pb, pg, ph } = this;
+    const d = this.nFeatures;
+    const bases = this.drawnBase;
+    for (let j = 0; j < k; j++) bases[j] = this.offset[drawn[j]] * STRIDE;
+    const m = n.end - n.start;
+    let widest = 0;
+    for (let j = 0; j < k; j++) if (this.nBins[drawn[j]] > widest) widest = this.nBins[drawn[j]];
+    const whole = m >= 2 * widest;
+    for (let j = 0; j < k; j++) {
+      const f = drawn[j];
+      const base = bases[j];
+      let lo = 255;
+      let hi = 0;
+      for (let i = n.start, at = n.start * d + f; i < n.end; i++, at += d) {
+        const b = pb[at];
+        const h = base + b * STRIDE;
+        hist[h] += pg[i];
+        hist[h + 1] += ph[i];
+        hist[h + 2] += 1;
+        if (b < lo) lo = b;
+        if (b > hi) hi = b;
+      }
+      if (whole) {
+        lo = 0;
+        hi = this.nBins[f] - 1;
+      }
+      this.scan(hist, n, f, lo, hi);
+      hist.fill(0, base + lo * STRIDE, base + (hi + 1) * STRIDE);
+    }
+  }
+
   /** Partitions the node's rows (stable, so rows stay in ascending memory order) and records the split. */
   private split(n: Node, out: TreeArrays): [Node, Node] {
+    if (this.packed) this.partitionPacked(n);
+    else this.partition(n);
+    return this.children(n, out);
+  }
+
+  /** Stable partition of the packed rows and their row numbers; the right-hand rows start at `leftEnd`. */
+  private partitionPacked(n: Node): void {
+    const { rows, spill, pb, pg, ph, spillB, spillG, spillH } = this;
+    const d = this.nFeatures;
+    const f = n.feature;
+    const t = n.bin;
+    const ml = n.missingLeft === 1;
+    let l = n.start;
+    let s = 0;
+    for (let i = n.start; i < n.end; i++) {
+      const b = pb[i * d + f];
+      const src = i * d;
+      if (b === 0 ? ml : b <= t) {
+        if (l !== i) {
+          const dst = l * d;
+          for (let c = 0; c < d; c++) pb[dst + c] = pb[src + c];
+          rows[l] = rows[i];
+          pg[l] = pg[i];
+          ph[l] = ph[i];
+        }
+        l++;
+      } else {
+        const dst = s * d;
+        for (let c = 0; c < d; c++) spillB[dst + c] = pb[src + c];
+        spill[s] = rows[i];
+        spillG[s] = pg[i];
+        spillH[s] = ph[i];
+        s++;
+      }
+    }
+    rows.set(spill.subarray(0, s), l);
+    pb.set(spillB.subarray(0, s * d), l * d);
+    pg.set(spillG.subarray(0, s), l);
+    ph.set(spillH.subarray(0, s), l);
+    this.leftEnd = l;
+  }
+
+  private partition(n: Node): void {
     const flat = this.flat;
     const start = this.colStart[n.feature];
     const rows = this.rows;
@@ -466,6 +606,11 @@ export class TreeBuilder {
       else spill[s++] = r;
     }
     rows.set(spill.subarray(0, s), l);
+    this.leftEnd = l;
+  }
+
+  private children(n: Node, out: TreeArrays): [Node, Node] {
+    const l = this.leftEnd;
     const leftId = out.add(n.GL, n.HL);
     const rightId = out.add(n.G - n.GL, n.H - n.HL);
     out.setSplit(n.id, n.feature, n.bin, n.missingLeft, leftId, rightId, n.gain);
@@ -543,7 +688,7 @@ class TreeArrays {
     this.gain[id] = gain;
   }
 
-  finish(p: TreeParams, edges: Float64Array[]): BuiltTree {
+  finish(p: TreeParams, edges: Float64Array[]): Pick<BuiltTree, 'tree' | 'binThreshold'> {
     const m = this.feature.length;
     const tree: CompactTree = {
       feature: Int32Array.from(this.feature),
@@ -567,6 +712,24 @@ class TreeArrays {
       tree.cover[i] = roundSig(this.H[i], 10);
     }
     return { tree, binThreshold: Int32Array.from(this.bin) };
+  }
+}
+
+/** The leaves' row ranges, collected as leaves are settled and put in row order at the end. */
+class LeafRanges {
+  private readonly nodes: Node[] = [];
+
+  add(n: Node): void {
+    this.nodes.push(n);
+  }
+
+  finish(m: number): Pick<BuiltTree, 'leafNode' | 'leafStart'> {
+    const sorted = this.nodes.sort((a, b) => a.start - b.start);
+    const leafNode = Int32Array.from(sorted, (n) => n.id);
+    const leafStart = new Int32Array(sorted.length + 1);
+    sorted.forEach((n, j) => (leafStart[j] = n.start));
+    leafStart[sorted.length] = m;
+    return { leafNode, leafStart };
   }
 }
 
