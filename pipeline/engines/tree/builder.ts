@@ -58,7 +58,7 @@ export interface BuiltTree {
 /** Histogram entries per bucket: gradient sum, hessian sum, row count. */
 const STRIDE = 3;
 /** Sampled rows × features (bytes of buckets) from which direct builds pack rows. */
-const PACK_MIN_BYTES = 4 * 1024 * 1024;
+const PACK_MIN_BYTES = 512 * 1024;
 /** Memory the retained histograms of one builder may take. */
 const POOL_BYTES = 128 * 1024 * 1024;
 
@@ -112,9 +112,12 @@ export class TreeBuilder {
   /** This tree's sampled rows copied row-major and partitioned with them (see `pack`). */
   private packed = false;
   private pb = new Uint8Array(0);
+  /** The same bytes as 32-bit words: rows are `stride` bytes (features rounded up to 4) and move a word at a time. */
+  private pw = new Uint32Array(0);
+  private spillW = new Uint32Array(0);
+  private stride = 0;
   private pg = new Float64Array(0);
   private ph = new Float64Array(0);
-  private spillB = new Uint8Array(0);
   private spillG = new Float64Array(0);
   private spillH = new Float64Array(0);
   private minGainFloor = 0;
@@ -492,9 +495,11 @@ export class TreeBuilder {
    */
   private pack(m: number): void {
     const d = this.nFeatures;
+    const stride = (this.stride = 4 * Math.ceil(d / 4));
     if (this.pg.length < m) {
-      this.pb = new Uint8Array(m * d);
-      this.spillB = new Uint8Array(m * d);
+      this.pb = new Uint8Array(m * stride);
+      this.pw = new Uint32Array(this.pb.buffer);
+      this.spillW = new Uint32Array(m * (stride / 4));
       this.pg = new Float64Array(m);
       this.ph = new Float64Array(m);
       this.spillG = new Float64Array(m);
@@ -503,7 +508,7 @@ export class TreeBuilder {
     const { rows, grad, hess, pb, pg, ph, flat } = this;
     for (let f = 0; f < d; f++) {
       const start = this.colStart[f];
-      for (let i = 0, at = f; i < m; i++, at += d) pb[at] = flat[start + rows[i]];
+      for (let i = 0, at = f; i < m; i++, at += stride) pb[at] = flat[start + rows[i]];
     }
     for (let i = 0; i < m; i++) {
       pg[i] = grad[rows[i]];
@@ -516,7 +521,7 @@ export class TreeBuilder {
     const k = this.drawFeatures();
     const hist = this.scratchA;
     const { drawn, pb, pg, ph } = this;
-    const d = this.nFeatures;
+    const d = this.stride;
     const bases = this.drawnBase;
     for (let j = 0; j < k; j++) bases[j] = this.offset[drawn[j]] * STRIDE;
     const m = n.end - n.start;
@@ -555,8 +560,9 @@ export class TreeBuilder {
 
   /** Stable partition of the packed rows and their row numbers; the right-hand rows start at `leftEnd`. */
   private partitionPacked(n: Node): void {
-    const { rows, spill, pb, pg, ph, spillB, spillG, spillH } = this;
-    const d = this.nFeatures;
+    const { rows, spill, pb, pw, pg, ph, spillW, spillG, spillH } = this;
+    const d = this.stride;
+    const words = d >> 2;
     const f = n.feature;
     const t = n.bin;
     const ml = n.missingLeft === 1;
@@ -564,19 +570,19 @@ export class TreeBuilder {
     let s = 0;
     for (let i = n.start; i < n.end; i++) {
       const b = pb[i * d + f];
-      const src = i * d;
+      const src = i * words;
       if (b === 0 ? ml : b <= t) {
         if (l !== i) {
-          const dst = l * d;
-          for (let c = 0; c < d; c++) pb[dst + c] = pb[src + c];
+          const dst = l * words;
+          for (let c = 0; c < words; c++) pw[dst + c] = pw[src + c];
           rows[l] = rows[i];
           pg[l] = pg[i];
           ph[l] = ph[i];
         }
         l++;
       } else {
-        const dst = s * d;
-        for (let c = 0; c < d; c++) spillB[dst + c] = pb[src + c];
+        const dst = s * words;
+        for (let c = 0; c < words; c++) spillW[dst + c] = pw[src + c];
         spill[s] = rows[i];
         spillG[s] = pg[i];
         spillH[s] = ph[i];
@@ -584,7 +590,7 @@ export class TreeBuilder {
       }
     }
     rows.set(spill.subarray(0, s), l);
-    pb.set(spillB.subarray(0, s * d), l * d);
+    pw.set(spillW.subarray(0, s * words), l * words);
     pg.set(spillG.subarray(0, s), l);
     ph.set(spillH.subarray(0, s), l);
     this.leftEnd = l;
