@@ -118,8 +118,8 @@ export function checkColumns(engine: string, X: FeatureMatrix, nFeatures: number
   }
 }
 
-/** Rows transposed per block so a tree walk reads one contiguous row. */
-const BLOCK_ROWS = 256;
+/** Rows scored together: two column-major copies of 64 rows stay in the first-level cache for typical widths. */
+const BLOCK_ROWS = 64;
 /** Batches smaller than this walk each row's trees side by side instead (see `rowScore`). */
 const FEW_ROWS = 4;
 
@@ -145,6 +145,9 @@ export class PackedEnsemble {
   /** Per tree, its node for the row being scored on the few-rows path. */
   private readonly node: Int32Array;
   private row = new Float64Array(0);
+  /** Block offsets per node (see `blockOffsets`), computed for `offsetsFor` columns. */
+  private readonly offsets: Int32Array;
+  private offsetsFor = -1;
 
   constructor(trees: readonly CompactTree[]) {
     this.nTrees = trees.length;
@@ -203,6 +206,7 @@ export class PackedEnsemble {
     });
     this.byDepth = Int32Array.from(trees.keys()).sort((a, b) => this.depth[b] - this.depth[a] || a - b);
     this.node = new Int32Array(trees.length);
+    this.offsets = new Int32Array(total);
   }
 
   /**
@@ -218,28 +222,49 @@ export class PackedEnsemble {
     }
     const cols = X.columns;
     const d = cols.length;
-    const buf = new Float64Array(BLOCK_ROWS * Math.max(1, d));
-    const at = new Int32Array(BLOCK_ROWS);
-    const { roots, depth, feature, threshold, missingRight, left, value } = this;
-    for (let r0 = 0; r0 < n; r0 += BLOCK_ROWS) {
-      const m = Math.min(BLOCK_ROWS, n - r0);
+    const B = BLOCK_ROWS;
+    // Two copies of the block, column-major: missing as +Infinity (read by nodes that send
+    // missing right: +Infinity > any threshold) and as -Infinity (nodes that send it left).
+    // Each node's offset picks its copy, so a step is one comparison with no missing test;
+    // real infinities are the same in both copies and compare as before.
+    const buf = new Float64Array(2 * B * Math.max(1, d));
+    const low = B * d;
+    const offset = this.blockOffsets(d);
+    const at = new Int32Array(B);
+    const { roots, depth, threshold, left, value } = this;
+    for (let r0 = 0; r0 < n; r0 += B) {
+      const m = Math.min(B, n - r0);
       for (let f = 0; f < d; f++) {
         const col = cols[f];
-        for (let r = 0; r < m; r++) buf[r * d + f] = col[r0 + r];
+        for (let r = 0, i = f * B; r < m; r++, i++) {
+          const x = col[r0 + r];
+          const missing = x !== x;
+          buf[i] = missing ? Infinity : x;
+          buf[low + i] = missing ? -Infinity : x;
+        }
       }
       for (let t = from; t < to; t++) {
         at.fill(roots[t], 0, m);
         for (let level = depth[t]; level > 0; level--) {
           for (let r = 0; r < m; r++) {
             const node = at[r];
-            const x = buf[r * d + feature[node]];
-            // Right when x > threshold, or when x is missing and missing goes right.
-            at[r] = left[node] + (+(x > threshold[node]) | (+(x !== x) & missingRight[node]));
+            at[r] = left[node] + +(buf[offset[node] + r] > threshold[node]);
           }
         }
         for (let r = 0; r < m; r++) out[r0 + r] += value[at[r]];
       }
     }
+  }
+
+  /** Per node, where its feature's values start in the scoring block for d columns. */
+  private blockOffsets(d: number): Int32Array {
+    if (this.offsetsFor !== d) {
+      const { feature, missingRight } = this;
+      const B = BLOCK_ROWS;
+      for (let i = 0; i < feature.length; i++) this.offsets[i] = feature[i] * B + (missingRight[i] === 1 ? 0 : B * d);
+      this.offsetsFor = d;
+    }
+    return this.offsets;
   }
 
   /**
