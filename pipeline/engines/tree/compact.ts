@@ -145,9 +145,9 @@ export class PackedEnsemble {
   /** Per tree, its node for the row being scored on the few-rows path. */
   private readonly node: Int32Array;
   private row = new Float64Array(0);
-  /** Block offsets per node (see `blockOffsets`), computed for `offsetsFor` columns. */
-  private readonly offsets: Int32Array;
-  private offsetsFor = -1;
+  /** Block offsets per node (see `blockOffsets`) for blocks of BLOCK_ROWS rows and of one row, and the column count they are for. */
+  private readonly offsets: { at: Int32Array; d: number };
+  private readonly rowOffsets: { at: Int32Array; d: number };
 
   constructor(trees: readonly CompactTree[]) {
     this.nTrees = trees.length;
@@ -206,7 +206,8 @@ export class PackedEnsemble {
     });
     this.byDepth = Int32Array.from(trees.keys()).sort((a, b) => this.depth[b] - this.depth[a] || a - b);
     this.node = new Int32Array(trees.length);
-    this.offsets = new Int32Array(total);
+    this.offsets = { at: new Int32Array(total), d: -1 };
+    this.rowOffsets = { at: new Int32Array(total), d: -1 };
   }
 
   /**
@@ -216,7 +217,7 @@ export class PackedEnsemble {
   addScores(X: FeatureMatrix, out: Float64Array, from = 0, to = this.nTrees): void {
     const n = X.rows;
     if (n < FEW_ROWS && from === 0 && to === this.nTrees) {
-      if (this.row.length < X.columns.length) this.row = new Float64Array(X.columns.length);
+      if (this.row.length < 2 * X.columns.length) this.row = new Float64Array(2 * X.columns.length);
       for (let r = 0; r < n; r++) out[r] += this.rowScore(X, r);
       return;
     }
@@ -256,15 +257,15 @@ export class PackedEnsemble {
     }
   }
 
-  /** Per node, where its feature's values start in the scoring block for d columns. */
-  private blockOffsets(d: number): Int32Array {
-    if (this.offsetsFor !== d) {
+  /** Per node, where its feature's values start in a scoring block of B rows × d columns. */
+  private blockOffsets(d: number, B = BLOCK_ROWS): Int32Array {
+    const cache = B === 1 ? this.rowOffsets : this.offsets;
+    if (cache.d !== d) {
       const { feature, missingRight } = this;
-      const B = BLOCK_ROWS;
-      for (let i = 0; i < feature.length; i++) this.offsets[i] = feature[i] * B + (missingRight[i] === 1 ? 0 : B * d);
-      this.offsetsFor = d;
+      for (let i = 0; i < feature.length; i++) cache.at[i] = feature[i] * B + (missingRight[i] === 1 ? 0 : B * d);
+      cache.d = d;
     }
-    return this.offsets;
+    return cache.at;
   }
 
   /**
@@ -274,10 +275,18 @@ export class PackedEnsemble {
    * only touches the trees that still have one; the sum is taken in tree order.
    */
   private rowScore(X: FeatureMatrix, r: number): number {
-    const { byDepth, depth, node, roots, feature, threshold, missingRight, left, value } = this;
+    const { byDepth, depth, node, roots, threshold, left, value } = this;
     const cols = X.columns;
+    const d = cols.length;
+    // The row twice, missing as +Infinity then as -Infinity, as in the block path.
     const row = this.row;
-    for (let f = 0; f < cols.length; f++) row[f] = cols[f][r];
+    for (let f = 0; f < d; f++) {
+      const x = cols[f][r];
+      const missing = x !== x;
+      row[f] = missing ? Infinity : x;
+      row[d + f] = missing ? -Infinity : x;
+    }
+    const offset = this.blockOffsets(d, 1);
     const k = this.nTrees;
     for (let t = 0; t < k; t++) node[t] = roots[t];
     let active = k;
@@ -286,8 +295,7 @@ export class PackedEnsemble {
       for (let j = 0; j < active; j++) {
         const t = byDepth[j];
         const at = node[t];
-        const x = row[feature[at]];
-        node[t] = left[at] + (+(x > threshold[at]) | (+(x !== x) & missingRight[at]));
+        node[t] = left[at] + +(row[offset[at]] > threshold[at]);
       }
     }
     let sum = 0;
