@@ -26,19 +26,21 @@ describe('packed ensemble scoring', () => {
     await engine.fit(data.X, data.y, { seed: 3, workers: 1 });
     const trees = (engine as unknown as { trees: readonly CompactTree[] }).trees;
     const packed = new PackedEnsemble(trees);
-    const batch = new Float64Array(test.X.rows);
+    // Scores are added onto a start value (boosting's base score), tree by tree.
+    const base = -1.2345678901234;
+    const batch = new Float64Array(test.X.rows).fill(base);
     packed.addScores(test.X, batch);
     for (let r = 0; r < 40; r++) {
-      const one = new Float64Array(1);
+      const one = new Float64Array(1).fill(base);
       packed.addScores(slice(test.X, r, r + 1), one);
       expect(one[0]).toBe(batch[r]);
       // The plain per-tree walk, summed in tree order.
       const row = test.X.columns.map((c) => c[r]);
-      let sum = 0;
+      let sum = base;
       for (const t of trees) sum += t.value[leafIndex(t, row)];
       expect(one[0]).toBe(sum);
     }
-    const three = new Float64Array(3);
+    const three = new Float64Array(3).fill(base);
     packed.addScores(slice(test.X, 2, 5), three);
     expect(Array.from(three)).toEqual(Array.from(batch.subarray(2, 5)));
   });

@@ -218,7 +218,7 @@ export class PackedEnsemble {
     const n = X.rows;
     if (n < FEW_ROWS && from === 0 && to === this.nTrees) {
       if (this.row.length < 2 * X.columns.length) this.row = new Float64Array(2 * X.columns.length);
-      for (let r = 0; r < n; r++) out[r] += this.rowScore(X, r);
+      for (let r = 0; r < n; r++) out[r] = this.rowScore(X, r, out[r]);
       return;
     }
     const cols = X.columns;
@@ -269,12 +269,12 @@ export class PackedEnsemble {
   }
 
   /**
-   * Sum of all trees' outputs for row r, walking the trees side by side one level at a
+   * `start` plus all trees' outputs for row r, walking the trees side by side one level at a
    * time: a lone row has no neighbours whose walks could overlap with its own, but its
    * trees are independent of each other. Trees are visited deepest first, so each level
    * only touches the trees that still have one; the sum is taken in tree order.
    */
-  private rowScore(X: FeatureMatrix, r: number): number {
+  private rowScore(X: FeatureMatrix, r: number, start: number): number {
     const { byDepth, depth, node, roots, threshold, left, value } = this;
     const cols = X.columns;
     const d = cols.length;
@@ -298,7 +298,8 @@ export class PackedEnsemble {
         node[t] = left[at] + +(row[offset[at]] > threshold[at]);
       }
     }
-    let sum = 0;
+    // Added onto the start value tree by tree, in tree order, exactly as the block path does.
+    let sum = start;
     for (let t = 0; t < k; t++) sum += value[node[t]];
     return sum;
   }
