@@ -7,7 +7,7 @@ import { deriveSeed, Rng } from '../random.ts';
 import type { Engine, EngineFactory, EngineState, FeatureMatrix, FitContext, ParamSpec } from './engine.ts';
 import { resolveParams } from './params.ts';
 import { binMatrix } from './tree/binning.ts';
-import { binnedLeaf, TreeBuilder, type TreeParams } from './tree/builder.ts';
+import { BinnedWalk, TreeBuilder, type TreeParams } from './tree/builder.ts';
 import { checkColumns, gainImportance, PackedEnsemble, treeFromJSON, treeToJSON, type CompactTree, type CompactTreeJSON } from './tree/compact.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
@@ -119,6 +119,7 @@ export class GbdtEngine implements Engine {
     const heldOut = new Uint32Array(n);
     const allFeatures = Int32Array.from({ length: d }, (_, f) => f);
     const builder = new TreeBuilder(binned);
+    const walk = new BinnedWalk(binned);
 
     const val = ctx.validation && ctx.validation.X.rows > 0 ? ctx.validation : undefined;
     const valRows = val ? rowMajor(val.X) : new Float64Array(0);
@@ -165,7 +166,8 @@ export class GbdtEngine implements Engine {
         const v = value[leafNode[j]];
         for (let i = leafStart[j]; i < leafStart[j + 1]; i++) margin[rows[i]] += v;
       }
-      for (let i = 0; i < left; i++) margin[heldOut[i]] += value[binnedLeaf(built, binned.bins, heldOut[i])];
+      walk.load(built);
+      for (let i = 0; i < left; i++) margin[heldOut[i]] += value[walk.leaf(heldOut[i])];
       trees.push(built.tree);
 
       if (val) {

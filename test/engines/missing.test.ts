@@ -4,7 +4,7 @@ import type { FeatureMatrix } from '../../pipeline/engines/engine.ts';
 import { forestFactory } from '../../pipeline/engines/forest.ts';
 import { gbdtFactory } from '../../pipeline/engines/gbdt.ts';
 import { binMatrix } from '../../pipeline/engines/tree/binning.ts';
-import { binnedLeaf, TreeBuilder } from '../../pipeline/engines/tree/builder.ts';
+import { BinnedWalk, TreeBuilder } from '../../pipeline/engines/tree/builder.ts';
 import { leafIndex } from '../../pipeline/engines/tree/compact.ts';
 import { rocAuc, synthetic } from './helpers.ts';
 
@@ -39,10 +39,11 @@ describe('missing values', () => {
     const ml = built.tree.missingLeft;
     const splitsOnMissing = Array.from(built.tree.feature).filter((f, i) => f === 1 && ml[i] === 1).length;
     expect(splitsOnMissing).toBeGreaterThan(0);
+    const walk = new BinnedWalk(binned).load(built);
     const row = new Float64Array(d);
     for (let i = 0; i < n; i++) {
       for (let f = 0; f < d; f++) row[f] = data.X.columns[f][i];
-      expect(leafIndex(built.tree, row)).toBe(binnedLeaf(built, binned.bins, i));
+      expect(leafIndex(built.tree, row)).toBe(walk.leaf(i));
     }
     // The leaves' row ranges cover the rows once, and each row sits in the leaf it walks to.
     const { leafNode, leafStart } = built;
@@ -51,7 +52,7 @@ describe('missing values', () => {
     expect(leafNode.length).toBe(Array.from(built.tree.feature).filter((f) => f < 0).length);
     for (let j = 0; j < leafNode.length; j++) {
       expect(leafStart[j + 1]).toBeGreaterThan(leafStart[j]);
-      for (let i = leafStart[j]; i < leafStart[j + 1]; i++) expect(binnedLeaf(built, binned.bins, rows[i])).toBe(leafNode[j]);
+      for (let i = leafStart[j]; i < leafStart[j + 1]; i++) expect(walk.leaf(rows[i])).toBe(leafNode[j]);
     }
   });
 

@@ -790,19 +790,55 @@ function before(a: Node, b: Node): boolean {
 }
 
 /**
- * Leaf reached by row `r` of binned data, walking the bucket thresholds. The builder
+ * Leaves reached by rows of binned data, walking the bucket thresholds of one tree at a
+ * time. `load` copies the tree into flat per-node arrays that hold each split's byte
+ * offset into the buckets (saving a dependent load per level of a walk). The builder
  * gives every right child the id after its left sibling, so the child is picked
  * arithmetically; bucket 0 (missing) is never above a threshold and so follows the
  * node's missing direction.
  */
-export function binnedLeaf(t: BuiltTree, bins: Uint8Array[], r: number): number {
-  const { feature, missingLeft, left } = t.tree;
-  const thr = t.binThreshold;
-  let node = 0;
-  let f: number;
-  while ((f = feature[node]) >= 0) {
-    const b = bins[f][r];
-    node = left[node] + (+(b > thr[node]) | (+(b === 0) & (missingLeft[node] ^ 1)));
+export class BinnedWalk {
+  private readonly flat: Uint8Array;
+  private readonly colStart: Int32Array;
+  private feature: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private offset = new Int32Array(0);
+  private threshold = new Int32Array(0);
+  private missingRight = new Int32Array(0);
+  private left = new Int32Array(0);
+
+  constructor(data: BinnedMatrix) {
+    [this.flat, this.colStart] = flatBuckets(data);
   }
-  return node;
+
+  /** Prepares walks through `t`. */
+  load(t: BuiltTree): this {
+    const { feature, left, missingLeft } = t.tree;
+    const m = feature.length;
+    if (this.offset.length < m) {
+      const size = Math.max(m, 2 * this.offset.length);
+      this.offset = new Int32Array(size);
+      this.threshold = new Int32Array(size);
+      this.missingRight = new Int32Array(size);
+      this.left = new Int32Array(size);
+    }
+    for (let i = 0; i < m; i++) {
+      this.offset[i] = feature[i] >= 0 ? this.colStart[feature[i]] : 0;
+      this.threshold[i] = t.binThreshold[i];
+      this.missingRight[i] = missingLeft[i] ^ 1;
+      this.left[i] = left[i];
+    }
+    this.feature = feature;
+    return this;
+  }
+
+  /** The leaf row `r` reaches in the loaded tree. */
+  leaf(r: number): number {
+    const { feature, offset, threshold, missingRight, left, flat } = this;
+    let node = 0;
+    while (feature[node] >= 0) {
+      const b = flat[offset[node] + r];
+      node = left[node] + (+(b > threshold[node]) | (+(b === 0) & missingRight[node]));
+    }
+    return node;
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { deriveSeed, Rng } from '../../random.ts';
 import type { BinnedMatrix } from './binning.ts';
-import { TreeBuilder, type BuiltTree, type TreeParams } from './builder.ts';
+import { BinnedWalk, TreeBuilder, type BuiltTree, type TreeParams } from './builder.ts';
 import type { CompactTree } from './compact.ts';
 
 export interface ForestJob {
@@ -47,13 +47,7 @@ export class ForestGrower {
   readonly oobSum: Float64Array;
   readonly oobCount: Uint32Array;
   private readonly oobRows: Uint32Array;
-  /** All buckets, feature-major (feature f's bucket for row r at f·rows + r). */
-  private readonly flatBins: Uint8Array;
-  // Scratch for the out-of-bag walk, per node of the current tree.
-  private walkOffset = new Int32Array(0);
-  private walkThreshold = new Int32Array(0);
-  private walkMissingRight = new Int32Array(0);
-  private walkLeft = new Int32Array(0);
+  private readonly walk: BinnedWalk;
 
   constructor(job: ForestJob) {
     this.job = job;
@@ -68,7 +62,7 @@ export class ForestGrower {
     this.oobSum = new Float64Array(n);
     this.oobCount = new Uint32Array(n);
     this.oobRows = new Uint32Array(n);
-    this.flatBins = new Uint8Array(job.bins, 0, n * job.edges.length);
+    this.walk = new BinnedWalk(this.data);
   }
 
   grow(index: number): CompactTree {
@@ -101,45 +95,16 @@ export class ForestGrower {
     return built.tree;
   }
 
-  /**
-   * Adds this tree's votes for the first `o` out-of-bag rows. The tree's nodes are first
-   * copied into flat per-node arrays holding each split's byte offset into the
-   * feature-major buckets, which saves a dependent load per level of each row's walk.
-   */
+  /** Adds this tree's votes for the first `o` out-of-bag rows. */
   private voteOutOfBag(built: BuiltTree, o: number): void {
-    const { feature, left, missingLeft, value } = built.tree;
-    const thr = built.binThreshold;
-    const m = feature.length;
-    if (this.walkOffset.length < m) this.growWalk(m);
-    const { walkOffset, walkThreshold, walkMissingRight, walkLeft } = this;
-    const n = this.job.rows;
-    for (let i = 0; i < m; i++) {
-      walkOffset[i] = feature[i] >= 0 ? feature[i] * n : 0;
-      walkThreshold[i] = thr[i];
-      walkMissingRight[i] = missingLeft[i] ^ 1;
-      walkLeft[i] = left[i];
-    }
+    const walk = this.walk.load(built);
+    const value = built.tree.value;
     const rows = this.oobRows;
-    const bins = this.flatBins;
     for (let j = 0; j < o; j++) {
       const r = rows[j];
-      let node = 0;
-      while (feature[node] >= 0) {
-        const b = bins[walkOffset[node] + r];
-        // The right child follows the left; missing (bucket 0) is never above a threshold.
-        node = walkLeft[node] + (+(b > walkThreshold[node]) | (+(b === 0) & walkMissingRight[node]));
-      }
-      this.oobSum[r] += Math.round(value[node] * OOB_SCALE);
+      this.oobSum[r] += Math.round(value[walk.leaf(r)] * OOB_SCALE);
       this.oobCount[r]++;
     }
-  }
-
-  private growWalk(m: number): void {
-    const size = Math.max(m, 2 * this.walkOffset.length);
-    this.walkOffset = new Int32Array(size);
-    this.walkThreshold = new Int32Array(size);
-    this.walkMissingRight = new Int32Array(size);
-    this.walkLeft = new Int32Array(size);
   }
 }
 
