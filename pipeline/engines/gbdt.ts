@@ -166,7 +166,7 @@ export class GbdtEngine implements Engine {
         const v = value[leafNode[j]];
         for (let i = leafStart[j]; i < leafStart[j + 1]; i++) margin[rows[i]] += v;
       }
-      walk.load(built);
+      if (left > 0) walk.load(built);
       for (let i = 0; i < left; i++) margin[heldOut[i]] += value[walk.leaf(heldOut[i])];
       trees.push(built.tree);
 

@@ -121,8 +121,6 @@ export class TreeBuilder {
   private spillG = new Float64Array(0);
   private spillH = new Float64Array(0);
   private minGainFloor = 0;
-  /** Where the last partition put the first right-hand row. */
-  private leftEnd = 0;
 
   constructor(data: BinnedMatrix) {
     this.data = data;
@@ -353,10 +351,9 @@ export class TreeBuilder {
     }
     // Small node: track the buckets actually hit so scanning and cleaning stay proportional to the rows.
     this.gather(n.start, n.end);
-    const { og, oh } = this;
+    const { og, oh, flat } = this;
     for (let j = 0; j < k; j++) {
       const f = drawn[j];
-      const flat = this.flat;
       const start = this.colStart[f];
       const base = this.offset[f] * STRIDE;
       let lo = 255;
@@ -553,13 +550,18 @@ export class TreeBuilder {
 
   /** Partitions the node's rows (stable, so rows stay in ascending memory order) and records the split. */
   private split(n: Node, out: TreeArrays): [Node, Node] {
-    if (this.packed) this.partitionPacked(n);
-    else this.partition(n);
-    return this.children(n, out);
+    const l = this.packed ? this.partitionPacked(n) : this.partition(n);
+    const leftId = out.add(n.GL, n.HL);
+    const rightId = out.add(n.G - n.GL, n.H - n.HL);
+    out.setSplit(n.id, n.feature, n.bin, n.missingLeft, leftId, rightId, n.gain);
+    const left = this.newNode(leftId, n.start, l, n.depth + 1, n.GL, n.HL, n.CL);
+    const right = this.newNode(rightId, l, n.end, n.depth + 1, n.G - n.GL, n.H - n.HL, n.C - n.CL);
+    return [left, right];
   }
 
-  /** Stable partition of the packed rows and their row numbers; the right-hand rows start at `leftEnd`. */
-  private partitionPacked(n: Node): void {
+
+  /** Stable partition of the packed rows and their row numbers; returns where the right-hand rows start. */
+  private partitionPacked(n: Node): number {
     const { rows, spill, pb, pw, pg, ph, spillW, spillG, spillH } = this;
     const d = this.stride;
     const words = d >> 2;
@@ -593,10 +595,11 @@ export class TreeBuilder {
     pw.set(spillW.subarray(0, s * words), l * words);
     pg.set(spillG.subarray(0, s), l);
     ph.set(spillH.subarray(0, s), l);
-    this.leftEnd = l;
+    return l;
   }
 
-  private partition(n: Node): void {
+  /** Stable partition of the node's row numbers; returns where the right-hand rows start. */
+  private partition(n: Node): number {
     const flat = this.flat;
     const start = this.colStart[n.feature];
     const rows = this.rows;
@@ -612,17 +615,7 @@ export class TreeBuilder {
       else spill[s++] = r;
     }
     rows.set(spill.subarray(0, s), l);
-    this.leftEnd = l;
-  }
-
-  private children(n: Node, out: TreeArrays): [Node, Node] {
-    const l = this.leftEnd;
-    const leftId = out.add(n.GL, n.HL);
-    const rightId = out.add(n.G - n.GL, n.H - n.HL);
-    out.setSplit(n.id, n.feature, n.bin, n.missingLeft, leftId, rightId, n.gain);
-    const left = this.newNode(leftId, n.start, l, n.depth + 1, n.GL, n.HL, n.CL);
-    const right = this.newNode(rightId, l, n.end, n.depth + 1, n.G - n.GL, n.H - n.HL, n.C - n.CL);
-    return [left, right];
+    return l;
   }
 }
 
