@@ -217,7 +217,6 @@ export class PackedEnsemble {
   addScores(X: FeatureMatrix, out: Float64Array, from = 0, to = this.nTrees): void {
     const n = X.rows;
     if (n < FEW_ROWS && from === 0 && to === this.nTrees) {
-      if (this.row.length < 2 * X.columns.length) this.row = new Float64Array(2 * X.columns.length);
       for (let r = 0; r < n; r++) out[r] = this.rowScore(X, r, out[r]);
       return;
     }
@@ -279,6 +278,7 @@ export class PackedEnsemble {
     const cols = X.columns;
     const d = cols.length;
     // The row twice, missing as +Infinity then as -Infinity, as in the block path.
+    if (this.row.length < 2 * d) this.row = new Float64Array(2 * d);
     const row = this.row;
     for (let f = 0; f < d; f++) {
       const x = cols[f][r];
@@ -303,5 +303,4 @@ export class PackedEnsemble {
     for (let t = 0; t < k; t++) sum += value[node[t]];
     return sum;
   }
-
 }
