@@ -44,4 +44,47 @@ describe('packed ensemble scoring', () => {
     packed.addScores(slice(test.X, 2, 5), three);
     expect(Array.from(three)).toEqual(Array.from(batch.subarray(2, 5)));
   });
+
+  it('values equal to a split threshold go left, and values a hair above go right, as in a plain walk', async () => {
+    const engine = gbdtFactory.create({ nRounds: 30, maxDepth: 5 });
+    await engine.fit(data.X, data.y, { seed: 5, workers: 1 });
+    const trees = (engine as unknown as { trees: readonly CompactTree[] }).trees;
+    // Rows built from the test rows with one column set to a split threshold, or to the
+    // nearest doubles on either side of it: the cases where ranking thresholds could err.
+    const d = test.X.columns.length;
+    const rows: number[][] = [];
+    for (const t of trees.slice(0, 10)) {
+      for (let i = 0; i < t.feature.length; i++) {
+        if (t.feature[i] < 0) continue;
+        const thr = t.threshold[i];
+        for (const v of [thr, nextDown(thr), nextUp(thr)]) {
+          const row = test.X.columns.map((c) => c[rows.length % test.X.rows]);
+          row[t.feature[i]] = v;
+          rows.push(row);
+        }
+      }
+    }
+    expect(rows.length).toBeGreaterThan(100);
+    const X: FeatureMatrix = { ...test.X, rows: rows.length, columns: Array.from({ length: d }, (_, f) => Float64Array.from(rows, (r) => r[f])) };
+    const batch = new Float64Array(rows.length);
+    new PackedEnsemble(trees).addScores(X, batch);
+    rows.forEach((row, r) => {
+      let sum = 0;
+      for (const t of trees) sum += t.value[leafIndex(t, row)];
+      expect(batch[r]).toBe(sum);
+    });
+  });
 });
+
+const scratch = new Float64Array(1);
+const bits = new BigInt64Array(scratch.buffer);
+/** The next double above x (x finite). */
+function nextUp(x: number): number {
+  if (x === 0) return Number.MIN_VALUE;
+  scratch[0] = x;
+  bits[0] += x > 0 ? 1n : -1n;
+  return scratch[0];
+}
+function nextDown(x: number): number {
+  return -nextUp(-x);
+}

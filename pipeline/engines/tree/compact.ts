@@ -136,7 +136,15 @@ export class PackedEnsemble {
   private readonly roots: Int32Array;
   private readonly depth: Int32Array;
   private readonly feature: Int32Array;
-  private readonly threshold: Float64Array;
+  /**
+   * Per node, the rank of its threshold among its feature's distinct thresholds (`cuts`);
+   * at a leaf, a rank above any row's so that it always goes "left" (to itself).
+   */
+  private readonly key: Int32Array;
+  /** Every feature's distinct thresholds, ascending, feature after feature (see `cutStart`). */
+  private readonly cuts: Float64Array;
+  /** Feature f's thresholds are `cuts[cutStart[f] .. cutStart[f + 1])`. */
+  private readonly cutStart: Int32Array;
   private readonly missingRight: Int32Array;
   private readonly left: Int32Array;
   private readonly value: Float64Array;
@@ -144,10 +152,10 @@ export class PackedEnsemble {
   private readonly byDepth: Int32Array;
   /** Per tree, its node for the row being scored on the few-rows path. */
   private readonly node: Int32Array;
-  private row = new Float64Array(0);
-  /** Block offsets per node (see `blockOffsets`) for blocks of BLOCK_ROWS rows and of one row, and the column count they are for. */
-  private readonly offsets: { at: Int32Array; d: number };
-  private readonly rowOffsets: { at: Int32Array; d: number };
+  private row = new Int32Array(0);
+  /** Walk tables (see `walkTable`) for blocks of BLOCK_ROWS rows and of one row, built on first use, and the column count they are for. */
+  private readonly blockWalk = { at: new Int32Array(0), d: -1 };
+  private readonly rowWalk = { at: new Int32Array(0), d: -1 };
 
   constructor(trees: readonly CompactTree[]) {
     this.nTrees = trees.length;
@@ -156,7 +164,8 @@ export class PackedEnsemble {
     this.roots = new Int32Array(trees.length);
     this.depth = new Int32Array(trees.length);
     this.feature = new Int32Array(total);
-    this.threshold = new Float64Array(total);
+    const threshold = new Float64Array(total);
+    this.key = new Int32Array(total);
     this.missingRight = new Int32Array(total);
     this.left = new Int32Array(total);
     this.value = new Float64Array(total);
@@ -190,13 +199,13 @@ export class PackedEnsemble {
         const j = at + q;
         if (t.feature[i] >= 0) {
           this.feature[j] = t.feature[i];
-          this.threshold[j] = t.threshold[i];
+          threshold[j] = t.threshold[i];
           this.missingRight[j] = t.missingLeft[i] === 1 ? 0 : 1;
           this.left[j] = at + slot[t.left[i]];
         } else {
-          // A leaf stays put: nothing is > +Infinity and missing never goes right.
+          // A leaf stays put: no row's rank exceeds LEAF_KEY, so every row goes "left", to itself.
           this.feature[j] = 0;
-          this.threshold[j] = Infinity;
+          this.key[j] = LEAF_KEY;
           this.missingRight[j] = 0;
           this.left[j] = j;
         }
@@ -204,10 +213,56 @@ export class PackedEnsemble {
       }
       at += order.length;
     });
+    ({ cuts: this.cuts, start: this.cutStart } = this.rankThresholds(threshold));
     this.byDepth = Int32Array.from(trees.keys()).sort((a, b) => this.depth[b] - this.depth[a] || a - b);
     this.node = new Int32Array(trees.length);
-    this.offsets = { at: new Int32Array(total), d: -1 };
-    this.rowOffsets = { at: new Int32Array(total), d: -1 };
+  }
+
+  /**
+   * Replaces each split's raw threshold by its rank among the distinct thresholds of its
+   * feature. A value x then goes right at a split of rank k exactly when more than k of
+   * those thresholds are below x (x > cuts[k]), so once a row's values are ranked, every
+   * step of a walk is an integer subtraction and a shift: no floating-point compare, no
+   * branch.
+   */
+  private rankThresholds(threshold: Float64Array): { cuts: Float64Array; start: Int32Array } {
+    const { feature, key } = this;
+    let nf = 0;
+    for (let j = 0; j < feature.length; j++) if (key[j] !== LEAF_KEY && feature[j] + 1 > nf) nf = feature[j] + 1;
+    const perFeature: number[][] = Array.from({ length: nf }, () => []);
+    for (let j = 0; j < feature.length; j++) if (key[j] !== LEAF_KEY) perFeature[feature[j]].push(threshold[j]);
+    const start = new Int32Array(nf + 1);
+    const all: number[] = [];
+    for (let f = 0; f < nf; f++) {
+      const sorted = perFeature[f].sort((a, b) => a - b).filter((v, i, a) => i === 0 || v !== a[i - 1]);
+      for (const v of sorted) all.push(v);
+      start[f + 1] = all.length;
+    }
+    const cuts = Float64Array.from(all);
+    for (let j = 0; j < feature.length; j++) {
+      if (key[j] !== LEAF_KEY) key[j] = rankBelow(cuts, start[feature[j]], start[feature[j] + 1], threshold[j]) - start[feature[j]];
+    }
+    return { cuts, start };
+  }
+
+  /**
+   * Writes the ranks of `x` for feature f at `buf[i]` (read by splits that send missing
+   * values right) and `buf[i + low]` (splits that send them left). A missing value ranks
+   * above every threshold in the first copy and below every one in the second, so each
+   * split reads the copy that sends it its way and needs no missing-value test.
+   */
+  private rankInto(buf: Int32Array, i: number, low: number, f: number, x: number): void {
+    const { cuts, cutStart } = this;
+    const from = f < cutStart.length - 1 ? cutStart[f] : 0;
+    const to = f < cutStart.length - 1 ? cutStart[f + 1] : 0;
+    if (x !== x) {
+      buf[i] = to - from + 1;
+      buf[i + low] = 0;
+    } else {
+      const rank = rankBelow(cuts, from, to, x) - from;
+      buf[i] = rank;
+      buf[i + low] = rank;
+    }
   }
 
   /**
@@ -223,45 +278,50 @@ export class PackedEnsemble {
     const cols = X.columns;
     const d = cols.length;
     const B = BLOCK_ROWS;
-    // Two copies of the block, column-major: missing as +Infinity (read by nodes that send
-    // missing right: +Infinity > any threshold) and as -Infinity (nodes that send it left).
-    // Each node's offset picks its copy, so a step is one comparison with no missing test;
-    // real infinities are the same in both copies and compare as before.
-    const buf = new Float64Array(2 * B * Math.max(1, d));
+    // The block's ranks (see `rankInto`), column-major, in two copies: each node's offset
+    // points into the copy that sends missing values its way.
+    const buf = new Int32Array(2 * B * Math.max(1, d));
     const low = B * d;
-    const offset = this.blockOffsets(d);
+    const walk = this.walkTable(d);
     const at = new Int32Array(B);
-    const { roots, depth, threshold, left, value } = this;
+    const { roots, depth, value } = this;
     for (let r0 = 0; r0 < n; r0 += B) {
       const m = Math.min(B, n - r0);
       for (let f = 0; f < d; f++) {
         const col = cols[f];
-        for (let r = 0, i = f * B; r < m; r++, i++) {
-          const x = col[r0 + r];
-          const missing = x !== x;
-          buf[i] = missing ? Infinity : x;
-          buf[low + i] = missing ? -Infinity : x;
-        }
+        for (let r = 0; r < m; r++) this.rankInto(buf, f * B + r, low, f, col[r0 + r]);
       }
       for (let t = from; t < to; t++) {
-        at.fill(roots[t], 0, m);
+        at.fill(roots[t] << 2, 0, m);
         for (let level = depth[t]; level > 0; level--) {
           for (let r = 0; r < m; r++) {
-            const node = at[r];
-            at[r] = left[node] + +(buf[offset[node] + r] > threshold[node]);
+            const w = at[r];
+            // Right exactly when the row's rank exceeds the split's: the sign bit of the difference.
+            at[r] = walk[w] + (((walk[w + 2] - buf[walk[w + 1] + r]) >>> 31) << 2);
           }
         }
-        for (let r = 0; r < m; r++) out[r0 + r] += value[at[r]];
+        for (let r = 0; r < m; r++) out[r0 + r] += value[at[r] >> 2];
       }
     }
   }
 
-  /** Per node, where its feature's values start in a scoring block of B rows × d columns. */
-  private blockOffsets(d: number, B = BLOCK_ROWS): Int32Array {
-    const cache = B === 1 ? this.rowOffsets : this.offsets;
+  /**
+   * What a walk reads at each node, for scoring blocks of B rows × d columns, four
+   * entries per node so that one cache line serves a step: at 4i, 4 × the left child's
+   * index (the right child follows it); at 4i + 1, where the node's feature's ranks start
+   * in the block (in the copy for its missing-value direction); at 4i + 2, its key.
+   */
+  private walkTable(d: number, B = BLOCK_ROWS): Int32Array {
+    const cache = B === 1 ? this.rowWalk : this.blockWalk;
     if (cache.d !== d) {
-      const { feature, missingRight } = this;
-      for (let i = 0; i < feature.length; i++) cache.at[i] = feature[i] * B + (missingRight[i] === 1 ? 0 : B * d);
+      const { feature, missingRight, left, key } = this;
+      if (cache.at.length === 0) cache.at = new Int32Array(4 * feature.length);
+      const w = cache.at;
+      for (let i = 0; i < feature.length; i++) {
+        w[4 * i] = 4 * left[i];
+        w[4 * i + 1] = feature[i] * B + (missingRight[i] === 1 ? 0 : B * d);
+        w[4 * i + 2] = key[i];
+      }
       cache.d = d;
     }
     return cache.at;
@@ -274,33 +334,43 @@ export class PackedEnsemble {
    * only touches the trees that still have one; the sum is taken in tree order.
    */
   private rowScore(X: FeatureMatrix, r: number, start: number): number {
-    const { byDepth, depth, node, roots, threshold, left, value } = this;
+    const { byDepth, depth, node, roots, value } = this;
     const cols = X.columns;
     const d = cols.length;
-    // The row twice, missing as +Infinity then as -Infinity, as in the block path.
-    if (this.row.length < 2 * d) this.row = new Float64Array(2 * d);
+    // The row's ranks twice, as in the block path.
+    if (this.row.length < 2 * d) this.row = new Int32Array(2 * d);
     const row = this.row;
-    for (let f = 0; f < d; f++) {
-      const x = cols[f][r];
-      const missing = x !== x;
-      row[f] = missing ? Infinity : x;
-      row[d + f] = missing ? -Infinity : x;
-    }
-    const offset = this.blockOffsets(d, 1);
+    for (let f = 0; f < d; f++) this.rankInto(row, f, d, f, cols[f][r]);
+    const walk = this.walkTable(d, 1);
     const k = this.nTrees;
-    for (let t = 0; t < k; t++) node[t] = roots[t];
+    for (let t = 0; t < k; t++) node[t] = roots[t] << 2;
     let active = k;
     for (let level = 0; active > 0; level++) {
       while (active > 0 && depth[byDepth[active - 1]] <= level) active--;
       for (let j = 0; j < active; j++) {
         const t = byDepth[j];
-        const at = node[t];
-        node[t] = left[at] + +(row[offset[at]] > threshold[at]);
+        const w = node[t];
+        node[t] = walk[w] + (((walk[w + 2] - row[walk[w + 1]]) >>> 31) << 2);
       }
     }
     // Added onto the start value tree by tree, in tree order, exactly as the block path does.
     let sum = start;
-    for (let t = 0; t < k; t++) sum += value[node[t]];
+    for (let t = 0; t < k; t++) sum += value[node[t] >> 2];
     return sum;
   }
+}
+
+/** Above any rank a row can have (at most the number of a feature's thresholds + 1). */
+const LEAF_KEY = 0x3fffffff;
+
+/** How many of `cuts[from .. to)` (ascending) are below x, plus `from`. */
+function rankBelow(cuts: Float64Array, from: number, to: number, x: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cuts[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
