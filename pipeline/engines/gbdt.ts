@@ -8,7 +8,8 @@ import type { Engine, EngineFactory, EngineState, FeatureMatrix, FitContext, Par
 import { resolveParams } from './params.ts';
 import { binMatrix } from './tree/binning.ts';
 import { BinnedWalk, TreeBuilder, type TreeParams } from './tree/builder.ts';
-import { checkColumns, gainImportance, PackedEnsemble, treeFromJSON, treeToJSON, type CompactTree, type CompactTreeJSON } from './tree/compact.ts';
+import { checkColumns, gainImportance, treeFromJSON, treeToJSON, type CompactTree, type CompactTreeJSON } from './tree/compact.ts';
+import { PackedEnsemble } from './tree/packed.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
   nRounds: { type: 'integer', default: 100, min: 1, max: 100000, description: 'Boosting rounds at most (fewer when early stopping triggers).' },

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { FeatureMatrix } from '../../pipeline/engines/engine.ts';
 import { forestFactory } from '../../pipeline/engines/forest.ts';
 import { gbdtFactory } from '../../pipeline/engines/gbdt.ts';
-import { leafIndex, PackedEnsemble, type CompactTree } from '../../pipeline/engines/tree/compact.ts';
+import { leafIndex, type CompactTree } from '../../pipeline/engines/tree/compact.ts';
+import { PackedEnsemble } from '../../pipeline/engines/tree/packed.ts';
 import { synthetic } from './helpers.ts';
 
 /** Rows [from, to) of X as a matrix of their own. */

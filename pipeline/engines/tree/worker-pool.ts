@@ -79,6 +79,10 @@ export function acquireWorkers(k: number): Worker[] {
   const cap = Math.max(1, availableParallelism());
   while (out.length < k && live < cap) {
     const w = startWorker();
+    // A thread that fails while no fit listens (e.g. one helping to score a batch, whose
+    // caller does not wait for it) must not take the process down; 'exit' follows and
+    // drops it from the pool. Fits add their own listener and report the failure.
+    w.on('error', () => undefined);
     live++;
     w.once('exit', () => {
       live--;
