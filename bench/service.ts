@@ -1,12 +1,17 @@
 /**
- * `npm run bench:service [-- --duration 15] [--connections 64] [--workers auto] [--model FILE] [--tool autocannon|wrk] [--threads 1] [--source]`
+ * `npm run bench:service [-- --duration 15] [--connections 64] [--workers auto] [--mode threads|cluster] [--model FILE] [--tool autocannon|wrk] [--threads 1] [--source]`
  *
  * Load benchmark of the scoring service with autocannon: single-applicant POST
  * /v1/predict and 100-row POST /v1/predict/batch, each at 64 connections for 15 s.
  * Starts the service itself on a free port — by default the esbuild bundle, built afresh
  * into a temporary folder exactly as for the container image (`--source` runs the
- * TypeScript through tsx instead, as `npm start` does), logs at info level, discarded — samples the resident memory of every service process, and prints req/s,
- * p50/p99 latency, errors and peak RSS as a markdown table. A benchmark, not a test.
+ * TypeScript through tsx instead, as `npm start` does), logs at info level, discarded,
+ * with the image's NODE_OPTIONS (--max-semi-space-size=2) unless NODE_OPTIONS is set —
+ * samples the memory of every service process, and prints req/s, p50/p99 latency, errors,
+ * peak RSS and peak PSS as a markdown table. RSS summed over processes counts the pages
+ * they share (the Node binary, libraries) once per process; PSS splits shared pages
+ * between the processes sharing them, so its sum is what they use together. A benchmark,
+ * not a test.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,11 +26,15 @@ import { readBundle } from '../pipeline/bundle.ts';
 import { resolveModelSource } from '../service/model-source.ts';
 
 const ROOT = join(import.meta.dirname, '..');
+/** The container image's NODE_OPTIONS (Dockerfile). */
+const IMAGE_NODE_OPTIONS = '--max-semi-space-size=2';
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '15' },
     connections: { type: 'string', default: '64' },
     workers: { type: 'string', default: 'auto' },
+    /** WORKER_MODE: `threads` (one process) or `cluster` (a process per worker). */
+    mode: { type: 'string', default: 'threads' },
     model: { type: 'string' },
     url: { type: 'string' },
     /** `wrk` (Debian package) costs the machine less CPU per request than autocannon. */
@@ -109,6 +118,19 @@ function treeRss(pid: number): { total: number; max: number } {
   return { total: each.reduce((a, b) => a + b, 0), max: Math.max(...each) };
 }
 
+/** Proportional set size (MB) summed over a process and its children (shared pages split between their users). */
+function treePss(pid: number): number {
+  let kb = 0;
+  for (const p of treePids(pid)) {
+    try {
+      kb += Number(/Pss:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // process went away
+    }
+  }
+  return kb / 1024;
+}
+
 interface LoadResult {
   rps: number;
   p50: number;
@@ -181,7 +203,17 @@ async function main(): Promise<void> {
     const args = values.source ? ['--import', 'tsx', join(ROOT, 'service/main.ts')] : [buildBundle()];
     child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { ...process.env, MODEL_PATH: path, PORT: String(port), HOST: '127.0.0.1', WORKERS: values.workers, LOG_LEVEL: 'info', MLOPS_SERVICE_MAIN: '1' },
+      env: {
+        ...process.env,
+        MODEL_PATH: path,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        WORKERS: values.workers,
+        WORKER_MODE: values.mode,
+        LOG_LEVEL: 'info',
+        MLOPS_SERVICE_MAIN: '1',
+        NODE_OPTIONS: process.env.NODE_OPTIONS ?? IMAGE_NODE_OPTIONS,
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     url = `http://127.0.0.1:${port}`;
@@ -207,10 +239,14 @@ async function main(): Promise<void> {
     // Warm up the JIT and the connection pool before measuring.
     await load(url + c.path, c.body, 2);
     let peak = { total: 0, max: 0 };
+    let peakPss = 0;
+    let ticks = 0;
     const timer = child
       ? setInterval(() => {
           const r = treeRss(child!.pid!);
           if (r.total > peak.total) peak = { total: r.total, max: Math.max(peak.max, r.max) };
+          // PSS walks the page tables: sampled once a second, not four times.
+          if (ticks++ % 4 === 0) peakPss = Math.max(peakPss, treePss(child!.pid!));
         }, 250)
       : null;
     const cpu0 = child ? treeCpuSeconds(child.pid!) : 0;
@@ -227,6 +263,7 @@ async function main(): Promise<void> {
       // Service CPU per request: a figure the other load on a shared machine does not distort much.
       child ? Math.round((cpu * 1e6) / (res.rps * duration)).toLocaleString('en-US') : 'n/a',
       child ? `${peak.total.toFixed(0)} (largest process ${peak.max.toFixed(0)})` : 'n/a',
+      child ? peakPss.toFixed(0) : 'n/a',
     ]);
     process.stderr.write(`${c.name}: done\n`);
   }
@@ -237,9 +274,9 @@ async function main(): Promise<void> {
   if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
   const served = values.url ? 'external' : values.source ? 'TypeScript source via tsx' : 'esbuild bundle as in the container image';
   const tool = values.tool === 'wrk' ? `wrk (${values.threads} thread${values.threads === '1' ? '' : 's'})` : values.tool;
-  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, service: ${served}, ${tool}, ${connections} connections, ${duration} s per case, service workers: ${values.workers === 'auto' ? availableParallelism() : values.workers}, load generator on the same machine, load average before/after ${loadBefore.toFixed(1)}/${loadavg()[0].toFixed(1)}`;
+  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, service: ${served}, ${tool}, ${connections} connections, ${duration} s per case, service workers: ${values.workers === 'auto' ? availableParallelism() : values.workers} (WORKER_MODE=${values.mode}), NODE_OPTIONS=${process.env.NODE_OPTIONS ?? IMAGE_NODE_OPTIONS}, load generator on the same machine, load average before/after ${loadBefore.toFixed(1)}/${loadavg()[0].toFixed(1)}`;
   process.stdout.write(`${machine}\n\n`);
-  process.stdout.write(markdownTable([['case', 'req/s', 'rows/s', 'p50 ms', 'p99 ms', 'errors + non-2xx', 'service CPU µs/req', 'peak RSS MB (all processes)'], ...rows]) + '\n');
+  process.stdout.write(markdownTable([['case', 'req/s', 'rows/s', 'p50 ms', 'p99 ms', 'errors + non-2xx', 'service CPU µs/req', 'peak RSS MB (all processes)', 'peak PSS MB (all processes)'], ...rows]) + '\n');
 }
 
 main().catch((e: Error) => {

@@ -42,18 +42,29 @@ export interface LoadedService {
   handler: RequestListener;
 }
 
+export interface AppExtras {
+  logger?: Logger;
+  /** /metrics text when it is gathered from several workers or threads. */
+  metricsText?: () => Promise<string>;
+  /**
+   * Node process metrics (CPU, memory, event loop) in this app's registry; off in the
+   * extra threads of WORKER_MODE=threads, whose process the main thread already reports.
+   */
+  processMetrics?: boolean;
+}
+
 /** Loads the bundle (refusing one whose digest does not verify) and builds the app. */
-export function loadService(options: ServiceOptions, extra: { logger?: Logger; metricsText?: () => Promise<string> } = {}): LoadedService {
+export function loadService(options: ServiceOptions, extra: AppExtras = {}): LoadedService {
   const source = resolveModelSource(options);
   const model = CreditModel.load(source.path);
   return createApp(model, source, options, extra);
 }
 
-export function createApp(model: CreditModel, source: ModelSource, options: ServiceOptions, extra: { logger?: Logger; metricsText?: () => Promise<string> } = {}): LoadedService {
+export function createApp(model: CreditModel, source: ModelSource, options: ServiceOptions, extra: AppExtras = {}): LoadedService {
   const logger = extra.logger ?? createLogger(options.logLevel);
   const validator = compileValidator(model.bundle.schema, options.unknownFields);
   const scorer = new Scorer(model, validator, source.version);
-  const metrics = createMetrics(scorer.ref);
+  const metrics = createMetrics(scorer.ref, { defaultMetrics: extra.processMetrics ?? true });
   shareRegistry(metrics.registry);
   const state: ServiceState = {
     options,

@@ -17,8 +17,14 @@ export interface ServiceOptions {
   modelName: string | null;
   host: string;
   port: number;
-  /** Worker processes (node:cluster); 1 = no cluster. */
+  /** Serving threads or processes; 1 = one process, one thread; 0 = one per core. */
   workers: number;
+  /**
+   * How WORKERS > 1 run: `threads` = one process whose threads all accept on one
+   * listening socket (the default: about half the memory of a cluster); `cluster` =
+   * node:cluster processes, where a worker that dies is replaced in place.
+   */
+  workerMode: 'threads' | 'cluster';
   bodyLimitBytes: number;
   /** Most rows a JSON batch may hold (CSV batches are streamed and unbounded). */
   maxBatchRows: number;
@@ -52,6 +58,7 @@ export function defaultOptions(root: string): ServiceOptions {
     host: '0.0.0.0',
     port: 8080,
     workers: 1,
+    workerMode: 'threads',
     bodyLimitBytes: DEFAULT_BODY_LIMIT,
     maxBatchRows: 10_000,
     unknownFields: 'reject',
@@ -78,6 +85,9 @@ export function optionsFromEnv(env: Env, root: string): ServiceOptions {
   o.host = str('HOST') ?? o.host;
   o.port = intVar(env, 'PORT', o.port, 0, 65535)!;
   o.workers = workersVar(str('WORKERS'));
+  const mode = str('WORKER_MODE') ?? o.workerMode;
+  if (mode !== 'threads' && mode !== 'cluster') throw configError(`WORKER_MODE must be "threads" or "cluster", got ${JSON.stringify(mode)}`);
+  o.workerMode = mode;
   o.bodyLimitBytes = intVar(env, 'BODY_LIMIT_BYTES', o.bodyLimitBytes, 1024)!;
   o.maxBatchRows = intVar(env, 'MAX_BATCH_ROWS', o.maxBatchRows, 1)!;
   const uf = str('UNKNOWN_FIELDS') ?? o.unknownFields;

@@ -1,12 +1,15 @@
 /**
  * Starts the scoring service from environment variables: `npm start`, `mlops serve`
  * and the container image all come through `startService`. With WORKERS > 1 (or
- * `auto`), node:cluster runs one worker per core; a bundle that does not verify stops the
- * service before it listens (each worker verifies it as it loads it).
+ * `auto` = one per core), WORKER_MODE picks how: `threads` (default) serves from that many
+ * threads of one process sharing one listening socket (service/threads.ts), `cluster`
+ * from node:cluster worker processes (service/cluster.ts). A bundle that does not verify
+ * stops the service before it listens.
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { isMlopsError } from '../pipeline/errors.ts';
 import { optionsFromEnv, type ServiceOptions } from './config.ts';
 import type { LoadedService } from './app.ts';
@@ -20,7 +23,12 @@ export interface StartedService {
 /** Loads the model and listens; resolves once the service accepts requests. */
 export async function startService(options: ServiceOptions, log: (line: string) => void = () => undefined): Promise<StartedService> {
   const workers = options.workers === 0 ? availableParallelism() : options.workers;
-  if (workers > 1 && cluster.isPrimary) {
+  if (workers > 1 && options.workerMode === 'threads' && isMainThread && !cluster.isWorker) {
+    // Serving threads run this module (the bundle's entry, or this file under tsx).
+    const { runThreads } = await import('./threads.ts');
+    return runThreads(options, workers, new URL(import.meta.url), log);
+  }
+  if (workers > 1 && options.workerMode === 'cluster' && cluster.isPrimary) {
     // The primary only forks and relays metrics: it never loads the app or the model,
     // which keeps its memory small (parsing a bundle to check its digest here would keep
     // ~15 MB of heap for good). Each worker verifies the bundle as it loads it; one that
@@ -86,7 +94,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const entry = process.argv[1];
-if (entry && (fileURLToPath(import.meta.url) === entry || process.env.MLOPS_SERVICE_MAIN === '1')) {
+if (!isMainThread && (workerData as Record<string, unknown> | null)?.mlopsServiceThread) {
+  // A serving thread of WORKER_MODE=threads (started on this module by service/threads.ts);
+  // an error starting it rejects, which ends the thread and is reported to the main thread.
+  void import('./threads.ts').then(({ serviceThreadData, runServiceThread }) => runServiceThread(serviceThreadData()!));
+} else if (entry && (fileURLToPath(import.meta.url) === entry || process.env.MLOPS_SERVICE_MAIN === '1')) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {

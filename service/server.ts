@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LoadedService } from './app.ts';
+import { balanceConnections, type Balance } from './balance.ts';
 
 export interface RunningServer {
   server: Server;
@@ -15,10 +16,25 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function listen(svc: LoadedService, host: string, port: number): Promise<RunningServer> {
+export interface ListenOptions {
+  /** Accept on this already-listening socket (another thread's) instead of binding host:port. */
+  fd?: number;
+  /** Spread keep-alive connections over the threads sharing the socket (service/balance.ts). */
+  balance?: Balance;
+}
+
+export async function listen(svc: LoadedService, host: string, port: number, how: ListenOptions = {}): Promise<RunningServer> {
   const { state } = svc;
   const o = state.options;
-  const server = createServer(svc.handler);
+  const server = createServer();
+  if (how.balance) {
+    const shed = balanceConnections(server, how.balance);
+    const handler = svc.handler;
+    server.on('request', (req, res) => {
+      shed(res);
+      handler(req, res);
+    });
+  } else server.on('request', svc.handler);
   // Time to receive a whole request; Node answers 408 and closes the socket past it.
   server.requestTimeout = o.requestTimeoutMs;
   server.headersTimeout = Math.min(o.requestTimeoutMs, 60_000);
@@ -28,10 +44,12 @@ export async function listen(svc: LoadedService, host: string, port: number): Pr
   server.timeout = Math.max(o.requestTimeoutMs * 2, server.keepAliveTimeout + 5_000);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    const done = (): void => {
       server.off('error', reject);
       resolve();
-    });
+    };
+    if (how.fd === undefined) server.listen(port, host, done);
+    else server.listen({ fd: how.fd }, done);
   });
   const addr = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
