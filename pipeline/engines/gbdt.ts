@@ -131,11 +131,6 @@ export class GbdtEngine implements Engine {
     let bestRound = -1;
 
     for (let round = 0; round < nRounds; round++) {
-      for (let i = 0; i < n; i++) {
-        const pr = 1 / (1 + Math.exp(-margin[i]));
-        grad[i] = w[i] * (pr - y[i]);
-        hess[i] = w[i] * Math.max(pr * (1 - pr), 1e-16);
-      }
       const rng = new Rng(deriveSeed(ctx.seed, round));
       let m = 0;
       let left = 0;
@@ -147,6 +142,13 @@ export class GbdtEngine implements Engine {
       } else {
         for (let i = 0; i < n; i++) rows[i] = i;
         m = n;
+      }
+      // Gradients only where the tree will read them: the round's sampled rows.
+      for (let k = 0; k < m; k++) {
+        const i = rows[k];
+        const pr = 1 / (1 + Math.exp(-margin[i]));
+        grad[i] = w[i] * (pr - y[i]);
+        hess[i] = w[i] * Math.max(pr * (1 - pr), 1e-16);
       }
       let features = allFeatures;
       if (nCols < d) {
