@@ -36,7 +36,7 @@ describe('radix ordering and binning', () => {
     // lower value itself and rows sit exactly on it.
     const tight = Float64Array.from({ length: 4000 }, (_, i) => 1 + (i % 3) * Number.EPSILON);
     const cols = [awkwardColumn(4000, 7), Float64Array.from({ length: 4000 }, (_, i) => i % 7), Float64Array.from({ length: 4000 }, (_, i) => Math.sin(i)), tight];
-    const binned = binMatrix({ names: ['a', 'b', 'c', 'd'], rows: 4000, columns: cols });
+    const binned = binMatrix({ names: ['a', 'b', 'c', 'd'], rows: 4000, columns: cols, categorical: cols.map(() => false) });
     cols.forEach((col, f) => {
       expect(Array.from(binned.edges[f])).toEqual(Array.from(fitEdges(col)));
       expect(Array.from(binned.bins[f])).toEqual(Array.from(binColumn(col, binned.edges[f])));
