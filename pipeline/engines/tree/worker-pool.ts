@@ -1,6 +1,7 @@
 /**
- * Forest worker threads kept between fits, so repeated fits (tuning, cross-validation)
- * reuse warm threads. Idle threads are unreferenced and never keep the process alive.
+ * Worker threads kept between jobs, so repeated fits (tuning, cross-validation) and
+ * large batch scorings (parallel-scoring.ts) reuse warm threads. Idle threads are
+ * unreferenced and never keep the process alive.
  *
  * Start-up cost decides whether threads pay at all on small data. A thread that loads
  * the TypeScript toolchain (the loader the main thread runs under) needs about 200 ms;
