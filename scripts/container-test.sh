@@ -139,7 +139,7 @@ h.forEach((k, i) => { if (k !== 'Status') rec[k] = r[i] === '' ? null : (isNaN(N
 process.stdout.write(JSON.stringify(rec));" >"$WORK/one.json"
 
 check_container() {
-  local ref=$1 port cid p uid status
+  local ref=$1 port cid p uid status out
   port="$(free_port)"
   cid="$("$DOCKER_BIN" run -d --network host --init --read-only --cap-drop ALL --security-opt no-new-privileges \
     --health-interval 2s -e PORT="$port" -e WORKERS=2 "$ref")"
@@ -154,6 +154,15 @@ check_container() {
   [ "$p" = "$CLI_P" ] || fail "container probability $p differs from the CLI's $CLI_P"
   log "$ref: probability $p = CLI $CLI_P"
   curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || fail "/readyz"
+  # WORKERS=2 runs two serving threads (WORKER_MODE=threads), the second started from the
+  # bundle; the main thread answers while the second starts, so wait for its log line. (The
+  # log is read whole: grep -q closing the pipe early would fail it under pipefail.)
+  for _ in $(seq 1 40); do
+    out="$("$DOCKER_BIN" logs "$cid" 2>&1)"
+    [[ $out == *"with 2 threads at"* ]] && break
+    sleep 0.25
+  done
+  [[ $out == *"with 2 threads at"* ]] || { printf '%s\n' "$out" >&2; fail "the service did not start 2 threads"; }
   [ "$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d '{"Age":"x"}' "http://127.0.0.1:$port/v1/predict")" = 422 ] || fail "bad input is not 422"
   curl -fsS "http://127.0.0.1:$port/docs/swagger-ui-bundle.js" >/dev/null || fail "/docs assets"
   uid="$("$DOCKER_BIN" exec "$cid" node -e 'process.stdout.write(String(process.getuid()))')"

@@ -5,6 +5,7 @@
  * the container runs, with two threads (its serving thread starts from the bundle).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,9 +89,35 @@ describe.each(MODES)('service process (2 workers, WORKER_MODE=$mode)', ({ mode, 
     }
   });
 
-  it('exits 0 after SIGTERM', async () => {
+  it('finishes requests in flight in every worker after SIGTERM, then exits 0', async () => {
+    // 8 requests whose bodies are half sent when SIGTERM comes (on 8 connections, spread
+    // over the workers as the kernel and libuv hand them out), the rest sent after it.
+    const body = JSON.stringify(APPLICANT);
+    const half = Math.floor(body.length / 2);
+    const pending = Array.from({ length: 8 }, () => {
+      const req = request(`${url}/v1/predict`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+      const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (c) => (text += String(c)));
+          res.on('end', () => resolve({ status: res.statusCode!, text }));
+        });
+        req.on('error', reject);
+      });
+      const sent = new Promise<void>((resolve) => req.write(body.slice(0, half), () => resolve()));
+      return { req, answer, sent };
+    });
+    await Promise.all(pending.map((x) => x.sent));
+    await new Promise((r) => setTimeout(r, 200));
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child!.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    for (const x of pending) x.req.end(body.slice(half));
+    const answers = await Promise.all(pending.map((x) => x.answer));
+    for (const a of answers) {
+      expect(a.status).toBe(200);
+      expect((JSON.parse(a.text) as { probability: number }).probability).toBeGreaterThan(0);
+    }
     expect(await exited).toBe(0);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
