@@ -31,6 +31,7 @@ import { opsRouter } from './routes/ops.ts';
 import { docsRouter } from './routes/docs.ts';
 import { v2Router } from './routes/v2.ts';
 import { dashboardRouter } from './routes/dashboard.ts';
+import { parallelScoring } from '../pipeline/engines/tree/parallel-scoring.ts';
 
 /** One router per area, mounted in this order. */
 export const ROUTERS: ((s: ServiceState) => Router)[] = [opsRouter, predictRouter, mlflowRouter, modelRouter, docsRouter, v2Router, dashboardRouter];
@@ -55,6 +56,10 @@ export interface AppExtras {
 
 /** Loads the bundle (refusing one whose digest does not verify) and builds the app. */
 export function loadService(options: ServiceOptions, extra: AppExtras = {}): LoadedService {
+  // Requests are spread over the serving threads or workers (WORKERS); a batch is scored
+  // on the thread that took its request, so one large batch cannot take every core from
+  // the others, and the image ships no code a helper thread could start from.
+  parallelScoring.threads = 0;
   const source = resolveModelSource(options);
   const model = CreditModel.load(source.path);
   return createApp(model, source, options, extra);

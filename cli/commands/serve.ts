@@ -15,7 +15,9 @@ see docs/service.md). Flags override the matching variables.
   --model FILE     model bundle (model.json or model.json.gz); env MODEL_PATH
   --port N         port (default 8080; 0 = any free port); env PORT
   --host ADDR      address to bind (default 0.0.0.0); env HOST
-  --workers N      processes (node:cluster), or "auto" for one per core; env WORKERS
+  --workers N      serving threads of one process (env WORKER_MODE=threads, the default)
+                   or node:cluster processes (WORKER_MODE=cluster); "auto" = one per
+                   core; env WORKERS
   -h, --help       show this help`,
   options: { model: { type: 'string', short: 'm' }, port: { type: 'string', short: 'p' }, host: { type: 'string' }, workers: { type: 'string' } },
   async run(args, io) {
