@@ -4,7 +4,8 @@
  */
 import { inputError } from '../errors.ts';
 import type { RawTable } from './csv.ts';
-import { throwIfErrors, toNumeric, type DataSchema } from './schema.ts';
+import type { DataSchema } from './schema.ts';
+import { throwIfErrors, toNumeric } from './values.ts';
 
 export interface Dataset {
   file: string;

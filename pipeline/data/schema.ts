@@ -6,6 +6,9 @@
 import { inputError } from '../errors.ts';
 import type { RawTable } from './csv.ts';
 import { countCategories, summarizeNumeric } from './summary.ts';
+import { MAX_LISTED, parseNumber, throwIfErrors, toNumeric } from './values.ts';
+
+export { parseNumber, throwIfErrors, toNumeric } from './values.ts';
 
 export interface NumericColumn {
   name: string;
@@ -53,13 +56,6 @@ export interface SchemaOptions {
 
 /** Share of parseable values above which a column is numeric and the rest are errors. */
 const NUMERIC_MAJORITY = 0.95;
-/** Errors listed in one message before "and N more". */
-const MAX_LISTED = 10;
-
-export function parseNumber(v: string): number {
-  const n = Number(v);
-  return v.trim() === '' ? NaN : n;
-}
 
 export function inferSchema(table: RawTable, opts: SchemaOptions): DataSchema {
   const { target, positive } = opts;
@@ -162,30 +158,6 @@ function inferKind(values: (string | null)[]): 'numeric' | 'categorical' {
     if (Number.isFinite(parseNumber(v))) numeric++;
   }
   return present > 0 && numeric / present >= NUMERIC_MAJORITY ? 'numeric' : 'categorical';
-}
-
-/** Parses a numeric column; a text value is reported with its line and column. */
-export function toNumeric(values: readonly (string | null)[], name: string, file: string, errors: string[], firstLine = 2): Float64Array {
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null) {
-      out[i] = NaN;
-      continue;
-    }
-    const n = parseNumber(v);
-    if (!Number.isFinite(n)) {
-      errors.push(`line ${i + firstLine}, column "${name}": ${JSON.stringify(v)} is not a number`);
-      out[i] = NaN;
-    } else out[i] = n;
-  }
-  return out;
-}
-
-export function throwIfErrors(errors: string[], file: string): void {
-  if (errors.length === 0) return;
-  const more = errors.length > MAX_LISTED ? `\n  … and ${errors.length - MAX_LISTED} more` : '';
-  throw inputError(`${file}: ${errors.length} invalid value${errors.length > 1 ? 's' : ''}:\n  - ${errors.slice(0, MAX_LISTED).join('\n  - ')}${more}`, errors);
 }
 
 function isIntegerColumn(values: Float64Array): boolean {

@@ -5,7 +5,8 @@
  */
 import { parse } from 'csv-parse/sync';
 import { isMissingText } from '../data/csv.ts';
-import { parseNumber, type DataSchema } from '../data/schema.ts';
+import type { DataSchema } from '../data/schema.ts';
+import { parseNumber } from '../data/values.ts';
 
 /** One data record of the incoming file, as written (fields untrimmed). */
 export interface IncomingRow {
