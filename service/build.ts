@@ -10,7 +10,7 @@
  *   dist/service/node_modules/      native-addon packages the bundle imports (chart rendering)
  *   dist/service/model/model.json.gz   the bundle to serve: --model, else the registry champion
  */
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -57,25 +57,6 @@ function copyNativePackages(meta: Metafile): void {
   }
 }
 
-/**
- * Packages whose module code does nothing but define exports, declared so to esbuild so
- * that it leaves them out when nothing the service runs uses them. arquero (data
- * summaries for training) reaches the service only through an import of
- * pipeline/data/schema.ts that scoring never calls: without this, every process or
- * thread of the service would load and keep ~15 MB of it.
- */
-const SIDE_EFFECT_FREE = ['arquero'];
-
-function sideEffectFree(packages: readonly string[]): Plugin {
-  const filter = new RegExp(`^(${packages.join('|')})$`);
-  return {
-    name: 'side-effect-free',
-    setup(b) {
-      b.onResolve({ filter }, (args) => ({ path: createRequire(join(ROOT, 'package.json')).resolve(args.path), sideEffects: false }));
-    },
-  };
-}
-
 async function main(): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -100,7 +81,6 @@ async function main(): Promise<void> {
     define: { 'process.env.SERVICE_VERSION': JSON.stringify(process.env.SERVICE_VERSION ?? version) },
     // Native addons cannot be bundled: they are shipped as packages next to the bundle.
     external: NATIVE_PACKAGES,
-    plugins: [sideEffectFree(SIDE_EFFECT_FREE)],
   });
   writeFileSync(join(out, 'healthcheck.mjs'), HEALTHCHECK);
   copyNativePackages(result.metafile);
