@@ -30,6 +30,7 @@ export const parallelScoring = {
 
   /** How many helpers a batch of `rows` rows × `trees` trees is worth. */
   helpersFor(rows: number, trees: number): number {
+    // At least 64 rows for each thread taking part, the caller included.
     if (this.threads <= 0 || rows * trees < this.minWalks || rows < 128) return 0;
     return Math.min(this.threads, Math.floor(rows / 64) - 1);
   },
