@@ -14,7 +14,7 @@ import { PackedEnsemble } from './tree/packed.ts';
 import type { WorkerReply, WorkerRequest } from './tree/forest-protocol.ts';
 import { ForestGrower, OOB_SCALE, type ForestJob } from './tree/forest-trees.ts';
 import { rocAuc } from '../evaluation/metrics.ts';
-import { acquireWorkers, discardWorker, prepareWorkers, releaseWorker, workersReady } from './tree/worker-pool.ts';
+import { acquireWorkers, idleWorkers, discardWorker, prepareWorkers, releaseWorker, workersReady } from './tree/worker-pool.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
   // scikit-learn's default count. On the bundled splits 100 trees score within 0.002
@@ -48,12 +48,16 @@ const paramSpec: Record<string, ParamSpec> = {
 };
 
 /**
- * When to bring in worker threads: a thread needs about 40 ms to start and its first
- * trees run before the JIT has warmed up, so a forest that the main thread alone
- * finishes within `minSeconds` is grown in-process.
+ * When to bring in worker threads. A warm pooled thread (left idle by an earlier fit or
+ * scoring, as in tuning and cross-validation) joins cheaply, so a forest that the main
+ * thread alone would finish within `minSeconds` is grown in-process. Starting a new
+ * thread costs far more — bundling its code (loading and spawning esbuild), about 40 ms
+ * to boot, and first trees that run before its JIT has warmed up — so new threads are
+ * started only when the rest would take the main thread over `minSecondsCold`.
  */
 export const forestThreading = {
   minSeconds: 0.1,
+  minSecondsCold: 0.5,
   /** When false the main thread only coordinates (so threads surely take part; for tests). */
   mainThreadGrows: true,
   /** Trees grown on worker threads during the last fit (diagnostics). */
@@ -302,27 +306,41 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
     for (const w of acquireWorkers(k)) enlist(w);
   };
 
-  const started = performance.now();
   forestThreading.lastThreadTrees = 0;
-  if (workers > 1) {
-    const ready = prepareWorkers();
-    if (!forestThreading.mainThreadGrows) {
-      await ready;
-      enlistAll(workers);
-    }
+  if (workers > 1 && !forestThreading.mainThreadGrows) {
+    await prepareWorkers();
+    enlistAll(workers);
   }
+  // Bundling the worker code costs the main thread time too, so it starts only once new
+  // threads look worth it.
+  let preparing = false;
+  let fastest = Infinity;
+  const started = performance.now();
   const mainGrows = forestThreading.mainThreadGrows || helpers === 0;
   while (mainGrows && (next < nTrees || redo.length > 0)) {
     const index = redo.length > 0 ? redo.pop()! : next++;
+    const t0 = performance.now();
     trees[index] = local.grow(index);
     finished();
-    if (workers > 1 && helpers === 0 && next < nTrees && workersReady()) {
-      const perTree = (performance.now() - started) / 1000 / done;
-      if (perTree * (nTrees - next) > forestThreading.minSeconds) enlistAll(workers - 1);
+    fastest = Math.min(fastest, performance.now() - t0);
+    // Judged after a few trees (or at once when they are slow), at the pace of the fastest
+    // tree so far: the first trees run before the JIT has warmed up and would overstate
+    // what is left.
+    if (workers > 1 && helpers === 0 && next < nTrees && (done >= 3 || performance.now() - started > 1000 * forestThreading.minSecondsCold)) {
+      const rest = (fastest / 1000) * (nTrees - next);
+      if (idleWorkers() >= workers - 1) {
+        if (rest > forestThreading.minSeconds) enlistAll(workers - 1);
+      } else if (rest > forestThreading.minSecondsCold) {
+        if (workersReady()) enlistAll(workers - 1);
+        else if (!preparing) {
+          preparing = true;
+          void prepareWorkers();
+        }
+      }
     }
     // Let worker replies in between trees so they get their next chunk promptly (and,
     // before that, let the worker bundle finish).
-    if (helpers > 0 || (workers > 1 && !workersReady())) await new Promise<void>((r) => setImmediate(r));
+    if (helpers > 0 || (preparing && !workersReady())) await new Promise<void>((r) => setImmediate(r));
   }
   for (;;) {
     if (next >= nTrees) for (const letGo of [...pending]) letGo();

@@ -62,4 +62,16 @@ describe('forest worker threads', () => {
     expect(warnings.length).toBeGreaterThan(0);
     expect(forestThreading.lastThreadTrees).toBe(0);
   }, 20_000);
+
+  it('are not started for a forest the main thread alone finishes sooner than a new thread would pay off', async () => {
+    await closeIdleWorkers();
+    const { minSecondsCold } = forestThreading;
+    forestThreading.minSecondsCold = 1e9;
+    try {
+      await fit(2);
+    } finally {
+      forestThreading.minSecondsCold = minSecondsCold;
+    }
+    expect(forestThreading.lastThreadTrees).toBe(0);
+  }, 20_000);
 });

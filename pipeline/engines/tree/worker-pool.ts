@@ -73,6 +73,11 @@ async function bundleWorker(entry: string): Promise<string | null> {
 const idle: Worker[] = [];
 let live = 0;
 
+/** Threads started earlier and idle now (they join a job without a start-up cost). */
+export function idleWorkers(): number {
+  return idle.length;
+}
+
 /** Up to `k` threads: idle ones first, then new ones while fewer than the cores run. */
 export function acquireWorkers(k: number): Worker[] {
   const out: Worker[] = [];
