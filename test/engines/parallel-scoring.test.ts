@@ -27,6 +27,17 @@ describe('batch scoring on helper threads', () => {
   const data = synthetic(3000, 21, { missing: 0.2, features: 8 });
   const test = synthetic(6000, 22, { missing: 0.2, features: 8 });
 
+  /** A forest packed for scoring, and its scores of the test rows on the calling thread alone. */
+  async function forestScoredOnOneThread(nTrees: number, seed: number): Promise<{ packed: PackedEnsemble; serial: Float64Array }> {
+    const engine = forestFactory.create({ nTrees });
+    await engine.fit(data.X, data.y, { seed, workers: 1 });
+    const packed = new PackedEnsemble((engine as unknown as { trees: readonly CompactTree[] }).trees);
+    parallelScoring.threads = 0;
+    const serial = new Float64Array(test.X.rows);
+    packed.addScores(test.X, serial);
+    return { packed, serial };
+  }
+
   it.each([
     ['forest', forestFactory, { nTrees: 30 }],
     ['gbdt', gbdtFactory, { nRounds: 60, maxDepth: 5 }],
@@ -55,12 +66,7 @@ describe('batch scoring on helper threads', () => {
   }, 30_000);
 
   it('a helper that claims a block and never finishes it is given up on, and the caller scores that block', async () => {
-    const engine = forestFactory.create({ nTrees: 40 });
-    await engine.fit(data.X, data.y, { seed: 9, workers: 1 });
-    const packed = new PackedEnsemble((engine as unknown as { trees: readonly CompactTree[] }).trees);
-    parallelScoring.threads = 0;
-    const serial = new Float64Array(test.X.rows);
-    packed.addScores(test.X, serial);
+    const { packed, serial } = await forestScoredOnOneThread(40, 9);
 
     await closeIdleWorkers();
     const entry = workerPool.entry;
@@ -90,12 +96,7 @@ describe('batch scoring on helper threads', () => {
   }, 30_000);
 
   it('turns helpers off when a thread cannot start, and keeps scoring correctly on the calling thread', async () => {
-    const engine = forestFactory.create({ nTrees: 20 });
-    await engine.fit(data.X, data.y, { seed: 10, workers: 1 });
-    const packed = new PackedEnsemble((engine as unknown as { trees: readonly CompactTree[] }).trees);
-    parallelScoring.threads = 0;
-    const serial = new Float64Array(test.X.rows);
-    packed.addScores(test.X, serial);
+    const { packed, serial } = await forestScoredOnOneThread(20, 10);
 
     await closeIdleWorkers();
     const { entry, bootstrap } = workerPool;
