@@ -43,23 +43,40 @@ function edgesOfSorted(sorted: Float64Array, maxBins: number): Float64Array {
   const valueBins = Math.max(1, maxBins - 1);
   const m = sorted.length;
   if (m === 0) return new Float64Array(0);
-  const distinct: number[] = [];
-  for (let i = 0; i < m; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]);
-  const out: number[] = [];
-  if (distinct.length <= valueBins) {
-    for (let i = 0; i + 1 < distinct.length; i++) out.push(between(distinct[i], distinct[i + 1]));
-    return Float64Array.from(out);
-  }
+  // Loops in helpers of their own, typed arrays sized up front: this runs cold (see radix-sort.ts).
+  const distinct = countDistinct(sorted);
+  const out = new Float64Array(Math.max(distinct, valueBins));
+  const k = distinct <= valueBins ? distinctEdges(sorted, out) : quantileEdges(sorted, valueBins, out);
+  return out.slice(0, k);
+}
+
+function countDistinct(sorted: Float64Array): number {
+  let k = sorted.length > 0 ? 1 : 0;
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) k++;
+  return k;
+}
+
+/** One edge between each pair of neighbouring distinct values; returns how many. */
+function distinctEdges(sorted: Float64Array, out: Float64Array): number {
+  let k = 0;
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) out[k++] = between(sorted[i - 1], sorted[i]);
+  return k;
+}
+
+/** Edges at evenly spaced quantiles, each just above its quantile's value; returns how many. */
+function quantileEdges(sorted: Float64Array, valueBins: number, out: Float64Array): number {
+  const m = sorted.length;
+  let k = 0;
   let last = -Infinity;
   for (let j = 1; j < valueBins; j++) {
     const v = sorted[Math.floor((j * m) / valueBins) - 1];
     if (v <= last) continue;
     const next = upperNeighbour(sorted, v);
     if (next === undefined) break;
-    out.push(between(v, next));
+    out[k++] = between(v, next);
     last = v;
   }
-  return Float64Array.from(out);
+  return k;
 }
 
 /** Bucket of one raw value under the given edges. */

@@ -5,6 +5,13 @@
  * high bytes of values in one binade). About three times faster than sorting a
  * Float64Array, and it yields the permutation, which binning needs to give each row its
  * bucket in one pass instead of a binary search per value.
+ *
+ * The loops live in small functions of their own, and buffers are allocated before any
+ * loop runs: a fit runs once per process in CI, so this code mostly runs cold. A long
+ * loop inside a large function is compiled on the fly (on-stack replacement) and thrown
+ * away again the first time the code after it does something not seen yet (a `new`, a
+ * property read), which cost one deoptimisation per column. Small loop functions are
+ * compiled once and stay compiled for every later column.
  */
 
 /**
@@ -15,13 +22,33 @@ export function ascendingOrder(column: Float64Array): Uint32Array {
   const n = column.length;
   // The doubles' bits, little-endian: low word first (as on every platform Node runs on).
   const words = new Uint32Array(column.buffer, column.byteOffset, 2 * n);
-  // Keys whose unsigned (hi, lo) order is the numeric order: flip every bit of a
-  // negative number, only the sign bit of a positive one.
   let hi = new Uint32Array(n);
   let lo = new Uint32Array(n);
   let idx = new Uint32Array(n);
+  let hi2 = new Uint32Array(n);
+  let lo2 = new Uint32Array(n);
+  let idx2 = new Uint32Array(n);
+  const counts = new Uint32Array(8 * 256);
+  const start = new Uint32Array(256);
+  const m = loadKeys(column, words, hi, lo, idx);
+  countBytes(lo, hi, m, counts);
+  for (let pass = 0; pass < 8; pass++) {
+    if (m === 0 || !prefixSums(counts, pass * 256, m, start)) continue;
+    scatter(pass < 4 ? lo : hi, (pass & 3) * 8, start, m, hi, lo, idx, hi2, lo2, idx2);
+    [hi, hi2] = [hi2, hi];
+    [lo, lo2] = [lo2, lo];
+    [idx, idx2] = [idx2, idx];
+  }
+  return idx.subarray(0, m);
+}
+
+/**
+ * Keys whose unsigned (hi, lo) order is the numeric order: every bit of a negative number
+ * flipped, only the sign bit of a positive one. Returns how many values are not NaN.
+ */
+function loadKeys(column: Float64Array, words: Uint32Array, hi: Uint32Array, lo: Uint32Array, idx: Uint32Array): number {
   let m = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < column.length; i++) {
     const x = column[i];
     if (x !== x) continue;
     const h = words[2 * i + 1];
@@ -32,8 +59,11 @@ export function ascendingOrder(column: Float64Array): Uint32Array {
     idx[m] = i;
     m++;
   }
-  // All eight byte histograms in one pass.
-  const counts = new Uint32Array(8 * 256);
+  return m;
+}
+
+/** All eight byte histograms in one pass. */
+function countBytes(lo: Uint32Array, hi: Uint32Array, m: number, counts: Uint32Array): void {
   for (let i = 0; i < m; i++) {
     const l = lo[i];
     const h = hi[i];
@@ -46,34 +76,29 @@ export function ascendingOrder(column: Float64Array): Uint32Array {
     counts[1536 + ((h >>> 16) & 255)]++;
     counts[1792 + (h >>> 24)]++;
   }
-  let hi2 = new Uint32Array(m);
-  let lo2 = new Uint32Array(m);
-  let idx2 = new Uint32Array(m);
-  const start = new Uint32Array(256);
-  for (let pass = 0; pass < 8; pass++) {
-    const base = pass * 256;
-    let single = false;
-    for (let b = 0; b < 256; b++) {
-      if (counts[base + b] === m) single = true;
-      if (counts[base + b] !== 0) break;
-    }
-    if (single || m === 0) continue;
-    let sum = 0;
-    for (let b = 0; b < 256; b++) {
-      start[b] = sum;
-      sum += counts[base + b];
-    }
-    const shift = (pass & 3) * 8;
-    const src = pass < 4 ? lo : hi;
-    for (let i = 0; i < m; i++) {
-      const at = start[(src[i] >>> shift) & 255]++;
-      hi2[at] = hi[i];
-      lo2[at] = lo[i];
-      idx2[at] = idx[i];
-    }
-    [hi, hi2] = [hi2, hi];
-    [lo, lo2] = [lo2, lo];
-    [idx, idx2] = [idx2, idx];
+}
+
+/** Each byte value's first slot for one pass; false when every value has the same byte (the pass would change nothing). */
+function prefixSums(counts: Uint32Array, base: number, m: number, start: Uint32Array): boolean {
+  let sum = 0;
+  for (let b = 0; b < 256; b++) {
+    const c = counts[base + b];
+    if (c === m) return false;
+    start[b] = sum;
+    sum += c;
   }
-  return idx.subarray(0, m);
+  return true;
+}
+
+/** One stable counting-sort pass on the byte of `key` at `shift`. */
+function scatter(
+  key: Uint32Array, shift: number, start: Uint32Array, m: number,
+  hi: Uint32Array, lo: Uint32Array, idx: Uint32Array, hi2: Uint32Array, lo2: Uint32Array, idx2: Uint32Array,
+): void {
+  for (let i = 0; i < m; i++) {
+    const at = start[(key[i] >>> shift) & 255]++;
+    hi2[at] = hi[i];
+    lo2[at] = lo[i];
+    idx2[at] = idx[i];
+  }
 }
