@@ -9,6 +9,7 @@
 import type { Rng } from '../../random.ts';
 import { binCount, type BinnedMatrix } from './binning.ts';
 import { roundSig, type CompactTree } from './compact.ts';
+import { HistogramKernel } from './histogram-kernel.ts';
 
 export interface TreeParams {
   /** Deepest node depth (root = 0); 0 = unlimited. */
@@ -99,6 +100,7 @@ export class TreeBuilder {
   private readonly scratchA: Float64Array;
   private readonly scratchB: Float64Array;
   private readonly free: Float64Array[] = [];
+  private kernel: HistogramKernel | null = null;
   private poolLeft: number;
 
   // Per-tree state.
@@ -180,7 +182,7 @@ export class TreeBuilder {
       else if (this.direct) this.evaluateDirect(root);
       else {
         root.hist = this.acquire() ?? this.scratchA;
-        this.buildInto(root.hist, root.start, root.end, this.features, this.features.length, true);
+        this.buildInto(root.hist, root.start, root.end, this.features, this.features.length);
         this.evaluate(root);
         if (root.hist === this.scratchA) root.hist = null;
       }
@@ -223,7 +225,7 @@ export class TreeBuilder {
     this.rows = rows;
     this.grad = grad;
     this.hess = hess;
-    this.buildInto(out, start, end, features, features.length, true);
+    this.buildInto(out, start, end, features, features.length);
   }
 
   /** parent -= child over the features: the sibling's histogram without touching its rows. */
@@ -276,22 +278,11 @@ export class TreeBuilder {
     }
   }
 
-  /** Accumulates rows[start..end) into `hist` for the first `k` of `feats`. */
-  private buildInto(hist: Float64Array, start: number, end: number, feats: Int32Array, k: number, zero: boolean): void {
-    this.gather(start, end);
-    const { rows, og, oh } = this;
-    for (let j = 0; j < k; j++) {
-      const f = feats[j];
-      const col = this.data.bins[f];
-      const base = this.offset[f] * STRIDE;
-      if (zero) hist.fill(0, base, base + this.nBins[f] * STRIDE);
-      for (let i = start; i < end; i++) {
-        const at = base + col[rows[i]] * STRIDE;
-        hist[at] += og[i];
-        hist[at + 1] += oh[i];
-        hist[at + 2] += 1;
-      }
-    }
+  /** Overwrites `hist` with the histogram of rows[start..end) for the first `k` of `feats`. */
+  private buildInto(hist: Float64Array, start: number, end: number, feats: Int32Array, k: number): void {
+    // Made on first use: forests mostly build histograms directly and never need it.
+    this.kernel ??= new HistogramKernel(this.flat, this.data.rows, this.nFeatures, this.histSize);
+    this.kernel.build(this.rows, start, end, this.grad, this.hess, feats, k, this.colStart, this.offset, this.nBins, hist);
   }
 
   /** Draws this split's candidate features into `drawn[0..k)`. */
@@ -385,15 +376,15 @@ export class TreeBuilder {
     const large = small === left ? right : left;
     if (parent.hist) {
       small.hist = this.acquire() ?? this.scratchA;
-      this.buildInto(small.hist, small.start, small.end, feats, feats.length, true);
+      this.buildInto(small.hist, small.start, small.end, feats, feats.length);
       this.subtract(parent.hist, small.hist, feats);
       large.hist = parent.hist;
       parent.hist = null;
     } else {
       small.hist = this.acquire() ?? this.scratchA;
-      this.buildInto(small.hist, small.start, small.end, feats, feats.length, true);
+      this.buildInto(small.hist, small.start, small.end, feats, feats.length);
       large.hist = this.acquire() ?? this.scratchB;
-      this.buildInto(large.hist, large.start, large.end, feats, feats.length, true);
+      this.buildInto(large.hist, large.start, large.end, feats, feats.length);
     }
   }
 
