@@ -47,6 +47,28 @@ export class Rng {
     return result;
   }
 
+  /**
+   * The next `count` values of `nextU32()` into `out[0..count)`, with the state in
+   * locals: several times faster than calling `nextU32` per value, same stream.
+   */
+  fillU32(out: Uint32Array, count: number): void {
+    let { a, b, c, d } = this;
+    for (let i = 0; i < count; i++) {
+      out[i] = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
+      const t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = rotl(d, 11);
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+  }
+
   /** Uniform float in [0, 1). */
   next(): number {
     return this.nextU32() / 4294967296;
