@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../pipeline/random.ts';
 import { HistogramKernel } from '../../pipeline/engines/tree/histogram-kernel.ts';
-import { assemble, WASM_DIRS } from '../../scripts/build-wasm.ts';
 
 /** The plain JavaScript loop the kernel replaces. */
 function reference(flat: Uint8Array, colStart: Int32Array, rows: Uint32Array, start: number, end: number, grad: Float64Array, hess: Float64Array, f: number, base: number, nBins: number, out: Float64Array): void {
@@ -45,10 +42,5 @@ describe('WebAssembly histogram kernel', () => {
       expect(Buffer.from(got.buffer)).toEqual(Buffer.from(want.buffer));
       if (end > start) expect(got[3 * offset[feats[0]] + 2] + got[3 * offset[feats[0]] + 5]).toBeGreaterThanOrEqual(0);
     }
-  });
-
-  it('is built from the committed WebAssembly text (npm run build:wasm)', async () => {
-    const dir = WASM_DIRS[0];
-    expect(await assemble(join(dir, 'histogram.wat'))).toBe(readFileSync(join(dir, 'histogram.wasm.ts'), 'utf8'));
   });
 });

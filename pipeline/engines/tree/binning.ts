@@ -6,7 +6,7 @@
  */
 import { Rng } from '../../random.ts';
 import type { FeatureMatrix } from '../engine.ts';
-import { ascendingOrder } from './radix-sort.ts';
+import { BinningKernel } from './binning-kernel.ts';
 
 /** Bin 0 always holds the missing values (NaN), so every split can route them either way. */
 export const MISSING_BIN = 0;
@@ -33,9 +33,11 @@ export function binCount(edges: Float64Array): number {
  * points at evenly spaced quantiles. Each edge sits between two observed values so
  * that unseen values in between fall on a sensible side.
  */
-export function fitEdges(column: Float64Array, maxBins = MAX_BINS, sampleRows = EDGE_SAMPLE_ROWS): Float64Array {
+export function fitEdges(column: Float64Array, maxBins = MAX_BINS, sampleRows = EDGE_SAMPLE_ROWS, kernel?: BinningKernel): Float64Array {
   const sample = sampleValues(column, sampleRows);
-  return edgesOfSorted(gather(sample, ascendingOrder(sample)), maxBins);
+  const k = kernel && kernel.capacity >= sample.length ? kernel : new BinningKernel(sample.length);
+  k.sort(sample);
+  return edgesOfSorted(k.sortedValues(), maxBins);
 }
 
 /** Edges (as `fitEdges`) from a column's non-missing values in ascending order. */
@@ -107,42 +109,26 @@ export function binMatrix(X: FeatureMatrix, opts: { maxBins?: number; shared?: b
   const buffer = opts.shared ? new SharedArrayBuffer(Math.max(1, n * d)) : new ArrayBuffer(Math.max(1, n * d));
   const bins: Uint8Array[] = [];
   const edges: Float64Array[] = [];
+  // One kernel for every column: the whole column when it fits the edge sample, else the sample.
+  const kernel = new BinningKernel(Math.min(n, EDGE_SAMPLE_ROWS));
   for (let f = 0; f < d; f++) {
     const column = X.columns[f];
     const out = new Uint8Array(buffer, f * n, n);
     if (n <= EDGE_SAMPLE_ROWS) {
       // Every row is in the sample: one sort gives the edges and, walked in order, each
       // row's bucket.
-      const order = ascendingOrder(column);
-      const e = edgesOfSorted(gather(column, order), opts.maxBins ?? MAX_BINS);
-      binInOrder(column, order, e, out);
+      kernel.sort(column);
+      const e = edgesOfSorted(kernel.sortedValues(), opts.maxBins ?? MAX_BINS);
+      kernel.bucket(e, out);
       edges.push(e);
     } else {
-      const e = fitEdges(column, opts.maxBins ?? MAX_BINS);
+      const e = fitEdges(column, opts.maxBins ?? MAX_BINS, EDGE_SAMPLE_ROWS, kernel);
       binColumn(column, e, out);
       edges.push(e);
     }
     bins.push(out);
   }
   return { rows: n, bins, edges };
-}
-
-/** `binColumn` for a column whose non-missing rows are given in ascending order of value. */
-function binInOrder(column: Float64Array, order: Uint32Array, edges: Float64Array, out: Uint8Array): void {
-  out.fill(MISSING_BIN);
-  let b = 0;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k];
-    const x = column[i];
-    while (b < edges.length && x > edges[b]) b++;
-    out[i] = b + 1;
-  }
-}
-
-function gather(values: Float64Array, order: Uint32Array): Float64Array {
-  const out = new Float64Array(order.length);
-  for (let k = 0; k < order.length; k++) out[k] = values[order[k]];
-  return out;
 }
 
 function sampleValues(column: Float64Array, sampleRows: number): Float64Array {
