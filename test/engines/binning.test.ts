@@ -45,4 +45,17 @@ describe('radix ordering and binning', () => {
       });
     });
   });
+
+  it('bins columns longer than the edge sample by binary search, as binColumn does', () => {
+    // Above 200,000 rows the edges come from a sample and rows are bucketed by the kernel's
+    // binary search, 200,000 at a time: the chunk boundaries must not show.
+    const n = 450_001;
+    const cols = [awkwardColumn(n, 9), Float64Array.from({ length: n }, (_, i) => (i * 7919) % 1000)];
+    const binned = binMatrix({ names: ['a', 'b'], rows: n, columns: cols, categorical: [false, false] });
+    cols.forEach((col, f) => {
+      expect(binned.edges[f].length).toBeGreaterThan(100);
+      expect(Buffer.from(binned.bins[f]).equals(Buffer.from(binColumn(col, binned.edges[f])))).toBe(true);
+    });
+  });
 });
+

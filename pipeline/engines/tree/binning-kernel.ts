@@ -17,6 +17,7 @@ interface Exports {
   order(col: number, n: number, keys: number, idx: number, keys2: number, idx2: number, counts: number): number;
   gather(col: number, idx: number, m: number, out: number): void;
   bins(col: number, n: number, idx: number, m: number, edges: number, ne: number, out: number): void;
+  search(col: number, n: number, edges: number, ne: number, out: number): void;
 }
 
 /** Edges a bucketing can take at most (255 buckets: missing + 254 value buckets → 253 edges, with room to spare). */
@@ -83,5 +84,17 @@ export class BinningKernel {
     this.edges.set(edges);
     this.x.bins(this.at.col, this.n, this.at.idx, this.m, this.at.edges, edges.length, this.at.out);
     out.set(this.out.subarray(0, this.n));
+  }
+
+  /** Buckets of a column of any length under `edges` (0 = NaN) into `out`, by binary search, `capacity` values at a time. */
+  bucketBySearch(column: Float64Array, edges: Float64Array, out: Uint8Array): void {
+    if (edges.length > MAX_EDGES) throw new RangeError(`${edges.length} edges exceed ${MAX_EDGES}`);
+    this.edges.set(edges);
+    for (let start = 0; start < column.length; start += this.capacity) {
+      const end = Math.min(column.length, start + this.capacity);
+      this.col.set(column.subarray(start, end));
+      this.x.search(this.at.col, end - start, this.at.edges, edges.length, this.at.out);
+      out.set(this.out.subarray(0, end - start), start);
+    }
   }
 }

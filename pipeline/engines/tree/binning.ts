@@ -123,7 +123,7 @@ export function binMatrix(X: FeatureMatrix, opts: { maxBins?: number; shared?: b
       edges.push(e);
     } else {
       const e = fitEdges(column, opts.maxBins ?? MAX_BINS, EDGE_SAMPLE_ROWS, kernel);
-      binColumn(column, e, out);
+      kernel.bucketBySearch(column, e, out);
       edges.push(e);
     }
     bins.push(out);
@@ -139,9 +139,12 @@ function sampleValues(column: Float64Array, sampleRows: number): Float64Array {
     for (let i = 0; i < n; i++) if (column[i] === column[i]) out[k++] = column[i];
   } else {
     // A fixed seed keeps edges reproducible; random rows avoid bias from sorted files.
+    // Row i of the sample is column[rng.int(n)], drawn in bulk: the same rows.
     const rng = new Rng(0x5eed);
+    const draws = new Uint32Array(sampleRows);
+    rng.fillU32(draws, sampleRows);
     for (let i = 0; i < sampleRows; i++) {
-      const v = column[rng.int(n)];
+      const v = column[Math.floor((draws[i] / 4294967296) * n)];
       if (v === v) out[k++] = v;
     }
   }

@@ -138,4 +138,40 @@
         (i32.store8 (i32.add (local.get $out) (local.get $r)) (i32.add (local.get $b) (i32.const 1)))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $next))))
+;; Buckets of n values at $col by binary search over the $ne edges at $edges: n bytes at
+  ;; $out, 0 for NaN, else 1 + the number of edges below the value (as above). For
+  ;; columns too long to sort whole, whose edges come from a sample. The search is
+  ;; branch-free (the step is chosen with `select`, and the number of steps depends only
+  ;; on $ne), so unpredictable values cost no mispredicted branches.
+  (func (export "search") (param $col i32) (param $n i32) (param $edges i32) (param $ne i32) (param $out i32)
+    (local $i i32) (local $x f64) (local $base i32) (local $len i32) (local $half i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $x (f64.load (i32.add (local.get $col) (i32.shl (local.get $i) (i32.const 3)))))
+        (local.set $base (i32.const 0))
+        (if (i32.gt_u (local.get $ne) (i32.const 0))
+          (then
+            (local.set $len (local.get $ne))
+            (block $found
+              (loop $halve
+                (br_if $found (i32.le_u (local.get $len) (i32.const 1)))
+                (local.set $half (i32.shr_u (local.get $len) (i32.const 1)))
+                (local.set $base
+                  (select
+                    (i32.add (local.get $base) (local.get $half))
+                    (local.get $base)
+                    (f64.lt
+                      (f64.load (i32.add (local.get $edges) (i32.shl (i32.add (local.get $base) (local.get $half)) (i32.const 3))))
+                      (local.get $x))))
+                (local.set $len (i32.sub (local.get $len) (local.get $half)))
+                (br $halve)))
+            (local.set $base
+              (i32.add (local.get $base)
+                (f64.lt (f64.load (i32.add (local.get $edges) (i32.shl (local.get $base) (i32.const 3)))) (local.get $x))))))
+        ;; NaN: no edge is below it, but its bucket is 0.
+        (i32.store8 (i32.add (local.get $out) (local.get $i))
+          (select (i32.add (local.get $base) (i32.const 1)) (i32.const 0) (f64.eq (local.get $x) (local.get $x))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next))))
 )
