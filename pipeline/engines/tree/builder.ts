@@ -100,7 +100,10 @@ export class TreeBuilder {
   private readonly scratchA: Float64Array;
   private readonly scratchB: Float64Array;
   private readonly free: Float64Array[] = [];
+  /** Made on first use: forests mostly build histograms directly and never need it. */
   private kernel: HistogramKernel | null = null;
+  /** This tree's rows are loaded into the kernel (subtracted histograms), which partitions them. */
+  private onKernel = false;
   private poolLeft: number;
 
   // Per-tree state.
@@ -165,6 +168,12 @@ export class TreeBuilder {
     const pack = p.packRows ?? 'auto';
     this.packed = this.direct && (pack === 'always' || (pack === 'auto' && m * this.nFeatures >= PACK_MIN_BYTES));
     if (this.packed) this.pack(m);
+    // Subtracted histograms: the rows live in the kernel's memory while the tree grows.
+    this.onKernel = !this.direct;
+    if (this.onKernel) {
+      this.kernel ??= new HistogramKernel(this.flat, this.data.rows, this.nFeatures, this.histSize);
+      this.kernel.load(rows, m, grad, hess);
+    }
     const maxDepth = p.maxDepth > 0 ? p.maxDepth : Number.MAX_SAFE_INTEGER;
     const maxLeaves = p.maxLeaves > 0 ? p.maxLeaves : Number.MAX_SAFE_INTEGER;
 
@@ -217,15 +226,15 @@ export class TreeBuilder {
       }
     }
     while (queue.size > 0) settled.add(this.release(queue.pop()));
+    if (this.onKernel) this.kernel!.store(rows, m);
     return { ...out.finish(this.p, this.data.edges), ...settled.finish(m) };
   }
 
   /** Histogram of rows[start..end) over `features` into `out` (zeroed first). */
   histogram(rows: Uint32Array, start: number, end: number, grad: Float64Array, hess: Float64Array, features: Int32Array, out: Float64Array): void {
-    this.rows = rows;
-    this.grad = grad;
-    this.hess = hess;
-    this.buildInto(out, start, end, features, features.length);
+    this.kernel ??= new HistogramKernel(this.flat, this.data.rows, this.nFeatures, this.histSize);
+    this.kernel.load(rows.subarray(start, end), end - start, grad, hess);
+    this.kernel.histogram(0, end - start, features, features.length, this.colStart, this.offset, this.nBins, out);
   }
 
   /** parent -= child over the features: the sibling's histogram without touching its rows. */
@@ -280,9 +289,7 @@ export class TreeBuilder {
 
   /** Overwrites `hist` with the histogram of rows[start..end) for the first `k` of `feats`. */
   private buildInto(hist: Float64Array, start: number, end: number, feats: Int32Array, k: number): void {
-    // Made on first use: forests mostly build histograms directly and never need it.
-    this.kernel ??= new HistogramKernel(this.flat, this.data.rows, this.nFeatures, this.histSize);
-    this.kernel.build(this.rows, start, end, this.grad, this.hess, feats, k, this.colStart, this.offset, this.nBins, hist);
+    this.kernel!.histogram(start, end, feats, k, this.colStart, this.offset, this.nBins, hist);
   }
 
   /** Draws this split's candidate features into `drawn[0..k)`. */
@@ -541,7 +548,11 @@ export class TreeBuilder {
 
   /** Partitions the node's rows (stable, so rows stay in ascending memory order) and records the split. */
   private split(n: Node, out: TreeArrays): [Node, Node] {
-    const l = this.packed ? this.partitionPacked(n) : this.partition(n);
+    const l = this.onKernel
+      ? this.kernel!.partition(n.start, n.end, this.colStart[n.feature], n.bin, n.missingLeft === 1)
+      : this.packed
+        ? this.partitionPacked(n)
+        : this.partition(n);
     const leftId = out.add(n.GL, n.HL);
     const rightId = out.add(n.G - n.GL, n.H - n.HL);
     out.setSplit(n.id, n.feature, n.bin, n.missingLeft, leftId, rightId, n.gain);

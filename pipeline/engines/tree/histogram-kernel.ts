@@ -1,10 +1,13 @@
 /**
- * Gradient/hessian/count histograms of a node's rows, built by the WebAssembly kernel in
- * `wasm/histogram.wat` (2.5× the speed of the same loop in JavaScript, see there).
+ * The tree builder's WebAssembly kernels (`wasm/histogram.wat`): gradient/hessian/count
+ * histograms of a node's rows (2.5× the speed of the same loop in JavaScript, see there)
+ * and the stable partition of a node's rows at a split.
  *
- * The kernel works on its own memory: the binned columns are copied in once, and each
- * call copies in the node's row numbers and gradients and copies the finished buckets
- * out into the caller's histogram, whose layout is unchanged (feature f's bucket b at
+ * The kernels work on their own memory. The binned columns are copied in once. A tree's
+ * rows are loaded once (`load`): their row numbers, and their gradients and hessians in
+ * the same order, which partitions then move along with them, so histograms read all
+ * three in sequence. `store` hands the reordered row numbers back. Histograms are copied
+ * out into the caller's, whose layout is unchanged (feature f's bucket b at
  * `3 (offset[f] + b)`: gradient sum, hessian sum, row count).
  */
 import { HISTOGRAM_WASM } from './wasm/histogram.wasm.ts';
@@ -17,19 +20,15 @@ function kernelModule(): WebAssembly.Module {
 }
 
 const PAGE = 65536;
-const align8 = (x: number): number => (x + 7) & ~7;
 
 interface Exports {
   histograms(bins: number, rows: number, g: number, h: number, m: number, feats: number, k: number, hist: number): void;
+  partition(bins: number, rows: number, g: number, h: number, start: number, end: number, col: number, t: number, ml: number, sr: number, sg: number, sh: number): number;
 }
 
 export class HistogramKernel {
-  private readonly exports: Exports;
-  private readonly featsAt: number;
-  private readonly rowsAt: number;
-  private readonly gAt: number;
-  private readonly hAt: number;
-  private readonly histAt: number;
+  private readonly x: Exports;
+  private readonly at: { feats: number; rows: number; g: number; h: number; sr: number; sg: number; sh: number; hist: number };
   private readonly table: Int32Array;
   private readonly rows: Uint32Array;
   private readonly g: Float64Array;
@@ -38,40 +37,50 @@ export class HistogramKernel {
 
   /**
    * @param flat every feature's buckets back to back (feature f's column starts at `colStart[f]`)
-   * @param nRows rows a node can hold at most
+   * @param nRows rows a tree can hold at most
    * @param histLength doubles in one histogram
    */
   constructor(flat: Uint8Array, nRows: number, nFeatures: number, histLength: number) {
-    this.featsAt = align8(flat.length);
-    this.rowsAt = align8(this.featsAt + 12 * nFeatures);
-    this.gAt = align8(this.rowsAt + 4 * nRows);
-    this.hAt = this.gAt + 8 * nRows;
-    this.histAt = this.hAt + 8 * nRows;
-    const bytes = this.histAt + 8 * histLength;
+    let p = 0;
+    const take = (bytes: number): number => {
+      const start = p;
+      p = (p + bytes + 7) & ~7;
+      return start;
+    };
+    take(flat.length);
+    const n = Math.max(1, nRows);
+    this.at = {
+      feats: take(12 * nFeatures), rows: take(4 * n), g: take(8 * n), h: take(8 * n),
+      sr: take(4 * n), sg: take(8 * n), sh: take(8 * n), hist: take(8 * histLength),
+    };
     // Sized once: growing the memory would detach the views below.
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
-    const instance = new WebAssembly.Instance(kernelModule(), { env: { memory } });
-    this.exports = instance.exports as unknown as Exports;
+    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(p / PAGE)) });
+    this.x = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as Exports;
     const buf = memory.buffer;
     new Uint8Array(buf, 0, flat.length).set(flat);
-    this.table = new Int32Array(buf, this.featsAt, 3 * nFeatures);
-    this.rows = new Uint32Array(buf, this.rowsAt, nRows);
-    this.g = new Float64Array(buf, this.gAt, nRows);
-    this.h = new Float64Array(buf, this.hAt, nRows);
-    this.hist = new Float64Array(buf, this.histAt, histLength);
+    this.table = new Int32Array(buf, this.at.feats, 3 * nFeatures);
+    this.rows = new Uint32Array(buf, this.at.rows, n);
+    this.g = new Float64Array(buf, this.at.g, n);
+    this.h = new Float64Array(buf, this.at.h, n);
+    this.hist = new Float64Array(buf, this.at.hist, histLength);
+  }
+
+  /** Loads a tree's rows `rows[0..m)` with their gradients and hessians (indexed by row number). */
+  load(rows: Uint32Array, m: number, grad: Float64Array, hess: Float64Array): void {
+    this.rows.set(rows.subarray(0, m));
+    gather(rows, m, grad, hess, this.g, this.h);
+  }
+
+  /** Copies the loaded rows, as partitions left them, back into `rows[0..m)`. */
+  store(rows: Uint32Array, m: number): void {
+    rows.set(this.rows.subarray(0, m));
   }
 
   /**
-   * Overwrites features `feats[0..k)` of `hist` with the histogram of `rows[start..end)`.
-   * `offset[f]`, `nBins[f]`: feature f's first bucket and bucket count in a histogram.
+   * Overwrites features `feats[0..k)` of `hist` with the histogram of loaded positions
+   * [start, end). `offset[f]`, `nBins[f]`: feature f's first bucket and bucket count.
    */
-  build(
-    rows: Uint32Array, start: number, end: number, grad: Float64Array, hess: Float64Array,
-    feats: Int32Array, k: number, colStart: Int32Array, offset: Int32Array, nBins: Int32Array, hist: Float64Array,
-  ): void {
-    const m = end - start;
-    this.rows.set(rows.subarray(start, end));
-    gather(rows, start, m, grad, hess, this.g, this.h);
+  histogram(start: number, end: number, feats: Int32Array, k: number, colStart: Int32Array, offset: Int32Array, nBins: Int32Array, hist: Float64Array): void {
     const t = this.table;
     for (let j = 0; j < k; j++) {
       const f = feats[j];
@@ -79,17 +88,28 @@ export class HistogramKernel {
       t[3 * j + 1] = 24 * offset[f];
       t[3 * j + 2] = 24 * nBins[f];
     }
-    this.exports.histograms(0, this.rowsAt, this.gAt, this.hAt, m, this.featsAt, k, this.histAt);
+    const a = this.at;
+    this.x.histograms(0, a.rows + 4 * start, a.g + 8 * start, a.h + 8 * start, end - start, a.feats, k, a.hist);
     for (let j = 0; j < k; j++) {
-      const a = 3 * offset[feats[j]];
-      hist.set(this.hist.subarray(a, a + 3 * nBins[feats[j]]), a);
+      const from = 3 * offset[feats[j]];
+      hist.set(this.hist.subarray(from, from + 3 * nBins[feats[j]]), from);
     }
+  }
+
+  /**
+   * Stable partition of loaded positions [start, end) on a split: rows whose bucket in the
+   * column at `col` is 1..bin (or 0, missing, when `missingLeft`) first. Returns where the
+   * others start.
+   */
+  partition(start: number, end: number, col: number, bin: number, missingLeft: boolean): number {
+    const a = this.at;
+    return this.x.partition(0, a.rows, a.g, a.h, start, end, col, bin, missingLeft ? 1 : 0, a.sr, a.sg, a.sh);
   }
 }
 
-function gather(rows: Uint32Array, start: number, m: number, grad: Float64Array, hess: Float64Array, g: Float64Array, h: Float64Array): void {
+function gather(rows: Uint32Array, m: number, grad: Float64Array, hess: Float64Array, g: Float64Array, h: Float64Array): void {
   for (let i = 0; i < m; i++) {
-    const r = rows[start + i];
+    const r = rows[i];
     g[i] = grad[r];
     h[i] = hess[r];
   }

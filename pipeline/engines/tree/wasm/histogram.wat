@@ -1,4 +1,4 @@
-;; Histogram kernel of the tree builder (see ../histogram-kernel.ts, which owns the memory layout).
+;; Histogram and partition kernels of the tree builder (see ../histogram-kernel.ts, which owns the memory layout).
 ;; Built into histogram.wasm.ts by `npm run build:wasm`; a test checks the two agree.
 ;;
 ;; Why WebAssembly for this one loop: it is where gradient boosting spends most of its
@@ -47,4 +47,44 @@
         (local.set $feats (i32.add (local.get $feats) (i32.const 12)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $feature))))
+
+  ;; Stable partition of positions [$start, $end) of the row numbers at $rows and their
+  ;; gradients and hessians at $g, $h (moved with them): rows whose bucket of the split
+  ;; feature (column at $col in $bins) is 1..$t, or 0 (missing) when $ml is 1, go first, in
+  ;; their order; the others follow, in theirs, through the spill buffers $sr, $sg, $sh.
+  ;; Returns where the second group starts.
+  (func (export "partition")
+    (param $bins i32) (param $rows i32) (param $g i32) (param $h i32) (param $start i32) (param $end i32)
+    (param $col i32) (param $t i32) (param $ml i32) (param $sr i32) (param $sg i32) (param $sh i32)
+    (result i32)
+    (local $i i32) (local $l i32) (local $s i32) (local $r i32) (local $b i32)
+    (local.set $i (local.get $start))
+    (local.set $l (local.get $start))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $r (i32.load (i32.add (local.get $rows) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $b (i32.load8_u (i32.add (local.get $col) (local.get $r))))
+        (if (select (local.get $ml) (i32.le_u (local.get $b) (local.get $t)) (i32.eqz (local.get $b)))
+          (then
+            (i32.store (i32.add (local.get $rows) (i32.shl (local.get $l) (i32.const 2))) (local.get $r))
+            (f64.store (i32.add (local.get $g) (i32.shl (local.get $l) (i32.const 3)))
+              (f64.load (i32.add (local.get $g) (i32.shl (local.get $i) (i32.const 3)))))
+            (f64.store (i32.add (local.get $h) (i32.shl (local.get $l) (i32.const 3)))
+              (f64.load (i32.add (local.get $h) (i32.shl (local.get $i) (i32.const 3)))))
+            (local.set $l (i32.add (local.get $l) (i32.const 1))))
+          (else
+            (i32.store (i32.add (local.get $sr) (i32.shl (local.get $s) (i32.const 2))) (local.get $r))
+            (f64.store (i32.add (local.get $sg) (i32.shl (local.get $s) (i32.const 3)))
+              (f64.load (i32.add (local.get $g) (i32.shl (local.get $i) (i32.const 3)))))
+            (f64.store (i32.add (local.get $sh) (i32.shl (local.get $s) (i32.const 3)))
+              (f64.load (i32.add (local.get $h) (i32.shl (local.get $i) (i32.const 3)))))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (memory.copy (i32.add (local.get $rows) (i32.shl (local.get $l) (i32.const 2))) (local.get $sr) (i32.shl (local.get $s) (i32.const 2)))
+    (memory.copy (i32.add (local.get $g) (i32.shl (local.get $l) (i32.const 3))) (local.get $sg) (i32.shl (local.get $s) (i32.const 3)))
+    (memory.copy (i32.add (local.get $h) (i32.shl (local.get $l) (i32.const 3))) (local.get $sh) (i32.shl (local.get $s) (i32.const 3)))
+    (local.get $l))
 )
+
