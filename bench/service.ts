@@ -219,7 +219,8 @@ async function main(): Promise<void> {
     url = `http://127.0.0.1:${port}`;
   }
   await waitReady(url, child);
-  const schema = readBundle(path || resolveModelSource({ modelPath: null, modelVersion: null, root: ROOT, modelName: null }).path).schema;
+  // Against a running service (--url) the applicants come from --model when given, else the registry's champion.
+  const schema = readBundle(path || values.model || resolveModelSource({ modelPath: null, modelVersion: null, root: ROOT, modelName: null }).path).schema;
   const table = readCsvFile(join(ROOT, 'data/credit_data/test.csv'));
   const records = Array.from({ length: 100 }, (_, i) => {
     const rec: Record<string, unknown> = {};

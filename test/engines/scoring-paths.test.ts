@@ -22,7 +22,7 @@ describe('packed ensemble scoring', () => {
   it.each([
     ['forest', forestFactory, { nTrees: 25 }],
     ['gbdt', gbdtFactory, { nRounds: 40, maxDepth: 4 }],
-  ] as const)('%s: lone rows (tree-parallel path) score exactly as batches and as a plain walk', async (_, factory, params) => {
+  ] as const)('%s: lone rows (the per-row path) score exactly as batches and as a plain walk', async (_, factory, params) => {
     const engine = factory.create(params);
     await engine.fit(data.X, data.y, { seed: 3, workers: 1 });
     const trees = (engine as unknown as { trees: readonly CompactTree[] }).trees;

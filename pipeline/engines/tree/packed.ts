@@ -31,10 +31,6 @@ export class PackedEnsemble {
   private readonly missingRight: Int32Array;
   private readonly left: Int32Array;
   private readonly value: Float64Array;
-  /** Tree indices, deepest first (for the few-rows path). */
-  private readonly byDepth: Int32Array;
-  /** Per tree, its node for the row being scored on the few-rows path. */
-  private readonly node: Int32Array;
   private row = new Int32Array(0);
   /** Walk tables (see `walkTable`) for blocks of BLOCK_ROWS rows and of one row, built on first use, and the column count they are for. */
   private readonly blockWalk = { at: new Int32Array(0), d: -1 };
@@ -99,8 +95,6 @@ export class PackedEnsemble {
       at += order.length;
     });
     ({ cuts: this.cuts, start: this.cutStart } = this.rankThresholds(threshold));
-    this.byDepth = Int32Array.from(trees.keys()).sort((a, b) => this.depth[b] - this.depth[a] || a - b);
-    this.node = new Int32Array(trees.length);
   }
 
   /**
@@ -198,13 +192,16 @@ export class PackedEnsemble {
   }
 
   /**
-   * `start` plus all trees' outputs for row r, walking the trees side by side one level at a
-   * time: a lone row has no neighbours whose walks could overlap with its own, but its
-   * trees are independent of each other. Trees are visited deepest first, so each level
-   * only touches the trees that still have one; the sum is taken in tree order.
+   * `start` plus all trees' outputs for row r, each tree walked to its leaf in turn and
+   * added in tree order. Unlike a block, a lone row stops at its leaf instead of
+   * descending to the tree's full depth (leaves point to themselves): on a 300-tree
+   * forest that is a quarter of the steps, and the trees' walks are independent, so the
+   * processor overlaps consecutive ones. (Walking all trees side by side level by level,
+   * as this did before, took 15.6 µs per row against 11.5 on the same applicant, and was
+   * no faster across varied applicants, 17.8–23.4 µs against 17.6–18.0.)
    */
   private rowScore(X: FeatureMatrix, r: number, start: number): number {
-    const { byDepth, depth, node, roots, value, cuts, cutStart } = this;
+    const { roots, value, cuts, cutStart } = this;
     const cols = X.columns;
     const d = cols.length;
     // The row's ranks twice, as in the block path.
@@ -213,19 +210,13 @@ export class PackedEnsemble {
     for (let f = 0; f < d; f++) rankInto(cuts, cutStart, row, f, d, f, cols[f][r]);
     const walk = this.walkTable(d, 1);
     const k = this.nTrees;
-    for (let t = 0; t < k; t++) node[t] = roots[t] << 2;
-    let active = k;
-    for (let level = 0; active > 0; level++) {
-      while (active > 0 && depth[byDepth[active - 1]] <= level) active--;
-      for (let j = 0; j < active; j++) {
-        const t = byDepth[j];
-        const w = node[t];
-        node[t] = walk[w] + (((walk[w + 2] - row[walk[w + 1]]) >>> 31) << 2);
-      }
-    }
-    // Added onto the start value tree by tree, in tree order, exactly as the block path does.
     let sum = start;
-    for (let t = 0; t < k; t++) sum += value[node[t] >> 2];
+    for (let t = 0; t < k; t++) {
+      let w = roots[t] << 2;
+      let key: number;
+      while ((key = walk[w + 2]) !== LEAF_KEY) w = walk[w] + (((key - row[walk[w + 1]]) >>> 31) << 2);
+      sum += value[w >> 2];
+    }
     return sum;
   }
 }
