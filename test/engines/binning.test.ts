@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { binColumn, binMatrix, fitEdges, MISSING_BIN } from '../../pipeline/engines/tree/binning.ts';
-import { ascendingOrder } from '../../pipeline/engines/tree/radix-sort.ts';
+import { BinningKernel } from '../../pipeline/engines/tree/binning-kernel.ts';
 import { Rng } from '../../pipeline/random.ts';
 
 /** A column with every awkward value: negatives, both zeros, infinities, NaN, ties, tiny and huge numbers. */
@@ -13,6 +13,13 @@ function awkwardColumn(n: number, seed: number): Float64Array {
     if (u < 0.45) return rng.int(20) - 10;
     return (rng.next() - 0.5) * 10 ** (rng.int(12) - 6);
   });
+}
+
+/** The binning kernel's radix sort of one column: its non-missing rows in ascending order of value. */
+function ascendingOrder(column: Float64Array): Uint32Array {
+  const kernel = new BinningKernel(column.length);
+  kernel.sort(column);
+  return kernel.order().slice();
 }
 
 describe('radix ordering and binning', () => {

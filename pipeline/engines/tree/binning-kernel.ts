@@ -5,13 +5,7 @@
  * each row's bucket are read back.
  */
 import { BINNING_WASM } from './wasm/binning.wasm.ts';
-
-let compiled: WebAssembly.Module | null = null;
-
-function kernelModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(Buffer.from(BINNING_WASM, 'base64'));
-  return compiled;
-}
+import { kernel, Layout } from './wasm/instance.ts';
 
 interface Exports {
   order(col: number, n: number, keys: number, idx: number, keys2: number, idx2: number, counts: number): number;
@@ -19,6 +13,8 @@ interface Exports {
   bins(col: number, n: number, idx: number, m: number, edges: number, ne: number, out: number): void;
   search(col: number, n: number, edges: number, ne: number, out: number): void;
 }
+
+const instantiate = kernel<Exports>(BINNING_WASM);
 
 /** Edges a bucketing can take at most (255 buckets: missing + 254 value buckets → 253 edges, with room to spare). */
 const MAX_EDGES = 256;
@@ -36,20 +32,14 @@ export class BinningKernel {
 
   constructor(readonly capacity: number) {
     const c = Math.max(1, capacity);
-    let p = 0;
-    const take = (bytes: number): number => {
-      const start = p;
-      p = (p + bytes + 7) & ~7;
-      return start;
-    };
+    const layout = new Layout();
+    const take = (bytes: number): number => layout.take(bytes);
     this.at = {
       col: take(8 * c), keys: take(8 * c), keys2: take(8 * c), sorted: take(8 * c),
       idx: take(4 * c), idx2: take(4 * c), counts: take(8192), edges: take(8 * MAX_EDGES), out: take(c),
     };
-    // Sized once: growing the memory would detach the views below.
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(p / 65536)) });
-    this.x = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as Exports;
-    const buf = memory.buffer;
+    const { exports, buffer: buf } = instantiate(layout);
+    this.x = exports;
     this.col = new Float64Array(buf, this.at.col, c);
     this.idx = new Uint32Array(buf, this.at.idx, c);
     this.sorted = new Float64Array(buf, this.at.sorted, c);

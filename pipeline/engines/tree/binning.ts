@@ -45,7 +45,8 @@ function edgesOfSorted(sorted: Float64Array, maxBins: number): Float64Array {
   const valueBins = Math.max(1, maxBins - 1);
   const m = sorted.length;
   if (m === 0) return new Float64Array(0);
-  // Loops in helpers of their own, typed arrays sized up front: this runs cold (see radix-sort.ts).
+  // Loops in helpers of their own, typed arrays sized up front: a fit runs once per process,
+  // so this runs cold, and a loop inside a larger function is compiled and thrown away again.
   const distinct = countDistinct(sorted);
   const out = new Float64Array(Math.max(distinct, valueBins));
   const k = distinct <= valueBins ? distinctEdges(sorted, out) : quantileEdges(sorted, valueBins, out);

@@ -11,20 +11,14 @@
  * `3 (offset[f] + b)`: gradient sum, hessian sum, row count).
  */
 import { HISTOGRAM_WASM } from './wasm/histogram.wasm.ts';
-
-let compiled: WebAssembly.Module | null = null;
-
-function kernelModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(Buffer.from(HISTOGRAM_WASM, 'base64'));
-  return compiled;
-}
-
-const PAGE = 65536;
+import { kernel, Layout } from './wasm/instance.ts';
 
 interface Exports {
   histograms(bins: number, rows: number, g: number, h: number, m: number, feats: number, k: number, hist: number): void;
   partition(bins: number, rows: number, g: number, h: number, start: number, end: number, col: number, t: number, ml: number, sr: number, sg: number, sh: number): number;
 }
+
+const instantiate = kernel<Exports>(HISTOGRAM_WASM);
 
 export class HistogramKernel {
   private readonly x: Exports;
@@ -41,22 +35,16 @@ export class HistogramKernel {
    * @param histLength doubles in one histogram
    */
   constructor(flat: Uint8Array, nRows: number, nFeatures: number, histLength: number) {
-    let p = 0;
-    const take = (bytes: number): number => {
-      const start = p;
-      p = (p + bytes + 7) & ~7;
-      return start;
-    };
-    take(flat.length);
+    const layout = new Layout();
+    layout.take(flat.length);
     const n = Math.max(1, nRows);
+    const take = (bytes: number): number => layout.take(bytes);
     this.at = {
       feats: take(12 * nFeatures), rows: take(4 * n), g: take(8 * n), h: take(8 * n),
       sr: take(4 * n), sg: take(8 * n), sh: take(8 * n), hist: take(8 * histLength),
     };
-    // Sized once: growing the memory would detach the views below.
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(p / PAGE)) });
-    this.x = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as Exports;
-    const buf = memory.buffer;
+    const { exports, buffer: buf } = instantiate(layout);
+    this.x = exports;
     new Uint8Array(buf, 0, flat.length).set(flat);
     this.table = new Int32Array(buf, this.at.feats, 3 * nFeatures);
     this.rows = new Uint32Array(buf, this.at.rows, n);
