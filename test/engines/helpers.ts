@@ -4,7 +4,8 @@
  */
 import { rocAuc as pipelineRocAuc } from '../../pipeline/evaluation/metrics.ts';
 import { readFileSync } from 'node:fs';
-import type { FeatureMatrix, Labelled } from '../../pipeline/engines/engine.ts';
+import type { EngineFactory, FeatureMatrix, Labelled } from '../../pipeline/engines/engine.ts';
+import type { CompactTree } from '../../pipeline/engines/tree/compact.ts';
 import { Rng } from '../../pipeline/random.ts';
 
 export interface Split {
@@ -98,4 +99,11 @@ export function synthetic(rows: number, seed: number, opts: { features?: number;
     X: { names: columns.map((_, f) => `x${f}`), rows, columns, categorical: columns.map(() => false) },
     y,
   };
+}
+
+/** Fits a tree engine (forest or gbdt) on one thread and returns its trees. */
+export async function fitTrees(factory: EngineFactory, params: Record<string, number | string | boolean>, data: Labelled, seed: number): Promise<readonly CompactTree[]> {
+  const engine = factory.create(params);
+  await engine.fit(data.X, data.y, { seed, workers: 1 });
+  return (engine as unknown as { trees: readonly CompactTree[] }).trees;
 }

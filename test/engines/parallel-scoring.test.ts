@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { forestFactory } from '../../pipeline/engines/forest.ts';
 import { gbdtFactory } from '../../pipeline/engines/gbdt.ts';
-import type { CompactTree } from '../../pipeline/engines/tree/compact.ts';
 import { PackedEnsemble } from '../../pipeline/engines/tree/packed.ts';
 import { parallelScoring } from '../../pipeline/engines/tree/parallel-scoring.ts';
 import { closeIdleWorkers, prepareWorkers, workerPool } from '../../pipeline/engines/tree/worker-pool.ts';
-import { synthetic } from './helpers.ts';
+import { fitTrees, synthetic } from './helpers.ts';
 
 const defaults = { ...parallelScoring };
 afterEach(() => {
@@ -29,9 +28,7 @@ describe('batch scoring on helper threads', () => {
 
   /** A forest packed for scoring, and its scores of the test rows on the calling thread alone. */
   async function forestScoredOnOneThread(nTrees: number, seed: number): Promise<{ packed: PackedEnsemble; serial: Float64Array }> {
-    const engine = forestFactory.create({ nTrees });
-    await engine.fit(data.X, data.y, { seed, workers: 1 });
-    const packed = new PackedEnsemble((engine as unknown as { trees: readonly CompactTree[] }).trees);
+    const packed = new PackedEnsemble(await fitTrees(forestFactory, { nTrees }, data, seed));
     parallelScoring.threads = 0;
     const serial = new Float64Array(test.X.rows);
     packed.addScores(test.X, serial);
@@ -42,10 +39,7 @@ describe('batch scoring on helper threads', () => {
     ['forest', forestFactory, { nTrees: 30 }],
     ['gbdt', gbdtFactory, { nRounds: 60, maxDepth: 5 }],
   ] as const)('%s: scores are bit-identical to one thread, and helpers really score blocks', async (_, factory, params) => {
-    const engine = factory.create(params);
-    await engine.fit(data.X, data.y, { seed: 8, workers: 1 });
-    const trees = (engine as unknown as { trees: readonly CompactTree[] }).trees;
-    const packed = new PackedEnsemble(trees);
+    const packed = new PackedEnsemble(await fitTrees(factory, params, data, 8));
     const base = 0.123456789;
     parallelScoring.threads = 0;
     const serial = new Float64Array(test.X.rows).fill(base);

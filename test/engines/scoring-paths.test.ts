@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { FeatureMatrix } from '../../pipeline/engines/engine.ts';
 import { forestFactory } from '../../pipeline/engines/forest.ts';
 import { gbdtFactory } from '../../pipeline/engines/gbdt.ts';
-import { leafIndex, type CompactTree } from '../../pipeline/engines/tree/compact.ts';
+import { leafIndex } from '../../pipeline/engines/tree/compact.ts';
 import { PackedEnsemble } from '../../pipeline/engines/tree/packed.ts';
-import { synthetic } from './helpers.ts';
+import { fitTrees, synthetic } from './helpers.ts';
 
 /** Rows [from, to) of X as a matrix of their own. */
 function slice(X: FeatureMatrix, from: number, to: number): FeatureMatrix {
@@ -23,9 +23,7 @@ describe('packed ensemble scoring', () => {
     ['forest', forestFactory, { nTrees: 25 }],
     ['gbdt', gbdtFactory, { nRounds: 40, maxDepth: 4 }],
   ] as const)('%s: lone rows (the per-row path) score exactly as batches and as a plain walk', async (_, factory, params) => {
-    const engine = factory.create(params);
-    await engine.fit(data.X, data.y, { seed: 3, workers: 1 });
-    const trees = (engine as unknown as { trees: readonly CompactTree[] }).trees;
+    const trees = await fitTrees(factory, params, data, 3);
     const packed = new PackedEnsemble(trees);
     // Scores are added onto a start value (boosting's base score), tree by tree.
     const base = -1.2345678901234;
@@ -47,9 +45,7 @@ describe('packed ensemble scoring', () => {
   });
 
   it('values equal to a split threshold go left, and values a hair above go right, as in a plain walk', async () => {
-    const engine = gbdtFactory.create({ nRounds: 30, maxDepth: 5 });
-    await engine.fit(data.X, data.y, { seed: 5, workers: 1 });
-    const trees = (engine as unknown as { trees: readonly CompactTree[] }).trees;
+    const trees = await fitTrees(gbdtFactory, { nRounds: 30, maxDepth: 5 }, data, 5);
     // Rows built from the test rows with one column set to a split threshold, or to the
     // nearest doubles on either side of it: the cases where ranking thresholds could err.
     const d = test.X.columns.length;
