@@ -100,10 +100,8 @@ export class TreeBuilder {
   private readonly scratchA: Float64Array;
   private readonly scratchB: Float64Array;
   private readonly free: Float64Array[] = [];
-  /** Made on first use: forests mostly build histograms directly and never need it. */
+  /** Made on first use (`histogramKernel`): forests mostly build histograms directly and never need it. */
   private kernel: HistogramKernel | null = null;
-  /** This tree's rows are loaded into the kernel (subtracted histograms), which partitions them. */
-  private onKernel = false;
   private poolLeft: number;
 
   // Per-tree state.
@@ -168,12 +166,9 @@ export class TreeBuilder {
     const pack = p.packRows ?? 'auto';
     this.packed = this.direct && (pack === 'always' || (pack === 'auto' && m * this.nFeatures >= PACK_MIN_BYTES));
     if (this.packed) this.pack(m);
-    // Subtracted histograms: the rows live in the kernel's memory while the tree grows.
-    this.onKernel = !this.direct;
-    if (this.onKernel) {
-      this.kernel ??= new HistogramKernel(this.flat, this.data.rows, this.nFeatures, this.histSize);
-      this.kernel.load(rows, m, grad, hess);
-    }
+    // Subtracted histograms: the rows live in the kernel's memory while the tree grows,
+    // and the kernel builds their histograms and partitions them.
+    if (!this.direct) this.histogramKernel().load(rows, m, grad, hess);
     const maxDepth = p.maxDepth > 0 ? p.maxDepth : Number.MAX_SAFE_INTEGER;
     const maxLeaves = p.maxLeaves > 0 ? p.maxLeaves : Number.MAX_SAFE_INTEGER;
 
@@ -191,7 +186,7 @@ export class TreeBuilder {
       else if (this.direct) this.evaluateDirect(root);
       else {
         root.hist = this.acquire() ?? this.scratchA;
-        this.buildInto(root.hist, root.start, root.end, this.features, this.features.length);
+        this.buildInto(root.hist, root.start, root.end);
         this.evaluate(root);
         if (root.hist === this.scratchA) root.hist = null;
       }
@@ -226,15 +221,15 @@ export class TreeBuilder {
       }
     }
     while (queue.size > 0) settled.add(this.release(queue.pop()));
-    if (this.onKernel) this.kernel!.store(rows, m);
+    if (!this.direct) this.kernel!.store(rows, m);
     return { ...out.finish(this.p, this.data.edges), ...settled.finish(m) };
   }
 
   /** Histogram of rows[start..end) over `features` into `out` (zeroed first). */
   histogram(rows: Uint32Array, start: number, end: number, grad: Float64Array, hess: Float64Array, features: Int32Array, out: Float64Array): void {
-    this.kernel ??= new HistogramKernel(this.flat, this.data.rows, this.nFeatures, this.histSize);
-    this.kernel.load(rows.subarray(start, end), end - start, grad, hess);
-    this.kernel.histogram(0, end - start, features, features.length, this.colStart, this.offset, this.nBins, out);
+    const kernel = this.histogramKernel();
+    kernel.load(rows.subarray(start, end), end - start, grad, hess);
+    kernel.histogram(0, end - start, features, features.length, this.colStart, this.offset, this.nBins, out);
   }
 
   /** parent -= child over the features: the sibling's histogram without touching its rows. */
@@ -287,9 +282,15 @@ export class TreeBuilder {
     }
   }
 
-  /** Overwrites `hist` with the histogram of rows[start..end) for the first `k` of `feats`. */
-  private buildInto(hist: Float64Array, start: number, end: number, feats: Int32Array, k: number): void {
-    this.kernel!.histogram(start, end, feats, k, this.colStart, this.offset, this.nBins, hist);
+  private histogramKernel(): HistogramKernel {
+    this.kernel ??= new HistogramKernel(this.flat, this.data.rows, this.nFeatures, this.histSize);
+    return this.kernel;
+  }
+
+  /** Overwrites `hist` with the histogram of the loaded rows at positions [start, end) for the tree's features. */
+  private buildInto(hist: Float64Array, start: number, end: number): void {
+    const feats = this.features;
+    this.kernel!.histogram(start, end, feats, feats.length, this.colStart, this.offset, this.nBins, hist);
   }
 
   /** Draws this split's candidate features into `drawn[0..k)`. */
@@ -383,15 +384,15 @@ export class TreeBuilder {
     const large = small === left ? right : left;
     if (parent.hist) {
       small.hist = this.acquire() ?? this.scratchA;
-      this.buildInto(small.hist, small.start, small.end, feats, feats.length);
+      this.buildInto(small.hist, small.start, small.end);
       this.subtract(parent.hist, small.hist, feats);
       large.hist = parent.hist;
       parent.hist = null;
     } else {
       small.hist = this.acquire() ?? this.scratchA;
-      this.buildInto(small.hist, small.start, small.end, feats, feats.length);
+      this.buildInto(small.hist, small.start, small.end);
       large.hist = this.acquire() ?? this.scratchB;
-      this.buildInto(large.hist, large.start, large.end, feats, feats.length);
+      this.buildInto(large.hist, large.start, large.end);
     }
   }
 
@@ -548,7 +549,7 @@ export class TreeBuilder {
 
   /** Partitions the node's rows (stable, so rows stay in ascending memory order) and records the split. */
   private split(n: Node, out: TreeArrays): [Node, Node] {
-    const l = this.onKernel
+    const l = !this.direct
       ? this.kernel!.partition(n.start, n.end, this.colStart[n.feature], n.bin, n.missingLeft === 1)
       : this.packed
         ? this.partitionPacked(n)
