@@ -45,6 +45,11 @@ export interface ServiceOptions {
   requestTimeoutMs: number;
   /** Time allowed for in-flight requests to finish after SIGTERM. */
   shutdownTimeoutMs: number;
+  /**
+   * How far (percent) the old generation may grow past its live size before V8 collects
+   * it again; 0 = V8's own adaptive growth (service/heap.ts).
+   */
+  heapGrowthPercent: number;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -69,6 +74,7 @@ export function defaultOptions(root: string): ServiceOptions {
     scoringLog: { path: null, rate: 0.05, maxPerMinute: 600 },
     requestTimeoutMs: 30_000,
     shutdownTimeoutMs: 10_000,
+    heapGrowthPercent: 20,
   };
 }
 
@@ -107,6 +113,7 @@ export function optionsFromEnv(env: Env, root: string): ServiceOptions {
   };
   o.requestTimeoutMs = intVar(env, 'REQUEST_TIMEOUT_MS', o.requestTimeoutMs, 100)!;
   o.shutdownTimeoutMs = intVar(env, 'SHUTDOWN_TIMEOUT_MS', o.shutdownTimeoutMs, 0)!;
+  o.heapGrowthPercent = intVar(env, 'HEAP_GROWTH_PERCENT', o.heapGrowthPercent, 0, 1000)!;
   return o;
 }
 

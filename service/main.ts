@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { isMlopsError } from '../pipeline/errors.ts';
 import { optionsFromEnv, type ServiceOptions } from './config.ts';
+import { applyHeapPolicy } from './heap.ts';
 import type { LoadedService } from './app.ts';
 import type { RunningServer } from './server.ts';
 
@@ -63,6 +64,8 @@ export async function startService(options: ServiceOptions, log: (line: string) 
 
 /** Runs until SIGTERM/SIGINT, then shuts down gracefully. */
 export async function serveForever(options: ServiceOptions, log: (line: string) => void): Promise<void> {
+  // Before the model and the app are loaded: it bounds how much dead memory stays resident.
+  applyHeapPolicy(options);
   const s = await startService(options, log);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
