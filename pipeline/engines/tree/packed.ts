@@ -32,6 +32,8 @@ export class PackedEnsemble {
   private readonly left: Int32Array;
   private readonly value: Float64Array;
   private row = new Int32Array(0);
+  /** A lone row's running sum (see `rowScore`). */
+  private readonly acc = new Float64Array(1);
   /** Walk tables (see `walkTable`) for blocks of BLOCK_ROWS rows and of one row, built on first use, and the column count they are for. */
   private readonly blockWalk = { at: new Int32Array(0), d: -1 };
   private readonly rowWalk = { at: new Int32Array(0), d: -1 };
@@ -210,14 +212,17 @@ export class PackedEnsemble {
     for (let f = 0; f < d; f++) rankInto(cuts, cutStart, row, f, d, f, cols[f][r]);
     const walk = this.walkTable(d, 1);
     const k = this.nTrees;
-    let sum = start;
+    // The sum lives in a Float64Array: kept in a local, V8 (Node 20) allocated a fresh heap
+    // number for it after every tree — 4.8 KB of garbage per 300-tree score.
+    const acc = this.acc;
+    acc[0] = start;
     for (let t = 0; t < k; t++) {
       let w = roots[t] << 2;
       let key: number;
       while ((key = walk[w + 2]) !== LEAF_KEY) w = walk[w] + (((key - row[walk[w + 1]]) >>> 31) << 2);
-      sum += value[w >> 2];
+      acc[0] += value[w >> 2];
     }
-    return sum;
+    return acc[0];
   }
 }
 
