@@ -1,7 +1,10 @@
 /**
  * The service's log destination: pino's lines gathered in an array and handed to the
  * fd writer (sonic-boom, asynchronous) as one string per batch — when 16 KB have
- * gathered or at the end of the event-loop turn, whichever comes first.
+ * gathered (about a hundred request lines) or 100 ms after the first line of the batch,
+ * whichever comes first. Handing over every event-loop turn was too often: at 30,000
+ * requests a second each turn held a few lines, and each write cost a file-system
+ * request (6 % of a serving thread's time).
  *
  * Why not give each line to sonic-boom as it comes: sonic-boom appends every write to
  * its pending string and measures that string's UTF-8 length each time, which copies
@@ -20,6 +23,8 @@ export interface LineSink {
 }
 
 export const BATCH_CHARS = 16 * 1024;
+/** The longest a line waits to be handed over when traffic is light. */
+export const MAX_DELAY_MS = 100;
 
 export class BatchedLines implements DestinationStream {
   private lines: string[] = [];
@@ -29,8 +34,8 @@ export class BatchedLines implements DestinationStream {
   constructor(
     private readonly sink: LineSink,
     private readonly batchChars = BATCH_CHARS,
-    /** When a batch that has not filled up is handed over: the end of this event-loop turn. */
-    private readonly later: (fn: () => void) => void = (fn) => void setImmediate(fn),
+    /** Runs `fn` once after MAX_DELAY_MS; the timer does not keep the process alive (lines left at exit are written then). */
+    private readonly later: (fn: () => void) => void = (fn) => void setTimeout(fn, MAX_DELAY_MS).unref(),
   ) {
     flushAtExit(this);
   }

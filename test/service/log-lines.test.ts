@@ -20,7 +20,7 @@ function recorder(): LineSink & { writes: string[]; flushes: number; syncFlushes
   return r;
 }
 
-/** A manual event-loop turn. */
+/** A manual clock: `end` runs what is due. */
 function turns(): { later: (fn: () => void) => void; end: () => void; pending: () => number } {
   let queue: (() => void)[] = [];
   return {
@@ -35,7 +35,7 @@ function turns(): { later: (fn: () => void) => void; end: () => void; pending: (
 }
 
 describe('BatchedLines (the service log destination)', () => {
-  it('hands the lines of one event-loop turn to the sink as one write, in order', () => {
+  it('hands the lines gathered until the delay runs out to the sink as one write, in order', () => {
     const sink = recorder();
     const t = turns();
     const d = new BatchedLines(sink, 1000, t.later);
