@@ -194,13 +194,14 @@ export class PackedEnsemble {
   }
 
   /**
-   * `start` plus all trees' outputs for row r, each tree walked to its leaf in turn and
-   * added in tree order. Unlike a block, a lone row stops at its leaf instead of
-   * descending to the tree's full depth (leaves point to themselves): on a 300-tree
-   * forest that is a quarter of the steps, and the trees' walks are independent, so the
-   * processor overlaps consecutive ones. (Walking all trees side by side level by level,
-   * as this did before, took 15.6 µs per row against 11.5 on the same applicant, and was
-   * no faster across varied applicants, 17.8–23.4 µs against 17.6–18.0.)
+   * `start` plus all trees' outputs for row r, added in tree order. Unlike a block, a lone
+   * row stops at its leaf instead of descending to the tree's full depth: on a 300-tree
+   * forest that is a quarter of the steps. Trees are walked four at a time, in step, until
+   * all four stand on a leaf (a leaf points to itself, so a walk that is done stays put):
+   * each step is a chain of dependent loads, and four independent chains keep the
+   * processor busy while one waits, with one hard-to-predict loop exit per four trees
+   * instead of one per tree. A 300-tree forest: 7.2 µs per row across varied applicants,
+   * against 14.4 walking one tree at a time (15.6–23.4 level by level before that).
    */
   private rowScore(X: FeatureMatrix, r: number, start: number): number {
     const { roots, value, cuts, cutStart } = this;
@@ -216,7 +217,32 @@ export class PackedEnsemble {
     // number for it after every tree — 4.8 KB of garbage per 300-tree score.
     const acc = this.acc;
     acc[0] = start;
-    for (let t = 0; t < k; t++) {
+    let t = 0;
+    for (; t + 4 <= k; t += 4) {
+      let a = roots[t] << 2;
+      let b = roots[t + 1] << 2;
+      let c = roots[t + 2] << 2;
+      let e = roots[t + 3] << 2;
+      let ka = walk[a + 2];
+      let kb = walk[b + 2];
+      let kc = walk[c + 2];
+      let ke = walk[e + 2];
+      while (ka !== LEAF_KEY || kb !== LEAF_KEY || kc !== LEAF_KEY || ke !== LEAF_KEY) {
+        a = walk[a] + (((ka - row[walk[a + 1]]) >>> 31) << 2);
+        b = walk[b] + (((kb - row[walk[b + 1]]) >>> 31) << 2);
+        c = walk[c] + (((kc - row[walk[c + 1]]) >>> 31) << 2);
+        e = walk[e] + (((ke - row[walk[e + 1]]) >>> 31) << 2);
+        ka = walk[a + 2];
+        kb = walk[b + 2];
+        kc = walk[c + 2];
+        ke = walk[e + 2];
+      }
+      acc[0] += value[a >> 2];
+      acc[0] += value[b >> 2];
+      acc[0] += value[c >> 2];
+      acc[0] += value[e >> 2];
+    }
+    for (; t < k; t++) {
       let w = roots[t] << 2;
       let key: number;
       while ((key = walk[w + 2]) !== LEAF_KEY) w = walk[w] + (((key - row[walk[w + 1]]) >>> 31) << 2);
