@@ -9,8 +9,9 @@
  * A fixed growing factor of 1 + HEAP_GROWTH_PERCENT/100 (V8 still adds at least a few MB
  * of headroom) keeps two serving threads' peak around 130 MB under 100-row batches instead
  * of 160–180 MB, for no measurable throughput (docs/service.md, Performance). Full
- * collections become more frequent: a few per minute at 40,000 requests a second, each
- * marked concurrently.
+ * collections become more frequent — a few a minute under single rows, about one a second
+ * under 100-row batches — and each is marked incrementally, with a final pause of 1–6 ms
+ * (`--trace-gc`).
  *
  * V8 flags are per process and read at each collection, so setting this once, before the
  * model and the app are loaded, covers the serving threads too (node:worker_threads
