@@ -1,15 +1,15 @@
 /**
- * Structured JSON logs with pino. The destination gathers lines into batches written
- * asynchronously (service/log-lines.ts over sonic-boom), so a log line per request costs
- * little at tens of thousands of requests a second; it is flushed on shutdown and at
- * exit. Applicant data is never logged unless LOG_PAYLOADS is set.
+ * Structured JSON logs with pino. The destination gathers lines into batches, each one
+ * write (service/log-lines.ts over sonic-boom), so a log line per request costs little at
+ * tens of thousands of requests a second; it is flushed on shutdown and at exit.
+ * Applicant data is never logged unless LOG_PAYLOADS is set.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { BatchedLines } from './log-lines.ts';
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   // minLength 0: batches arrive already gathered, so sonic-boom writes each at once.
-  const dest = destination ?? new BatchedLines(pino.destination({ dest: 1, sync: false, minLength: 0 }));
+  const dest = destination ?? new BatchedLines(pino.destination({ dest: 1, sync: true, minLength: 0 }));
   return pino(
     {
       level,
