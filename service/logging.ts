@@ -1,15 +1,17 @@
 /**
  * Structured JSON logs with pino. The destination gathers lines into batches, each one
- * write (service/log-lines.ts over sonic-boom), so a log line per request costs little at
- * tens of thousands of requests a second; it is flushed on shutdown and at exit.
+ * asynchronous write (service/log-lines.ts over sonic-boom), so a log line per request
+ * costs little at tens of thousands of requests a second; it is flushed on shutdown.
  * Applicant data is never logged unless LOG_PAYLOADS is set.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { BatchedLines } from './log-lines.ts';
+import { BATCH_BYTES, BatchedLines } from './log-lines.ts';
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  // minLength 0: batches arrive already gathered, so sonic-boom writes each at once.
-  const dest = destination ?? new BatchedLines(pino.destination({ dest: 1, sync: true, minLength: 0 }));
+  // Batches arrive gathered, so sonic-boom writes each at once (minLength 1: its flush()
+  // then waits for writes in flight, which it does not with 0) and never joins two
+  // (maxWrite: one batch, at most PIPE_BUF, so no write to a pipe is split).
+  const dest = destination ?? new BatchedLines(pino.destination({ dest: 1, sync: false, minLength: 1, maxWrite: BATCH_BYTES }));
   return pino(
     {
       level,
