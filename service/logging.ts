@@ -1,17 +1,17 @@
 /**
  * Structured JSON logs with pino. The destination gathers lines into batches, each one
- * asynchronous write (service/log-lines.ts over sonic-boom), so a log line per request
- * costs little at tens of thousands of requests a second; it is flushed on shutdown.
+ * write (service/log-lines.ts over sonic-boom), so a log line per request costs little at
+ * tens of thousands of requests a second; it is flushed on shutdown and at exit.
  * Applicant data is never logged unless LOG_PAYLOADS is set.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { BATCH_BYTES, BatchedLines } from './log-lines.ts';
 
+/** Most bytes kept for a busy stdout before lines are dropped (service/log-lines.ts). */
+const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  // Batches arrive gathered, so sonic-boom writes each at once (minLength 1: its flush()
-  // then waits for writes in flight, which it does not with 0) and never joins two
-  // (maxWrite: one batch, at most PIPE_BUF, so no write to a pipe is split).
-  const dest = destination ?? new BatchedLines(pino.destination({ dest: 1, sync: false, minLength: 1, maxWrite: BATCH_BYTES }));
+  const dest = destination ?? stdoutLines();
   return pino(
     {
       level,
@@ -30,4 +30,21 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** The caller's X-Request-Id when it is a sane token, else a new one. */
 export function requestId(given: string | string[] | undefined, fresh: () => string): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : fresh();
+}
+
+/** The service's stdout destination: batched lines (service/log-lines.ts) over sonic-boom. */
+function stdoutLines(): BatchedLines {
+  const sonic = pino.destination({
+    dest: 1,
+    sync: true,
+    // Batches arrive gathered: write each at once, never join two (each stays within PIPE_BUF).
+    minLength: 0,
+    maxWrite: BATCH_BYTES,
+    // A full pipe: no 100 ms sleep; the batch is kept and tried again (BatchedLines.writeFailed).
+    retryEAGAIN: () => false,
+    maxLength: MAX_PENDING_BYTES,
+  });
+  const lines = new BatchedLines(sonic);
+  sonic.on('error', (e: Error) => lines.writeFailed(e));
+  return lines;
 }

@@ -1,48 +1,46 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BATCH_BYTES, BatchedLines, type LineSink } from '../../service/log-lines.ts';
+import { BATCH_BYTES, BatchedLines, MAX_DELAY_MS, RETRY_MS, type LineSink } from '../../service/log-lines.ts';
 
-/** A sink that records what it is given. */
-function recorder(): LineSink & { writes: string[]; flushes: number; syncFlushes: number } {
+/** A sink that records what it is given; `busy` failed flushes come first. */
+function recorder(busy = 0): LineSink & { writes: string[]; syncFlushes: number } {
   const r = {
     writes: [] as string[],
-    flushes: 0,
     syncFlushes: 0,
     write: (s: string) => (r.writes.push(s), true),
-    flush: (cb: (err?: Error | null) => void) => {
-      r.flushes++;
-      cb(null);
+    flushSync: () => {
+      r.syncFlushes++;
+      if (busy-- > 0) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, write'), { code: 'EAGAIN' });
     },
-    flushSync: () => void r.syncFlushes++,
   };
   return r;
 }
 
-/** A manual clock: `end` runs what is due. */
-function turns(): { later: (fn: () => void) => void; end: () => void; pending: () => number } {
-  let queue: (() => void)[] = [];
+/** A manual clock: `end` runs what is due, `pending` lists the delays asked for. */
+function turns(): { timer: (fn: () => void, ms: number) => void; end: () => void; pending: () => number[] } {
+  let queue: { fn: () => void; ms: number }[] = [];
   return {
-    later: (fn) => void queue.push(fn),
+    timer: (fn, ms) => void queue.push({ fn, ms }),
     end: () => {
       const q = queue;
       queue = [];
-      for (const fn of q) fn();
+      for (const { fn } of q) fn();
     },
-    pending: () => queue.length,
+    pending: () => queue.map((q) => q.ms),
   };
 }
 
 describe('BatchedLines (the service log destination)', () => {
-  it('hands the lines gathered until the delay runs out to the sink as one write, in order', () => {
+  it('writes the lines gathered until the delay runs out as one write, in order', () => {
     const sink = recorder();
     const t = turns();
-    const d = new BatchedLines(sink, 1000, t.later);
+    const d = new BatchedLines(sink, 1000, t.timer);
     d.write('a\n');
     d.write('b\n');
     d.write('c\n');
     expect(sink.writes).toEqual([]);
-    expect(t.pending()).toBe(1);
+    expect(t.pending()).toEqual([MAX_DELAY_MS]);
     t.end();
     expect(sink.writes).toEqual(['a\nb\nc\n']);
     d.write('d\n');
@@ -53,7 +51,7 @@ describe('BatchedLines (the service log destination)', () => {
   it('writes a batch once it is full, never more than the batch size in bytes, and never splits a line', () => {
     const sink = recorder();
     const t = turns();
-    const d = new BatchedLines(sink, 12, t.later);
+    const d = new BatchedLines(sink, 12, t.timer);
     d.write('123456\n');
     d.write('abcde\n'); // 7 + 6 = 13 bytes: would overflow, so it starts the next batch
     expect(sink.writes).toEqual(['123456\n']);
@@ -68,7 +66,7 @@ describe('BatchedLines (the service log destination)', () => {
   it('keeps every batch within PIPE_BUF bytes, counting multi-byte characters, and loses or reorders nothing', () => {
     const sink = recorder();
     const t = turns();
-    const d = new BatchedLines(sink, undefined, t.later);
+    const d = new BatchedLines(sink, undefined, t.timer);
     const lines: string[] = [];
     let seed = 7;
     const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
@@ -88,49 +86,69 @@ describe('BatchedLines (the service log destination)', () => {
     expect(sink.writes.length).toBeLessThan(lines.length / 5);
   });
 
-  it('flush and flushSync hand over what is gathered first', async () => {
-    const sink = recorder();
+  it('tries a busy fd again soon, once however often it is told, instead of waiting', () => {
+    const sink = recorder(1);
     const t = turns();
-    const d = new BatchedLines(sink, 1000, t.later);
+    const d = new BatchedLines(sink, 1000, t.timer);
+    const eagain = Object.assign(new Error('EAGAIN'), { code: 'EAGAIN' });
+    d.writeFailed(eagain);
+    d.writeFailed(eagain);
+    expect(t.pending()).toEqual([RETRY_MS]);
+    t.end(); // still busy: asks again
+    expect(sink.syncFlushes).toBe(1);
+    expect(t.pending()).toEqual([RETRY_MS]);
+    t.end();
+    expect(sink.syncFlushes).toBe(2);
+    expect(t.pending()).toEqual([]);
+  });
+
+  it('flush writes what is gathered and keeps trying a busy fd before it answers', async () => {
+    const sink = recorder(2);
+    const d = new BatchedLines(sink, 1000, (fn) => void setTimeout(fn, 1));
     d.write('a\n');
     await new Promise<void>((resolve, reject) => d.flush((e) => (e ? reject(e) : resolve())));
-    expect(sink).toMatchObject({ writes: ['a\n'], flushes: 1 });
+    expect(sink).toMatchObject({ writes: ['a\n'], syncFlushes: 3 });
     d.write('b\n');
     d.flushSync();
-    expect(sink).toMatchObject({ writes: ['a\n', 'b\n'], syncFlushes: 1 });
-    t.end();
-    expect(sink.writes).toHaveLength(2);
+    expect(sink).toMatchObject({ writes: ['a\n', 'b\n'], syncFlushes: 4 });
   });
 
   /**
-   * The `i` of every line the fixture's process wrote to stdout, in order. Its stdout is
-   * left unread for the first 300 ms, as a log collector that falls behind would: the pipe
-   * fills up and writes wait.
+   * The `i` of every line the fixture's process wrote to stdout, in order, and how long its
+   * logging loop took. Its stdout is left unread for the first 1.5 s, as a log collector
+   * that falls behind would: the pipe fills up and writes are refused.
    */
-  async function linesOf(mode: 'abrupt' | 'graceful', count: number): Promise<number[]> {
+  async function linesOf(mode: 'abrupt' | 'graceful', count: number): Promise<{ lines: number[]; loopMs: number }> {
     const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'log-exit.ts'), mode, String(count)], {
       cwd: join(import.meta.dirname, '..', '..'),
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let err = '';
+    child.stderr.on('data', (c) => (err += String(c)));
     child.stdout.on('data', (c) => (out += String(c)));
     child.stdout.pause();
-    setTimeout(() => child.stdout.resume(), 300);
+    setTimeout(() => child.stdout.resume(), 1500);
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    expect(code).toBe(0);
-    return out
+    expect(code, err).toBe(0);
+    const lines = out
       .trim()
       .split('\n')
       .map((l) => (JSON.parse(l) as { i: number }).i);
+    return { lines, loopMs: (JSON.parse(err) as { loopMs: number }).loopMs };
   }
 
   it('writes the lines not yet handed over when the process exits abruptly', async () => {
     // 20 lines fit in one batch: none was handed over before the exit.
-    expect(await linesOf('abrupt', 20)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect((await linesOf('abrupt', 20)).lines).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
-  it('flush waits until every batch is written, in order, even when the reader falls behind', async () => {
-    // 5,000 lines, about 200 KB: more than a pipe holds, so most batches wait behind a full pipe.
-    expect(await linesOf('graceful', 5000)).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+  it('a reader that falls behind delays the logs, not the logging thread, and flush waits for every line, in order', async () => {
+    // 10,000 lines, about 1 MB: more than the pipe holds, so most batches wait for the reader.
+    const { lines, loopMs } = await linesOf('graceful', 10_000);
+    expect(lines).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
+    // sonic-boom's own retry would sleep 100 ms at a time in the loop until the reader
+    // comes back, 1.5 s; here the loop never waits (it takes some 50 ms).
+    expect(loopMs).toBeLessThan(750);
   });
 });
