@@ -4,7 +4,19 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'runs/**', '.tmp/**', '.bench-cache/**', 'coverage/**', '**/*.bundle.js', 'service/public/vendor/**', 'actions/**/dist/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'runs/**',
+      '.tmp/**',
+      '.bench-cache/**',
+      'coverage/**',
+      '**/*.bundle.js',
+      'service/public/vendor/**',
+      'actions/**/dist/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

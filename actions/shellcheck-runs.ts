@@ -23,7 +23,11 @@ interface RunBlock {
 
 function defaultFiles(): string[] {
   const wf = join(ROOT, '.github', 'workflows');
-  const files = existsSync(wf) ? readdirSync(wf).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(wf, f)) : [];
+  const files = existsSync(wf)
+    ? readdirSync(wf)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((f) => join(wf, f))
+    : [];
   for (const d of readdirSync(join(ROOT, 'actions'), { withFileTypes: true })) {
     const a = join(ROOT, 'actions', d.name, 'action.yml');
     if (d.isDirectory() && existsSync(a)) files.push(a);
@@ -41,12 +45,18 @@ function blocks(file: string): RunBlock[] {
     steps.forEach((s: Step, i) => {
       if (typeof s?.run !== 'string') return;
       const label = typeof s.name === 'string' ? s.name : typeof s.id === 'string' ? s.id : `step ${i + 1}`;
-      out.push({ file, where: `${where} › ${label}`, shell: typeof s.shell === 'string' ? s.shell : defShell, script: s.run });
+      out.push({
+        file,
+        where: `${where} › ${label}`,
+        shell: typeof s.shell === 'string' ? s.shell : defShell,
+        script: s.run,
+      });
     });
   };
   const jobs = doc.jobs as Record<string, { steps?: unknown; defaults?: { run?: { shell?: string } } }> | undefined;
   const topShell = (doc.defaults as { run?: { shell?: string } } | undefined)?.run?.shell ?? 'bash';
-  for (const [name, job] of Object.entries(jobs ?? {})) take(job.steps, `job ${name}`, job.defaults?.run?.shell ?? topShell);
+  for (const [name, job] of Object.entries(jobs ?? {}))
+    take(job.steps, `job ${name}`, job.defaults?.run?.shell ?? topShell);
   const runs = doc.runs as { using?: string; steps?: unknown } | undefined;
   if (runs?.using === 'composite') take(runs.steps, 'composite action', 'bash');
   return out;

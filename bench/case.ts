@@ -26,7 +26,10 @@ interface Case {
   workers?: number;
 }
 
-async function load(c: Case, encoding: 'tree' | 'linear'): Promise<{ Xtr: FeatureMatrix; ytr: Uint8Array; Xte: FeatureMatrix; yte: Uint8Array }> {
+async function load(
+  c: Case,
+  encoding: 'tree' | 'linear',
+): Promise<{ Xtr: FeatureMatrix; ytr: Uint8Array; Xte: FeatureMatrix; yte: Uint8Array }> {
   const syn = /^synthetic-(\d+)$/.exec(c.dataset);
   if (syn) {
     const n = Number(syn[1]);

@@ -17,7 +17,11 @@ const repeats = Number(args[args.indexOf('--repeats') + 1] || 3);
 const big = args.includes('--big');
 const dataDir = new URL('../data/', import.meta.url).pathname;
 
-console.log(`load average ${loadavg().map((v) => v.toFixed(1)).join(' ')} (wall times on a shared machine inflate with it)`);
+console.log(
+  `load average ${loadavg()
+    .map((v) => v.toFixed(1))
+    .join(' ')} (wall times on a shared machine inflate with it)`,
+);
 
 const sets = [
   { name: 'credit_data', target: 'Status' },
@@ -59,7 +63,9 @@ for (const set of sets) {
       const c = cpuUsage(c0);
       cpuUs = Math.min(cpuUs, (c.user + c.system) / X.rows);
     }
-    console.log(`scoring       forest  300 trees, ${X.rows} rows in one batch: ${us.toFixed(2)} µs/row wall, ${cpuUs.toFixed(2)} µs/row CPU (best of 5)`);
+    console.log(
+      `scoring       forest  300 trees, ${X.rows} rows in one batch: ${us.toFixed(2)} µs/row wall, ${cpuUs.toFixed(2)} µs/row CPU (best of 5)`,
+    );
   }
 }
 
@@ -75,7 +81,9 @@ if (big) {
     const t0 = performance.now();
     await engine.fit(data.X, data.y, { seed: 1 });
     const s = (performance.now() - t0) / 1000;
-    console.log(`${rows} × 23 ${factory.name} ${JSON.stringify(params)}: fit ${s.toFixed(1)} s, peak RSS so far ${(resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    console.log(
+      `${rows} × 23 ${factory.name} ${JSON.stringify(params)}: fit ${s.toFixed(1)} s, peak RSS so far ${(resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+    );
   }
 }
 

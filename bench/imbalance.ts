@@ -42,17 +42,30 @@ function optionsFor(engine: string, ratio: number): Option[] {
   ];
   const spec = engineFactory(engine).paramSpec;
   const weights: Option[] = [];
-  if ('classWeight' in spec) weights.push({ label: 'classWeight: balanced', params: { classWeight: 'balanced' }, sampling: 'none' });
+  if ('classWeight' in spec)
+    weights.push({ label: 'classWeight: balanced', params: { classWeight: 'balanced' }, sampling: 'none' });
   if ('scalePosWeight' in spec) {
     const r = Number(ratio.toFixed(2));
     weights.push({ label: `scalePosWeight: ${r} (neg/pos)`, params: { scalePosWeight: r }, sampling: 'none' });
-    weights.push({ label: `scalePosWeight: ${Number(Math.sqrt(ratio).toFixed(2))} (√ neg/pos)`, params: { scalePosWeight: Number(Math.sqrt(ratio).toFixed(2)) }, sampling: 'none' });
+    weights.push({
+      label: `scalePosWeight: ${Number(Math.sqrt(ratio).toFixed(2))} (√ neg/pos)`,
+      params: { scalePosWeight: Number(Math.sqrt(ratio).toFixed(2)) },
+      sampling: 'none',
+    });
   }
   return [none, ...weights, ...resampling];
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { engines: { type: 'string' }, dataset: { type: 'string' }, seed: { type: 'string' }, fn: { type: 'string' }, fp: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      engines: { type: 'string' },
+      dataset: { type: 'string' },
+      seed: { type: 'string' },
+      fn: { type: 'string' },
+      fp: { type: 'string' },
+    },
+  });
   // The project's default costs (mlops.config.json): a missed default costs 5× a refused good applicant.
   const COSTS = { false_negative: Number(values.fn ?? 5), false_positive: Number(values.fp ?? 1) };
   const dataset = values.dataset ?? 'lending_club';
@@ -85,14 +98,41 @@ async function main(): Promise<void> {
       const fitS = (performance.now() - t0) / 1000;
       const { threshold } = chooseThreshold(val.y!, model.predictProba(Xva), COSTS);
       const m = computeMetrics(test.y!, model.predictProba(Xte), threshold, COSTS);
-      const row = [engine, opt.label, String(fit.rows), f4(m.roc_auc), f4(m.pr_auc), f4(threshold), f4(m.recall), f4(m.expected_cost), fitS.toFixed(2)];
+      const row = [
+        engine,
+        opt.label,
+        String(fit.rows),
+        f4(m.roc_auc),
+        f4(m.pr_auc),
+        f4(threshold),
+        f4(m.recall),
+        f4(m.expected_cost),
+        fitS.toFixed(2),
+      ];
       rows.push(row);
       process.stderr.write(`${row.join(' | ')}\n`);
     }
   }
   const pos = test.y!.reduce((s, v) => s + v, 0);
-  console.log(`\n${dataset}: ${fitAll.rows} fit rows (${(100 / (1 + ratio)).toFixed(2)} % bad), ${val.rows} validation rows (threshold), ${test.rows} test rows (${pos} bad); costs FN ${COSTS.false_negative} / FP ${COSTS.false_positive}; seed ${seed}\n`);
-  console.log(markdownTable([['engine', 'option', 'fit rows', 'test ROC AUC', 'test PR AUC', 'cost threshold', 'recall at threshold', 'expected cost / applicant', 'fit s'], ...rows]));
+  console.log(
+    `\n${dataset}: ${fitAll.rows} fit rows (${(100 / (1 + ratio)).toFixed(2)} % bad), ${val.rows} validation rows (threshold), ${test.rows} test rows (${pos} bad); costs FN ${COSTS.false_negative} / FP ${COSTS.false_positive}; seed ${seed}\n`,
+  );
+  console.log(
+    markdownTable([
+      [
+        'engine',
+        'option',
+        'fit rows',
+        'test ROC AUC',
+        'test PR AUC',
+        'cost threshold',
+        'recall at threshold',
+        'expected cost / applicant',
+        'fit s',
+      ],
+      ...rows,
+    ]),
+  );
   console.log(`\n(All-approve baseline: expected cost ${f4((COSTS.false_negative * pos) / test.rows)} per applicant.)`);
 }
 

@@ -56,14 +56,20 @@ const VARIANTS: Record<string, { engine: string; params: Record<string, number> 
 const MLRF_MAX_ROWS = 10_000;
 
 const engines = values.engines!.split(',');
-const datasets = values.datasets!.split(',').flatMap((d) => (d === 'synthetic' ? values.sizes!.split(',').map((n) => `synthetic-${n}`) : [d]));
+const datasets = values
+  .datasets!.split(',')
+  .flatMap((d) => (d === 'synthetic' ? values.sizes!.split(',').map((n) => `synthetic-${n}`) : [d]));
 
 function runCase(engine: string, dataset: string): Result | null {
   const spec = VARIANTS[engine] ?? { engine };
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/case.ts'), JSON.stringify({ ...spec, dataset })], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/case.ts'), JSON.stringify({ ...spec, dataset })],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    },
+  );
   if (r.status !== 0) {
     process.stderr.write(`  ${engine} on ${dataset} failed:\n${r.stderr}\n`);
     return null;
@@ -75,7 +81,12 @@ function peerInputs(dataset: string): string[] {
   const syn = /^synthetic-(\d+)$/.exec(dataset);
   if (!syn) {
     const target = dataset === 'credit_data' ? 'Status' : 'Class';
-    return [`train=${join(ROOT, 'data', dataset, 'train.csv')}`, `test=${join(ROOT, 'data', dataset, 'test.csv')}`, `target=${target}`, 'positive=bad'];
+    return [
+      `train=${join(ROOT, 'data', dataset, 'train.csv')}`,
+      `test=${join(ROOT, 'data', dataset, 'test.csv')}`,
+      `target=${target}`,
+      'positive=bad',
+    ];
   }
   // Synthetic data goes to the peers as raw float64 files: parsing CSV would dominate.
   const n = Number(syn[1]);
@@ -86,23 +97,36 @@ function peerInputs(dataset: string): string[] {
     if (!existsSync(`${base}.y`)) {
       const { X, y } = syntheticCredit(rows, seed);
       const flat = new Float64Array(rows * X.columns.length);
-      for (let i = 0; i < rows; i++) for (let j = 0; j < X.columns.length; j++) flat[i * X.columns.length + j] = X.columns[j][i];
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < X.columns.length; j++) flat[i * X.columns.length + j] = X.columns[j][i];
       writeFileSync(`${base}.x`, Buffer.from(flat.buffer));
       writeFileSync(`${base}.y`, Buffer.from(y.buffer));
     }
     return base;
   };
-  return [`bin_train=${write('synthetic', n, 1)}`, `bin_test=${write('synthetic', Math.min(50_000, Math.max(5_000, n / 4)), 2)}`, 'features=23'];
+  return [
+    `bin_train=${write('synthetic', n, 1)}`,
+    `bin_test=${write('synthetic', Math.min(50_000, Math.max(5_000, n / 4)), 2)}`,
+    'features=23',
+  ];
 }
 
 function runPeers(dataset: string): Map<string, { fit_s: number; auc: number; score_us_per_row: number }> {
   const out = new Map<string, { fit_s: number; auc: number; score_us_per_row: number }>();
   const syn = /^synthetic-(\d+)$/.exec(dataset);
   // Random forests on a million rows take many minutes in scikit-learn too; they are skipped there.
-  const models = syn && Number(syn[1]) > 200_000 ? 'sklearn-hgb,xgboost-hist,sklearn-logreg' : 'sklearn-rf-100,sklearn-rf-300-leaf5,sklearn-hgb,xgboost-hist,sklearn-logreg';
-  const r = spawnSync(values.python!, [join(ROOT, 'bench/peers.py'), ...peerInputs(dataset), `models=${models}`], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const models =
+    syn && Number(syn[1]) > 200_000
+      ? 'sklearn-hgb,xgboost-hist,sklearn-logreg'
+      : 'sklearn-rf-100,sklearn-rf-300-leaf5,sklearn-hgb,xgboost-hist,sklearn-logreg';
+  const r = spawnSync(values.python!, [join(ROOT, 'bench/peers.py'), ...peerInputs(dataset), `models=${models}`], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   if (r.status !== 0) {
-    process.stderr.write(`  peers on ${dataset} failed (are python3-sklearn and python3-xgboost installed?):\n${r.stderr.slice(-2000)}\n`);
+    process.stderr.write(
+      `  peers on ${dataset} failed (are python3-sklearn and python3-xgboost installed?):\n${r.stderr.slice(-2000)}\n`,
+    );
     return out;
   }
   for (const line of r.stdout.trim().split('\n')) {
@@ -114,10 +138,13 @@ function runPeers(dataset: string): Map<string, { fit_s: number; auc: number; sc
 
 const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const rows: string[][] = [];
-process.stderr.write(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`);
+process.stderr.write(
+  `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`,
+);
 for (const dataset of datasets) {
   const peers = values.peers ? runPeers(dataset) : new Map();
-  for (const [name, p] of peers) rows.push([name, dataset, '', f(p.fit_s), '', '', f(p.score_us_per_row), f(p.auc, 4), '', '']);
+  for (const [name, p] of peers)
+    rows.push([name, dataset, '', f(p.fit_s), '', '', f(p.score_us_per_row), f(p.auc, 4), '', '']);
   for (const engine of engines) {
     const size = /^synthetic-(\d+)$/.exec(dataset);
     if (engine === 'ml-random-forest' && size && Number(size[1]) > MLRF_MAX_ROWS) continue;
@@ -143,7 +170,24 @@ for (const dataset of datasets) {
   }
 }
 console.log(
-  markdownTable([['model', 'data', 'train rows', 'fit s', 'rows/s', 'peak RSS MB', 'score µs/row', 'test ROC AUC', 'peer', 'ours / peer'], ...rows], {
-    align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l'],
-  }),
+  markdownTable(
+    [
+      [
+        'model',
+        'data',
+        'train rows',
+        'fit s',
+        'rows/s',
+        'peak RSS MB',
+        'score µs/row',
+        'test ROC AUC',
+        'peer',
+        'ours / peer',
+      ],
+      ...rows,
+    ],
+    {
+      align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l'],
+    },
+  ),
 );

@@ -66,7 +66,11 @@ function modelPath(): string {
     // No champion yet: train a logistic model to a temporary folder.
     const out = join(mkdtempSync(join(tmpdir(), 'bench-service-')), 'run');
     process.stderr.write(`no registry champion; training a logistic model to ${out}\n`);
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin/mlops.mjs'), 'train', '--engine', 'logistic', '--quiet', '--out', out], { cwd: ROOT, stdio: 'inherit' });
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin/mlops.mjs'), 'train', '--engine', 'logistic', '--quiet', '--out', out],
+      { cwd: ROOT, stdio: 'inherit' },
+    );
     if (r.status !== 0) throw new Error('training a model for the benchmark failed');
     return join(out, 'model.json');
   }
@@ -139,7 +143,14 @@ interface LoadResult {
 }
 
 async function runAutocannon(url: string, body: string, seconds: number): Promise<LoadResult> {
-  const r = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, duration: seconds });
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    duration: seconds,
+  });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
 }
 
@@ -147,9 +158,16 @@ async function runAutocannon(url: string, body: string, seconds: number): Promis
 async function runWrk(url: string, body: string, seconds: number): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'));
   const script = join(dir, 'post.lua');
-  writeFileSync(script, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n`);
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n`,
+  );
   // Asynchronous, so the memory sampler keeps running while wrk does.
-  const child = spawn('wrk', ['-t', values.threads, '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'wrk',
+    ['-t', values.threads, '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, url],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (c) => (out += String(c)));
@@ -165,7 +183,12 @@ async function runWrk(url: string, body: string, seconds: number): Promise<LoadR
     return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
   };
   const num = (re: RegExp): number => Number(re.exec(out)?.[1] ?? 0);
-  const errors = num(/Non-2xx or 3xx responses: (\d+)/) + (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1).reduce((a, b) => a + Number(b), 0) ?? 0);
+  const errors =
+    num(/Non-2xx or 3xx responses: (\d+)/) +
+    (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/
+      .exec(out)
+      ?.slice(1)
+      .reduce((a, b) => a + Number(b), 0) ?? 0);
   return { rps: num(/Requests\/sec:\s+([\d.]+)/), p50: ms('50'), p99: ms('99'), errors };
 }
 
@@ -173,7 +196,10 @@ async function runWrk(url: string, body: string, seconds: number): Promise<LoadR
 let bundleDir: string | null = null;
 function buildBundle(): string {
   const out = (bundleDir = mkdtempSync(join(tmpdir(), 'bench-service-bundle-')));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'service/build.ts'), '--out', out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'service/build.ts'), '--out', out], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (r.status !== 0) throw new Error('building the service bundle failed');
   return join(out, 'service.mjs');
 }
@@ -220,7 +246,11 @@ async function main(): Promise<void> {
   }
   await waitReady(url, child);
   // Against a running service (--url) the applicants come from --model when given, else the registry's champion.
-  const schema = readBundle(path || values.model || resolveModelSource({ modelPath: null, modelVersion: null, root: ROOT, modelName: null }).path).schema;
+  const schema = readBundle(
+    path ||
+      values.model ||
+      resolveModelSource({ modelPath: null, modelVersion: null, root: ROOT, modelName: null }).path,
+  ).schema;
   const table = readCsvFile(join(ROOT, 'data/credit_data/test.csv'));
   const records = Array.from({ length: 100 }, (_, i) => {
     const rec: Record<string, unknown> = {};
@@ -273,11 +303,31 @@ async function main(): Promise<void> {
     await new Promise((r) => child!.once('exit', r));
   }
   if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
-  const served = values.url ? 'external' : values.source ? 'TypeScript source via tsx' : 'esbuild bundle as in the container image';
-  const tool = values.tool === 'wrk' ? `wrk (${values.threads} thread${values.threads === '1' ? '' : 's'})` : values.tool;
+  const served = values.url
+    ? 'external'
+    : values.source
+      ? 'TypeScript source via tsx'
+      : 'esbuild bundle as in the container image';
+  const tool =
+    values.tool === 'wrk' ? `wrk (${values.threads} thread${values.threads === '1' ? '' : 's'})` : values.tool;
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, service: ${served}, ${tool}, ${connections} connections, ${duration} s per case, service workers: ${values.workers === 'auto' ? availableParallelism() : values.workers} (WORKER_MODE=${values.mode}), NODE_OPTIONS=${process.env.NODE_OPTIONS ?? IMAGE_NODE_OPTIONS}, load generator on the same machine, load average before/after ${loadBefore.toFixed(1)}/${loadavg()[0].toFixed(1)}`;
   process.stdout.write(`${machine}\n\n`);
-  process.stdout.write(markdownTable([['case', 'req/s', 'rows/s', 'p50 ms', 'p99 ms', 'errors + non-2xx', 'service CPU µs/req', 'peak RSS MB (all processes)', 'peak PSS MB (all processes)'], ...rows]) + '\n');
+  process.stdout.write(
+    markdownTable([
+      [
+        'case',
+        'req/s',
+        'rows/s',
+        'p50 ms',
+        'p99 ms',
+        'errors + non-2xx',
+        'service CPU µs/req',
+        'peak RSS MB (all processes)',
+        'peak PSS MB (all processes)',
+      ],
+      ...rows,
+    ]) + '\n',
+  );
 }
 
 main().catch((e: Error) => {

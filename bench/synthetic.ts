@@ -44,10 +44,26 @@ export function syntheticCredit(rows: number, seed: number): { X: FeatureMatrix;
     const utilisation = cols[11][i] / limit;
     const payRatio = cols[17][i] / Math.max(1, cols[11][i]);
     const margin =
-      -2.1 + 0.55 * Math.min(late, 6) + (cols[5][i] >= 2 ? 1.1 : 0) + 0.9 * (utilisation > 0.9 ? 1 : 0) - 2.5 * Math.min(payRatio, 0.3) -
-      0.25 * Math.log(limit / 60000) + (age < 25 ? 0.3 : 0) + 0.15 * (education === 4 ? 1 : 0) + 0.6 * gauss();
+      -2.1 +
+      0.55 * Math.min(late, 6) +
+      (cols[5][i] >= 2 ? 1.1 : 0) +
+      0.9 * (utilisation > 0.9 ? 1 : 0) -
+      2.5 * Math.min(payRatio, 0.3) -
+      0.25 * Math.log(limit / 60000) +
+      (age < 25 ? 0.3 : 0) +
+      0.15 * (education === 4 ? 1 : 0) +
+      0.6 * gauss();
     y[i] = rng.next() < 1 / (1 + Math.exp(-margin)) ? 1 : 0;
   }
-  const names = ['LIMIT_BAL', 'SEX', 'EDUCATION', 'MARRIAGE', 'AGE', ...[0, 2, 3, 4, 5, 6].map((m) => `PAY_${m}`), ...[1, 2, 3, 4, 5, 6].map((m) => `BILL_AMT${m}`), ...[1, 2, 3, 4, 5, 6].map((m) => `PAY_AMT${m}`)];
+  const names = [
+    'LIMIT_BAL',
+    'SEX',
+    'EDUCATION',
+    'MARRIAGE',
+    'AGE',
+    ...[0, 2, 3, 4, 5, 6].map((m) => `PAY_${m}`),
+    ...[1, 2, 3, 4, 5, 6].map((m) => `BILL_AMT${m}`),
+    ...[1, 2, 3, 4, 5, 6].map((m) => `PAY_AMT${m}`),
+  ];
   return { X: { names, rows, columns: cols, categorical: new Array(SYNTHETIC_FEATURES).fill(false) }, y };
 }

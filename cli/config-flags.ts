@@ -40,12 +40,17 @@ export function configFromFlags(args: ParsedArgs, cwd: string): LoadedConfig {
   if (v.test !== undefined) c.data.test_path = v.test as string;
   if (v.target !== undefined) c.data.target = v.target as string;
   if (v.positive !== undefined) c.data.positive = v.positive as string;
-  if (v.drop !== undefined) c.data.drop = (v.drop as string).split(',').map((s) => s.trim()).filter(Boolean);
+  if (v.drop !== undefined)
+    c.data.drop = (v.drop as string)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (v.engine !== undefined && v.engine !== c.engine.name) c.engine = { name: v.engine as string, params: {} };
   if (v.param !== undefined) c.engine.params = { ...c.engine.params, ...parseParamPairs(v.param as string[]) };
   if (v.seed !== undefined) {
     const n = Number(v.seed);
-    if (!Number.isInteger(n) || n < 0 || n > 4294967295) throw usageError(`--seed must be a whole number from 0 to 4294967295 (got ${JSON.stringify(v.seed)})`);
+    if (!Number.isInteger(n) || n < 0 || n > 4294967295)
+      throw usageError(`--seed must be a whole number from 0 to 4294967295 (got ${JSON.stringify(v.seed)})`);
     c.seed = n;
   }
   // Overrides from flags resolve against the current folder, the config's paths against its own.

@@ -43,11 +43,19 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
   try {
     parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: Boolean(cmd.positionals), strict: true });
   } catch (e) {
-    io.err(`mlops ${cmd.name}: ${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\nRun "mlops ${cmd.name} --help" for usage.`);
+    io.err(
+      `mlops ${cmd.name}: ${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\nRun "mlops ${cmd.name} --help" for usage.`,
+    );
     return 2;
   }
   try {
-    return await cmd.run({ values: parsed.values as Record<string, string | boolean | string[] | boolean[] | undefined>, positionals: parsed.positionals }, io);
+    return await cmd.run(
+      {
+        values: parsed.values as Record<string, string | boolean | string[] | boolean[] | undefined>,
+        positionals: parsed.positionals,
+      },
+      io,
+    );
   } catch (e) {
     if (isMlopsError(e)) {
       io.err(`mlops ${cmd.name}: ${e.message}`);

@@ -13,7 +13,10 @@ export function trainSummary(result: TrainResult, outDir: string): string {
     '',
     `threshold ${fmt(b.threshold)} (minimises expected cost on validation rows) · test confusion tp ${m.test.confusion_matrix.tp} fp ${m.test.confusion_matrix.fp} tn ${m.test.confusion_matrix.tn} fn ${m.test.confusion_matrix.fn}`,
   ];
-  if (m.overfitting.flagged) lines.push(`warning: train − test ROC AUC gap ${fmt(m.overfitting.gap)} exceeds ${m.overfitting.max_gap} (overfitting)`);
+  if (m.overfitting.flagged)
+    lines.push(
+      `warning: train − test ROC AUC gap ${fmt(m.overfitting.gap)} exceeds ${m.overfitting.max_gap} (overfitting)`,
+    );
   lines.push(`model ${b.digest}`, `run folder ${outDir}`);
   return lines.join('\n');
 }

@@ -94,12 +94,18 @@ export function parseBundle(bytes: Buffer, path: string): Bundle {
     throw integrity(path, `it is not a model bundle (missing "format": "${BUNDLE_FORMAT}")`);
   }
   if (b.format_version !== BUNDLE_FORMAT_VERSION) {
-    throw integrity(path, `bundle format version ${String(b.format_version)} is not supported (expected ${BUNDLE_FORMAT_VERSION})`);
+    throw integrity(
+      path,
+      `bundle format version ${String(b.format_version)} is not supported (expected ${BUNDLE_FORMAT_VERSION})`,
+    );
   }
   if (typeof b.digest !== 'string') throw integrity(path, 'it has no digest');
   const computed = digestOf(b as Bundle);
   if (computed !== b.digest) {
-    throw integrity(path, `digest mismatch: it says ${b.digest} but its content hashes to ${computed}; the bundle was changed after it was made`);
+    throw integrity(
+      path,
+      `digest mismatch: it says ${b.digest} but its content hashes to ${computed}; the bundle was changed after it was made`,
+    );
   }
   return b as Bundle;
 }

@@ -19,8 +19,7 @@ export class MlopsError extends Error {
 }
 
 export const usageError = (message: string): MlopsError => new MlopsError('usage', message);
-export const inputError = (message: string, details?: unknown): MlopsError =>
-  new MlopsError('input', message, details);
+export const inputError = (message: string, details?: unknown): MlopsError => new MlopsError('input', message, details);
 export const configError = (message: string, details?: unknown): MlopsError =>
   new MlopsError('config', message, details);
 

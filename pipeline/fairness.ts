@@ -114,7 +114,12 @@ export function bandLabel(x: number, cuts: readonly number[]): string {
 /** Band order for display: numeric bands ascending, categories by size. */
 function orderGroups(groups: GroupFairness[], bands?: readonly number[]): GroupFairness[] {
   if (bands) {
-    const labels = [`<${bands[0]}`, ...bands.slice(1).map((b, k) => `${bands[k]}–${b}`), `≥${bands[bands.length - 1]}`, MISSING];
+    const labels = [
+      `<${bands[0]}`,
+      ...bands.slice(1).map((b, k) => `${bands[k]}–${b}`),
+      `≥${bands[bands.length - 1]}`,
+      MISSING,
+    ];
     return [...groups].sort((a, b) => labels.indexOf(a.group) - labels.indexOf(b.group));
   }
   return [...groups].sort((a, b) => b.rows - a.rows || (a.group < b.group ? -1 : 1));
@@ -141,7 +146,8 @@ export function fairnessReport(input: FairnessInput, config: FairnessConfig): Fa
       skipped.push({ attribute: attr.column, reason: `column "${attr.column}" is not in the data` });
       continue;
     }
-    if (values.length !== y.length) throw configError(`fairness: column "${attr.column}" has ${values.length} values for ${y.length} rows`);
+    if (values.length !== y.length)
+      throw configError(`fairness: column "${attr.column}" has ${values.length} values for ${y.length} rows`);
     const labels = groupLabels(values, attr.bands);
     const acc = new Map<string, { n: number; pos: number; predPos: number; tp: number; fp: number }>();
     for (let i = 0; i < labels.length; i++) {
@@ -167,7 +173,10 @@ export function fairnessReport(input: FairnessInput, config: FairnessConfig): Fa
       flags: [],
     }));
     const judged = groups.filter((g) => !g.small && g.group !== MISSING);
-    const ref = judged.reduce<GroupFairness | null>((best, g) => (!best || g.approval_rate > best.approval_rate ? g : best), null);
+    const ref = judged.reduce<GroupFairness | null>(
+      (best, g) => (!best || g.approval_rate > best.approval_rate ? g : best),
+      null,
+    );
     for (const g of groups) {
       if (!ref) break;
       g.disparate_impact = ref.approval_rate > 0 ? g.approval_rate / ref.approval_rate : null;
@@ -175,16 +184,31 @@ export function fairnessReport(input: FairnessInput, config: FairnessConfig): Fa
       if (g.disparate_impact !== null && g.disparate_impact < config.min_disparate_impact) {
         g.flags.push(`disparate impact ${g.disparate_impact.toFixed(3)} < ${config.min_disparate_impact}`);
       }
-      if (config.max_tpr_gap !== null && g.tpr !== null && ref.tpr !== null && Math.abs(g.tpr - ref.tpr) > config.max_tpr_gap) {
+      if (
+        config.max_tpr_gap !== null &&
+        g.tpr !== null &&
+        ref.tpr !== null &&
+        Math.abs(g.tpr - ref.tpr) > config.max_tpr_gap
+      ) {
         g.flags.push(`TPR gap ${Math.abs(g.tpr - ref.tpr).toFixed(3)} > ${config.max_tpr_gap}`);
       }
-      if (config.max_fpr_gap !== null && g.fpr !== null && ref.fpr !== null && Math.abs(g.fpr - ref.fpr) > config.max_fpr_gap) {
+      if (
+        config.max_fpr_gap !== null &&
+        g.fpr !== null &&
+        ref.fpr !== null &&
+        Math.abs(g.fpr - ref.fpr) > config.max_fpr_gap
+      ) {
         g.flags.push(`FPR gap ${Math.abs(g.fpr - ref.fpr).toFixed(3)} > ${config.max_fpr_gap}`);
       }
     }
     groups = orderGroups(groups, attr.bands ? [...attr.bands].sort((a, b) => a - b) : undefined);
     for (const g of groups) for (const f of g.flags) failures.push(`${attr.column} = ${g.group}: ${f}`);
-    attributes.push({ attribute: attr.column, reference_group: ref?.group ?? null, groups, flagged: groups.some((g) => g.flags.length > 0) });
+    attributes.push({
+      attribute: attr.column,
+      reference_group: ref?.group ?? null,
+      groups,
+      flagged: groups.some((g) => g.flags.length > 0),
+    });
   }
   return { config, attributes, flagged: failures.length > 0, failures, skipped };
 }

@@ -100,8 +100,12 @@ export function countStatements(source: string, fileName = 'file.ts'): number {
   const ts = typescript();
   const kinds = new Set<TS.SyntaxKind>(STATEMENT_KIND_NAMES.map((k) => ts.SyntaxKind[k]));
   const kind = /\.[cm]?jsx?$/.test(fileName)
-    ? fileName.endsWith('x') ? ts.ScriptKind.JSX : ts.ScriptKind.JS
-    : fileName.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+    ? fileName.endsWith('x')
+      ? ts.ScriptKind.JSX
+      : ts.ScriptKind.JS
+    : fileName.endsWith('x')
+      ? ts.ScriptKind.TSX
+      : ts.ScriptKind.TS;
   const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, false, kind);
   let n = 0;
   const visit = (node: TS.Node): void => {
@@ -123,7 +127,11 @@ export function scoreFormula(errors: number, warnings: number, statements: numbe
  * Scores ESLint results. `statementsOf(filePath)` returns the file's statement count
  * (the caller reads the file and calls `countStatements`).
  */
-export function lintScore(results: readonly LintResultLike[], statementsOf: (filePath: string) => number, root = ''): LintScore {
+export function lintScore(
+  results: readonly LintResultLike[],
+  statementsOf: (filePath: string) => number,
+  root = '',
+): LintScore {
   const rules = new Map<string, RuleCount>();
   let errors = 0;
   let warnings = 0;
@@ -159,7 +167,9 @@ export function lintScore(results: readonly LintResultLike[], statementsOf: (fil
     warnings,
     statements,
     files: results.length,
-    rules: [...rules.values()].sort((a, b) => b.errors * 5 + b.warnings - (a.errors * 5 + a.warnings) || a.rule.localeCompare(b.rule)),
+    rules: [...rules.values()].sort(
+      (a, b) => b.errors * 5 + b.warnings - (a.errors * 5 + a.warnings) || a.rule.localeCompare(b.rule),
+    ),
     by_file: byFile,
   };
 }

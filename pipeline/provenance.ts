@@ -20,7 +20,11 @@ export function gitInfo(cwd: string): { commit: string | null; dirty: boolean | 
   if (!commit) return { commit: null, dirty: null, time: null };
   const status = git(['status', '--porcelain', '--untracked-files=no'], cwd);
   const time = git(['show', '-s', '--format=%cI', 'HEAD'], cwd);
-  return { commit, dirty: status === null ? null : status.length > 0, time: time ? new Date(time).toISOString() : null };
+  return {
+    commit,
+    dirty: status === null ? null : status.length > 0,
+    time: time ? new Date(time).toISOString() : null,
+  };
 }
 
 /** A creation time that does not change between identical runs (reproducible builds). */

@@ -32,7 +32,10 @@ export interface RunRecord {
 export const RUN_FILES = ['model.json', 'metrics.json', 'run.json', 'report.md'];
 
 export function newRunId(digest: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${digest.replace(/^sha256:/, '').slice(0, 8)}`;
 }
 
@@ -60,7 +63,12 @@ export function buildRunRecord(result: TrainResult, command: string, id: string,
 }
 
 /** Writes the run folder at `dir` (replacing nothing: an existing folder is an error). */
-export function writeRunFolder(dir: string, result: TrainResult, record: RunRecord, extraFiles: Record<string, string> = {}): void {
+export function writeRunFolder(
+  dir: string,
+  result: TrainResult,
+  record: RunRecord,
+  extraFiles: Record<string, string> = {},
+): void {
   if (existsSync(join(dir, 'model.json'))) {
     throw new MlopsError('state', `output folder ${dir} already holds a run; choose another --out or remove it`);
   }

@@ -10,7 +10,11 @@ export interface SplitIndex {
   test: Uint32Array;
 }
 
-export function stratifiedSplit(y: Uint8Array, fractions: { train: number; validation: number; test: number }, seed: number): SplitIndex {
+export function stratifiedSplit(
+  y: Uint8Array,
+  fractions: { train: number; validation: number; test: number },
+  seed: number,
+): SplitIndex {
   const parts: { train: number[]; validation: number[]; test: number[] } = { train: [], validation: [], test: [] };
   for (const label of [0, 1]) {
     const idx: number[] = [];

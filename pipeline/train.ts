@@ -39,9 +39,27 @@ export interface MetricsFile {
   test: SplitMetrics;
   validation: SplitMetrics;
   train: SplitMetrics;
-  overfitting: { metric: string; gap: number | null; max_gap: number; flagged: boolean; gaps: Record<string, number | null> };
-  timings: { load_s: number; preprocess_s: number; fit_s: number; evaluate_s: number; total_s: number; score_us_per_row: number };
-  rows: { train: number; validation: number; test: number; positive_rate: { train: number; validation: number; test: number } };
+  overfitting: {
+    metric: string;
+    gap: number | null;
+    max_gap: number;
+    flagged: boolean;
+    gaps: Record<string, number | null>;
+  };
+  timings: {
+    load_s: number;
+    preprocess_s: number;
+    fit_s: number;
+    evaluate_s: number;
+    total_s: number;
+    score_us_per_row: number;
+  };
+  rows: {
+    train: number;
+    validation: number;
+    test: number;
+    positive_rate: { train: number; validation: number; test: number };
+  };
 }
 
 export interface Scored {
@@ -79,7 +97,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     testSet = toDataset(readCsvFile(testPath), schema, { requireTarget: true });
     const testBytes = readFileSync(testPath);
     testData = { path: config.data.test_path, sha256: sha256Hex(testBytes), rows: testSet.rows };
-    const s = stratifiedSplit(all.y!, { train: config.split.train, validation: config.split.validation, test: 0 }, config.seed);
+    const s = stratifiedSplit(
+      all.y!,
+      { train: config.split.train, validation: config.split.validation, test: 0 },
+      config.seed,
+    );
     trainSet = subset(all, s.train);
     valSet = subset(all, s.validation);
   } else {
@@ -166,7 +188,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const maxGap = config.evaluation.overfitting_max_gap;
   const metricsFile: MetricsFile = {
     ...metrics,
-    overfitting: { metric: 'roc_auc', gap: gaps.roc_auc, max_gap: maxGap, flagged: gaps.roc_auc !== null && gaps.roc_auc > maxGap, gaps },
+    overfitting: {
+      metric: 'roc_auc',
+      gap: gaps.roc_auc,
+      max_gap: maxGap,
+      flagged: gaps.roc_auc !== null && gaps.roc_auc > maxGap,
+      gaps,
+    },
     timings: {
       load_s: secs(tLoad - t0),
       preprocess_s: secs(tPrep - tLoad),
@@ -187,7 +215,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     metrics: metricsFile,
     model: new CreditModel(bundle),
     schema,
-    scores: { train: { y: trainSet.y!, p: pTr }, validation: { y: valSet.y!, p: pVa }, test: { y: testSet.y!, p: pTe } },
+    scores: {
+      train: { y: trainSet.y!, p: pTr },
+      validation: { y: valSet.y!, p: pVa },
+      test: { y: testSet.y!, p: pTe },
+    },
     data: { ...data, path: basename(dataPath) === basename(config.data.path) ? config.data.path : dataPath },
     testData,
     testSet,
@@ -199,7 +231,11 @@ export function modelRelevantConfig(config: MlopsConfig): unknown {
   return { data: config.data, split: config.split, seed: config.seed, engine: config.engine, costs: config.costs };
 }
 
-function aggregateImportance(values: Float64Array, sources: number[], schema: DataSchema): { feature: string; importance: number }[] {
+function aggregateImportance(
+  values: Float64Array,
+  sources: number[],
+  schema: DataSchema,
+): { feature: string; importance: number }[] {
   const sums = new Float64Array(schema.features.length);
   values.forEach((v, j) => (sums[sources[j]] += v));
   return schema.features
@@ -210,7 +246,9 @@ function aggregateImportance(values: Float64Array, sources: number[], schema: Da
 function checkSplit(ds: Dataset, name: string): void {
   const pos = rate(ds.y!);
   if (ds.rows === 0 || pos === 0 || pos === 1) {
-    throw inputError(`the ${name} split has ${ds.rows} rows and ${pos === 0 ? 'no positive' : 'only positive'} labels; the data set is too small or too imbalanced for the configured split`);
+    throw inputError(
+      `the ${name} split has ${ds.rows} rows and ${pos === 0 ? 'no positive' : 'only positive'} labels; the data set is too small or too imbalanced for the configured split`,
+    );
   }
 }
 

@@ -34,7 +34,15 @@ import { dashboardRouter } from './routes/dashboard.ts';
 import { parallelScoring } from '../pipeline/engines/tree/parallel-scoring.ts';
 
 /** One router per area, mounted in this order. */
-export const ROUTERS: ((s: ServiceState) => Router)[] = [opsRouter, predictRouter, mlflowRouter, modelRouter, docsRouter, v2Router, dashboardRouter];
+export const ROUTERS: ((s: ServiceState) => Router)[] = [
+  opsRouter,
+  predictRouter,
+  mlflowRouter,
+  modelRouter,
+  docsRouter,
+  v2Router,
+  dashboardRouter,
+];
 
 export interface LoadedService {
   app: Koa;
@@ -65,7 +73,12 @@ export function loadService(options: ServiceOptions, extra: AppExtras = {}): Loa
   return createApp(model, source, options, extra);
 }
 
-export function createApp(model: CreditModel, source: ModelSource, options: ServiceOptions, extra: AppExtras = {}): LoadedService {
+export function createApp(
+  model: CreditModel,
+  source: ModelSource,
+  options: ServiceOptions,
+  extra: AppExtras = {},
+): LoadedService {
   const logger = extra.logger ?? createLogger(options.logLevel);
   const validator = compileValidator(model.bundle.schema, options.unknownFields);
   const scorer = new Scorer(model, validator, source.version);
@@ -113,9 +126,14 @@ function core(state: ServiceState): Koa.Middleware {
     ctx.set('X-Request-Id', id);
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
+      if (ctx.status === 404 && ctx.body === undefined)
+        throw new HttpError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
       if (ctx.status === 405 && ctx.body === undefined) {
-        throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path} (allowed: ${String(ctx.response.get('Allow'))})`);
+        throw new HttpError(
+          405,
+          'METHOD_NOT_ALLOWED',
+          `${ctx.method} is not allowed on ${ctx.path} (allowed: ${String(ctx.response.get('Allow'))})`,
+        );
       }
     } catch (e) {
       errorResponse(ctx, e, id, logger);
@@ -125,9 +143,20 @@ function core(state: ServiceState): Koa.Middleware {
     const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     metrics.observeRequest(ctx.method, route, ctx.status, seconds);
-    if (ctx.status >= 500) logger.error({ req_id: id, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: seconds * 1000 }, 'request failed');
+    if (ctx.status >= 500)
+      logger.error(
+        { req_id: id, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: seconds * 1000 },
+        'request failed',
+      );
     else if (logger.isLevelEnabled('info')) {
-      const line: Record<string, unknown> = { req_id: id, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: Math.round(seconds * 1e6) / 1000 };
+      const line: Record<string, unknown> = {
+        req_id: id,
+        method: ctx.method,
+        path: ctx.path,
+        route,
+        status: ctx.status,
+        ms: Math.round(seconds * 1e6) / 1000,
+      };
       if (state.options.logPayloads && ctx.state.payload !== undefined) line.payload = ctx.state.payload;
       logger.info(line, 'request');
     }
@@ -149,7 +178,12 @@ function errorResponse(ctx: Koa.Context, e: unknown, id: string, logger: Logger)
       body = { error_code: 'BAD_REQUEST', message: (e as Error).message, status, request_id: id };
     } else {
       logger.error({ req_id: id, err: e }, 'unhandled error');
-      body = { error_code: 'INTERNAL_ERROR', message: 'internal error; see the service log for request ' + id, status: 500, request_id: id };
+      body = {
+        error_code: 'INTERNAL_ERROR',
+        message: 'internal error; see the service log for request ' + id,
+        status: 500,
+        request_id: id,
+      };
     }
   }
   ctx.status = body.status;

@@ -21,7 +21,8 @@ export function keyChecker(keys: readonly string[]): KeyChecker {
     check(headers) {
       if (digests.length === 0) return;
       const given = presentedKey(headers);
-      if (given === null) throw unauthorized('an API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"');
+      if (given === null)
+        throw unauthorized('an API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"');
       const d = digest(given);
       let ok = false;
       for (const k of digests) ok = timingSafeEqual(d, k) || ok;

@@ -30,7 +30,9 @@ export function requireKind(req: IncomingMessage, accepted: BodyKind[]): BodyKin
 
 export function tooLarge(limit: number): HttpError {
   // Close the connection: the rest of an oversized body is not read.
-  return new HttpError(413, 'PAYLOAD_TOO_LARGE', `request body is larger than the limit of ${limit} bytes`, undefined, { Connection: 'close' });
+  return new HttpError(413, 'PAYLOAD_TOO_LARGE', `request body is larger than the limit of ${limit} bytes`, undefined, {
+    Connection: 'close',
+  });
 }
 
 /** Bodies already read by the fast route (service/fast-route.ts) before it handed the request to Koa. */

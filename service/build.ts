@@ -38,12 +38,15 @@ const NATIVE_PACKAGES = ['@resvg/resvg-js'];
  */
 function copyNativePackages(meta: Metafile): void {
   const used = new Set<string>();
-  for (const o of Object.values(meta.outputs)) for (const i of o.imports) if (i.external && NATIVE_PACKAGES.includes(i.path)) used.add(i.path);
+  for (const o of Object.values(meta.outputs))
+    for (const i of o.imports) if (i.external && NATIVE_PACKAGES.includes(i.path)) used.add(i.path);
   const req = createRequire(join(ROOT, 'package.json'));
   for (const name of used) {
     const dir = dirname(req.resolve(`${name}/package.json`));
     cpSync(dir, join(out, 'node_modules', name), { recursive: true, dereference: true });
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { optionalDependencies?: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      optionalDependencies?: Record<string, string>;
+    };
     // The platform binaries are optional dependencies; only the installed one(s) exist.
     for (const opt of Object.keys(pkg.optionalDependencies ?? {})) {
       let optDir: string;
@@ -82,7 +85,9 @@ async function main(): Promise<void> {
     metafile: true,
     logLevel: 'warning',
     // CommonJS dependencies (pino, prom-client, …) call require(): give the ESM bundle one.
-    banner: { js: "import { createRequire as __mlopsCreateRequire } from 'node:module'; const require = __mlopsCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __mlopsCreateRequire } from 'node:module'; const require = __mlopsCreateRequire(import.meta.url);",
+    },
     define: { 'process.env.SERVICE_VERSION': JSON.stringify(process.env.SERVICE_VERSION ?? version) },
     // Native addons cannot be bundled: they are shipped as packages next to the bundle.
     external: NATIVE_PACKAGES,
@@ -91,8 +96,10 @@ async function main(): Promise<void> {
   copyNativePackages(result.metafile);
   const swagger = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   mkdirSync(join(out, 'swagger-ui'));
-  for (const f of ['swagger-ui-bundle.js', 'swagger-ui.css', 'favicon-32x32.png', 'LICENSE']) copyFileSync(join(swagger, f), join(out, 'swagger-ui', f));
-  if (existsSync(join(ROOT, 'service/public'))) cpSync(join(ROOT, 'service/public'), join(out, 'public'), { recursive: true });
+  for (const f of ['swagger-ui-bundle.js', 'swagger-ui.css', 'favicon-32x32.png', 'LICENSE'])
+    copyFileSync(join(swagger, f), join(out, 'swagger-ui', f));
+  if (existsSync(join(ROOT, 'service/public')))
+    cpSync(join(ROOT, 'service/public'), join(out, 'public'), { recursive: true });
 
   let modelNote = 'no model copied (pass --model FILE or promote a champion)';
   let model: string | null = values.model ? resolve(values.model) : null;

@@ -30,10 +30,13 @@ export function clusterMetricsText(options: ServiceOptions): () => Promise<strin
     new Promise<string>((resolve, reject) => {
       const id = randomUUID();
       pending.set(id, { resolve, reject });
-      const t = setTimeout(() => {
-        pending.delete(id);
-        reject(new Error('metrics aggregation timed out'));
-      }, Math.min(options.requestTimeoutMs, 5000));
+      const t = setTimeout(
+        () => {
+          pending.delete(id);
+          reject(new Error('metrics aggregation timed out'));
+        },
+        Math.min(options.requestTimeoutMs, 5000),
+      );
       t.unref();
       process.send!({ type: 'mlops:metrics', id } satisfies MetricsAsk);
     });

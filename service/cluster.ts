@@ -38,7 +38,11 @@ export interface CollectReply {
 /** Time the primary waits for all workers' metrics. */
 const COLLECT_TIMEOUT_MS = 5000;
 
-export async function runPrimary(options: ServiceOptions, workers: number, log: (line: string) => void): Promise<StartedService> {
+export async function runPrimary(
+  options: ServiceOptions,
+  workers: number,
+  log: (line: string) => void,
+): Promise<StartedService> {
   // Request garbage is short-lived: small young-generation semi-spaces keep scavenges cheap
   // and take about 20 MB off each worker's resident memory (measured with bench:service).
   const tuned = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--max-semi-space-size'));
@@ -47,7 +51,10 @@ export async function runPrimary(options: ServiceOptions, workers: number, log: 
   let started = false;
   const live = new Set<Worker>();
   let nextCollect = 0;
-  const collecting = new Map<number, { parts: unknown[][]; pending: number; done: (r: Omit<MetricsReply, 'type' | 'id'>) => void }>();
+  const collecting = new Map<
+    number,
+    { parts: unknown[][]; pending: number; done: (r: Omit<MetricsReply, 'type' | 'id'>) => void }
+  >();
   const collect = (): Promise<Omit<MetricsReply, 'type' | 'id'>> =>
     new Promise((resolve) => {
       const id = nextCollect++;
@@ -91,7 +98,9 @@ export async function runPrimary(options: ServiceOptions, workers: number, log: 
     const w = fork();
     return new Promise<void>((resolve, reject) => {
       w.once('listening', () => resolve());
-      w.once('exit', (code) => reject(new MlopsError('state', `a worker exited with code ${code} before listening (its error is above)`)));
+      w.once('exit', (code) =>
+        reject(new MlopsError('state', `a worker exited with code ${code} before listening (its error is above)`)),
+      );
     });
   });
   try {
@@ -109,7 +118,9 @@ export async function runPrimary(options: ServiceOptions, workers: number, log: 
     url,
     close: () => {
       stopping = true;
-      const exits = [...live].map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
+      const exits = [...live].map(
+        (w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))),
+      );
       for (const w of live) w.process.kill('SIGTERM');
       return Promise.all(exits).then(() => undefined);
     },

@@ -83,7 +83,8 @@ type Env = Record<string, string | undefined>;
 /** Settings from the environment, over the defaults. */
 export function optionsFromEnv(env: Env, root: string): ServiceOptions {
   const o = defaultOptions(root);
-  const str = (k: string): string | undefined => (env[k] !== undefined && env[k]!.trim() !== '' ? env[k]!.trim() : undefined);
+  const str = (k: string): string | undefined =>
+    env[k] !== undefined && env[k]!.trim() !== '' ? env[k]!.trim() : undefined;
   o.modelPath = str('MODEL_PATH') ?? null;
   o.modelVersion = intVar(env, 'MODEL_VERSION', null, 1);
   o.root = str('MLOPS_ROOT') ?? root;
@@ -92,18 +93,22 @@ export function optionsFromEnv(env: Env, root: string): ServiceOptions {
   o.port = intVar(env, 'PORT', o.port, 0, 65535)!;
   o.workers = workersVar(str('WORKERS'));
   const mode = str('WORKER_MODE') ?? o.workerMode;
-  if (mode !== 'threads' && mode !== 'cluster') throw configError(`WORKER_MODE must be "threads" or "cluster", got ${JSON.stringify(mode)}`);
+  if (mode !== 'threads' && mode !== 'cluster')
+    throw configError(`WORKER_MODE must be "threads" or "cluster", got ${JSON.stringify(mode)}`);
   o.workerMode = mode;
   o.bodyLimitBytes = intVar(env, 'BODY_LIMIT_BYTES', o.bodyLimitBytes, 1024)!;
   o.maxBatchRows = intVar(env, 'MAX_BATCH_ROWS', o.maxBatchRows, 1)!;
   const uf = str('UNKNOWN_FIELDS') ?? o.unknownFields;
-  if (uf !== 'reject' && uf !== 'ignore') throw configError(`UNKNOWN_FIELDS must be "reject" or "ignore", got ${JSON.stringify(uf)}`);
+  if (uf !== 'reject' && uf !== 'ignore')
+    throw configError(`UNKNOWN_FIELDS must be "reject" or "ignore", got ${JSON.stringify(uf)}`);
   o.unknownFields = uf;
   o.apiKeys = apiKeysFrom(str('API_KEYS'), str('API_KEYS_FILE'));
   o.metricsAuth = boolVar(env, 'METRICS_AUTH', o.metricsAuth);
   o.logLevel = str('LOG_LEVEL') ?? o.logLevel;
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(o.logLevel)) {
-    throw configError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got ${JSON.stringify(o.logLevel)}`);
+    throw configError(
+      `LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got ${JSON.stringify(o.logLevel)}`,
+    );
   }
   o.logPayloads = boolVar(env, 'LOG_PAYLOADS', o.logPayloads);
   o.scoringLog = {
@@ -117,11 +122,18 @@ export function optionsFromEnv(env: Env, root: string): ServiceOptions {
   return o;
 }
 
-function intVar(env: Env, key: string, fallback: number | null, min: number, max = Number.MAX_SAFE_INTEGER): number | null {
+function intVar(
+  env: Env,
+  key: string,
+  fallback: number | null,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | null {
   const raw = env[key];
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw configError(`${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw configError(`${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -129,7 +141,8 @@ function rateVar(env: Env, key: string, fallback: number): number {
   const raw = env[key];
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw configError(`${key} must be a share from 0 to 1, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw configError(`${key} must be a share from 0 to 1, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -146,7 +159,8 @@ function workersVar(raw: string | undefined): number {
   if (raw === undefined) return 1;
   if (raw === 'auto') return 0;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw configError(`WORKERS must be "auto" or an integer from 1 to 64, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw configError(`WORKERS must be "auto" or an integer from 1 to 64, got ${JSON.stringify(raw)}`);
   return n;
 }
 

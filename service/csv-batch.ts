@@ -24,8 +24,14 @@ export interface CsvBatchResult {
   done: Promise<{ rows: number; decisions: Map<string, number> }>;
 }
 
-export async function scoreCsvStream(req: IncomingMessage, scorer: Scorer, onError: (e: Error) => void): Promise<CsvBatchResult> {
-  const parser = req.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, max_record_size: MAX_RECORD_BYTES }));
+export async function scoreCsvStream(
+  req: IncomingMessage,
+  scorer: Scorer,
+  onError: (e: Error) => void,
+): Promise<CsvBatchResult> {
+  const parser = req.pipe(
+    parse({ bom: true, skip_empty_lines: true, relax_column_count: true, max_record_size: MAX_RECORD_BYTES }),
+  );
   req.on('error', (e) => parser.destroy(e));
   const rows = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
   const abort = (e: HttpError): HttpError => {
@@ -45,8 +51,17 @@ export async function scoreCsvStream(req: IncomingMessage, scorer: Scorer, onErr
   const features = scorer.schema.features.map((f) => f.name);
   const missing = features.filter((f) => !header.includes(f));
   if (missing.length > 0) {
-    const errors: FieldError[] = missing.map((field) => ({ field, problem: 'missing', message: `column "${field}" is missing from the CSV header` }));
-    throw abort(invalidInput(`the CSV lacks ${missing.length} column${missing.length > 1 ? 's' : ''} the model needs: ${missing.join(', ')}`, errors));
+    const errors: FieldError[] = missing.map((field) => ({
+      field,
+      problem: 'missing',
+      message: `column "${field}" is missing from the CSV header`,
+    }));
+    throw abort(
+      invalidInput(
+        `the CSV lacks ${missing.length} column${missing.length > 1 ? 's' : ''} the model needs: ${missing.join(', ')}`,
+        errors,
+      ),
+    );
   }
   const numeric = scorer.numericColumns();
   const idCols = scorer.ids.filter((c) => header.includes(c));
@@ -115,6 +130,7 @@ export async function scoreCsvStream(req: IncomingMessage, scorer: Scorer, onErr
 function csvError(e: unknown): HttpError {
   if (e instanceof HttpError) return e;
   const err = e as Error & { lines?: number; code?: string };
-  if (err.code === 'CSV_MAX_RECORD_SIZE') return new HttpError(413, 'PAYLOAD_TOO_LARGE', `a CSV record is longer than ${MAX_RECORD_BYTES} bytes`);
+  if (err.code === 'CSV_MAX_RECORD_SIZE')
+    return new HttpError(413, 'PAYLOAD_TOO_LARGE', `a CSV record is longer than ${MAX_RECORD_BYTES} bytes`);
   return badRequest(`malformed CSV${err.lines ? ` at line ${err.lines}` : ''}: ${err.message}`);
 }

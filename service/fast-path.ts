@@ -26,7 +26,8 @@ export function compileSingleRow(model: CreditModel): (rec: Record<string, unkno
     return a;
   };
   // Same conversions as recordsToDataset: a number stays, null/undefined/'' is missing.
-  const num = (v: unknown): number => (typeof v === 'number' ? v : v === null || v === undefined || v === '' ? NaN : Number(v));
+  const num = (v: unknown): number =>
+    typeof v === 'number' ? v : v === null || v === undefined || v === '' ? NaN : Number(v);
   const cat = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
   for (const c of state.columns) {
     const name = c.source;
@@ -34,10 +35,11 @@ export function compileSingleRow(model: CreditModel): (rec: Record<string, unkno
       const out = col(false);
       const { impute, center, scale } = c;
       if (!linear) steps.push((r) => (out[0] = num(r[name])));
-      else steps.push((r) => {
-        const v = num(r[name]);
-        out[0] = ((Number.isNaN(v) ? impute : v) - center) / scale;
-      });
+      else
+        steps.push((r) => {
+          const v = num(r[name]);
+          out[0] = ((Number.isNaN(v) ? impute : v) - center) / scale;
+        });
       if (c.missing_indicator) {
         const ind = col(false);
         steps.push((r) => (ind[0] = Number.isNaN(num(r[name])) ? 1 : 0));

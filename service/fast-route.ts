@@ -35,7 +35,8 @@ export function predictionJson(s: ServiceState): (probability: number, decision:
   };
   const mid = `,"threshold":${JSON.stringify(threshold)},"risk_band":`;
   const tail = `,"model":${JSON.stringify(ref)}}`;
-  return (p, decision, band) => `{"probability":${JSON.stringify(p)},"decision":${quoted(decisions, decision)}${mid}${quoted(bands, band)}${tail}`;
+  return (p, decision, band) =>
+    `{"probability":${JSON.stringify(p)},"decision":${quoted(decisions, decision)}${mid}${quoted(bands, band)}${tail}`;
 }
 
 /** node:http listener: the fast route for a valid single applicant, the Koa app for everything else. */
@@ -83,7 +84,8 @@ export function withFastRoute(s: ServiceState, koa: RequestListener): RequestLis
   };
 
   return (req, res) => {
-    if (req.method !== 'POST' || req.url !== FAST_ROUTE || bodyKind(req.headers['content-type']) !== 'json') return koa(req, res);
+    if (req.method !== 'POST' || req.url !== FAST_ROUTE || bodyKind(req.headers['content-type']) !== 'json')
+      return koa(req, res);
     if (s.keys.enabled && !s.publicPaths.has(FAST_ROUTE)) {
       try {
         s.keys.check(req.headers);

@@ -28,7 +28,10 @@ export function heapGrowthFlag(percent: number): string | null {
 }
 
 /** Applies the service's old-generation growth limit to this process. */
-export function applyHeapPolicy(options: Pick<ServiceOptions, 'heapGrowthPercent'>, set: (flag: string) => void = setFlagsFromString): void {
+export function applyHeapPolicy(
+  options: Pick<ServiceOptions, 'heapGrowthPercent'>,
+  set: (flag: string) => void = setFlagsFromString,
+): void {
   const flag = heapGrowthFlag(options.heapGrowthPercent);
   if (flag) set(flag);
 }

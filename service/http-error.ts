@@ -36,5 +36,7 @@ export class HttpError extends Error {
   }
 }
 
-export const badRequest = (message: string, errors?: FieldError[]): HttpError => new HttpError(400, 'BAD_REQUEST', message, errors);
-export const invalidInput = (message: string, errors: FieldError[]): HttpError => new HttpError(422, 'INVALID_PARAMETER_VALUE', message, errors);
+export const badRequest = (message: string, errors?: FieldError[]): HttpError =>
+  new HttpError(400, 'BAD_REQUEST', message, errors);
+export const invalidInput = (message: string, errors: FieldError[]): HttpError =>
+  new HttpError(422, 'INVALID_PARAMETER_VALUE', message, errors);

@@ -82,10 +82,14 @@ export class BatchedLines implements DestinationStream {
     if (this.bytes >= this.batchBytes) this.drain();
     else if (!this.scheduled) {
       this.scheduled = true;
-      this.timer(() => {
-        this.scheduled = false;
-        this.drain();
-      }, MAX_DELAY_MS, false);
+      this.timer(
+        () => {
+          this.scheduled = false;
+          this.drain();
+        },
+        MAX_DELAY_MS,
+        false,
+      );
     }
   }
 
@@ -134,14 +138,18 @@ export class BatchedLines implements DestinationStream {
   private retrySoon(): void {
     if (this.retrying) return;
     this.retrying = true;
-    this.timer(() => {
-      this.retrying = false;
-      try {
-        this.sink.flushSync();
-      } catch (e) {
-        this.writeFailed(e);
-      }
-    }, RETRY_MS, false);
+    this.timer(
+      () => {
+        this.retrying = false;
+        try {
+          this.sink.flushSync();
+        } catch (e) {
+          this.writeFailed(e);
+        }
+      },
+      RETRY_MS,
+      false,
+    );
   }
 
   private drain(): void {

@@ -22,7 +22,10 @@ export interface StartedService {
 }
 
 /** Loads the model and listens; resolves once the service accepts requests. */
-export async function startService(options: ServiceOptions, log: (line: string) => void = () => undefined): Promise<StartedService> {
+export async function startService(
+  options: ServiceOptions,
+  log: (line: string) => void = () => undefined,
+): Promise<StartedService> {
   const workers = options.workers === 0 ? availableParallelism() : options.workers;
   if (workers > 1 && options.workerMode === 'threads' && isMainThread && !cluster.isWorker) {
     // Serving threads run this module (the bundle's entry, or this file under tsx).
@@ -37,7 +40,11 @@ export async function startService(options: ServiceOptions, log: (line: string) 
     const { runPrimary } = await import('./cluster.ts');
     return runPrimary(options, workers, log);
   }
-  const [{ loadService }, { listen }, { clusterMetricsText }] = await Promise.all([import('./app.ts'), import('./server.ts'), import('./cluster-worker.ts')]);
+  const [{ loadService }, { listen }, { clusterMetricsText }] = await Promise.all([
+    import('./app.ts'),
+    import('./server.ts'),
+    import('./cluster-worker.ts'),
+  ]);
   let svc: LoadedService;
   let running: RunningServer;
   try {
@@ -51,8 +58,18 @@ export async function startService(options: ServiceOptions, log: (line: string) 
     process.exit(1);
   }
   const { ref } = svc.state.scorer;
-  svc.state.logger.info({ url: running.url, model: ref, path: svc.state.source.path, workers: cluster.isWorker ? workers : 1, api_keys: svc.state.keys.enabled }, 'listening');
-  if (!cluster.isWorker) log(`serving ${ref.name} v${ref.version ?? '?'} (${ref.digest.slice(0, 19)}…) at ${running.url}`);
+  svc.state.logger.info(
+    {
+      url: running.url,
+      model: ref,
+      path: svc.state.source.path,
+      workers: cluster.isWorker ? workers : 1,
+      api_keys: svc.state.keys.enabled,
+    },
+    'listening',
+  );
+  if (!cluster.isWorker)
+    log(`serving ${ref.name} v${ref.version ?? '?'} (${ref.digest.slice(0, 19)}…) at ${running.url}`);
   return {
     url: running.url,
     close: async () => {

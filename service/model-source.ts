@@ -15,7 +15,12 @@ export interface ModelSource {
   version: number | null;
 }
 
-export function resolveModelSource(opts: { modelPath: string | null; modelVersion: number | null; root: string; modelName: string | null }): ModelSource {
+export function resolveModelSource(opts: {
+  modelPath: string | null;
+  modelVersion: number | null;
+  root: string;
+  modelName: string | null;
+}): ModelSource {
   if (opts.modelPath) {
     const path = resolve(opts.root, opts.modelPath);
     return { path, version: opts.modelVersion ?? versionFromPath(path) ?? versionFile(path) };
@@ -43,11 +48,18 @@ function registryLocation(root: string, modelName: string | null): { registryDir
 export function championFromRegistry(registryDir: string, name: string): ModelSource {
   const file = registryFile(registryDir);
   if (!existsSync(file)) {
-    throw new MlopsError('state', `no model to serve: set MODEL_PATH, or promote a model so ${file} names a champion for "${name}"`);
+    throw new MlopsError(
+      'state',
+      `no model to serve: set MODEL_PATH, or promote a model so ${file} names a champion for "${name}"`,
+    );
   }
   const version = loadRegistry(registryDir).models[name]?.aliases.champion ?? null;
   const path = championBundlePath(registryDir, name);
-  if (version === null || path === null) throw new MlopsError('state', `${file} names no champion for model "${name}"; set MODEL_PATH or promote a model (mlops promote)`);
+  if (version === null || path === null)
+    throw new MlopsError(
+      'state',
+      `${file} names no champion for model "${name}"; set MODEL_PATH or promote a model (mlops promote)`,
+    );
   return { path, version };
 }
 

@@ -18,7 +18,9 @@ export function openApiDocument(s: ServiceState, version: string): Record<string
   const applicantSchema = s.scorer.validator.schema;
   const example = (applicantSchema.examples as unknown[])[0];
   const security = s.keys.enabled ? [{ bearer: [] }, { apiKey: [] }] : [];
-  const csv = { 'text/csv': { schema: { type: 'string', description: 'CSV with a header row naming the model\'s feature columns' } } };
+  const csv = {
+    'text/csv': { schema: { type: 'string', description: "CSV with a header row naming the model's feature columns" } },
+  };
   const get = (summary: string, schema: unknown, sec = security): Record<string, unknown> => ({
     get: { summary, security: sec, responses: { '200': { description: 'OK', content: json(schema) } } },
   });
@@ -36,19 +38,41 @@ export function openApiDocument(s: ServiceState, version: string): Record<string
         post: {
           summary: 'Score one applicant',
           security,
-          parameters: [{ name: 'explain', in: 'query', required: false, schema: { type: 'boolean' }, description: 'Add the feature contributions (501 when this build has no explainer)' }],
+          parameters: [
+            {
+              name: 'explain',
+              in: 'query',
+              required: false,
+              schema: { type: 'boolean' },
+              description: 'Add the feature contributions (501 when this build has no explainer)',
+            },
+          ],
           requestBody: { required: true, content: { 'application/json': { schema: ref('Applicant'), example } } },
-          responses: { '200': { description: 'The prediction', content: json(ref('Prediction')) }, ...errors, '501': { description: 'Explanations not available', content: json(ref('Error')) } },
+          responses: {
+            '200': { description: 'The prediction', content: json(ref('Prediction')) },
+            ...errors,
+            '501': { description: 'Explanations not available', content: json(ref('Error')) },
+          },
         },
       },
       '/v1/predict/batch': {
         post: {
           summary: 'Score many applicants: a JSON array, or CSV streamed in and out',
           security,
-          requestBody: { required: true, content: { 'application/json': { schema: { type: 'array', items: ref('Applicant'), maxItems: s.options.maxBatchRows }, example: [example] }, ...csv } },
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: { type: 'array', items: ref('Applicant'), maxItems: s.options.maxBatchRows },
+                example: [example],
+              },
+              ...csv,
+            },
+          },
           responses: {
             '200': {
-              description: 'One prediction per row, in order. CSV answers have the ID columns, probability, decision, risk_band and error.',
+              description:
+                'One prediction per row, in order. CSV answers have the ID columns, probability, decision, risk_band and error.',
               content: { ...json(ref('BatchPrediction')), 'text/csv': { schema: { type: 'string' } } },
             },
             ...errors,
@@ -69,7 +93,15 @@ export function openApiDocument(s: ServiceState, version: string): Record<string
       '/v1/model/schema': get('JSON Schema of an applicant', ref('Applicant')),
       '/healthz': get('Liveness', { type: 'object' }, []),
       '/readyz': get('Readiness (model loaded, not shutting down); 503 otherwise', { type: 'object' }, []),
-      '/metrics': { get: { summary: 'Prometheus metrics', security: s.options.metricsAuth ? security : [], responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          security: s.options.metricsAuth ? security : [],
+          responses: {
+            '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+          },
+        },
+      },
     },
     components: {
       schemas: {
@@ -82,19 +114,38 @@ export function openApiDocument(s: ServiceState, version: string): Record<string
         Prediction: {
           type: 'object',
           properties: {
-            probability: { type: 'number', minimum: 0, maximum: 1, description: `Probability of "${s.scorer.schema.positive}"` },
+            probability: {
+              type: 'number',
+              minimum: 0,
+              maximum: 1,
+              description: `Probability of "${s.scorer.schema.positive}"`,
+            },
             decision: { enum: [s.scorer.schema.positive, s.scorer.schema.negative] },
             threshold: { type: 'number' },
             risk_band: { type: 'string' },
             model: ref('ModelRef'),
-            explanation: { type: 'object', description: 'With ?explain=true: base value, margin and contributions per feature' },
+            explanation: {
+              type: 'object',
+              description: 'With ?explain=true: base value, margin and contributions per feature',
+            },
           },
           required: ['probability', 'decision', 'threshold', 'risk_band', 'model'],
         },
         BatchPrediction: {
           type: 'object',
           properties: {
-            predictions: { type: 'array', items: { type: 'object', properties: { probability: { type: 'number' }, decision: { type: 'string' }, risk_band: { type: 'string' }, id: { type: 'object' } } } },
+            predictions: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  probability: { type: 'number' },
+                  decision: { type: 'string' },
+                  risk_band: { type: 'string' },
+                  id: { type: 'object' },
+                },
+              },
+            },
             threshold: { type: 'number' },
             model: ref('ModelRef'),
           },
@@ -103,7 +154,13 @@ export function openApiDocument(s: ServiceState, version: string): Record<string
           type: 'object',
           description: 'Exactly one of the input keys (MLflow 2 scoring protocol).',
           properties: {
-            dataframe_split: { type: 'object', properties: { columns: { type: 'array', items: { type: 'string' } }, data: { type: 'array', items: { type: 'array' } } } },
+            dataframe_split: {
+              type: 'object',
+              properties: {
+                columns: { type: 'array', items: { type: 'string' } },
+                data: { type: 'array', items: { type: 'array' } },
+              },
+            },
             dataframe_records: { type: 'array', items: ref('Applicant') },
             instances: { type: 'array' },
             inputs: { type: ['array', 'object'] },
@@ -125,7 +182,9 @@ export function openApiDocument(s: ServiceState, version: string): Record<string
                 properties: {
                   field: { type: ['string', 'null'] },
                   row: { type: 'integer' },
-                  problem: { enum: ['missing', 'wrong_type', 'unknown_category', 'non_finite', 'unknown_field', 'invalid'] },
+                  problem: {
+                    enum: ['missing', 'wrong_type', 'unknown_category', 'non_finite', 'unknown_field', 'invalid'],
+                  },
                   message: { type: 'string' },
                   allowed: { type: 'array' },
                 },

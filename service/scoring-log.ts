@@ -15,23 +15,42 @@ export interface ScoringLog {
   close(): Promise<void>;
 }
 
-export function openScoringLog(options: ServiceOptions['scoringLog'], model: CreditModel, logger: Logger): ScoringLog | null {
+export function openScoringLog(
+  options: ServiceOptions['scoringLog'],
+  model: CreditModel,
+  logger: Logger,
+): ScoringLog | null {
   if (!options.path) return null;
   mkdirSync(dirname(options.path), { recursive: true });
   const stream: WriteStream = createWriteStream(options.path, { flags: 'a' });
   let failed = false;
   stream.on('error', (err) => {
-    if (!failed) logger.error({ err: { message: err.message }, file: options.path }, 'scoring log write failed; scoring continues without it');
+    if (!failed)
+      logger.error(
+        { err: { message: err.message }, file: options.path },
+        'scoring log write failed; scoring continues without it',
+      );
     failed = true;
   });
   // Seeded per process so cluster workers do not all pick the same requests.
   const sampler = new ScoringLogSampler(options.rate, options.maxPerMinute, process.pid);
   const schema = model.bundle.schema;
-  logger.info({ file: options.path, rate: options.rate }, 'scoring log on: a sample of applicants is written for drift monitoring');
+  logger.info(
+    { file: options.path, rate: options.rate },
+    'scoring log on: a sample of applicants is written for drift monitoring',
+  );
   return {
     record(applicant, probability) {
       if (failed || !sampler.sample()) return;
-      stream.write(formatScoringLogLine({ time: new Date(), model: model.bundle.digest, schema, record: applicant as Record<string, unknown>, probability }));
+      stream.write(
+        formatScoringLogLine({
+          time: new Date(),
+          model: model.bundle.digest,
+          schema,
+          record: applicant as Record<string, unknown>,
+          probability,
+        }),
+      );
     },
     close: () => new Promise((resolve) => stream.end(() => resolve())),
   };

@@ -51,9 +51,16 @@ export class Scorer {
 
   /** One applicant; throws 422 listing every bad field. */
   one(value: unknown): Prediction {
-    if (!this.validator.check(value)) throw invalidInput('the applicant has invalid fields', this.validator.errors(value));
+    if (!this.validator.check(value))
+      throw invalidInput('the applicant has invalid fields', this.validator.errors(value));
     const p = this.single(value as Record<string, unknown>);
-    return { probability: p, decision: this.model.decision(p), threshold: this.threshold, risk_band: this.model.riskBand(p), model: this.ref };
+    return {
+      probability: p,
+      decision: this.model.decision(p),
+      threshold: this.threshold,
+      risk_band: this.model.riskBand(p),
+      model: this.ref,
+    };
   }
 
   /** Problems with a batch of records (empty when all are valid), capped at MAX_LISTED_ERRORS. */
@@ -70,7 +77,9 @@ export class Scorer {
     return records.length === 0 ? new Float64Array(0) : this.model.scoreRecords(records);
   }
 
-  many(records: readonly unknown[]): { probability: number; decision: string; risk_band: string; id?: Record<string, unknown> }[] {
+  many(
+    records: readonly unknown[],
+  ): { probability: number; decision: string; risk_band: string; id?: Record<string, unknown> }[] {
     const errors = this.check(records);
     if (errors.length > 0) throw invalidInput(batchMessage(errors, records.length), errors);
     const p = this.probabilities(records as Record<string, unknown>[]);

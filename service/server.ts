@@ -23,7 +23,12 @@ export interface ListenOptions {
   balance?: Balance;
 }
 
-export async function listen(svc: LoadedService, host: string, port: number, how: ListenOptions = {}): Promise<RunningServer> {
+export async function listen(
+  svc: LoadedService,
+  host: string,
+  port: number,
+  how: ListenOptions = {},
+): Promise<RunningServer> {
   const { state } = svc;
   const o = state.options;
   const server = createServer();

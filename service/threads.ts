@@ -40,7 +40,10 @@ export interface ThreadData {
 }
 
 /** Messages between the main thread and a serving thread. */
-type ToThread = { type: 'collect'; id: number } | { type: 'metrics-text'; id: number; text?: string; error?: string } | { type: 'stop' };
+type ToThread =
+  | { type: 'collect'; id: number }
+  | { type: 'metrics-text'; id: number; text?: string; error?: string }
+  | { type: 'stop' };
 type ToMain =
   | { type: 'listening' }
   | { type: 'part'; id: number; metrics?: unknown[]; error?: string }
@@ -101,7 +104,9 @@ export async function runThreads(
         for (const w of targets) w.postMessage({ type: 'collect', id } satisfies ToThread);
       });
     }
-    return client.AggregatorRegistry.aggregate(parts as Parameters<typeof client.AggregatorRegistry.aggregate>[0]).metrics();
+    return client.AggregatorRegistry.aggregate(
+      parts as Parameters<typeof client.AggregatorRegistry.aggregate>[0],
+    ).metrics();
   };
 
   // Log lines say which thread served the request.
@@ -110,7 +115,10 @@ export async function runThreads(
   const fd = (running.server as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) {
     await running.close();
-    throw new MlopsError('state', 'WORKER_MODE=threads needs a listening socket with a file descriptor; use WORKER_MODE=cluster here');
+    throw new MlopsError(
+      'state',
+      'WORKER_MODE=threads needs a listening socket with a file descriptor; use WORKER_MODE=cluster here',
+    );
   }
 
   let stopping = false;
@@ -152,8 +160,20 @@ export async function runThreads(
       w.on('exit', (code) => {
         workers.delete(w);
         for (const c of collecting.values()) c.done(new Error('a thread exited while metrics were gathered'));
-        if (!listening) return reject(new MlopsError('state', `a serving thread exited with code ${code} before listening${reason ? `: ${reason}` : ''}`));
-        if (!stopping && started) fail(new MlopsError('state', `serving thread ${index} exited (code ${code})${reason ? `: ${reason}` : ''}; stopping the service`));
+        if (!listening)
+          return reject(
+            new MlopsError(
+              'state',
+              `a serving thread exited with code ${code} before listening${reason ? `: ${reason}` : ''}`,
+            ),
+          );
+        if (!stopping && started)
+          fail(
+            new MlopsError(
+              'state',
+              `serving thread ${index} exited (code ${code})${reason ? `: ${reason}` : ''}; stopping the service`,
+            ),
+          );
       });
     });
 
@@ -184,8 +204,13 @@ export async function runThreads(
     );
   });
   const { ref } = svc.state.scorer;
-  svc.state.logger.info({ url: running.url, model: ref, path: svc.state.source.path, threads, api_keys: svc.state.keys.enabled }, 'listening');
-  log(`serving ${ref.name} v${ref.version ?? '?'} (${ref.digest.slice(0, 19)}…) with ${threads} threads at ${running.url}`);
+  svc.state.logger.info(
+    { url: running.url, model: ref, path: svc.state.source.path, threads, api_keys: svc.state.keys.enabled },
+    'listening',
+  );
+  log(
+    `serving ${ref.name} v${ref.version ?? '?'} (${ref.digest.slice(0, 19)}…) with ${threads} threads at ${running.url}`,
+  );
   return { url: running.url, close };
 }
 
@@ -208,10 +233,20 @@ export async function runServiceThread(data: ThreadData): Promise<void> {
   let running: Awaited<ReturnType<typeof listen>>;
   let svc: ReturnType<typeof loadService>;
   try {
-    svc = loadService(data.options, { metricsText, processMetrics: false, logger: createLogger(data.options.logLevel).child({ thread: data.index }) });
-    running = await listen(svc, data.options.host, data.options.port, { fd: data.fd, balance: { counts: data.counts, index: data.index } });
+    svc = loadService(data.options, {
+      metricsText,
+      processMetrics: false,
+      logger: createLogger(data.options.logLevel).child({ thread: data.index }),
+    });
+    running = await listen(svc, data.options.host, data.options.port, {
+      fd: data.fd,
+      balance: { counts: data.counts, index: data.index },
+    });
   } catch (e) {
-    port.postMessage({ type: 'failed', message: isMlopsError(e) ? e.message : ((e as Error).stack ?? String(e)) } satisfies ToMain);
+    port.postMessage({
+      type: 'failed',
+      message: isMlopsError(e) ? e.message : ((e as Error).stack ?? String(e)),
+    } satisfies ToMain);
     process.exit(1);
   }
   port.on('message', (m: ToThread) => {

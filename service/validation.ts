@@ -28,7 +28,16 @@ export function compileValidator(dataSchema: DataSchema, unknownFields: UnknownF
     check: (value) => validate(value) as boolean,
     errors(value, row) {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        return [withRow({ field: null, problem: 'wrong_type', message: `an applicant must be a JSON object, got ${describe(value)}` }, row)];
+        return [
+          withRow(
+            {
+              field: null,
+              problem: 'wrong_type',
+              message: `an applicant must be a JSON object, got ${describe(value)}`,
+            },
+            row,
+          ),
+        ];
       }
       validate(value);
       return toFieldErrors(validate.errors ?? [], value as Record<string, unknown>, categories, row);
@@ -36,7 +45,12 @@ export function compileValidator(dataSchema: DataSchema, unknownFields: UnknownF
   };
 }
 
-function toFieldErrors(errs: ErrorObject[], value: Record<string, unknown>, categories: Map<string, string[]>, row: number | undefined): FieldError[] {
+function toFieldErrors(
+  errs: ErrorObject[],
+  value: Record<string, unknown>,
+  categories: Map<string, string[]>,
+  row: number | undefined,
+): FieldError[] {
   const out: FieldError[] = [];
   const seen = new Set<string>();
   for (const e of errs) {
@@ -54,9 +68,19 @@ function toFieldErrors(errs: ErrorObject[], value: Record<string, unknown>, cate
       if (typeof v === 'number' && !Number.isFinite(v)) {
         fe = { field, problem: 'non_finite', message: `"${field}" must be a finite number, got ${String(v)}` };
       } else if (allowed && typeof v === 'string') {
-        fe = { field, problem: 'unknown_category', message: `"${field}": ${JSON.stringify(v)} is not a known category (allowed: ${allowed.join(', ')})`, allowed: [...allowed, null] };
+        fe = {
+          field,
+          problem: 'unknown_category',
+          message: `"${field}": ${JSON.stringify(v)} is not a known category (allowed: ${allowed.join(', ')})`,
+          allowed: [...allowed, null],
+        };
       } else if (allowed) {
-        fe = { field, problem: 'wrong_type', message: `"${field}" must be a string (one of: ${allowed.join(', ')}) or null, got ${describe(v)}`, allowed: [...allowed, null] };
+        fe = {
+          field,
+          problem: 'wrong_type',
+          message: `"${field}" must be a string (one of: ${allowed.join(', ')}) or null, got ${describe(v)}`,
+          allowed: [...allowed, null],
+        };
       } else if (e.keyword === 'type') {
         fe = { field, problem: 'wrong_type', message: `"${field}" must be a number or null, got ${describe(v)}` };
       } else {

@@ -36,12 +36,14 @@ export function championIn(text: string | null, name: string): number | null {
 async function main(): Promise<void> {
   const cwd = resolve(stringInput('working-directory', '.'));
   const before = stringInput('before', '');
-  if (before !== '' && !/^[0-9a-f]{40}$/.test(before)) throw usageError(`input "before" must be a full commit sha (got ${JSON.stringify(before)})`);
+  if (before !== '' && !/^[0-9a-f]{40}$/.test(before))
+    throw usageError(`input "before" must be a full commit sha (got ${JSON.stringify(before)})`);
   const loaded = loadConfig(null, cwd);
   const dir = registryDir(loaded.config, loaded.baseDir);
   const name = loaded.config.model_name;
   const now = loadRegistry(dir).models[name]?.aliases.champion ?? null;
-  const rel = git(['ls-files', '--full-name', '--error-unmatch', `${dir}/registry.json`], cwd)?.trim() ?? 'models/registry.json';
+  const rel =
+    git(['ls-files', '--full-name', '--error-unmatch', `${dir}/registry.json`], cwd)?.trim() ?? 'models/registry.json';
   // An all-zero "before" is a new branch: nothing to compare with.
   const was = before === '' || /^0+$/.test(before) ? null : championIn(git(['show', `${before}:${rel}`], cwd), name);
   const changed = now !== null && now !== was;
@@ -52,7 +54,11 @@ async function main(): Promise<void> {
   core.setOutput('commit', head);
   core.setOutput('tags', tags.join('\n'));
   core.setOutput('metadata-tags', metadataTags(tags));
-  core.info(changed ? `champion of ${name} moved from ${was === null ? 'none' : `v${was}`} to v${now}: publish its image` : `champion of ${name} unchanged (${now === null ? 'none' : `v${now}`})`);
+  core.info(
+    changed
+      ? `champion of ${name} moved from ${was === null ? 'none' : `v${was}`} to v${now}: publish its image`
+      : `champion of ${name} unchanged (${now === null ? 'none' : `v${now}`})`,
+  );
 }
 
 await runAction(main);

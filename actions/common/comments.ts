@@ -30,7 +30,12 @@ export async function upsertComment(octokit: Octokit, o: UpsertOptions): Promise
   let existing: { id: number } | null = null;
   let scanned = 0;
   try {
-    const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, { owner: o.owner, repo: o.repo, issue_number: o.issue, per_page: 100 });
+    const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, {
+      owner: o.owner,
+      repo: o.repo,
+      issue_number: o.issue,
+      per_page: 100,
+    });
     for await (const page of pages) {
       for (const c of page.data) {
         scanned++;
@@ -42,14 +47,24 @@ export async function upsertComment(octokit: Octokit, o: UpsertOptions): Promise
   }
   if (existing) {
     try {
-      const r = await octokit.rest.issues.updateComment({ owner: o.owner, repo: o.repo, comment_id: existing.id, body: o.body });
+      const r = await octokit.rest.issues.updateComment({
+        owner: o.owner,
+        repo: o.repo,
+        comment_id: existing.id,
+        body: o.body,
+      });
       return { action: 'updated', id: r.data.id, url: r.data.html_url, scanned };
     } catch (e) {
       throw apiError(e, `update comment ${existing.id} on pull request #${o.issue}`, 'pull-requests: write');
     }
   }
   try {
-    const r = await octokit.rest.issues.createComment({ owner: o.owner, repo: o.repo, issue_number: o.issue, body: o.body });
+    const r = await octokit.rest.issues.createComment({
+      owner: o.owner,
+      repo: o.repo,
+      issue_number: o.issue,
+      body: o.body,
+    });
     return { action: 'created', id: r.data.id, url: r.data.html_url, scanned };
   } catch (e) {
     throw apiError(e, `comment on pull request #${o.issue}`, 'pull-requests: write');
@@ -68,6 +83,10 @@ export function apiError(e: unknown, what: string, permission: string): MlopsErr
         'and for pull requests from forks post the comment from a workflow_run workflow (see .github/workflows/pr-comment.yml).',
     );
   }
-  if (status === 404) return new MlopsError('state', `GitHub could not find what was needed to ${what} (HTTP 404: ${msg}); check the repository and pull request number`);
+  if (status === 404)
+    return new MlopsError(
+      'state',
+      `GitHub could not find what was needed to ${what} (HTTP 404: ${msg}); check the repository and pull request number`,
+    );
   return new MlopsError('state', `GitHub API call failed to ${what}${status ? ` (HTTP ${status})` : ''}: ${msg}`);
 }

@@ -7,7 +7,8 @@ import { CONTEXT_FORMAT, type ReportContext } from '../../pipeline/report/report
 import { usageError } from '../../pipeline/errors.ts';
 
 export function repository(): { owner: string; repo: string } {
-  if (!process.env.GITHUB_REPOSITORY) throw usageError('GITHUB_REPOSITORY is not set; run this action inside GitHub Actions');
+  if (!process.env.GITHUB_REPOSITORY)
+    throw usageError('GITHUB_REPOSITORY is not set; run this action inside GitHub Actions');
   return context.repo;
 }
 

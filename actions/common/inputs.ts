@@ -46,7 +46,9 @@ export function choiceInput<T extends string>(name: string, choices: readonly T[
   const v = core.getInput(name);
   if (v === '') return fallback;
   if (!(choices as readonly string[]).includes(v)) {
-    throw usageError(`input "${name}" must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')} (got ${JSON.stringify(v)})`);
+    throw usageError(
+      `input "${name}" must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')} (got ${JSON.stringify(v)})`,
+    );
   }
   return v as T;
 }
@@ -67,7 +69,9 @@ export function paramsInput(name: string): Record<string, number | string | bool
   const out: Record<string, number | string | boolean> = {};
   for (const [k, val] of Object.entries(parsed)) {
     if (typeof val !== 'number' && typeof val !== 'string' && typeof val !== 'boolean') {
-      throw usageError(`input "${name}": parameter "${k}" must be a number, string or boolean (got ${JSON.stringify(val)})`);
+      throw usageError(
+        `input "${name}": parameter "${k}" must be a number, string or boolean (got ${JSON.stringify(val)})`,
+      );
     }
     out[k] = val;
   }

@@ -15,13 +15,17 @@ import { MlopsError } from '../../pipeline/errors.ts';
 export async function scoreFolder(cwd: string, patterns: string[]): Promise<LintScore> {
   const eslint = new ESLint({ cwd, errorOnUnmatchedPattern: false });
   const results = await eslint.lintFiles(patterns);
-  return lintScore(results, (file) => {
-    try {
-      return countStatements(readFileSync(file, 'utf8'), file);
-    } catch {
-      return 0;
-    }
-  }, cwd);
+  return lintScore(
+    results,
+    (file) => {
+      try {
+        return countStatements(readFileSync(file, 'utf8'), file);
+      } catch {
+        return 0;
+      }
+    },
+    cwd,
+  );
 }
 
 /** Scores `ref` in a temporary worktree of the repository at `cwd`; removes the worktree afterwards. */
@@ -29,11 +33,17 @@ export async function scoreRef(cwd: string, ref: string, patterns: string[]): Pr
   const dir = mkdtempSync(join(tmpdir(), 'lint-base-'));
   const wt = join(dir, 'tree');
   try {
-    execFileSync('git', ['worktree', 'add', '--detach', '--quiet', wt, ref], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('git', ['worktree', 'add', '--detach', '--quiet', wt, ref], {
+      cwd,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim() ?? (e as Error).message;
-    throw new MlopsError('input', `cannot check out base ref ${JSON.stringify(ref)} to score it (${stderr}); fetch it first (actions/checkout with fetch-depth: 0)`);
+    throw new MlopsError(
+      'input',
+      `cannot check out base ref ${JSON.stringify(ref)} to score it (${stderr}); fetch it first (actions/checkout with fetch-depth: 0)`,
+    );
   }
   try {
     // The base tree has no node_modules; ESLint's config imports resolve through ours.

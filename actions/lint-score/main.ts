@@ -25,8 +25,11 @@ interface Settings {
 
 function readSettings(): Settings {
   const workingDirectory = resolve(stringInput('working-directory', '.'));
-  if (!existsSync(workingDirectory)) throw usageError(`input "working-directory": folder ${workingDirectory} does not exist`);
-  const patterns = stringInput('patterns', '.').split(/[\s,]+/).filter(Boolean);
+  if (!existsSync(workingDirectory))
+    throw usageError(`input "working-directory": folder ${workingDirectory} does not exist`);
+  const patterns = stringInput('patterns', '.')
+    .split(/[\s,]+/)
+    .filter(Boolean);
   if (!patterns.length) throw usageError('input "patterns" must name at least one file, folder or glob');
   return {
     workingDirectory,
@@ -59,7 +62,9 @@ function summary(head: LintScore, file: LintScoreFile): string {
     '',
     `${head.errors} errors, ${head.warnings} warnings in ${head.statements} statements (${head.files} files); score = max(0, 10 − 10 × (5·errors + warnings) / statements).`,
     '',
-    rows.length ? markdownTable([['Rule', 'Errors', 'Warnings'], ...rows], { align: ['l', 'r', 'r'] }) : 'No problems found.',
+    rows.length
+      ? markdownTable([['Rule', 'Errors', 'Warnings'], ...rows], { align: ['l', 'r', 'r'] })
+      : 'No problems found.',
     '',
   ].join('\n');
 }
@@ -92,9 +97,12 @@ async function main(): Promise<void> {
     core.setOutput('file', settings.output);
     core.info(`lint score ${describeScore(head.score, file.delta)}`);
     if (file.delta.dropped) {
-      core.warning(`Lint score dropped from ${base!.toFixed(2)} to ${head.score.toFixed(2)} (${file.delta.delta!.toFixed(2)}): ${head.errors} errors, ${head.warnings} warnings`, {
-        title: 'Lint score dropped',
-      });
+      core.warning(
+        `Lint score dropped from ${base!.toFixed(2)} to ${head.score.toFixed(2)} (${file.delta.delta!.toFixed(2)}): ${head.errors} errors, ${head.warnings} warnings`,
+        {
+          title: 'Lint score dropped',
+        },
+      );
     }
     if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(summary(head, file)).write();
   } catch (e) {

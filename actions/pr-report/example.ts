@@ -14,10 +14,22 @@ import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfig } from '../../pipeline/config/load.ts';
 import { train } from '../../pipeline/train.ts';
 import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/run-folder.ts';
-import { compareRun, findVersion, loadRegistry, loadVersionBundle, promoteRun, registryDir } from '../../pipeline/registry/index.ts';
+import {
+  compareRun,
+  findVersion,
+  loadRegistry,
+  loadVersionBundle,
+  promoteRun,
+  registryDir,
+} from '../../pipeline/registry/index.ts';
 import { buildComparison } from '../../pipeline/report/comparison.ts';
 import { buildPrComment } from '../../pipeline/report/pr-comment.ts';
-import { ARTIFACT_FILES, CONTEXT_FORMAT, readReportArtifact, type ReportContext } from '../../pipeline/report/report-artifact.ts';
+import {
+  ARTIFACT_FILES,
+  CONTEXT_FORMAT,
+  readReportArtifact,
+  type ReportContext,
+} from '../../pipeline/report/report-artifact.ts';
 import { scoreDelta } from '../../pipeline/lint-score.ts';
 import { writeFileAtomic } from '../../pipeline/fs-atomic.ts';
 import { gitInfo } from '../../pipeline/provenance.ts';
@@ -25,7 +37,9 @@ import { scoreFolder, scoreRef } from '../lint-score/eslint-runner.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-const { values } = parseArgs({ options: { tests: { type: 'string' }, 'base-ref': { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { tests: { type: 'string' }, 'base-ref': { type: 'string' }, out: { type: 'string' } },
+});
 const out = resolve(values.out ?? join(ROOT, 'docs', 'pr-comment-example.md'));
 
 const proj = mkdtempSync(join(tmpdir(), 'pr-comment-example-'));
@@ -41,7 +55,14 @@ try {
   const champId = newRunId(champ.bundle.digest);
   const champDir = join(proj, 'runs', champId);
   writeRunFolder(champDir, champ, buildRunRecord(champ, 'example', champId));
-  promoteRun({ dir: registry, config: champConfig, baseDir: proj, challenger: champDir, actor: 'example', gitCommit: null });
+  promoteRun({
+    dir: registry,
+    config: champConfig,
+    baseDir: proj,
+    challenger: champDir,
+    actor: 'example',
+    gitCommit: null,
+  });
 
   // Challenger: the configured engine.
   const config = loaded.config;
@@ -49,7 +70,17 @@ try {
   const result = await train({ config, baseDir: proj });
   const id = newRunId(result.bundle.digest);
   const record = buildRunRecord(result, 'example', id);
-  const cmp = compareRun({ dir: registry, config, baseDir: proj, challenger: { dir: null, bundle: result.bundle, metrics: result.metrics, run: { id, created_at: record.created_at, command: 'example' } } });
+  const cmp = compareRun({
+    dir: registry,
+    config,
+    baseDir: proj,
+    challenger: {
+      dir: null,
+      bundle: result.bundle,
+      metrics: result.metrics,
+      run: { id, created_at: record.created_at, command: 'example' },
+    },
+  });
   const entry = findVersion(loadRegistry(registry).models[cmp.name] ?? null, 1)!;
   const comparison = buildComparison({
     challenger: result.bundle,
@@ -85,13 +116,15 @@ try {
     [ARTIFACT_FILES.context]: JSON.stringify(context, null, 2),
     [ARTIFACT_FILES.lint]: JSON.stringify({ ...head, delta: scoreDelta(head.score, base) }, null, 2),
   });
-  const body = buildPrComment(readReportArtifact(dir), { artifactUrl: 'https://github.com/your-org/credit-risk-gitops/actions/runs/1#artifacts' });
+  const body = buildPrComment(readReportArtifact(dir), {
+    artifactUrl: 'https://github.com/your-org/credit-risk-gitops/actions/runs/1#artifacts',
+  });
   const doc = [
     '# Example pull-request comment',
     '',
     `Rendered by \`npx tsx actions/pr-report/example.ts\` with the same code the \`pr-report\` action runs: the embedded`,
     `data set, a logistic champion registered as v1 and the configured \`${config.engine.name}\` engine as the challenger,`,
-    'the registry\'s promotion gate, and the lint score of this repository. Links point at a placeholder repository.',
+    "the registry's promotion gate, and the lint score of this repository. Links point at a placeholder repository.",
     'Everything below the line is the comment exactly as posted.',
     '',
     '---',

@@ -27,9 +27,11 @@ interface Settings {
 function readSettings(): Settings {
   const mode = choiceInput('mode', ['comment', 'summary'] as const, 'comment');
   const token = optionalInput('github-token');
-  if (mode === 'comment' && !token) throw usageError('input "github-token" is required in mode "comment" (use `github-token: ${{ github.token }}`)');
+  if (mode === 'comment' && !token)
+    throw usageError('input "github-token" is required in mode "comment" (use `github-token: ${{ github.token }}`)');
   const artifactUrl = optionalInput('artifact-url');
-  if (artifactUrl && !/^https:\/\/\S+$/.test(artifactUrl)) throw usageError(`input "artifact-url" must be an https URL (got ${JSON.stringify(artifactUrl)})`);
+  if (artifactUrl && !/^https:\/\/\S+$/.test(artifactUrl))
+    throw usageError(`input "artifact-url" must be an https URL (got ${JSON.stringify(artifactUrl)})`);
   return {
     reportDir: resolve(requiredInput('report-dir')),
     mode,
@@ -42,7 +44,8 @@ function readSettings(): Settings {
 /** The run that produced the artifact: from a workflow_run event, else this run. */
 function producingRun(): { id: number; headSha: string | null } {
   const wr = context.payload.workflow_run as { id?: number; head_sha?: string } | undefined;
-  if (context.eventName === 'workflow_run' && wr && typeof wr.id === 'number') return { id: wr.id, headSha: wr.head_sha ?? null };
+  if (context.eventName === 'workflow_run' && wr && typeof wr.id === 'number')
+    return { id: wr.id, headSha: wr.head_sha ?? null };
   return { id: context.runId, headSha: null };
 }
 
@@ -51,11 +54,17 @@ async function main(): Promise<void> {
   const artifact = readReportArtifact(s.reportDir);
   const { owner, repo } = repository();
   if (artifact.context.repository.toLowerCase() !== `${owner}/${repo}`.toLowerCase()) {
-    throw new MlopsError('input', `report artifact context.json is for ${artifact.context.repository}, not this repository (${owner}/${repo})`);
+    throw new MlopsError(
+      'input',
+      `report artifact context.json is for ${artifact.context.repository}, not this repository (${owner}/${repo})`,
+    );
   }
   const run = producingRun();
   if (run.headSha && run.headSha !== artifact.context.head_sha) {
-    throw new MlopsError('input', `report artifact context.json says head ${artifact.context.head_sha} but the workflow run that uploaded it built ${run.headSha}`);
+    throw new MlopsError(
+      'input',
+      `report artifact context.json says head ${artifact.context.head_sha} but the workflow run that uploaded it built ${run.headSha}`,
+    );
   }
   const artifactUrl = s.artifactUrl ?? runUrl(run.id);
   const body = buildPrComment(artifact, { artifactUrl });
@@ -65,7 +74,9 @@ async function main(): Promise<void> {
 
   const pr = artifact.context.pull_request;
   if (s.mode === 'summary' || pr === null) {
-    core.info(pr === null ? 'the report is not for a pull request: job summary only' : 'mode "summary": job summary only');
+    core.info(
+      pr === null ? 'the report is not for a pull request: job summary only' : 'mode "summary": job summary only',
+    );
     core.setOutput('comment-action', 'skipped');
     return;
   }
@@ -79,11 +90,20 @@ async function main(): Promise<void> {
     throw apiError(e, `read pull request #${pr}`, 'pull-requests: read');
   }
   if (headSha !== artifact.context.head_sha) {
-    core.warning(`pull request #${pr} has moved on to ${headSha.slice(0, 7)}; not posting the report for ${artifact.context.head_sha.slice(0, 7)} (the newer run will)`);
+    core.warning(
+      `pull request #${pr} has moved on to ${headSha.slice(0, 7)}; not posting the report for ${artifact.context.head_sha.slice(0, 7)} (the newer run will)`,
+    );
     core.setOutput('comment-action', 'skipped');
     return;
   }
-  const r = await upsertComment(octokit, { owner, repo, issue: pr, body, marker: COMMENT_MARKER, author: s.commentAuthor });
+  const r = await upsertComment(octokit, {
+    owner,
+    repo,
+    issue: pr,
+    body,
+    marker: COMMENT_MARKER,
+    author: s.commentAuthor,
+  });
   core.info(`${r.action} comment ${r.id} on #${pr} after scanning ${r.scanned} comments: ${r.url}`);
   core.setOutput('comment-action', r.action);
   core.setOutput('comment-id', String(r.id));

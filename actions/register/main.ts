@@ -34,16 +34,22 @@ interface Settings {
 
 function readSettings(): Settings {
   const workingDirectory = resolve(stringInput('working-directory', '.'));
-  if (!existsSync(workingDirectory)) throw usageError(`input "working-directory": folder ${workingDirectory} does not exist`);
+  if (!existsSync(workingDirectory))
+    throw usageError(`input "working-directory": folder ${workingDirectory} does not exist`);
   const runDir = resolve(workingDirectory, requiredInput('run-dir'));
-  if (!existsSync(join(runDir, 'model.json'))) throw usageError(`input "run-dir": ${runDir} is not a run folder (no model.json); pass the train action's run-dir output`);
+  if (!existsSync(join(runDir, 'model.json')))
+    throw usageError(
+      `input "run-dir": ${runDir} is not a run folder (no model.json); pass the train action's run-dir output`,
+    );
   const forcePromote = booleanInput('force-promote', false);
   const reason = optionalInput('reason')?.trim() ?? '';
   if (forcePromote && !reason) throw usageError('input "reason" is required when "force-promote" is true');
   const remote = stringInput('remote', 'origin');
-  if (!/^[A-Za-z0-9._-]+$/.test(remote)) throw usageError(`input "remote" must be a git remote name (got ${JSON.stringify(remote)})`);
+  if (!/^[A-Za-z0-9._-]+$/.test(remote))
+    throw usageError(`input "remote" must be a git remote name (got ${JSON.stringify(remote)})`);
   const branch = optionalInput('branch');
-  if (branch !== null && !/^[A-Za-z0-9._/-]+$/.test(branch)) throw usageError(`input "branch" must be a branch name (got ${JSON.stringify(branch)})`);
+  if (branch !== null && !/^[A-Za-z0-9._/-]+$/.test(branch))
+    throw usageError(`input "branch" must be a branch name (got ${JSON.stringify(branch)})`);
   return {
     workingDirectory,
     config: optionalInput('config'),
@@ -73,7 +79,8 @@ async function main(): Promise<void> {
     remote: s.remote,
     branch: s.branch,
     maxAttempts: s.maxAttempts,
-    onAttempt: (a) => core.info(`attempt ${a.attempt}: ${a.phase} ${a.commit.slice(0, 7)}${a.detail ? ` (${a.detail})` : ''}`),
+    onAttempt: (a) =>
+      core.info(`attempt ${a.attempt}: ${a.phase} ${a.commit.slice(0, 7)}${a.detail ? ` (${a.detail})` : ''}`),
   });
   core.setOutput('decision', r.decision);
   core.setOutput('version', r.version === null ? '' : String(r.version));
@@ -94,7 +101,9 @@ async function main(): Promise<void> {
   core.info(line);
   if (process.env.GITHUB_STEP_SUMMARY) {
     await core.summary
-      .addRaw(`### Registry\n\n${promoted ? '✅' : '⏸️'} ${line}\n\n${tags.length ? `Image tags: ${tags.map((t) => `\`${t}\``).join(', ')}\n` : 'No image is published.\n'}`)
+      .addRaw(
+        `### Registry\n\n${promoted ? '✅' : '⏸️'} ${line}\n\n${tags.length ? `Image tags: ${tags.map((t) => `\`${t}\``).join(', ')}\n` : 'No image is published.\n'}`,
+      )
       .write();
   }
 }
@@ -117,8 +126,15 @@ async function commitVersionReport(s: Settings, loaded: LoadedConfig, version: n
       version,
       outDir,
     });
-    const c = await commitFolder(outDir, `reports: model card of ${config.model_name} v${version}`, { push: s.push, remote: s.remote, branch: s.branch, maxAttempts: s.maxAttempts });
-    core.info(`model card of v${version}: ${report.files.length} files in ${c.commit.slice(0, 7)}${c.pushed ? ' (pushed)' : ''}`);
+    const c = await commitFolder(outDir, `reports: model card of ${config.model_name} v${version}`, {
+      push: s.push,
+      remote: s.remote,
+      branch: s.branch,
+      maxAttempts: s.maxAttempts,
+    });
+    core.info(
+      `model card of v${version}: ${report.files.length} files in ${c.commit.slice(0, 7)}${c.pushed ? ' (pushed)' : ''}`,
+    );
   } catch (e) {
     core.warning(`the promotion stands, but the model card under ${outDir} was not committed: ${(e as Error).message}`);
   }

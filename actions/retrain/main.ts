@@ -22,13 +22,15 @@ const REF = /^[A-Za-z0-9._/-]+$/;
 
 function refInput(name: string, fallback: string): string {
   const v = stringInput(name, fallback);
-  if (!REF.test(v) || v.includes('..')) throw usageError(`input "${name}" must be a branch name (got ${JSON.stringify(v)})`);
+  if (!REF.test(v) || v.includes('..'))
+    throw usageError(`input "${name}" must be a branch name (got ${JSON.stringify(v)})`);
   return v;
 }
 
 async function main(): Promise<void> {
   const workingDirectory = resolve(stringInput('working-directory', '.'));
-  if (!existsSync(workingDirectory)) throw usageError(`input "working-directory": folder ${workingDirectory} does not exist`);
+  if (!existsSync(workingDirectory))
+    throw usageError(`input "working-directory": folder ${workingDirectory} does not exist`);
   const loaded = loadConfig(optionalInput('config'), workingDirectory);
   const { config } = loaded;
   const promotion = choiceInput('promotion', ['config', 'pull-request', 'direct'] as const, 'config');
@@ -36,10 +38,15 @@ async function main(): Promise<void> {
   const branch = refInput('branch', config.retrain.branch);
   const base = refInput('base', process.env.GITHUB_REF_NAME || 'main');
   const remote = stringInput('remote', 'origin');
-  if (!/^[A-Za-z0-9._-]+$/.test(remote)) throw usageError(`input "remote" must be a git remote name (got ${JSON.stringify(remote)})`);
+  if (!/^[A-Za-z0-9._-]+$/.test(remote))
+    throw usageError(`input "remote" must be a git remote name (got ${JSON.stringify(remote)})`);
   const token = optionalInput('github-token');
-  if (mode === 'pull-request' && !token) throw usageError('input "github-token" is required to open the pull request (use `github-token: ${{ github.token }}`)');
-  if (mode === 'pull-request' && branch === base) throw usageError(`input "branch" (${branch}) must differ from the base branch in pull-request mode`);
+  if (mode === 'pull-request' && !token)
+    throw usageError(
+      'input "github-token" is required to open the pull request (use `github-token: ${{ github.token }}`)',
+    );
+  if (mode === 'pull-request' && branch === base)
+    throw usageError(`input "branch" (${branch}) must differ from the base branch in pull-request mode`);
 
   const outcome = await retrain({
     config,
@@ -69,7 +76,14 @@ async function main(): Promise<void> {
     } else {
       await pushHead(loaded.baseDir, remote, branch, true);
       const { owner, repo } = repository();
-      const pr = await upsertPullRequest(getOctokit(token!), { owner, repo, head: branch, base, title: outcome.title, body: outcome.report });
+      const pr = await upsertPullRequest(getOctokit(token!), {
+        owner,
+        repo,
+        head: branch,
+        base,
+        title: outcome.title,
+        body: outcome.report,
+      });
       core.setOutput('pull-request-number', String(pr.number));
       core.setOutput('pull-request-url', pr.url);
       published = `${pr.action === 'created' ? 'Opened' : 'Updated'} pull request [#${pr.number}](${pr.url}) from \`${branch}\`: merge it to promote.`;

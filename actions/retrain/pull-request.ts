@@ -20,21 +20,42 @@ export async function upsertPullRequest(
 ): Promise<PullRequestResult> {
   let existing: { number: number } | undefined;
   try {
-    const r = await octokit.rest.pulls.list({ owner: o.owner, repo: o.repo, head: `${o.owner}:${o.head}`, base: o.base, state: 'open', per_page: 10 });
+    const r = await octokit.rest.pulls.list({
+      owner: o.owner,
+      repo: o.repo,
+      head: `${o.owner}:${o.head}`,
+      base: o.base,
+      state: 'open',
+      per_page: 10,
+    });
     existing = r.data.find((p) => p.head.ref === o.head);
   } catch (e) {
     throw apiError(e, `list the open pull requests from ${o.head}`, 'pull-requests: read');
   }
   if (existing) {
     try {
-      const r = await octokit.rest.pulls.update({ owner: o.owner, repo: o.repo, pull_number: existing.number, title: o.title, body: o.body });
+      const r = await octokit.rest.pulls.update({
+        owner: o.owner,
+        repo: o.repo,
+        pull_number: existing.number,
+        title: o.title,
+        body: o.body,
+      });
       return { action: 'updated', number: r.data.number, url: r.data.html_url };
     } catch (e) {
       throw apiError(e, `update pull request #${existing.number}`, 'pull-requests: write');
     }
   }
   try {
-    const r = await octokit.rest.pulls.create({ owner: o.owner, repo: o.repo, head: o.head, base: o.base, title: o.title, body: o.body, maintainer_can_modify: true });
+    const r = await octokit.rest.pulls.create({
+      owner: o.owner,
+      repo: o.repo,
+      head: o.head,
+      base: o.base,
+      title: o.title,
+      body: o.body,
+      maintainer_can_modify: true,
+    });
     return { action: 'created', number: r.data.number, url: r.data.html_url };
   } catch (e) {
     throw apiError(e, `open a pull request from ${o.head} into ${o.base}`, 'pull-requests: write');

@@ -10,7 +10,14 @@ import * as core from '@actions/core';
 import { loadConfig, resolveConfig, resolvePath, type LoadedConfig } from '../../pipeline/config/load.ts';
 import { train } from '../../pipeline/train.ts';
 import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/run-folder.ts';
-import { compareRun, loadVersionBundle, findVersion, loadRegistry, registryDir, verdictMarkdown } from '../../pipeline/registry/index.ts';
+import {
+  compareRun,
+  loadVersionBundle,
+  findVersion,
+  loadRegistry,
+  registryDir,
+  verdictMarkdown,
+} from '../../pipeline/registry/index.ts';
 import { buildComparison } from '../../pipeline/report/comparison.ts';
 import { metricsTable } from '../../pipeline/report/tables.ts';
 import { readReportArtifact, ARTIFACT_FILES } from '../../pipeline/report/report-artifact.ts';
@@ -42,12 +49,17 @@ interface Settings {
 
 function readSettings(): Settings {
   const workingDirectory = resolve(stringInput('working-directory', '.'));
-  if (!existsSync(workingDirectory)) throw usageError(`input "working-directory": folder ${workingDirectory} does not exist`);
+  if (!existsSync(workingDirectory))
+    throw usageError(`input "working-directory": folder ${workingDirectory} does not exist`);
   const forcePromote = booleanInput('force-promote', false);
   const reason = optionalInput('reason')?.trim() ?? '';
-  if (forcePromote && !reason) throw usageError('input "reason" is required when "force-promote" is true: say why the gate is overridden (it goes into the registry history)');
+  if (forcePromote && !reason)
+    throw usageError(
+      'input "reason" is required when "force-promote" is true: say why the gate is overridden (it goes into the registry history)',
+    );
   const engine = optionalInput('engine');
-  if (engine !== null && !/^[a-z][a-z0-9-]{0,40}$/.test(engine)) throw usageError(`input "engine" must be an engine name such as logistic or gbdt (got ${JSON.stringify(engine)})`);
+  if (engine !== null && !/^[a-z][a-z0-9-]{0,40}$/.test(engine))
+    throw usageError(`input "engine" must be an engine name such as logistic or gbdt (got ${JSON.stringify(engine)})`);
   return {
     workingDirectory,
     config: optionalInput('config'),
@@ -91,7 +103,13 @@ async function main(): Promise<void> {
   const loaded = effectiveConfig(s);
   const { config, baseDir } = loaded;
   core.info(`training ${config.model_name} with ${config.engine.name} on ${config.data.path}`);
-  const result = await train({ config, baseDir, workers: s.workers, onStage: (st) => core.info(`• ${st}`), onWarning: (w) => core.warning(w) });
+  const result = await train({
+    config,
+    baseDir,
+    workers: s.workers,
+    onStage: (st) => core.info(`• ${st}`),
+    onWarning: (w) => core.warning(w),
+  });
   const id = newRunId(result.bundle.digest);
   const dir = s.out ? resolve(s.workingDirectory, s.out) : join(resolvePath(baseDir, config.runs_dir), id);
   const record = buildRunRecord(result, 'action:train', id);
@@ -103,7 +121,12 @@ async function main(): Promise<void> {
     dir: registry,
     config,
     baseDir,
-    challenger: { dir: null, bundle: result.bundle, metrics: result.metrics, run: { id, created_at: record.created_at, command: record.command } },
+    challenger: {
+      dir: null,
+      bundle: result.bundle,
+      metrics: result.metrics,
+      run: { id, created_at: record.created_at, command: record.command },
+    },
     force: s.force,
   });
   const verdict = cmp.verdict;
@@ -113,7 +136,9 @@ async function main(): Promise<void> {
     challenger: result.bundle,
     challengerMetrics: result.metrics,
     parts: cmp.rows.map((p) => ({ name: p.name, table: p.table })),
-    champion: championEntry ? { bundle: loadVersionBundle(registry, championEntry), version: championEntry.version } : null,
+    champion: championEntry
+      ? { bundle: loadVersionBundle(registry, championEntry), version: championEntry.version }
+      : null,
     costs: result.bundle.costs,
   });
   writeRunFolder(dir, result, record, {

@@ -32,7 +32,12 @@ Writes nothing to the registry. Exits 0 whatever the verdict unless --fail-on-ke
     const dirArg = args.values.challenger as string | undefined;
     if (!dirArg) throw usageError('compare needs --challenger DIR (a run folder)');
     const { loaded, dir } = registryContext(args, io);
-    const { verdict } = compareRun({ dir, config: loaded.config, baseDir: loaded.baseDir, challenger: resolve(io.cwd, dirArg) });
+    const { verdict } = compareRun({
+      dir,
+      config: loaded.config,
+      baseDir: loaded.baseDir,
+      challenger: resolve(io.cwd, dirArg),
+    });
     if (args.values.out) writeJsonAtomic(resolve(io.cwd, args.values.out as string), verdict);
     io.out(args.values.json ? JSON.stringify(verdict, null, 2) : verdictMarkdown(verdict));
     return verdict.decision === 'keep' && args.values['fail-on-keep'] ? 1 : 0;

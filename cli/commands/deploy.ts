@@ -19,7 +19,8 @@ a GitOps controller (Argo CD, Flux) or "kubectl apply -k" deploys it.
   positionals: true,
   async run(args, io) {
     const [sub] = args.positionals;
-    if (sub !== 'render') throw usageError(`deploy has one subcommand, "render" (got ${sub === undefined ? 'none' : JSON.stringify(sub)})`);
+    if (sub !== 'render')
+      throw usageError(`deploy has one subcommand, "render" (got ${sub === undefined ? 'none' : JSON.stringify(sub)})`);
     const { env, image, digest } = args.values as Record<string, string | undefined>;
     if (!env || !image || !digest) throw usageError('deploy render needs --env, --image and --digest');
     const file = renderOverlay(io.cwd, env, { image, digest });

@@ -44,7 +44,8 @@ the metrics recorded when it was trained. Thresholds: the config's "drift" secti
     let model: CreditModel | null = null;
     if (v.model) model = CreditModel.load(resolve(io.cwd, v.model as string));
     else if (!v['no-model']) model = championModel(config, baseDir);
-    if (!model && !v['no-model']) io.err('note: no --model given and no champion in the registry: score and model drift are skipped');
+    if (!model && !v['no-model'])
+      io.err('note: no --model given and no champion in the registry: score and model drift are skipped');
     const report = runDrift({
       config,
       baseDir,

@@ -28,7 +28,11 @@ threshold and costs, and prints the metrics JSON (or writes it to --out).
     const model = CreditModel.load(resolve(io.cwd, modelPath));
     const ds = toDataset(readCsvFile(resolve(io.cwd, dataPath)), model.bundle.schema, { requireTarget: true });
     const p = model.score(ds);
-    const metrics = { rows: ds.rows, model: { name: model.bundle.name, digest: model.bundle.digest }, ...computeMetrics(ds.y!, p, model.threshold, model.bundle.costs) };
+    const metrics = {
+      rows: ds.rows,
+      model: { name: model.bundle.name, digest: model.bundle.digest },
+      ...computeMetrics(ds.y!, p, model.threshold, model.bundle.costs),
+    };
     if (args.values.out) writeJsonAtomic(resolve(io.cwd, args.values.out as string), metrics);
     else io.out(JSON.stringify(metrics, null, 2));
     return 0;

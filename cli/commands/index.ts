@@ -16,4 +16,20 @@ import { serveCommand } from './serve.ts';
 import { runsCommand } from './runs.ts';
 import { reportCommand } from './report.ts';
 
-export const COMMANDS: Command[] = [runCommand, trainCommand, evaluateCommand, predictCommand, compareCommand, promoteCommand, rollbackCommand, registryCommand, tuneCommand, ingestCommand, driftCommand, deployCommand, serveCommand, runsCommand, reportCommand];
+export const COMMANDS: Command[] = [
+  runCommand,
+  trainCommand,
+  evaluateCommand,
+  predictCommand,
+  compareCommand,
+  promoteCommand,
+  rollbackCommand,
+  registryCommand,
+  tuneCommand,
+  ingestCommand,
+  driftCommand,
+  deployCommand,
+  serveCommand,
+  runsCommand,
+  reportCommand,
+];

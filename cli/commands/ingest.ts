@@ -32,13 +32,17 @@ export function ingestSummary(r: IngestResult): string {
   if (r.files.length === 0) lines.push('nothing to ingest: the incoming folder holds no new CSV files');
   for (const f of r.files) {
     const e = f.entry;
-    if (f.status === 'already-ingested') lines.push(`${f.file}: already ingested on ${e.time} (same sha256); removed from the incoming folder`);
+    if (f.status === 'already-ingested')
+      lines.push(`${f.file}: already ingested on ${e.time} (same sha256); removed from the incoming folder`);
     else if (f.status === 'unreadable') lines.push(`${f.file}: unreadable (${e.error}); moved to ${e.processed_to}`);
     else {
-      lines.push(`${f.file}: ${e.rows_read} rows read → ${e.accepted} accepted, ${e.rejected} rejected, ${e.duplicates} duplicates`);
+      lines.push(
+        `${f.file}: ${e.rows_read} rows read → ${e.accepted} accepted, ${e.rejected} rejected, ${e.duplicates} duplicates`,
+      );
       for (const [reason, n] of Object.entries(e.reasons)) lines.push(`    ${n} × ${reason}`);
       if (e.quarantine_file) lines.push(`    rejected rows: ${e.quarantine_file}`);
-      if (e.ignored_columns.length > 0) lines.push(`    columns not in the data set (ignored): ${e.ignored_columns.join(', ')}`);
+      if (e.ignored_columns.length > 0)
+        lines.push(`    columns not in the data set (ignored): ${e.ignored_columns.join(', ')}`);
     }
   }
   const changed = r.version_after !== r.version_before;

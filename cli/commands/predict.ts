@@ -44,7 +44,11 @@ columns the model kept, "probability" (of the positive class) and "decision".
           wroteHeader = true;
         }
         const p = model.score(ds);
-        const rows = Array.from(p, (prob, i) => [...idCols.map((c) => ds.ids.get(c)![i] ?? ''), prob.toFixed(6), model.decision(prob)]);
+        const rows = Array.from(p, (prob, i) => [
+          ...idCols.map((c) => ds.ids.get(c)![i] ?? ''),
+          prob.toFixed(6),
+          model.decision(prob),
+        ]);
         await write(stringify(rows));
       }
       if (tmp && outPath) {

@@ -2,7 +2,15 @@ import { resolve } from 'node:path';
 import { usageError } from '../../pipeline/errors.ts';
 import { promoteAndCommit, promoteRun, verdictMarkdown, type PromoteResult } from '../../pipeline/registry/index.ts';
 import type { Command, CliIO } from '../command.ts';
-import { actorFrom, ciRunUrlFrom, commitFlags, commitHelp, commitOptions, historyOptions, registryContext } from './registry.ts';
+import {
+  actorFrom,
+  ciRunUrlFrom,
+  commitFlags,
+  commitHelp,
+  commitOptions,
+  historyOptions,
+  registryContext,
+} from './registry.ts';
 
 export const promoteCommand: Command = {
   name: 'promote',
@@ -35,7 +43,8 @@ ${commitHelp}
     const runDir = args.values.run as string | undefined;
     if (!runDir) throw usageError('promote needs --run DIR (a run folder from "mlops train" or "mlops run")');
     const reason = args.values.reason as string | undefined;
-    if (args.values.force && !reason?.trim()) throw usageError('--force needs --reason TEXT: a forced promotion is recorded with its reason');
+    if (args.values.force && !reason?.trim())
+      throw usageError('--force needs --reason TEXT: a forced promotion is recorded with its reason');
     const { loaded, dir } = registryContext(args, io);
     const git = commitFlags(args, loaded);
     const base = {
@@ -61,27 +70,59 @@ ${commitHelp}
       maxAttempts: git.maxAttempts,
       backoffMs: git.backoffMs,
       onAttempt: (a) => {
-        if (a.phase === 'rejected') io.err(`• push rejected on attempt ${a.attempt} (another writer updated the branch); re-applying on the new tip`);
+        if (a.phase === 'rejected')
+          io.err(
+            `• push rejected on attempt ${a.attempt} (another writer updated the branch); re-applying on the new tip`,
+          );
       },
     });
-    return report(io, r.promotion, Boolean(args.values.json), { commit: r.commit, pushed: r.pushed, attempts: r.attempts, branch: r.branch });
+    return report(io, r.promotion, Boolean(args.values.json), {
+      commit: r.commit,
+      pushed: r.pushed,
+      attempts: r.attempts,
+      branch: r.branch,
+    });
   },
 };
 
-export function report(io: CliIO, r: PromoteResult, json: boolean, git: { commit: string; pushed: boolean; attempts: number; branch: string | null } | null): number {
+export function report(
+  io: CliIO,
+  r: PromoteResult,
+  json: boolean,
+  git: { commit: string; pushed: boolean; attempts: number; branch: string | null } | null,
+): number {
   if (json) {
-    io.out(JSON.stringify({ model: r.name, decision: r.decision, version: r.version, champion: r.champion, previous_champion: r.previousChampion, ...(git ?? {}), verdict: r.verdict }, null, 2));
+    io.out(
+      JSON.stringify(
+        {
+          model: r.name,
+          decision: r.decision,
+          version: r.version,
+          champion: r.champion,
+          previous_champion: r.previousChampion,
+          ...(git ?? {}),
+          verdict: r.verdict,
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     io.out(verdictMarkdown(r.verdict));
     io.out('');
     io.out(outcomeLine(r));
-    if (git) io.out(`commit ${git.commit.slice(0, 12)}${git.pushed ? ` pushed to ${git.branch} (attempt ${git.attempts})` : ' (not pushed)'}`);
+    if (git)
+      io.out(
+        `commit ${git.commit.slice(0, 12)}${git.pushed ? ` pushed to ${git.branch} (attempt ${git.attempts})` : ' (not pushed)'}`,
+      );
   }
   return r.decision === 'promote' ? 0 : 1;
 }
 
 export function outcomeLine(r: PromoteResult): string {
-  if (r.decision === 'promote') return `promoted ${r.name} v${r.version} to champion${r.previousChampion ? ` (was v${r.previousChampion})` : ''}`;
-  if (r.version !== null) return `registered ${r.name} v${r.version} as challenger; the gate kept champion v${r.champion}`;
+  if (r.decision === 'promote')
+    return `promoted ${r.name} v${r.version} to champion${r.previousChampion ? ` (was v${r.previousChampion})` : ''}`;
+  if (r.version !== null)
+    return `registered ${r.name} v${r.version} as challenger; the gate kept champion v${r.champion}`;
   return `rejected by the gate: ${r.name} champion ${r.champion ? `v${r.champion}` : '(none)'} kept; the rejection is recorded in the history`;
 }

@@ -52,7 +52,11 @@ model_name from the config).
       }
       case 'show': {
         const r = resolveRef(loadRegistry(dir), ref ?? 'champion', name);
-        io.out(json ? JSON.stringify({ name: r.name, aliases: r.model.aliases, ...r.version }, null, 2) : versionText(r.name, r.model, r.version));
+        io.out(
+          json
+            ? JSON.stringify({ name: r.name, aliases: r.model.aliases, ...r.version }, null, 2)
+            : versionText(r.name, r.model, r.version),
+        );
         return 0;
       }
       case 'history': {
@@ -124,7 +128,11 @@ export function actorFrom(args: ParsedArgs, cwd: string, env: NodeJS.ProcessEnv 
   if (flag?.trim()) return flag.trim();
   if (env.GITHUB_ACTOR) return env.GITHUB_ACTOR;
   try {
-    const name = execFileSync('git', ['config', 'user.name'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const name = execFileSync('git', ['config', 'user.name'], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     if (name) return name;
   } catch {
     // no git identity: fall through to the OS user
@@ -137,7 +145,10 @@ export function actorFrom(args: ParsedArgs, cwd: string, env: NodeJS.ProcessEnv 
 }
 
 export function ciRunUrlFrom(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): string | null {
-  return (args.values['ci-run-url'] as string | undefined) ?? ciRunUrl(env.GITHUB_SERVER_URL, env.GITHUB_REPOSITORY, env.GITHUB_RUN_ID);
+  return (
+    (args.values['ci-run-url'] as string | undefined) ??
+    ciRunUrl(env.GITHUB_SERVER_URL, env.GITHUB_REPOSITORY, env.GITHUB_RUN_ID)
+  );
 }
 
 export function authorFrom(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): GitAuthor {
@@ -148,12 +159,24 @@ export function authorFrom(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
   return a;
 }
 
-export function commitFlags(args: ParsedArgs, loaded: LoadedConfig): { commit: boolean; push: boolean; remote?: string; branch?: string | null; author: GitAuthor; maxAttempts: number; backoffMs: number } {
+export function commitFlags(
+  args: ParsedArgs,
+  loaded: LoadedConfig,
+): {
+  commit: boolean;
+  push: boolean;
+  remote?: string;
+  branch?: string | null;
+  author: GitAuthor;
+  maxAttempts: number;
+  backoffMs: number;
+} {
   const v = args.values;
   let maxAttempts = loaded.config.registry.push_attempts;
   if (v['max-attempts'] !== undefined) {
     maxAttempts = Number(v['max-attempts']);
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 50) throw usageError(`--max-attempts must be a whole number from 1 to 50 (got ${JSON.stringify(v['max-attempts'])})`);
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 50)
+      throw usageError(`--max-attempts must be a whole number from 1 to 50 (got ${JSON.stringify(v['max-attempts'])})`);
   }
   const push = Boolean(v.push);
   return {

@@ -53,7 +53,8 @@ those of the rows the run was evaluated on; a changed data file is refused.
     let version: number | null = null;
     if (v.version !== undefined) {
       version = Number(v.version);
-      if (!Number.isInteger(version) || version < 1) throw usageError(`--version must be a whole number from 1 (got ${JSON.stringify(v.version)})`);
+      if (!Number.isInteger(version) || version < 1)
+        throw usageError(`--version must be a whole number from 1 (got ${JSON.stringify(v.version)})`);
     }
     const champion: Bundle | null = v.champion ? readBundle(resolve(io.cwd, v.champion as string)) : null;
     const loaded = loadConfig((v.config as string | undefined) ?? null, io.cwd);
@@ -69,14 +70,20 @@ those of the rows the run was evaluated on; a changed data file is refused.
       outDir,
     };
     if (runDir) bundleIn(runDir); // a plain usage error when the folder is not a run
-    const result = runDir ? await reportRunFolder(runDir, common) : await generateReport({ ...common, bundle: readBundle(resolve(io.cwd, v.model as string)) });
+    const result = runDir
+      ? await reportRunFolder(runDir, common)
+      : await generateReport({ ...common, bundle: readBundle(resolve(io.cwd, v.model as string)) });
     const m = result.data.model;
     for (const w of result.data.warnings) io.err(`warning: ${w}`);
     const shown = relative(io.cwd, outDir) || '.';
-    io.out(`report for ${m.name} (${m.engine}, ${m.digest.slice(0, 15)}…) in ${result.seconds} s (${result.cpuSeconds} s CPU)`);
+    io.out(
+      `report for ${m.name} (${m.engine}, ${m.digest.slice(0, 15)}…) in ${result.seconds} s (${result.cpuSeconds} s CPU)`,
+    );
     io.out(`model card  ${join(shown, 'README.md')}`);
     io.out(`html        ${join(shown, 'report.html')}`);
-    io.out(`charts      ${result.files.filter((f) => f.startsWith('charts/')).length} SVG files in ${join(shown, 'charts')}`);
+    io.out(
+      `charts      ${result.files.filter((f) => f.startsWith('charts/')).length} SVG files in ${join(shown, 'charts')}`,
+    );
     if (result.data.fairness.flagged) io.out(`fairness    FLAGGED: ${result.data.fairness.failures.join('; ')}`);
     return 0;
   },

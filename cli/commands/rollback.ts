@@ -1,7 +1,15 @@
 import { usageError } from '../../pipeline/errors.ts';
 import { rollback, rollbackAndCommit } from '../../pipeline/registry/index.ts';
 import type { Command } from '../command.ts';
-import { actorFrom, ciRunUrlFrom, commitFlags, commitHelp, commitOptions, historyOptions, registryContext } from './registry.ts';
+import {
+  actorFrom,
+  ciRunUrlFrom,
+  commitFlags,
+  commitHelp,
+  commitOptions,
+  historyOptions,
+  registryContext,
+} from './registry.ts';
 
 export const rollbackCommand: Command = {
   name: 'rollback',
@@ -17,7 +25,14 @@ that has served as champion). Nothing is deleted; the history records who, when,
   --config FILE       config file (default: mlops.config.json in the current folder)
 ${commitHelp}
   -h, --help          show this help`,
-  options: { to: { type: 'string' }, reason: { type: 'string' }, model: { type: 'string' }, config: { type: 'string', short: 'c' }, ...commitOptions, ...historyOptions },
+  options: {
+    to: { type: 'string' },
+    reason: { type: 'string' },
+    model: { type: 'string' },
+    config: { type: 'string', short: 'c' },
+    ...commitOptions,
+    ...historyOptions,
+  },
   async run(args, io) {
     const reason = (args.values.reason as string | undefined)?.trim();
     if (!reason) throw usageError('rollback needs --reason TEXT; it is recorded in the registry history');
@@ -30,14 +45,31 @@ ${commitHelp}
     }
     const { loaded, dir } = registryContext(args, io);
     const git = commitFlags(args, loaded);
-    const opts = { dir, name: (args.values.model as string | undefined) ?? loaded.config.model_name, to, reason, actor: actorFrom(args, io.cwd), ciRunUrl: ciRunUrlFrom(args) };
+    const opts = {
+      dir,
+      name: (args.values.model as string | undefined) ?? loaded.config.model_name,
+      to,
+      reason,
+      actor: actorFrom(args, io.cwd),
+      ciRunUrl: ciRunUrlFrom(args),
+    };
     if (!git.commit) {
       const r = rollback(opts);
       io.out(`rolled back ${r.name}: champion v${r.from} → v${r.to}`);
       return 0;
     }
-    const r = await rollbackAndCommit({ ...opts, push: git.push, remote: git.remote, branch: git.branch, author: git.author, maxAttempts: git.maxAttempts, backoffMs: git.backoffMs });
-    io.out(`rolled back ${r.rollback.name}: champion v${r.rollback.from} → v${r.rollback.to}\ncommit ${r.commit.slice(0, 12)}${r.pushed ? ` pushed to ${r.branch} (attempt ${r.attempts})` : ' (not pushed)'}`);
+    const r = await rollbackAndCommit({
+      ...opts,
+      push: git.push,
+      remote: git.remote,
+      branch: git.branch,
+      author: git.author,
+      maxAttempts: git.maxAttempts,
+      backoffMs: git.backoffMs,
+    });
+    io.out(
+      `rolled back ${r.rollback.name}: champion v${r.rollback.from} → v${r.rollback.to}\ncommit ${r.commit.slice(0, 12)}${r.pushed ? ` pushed to ${r.branch} (attempt ${r.attempts})` : ' (not pushed)'}`,
+    );
     return 0;
   },
 };

@@ -32,7 +32,15 @@ ${configHelp}
   --actor NAME        who is acting, for the registry history
   --quiet             no progress output
   -h, --help          show this help`,
-  options: { ...configOptions, out: { type: 'string', short: 'o' }, workers: { type: 'string' }, quiet: { type: 'boolean' }, 'no-promote': { type: 'boolean' }, 'no-report': { type: 'boolean' }, ...historyOptions },
+  options: {
+    ...configOptions,
+    out: { type: 'string', short: 'o' },
+    workers: { type: 'string' },
+    quiet: { type: 'boolean' },
+    'no-promote': { type: 'boolean' },
+    'no-report': { type: 'boolean' },
+    ...historyOptions,
+  },
   async run(args, io) {
     const loaded = configFromFlags(args, io.cwd);
     const { result, dir, record } = await trainToFolder(loaded, args, io, 'run');
@@ -53,7 +61,8 @@ ${configHelp}
       if (!args.values.quiet) io.err('• writing the report');
       // Built once from what is in memory; a promoted run's card is titled with its version.
       const version = r.decision === 'promote' && r.version !== null && !args.values['no-promote'] ? r.version : null;
-      const versionDir = version === null ? null : resolvePath(loaded.baseDir, join('reports', loaded.config.model_name, `v${version}`));
+      const versionDir =
+        version === null ? null : resolvePath(loaded.baseDir, join('reports', loaded.config.model_name, `v${version}`));
       await generateReport({
         bundle: result.bundle,
         metrics: result.metrics,
@@ -69,7 +78,11 @@ ${configHelp}
     io.out('');
     io.out(verdictMarkdown(r.verdict));
     io.out('');
-    io.out(args.values['no-promote'] ? `--no-promote: registry unchanged (${r.verdict.decision === 'promote' ? 'the gate would promote' : 'the gate would keep the champion'})` : outcomeLine(r));
+    io.out(
+      args.values['no-promote']
+        ? `--no-promote: registry unchanged (${r.verdict.decision === 'promote' ? 'the gate would promote' : 'the gate would keep the champion'})`
+        : outcomeLine(r),
+    );
     return 0;
   },
 };

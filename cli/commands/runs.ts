@@ -3,7 +3,15 @@ import { loadConfig, resolvePath, type LoadedConfig } from '../../pipeline/confi
 import { usageError, MlopsError } from '../../pipeline/errors.ts';
 import { isHigherBetter, pruneRuns, resolveRun, scanRuns, type TrackedRun } from '../../pipeline/tracking/store.ts';
 import { bestRun, metricValue, parseCondition, parseParamFilter, queryRuns } from '../../pipeline/tracking/query.ts';
-import { compareRuns, num, renderComparison, renderList, renderShow, summaryJson, type Format } from '../../pipeline/tracking/render.ts';
+import {
+  compareRuns,
+  num,
+  renderComparison,
+  renderList,
+  renderShow,
+  summaryJson,
+  type Format,
+} from '../../pipeline/tracking/render.ts';
 import { reproduceRun } from '../../pipeline/tracking/reproduce.ts';
 import { parseRegistryRef, registryRun } from '../../pipeline/tracking/champion.ts';
 import { registryDir } from '../../pipeline/registry/index.ts';
@@ -73,7 +81,9 @@ MLFLOW_TRACKING_PASSWORD), or tracking.mlflow.tracking_uri in the config.`,
     if (!sub) throw usageError(`missing subcommand: one of ${SUBCOMMANDS.join(', ')}`);
     if (!SUBCOMMANDS.includes(sub)) throw usageError(`unknown subcommand "${sub}" (one of ${SUBCOMMANDS.join(', ')})`);
     const loaded = loadConfig((args.values.config as string | undefined) ?? null, io.cwd);
-    const runsDir = args.values['runs-dir'] ? resolve(io.cwd, args.values['runs-dir'] as string) : resolvePath(loaded.baseDir, loaded.config.runs_dir);
+    const runsDir = args.values['runs-dir']
+      ? resolve(io.cwd, args.values['runs-dir'] as string)
+      : resolvePath(loaded.baseDir, loaded.config.runs_dir);
     const ctx = { args, io, loaded, runsDir, ids };
     switch (sub) {
       case 'list':
@@ -106,12 +116,14 @@ interface Ctx {
 
 function format(ctx: Ctx, allowed: Format[], fallback: Format): Format {
   const f = (ctx.args.values.format as string | undefined) ?? fallback;
-  if (!(allowed as string[]).includes(f)) throw usageError(`--format must be one of ${allowed.join(', ')} (got ${JSON.stringify(f)})`);
+  if (!(allowed as string[]).includes(f))
+    throw usageError(`--format must be one of ${allowed.join(', ')} (got ${JSON.stringify(f)})`);
   return f as Format;
 }
 
 function expectIds(ctx: Ctx, sub: string, min: number, max: number): void {
-  if (ctx.ids.length < min) throw usageError(`runs ${sub}: expected ${min === max ? min : `at least ${min}`} run id${min === 1 ? '' : 's'}`);
+  if (ctx.ids.length < min)
+    throw usageError(`runs ${sub}: expected ${min === max ? min : `at least ${min}`} run id${min === 1 ? '' : 's'}`);
   if (ctx.ids.length > max) throw usageError(`runs ${sub}: unexpected argument "${ctx.ids[max]}"`);
 }
 
@@ -128,7 +140,12 @@ function resolveAny(ctx: Ctx, runs: TrackedRun[], query: string): TrackedRun {
   return resolveRun(runs, query, ctx.runsDir);
 }
 
-function filters(ctx: Ctx): { command?: string; engine?: string; params?: Record<string, string>; where?: ReturnType<typeof parseCondition>[] } {
+function filters(ctx: Ctx): {
+  command?: string;
+  engine?: string;
+  params?: Record<string, string>;
+  where?: ReturnType<typeof parseCondition>[];
+} {
   const v = ctx.args.values;
   return {
     command: v.command as string | undefined,
@@ -144,7 +161,8 @@ function list(ctx: Ctx): number {
   let limit: number | undefined;
   if (v.limit !== undefined) {
     limit = Number(v.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit must be a whole number ≥ 1 (got ${JSON.stringify(v.limit)})`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw usageError(`--limit must be a whole number ≥ 1 (got ${JSON.stringify(v.limit)})`);
   }
   const f = filters(ctx);
   const runs = queryRuns(loadRuns(ctx), { ...f, sort: v.sort as string | undefined, limit });
@@ -162,7 +180,8 @@ function show(ctx: Ctx): number {
 }
 
 function compare(ctx: Ctx): number {
-  if (ctx.ids.length < 2) throw usageError('runs compare: expected at least two run ids (e.g. "mlops runs compare ID champion")');
+  if (ctx.ids.length < 2)
+    throw usageError('runs compare: expected at least two run ids (e.g. "mlops runs compare ID champion")');
   const runs = loadRuns(ctx);
   const chosen = ctx.ids.map((q) => resolveAny(ctx, runs, q));
   ctx.io.out(renderComparison(compareRuns(chosen), format(ctx, ['markdown', 'table', 'json'], 'markdown')));
@@ -184,7 +203,9 @@ function best(ctx: Ctx): number {
   if (f === 'json') ctx.io.out(JSON.stringify(summaryJson(top), null, 2));
   else {
     const dir = isHigherBetter(metric) ? 'highest' : 'lowest';
-    ctx.io.out(`${top.id}  ${metric} ${num(metricValue(top, metric))} (${dir} of ${runs.length} run${runs.length === 1 ? '' : 's'}; ${top.metrics_split} rows) · engine ${top.engine} · ${top.location}`);
+    ctx.io.out(
+      `${top.id}  ${metric} ${num(metricValue(top, metric))} (${dir} of ${runs.length} run${runs.length === 1 ? '' : 's'}; ${top.metrics_split} rows) · engine ${top.engine} · ${top.location}`,
+    );
   }
   return 0;
 }
@@ -194,14 +215,17 @@ function prune(ctx: Ctx): number {
   const keepText = ctx.args.values.keep as string | undefined;
   if (keepText === undefined) throw usageError('runs prune: --keep N is required');
   const keep = Number(keepText);
-  if (!Number.isInteger(keep) || keep < 0) throw usageError(`--keep must be a whole number ≥ 0 (got ${JSON.stringify(keepText)})`);
+  if (!Number.isInteger(keep) || keep < 0)
+    throw usageError(`--keep must be a whole number ≥ 0 (got ${JSON.stringify(keepText)})`);
   const dry = Boolean(ctx.args.values['dry-run']);
   const r = pruneRuns(ctx.runsDir, keep, { dryRun: dry });
   const verb = dry ? 'would remove' : 'removed';
   for (const id of r.removed) ctx.io.out(`${verb} run ${id}`);
   for (const p of r.temps) ctx.io.out(`${verb} leftover ${p}`);
   const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
-  ctx.io.out(`kept ${plural(r.kept.length, 'run')}; ${verb} ${plural(r.removed.length, 'run')} and ${plural(r.temps.length, 'leftover temporary file')}`);
+  ctx.io.out(
+    `kept ${plural(r.kept.length, 'run')}; ${verb} ${plural(r.removed.length, 'run')} and ${plural(r.temps.length, 'leftover temporary file')}`,
+  );
   return 0;
 }
 
@@ -239,7 +263,10 @@ async function reproduce(ctx: Ctx): Promise<number> {
 function client(ctx: Ctx): MlflowClient {
   const settings = mlflowSettings(ctx.loaded.config);
   if (!settings) {
-    throw new MlopsError('config', 'no MLflow server configured: set MLFLOW_TRACKING_URI or tracking.mlflow.tracking_uri (and tracking.mlflow.enabled is not false)');
+    throw new MlopsError(
+      'config',
+      'no MLflow server configured: set MLFLOW_TRACKING_URI or tracking.mlflow.tracking_uri (and tracking.mlflow.enabled is not false)',
+    );
   }
   return new MlflowClient(settings);
 }
@@ -255,7 +282,9 @@ async function logToMlflow(ctx: Ctx): Promise<number> {
     mlflow: { status: 'logged', tracking_uri: c.settings.trackingUri, ...ids, logged_at: new Date().toISOString() },
   };
   writeJsonAtomic(resolve(run.dir, 'run.json'), record);
-  ctx.io.out(`logged run ${run.id} to MLflow: experiment ${ids.experiment_id}, run ${ids.run_id} (${c.settings.trackingUri})`);
+  ctx.io.out(
+    `logged run ${run.id} to MLflow: experiment ${ids.experiment_id}, run ${ids.run_id} (${c.settings.trackingUri})`,
+  );
   return 0;
 }
 
@@ -263,12 +292,22 @@ async function mirror(ctx: Ctx): Promise<number> {
   expectIds(ctx, 'mirror', 0, 1);
   const query = ctx.ids[0] ?? 'champion';
   const ref = parseRegistryRef(query, ctx.loaded.config.model_name);
-  if (!ref) throw usageError(`runs mirror: expected champion, challenger, NAME@champion or NAME@vN (got ${JSON.stringify(query)})`);
+  if (!ref)
+    throw usageError(
+      `runs mirror: expected champion, challenger, NAME@champion or NAME@vN (got ${JSON.stringify(query)})`,
+    );
   const version = registryRun(registryDir(ctx.loaded.config, ctx.loaded.baseDir), ref, ctx.loaded.config.model_name);
   const { name, version: number, alias } = version.registry;
   const c = client(ctx);
   const { run_id } = await logRun(c, version.record, readMetricsNear(version.location));
-  const mv = await mirrorVersion(c, { version: number, digest: version.model_digest ?? '', mlflowRunId: run_id, alias });
-  ctx.io.out(`mirrored ${name}@v${number} as MLflow model ${mv.name} version ${mv.version}${alias ? ` (alias ${alias})` : ''}`);
+  const mv = await mirrorVersion(c, {
+    version: number,
+    digest: version.model_digest ?? '',
+    mlflowRunId: run_id,
+    alias,
+  });
+  ctx.io.out(
+    `mirrored ${name}@v${number} as MLflow model ${mv.name} version ${mv.version}${alias ? ` (alias ${alias})` : ''}`,
+  );
   return 0;
 }

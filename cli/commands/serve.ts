@@ -19,7 +19,12 @@ see docs/service.md). Flags override the matching variables.
                    or node:cluster processes (WORKER_MODE=cluster); "auto" = one per
                    core; env WORKERS
   -h, --help       show this help`,
-  options: { model: { type: 'string', short: 'm' }, port: { type: 'string', short: 'p' }, host: { type: 'string' }, workers: { type: 'string' } },
+  options: {
+    model: { type: 'string', short: 'm' },
+    port: { type: 'string', short: 'p' },
+    host: { type: 'string' },
+    workers: { type: 'string' },
+  },
   async run(args, io) {
     const env: Record<string, string | undefined> = { ...process.env };
     const flag = (name: string, key: string): void => {

@@ -26,7 +26,12 @@ ${configHelp}
   --workers N         worker threads for tree engines (default: cores, at most 4)
   --quiet             no progress output
   -h, --help          show this help`,
-  options: { ...configOptions, out: { type: 'string', short: 'o' }, workers: { type: 'string' }, quiet: { type: 'boolean' } },
+  options: {
+    ...configOptions,
+    out: { type: 'string', short: 'o' },
+    workers: { type: 'string' },
+    quiet: { type: 'boolean' },
+  },
   async run(args, io) {
     const loaded = configFromFlags(args, io.cwd);
     const { result, dir } = await trainToFolder(loaded, args, io, 'train');

@@ -74,7 +74,10 @@ ${configHelp}
   async run(args, io) {
     const pos = args.positionals;
     if (args.values.merge || pos[0] === 'merge') return runMerge(args, pos[0] === 'merge' ? pos.slice(1) : pos, io);
-    if (pos.length > 0) throw usageError(`unexpected argument ${JSON.stringify(pos[0])} (did you mean "mlops tune merge ${pos.join(' ')}"?)`);
+    if (pos.length > 0)
+      throw usageError(
+        `unexpected argument ${JSON.stringify(pos[0])} (did you mean "mlops tune merge ${pos.join(' ')}"?)`,
+      );
     return runSearch(args, io);
   },
 };
@@ -89,11 +92,17 @@ async function runSearch(args: ParsedArgs, io: CliIO): Promise<number> {
   const folds = intFlag(v.folds, '--folds', 2, 20) ?? config.tune.folds;
   const metric = parseMetric((v.metric as string | undefined) ?? config.tune.metric);
   const samplerText = (v.sampler as string | undefined) ?? config.tune.sampler;
-  if (samplerText !== 'random' && samplerText !== 'tpe') throw usageError(`--sampler must be random or tpe (got ${JSON.stringify(samplerText)})`);
-  const sampling = parseSampling((v.sampling as string | undefined) ?? config.tune.sampling, v.sampling !== undefined ? '--sampling' : 'config /tune/sampling');
+  if (samplerText !== 'random' && samplerText !== 'tpe')
+    throw usageError(`--sampler must be random or tpe (got ${JSON.stringify(samplerText)})`);
+  const sampling = parseSampling(
+    (v.sampling as string | undefined) ?? config.tune.sampling,
+    v.sampling !== undefined ? '--sampling' : 'config /tune/sampling',
+  );
   const shard = v.shard !== undefined ? parseShard(v.shard as string) : undefined;
   if (shard && shard.count > 1 && v['write-config'] !== undefined) {
-    throw usageError('--write-config needs every trial: run "mlops tune merge" on the shard files and pass --write-config there');
+    throw usageError(
+      '--write-config needs every trial: run "mlops tune merge" on the shard files and pass --write-config there',
+    );
   }
   let space;
   let spaceSource: string | undefined;
@@ -103,7 +112,10 @@ async function runSearch(args: ParsedArgs, io: CliIO): Promise<number> {
     spaceSource = relative(io.cwd, file) || file;
     space = parseSpace(parseConfigText(readFileSync(file, 'utf8'), file), spaceSource);
   }
-  const out = v.out !== undefined ? resolve(io.cwd, v.out as string) : join(resolvePath(loaded.baseDir, config.runs_dir), `tune-${engine}`);
+  const out =
+    v.out !== undefined
+      ? resolve(io.cwd, v.out as string)
+      : join(resolvePath(loaded.baseDir, config.runs_dir), `tune-${engine}`);
   const sharded = shard !== undefined && shard.count > 1;
   const runsFile = join(out, sharded ? `trials-${shard.index}-of-${shard.count}.jsonl` : 'trials.jsonl');
   const outcome = await tune({
@@ -127,12 +139,16 @@ async function runSearch(args: ParsedArgs, io: CliIO): Promise<number> {
   if (v.track) await trackTrials(outcome, loaded.config, loaded.baseDir, io);
   const rate = outcome.trials.length / Math.max(outcome.seconds, 1e-9);
   if (sharded) {
-    io.out(`shard ${shard.index}/${shard.count}: ${outcome.trials.length} trials in ${outcome.seconds} s (${rate.toFixed(2)} trials/s)\nruns file ${runsFile}\nmerge with: mlops tune merge <folder or files of all ${shard.count} shards>`);
+    io.out(
+      `shard ${shard.index}/${shard.count}: ${outcome.trials.length} trials in ${outcome.seconds} s (${rate.toFixed(2)} trials/s)\nruns file ${runsFile}\nmerge with: mlops tune merge <folder or files of all ${shard.count} shards>`,
+    );
     return 0;
   }
   const summary = summarize(outcome.plan, outcome.trials, 1);
   writeOutputs(out, summary, v['write-config'] as string | undefined, io);
-  io.out(`\n${outcome.trials.length} trials in ${outcome.seconds} s (${rate.toFixed(2)} trials/s, data and folds included)\nruns file ${runsFile}`);
+  io.out(
+    `\n${outcome.trials.length} trials in ${outcome.seconds} s (${rate.toFixed(2)} trials/s, data and folds included)\nruns file ${runsFile}`,
+  );
   return 0;
 }
 
@@ -151,11 +167,16 @@ function runMerge(args: ParsedArgs, inputs: string[], io: CliIO): Promise<number
   }
   const merged = mergeRuns(files.map(readRunsFile));
   if (merged.missingShards.length) {
-    throw usageError(`merge: shard${merged.missingShards.length > 1 ? 's' : ''} ${merged.missingShards.map((i) => `${i}/${merged.plan.shard.count}`).join(', ')} missing (got ${files.length} file${files.length === 1 ? '' : 's'})`);
+    throw usageError(
+      `merge: shard${merged.missingShards.length > 1 ? 's' : ''} ${merged.missingShards.map((i) => `${i}/${merged.plan.shard.count}`).join(', ')} missing (got ${files.length} file${files.length === 1 ? '' : 's'})`,
+    );
   }
   const summary = summarize(merged.plan, merged.trials, merged.plan.shard.count);
   const loaded = configFromFlags(args, io.cwd);
-  const out = v.out !== undefined ? resolve(io.cwd, v.out as string) : join(resolvePath(loaded.baseDir, loaded.config.runs_dir), `tune-${merged.plan.engine}`);
+  const out =
+    v.out !== undefined
+      ? resolve(io.cwd, v.out as string)
+      : join(resolvePath(loaded.baseDir, loaded.config.runs_dir), `tune-${merged.plan.engine}`);
   writeOutputs(out, summary, v['write-config'] as string | undefined, io);
   return Promise.resolve(0);
 }
@@ -191,7 +212,11 @@ async function trackTrials(outcome: TuneOutcome, config: MlopsConfig, baseDir: s
       split: `cv${p.folds}`,
       data,
       seconds: t.seconds,
-      extra: { fold_scores: t.fold_scores, ...(t.thresholds ? { thresholds: t.thresholds } : {}), ...(t.error ? { error: t.error } : {}) },
+      extra: {
+        fold_scores: t.fold_scores,
+        ...(t.thresholds ? { thresholds: t.thresholds } : {}),
+        ...(t.error ? { error: t.error } : {}),
+      },
       warn: (w) => io.err(`warning: ${w}`),
     });
   }
@@ -209,7 +234,12 @@ function findRunsFiles(dir: string): string[] {
 }
 
 function trialLine(rec: TrialRecord, done: number, total: number, best: TrialRecord, metric: string): string {
-  const score = rec.mean === null ? (rec.error ? `failed: ${rec.error}` : 'no score') : `${metric} ${rec.mean.toFixed(4)} ± ${(rec.sd ?? 0).toFixed(4)}`;
+  const score =
+    rec.mean === null
+      ? rec.error
+        ? `failed: ${rec.error}`
+        : 'no score'
+      : `${metric} ${rec.mean.toFixed(4)} ± ${(rec.sd ?? 0).toFixed(4)}`;
   const params = Object.entries(rec.params)
     .map(([k, x]) => `${k}=${typeof x === 'number' && !Number.isInteger(x) ? Number(x.toPrecision(4)) : x}`)
     .join(' ');

@@ -44,7 +44,9 @@ export function defaultConfig(): MlopsConfig {
     },
     registry: { path: 'models', max_bundle_bytes: 5 * 1024 * 1024, push_attempts: 5, push_backoff_ms: 1000 },
     runs_dir: 'runs',
-    tracking: { mlflow: { enabled: true, tracking_uri: null, experiment: null, registered_model: null, timeout_ms: 5000 } },
+    tracking: {
+      mlflow: { enabled: true, tracking_uri: null, experiment: null, registered_model: null, timeout_ms: 5000 },
+    },
     ingest: {
       incoming: 'data/incoming',
       processed: 'data/processed',

@@ -8,12 +8,30 @@ export const dataSection = {
   required: ['path', 'target', 'positive'],
   properties: {
     path: { type: 'string', minLength: 1, description: 'CSV file with one row per applicant.' },
-    test_path: { type: ['string', 'null'], description: 'Optional holdout CSV; when set, test rows come from it instead of a split.' },
+    test_path: {
+      type: ['string', 'null'],
+      description: 'Optional holdout CSV; when set, test rows come from it instead of a split.',
+    },
     target: { type: 'string', minLength: 1, description: 'Column holding the outcome.' },
     positive: { type: 'string', minLength: 1, description: 'Label of the positive class (the default, e.g. "bad").' },
-    drop: { type: 'array', items: { type: 'string' }, uniqueItems: true, description: 'Columns never used as features (IDs, leakage).' },
-    keep: { type: 'array', items: { type: 'string' }, uniqueItems: true, description: 'Columns kept even if they look like IDs.' },
-    id_columns: { type: 'array', items: { type: 'string' }, uniqueItems: true, description: 'Columns copied to prediction output but never used as features.' },
+    drop: {
+      type: 'array',
+      items: { type: 'string' },
+      uniqueItems: true,
+      description: 'Columns never used as features (IDs, leakage).',
+    },
+    keep: {
+      type: 'array',
+      items: { type: 'string' },
+      uniqueItems: true,
+      description: 'Columns kept even if they look like IDs.',
+    },
+    id_columns: {
+      type: 'array',
+      items: { type: 'string' },
+      uniqueItems: true,
+      description: 'Columns copied to prediction output but never used as features.',
+    },
     column_types: {
       type: 'object',
       additionalProperties: { enum: ['numeric', 'categorical'] },
@@ -56,10 +74,20 @@ export const evaluationSection = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    overfitting_max_gap: { type: 'number', minimum: 0, maximum: 1, description: 'Train − test ROC AUC gap above which a run is flagged as overfitting.' },
+    overfitting_max_gap: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      description: 'Train − test ROC AUC gap above which a run is flagged as overfitting.',
+    },
     risk_bands: {
       type: 'array',
-      items: { type: 'object', required: ['name', 'max'], additionalProperties: false, properties: { name: { type: 'string' }, max: { type: 'number' } } },
+      items: {
+        type: 'object',
+        required: ['name', 'max'],
+        additionalProperties: false,
+        properties: { name: { type: 'string' }, max: { type: 'number' } },
+      },
       description: 'Risk bands by upper probability bound, lowest first.',
     },
   },
@@ -73,10 +101,18 @@ export const promotionSection = {
   properties: {
     primary_metric: metricName,
     min_delta: { type: 'number', minimum: 0, description: 'Absolute improvement of the primary metric required.' },
-    min_relative: { type: 'number', minimum: 0, description: 'Relative improvement of the primary metric required (0.01 = 1 %).' },
+    min_relative: {
+      type: 'number',
+      minimum: 0,
+      description: 'Relative improvement of the primary metric required (0.01 = 1 %).',
+    },
     golden_path: { type: ['string', 'null'], description: 'Fixed holdout CSV both models are also scored on.' },
     max_overfitting_gap: { type: ['number', 'null'], minimum: 0 },
-    fairness_guardrail: { type: 'boolean', description: 'Refuse a challenger whose decisions break the fairness bounds of the fairness section on the evaluation rows.' },
+    fairness_guardrail: {
+      type: 'boolean',
+      description:
+        'Refuse a challenger whose decisions break the fairness bounds of the fairness section on the evaluation rows.',
+    },
     guardrails: {
       type: 'array',
       items: {
@@ -95,7 +131,12 @@ export const registrySection = {
   properties: {
     path: { type: 'string', minLength: 1 },
     max_bundle_bytes: { type: 'integer', minimum: 1 },
-    push_attempts: { type: 'integer', minimum: 1, maximum: 50, description: 'Push attempts in all when other writers move the branch first.' },
+    push_attempts: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 50,
+      description: 'Push attempts in all when other writers move the branch first.',
+    },
     push_backoff_ms: { type: 'integer', minimum: 0, description: 'First retry delay in ms, doubled on each retry.' },
   },
 } as const;
@@ -106,9 +147,16 @@ export const ingestSection = {
   properties: {
     incoming: { type: 'string', minLength: 1, description: 'Folder new CSV files are dropped into.' },
     processed: { type: 'string', minLength: 1, description: 'Folder ingested source files are moved to.' },
-    quarantine: { type: 'string', minLength: 1, description: 'Folder rejected rows are written to, with their reasons.' },
+    quarantine: {
+      type: 'string',
+      minLength: 1,
+      description: 'Folder rejected rows are written to, with their reasons.',
+    },
     log: { type: 'string', minLength: 1, description: 'JSON-lines ingestion log.' },
-    unknown_categories: { enum: ['reject', 'accept'], description: 'What to do with a category the data set has never seen.' },
+    unknown_categories: {
+      enum: ['reject', 'accept'],
+      description: 'What to do with a category the data set has never seen.',
+    },
   },
 } as const;
 
@@ -116,7 +164,12 @@ export const driftSection = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    bins: { type: 'integer', minimum: 2, maximum: 100, description: 'Quantile bins of numeric features (on the reference).' },
+    bins: {
+      type: 'integer',
+      minimum: 2,
+      maximum: 100,
+      description: 'Quantile bins of numeric features (on the reference).',
+    },
     psi_moderate: { type: 'number', exclusiveMinimum: 0 },
     psi_significant: { type: 'number', exclusiveMinimum: 0 },
     ks_alpha: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
@@ -143,14 +196,27 @@ export const tuneSection = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    trials: { type: 'integer', minimum: 0, maximum: 100000, description: 'Searched trials (trial 0, the current parameters, comes on top).' },
+    trials: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 100000,
+      description: 'Searched trials (trial 0, the current parameters, comes on top).',
+    },
     folds: { type: 'integer', minimum: 2, maximum: 20, description: 'Stratified cross-validation folds.' },
     metric: { enum: ['roc_auc', 'expected_cost', 'pr_auc', 'log_loss'], description: 'What the search optimises.' },
-    sampler: { enum: ['random', 'tpe'], description: 'random (shardable) or tpe (sequential, learns from earlier trials).' },
-    sampling: { type: 'string', pattern: '^(none|(undersample|oversample)(:[0-9.]+)?)$', description: 'Resample fold training rows: none, undersample[:R], oversample[:R].' },
+    sampler: {
+      enum: ['random', 'tpe'],
+      description: 'random (shardable) or tpe (sequential, learns from earlier trials).',
+    },
+    sampling: {
+      type: 'string',
+      pattern: '^(none|(undersample|oversample)(:[0-9.]+)?)$',
+      description: 'Resample fold training rows: none, undersample[:R], oversample[:R].',
+    },
     spaces: {
       type: 'object',
-      description: 'Search space per engine name: parameter → {low, high, type?, log?} | {values: [...]} | {value} | scalar.',
+      description:
+        'Search space per engine name: parameter → {low, high, type?, log?} | {values: [...]} | {value} | scalar.',
       additionalProperties: { type: 'object' },
     },
   },
@@ -165,10 +231,27 @@ export const trackingSection = {
       additionalProperties: false,
       properties: {
         enabled: { type: 'boolean', description: 'false: never log to MLflow, even when MLFLOW_TRACKING_URI is set.' },
-        tracking_uri: { type: ['string', 'null'], pattern: '^https?://', description: 'MLflow tracking server (http or https); MLFLOW_TRACKING_URI overrides.' },
-        experiment: { type: ['string', 'null'], minLength: 1, description: 'MLflow experiment name (default: model_name); MLFLOW_EXPERIMENT_NAME overrides.' },
-        registered_model: { type: ['string', 'null'], minLength: 1, description: 'MLflow registered model that mirrors the registry (default: model_name).' },
-        timeout_ms: { type: 'integer', minimum: 100, maximum: 600000, description: 'Timeout of each request to the MLflow server.' },
+        tracking_uri: {
+          type: ['string', 'null'],
+          pattern: '^https?://',
+          description: 'MLflow tracking server (http or https); MLFLOW_TRACKING_URI overrides.',
+        },
+        experiment: {
+          type: ['string', 'null'],
+          minLength: 1,
+          description: 'MLflow experiment name (default: model_name); MLFLOW_EXPERIMENT_NAME overrides.',
+        },
+        registered_model: {
+          type: ['string', 'null'],
+          minLength: 1,
+          description: 'MLflow registered model that mirrors the registry (default: model_name).',
+        },
+        timeout_ms: {
+          type: 'integer',
+          minimum: 100,
+          maximum: 600000,
+          description: 'Timeout of each request to the MLflow server.',
+        },
       },
     },
   },
@@ -186,13 +269,32 @@ export const fairnessSection = {
         additionalProperties: false,
         required: ['column'],
         properties: {
-          column: { type: 'string', minLength: 1, description: 'Column of the data file (need not be a model feature).' },
-          bands: { type: 'array', items: { type: 'number' }, minItems: 1, uniqueItems: true, description: 'Cut points for a numeric column, e.g. [25, 35, 50].' },
+          column: {
+            type: 'string',
+            minLength: 1,
+            description: 'Column of the data file (need not be a model feature).',
+          },
+          bands: {
+            type: 'array',
+            items: { type: 'number' },
+            minItems: 1,
+            uniqueItems: true,
+            description: 'Cut points for a numeric column, e.g. [25, 35, 50].',
+          },
         },
       },
     },
-    min_disparate_impact: { type: 'number', minimum: 0, maximum: 1, description: 'Lowest approval-rate ratio to the most-approved group (four-fifths rule: 0.8).' },
-    min_group_size: { type: 'integer', minimum: 1, description: 'Groups with fewer evaluation rows are shown but not flagged.' },
+    min_disparate_impact: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      description: 'Lowest approval-rate ratio to the most-approved group (four-fifths rule: 0.8).',
+    },
+    min_group_size: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Groups with fewer evaluation rows are shown but not flagged.',
+    },
     max_tpr_gap: { type: ['number', 'null'], minimum: 0, maximum: 1 },
     max_fpr_gap: { type: ['number', 'null'], minimum: 0, maximum: 1 },
   },

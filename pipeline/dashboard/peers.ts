@@ -75,7 +75,9 @@ export function peerGroup(
 ): PeerGroup {
   const { ds } = reference;
   const known = new Map(schema.features.map((f) => [f.name, f]));
-  for (const a of attributes) if (!known.has(a)) throw inputError(`"${a}" is not an attribute of this model (attributes: ${[...known.keys()].join(', ')})`);
+  for (const a of attributes)
+    if (!known.has(a))
+      throw inputError(`"${a}" is not an attribute of this model (attributes: ${[...known.keys()].join(', ')})`);
   if (attributes.length === 0 || attributes.length > 2) throw inputError('choose one or two attributes to compare on');
   let members = Array.from({ length: ds.rows }, (_, i) => i);
   const bands: Band[] = [];
@@ -111,32 +113,39 @@ export function peerGroup(
   const meanScore = size ? members.reduce((s, i) => s + reference.scores[i], 0) / size : 0;
   const scoreCounts = new Array<number>(SCORE_BINS).fill(0);
   for (const i of members) scoreCounts[Math.min(SCORE_BINS - 1, Math.floor(reference.scores[i] * SCORE_BINS))]++;
-  const features: FeatureSpread[] = topFeatures.filter((t) => known.has(t)).map((name) => {
-    const f = known.get(name)!;
-    const v = applicant[name];
-    if (f.kind === 'numeric') {
-      const col = ds.numeric.get(name)!;
-      const vals = Float64Array.from(members.map((i) => col[i]).filter((x) => !Number.isNaN(x))).sort();
-      const x = typeof v === 'number' ? v : v === null || v === undefined || v === '' ? null : Number(v);
-      const spread: FeatureSpread = { feature: name, kind: 'numeric', applicant: x };
-      if (vals.length) {
-        spread.quantiles = QUANTILES.map((q) => quantile(vals, q)) as FeatureSpread['quantiles'];
-        if (x !== null && Number.isFinite(x)) spread.percentile = percentileOf(vals, x);
+  const features: FeatureSpread[] = topFeatures
+    .filter((t) => known.has(t))
+    .map((name) => {
+      const f = known.get(name)!;
+      const v = applicant[name];
+      if (f.kind === 'numeric') {
+        const col = ds.numeric.get(name)!;
+        const vals = Float64Array.from(members.map((i) => col[i]).filter((x) => !Number.isNaN(x))).sort();
+        const x = typeof v === 'number' ? v : v === null || v === undefined || v === '' ? null : Number(v);
+        const spread: FeatureSpread = { feature: name, kind: 'numeric', applicant: x };
+        if (vals.length) {
+          spread.quantiles = QUANTILES.map((q) => quantile(vals, q)) as FeatureSpread['quantiles'];
+          if (x !== null && Number.isFinite(x)) spread.percentile = percentileOf(vals, x);
+        }
+        return spread;
       }
-      return spread;
-    }
-    const col = ds.categorical.get(name)!;
-    const counts = new Map<string, number>();
-    for (const i of members) {
-      const c = col[i] ?? '(missing)';
-      counts.set(c, (counts.get(c) ?? 0) + 1);
-    }
-    const shares = [...counts.entries()]
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .slice(0, 6)
-      .map(([category, n]) => ({ category, share: n / Math.max(1, size) }));
-    return { feature: name, kind: 'categorical', applicant: v === null || v === undefined ? null : String(v), shares };
-  });
+      const col = ds.categorical.get(name)!;
+      const counts = new Map<string, number>();
+      for (const i of members) {
+        const c = col[i] ?? '(missing)';
+        counts.set(c, (counts.get(c) ?? 0) + 1);
+      }
+      const shares = [...counts.entries()]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, 6)
+        .map(([category, n]) => ({ category, share: n / Math.max(1, size) }));
+      return {
+        feature: name,
+        kind: 'categorical',
+        applicant: v === null || v === undefined ? null : String(v),
+        shares,
+      };
+    });
   return { bands, size, default_rate: defaultRate, mean_score: meanScore, score_counts: scoreCounts, features };
 }
 

@@ -19,8 +19,12 @@ export interface ImagePin {
 }
 
 export function checkPin(pin: ImagePin): void {
-  if (!DIGEST.test(pin.digest)) throw usageError(`image digest must look like sha256:<64 hex digits> (got ${JSON.stringify(pin.digest)})`);
-  if (!IMAGE.test(pin.image)) throw usageError(`image must be a lower-case repository name without tag, e.g. ghcr.io/acme/credit-risk-gitops (got ${JSON.stringify(pin.image)})`);
+  if (!DIGEST.test(pin.digest))
+    throw usageError(`image digest must look like sha256:<64 hex digits> (got ${JSON.stringify(pin.digest)})`);
+  if (!IMAGE.test(pin.image))
+    throw usageError(
+      `image must be a lower-case repository name without tag, e.g. ghcr.io/acme/credit-risk-gitops (got ${JSON.stringify(pin.image)})`,
+    );
 }
 
 /**
@@ -44,7 +48,8 @@ export function pinImageInKustomization(text: string, pin: ImagePin, file = 'kus
 }
 
 export function renderOverlay(root: string, env: string, pin: ImagePin): string {
-  if (!/^[a-z0-9-]+$/.test(env)) throw usageError(`--env must be an overlay name like staging or production (got ${JSON.stringify(env)})`);
+  if (!/^[a-z0-9-]+$/.test(env))
+    throw usageError(`--env must be an overlay name like staging or production (got ${JSON.stringify(env)})`);
   const file = join(root, 'deploy', 'k8s', 'overlays', env, 'kustomization.yaml');
   let text: string;
   try {

@@ -7,7 +7,10 @@ import { renderSvg } from '../report/charts/render.ts';
 import { PALETTE } from '../report/charts/palette.ts';
 import type { DriftReport } from './drift.ts';
 
-const LEVEL_COLORS = { domain: ['none', 'moderate', 'significant'], range: [PALETTE.good, PALETTE.champion, PALETTE.bad] };
+const LEVEL_COLORS = {
+  domain: ['none', 'moderate', 'significant'],
+  range: [PALETTE.good, PALETTE.champion, PALETTE.bad],
+};
 
 /** PSI per feature as horizontal bars, with the moderate and significant thresholds as rules. */
 export function psiChartSpec(report: DriftReport): vl.TopLevelSpec {
@@ -49,10 +52,20 @@ export function scoreChartSpec(report: DriftReport): vl.TopLevelSpec | null {
     data: { values },
     mark: 'bar',
     encoding: {
-      x: { field: 'bin', type: 'ordinal', sort: { field: 'order' }, title: 'probability of default', axis: { labelAngle: -40 } },
+      x: {
+        field: 'bin',
+        type: 'ordinal',
+        sort: { field: 'order' },
+        title: 'probability of default',
+        axis: { labelAngle: -40 },
+      },
       xOffset: { field: 'sample' },
       y: { field: 'share', type: 'quantitative', title: 'share of applicants', axis: { format: '%' } },
-      color: { field: 'sample', type: 'nominal', scale: { domain: ['reference', 'current'], range: [PALETTE.reference, PALETTE.challenger] } },
+      color: {
+        field: 'sample',
+        type: 'nominal',
+        scale: { domain: ['reference', 'current'], range: [PALETTE.reference, PALETTE.challenger] },
+      },
     },
   };
 }

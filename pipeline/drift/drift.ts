@@ -9,7 +9,17 @@ import type { DataSchema } from '../data/schema.ts';
 import type { CreditModel } from '../model.ts';
 import { computeMetrics, HIGHER_IS_BETTER, type SplitMetrics } from '../evaluation/metrics.ts';
 import type { MlopsConfig } from '../config/types.ts';
-import { binCounts, binLabels, categoryCounts, jensenShannon, ksPValue, ksStatistic, proportions, psi, quantileEdges } from './stats.ts';
+import {
+  binCounts,
+  binLabels,
+  categoryCounts,
+  jensenShannon,
+  ksPValue,
+  ksStatistic,
+  proportions,
+  psi,
+  quantileEdges,
+} from './stats.ts';
 
 export type DriftThresholds = MlopsConfig['drift'];
 export type PsiLevel = 'none' | 'moderate' | 'significant';
@@ -49,7 +59,13 @@ export interface ModelDrift {
   positive_rate: number;
   primary_metric: string;
   /** Each metric: value recorded at training (test rows) vs on the new labelled rows. */
-  metrics: { metric: string; recorded: number | null; current: number | null; delta: number | null; worse_by: number | null }[];
+  metrics: {
+    metric: string;
+    recorded: number | null;
+    current: number | null;
+    delta: number | null;
+    worse_by: number | null;
+  }[];
   drifted: boolean;
   detail: string;
 }
@@ -102,7 +118,9 @@ function shares(labels: string[], ref: number[], cur: number[]): BinShare[] {
   const r = proportions(ref);
   const c = proportions(cur);
   // The missing bin is shown only when one of the samples has missing values.
-  return labels.map((bin, i) => ({ bin, reference: round(r[i]), current: round(c[i]) })).filter((b, i) => i < labels.length - 1 || ref[i] + cur[i] > 0);
+  return labels
+    .map((bin, i) => ({ bin, reference: round(r[i]), current: round(c[i]) }))
+    .filter((b, i) => i < labels.length - 1 || ref[i] + cur[i] > 0);
 }
 
 export function numericDrift(name: string, ref: Float64Array, cur: Float64Array, t: DriftThresholds): FeatureDrift {
@@ -129,7 +147,12 @@ export function numericDrift(name: string, ref: Float64Array, cur: Float64Array,
   };
 }
 
-export function categoricalDrift(name: string, ref: (string | null)[], cur: (string | null)[], t: DriftThresholds): FeatureDrift {
+export function categoricalDrift(
+  name: string,
+  ref: (string | null)[],
+  cur: (string | null)[],
+  t: DriftThresholds,
+): FeatureDrift {
   const c = categoryCounts(ref, cur);
   const rp = proportions(c.reference);
   const cp = proportions(c.current);
@@ -165,7 +188,8 @@ export function computeDrift(input: DriftInput): DriftReport {
   const drifted = features.filter((f) => f.drifted).length;
   const share = features.length === 0 ? 0 : drifted / features.length;
   const datasetDrift = share >= t.dataset_share;
-  if (input.current.rows < 100) warnings.push(`only ${input.current.rows} current rows: PSI and the tests are noisy on small samples`);
+  if (input.current.rows < 100)
+    warnings.push(`only ${input.current.rows} current rows: PSI and the tests are noisy on small samples`);
 
   let score: DriftReport['score'] = null;
   let modelDrift: ModelDrift | null = null;
@@ -212,7 +236,13 @@ export function computeDrift(input: DriftInput): DriftReport {
   };
 }
 
-function computeModelDrift(model: CreditModel, y: Uint8Array, p: Float64Array, primary: string, t: DriftThresholds): ModelDrift {
+function computeModelDrift(
+  model: CreditModel,
+  y: Uint8Array,
+  p: Float64Array,
+  primary: string,
+  t: DriftThresholds,
+): ModelDrift {
   const recorded = model.bundle.metrics.test;
   const current = computeMetrics(y, p, model.threshold, model.bundle.costs);
   const metrics = MODEL_METRICS.map((m) => {
@@ -220,7 +250,13 @@ function computeModelDrift(model: CreditModel, y: Uint8Array, p: Float64Array, p
     const b = current[m as keyof SplitMetrics] as number | null;
     const delta = a === null || b === null ? null : round(b - a);
     const worse = delta === null ? null : round(HIGHER_IS_BETTER[m] ? -delta : delta);
-    return { metric: m, recorded: a === null ? null : round(a), current: b === null ? null : round(b), delta, worse_by: worse };
+    return {
+      metric: m,
+      recorded: a === null ? null : round(a),
+      current: b === null ? null : round(b),
+      delta,
+      worse_by: worse,
+    };
   });
   const row = metrics.find((m) => m.metric === primary) ?? metrics[0];
   const drifted = row.worse_by !== null && row.worse_by > t.model_max_drop;
@@ -229,7 +265,15 @@ function computeModelDrift(model: CreditModel, y: Uint8Array, p: Float64Array, p
     row.current === null
       ? `model drift not measurable: ${row.metric} is undefined on the new rows (one class only)`
       : `${row.metric} on new labelled rows ${row.current.toFixed(4)} vs ${row.recorded?.toFixed(4) ?? 'n/a'} recorded${drifted ? ` — MODEL DRIFT (worse by more than ${t.model_max_drop})` : ''}`;
-  return { model: model.bundle.digest, rows: y.length, positive_rate: round(positives / Math.max(1, y.length)), primary_metric: row.metric, metrics, drifted, detail };
+  return {
+    model: model.bundle.digest,
+    rows: y.length,
+    positive_rate: round(positives / Math.max(1, y.length)),
+    primary_metric: row.metric,
+    metrics,
+    drifted,
+    detail,
+  };
 }
 
 function mean(a: Float64Array): number {

@@ -5,19 +5,41 @@ import type { DriftReport } from './drift.ts';
 
 const LEVEL = { none: 'none', moderate: 'moderate', significant: '**significant**' };
 
-export function driftMarkdown(r: DriftReport, opts: { heading?: string; charts?: Record<string, string> } = {}): string {
+export function driftMarkdown(
+  r: DriftReport,
+  opts: { heading?: string; charts?: Record<string, string> } = {},
+): string {
   const t = r.thresholds;
   const lines: string[] = [];
   lines.push(`${opts.heading ?? '## Drift'}`, '');
-  lines.push(`**${r.dataset_drift ? 'Data-set drift detected' : 'No data-set drift'}**: ${r.drifted_features} of ${r.features.length} features drifted (${(r.share_drifted * 100).toFixed(0)} %; threshold ${(t.dataset_share * 100).toFixed(0)} %).`, '');
-  lines.push(`- reference: \`${r.reference.name}\` — ${r.reference.rows} rows${r.reference.sha256 ? `, sha256 \`${r.reference.sha256.slice(0, 12)}\`` : ''}`);
-  lines.push(`- current: \`${r.current.name}\` — ${r.current.rows} rows${r.current.kind === 'scoring-log' ? ' (scoring log)' : ''}${r.current.sha256 ? `, sha256 \`${r.current.sha256.slice(0, 12)}\`` : ''}`);
-  lines.push(`- a feature drifts when PSI ≥ ${t.psi_significant}${t.use_tests ? ` or KS p-value < ${t.ks_alpha} (numeric) or Jensen–Shannon distance ≥ ${t.js_threshold} (categorical)` : ''}; PSI ≥ ${t.psi_moderate} is moderate`, '');
+  lines.push(
+    `**${r.dataset_drift ? 'Data-set drift detected' : 'No data-set drift'}**: ${r.drifted_features} of ${r.features.length} features drifted (${(r.share_drifted * 100).toFixed(0)} %; threshold ${(t.dataset_share * 100).toFixed(0)} %).`,
+    '',
+  );
+  lines.push(
+    `- reference: \`${r.reference.name}\` — ${r.reference.rows} rows${r.reference.sha256 ? `, sha256 \`${r.reference.sha256.slice(0, 12)}\`` : ''}`,
+  );
+  lines.push(
+    `- current: \`${r.current.name}\` — ${r.current.rows} rows${r.current.kind === 'scoring-log' ? ' (scoring log)' : ''}${r.current.sha256 ? `, sha256 \`${r.current.sha256.slice(0, 12)}\`` : ''}`,
+  );
+  lines.push(
+    `- a feature drifts when PSI ≥ ${t.psi_significant}${t.use_tests ? ` or KS p-value < ${t.ks_alpha} (numeric) or Jensen–Shannon distance ≥ ${t.js_threshold} (categorical)` : ''}; PSI ≥ ${t.psi_moderate} is moderate`,
+    '',
+  );
   lines.push(
     markdownTable(
       [
         ['Feature', 'Kind', 'PSI', 'Level', 'Test', 'Statistic', 'p-value', 'Drifted'],
-        ...r.features.map((f) => [f.feature, f.kind, fmt(f.psi, 4), LEVEL[f.psi_level], f.test === 'ks' ? 'KS' : 'Jensen–Shannon', fmt(f.statistic, 4), f.p_value === null ? '—' : pValue(f.p_value), f.drifted ? '**yes**' : 'no']),
+        ...r.features.map((f) => [
+          f.feature,
+          f.kind,
+          fmt(f.psi, 4),
+          LEVEL[f.psi_level],
+          f.test === 'ks' ? 'KS' : 'Jensen–Shannon',
+          fmt(f.statistic, 4),
+          f.p_value === null ? '—' : pValue(f.p_value),
+          f.drifted ? '**yes**' : 'no',
+        ]),
       ],
       { align: ['l', 'l', 'r', 'l', 'l', 'r', 'r', 'l'] },
     ),
@@ -36,7 +58,15 @@ export function driftMarkdown(r: DriftReport, opts: { heading?: string; charts?:
     lines.push(`${m.rows} labelled rows, ${(m.positive_rate * 100).toFixed(1)} % positive. ${m.detail}.`, '');
     lines.push(
       markdownTable(
-        [['Metric', 'Recorded (test rows)', 'New rows', 'Δ'], ...m.metrics.map((x) => [x.metric === m.primary_metric ? `**${x.metric}**` : x.metric, fmt(x.recorded), fmt(x.current), x.delta === null ? 'n/a' : (x.delta >= 0 ? '+' : '') + x.delta.toFixed(4)])],
+        [
+          ['Metric', 'Recorded (test rows)', 'New rows', 'Δ'],
+          ...m.metrics.map((x) => [
+            x.metric === m.primary_metric ? `**${x.metric}**` : x.metric,
+            fmt(x.recorded),
+            fmt(x.current),
+            x.delta === null ? 'n/a' : (x.delta >= 0 ? '+' : '') + x.delta.toFixed(4),
+          ]),
+        ],
         { align: ['l', 'r', 'r', 'r'] },
       ),
       '',

@@ -54,13 +54,19 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
     const trained = model?.bundle.provenance.data;
     if (trained) {
       referenceBytes = findDataVersion(resolvePath(baseDir, trained.path), trained.sha256);
-      if (!referenceBytes) warnings.push(`the model's training data (${versionName(trained.path, trained.sha256)}) is neither the current file, a prefix of it, nor in git history; using the current data set as reference`);
+      if (!referenceBytes)
+        warnings.push(
+          `the model's training data (${versionName(trained.path, trained.sha256)}) is neither the current file, a prefix of it, nor in git history; using the current data set as reference`,
+        );
     } else {
       // No model to anchor on: the data set as it was before the latest ingestion.
       referenceBytes = versionBeforeLastIngestion(config, baseDir, dataPath);
     }
     referenceBytes ??= readFileSync(dataPath);
-    const name = versionName(trained && sha256Hex(referenceBytes) === trained.sha256 ? trained.path : config.data.path, sha256Hex(referenceBytes));
+    const name = versionName(
+      trained && sha256Hex(referenceBytes) === trained.sha256 ? trained.path : config.data.path,
+      sha256Hex(referenceBytes),
+    );
     schema = model?.bundle.schema ?? inferSchema(parseCsvText(referenceBytes.toString('utf8'), dataPath), config.data);
     reference = textSample(referenceBytes, dataPath, schema, name);
   }
@@ -73,9 +79,16 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
     const now = readFileSync(dataPath);
     const added = referenceBytes ? rowsAddedSince(referenceBytes, now) : null;
     if (!added) {
-      throw usageError(`no rows were added to ${config.data.path} since the reference (${reference.ref.name}); pass --current FILE (a CSV or a scoring log .jsonl)`);
+      throw usageError(
+        `no rows were added to ${config.data.path} since the reference (${reference.ref.name}); pass --current FILE (a CSV or a scoring log .jsonl)`,
+      );
     }
-    current = textSample(Buffer.from(added, 'utf8'), dataPath, schema, `rows added since ${reference.ref.name.split('@')[1] ?? 'the reference'}`);
+    current = textSample(
+      Buffer.from(added, 'utf8'),
+      dataPath,
+      schema,
+      `rows added since ${reference.ref.name.split('@')[1] ?? 'the reference'}`,
+    );
     current.ref.sha256 = sha256Hex(now);
   }
 

@@ -104,13 +104,25 @@ export function readScoringLog(file: string): ScoringLogLine[] {
         return;
       }
       const o = v as Partial<ScoringLogLine>;
-      if (typeof o !== 'object' || o === null || typeof o.features !== 'object' || o.features === null || typeof o.probability !== 'number' || typeof o.model !== 'string' || typeof o.time !== 'string') {
+      if (
+        typeof o !== 'object' ||
+        o === null ||
+        typeof o.features !== 'object' ||
+        o.features === null ||
+        typeof o.probability !== 'number' ||
+        typeof o.model !== 'string' ||
+        typeof o.time !== 'string'
+      ) {
         errors.push(`line ${i + 1}: expected {"time", "model", "features": {…}, "probability"}`);
         return;
       }
       out.push(o as ScoringLogLine);
     });
-  if (errors.length > 0) throw inputError(`${file}: ${errors.length} malformed line${errors.length > 1 ? 's' : ''}:\n  - ${errors.slice(0, 10).join('\n  - ')}`, errors);
+  if (errors.length > 0)
+    throw inputError(
+      `${file}: ${errors.length} malformed line${errors.length > 1 ? 's' : ''}:\n  - ${errors.slice(0, 10).join('\n  - ')}`,
+      errors,
+    );
   if (out.length === 0) throw inputError(`${file}: the scoring log has no entries`);
   return out;
 }

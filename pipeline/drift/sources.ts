@@ -33,7 +33,11 @@ export function csvSample(file: string, schema: DataSchema, name = file): Sample
 
 export function textSample(bytes: Buffer, file: string, schema: DataSchema, name: string): Sample {
   const table = parseCsvText(bytes.toString('utf8'), file);
-  return { dataset: toDataset(table, schema, { requireTarget: false }), ref: { name, rows: table.rows, sha256: sha256Hex(bytes), kind: 'csv' }, warnings: [] };
+  return {
+    dataset: toDataset(table, schema, { requireTarget: false }),
+    ref: { name, rows: table.rows, sha256: sha256Hex(bytes), kind: 'csv' },
+    warnings: [],
+  };
 }
 
 /** A scoring log as a data set (no labels); lines from another model are counted in a warning. */
@@ -42,15 +46,25 @@ export function scoringLogSample(file: string, schema: DataSchema, modelDigest: 
   const warnings: string[] = [];
   if (modelDigest) {
     const other = lines.filter((l) => l.model !== modelDigest).length;
-    if (other > 0) warnings.push(`${other} of ${lines.length} scoring-log lines were scored by another model than ${modelDigest.slice(0, 19)}`);
+    if (other > 0)
+      warnings.push(
+        `${other} of ${lines.length} scoring-log lines were scored by another model than ${modelDigest.slice(0, 19)}`,
+      );
   }
   const missing = schema.features.filter((f) => !lines.some((l) => f.name in l.features)).map((f) => f.name);
-  if (missing.length > 0) throw inputError(`${file}: the scoring log has no values for feature${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw inputError(
+      `${file}: the scoring log has no values for feature${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
+    );
   const dataset = recordsToDataset(
     lines.map((l) => l.features),
     schema,
   );
-  return { dataset: { ...dataset, file }, ref: { name, rows: lines.length, sha256: sha256Hex(readFileSync(file)), kind: 'scoring-log' }, warnings };
+  return {
+    dataset: { ...dataset, file },
+    ref: { name, rows: lines.length, sha256: sha256Hex(readFileSync(file)), kind: 'scoring-log' },
+    warnings,
+  };
 }
 
 export function loadSample(file: string, schema: DataSchema, modelDigest: string | null, name = file): Sample {
@@ -96,8 +110,14 @@ export function findDataVersion(path: string, sha256: string, maxCommits = 200):
   const top = git(dirname(path), ['rev-parse', '--show-toplevel'])?.toString('utf8').trim();
   if (!top) return null;
   // git prints the real path of the top level; resolve symlinks (macOS /tmp) the same way.
-  const rel = relative(top, join(realpathSync(dirname(path)), basename(path))).split('\\').join('/');
-  const commits = git(top, ['log', `-n${maxCommits}`, '--format=%H', '--', rel])?.toString('utf8').split('\n').filter(Boolean) ?? [];
+  const rel = relative(top, join(realpathSync(dirname(path)), basename(path)))
+    .split('\\')
+    .join('/');
+  const commits =
+    git(top, ['log', `-n${maxCommits}`, '--format=%H', '--', rel])
+      ?.toString('utf8')
+      .split('\n')
+      .filter(Boolean) ?? [];
   for (const c of commits) {
     const bytes = git(top, ['show', `${c}:${rel}`]);
     if (bytes && sha256Hex(bytes) === sha256) return bytes;

@@ -96,7 +96,10 @@ export function psi(reference: readonly number[], current: readonly number[]): n
 }
 
 /** Two-sample Kolmogorov–Smirnov statistic D = sup |F_ref − F_cur|, missing values left out. */
-export function ksStatistic(reference: ArrayLike<number>, current: ArrayLike<number>): { d: number; n: number; m: number } {
+export function ksStatistic(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+): { d: number; n: number; m: number } {
   const a = sortedPresent(reference);
   const b = sortedPresent(current);
   const n = a.length;
@@ -145,7 +148,10 @@ export function jensenShannon(p: readonly number[], q: readonly number[]): numbe
 }
 
 /** Category counts over the union of categories (reference order first), missing last. */
-export function categoryCounts(reference: readonly (string | null)[], current: readonly (string | null)[]): { labels: string[]; reference: number[]; current: number[] } {
+export function categoryCounts(
+  reference: readonly (string | null)[],
+  current: readonly (string | null)[],
+): { labels: string[]; reference: number[]; current: number[] } {
   const order: string[] = [];
   const index = new Map<string, number>();
   const add = (v: string): void => {

@@ -9,12 +9,26 @@ import type { Worker } from 'node:worker_threads';
 import type { Engine, EngineFactory, EngineState, FeatureMatrix, FitContext, ParamSpec } from './engine.ts';
 import { resolveParams } from './params.ts';
 import { binMatrix } from './tree/binning.ts';
-import { checkColumns, gainImportance, treeFromJSON, treeToJSON, type CompactTree, type CompactTreeJSON } from './tree/compact.ts';
+import {
+  checkColumns,
+  gainImportance,
+  treeFromJSON,
+  treeToJSON,
+  type CompactTree,
+  type CompactTreeJSON,
+} from './tree/compact.ts';
 import { PackedEnsemble } from './tree/packed.ts';
 import type { WorkerReply, WorkerRequest } from './tree/forest-protocol.ts';
 import { ForestGrower, OOB_SCALE, type ForestJob } from './tree/forest-trees.ts';
 import { rocAuc } from '../evaluation/metrics.ts';
-import { acquireWorkers, idleWorkers, discardWorker, prepareWorkers, releaseWorker, workersReady } from './tree/worker-pool.ts';
+import {
+  acquireWorkers,
+  idleWorkers,
+  discardWorker,
+  prepareWorkers,
+  releaseWorker,
+  workersReady,
+} from './tree/worker-pool.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
   // scikit-learn's default count. On the bundled splits 100 trees score within 0.002
@@ -30,7 +44,8 @@ const paramSpec: Record<string, ParamSpec> = {
     default: 4096,
     min: 0,
     max: 1e9,
-    description: 'Leaves per tree at most, best splits first; 0 = unlimited (trees on millions of rows then grow very large).',
+    description:
+      'Leaves per tree at most, best splits first; 0 = unlimited (trees on millions of rows then grow very large).',
   },
   maxFeatures: {
     type: 'number',
@@ -40,11 +55,39 @@ const paramSpec: Record<string, ParamSpec> = {
     values: ['sqrt', 'log2'],
     description: 'Candidate features per split: sqrt, log2, or a fraction of all features.',
   },
-  sampling: { type: 'string', default: 'bootstrap', values: ['bootstrap', 'subsample'], description: 'Rows per tree drawn with replacement (bootstrap) or without (subsample).' },
-  sampleFraction: { type: 'number', default: 0.5, min: 1e-6, max: 1, description: 'Rows per tree as a fraction of the training rows.' },
-  classWeight: { type: 'string', default: 'none', values: ['none', 'balanced'], description: 'Weight classes inversely to their frequency.' },
-  minSplitGain: { type: 'number', default: 0, min: 0, max: 1e9, description: 'Impurity decrease (weighted) a split must exceed.' },
-  maxBins: { type: 'integer', default: 255, min: 3, max: 255, description: 'Quantile buckets per feature, missing included.' },
+  sampling: {
+    type: 'string',
+    default: 'bootstrap',
+    values: ['bootstrap', 'subsample'],
+    description: 'Rows per tree drawn with replacement (bootstrap) or without (subsample).',
+  },
+  sampleFraction: {
+    type: 'number',
+    default: 0.5,
+    min: 1e-6,
+    max: 1,
+    description: 'Rows per tree as a fraction of the training rows.',
+  },
+  classWeight: {
+    type: 'string',
+    default: 'none',
+    values: ['none', 'balanced'],
+    description: 'Weight classes inversely to their frequency.',
+  },
+  minSplitGain: {
+    type: 'number',
+    default: 0,
+    min: 0,
+    max: 1e9,
+    description: 'Impurity decrease (weighted) a split must exceed.',
+  },
+  maxBins: {
+    type: 'integer',
+    default: 255,
+    min: 3,
+    max: 255,
+    description: 'Quantile buckets per feature, missing included.',
+  },
 };
 
 /**
@@ -190,7 +233,12 @@ function copyInto(src: Uint8Array, dst: Uint8Array): Uint8Array {
   return dst;
 }
 
-function rowWeights(y: Uint8Array, classWeight: string, sampleWeight: Float64Array | undefined, shared: boolean): Float64Array {
+function rowWeights(
+  y: Uint8Array,
+  classWeight: string,
+  sampleWeight: Float64Array | undefined,
+  shared: boolean,
+): Float64Array {
   const n = y.length;
   const w = shared ? new Float64Array(new SharedArrayBuffer(Math.max(8, n * 8))).subarray(0, n) : new Float64Array(n);
   let pos = 0;
@@ -285,7 +333,9 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
             redo.push(...held, ...grown);
             forestThreading.lastThreadTrees -= grown.length;
             done -= grown.length;
-            ctx.onWarning?.(`forest: a worker thread failed (${err instanceof Error ? err.message : String(err)}); its trees are grown on the main thread`);
+            ctx.onWarning?.(
+              `forest: a worker thread failed (${err instanceof Error ? err.message : String(err)}); its trees are grown on the main thread`,
+            );
           }
           resolve();
         };
@@ -326,7 +376,12 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
     // Judged after a few trees (or at once when they are slow), at the pace of the fastest
     // tree so far: the first trees run before the JIT has warmed up and would overstate
     // what is left.
-    if (workers > 1 && helpers === 0 && next < nTrees && (done >= 3 || performance.now() - started > 1000 * forestThreading.minSecondsCold)) {
+    if (
+      workers > 1 &&
+      helpers === 0 &&
+      next < nTrees &&
+      (done >= 3 || performance.now() - started > 1000 * forestThreading.minSecondsCold)
+    ) {
       const rest = (fastest / 1000) * (nTrees - next);
       if (idleWorkers() >= workers - 1) {
         if (rest > forestThreading.minSeconds) enlistAll(workers - 1);

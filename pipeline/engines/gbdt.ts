@@ -8,25 +8,92 @@ import type { Engine, EngineFactory, EngineState, FeatureMatrix, FitContext, Par
 import { resolveParams } from './params.ts';
 import { binMatrix } from './tree/binning.ts';
 import { BinnedWalk, TreeBuilder, type BuiltTree, type TreeParams } from './tree/builder.ts';
-import { checkColumns, gainImportance, treeFromJSON, treeToJSON, type CompactTree, type CompactTreeJSON } from './tree/compact.ts';
+import {
+  checkColumns,
+  gainImportance,
+  treeFromJSON,
+  treeToJSON,
+  type CompactTree,
+  type CompactTreeJSON,
+} from './tree/compact.ts';
 import { PackedEnsemble } from './tree/packed.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
-  nRounds: { type: 'integer', default: 100, min: 1, max: 100000, description: 'Boosting rounds at most (fewer when early stopping triggers).' },
-  learningRate: { type: 'number', default: 0.1, min: 1e-6, max: 1, description: 'Shrinkage (eta) applied to every tree.' },
-  growth: { type: 'string', default: 'depth', values: ['depth', 'leaf'], description: 'Grow level by level (depth) or best leaf first (leaf).' },
-  maxDepth: { type: 'integer', default: 2, min: 0, max: 64, description: 'Deepest split level; 0 = unlimited (use numLeaves).' },
-  numLeaves: { type: 'integer', default: 0, min: 0, max: 65536, description: 'Leaves per tree at most; 0 = unlimited (use maxDepth).' },
+  nRounds: {
+    type: 'integer',
+    default: 100,
+    min: 1,
+    max: 100000,
+    description: 'Boosting rounds at most (fewer when early stopping triggers).',
+  },
+  learningRate: {
+    type: 'number',
+    default: 0.1,
+    min: 1e-6,
+    max: 1,
+    description: 'Shrinkage (eta) applied to every tree.',
+  },
+  growth: {
+    type: 'string',
+    default: 'depth',
+    values: ['depth', 'leaf'],
+    description: 'Grow level by level (depth) or best leaf first (leaf).',
+  },
+  maxDepth: {
+    type: 'integer',
+    default: 2,
+    min: 0,
+    max: 64,
+    description: 'Deepest split level; 0 = unlimited (use numLeaves).',
+  },
+  numLeaves: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 65536,
+    description: 'Leaves per tree at most; 0 = unlimited (use maxDepth).',
+  },
   minChildWeight: { type: 'number', default: 1, min: 0, max: 1e9, description: 'Smallest hessian sum in a child.' },
   minSamplesLeaf: { type: 'integer', default: 10, min: 1, max: 1e9, description: 'Fewest training rows in a leaf.' },
   lambda: { type: 'number', default: 5, min: 0, max: 1e6, description: 'L2 penalty on leaf values.' },
   alpha: { type: 'number', default: 0, min: 0, max: 1e6, description: 'L1 penalty on leaf values.' },
-  minSplitGain: { type: 'number', default: 0, min: 0, max: 1e9, description: 'Loss reduction a split must exceed (gamma).' },
+  minSplitGain: {
+    type: 'number',
+    default: 0,
+    min: 0,
+    max: 1e9,
+    description: 'Loss reduction a split must exceed (gamma).',
+  },
   subsample: { type: 'number', default: 0.8, min: 0.01, max: 1, description: 'Fraction of rows drawn for each tree.' },
-  colsampleBytree: { type: 'number', default: 0.5, min: 0.01, max: 1, description: 'Fraction of features drawn for each tree.' },
-  scalePosWeight: { type: 'number', default: 1, min: 1e-6, max: 1e6, description: 'Weight multiplier for positive rows.' },
-  earlyStoppingRounds: { type: 'integer', default: 50, min: 0, max: 100000, description: 'Stop after this many rounds without validation log-loss improvement (0 = off; needs validation rows).' },
-  maxBins: { type: 'integer', default: 255, min: 3, max: 255, description: 'Quantile buckets per feature, missing included.' },
+  colsampleBytree: {
+    type: 'number',
+    default: 0.5,
+    min: 0.01,
+    max: 1,
+    description: 'Fraction of features drawn for each tree.',
+  },
+  scalePosWeight: {
+    type: 'number',
+    default: 1,
+    min: 1e-6,
+    max: 1e6,
+    description: 'Weight multiplier for positive rows.',
+  },
+  earlyStoppingRounds: {
+    type: 'integer',
+    default: 50,
+    min: 0,
+    max: 100000,
+    description:
+      'Stop after this many rounds without validation log-loss improvement (0 = off; needs validation rows).',
+  },
+  maxBins: {
+    type: 'integer',
+    default: 255,
+    min: 3,
+    max: 255,
+    description: 'Quantile buckets per feature, missing included.',
+  },
 };
 
 export interface GbdtState {
@@ -239,7 +306,15 @@ function allRows(n: number, rows: Uint32Array): number {
 }
 
 /** Weighted logistic-loss gradient and hessian of rows[0..m), stored by row number, from e^-margin. */
-function logisticGradients(rows: Uint32Array, m: number, expNeg: Float64Array, w: Float64Array, y: Uint8Array, grad: Float64Array, hess: Float64Array): void {
+function logisticGradients(
+  rows: Uint32Array,
+  m: number,
+  expNeg: Float64Array,
+  w: Float64Array,
+  y: Uint8Array,
+  grad: Float64Array,
+  hess: Float64Array,
+): void {
   for (let k = 0; k < m; k++) {
     const i = rows[k];
     const pr = 1 / (1 + expNeg[i]);
@@ -258,7 +333,13 @@ function scaleLeafRanges(built: BuiltTree, factor: Float64Array, rows: Uint32Arr
 }
 
 /** The rows left out of the round's sample find their leaf by walking the tree. */
-function scaleWalkedRows(walk: BinnedWalk, factor: Float64Array, heldOut: Uint32Array, count: number, expNeg: Float64Array): void {
+function scaleWalkedRows(
+  walk: BinnedWalk,
+  factor: Float64Array,
+  heldOut: Uint32Array,
+  count: number,
+  expNeg: Float64Array,
+): void {
   for (let i = 0; i < count; i++) expNeg[heldOut[i]] *= factor[walk.leaf(heldOut[i])];
 }
 

@@ -8,10 +8,21 @@ import type { Engine, EngineFactory, EngineState, FeatureMatrix, FitContext, Par
 import { resolveParams } from './params.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
-  C: { type: 'number', default: 1, min: 1e-6, max: 1e6, description: 'Inverse of L2 regularisation strength (larger = weaker penalty).' },
+  C: {
+    type: 'number',
+    default: 1,
+    min: 1e-6,
+    max: 1e6,
+    description: 'Inverse of L2 regularisation strength (larger = weaker penalty).',
+  },
   maxIter: { type: 'integer', default: 50, min: 1, max: 1000, description: 'Newton iterations at most.' },
   tol: { type: 'number', default: 1e-8, min: 0, max: 1, description: 'Stop when the largest step is below this.' },
-  classWeight: { type: 'string', default: 'none', values: ['none', 'balanced'], description: 'Weight classes inversely to their frequency.' },
+  classWeight: {
+    type: 'string',
+    default: 'none',
+    values: ['none', 'balanced'],
+    description: 'Weight classes inversely to their frequency.',
+  },
 };
 
 interface LogisticState {
@@ -178,5 +189,6 @@ export const logisticFactory: EngineFactory = {
   description: 'L2-regularised logistic regression on standardised, one-hot features (Newton/IRLS).',
   paramSpec,
   create: (params) => new LogisticEngine(resolveParams('logistic', paramSpec, params)),
-  fromJSON: (s: EngineState) => new LogisticEngine(resolveParams('logistic', paramSpec, s.params), s.state as LogisticState),
+  fromJSON: (s: EngineState) =>
+    new LogisticEngine(resolveParams('logistic', paramSpec, s.params), s.state as LogisticState),
 };

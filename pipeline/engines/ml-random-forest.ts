@@ -18,7 +18,13 @@ const paramSpec: Record<string, ParamSpec> = {
   maxFeatures: { type: 'number', default: 0.5, min: 0.01, max: 1, description: 'Share of features each tree sees.' },
   maxDepth: { type: 'integer', default: 10, min: 1, max: 64, description: 'Maximum tree depth.' },
   minNumSamples: { type: 'integer', default: 5, min: 1, max: 100000, description: 'Minimum rows to split a node.' },
-  gainThreshold: { type: 'number', default: 0, min: 0, max: 1, description: 'Minimum impurity gain for a split (the package default 0.01 makes stumps on large data).' },
+  gainThreshold: {
+    type: 'number',
+    default: 0,
+    min: 0,
+    max: 1,
+    description: 'Minimum impurity gain for a split (the package default 0.01 makes stumps on large data).',
+  },
 };
 
 /** Seconds per (rows/10,000)² per 100 trees, from a measured 10,000 × 100 run of 924 s. */
@@ -47,7 +53,10 @@ class MlRandomForestEngine implements Engine {
   private medians: number[] = [];
   private nFeatures = 0;
 
-  constructor(private readonly p: ParamValues, state?: MlrfState) {
+  constructor(
+    private readonly p: ParamValues,
+    state?: MlrfState,
+  ) {
     if (state) {
       this.medians = state.medians;
       this.nFeatures = state.medians.length;
@@ -102,7 +111,11 @@ class MlRandomForestEngine implements Engine {
 
   predictProba(X: FeatureMatrix): Float64Array {
     if (!this.forest) throw new Error('ml-random-forest: model is not fitted');
-    const votes = this.forest.predictionValues(this.toRows(X)) as unknown as { rows: number; columns: number; get(i: number, j: number): number };
+    const votes = this.forest.predictionValues(this.toRows(X)) as unknown as {
+      rows: number;
+      columns: number;
+      get(i: number, j: number): number;
+    };
     const out = new Float64Array(X.rows);
     for (let i = 0; i < votes.rows; i++) {
       let pos = 0;
@@ -115,7 +128,9 @@ class MlRandomForestEngine implements Engine {
   /** Impurity decrease (gain × rows at the node) summed per feature over every tree. */
   featureImportance(): Float64Array {
     if (!this.forest) throw new Error('ml-random-forest: model is not fitted');
-    const model = (this.forest.toJSON() as unknown as { baseModel: { indexes: number[][]; estimators: { root: CartNode }[] } }).baseModel;
+    const model = (
+      this.forest.toJSON() as unknown as { baseModel: { indexes: number[][]; estimators: { root: CartNode }[] } }
+    ).baseModel;
     const imp = new Float64Array(this.nFeatures);
     model.estimators.forEach((est, t) => {
       const stack: CartNode[] = [est.root];
@@ -137,7 +152,9 @@ class MlRandomForestEngine implements Engine {
 }
 
 function median(c: Float64Array): number {
-  const v = Array.from(c).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  const v = Array.from(c)
+    .filter((x) => !Number.isNaN(x))
+    .sort((a, b) => a - b);
   return v.length ? v[Math.floor(v.length / 2)] : 0;
 }
 
@@ -147,5 +164,6 @@ export const mlRandomForestFactory: EngineFactory = {
   description: 'The mljs ml-random-forest package (slow: O(n²) splits; for comparison only).',
   paramSpec,
   create: (params) => new MlRandomForestEngine(resolveParams('ml-random-forest', paramSpec, params)),
-  fromJSON: (s) => new MlRandomForestEngine(resolveParams('ml-random-forest', paramSpec, s.params), s.state as MlrfState),
+  fromJSON: (s) =>
+    new MlRandomForestEngine(resolveParams('ml-random-forest', paramSpec, s.params), s.state as MlrfState),
 };

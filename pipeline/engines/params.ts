@@ -30,7 +30,8 @@ function coerce(engine: string, key: string, s: ParamSpec, raw: number | string 
   }
   if (s.type === 'string') {
     const v = String(raw);
-    if (s.values && !s.values.includes(v)) throw usageError(`${where} must be one of ${s.values.join(', ')} (got ${JSON.stringify(raw)})`);
+    if (s.values && !s.values.includes(v))
+      throw usageError(`${where} must be one of ${s.values.join(', ')} (got ${JSON.stringify(raw)})`);
     return v;
   }
   const n = typeof raw === 'number' ? raw : Number(raw);
@@ -54,7 +55,14 @@ export function parseParamPairs(pairs: string[]): ParamValues {
     if (eq <= 0) throw usageError(`--param expects key=value (got ${JSON.stringify(pair)})`);
     const key = pair.slice(0, eq).trim();
     const value = pair.slice(eq + 1).trim();
-    out[key] = value === 'true' ? true : value === 'false' ? false : value !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+    out[key] =
+      value === 'true'
+        ? true
+        : value === 'false'
+          ? false
+          : value !== '' && Number.isFinite(Number(value))
+            ? Number(value)
+            : value;
   }
   return out;
 }

@@ -112,7 +112,10 @@ export function cumulativeCounts(y: ArrayLike<number>, p: ArrayLike<number>): Cu
   return points;
 }
 
-export function rocCurve(y: ArrayLike<number>, p: ArrayLike<number>): { fpr: number[]; tpr: number[]; thresholds: number[] } {
+export function rocCurve(
+  y: ArrayLike<number>,
+  p: ArrayLike<number>,
+): { fpr: number[]; tpr: number[]; thresholds: number[] } {
   const pts = cumulativeCounts(y, p);
   const nPos = pts.length ? pts[pts.length - 1].tp : 0;
   const nNeg = pts.length ? pts[pts.length - 1].fp : 0;
@@ -127,7 +130,10 @@ export function rocCurve(y: ArrayLike<number>, p: ArrayLike<number>): { fpr: num
   return { fpr, tpr, thresholds };
 }
 
-export function prCurve(y: ArrayLike<number>, p: ArrayLike<number>): { precision: number[]; recall: number[]; thresholds: number[] } {
+export function prCurve(
+  y: ArrayLike<number>,
+  p: ArrayLike<number>,
+): { precision: number[]; recall: number[]; thresholds: number[] } {
   const pts = cumulativeCounts(y, p);
   const nPos = pts.length ? pts[pts.length - 1].tp : 0;
   return {
@@ -179,7 +185,12 @@ export function logLoss(y: ArrayLike<number>, p: ArrayLike<number>): number {
   return y.length ? s / y.length : 0;
 }
 
-export function computeMetrics(y: ArrayLike<number>, p: ArrayLike<number>, threshold: number, costs: Costs): SplitMetrics {
+export function computeMetrics(
+  y: ArrayLike<number>,
+  p: ArrayLike<number>,
+  threshold: number,
+  costs: Costs,
+): SplitMetrics {
   const c = confusion(y, p, threshold);
   const n = y.length;
   const precision = c.tp + c.fp ? c.tp / (c.tp + c.fp) : 0;

@@ -11,14 +11,23 @@ export interface ThresholdChoice {
 }
 
 /** Cost per applicant at every candidate threshold, highest threshold first. */
-export function costCurve(y: ArrayLike<number>, p: ArrayLike<number>, costs: Costs): { threshold: number; cost: number }[] {
+export function costCurve(
+  y: ArrayLike<number>,
+  p: ArrayLike<number>,
+  costs: Costs,
+): { threshold: number; cost: number }[] {
   const pts = cumulativeCounts(y, p);
   const n = y.length;
   if (n === 0) return [];
   const nPos = pts[pts.length - 1].tp;
   // Candidates sit midway between neighbouring distinct scores, so a test score equal
   // to a validation score is never decided by the accident of a tie.
-  const curve = [{ threshold: Math.min(1, pts[0].threshold + (1 - pts[0].threshold) / 2 || 1), cost: (costs.false_negative * nPos) / n }];
+  const curve = [
+    {
+      threshold: Math.min(1, pts[0].threshold + (1 - pts[0].threshold) / 2 || 1),
+      cost: (costs.false_negative * nPos) / n,
+    },
+  ];
   for (let k = 0; k < pts.length; k++) {
     const next = k + 1 < pts.length ? pts[k + 1].threshold : 0;
     const threshold = (pts[k].threshold + next) / 2;

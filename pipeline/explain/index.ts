@@ -47,7 +47,8 @@ export function treeEnsembleOf(model: CreditModel): TreeEnsemble | null {
   const engine = model.engine as unknown as { name: string; trees?: readonly ShapTree[]; base?: number };
   if (!Array.isArray(engine.trees)) return null;
   if (engine.name === 'gbdt') return { trees: engine.trees, scale: 1, base: engine.base ?? 0 };
-  if (engine.name === 'forest') return { trees: engine.trees, scale: engine.trees.length ? 1 / engine.trees.length : 0, base: 0 };
+  if (engine.name === 'forest')
+    return { trees: engine.trees, scale: engine.trees.length ? 1 / engine.trees.length : 0, base: 0 };
   return null;
 }
 
@@ -66,14 +67,18 @@ function attribution(model: CreditModel): EngineAttribution {
   } else {
     const ens = treeEnsembleOf(model);
     if (!ens) {
-      throw new MlopsError('state', `explanations are not available for the "${engine.name}" engine (supported: logistic, forest, gbdt)`);
+      throw new MlopsError(
+        'state',
+        `explanations are not available for the "${engine.name}" engine (supported: logistic, forest, gbdt)`,
+      );
     }
     const withMargin = engine as unknown as { predictMargin?: (X: FeatureMatrix) => Float64Array };
     const isBoosted = engine.name === 'gbdt';
     a = {
       output: isBoosted ? 'log_odds' : 'probability',
       base: ensembleExpectation(ens),
-      margin: (X) => (isBoosted && withMargin.predictMargin ? withMargin.predictMargin.call(engine, X) : engine.predictProba(X)),
+      margin: (X) =>
+        isBoosted && withMargin.predictMargin ? withMargin.predictMargin.call(engine, X) : engine.predictProba(X),
       contributions: (X, r) => {
         const row = new Float64Array(X.columns.length);
         for (let j = 0; j < row.length; j++) row[j] = X.columns[j][r];
@@ -101,7 +106,8 @@ export interface ShapValues {
 export function shapValues(model: CreditModel, ds: Dataset, rows?: readonly number[]): ShapValues {
   const index = rows ? [...rows] : Array.from({ length: ds.rows }, (_, i) => i);
   for (const r of index) {
-    if (!Number.isInteger(r) || r < 0 || r >= ds.rows) throw new MlopsError('input', `row ${r} is outside the data set (0 … ${ds.rows - 1})`);
+    if (!Number.isInteger(r) || r < 0 || r >= ds.rows)
+      throw new MlopsError('input', `row ${r} is outside the data set (0 … ${ds.rows - 1})`);
   }
   const part = rows ? subset(ds, index) : ds;
   const X = model.encode(part);
@@ -127,7 +133,12 @@ function rawValue(ds: Dataset, feature: string, r: number): number | string | nu
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 /** Explanations of the given rows of a data set (all rows when `rows` is omitted). */
-export function explainRows(model: CreditModel, ds: Dataset, rows?: number[], opts: ExplainOptions = {}): Explanation[] {
+export function explainRows(
+  model: CreditModel,
+  ds: Dataset,
+  rows?: number[],
+  opts: ExplainOptions = {},
+): Explanation[] {
   const s = shapValues(model, ds, rows);
   const schema = model.bundle.schema.features;
   return s.rows.map((r, i) => {
@@ -147,7 +158,11 @@ export function explainRows(model: CreditModel, ds: Dataset, rows?: number[], op
 }
 
 /** Explanation of one applicant given as a JSON record (the service's input). */
-export function explainRecord(model: CreditModel, record: Record<string, unknown>, opts: ExplainOptions = {}): Explanation {
+export function explainRecord(
+  model: CreditModel,
+  record: Record<string, unknown>,
+  opts: ExplainOptions = {},
+): Explanation {
   return explainRows(model, recordsToDataset([record], model.bundle.schema), undefined, opts)[0];
 }
 
@@ -173,7 +188,11 @@ export function meanAbsShap(s: ShapValues): Float64Array {
  * feature's values are shuffled across rows (all its encoded columns move together).
  * Seeded, so the report is reproducible.
  */
-export function permutationImportance(model: CreditModel, ds: Dataset, opts: { repeats?: number; seed?: number } = {}): { mean: Float64Array; sd: Float64Array } {
+export function permutationImportance(
+  model: CreditModel,
+  ds: Dataset,
+  opts: { repeats?: number; seed?: number } = {},
+): { mean: Float64Array; sd: Float64Array } {
   if (!ds.y) throw new MlopsError('input', `${ds.file}: permutation importance needs labelled rows`);
   const repeats = opts.repeats ?? 5;
   const seed = opts.seed ?? 0;
@@ -190,10 +209,16 @@ export function permutationImportance(model: CreditModel, ds: Dataset, opts: { r
       const categorical = new Map(ds.categorical);
       if (f.kind === 'numeric') {
         const v = ds.numeric.get(f.name)!;
-        numeric.set(f.name, Float64Array.from(perm, (i) => v[i]));
+        numeric.set(
+          f.name,
+          Float64Array.from(perm, (i) => v[i]),
+        );
       } else {
         const v = ds.categorical.get(f.name)!;
-        categorical.set(f.name, perm.map((i) => v[i]));
+        categorical.set(
+          f.name,
+          perm.map((i) => v[i]),
+        );
       }
       const auc = rocAuc(ds.y!, model.score({ ...ds, numeric, categorical })) ?? 0.5;
       drops.push(baseline - auc);
@@ -206,7 +231,11 @@ export function permutationImportance(model: CreditModel, ds: Dataset, opts: { r
 }
 
 /** Both global importances, sorted by mean |SHAP|. */
-export function globalImportance(model: CreditModel, ds: Dataset, opts: { shap?: ShapValues; repeats?: number; seed?: number } = {}): FeatureImportance[] {
+export function globalImportance(
+  model: CreditModel,
+  ds: Dataset,
+  opts: { shap?: ShapValues; repeats?: number; seed?: number } = {},
+): FeatureImportance[] {
   const s = opts.shap ?? shapValues(model, ds);
   const abs = meanAbsShap(s);
   const perm = ds.y ? permutationImportance(model, ds, { repeats: opts.repeats, seed: opts.seed }) : null;

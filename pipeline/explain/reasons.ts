@@ -49,7 +49,8 @@ export function reasonText(col: ColumnSchema, value: number | string | null, ref
     if (k < 0) return `${col.name} is "${value}", a value not seen in the training data`;
     const share = total > 0 ? Math.round((100 * col.counts[k]) / total) : 0;
     const yesNo = col.categories.length === 2 && col.categories.every((c) => /^(yes|no)$/i.test(c));
-    if (yesNo && /^yes$/i.test(String(value))) return `Has ${col.name.toLowerCase()} on file (${col.name} = yes; ${share} % of applicants)`;
+    if (yesNo && /^yes$/i.test(String(value)))
+      return `Has ${col.name.toLowerCase()} on file (${col.name} = yes; ${share} % of applicants)`;
     return `${col.name} is "${value}" (${share} % of applicants), a group with more defaults`;
   }
   const x = Number(value);
@@ -57,17 +58,26 @@ export function reasonText(col: ColumnSchema, value: number | string | null, ref
   const median = col.median;
   if (sorted) {
     const pct = percentileOf(sorted, x);
-    if (pct <= 40) return `${col.name} of ${number(x)} is low compared with most applicants (bottom ${Math.max(1, Math.round(pct))} %)`;
-    if (pct >= 60) return `${col.name} of ${number(x)} is high compared with most applicants (top ${Math.max(1, Math.round(100 - pct))} %)`;
+    if (pct <= 40)
+      return `${col.name} of ${number(x)} is low compared with most applicants (bottom ${Math.max(1, Math.round(pct))} %)`;
+    if (pct >= 60)
+      return `${col.name} of ${number(x)} is high compared with most applicants (top ${Math.max(1, Math.round(100 - pct))} %)`;
     return `${col.name} of ${number(x)} is close to the typical applicant's, and at this level it adds to the risk`;
   }
-  if (median !== null && x < median) return `${col.name} of ${number(x)} is below the typical applicant's ${number(median)} (median)`;
-  if (median !== null && x > median) return `${col.name} of ${number(x)} is above the typical applicant's ${number(median)} (median)`;
+  if (median !== null && x < median)
+    return `${col.name} of ${number(x)} is below the typical applicant's ${number(median)} (median)`;
+  if (median !== null && x > median)
+    return `${col.name} of ${number(x)} is above the typical applicant's ${number(median)} (median)`;
   return `${col.name} of ${number(x)} adds to the risk in this model`;
 }
 
 /** Up to `max` reasons, strongest first, from contributions that raise the risk. */
-export function reasonCodes(contributions: readonly FeatureContribution[], schema: readonly ColumnSchema[], max = 4, ref?: ReferenceValues): string[] {
+export function reasonCodes(
+  contributions: readonly FeatureContribution[],
+  schema: readonly ColumnSchema[],
+  max = 4,
+  ref?: ReferenceValues,
+): string[] {
   const byName = new Map(schema.map((c) => [c.name, c]));
   return contributions
     .filter((c) => c.contribution > 0)

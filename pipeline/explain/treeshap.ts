@@ -42,7 +42,10 @@ function share(t: ShapTree, i: number, c: number): number {
 /** The tree's expected output over the training distribution (cover-weighted leaf mean). */
 export function expectedValue(t: ShapTree, node = 0): number {
   if (t.feature[node] < 0) return t.value[node];
-  return share(t, node, t.left[node]) * expectedValue(t, t.left[node]) + share(t, node, t.right[node]) * expectedValue(t, t.right[node]);
+  return (
+    share(t, node, t.left[node]) * expectedValue(t, t.left[node]) +
+    share(t, node, t.right[node]) * expectedValue(t, t.right[node])
+  );
 }
 
 export function maxDepth(t: ShapTree, node = 0): number {

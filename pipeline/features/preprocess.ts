@@ -33,10 +33,13 @@ export function fitPreprocessor(train: Dataset, schema: DataSchema, encoding: En
   const columns: EncodedColumn[] = schema.features.map((f) => {
     if (f.kind === 'numeric') {
       const v = train.numeric.get(f.name)!;
-      const observed = Array.from(v).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+      const observed = Array.from(v)
+        .filter((x) => !Number.isNaN(x))
+        .sort((a, b) => a - b);
       const median = observed.length ? quantileSorted(observed, 0.5) : 0;
       const mean = observed.length ? observed.reduce((s, x) => s + x, 0) / observed.length : 0;
-      const variance = observed.length > 1 ? observed.reduce((s, x) => s + (x - mean) ** 2, 0) / (observed.length - 1) : 0;
+      const variance =
+        observed.length > 1 ? observed.reduce((s, x) => s + (x - mean) ** 2, 0) / (observed.length - 1) : 0;
       const sd = Math.sqrt(variance);
       return {
         source: f.name,

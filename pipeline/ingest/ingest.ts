@@ -29,7 +29,8 @@ import { appendIngestionLog, readIngestionLog, type IngestionLogEntry } from './
 import { mapColumns, normalizeField, parseIncoming, rowKey, rowProblems, type RowRules } from './rows.ts';
 
 /** Durable steps of one file's transaction; the test hook may throw after any of them. */
-export type IngestStep = 'quarantine-written' | 'data-staged' | 'journal-written' | 'data-committed' | 'log-appended' | 'source-moved';
+export type IngestStep =
+  'quarantine-written' | 'data-staged' | 'journal-written' | 'data-committed' | 'log-appended' | 'source-moved';
 
 export interface IngestOptions {
   config: MlopsConfig;
@@ -136,17 +137,44 @@ export function ingest(opts: IngestOptions): IngestResult {
   };
 }
 
-function ingestOne(src: string, bytes: Buffer, sha: string, config: MlopsConfig, paths: Paths, time: Date, fault: NonNullable<IngestOptions['fault']>): IngestionLogEntry {
+function ingestOne(
+  src: string,
+  bytes: Buffer,
+  sha: string,
+  config: MlopsConfig,
+  paths: Paths,
+  time: Date,
+  fault: NonNullable<IngestOptions['fault']>,
+): IngestionLogEntry {
   const name = basename(src);
   const rel = (p: string): string => relative(paths.base, p).split(sep).join('/');
   const dataBytes = readFileSync(paths.data);
   const version = sha256Hex(dataBytes);
   const table = readCsvFile(paths.data);
-  const base: Omit<IngestionLogEntry, 'status' | 'rows_read' | 'accepted' | 'rejected' | 'duplicates' | 'duplicates_of_data' | 'duplicates_in_file' | 'reasons' | 'ignored_columns' | 'processed_to' | 'quarantine_file'> = {
+  const base: Omit<
+    IngestionLogEntry,
+    | 'status'
+    | 'rows_read'
+    | 'accepted'
+    | 'rejected'
+    | 'duplicates'
+    | 'duplicates_of_data'
+    | 'duplicates_in_file'
+    | 'reasons'
+    | 'ignored_columns'
+    | 'processed_to'
+    | 'quarantine_file'
+  > = {
     time: time.toISOString(),
     file: name,
     sha256: sha,
-    data: { path: config.data.path, version_before: version, version_after: version, rows_before: table.rows, rows_after: table.rows },
+    data: {
+      path: config.data.path,
+      version_before: version,
+      version_after: version,
+      rows_before: table.rows,
+      rows_after: table.rows,
+    },
   };
   const stem = basename(name, extname(name));
   const tag = sha.slice(0, 12);
@@ -179,7 +207,12 @@ function ingestOne(src: string, bytes: Buffer, sha: string, config: MlopsConfig,
   const schema = inferSchema(table, config.data);
   const numeric = new Set(schema.features.filter((f) => f.kind === 'numeric').map((f) => f.name));
   const idColumns = config.data.id_columns;
-  const rules: RowRules = { schema, dataHeader: table.header, idColumns, unknownCategories: config.ingest.unknown_categories };
+  const rules: RowRules = {
+    schema,
+    dataHeader: table.header,
+    idColumns,
+    unknownCategories: config.ingest.unknown_categories,
+  };
   const seen = new Set<string>();
   for (let r = 0; r < table.rows; r++) {
     const values = table.header.map((h) => table.columns.get(h)![r] ?? '');
@@ -205,7 +238,11 @@ function ingestOne(src: string, bytes: Buffer, sha: string, config: MlopsConfig,
     if (row.fields.length !== parsed.header.length) {
       const kind = 'wrong number of fields';
       addReason(kind);
-      rejected.push({ line: row.line, reason: `${row.fields.length} fields, the header has ${parsed.header.length}`, fields: row.fields });
+      rejected.push({
+        line: row.line,
+        reason: `${row.fields.length} fields, the header has ${parsed.header.length}`,
+        fields: row.fields,
+      });
       continue;
     }
     const values = map.index.map((i) => normalizeField(row.fields[i]));
@@ -229,7 +266,10 @@ function ingestOne(src: string, bytes: Buffer, sha: string, config: MlopsConfig,
   let quarantineFile: string | null = null;
   if (rejected.length > 0) {
     const q = join(paths.quarantine, `${stem}.${tag}.rejected.csv`);
-    const text = stringify([['_line', '_reason', ...parsed.header], ...rejected.map((r) => [String(r.line), r.reason, ...r.fields])]);
+    const text = stringify([
+      ['_line', '_reason', ...parsed.header],
+      ...rejected.map((r) => [String(r.line), r.reason, ...r.fields]),
+    ]);
     writeFileAtomic(q, text);
     quarantineFile = rel(q);
   }
@@ -240,7 +280,10 @@ function ingestOne(src: string, bytes: Buffer, sha: string, config: MlopsConfig,
   if (accepted.length > 0) {
     const eol = dataBytes.includes('\r\n') ? '\r\n' : '\n';
     const prefix = dataBytes.length > 0 && dataBytes[dataBytes.length - 1] !== 0x0a ? eol : '';
-    const added = Buffer.from(prefix + stringify(accepted, { record_delimiter: eol === '\r\n' ? 'windows' : 'unix' }), 'utf8');
+    const added = Buffer.from(
+      prefix + stringify(accepted, { record_delimiter: eol === '\r\n' ? 'windows' : 'unix' }),
+      'utf8',
+    );
     const next = Buffer.concat([dataBytes, added]);
     versionAfter = sha256Hex(next);
     staged = join(dirname(paths.data), `.${basename(paths.data)}.ingest-${tag}.staged`);
@@ -264,7 +307,10 @@ function ingestOne(src: string, bytes: Buffer, sha: string, config: MlopsConfig,
     quarantine_file: quarantineFile,
   };
   if (entry.accepted + entry.rejected + entry.duplicates !== entry.rows_read) {
-    throw new MlopsError('integrity', `${src}: internal accounting error (${entry.accepted} + ${entry.rejected} + ${entry.duplicates} ≠ ${entry.rows_read})`);
+    throw new MlopsError(
+      'integrity',
+      `${src}: internal accounting error (${entry.accepted} + ${entry.rejected} + ${entry.duplicates} ≠ ${entry.rows_read})`,
+    );
   }
   commit(paths, { source: src, staged, entry }, processedDest, fault);
   return entry;
@@ -319,15 +365,24 @@ export function recover(paths: Paths): string | null {
     try {
       journal = JSON.parse(readFileSync(paths.journal, 'utf8')) as Journal;
     } catch (e) {
-      throw new MlopsError('integrity', `${paths.journal}: unreadable ingestion journal (${(e as Error).message}); compare the data set with the ingestion log, then delete the journal`);
+      throw new MlopsError(
+        'integrity',
+        `${paths.journal}: unreadable ingestion journal (${(e as Error).message}); compare the data set with the ingestion log, then delete the journal`,
+      );
     }
     const { entry } = journal;
     const current = dataVersion(paths.data);
     if (current === entry.data.version_after) {
-      const logged = readIngestionLog(paths.log).some((e) => e.sha256 === entry.sha256 && e.data.version_after === entry.data.version_after);
+      const logged = readIngestionLog(paths.log).some(
+        (e) => e.sha256 === entry.sha256 && e.data.version_after === entry.data.version_after,
+      );
       if (!logged) appendIngestionLog(paths.log, entry);
       if (existsSync(journal.source) && sha256Hex(readFileSync(journal.source)) === entry.sha256) {
-        moveSource(journal.source, entry.sha256, entry.processed_to ? resolvePath(paths.base, entry.processed_to) : null);
+        moveSource(
+          journal.source,
+          entry.sha256,
+          entry.processed_to ? resolvePath(paths.base, entry.processed_to) : null,
+        );
       }
       message = `completed the interrupted ingestion of ${entry.file} (data set ${short(entry.data.version_after)})`;
     } else if (current === entry.data.version_before) {
@@ -343,7 +398,8 @@ export function recover(paths: Paths): string | null {
   }
   // A staged file without a journal: the crash came before the commit decision.
   if (existsSync(dataDir)) {
-    for (const f of readdirSync(dataDir)) if (f.startsWith(stagedPrefix) && f.endsWith('.staged')) rmSync(join(dataDir, f), { force: true });
+    for (const f of readdirSync(dataDir))
+      if (f.startsWith(stagedPrefix) && f.endsWith('.staged')) rmSync(join(dataDir, f), { force: true });
   }
   return message;
 }

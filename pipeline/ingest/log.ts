@@ -38,7 +38,10 @@ export function readIngestionLog(path: string): IngestionLogEntry[] {
     try {
       out.push(JSON.parse(line) as IngestionLogEntry);
     } catch (e) {
-      throw new MlopsError('integrity', `${path}: line ${i + 1} is not valid JSON (${(e as Error).message}); fix or remove that line`);
+      throw new MlopsError(
+        'integrity',
+        `${path}: line ${i + 1} is not valid JSON (${(e as Error).message}); fix or remove that line`,
+      );
     }
   });
   return out;

@@ -92,7 +92,8 @@ export function rowProblems(values: string[], rules: RowRules): RowProblem[] {
   const at = new Map(dataHeader.map((h, i) => [h, i]));
   const problems: RowProblem[] = [];
   const target = values[at.get(schema.target)!];
-  if (target === '') problems.push({ kind: `${schema.target}: missing label`, message: `target "${schema.target}" is missing` });
+  if (target === '')
+    problems.push({ kind: `${schema.target}: missing label`, message: `target "${schema.target}" is missing` });
   else if (target !== schema.positive && target !== schema.negative) {
     problems.push({
       kind: `${schema.target}: unknown label`,
@@ -106,10 +107,17 @@ export function rowProblems(values: string[], rules: RowRules): RowProblem[] {
     const v = values[at.get(f.name)!];
     if (v === '') continue; // missing values are allowed: the training data has them too
     if (f.kind === 'numeric') {
-      if (!Number.isFinite(parseNumber(v))) problems.push({ kind: `${f.name}: not a number`, message: `column "${f.name}": ${JSON.stringify(v)} is not a number` });
+      if (!Number.isFinite(parseNumber(v)))
+        problems.push({
+          kind: `${f.name}: not a number`,
+          message: `column "${f.name}": ${JSON.stringify(v)} is not a number`,
+        });
     } else if (rules.unknownCategories === 'reject' && !f.categories.includes(v)) {
       const known = f.categories.slice(0, 8).join(', ') + (f.categories.length > 8 ? ', …' : '');
-      problems.push({ kind: `${f.name}: unknown category`, message: `column "${f.name}": ${JSON.stringify(v)} is not a known category (known: ${known})` });
+      problems.push({
+        kind: `${f.name}: unknown category`,
+        message: `column "${f.name}": ${JSON.stringify(v)} is not a known category (known: ${known})`,
+      });
     }
   }
   return problems;
@@ -119,7 +127,12 @@ export function rowProblems(values: string[], rules: RowRules): RowProblem[] {
  * The identity of a row for duplicate detection: the configured ID columns when there
  * are any, else the whole content with numbers normalised ("1.0" equals "1").
  */
-export function rowKey(values: string[], dataHeader: string[], numericColumns: ReadonlySet<string>, idColumns: string[]): string {
+export function rowKey(
+  values: string[],
+  dataHeader: string[],
+  numericColumns: ReadonlySet<string>,
+  idColumns: string[],
+): string {
   if (idColumns.length > 0) {
     const at = new Map(dataHeader.map((h, i) => [h, i]));
     return 'id:' + JSON.stringify(idColumns.map((c) => values[at.get(c)!]));

@@ -6,7 +6,14 @@ import { fmt, metricsTable } from '../report/tables.ts';
 import type { Verdict } from './verdict.ts';
 import type { Lineage } from './schema.ts';
 
-export function modelCard(opts: { name: string; version: number; bundle: Bundle; metrics: MetricsFile; verdict: Verdict; lineage: Lineage }): string {
+export function modelCard(opts: {
+  name: string;
+  version: number;
+  bundle: Bundle;
+  metrics: MetricsFile;
+  verdict: Verdict;
+  lineage: Lineage;
+}): string {
   const { bundle: b, metrics: m, verdict: v, lineage } = opts;
   const cfg = b.provenance.config as { split?: { train: number; validation: number; test: number } };
   const positives = b.schema.positive;
@@ -20,7 +27,9 @@ export function modelCard(opts: { name: string; version: number; bundle: Bundle;
     '## Data',
     '',
     `- Training data \`${lineage.data.path}\` (${lineage.data.rows} rows, sha256 \`${lineage.data.sha256.slice(0, 16)}…\`), target \`${b.schema.target}\` (positive "${positives}", rate ${fmt(b.schema.positive_rate)}).`,
-    lineage.test_data ? `- Test data \`${lineage.test_data.path}\` (${lineage.test_data.rows} rows).` : `- Split ${cfg.split ? `${cfg.split.train}/${cfg.split.validation}/${cfg.split.test}` : 'n/a'} (train/validation/test), stratified, seed ${lineage.seed}: ${m.rows.train}/${m.rows.validation}/${m.rows.test} rows.`,
+    lineage.test_data
+      ? `- Test data \`${lineage.test_data.path}\` (${lineage.test_data.rows} rows).`
+      : `- Split ${cfg.split ? `${cfg.split.train}/${cfg.split.validation}/${cfg.split.test}` : 'n/a'} (train/validation/test), stratified, seed ${lineage.seed}: ${m.rows.train}/${m.rows.validation}/${m.rows.test} rows.`,
     `- Features (${b.schema.features.length}): ${b.schema.features.map((f) => `${f.name} (${f.kind})`).join(', ')}.`,
     '',
     '## Parameters',

@@ -21,14 +21,21 @@ export interface Challenger {
 export function loadChallenger(dir: string): Challenger {
   const abs = resolve(dir);
   if (!existsSync(abs)) throw new MlopsError('input', `run folder not found: ${dir}`);
-  if (!existsSync(join(abs, 'model.json'))) throw new MlopsError('input', `${dir} is not a run folder (no model.json); pass the folder "mlops train" or "mlops run" wrote`);
+  if (!existsSync(join(abs, 'model.json')))
+    throw new MlopsError(
+      'input',
+      `${dir} is not a run folder (no model.json); pass the folder "mlops train" or "mlops run" wrote`,
+    );
   const bundle = readBundle(join(abs, 'model.json'));
   const metrics = readMetricsFile(abs);
   let run: Challenger['run'] = null;
   if (existsSync(join(abs, 'run.json'))) {
     const r: RunRecord = readRunRecord(abs);
     if (r.model?.digest && r.model.digest !== bundle.digest) {
-      throw new MlopsError('integrity', `${join(abs, 'run.json')}: records model ${r.model.digest} but model.json is ${bundle.digest}; the run folder was mixed up`);
+      throw new MlopsError(
+        'integrity',
+        `${join(abs, 'run.json')}: records model ${r.model.digest} but model.json is ${bundle.digest}; the run folder was mixed up`,
+      );
     }
     run = { id: r.id, created_at: r.created_at, command: r.command };
   }

@@ -31,7 +31,12 @@ export interface CommitOptions {
   /** First backoff delay in ms, doubled each retry with jitter (default 1000). */
   backoffMs?: number;
   /** Progress callback, awaited: `committed` comes right before the push. */
-  onAttempt?: (info: { attempt: number; phase: 'committed' | 'rejected' | 'pushed'; commit: string; detail?: string }) => void | Promise<void>;
+  onAttempt?: (info: {
+    attempt: number;
+    phase: 'committed' | 'rejected' | 'pushed';
+    commit: string;
+    detail?: string;
+  }) => void | Promise<void>;
 }
 
 export interface CommitOutcome {
@@ -46,24 +51,34 @@ export interface CommitOutcome {
  * Applies `apply(attempt)` in the checkout holding `dir`, commits the registry folder and
  * pushes with retries. `apply` must (re-)read the registry itself each time.
  */
-export async function commitRegistryChange<T>(dir: string, opts: CommitOptions, apply: (attempt: number) => { result: T; message: string }): Promise<CommitOutcome & { result: T }> {
+export async function commitRegistryChange<T>(
+  dir: string,
+  opts: CommitOptions,
+  apply: (attempt: number) => { result: T; message: string },
+): Promise<CommitOutcome & { result: T }> {
   const cwd = existingAncestor(dir);
   const top = await git(['rev-parse', '--show-toplevel'], cwd);
   if (top.code !== 0) throw new MlopsError('state', `${dir} is not inside a git checkout; --commit needs one`);
   const root = top.stdout.trim();
   const rel = relative(root, resolve(dir)) || '.';
   const head = await git(['rev-parse', '--verify', '-q', 'HEAD'], root);
-  if (head.code !== 0) throw new MlopsError('state', `${root} has no commits yet; make a first commit before committing to the registry`);
+  if (head.code !== 0)
+    throw new MlopsError('state', `${root} has no commits yet; make a first commit before committing to the registry`);
   const origHead = head.stdout.trim();
   const dirty = (await gitOk(['status', '--porcelain', '--untracked-files=all', '--', rel], root)).trim();
-  if (dirty) throw new MlopsError('state', `the registry folder ${rel}/ has uncommitted changes; commit or discard them first:\n${dirty}`);
+  if (dirty)
+    throw new MlopsError(
+      'state',
+      `the registry folder ${rel}/ has uncommitted changes; commit or discard them first:\n${dirty}`,
+    );
   const remote = opts.remote ?? 'origin';
   let branch = opts.branch ?? null;
   if (!branch) {
     const b = await git(['symbolic-ref', '--short', '-q', 'HEAD'], root);
     branch = b.code === 0 ? b.stdout.trim() : null;
   }
-  if (opts.push && !branch) throw new MlopsError('usage', 'HEAD is detached: name the branch to push to with --branch NAME');
+  if (opts.push && !branch)
+    throw new MlopsError('usage', 'HEAD is detached: name the branch to push to with --branch NAME');
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 5);
   const backoff = opts.backoffMs ?? 1000;
   const env = authorEnv(opts.author ?? DEFAULT_AUTHOR);
@@ -75,7 +90,9 @@ export async function commitRegistryChange<T>(dir: string, opts: CommitOptions, 
     await git(['clean', '-fdq', '--', rel], root);
     const r = await git(['reset', '-q', '--keep', origHead], root);
     await git(['clean', '-fdq', '--', rel], root);
-    return r.code === 0 ? `the branch is back at ${origHead.slice(0, 7)} and the working tree is clean` : `could not move back to ${origHead.slice(0, 7)}: ${r.stderr.trim()}`;
+    return r.code === 0
+      ? `the branch is back at ${origHead.slice(0, 7)} and the working tree is clean`
+      : `could not move back to ${origHead.slice(0, 7)}: ${r.stderr.trim()}`;
   };
 
   for (let attempt = 1; ; attempt++) {
@@ -85,10 +102,17 @@ export async function commitRegistryChange<T>(dir: string, opts: CommitOptions, 
     } catch (e) {
       const state = await restore();
       if (attempt === 1) throw e;
-      throw new MlopsError('state', `cannot re-apply the registry change on top of ${remote}/${branch} (attempt ${attempt}): ${(e as Error).message} Nothing was pushed; ${state}.`);
+      throw new MlopsError(
+        'state',
+        `cannot re-apply the registry change on top of ${remote}/${branch} (attempt ${attempt}): ${(e as Error).message} Nothing was pushed; ${state}.`,
+      );
     }
     await gitOk(['add', '-A', '--', rel], root);
-    const c = await git(['-c', 'commit.gpgsign=false', 'commit', '-q', '--no-verify', '-m', applied.message, '--', rel], root, env);
+    const c = await git(
+      ['-c', 'commit.gpgsign=false', 'commit', '-q', '--no-verify', '-m', applied.message, '--', rel],
+      root,
+      env,
+    );
     if (c.code !== 0) {
       const state = await restore();
       throw new MlopsError('state', `git commit failed: ${(c.stderr || c.stdout).trim()}; ${state}`);
@@ -104,28 +128,43 @@ export async function commitRegistryChange<T>(dir: string, opts: CommitOptions, 
     const output = `${p.stdout}\n${p.stderr}`.trim();
     if (!isRetryablePushRejection(output)) {
       const state = await restore();
-      throw new MlopsError('state', `git push to ${remote} ${branch} was refused and retrying would not help:\n${output}\nNothing was pushed; ${state}.`);
+      throw new MlopsError(
+        'state',
+        `git push to ${remote} ${branch} was refused and retrying would not help:\n${output}\nNothing was pushed; ${state}.`,
+      );
     }
     await opts.onAttempt?.({ attempt, phase: 'rejected', commit, detail: output });
     if (attempt >= maxAttempts) {
       const state = await restore();
-      throw new MlopsError('state', `gave up after ${attempt} attempts: every push to ${remote} ${branch} lost a race with another writer (last: ${lastLine(output)}). Nothing was pushed; ${state}. Run the promotion again.`);
+      throw new MlopsError(
+        'state',
+        `gave up after ${attempt} attempts: every push to ${remote} ${branch} lost a race with another writer (last: ${lastLine(output)}). Nothing was pushed; ${state}. Run the promotion again.`,
+      );
     }
     await sleep(Math.round(backoff * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
     const f = await git(['fetch', '-q', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], root);
     if (f.code !== 0) {
       const state = await restore();
-      throw new MlopsError('state', `git fetch ${remote} ${branch} failed after a rejected push: ${f.stderr.trim()}; ${state}`);
+      throw new MlopsError(
+        'state',
+        `git fetch ${remote} ${branch} failed after a rejected push: ${f.stderr.trim()}; ${state}`,
+      );
     }
     const tip = await gitOk(['rev-parse', `refs/remotes/${remote}/${branch}`], root);
     if ((await git(['merge-base', '--is-ancestor', origHead, tip], root)).code !== 0) {
       const state = await restore();
-      throw new MlopsError('state', `cannot re-apply the registry change: the local branch has commits that ${remote}/${branch} (${tip.slice(0, 7)}) does not have; pull or rebase them first, then promote again. Nothing was pushed; ${state}.`);
+      throw new MlopsError(
+        'state',
+        `cannot re-apply the registry change: the local branch has commits that ${remote}/${branch} (${tip.slice(0, 7)}) does not have; pull or rebase them first, then promote again. Nothing was pushed; ${state}.`,
+      );
     }
     const mv = await git(['reset', '-q', '--keep', tip], root);
     if (mv.code !== 0) {
       const state = await restore();
-      throw new MlopsError('state', `cannot move to ${remote}/${branch} (${tip.slice(0, 7)}) to re-apply the registry change: ${mv.stderr.trim()}; commit or stash local edits first. Nothing was pushed; ${state}.`);
+      throw new MlopsError(
+        'state',
+        `cannot move to ${remote}/${branch} (${tip.slice(0, 7)}) to re-apply the registry change: ${mv.stderr.trim()}; commit or stash local edits first. Nothing was pushed; ${state}.`,
+      );
     }
   }
 }
@@ -156,19 +195,37 @@ export async function promoteAndCommit(opts: PromoteOptions & CommitOptions): Pr
       rows,
       gitCommit: opts.gitCommit,
       registerOnKeep: attempt > 1 && first === 'promote',
-      note: attempt > 1 ? `re-applied on attempt ${attempt} after another writer updated the registry` : (opts.note ?? null),
+      note:
+        attempt > 1
+          ? `re-applied on attempt ${attempt} after another writer updated the registry`
+          : (opts.note ?? null),
     });
     if (attempt === 1) first = r.decision;
     return { result: r, message: promotionMessage(r, opts.ciRunUrl ?? null) };
   });
   const r = out.result;
-  return { commit: out.commit, pushed: out.pushed, attempts: out.attempts, branch: out.branch, decision: r.decision, version: r.version, champion: r.champion, verdict: r.verdict, promotion: r };
+  return {
+    commit: out.commit,
+    pushed: out.pushed,
+    attempts: out.attempts,
+    branch: out.branch,
+    decision: r.decision,
+    version: r.version,
+    champion: r.champion,
+    verdict: r.verdict,
+    promotion: r,
+  };
 }
 
-export async function rollbackAndCommit(opts: RollbackOptions & CommitOptions): Promise<CommitOutcome & { rollback: RollbackResult }> {
+export async function rollbackAndCommit(
+  opts: RollbackOptions & CommitOptions,
+): Promise<CommitOutcome & { rollback: RollbackResult }> {
   const out = await commitRegistryChange(opts.dir, opts, () => {
     const r = rollback(opts);
-    return { result: r, message: `registry: roll back ${r.name} champion v${r.from} → v${r.to}\n\nReason: ${opts.reason}\nActor: ${opts.actor}${opts.ciRunUrl ? `\nCI run: ${opts.ciRunUrl}` : ''}\n` };
+    return {
+      result: r,
+      message: `registry: roll back ${r.name} champion v${r.from} → v${r.to}\n\nReason: ${opts.reason}\nActor: ${opts.actor}${opts.ciRunUrl ? `\nCI run: ${opts.ciRunUrl}` : ''}\n`,
+    };
   });
   return { commit: out.commit, pushed: out.pushed, attempts: out.attempts, branch: out.branch, rollback: out.result };
 }
@@ -177,18 +234,32 @@ export async function rollbackAndCommit(opts: RollbackOptions & CommitOptions): 
 export function promotionMessage(r: PromoteResult, ciRunUrl: string | null): string {
   const v = r.verdict;
   const deltas = v.rules
-    .filter((x) => (x.kind === 'primary' || x.kind === 'guardrail') && !x.id.endsWith(':relative') && x.champion !== null && x.challenger !== null)
+    .filter(
+      (x) =>
+        (x.kind === 'primary' || x.kind === 'guardrail') &&
+        !x.id.endsWith(':relative') &&
+        x.champion !== null &&
+        x.challenger !== null,
+    )
     .map((x) => `${x.metric} ${signed(x.challenger! - x.champion!)}`);
   const primary = v.rules.find((x) => x.kind === 'primary')?.metric ?? null;
   const firstValue = primary ? v.metrics.challenger[primary] : null;
-  const what = deltas.length ? deltas.join(', ') : primary && firstValue != null ? `first model, ${primary} ${firstValue.toFixed(4)}` : 'no comparison';
+  const what = deltas.length
+    ? deltas.join(', ')
+    : primary && firstValue != null
+      ? `first model, ${primary} ${firstValue.toFixed(4)}`
+      : 'no comparison';
   let subject: string;
-  if (r.decision === 'promote') subject = `registry: promote ${r.name} v${r.version}${v.forced ? ' (forced)' : ''} (${what})`;
-  else if (r.version !== null) subject = `registry: register ${r.name} v${r.version} as challenger, champion v${r.champion} kept (${what})`;
+  if (r.decision === 'promote')
+    subject = `registry: promote ${r.name} v${r.version}${v.forced ? ' (forced)' : ''} (${what})`;
+  else if (r.version !== null)
+    subject = `registry: register ${r.name} v${r.version} as challenger, champion v${r.champion} kept (${what})`;
   else subject = `registry: ${r.name} challenger rejected by the gate (${what})`;
   const body = [
     `Verdict: ${v.summary}`,
-    r.previousChampion !== r.champion ? `Champion: ${r.previousChampion ? `v${r.previousChampion}` : 'none'} → v${r.champion}` : `Champion: ${r.champion ? `v${r.champion}` : 'none'} (unchanged)`,
+    r.previousChampion !== r.champion
+      ? `Champion: ${r.previousChampion ? `v${r.previousChampion}` : 'none'} → v${r.champion}`
+      : `Champion: ${r.champion ? `v${r.champion}` : 'none'} (unchanged)`,
     `Model: ${v.challenger.digest}`,
     v.challenger.run_id ? `Run: ${v.challenger.run_id}` : null,
     v.forced ? `Forced: ${v.forced.reason}` : null,

@@ -34,7 +34,8 @@ export function evaluationRows(bundle: Bundle, baseDir: string, goldenPath: stri
   const parts = [testRows(bundle, baseDir)];
   if (goldenPath) {
     const file = resolvePath(baseDir, goldenPath);
-    if (!existsSync(file)) throw new MlopsError('config', `promotion.golden_path: golden holdout file not found: ${file}`);
+    if (!existsSync(file))
+      throw new MlopsError('config', `promotion.golden_path: golden holdout file not found: ${file}`);
     const table = readCsvFile(file);
     parts.push({ name: 'golden', path: goldenPath, rows: table.rows, sha256: rowsSha(table), table });
   }
@@ -57,11 +58,17 @@ function testRows(bundle: Bundle, baseDir: string): EvaluationPart {
 
 function readChecked(file: string, expected: string | null, what: string): RawTable {
   if (!existsSync(file)) {
-    throw new MlopsError('input', `cannot re-create the challenger's test rows: its ${what} data file ${file} is not here; compare in the checkout the run was trained in`);
+    throw new MlopsError(
+      'input',
+      `cannot re-create the challenger's test rows: its ${what} data file ${file} is not here; compare in the checkout the run was trained in`,
+    );
   }
   const actual = sha256Hex(readFileSync(file));
   if (expected && actual !== expected) {
-    throw new MlopsError('input', `cannot re-create the challenger's test rows: ${file} has sha256 ${actual} but the model was trained on ${expected}; the data changed since training`);
+    throw new MlopsError(
+      'input',
+      `cannot re-create the challenger's test rows: ${file} has sha256 ${actual} but the model was trained on ${expected}; the data changed since training`,
+    );
   }
   return readCsvFile(file);
 }
@@ -69,7 +76,11 @@ function readChecked(file: string, expected: string | null, what: string): RawTa
 /** Rows `index` of a raw table, in that order. */
 export function pickRows(table: RawTable, index: ArrayLike<number>): RawTable {
   const columns = new Map<string, (string | null)[]>();
-  for (const [k, v] of table.columns) columns.set(k, Array.from(index, (i) => v[i]));
+  for (const [k, v] of table.columns)
+    columns.set(
+      k,
+      Array.from(index, (i) => v[i]),
+    );
   return { file: `${table.file} (test rows)`, header: table.header, rows: index.length, columns };
 }
 

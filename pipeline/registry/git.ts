@@ -17,16 +17,27 @@ export interface GitAuthor {
 }
 
 /** The identity registry commits are made with unless overridden (GitHub's Actions bot). */
-export const DEFAULT_AUTHOR: GitAuthor = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
+export const DEFAULT_AUTHOR: GitAuthor = {
+  name: 'github-actions[bot]',
+  email: '41898282+github-actions[bot]@users.noreply.github.com',
+};
 
 export function git(args: string[], cwd: string, env: Record<string, string> = {}): Promise<GitResult> {
   return new Promise((resolvePromise) => {
     execFile(
       'git',
       args,
-      { cwd, env: { ...process.env, LC_ALL: 'C', LANG: 'C', GIT_TERMINAL_PROMPT: '0', ...env }, maxBuffer: 64 * 1024 * 1024 },
+      {
+        cwd,
+        env: { ...process.env, LC_ALL: 'C', LANG: 'C', GIT_TERMINAL_PROMPT: '0', ...env },
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
-        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
+        const code = error
+          ? typeof (error as { code?: unknown }).code === 'number'
+            ? (error as { code: number }).code
+            : 1
+          : 0;
         resolvePromise({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );
@@ -47,7 +58,9 @@ export async function gitOk(args: string[], cwd: string, env: Record<string, str
  * Anything else (authentication, branch protection, a hook with a policy) is final.
  */
 export function isRetryablePushRejection(output: string): boolean {
-  return /\(fetch first\)|non-fast-forward|failed to update ref|cannot lock ref|stale info|incorrect old value|failed to lock/i.test(output);
+  return /\(fetch first\)|non-fast-forward|failed to update ref|cannot lock ref|stale info|incorrect old value|failed to lock/i.test(
+    output,
+  );
 }
 
 /** Parses `Name <email>`. */
@@ -57,5 +70,10 @@ export function parseAuthor(text: string): GitAuthor | null {
 }
 
 export function authorEnv(a: GitAuthor): Record<string, string> {
-  return { GIT_AUTHOR_NAME: a.name, GIT_AUTHOR_EMAIL: a.email, GIT_COMMITTER_NAME: a.name, GIT_COMMITTER_EMAIL: a.email };
+  return {
+    GIT_AUTHOR_NAME: a.name,
+    GIT_AUTHOR_EMAIL: a.email,
+    GIT_COMMITTER_NAME: a.name,
+    GIT_COMMITTER_EMAIL: a.email,
+  };
 }

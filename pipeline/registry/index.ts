@@ -30,7 +30,15 @@ export {
 export { loadChallenger, type Challenger } from './challenger.ts';
 export { evaluationRows, type EvaluationPart } from './evaluation-rows.ts';
 export { evaluateChallenger, type EvaluateInput, type PromotionPolicy } from './policy.ts';
-export { compareRun, promoteRun, type CompareOptions, type CompareResult, type PromoteOptions, type PromoteResult, type EventContext } from './promote.ts';
+export {
+  compareRun,
+  promoteRun,
+  type CompareOptions,
+  type CompareResult,
+  type PromoteOptions,
+  type PromoteResult,
+  type EventContext,
+} from './promote.ts';
 export { rollback, type RollbackOptions, type RollbackResult } from './rollback.ts';
 export {
   commitRegistryChange,
@@ -46,6 +54,10 @@ export { verifyVersion, type VerifyOptions, type VerifyResult } from './verify.t
 export { verdictMarkdown, registryListText, versionText, historyText } from './text.ts';
 
 /** The CI run link from its parts (adapters pass GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID). */
-export function ciRunUrl(server: string | undefined, repository: string | undefined, runId: string | undefined): string | null {
+export function ciRunUrl(
+  server: string | undefined,
+  repository: string | undefined,
+  runId: string | undefined,
+): string | null {
   return server && repository && runId ? `${server.replace(/\/$/, '')}/${repository}/actions/runs/${runId}` : null;
 }

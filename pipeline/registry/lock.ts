@@ -25,7 +25,10 @@ export function withRegistryLock<T>(dir: string, fn: () => T, timeoutMs = 15_000
         continue;
       }
       if (Date.now() > deadline) {
-        throw new MlopsError('state', `${path} is held by another mlops process writing the registry; if none is running, delete the file`);
+        throw new MlopsError(
+          'state',
+          `${path} is held by another mlops process writing the registry; if none is running, delete the file`,
+        );
       }
       // Synchronous wait: the registry write path is synchronous by design.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);

@@ -70,7 +70,8 @@ export function evaluateChallenger(input: EvaluateInput): Verdict {
     challenger: null,
     required: `bundle name "${name}"`,
     passed: challenger.bundle.name === name,
-    detail: challenger.bundle.name === name ? 'bundle belongs to this model' : `bundle is model "${challenger.bundle.name}"`,
+    detail:
+      challenger.bundle.name === name ? 'bundle belongs to this model' : `bundle is model "${challenger.bundle.name}"`,
   });
   validity.push({
     id: 'validity:size',
@@ -91,7 +92,9 @@ export function evaluateChallenger(input: EvaluateInput): Verdict {
     challenger: null,
     required: 'not already registered',
     passed: !dup,
-    detail: dup ? `identical to v${dup.version} (same digest ${challenger.bundle.digest.slice(0, 19)}…); to serve it again use "mlops rollback --to v${dup.version}"` : 'a new bundle',
+    detail: dup
+      ? `identical to v${dup.version} (same digest ${challenger.bundle.digest.slice(0, 19)}…); to serve it again use "mlops rollback --to v${dup.version}"`
+      : 'a new bundle',
   });
   validity.push({
     id: `validity:${primary}`,
@@ -128,10 +131,20 @@ export function evaluateChallenger(input: EvaluateInput): Verdict {
     });
   } else {
     rules.push(...primaryRules(primary, policy, metricValue(champMetrics, primary), metricValue(chMetrics, primary)));
-    for (const g of policy.guardrails) rules.push(guardrailRule(g.metric, g.max_regression, metricValue(champMetrics, g.metric), metricValue(chMetrics, g.metric)));
+    for (const g of policy.guardrails)
+      rules.push(
+        guardrailRule(
+          g.metric,
+          g.max_regression,
+          metricValue(champMetrics, g.metric),
+          metricValue(chMetrics, g.metric),
+        ),
+      );
   }
-  if (policy.max_overfitting_gap !== null) rules.push(overfittingRule(primary, policy.max_overfitting_gap, challenger.bundle));
-  if (input.fairness && input.fairness.attributes.length > 0) rules.push(fairnessRule(input.fairness, input.rows, challenger.bundle, chScores, champion?.bundle ?? null));
+  if (policy.max_overfitting_gap !== null)
+    rules.push(overfittingRule(primary, policy.max_overfitting_gap, challenger.bundle));
+  if (input.fairness && input.fairness.attributes.length > 0)
+    rules.push(fairnessRule(input.fairness, input.rows, challenger.bundle, chScores, champion?.bundle ?? null));
   rules.push(...validity);
 
   const validityOk = rules.filter((r) => r.kind === 'validity').every((r) => r.passed);
@@ -166,7 +179,10 @@ export function evaluateChallenger(input: EvaluateInput): Verdict {
 }
 
 export function checkPolicy(policy: PromotionPolicy): void {
-  for (const [key, metric] of [['promotion.primary_metric', policy.primary_metric], ...policy.guardrails.map((g, i) => [`promotion.guardrails[${i}].metric`, g.metric])]) {
+  for (const [key, metric] of [
+    ['promotion.primary_metric', policy.primary_metric],
+    ...policy.guardrails.map((g, i) => [`promotion.guardrails[${i}].metric`, g.metric]),
+  ]) {
     if (!(metric in HIGHER_IS_BETTER)) {
       throw configError(`${key}: unknown metric "${metric}" (one of ${Object.keys(HIGHER_IS_BETTER).join(', ')})`);
     }
@@ -215,7 +231,12 @@ function guardrailRule(metric: string, maxRegression: number, champ: number | nu
     challenger: ch,
     required: `regression ≤ ${maxRegression}`,
     passed: regression !== null && regression <= maxRegression + EPS,
-    detail: regression === null ? 'not computable' : regression > 0 ? `worse by ${round(regression)}` : `no regression (${signed(-regression)} better)`,
+    detail:
+      regression === null
+        ? 'not computable'
+        : regression > 0
+          ? `worse by ${round(regression)}`
+          : `no regression (${signed(-regression)} better)`,
   };
 }
 
@@ -236,7 +257,10 @@ function overfittingRule(metric: string, limit: number, bundle: Bundle): Verdict
 }
 
 /** Scores every part with the model's own schema and joins the scores. */
-function scoreParts(bundle: Bundle, parts: EvaluationPart[]): { y: Uint8Array; p: Float64Array; per: { y: Uint8Array; p: Float64Array }[] } {
+function scoreParts(
+  bundle: Bundle,
+  parts: EvaluationPart[],
+): { y: Uint8Array; p: Float64Array; per: { y: Uint8Array; p: Float64Array }[] } {
   const model = new CreditModel(bundle);
   const per = parts.map((part) => {
     const ds = toDataset(part.table, bundle.schema, { requireTarget: true });
@@ -258,14 +282,24 @@ function scoreParts(bundle: Bundle, parts: EvaluationPart[]): { y: Uint8Array; p
  * The re-created test rows must give the challenger exactly the test metrics training
  * recorded; otherwise they are not the same rows and the comparison would be unfair.
  */
-function checkReproduces(challenger: Challenger, parts: EvaluationPart[], scores: { per: { y: Uint8Array; p: Float64Array }[] }): void {
+function checkReproduces(
+  challenger: Challenger,
+  parts: EvaluationPart[],
+  scores: { per: { y: Uint8Array; p: Float64Array }[] },
+): void {
   const i = parts.findIndex((p) => p.name === 'test');
   if (i < 0) return;
   const b = challenger.bundle;
   const m = computeMetrics(scores.per[i].y, scores.per[i].p, b.threshold, b.costs);
   const want = b.metrics.test;
-  const same = (a: number | null, c: number | null): boolean => (a === null ? c === null : c !== null && Math.abs(a - c) < 1e-9);
-  if (m.confusion_matrix.tp + m.confusion_matrix.fn + m.confusion_matrix.fp + m.confusion_matrix.tn !== scores.per[i].y.length || !same(m.roc_auc, want.roc_auc) || !same(m.brier, want.brier)) {
+  const same = (a: number | null, c: number | null): boolean =>
+    a === null ? c === null : c !== null && Math.abs(a - c) < 1e-9;
+  if (
+    m.confusion_matrix.tp + m.confusion_matrix.fn + m.confusion_matrix.fp + m.confusion_matrix.tn !==
+      scores.per[i].y.length ||
+    !same(m.roc_auc, want.roc_auc) ||
+    !same(m.brier, want.brier)
+  ) {
     throw new MlopsError(
       'input',
       `the challenger's re-created test rows (${parts[i].path}, ${parts[i].rows} rows) do not reproduce its recorded test metrics (roc_auc ${m.roc_auc} vs ${want.roc_auc}); the data or split differ from training`,
@@ -286,10 +320,14 @@ function metricValue(m: SplitMetrics, metric: string): number | null {
 
 function summarize(v: Verdict, primary: string): string {
   const rule = v.rules.find((r) => r.id === `primary:${primary}`);
-  const change = rule && rule.champion !== null && rule.challenger !== null ? `${primary} ${signed(rule.challenger - rule.champion)} vs champion v${v.champion?.version}` : null;
+  const change =
+    rule && rule.champion !== null && rule.challenger !== null
+      ? `${primary} ${signed(rule.challenger - rule.champion)} vs champion v${v.champion?.version}`
+      : null;
   const failed = v.rules.filter((r) => !r.passed && r.kind !== 'forced').map((r) => r.id);
   if (v.decision === 'promote') {
-    if (v.forced) return `promote (forced: ${v.forced.reason})${change ? `: ${change}` : ''}${failed.length ? `; the gate alone would keep the champion (failed: ${failed.join(', ')})` : ''}`;
+    if (v.forced)
+      return `promote (forced: ${v.forced.reason})${change ? `: ${change}` : ''}${failed.length ? `; the gate alone would keep the champion (failed: ${failed.join(', ')})` : ''}`;
     if (!v.champion) return `promote: first model for ${v.model} (no champion yet)`;
     return `promote: ${change} (${rule?.required} required); all ${v.rules.length} rules passed`;
   }
@@ -298,7 +336,11 @@ function summarize(v: Verdict, primary: string): string {
   const reasons = v.rules
     .filter((r) => !r.passed)
     .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))
-    .map((r) => (r.kind === 'validity' || r.kind === 'forced' ? `${r.id}: ${r.detail}` : `${r.id} ${r.detail}, ${r.required} required`));
+    .map((r) =>
+      r.kind === 'validity' || r.kind === 'forced'
+        ? `${r.id}: ${r.detail}`
+        : `${r.id} ${r.detail}, ${r.required} required`,
+    );
   return `keep ${v.champion ? `champion v${v.champion.version}` : 'no champion'}: ${reasons.join('; ')}`;
 }
 
@@ -321,7 +363,13 @@ const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
  * beside it for context; the rule itself is absolute, so a biased champion cannot make
  * a biased challenger acceptable.
  */
-function fairnessRule(config: FairnessConfig, parts: EvaluationPart[], challenger: Bundle, scores: { y: Uint8Array; p: Float64Array }, champion: Bundle | null): VerdictRule {
+function fairnessRule(
+  config: FairnessConfig,
+  parts: EvaluationPart[],
+  challenger: Bundle,
+  scores: { y: Uint8Array; p: Float64Array },
+  champion: Bundle | null,
+): VerdictRule {
   // The sensitive columns come from the evaluation rows themselves (not the model's features):
   // an attribute the model does not use, such as age band, is still judged.
   const columns = (): Map<string, (string | null)[] | Float64Array> => {
@@ -333,16 +381,23 @@ function fairnessRule(config: FairnessConfig, parts: EvaluationPart[], challenge
     }
     return out;
   };
-  const report = fairnessReport({ y: scores.y, p: scores.p, threshold: challenger.threshold, columns: columns() }, config);
+  const report = fairnessReport(
+    { y: scores.y, p: scores.p, threshold: challenger.threshold, columns: columns() },
+    config,
+  );
   const worst = (r: FairnessReport): number | null => {
-    const ratios = r.attributes.flatMap((a) => a.groups.filter((g) => !g.small).map((g) => g.disparate_impact)).filter((x): x is number => x !== null);
+    const ratios = r.attributes
+      .flatMap((a) => a.groups.filter((g) => !g.small).map((g) => g.disparate_impact))
+      .filter((x): x is number => x !== null);
     return ratios.length ? Math.min(...ratios) : null;
   };
   let championWorst: number | null = null;
   if (champion) {
     try {
       const s = scoreParts(champion, parts);
-      championWorst = worst(fairnessReport({ y: s.y, p: s.p, threshold: champion.threshold, columns: columns() }, config));
+      championWorst = worst(
+        fairnessReport({ y: s.y, p: s.p, threshold: champion.threshold, columns: columns() }, config),
+      );
     } catch {
       championWorst = null;
     }
@@ -357,6 +412,8 @@ function fairnessRule(config: FairnessConfig, parts: EvaluationPart[], challenge
     challenger: worst(report),
     required: `disparate impact ≥ ${config.min_disparate_impact} in every group of ${config.attributes.map((a) => a.column).join(', ')}`,
     passed: check.passed,
-    detail: check.passed ? `within bounds${skipped.length ? ` (skipped ${skipped.join('; ')})` : ''}` : check.reasons.join('; '),
+    detail: check.passed
+      ? `within bounds${skipped.length ? ` (skipped ${skipped.join('; ')})` : ''}`
+      : check.reasons.join('; '),
   };
 }

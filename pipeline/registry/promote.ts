@@ -15,7 +15,15 @@ import { loadChallenger, type Challenger } from './challenger.ts';
 import { evaluationRows, type EvaluationPart } from './evaluation-rows.ts';
 import { evaluateChallenger, sizeMessage } from './policy.ts';
 import { modelCard } from './card.ts';
-import { emptyModel, type HistoryEvent, type HistoryEventKind, type Lineage, type ModelEntry, type RegistryFile, type VersionEntry } from './schema.ts';
+import {
+  emptyModel,
+  type HistoryEvent,
+  type HistoryEventKind,
+  type Lineage,
+  type ModelEntry,
+  type RegistryFile,
+  type VersionEntry,
+} from './schema.ts';
 import { findVersion, loadRegistry, loadVersionBundle, saveRegistry, writeVersionFolder } from './store.ts';
 import { withRegistryLock } from './lock.ts';
 import type { Verdict } from './verdict.ts';
@@ -90,7 +98,9 @@ function compareWith(reg: RegistryFile, opts: CompareOptions): CompareResult {
   const model = reg.models[name] ?? null;
   const rows = opts.rows ?? evaluationRows(challenger.bundle, opts.baseDir, opts.config.promotion.golden_path);
   const championEntry = model?.aliases.champion != null ? findVersion(model, model.aliases.champion) : null;
-  const champion = championEntry ? { version: championEntry.version, bundle: loadVersionBundle(opts.dir, championEntry) } : null;
+  const champion = championEntry
+    ? { version: championEntry.version, bundle: loadVersionBundle(opts.dir, championEntry) }
+    : null;
   const verdict = evaluateChallenger({
     name,
     challenger,
@@ -111,31 +121,65 @@ export function promoteRun(opts: PromoteOptions): PromoteResult {
 }
 
 function promoteUnlocked(opts: PromoteOptions): PromoteResult {
-  if (opts.force && !opts.force.reason?.trim()) throw new MlopsError('usage', 'a forced promotion needs a reason (--reason TEXT)');
+  if (opts.force && !opts.force.reason?.trim())
+    throw new MlopsError('usage', 'a forced promotion needs a reason (--reason TEXT)');
   const reg = loadRegistry(opts.dir);
   const cmp = compareWith(reg, opts);
   const { name, verdict, challenger } = cmp;
   if (opts.dryRun) {
     const champion = reg.models[name]?.aliases.champion ?? null;
-    return { ...cmp, decision: verdict.decision, version: null, champion, previousChampion: champion, events: [], files: [], registry: reg };
+    return {
+      ...cmp,
+      decision: verdict.decision,
+      version: null,
+      champion,
+      previousChampion: champion,
+      events: [],
+      files: [],
+      registry: reg,
+    };
   }
   const size = verdict.rules.find((r) => r.id === 'validity:size');
-  if (size && !size.passed) throw new MlopsError('state', `refusing to register ${name}: ${sizeMessage(size.challenger ?? 0, opts.config.registry.max_bundle_bytes)}`);
+  if (size && !size.passed)
+    throw new MlopsError(
+      'state',
+      `refusing to register ${name}: ${sizeMessage(size.challenger ?? 0, opts.config.registry.max_bundle_bytes)}`,
+    );
 
   const model: ModelEntry = reg.models[name] ?? emptyModel();
   reg.models[name] = model;
   const previousChampion = model.aliases.champion;
   const ctx = eventContext(opts);
-  const base = { digest: challenger.bundle.digest, run_id: challenger.run?.id ?? null, ci_run_url: ctx.ciRunUrl, git_commit: ctx.gitCommit, actor: ctx.actor, time: ctx.time };
+  const base = {
+    digest: challenger.bundle.digest,
+    run_id: challenger.run?.id ?? null,
+    ci_run_url: ctx.ciRunUrl,
+    git_commit: ctx.gitCommit,
+    actor: ctx.actor,
+    time: ctx.time,
+  };
   const note = opts.note ? ` (${opts.note})` : '';
   const events: HistoryEvent[] = [];
   const push = (event: HistoryEventKind, fields: Partial<HistoryEvent>): void => {
-    const e: HistoryEvent = { seq: model.history.length + 1, event, version: null, previous_champion: null, reason: null, verdict, ...base, ...fields };
+    const e: HistoryEvent = {
+      seq: model.history.length + 1,
+      event,
+      version: null,
+      previous_champion: null,
+      reason: null,
+      verdict,
+      ...base,
+      ...fields,
+    };
     model.history.push(e);
     events.push(e);
   };
   const isDuplicate = verdict.rules.some((r) => r.id === 'validity:new-model' && !r.passed);
-  const register = verdict.decision === 'promote' || (Boolean(opts.registerOnKeep) && !isDuplicate && verdict.rules.filter((r) => r.kind === 'validity').every((r) => r.passed));
+  const register =
+    verdict.decision === 'promote' ||
+    (Boolean(opts.registerOnKeep) &&
+      !isDuplicate &&
+      verdict.rules.filter((r) => r.kind === 'validity').every((r) => r.passed));
   let version: number | null = null;
   const files: string[] = [];
   if (register) {
@@ -143,7 +187,13 @@ function promoteUnlocked(opts: PromoteOptions): PromoteResult {
     const entry = versionEntry(name, version, challenger, verdict, cmp.rows, ctx);
     const lineage = entry.lineage;
     const card = modelCard({ name, version, bundle: challenger.bundle, metrics: challenger.metrics, verdict, lineage });
-    const stored = writeVersionFolder(opts.dir, entry.path, challenger.bundle, versionMetrics(challenger, verdict), card);
+    const stored = writeVersionFolder(
+      opts.dir,
+      entry.path,
+      challenger.bundle,
+      versionMetrics(challenger, verdict),
+      card,
+    );
     entry.bundle = { file: entry.bundle.file, ...stored };
     model.versions.push(entry);
     files.push(`${entry.path}/model.json.gz`, `${entry.path}/metrics.json`, `${entry.path}/card.md`);
@@ -152,10 +202,15 @@ function promoteUnlocked(opts: PromoteOptions): PromoteResult {
   if (verdict.decision === 'promote') {
     model.aliases.champion = version;
     if (model.aliases.challenger === version) model.aliases.challenger = null;
-    push('promoted', { version, previous_champion: previousChampion, reason: verdict.forced ? `forced: ${verdict.forced.reason}${note}` : `${verdict.summary}${note}` });
+    push('promoted', {
+      version,
+      previous_champion: previousChampion,
+      reason: verdict.forced ? `forced: ${verdict.forced.reason}${note}` : `${verdict.summary}${note}`,
+    });
   } else {
     if (version !== null) model.aliases.challenger = version;
-    if (opts.recordRejection !== false) push('rejected', { version, previous_champion: previousChampion, reason: `${verdict.summary}${note}` });
+    if (opts.recordRejection !== false)
+      push('rejected', { version, previous_champion: previousChampion, reason: `${verdict.summary}${note}` });
   }
   try {
     if (events.length > 0) saveRegistry(opts.dir, reg);
@@ -165,11 +220,26 @@ function promoteUnlocked(opts: PromoteOptions): PromoteResult {
     throw e;
   }
   files.push('registry.json');
-  return { ...cmp, decision: verdict.decision, version, champion: model.aliases.champion, previousChampion, events, files, registry: reg };
+  return {
+    ...cmp,
+    decision: verdict.decision,
+    version,
+    champion: model.aliases.champion,
+    previousChampion,
+    events,
+    files,
+    registry: reg,
+  };
 }
 
-export function eventContext(ctx: EventContext & { dir: string }): { actor: string; ciRunUrl: string | null; gitCommit: string | null; time: string } {
-  if (!ctx.actor?.trim()) throw new MlopsError('usage', 'an actor (who is doing this) is required for the registry history');
+export function eventContext(ctx: EventContext & { dir: string }): {
+  actor: string;
+  ciRunUrl: string | null;
+  gitCommit: string | null;
+  time: string;
+} {
+  if (!ctx.actor?.trim())
+    throw new MlopsError('usage', 'an actor (who is doing this) is required for the registry history');
   return {
     actor: ctx.actor,
     ciRunUrl: ctx.ciRunUrl ?? null,
@@ -184,7 +254,14 @@ export function existingAncestor(p: string): string {
   return d;
 }
 
-function versionEntry(name: string, version: number, ch: Challenger, verdict: Verdict, rows: EvaluationPart[], ctx: { ciRunUrl: string | null; time: string }): VersionEntry {
+function versionEntry(
+  name: string,
+  version: number,
+  ch: Challenger,
+  verdict: Verdict,
+  rows: EvaluationPart[],
+  ctx: { ciRunUrl: string | null; time: string },
+): VersionEntry {
   const b = ch.bundle;
   const p = b.provenance;
   const golden = rows.find((r) => r.name === 'golden');

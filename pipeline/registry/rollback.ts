@@ -30,7 +30,8 @@ export function rollback(opts: RollbackOptions): RollbackResult {
 }
 
 function rollbackUnlocked(opts: RollbackOptions): RollbackResult {
-  if (!opts.reason?.trim()) throw new MlopsError('usage', 'a rollback needs a reason (--reason TEXT); it goes into the registry history');
+  if (!opts.reason?.trim())
+    throw new MlopsError('usage', 'a rollback needs a reason (--reason TEXT); it goes into the registry history');
   const reg = loadRegistry(opts.dir);
   const model = reg.models[opts.name];
   if (!model) throw new MlopsError('input', `no model "${opts.name}" in the registry`);
@@ -38,13 +39,22 @@ function rollbackUnlocked(opts: RollbackOptions): RollbackResult {
   if (from == null) throw new MlopsError('state', `${opts.name} has no champion to roll back`);
   let to = opts.to ?? null;
   if (to === null) {
-    const served = new Set(model.history.filter((h) => (h.event === 'promoted' || h.event === 'rolled_back') && h.version !== null).map((h) => h.version!));
+    const served = new Set(
+      model.history
+        .filter((h) => (h.event === 'promoted' || h.event === 'rolled_back') && h.version !== null)
+        .map((h) => h.version!),
+    );
     const earlier = model.versions.filter((v) => v.version < from && served.has(v.version)).at(-1);
-    if (!earlier) throw new MlopsError('state', `${opts.name} has no earlier champion than v${from}; name one with --to vN`);
+    if (!earlier)
+      throw new MlopsError('state', `${opts.name} has no earlier champion than v${from}; name one with --to vN`);
     to = earlier.version;
   }
   const target = findVersion(model, to);
-  if (!target) throw new MlopsError('input', `${opts.name} has no version v${to} (versions: ${model.versions.map((v) => `v${v.version}`).join(', ')})`);
+  if (!target)
+    throw new MlopsError(
+      'input',
+      `${opts.name} has no version v${to} (versions: ${model.versions.map((v) => `v${v.version}`).join(', ')})`,
+    );
   if (to === from) throw new MlopsError('state', `v${to} is already the champion of ${opts.name}`);
   loadVersionBundle(opts.dir, target);
   const ctx = eventContext(opts);

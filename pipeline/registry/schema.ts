@@ -101,7 +101,11 @@ const lineageSchema = {
     run: {
       anyOf: [
         { type: 'null' },
-        { type: 'object', required: ['id'], properties: { id: { type: 'string' }, created_at: { type: 'string' }, command: { type: 'string' } } },
+        {
+          type: 'object',
+          required: ['id'],
+          properties: { id: { type: 'string' }, created_at: { type: 'string' }, command: { type: 'string' } },
+        },
       ],
     },
     ci_run_url: nullableString,
@@ -110,7 +114,18 @@ const lineageSchema = {
 
 const versionSchema = {
   type: 'object',
-  required: ['version', 'path', 'digest', 'bundle', 'created_at', 'engine', 'threshold', 'metrics', 'forced', 'lineage'],
+  required: [
+    'version',
+    'path',
+    'digest',
+    'bundle',
+    'created_at',
+    'engine',
+    'threshold',
+    'metrics',
+    'forced',
+    'lineage',
+  ],
   properties: {
     version: { type: 'integer', minimum: 1 },
     path: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*/v[1-9][0-9]*$' },
@@ -129,14 +144,32 @@ const versionSchema = {
       required: ['test', 'evaluation'],
       properties: { test: metricMap, evaluation: { anyOf: [{ type: 'null' }, metricMap] } },
     },
-    forced: { anyOf: [{ type: 'null' }, { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1 } } }] },
+    forced: {
+      anyOf: [
+        { type: 'null' },
+        { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1 } } },
+      ],
+    },
     lineage: lineageSchema,
   },
 };
 
 const historySchema = {
   type: 'object',
-  required: ['seq', 'event', 'time', 'actor', 'version', 'previous_champion', 'digest', 'run_id', 'git_commit', 'ci_run_url', 'reason', 'verdict'],
+  required: [
+    'seq',
+    'event',
+    'time',
+    'actor',
+    'version',
+    'previous_champion',
+    'digest',
+    'run_id',
+    'git_commit',
+    'ci_run_url',
+    'reason',
+    'verdict',
+  ],
   properties: {
     seq: { type: 'integer', minimum: 1 },
     event: { enum: ['registered', 'promoted', 'rolled_back', 'rejected'] },
@@ -152,7 +185,15 @@ const historySchema = {
     verdict: {
       anyOf: [
         { type: 'null' },
-        { type: 'object', required: ['decision', 'summary', 'rules'], properties: { decision: { enum: ['promote', 'keep'] }, summary: { type: 'string' }, rules: { type: 'array' } } },
+        {
+          type: 'object',
+          required: ['decision', 'summary', 'rules'],
+          properties: {
+            decision: { enum: ['promote', 'keep'] },
+            summary: { type: 'string' },
+            rules: { type: 'array' },
+          },
+        },
       ],
     },
   },

@@ -40,7 +40,10 @@ export function registryFile(dir: string): string {
 
 /** A human label for a JSON pointer into the registry, e.g. `models.credit-default.versions[0] (v1).digest`. */
 export function entryLabel(pointer: string, data: unknown): string {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let label = '';
   let node: unknown = data;
   for (const part of parts) {
@@ -87,11 +90,18 @@ export function parseRegistry(text: string, file: string, dir: string, opts: Loa
   }
   const sv = (data as { schema_version?: unknown } | null)?.schema_version;
   if (data && typeof data === 'object' && sv !== undefined && sv !== REGISTRY_SCHEMA_VERSION) {
-    throw integrity(file, 'schema_version', `schema version ${JSON.stringify(sv)} is not supported (this mlops reads version ${REGISTRY_SCHEMA_VERSION}); upgrade mlops or restore the file`);
+    throw integrity(
+      file,
+      'schema_version',
+      `schema version ${JSON.stringify(sv)} is not supported (this mlops reads version ${REGISTRY_SCHEMA_VERSION}); upgrade mlops or restore the file`,
+    );
   }
   if (!validateRegistry(data)) {
     const problems = (validateRegistry.errors ?? []).slice(0, 5).map((e) => {
-      const extra = e.keyword === 'additionalProperties' ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : '';
+      const extra =
+        e.keyword === 'additionalProperties'
+          ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
+          : '';
       const missing = e.keyword === 'required' ? ` "${(e.params as { missingProperty: string }).missingProperty}"` : '';
       return `${entryLabel(e.instancePath, data)}: ${e.message ?? 'is invalid'}${extra || missing}`;
     });
@@ -105,8 +115,10 @@ export function parseRegistry(text: string, file: string, dir: string, opts: Loa
 function checkModel(file: string, dir: string, name: string, model: ModelEntry, opts: LoadOptions): void {
   const at = (i: number): string => `models.${name}.versions[${i}] (v${model.versions[i].version})`;
   model.versions.forEach((v, i) => {
-    if (i > 0 && v.version <= model.versions[i - 1].version) throw integrity(file, at(i), 'version numbers must be unique and increasing');
-    if (v.path !== `${name}/v${v.version}`) throw integrity(file, at(i), `path must be "${name}/v${v.version}" (got "${v.path}")`);
+    if (i > 0 && v.version <= model.versions[i - 1].version)
+      throw integrity(file, at(i), 'version numbers must be unique and increasing');
+    if (v.path !== `${name}/v${v.version}`)
+      throw integrity(file, at(i), `path must be "${name}/v${v.version}" (got "${v.path}")`);
   });
   for (const alias of ['champion', 'challenger'] as const) {
     const n = model.aliases[alias];
@@ -115,7 +127,12 @@ function checkModel(file: string, dir: string, name: string, model: ModelEntry, 
     }
   }
   model.history.forEach((h, i) => {
-    if (h.seq !== i + 1) throw integrity(file, `models.${name}.history[${i}] (event ${h.seq})`, `history must be append-only with seq 1, 2, 3…; expected seq ${i + 1}`);
+    if (h.seq !== i + 1)
+      throw integrity(
+        file,
+        `models.${name}.history[${i}] (event ${h.seq})`,
+        `history must be append-only with seq 1, 2, 3…; expected seq ${i + 1}`,
+      );
   });
   if (opts.skipBundles) return;
   model.versions.forEach((v, i) => checkVersionBundle(file, dir, name, v, at(i)));
@@ -131,7 +148,11 @@ function checkVersionBundle(file: string, dir: string, name: string, v: VersionE
   }
   const fileSha = sha256Hex(bytes);
   if (fileSha !== v.bundle.sha256) {
-    throw integrity(file, label, `bundle digest does not match: ${shown} hashes to sha256 ${fileSha} but the entry records ${v.bundle.sha256}; the bundle was replaced or edited after registration`);
+    throw integrity(
+      file,
+      label,
+      `bundle digest does not match: ${shown} hashes to sha256 ${fileSha} but the entry records ${v.bundle.sha256}; the bundle was replaced or edited after registration`,
+    );
   }
   let contentDigest = verifiedDigests.get(fileSha);
   if (!contentDigest) {
@@ -141,12 +162,17 @@ function checkVersionBundle(file: string, dir: string, name: string, v: VersionE
     } catch (e) {
       throw integrity(file, label, (e as Error).message);
     }
-    if (bundle.name !== name) throw integrity(file, label, `its bundle ${shown} is model "${bundle.name}", not "${name}"`);
+    if (bundle.name !== name)
+      throw integrity(file, label, `its bundle ${shown} is model "${bundle.name}", not "${name}"`);
     contentDigest = bundle.digest;
     verifiedDigests.set(fileSha, contentDigest);
   }
   if (contentDigest !== v.digest) {
-    throw integrity(file, label, `bundle digest does not match: ${shown} holds ${contentDigest} but the entry records ${v.digest}`);
+    throw integrity(
+      file,
+      label,
+      `bundle digest does not match: ${shown} holds ${contentDigest} but the entry records ${v.digest}`,
+    );
   }
 }
 
@@ -186,7 +212,10 @@ export function loadVersionBundle(dir: string, v: VersionEntry): Bundle {
   const path = versionBundlePath(dir, v);
   const bundle = parseBundle(readFileSync(path), path);
   if (bundle.digest !== v.digest) {
-    throw new MlopsError('integrity', `${registryFile(dir)}: v${v.version}: ${path} holds ${bundle.digest} but the entry records ${v.digest}`);
+    throw new MlopsError(
+      'integrity',
+      `${registryFile(dir)}: v${v.version}: ${path} holds ${bundle.digest} but the entry records ${v.digest}`,
+    );
   }
   return bundle;
 }
@@ -209,7 +238,10 @@ export function resolveRef(reg: RegistryFile, ref: string, defaultName: string):
   const model = modelEntry(reg, name);
   if (!model) {
     const known = Object.keys(reg.models);
-    throw new MlopsError('input', `no model "${name}" in the registry${known.length ? ` (models: ${known.join(', ')})` : ' (it is empty)'}`);
+    throw new MlopsError(
+      'input',
+      `no model "${name}" in the registry${known.length ? ` (models: ${known.join(', ')})` : ' (it is empty)'}`,
+    );
   }
   let n: number | null;
   if (which === 'champion' || which === 'challenger') {
@@ -217,7 +249,11 @@ export function resolveRef(reg: RegistryFile, ref: string, defaultName: string):
     if (n == null) throw new MlopsError('input', `${name} has no ${which}`);
   } else n = Number(which.replace(/^v/, ''));
   const version = findVersion(model, n);
-  if (!version) throw new MlopsError('input', `${name} has no version v${n} (versions: ${model.versions.map((v) => `v${v.version}`).join(', ') || 'none'})`);
+  if (!version)
+    throw new MlopsError(
+      'input',
+      `${name} has no version v${n} (versions: ${model.versions.map((v) => `v${v.version}`).join(', ') || 'none'})`,
+    );
   return { name, model, version };
 }
 
@@ -227,10 +263,19 @@ export function resolveRef(reg: RegistryFile, ref: string, defaultName: string):
  * replaced: the registry is the source of truth, and a folder it does not know about
  * is a leftover the user should look at.
  */
-export function writeVersionFolder(dir: string, path: string, bundle: Bundle, metrics: unknown, card: string): { sha256: string; bytes: number } {
+export function writeVersionFolder(
+  dir: string,
+  path: string,
+  bundle: Bundle,
+  metrics: unknown,
+  card: string,
+): { sha256: string; bytes: number } {
   const target = resolve(dir, path);
   if (existsSync(target)) {
-    throw new MlopsError('state', `${target} already exists but ${registryFile(dir)} has no entry for it; remove the leftover folder (git clean) or restore registry.json`);
+    throw new MlopsError(
+      'state',
+      `${target} already exists but ${registryFile(dir)} has no entry for it; remove the leftover folder (git clean) or restore registry.json`,
+    );
   }
   const parent = resolve(target, '..');
   mkdirSync(parent, { recursive: true });

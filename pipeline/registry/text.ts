@@ -6,24 +6,42 @@ import type { Verdict } from './verdict.ts';
 
 /** The verdict as a reviewer reads it: the decision line, then one row per rule. */
 export function verdictMarkdown(v: Verdict): string {
-  const rows = v.rules.map((r) => [r.passed ? '✅' : '❌', r.id, fmt(r.champion), fmt(r.challenger), r.required, r.detail]);
+  const rows = v.rules.map((r) => [
+    r.passed ? '✅' : '❌',
+    r.id,
+    fmt(r.champion),
+    fmt(r.challenger),
+    r.required,
+    r.detail,
+  ]);
   const on = v.evaluated_on.map((e) => `${e.name} (${e.rows} rows)`).join(' + ');
   return [
     `**${v.decision === 'promote' ? 'PROMOTE' : 'KEEP CHAMPION'}** — ${v.summary}`,
     '',
     `Champion ${v.champion ? `v${v.champion.version} (${short(v.champion.digest)})` : 'none'} vs challenger ${short(v.challenger.digest)}${v.challenger.run_id ? ` (run ${v.challenger.run_id})` : ''}, both scored on ${on}.`,
     '',
-    markdownTable([['', 'Rule', 'Champion', 'Challenger', 'Required', 'Detail'], ...rows], { align: ['c', 'l', 'r', 'r', 'l', 'l'] }),
+    markdownTable([['', 'Rule', 'Champion', 'Challenger', 'Required', 'Detail'], ...rows], {
+      align: ['c', 'l', 'r', 'r', 'l', 'l'],
+    }),
   ].join('\n');
 }
 
 export function registryListText(reg: RegistryFile): string {
   const names = Object.keys(reg.models).sort();
-  if (names.length === 0) return 'The registry is empty: promote a run with "mlops promote --run DIR" (or "mlops run").';
+  if (names.length === 0)
+    return 'The registry is empty: promote a run with "mlops promote --run DIR" (or "mlops run").';
   return names
     .map((name) => {
       const m = reg.models[name];
-      const rows = m.versions.map((v) => [`v${v.version}`, aliasesOf(m, v.version), short(v.digest), v.engine, fmt(v.metrics.test.roc_auc), v.created_at, v.lineage.code_commit?.slice(0, 7) ?? 'n/a']);
+      const rows = m.versions.map((v) => [
+        `v${v.version}`,
+        aliasesOf(m, v.version),
+        short(v.digest),
+        v.engine,
+        fmt(v.metrics.test.roc_auc),
+        v.created_at,
+        v.lineage.code_commit?.slice(0, 7) ?? 'n/a',
+      ]);
       return [
         `${name}: champion ${m.aliases.champion ? `v${m.aliases.champion}` : 'none'} · ${m.versions.length} version(s) · ${m.history.length} event(s)`,
         '',
@@ -35,7 +53,11 @@ export function registryListText(reg: RegistryFile): string {
 
 export function versionText(name: string, model: ModelEntry, v: VersionEntry): string {
   const l = v.lineage;
-  const metrics = METRIC_ROWS.filter((r) => r.key in v.metrics.test).map((r) => [r.label, fmt(v.metrics.test[r.key]), fmt(v.metrics.evaluation?.[r.key])]);
+  const metrics = METRIC_ROWS.filter((r) => r.key in v.metrics.test).map((r) => [
+    r.label,
+    fmt(v.metrics.test[r.key]),
+    fmt(v.metrics.evaluation?.[r.key]),
+  ]);
   return [
     `${name}@v${v.version}${aliasesOf(model, v.version) ? ` (${aliasesOf(model, v.version)})` : ''}`,
     `  digest      ${v.digest}`,

@@ -7,7 +7,16 @@
  * from a checkout with uncommitted edits).
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { canonicalJson, sha256Hex } from '../canonical-json.ts';
@@ -47,29 +56,54 @@ export async function verifyVersion(opts: VerifyOptions): Promise<VerifyResult> 
   const { name, version: v } = resolveRef(reg, opts.ref, opts.defaultName);
   const registered = loadVersionBundle(opts.dir, v);
   const commit = v.lineage.code_commit;
-  if (!commit) throw new MlopsError('state', `${name}@v${v.version} records no code commit (it was trained outside a git checkout); it cannot be reproduced from the record`);
+  if (!commit)
+    throw new MlopsError(
+      'state',
+      `${name}@v${v.version} records no code commit (it was trained outside a git checkout); it cannot be reproduced from the record`,
+    );
   const top = await git(['rev-parse', '--show-toplevel'], existingAncestor(opts.dir));
-  if (top.code !== 0) throw new MlopsError('state', `${opts.dir} is not inside a git checkout; verify needs the repository history`);
+  if (top.code !== 0)
+    throw new MlopsError('state', `${opts.dir} is not inside a git checkout; verify needs the repository history`);
   const root = top.stdout.trim();
   if ((await git(['cat-file', '-e', `${commit}^{commit}`], root)).code !== 0) {
-    throw new MlopsError('state', `code commit ${commit} of ${name}@v${v.version} is not in this clone; fetch the full history (actions/checkout with fetch-depth: 0) and try again`);
+    throw new MlopsError(
+      'state',
+      `code commit ${commit} of ${name}@v${v.version} is not in this clone; fetch the full history (actions/checkout with fetch-depth: 0) and try again`,
+    );
   }
   const notes: string[] = [];
-  if (v.lineage.code_dirty) notes.push('the version was trained from a checkout with uncommitted changes, so the retrained bundle (from the clean commit) is expected to differ');
+  if (v.lineage.code_dirty)
+    notes.push(
+      'the version was trained from a checkout with uncommitted changes, so the retrained bundle (from the clean commit) is expected to differ',
+    );
   const tmp = mkdtempSync(join(tmpdir(), 'mlops-verify-'));
   const wt = join(tmp, 'worktree');
   await gitOk(['worktree', 'add', '--detach', '-q', wt, commit], root);
   try {
-    if (!existsSync(join(wt, 'bin', 'mlops.mjs'))) throw new MlopsError('state', `commit ${commit.slice(0, 7)} has no bin/mlops.mjs; cannot retrain with its code`);
+    if (!existsSync(join(wt, 'bin', 'mlops.mjs')))
+      throw new MlopsError('state', `commit ${commit.slice(0, 7)} has no bin/mlops.mjs; cannot retrain with its code`);
     const modules = opts.nodeModules ?? join(PROJECT_ROOT, 'node_modules');
     if (!existsSync(join(wt, 'node_modules'))) symlinkSync(modules, join(wt, 'node_modules'), 'dir');
     const cfg = structuredClone(v.lineage.config) as { data: { path: string; test_path: string | null } };
     provideData(cfg.data.path, v.lineage.data.sha256, wt, root, notes);
-    if (cfg.data.test_path && v.lineage.test_data) provideData(cfg.data.test_path, v.lineage.test_data.sha256, wt, root, notes);
+    if (cfg.data.test_path && v.lineage.test_data)
+      provideData(cfg.data.test_path, v.lineage.test_data.sha256, wt, root, notes);
     const configFile = join(wt, '.mlops-verify.config.json');
-    writeFileSync(configFile, JSON.stringify({ ...cfg, model_name: registered.name, evaluation: { risk_bands: registered.risk_bands } }, null, 2));
+    writeFileSync(
+      configFile,
+      JSON.stringify(
+        { ...cfg, model_name: registered.name, evaluation: { risk_bands: registered.risk_bands } },
+        null,
+        2,
+      ),
+    );
     const out = join(tmp, 'run');
-    await runTrain(join(wt, 'bin', 'mlops.mjs'), ['train', '--config', configFile, '--out', out, '--quiet'], wt, opts.timeoutMs ?? 30 * 60_000);
+    await runTrain(
+      join(wt, 'bin', 'mlops.mjs'),
+      ['train', '--config', configFile, '--out', out, '--quiet'],
+      wt,
+      opts.timeoutMs ?? 30 * 60_000,
+    );
     const rebuilt = readBundle(join(out, 'model.json'));
     return {
       name,
@@ -94,9 +128,17 @@ function provideData(path: string, sha: string, wt: string, root: string, notes:
   const hash = (p: string): string | null => (existsSync(p) ? sha256Hex(readFileSync(p)) : null);
   const have = hash(target);
   if (have === sha) return;
-  if (have !== null) throw new MlopsError('state', `data file ${path} at the recorded commit has sha256 ${have}, but the version was trained on ${sha}`);
+  if (have !== null)
+    throw new MlopsError(
+      'state',
+      `data file ${path} at the recorded commit has sha256 ${have}, but the version was trained on ${sha}`,
+    );
   const source = resolve(root, path);
-  if (hash(source) !== sha) throw new MlopsError('state', `data file ${path} (sha256 ${sha}) is neither in the recorded commit nor in this checkout; cannot retrain`);
+  if (hash(source) !== sha)
+    throw new MlopsError(
+      'state',
+      `data file ${path} (sha256 ${sha}) is neither in the recorded commit nor in this checkout; cannot retrain`,
+    );
   mkdirSync(dirname(target), { recursive: true });
   copyFileSync(source, target);
   notes.push(`${path} is not committed at that commit; used the identical file (same sha256) from this checkout`);
@@ -104,10 +146,21 @@ function provideData(path: string, sha: string, wt: string, root: string, notes:
 
 function runTrain(script: string, args: string[], cwd: string, timeout: number): Promise<void> {
   return new Promise((ok, fail) => {
-    execFile(process.execPath, [script, ...args], { cwd, timeout, maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => {
-      if (error) fail(new MlopsError('state', `retraining at the recorded commit failed: ${String(stderr).trim() || error.message}`));
-      else ok();
-    });
+    execFile(
+      process.execPath,
+      [script, ...args],
+      { cwd, timeout, maxBuffer: 16 * 1024 * 1024 },
+      (error, _stdout, stderr) => {
+        if (error)
+          fail(
+            new MlopsError(
+              'state',
+              `retraining at the recorded commit failed: ${String(stderr).trim() || error.message}`,
+            ),
+          );
+        else ok();
+      },
+    );
   });
 }
 

@@ -14,7 +14,19 @@ export interface MetricInterval {
   hi: number | null;
 }
 
-export const CI_METRICS: (keyof SplitMetrics)[] = ['roc_auc', 'pr_auc', 'ks', 'gini', 'accuracy', 'precision', 'recall', 'f1', 'brier', 'log_loss', 'expected_cost'];
+export const CI_METRICS: (keyof SplitMetrics)[] = [
+  'roc_auc',
+  'pr_auc',
+  'ks',
+  'gini',
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'brier',
+  'log_loss',
+  'expected_cost',
+];
 
 export function bootstrapIntervals(
   y: Uint8Array,

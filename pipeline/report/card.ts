@@ -9,8 +9,10 @@ import type { SplitMetrics } from '../evaluation/metrics.ts';
 import type { ReportData } from './model-report.ts';
 import { fmt, METRIC_ROWS } from './tables.ts';
 
-const pct = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined ? 'n/a' : `${(100 * x).toFixed(digits)} %`);
-const num = (x: number | null | undefined, digits = 4): string => (x === null || x === undefined ? 'n/a' : fmt(x, digits));
+const pct = (x: number | null | undefined, digits = 1): string =>
+  x === null || x === undefined ? 'n/a' : `${(100 * x).toFixed(digits)} %`;
+const num = (x: number | null | undefined, digits = 4): string =>
+  x === null || x === undefined ? 'n/a' : fmt(x, digits);
 
 function chartLink(d: ReportData, file: string, alt: string): string | null {
   return d.charts.some((c) => c.file === file) ? `![${alt}](charts/${file})` : null;
@@ -23,7 +25,13 @@ export function metricsWithIntervals(d: ReportData): string {
   const rows = METRIC_ROWS.map((r) => {
     const i = ci.get(r.key);
     const interval = i && i.lo !== null && i.hi !== null ? `${num(i.lo)} – ${num(i.hi)}` : '';
-    const row = [r.label, num(d.metrics.test[r.key] as number | null), interval, num(d.metrics.validation[r.key] as number | null), num(d.metrics.train[r.key] as number | null)];
+    const row = [
+      r.label,
+      num(d.metrics.test[r.key] as number | null),
+      interval,
+      num(d.metrics.validation[r.key] as number | null),
+      num(d.metrics.train[r.key] as number | null),
+    ];
     if (champ) row.push(num(champ[r.key as keyof SplitMetrics] as number | null));
     return row;
   });
@@ -34,7 +42,9 @@ export function fairnessTables(d: ReportData): string[] {
   const f = d.fairness;
   const out: string[] = [];
   if (!f.attributes.length && !f.skipped.length) {
-    out.push('No sensitive attributes are configured. Add them to `mlops.config.json`, e.g. `"fairness": {"attributes": [{"column": "Age", "bands": [25, 35, 50]}, {"column": "Marital"}]}`.');
+    out.push(
+      'No sensitive attributes are configured. Add them to `mlops.config.json`, e.g. `"fairness": {"attributes": [{"column": "Age", "bands": [25, 35, 50]}, {"column": "Marital"}]}`.',
+    );
     out.push('');
     return out;
   }
@@ -97,11 +107,26 @@ export function renderModelCard(d: ReportData): string {
     markdownTable(
       [
         ['', ''],
-        ['Training data', `\`${m.data.path}\` — ${m.data.rows.toLocaleString('en-US')} rows, sha256 \`${m.data.sha256.slice(0, 16)}…\``],
-        ['Holdout data', m.test_data ? `\`${m.test_data.path}\` — ${m.test_data.rows} rows, sha256 \`${m.test_data.sha256.slice(0, 16)}…\`` : 'a stratified split of the training data'],
+        [
+          'Training data',
+          `\`${m.data.path}\` — ${m.data.rows.toLocaleString('en-US')} rows, sha256 \`${m.data.sha256.slice(0, 16)}…\``,
+        ],
+        [
+          'Holdout data',
+          m.test_data
+            ? `\`${m.test_data.path}\` — ${m.test_data.rows} rows, sha256 \`${m.test_data.sha256.slice(0, 16)}…\``
+            : 'a stratified split of the training data',
+        ],
         ['Target', `\`${d.target.column}\`: ${pct(d.target.positive_rate)} \`${d.target.positive}\``],
         ['Evaluated on', d.evaluation.source],
-        ['Engine and parameters', `${m.engine}: ${Object.entries(m.params).map(([k, v]) => `${k}=${v}`).join(', ') || 'defaults'}`],
+        [
+          'Engine and parameters',
+          `${m.engine}: ${
+            Object.entries(m.params)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ') || 'defaults'
+          }`,
+        ],
         ['Seed', String(m.seed)],
       ],
       { align: ['l', 'l'] },
@@ -110,7 +135,12 @@ export function renderModelCard(d: ReportData): string {
   );
 
   L.push('## Performance', '');
-  L.push(`Test figures with 95 % bootstrap intervals (300 seeded resamples of the ${d.evaluation.rows} evaluation rows).`, '', metricsWithIntervals(d), '');
+  L.push(
+    `Test figures with 95 % bootstrap intervals (300 seeded resamples of the ${d.evaluation.rows} evaluation rows).`,
+    '',
+    metricsWithIntervals(d),
+    '',
+  );
   if (d.champion?.note) L.push(`Champion: ${d.champion.note}`, '');
   for (const [file, alt] of [
     ['roc.svg', 'ROC curve'],
@@ -149,7 +179,12 @@ export function renderModelCard(d: ReportData): string {
     markdownTable(
       [
         ['Feature', 'Mean |SHAP|', 'Permutation (AUC fall)', 'Engine importance'],
-        ...d.importance.map((r) => [r.feature, num(r.mean_abs_shap), r.permutation === null ? 'n/a' : `${num(r.permutation)} ± ${num(r.permutation_sd)}`, num(r.engine)]),
+        ...d.importance.map((r) => [
+          r.feature,
+          num(r.mean_abs_shap),
+          r.permutation === null ? 'n/a' : `${num(r.permutation)} ± ${num(r.permutation_sd)}`,
+          num(r.engine),
+        ]),
       ],
       { align: ['l', 'r', 'r', 'r'] },
     ),
@@ -166,7 +201,8 @@ export function renderModelCard(d: ReportData): string {
     L.push('Example reason codes (test applicants):', '');
     for (const e of d.explanations.examples) {
       L.push(`- **${e.label}** — probability ${pct(e.probability)}, decision \`${e.decision}\`:`);
-      for (const r of e.reasons.length ? e.reasons : ['no feature pushed this applicant toward default']) L.push(`  - ${r}`);
+      for (const r of e.reasons.length ? e.reasons : ['no feature pushed this applicant toward default'])
+        L.push(`  - ${r}`);
     }
     L.push('');
   }
@@ -182,8 +218,22 @@ export function renderModelCard(d: ReportData): string {
         ['Column', 'Type', 'Missing', 'Mean ± sd / top categories', 'Min', 'Max'],
         ...d.data_summary.map((s) =>
           s.type === 'numeric'
-            ? [s.column, 'numeric', pct(s.missing_pct / 100), `${num(s.mean, 2)} ± ${num(s.sd, 2)}`, num(s.min, 2), num(s.max, 2)]
-            : [s.column, `categorical (${s.categories})`, pct(s.missing_pct / 100), (s.top ?? []).map((t) => `${t.category} ${pct(t.share, 0)}`).join(', '), '', ''],
+            ? [
+                s.column,
+                'numeric',
+                pct(s.missing_pct / 100),
+                `${num(s.mean, 2)} ± ${num(s.sd, 2)}`,
+                num(s.min, 2),
+                num(s.max, 2),
+              ]
+            : [
+                s.column,
+                `categorical (${s.categories})`,
+                pct(s.missing_pct / 100),
+                (s.top ?? []).map((t) => `${t.category} ${pct(t.share, 0)}`).join(', '),
+                '',
+                '',
+              ],
         ),
       ],
       { align: ['l', 'l', 'r', 'l', 'r', 'r'] },
@@ -192,16 +242,38 @@ export function renderModelCard(d: ReportData): string {
   );
   L.push('### Timings', '');
   if (d.timings.rows.length) {
-    L.push(markdownTable([['Step', 'Seconds'], ...d.timings.rows.map((t) => [t.step, num(t.seconds, 3)])], { align: ['l', 'r'] }), '');
+    L.push(
+      markdownTable([['Step', 'Seconds'], ...d.timings.rows.map((t) => [t.step, num(t.seconds, 3)])], {
+        align: ['l', 'r'],
+      }),
+      '',
+    );
   }
   if (d.timings.score_us_per_row !== null) L.push(`Batch scoring: ${d.timings.score_us_per_row} µs per applicant.`, '');
-  if (d.timings.report_s !== null) L.push(`This report took ${d.timings.report_s} s to generate (${d.timings.report_cpu_s} s CPU).`, '');
+  if (d.timings.report_s !== null)
+    L.push(`This report took ${d.timings.report_s} s to generate (${d.timings.report_cpu_s} s CPU).`, '');
   const env = d.environment;
-  L.push('### Environment', '', `Node ${env.node} on ${env.platform}, ${env.cpus} × ${env.cpu_model}, ${env.memory_gb} GB.`, '');
-  L.push(Object.entries(env.packages).map(([k, v]) => `\`${k}\` ${v}`).join(' · '), '');
+  L.push(
+    '### Environment',
+    '',
+    `Node ${env.node} on ${env.platform}, ${env.cpus} × ${env.cpu_model}, ${env.memory_gb} GB.`,
+    '',
+  );
+  L.push(
+    Object.entries(env.packages)
+      .map(([k, v]) => `\`${k}\` ${v}`)
+      .join(' · '),
+    '',
+  );
   L.push('### Dependencies', '', d.dependencies.message, '');
   if (d.dependencies.outdated.length) {
-    L.push(markdownTable([['Package', 'Current', 'Wanted', 'Latest'], ...d.dependencies.outdated.map((o) => [o.name, o.current ?? '—', o.wanted ?? '—', o.latest ?? '—'])]), '');
+    L.push(
+      markdownTable([
+        ['Package', 'Current', 'Wanted', 'Latest'],
+        ...d.dependencies.outdated.map((o) => [o.name, o.current ?? '—', o.wanted ?? '—', o.latest ?? '—']),
+      ]),
+      '',
+    );
   }
   return L.join('\n');
 }

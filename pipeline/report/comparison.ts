@@ -100,7 +100,10 @@ export function buildComparison(input: ComparisonInput): ComparisonFile {
     const cb = input.champion.bundle;
     try {
       const s = scoreParts(cb, input.parts);
-      champion = { ...side(cb, computeMetrics(s.y, s.p, cb.threshold, input.costs), resampleRoc(s.y, s.p)), version: input.champion.version };
+      champion = {
+        ...side(cb, computeMetrics(s.y, s.p, cb.threshold, input.costs), resampleRoc(s.y, s.p)),
+        version: input.champion.version,
+      };
     } catch (e) {
       // A champion trained on other columns cannot score these rows; say so rather than fail the run.
       championError = (e as Error).message;
@@ -114,7 +117,11 @@ export function buildComparison(input: ComparisonInput): ComparisonFile {
     model: b.name,
     positive: b.schema.positive,
     negative: b.schema.negative,
-    evaluated_on: { name: input.parts.map((p) => p.name).join(' + '), rows: ch.y.length, positive_rate: ch.y.length ? positives / ch.y.length : 0 },
+    evaluated_on: {
+      name: input.parts.map((p) => p.name).join(' + '),
+      rows: ch.y.length,
+      positive_rate: ch.y.length ? positives / ch.y.length : 0,
+    },
     roc_grid: ROC_GRID,
     challenger,
     champion,
@@ -131,7 +138,12 @@ function side(b: Bundle, metrics: SplitMetrics, roc: number[]): ModelSide {
     metrics,
     roc_tpr: roc,
     feature_importance: b.feature_importance,
-    data: { path: b.provenance.data.path, sha256: b.provenance.data.sha256, rows: b.provenance.data.rows, positive_rate: b.schema.positive_rate },
+    data: {
+      path: b.provenance.data.path,
+      sha256: b.provenance.data.sha256,
+      rows: b.provenance.data.rows,
+      positive_rate: b.schema.positive_rate,
+    },
   };
 }
 

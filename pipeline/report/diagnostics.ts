@@ -32,7 +32,17 @@ export function dataSummary(schema: DataSchema): ColumnSummary[] {
   const rows = Math.max(1, schema.rows);
   return schema.features.map((f) => {
     const missing_pct = (100 * f.missing) / rows;
-    if (f.kind === 'numeric') return { column: f.name, type: 'numeric', missing_pct, mean: f.mean, sd: f.sd, min: f.min, max: f.max, median: f.median };
+    if (f.kind === 'numeric')
+      return {
+        column: f.name,
+        type: 'numeric',
+        missing_pct,
+        mean: f.mean,
+        sd: f.sd,
+        min: f.min,
+        max: f.max,
+        median: f.median,
+      };
     const total = f.counts.reduce((s, c) => s + c, 0) || 1;
     return {
       column: f.name,
@@ -57,7 +67,9 @@ export interface Environment {
 /** Installed version from node_modules (packages with an `exports` map hide package.json from require.resolve). */
 function installedVersion(name: string): string {
   try {
-    return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }
+    ).version;
   } catch {
     return 'not installed';
   }
@@ -66,7 +78,9 @@ function installedVersion(name: string): string {
 export function runEnvironment(): Environment {
   let deps: string[] = [];
   try {
-    const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
     deps = Object.keys(pkg.dependencies ?? {}).sort();
   } catch {
     deps = [];
@@ -104,14 +118,19 @@ export interface DependencyCheckOptions {
   cwd?: string;
 }
 
-const NETWORK_ERRORS = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|network|socket hang up|request to .* failed/i;
+const NETWORK_ERRORS =
+  /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|network|socket hang up|request to .* failed/i;
 
 /** Parses `npm outdated --json` output (an object keyed by package name). */
 export function parseOutdated(stdout: string): OutdatedPackage[] {
   const text = stdout.trim();
   if (!text) return [];
-  const json = JSON.parse(text) as Record<string, { current?: string; wanted?: string; latest?: string } | { current?: string; wanted?: string; latest?: string }[]>;
-  if (json && typeof json === 'object' && 'error' in json) throw new Error(JSON.stringify((json as { error: unknown }).error));
+  const json = JSON.parse(text) as Record<
+    string,
+    { current?: string; wanted?: string; latest?: string } | { current?: string; wanted?: string; latest?: string }[]
+  >;
+  if (json && typeof json === 'object' && 'error' in json)
+    throw new Error(JSON.stringify((json as { error: unknown }).error));
   return Object.entries(json)
     .map(([name, v]) => {
       const e = Array.isArray(v) ? v[0] : v;
@@ -124,32 +143,66 @@ export function dependencyReport(opts: DependencyCheckOptions = {}): Promise<Dep
   const [cmd, ...args] = opts.command ?? ['npm', 'outdated', '--json'];
   const timeout = opts.timeoutMs ?? 8000;
   return new Promise((resolvePromise) => {
-    execFile(cmd, args, { cwd: opts.cwd ?? PROJECT_ROOT, timeout, maxBuffer: 4 * 1024 * 1024, env: { ...process.env, npm_config_fetch_retries: '0' } }, (err, stdout, stderr) => {
-      const e = err as (Error & { killed?: boolean; signal?: string | null; code?: number | string }) | null;
-      if (e?.killed || (e && e.signal)) {
-        resolvePromise({ status: 'unreachable', message: `The npm registry did not answer within ${timeout / 1000} s, so outdated dependencies could not be checked.`, outdated: [] });
-        return;
-      }
-      if (e && e.code === 'ENOENT') {
-        resolvePromise({ status: 'error', message: `\`${cmd}\` is not installed here, so dependencies were not checked.`, outdated: [] });
-        return;
-      }
-      if (NETWORK_ERRORS.test(stderr) || NETWORK_ERRORS.test(stdout.slice(0, 2000))) {
-        resolvePromise({ status: 'unreachable', message: 'The npm registry cannot be reached from here, so outdated dependencies could not be checked.', outdated: [] });
-        return;
-      }
-      try {
-        // `npm outdated` exits 1 when something is outdated: the JSON is still on stdout.
-        const outdated = parseOutdated(stdout);
-        resolvePromise(
-          outdated.length
-            ? { status: 'outdated', message: `${outdated.length} package${outdated.length > 1 ? 's are' : ' is'} behind the newest release.`, outdated }
-            : { status: 'up-to-date', message: 'Every dependency is at the newest release its range allows.', outdated },
-        );
-      } catch (parseError) {
-        resolvePromise({ status: 'error', message: `The dependency check failed: ${(parseError as Error).message.split('\n')[0].slice(0, 200)}`, outdated: [] });
-      }
-    });
+    execFile(
+      cmd,
+      args,
+      {
+        cwd: opts.cwd ?? PROJECT_ROOT,
+        timeout,
+        maxBuffer: 4 * 1024 * 1024,
+        env: { ...process.env, npm_config_fetch_retries: '0' },
+      },
+      (err, stdout, stderr) => {
+        const e = err as (Error & { killed?: boolean; signal?: string | null; code?: number | string }) | null;
+        if (e?.killed || (e && e.signal)) {
+          resolvePromise({
+            status: 'unreachable',
+            message: `The npm registry did not answer within ${timeout / 1000} s, so outdated dependencies could not be checked.`,
+            outdated: [],
+          });
+          return;
+        }
+        if (e && e.code === 'ENOENT') {
+          resolvePromise({
+            status: 'error',
+            message: `\`${cmd}\` is not installed here, so dependencies were not checked.`,
+            outdated: [],
+          });
+          return;
+        }
+        if (NETWORK_ERRORS.test(stderr) || NETWORK_ERRORS.test(stdout.slice(0, 2000))) {
+          resolvePromise({
+            status: 'unreachable',
+            message: 'The npm registry cannot be reached from here, so outdated dependencies could not be checked.',
+            outdated: [],
+          });
+          return;
+        }
+        try {
+          // `npm outdated` exits 1 when something is outdated: the JSON is still on stdout.
+          const outdated = parseOutdated(stdout);
+          resolvePromise(
+            outdated.length
+              ? {
+                  status: 'outdated',
+                  message: `${outdated.length} package${outdated.length > 1 ? 's are' : ' is'} behind the newest release.`,
+                  outdated,
+                }
+              : {
+                  status: 'up-to-date',
+                  message: 'Every dependency is at the newest release its range allows.',
+                  outdated,
+                },
+          );
+        } catch (parseError) {
+          resolvePromise({
+            status: 'error',
+            message: `The dependency check failed: ${(parseError as Error).message.split('\n')[0].slice(0, 200)}`,
+            outdated: [],
+          });
+        }
+      },
+    );
   });
 }
 

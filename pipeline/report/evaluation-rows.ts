@@ -67,12 +67,21 @@ export function evaluationRows(bundle: Bundle, opts: EvaluationRowsOptions): Eva
   const prov = bundle.provenance;
   const cfg = prov.config as ModelConfig;
   if (!cfg?.data?.path || !cfg.split) {
-    throw new MlopsError('input', `bundle ${bundle.name} (${bundle.digest}) has no data provenance to rebuild its test rows; pass --data FILE`);
+    throw new MlopsError(
+      'input',
+      `bundle ${bundle.name} (${bundle.digest}) has no data provenance to rebuild its test rows; pass --data FILE`,
+    );
   }
   if (prov.test_data) {
     const file = locate(opts.baseDir, prov.test_data.path, opts.alsoIn);
     const table = readChecked(file, prov.test_data.sha256, 'test data');
-    return { file, table, index: Uint32Array.from({ length: table.rows }, (_, i) => i), source: `all rows of ${prov.test_data.path} (the configured holdout)`, warnings: [] };
+    return {
+      file,
+      table,
+      index: Uint32Array.from({ length: table.rows }, (_, i) => i),
+      source: `all rows of ${prov.test_data.path} (the configured holdout)`,
+      warnings: [],
+    };
   }
   const file = locate(opts.baseDir, prov.data.path, opts.alsoIn);
   const table = readChecked(file, prov.data.sha256, 'training data');
@@ -89,7 +98,10 @@ export function evaluationRows(bundle: Bundle, opts: EvaluationRowsOptions): Eva
 
 function readChecked(file: string, sha256: string, what: string): RawTable {
   if (!existsSync(file)) {
-    throw new MlopsError('input', `the model's ${what} ${file} is not there; run from the project folder or pass --data FILE`);
+    throw new MlopsError(
+      'input',
+      `the model's ${what} ${file} is not there; run from the project folder or pass --data FILE`,
+    );
   }
   const digest = sha256Hex(readFileSync(file));
   if (digest !== sha256) {

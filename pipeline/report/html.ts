@@ -11,12 +11,18 @@ export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-const pct = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined ? 'n/a' : `${(100 * x).toFixed(digits)} %`);
-const num = (x: number | null | undefined, digits = 4): string => (x === null || x === undefined ? 'n/a' : fmt(x, digits));
+const pct = (x: number | null | undefined, digits = 1): string =>
+  x === null || x === undefined ? 'n/a' : `${(100 * x).toFixed(digits)} %`;
+const num = (x: number | null | undefined, digits = 4): string =>
+  x === null || x === undefined ? 'n/a' : fmt(x, digits);
 
 function table(header: string[], rows: string[][], numericFrom = 1): string {
   const th = header.map((h, i) => `<th${i >= numericFrom ? ' class="n"' : ''}>${escapeHtml(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${i >= numericFrom ? ' class="n"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
+  const body = rows
+    .map(
+      (r) => `<tr>${r.map((c, i) => `<td${i >= numericFrom ? ' class="n"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`,
+    )
+    .join('\n');
   return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
@@ -24,7 +30,10 @@ function table(header: string[], rows: string[][], numericFrom = 1): string {
 function figure(charts: Chart[], file: string, index: number): string {
   const c = charts.find((x) => x.file === file);
   if (!c) return '';
-  const svg = c.svg.replace(/^<\?xml[^>]*>\s*/, '').replace(/id="([^"]+)"/g, `id="c${index}-$1"`).replace(/url\(#([^)]+)\)/g, `url(#c${index}-$1)`);
+  const svg = c.svg
+    .replace(/^<\?xml[^>]*>\s*/, '')
+    .replace(/id="([^"]+)"/g, `id="c${index}-$1"`)
+    .replace(/url\(#([^)]+)\)/g, `url(#c${index}-$1)`);
   return `<figure role="img" aria-label="${escapeHtml(c.title)}">${svg}<figcaption>${escapeHtml(c.title)}</figcaption></figure>`;
 }
 
@@ -42,16 +51,27 @@ export function renderHtmlReport(d: ReportData, charts: Chart[]): string {
   const m = d.model;
   const title = `${m.name}${m.version !== null ? ` v${m.version}` : ''} (${m.engine})`;
   let fig = 0;
-  const figs = (...files: string[]): string => `<div class="charts">${files.map((f) => figure(charts, f, fig++)).join('')}</div>`;
+  const figs = (...files: string[]): string =>
+    `<div class="charts">${files.map((f) => figure(charts, f, fig++)).join('')}</div>`;
   const H: string[] = [];
-  H.push('<!doctype html>', '<html lang="en">', '<head>', '<meta charset="utf-8">', '<meta name="viewport" content="width=device-width, initial-scale=1">');
+  H.push(
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+  );
   H.push(`<title>Model report: ${escapeHtml(title)}</title>`, `<style>${CSS}</style>`, '</head>', '<body>', '<main>');
   H.push(`<h1>Model report: ${escapeHtml(title)}</h1>`);
-  H.push(`<p class="meta">Digest <code>${escapeHtml(m.digest)}</code>${m.git.commit ? ` · commit <code>${escapeHtml(m.git.commit.slice(0, 7))}</code>` : ''}${d.run ? ` · run <code>${escapeHtml(d.run.id)}</code>` : ''}${m.created_at ? ` · created ${escapeHtml(m.created_at)}` : ''}</p>`);
+  H.push(
+    `<p class="meta">Digest <code>${escapeHtml(m.digest)}</code>${m.git.commit ? ` · commit <code>${escapeHtml(m.git.commit.slice(0, 7))}</code>` : ''}${d.run ? ` · run <code>${escapeHtml(d.run.id)}</code>` : ''}${m.created_at ? ` · created ${escapeHtml(m.created_at)}` : ''}</p>`,
+  );
   for (const w of d.warnings) H.push(`<p class="warn">${escapeHtml(w)}</p>`);
 
   H.push('<h2>Intended use</h2>');
-  H.push(`<p>Estimates the probability that a credit applicant will default (<code>${escapeHtml(d.target.column)}</code> = <code>${escapeHtml(d.target.positive)}</code>) to support — not replace — a lending decision, with reason codes for every refusal. Not for pricing, marketing, collections or populations unlike the training data.</p>`);
+  H.push(
+    `<p>Estimates the probability that a credit applicant will default (<code>${escapeHtml(d.target.column)}</code> = <code>${escapeHtml(d.target.positive)}</code>) to support — not replace — a lending decision, with reason codes for every refusal. Not for pricing, marketing, collections or populations unlike the training data.</p>`,
+  );
 
   H.push('<h2>Data and lineage</h2>');
   H.push(
@@ -61,7 +81,14 @@ export function renderHtmlReport(d: ReportData, charts: Chart[]): string {
         ['Training data', `${m.data.path} — ${m.data.rows} rows, sha256 ${m.data.sha256.slice(0, 16)}…`],
         ['Target', `${d.target.column}: ${pct(d.target.positive_rate)} ${d.target.positive}`],
         ['Evaluated on', d.evaluation.source],
-        ['Engine and parameters', `${m.engine}: ${Object.entries(m.params).map(([k, v]) => `${k}=${v}`).join(', ') || 'defaults'}`],
+        [
+          'Engine and parameters',
+          `${m.engine}: ${
+            Object.entries(m.params)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ') || 'defaults'
+          }`,
+        ],
         ['Seed', String(m.seed)],
       ],
       9,
@@ -76,7 +103,13 @@ export function renderHtmlReport(d: ReportData, charts: Chart[]): string {
       ['Metric', 'Test', '95 % interval', 'Validation', 'Train', ...(champ ? ['Champion (test)'] : [])],
       METRIC_ROWS.map((r) => {
         const i = ci.get(r.key);
-        const row = [r.label, num(d.metrics.test[r.key] as number | null), i && i.lo !== null && i.hi !== null ? `${num(i.lo)} – ${num(i.hi)}` : '', num(d.metrics.validation[r.key] as number | null), num(d.metrics.train[r.key] as number | null)];
+        const row = [
+          r.label,
+          num(d.metrics.test[r.key] as number | null),
+          i && i.lo !== null && i.hi !== null ? `${num(i.lo)} – ${num(i.hi)}` : '',
+          num(d.metrics.validation[r.key] as number | null),
+          num(d.metrics.train[r.key] as number | null),
+        ];
         if (champ) row.push(num(champ[r.key] as number | null));
         return row;
       }),
@@ -92,41 +125,74 @@ export function renderHtmlReport(d: ReportData, charts: Chart[]): string {
   H.push(figs('expected-cost.svg', 'confusion-matrix.svg'));
 
   H.push('<h2>What drives the score</h2>');
-  if (d.explanations) H.push(`<p>${escapeHtml(d.explanations.method)}, ${d.explanations.rows} test applicants; base value ${num(d.explanations.base_value)} (${d.explanations.output === 'log_odds' ? 'log-odds' : 'probability'}).</p>`);
+  if (d.explanations)
+    H.push(
+      `<p>${escapeHtml(d.explanations.method)}, ${d.explanations.rows} test applicants; base value ${num(d.explanations.base_value)} (${d.explanations.output === 'log_odds' ? 'log-odds' : 'probability'}).</p>`,
+    );
   H.push(
     table(
       ['Feature', 'Mean |SHAP|', 'Permutation (AUC fall)', 'Engine importance'],
-      d.importance.map((r) => [r.feature, num(r.mean_abs_shap), r.permutation === null ? 'n/a' : `${num(r.permutation)} ± ${num(r.permutation_sd)}`, num(r.engine)]),
+      d.importance.map((r) => [
+        r.feature,
+        num(r.mean_abs_shap),
+        r.permutation === null ? 'n/a' : `${num(r.permutation)} ± ${num(r.permutation_sd)}`,
+        num(r.engine),
+      ]),
     ),
   );
   H.push(figs('shap-summary.svg', 'feature-importance.svg'));
   if (d.explanations?.examples.length) {
     H.push('<h3>Example reason codes</h3><ul>');
     for (const e of d.explanations.examples) {
-      H.push(`<li><strong>${escapeHtml(e.label)}</strong> — probability ${pct(e.probability)}, decision <code>${escapeHtml(e.decision)}</code><ul>${(e.reasons.length ? e.reasons : ['no feature pushed this applicant toward default']).map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul></li>`);
+      H.push(
+        `<li><strong>${escapeHtml(e.label)}</strong> — probability ${pct(e.probability)}, decision <code>${escapeHtml(e.decision)}</code><ul>${(e.reasons.length ? e.reasons : ['no feature pushed this applicant toward default']).map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul></li>`,
+      );
     }
     H.push('</ul>');
   }
 
   H.push('<h2>Fairness</h2>');
   const f = d.fairness;
-  if (!f.attributes.length) H.push('<p>No sensitive attributes are configured (<code>fairness.attributes</code> in mlops.config.json).</p>');
+  if (!f.attributes.length)
+    H.push('<p>No sensitive attributes are configured (<code>fairness.attributes</code> in mlops.config.json).</p>');
   else {
-    H.push(`<p>Disparate impact (DI) = group approval rate ÷ the most-approved group's; flagged below ${f.config.min_disparate_impact} (four-fifths rule). Groups under ${f.config.min_group_size} rows are not judged.</p>`);
+    H.push(
+      `<p>Disparate impact (DI) = group approval rate ÷ the most-approved group's; flagged below ${f.config.min_disparate_impact} (four-fifths rule). Groups under ${f.config.min_group_size} rows are not judged.</p>`,
+    );
     for (const a of f.attributes) {
-      H.push(`<h3>${escapeHtml(a.attribute)} <span class="meta">(reference: ${escapeHtml(a.reference_group ?? 'none')})</span></h3>`);
+      H.push(
+        `<h3>${escapeHtml(a.attribute)} <span class="meta">(reference: ${escapeHtml(a.reference_group ?? 'none')})</span></h3>`,
+      );
       H.push(
         table(
           ['Group', 'Rows', 'Default rate', 'Refused', 'Approved', 'TPR', 'FPR', 'DI', 'Flag'],
-          a.groups.map((g) => [g.group, String(g.rows), pct(g.actual_positive_rate), pct(g.positive_rate), pct(g.approval_rate), pct(g.tpr), pct(g.fpr), num(g.disparate_impact, 3), g.flags.length ? `⚠ ${g.flags.join('; ')}` : g.small ? 'too few rows' : 'ok']),
+          a.groups.map((g) => [
+            g.group,
+            String(g.rows),
+            pct(g.actual_positive_rate),
+            pct(g.positive_rate),
+            pct(g.approval_rate),
+            pct(g.tpr),
+            pct(g.fpr),
+            num(g.disparate_impact, 3),
+            g.flags.length ? `⚠ ${g.flags.join('; ')}` : g.small ? 'too few rows' : 'ok',
+          ]),
         ),
       );
     }
-    H.push(f.flagged ? `<p class="flag">Fairness guardrail failed: ${escapeHtml(f.failures.join('; '))}</p>` : '<p class="ok">Fairness guardrail passed.</p>');
+    H.push(
+      f.flagged
+        ? `<p class="flag">Fairness guardrail failed: ${escapeHtml(f.failures.join('; '))}</p>`
+        : '<p class="ok">Fairness guardrail passed.</p>',
+    );
   }
   for (const s of f.skipped) H.push(`<p>${escapeHtml(s.attribute)}: not evaluated — ${escapeHtml(s.reason)}.</p>`);
 
-  H.push('<h2>Limitations</h2><ul>', ...d.limitations.map((l) => `<li>${escapeHtml(l.replace(/`/g, ''))}</li>`), '</ul>');
+  H.push(
+    '<h2>Limitations</h2><ul>',
+    ...d.limitations.map((l) => `<li>${escapeHtml(l.replace(/`/g, ''))}</li>`),
+    '</ul>',
+  );
 
   H.push('<h2>Diagnostics</h2><h3>Data summary (training data)</h3>');
   H.push(
@@ -134,21 +200,52 @@ export function renderHtmlReport(d: ReportData, charts: Chart[]): string {
       ['Column', 'Type', 'Missing', 'Mean ± sd / top categories', 'Min', 'Max'],
       d.data_summary.map((s) =>
         s.type === 'numeric'
-          ? [s.column, 'numeric', pct(s.missing_pct / 100), `${num(s.mean, 2)} ± ${num(s.sd, 2)}`, num(s.min, 2), num(s.max, 2)]
-          : [s.column, `categorical (${s.categories})`, pct(s.missing_pct / 100), (s.top ?? []).map((t) => `${t.category} ${pct(t.share, 0)}`).join(', '), '', ''],
+          ? [
+              s.column,
+              'numeric',
+              pct(s.missing_pct / 100),
+              `${num(s.mean, 2)} ± ${num(s.sd, 2)}`,
+              num(s.min, 2),
+              num(s.max, 2),
+            ]
+          : [
+              s.column,
+              `categorical (${s.categories})`,
+              pct(s.missing_pct / 100),
+              (s.top ?? []).map((t) => `${t.category} ${pct(t.share, 0)}`).join(', '),
+              '',
+              '',
+            ],
       ),
       2,
     ),
   );
   H.push('<h3>Timings</h3>');
-  if (d.timings.rows.length) H.push(table(['Step', 'Seconds'], d.timings.rows.map((t) => [t.step, num(t.seconds, 3)])));
-  if (d.timings.score_us_per_row !== null) H.push(`<p>Batch scoring: ${d.timings.score_us_per_row} µs per applicant.</p>`);
-  if (d.timings.report_s !== null) H.push(`<p>This report took ${d.timings.report_s} s to generate (${d.timings.report_cpu_s} s CPU).</p>`);
+  if (d.timings.rows.length)
+    H.push(
+      table(
+        ['Step', 'Seconds'],
+        d.timings.rows.map((t) => [t.step, num(t.seconds, 3)]),
+      ),
+    );
+  if (d.timings.score_us_per_row !== null)
+    H.push(`<p>Batch scoring: ${d.timings.score_us_per_row} µs per applicant.</p>`);
+  if (d.timings.report_s !== null)
+    H.push(`<p>This report took ${d.timings.report_s} s to generate (${d.timings.report_cpu_s} s CPU).</p>`);
   const env = d.environment;
-  H.push('<h3>Environment</h3>', `<p>Node ${escapeHtml(env.node)} on ${escapeHtml(env.platform)}, ${env.cpus} × ${escapeHtml(env.cpu_model)}, ${env.memory_gb} GB.</p>`);
+  H.push(
+    '<h3>Environment</h3>',
+    `<p>Node ${escapeHtml(env.node)} on ${escapeHtml(env.platform)}, ${env.cpus} × ${escapeHtml(env.cpu_model)}, ${env.memory_gb} GB.</p>`,
+  );
   H.push(table(['Package', 'Version'], Object.entries(env.packages)));
   H.push('<h3>Dependencies</h3>', `<p>${escapeHtml(d.dependencies.message)}</p>`);
-  if (d.dependencies.outdated.length) H.push(table(['Package', 'Current', 'Wanted', 'Latest'], d.dependencies.outdated.map((o) => [o.name, o.current ?? '—', o.wanted ?? '—', o.latest ?? '—'])));
+  if (d.dependencies.outdated.length)
+    H.push(
+      table(
+        ['Package', 'Current', 'Wanted', 'Latest'],
+        d.dependencies.outdated.map((o) => [o.name, o.current ?? '—', o.wanted ?? '—', o.latest ?? '—']),
+      ),
+    );
   H.push('</main>', '</body>', '</html>', '');
   return H.join('\n');
 }

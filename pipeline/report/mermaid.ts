@@ -15,7 +15,11 @@ export interface LineSeries {
 
 /** Labels are free text from data; keep them inside their quotes and on one line. */
 export function mermaidLabel(s: string, max = 32): string {
-  const clean = s.replace(/["`\\]/g, "'").replace(/[\r\n\t]+/g, ' ').replace(/[<>{}[\]]/g, ' ').trim();
+  const clean = s
+    .replace(/["`\\]/g, "'")
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/[<>{}[\]]/g, ' ')
+    .trim();
   return clean.length > max ? clean.slice(0, max - 1) + '…' : clean;
 }
 
@@ -42,7 +46,12 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
 }
 
 /** ROC curves of the challenger and (when there is one) the champion, plus the chance diagonal. */
-export function rocChart(grid: readonly number[], challenger: readonly number[], champion: readonly number[] | null, title: string): string {
+export function rocChart(
+  grid: readonly number[],
+  challenger: readonly number[],
+  champion: readonly number[] | null,
+  title: string,
+): string {
   const series: LineSeries[] = [{ values: challenger, colour: CHALLENGER_COLOUR }];
   if (champion) series.push({ values: champion, colour: CHAMPION_COLOUR });
   series.push({ values: grid, colour: CHANCE_COLOUR });
@@ -50,7 +59,13 @@ export function rocChart(grid: readonly number[], challenger: readonly number[],
 }
 
 /** Horizontal bars, largest first, at most `top` of them. */
-export function barChart(title: string, valueLabel: string, items: readonly { label: string; value: number }[], colour: string, top = 12): string {
+export function barChart(
+  title: string,
+  valueLabel: string,
+  items: readonly { label: string; value: number }[],
+  colour: string,
+  top = 12,
+): string {
   const shown = [...items].sort((a, b) => b.value - a.value).slice(0, top);
   const max = shown.reduce((m, i) => Math.max(m, i.value), 0);
   return [

@@ -11,7 +11,15 @@ import { performance } from 'node:perf_hooks';
 import { readBundle, type Bundle } from '../bundle.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { computeMetrics, type SplitMetrics } from '../evaluation/metrics.ts';
-import { globalImportance, explainRows, referenceFrom, shapValues, treeEnsembleOf, type FeatureImportance, type ShapValues } from '../explain/index.ts';
+import {
+  globalImportance,
+  explainRows,
+  referenceFrom,
+  shapValues,
+  treeEnsembleOf,
+  type FeatureImportance,
+  type ShapValues,
+} from '../explain/index.ts';
 import { percentileOf } from '../explain/reasons.ts';
 import { DEFAULT_FAIRNESS, fairnessReport, type FairnessConfig, type FairnessReport } from '../fairness.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../fs-atomic.ts';
@@ -24,7 +32,17 @@ import { bootstrapIntervals, type MetricInterval } from './bootstrap.ts';
 import { renderCharts, type Chart } from './charts/index.ts';
 import { calibrationBins } from './charts/specs.ts';
 import { renderModelCard } from './card.ts';
-import { dataSummary, dependencyReport, runEnvironment, timingRows, type ColumnSummary, type DependencyCheckOptions, type DependencyReport, type Environment, type TimingRow } from './diagnostics.ts';
+import {
+  dataSummary,
+  dependencyReport,
+  runEnvironment,
+  timingRows,
+  type ColumnSummary,
+  type DependencyCheckOptions,
+  type DependencyReport,
+  type Environment,
+  type TimingRow,
+} from './diagnostics.ts';
 import { evaluationRows, rowsColumn, rowsDataset, type EvaluationRows } from './evaluation-rows.ts';
 import { renderHtmlReport } from './html.ts';
 
@@ -62,10 +80,22 @@ export interface ReportData {
   overfitting: MetricsFile['overfitting'] | null;
   calibration: { max_gap: number | null };
   importance: (FeatureImportance & { engine: number | null })[];
-  explanations: { output: 'log_odds' | 'probability'; method: string; rows: number; base_value: number; examples: ExampleExplanation[] } | null;
+  explanations: {
+    output: 'log_odds' | 'probability';
+    method: string;
+    rows: number;
+    base_value: number;
+    examples: ExampleExplanation[];
+  } | null;
   fairness: FairnessReport;
   data_summary: ColumnSummary[];
-  timings: { rows: TimingRow[]; score_us_per_row: number | null; report_s: number | null; report_cpu_s: number | null; report_stages: Record<string, number> };
+  timings: {
+    rows: TimingRow[];
+    score_us_per_row: number | null;
+    report_s: number | null;
+    report_cpu_s: number | null;
+    report_stages: Record<string, number>;
+  };
   environment: Environment;
   dependencies: DependencyReport;
   charts: { file: string; title: string }[];
@@ -155,9 +185,11 @@ function pickExamples(p: Float64Array, threshold: number): { row: number; label:
   if (order.length) out.push({ row: order[0], label: 'highest-risk applicant' });
   const refused = order.filter((i) => p[i] >= threshold);
   const nearest = refused.length ? refused[refused.length - 1] : undefined;
-  if (nearest !== undefined && nearest !== order[0]) out.push({ row: nearest, label: 'refused applicant closest to the threshold' });
+  if (nearest !== undefined && nearest !== order[0])
+    out.push({ row: nearest, label: 'refused applicant closest to the threshold' });
   const median = order[Math.floor(order.length / 2)];
-  if (median !== undefined && !out.some((o) => o.row === median)) out.push({ row: median, label: 'median-risk applicant' });
+  if (median !== undefined && !out.some((o) => o.row === median))
+    out.push({ row: median, label: 'median-risk applicant' });
   return out;
 }
 
@@ -168,21 +200,42 @@ function limitations(d: Omit<ReportData, 'limitations'>, bundle: Bundle): string
   );
   const test = d.intervals.find((i) => i.metric === 'roc_auc');
   if (test && test.lo !== null && test.hi !== null) {
-    out.push(`The test ROC AUC is an estimate from ${d.evaluation.rows} rows: its 95 % interval is ${test.lo.toFixed(3)} – ${test.hi.toFixed(3)}; differences between models smaller than that width are not evidence.`);
+    out.push(
+      `The test ROC AUC is an estimate from ${d.evaluation.rows} rows: its 95 % interval is ${test.lo.toFixed(3)} – ${test.hi.toFixed(3)}; differences between models smaller than that width are not evidence.`,
+    );
   }
-  if (d.overfitting?.flagged) out.push(`Train − test ROC AUC gap ${d.overfitting.gap?.toFixed(3)} exceeds ${d.overfitting.max_gap}: the model fits its training rows much better than new ones.`);
+  if (d.overfitting?.flagged)
+    out.push(
+      `Train − test ROC AUC gap ${d.overfitting.gap?.toFixed(3)} exceeds ${d.overfitting.max_gap}: the model fits its training rows much better than new ones.`,
+    );
   if (d.calibration.max_gap !== null && d.calibration.max_gap > 0.1) {
-    out.push(`Probabilities are not well calibrated: in some probability band the observed default rate differs from the predicted one by ${(100 * d.calibration.max_gap).toFixed(0)} points. Use the decision and risk band, not the raw probability, as a price input.`);
+    out.push(
+      `Probabilities are not well calibrated: in some probability band the observed default rate differs from the predicted one by ${(100 * d.calibration.max_gap).toFixed(0)} points. Use the decision and risk band, not the raw probability, as a price input.`,
+    );
   }
   const missing = d.data_summary.filter((c) => c.missing_pct >= 5);
-  if (missing.length) out.push(`Often missing in the data: ${missing.map((c) => `${c.column} (${c.missing_pct.toFixed(1)} %)`).join(', ')}; the model learned what missing means in this data set, which may not hold elsewhere.`);
-  if (!d.fairness.attributes.length) out.push('No sensitive attributes are configured (`fairness.attributes`), so group fairness was not checked.');
+  if (missing.length)
+    out.push(
+      `Often missing in the data: ${missing.map((c) => `${c.column} (${c.missing_pct.toFixed(1)} %)`).join(', ')}; the model learned what missing means in this data set, which may not hold elsewhere.`,
+    );
+  if (!d.fairness.attributes.length)
+    out.push('No sensitive attributes are configured (`fairness.attributes`), so group fairness was not checked.');
   else if (d.fairness.flagged) out.push(`Fairness bounds are not met: ${d.fairness.failures.join('; ')}.`);
-  const small = d.fairness.attributes.flatMap((a) => a.groups.filter((g) => g.small).map((g) => `${a.attribute} = ${g.group}`));
+  const small = d.fairness.attributes.flatMap((a) =>
+    a.groups.filter((g) => g.small).map((g) => `${a.attribute} = ${g.group}`),
+  );
   if (small.length) out.push(`Too few test rows to judge fairness for: ${small.join(', ')}.`);
-  if (bundle.engine.engine === 'logistic') out.push('Logistic contributions are measured from an applicant with every standardised number at the training mean and no one-hot category set; they explain the log-odds, not the probability.');
-  else if (d.explanations) out.push(`Tree explanations are path-dependent TreeSHAP values: they follow the training data's correlations between features, so a feature that merely travels with a risky one can receive credit.`);
-  out.push('Not for use as the sole basis of a decision: a person reviews refusals, and the reason codes are the model\'s reasons, not proof of the applicant\'s creditworthiness.');
+  if (bundle.engine.engine === 'logistic')
+    out.push(
+      'Logistic contributions are measured from an applicant with every standardised number at the training mean and no one-hot category set; they explain the log-odds, not the probability.',
+    );
+  else if (d.explanations)
+    out.push(
+      `Tree explanations are path-dependent TreeSHAP values: they follow the training data's correlations between features, so a feature that merely travels with a risky one can receive credit.`,
+    );
+  out.push(
+    "Not for use as the sole basis of a decision: a person reviews refusals, and the reason codes are the model's reasons, not proof of the applicant's creditworthiness.",
+  );
   return out;
 }
 
@@ -204,8 +257,15 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
   const y = ds.y!;
   const p = model.score(ds);
   const test = computeMetrics(y, p, bundle.threshold, bundle.costs);
-  if (!opts.data && bundle.metrics.test.roc_auc !== null && test.roc_auc !== null && Math.abs(bundle.metrics.test.roc_auc - test.roc_auc) > 1e-9) {
-    warnings.push(`The rebuilt test rows give ROC AUC ${test.roc_auc.toFixed(6)}, the bundle says ${bundle.metrics.test.roc_auc.toFixed(6)}: the rows may differ from training's.`);
+  if (
+    !opts.data &&
+    bundle.metrics.test.roc_auc !== null &&
+    test.roc_auc !== null &&
+    Math.abs(bundle.metrics.test.roc_auc - test.roc_auc) > 1e-9
+  ) {
+    warnings.push(
+      `The rebuilt test rows give ROC AUC ${test.roc_auc.toFixed(6)}, the bundle says ${bundle.metrics.test.roc_auc.toFixed(6)}: the rows may differ from training's.`,
+    );
   }
 
   stage('rebuild and score test rows');
@@ -217,10 +277,22 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
       const cm = new CreditModel(c);
       const cds = rowsDataset(rows, c.schema);
       const cp = cm.score(cds);
-      champion = { name: c.name, digest: c.digest, engine: c.engine.engine, test: computeMetrics(cds.y!, cp, c.threshold, c.costs), note: null };
+      champion = {
+        name: c.name,
+        digest: c.digest,
+        engine: c.engine.engine,
+        test: computeMetrics(cds.y!, cp, c.threshold, c.costs),
+        note: null,
+      };
       series.push({ label: `champion (${c.engine.engine})`, y: cds.y!, p: cp });
     } catch (e) {
-      champion = { name: c.name, digest: c.digest, engine: c.engine.engine, test: null, note: `could not score the champion on these rows: ${(e as Error).message}` };
+      champion = {
+        name: c.name,
+        digest: c.digest,
+        engine: c.engine.engine,
+        test: null,
+        note: `could not score the champion on these rows: ${(e as Error).message}`,
+      };
       warnings.push(champion.note!);
     }
   }
@@ -239,7 +311,13 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     const ref = referenceFrom(ds);
     const examples = pickExamples(p, bundle.threshold).map(({ row, label }) => {
       const [e] = explainRows(model, ds, [row], { reference: ref });
-      return { label, probability: e.probability, decision: model.decision(p[row]), reasons: e.reason_codes, contributions: e.contributions.slice(0, 6) };
+      return {
+        label,
+        probability: e.probability,
+        decision: model.decision(p[row]),
+        reasons: e.reason_codes,
+        contributions: e.contributions.slice(0, 6),
+      };
     });
     explanations = {
       output: s.output,
@@ -250,7 +328,13 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     };
   } catch (e) {
     warnings.push(`explanations skipped: ${(e as Error).message}`);
-    importance = bundle.feature_importance.map((f) => ({ feature: f.feature, mean_abs_shap: 0, permutation: null, permutation_sd: null, engine: f.importance }));
+    importance = bundle.feature_importance.map((f) => ({
+      feature: f.feature,
+      mean_abs_shap: 0,
+      permutation: null,
+      permutation_sd: null,
+      engine: f.importance,
+    }));
   }
 
   stage('explanations and importance');
@@ -263,10 +347,16 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
   const fairness = fairnessReport({ y, p, threshold: bundle.threshold, columns }, fairnessConfig);
 
   const bins = calibrationBins(y, p).filter((b) => b.rows >= 20);
-  const calibration = { max_gap: bins.length ? Math.max(...bins.map((b) => Math.abs(b.observed - b.predicted))) : null };
+  const calibration = {
+    max_gap: bins.length ? Math.max(...bins.map((b) => Math.abs(b.observed - b.predicted))) : null,
+  };
   const dependencies: DependencyReport =
     opts.dependencies === false || opts.dependencies === undefined
-      ? { status: 'skipped', message: 'Dependency check not requested (`mlops report --deps` runs `npm outdated`).', outdated: [] }
+      ? {
+          status: 'skipped',
+          message: 'Dependency check not requested (`mlops report --deps` runs `npm outdated`).',
+          outdated: [],
+        }
       : await dependencyReport(opts.dependencies);
 
   stage('fairness and dependencies');
@@ -303,9 +393,19 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
       test_data: prov.test_data,
     },
     run: opts.run ? { id: opts.run.id, created_at: opts.run.created_at, command: opts.run.command } : null,
-    target: { column: bundle.schema.target, positive: bundle.schema.positive, negative: bundle.schema.negative, rows: bundle.schema.rows, positive_rate: bundle.schema.positive_rate },
+    target: {
+      column: bundle.schema.target,
+      positive: bundle.schema.positive,
+      negative: bundle.schema.negative,
+      rows: bundle.schema.rows,
+      positive_rate: bundle.schema.positive_rate,
+    },
     evaluation: { source: rows.source, rows: ds.rows, positive_rate: positiveRate(y) },
-    metrics: { train: bundle.metrics.train, validation: bundle.metrics.validation, test: opts.data ? test : bundle.metrics.test },
+    metrics: {
+      train: bundle.metrics.train,
+      validation: bundle.metrics.validation,
+      test: opts.data ? test : bundle.metrics.test,
+    },
     intervals,
     champion,
     overfitting: opts.metrics?.overfitting ?? null,
@@ -314,7 +414,13 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     explanations,
     fairness,
     data_summary: dataSummary(bundle.schema),
-    timings: { rows: timingRows(opts.metrics?.timings), score_us_per_row: opts.metrics?.timings.score_us_per_row ?? null, report_s: null, report_cpu_s: null, report_stages: stages },
+    timings: {
+      rows: timingRows(opts.metrics?.timings),
+      score_us_per_row: opts.metrics?.timings.score_us_per_row ?? null,
+      report_s: null,
+      report_cpu_s: null,
+      report_stages: stages,
+    },
     environment: runEnvironment(),
     dependencies,
     charts: charts.map((c) => ({ file: c.file, title: c.title })),

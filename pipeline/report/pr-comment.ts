@@ -83,7 +83,9 @@ function rulesTable(a: ReportArtifact): string {
     mdText(r.detail),
   ]);
   if (!rows.length) return '_The verdict lists no rules._';
-  return markdownTable([['Rule', 'Champion', 'Challenger', 'Required', 'Result', 'Detail'], ...rows], { align: ['l', 'r', 'r', 'l', 'l', 'l'] });
+  return markdownTable([['Rule', 'Champion', 'Challenger', 'Required', 'Result', 'Detail'], ...rows], {
+    align: ['l', 'r', 'r', 'l', 'l', 'l'],
+  });
 }
 
 function metricsComparison(a: ReportArtifact): string {
@@ -95,8 +97,15 @@ function metricsComparison(a: ReportArtifact): string {
     const n = ch[r.key] as number | null;
     return [r.label, cp ? f4(c) : '—', f4(n), cp ? deltaCell(r.key, c, n) : '—'];
   });
-  rows.push(['Threshold', cp ? f4(cp.threshold) : '—', f4(ch.threshold), cp ? signed(ch.threshold - cp.threshold) : '—']);
-  return markdownTable([['Metric', champName, 'Challenger', 'Δ (challenger − champion)'], ...rows], { align: ['l', 'r', 'r', 'r'] });
+  rows.push([
+    'Threshold',
+    cp ? f4(cp.threshold) : '—',
+    f4(ch.threshold),
+    cp ? signed(ch.threshold - cp.threshold) : '—',
+  ]);
+  return markdownTable([['Metric', champName, 'Challenger', 'Δ (challenger − champion)'], ...rows], {
+    align: ['l', 'r', 'r', 'r'],
+  });
 }
 
 function confusion(m: SplitMetrics, positive: string, negative: string): string {
@@ -114,9 +123,19 @@ function confusion(m: SplitMetrics, positive: string, negative: string): string 
 function confusionSection(a: ReportArtifact): string[] {
   const c = a.comparison;
   const out = ['### Confusion matrices at the threshold', ''];
-  out.push(`**Challenger** (threshold ${f4(c.challenger.threshold)})`, '', confusion(c.challenger.metrics, c.positive, c.negative), '');
+  out.push(
+    `**Challenger** (threshold ${f4(c.challenger.threshold)})`,
+    '',
+    confusion(c.challenger.metrics, c.positive, c.negative),
+    '',
+  );
   if (c.champion) {
-    out.push(`**Champion v${c.champion.version}** (threshold ${f4(c.champion.threshold)})`, '', confusion(c.champion.metrics, c.positive, c.negative), '');
+    out.push(
+      `**Champion v${c.champion.version}** (threshold ${f4(c.champion.threshold)})`,
+      '',
+      confusion(c.champion.metrics, c.positive, c.negative),
+      '',
+    );
   }
   const cost = c.champion
     ? `Expected cost per applicant: champion ${f4(c.champion.metrics.expected_cost)} → challenger ${f4(c.challenger.metrics.expected_cost)} (${deltaCell('expected_cost', c.champion.metrics.expected_cost, c.challenger.metrics.expected_cost)}).`
@@ -161,17 +180,25 @@ function dataSection(a: ReportArtifact): string[] {
     `Challenger split: ${ch.rows.train} train / ${ch.rows.validation} validation / ${ch.rows.test} test rows (share ${mdText(c.positive)} ${pct(ch.rows.positive_rate.train)} / ${pct(ch.rows.positive_rate.validation)} / ${pct(ch.rows.positive_rate.test)}).`,
     '',
   );
-  if (!cp) out.push('Schema changes vs the champion\'s data: no champion to compare with.', '');
-  else if (!c.schema_changes.length) out.push('Schema changes vs the champion\'s data: none.', '');
+  if (!cp) out.push("Schema changes vs the champion's data: no champion to compare with.", '');
+  else if (!c.schema_changes.length) out.push("Schema changes vs the champion's data: none.", '');
   else {
     const shown = c.schema_changes.slice(0, 30);
-    out.push(`Schema changes vs the champion's data (${c.schema_changes.length}):`, '', ...shown.map((s) => `- ${mdText(s)}`));
-    if (c.schema_changes.length > shown.length) out.push(`- … and ${c.schema_changes.length - shown.length} more (see the artifact)`);
+    out.push(
+      `Schema changes vs the champion's data (${c.schema_changes.length}):`,
+      '',
+      ...shown.map((s) => `- ${mdText(s)}`),
+    );
+    if (c.schema_changes.length > shown.length)
+      out.push(`- … and ${c.schema_changes.length - shown.length} more (see the artifact)`);
     out.push('');
   }
   if (c.champion_error) out.push(`⚠️ The champion could not be scored on these rows: ${mdText(c.champion_error)}`, '');
   const t = ch.timings;
-  out.push(`Training time: ${t.total_s.toFixed(2)} s in total (load ${t.load_s.toFixed(2)} s · preprocess ${t.preprocess_s.toFixed(2)} s · fit ${t.fit_s.toFixed(2)} s · evaluate ${t.evaluate_s.toFixed(2)} s).`, '');
+  out.push(
+    `Training time: ${t.total_s.toFixed(2)} s in total (load ${t.load_s.toFixed(2)} s · preprocess ${t.preprocess_s.toFixed(2)} s · fit ${t.fit_s.toFixed(2)} s · evaluate ${t.evaluate_s.toFixed(2)} s).`,
+    '',
+  );
   return out;
 }
 
@@ -202,13 +229,19 @@ function lintSection(a: ReportArtifact): string[] {
   const l = a.lint;
   if (!l) return ['**Lint score**: not available (no lint-score.json in the artifact).', ''];
   const icon = l.delta.dropped ? '⚠️' : '✅';
-  const out = [`**Lint score** ${icon} ${describeScore(l.score, l.delta)} — ${l.errors} errors, ${l.warnings} warnings in ${l.statements} statements (${l.files} files).`, ''];
+  const out = [
+    `**Lint score** ${icon} ${describeScore(l.score, l.delta)} — ${l.errors} errors, ${l.warnings} warnings in ${l.statements} statements (${l.files} files).`,
+    '',
+  ];
   if (l.rules.length) {
     const top = l.rules.slice(0, 10);
     out.push(
       '<details><summary>Problems per rule</summary>',
       '',
-      markdownTable([['Rule', 'Errors', 'Warnings'], ...top.map((r) => [code(r.rule), String(r.errors), String(r.warnings)])], { align: ['l', 'r', 'r'] }),
+      markdownTable(
+        [['Rule', 'Errors', 'Warnings'], ...top.map((r) => [code(r.rule), String(r.errors), String(r.warnings)])],
+        { align: ['l', 'r', 'r'] },
+      ),
       l.rules.length > top.length ? `\n… and ${l.rules.length - top.length} more rules.` : '',
       '',
       '</details>',
@@ -223,8 +256,13 @@ function testsSection(a: ReportArtifact): string[] {
   if (!t) return ['**Tests**: not available (no test-results.json in the artifact).', ''];
   const skipped = (t.numPendingTests ?? 0) + (t.numTodoTests ?? 0);
   const icon = t.success && t.numFailedTests === 0 ? '✅' : '❌';
-  const out = [`**Tests** ${icon} ${t.numPassedTests} passed, ${t.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''} of ${t.numTotalTests} in ${t.testResults.length} files.`, ''];
-  const failed = t.testResults.flatMap((f) => (f.assertionResults ?? []).filter((r) => r.status === 'failed').map((r) => r.fullName ?? r.title));
+  const out = [
+    `**Tests** ${icon} ${t.numPassedTests} passed, ${t.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''} of ${t.numTotalTests} in ${t.testResults.length} files.`,
+    '',
+  ];
+  const failed = t.testResults.flatMap((f) =>
+    (f.assertionResults ?? []).filter((r) => r.status === 'failed').map((r) => r.fullName ?? r.title),
+  );
   if (failed.length) {
     out.push(...failed.slice(0, 20).map((n) => `- ❌ ${mdText(n)}`));
     if (failed.length > 20) out.push(`- … and ${failed.length - 20} more`);
@@ -243,7 +281,10 @@ export function buildPrComment(a: ReportArtifact, opts: CommentOptions): string 
   if (ctx.dry_run) lines.push('_Dry run: nothing is promoted or published from this run._', '');
   const commit = run.git.commit ? ` · commit ${code(run.git.commit.slice(0, 7))}` : '';
   const link = opts.artifactUrl ? ` · [full report](${opts.artifactUrl})` : '';
-  lines.push(`<sub>model ${code(run.model.name)} · engine ${code(run.model.engine)} · run ${code(run.id)}${commit}${link}</sub>`, '');
+  lines.push(
+    `<sub>model ${code(run.model.name)} · engine ${code(run.model.engine)} · run ${code(run.id)}${commit}${link}</sub>`,
+    '',
+  );
   lines.push('<details><summary>Promotion rules</summary>', '', rulesTable(a), '', '</details>', '');
   const evaluated = a.comparison.evaluated_on;
   lines.push(`### Champion vs challenger (same ${evaluated.rows} rows)`, '', metricsComparison(a), '');

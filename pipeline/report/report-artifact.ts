@@ -124,12 +124,24 @@ const runSchema = {
         name: str(100),
         digest,
         engine: str(60),
-        params: { type: 'object', maxProperties: 100, additionalProperties: { type: ['number', 'string', 'boolean'], maxLength: 200 } },
+        params: {
+          type: 'object',
+          maxProperties: 100,
+          additionalProperties: { type: ['number', 'string', 'boolean'], maxLength: 200 },
+        },
       },
     },
     seed: int(),
-    data: { type: 'object', required: ['path', 'sha256', 'rows'], properties: { path: str(500), sha256: str(64), rows: int() } },
-    git: { type: 'object', required: ['commit', 'dirty'], properties: { commit: { anyOf: [hex40, { type: 'null' }] }, dirty: { type: ['boolean', 'null'] } } },
+    data: {
+      type: 'object',
+      required: ['path', 'sha256', 'rows'],
+      properties: { path: str(500), sha256: str(64), rows: int() },
+    },
+    git: {
+      type: 'object',
+      required: ['commit', 'dirty'],
+      properties: { commit: { anyOf: [hex40, { type: 'null' }] }, dirty: { type: ['boolean', 'null'] } },
+    },
     threshold: num,
   },
 };
@@ -143,12 +155,25 @@ const verdictSchema = {
     decision: { enum: ['promote', 'keep'] },
     summary: str(1000),
     model: str(100),
-    champion: { anyOf: [{ type: 'null' }, { type: 'object', required: ['version', 'digest'], properties: { version: int(1), digest: str(80) } }] },
-    challenger: { type: 'object', required: ['digest', 'run_id'], properties: { digest: str(80), run_id: { type: ['string', 'null'], maxLength: 100 } } },
+    champion: {
+      anyOf: [
+        { type: 'null' },
+        { type: 'object', required: ['version', 'digest'], properties: { version: int(1), digest: str(80) } },
+      ],
+    },
+    challenger: {
+      type: 'object',
+      required: ['digest', 'run_id'],
+      properties: { digest: str(80), run_id: { type: ['string', 'null'], maxLength: 100 } },
+    },
     evaluated_on: {
       type: 'array',
       maxItems: 20,
-      items: { type: 'object', required: ['name', 'rows'], properties: { name: str(200), rows: int(), sha256: { type: ['string', 'null'], maxLength: 64 } } },
+      items: {
+        type: 'object',
+        required: ['name', 'rows'],
+        properties: { name: str(200), rows: int(), sha256: { type: ['string', 'null'], maxLength: 64 } },
+      },
     },
     metrics: {
       type: 'object',
@@ -184,10 +209,35 @@ const confusion = {
 };
 const splitMetrics = {
   type: 'object',
-  required: ['roc_auc', 'pr_auc', 'accuracy', 'precision', 'recall', 'f1', 'brier', 'log_loss', 'ks', 'gini', 'threshold', 'expected_cost', 'confusion_matrix'],
+  required: [
+    'roc_auc',
+    'pr_auc',
+    'accuracy',
+    'precision',
+    'recall',
+    'f1',
+    'brier',
+    'log_loss',
+    'ks',
+    'gini',
+    'threshold',
+    'expected_cost',
+    'confusion_matrix',
+  ],
   properties: {
-    roc_auc: nnum, pr_auc: nnum, accuracy: num, precision: num, recall: num, f1: num, brier: num,
-    log_loss: num, ks: nnum, gini: nnum, threshold: num, expected_cost: num, confusion_matrix: confusion,
+    roc_auc: nnum,
+    pr_auc: nnum,
+    accuracy: num,
+    precision: num,
+    recall: num,
+    f1: num,
+    brier: num,
+    log_loss: num,
+    ks: nnum,
+    gini: nnum,
+    threshold: num,
+    expected_cost: num,
+    confusion_matrix: confusion,
   },
 };
 const sideProps = {
@@ -211,14 +261,30 @@ const sideRequired = ['digest', 'engine', 'threshold', 'metrics', 'roc_tpr', 'fe
 
 const comparisonSchema = {
   type: 'object',
-  required: ['format', 'format_version', 'model', 'positive', 'negative', 'evaluated_on', 'roc_grid', 'challenger', 'champion', 'champion_error', 'schema_changes'],
+  required: [
+    'format',
+    'format_version',
+    'model',
+    'positive',
+    'negative',
+    'evaluated_on',
+    'roc_grid',
+    'challenger',
+    'champion',
+    'champion_error',
+    'schema_changes',
+  ],
   properties: {
     format: { const: 'credit-risk-gitops/comparison' },
     format_version: { const: 1 },
     model: str(100),
     positive: str(100),
     negative: str(100),
-    evaluated_on: { type: 'object', required: ['name', 'rows', 'positive_rate'], properties: { name: str(200), rows: int(), positive_rate: num } },
+    evaluated_on: {
+      type: 'object',
+      required: ['name', 'rows', 'positive_rate'],
+      properties: { name: str(200), rows: int(), positive_rate: num },
+    },
     roc_grid: { type: 'array', minItems: 2, maxItems: 201, items: { type: 'number', minimum: 0, maximum: 1 } },
     challenger: {
       type: 'object',
@@ -233,19 +299,37 @@ const comparisonSchema = {
         timings: {
           type: 'object',
           required: ['load_s', 'preprocess_s', 'fit_s', 'evaluate_s', 'total_s'],
-          properties: { load_s: num, preprocess_s: num, fit_s: num, evaluate_s: num, total_s: num, score_us_per_row: num },
+          properties: {
+            load_s: num,
+            preprocess_s: num,
+            fit_s: num,
+            evaluate_s: num,
+            total_s: num,
+            score_us_per_row: num,
+          },
         },
         rows: {
           type: 'object',
           required: ['train', 'validation', 'test', 'positive_rate'],
           properties: {
-            train: int(), validation: int(), test: int(),
-            positive_rate: { type: 'object', required: ['train', 'validation', 'test'], properties: { train: num, validation: num, test: num } },
+            train: int(),
+            validation: int(),
+            test: int(),
+            positive_rate: {
+              type: 'object',
+              required: ['train', 'validation', 'test'],
+              properties: { train: num, validation: num, test: num },
+            },
           },
         },
       },
     },
-    champion: { anyOf: [{ type: 'null' }, { type: 'object', required: [...sideRequired, 'version'], properties: { ...sideProps, version: int(1) } }] },
+    champion: {
+      anyOf: [
+        { type: 'null' },
+        { type: 'object', required: [...sideRequired, 'version'], properties: { ...sideProps, version: int(1) } },
+      ],
+    },
     champion_error: { type: ['string', 'null'], maxLength: 1000 },
     schema_changes: { type: 'array', maxItems: 500, items: str(500) },
   },
@@ -263,12 +347,20 @@ const lintSchema = {
     rules: {
       type: 'array',
       maxItems: 1000,
-      items: { type: 'object', required: ['rule', 'errors', 'warnings'], properties: { rule: str(200), errors: int(), warnings: int() } },
+      items: {
+        type: 'object',
+        required: ['rule', 'errors', 'warnings'],
+        properties: { rule: str(200), errors: int(), warnings: int() },
+      },
     },
     delta: {
       type: 'object',
       required: ['base', 'delta', 'dropped'],
-      properties: { base: { type: ['number', 'null'], minimum: 0, maximum: 10 }, delta: nnum, dropped: { type: 'boolean' } },
+      properties: {
+        base: { type: ['number', 'null'], minimum: 0, maximum: 10 },
+        delta: nnum,
+        dropped: { type: 'boolean' },
+      },
     },
   },
 };
@@ -298,7 +390,11 @@ const testsSchema = {
           assertionResults: {
             type: 'array',
             maxItems: 10000,
-            items: { type: 'object', required: ['title', 'status'], properties: { fullName: str(2000), title: str(1000), status: str(40) } },
+            items: {
+              type: 'object',
+              required: ['title', 'status'],
+              properties: { fullName: str(2000), title: str(1000), status: str(40) },
+            },
           },
         },
       },
@@ -317,7 +413,11 @@ const validators: Record<keyof typeof ARTIFACT_FILES, ValidateFunction> = {
 };
 
 /** Validates one parsed file; throws an input error listing every problem with its JSON pointer. */
-export function validateArtifactFile<K extends keyof typeof ARTIFACT_FILES>(kind: K, value: unknown, where: string = ARTIFACT_FILES[kind]): void {
+export function validateArtifactFile<K extends keyof typeof ARTIFACT_FILES>(
+  kind: K,
+  value: unknown,
+  where: string = ARTIFACT_FILES[kind],
+): void {
   const v = validators[kind];
   if (!v(value)) {
     const problems = (v.errors ?? []).slice(0, 20).map((e: ErrorObject) => describeAjvError(e));
@@ -330,11 +430,17 @@ function readJson(dir: string, kind: keyof typeof ARTIFACT_FILES, optional: bool
   const path = join(dir, name);
   if (!existsSync(path)) {
     if (optional) return null;
-    throw new MlopsError('input', `report artifact ${dir} has no ${name}; was it produced by the train action of this repository?`);
+    throw new MlopsError(
+      'input',
+      `report artifact ${dir} has no ${name}; was it produced by the train action of this repository?`,
+    );
   }
   const size = statSync(path).size;
   if (size > MAX_ARTIFACT_FILE_BYTES) {
-    throw new MlopsError('input', `report artifact ${name} is ${size} bytes, over the ${MAX_ARTIFACT_FILE_BYTES}-byte limit; refusing to read it`);
+    throw new MlopsError(
+      'input',
+      `report artifact ${name} is ${size} bytes, over the ${MAX_ARTIFACT_FILE_BYTES}-byte limit; refusing to read it`,
+    );
   }
   let value: unknown;
   try {
@@ -348,7 +454,8 @@ function readJson(dir: string, kind: keyof typeof ARTIFACT_FILES, optional: bool
 
 /** Reads and validates the artifact folder. Optional files (lint score, tests) may be absent. */
 export function readReportArtifact(dir: string): ReportArtifact {
-  if (!existsSync(dir)) throw new MlopsError('input', `report artifact folder ${dir} does not exist; did the download step run?`);
+  if (!existsSync(dir))
+    throw new MlopsError('input', `report artifact folder ${dir} does not exist; did the download step run?`);
   const artifact: ReportArtifact = {
     dir,
     context: readJson(dir, 'context', false) as ReportContext,
@@ -360,16 +467,31 @@ export function readReportArtifact(dir: string): ReportArtifact {
   };
   // Cross-checks a forged artifact would likely get wrong.
   if (artifact.verdict.challenger.digest !== artifact.run.model.digest) {
-    throw new MlopsError('input', `report artifact verdict.json is for model ${artifact.verdict.challenger.digest} but run.json is for ${artifact.run.model.digest}`);
+    throw new MlopsError(
+      'input',
+      `report artifact verdict.json is for model ${artifact.verdict.challenger.digest} but run.json is for ${artifact.run.model.digest}`,
+    );
   }
   if (artifact.comparison.challenger.digest !== artifact.run.model.digest) {
-    throw new MlopsError('input', `report artifact comparison.json is for model ${artifact.comparison.challenger.digest} but run.json is for ${artifact.run.model.digest}`);
+    throw new MlopsError(
+      'input',
+      `report artifact comparison.json is for model ${artifact.comparison.challenger.digest} but run.json is for ${artifact.run.model.digest}`,
+    );
   }
   if (artifact.comparison.challenger.roc_tpr.length !== artifact.comparison.roc_grid.length) {
-    throw new MlopsError('input', 'report artifact comparison.json: /challenger/roc_tpr must have one value per /roc_grid point');
+    throw new MlopsError(
+      'input',
+      'report artifact comparison.json: /challenger/roc_tpr must have one value per /roc_grid point',
+    );
   }
-  if (artifact.comparison.champion && artifact.comparison.champion.roc_tpr.length !== artifact.comparison.roc_grid.length) {
-    throw new MlopsError('input', 'report artifact comparison.json: /champion/roc_tpr must have one value per /roc_grid point');
+  if (
+    artifact.comparison.champion &&
+    artifact.comparison.champion.roc_tpr.length !== artifact.comparison.roc_grid.length
+  ) {
+    throw new MlopsError(
+      'input',
+      'report artifact comparison.json: /champion/roc_tpr must have one value per /roc_grid point',
+    );
   }
   return artifact;
 }

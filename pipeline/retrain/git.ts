@@ -13,10 +13,18 @@ export interface Author {
   email: string;
 }
 
-function run(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile('git', args, { cwd, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      const code = err
+        ? typeof (err as { code?: unknown }).code === 'number'
+          ? (err as { code: number }).code
+          : 1
+        : 0;
       resolve({ code, stdout, stderr });
     });
   });
@@ -24,13 +32,18 @@ function run(args: string[], cwd: string, env: Record<string, string> = {}): Pro
 
 async function ok(args: string[], cwd: string, env: Record<string, string> = {}): Promise<string> {
   const r = await run(args, cwd, env);
-  if (r.code !== 0) throw new MlopsError('state', `git ${args.join(' ')} failed in ${cwd}: ${(r.stderr || r.stdout).trim()}`);
+  if (r.code !== 0)
+    throw new MlopsError('state', `git ${args.join(' ')} failed in ${cwd}: ${(r.stderr || r.stdout).trim()}`);
   return r.stdout.trim();
 }
 
 export async function gitRoot(cwd: string): Promise<string> {
   const r = await run(['rev-parse', '--show-toplevel'], cwd);
-  if (r.code !== 0) throw new MlopsError('state', `${cwd} is not inside a git checkout; scheduled retraining commits its results and needs one`);
+  if (r.code !== 0)
+    throw new MlopsError(
+      'state',
+      `${cwd} is not inside a git checkout; scheduled retraining commits its results and needs one`,
+    );
   return r.stdout.trim();
 }
 
@@ -42,7 +55,12 @@ export async function headCommit(cwd: string): Promise<string> {
  * Commits every change (additions, edits, deletions) under `paths` on HEAD.
  * Returns the new commit, or null when those paths hold no change.
  */
-export async function commitPaths(cwd: string, paths: string[], message: string, author: Author): Promise<string | null> {
+export async function commitPaths(
+  cwd: string,
+  paths: string[],
+  message: string,
+  author: Author,
+): Promise<string | null> {
   const root = await gitRoot(cwd);
   // A pathspec that matches nothing is an error to git: keep folders that exist or were tracked.
   const present: string[] = [];
@@ -54,7 +72,12 @@ export async function commitPaths(cwd: string, paths: string[], message: string,
   await ok(['add', '-A', '--', ...paths], cwd);
   const staged = await run(['diff', '--cached', '--quiet', '--', ...paths], cwd);
   if (staged.code === 0) return null;
-  const env = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email };
+  const env = {
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: author.name,
+    GIT_COMMITTER_EMAIL: author.email,
+  };
   await ok(['-c', 'commit.gpgsign=false', 'commit', '-q', '--no-verify', '-m', message, '--', ...paths], cwd, env);
   return ok(['rev-parse', 'HEAD'], root);
 }

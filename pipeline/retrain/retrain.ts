@@ -61,7 +61,10 @@ export interface RetrainOutcome {
 /** Files scheduled retraining may change, relative to the config's folder. */
 export function retrainPaths(config: MlopsConfig): { data: string[]; registry: string[] } {
   const i = config.ingest;
-  return { data: [config.data.path, i.log, i.incoming, i.processed, i.quarantine], registry: [config.registry.path, config.retrain.report_path] };
+  return {
+    data: [config.data.path, i.log, i.incoming, i.processed, i.quarantine],
+    registry: [config.registry.path, config.retrain.report_path],
+  };
 }
 
 export async function retrain(opts: RetrainOptions): Promise<RetrainOutcome> {
@@ -77,13 +80,21 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainOutcome> {
   const newRows = ing.version_after !== ing.version_before;
   const base = { ingest: ing, drift: null, driftError: null, run: null, verdict: null, promotion: null, commits };
   if (!newRows && !opts.force && !config.retrain.always) {
-    const reason = ing.files.length === 0 ? 'no new data: the incoming folder holds no new CSV files' : `no new data: ${ing.files.length} incoming file${ing.files.length > 1 ? 's' : ''} added no rows (see the ingestion table)`;
+    const reason =
+      ing.files.length === 0
+        ? 'no new data: the incoming folder holds no new CSV files'
+        : `no new data: ${ing.files.length} incoming file${ing.files.length > 1 ? 's' : ''} added no rows (see the ingestion table)`;
     const title = 'Retraining: nothing new';
     return { ...base, status: 'no-new-data', reason, title, report: report({ title, reason, ing }) };
   }
   if (newRows) {
     const accepted = ing.files.reduce((s, f) => s + (f.status === 'ingested' ? f.entry.accepted : 0), 0);
-    const c = await commitPaths(baseDir, paths.data, `data: ingest ${accepted} rows from ${ing.files.map((f) => f.file).join(', ')}\n\n${config.data.path}: ${short(ing.version_before)} → ${short(ing.version_after)} (${ing.rows_before} → ${ing.rows_after} rows)`, opts.author);
+    const c = await commitPaths(
+      baseDir,
+      paths.data,
+      `data: ingest ${accepted} rows from ${ing.files.map((f) => f.file).join(', ')}\n\n${config.data.path}: ${short(ing.version_before)} → ${short(ing.version_after)} (${ing.rows_before} → ${ing.rows_after} rows)`,
+      opts.author,
+    );
     if (c) commits.push(c);
   }
 
@@ -122,22 +133,58 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainOutcome> {
   if (verdict.decision !== 'promote') {
     const reason = `kept champion: ${verdict.summary}`;
     const title = 'Retraining: champion kept';
-    return { ...base, drift, driftError, run, verdict, status: 'kept-champion', reason, title, report: report({ title, reason, ing, drift, driftError, training, verdict }) };
+    return {
+      ...base,
+      drift,
+      driftError,
+      run,
+      verdict,
+      status: 'kept-champion',
+      reason,
+      title,
+      report: report({ title, reason, ing, drift, driftError, training, verdict }),
+    };
   }
 
   stage('recording the promotion');
-  const promoted = promoteRun({ dir: regDir, config, baseDir, challenger: runDir, actor: opts.actor, ciRunUrl: opts.ciRunUrl ?? null });
+  const promoted = promoteRun({
+    dir: regDir,
+    config,
+    baseDir,
+    challenger: runDir,
+    actor: opts.actor,
+    ciRunUrl: opts.ciRunUrl ?? null,
+  });
   const version = promoted.version;
   const reason = `promote: ${verdict.summary}`;
   const title = `Retrain ${config.model_name}${version !== null ? ` v${version}` : ''} on data ${short(ing.version_after)}`;
   const body = report({ title, reason, ing, drift, driftError, training, verdict });
   writeFileAtomic(resolvePath(baseDir, config.retrain.report_path), body + '\n');
-  const c = await commitPaths(baseDir, paths.registry, `registry: promote ${config.model_name}${version !== null ? ` v${version}` : ''} (scheduled retraining)\n\n${verdict.summary}`, opts.author);
+  const c = await commitPaths(
+    baseDir,
+    paths.registry,
+    `registry: promote ${config.model_name}${version !== null ? ` v${version}` : ''} (scheduled retraining)\n\n${verdict.summary}`,
+    opts.author,
+  );
   if (c) commits.push(c);
-  return { ...base, drift, driftError, run, verdict, status: 'promote', reason, title, report: body, promotion: { version, champion: promoted.champion } };
+  return {
+    ...base,
+    drift,
+    driftError,
+    run,
+    verdict,
+    status: 'promote',
+    reason,
+    title,
+    report: body,
+    promotion: { version, champion: promoted.champion },
+  };
 }
 
-function trainingSection(m: Awaited<ReturnType<typeof train>>['metrics'], data: { path: string; sha256: string; rows: number }): string {
+function trainingSection(
+  m: Awaited<ReturnType<typeof train>>['metrics'],
+  data: { path: string; sha256: string; rows: number },
+): string {
   return [
     `Trained on \`${data.path}\` @ \`${short(data.sha256)}\` (${data.rows} rows; ${m.rows.train}/${m.rows.validation}/${m.rows.test} train/validation/test).`,
     '',
@@ -153,12 +200,31 @@ function ingestTable(ing: IngestResult): string {
     // The reasons travel with the table: on a runner, the quarantine file is gone after the job.
     const reasons = Object.entries(e.reasons).map(([r, n]) => `${n} × ${r}`);
     if (e.error) reasons.push(e.error);
-    return [f.file, status, String(e.rows_read), String(e.accepted), String(e.rejected), String(e.duplicates), reasons.join('; ') || '—'];
+    return [
+      f.file,
+      status,
+      String(e.rows_read),
+      String(e.accepted),
+      String(e.rejected),
+      String(e.duplicates),
+      reasons.join('; ') || '—',
+    ];
   });
-  return markdownTable([['File', 'Status', 'Rows read', 'Accepted', 'Rejected', 'Duplicates', 'Why rejected'], ...rows], { align: ['l', 'l', 'r', 'r', 'r', 'r', 'l'] });
+  return markdownTable(
+    [['File', 'Status', 'Rows read', 'Accepted', 'Rejected', 'Duplicates', 'Why rejected'], ...rows],
+    { align: ['l', 'l', 'r', 'r', 'r', 'r', 'l'] },
+  );
 }
 
-function report(p: { title: string; reason: string; ing: IngestResult; drift?: DriftReport | null; driftError?: string | null; training?: string; verdict?: Verdict }): string {
+function report(p: {
+  title: string;
+  reason: string;
+  ing: IngestResult;
+  drift?: DriftReport | null;
+  driftError?: string | null;
+  training?: string;
+  verdict?: Verdict;
+}): string {
   const { ing } = p;
   const parts = [
     `## ${p.title}`,
@@ -180,5 +246,7 @@ function report(p: { title: string; reason: string; ing: IngestResult; drift?: D
   if (p.verdict) parts.push('### Promotion gate', '', verdictMarkdown(p.verdict), '');
   // GitHub caps a pull request body at 65,536 characters.
   const text = parts.join('\n');
-  return text.length > 60_000 ? text.slice(0, 60_000) + '\n\n… (truncated; the full report is in the run folder)' : text;
+  return text.length > 60_000
+    ? text.slice(0, 60_000) + '\n\n… (truncated; the full report is in the run folder)'
+    : text;
 }

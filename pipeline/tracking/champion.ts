@@ -47,7 +47,8 @@ export function registryRun(registryDir: string, ref: string, defaultName: strin
   const split = (file?.test as Record<string, unknown> | undefined) ?? v.metrics.test;
   const metrics: Record<string, number | null> = {};
   for (const m of RUN_METRICS) metrics[m] = typeof split[m] === 'number' ? (split[m] as number) : null;
-  const alias = model.aliases.champion === v.version ? 'champion' : model.aliases.challenger === v.version ? 'challenger' : null;
+  const alias =
+    model.aliases.champion === v.version ? 'champion' : model.aliases.challenger === v.version ? 'challenger' : null;
   const lineage = v.lineage;
   const record = {
     id: `${name}@v${v.version}${alias ? ` (${alias})` : ''}`,
@@ -59,7 +60,12 @@ export function registryRun(registryDir: string, ref: string, defaultName: strin
     test_data: lineage.test_data,
     git: { commit: lineage.code_commit, dirty: lineage.code_dirty },
     threshold: v.threshold,
-    headline: { roc_auc: metrics.roc_auc, pr_auc: metrics.pr_auc, expected_cost: metrics.expected_cost, brier: metrics.brier },
+    headline: {
+      roc_auc: metrics.roc_auc,
+      pr_auc: metrics.pr_auc,
+      expected_cost: metrics.expected_cost,
+      brier: metrics.brier,
+    },
     timings: (file?.timings as Record<string, number> | undefined) ?? {},
     files: [],
     tracking: { metrics, metrics_split: 'test', packages: lineage.packages },

@@ -36,10 +36,14 @@ export function mlflowSettings(config: MlopsConfig, env: NodeJS.ProcessEnv = pro
   try {
     url = new URL(raw);
   } catch {
-    throw configError(`MLflow tracking URI ${JSON.stringify(raw)} is not a URL; set MLFLOW_TRACKING_URI or tracking.mlflow.tracking_uri to http(s)://host:port`);
+    throw configError(
+      `MLflow tracking URI ${JSON.stringify(raw)} is not a URL; set MLFLOW_TRACKING_URI or tracking.mlflow.tracking_uri to http(s)://host:port`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw configError(`MLflow tracking URI ${JSON.stringify(raw)}: only http(s) tracking servers are supported (not ${url.protocol.replace(':', '')} stores)`);
+    throw configError(
+      `MLflow tracking URI ${JSON.stringify(raw)}: only http(s) tracking servers are supported (not ${url.protocol.replace(':', '')} stores)`,
+    );
   }
   let auth: MlflowSettings['auth'] = null;
   if (env.MLFLOW_TRACKING_TOKEN) auth = { kind: 'bearer', token: env.MLFLOW_TRACKING_TOKEN };
@@ -107,7 +111,8 @@ export class MlflowClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     const a = this.settings.auth;
     if (a?.kind === 'bearer') headers.authorization = `Bearer ${a.token}`;
-    if (a?.kind === 'basic') headers.authorization = `Basic ${Buffer.from(`${a.user}:${a.password}`).toString('base64')}`;
+    if (a?.kind === 'basic')
+      headers.authorization = `Basic ${Buffer.from(`${a.user}:${a.password}`).toString('base64')}`;
     let body: string | undefined;
     if (method === 'GET') {
       const q = new URLSearchParams(Object.entries(payload).map(([k, v]): [string, string] => [k, String(v)]));
@@ -125,7 +130,7 @@ export class MlflowClient {
       const why =
         err.name === 'TimeoutError' || err.name === 'AbortError'
           ? `no answer within ${this.settings.timeoutMs} ms`
-          : err.cause?.code ?? err.cause?.message ?? err.message;
+          : (err.cause?.code ?? err.cause?.message ?? err.message);
       throw new MlflowError(`${where}: ${why}`, null, null);
     }
     const text = await res.text().catch(() => '');
@@ -138,14 +143,20 @@ export class MlflowClient {
     if (!res.ok) {
       const code = typeof json.error_code === 'string' ? json.error_code : null;
       const msg = typeof json.message === 'string' ? json.message : text.slice(0, 200);
-      throw new MlflowError(`${where}: HTTP ${res.status}${code ? ` ${code}` : ''}${msg ? `: ${msg}` : ''}`, res.status, code);
+      throw new MlflowError(
+        `${where}: HTTP ${res.status}${code ? ` ${code}` : ''}${msg ? `: ${msg}` : ''}`,
+        res.status,
+        code,
+      );
     }
     return json as T;
   }
 
   async getExperimentByName(name: string): Promise<string | null> {
     try {
-      const r = await this.call<{ experiment?: { experiment_id?: string } }>('GET', 'experiments/get-by-name', { experiment_name: name });
+      const r = await this.call<{ experiment?: { experiment_id?: string } }>('GET', 'experiments/get-by-name', {
+        experiment_name: name,
+      });
       return r.experiment?.experiment_id ?? null;
     } catch (e) {
       if (notFound(e)) return null;
@@ -215,14 +226,24 @@ export class MlflowClient {
   }
 
   async searchModelVersions(name: string): Promise<{ version: string; tags: KeyValue[] }[]> {
-    const r = await this.call<{ model_versions?: { version: string; tags?: KeyValue[] }[] }>('GET', 'model-versions/search', {
-      filter: `name='${name.replace(/'/g, "\\'")}'`,
-      max_results: 1000,
-    });
+    const r = await this.call<{ model_versions?: { version: string; tags?: KeyValue[] }[] }>(
+      'GET',
+      'model-versions/search',
+      {
+        filter: `name='${name.replace(/'/g, "\\'")}'`,
+        max_results: 1000,
+      },
+    );
     return (r.model_versions ?? []).map((v) => ({ version: String(v.version), tags: v.tags ?? [] }));
   }
 
-  async createModelVersion(name: string, source: string, runId: string, tags: KeyValue[], description: string): Promise<string> {
+  async createModelVersion(
+    name: string,
+    source: string,
+    runId: string,
+    tags: KeyValue[],
+    description: string,
+  ): Promise<string> {
     const r = await this.call<{ model_version?: { version?: string } }>('POST', 'model-versions/create', {
       name,
       source,
@@ -230,7 +251,8 @@ export class MlflowClient {
       tags,
       description,
     });
-    if (!r.model_version?.version) throw new MlflowError('POST model-versions/create: the answer holds no version', 200, null);
+    if (!r.model_version?.version)
+      throw new MlflowError('POST model-versions/create: the answer holds no version', 200, null);
     return String(r.model_version.version);
   }
 
@@ -242,7 +264,10 @@ export class MlflowClient {
 const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** What an MLflow run of ours carries: params, metrics and tags derived from the record. */
-export function runPayload(record: TrackedRecord, metricsFile: MetricsFile | null): { params: KeyValue[]; metrics: Metric[]; tags: KeyValue[]; start: number; end: number } {
+export function runPayload(
+  record: TrackedRecord,
+  metricsFile: MetricsFile | null,
+): { params: KeyValue[]; metrics: Metric[]; tags: KeyValue[]; start: number; end: number } {
   const end = Date.parse(record.created_at);
   const total = typeof record.timings?.total_s === 'number' ? record.timings.total_s : 0;
   const start = Math.round(end - total * 1000);
@@ -266,7 +291,11 @@ export function runPayload(record: TrackedRecord, metricsFile: MetricsFile | nul
     if (typeof value === 'number' && Number.isFinite(value)) metrics.push({ key, value, timestamp: end, step: 0 });
   };
   if (metricsFile && metricsFile.test && typeof metricsFile.test === 'object') {
-    for (const [prefix, split] of [['', metricsFile.test], ['validation_', metricsFile.validation], ['train_', metricsFile.train]] as const) {
+    for (const [prefix, split] of [
+      ['', metricsFile.test],
+      ['validation_', metricsFile.validation],
+      ['train_', metricsFile.train],
+    ] as const) {
       for (const [k, v] of Object.entries(split ?? {})) addMetric(`${prefix}${k}`, v);
     }
     addMetric('overfitting_gap_roc_auc', metricsFile.overfitting?.gap);
@@ -278,7 +307,8 @@ export function runPayload(record: TrackedRecord, metricsFile: MetricsFile | nul
   for (const [k, v] of Object.entries(record.timings ?? {})) addMetric(`time_${k}`, v);
   const tags: KeyValue[] = [];
   const addTag = (key: string, value: unknown): void => {
-    if (value !== undefined && value !== null && value !== '') tags.push({ key, value: clip(String(value), MAX_TAG_LENGTH) });
+    if (value !== undefined && value !== null && value !== '')
+      tags.push({ key, value: clip(String(value), MAX_TAG_LENGTH) });
   };
   const ci = record.tracking?.ci;
   addTag('mlflow.runName', record.id);
@@ -308,7 +338,11 @@ export function runPayload(record: TrackedRecord, metricsFile: MetricsFile | nul
  * Logs one run: experiment (get or create), runs/create, runs/log-batch, runs/update
  * FINISHED. Returns MLflow's ids.
  */
-export async function logRun(client: MlflowClient, record: TrackedRecord, metricsFile: MetricsFile | null): Promise<{ experiment_id: string; run_id: string }> {
+export async function logRun(
+  client: MlflowClient,
+  record: TrackedRecord,
+  metricsFile: MetricsFile | null,
+): Promise<{ experiment_id: string; run_id: string }> {
   const experimentId = await client.ensureExperiment(client.settings.experiment);
   const p = runPayload(record, metricsFile);
   const runId = await client.createRun(experimentId, record.id, p.start);
@@ -331,7 +365,10 @@ export interface MirrorInput {
  * Mirrors a registry version as an MLflow model version and points the alias at it.
  * Idempotent: a version already mirrored (same model digest tag) is reused.
  */
-export async function mirrorVersion(client: MlflowClient, input: MirrorInput): Promise<{ name: string; version: string }> {
+export async function mirrorVersion(
+  client: MlflowClient,
+  input: MirrorInput,
+): Promise<{ name: string; version: string }> {
   const name = client.settings.registeredModel;
   await client.ensureRegisteredModel(name, 'Mirrored from the git-native model registry (models/registry.json).');
   const existing = (await client.searchModelVersions(name)).find((v) =>

@@ -45,7 +45,9 @@ export function checkMetric(metric: string, runs: TrackedRun[], flag: string): v
 export function parseCondition(text: string): Condition {
   const m = /^\s*([A-Za-z0-9_.-]+)\s*(>=|<=|!=|==|=|>|<)\s*(-?[0-9.eE+-]+)\s*$/.exec(text);
   if (!m || !Number.isFinite(Number(m[3]))) {
-    throw usageError(`--where expects metric<op>number with op one of > >= < <= = != (got ${JSON.stringify(text)}), e.g. --where "roc_auc>0.8"`);
+    throw usageError(
+      `--where expects metric<op>number with op one of > >= < <= = != (got ${JSON.stringify(text)}), e.g. --where "roc_auc>0.8"`,
+    );
   }
   return { metric: m[1], op: (m[2] === '==' ? '=' : m[2]) as Op, value: Number(m[3]) };
 }
@@ -63,19 +65,26 @@ export function parseParamFilter(pairs: string[]): Record<string, string> {
 function holds(v: number | null, c: Condition): boolean {
   if (v === null) return false;
   switch (c.op) {
-    case '>': return v > c.value;
-    case '>=': return v >= c.value;
-    case '<': return v < c.value;
-    case '<=': return v <= c.value;
-    case '=': return v === c.value;
-    case '!=': return v !== c.value;
+    case '>':
+      return v > c.value;
+    case '>=':
+      return v >= c.value;
+    case '<':
+      return v < c.value;
+    case '<=':
+      return v <= c.value;
+    case '=':
+      return v === c.value;
+    case '!=':
+      return v !== c.value;
   }
 }
 
 /** `--param nTrees=500` matches 500 and "500"; `true` matches the boolean. */
 function paramMatches(actual: unknown, wanted: string): boolean {
   if (actual === undefined) return false;
-  if (typeof actual === 'number' && wanted.trim() !== '' && Number.isFinite(Number(wanted))) return actual === Number(wanted);
+  if (typeof actual === 'number' && wanted.trim() !== '' && Number.isFinite(Number(wanted)))
+    return actual === Number(wanted);
   return String(actual) === wanted;
 }
 

@@ -62,7 +62,10 @@ export type TrackedRecord = RunRecord & { tracking?: TrackingSection };
 export function ciInfo(env: NodeJS.ProcessEnv = process.env): CiInfo | null {
   if (env.GITHUB_ACTIONS !== 'true') return null;
   const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
-  const runUrl = env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : null;
+  const runUrl =
+    env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+      : null;
   return {
     provider: 'github-actions',
     run_id: env.GITHUB_RUN_ID ?? null,

@@ -19,7 +19,10 @@ type Align = 'l' | 'r';
 export function textTable(rows: string[][], align: Align[]): string {
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => [...(r[j] ?? '')].length)));
   const line = (r: string[]): string =>
-    r.map((c, j) => (align[j] === 'r' ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join('  ').trimEnd();
+    r
+      .map((c, j) => (align[j] === 'r' ? c.padStart(widths[j]) : c.padEnd(widths[j])))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
@@ -88,19 +91,29 @@ export function summaryJson(r: TrackedRun): Record<string, unknown> {
 export function renderShow(r: TrackedRun): string {
   const rec = r.record;
   const t = rec.tracking;
-  const params = Object.entries(r.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  const params = Object.entries(r.params)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
   const rows: [string, string][] = [
     ['created', r.created_at],
     ['command', r.command],
     ['folder', r.location],
-    ['git commit', r.git.commit ? `${r.git.commit}${r.git.dirty ? ' (uncommitted changes)' : ''}` : 'unknown (not a git checkout)'],
+    [
+      'git commit',
+      r.git.commit ? `${r.git.commit}${r.git.dirty ? ' (uncommitted changes)' : ''}` : 'unknown (not a git checkout)',
+    ],
     ['data', r.data ? `${r.data.path} · sha256 ${r.data.sha256} · ${r.data.rows} rows` : 'n/a'],
   ];
-  if (rec.test_data) rows.push(['test data', `${rec.test_data.path} · sha256 ${rec.test_data.sha256} · ${rec.test_data.rows} rows`]);
-  rows.push(['engine', `${r.engine}${params ? ` · ${params}` : ''}`], ['seed', r.seed === null ? 'n/a' : String(r.seed)]);
+  if (rec.test_data)
+    rows.push(['test data', `${rec.test_data.path} · sha256 ${rec.test_data.sha256} · ${rec.test_data.rows} rows`]);
+  rows.push(
+    ['engine', `${r.engine}${params ? ` · ${params}` : ''}`],
+    ['seed', r.seed === null ? 'n/a' : String(r.seed)],
+  );
   if (r.model_digest) rows.push(['model', `${r.model_name} ${r.model_digest}`]);
   if (typeof rec.threshold === 'number') rows.push(['threshold', num(rec.threshold)]);
-  if (t?.trial) rows.push(['tuning trial', `${t.trial.index} of ${t.trial.study}${t.trial.baseline ? ' (baseline)' : ''}`]);
+  if (t?.trial)
+    rows.push(['tuning trial', `${t.trial.index} of ${t.trial.study}${t.trial.baseline ? ' (baseline)' : ''}`]);
   if (t?.ci) rows.push(['CI run', t.ci.run_url ?? t.ci.run_id ?? 'unknown']);
   if (t?.mlflow) {
     rows.push([
@@ -117,14 +130,25 @@ export function renderShow(r: TrackedRun): string {
     out.push(metricsTable({ train: metricsFile.train, validation: metricsFile.validation, test: metricsFile.test }));
   } else {
     out.push(
-      markdownTable([['metric', r.metrics_split], ...Object.entries(r.metrics).map(([k, v]) => [k, num(v)])], { align: ['l', 'r'] }),
+      markdownTable([['metric', r.metrics_split], ...Object.entries(r.metrics).map(([k, v]) => [k, num(v)])], {
+        align: ['l', 'r'],
+      }),
     );
   }
   if (Object.keys(r.timings).length) {
-    out.push('', `timings: ${Object.entries(r.timings).map(([k, v]) => `${k.replace(/_s$/, '')} ${v}${k.endsWith('_s') ? ' s' : ''}`).join(' · ')}`);
+    out.push(
+      '',
+      `timings: ${Object.entries(r.timings)
+        .map(([k, v]) => `${k.replace(/_s$/, '')} ${v}${k.endsWith('_s') ? ' s' : ''}`)
+        .join(' · ')}`,
+    );
   }
   if (t?.artifacts?.length) {
-    out.push('', 'artifacts:', ...t.artifacts.map((a) => `  ${a.name.padEnd(12)} ${String(a.bytes).padStart(9)} B  sha256 ${a.sha256}`));
+    out.push(
+      '',
+      'artifacts:',
+      ...t.artifacts.map((a) => `  ${a.name.padEnd(12)} ${String(a.bytes).padStart(9)} B  sha256 ${a.sha256}`),
+    );
   }
   return out.join('\n');
 }
@@ -171,7 +195,10 @@ export function compareRuns(runs: TrackedRun[]): Comparison {
   const differing = names
     .map((name) => ({ name, values: facts.map((f) => f[name] ?? null) }))
     .filter((d) => new Set(d.values.map((v) => v ?? '\u0000')).size > 1);
-  const metricNames = [...RUN_METRICS, ...new Set(runs.flatMap((r) => Object.keys(r.metrics)).filter((k) => !RUN_METRICS.includes(k)))];
+  const metricNames = [
+    ...RUN_METRICS,
+    ...new Set(runs.flatMap((r) => Object.keys(r.metrics)).filter((k) => !RUN_METRICS.includes(k))),
+  ];
   const metrics = metricNames
     .filter((m) => runs.some((r) => metricValue(r, m) !== null))
     .map((name) => {
@@ -186,9 +213,13 @@ export function compareRuns(runs: TrackedRun[]): Comparison {
     });
   const notes: string[] = [];
   const splits = [...new Set(runs.map((r) => r.metrics_split))];
-  if (splits.length > 1) notes.push(`The metrics were measured on different rows (${runs.map((r) => r.metrics_split).join(', ')}); compare with care.`);
+  if (splits.length > 1)
+    notes.push(
+      `The metrics were measured on different rows (${runs.map((r) => r.metrics_split).join(', ')}); compare with care.`,
+    );
   const datas = [...new Set(runs.map((r) => r.data?.sha256 ?? 'unknown'))];
-  if (datas.length > 1) notes.push('The runs were trained on different data: metric differences mix model and data changes.');
+  if (datas.length > 1)
+    notes.push('The runs were trained on different data: metric differences mix model and data changes.');
   return { runs, differing, metrics, notes };
 }
 
@@ -196,7 +227,11 @@ const label = (r: TrackedRun): string => r.id;
 
 export function renderComparison(c: Comparison, format: Format): string {
   if (format === 'json') {
-    return JSON.stringify({ runs: c.runs.map(summaryJson), differing: c.differing, metrics: c.metrics, notes: c.notes }, null, 2);
+    return JSON.stringify(
+      { runs: c.runs.map(summaryJson), differing: c.differing, metrics: c.metrics, notes: c.notes },
+      null,
+      2,
+    );
   }
   const md = format === 'markdown';
   const heads = c.runs.map(label);
@@ -206,7 +241,12 @@ export function renderComparison(c: Comparison, format: Format): string {
     ['created (UTC)', ...c.runs.map(created)],
     ['command', ...c.runs.map((r) => r.command)],
     ['engine', ...c.runs.map((r) => r.engine)],
-    ['data', ...c.runs.map((r) => (r.data ? `${basename(r.data.path)} (${shortSha(r.data.sha256)}, ${r.data.rows} rows)` : 'n/a'))],
+    [
+      'data',
+      ...c.runs.map((r) =>
+        r.data ? `${basename(r.data.path)} (${shortSha(r.data.sha256)}, ${r.data.rows} rows)` : 'n/a',
+      ),
+    ],
     ['git commit', ...c.runs.map(shortCommit)],
     ['model', ...c.runs.map((r) => shortSha(r.model_digest))],
     ['fit time (s)', ...c.runs.map((r) => num(r.timings.fit_s ?? null, 3))],
@@ -215,12 +255,21 @@ export function renderComparison(c: Comparison, format: Format): string {
   const out = [h(2, `Comparing ${c.runs.length} runs`), '', table(overview, ['l', ...runAlign], format), ''];
   out.push(h(3, 'Parameters that differ'), '');
   if (c.differing.length === 0) out.push('None: every parameter is the same.');
-  else out.push(table([['parameter', ...heads], ...c.differing.map((d) => [d.name, ...d.values.map((v) => v ?? '–')])], ['l', ...c.runs.map(() => 'r' as const)], format));
+  else
+    out.push(
+      table(
+        [['parameter', ...heads], ...c.differing.map((d) => [d.name, ...d.values.map((v) => v ?? '–')])],
+        ['l', ...c.runs.map(() => 'r' as const)],
+        format,
+      ),
+    );
   const split = [...new Set(c.runs.map((r) => r.metrics_split))].join(', ');
   out.push('', h(3, `Metrics (${split} rows; Δ against ${heads[0]})`), '');
   const rows = c.metrics.map((m) => [
     m.higher_is_better === null ? m.name : `${m.name} ${m.higher_is_better ? '↑' : '↓'}`,
-    ...m.values.map((v, i) => (i === 0 || v === null || m.deltas[i] === null ? num(v) : `${num(v)} (${signed(m.deltas[i]!)})`)),
+    ...m.values.map((v, i) =>
+      i === 0 || v === null || m.deltas[i] === null ? num(v) : `${num(v)} (${signed(m.deltas[i]!)})`,
+    ),
   ]);
   out.push(table([['metric', ...heads], ...rows], ['l', ...c.runs.map(() => 'r' as const)], format));
   out.push('', '↑ higher is better, ↓ lower is better.');

@@ -33,7 +33,9 @@ export function recordedConfig(run: TrackedRun, bundle: Bundle | null): MlopsCon
   const recorded = run.record.tracking?.config;
   if (recorded) return structuredClone(recorded);
   if (!bundle) {
-    throw inputError(`run ${run.id} has neither a recorded config (run.json "tracking.config") nor a model bundle in ${run.location}; it cannot be reproduced`);
+    throw inputError(
+      `run ${run.id} has neither a recorded config (run.json "tracking.config") nor a model bundle in ${run.location}; it cannot be reproduced`,
+    );
   }
   const p = bundle.provenance.config as Pick<MlopsConfig, 'data' | 'split' | 'seed' | 'engine' | 'costs'>;
   const c = defaultConfig();
@@ -60,11 +62,19 @@ function originalBundle(run: TrackedRun): Bundle | null {
 }
 
 /** Refuses to retrain when a data file differs from the one the run used. */
-function checkData(label: string, configured: string, baseDir: string, recorded: { sha256: string; rows: number } | null, runId: string): void {
+function checkData(
+  label: string,
+  configured: string,
+  baseDir: string,
+  recorded: { sha256: string; rows: number } | null,
+  runId: string,
+): void {
   if (!recorded) return;
   const file = resolvePath(baseDir, configured);
   if (!existsSync(file)) {
-    throw inputError(`cannot reproduce run ${runId}: ${label} file ${file} not found (the run used sha256 ${recorded.sha256}, ${recorded.rows} rows)`);
+    throw inputError(
+      `cannot reproduce run ${runId}: ${label} file ${file} not found (the run used sha256 ${recorded.sha256}, ${recorded.rows} rows)`,
+    );
   }
   const now = sha256Hex(readFileSync(file));
   if (now !== recorded.sha256) {
@@ -98,7 +108,8 @@ function diffKeys(a: unknown, b: unknown): string[] {
 /** Which inputs of the two provenances differ, in words a reviewer can act on. */
 export function explainDifference(before: Provenance, after: Provenance): string[] {
   const out: string[] = [];
-  if (before.data.sha256 !== after.data.sha256) out.push(`data differs: sha256 ${before.data.sha256} → ${after.data.sha256}`);
+  if (before.data.sha256 !== after.data.sha256)
+    out.push(`data differs: sha256 ${before.data.sha256} → ${after.data.sha256}`);
   if ((before.test_data?.sha256 ?? null) !== (after.test_data?.sha256 ?? null)) {
     out.push(`test data differs: sha256 ${before.test_data?.sha256 ?? 'none'} → ${after.test_data?.sha256 ?? 'none'}`);
   }
@@ -108,15 +119,20 @@ export function explainDifference(before: Provenance, after: Provenance): string
   if (before.git.commit !== after.git.commit) {
     out.push(
       `code commit differs: the run was made at ${short(before.git.commit)}, the repository is now at ${short(after.git.commit)}` +
-        (before.git.commit ? ` (reproduce at the run's commit, e.g. "git worktree add ../repro ${before.git.commit.slice(0, 12)}")` : ''),
+        (before.git.commit
+          ? ` (reproduce at the run's commit, e.g. "git worktree add ../repro ${before.git.commit.slice(0, 12)}")`
+          : ''),
     );
   }
-  if (before.git.dirty) out.push('the run was made on a working tree with uncommitted changes, which no commit records');
+  if (before.git.dirty)
+    out.push('the run was made on a working tree with uncommitted changes, which no commit records');
   if (after.git.dirty) out.push('the working tree has uncommitted changes now');
   const pk = diffKeys(before.packages, after.packages);
   if (pk.length) out.push(`package versions differ: ${pk.join('; ')}`);
   if (before.created_at !== after.created_at) {
-    out.push(`provenance time differs: ${before.created_at ?? 'null'} → ${after.created_at ?? 'null'} (it comes from SOURCE_DATE_EPOCH or the commit time)`);
+    out.push(
+      `provenance time differs: ${before.created_at ?? 'null'} → ${after.created_at ?? 'null'} (it comes from SOURCE_DATE_EPOCH or the commit time)`,
+    );
   }
   return out;
 }
@@ -126,17 +142,29 @@ export async function reproduceRun(
   opts: { baseDir: string; workers?: number; onStage?: (s: string) => void; onWarning?: (w: string) => void },
 ): Promise<ReproduceResult> {
   if (!run.model_digest) {
-    throw inputError(`run ${run.id} has no model (a ${run.command === 'tune' ? 'tuning trial' : run.command} record); train its parameters with "mlops train --engine ${run.engine} --param …" instead`);
+    throw inputError(
+      `run ${run.id} has no model (a ${run.command === 'tune' ? 'tuning trial' : run.command} record); train its parameters with "mlops train --engine ${run.engine} --param …" instead`,
+    );
   }
   const before = originalBundle(run);
   const config = recordedConfig(run, before);
   checkData('data', config.data.path, opts.baseDir, run.data, run.id);
-  if (config.data.test_path) checkData('test data', config.data.test_path, opts.baseDir, run.record.test_data ?? null, run.id);
-  const result = await train({ config, baseDir: opts.baseDir, workers: opts.workers, onStage: opts.onStage, onWarning: opts.onWarning });
+  if (config.data.test_path)
+    checkData('test data', config.data.test_path, opts.baseDir, run.record.test_data ?? null, run.id);
+  const result = await train({
+    config,
+    baseDir: opts.baseDir,
+    workers: opts.workers,
+    onStage: opts.onStage,
+    onWarning: opts.onWarning,
+  });
   const after = result.bundle;
   const matches = after.digest === run.model_digest;
   const caveats: string[] = [];
-  if (matches && run.git.dirty) caveats.push('the run was made with uncommitted changes: the match shows the same bundle, but that code is in no commit');
+  if (matches && run.git.dirty)
+    caveats.push(
+      'the run was made with uncommitted changes: the match shows the same bundle, but that code is in no commit',
+    );
   let differences: string[] = [];
   let sections: string[] = [];
   if (!matches) {
@@ -153,14 +181,31 @@ export async function reproduceRun(
     differences = explainDifference(prov, after.provenance);
     if (before) {
       sections = Object.keys(after)
-        .filter((k) => k !== 'digest' && canonicalJson((before as unknown as Record<string, unknown>)[k]) !== canonicalJson((after as unknown as Record<string, unknown>)[k]))
+        .filter(
+          (k) =>
+            k !== 'digest' &&
+            canonicalJson((before as unknown as Record<string, unknown>)[k]) !==
+              canonicalJson((after as unknown as Record<string, unknown>)[k]),
+        )
         .sort();
       if (differences.length === 0) {
-        differences.push(`no recorded input differs, yet the bundle's ${sections.join(', ')} differ: the engine is not deterministic for these inputs`);
+        differences.push(
+          `no recorded input differs, yet the bundle's ${sections.join(', ')} differ: the engine is not deterministic for these inputs`,
+        );
       }
     } else if (differences.length === 0) {
-      differences.push(`the original model.json is not in ${run.location}, so only the recorded inputs could be compared, and they match`);
+      differences.push(
+        `the original model.json is not in ${run.location}, so only the recorded inputs could be compared, and they match`,
+      );
     }
   }
-  return { run_id: run.id, matches, original_digest: run.model_digest, reproduced_digest: after.digest, differences, caveats, sections };
+  return {
+    run_id: run.id,
+    matches,
+    original_digest: run.model_digest,
+    reproduced_digest: after.digest,
+    differences,
+    caveats,
+    sections,
+  };
 }

@@ -147,14 +147,22 @@ export function resolveRun(runs: TrackedRun[], query: string, runsDir: string): 
   if (exact.length === 1) return exact[0];
   // The part after the time stamp is the model digest's start: accept it too (4+ characters).
   const byDigest = (r: TrackedRun): boolean => q.length >= 4 && r.id.slice(r.id.indexOf('-') + 1).startsWith(q);
-  const matches = exact.length > 1 ? exact : runs.filter((r) => r.id.startsWith(q) || folderName(r).startsWith(q) || byDigest(r));
+  const matches =
+    exact.length > 1 ? exact : runs.filter((r) => r.id.startsWith(q) || folderName(r).startsWith(q) || byDigest(r));
   if (matches.length === 1) return matches[0];
   if (matches.length === 0) {
-    throw inputError(`no run "${q}" in ${runsDir} (${runs.length} run${runs.length === 1 ? '' : 's'} there; see "mlops runs list")`);
+    throw inputError(
+      `no run "${q}" in ${runsDir} (${runs.length} run${runs.length === 1 ? '' : 's'} there; see "mlops runs list")`,
+    );
   }
-  const shown = matches.slice(0, 5).map((r) => r.id).join(', ');
+  const shown = matches
+    .slice(0, 5)
+    .map((r) => r.id)
+    .join(', ');
   const more = matches.length > 5 ? ` and ${matches.length - 5} more` : '';
-  throw usageError(`run id "${q}" is ambiguous: it matches ${matches.length} runs (${shown}${more}); type more of the id`);
+  throw usageError(
+    `run id "${q}" is ambiguous: it matches ${matches.length} runs (${shown}${more}); type more of the id`,
+  );
 }
 
 const folderName = (r: TrackedRun): string => r.dir.slice(r.dir.replace(/\/+$/, '').lastIndexOf('/') + 1);
@@ -170,7 +178,11 @@ export interface PruneResult {
  * Keeps the `keep` newest runs and removes the rest, plus stray temporary files and
  * folders older than `minTempAgeMs` (a younger one may belong to a write in progress).
  */
-export function pruneRuns(runsDir: string, keep: number, opts: { dryRun?: boolean; minTempAgeMs?: number; now?: number } = {}): PruneResult {
+export function pruneRuns(
+  runsDir: string,
+  keep: number,
+  opts: { dryRun?: boolean; minTempAgeMs?: number; now?: number } = {},
+): PruneResult {
   if (!Number.isInteger(keep) || keep < 0) throw usageError(`--keep must be a whole number ≥ 0 (got ${keep})`);
   const minAge = opts.minTempAgeMs ?? 10 * 60 * 1000;
   const now = opts.now ?? Date.now();
@@ -179,9 +191,16 @@ export function pruneRuns(runsDir: string, keep: number, opts: { dryRun?: boolea
   const removed = runs.slice(keep);
   const temps: string[] = [];
   if (existsSync(runsDir)) {
-    const candidates = readdirSync(runsDir).filter((n) => TEMP.test(n)).map((n) => join(runsDir, n));
+    const candidates = readdirSync(runsDir)
+      .filter((n) => TEMP.test(n))
+      .map((n) => join(runsDir, n));
     for (const r of kept) {
-      if (existsSync(r.dir)) candidates.push(...readdirSync(r.dir).filter((n) => TEMP.test(n)).map((n) => join(r.dir, n)));
+      if (existsSync(r.dir))
+        candidates.push(
+          ...readdirSync(r.dir)
+            .filter((n) => TEMP.test(n))
+            .map((n) => join(r.dir, n)),
+        );
     }
     for (const p of candidates) if (now - statSync(p).mtimeMs >= minAge) temps.push(p);
   }

@@ -14,7 +14,15 @@ import { newRunId, type RunRecord } from '../run-folder.ts';
 import type { MetricsFile, TrainResult } from '../train.ts';
 import type { ParamValues } from '../engines/params.ts';
 import { logRun, mirrorVersion, MlflowClient, mlflowSettings } from './mlflow.ts';
-import { artifactDigests, ciInfo, redactedConfig, TRACKING_VERSION, trackingSection, type MlflowStatus, type TrackedRecord } from './record.ts';
+import {
+  artifactDigests,
+  ciInfo,
+  redactedConfig,
+  TRACKING_VERSION,
+  trackingSection,
+  type MlflowStatus,
+  type TrackedRecord,
+} from './record.ts';
 
 type Warn = (message: string) => void;
 
@@ -72,7 +80,12 @@ export async function trackTrainedRun(opts: {
   const record = opts.record as TrackedRecord;
   const config = opts.loaded.config;
   record.tracking ??= trackingSection(opts.loaded, opts.result);
-  record.tracking.artifacts = artifactDigests(opts.dir, readdirSync(opts.dir).filter((n) => !n.startsWith('.')).sort());
+  record.tracking.artifacts = artifactDigests(
+    opts.dir,
+    readdirSync(opts.dir)
+      .filter((n) => !n.startsWith('.'))
+      .sort(),
+  );
   const mlflow = await logToMlflowSafely(config, record, opts.result.metrics, opts.warn);
   if (mlflow) record.tracking.mlflow = mlflow;
   writeJsonAtomic(join(opts.dir, 'run.json'), record);
@@ -83,7 +96,10 @@ export async function trackTrainedRun(opts: {
       mkdirSync(copy, { recursive: true });
       writeJsonAtomic(join(copy, 'metrics.json'), opts.result.metrics);
       // run.json last: the store lists a run only once its record is whole.
-      writeJsonAtomic(join(copy, 'run.json'), { ...record, tracking: { ...record.tracking, location: resolve(opts.dir) } });
+      writeJsonAtomic(join(copy, 'run.json'), {
+        ...record,
+        tracking: { ...record.tracking, location: resolve(opts.dir) },
+      });
     } catch (e) {
       opts.warn(`could not add the run to the runs store ${store}: ${(e as Error).message}`);
     }
@@ -138,7 +154,9 @@ export async function recordTrial(input: TrialInput): Promise<{ id: string; dir:
     }
   }
   const store = runsDirOf(input.config, input.baseDir);
-  const digest = sha256Hex(canonicalJson({ study: input.study, trial: input.trial, engine, params: input.params, data: input.data.sha256 }));
+  const digest = sha256Hex(
+    canonicalJson({ study: input.study, trial: input.trial, engine, params: input.params, data: input.data.sha256 }),
+  );
   let id = newRunId(digest, now);
   for (let n = 2; existsSync(join(store, id)); n++) id = `${newRunId(digest, now)}-${n}`;
   const m = input.metrics;
@@ -152,7 +170,12 @@ export async function recordTrial(input: TrialInput): Promise<{ id: string; dir:
     test_data: null,
     git,
     threshold: typeof m.threshold === 'number' ? m.threshold : null,
-    headline: { roc_auc: m.roc_auc ?? null, pr_auc: m.pr_auc ?? null, expected_cost: m.expected_cost ?? null, brier: m.brier ?? null },
+    headline: {
+      roc_auc: m.roc_auc ?? null,
+      pr_auc: m.pr_auc ?? null,
+      expected_cost: m.expected_cost ?? null,
+      brier: m.brier ?? null,
+    },
     timings: { total_s: input.seconds },
     files: ['run.json'],
     tracking: {

@@ -25,7 +25,8 @@ export const TUNE_METRICS = ['roc_auc', 'expected_cost', 'pr_auc', 'log_loss'] a
 export type TuneMetric = (typeof TUNE_METRICS)[number];
 
 export function parseMetric(text: string): TuneMetric {
-  if (!(TUNE_METRICS as readonly string[]).includes(text)) throw usageError(`--metric must be one of ${TUNE_METRICS.join(', ')} (got ${JSON.stringify(text)})`);
+  if (!(TUNE_METRICS as readonly string[]).includes(text))
+    throw usageError(`--metric must be one of ${TUNE_METRICS.join(', ')} (got ${JSON.stringify(text)})`);
   return text as TuneMetric;
 }
 
@@ -83,9 +84,12 @@ export interface FoldOptions {
 export function assignFolds(y: Uint8Array, k: number, seed: number): Uint8Array {
   let pos = 0;
   for (let i = 0; i < y.length; i++) pos += y[i];
-  if (!Number.isInteger(k) || k < 2 || k > 20) throw usageError(`--folds must be a whole number from 2 to 20 (got ${k})`);
+  if (!Number.isInteger(k) || k < 2 || k > 20)
+    throw usageError(`--folds must be a whole number from 2 to 20 (got ${k})`);
   if (pos < k || y.length - pos < k) {
-    throw inputError(`${k}-fold cross-validation needs at least ${k} rows of each class (the training rows have ${pos} positive, ${y.length - pos} negative)`);
+    throw inputError(
+      `${k}-fold cross-validation needs at least ${k} rows of each class (the training rows have ${pos} positive, ${y.length - pos} negative)`,
+    );
   }
   return stratifiedFolds(y, k, deriveSeed(seed, 202));
 }
@@ -114,7 +118,10 @@ export function prepareFolds(pool: TrainingPool, opts: FoldOptions): FoldData[] 
     // Resampling touches the rows the engine fits on, never the early-stopping or held-out rows.
     const fitY = Uint8Array.from(fitRows, (i) => trainSet.y![i]);
     const kept = resampleRows(fitY, opts.sampling, deriveSeed(opts.seed, 505, f));
-    const fitSet = subset(trainSet, Uint32Array.from(kept, (j) => fitRows[j]));
+    const fitSet = subset(
+      trainSet,
+      Uint32Array.from(kept, (j) => fitRows[j]),
+    );
     out.push({
       fold: f,
       trainRows,
@@ -150,7 +157,11 @@ export async function crossValidate(
   for (const fd of folds) {
     const engine = factory.create(resolved);
     // Same fit seed for every trial on a fold: trials differ by their parameters only.
-    await engine.fit(fd.train.X, fd.train.y, { seed: deriveSeed(seed, 404, fd.fold), validation: fd.earlyStopping, workers });
+    await engine.fit(fd.train.X, fd.train.y, {
+      seed: deriveSeed(seed, 404, fd.fold),
+      validation: fd.earlyStopping,
+      workers,
+    });
     const p = engine.predictProba(fd.heldOut.X);
     const s = scoreFold(fd.heldOut.y, p, metric, costs);
     scores.push(s.score);
@@ -159,7 +170,12 @@ export async function crossValidate(
   return metric === 'expected_cost' ? { scores, thresholds } : { scores };
 }
 
-export function scoreFold(y: Uint8Array, p: Float64Array, metric: TuneMetric, costs: Costs): { score: number; threshold?: number } {
+export function scoreFold(
+  y: Uint8Array,
+  p: Float64Array,
+  metric: TuneMetric,
+  costs: Costs,
+): { score: number; threshold?: number } {
   switch (metric) {
     case 'roc_auc':
       return { score: rocAuc(y, p) ?? NaN };
@@ -173,4 +189,3 @@ export function scoreFold(y: Uint8Array, p: Float64Array, metric: TuneMetric, co
     }
   }
 }
-

@@ -21,7 +21,8 @@ export function parseSampling(text: string, where = '--sampling'): Sampling {
     throw usageError(`${where} must be none, undersample[:R] or oversample[:R] (got ${JSON.stringify(text)})`);
   }
   const ratio = r === undefined ? 1 : Number(r);
-  if (!Number.isFinite(ratio) || ratio <= 0) throw usageError(`${where}: the ratio R (negatives per positive) must be a number > 0 (got ${JSON.stringify(r)})`);
+  if (!Number.isFinite(ratio) || ratio <= 0)
+    throw usageError(`${where}: the ratio R (negatives per positive) must be a number > 0 (got ${JSON.stringify(r)})`);
   return { method, ratio };
 }
 
@@ -37,7 +38,8 @@ export function resampleRows(y: Uint8Array, sampling: Sampling, seed: number): U
   const pos: number[] = [];
   const neg: number[] = [];
   for (let i = 0; i < y.length; i++) (y[i] === 1 ? pos : neg).push(i);
-  if (sampling.method === 'none' || pos.length === 0 || neg.length === 0) return Uint32Array.from({ length: y.length }, (_, i) => i);
+  if (sampling.method === 'none' || pos.length === 0 || neg.length === 0)
+    return Uint32Array.from({ length: y.length }, (_, i) => i);
   const rng = new Rng(deriveSeed(seed, 505));
   if (sampling.method === 'undersample') {
     const keep = Math.min(neg.length, Math.max(1, Math.round(sampling.ratio * pos.length)));

@@ -27,16 +27,24 @@ export function mergeRuns(files: RunsFile[]): Merged {
   for (const f of files) {
     if (canonicalJson(planCore(f.plan)) !== core) {
       const diff = Object.keys(planCore(f.plan)).filter(
-        (k) => canonicalJson((planCore(f.plan) as Record<string, unknown>)[k]) !== canonicalJson((planCore(first.plan) as Record<string, unknown>)[k]),
+        (k) =>
+          canonicalJson((planCore(f.plan) as Record<string, unknown>)[k]) !==
+          canonicalJson((planCore(first.plan) as Record<string, unknown>)[k]),
       );
-      throw inputError(`${f.file}: belongs to a different search than ${first.file} (plan differs in: ${diff.join(', ')})`);
+      throw inputError(
+        `${f.file}: belongs to a different search than ${first.file} (plan differs in: ${diff.join(', ')})`,
+      );
     }
-    if (f.plan.shard.count !== count) throw inputError(`${f.file}: shard ${f.plan.shard.index}/${f.plan.shard.count} does not match ${first.file}'s ${count} shards`);
+    if (f.plan.shard.count !== count)
+      throw inputError(
+        `${f.file}: shard ${f.plan.shard.index}/${f.plan.shard.count} does not match ${first.file}'s ${count} shards`,
+      );
     const prev = seenShard.get(f.plan.shard.index);
     if (prev !== undefined) throw inputError(`${f.file}: shard ${f.plan.shard.index}/${count} is also in ${prev}`);
     seenShard.set(f.plan.shard.index, f.file);
     for (const rec of f.trials) {
-      if (rec.trial % count !== f.plan.shard.index - 1) throw inputError(`${f.file}: trial ${rec.trial} does not belong to shard ${f.plan.shard.index}/${count}`);
+      if (rec.trial % count !== f.plan.shard.index - 1)
+        throw inputError(`${f.file}: trial ${rec.trial} does not belong to shard ${f.plan.shard.index}/${count}`);
       const had = byTrial.get(rec.trial);
       if (had) throw new MlopsError('integrity', `trial ${rec.trial} appears in both ${had.file} and ${f.file}`);
       byTrial.set(rec.trial, { rec, file: f.file });

@@ -72,7 +72,9 @@ export function readRunsFile(path: string): RunsFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw inputError(`${path}: cannot read the runs file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw inputError(
+      `${path}: cannot read the runs file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   const lines = text.split('\n');
   let plan: TunePlan | null = null;
@@ -90,7 +92,10 @@ export function readRunsFile(path: string): RunsFile {
     if (rec.type === 'plan') {
       if (plan) throw inputError(`${path}:${i + 1}: a second plan line`);
       const p = rec as TunePlan;
-      if (p.format !== TUNE_FORMAT || p.format_version !== 1) throw inputError(`${path}:${i + 1}: not a tuning runs file (format ${JSON.stringify(p.format)} v${p.format_version})`);
+      if (p.format !== TUNE_FORMAT || p.format_version !== 1)
+        throw inputError(
+          `${path}:${i + 1}: not a tuning runs file (format ${JSON.stringify(p.format)} v${p.format_version})`,
+        );
       plan = p;
     } else if (rec.type === 'trial') {
       if (!plan) throw inputError(`${path}:${i + 1}: a trial before the plan line`);

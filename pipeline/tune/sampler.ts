@@ -77,7 +77,13 @@ export const TPE_DEFAULTS: TpeOptions = { startup: 10, gamma: 0.25, candidates: 
  * Independent TPE: per parameter, a Parzen density l(x) over the best γ share of
  * trials and g(x) over the rest; the candidate drawn from l with the largest l/g wins.
  */
-export function tpeParams(space: SearchSpace, seed: number, trial: number, history: Observation[], opts: TpeOptions = TPE_DEFAULTS): ParamValues {
+export function tpeParams(
+  space: SearchSpace,
+  seed: number,
+  trial: number,
+  history: Observation[],
+  opts: TpeOptions = TPE_DEFAULTS,
+): ParamValues {
   const usable = history.filter((h) => Number.isFinite(h.score));
   if (trial < opts.startup || usable.length < Math.max(2, opts.startup)) return randomParams(space, seed, trial);
   const rng = new Rng(deriveSeed(seed, STREAM, trial, 1));
@@ -117,7 +123,11 @@ export function tpeParams(space: SearchSpace, seed: number, trial: number, histo
       continue;
     }
     const { lo, hi } = bounds(dim);
-    const pts = (obs: Observation[]): number[] => obs.map((o) => o.params[key]).filter((v): v is number => typeof v === 'number').map((v) => toWorking(dim, v));
+    const pts = (obs: Observation[]): number[] =>
+      obs
+        .map((o) => o.params[key])
+        .filter((v): v is number => typeof v === 'number')
+        .map((v) => toWorking(dim, v));
     const lPts = pts(good);
     const gPts = pts(bad);
     // Kernel width shrinks slowly with the number of points (Scott's n^-1/5), floored so

@@ -58,7 +58,9 @@ export const DEFAULT_SPACES: Record<string, SearchSpace> = {
 export function defaultSpace(factory: EngineFactory): SearchSpace {
   const space = DEFAULT_SPACES[factory.name];
   if (!space) {
-    throw usageError(`no default search space for engine "${factory.name}"; pass --space FILE (parameters: ${Object.keys(factory.paramSpec).join(', ')})`);
+    throw usageError(
+      `no default search space for engine "${factory.name}"; pass --space FILE (parameters: ${Object.keys(factory.paramSpec).join(', ')})`,
+    );
   }
   return space;
 }
@@ -69,7 +71,8 @@ export function defaultSpace(factory: EngineFactory): SearchSpace {
  * `{ "values": [..] }`, `{ "value": x }` or a bare scalar (fixed).
  */
 export function parseSpace(raw: unknown, where: string): SearchSpace {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw usageError(`${where}: a search space must be a JSON object of parameter → range`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw usageError(`${where}: a search space must be a JSON object of parameter → range`);
   const out: SearchSpace = {};
   for (const [key, v] of Object.entries(raw as Record<string, unknown>)) {
     const at = `${where}: parameter "${key}"`;
@@ -77,15 +80,18 @@ export function parseSpace(raw: unknown, where: string): SearchSpace {
       out[key] = { type: 'fixed', value: v };
       continue;
     }
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw usageError(`${at}: expected {low, high}, {values: [...]}, {value} or a scalar`);
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      throw usageError(`${at}: expected {low, high}, {values: [...]}, {value} or a scalar`);
     const o = v as Record<string, unknown>;
     const known = new Set(['type', 'low', 'high', 'log', 'values', 'value']);
-    for (const k of Object.keys(o)) if (!known.has(k)) throw usageError(`${at}: unknown key "${k}" (use type, low, high, log, values or value)`);
+    for (const k of Object.keys(o))
+      if (!known.has(k)) throw usageError(`${at}: unknown key "${k}" (use type, low, high, log, values or value)`);
     if ('value' in o) {
       if (!isScalar(o.value)) throw usageError(`${at}: "value" must be a number, string or boolean`);
       out[key] = { type: 'fixed', value: o.value };
     } else if ('values' in o) {
-      if (!Array.isArray(o.values) || o.values.length === 0 || !o.values.every(isScalar)) throw usageError(`${at}: "values" must be a non-empty list of numbers, strings or booleans`);
+      if (!Array.isArray(o.values) || o.values.length === 0 || !o.values.every(isScalar))
+        throw usageError(`${at}: "values" must be a non-empty list of numbers, strings or booleans`);
       out[key] = { type: 'choice', values: o.values };
     } else {
       const { low, high } = o;
@@ -94,10 +100,12 @@ export function parseSpace(raw: unknown, where: string): SearchSpace {
       }
       if (low > high) throw usageError(`${at}: "low" (${low}) is above "high" (${high})`);
       const type = o.type ?? (Number.isInteger(low) && Number.isInteger(high) ? 'int' : 'float');
-      if (type !== 'int' && type !== 'float') throw usageError(`${at}: "type" must be "int" or "float" (got ${JSON.stringify(type)})`);
+      if (type !== 'int' && type !== 'float')
+        throw usageError(`${at}: "type" must be "int" or "float" (got ${JSON.stringify(type)})`);
       if (o.log !== undefined && typeof o.log !== 'boolean') throw usageError(`${at}: "log" must be true or false`);
       if (o.log && low <= 0) throw usageError(`${at}: a log-scale range needs "low" > 0 (got ${low})`);
-      if (type === 'int' && (!Number.isInteger(low) || !Number.isInteger(high))) throw usageError(`${at}: an "int" range needs whole-number bounds`);
+      if (type === 'int' && (!Number.isInteger(low) || !Number.isInteger(high)))
+        throw usageError(`${at}: an "int" range needs whole-number bounds`);
       out[key] = { type, low, high, ...(o.log ? { log: true } : {}) };
     }
   }
@@ -107,7 +115,8 @@ export function parseSpace(raw: unknown, where: string): SearchSpace {
 /** Refuses parameters the engine lacks and values or bounds its `paramSpec` would reject. */
 export function validateSpace(factory: EngineFactory, space: SearchSpace, where: string): void {
   const spec = factory.paramSpec;
-  if (Object.keys(space).length === 0) throw usageError(`${where}: the search space for engine "${factory.name}" is empty`);
+  if (Object.keys(space).length === 0)
+    throw usageError(`${where}: the search space for engine "${factory.name}" is empty`);
   for (const [key, dim] of Object.entries(space)) {
     const s = spec[key];
     const at = `${where}: engine "${factory.name}" parameter "${key}"`;
@@ -115,7 +124,8 @@ export function validateSpace(factory: EngineFactory, space: SearchSpace, where:
     if (dim.type === 'fixed') checkValue(at, s, dim.value);
     else if (dim.type === 'choice') dim.values.forEach((v) => checkValue(at, s, v));
     else {
-      if (s.type !== 'integer' && s.type !== 'number') throw usageError(`${at} is a ${s.type}; give it "values": [...] instead of a range`);
+      if (s.type !== 'integer' && s.type !== 'number')
+        throw usageError(`${at} is a ${s.type}; give it "values": [...] instead of a range`);
       if (s.type === 'integer' && dim.type === 'float') throw usageError(`${at} is a whole number; use "type": "int"`);
       checkValue(at, s, dim.low);
       checkValue(at, s, dim.high);
@@ -130,15 +140,19 @@ function checkValue(at: string, s: ParamSpec, v: ParamValue): void {
   }
   if (s.type === 'string') {
     if (typeof v !== 'string') throw usageError(`${at} must be a string (got ${JSON.stringify(v)})`);
-    if (s.values && !s.values.includes(v)) throw usageError(`${at} must be one of ${s.values.join(', ')} (got ${JSON.stringify(v)})`);
+    if (s.values && !s.values.includes(v))
+      throw usageError(`${at} must be one of ${s.values.join(', ')} (got ${JSON.stringify(v)})`);
     return;
   }
   if (typeof v === 'string') {
     // Numeric parameters may accept keywords, e.g. maxFeatures: "sqrt".
     if (s.values?.includes(v)) return;
-    throw usageError(`${at} must be a number${s.values ? ` or one of ${s.values.join(', ')}` : ''} (got ${JSON.stringify(v)})`);
+    throw usageError(
+      `${at} must be a number${s.values ? ` or one of ${s.values.join(', ')}` : ''} (got ${JSON.stringify(v)})`,
+    );
   }
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw usageError(`${at} must be a finite number (got ${JSON.stringify(v)})`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw usageError(`${at} must be a finite number (got ${JSON.stringify(v)})`);
   if (s.type === 'integer' && !Number.isInteger(v)) throw usageError(`${at} must be a whole number (got ${v})`);
   if (s.min !== undefined && v < s.min) throw usageError(`${at} must be ≥ ${s.min} (got ${v})`);
   if (s.max !== undefined && v > s.max) throw usageError(`${at} must be ≤ ${s.max} (got ${v})`);

@@ -56,7 +56,8 @@ export function summarize(plan: TunePlan, trials: TrialRecord[], shards = plan.s
   const missing: number[] = [];
   for (let t = 0; t <= plan.trials; t++) if (!have.has(t)) missing.push(t);
   let improvement: number | null = null;
-  if (baseline && best.mean !== null && baseline.mean !== null) improvement = plan.higher_is_better ? best.mean - baseline.mean : baseline.mean - best.mean;
+  if (baseline && best.mean !== null && baseline.mean !== null)
+    improvement = plan.higher_is_better ? best.mean - baseline.mean : baseline.mean - best.mean;
   const seconds = trials.reduce((s, t) => s + t.seconds, 0);
   return {
     type: 'summary',
@@ -71,7 +72,10 @@ export function summarize(plan: TunePlan, trials: TrialRecord[], shards = plan.s
     improvement,
     ranking,
     config: { engine: { name: plan.engine, params: { ...best.params } } },
-    timing: { trial_seconds: round(seconds, 3), trials_per_second: seconds > 0 ? round(trials.length / seconds, 3) : null },
+    timing: {
+      trial_seconds: round(seconds, 3),
+      trials_per_second: seconds > 0 ? round(trials.length / seconds, 3) : null,
+    },
   };
 }
 
@@ -98,7 +102,9 @@ export function summaryMarkdown(s: TuneSummary, top = 10): string {
     markdownTable([['trial', '', `mean ${p.metric}`, 'sd', ...keys, ''], ...rows]),
     '',
     `Best: trial ${s.best.trial}, ${p.metric} ${fmt(s.best.mean)} ± ${fmt(s.best.sd)}` +
-      (s.baseline ? ` vs baseline ${fmt(s.baseline.mean)} ± ${fmt(s.baseline.sd)} (${s.improvement !== null && s.improvement >= 0 ? '+' : ''}${fmt(s.improvement)} better)` : ''),
+      (s.baseline
+        ? ` vs baseline ${fmt(s.baseline.mean)} ± ${fmt(s.baseline.sd)} (${s.improvement !== null && s.improvement >= 0 ? '+' : ''}${fmt(s.improvement)} better)`
+        : ''),
     '',
     'Search space: ' + describeSpace(p.space).join('; '),
   ];

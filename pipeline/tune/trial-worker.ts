@@ -25,7 +25,15 @@ async function run(req: TrialRequest): Promise<void> {
   const reply = (r: TrialResponse): void => parentPort!.postMessage(r);
   try {
     if (!init) throw new Error('trial worker used before init');
-    const cv = await crossValidate(engineFactory(init.engine), req.params, folds, init.metric, init.costs, init.seed, 1);
+    const cv = await crossValidate(
+      engineFactory(init.engine),
+      req.params,
+      folds,
+      init.metric,
+      init.costs,
+      init.seed,
+      1,
+    );
     reply({ type: 'result', trial: req.trial, scores: cv.scores, thresholds: cv.thresholds });
   } catch (e) {
     reply({ type: 'result', trial: req.trial, error: (e as Error).message, userError: isMlopsError(e) });

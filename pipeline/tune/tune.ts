@@ -11,7 +11,16 @@ import type { EngineFactory } from '../engines/engine.ts';
 import { resolveParams, type ParamValues } from '../engines/params.ts';
 import type { MlopsConfig } from '../config/types.ts';
 import { isMlopsError, usageError } from '../errors.ts';
-import { crossValidate, higherIsBetter, loadTrainingPool, prepareFolds, type FoldData, type FoldScores, type TrainingPool, type TuneMetric } from './cv.ts';
+import {
+  crossValidate,
+  higherIsBetter,
+  loadTrainingPool,
+  prepareFolds,
+  type FoldData,
+  type FoldScores,
+  type TrainingPool,
+  type TuneMetric,
+} from './cv.ts';
 import type { TrialRequest, TrialResponse, WorkerInit } from './trial-protocol.ts';
 import { samplingLabel, type Sampling } from './imbalance.ts';
 import { randomParams, tpeParams, type Observation } from './sampler.ts';
@@ -75,7 +84,12 @@ export function trialsOfShard(trials: number, shard: Shard): number[] {
 }
 
 /** The space a run searches: explicit, else the config's `tune.spaces`, else the engine default. */
-export function resolveSpace(factory: EngineFactory, config: MlopsConfig, explicit?: SearchSpace, source = '--space'): SearchSpace {
+export function resolveSpace(
+  factory: EngineFactory,
+  config: MlopsConfig,
+  explicit?: SearchSpace,
+  source = '--space',
+): SearchSpace {
   let space: SearchSpace;
   let where: string;
   const fromConfig = (config.tune as { spaces?: Record<string, unknown> } | undefined)?.spaces?.[factory.name];
@@ -96,12 +110,18 @@ export function resolveSpace(factory: EngineFactory, config: MlopsConfig, explic
 export function buildPlan(opts: TuneOptions, data: TunePlan['data']): { plan: TunePlan; factory: EngineFactory } {
   const engine = opts.engine ?? opts.config.engine.name;
   const factory = engineFactory(engine);
-  if (!Number.isInteger(opts.trials) || opts.trials < 0 || opts.trials > 100000) throw usageError(`--trials must be a whole number from 0 to 100000 (got ${opts.trials})`);
+  if (!Number.isInteger(opts.trials) || opts.trials < 0 || opts.trials > 100000)
+    throw usageError(`--trials must be a whole number from 0 to 100000 (got ${opts.trials})`);
   const shard = opts.shard ?? { index: 1, count: 1 };
   if (opts.sampler === 'tpe' && shard.count > 1) {
-    throw usageError('--sampler tpe learns from earlier trials, so it cannot be sharded; use --sampler random with --shard');
+    throw usageError(
+      '--sampler tpe learns from earlier trials, so it cannot be sharded; use --sampler random with --shard',
+    );
   }
-  if (opts.sampler === 'tpe' && (opts.jobs ?? 1) > 1) throw usageError('--sampler tpe learns from earlier trials, so it runs one trial at a time; drop --jobs or use --sampler random');
+  if (opts.sampler === 'tpe' && (opts.jobs ?? 1) > 1)
+    throw usageError(
+      '--sampler tpe learns from earlier trials, so it runs one trial at a time; drop --jobs or use --sampler random',
+    );
   const space = resolveSpace(factory, opts.config, opts.space, opts.spaceSource);
   const baseline = opts.config.engine.name === engine ? { ...opts.config.engine.params } : {};
   const resolved = resolveParams(engine, factory.paramSpec, baseline);
@@ -132,7 +152,8 @@ export function buildPlan(opts: TuneOptions, data: TunePlan['data']): { plan: Tu
 /** The parameters of trial t: the baseline's, overridden by what the sampler draws. */
 export function trialParams(plan: TunePlan, t: number, history: Observation[]): ParamValues {
   if (t === 0) return { ...plan.baseline_params };
-  const drawn = plan.sampler === 'tpe' ? tpeParams(plan.space, plan.seed, t, history) : randomParams(plan.space, plan.seed, t);
+  const drawn =
+    plan.sampler === 'tpe' ? tpeParams(plan.space, plan.seed, t, history) : randomParams(plan.space, plan.seed, t);
   return orderParams(plan.space, { ...plan.baseline_params, ...drawn });
 }
 
@@ -156,7 +177,9 @@ export async function tune(opts: TuneOptions): Promise<TuneOutcome> {
   });
   if (opts.runsFile) startRunsFile(opts.runsFile, plan);
   const mine = trialsOfShard(plan.trials, plan.shard);
-  opts.onStage?.(`running ${mine.length} trial${mine.length === 1 ? '' : 's'} of ${plan.trials + 1}${plan.shard.count > 1 ? ` (shard ${plan.shard.index}/${plan.shard.count})` : ''}`);
+  opts.onStage?.(
+    `running ${mine.length} trial${mine.length === 1 ? '' : 's'} of ${plan.trials + 1}${plan.shard.count > 1 ? ` (shard ${plan.shard.index}/${plan.shard.count})` : ''}`,
+  );
   const records: TrialRecord[] = [];
   const history: Observation[] = [];
   let best: TrialRecord | null = null;
@@ -194,7 +217,18 @@ export async function tune(opts: TuneOptions): Promise<TuneOutcome> {
 type TrialOutcome = FoldScores | { error: string };
 
 function toRecord(t: number, params: ParamValues, outcome: TrialOutcome): TrialRecord {
-  if ('error' in outcome) return { type: 'trial', trial: t, baseline: t === 0, params, fold_scores: [], mean: null, sd: null, error: outcome.error, seconds: 0 };
+  if ('error' in outcome)
+    return {
+      type: 'trial',
+      trial: t,
+      baseline: t === 0,
+      params,
+      fold_scores: [],
+      mean: null,
+      sd: null,
+      error: outcome.error,
+      seconds: 0,
+    };
   const { mean, sd } = meanSd(outcome.scores);
   return {
     type: 'trial',
@@ -222,8 +256,18 @@ async function runInWorkers(
   finish: (t: number, params: ParamValues, outcome: TrialOutcome, ms: number) => void,
 ): Promise<void> {
   const queue = [...trials];
-  const workers = Array.from({ length: jobs }, () => new Worker(new URL('./trial-worker-bootstrap.mjs', import.meta.url)));
-  const init: WorkerInit = { type: 'init', engine: plan.engine, metric: plan.metric, costs: plan.costs, seed: plan.seed, folds };
+  const workers = Array.from(
+    { length: jobs },
+    () => new Worker(new URL('./trial-worker-bootstrap.mjs', import.meta.url)),
+  );
+  const init: WorkerInit = {
+    type: 'init',
+    engine: plan.engine,
+    metric: plan.metric,
+    costs: plan.costs,
+    seed: plan.seed,
+    folds,
+  };
   try {
     await Promise.all(
       workers.map(
@@ -241,9 +285,15 @@ async function runInWorkers(
               w.postMessage({ type: 'trial', trial: t, params: current.params } satisfies TrialRequest);
             };
             w.on('message', (r: TrialResponse) => {
-              if (!current || r.trial !== current.t) return reject(new Error(`trial worker answered for trial ${r.trial}`));
+              if (!current || r.trial !== current.t)
+                return reject(new Error(`trial worker answered for trial ${r.trial}`));
               if (r.error !== undefined && !r.userError) return reject(new Error(`trial ${r.trial}: ${r.error}`));
-              finish(current.t, current.params, r.error !== undefined ? { error: r.error } : { scores: r.scores, thresholds: r.thresholds }, performance.now() - current.start);
+              finish(
+                current.t,
+                current.params,
+                r.error !== undefined ? { error: r.error } : { scores: r.scores, thresholds: r.thresholds },
+                performance.now() - current.start,
+              );
               next();
             });
             w.once('error', reject);

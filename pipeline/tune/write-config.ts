@@ -22,8 +22,12 @@ export function writeConfigSnippet(path: string, snippet: EngineSnippet): void {
   const text = readFileSync(path, 'utf8');
   if (yaml) {
     const doc = YAML.parseDocument(text);
-    if (doc.errors.length > 0) throw configError(`${path}: malformed YAML at line ${doc.errors[0].linePos?.[0].line ?? '?'}; not overwriting it`);
-    if (doc.contents !== null && !YAML.isMap(doc.contents)) throw configError(`${path}: the top level is not a mapping; not overwriting it`);
+    if (doc.errors.length > 0)
+      throw configError(
+        `${path}: malformed YAML at line ${doc.errors[0].linePos?.[0].line ?? '?'}; not overwriting it`,
+      );
+    if (doc.contents !== null && !YAML.isMap(doc.contents))
+      throw configError(`${path}: the top level is not a mapping; not overwriting it`);
     // Parameters of the previous engine may not exist in the new one: replace them wholesale.
     doc.setIn(['engine', 'name'], snippet.engine.name);
     doc.setIn(['engine', 'params'], doc.createNode(snippet.engine.params));
@@ -36,9 +40,13 @@ export function writeConfigSnippet(path: string, snippet: EngineSnippet): void {
   } catch (e) {
     throw configError(`${path}: malformed JSON (${(e as Error).message}); not overwriting it`);
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw configError(`${path}: the top level is not a JSON object; not overwriting it`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw configError(`${path}: the top level is not a JSON object; not overwriting it`);
   const obj = raw as Record<string, unknown>;
-  const prev = obj.engine !== null && typeof obj.engine === 'object' && !Array.isArray(obj.engine) ? (obj.engine as Record<string, unknown>) : {};
+  const prev =
+    obj.engine !== null && typeof obj.engine === 'object' && !Array.isArray(obj.engine)
+      ? (obj.engine as Record<string, unknown>)
+      : {};
   obj.engine = { ...prev, name: snippet.engine.name, params: { ...snippet.engine.params } };
   writeFileAtomic(path, JSON.stringify(obj, null, 2) + '\n');
 }

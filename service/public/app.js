@@ -41,8 +41,16 @@ function s(tag, attrs = {}, text) {
   return el;
 }
 
-const pct = (x, digits = 1) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(100 * x).toFixed(digits)} %`);
-const num = (x, digits = 3) => (x === null || x === undefined ? '—' : typeof x === 'number' ? (Number.isInteger(x) ? x.toLocaleString('en') : x.toFixed(digits)) : String(x));
+const pct = (x, digits = 1) =>
+  x === null || x === undefined || Number.isNaN(x) ? '—' : `${(100 * x).toFixed(digits)} %`;
+const num = (x, digits = 3) =>
+  x === null || x === undefined
+    ? '—'
+    : typeof x === 'number'
+      ? Number.isInteger(x)
+        ? x.toLocaleString('en')
+        : x.toFixed(digits)
+      : String(x);
 const signed = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
 
 // ---------------------------------------------------------------- API access
@@ -87,10 +95,16 @@ async function api(path, body) {
     const key = sessionStorage.getItem(KEY_STORAGE);
     if (key) headers['x-api-key'] = key;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(path, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(path, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const data = await res.json().catch(() => null);
     if (res.status === 401) {
-      const message = key ? 'The API key was not accepted. Enter a valid key.' : 'This service needs an API key. It is kept for this browser tab only.';
+      const message = key
+        ? 'The API key was not accepted. Enter a valid key.'
+        : 'This service needs an API key. It is kept for this browser tab only.';
       if (key) sessionStorage.removeItem(KEY_STORAGE);
       if (await askForKey(message)) continue;
     }
@@ -101,7 +115,10 @@ async function api(path, body) {
 
 function showError(e) {
   const el = $('global-error');
-  el.textContent = e instanceof ApiError && e.status === 401 ? 'An API key is needed to use this dashboard. Reload the page to enter it.' : `Something went wrong: ${e.message}`;
+  el.textContent =
+    e instanceof ApiError && e.status === 401
+      ? 'An API key is needed to use this dashboard. Reload the page to enter it.'
+      : `Something went wrong: ${e.message}`;
   el.hidden = false;
 }
 
@@ -152,16 +169,36 @@ function buildForm() {
     let control;
     let hint;
     if (Array.isArray(prop.enum)) {
-      control = h('select', { id, name, 'aria-describedby': `${hintId} ${errId}` }, h('option', { value: '' }, '(missing)'));
+      control = h(
+        'select',
+        { id, name, 'aria-describedby': `${hintId} ${errId}` },
+        h('option', { value: '' }, '(missing)'),
+      );
       for (const c of prop.enum) if (c !== null) control.append(h('option', { value: c }, c));
       hint = `${prop.enum.filter((c) => c !== null).length} categories`;
     } else {
       const { min, max } = rangeOf(prop);
-      control = h('input', { id, name, type: 'number', step: 'any', min, max, inputmode: 'decimal', 'aria-describedby': `${hintId} ${errId}` });
+      control = h('input', {
+        id,
+        name,
+        type: 'number',
+        step: 'any',
+        min,
+        max,
+        inputmode: 'decimal',
+        'aria-describedby': `${hintId} ${errId}`,
+      });
       hint = min !== undefined && max !== undefined ? `${num(min)}–${num(max)} in training` : 'number';
     }
     box.append(
-      h('div', { class: 'field' }, h('label', { for: id }, name), control, h('span', { id: hintId, class: 'hint' }, hint), h('span', { id: errId, class: 'field-error', hidden: true })),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: id }, name),
+        control,
+        h('span', { id: hintId, class: 'hint' }, hint),
+        h('span', { id: errId, class: 'field-error', hidden: true }),
+      ),
     );
   }
 }
@@ -277,10 +314,15 @@ function renderPrediction(p) {
   decision.className = `badge ${above ? 'warm' : 'cool'}`;
   $('r-threshold').textContent = `${above ? 'at or above' : 'below'} the threshold of ${pct(p.threshold)}`;
   $('r-band').textContent = p.risk_band ?? '—';
-  $('r-status').textContent = `Scored: probability of default ${pct(p.probability)}, decision ${p.decision}, risk band ${p.risk_band ?? 'none'}.`;
+  $('r-status').textContent =
+    `Scored: probability of default ${pct(p.probability)}, decision ${p.decision}, risk band ${p.risk_band ?? 'none'}.`;
   const ex = p.explanation;
   const reasons = $('r-reasons');
-  reasons.replaceChildren(...(ex?.reason_codes?.length ? ex.reason_codes.map((r) => h('li', {}, r)) : [h('li', {}, 'No feature pushes this applicant toward default.')]));
+  reasons.replaceChildren(
+    ...(ex?.reason_codes?.length
+      ? ex.reason_codes.map((r) => h('li', {}, r))
+      : [h('li', {}, 'No feature pushes this applicant toward default.')]),
+  );
   $('r-waterfall').replaceChildren(ex ? waterfall(ex) : h('p', {}, 'No explanation available for this model.'));
 }
 
@@ -296,8 +338,12 @@ function waterfall(ex) {
   const sorted = [...ex.contributions].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
   const shown = sorted.slice(0, TOP);
   const rest = sorted.slice(TOP);
-  const steps = shown.map((c) => ({ label: `${c.feature} = ${c.value === null ? 'missing' : num(c.value, 2)}`, delta: c.contribution }));
-  if (rest.length) steps.push({ label: `${rest.length} other features`, delta: rest.reduce((a, c) => a + c.contribution, 0) });
+  const steps = shown.map((c) => ({
+    label: `${c.feature} = ${c.value === null ? 'missing' : num(c.value, 2)}`,
+    delta: c.contribution,
+  }));
+  if (rest.length)
+    steps.push({ label: `${rest.length} other features`, delta: rest.reduce((a, c) => a + c.contribution, 0) });
   let x = ex.base_value;
   const rows = [{ label: 'Base value (average applicant)', from: 0, to: x, total: true }];
   for (const st of steps) {
@@ -315,9 +361,18 @@ function waterfall(ex) {
   const H = rows.length * ROW + 24;
   // 48 px either side of the bars for their value labels.
   const sx = (v) => LABEL + 48 + ((v - (lo - pad)) / (hi - lo + 2 * pad)) * (W - LABEL - 96);
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-labelledby': 'wf-title wf-desc', class: 'waterfall' });
+  const svg = s('svg', {
+    viewBox: `0 0 ${W} ${H}`,
+    width: W,
+    height: H,
+    role: 'img',
+    'aria-labelledby': 'wf-title wf-desc',
+    class: 'waterfall',
+  });
   svg.append(s('title', { id: 'wf-title' }, 'Feature contributions, base value to this applicant'));
-  svg.append(s('desc', { id: 'wf-desc' }, rows.map((r) => `${r.label}: ${r.total ? num(r.to, 2) : signed(r.delta)}`).join('; ')));
+  svg.append(
+    s('desc', { id: 'wf-desc' }, rows.map((r) => `${r.label}: ${r.total ? num(r.to, 2) : signed(r.delta)}`).join('; ')),
+  );
   svg.append(s('line', { x1: sx(0), x2: sx(0), y1: 0, y2: H - 20, class: 'axis-zero' }));
   rows.forEach((r, i) => {
     const y = i * ROW + 2;
@@ -326,10 +381,17 @@ function waterfall(ex) {
     const fill = r.total ? '#555' : r.delta >= 0 ? WARM : COOL;
     svg.append(s('text', { x: LABEL - 6, y: y + 13, 'text-anchor': 'end', class: 'wf-label' }, r.label));
     svg.append(s('rect', { x: a, y, width: Math.max(1.5, b - a), height: ROW - 5, fill, rx: 2 }));
-    if (i > 0 && i < rows.length - 1) svg.append(s('line', { x1: sx(r.from), x2: sx(r.from), y1: y - 5, y2: y + ROW - 3, class: 'wf-link' }));
+    if (i > 0 && i < rows.length - 1)
+      svg.append(s('line', { x1: sx(r.from), x2: sx(r.from), y1: y - 5, y2: y + ROW - 3, class: 'wf-link' }));
     const text = r.total ? num(r.to, 2) : signed(r.delta);
     const right = r.total ? r.to >= 0 : r.delta >= 0;
-    svg.append(s('text', { x: right ? b + 4 : a - 4, y: y + 13, 'text-anchor': right ? 'start' : 'end', class: 'wf-value' }, text));
+    svg.append(
+      s(
+        'text',
+        { x: right ? b + 4 : a - 4, y: y + 13, 'text-anchor': right ? 'start' : 'end', class: 'wf-value' },
+        text,
+      ),
+    );
   });
   svg.append(s('text', { x: W - 10, y: H - 4, 'text-anchor': 'end', class: 'axis-label' }, 'log-odds of default →'));
   return svg;
@@ -354,19 +416,43 @@ function histogram(container, counts, probability, threshold, text) {
   svg.append(s('title', {}, text.title));
   const mine = Math.min(bins - 1, Math.floor(probability * bins));
   counts.forEach((c, i) => {
-    svg.append(s('rect', { x: L + i * bw + 1, y: sy(c), width: bw - 2, height: H - B - sy(c), class: i === mine ? 'bin mine' : 'bin' }));
+    svg.append(
+      s('rect', {
+        x: L + i * bw + 1,
+        y: sy(c),
+        width: bw - 2,
+        height: H - B - sy(c),
+        class: i === mine ? 'bin mine' : 'bin',
+      }),
+    );
   });
-  for (const t of [0, 0.25, 0.5, 0.75, 1]) svg.append(s('text', { x: sx(t), y: H - B + 14, 'text-anchor': 'middle', class: 'axis-label' }, `${t * 100} %`));
-  svg.append(s('text', { x: sx(0.5), y: H - 3, 'text-anchor': 'middle', class: 'axis-label' }, 'probability of default'));
+  for (const t of [0, 0.25, 0.5, 0.75, 1])
+    svg.append(s('text', { x: sx(t), y: H - B + 14, 'text-anchor': 'middle', class: 'axis-label' }, `${t * 100} %`));
+  svg.append(
+    s('text', { x: sx(0.5), y: H - 3, 'text-anchor': 'middle', class: 'axis-label' }, 'probability of default'),
+  );
   if (threshold !== null && threshold !== undefined) {
     svg.append(s('line', { x1: sx(threshold), x2: sx(threshold), y1: 14, y2: H - B, class: 'threshold' }));
     svg.append(s('text', { x: sx(threshold) + 4, y: 12, class: 'axis-label' }, `threshold ${pct(threshold)}`));
   }
   const ax = sx(probability);
   svg.append(s('line', { x1: ax, x2: ax, y1: 20, y2: H - B, class: 'applicant-line' }));
-  svg.append(s('path', { d: `M${ax - 6},${H - B + 1} L${ax + 6},${H - B + 1} L${ax},${H - B - 9} Z`, class: 'applicant-mark' }));
+  svg.append(
+    s('path', { d: `M${ax - 6},${H - B + 1} L${ax + 6},${H - B + 1} L${ax},${H - B - 9} Z`, class: 'applicant-mark' }),
+  );
   const anchorRight = probability > 0.6;
-  svg.append(s('text', { x: anchorRight ? ax - 6 : ax + 6, y: 30, 'text-anchor': anchorRight ? 'end' : 'start', class: 'applicant-text' }, text.mark));
+  svg.append(
+    s(
+      'text',
+      {
+        x: anchorRight ? ax - 6 : ax + 6,
+        y: 30,
+        'text-anchor': anchorRight ? 'end' : 'start',
+        class: 'applicant-text',
+      },
+      text.mark,
+    ),
+  );
   return svg;
 }
 
@@ -425,11 +511,15 @@ function renderCompare(body) {
   $('c-group').textContent = g.bands.map((b) => b.label).join(' · ');
   $('c-size').textContent = g.size.toLocaleString('en');
   $('c-rate').textContent = pct(g.default_rate);
-  $('c-overall').textContent = body.overall?.default_rate !== undefined ? ` vs ${pct(body.overall.default_rate)} overall` : '';
+  $('c-overall').textContent =
+    body.overall?.default_rate !== undefined ? ` vs ${pct(body.overall.default_rate)} overall` : '';
   $('c-mean').textContent = pct(g.mean_score);
   $('c-applicant').textContent = ` applicant ${pct(body.probability)}`;
   $('c-small').hidden = g.size >= SMALL_GROUP;
-  $('c-small').textContent = g.size === 0 ? 'No sample client shares these attributes: choose fewer or others.' : `Only ${g.size} sample clients share these attributes: their rates say little. Choose fewer or broader attributes.`;
+  $('c-small').textContent =
+    g.size === 0
+      ? 'No sample client shares these attributes: choose fewer or others.'
+      : `Only ${g.size} sample clients share these attributes: their rates say little. Choose fewer or broader attributes.`;
   $('c-features').replaceChildren(...g.features.map(featureCard));
   $('c-histogram').replaceChildren(
     g.score_counts
@@ -439,16 +529,27 @@ function renderCompare(body) {
         })
       : '',
   );
-  $('c-status').textContent = `Group ${$('c-group').textContent}: ${g.size} clients, default rate ${pct(g.default_rate)}.`;
+  $('c-status').textContent =
+    `Group ${$('c-group').textContent}: ${g.size} clients, default rate ${pct(g.default_rate)}.`;
 }
 
 function describeApplicant(r) {
-  return ['Age', 'Income', 'Job', 'Marital'].filter((k) => k in r).map((k) => `${k} ${r[k] ?? 'missing'}`).join(', ');
+  return ['Age', 'Income', 'Job', 'Marital']
+    .filter((k) => k in r)
+    .map((k) => `${k} ${r[k] ?? 'missing'}`)
+    .join(', ');
 }
 
 function featureCard(f) {
   const card = h('figure', { class: 'feature-card' });
-  card.append(h('figcaption', {}, h('strong', {}, f.feature), ` — applicant: ${f.applicant === null ? 'missing' : num(f.applicant, 2)}`));
+  card.append(
+    h(
+      'figcaption',
+      {},
+      h('strong', {}, f.feature),
+      ` — applicant: ${f.applicant === null ? 'missing' : num(f.applicant, 2)}`,
+    ),
+  );
   if (f.kind === 'numeric') {
     if (!f.quantiles) {
       card.append(h('p', { class: 'hint' }, 'No values in this group.'));
@@ -462,15 +563,32 @@ function featureCard(f) {
     const W = 300;
     const sx = (v) => 8 + ((v - lo) / span) * (W - 16);
     const svg = s('svg', { viewBox: `0 0 ${W} 46`, width: '100%', role: 'img', class: 'range' });
-    svg.append(s('title', {}, `${f.feature}: group p10 ${num(p10, 1)}, median ${num(p50, 1)}, p90 ${num(p90, 1)}; applicant ${x === null ? 'missing' : num(x, 1)}${f.percentile !== undefined ? `, above ${f.percentile.toFixed(0)} % of the group` : ''}`));
-    svg.append(s('rect', { x: sx(p10), y: 12, width: Math.max(1, sx(p90) - sx(p10)), height: 12, class: 'range-outer' }));
-    svg.append(s('rect', { x: sx(p25), y: 12, width: Math.max(1, sx(p75) - sx(p25)), height: 12, class: 'range-inner' }));
+    svg.append(
+      s(
+        'title',
+        {},
+        `${f.feature}: group p10 ${num(p10, 1)}, median ${num(p50, 1)}, p90 ${num(p90, 1)}; applicant ${x === null ? 'missing' : num(x, 1)}${f.percentile !== undefined ? `, above ${f.percentile.toFixed(0)} % of the group` : ''}`,
+      ),
+    );
+    svg.append(
+      s('rect', { x: sx(p10), y: 12, width: Math.max(1, sx(p90) - sx(p10)), height: 12, class: 'range-outer' }),
+    );
+    svg.append(
+      s('rect', { x: sx(p25), y: 12, width: Math.max(1, sx(p75) - sx(p25)), height: 12, class: 'range-inner' }),
+    );
     svg.append(s('line', { x1: sx(p50), x2: sx(p50), y1: 9, y2: 27, class: 'range-median' }));
     if (x !== null) svg.append(s('path', { d: `M${sx(x)},8 l6,10 l-6,10 l-6,-10 Z`, class: 'applicant-mark' }));
     svg.append(s('text', { x: sx(p10), y: 40, 'text-anchor': 'start', class: 'axis-label' }, `p10 ${num(p10, 1)}`));
     svg.append(s('text', { x: sx(p90), y: 40, 'text-anchor': 'end', class: 'axis-label' }, `p90 ${num(p90, 1)}`));
     card.append(svg);
-    if (f.percentile !== undefined) card.append(h('p', { class: 'hint' }, `Median ${num(p50, 1)}; the applicant is above ${f.percentile.toFixed(0)} % of the group.`));
+    if (f.percentile !== undefined)
+      card.append(
+        h(
+          'p',
+          { class: 'hint' },
+          `Median ${num(p50, 1)}; the applicant is above ${f.percentile.toFixed(0)} % of the group.`,
+        ),
+      );
   } else {
     const list = h('ul', { class: 'shares' });
     for (const sh of f.shares ?? []) {
@@ -479,7 +597,18 @@ function featureCard(f) {
         h(
           'li',
           { class: mine ? 'mine' : '' },
-          h('span', { class: 'share-label' }, sh.category, mine ? [' ', h('span', { 'aria-hidden': 'true' }, '◆'), h('span', { class: 'visually-hidden' }, ' (applicant)')] : null),
+          h(
+            'span',
+            { class: 'share-label' },
+            sh.category,
+            mine
+              ? [
+                  ' ',
+                  h('span', { 'aria-hidden': 'true' }, '◆'),
+                  h('span', { class: 'visually-hidden' }, ' (applicant)'),
+                ]
+              : null,
+          ),
           h('span', { class: 'share-bar', style: `width:${(sh.share * 100).toFixed(1)}%` }),
           h('span', { class: 'share-value' }, pct(sh.share, 0)),
         ),
@@ -502,7 +631,9 @@ function loadModel() {
     })
     .catch((e) => {
       modelLoading = null;
-      $('model-body').replaceChildren(h('p', { class: 'banner error' }, `The model card could not be loaded: ${e.body?.message ?? e.message}`));
+      $('model-body').replaceChildren(
+        h('p', { class: 'banner error' }, `The model card could not be loaded: ${e.body?.message ?? e.message}`),
+      );
     });
   return modelLoading;
 }
@@ -513,8 +644,26 @@ function table(caption, head, rows, numeric = (i) => i >= 1) {
     'table',
     {},
     h('caption', {}, caption),
-    h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', { class: numeric(i) ? 'num' : null }, c)))))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        head.map((c) => h('th', { scope: 'col' }, c)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.map((r) =>
+        h(
+          'tr',
+          {},
+          r.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', { class: numeric(i) ? 'num' : null }, c))),
+        ),
+      ),
+    ),
   );
 }
 
@@ -539,7 +688,11 @@ function renderModel(m) {
     h('dt', {}, 'Training data'),
     h('dd', {}, `${m.provenance?.data?.path ?? '—'} (${num(m.provenance?.data?.rows)} rows)`),
     h('dt', {}, 'Data SHA-256'),
-    h('dd', { class: 'mono', title: m.provenance?.data?.sha256 ?? '' }, m.provenance?.data?.sha256 ? `${m.provenance.data.sha256.slice(0, 16)}…` : '—'),
+    h(
+      'dd',
+      { class: 'mono', title: m.provenance?.data?.sha256 ?? '' },
+      m.provenance?.data?.sha256 ? `${m.provenance.data.sha256.slice(0, 16)}…` : '—',
+    ),
     m.provenance?.created_at ? [h('dt', {}, 'Trained'), h('dd', {}, m.provenance.created_at)] : null,
     h('dt', {}, 'Seed'),
     h('dd', {}, m.provenance?.seed ?? '—'),
@@ -547,8 +700,23 @@ function renderModel(m) {
     h('dd', { class: 'mono' }, m.provenance?.git?.commit ? m.provenance.git.commit.slice(0, 12) : '—'),
   );
   const splits = ['train', 'validation', 'test'].filter((k) => m.metrics?.[k]);
-  const cols = [...splits.map((k) => ({ name: k, metrics: m.metrics[k] })), ...(m.sample ? [{ name: `sample clients (${m.sample.rows})`, metrics: m.sample.metrics }] : [])];
-  const metricNames = ['roc_auc', 'pr_auc', 'ks', 'gini', 'brier', 'log_loss', 'accuracy', 'precision', 'recall', 'f1', 'expected_cost'];
+  const cols = [
+    ...splits.map((k) => ({ name: k, metrics: m.metrics[k] })),
+    ...(m.sample ? [{ name: `sample clients (${m.sample.rows})`, metrics: m.sample.metrics }] : []),
+  ];
+  const metricNames = [
+    'roc_auc',
+    'pr_auc',
+    'ks',
+    'gini',
+    'brier',
+    'log_loss',
+    'accuracy',
+    'precision',
+    'recall',
+    'f1',
+    'expected_cost',
+  ];
   const metrics = table(
     'Metrics',
     ['metric', ...cols.map((c) => c.name)],
@@ -557,21 +725,46 @@ function renderModel(m) {
   const importance = h('ol', { class: 'importance' });
   const maxImp = Math.max(...(m.feature_importance ?? []).map((f) => f.importance), 1e-9);
   for (const f of (m.feature_importance ?? []).slice(0, 8)) {
-    importance.append(h('li', {}, h('span', { class: 'share-label' }, f.feature), h('span', { class: 'share-bar', style: `width:${((60 * f.importance) / maxImp).toFixed(1)}%` }), h('span', { class: 'share-value' }, num(f.importance))));
+    importance.append(
+      h(
+        'li',
+        {},
+        h('span', { class: 'share-label' }, f.feature),
+        h('span', { class: 'share-bar', style: `width:${((60 * f.importance) / maxImp).toFixed(1)}%` }),
+        h('span', { class: 'share-value' }, num(f.importance)),
+      ),
+    );
   }
 
   const parts = [
-    h('div', { class: 'model-top' }, h('section', { class: 'panel' }, h('h3', {}, 'Card'), facts), h('section', { class: 'panel' }, metrics), h('section', { class: 'panel' }, h('h3', {}, 'Most important features'), importance)),
+    h(
+      'div',
+      { class: 'model-top' },
+      h('section', { class: 'panel' }, h('h3', {}, 'Card'), facts),
+      h('section', { class: 'panel' }, metrics),
+      h('section', { class: 'panel' }, h('h3', {}, 'Most important features'), importance),
+    ),
   ];
   if (m.sample) {
     const charts = h('div', { class: 'charts' });
     for (const c of m.sample.charts) {
       // Our own renderer's SVG, shown as an image: an <img> never runs scripts it may contain.
-      charts.append(h('figure', { class: 'chart-fig' }, h('img', { src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(c.svg)}`, alt: `${c.title} (sample clients)` }), h('figcaption', {}, c.title)));
+      charts.append(
+        h(
+          'figure',
+          { class: 'chart-fig' },
+          h('img', {
+            src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(c.svg)}`,
+            alt: `${c.title} (sample clients)`,
+          }),
+          h('figcaption', {}, c.title),
+        ),
+      );
     }
     parts.push(h('section', {}, h('h3', {}, `Charts on ${m.sample.rows} sample clients`), charts));
     parts.push(fairnessSection(m.sample.fairness));
-  } else parts.push(h('p', { class: 'hint' }, 'No labelled sample clients: set SAMPLE_CLIENTS to see charts and fairness.'));
+  } else
+    parts.push(h('p', { class: 'hint' }, 'No labelled sample clients: set SAMPLE_CLIENTS to see charts and fairness.'));
   parts.push(historySection(m.history ?? []));
   body.replaceChildren(...parts);
   body.removeAttribute('aria-busy');
@@ -583,7 +776,15 @@ function fairnessSection(f) {
     sec.append(h('p', { class: 'hint' }, 'No fairness attributes configured.'));
     return sec;
   }
-  sec.append(h('p', { class: f.flagged ? 'banner warn' : 'hint' }, f.flagged ? `Flagged: at least one group's disparate impact is below ${f.config.min_disparate_impact}.` : 'No group is flagged.'));
+  sec.append(
+    h(
+      'p',
+      { class: f.flagged ? 'banner warn' : 'hint' },
+      f.flagged
+        ? `Flagged: at least one group's disparate impact is below ${f.config.min_disparate_impact}.`
+        : 'No group is flagged.',
+    ),
+  );
   const grid = h('div', { class: 'fairness-grid' });
   for (const a of f.attributes) {
     grid.append(
@@ -597,7 +798,11 @@ function fairnessSection(f) {
           pct(g.tpr),
           pct(g.fpr),
           g.disparate_impact === null ? '—' : g.disparate_impact.toFixed(2),
-          g.flags.length ? `⚠ ${g.flags.join('; ')}` : g.small ? `no (small group, under ${f.config.min_group_size})` : 'no',
+          g.flags.length
+            ? `⚠ ${g.flags.join('; ')}`
+            : g.small
+              ? `no (small group, under ${f.config.min_group_size})`
+              : 'no',
         ]),
         (i) => i >= 1 && i <= 5,
       ),
@@ -648,8 +853,16 @@ async function start() {
   buildForm();
   setupCompareForm();
   const select = $('client-select');
-  for (const c of state.clients) select.append(h('option', { value: c.id }, `${c.label} — age ${c.record.Age ?? '?'}, income ${c.record.Income ?? '?'}, ${c.record.Job ?? ''}`));
-  if (!state.clients.length) select.append(h('option', { value: '', disabled: true }, 'no sample clients on this service'));
+  for (const c of state.clients)
+    select.append(
+      h(
+        'option',
+        { value: c.id },
+        `${c.label} — age ${c.record.Age ?? '?'}, income ${c.record.Income ?? '?'}, ${c.record.Job ?? ''}`,
+      ),
+    );
+  if (!state.clients.length)
+    select.append(h('option', { value: '', disabled: true }, 'no sample clients on this service'));
   select.addEventListener('change', () => {
     const c = state.clients.find((x) => x.id === select.value);
     if (!c) return;
@@ -691,7 +904,8 @@ async function start() {
     let record;
     try {
       record = JSON.parse($('json-input').value);
-      if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new Error('expected a JSON object like {"Age": 30, …}');
+      if (record === null || typeof record !== 'object' || Array.isArray(record))
+        throw new Error('expected a JSON object like {"Age": 30, …}');
     } catch (e) {
       const err = $('json-error');
       err.textContent = `Not valid JSON: ${e.message}`;

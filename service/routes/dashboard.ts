@@ -24,8 +24,18 @@ import type { FairnessConfig } from '../../pipeline/fairness.ts';
  * first request for it: loaded with every worker they would add ~20 MB to each one's
  * resident memory for a page that is rarely asked for.
  */
-const cardModules = (): Promise<[typeof import('../../pipeline/report/charts/index.ts'), typeof import('../../pipeline/fairness.ts'), typeof import('../../pipeline/config/load.ts')]> =>
-  Promise.all([import('../../pipeline/report/charts/index.ts'), import('../../pipeline/fairness.ts'), import('../../pipeline/config/load.ts')]);
+const cardModules = (): Promise<
+  [
+    typeof import('../../pipeline/report/charts/index.ts'),
+    typeof import('../../pipeline/fairness.ts'),
+    typeof import('../../pipeline/config/load.ts'),
+  ]
+> =>
+  Promise.all([
+    import('../../pipeline/report/charts/index.ts'),
+    import('../../pipeline/fairness.ts'),
+    import('../../pipeline/config/load.ts'),
+  ]);
 
 const STATIC: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
@@ -36,13 +46,20 @@ const STATIC: Record<string, string> = {
 /** Where the page files are: beside the sources in development, beside the bundle in the image. */
 function publicDir(): string | null {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [process.env.DASHBOARD_DIR, join(here, '..', 'public'), join(here, 'public'), join(process.cwd(), 'service', 'public')];
+  const candidates = [
+    process.env.DASHBOARD_DIR,
+    join(here, '..', 'public'),
+    join(here, 'public'),
+    join(process.cwd(), 'service', 'public'),
+  ];
   return candidates.find((d): d is string => typeof d === 'string' && existsSync(join(d, 'index.html'))) ?? null;
 }
 
 /** A labelled sample of applicants: SAMPLE_CLIENTS, else the embedded test split when it fits the model. */
 function loadReference(s: ServiceState): { reference: Reference; file: string } | null {
-  const candidates = [process.env.SAMPLE_CLIENTS, join(s.options.root, 'data', 'credit_data', 'test.csv')].filter((p): p is string => Boolean(p));
+  const candidates = [process.env.SAMPLE_CLIENTS, join(s.options.root, 'data', 'credit_data', 'test.csv')].filter(
+    (p): p is string => Boolean(p),
+  );
   for (const file of candidates) {
     if (!existsSync(file)) continue;
     try {
@@ -50,13 +67,20 @@ function loadReference(s: ServiceState): { reference: Reference; file: string } 
       return { reference: { ds, scores: s.model.score(ds) }, file };
     } catch (e) {
       if (!isMlopsError(e)) throw e;
-      s.logger.warn({ file, err: { message: e.message } }, 'sample clients do not fit the model; the dashboard works without them');
+      s.logger.warn(
+        { file, err: { message: e.message } },
+        'sample clients do not fit the model; the dashboard works without them',
+      );
     }
   }
   return null;
 }
 
-function fairnessConfig(s: ServiceState, { loadConfig }: typeof import('../../pipeline/config/load.ts'), DEFAULT_FAIRNESS: FairnessConfig): FairnessConfig {
+function fairnessConfig(
+  s: ServiceState,
+  { loadConfig }: typeof import('../../pipeline/config/load.ts'),
+  DEFAULT_FAIRNESS: FairnessConfig,
+): FairnessConfig {
   try {
     const cfg = loadConfig(null, s.options.root).config as { fairness?: Partial<FairnessConfig> };
     if (cfg.fairness?.attributes?.length) return { ...DEFAULT_FAIRNESS, ...cfg.fairness } as FairnessConfig;
@@ -99,7 +123,10 @@ export function dashboardRouter(s: ServiceState): Router {
 
   r.get('/v1/dashboard/clients', (ctx) => {
     if (!loaded) {
-      ctx.body = { clients: [], note: 'no sample clients configured (set SAMPLE_CLIENTS to a CSV with the model columns)' };
+      ctx.body = {
+        clients: [],
+        note: 'no sample clients configured (set SAMPLE_CLIENTS to a CSV with the model columns)',
+      };
       return;
     }
     const { ds } = loaded.reference;
@@ -120,8 +147,12 @@ export function dashboardRouter(s: ServiceState): Router {
 
   r.post('/v1/dashboard/compare', async (ctx) => {
     requireKind(ctx.req, ['json']);
-    const body = parseJson(await readBody(ctx.req, s.options.bodyLimitBytes)) as { applicant?: unknown; attributes?: unknown };
-    if (!body || typeof body !== 'object' || !body.applicant || typeof body.applicant !== 'object') throw badRequest('send {"applicant": {...}, "attributes": ["Age"]}');
+    const body = parseJson(await readBody(ctx.req, s.options.bodyLimitBytes)) as {
+      applicant?: unknown;
+      attributes?: unknown;
+    };
+    if (!body || typeof body !== 'object' || !body.applicant || typeof body.applicant !== 'object')
+      throw badRequest('send {"applicant": {...}, "attributes": ["Age"]}');
     const prediction = s.scorer.one(body.applicant);
     if (!loaded) throw new HttpError(404, 'NOT_FOUND', 'no sample clients to compare with (set SAMPLE_CLIENTS)');
     const attributes = Array.isArray(body.attributes) ? body.attributes.map(String) : [];
@@ -163,7 +194,9 @@ export function dashboardRouter(s: ServiceState): Router {
       sample = {
         rows: ds.rows,
         metrics: computeMetrics(ds.y!, scores, b.threshold, b.costs),
-        charts: rendered.filter((c) => ['roc.svg', 'score-distribution.svg', 'expected-cost.svg', 'calibration.svg'].includes(c.file)).map((c) => ({ title: c.title, svg: c.svg })),
+        charts: rendered
+          .filter((c) => ['roc.svg', 'score-distribution.svg', 'expected-cost.svg', 'calibration.svg'].includes(c.file))
+          .map((c) => ({ title: c.title, svg: c.svg })),
         fairness: fairnessReport({ y: ds.y!, p: scores, threshold: b.threshold, columns }, cfg),
       };
     }
@@ -179,7 +212,12 @@ export function dashboardRouter(s: ServiceState): Router {
       negative: schema.negative,
       metrics: b.metrics,
       feature_importance: b.feature_importance,
-      provenance: { data: b.provenance.data, git: b.provenance.git, created_at: b.provenance.created_at, seed: b.provenance.seed },
+      provenance: {
+        data: b.provenance.data,
+        git: b.provenance.git,
+        created_at: b.provenance.created_at,
+        seed: b.provenance.seed,
+      },
       history: readHistory(s),
       sample,
     };
@@ -204,9 +242,14 @@ function readHistory(s: ServiceState): unknown[] {
   const file = join(s.options.root, 'models', 'registry.json');
   if (!existsSync(file)) return [];
   try {
-    const reg = JSON.parse(readFileSync(file, 'utf8')) as { models?: Record<string, { history?: { verdict?: unknown }[] }> };
+    const reg = JSON.parse(readFileSync(file, 'utf8')) as {
+      models?: Record<string, { history?: { verdict?: unknown }[] }>;
+    };
     const events = reg.models?.[s.model.bundle.name]?.history ?? [];
-    return events.slice(-20).reverse().map(({ verdict, ...e }) => ({ ...e, verdict: (verdict as { summary?: string } | null)?.summary ?? null }));
+    return events
+      .slice(-20)
+      .reverse()
+      .map(({ verdict, ...e }) => ({ ...e, verdict: (verdict as { summary?: string } | null)?.summary ?? null }));
   } catch {
     return [];
   }

@@ -51,7 +51,12 @@ export function docsRouter(s: ServiceState): Router {
     ctx.body = doc;
   });
   r.get('/docs', (ctx) => {
-    if (!dir) throw new HttpError(404, 'NOT_FOUND', 'Swagger UI is not installed with this service; /openapi.json has the API description');
+    if (!dir)
+      throw new HttpError(
+        404,
+        'NOT_FOUND',
+        'Swagger UI is not installed with this service; /openapi.json has the API description',
+      );
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = PAGE;
   });

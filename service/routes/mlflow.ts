@@ -29,9 +29,15 @@ export function mlflowRouter(s: ServiceState): Router {
     if (s.options.logPayloads) ctx.state.payload = records;
     if (records.length === 0) throw badRequest('no rows to score');
     if (records.length > s.options.maxBatchRows) {
-      throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `the request has ${records.length} rows; the limit is ${s.options.maxBatchRows}`);
+      throw new HttpError(
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `the request has ${records.length} rows; the limit is ${s.options.maxBatchRows}`,
+      );
     }
-    const predictions = s.scorer.many(records).map(({ probability, decision, risk_band }) => ({ probability, decision, risk_band }));
+    const predictions = s.scorer
+      .many(records)
+      .map(({ probability, decision, risk_band }) => ({ probability, decision, risk_band }));
     for (const p of predictions) s.metrics.countPredictions(p.decision, 1);
     ctx.body = { predictions };
   });
@@ -50,7 +56,14 @@ function csvRecords(buf: Buffer, s: ServiceState): Record<string, unknown>[] {
   const header = table.header;
   const cols = header.map((h) => table.columns.get(h)!);
   const out: Record<string, unknown>[] = [];
-  for (let i = 0; i < table.rows; i++) out.push(s.scorer.csvRecord(header, cols.map((c) => c[i] ?? ''), numeric));
+  for (let i = 0; i < table.rows; i++)
+    out.push(
+      s.scorer.csvRecord(
+        header,
+        cols.map((c) => c[i] ?? ''),
+        numeric,
+      ),
+    );
   return out;
 }
 
@@ -63,7 +76,13 @@ export function jsonRecords(body: unknown, features: string[]): unknown[] {
   const keys = INPUT_KEYS.filter((k) => k in b);
   const unknown = Object.keys(b).filter((k) => !INPUT_KEYS.includes(k) && k !== 'params');
   if (keys.length !== 1 || unknown.length > 0) {
-    throw badRequest(`the body must have exactly one of ${INPUT_KEYS.join(', ')} (and optionally params); got ${Object.keys(b).map((k) => JSON.stringify(k)).join(', ') || 'an empty object'}`);
+    throw badRequest(
+      `the body must have exactly one of ${INPUT_KEYS.join(', ')} (and optionally params); got ${
+        Object.keys(b)
+          .map((k) => JSON.stringify(k))
+          .join(', ') || 'an empty object'
+      }`,
+    );
   }
   const key = keys[0];
   const v = b[key];
@@ -100,7 +119,8 @@ function splitRecords(v: unknown): Record<string, unknown>[] {
 }
 
 function positional(row: unknown[], features: string[]): Record<string, unknown> {
-  if (row.length !== features.length) throw badRequest(`a positional row must have ${features.length} values in the order ${features.join(', ')}`);
+  if (row.length !== features.length)
+    throw badRequest(`a positional row must have ${features.length} values in the order ${features.join(', ')}`);
   const rec: Record<string, unknown> = {};
   features.forEach((f, j) => (rec[f] = row[j]));
   return rec;
@@ -114,7 +134,8 @@ function columnRecords(cols: Record<string, unknown>): Record<string, unknown>[]
     return [cols];
   }
   const n = (arrays[0] as unknown[] | undefined)?.length ?? 0;
-  if (!arrays.every((a) => (a as unknown[]).length === n)) throw badRequest('every column in inputs must have the same length');
+  if (!arrays.every((a) => (a as unknown[]).length === n))
+    throw badRequest('every column in inputs must have the same length');
   return Array.from({ length: n }, (_, i) => {
     const rec: Record<string, unknown> = {};
     names.forEach((name, j) => (rec[name] = (arrays[j] as unknown[])[i]));

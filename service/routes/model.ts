@@ -29,7 +29,12 @@ export function modelRouter(s: ServiceState): Router {
     ctx.body = { model: s.scorer.ref, threshold: b.threshold, metrics: b.metrics };
   });
   r.get('/params', (ctx) => {
-    ctx.body = { model: s.scorer.ref, engine: b.engine.engine, params: b.engine.params, preprocessing: { encoding: b.preprocessing.encoding } };
+    ctx.body = {
+      model: s.scorer.ref,
+      engine: b.engine.engine,
+      params: b.engine.params,
+      preprocessing: { encoding: b.preprocessing.encoding },
+    };
   });
   r.get('/schema', (ctx) => {
     ctx.body = s.scorer.validator.schema;

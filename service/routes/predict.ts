@@ -21,7 +21,12 @@ export function predictRouter(s: ServiceState): Router {
       ctx.body = prediction;
       return;
     }
-    if (!s.explain) throw new HttpError(501, 'NOT_IMPLEMENTED', 'explanations are not available in this build of the service; call without ?explain=true');
+    if (!s.explain)
+      throw new HttpError(
+        501,
+        'NOT_IMPLEMENTED',
+        'explanations are not available in this build of the service; call without ?explain=true',
+      );
     const [explanation] = s.explain([body as Record<string, unknown>]);
     ctx.body = { ...prediction, explanation };
   });
@@ -29,7 +34,9 @@ export function predictRouter(s: ServiceState): Router {
   r.post('/v1/predict/batch', async (ctx) => {
     const kind = requireKind(ctx.req, ['json', 'csv']);
     if (kind === 'csv') {
-      const { stream, done } = await scoreCsvStream(ctx.req, s.scorer, (e) => s.logger.warn({ req_id: ctx.state.requestId, err: { message: e.message } }, 'CSV batch cut short'));
+      const { stream, done } = await scoreCsvStream(ctx.req, s.scorer, (e) =>
+        s.logger.warn({ req_id: ctx.state.requestId, err: { message: e.message } }, 'CSV batch cut short'),
+      );
       done.then(
         (r) => {
           for (const [d, n] of r.decisions) s.metrics.countPredictions(d, n);
@@ -43,10 +50,15 @@ export function predictRouter(s: ServiceState): Router {
     const body = parseJson(await readBody(ctx.req, limit));
     if (s.options.logPayloads) ctx.state.payload = body;
     const records = Array.isArray(body) ? body : (body as { instances?: unknown })?.instances;
-    if (!Array.isArray(records)) throw badRequest('a JSON batch must be an array of applicants (or {"instances": [...]})');
+    if (!Array.isArray(records))
+      throw badRequest('a JSON batch must be an array of applicants (or {"instances": [...]})');
     if (records.length === 0) throw badRequest('the batch is empty');
     if (records.length > s.options.maxBatchRows) {
-      throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `the batch has ${records.length} rows; the limit is ${s.options.maxBatchRows} (send text/csv to stream any number of rows)`);
+      throw new HttpError(
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `the batch has ${records.length} rows; the limit is ${s.options.maxBatchRows} (send text/csv to stream any number of rows)`,
+      );
     }
     const predictions = s.scorer.many(records);
     predictions.forEach((p, i) => {

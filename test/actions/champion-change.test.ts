@@ -36,25 +36,48 @@ beforeAll(async () => {
 
 describe('champion-change action', () => {
   it('reports a moved champion with the image tags to publish', async () => {
-    const r = await runAction('champion-change', { event: 'push', payload: {}, cwd: dir, sha: v2, inputs: { before: v1, 'working-directory': dir } });
+    const r = await runAction('champion-change', {
+      event: 'push',
+      payload: {},
+      cwd: dir,
+      sha: v2,
+      inputs: { before: v1, 'working-directory': dir },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.outputs.changed).toBe('true');
     expect(r.outputs.version).toBe('2');
     expect(r.outputs.tags.split('\n')).toEqual(['v2', `sha-${v2.slice(0, 7)}`, 'champion']);
-    expect(r.outputs['metadata-tags']).toBe(`type=raw,value=v2\ntype=raw,value=sha-${v2.slice(0, 7)}\ntype=raw,value=champion`);
+    expect(r.outputs['metadata-tags']).toBe(
+      `type=raw,value=v2\ntype=raw,value=sha-${v2.slice(0, 7)}\ntype=raw,value=champion`,
+    );
   });
 
   it('reports no change when the push left the champion where it was, and on a new branch', async () => {
-    let r = await runAction('champion-change', { event: 'push', payload: {}, cwd: dir, inputs: { before: v2, 'working-directory': dir } });
+    let r = await runAction('champion-change', {
+      event: 'push',
+      payload: {},
+      cwd: dir,
+      inputs: { before: v2, 'working-directory': dir },
+    });
     expect(r.outputs.changed).toBe('false');
     expect(r.outputs.tags).toBe('');
-    r = await runAction('champion-change', { event: 'push', payload: {}, cwd: dir, inputs: { before: '0'.repeat(40), 'working-directory': dir } });
+    r = await runAction('champion-change', {
+      event: 'push',
+      payload: {},
+      cwd: dir,
+      inputs: { before: '0'.repeat(40), 'working-directory': dir },
+    });
     // No previous commit to compare with: the current champion is new to this branch.
     expect(r.outputs.changed).toBe('true');
   });
 
   it('validates its input and names it', async () => {
-    const r = await runAction('champion-change', { event: 'push', payload: {}, cwd: dir, inputs: { before: 'HEAD~1', 'working-directory': dir } });
+    const r = await runAction('champion-change', {
+      event: 'push',
+      payload: {},
+      cwd: dir,
+      inputs: { before: 'HEAD~1', 'working-directory': dir },
+    });
     expect(r.code).not.toBe(0);
     expect(r.errors.join('\n')).toMatch(/input "before" must be a full commit sha/);
   });

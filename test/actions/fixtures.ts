@@ -8,9 +8,22 @@ import { join } from 'node:path';
 import { loadConfig, resolveConfig } from '../../pipeline/config/load.ts';
 import { train } from '../../pipeline/train.ts';
 import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/run-folder.ts';
-import { compareRun, findVersion, loadRegistry, loadVersionBundle, promoteRun, registryDir } from '../../pipeline/registry/index.ts';
+import {
+  compareRun,
+  findVersion,
+  loadRegistry,
+  loadVersionBundle,
+  promoteRun,
+  registryDir,
+} from '../../pipeline/registry/index.ts';
 import { buildComparison } from '../../pipeline/report/comparison.ts';
-import { ARTIFACT_FILES, CONTEXT_FORMAT, type LintScoreFile, type ReportContext, type TestResultsFile } from '../../pipeline/report/report-artifact.ts';
+import {
+  ARTIFACT_FILES,
+  CONTEXT_FORMAT,
+  type LintScoreFile,
+  type ReportContext,
+  type TestResultsFile,
+} from '../../pipeline/report/report-artifact.ts';
 import { lintScore, scoreDelta } from '../../pipeline/lint-score.ts';
 import { tempProject } from '../helpers/cli.ts';
 
@@ -25,12 +38,20 @@ export interface ArtifactFixture {
 export function logisticProject(): string {
   const proj = tempProject();
   const loaded = loadConfig(null, proj);
-  const raw = { ...(JSON.parse(JSON.stringify(loaded.config)) as Record<string, unknown>), engine: { name: 'logistic', params: {} } };
+  const raw = {
+    ...(JSON.parse(JSON.stringify(loaded.config)) as Record<string, unknown>),
+    engine: { name: 'logistic', params: {} },
+  };
   writeFileSync(join(proj, 'mlops.config.json'), JSON.stringify(raw, null, 2));
   return proj;
 }
 
-async function trainRun(proj: string, params: Record<string, number | string | boolean>, out: string, extra: (dir: string) => Record<string, string> = () => ({})) {
+async function trainRun(
+  proj: string,
+  params: Record<string, number | string | boolean>,
+  out: string,
+  extra: (dir: string) => Record<string, string> = () => ({}),
+) {
   const loaded = loadConfig(null, proj);
   const config = resolveConfig({ ...loaded.config, engine: { name: 'logistic', params } });
   const result = await train({ config, baseDir: proj });
@@ -59,7 +80,13 @@ export function context(overrides: Partial<ReportContext> = {}): ReportContext {
 export const LINT: LintScoreFile = {
   ...lintScore(
     [
-      { filePath: '/p/a.ts', messages: [{ ruleId: 'no-console', severity: 1 }, { ruleId: '@typescript-eslint/no-explicit-any', severity: 2 }] },
+      {
+        filePath: '/p/a.ts',
+        messages: [
+          { ruleId: 'no-console', severity: 1 },
+          { ruleId: '@typescript-eslint/no-explicit-any', severity: 2 },
+        ],
+      },
       { filePath: '/p/b.ts', messages: [] },
     ],
     (f) => (f.endsWith('a.ts') ? 40 : 60),
@@ -75,7 +102,11 @@ export const TESTS: TestResultsFile = {
   numPendingTests: 0,
   success: false,
   testResults: [
-    { name: '/p/test/a.test.ts', status: 'passed', assertionResults: [{ title: 'works', fullName: 'a works', status: 'passed' }] },
+    {
+      name: '/p/test/a.test.ts',
+      status: 'passed',
+      assertionResults: [{ title: 'works', fullName: 'a works', status: 'passed' }],
+    },
     {
       name: '/p/test/b.test.ts',
       status: 'failed',
@@ -91,14 +122,34 @@ export const TESTS: TestResultsFile = {
 export async function buildArtifact(ctx: Partial<ReportContext> = {}): Promise<ArtifactFixture> {
   const proj = logisticProject();
   const champ = await trainRun(proj, {}, 'runs/champion');
-  promoteRun({ dir: registryDir(champ.config, proj), config: champ.config, baseDir: proj, challenger: champ.dir, actor: 'test', gitCommit: null });
+  promoteRun({
+    dir: registryDir(champ.config, proj),
+    config: champ.config,
+    baseDir: proj,
+    challenger: champ.dir,
+    actor: 'test',
+    gitCommit: null,
+  });
   const loaded = loadConfig(null, proj);
-  const config = resolveConfig({ ...loaded.config, engine: { name: 'logistic', params: { C: 0.01, classWeight: 'balanced' } } });
+  const config = resolveConfig({
+    ...loaded.config,
+    engine: { name: 'logistic', params: { C: 0.01, classWeight: 'balanced' } },
+  });
   const result = await train({ config, baseDir: proj });
   const id = newRunId(result.bundle.digest);
   const record = buildRunRecord(result, 'test', id);
   const registry = registryDir(config, proj);
-  const cmp = compareRun({ dir: registry, config, baseDir: proj, challenger: { dir: null, bundle: result.bundle, metrics: result.metrics, run: { id, created_at: record.created_at, command: 'test' } } });
+  const cmp = compareRun({
+    dir: registry,
+    config,
+    baseDir: proj,
+    challenger: {
+      dir: null,
+      bundle: result.bundle,
+      metrics: result.metrics,
+      run: { id, created_at: record.created_at, command: 'test' },
+    },
+  });
   const entry = findVersion(loadRegistry(registry).models[cmp.name] ?? null, cmp.verdict.champion!.version)!;
   const comparison = buildComparison({
     challenger: result.bundle,

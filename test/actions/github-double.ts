@@ -75,7 +75,14 @@ export class GitHubDouble {
   addComment(issue: number, body: string, login: string, type = 'User'): Comment {
     const id = this.nextId++;
     const now = new Date(Date.UTC(2026, 0, 1, 0, 0, id % 60)).toISOString();
-    const c: Comment = { id, body, user: { login, type }, html_url: `https://github.test/${this.owner}/${this.repo}/pull/${issue}#issuecomment-${id}`, created_at: now, updated_at: now };
+    const c: Comment = {
+      id,
+      body,
+      user: { login, type },
+      html_url: `https://github.test/${this.owner}/${this.repo}/pull/${issue}#issuecomment-${id}`,
+      created_at: now,
+      updated_at: now,
+    };
     const list = this.comments.get(issue) ?? [];
     list.push(c);
     this.comments.set(issue, list);
@@ -104,7 +111,13 @@ export class GitHubDouble {
       }
     }
     const method = req.method ?? 'GET';
-    this.requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), body, authorization: req.headers.authorization });
+    this.requests.push({
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      body,
+      authorization: req.headers.authorization,
+    });
     const base = `/repos/${this.owner}/${this.repo}`;
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -115,9 +128,17 @@ export class GitHubDouble {
       const status = this.failWith.get(key);
       if (status) {
         // GitHub's answer when GITHUB_TOKEN lacks a permission.
-        send(status, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest', status: String(status) }, {
-          'x-accepted-github-permissions': 'pull_requests=write; issues=write',
-        });
+        send(
+          status,
+          {
+            message: 'Resource not accessible by integration',
+            documentation_url: 'https://docs.github.com/rest',
+            status: String(status),
+          },
+          {
+            'x-accepted-github-permissions': 'pull_requests=write; issues=write',
+          },
+        );
         return true;
       }
       return false;
@@ -135,7 +156,11 @@ export class GitHubDouble {
       const links: string[] = [];
       if (page < last) links.push(`${link(page + 1)}; rel="next"`, `${link(last)}; rel="last"`);
       if (page > 1) links.push(`${link(1)}; rel="first"`, `${link(page - 1)}; rel="prev"`);
-      return send(200, list.slice((page - 1) * perPage, page * perPage), links.length ? { link: links.join(', ') } : {});
+      return send(
+        200,
+        list.slice((page - 1) * perPage, page * perPage),
+        links.length ? { link: links.join(', ') } : {},
+      );
     }
     if (m && method === 'POST') {
       if (route(m, 'POST comments')) return;

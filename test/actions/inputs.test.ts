@@ -4,7 +4,14 @@
  * variable is exactly what the runner does.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { booleanInput, choiceInput, integerInput, paramsInput, requiredInput, stringInput } from '../../actions/common/inputs.ts';
+import {
+  booleanInput,
+  choiceInput,
+  integerInput,
+  paramsInput,
+  requiredInput,
+  stringInput,
+} from '../../actions/common/inputs.ts';
 import { inputEnvName } from './run-action.ts';
 
 const set: string[] = [];
@@ -28,11 +35,15 @@ describe('action inputs', () => {
     input('params', '{"nTrees": 300, "bootstrap": true, "criterion": "gini"}');
     expect(paramsInput('params')).toEqual({ nTrees: 300, bootstrap: true, criterion: 'gini' });
     input('params', '[1, 2]');
-    expect(() => paramsInput('params')).toThrow('input "params" must be a JSON object such as {"nTrees": 300} (got "[1, 2]")');
+    expect(() => paramsInput('params')).toThrow(
+      'input "params" must be a JSON object such as {"nTrees": 300} (got "[1, 2]")',
+    );
     input('params', '{"nTrees": ');
     expect(() => paramsInput('params')).toThrow(/input "params" must be a JSON object .*: /);
     input('params', '{"depth": {"max": 3}}');
-    expect(() => paramsInput('params')).toThrow('input "params": parameter "depth" must be a number, string or boolean');
+    expect(() => paramsInput('params')).toThrow(
+      'input "params": parameter "depth" must be a number, string or boolean',
+    );
     input('params', '');
     expect(paramsInput('params')).toBeNull();
   });
@@ -45,9 +56,13 @@ describe('action inputs', () => {
     input('dry-run', '');
     expect(booleanInput('dry-run', true)).toBe(true);
     input('workers', '0');
-    expect(() => integerInput('workers', 1, 64)).toThrow('input "workers" must be a whole number from 1 to 64 (got "0")');
+    expect(() => integerInput('workers', 1, 64)).toThrow(
+      'input "workers" must be a whole number from 1 to 64 (got "0")',
+    );
     input('mode', 'tweet');
-    expect(() => choiceInput('mode', ['comment', 'summary'], 'comment')).toThrow('input "mode" must be one of "comment", "summary" (got "tweet")');
+    expect(() => choiceInput('mode', ['comment', 'summary'], 'comment')).toThrow(
+      'input "mode" must be one of "comment", "summary" (got "tweet")',
+    );
     expect(() => requiredInput('report-dir')).toThrow('input "report-dir" is required');
     expect(stringInput('output', 'lint-score.json')).toBe('lint-score.json');
   });

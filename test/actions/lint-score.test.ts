@@ -64,7 +64,14 @@ export class C {
   it('scores ESLint results with counts per rule and per file', () => {
     const s = lintScore(
       [
-        { filePath: '/repo/src/a.ts', messages: [{ ruleId: 'no-console', severity: 1 }, { ruleId: 'no-unused-vars', severity: 2 }, { ruleId: 'no-console', severity: 1 }] },
+        {
+          filePath: '/repo/src/a.ts',
+          messages: [
+            { ruleId: 'no-console', severity: 1 },
+            { ruleId: 'no-unused-vars', severity: 2 },
+            { ruleId: 'no-console', severity: 1 },
+          ],
+        },
         { filePath: '/repo/src/b.ts', messages: [{ ruleId: null, severity: 2, fatal: true }] },
         { filePath: '/repo/src/c.ts', messages: [] },
       ],
@@ -90,13 +97,20 @@ export class C {
 });
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args],
+    { cwd, encoding: 'utf8' },
+  );
 }
 
 function fixtureRepo(): string {
   const dir = mkdtempSync(join(tmpdir(), 'lint-fixture-'));
   mkdirSync(join(dir, 'src'));
-  writeFileSync(join(dir, 'eslint.config.mjs'), `export default [{ rules: { 'no-unused-vars': 'error', 'no-console': 'warn' } }];\n`);
+  writeFileSync(
+    join(dir, 'eslint.config.mjs'),
+    `export default [{ rules: { 'no-unused-vars': 'error', 'no-console': 'warn' } }];\n`,
+  );
   writeFileSync(join(dir, 'src', 'a.js'), BASE_SOURCE);
   git(dir, 'init', '-q');
   git(dir, 'add', '.');
@@ -116,7 +130,14 @@ describe('lint-score action', () => {
       inputs: { 'working-directory': repo, patterns: 'src', 'base-ref': 'main' },
     });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.outputs).toMatchObject({ score: '2.50', 'base-score': '10.00', delta: '-7.50', errors: '1', warnings: '1', statements: '8' });
+    expect(r.outputs).toMatchObject({
+      score: '2.50',
+      'base-score': '10.00',
+      delta: '-7.50',
+      errors: '1',
+      warnings: '1',
+      statements: '8',
+    });
     expect(r.warnings.join('\n')).toContain('Lint score dropped from 10.00 to 2.50');
     expect(r.stdout).toContain('::warning title=Lint score dropped::');
     const file = JSON.parse(readFileSync(r.outputs.file, 'utf8'));
@@ -130,8 +151,15 @@ describe('lint-score action', () => {
     expect(git(repo, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
 
     // A saved base score (artifact) instead of a worktree.
-    writeFileSync(join(repo, 'base.json'), JSON.stringify({ ...file, score: 2.5, delta: { base: null, delta: null, dropped: false } }));
-    const saved = await runAction('lint-score', { event: 'push', payload: {}, inputs: { 'working-directory': repo, patterns: 'src', 'base-score-file': 'base.json', output: 'again.json' } });
+    writeFileSync(
+      join(repo, 'base.json'),
+      JSON.stringify({ ...file, score: 2.5, delta: { base: null, delta: null, dropped: false } }),
+    );
+    const saved = await runAction('lint-score', {
+      event: 'push',
+      payload: {},
+      inputs: { 'working-directory': repo, patterns: 'src', 'base-score-file': 'base.json', output: 'again.json' },
+    });
     expect(saved.code).toBe(0);
     expect(saved.outputs).toMatchObject({ score: '2.50', 'base-score': '2.50', delta: '0.00' });
     expect(saved.warnings).toEqual([]);
@@ -139,12 +167,20 @@ describe('lint-score action', () => {
 
   it('never fails the job: a bad input or an unknown base ref become warnings', async () => {
     const repo = fixtureRepo();
-    const badRef = await runAction('lint-score', { event: 'push', payload: {}, inputs: { 'working-directory': repo, patterns: 'src', 'base-ref': 'no-such-branch' } });
+    const badRef = await runAction('lint-score', {
+      event: 'push',
+      payload: {},
+      inputs: { 'working-directory': repo, patterns: 'src', 'base-ref': 'no-such-branch' },
+    });
     expect(badRef.code).toBe(0);
     expect(badRef.outputs.score).toBe('2.50');
     expect(badRef.outputs.delta).toBe('');
     expect(badRef.warnings.join('\n')).toContain('cannot check out base ref "no-such-branch"');
-    const badDir = await runAction('lint-score', { event: 'push', payload: {}, inputs: { 'working-directory': join(repo, 'nope') } });
+    const badDir = await runAction('lint-score', {
+      event: 'push',
+      payload: {},
+      inputs: { 'working-directory': join(repo, 'nope') },
+    });
     expect(badDir.code).toBe(0);
     expect(badDir.warnings.join('\n')).toContain('input "working-directory"');
   });

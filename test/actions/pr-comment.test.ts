@@ -4,7 +4,14 @@
  * ROC resampling and schema-change detection.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildPrComment, COMMENT_MARKER, deltaCell, fitComment, MAX_COMMENT_CHARS, mdText } from '../../pipeline/report/pr-comment.ts';
+import {
+  buildPrComment,
+  COMMENT_MARKER,
+  deltaCell,
+  fitComment,
+  MAX_COMMENT_CHARS,
+  mdText,
+} from '../../pipeline/report/pr-comment.ts';
 import { barChart, mermaidLabel, rocChart } from '../../pipeline/report/mermaid.ts';
 import { resampleRoc, schemaChanges, ROC_GRID } from '../../pipeline/report/comparison.ts';
 import { readReportArtifact, type ReportArtifact } from '../../pipeline/report/report-artifact.ts';
@@ -21,10 +28,32 @@ describe('PR comment', () => {
   it('starts with the stable marker and holds every section', () => {
     const body = buildPrComment(artifact, { artifactUrl: 'https://github.test/run#artifacts' });
     expect(body.startsWith(`${COMMENT_MARKER}\n`)).toBe(true);
-    for (const s of ['## ⏸️ Keep champion v1', '### Champion vs challenger', '### Confusion matrices at the threshold', '### Data', '### Charts', '### Code quality']) expect(body).toContain(s);
+    for (const s of [
+      '## ⏸️ Keep champion v1',
+      '### Champion vs challenger',
+      '### Confusion matrices at the threshold',
+      '### Data',
+      '### Charts',
+      '### Code quality',
+    ])
+      expect(body).toContain(s);
     // One row per metric of metrics.json, with a delta for each.
-    for (const label of ['ROC AUC', 'PR AUC', 'KS', 'Gini', 'Accuracy', 'Precision', 'Recall', 'F1', 'Brier score', 'Log loss', 'Expected cost / applicant']) {
-      expect(body).toMatch(new RegExp(`\\| ${label.replace('/', '\\/')} +\\| +[\\d.]+ \\| +[\\d.]+ \\| +(±0|[+−][\\d.]+ (🟢|🔴)) \\|`));
+    for (const label of [
+      'ROC AUC',
+      'PR AUC',
+      'KS',
+      'Gini',
+      'Accuracy',
+      'Precision',
+      'Recall',
+      'F1',
+      'Brier score',
+      'Log loss',
+      'Expected cost / applicant',
+    ]) {
+      expect(body).toMatch(
+        new RegExp(`\\| ${label.replace('/', '\\/')} +\\| +[\\d.]+ \\| +[\\d.]+ \\| +(±0|[+−][\\d.]+ (🟢|🔴)) \\|`),
+      );
     }
     expect((body.match(/```mermaid/g) ?? []).length).toBe(2);
     expect(body).toContain('[full report](https://github.test/run#artifacts)');
@@ -40,7 +69,11 @@ describe('PR comment', () => {
     expect(body).toContain('## ✅ Promote: the challenger beats champion v1');
     expect(body).toContain('Forced promotion — reason: regulator asked for &lt;b&gt;recall&lt;/b&gt;');
     expect(body).toContain('_Dry run: nothing is promoted or published from this run._');
-    const first: ReportArtifact = { ...artifact, verdict: { ...artifact.verdict, decision: 'promote', champion: null }, comparison: { ...artifact.comparison, champion: null } };
+    const first: ReportArtifact = {
+      ...artifact,
+      verdict: { ...artifact.verdict, decision: 'promote', champion: null },
+      comparison: { ...artifact.comparison, champion: null },
+    };
     const fb = buildPrComment(first, { artifactUrl: null });
     expect(fb).toContain('becomes the first champion');
     expect(fb).toContain('no champion to compare with');
@@ -48,8 +81,13 @@ describe('PR comment', () => {
   });
 
   it('escapes untrusted text: no HTML, no table breaks, no mentions, no marker forgery', () => {
-    expect(mdText('<!-- credit-risk-gitops:pr-report --> | @admin `x` [a](b)')).toBe('&lt;!-- credit-risk-gitops:pr-report --&gt; \\| @\u200badmin \\`x\\` \\[a\\](b)');
-    const hostile: ReportArtifact = { ...artifact, comparison: { ...artifact.comparison, schema_changes: ['feature added: <script>alert(1)</script> | @team'] } };
+    expect(mdText('<!-- credit-risk-gitops:pr-report --> | @admin `x` [a](b)')).toBe(
+      '&lt;!-- credit-risk-gitops:pr-report --&gt; \\| @\u200badmin \\`x\\` \\[a\\](b)',
+    );
+    const hostile: ReportArtifact = {
+      ...artifact,
+      comparison: { ...artifact.comparison, schema_changes: ['feature added: <script>alert(1)</script> | @team'] },
+    };
     const body = buildPrComment(hostile, { artifactUrl: null });
     expect(body).not.toContain('<script>');
     expect(body.split(COMMENT_MARKER)).toHaveLength(2);
@@ -95,7 +133,17 @@ describe('Mermaid charts', () => {
   });
 
   it('draws the largest importances as horizontal bars with safe labels', () => {
-    const c = barChart('imp', 'importance', [{ label: 'a', value: 0.1 }, { label: 'b"]\n', value: 0.3 }, { label: 'c', value: 0.2 }], '#000', 2);
+    const c = barChart(
+      'imp',
+      'importance',
+      [
+        { label: 'a', value: 0.1 },
+        { label: 'b"]\n', value: 0.3 },
+        { label: 'c', value: 0.2 },
+      ],
+      '#000',
+      2,
+    );
     expect(c).toContain('xychart-beta horizontal');
     expect(c).toContain(`x-axis ["b'", "c"]`);
     expect(c).toContain('bar [0.3, 0.2]');
@@ -113,7 +161,13 @@ describe('comparison helpers', () => {
 
   it('lists schema changes between the champion and the challenger data', () => {
     const base: DataSchema = {
-      target: 'Status', positive: 'bad', negative: 'good', ids: [], dropped: [], rows: 10, positive_rate: 0.3,
+      target: 'Status',
+      positive: 'bad',
+      negative: 'good',
+      ids: [],
+      dropped: [],
+      rows: 10,
+      positive_rate: 0.3,
       features: [
         { name: 'Age', kind: 'numeric', integer: true, missing: 0, min: 18, max: 70, mean: 40, sd: 10, median: 39 },
         { name: 'Home', kind: 'categorical', missing: 0, categories: ['owner', 'rent'], counts: [5, 5] },

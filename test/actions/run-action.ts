@@ -98,14 +98,21 @@ export async function runAction(name: string, env: ActionEnv): Promise<ActionRun
     ...env.extraEnv,
   };
   for (const [k, v] of Object.entries(env.inputs ?? {})) vars[inputEnvName(k)] = v;
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'actions', name, 'main.ts')], { cwd: env.cwd ?? ROOT, env: vars });
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), join(ROOT, 'actions', name, 'main.ts')],
+    { cwd: env.cwd ?? ROOT, env: vars },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number>((ok) => child.on('close', (c) => ok(c ?? 1)));
   const commands = (kind: string): string[] =>
-    stdout.split('\n').filter((l) => l.startsWith(`::${kind}`)).map((l) => decodeURIComponent(l.slice(l.indexOf('::', 2) + 2)));
+    stdout
+      .split('\n')
+      .filter((l) => l.startsWith(`::${kind}`))
+      .map((l) => decodeURIComponent(l.slice(l.indexOf('::', 2) + 2)));
   return {
     code,
     stdout,

@@ -31,9 +31,19 @@ describe('train action', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const dir = join(project, 'report');
     expect(r.outputs['run-dir']).toBe(dir);
-    for (const f of ['model.json', 'metrics.json', 'run.json', 'report.md', 'verdict.json', 'comparison.json', 'context.json']) expect(existsSync(join(dir, f)), f).toBe(true);
+    for (const f of [
+      'model.json',
+      'metrics.json',
+      'run.json',
+      'report.md',
+      'verdict.json',
+      'comparison.json',
+      'context.json',
+    ])
+      expect(existsSync(join(dir, f)), f).toBe(true);
     // The full report (model card, HTML, charts) travels in the artifact the comment links to.
-    for (const f of ['README.md', 'report.html', 'report.json', 'charts/roc.svg']) expect(existsSync(join(dir, f)), f).toBe(true);
+    for (const f of ['README.md', 'report.html', 'report.json', 'charts/roc.svg'])
+      expect(existsSync(join(dir, f)), f).toBe(true);
     expect(Number(r.outputs['roc-auc'])).toBeGreaterThan(0.8);
     expect(Number(r.outputs['expected-cost'])).toBeGreaterThan(0);
     expect(r.outputs['beats-champion']).toBe('true');
@@ -45,7 +55,13 @@ describe('train action', () => {
     expect(verdict.challenger.digest).toBe(r.outputs['model-digest']);
     // The artifact passes the same validation the privileged comment job applies.
     const artifact = readReportArtifact(dir);
-    expect(artifact.context).toMatchObject({ event: 'pull_request', pull_request: 12, head_sha: PR_HEAD, repository: 'acme/credit-model', dry_run: false });
+    expect(artifact.context).toMatchObject({
+      event: 'pull_request',
+      pull_request: 12,
+      head_sha: PR_HEAD,
+      repository: 'acme/credit-model',
+      dry_run: false,
+    });
     expect(artifact.context.run_url).toBe('https://github.test/acme/credit-model/actions/runs/4242');
     expect(artifact.comparison.champion).toBeNull();
     expect(r.summary).toContain('### Training: credit-default (logistic)');
@@ -62,7 +78,15 @@ describe('train action', () => {
       payload: { ref: 'refs/heads/main', after: 'f'.repeat(40) },
       sha: 'f'.repeat(40),
       cwd: project,
-      inputs: { out: 'report-push', engine: 'logistic', params: '{"C": 0.5, "maxIter": 30}', 'dry-run': 'true', report: 'false', data: 'data/credit_data/train.csv', 'test-data': 'data/credit_data/test.csv' },
+      inputs: {
+        out: 'report-push',
+        engine: 'logistic',
+        params: '{"C": 0.5, "maxIter": 30}',
+        'dry-run': 'true',
+        report: 'false',
+        data: 'data/credit_data/train.csv',
+        'test-data': 'data/credit_data/test.csv',
+      },
     });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.outputs.decision).toBe('promote');

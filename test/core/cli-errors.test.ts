@@ -76,7 +76,10 @@ describe('bad input gets a clear message and exit code, never a stack trace', ()
     let r = await runCli(['train', '--config', 'bad.json', ...quick], dir);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/bad\.json: malformed JSON/);
-    write('wrong.json', JSON.stringify({ data: { path: 'x.csv', target: 'Status', positive: 'bad' }, split: { train: 2 }, colour: 1 }));
+    write(
+      'wrong.json',
+      JSON.stringify({ data: { path: 'x.csv', target: 'Status', positive: 'bad' }, split: { train: 2 }, colour: 1 }),
+    );
     r = await runCli(['train', '--config', 'wrong.json', ...quick], dir);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/\/split\/train: must be <= 1/);
@@ -94,7 +97,10 @@ describe('bad input gets a clear message and exit code, never a stack trace', ()
     const help = spawnSync(process.execPath, [join(ROOT, 'bin/mlops.mjs'), '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/Usage: mlops <command>/);
-    const bad = spawnSync(process.execPath, [join(ROOT, 'bin/mlops.mjs'), 'train', '--data', 'missing.csv'], { encoding: 'utf8', cwd: dir });
+    const bad = spawnSync(process.execPath, [join(ROOT, 'bin/mlops.mjs'), 'train', '--data', 'missing.csv'], {
+      encoding: 'utf8',
+      cwd: dir,
+    });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/data file not found/);
     expect(bad.stderr).not.toMatch(/\n\s+at /);

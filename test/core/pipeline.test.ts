@@ -26,7 +26,21 @@ describe('training run', () => {
     expect(Object.keys(m).sort()).toEqual(['overfitting', 'rows', 'test', 'timings', 'train', 'validation']);
     for (const split of ['train', 'validation', 'test']) {
       expect(Object.keys(m[split]).sort()).toEqual(
-        ['accuracy', 'brier', 'confusion_matrix', 'expected_cost', 'f1', 'gini', 'ks', 'log_loss', 'pr_auc', 'precision', 'recall', 'roc_auc', 'threshold'].sort(),
+        [
+          'accuracy',
+          'brier',
+          'confusion_matrix',
+          'expected_cost',
+          'f1',
+          'gini',
+          'ks',
+          'log_loss',
+          'pr_auc',
+          'precision',
+          'recall',
+          'roc_auc',
+          'threshold',
+        ].sort(),
       );
     }
     expect(m.rows.train + m.rows.validation + m.rows.test).toBe(4454);
@@ -62,10 +76,15 @@ describe('training run', () => {
     const config = { ...defaultConfig(), engine: { name: 'logistic', params: {} } };
     config.data = { ...config.data, path: 'data/credit_data/train.csv', test_path: 'data/credit_data/test.csv' };
     const a = await train({ config, baseDir: dir });
-    expect(a.bundle.threshold).toBe(chooseThreshold(a.scores.validation.y, a.scores.validation.p, config.costs).threshold);
+    expect(a.bundle.threshold).toBe(
+      chooseThreshold(a.scores.validation.y, a.scores.validation.p, config.costs).threshold,
+    );
     // Flip every test label: if test rows influenced the threshold, it would move.
     const lines = readFileSync(join(dir, 'data/credit_data/test.csv'), 'utf8').trim().split('\n');
-    const flipped = [lines[0], ...lines.slice(1).map((l) => (l.startsWith('bad,') ? 'good,' + l.slice(4) : 'bad,' + l.slice(5)))];
+    const flipped = [
+      lines[0],
+      ...lines.slice(1).map((l) => (l.startsWith('bad,') ? 'good,' + l.slice(4) : 'bad,' + l.slice(5))),
+    ];
     writeFileSync(join(dir, 'flipped.csv'), flipped.join('\n') + '\n');
     const b = await train({ config: { ...config, data: { ...config.data, test_path: 'flipped.csv' } }, baseDir: dir });
     expect(b.bundle.threshold).toBe(a.bundle.threshold);
@@ -75,7 +94,21 @@ describe('training run', () => {
   it('scores unseen categories and missing values without failing', async () => {
     const model = CreditModel.load(join(dir, 'runs/b/model.json'));
     const p = model.scoreRecords([
-      { Seniority: 5, Home: 'spaceship', Time: 36, Age: 30, Marital: null, Records: 'no', Job: 'fixed', Expenses: 50, Income: null, Assets: 0, Debt: 0, Amount: 800, Price: 1000 },
+      {
+        Seniority: 5,
+        Home: 'spaceship',
+        Time: 36,
+        Age: 30,
+        Marital: null,
+        Records: 'no',
+        Job: 'fixed',
+        Expenses: 50,
+        Income: null,
+        Assets: 0,
+        Debt: 0,
+        Amount: 800,
+        Price: 1000,
+      },
     ]);
     expect(p[0]).toBeGreaterThan(0);
     expect(p[0]).toBeLessThan(1);
@@ -85,13 +118,19 @@ describe('training run', () => {
     const lines = readFileSync(join(dir, 'data/credit_data.csv'), 'utf8').trim().split('\n');
     const withId = lines.map((l, i) => (i === 0 ? `loan_id,${l}` : `L${100000 + i},${l}`));
     writeFileSync(join(dir, 'with-id.csv'), withId.join('\n') + '\n');
-    const r = await runCli(['train', '--data', 'with-id.csv', '--engine', 'logistic', '--quiet', '--out', 'runs/id'], dir);
+    const r = await runCli(
+      ['train', '--data', 'with-id.csv', '--engine', 'logistic', '--quiet', '--out', 'runs/id'],
+      dir,
+    );
     expect(r.code, r.err).toBe(0);
     const b = readBundle(join(dir, 'runs/id/model.json'));
     expect(b.schema.ids).toEqual(['loan_id']);
     expect(b.schema.features.map((f) => f.name)).not.toContain('loan_id');
     // predict copies the kept ID column into its output.
-    const pr = await runCli(['predict', '--model', 'runs/id/model.json', '--data', 'with-id.csv', '--out', 'pred.csv'], dir);
+    const pr = await runCli(
+      ['predict', '--model', 'runs/id/model.json', '--data', 'with-id.csv', '--out', 'pred.csv'],
+      dir,
+    );
     expect(pr.code, pr.err).toBe(0);
     const out = readFileSync(join(dir, 'pred.csv'), 'utf8').trim().split('\n');
     expect(out[0]).toBe('loan_id,probability,decision');
@@ -100,7 +139,10 @@ describe('training run', () => {
   });
 
   it('predict streams large files in chunks with the same scores as in-memory scoring', async () => {
-    const r = await runCli(['predict', '--model', 'runs/b/model.json', '--data', 'data/lending_club/../credit_data.csv', '--out', 'all.csv'], dir);
+    const r = await runCli(
+      ['predict', '--model', 'runs/b/model.json', '--data', 'data/lending_club/../credit_data.csv', '--out', 'all.csv'],
+      dir,
+    );
     expect(r.code, r.err).toBe(0);
     const rows = readFileSync(join(dir, 'all.csv'), 'utf8').trim().split('\n');
     expect(rows).toHaveLength(4455);

@@ -13,7 +13,16 @@ import { trainedProject, type TrainedProject } from '../service/helpers.ts';
 import { defaultOptions } from '../../service/config.ts';
 import { startService, type StartedService } from '../../service/main.ts';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SHOTS = join(ROOT, 'docs', 'img');
 const API_KEY = 'dashboard-e2e-key-0123456789';
 const VIEWPORT = { width: 1366, height: 768 };
@@ -66,11 +75,21 @@ interface Server extends StartedService {
 
 /** The service as `npm start` runs it in the project: the registry's champion, on 127.0.0.1:0. */
 async function serve(dir: string, apiKeys: string[] = []): Promise<Server> {
-  const started = await startService({ ...defaultOptions(dir), host: '127.0.0.1', port: 0, logLevel: 'silent', apiKeys });
+  const started = await startService({
+    ...defaultOptions(dir),
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'silent',
+    apiKeys,
+  });
   return {
     ...started,
     post: (path, body, headers = {}) =>
-      fetch(started.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
+      fetch(started.url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      }),
   };
 }
 
@@ -88,9 +107,15 @@ let chosen: Client | null = null;
 async function sampleClient(s: Server): Promise<Client> {
   if (chosen) return chosen;
   const all = await clients(s);
-  const res = await s.post('/v1/predict/batch', all.map((c) => c.record));
+  const res = await s.post(
+    '/v1/predict/batch',
+    all.map((c) => c.record),
+  );
   const { predictions } = (await res.json()) as { predictions: { probability: number }[] };
-  chosen = all.find((c, i) => c.record.Marital === 'married' && predictions[i].probability > 0.3 && predictions[i].probability < 0.7) ?? all[0];
+  chosen =
+    all.find(
+      (c, i) => c.record.Marital === 'married' && predictions[i].probability > 0.3 && predictions[i].probability < 0.7,
+    ) ?? all[0];
   return chosen;
 }
 
@@ -102,7 +127,10 @@ beforeAll(async () => {
   vi.setSystemTime(new Date('2026-01-15T09:30:00Z'));
   try {
     project = await trainedProject();
-    const promoted = await runCli(['promote', '--run', 'runs/svc', '--actor', 'risk-team', '--reason', 'first champion'], project.dir);
+    const promoted = await runCli(
+      ['promote', '--run', 'runs/svc', '--actor', 'risk-team', '--reason', 'first champion'],
+      project.dir,
+    );
     if (promoted.code !== 0) throw new Error(`promotion failed: ${promoted.err}`);
   } finally {
     vi.useRealTimers();
@@ -138,7 +166,9 @@ describe('decision dashboard in Chromium', () => {
     await page.waitForSelector('#r-histogram svg .bin.mine');
     expect(await page.textContent('#r-histogram .applicant-text')).toMatch(/applicant .* · \d+th percentile/);
     // Screen readers hear one sentence per result.
-    expect(await page.textContent('#r-status')).toBe(`Scored: probability of default ${pct(expected.probability)}, decision ${expected.decision}, risk band ${expected.risk_band}.`);
+    expect(await page.textContent('#r-status')).toBe(
+      `Scored: probability of default ${pct(expected.probability)}, decision ${expected.decision}, risk band ${expected.risk_band}.`,
+    );
     expect(await page.getAttribute('#r-status', 'aria-live')).toBe('polite');
   });
 
@@ -150,11 +180,17 @@ describe('decision dashboard in Chromium', () => {
     await page.click('#explanation summary');
     await page.waitForSelector('#r-waterfall svg', { state: 'visible' });
     const reasons = await page.$$eval('#r-reasons li', (li) => li.map((x) => x.textContent));
-    expect(reasons).toEqual(expected.explanation.reason_codes.length ? expected.explanation.reason_codes : ['No feature pushes this applicant toward default.']);
+    expect(reasons).toEqual(
+      expected.explanation.reason_codes.length
+        ? expected.explanation.reason_codes
+        : ['No feature pushes this applicant toward default.'],
+    );
     // Base value, the 9 largest contributions, the rest together, and the applicant's margin.
     const n = expected.explanation.contributions.length;
     expect(await page.locator('#r-waterfall svg rect').count()).toBe(n > 9 ? 12 : n + 2);
-    const top = [...expected.explanation.contributions].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))[0];
+    const top = [...expected.explanation.contributions].sort(
+      (a, b) => Math.abs(b.contribution) - Math.abs(a.contribution),
+    )[0];
     const labels = await page.$$eval('#r-waterfall .wf-label', (t) => t.map((x) => x.textContent));
     const values = await page.$$eval('#r-waterfall .wf-value', (t) => t.map((x) => x.textContent));
     expect(labels[1]).toMatch(new RegExp(`^${top.feature} = `));
@@ -174,7 +210,9 @@ describe('decision dashboard in Chromium', () => {
     await poll(() => page.textContent('#c-group')).toMatch(/^Age .* · Income /);
 
     const client = await sampleClient(server);
-    const direct = (await (await server.post('/v1/dashboard/compare', { applicant: client.record, attributes: ['Marital'] })).json()) as {
+    const direct = (await (
+      await server.post('/v1/dashboard/compare', { applicant: client.record, attributes: ['Marital'] })
+    ).json()) as {
       group: { size: number; default_rate: number; bands: { label: string }[] };
     };
     await page.selectOption('#attr-1', 'Marital');
@@ -199,7 +237,11 @@ describe('decision dashboard in Chromium', () => {
     const charts = page.locator('.charts img');
     expect(await charts.count()).toBe(4);
     // Every chart decoded (the SVG is a data: image, allowed by the page's CSP).
-    await poll(() => page.evaluate<boolean>(`[...document.querySelectorAll('.charts img')].every((i) => i.complete && i.naturalWidth > 0)`)).toBe(true);
+    await poll(() =>
+      page.evaluate<boolean>(
+        `[...document.querySelectorAll('.charts img')].every((i) => i.complete && i.naturalWidth > 0)`,
+      ),
+    ).toBe(true);
     expect(await charts.first().getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
     const head = await page.$$eval('#fairness table:first-of-type thead th', (th) => th.map((x) => x.textContent));
     expect(head).toEqual(['group', 'rows', 'approval rate', 'TPR', 'FPR', 'disparate impact', 'flagged']);
@@ -268,7 +310,8 @@ describe('decision dashboard in Chromium', () => {
     }
     const ids = reached.map((r) => r.id);
     for (const id of ['client-select', 'f-Seniority', 'f-Home', 'f-Price']) expect(ids).toContain(id);
-    for (const text of ['Applicant', 'Compare with similar clients', 'Model', 'Score application']) expect(reached.map((r) => r.text)).toContain(text);
+    for (const text of ['Applicant', 'Compare with similar clients', 'Model', 'Score application'])
+      expect(reached.map((r) => r.text)).toContain(text);
     // The focus ring is drawn for keyboard focus on every stop.
     expect(reached.filter((r) => !r.outline.startsWith('solid'))).toEqual([]);
   });
@@ -290,7 +333,9 @@ describe('decision dashboard in Chromium', () => {
       expect(await pg.evaluate<string | null>(`sessionStorage.getItem('mlops.apiKey')`)).toBe(API_KEY);
 
       const client = (await clients(keyServer, { 'x-api-key': API_KEY }))[1];
-      const expected = (await (await keyServer.post('/v1/predict', client.record, { 'x-api-key': API_KEY })).json()) as Prediction;
+      const expected = (await (
+        await keyServer.post('/v1/predict', client.record, { 'x-api-key': API_KEY })
+      ).json()) as Prediction;
       await pg.selectOption('#client-select', client.id);
       await poll(() => pg.textContent('#r-prob')).toBe(pct(expected.probability));
       expect(await dialog.isVisible()).toBe(false);

@@ -22,7 +22,12 @@ const MODELS: Record<string, new (o: never) => { validate(): void }> = {
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
 };
 
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> };
+type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec?: Record<string, unknown>;
+};
 
 function render(root: string, env: string): K8sObject[] {
   const r = spawnSync('kubectl', ['kustomize', join(root, 'deploy/k8s/overlays', env)], { encoding: 'utf8' });
@@ -38,7 +43,15 @@ describe.each(['staging', 'production'])('kustomize overlay %s', (env) => {
   const byKind = (kind: string): K8sObject => objects.find((o) => o.kind === kind)!;
 
   it('renders objects that validate against the Kubernetes schemas offline', () => {
-    expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'Namespace',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'Service',
+      'ServiceAccount',
+    ]);
     for (const o of objects) {
       const Model = MODELS[`${o.apiVersion}/${o.kind}`];
       expect(Model, `${o.apiVersion}/${o.kind}`).toBeDefined();
@@ -63,7 +76,11 @@ describe.each(['staging', 'production'])('kustomize overlay %s', (env) => {
     expect(c.readinessProbe.httpGet.path).toBe('/readyz');
     expect(c.livenessProbe.httpGet.path).toBe('/healthz');
     expect(pod.securityContext.runAsNonRoot).toBe(true);
-    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(c.resources.limits.memory).toBeDefined();
     expect(c.resources.limits.cpu).toBeDefined();
     expect(c.resources.requests.cpu).toBeDefined();
@@ -73,7 +90,11 @@ describe.each(['staging', 'production'])('kustomize overlay %s', (env) => {
 
   it('keeps at least one pod through disruptions and scales on CPU', () => {
     expect(byKind('PodDisruptionBudget').spec!.minAvailable).toBe(1);
-    const hpa = byKind('HorizontalPodAutoscaler').spec as { minReplicas: number; maxReplicas: number; metrics: { resource: { name: string } }[] };
+    const hpa = byKind('HorizontalPodAutoscaler').spec as {
+      minReplicas: number;
+      maxReplicas: number;
+      metrics: { resource: { name: string } }[];
+    };
     expect(hpa.minReplicas).toBeGreaterThanOrEqual(1);
     expect(hpa.maxReplicas).toBeGreaterThan(hpa.minReplicas);
     expect(hpa.metrics[0].resource.name).toBe('cpu');
@@ -84,24 +105,33 @@ describe('mlops deploy render', () => {
   it('pins the image by digest in the overlay, keeping the rest of the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'deploy-'));
     cpSync(join(ROOT, 'deploy'), join(dir, 'deploy'), { recursive: true });
-    const r = await runCli(['deploy', 'render', '--env', 'production', '--image', 'ghcr.io/acme/credit-risk-gitops', '--digest', DIGEST], dir);
+    const r = await runCli(
+      ['deploy', 'render', '--env', 'production', '--image', 'ghcr.io/acme/credit-risk-gitops', '--digest', DIGEST],
+      dir,
+    );
     expect(r.code, r.err).toBe(0);
     const text = readFileSync(join(dir, 'deploy/k8s/overlays/production/kustomization.yaml'), 'utf8');
     expect(text).toMatch(/# Written by `npx mlops deploy render/);
     const deployment = render(dir, 'production').find((o) => o.kind === 'Deployment')!;
-    const image = (deployment.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0].image;
+    const image = (deployment.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec
+      .containers[0].image;
     expect(image).toBe(`ghcr.io/acme/credit-risk-gitops@${DIGEST}`);
   });
 
   it('refuses a malformed digest, an unknown overlay and a tag in the image name', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'deploy-'));
     cpSync(join(ROOT, 'deploy'), join(dir, 'deploy'), { recursive: true });
-    let r = await runCli(['deploy', 'render', '--env', 'production', '--image', 'ghcr.io/acme/x', '--digest', 'latest'], dir);
+    let r = await runCli(
+      ['deploy', 'render', '--env', 'production', '--image', 'ghcr.io/acme/x', '--digest', 'latest'],
+      dir,
+    );
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/digest must look like sha256:/);
     r = await runCli(['deploy', 'render', '--env', 'qa', '--image', 'ghcr.io/acme/x', '--digest', DIGEST], dir);
     expect(r.err).toMatch(/no overlay "qa"/);
-    expect(() => pinImageInKustomization('images: []\n', { image: 'ghcr.io/acme/x:v1', digest: DIGEST })).toThrow(/without tag/);
+    expect(() => pinImageInKustomization('images: []\n', { image: 'ghcr.io/acme/x:v1', digest: DIGEST })).toThrow(
+      /without tag/,
+    );
   });
 });
 

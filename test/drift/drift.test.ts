@@ -13,7 +13,10 @@ import { formatScoringLogLine, readScoringLog, ScoringLogSampler } from '../../p
 import { ingest } from '../../pipeline/ingest/ingest.ts';
 import { runCli, tempProject } from '../helpers/cli.ts';
 
-const CONFIG = { data: { path: 'data/credit_data.csv', target: 'Status', positive: 'bad' }, engine: { name: 'logistic', params: {} } };
+const CONFIG = {
+  data: { path: 'data/credit_data.csv', target: 'Status', positive: 'bad' },
+  engine: { name: 'logistic', params: {} },
+};
 
 /** The embedded data with seven of thirteen features shifted: a lender's new, richer applicants. */
 function shiftedCopy(src: string, dest: string, flipLabels = false): void {
@@ -45,7 +48,13 @@ describe('mlops drift', () => {
 
   it('reports no drift when current = reference', () => {
     const { config, baseDir } = loadConfig(null, dir);
-    const r = runDrift({ config, baseDir, reference: 'data/credit_data.csv', current: 'data/credit_data.csv', model: CreditModel.load(modelPath) });
+    const r = runDrift({
+      config,
+      baseDir,
+      reference: 'data/credit_data.csv',
+      current: 'data/credit_data.csv',
+      model: CreditModel.load(modelPath),
+    });
     expect(r.features).toHaveLength(13);
     expect(r.features.every((f) => f.psi === 0 && f.statistic === 0 && !f.drifted)).toBe(true);
     expect(r.dataset_drift).toBe(false);
@@ -57,8 +66,17 @@ describe('mlops drift', () => {
   it('reports data-set and model drift on a shifted copy of the embedded data', async () => {
     shiftedCopy(join(dir, 'data', 'credit_data.csv'), join(dir, 'shifted.csv'), true);
     const { config, baseDir } = loadConfig(null, dir);
-    const r = runDrift({ config, baseDir, reference: 'data/credit_data.csv', current: 'shifted.csv', model: CreditModel.load(modelPath) });
-    const drifted = r.features.filter((f) => f.drifted).map((f) => f.feature).sort();
+    const r = runDrift({
+      config,
+      baseDir,
+      reference: 'data/credit_data.csv',
+      current: 'shifted.csv',
+      model: CreditModel.load(modelPath),
+    });
+    const drifted = r.features
+      .filter((f) => f.drifted)
+      .map((f) => f.feature)
+      .sort();
     expect(drifted).toEqual(['Age', 'Amount', 'Expenses', 'Income', 'Price', 'Seniority', 'Time']);
     expect(r.share_drifted).toBeCloseTo(7 / 13, 6);
     expect(r.dataset_drift).toBe(true);
@@ -90,7 +108,13 @@ describe('mlops drift', () => {
     const rows = parse(text, { columns: true }) as Record<string, string>[];
     const p = model.scoreRecords(rows);
     const median = [...p].sort((a, b) => a - b)[Math.floor(p.length / 2)];
-    writeFileSync(join(dir, 'risky.csv'), stringify(rows.filter((_, i) => p[i] > median), { header: true }));
+    writeFileSync(
+      join(dir, 'risky.csv'),
+      stringify(
+        rows.filter((_, i) => p[i] > median),
+        { header: true },
+      ),
+    );
     const { config, baseDir } = loadConfig(null, dir);
     const r = runDrift({ config, baseDir, reference: 'data/credit_data.csv', current: 'risky.csv', model });
     expect(r.score).toMatchObject({ psi_level: 'significant', drifted: true });
@@ -101,18 +125,49 @@ describe('mlops drift', () => {
 
   it('accepts a scoring log as --current', async () => {
     const model = CreditModel.load(modelPath);
-    const rows = parse(readFileSync(join(dir, 'data', 'credit_data.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const rows = parse(readFileSync(join(dir, 'data', 'credit_data.csv'), 'utf8'), { columns: true }) as Record<
+      string,
+      string
+    >[];
     const p = model.scoreRecords(rows);
-    const log = rows.map((rec, i) => formatScoringLogLine({ time: new Date(1_700_000_000_000 + i), model: model.bundle.digest, schema: model.bundle.schema, record: { ...rec, applicant_name: 'x' }, probability: p[i] })).join('');
+    const log = rows
+      .map((rec, i) =>
+        formatScoringLogLine({
+          time: new Date(1_700_000_000_000 + i),
+          model: model.bundle.digest,
+          schema: model.bundle.schema,
+          record: { ...rec, applicant_name: 'x' },
+          probability: p[i],
+        }),
+      )
+      .join('');
     writeFileSync(join(dir, 'scoring-log.jsonl'), log);
     const first = readScoringLog(join(dir, 'scoring-log.jsonl'))[0];
     expect(Object.keys(first.features)).not.toContain('applicant_name');
     expect(Object.keys(first.features)).not.toContain('Status');
     expect(first.features.Seniority).toBe(9);
 
-    const res = await runCli(['drift', '--reference', 'data/credit_data.csv', '--current', 'scoring-log.jsonl', '--model', 'model.json', '--json'], dir);
+    const res = await runCli(
+      [
+        'drift',
+        '--reference',
+        'data/credit_data.csv',
+        '--current',
+        'scoring-log.jsonl',
+        '--model',
+        'model.json',
+        '--json',
+      ],
+      dir,
+    );
     expect(res.code).toBe(0);
-    const r = JSON.parse(res.out) as { current: { kind: string; rows: number }; features: { psi: number }[]; score: { psi: number }; model_drift: unknown; warnings: string[] };
+    const r = JSON.parse(res.out) as {
+      current: { kind: string; rows: number };
+      features: { psi: number }[];
+      score: { psi: number };
+      model_drift: unknown;
+      warnings: string[];
+    };
     expect(r.current).toMatchObject({ kind: 'scoring-log', rows: 4454 });
     expect(r.features.every((f) => f.psi === 0)).toBe(true);
     expect(r.score.psi).toBe(0);
@@ -122,7 +177,9 @@ describe('mlops drift', () => {
     writeFileSync(join(dir, 'bad-log.jsonl'), log + '{"time":1}\nnot json\n');
     const bad = await runCli(['drift', '--current', 'bad-log.jsonl', '--model', 'model.json'], dir);
     expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/bad-log\.jsonl: 2 malformed lines:\n {2}- line 4455: expected .*\n {2}- line 4456: not valid JSON/);
+    expect(bad.err).toMatch(
+      /bad-log\.jsonl: 2 malformed lines:\n {2}- line 4455: expected .*\n {2}- line 4456: not valid JSON/,
+    );
   });
 
   it('by default compares the rows ingested since the model was trained with its training data from git', async () => {
@@ -143,7 +200,11 @@ describe('mlops drift', () => {
     expect(ing.files[0].entry.accepted).toBeGreaterThan(500);
 
     const r = runDrift({ config, baseDir, model: CreditModel.load(join(proj, 'champion.json')) });
-    expect(r.reference).toMatchObject({ name: `credit_data.csv@${t.data.sha256.slice(0, 12)}`, rows: 4454, sha256: t.data.sha256 });
+    expect(r.reference).toMatchObject({
+      name: `credit_data.csv@${t.data.sha256.slice(0, 12)}`,
+      rows: 4454,
+      sha256: t.data.sha256,
+    });
     expect(r.current.rows).toBe(ing.files[0].entry.accepted);
     expect(r.dataset_drift).toBe(true);
     expect(r.warnings).toEqual([]);
@@ -160,14 +221,24 @@ describe('mlops drift', () => {
     const t = await train({ config, baseDir });
     shiftedCopy(join(proj, 'data', 'credit_data.csv'), join(proj, 'new.csv'));
     mkdirSync(join(proj, 'data', 'incoming'), { recursive: true });
-    writeFileSync(join(proj, 'data', 'incoming', 'a.csv'), readFileSync(join(proj, 'new.csv'), 'utf8').trim().split('\n').slice(0, 301).join('\n'));
+    writeFileSync(
+      join(proj, 'data', 'incoming', 'a.csv'),
+      readFileSync(join(proj, 'new.csv'), 'utf8').trim().split('\n').slice(0, 301).join('\n'),
+    );
     const first = ingest({ config, baseDir });
     const withModel = runDrift({ config, baseDir, model: new CreditModel(t.bundle) });
     expect(withModel.reference.sha256).toBe(t.data.sha256);
     expect(withModel.current.rows).toBe(first.files[0].entry.accepted);
     expect(withModel.warnings).toEqual([]);
 
-    writeFileSync(join(proj, 'data', 'incoming', 'b.csv'), readFileSync(join(proj, 'new.csv'), 'utf8').trim().split('\n').filter((_, i) => i === 0 || (i > 1000 && i <= 1100)).join('\n'));
+    writeFileSync(
+      join(proj, 'data', 'incoming', 'b.csv'),
+      readFileSync(join(proj, 'new.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .filter((_, i) => i === 0 || (i > 1000 && i <= 1100))
+        .join('\n'),
+    );
     const second = ingest({ config, baseDir });
     const noModel = runDrift({ config, baseDir, model: null });
     expect(noModel.reference).toMatchObject({ sha256: first.version_after, rows: 4754 });

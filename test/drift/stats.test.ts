@@ -68,7 +68,12 @@ describe('drift statistics against hand-computed values', () => {
     const ref = Float64Array.from({ length: 1000 }, (_, i) => i);
     const same = numericDrift('x', ref, ref, T);
     expect(same).toMatchObject({ psi: 0, statistic: 0, p_value: 1, drifted: false, psi_level: 'none' });
-    const shifted = numericDrift('x', ref, ref.map((v) => v + 300), T);
+    const shifted = numericDrift(
+      'x',
+      ref,
+      ref.map((v) => v + 300),
+      T,
+    );
     expect(shifted.drifted).toBe(true);
     expect(shifted.psi_level).toBe('significant');
     expect(shifted.statistic).toBeCloseTo(0.3, 6);

@@ -6,7 +6,20 @@ import { Rng } from '../../pipeline/random.ts';
 /** A column with every awkward value: negatives, both zeros, infinities, NaN, ties, tiny and huge numbers. */
 function awkwardColumn(n: number, seed: number): Float64Array {
   const rng = new Rng(seed);
-  const special = [0, -0, Infinity, -Infinity, NaN, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE, 1, -1, 0.1];
+  const special = [
+    0,
+    -0,
+    Infinity,
+    -Infinity,
+    NaN,
+    Number.MIN_VALUE,
+    -Number.MIN_VALUE,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    1,
+    -1,
+    0.1,
+  ];
   return Float64Array.from({ length: n }, () => {
     const u = rng.next();
     if (u < 0.15) return special[rng.int(special.length)];
@@ -32,7 +45,8 @@ describe('radix ordering and binning', () => {
       const got = Float64Array.from(order, (i) => col[i]);
       expect(Buffer.from(got.buffer).equals(Buffer.from(sorted.buffer))).toBe(true);
       // Ties keep row order (a stable sort), so the result is fully determined.
-      for (let k = 1; k < order.length; k++) if (Object.is(got[k], got[k - 1])) expect(order[k]).toBeGreaterThan(order[k - 1]);
+      for (let k = 1; k < order.length; k++)
+        if (Object.is(got[k], got[k - 1])) expect(order[k]).toBeGreaterThan(order[k - 1]);
     }
     expect(Array.from(ascendingOrder(new Float64Array([NaN, NaN])))).toEqual([]);
     expect(Array.from(ascendingOrder(Float64Array.of(3, 3, 3)))).toEqual([0, 1, 2]);
@@ -42,8 +56,18 @@ describe('radix ordering and binning', () => {
     // Neighbouring doubles leave no room for an edge between them, so the edge is the
     // lower value itself and rows sit exactly on it.
     const tight = Float64Array.from({ length: 4000 }, (_, i) => 1 + (i % 3) * Number.EPSILON);
-    const cols = [awkwardColumn(4000, 7), Float64Array.from({ length: 4000 }, (_, i) => i % 7), Float64Array.from({ length: 4000 }, (_, i) => Math.sin(i)), tight];
-    const binned = binMatrix({ names: ['a', 'b', 'c', 'd'], rows: 4000, columns: cols, categorical: cols.map(() => false) });
+    const cols = [
+      awkwardColumn(4000, 7),
+      Float64Array.from({ length: 4000 }, (_, i) => i % 7),
+      Float64Array.from({ length: 4000 }, (_, i) => Math.sin(i)),
+      tight,
+    ];
+    const binned = binMatrix({
+      names: ['a', 'b', 'c', 'd'],
+      rows: 4000,
+      columns: cols,
+      categorical: cols.map(() => false),
+    });
     cols.forEach((col, f) => {
       expect(Array.from(binned.edges[f])).toEqual(Array.from(fitEdges(col)));
       expect(Array.from(binned.bins[f])).toEqual(Array.from(binColumn(col, binned.edges[f])));
@@ -65,4 +89,3 @@ describe('radix ordering and binning', () => {
     });
   });
 });
-

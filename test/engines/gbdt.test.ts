@@ -6,7 +6,13 @@ describe('gbdt', () => {
   it('stops early on validation log-loss and keeps the best round', async () => {
     const train = synthetic(1500, 21, { features: 12 });
     const validation = synthetic(800, 22, { features: 12 });
-    const engine = gbdtFactory.create({ nRounds: 400, learningRate: 0.3, maxDepth: 6, minSamplesLeaf: 1, earlyStoppingRounds: 15 }) as GbdtEngine;
+    const engine = gbdtFactory.create({
+      nRounds: 400,
+      learningRate: 0.3,
+      maxDepth: 6,
+      minSamplesLeaf: 1,
+      earlyStoppingRounds: 15,
+    }) as GbdtEngine;
     await engine.fit(train.X, train.y, { seed: 3, validation });
     const state = engine.toJSON().state as GbdtState;
     expect(state.roundsTrained).toBeLessThan(400);
@@ -38,7 +44,8 @@ describe('gbdt', () => {
       const state = engine.toJSON().state as GbdtState;
       const m = engine.predictMargin(data.X);
       let loss = 0;
-      for (let i = 0; i < m.length; i++) loss += data.y[i] === 1 ? Math.log1p(Math.exp(-m[i])) : Math.log1p(Math.exp(m[i]));
+      for (let i = 0; i < m.length; i++)
+        loss += data.y[i] === 1 ? Math.log1p(Math.exp(-m[i])) : Math.log1p(Math.exp(m[i]));
       loss /= m.length;
       expect(state.trainingLoss).toBeDefined();
       expect(Math.abs(state.trainingLoss! - loss)).toBeLessThan(1e-9);

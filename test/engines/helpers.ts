@@ -40,7 +40,9 @@ export function loadSplit(dir: string, target: string, positive: string): Split 
         s[1] += 1;
         stats.set(r[j], s);
       });
-      const order = [...stats.entries()].sort((a, b) => a[1][0] / a[1][1] - b[1][0] / b[1][1] || (a[0] < b[0] ? -1 : 1));
+      const order = [...stats.entries()].sort(
+        (a, b) => a[1][0] / a[1][1] - b[1][0] / b[1][1] || (a[0] < b[0] ? -1 : 1),
+      );
       const codes = new Map(order.map(([v], k) => [v, k]));
       code = (v) => codes.get(v) ?? NaN;
     }
@@ -49,7 +51,12 @@ export function loadSplit(dir: string, target: string, positive: string): Split 
     trainCols.push(Float64Array.from(train.rows, (r) => code(r[j])));
     testCols.push(Float64Array.from(test.rows, (r) => code(r[tj])));
   });
-  const matrix = (columns: Float64Array[], rows: number): FeatureMatrix => ({ names: [...names], rows, columns, categorical: [...categorical] });
+  const matrix = (columns: Float64Array[], rows: number): FeatureMatrix => ({
+    names: [...names],
+    rows,
+    columns,
+    categorical: [...categorical],
+  });
   return {
     train: { X: matrix(trainCols, yTrain.length), y: yTrain },
     test: { X: matrix(testCols, yTest.length), y: yTest },
@@ -102,7 +109,12 @@ export function synthetic(rows: number, seed: number, opts: { features?: number;
 }
 
 /** Fits a tree engine (forest or gbdt) on one thread and returns its trees. */
-export async function fitTrees(factory: EngineFactory, params: Record<string, number | string | boolean>, data: Labelled, seed: number): Promise<readonly CompactTree[]> {
+export async function fitTrees(
+  factory: EngineFactory,
+  params: Record<string, number | string | boolean>,
+  data: Labelled,
+  seed: number,
+): Promise<readonly CompactTree[]> {
   const engine = factory.create(params);
   await engine.fit(data.X, data.y, { seed, workers: 1 });
   return (engine as unknown as { trees: readonly CompactTree[] }).trees;

@@ -3,7 +3,19 @@ import { Rng } from '../../pipeline/random.ts';
 import { HistogramKernel } from '../../pipeline/engines/tree/histogram-kernel.ts';
 
 /** The plain JavaScript loop the histogram kernel replaces. */
-function reference(flat: Uint8Array, colStart: Int32Array, rows: Uint32Array, start: number, end: number, grad: Float64Array, hess: Float64Array, f: number, base: number, nBins: number, out: Float64Array): void {
+function reference(
+  flat: Uint8Array,
+  colStart: Int32Array,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  grad: Float64Array,
+  hess: Float64Array,
+  f: number,
+  base: number,
+  nBins: number,
+  out: Float64Array,
+): void {
   out.fill(0, 3 * base, 3 * (base + nBins));
   for (let i = start; i < end; i++) {
     const at = 3 * (base + flat[colStart[f] + rows[i]]);
@@ -29,7 +41,20 @@ function fixture(seed: number) {
   const hess = Float64Array.from({ length: n }, () => rng.next() * 10 ** (rng.int(8) - 4));
   const rows = Uint32Array.from({ length: n }, (_, i) => i);
   rng.shuffle(rows);
-  return { rng, n, d, nBins, offset, histLength, flat, colStart, grad, hess, rows, kernel: new HistogramKernel(flat, n, d, histLength) };
+  return {
+    rng,
+    n,
+    d,
+    nBins,
+    offset,
+    histLength,
+    flat,
+    colStart,
+    grad,
+    hess,
+    rows,
+    kernel: new HistogramKernel(flat, n, d, histLength),
+  };
 }
 
 describe('WebAssembly tree-builder kernels', () => {
@@ -37,7 +62,12 @@ describe('WebAssembly tree-builder kernels', () => {
     const { n, nBins, offset, histLength, flat, colStart, grad, hess, rows, kernel } = fixture(11);
     const m = 4000;
     kernel.load(rows, m, grad, hess);
-    for (const [start, end, feats] of [[0, m, [0, 1, 2, 3, 4]], [100, 2600, [4, 2]], [7, 7, [1]], [m - 1, m, [0, 3]]] as const) {
+    for (const [start, end, feats] of [
+      [0, m, [0, 1, 2, 3, 4]],
+      [100, 2600, [4, 2]],
+      [7, 7, [1]],
+      [m - 1, m, [0, 3]],
+    ] as const) {
       const got = new Float64Array(histLength).fill(NaN);
       const want = new Float64Array(histLength).fill(NaN);
       const list = Int32Array.from(feats);

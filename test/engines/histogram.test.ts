@@ -46,7 +46,15 @@ describe('histograms', () => {
     };
     const grow = (mode: 'direct' | 'subtract'): string => {
       const rows = Uint32Array.from({ length: n }, (_, i) => i);
-      const built = new TreeBuilder(binned).build(rows, n, grad, hess, all, { ...params, histograms: mode }, new Rng(3));
+      const built = new TreeBuilder(binned).build(
+        rows,
+        n,
+        grad,
+        hess,
+        all,
+        { ...params, histograms: mode },
+        new Rng(3),
+      );
       expect(built.tree.feature.length).toBeGreaterThan(20);
       return JSON.stringify(treeToJSON(built.tree));
     };
@@ -71,9 +79,22 @@ describe('histograms', () => {
     const sample = Uint32Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 0);
     const grow = (packRows: 'always' | 'never'): string => {
       const rows = sample.slice();
-      const built = new TreeBuilder(binned).build(rows, rows.length, grad, hess, all, { ...params, packRows }, new Rng(5));
+      const built = new TreeBuilder(binned).build(
+        rows,
+        rows.length,
+        grad,
+        hess,
+        all,
+        { ...params, packRows },
+        new Rng(5),
+      );
       expect(built.tree.feature.length).toBeGreaterThan(100);
-      return JSON.stringify([treeToJSON(built.tree), Array.from(rows), Array.from(built.leafNode), Array.from(built.leafStart)]);
+      return JSON.stringify([
+        treeToJSON(built.tree),
+        Array.from(rows),
+        Array.from(built.leafNode),
+        Array.from(built.leafStart),
+      ]);
     };
     expect(grow('always')).toBe(grow('never'));
   });

@@ -32,10 +32,26 @@ describe('missing values', () => {
     const hess = new Float64Array(n).fill(0.21);
     const rows = Uint32Array.from({ length: n }, (_, i) => i);
     const features = Int32Array.from({ length: d }, (_, f) => f);
-    const built = new TreeBuilder(binned).build(rows, n, grad, hess, features, {
-      maxDepth: 10, maxLeaves: 0, growth: 'depth', minSamplesLeaf: 3, minChildWeight: 0,
-      lambda: 1, alpha: 0, minSplitGain: 0, featuresPerSplit: 0, shrinkage: 1,
-    }, new Rng(1));
+    const built = new TreeBuilder(binned).build(
+      rows,
+      n,
+      grad,
+      hess,
+      features,
+      {
+        maxDepth: 10,
+        maxLeaves: 0,
+        growth: 'depth',
+        minSamplesLeaf: 3,
+        minChildWeight: 0,
+        lambda: 1,
+        alpha: 0,
+        minSplitGain: 0,
+        featuresPerSplit: 0,
+        shrinkage: 1,
+      },
+      new Rng(1),
+    );
     const ml = built.tree.missingLeft;
     const splitsOnMissing = Array.from(built.tree.feature).filter((f, i) => f === 1 && ml[i] === 1).length;
     expect(splitsOnMissing).toBeGreaterThan(0);

@@ -18,7 +18,18 @@ describe('forest out-of-bag votes', () => {
       seed: 5,
       sampling: 'bootstrap',
       sampleFraction: 0.5,
-      tree: { maxDepth: 0, maxLeaves: 4096, growth: 'leaf', minSamplesLeaf: 5, minChildWeight: 0, lambda: 0, alpha: 0, minSplitGain: 0, featuresPerSplit: 2, shrinkage: 1 },
+      tree: {
+        maxDepth: 0,
+        maxLeaves: 4096,
+        growth: 'leaf',
+        minSamplesLeaf: 5,
+        minChildWeight: 0,
+        lambda: 0,
+        alpha: 0,
+        minSplitGain: 0,
+        featuresPerSplit: 2,
+        shrinkage: 1,
+      },
     };
     const grower = new ForestGrower(job);
     const sum = new Float64Array(n);

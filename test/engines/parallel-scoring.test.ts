@@ -12,7 +12,11 @@ afterEach(() => {
 });
 
 /** Scores with helper threads until a helper has really taken part (the first batches may start it). */
-async function scoreWithHelpers(packed: PackedEnsemble, X: Parameters<PackedEnsemble['addScores']>[0], base: number): Promise<Float64Array> {
+async function scoreWithHelpers(
+  packed: PackedEnsemble,
+  X: Parameters<PackedEnsemble['addScores']>[0],
+  base: number,
+): Promise<Float64Array> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const out = new Float64Array(X.rows).fill(base);
     packed.addScores(X, out);
@@ -27,7 +31,10 @@ describe('batch scoring on helper threads', () => {
   const test = synthetic(6000, 22, { missing: 0.2, features: 8 });
 
   /** A forest packed for scoring, and its scores of the test rows on the calling thread alone. */
-  async function forestScoredOnOneThread(nTrees: number, seed: number): Promise<{ packed: PackedEnsemble; serial: Float64Array }> {
+  async function forestScoredOnOneThread(
+    nTrees: number,
+    seed: number,
+  ): Promise<{ packed: PackedEnsemble; serial: Float64Array }> {
     const packed = new PackedEnsemble(await fitTrees(forestFactory, { nTrees }, data, seed));
     parallelScoring.threads = 0;
     const serial = new Float64Array(test.X.rows);
@@ -38,26 +45,30 @@ describe('batch scoring on helper threads', () => {
   it.each([
     ['forest', forestFactory, { nTrees: 30 }],
     ['gbdt', gbdtFactory, { nRounds: 60, maxDepth: 5 }],
-  ] as const)('%s: scores are bit-identical to one thread, and helpers really score blocks', async (_, factory, params) => {
-    const packed = new PackedEnsemble(await fitTrees(factory, params, data, 8));
-    const base = 0.123456789;
-    parallelScoring.threads = 0;
-    const serial = new Float64Array(test.X.rows).fill(base);
-    packed.addScores(test.X, serial);
-    parallelScoring.threads = 1;
-    parallelScoring.minWalks = 0;
-    const parallel = await scoreWithHelpers(packed, test.X, base);
-    expect(parallelScoring.last.byHelpers).toBeLessThan(parallelScoring.last.blocks);
-    expect(parallelScoring.last.stalled).toBe(false);
-    expect(Buffer.from(parallel.buffer).equals(Buffer.from(serial.buffer))).toBe(true);
-    // A subrange of trees (boosting's staged scores) goes through the same split.
-    const part = new Float64Array(test.X.rows);
-    packed.addScores(test.X, part, 5, 20);
-    parallelScoring.threads = 0;
-    const partSerial = new Float64Array(test.X.rows);
-    packed.addScores(test.X, partSerial, 5, 20);
-    expect(Array.from(part)).toEqual(Array.from(partSerial));
-  }, 30_000);
+  ] as const)(
+    '%s: scores are bit-identical to one thread, and helpers really score blocks',
+    async (_, factory, params) => {
+      const packed = new PackedEnsemble(await fitTrees(factory, params, data, 8));
+      const base = 0.123456789;
+      parallelScoring.threads = 0;
+      const serial = new Float64Array(test.X.rows).fill(base);
+      packed.addScores(test.X, serial);
+      parallelScoring.threads = 1;
+      parallelScoring.minWalks = 0;
+      const parallel = await scoreWithHelpers(packed, test.X, base);
+      expect(parallelScoring.last.byHelpers).toBeLessThan(parallelScoring.last.blocks);
+      expect(parallelScoring.last.stalled).toBe(false);
+      expect(Buffer.from(parallel.buffer).equals(Buffer.from(serial.buffer))).toBe(true);
+      // A subrange of trees (boosting's staged scores) goes through the same split.
+      const part = new Float64Array(test.X.rows);
+      packed.addScores(test.X, part, 5, 20);
+      parallelScoring.threads = 0;
+      const partSerial = new Float64Array(test.X.rows);
+      packed.addScores(test.X, partSerial, 5, 20);
+      expect(Array.from(part)).toEqual(Array.from(partSerial));
+    },
+    30_000,
+  );
 
   it('a helper that claims a block and never finishes it is given up on, and the caller scores that block', async () => {
     const { packed, serial } = await forestScoredOnOneThread(40, 9);

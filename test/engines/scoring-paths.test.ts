@@ -23,27 +23,30 @@ describe('packed ensemble scoring', () => {
   it.each([
     ['forest', forestFactory, { nTrees: 25 }],
     ['gbdt', gbdtFactory, { nRounds: 40, maxDepth: 4 }],
-  ] as const)('%s: lone rows (the per-row path) score exactly as batches and as a plain walk', async (_, factory, params) => {
-    const trees = await fitTrees(factory, params, data, 3);
-    const packed = new PackedEnsemble(trees);
-    // Scores are added onto a start value (boosting's base score), tree by tree.
-    const base = -1.2345678901234;
-    const batch = new Float64Array(test.X.rows).fill(base);
-    packed.addScores(test.X, batch);
-    for (let r = 0; r < 40; r++) {
-      const one = new Float64Array(1).fill(base);
-      packed.addScores(slice(test.X, r, r + 1), one);
-      expect(one[0]).toBe(batch[r]);
-      // The plain per-tree walk, summed in tree order.
-      const row = test.X.columns.map((c) => c[r]);
-      let sum = base;
-      for (const t of trees) sum += t.value[leafIndex(t, row)];
-      expect(one[0]).toBe(sum);
-    }
-    const three = new Float64Array(3).fill(base);
-    packed.addScores(slice(test.X, 2, 5), three);
-    expect(Array.from(three)).toEqual(Array.from(batch.subarray(2, 5)));
-  });
+  ] as const)(
+    '%s: lone rows (the per-row path) score exactly as batches and as a plain walk',
+    async (_, factory, params) => {
+      const trees = await fitTrees(factory, params, data, 3);
+      const packed = new PackedEnsemble(trees);
+      // Scores are added onto a start value (boosting's base score), tree by tree.
+      const base = -1.2345678901234;
+      const batch = new Float64Array(test.X.rows).fill(base);
+      packed.addScores(test.X, batch);
+      for (let r = 0; r < 40; r++) {
+        const one = new Float64Array(1).fill(base);
+        packed.addScores(slice(test.X, r, r + 1), one);
+        expect(one[0]).toBe(batch[r]);
+        // The plain per-tree walk, summed in tree order.
+        const row = test.X.columns.map((c) => c[r]);
+        let sum = base;
+        for (const t of trees) sum += t.value[leafIndex(t, row)];
+        expect(one[0]).toBe(sum);
+      }
+      const three = new Float64Array(3).fill(base);
+      packed.addScores(slice(test.X, 2, 5), three);
+      expect(Array.from(three)).toEqual(Array.from(batch.subarray(2, 5)));
+    },
+  );
 
   it('a lone row is scored without allocating per tree', async () => {
     // V8 kept the running sum of a lone row's walk in a fresh heap number for every tree
@@ -61,13 +64,18 @@ describe('packed ensemble scoring', () => {
     const session = new Session();
     session.connect();
     await session.post('HeapProfiler.enable');
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 512,
+      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMajorGC: true,
+    });
     const n = 20_000;
     score(n);
     const { profile } = await session.post('HeapProfiler.stopSampling');
     session.disconnect();
     type Node = { selfSize: number; callFrame: { functionName: string }; children: Node[] };
-    const bytesIn = (node: Node, fn: string): number => (node.callFrame.functionName === fn ? node.selfSize : 0) + node.children.reduce((a, c) => a + bytesIn(c, fn), 0);
+    const bytesIn = (node: Node, fn: string): number =>
+      (node.callFrame.functionName === fn ? node.selfSize : 0) + node.children.reduce((a, c) => a + bytesIn(c, fn), 0);
     // 200 trees boxed would be 3,200 bytes per row.
     expect(bytesIn(profile.head as Node, 'rowScore') / n).toBeLessThan(100);
   });
@@ -90,7 +98,11 @@ describe('packed ensemble scoring', () => {
       }
     }
     expect(rows.length).toBeGreaterThan(100);
-    const X: FeatureMatrix = { ...test.X, rows: rows.length, columns: Array.from({ length: d }, (_, f) => Float64Array.from(rows, (r) => r[f])) };
+    const X: FeatureMatrix = {
+      ...test.X,
+      rows: rows.length,
+      columns: Array.from({ length: d }, (_, f) => Float64Array.from(rows, (r) => r[f])),
+    };
     const batch = new Float64Array(rows.length);
     new PackedEnsemble(trees).addScores(X, batch);
     rows.forEach((row, r) => {

@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { assemble, WASM_DIRS } from '../../scripts/build-wasm.ts';
 
 describe('WebAssembly kernels', () => {
-  const sources = WASM_DIRS.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.wat')).map((f) => join(dir, f)));
+  const sources = WASM_DIRS.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.wat'))
+      .map((f) => join(dir, f)),
+  );
 
   it('has kernels to check', () => {
     expect(sources.map((f) => f.replace(/.*\//, '')).sort()).toEqual(['binning.wat', 'histogram.wat']);

@@ -36,4 +36,3 @@ export function bruteForceShap(trees: { t: ShapTree; scale: number }[], x: Array
   }
   return phi;
 }
-

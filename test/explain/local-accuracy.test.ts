@@ -3,7 +3,13 @@ import { train } from '../../pipeline/train.ts';
 import { defaultConfig } from '../../pipeline/config/defaults.ts';
 import type { CreditModel } from '../../pipeline/model.ts';
 import { subset, type Dataset } from '../../pipeline/data/dataset.ts';
-import { explainRecord, explainRows, globalImportance, referenceFrom, shapValues } from '../../pipeline/explain/index.ts';
+import {
+  explainRecord,
+  explainRows,
+  globalImportance,
+  referenceFrom,
+  shapValues,
+} from '../../pipeline/explain/index.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { ensembleShap, treeExpectation, type TreeEnsemble } from '../../pipeline/explain/treeshap.ts';
 import { treeEnsembleOf } from '../../pipeline/explain/index.ts';
@@ -55,18 +61,22 @@ describe.each(engines.map(([e]) => e))('explanations of a real %s bundle', (engi
     const fromRecord = explainRecord(model, record(test, risky));
     expect(fromRecord.margin).toBeCloseTo(fromRows.margin, 12);
     expect(fromRecord.contributions.map((c) => c.feature)).toEqual(fromRows.contributions.map((c) => c.feature));
-    fromRecord.contributions.forEach((c, k) => expect(c.contribution).toBeCloseTo(fromRows.contributions[k].contribution, 12));
+    fromRecord.contributions.forEach((c, k) =>
+      expect(c.contribution).toBeCloseTo(fromRows.contributions[k].contribution, 12),
+    );
     // Sorted by size, and the reasons are the positive ones, strongest first.
     const sizes = fromRows.contributions.map((c) => Math.abs(c.contribution));
     expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
     expect(fromRows.reason_codes.length).toBeGreaterThan(0);
-    const top = fromRows.contributions.filter((c) => c.contribution > 0).sort((a, b) => b.contribution - a.contribution)[0];
+    const top = fromRows.contributions
+      .filter((c) => c.contribution > 0)
+      .sort((a, b) => b.contribution - a.contribution)[0];
     expect(fromRows.reason_codes[0]).toContain(top.feature);
     expect(fromRecord.probability).toBeCloseTo(p[risky], 12);
   });
 });
 
-describe('TreeSHAP on the engines\' own compact trees', () => {
+describe("TreeSHAP on the engines' own compact trees", () => {
   it.each(['gbdt', 'forest'])('equals brute-force Shapley values for the first trees of a real %s', (engine) => {
     const { model, test } = fitted.get(engine)!;
     const ens = treeEnsembleOf(model)!;
@@ -77,7 +87,11 @@ describe('TreeSHAP on the engines\' own compact trees', () => {
     for (const r of [0, 1]) {
       const row = Float64Array.from(X.columns, (c) => c[r]);
       const fast = ensembleShap(part, row, M);
-      const brute = bruteForceShap(part.trees.map((t) => ({ t, scale: part.scale })), row, M);
+      const brute = bruteForceShap(
+        part.trees.map((t) => ({ t, scale: part.scale })),
+        row,
+        M,
+      );
       for (let f = 0; f < M; f++) expect(fast[f]).toBeCloseTo(brute[f], 10);
     }
     expect(Number.isFinite(treeExpectation(part.trees[0]))).toBe(true);
@@ -87,7 +101,10 @@ describe('TreeSHAP on the engines\' own compact trees', () => {
 describe('global importance', () => {
   it('ranks by mean |SHAP| and measures permutation importance reproducibly', () => {
     const { model, test: all } = fitted.get('gbdt')!;
-    const test = subset(all, Array.from({ length: 300 }, (_, i) => i));
+    const test = subset(
+      all,
+      Array.from({ length: 300 }, (_, i) => i),
+    );
     const a = globalImportance(model, test, { repeats: 2, seed: 3 });
     const b = globalImportance(model, test, { repeats: 2, seed: 3 });
     expect(a).toEqual(b);
@@ -101,4 +118,3 @@ describe('global importance', () => {
     expect(() => explainRows(model, test, [test.rows])).toThrow(/row \d+ is outside the data set/);
   });
 });
-

@@ -82,15 +82,20 @@ describe('TreeSHAP', () => {
 
   it('equals the brute-force Shapley values on random small trees (repeated features, missing values)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 2, max: 5 }), fc.integer({ min: 1, max: 5 }), (seed, M, depth) => {
-        const rng = new Rng(seed);
-        const t = randomTree(rng, M, depth);
-        const x = randomRow(rng, M);
-        const phi = new Float64Array(M);
-        treeShap(t, x, phi);
-        const brute = bruteForceShap([{ t, scale: 1 }], x, M);
-        for (let i = 0; i < M; i++) expect(phi[i]).toBeCloseTo(brute[i], 9);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 2, max: 5 }),
+        fc.integer({ min: 1, max: 5 }),
+        (seed, M, depth) => {
+          const rng = new Rng(seed);
+          const t = randomTree(rng, M, depth);
+          const x = randomRow(rng, M);
+          const phi = new Float64Array(M);
+          treeShap(t, x, phi);
+          const brute = bruteForceShap([{ t, scale: 1 }], x, M);
+          for (let i = 0; i < M; i++) expect(phi[i]).toBeCloseTo(brute[i], 9);
+        },
+      ),
       { numRuns: 150, seed: 7 },
     );
   });
@@ -106,7 +111,11 @@ describe('TreeSHAP', () => {
       for (let k = 0; k < 10; k++) {
         const x = randomRow(rng, M);
         const phi = ensembleShap(ens, x, M);
-        const brute = bruteForceShap(trees.map((t) => ({ t, scale: ens.scale })), x, M);
+        const brute = bruteForceShap(
+          trees.map((t) => ({ t, scale: ens.scale })),
+          x,
+          M,
+        );
         for (let i = 0; i < M; i++) expect(phi[i]).toBeCloseTo(brute[i], 9);
         // Local accuracy: expectation + Σφ = output.
         const sum = phi.reduce((s, v) => s + v, 0);
@@ -122,7 +131,15 @@ describe('TreeSHAP', () => {
     treeShap(t, [0.3, 0.7, 0.1, 0.9], phi);
     expect(phi[2]).toBe(0);
     expect(phi[3]).toBe(0);
-    const leaf: ShapTree = { feature: [-1], threshold: [0], missingLeft: [0], left: [-1], right: [-1], value: [0.4], cover: [1] };
+    const leaf: ShapTree = {
+      feature: [-1],
+      threshold: [0],
+      missingLeft: [0],
+      left: [-1],
+      right: [-1],
+      value: [0.4],
+      cover: [1],
+    };
     const none = new Float64Array(2);
     treeShap(leaf, [1, 2], none);
     expect(Array.from(none)).toEqual([0, 0]);

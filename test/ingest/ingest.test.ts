@@ -63,8 +63,22 @@ describe('mlops ingest', () => {
 
     expect(r.files).toHaveLength(1);
     const e = r.files[0].entry;
-    expect(e).toMatchObject({ file: 'batch-01.csv', status: 'ingested', rows_read: 9, accepted: 3, rejected: 4, duplicates: 2, duplicates_of_data: 1, duplicates_in_file: 1 });
-    expect(e.reasons).toEqual({ 'Income: not a number': 1, 'Status: unknown label': 1, 'Home: unknown category': 1, 'wrong number of fields': 1 });
+    expect(e).toMatchObject({
+      file: 'batch-01.csv',
+      status: 'ingested',
+      rows_read: 9,
+      accepted: 3,
+      rejected: 4,
+      duplicates: 2,
+      duplicates_of_data: 1,
+      duplicates_in_file: 1,
+    });
+    expect(e.reasons).toEqual({
+      'Income: not a number': 1,
+      'Status: unknown label': 1,
+      'Home: unknown category': 1,
+      'wrong number of fields': 1,
+    });
     expect(e.sha256).toBe(sha(MIXED));
 
     // The data set: old bytes untouched, three rows appended, version = sha256 of the bytes.
@@ -74,7 +88,13 @@ describe('mlops ingest', () => {
     expect(added).toEqual([MIXED.split('\n')[1], MIXED.split('\n')[2], MIXED.split('\n')[3]]);
     expect(r.version_before).toBe(sha(before));
     expect(r.version_after).toBe(sha(after));
-    expect(e.data).toEqual({ path: 'data/credit_data.csv', version_before: sha(before), version_after: sha(after), rows_before: 4454, rows_after: 4457 });
+    expect(e.data).toEqual({
+      path: 'data/credit_data.csv',
+      version_before: sha(before),
+      version_after: sha(after),
+      rows_before: 4454,
+      rows_after: 4457,
+    });
     expect(r.rows_after).toBe(4457);
 
     // Source moved, rejected rows quarantined with line and reason, log written.
@@ -112,18 +132,31 @@ describe('mlops ingest', () => {
     expect(snapshot(dir)).toEqual(snap);
   });
 
-  const steps: IngestStep[] = ['quarantine-written', 'data-staged', 'journal-written', 'data-committed', 'log-appended', 'source-moved'];
+  const steps: IngestStep[] = [
+    'quarantine-written',
+    'data-staged',
+    'journal-written',
+    'data-committed',
+    'log-appended',
+    'source-moved',
+  ];
   it.each(steps)('a crash after "%s" leaves a consistent state that the next run completes', (step) => {
     const clean = project();
     writeFileSync(join(clean.incoming, 'batch-01.csv'), MIXED);
-    writeFileSync(join(clean.incoming, 'batch-02.csv'), [HEADER, 'bad,2,rent,36,23,single,no,partime,45,80,0,0,900,1000'].join('\n'));
+    writeFileSync(
+      join(clean.incoming, 'batch-02.csv'),
+      [HEADER, 'bad,2,rent,36,23,single,no,partime,45,80,0,0,900,1000'].join('\n'),
+    );
     const cfg = loadConfig(null, clean.dir);
     const reference = ingest({ ...cfg, now: () => new Date('2026-01-01T00:00:00Z') });
     const want = snapshot(clean.dir);
 
     const { dir, incoming } = project();
     writeFileSync(join(incoming, 'batch-01.csv'), MIXED);
-    writeFileSync(join(incoming, 'batch-02.csv'), [HEADER, 'bad,2,rent,36,23,single,no,partime,45,80,0,0,900,1000'].join('\n'));
+    writeFileSync(
+      join(incoming, 'batch-02.csv'),
+      [HEADER, 'bad,2,rent,36,23,single,no,partime,45,80,0,0,900,1000'].join('\n'),
+    );
     const { config, baseDir } = loadConfig(null, dir);
     const dataPath = join(dir, 'data', 'credit_data.csv');
     const v0 = sha(readFileSync(dataPath));
@@ -153,20 +186,39 @@ describe('mlops ingest', () => {
   });
 
   it('skips rows whose configured ID is already known, and quarantines unreadable files', () => {
-    const dir = tempProject({ data: { path: 'data/loans.csv', target: 'y', positive: 'bad', id_columns: ['loan_id'] }, engine: { name: 'logistic' } });
+    const dir = tempProject({
+      data: { path: 'data/loans.csv', target: 'y', positive: 'bad', id_columns: ['loan_id'] },
+      engine: { name: 'logistic' },
+    });
     const rows = ['loan_id,y,amount,purpose'];
-    for (let i = 0; i < 40; i++) rows.push(`L${i},${i % 3 === 0 ? 'bad' : 'good'},${1000 + i * 10},${i % 2 ? 'car' : 'home'}`);
+    for (let i = 0; i < 40; i++)
+      rows.push(`L${i},${i % 3 === 0 ? 'bad' : 'good'},${1000 + i * 10},${i % 2 ? 'car' : 'home'}`);
     writeFileSync(join(dir, 'data', 'loans.csv'), rows.join('\n') + '\n');
     mkdirSync(join(dir, 'data', 'incoming'), { recursive: true });
     // L5 exists (other content: still a duplicate by ID); L100 twice; L101 lacks nothing.
-    writeFileSync(join(dir, 'data', 'incoming', 'a.csv'), 'loan_id,y,amount,purpose\nL5,good,99,car\nL100,bad,500,car\nL100,good,600,home\n,good,700,car\nL101,good,800,home\n');
+    writeFileSync(
+      join(dir, 'data', 'incoming', 'a.csv'),
+      'loan_id,y,amount,purpose\nL5,good,99,car\nL100,bad,500,car\nL100,good,600,home\n,good,700,car\nL101,good,800,home\n',
+    );
     writeFileSync(join(dir, 'data', 'incoming', 'b.csv'), 'loan_id,y,amount\n"L7,bad,1\n');
     const { config, baseDir } = loadConfig(null, dir);
     const r = ingest({ config, baseDir });
     const [a, b] = r.files.map((f) => f.entry);
-    expect(a).toMatchObject({ rows_read: 5, accepted: 2, rejected: 1, duplicates: 2, duplicates_of_data: 1, duplicates_in_file: 1 });
+    expect(a).toMatchObject({
+      rows_read: 5,
+      accepted: 2,
+      rejected: 1,
+      duplicates: 2,
+      duplicates_of_data: 1,
+      duplicates_in_file: 1,
+    });
     expect(a.reasons).toEqual({ 'loan_id: missing ID': 1 });
-    expect(readFileSync(join(dir, 'data', 'loans.csv'), 'utf8').trim().split('\n').slice(-2)).toEqual(['L100,bad,500,car', 'L101,good,800,home']);
+    expect(
+      readFileSync(join(dir, 'data', 'loans.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(-2),
+    ).toEqual(['L100,bad,500,car', 'L101,good,800,home']);
     expect(b.status).toBe('unreadable');
     expect(b.error).toMatch(/malformed CSV/);
     expect(existsSync(join(dir, b.processed_to!))).toBe(true);
@@ -179,11 +231,19 @@ describe('mlops ingest', () => {
     const order = [...cols].reverse();
     const row = 'good,5,owner,24,41,married,no,fixed,45,210,5000,0,950,1300'.split(',');
     const at = new Map(cols.map((c, i) => [c, row[i]]));
-    writeFileSync(join(incoming, 'reordered.csv'), [[...order, 'branch'].join(','), [...order.map((c) => at.get(c)), 'Leeds'].join(',')].join('\r\n') + '\r\n');
+    writeFileSync(
+      join(incoming, 'reordered.csv'),
+      [[...order, 'branch'].join(','), [...order.map((c) => at.get(c)), 'Leeds'].join(',')].join('\r\n') + '\r\n',
+    );
     const { config, baseDir } = loadConfig(null, dir);
     const e = ingest({ config, baseDir }).files[0].entry;
     expect(e).toMatchObject({ rows_read: 1, accepted: 1, ignored_columns: ['branch'] });
-    expect(readFileSync(join(dir, 'data', 'credit_data.csv'), 'utf8').trimEnd().split('\n').at(-1)).toBe(row.join(','));
+    expect(
+      readFileSync(join(dir, 'data', 'credit_data.csv'), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .at(-1),
+    ).toBe(row.join(','));
   });
 
   it('a file lacking a column has every row rejected with that reason', () => {

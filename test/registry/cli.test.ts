@@ -25,11 +25,14 @@ describe('mlops run, compare, promote, rollback and registry', () => {
     expect(first.code, first.err).toBe(0);
     expect(first.out).toMatch(/\*\*PROMOTE\*\* — promote: first model for credit-default \(no champion yet\)/);
     expect(first.out).toMatch(/promoted credit-default v1 to champion/);
-    for (const f of ['model.json.gz', 'metrics.json', 'card.md']) expect(existsSync(join(dir, 'models/credit-default/v1', f))).toBe(true);
+    for (const f of ['model.json.gz', 'metrics.json', 'card.md'])
+      expect(existsSync(join(dir, 'models/credit-default/v1', f))).toBe(true);
 
     const second = await runCli(['run', '--quiet', '--out', 'runs/second', '--actor', 'dev'], dir);
     expect(second.code, second.err).toBe(0);
-    expect(second.out).toMatch(/\*\*KEEP CHAMPION\*\* — keep champion v1: primary:roc_auc improvement \+0\.0000 \(higher is better\), improvement ≥ 0\.002 required; validity:new-model: identical to v1/);
+    expect(second.out).toMatch(
+      /\*\*KEEP CHAMPION\*\* — keep champion v1: primary:roc_auc improvement \+0\.0000 \(higher is better\), improvement ≥ 0\.002 required; validity:new-model: identical to v1/,
+    );
     expect(second.out).toMatch(/rejected by the gate: credit-default champion v1 kept/);
     expect(second.out).toMatch(/❌ +\| primary:roc_auc +\| +0\.8\d{3} \| +0\.8\d{3} \|/);
     const verdict = JSON.parse(readFileSync(join(dir, 'runs/second/verdict.json'), 'utf8'));
@@ -38,7 +41,12 @@ describe('mlops run, compare, promote, rollback and registry', () => {
     const m = loadRegistry(join(dir, 'models')).models['credit-default'];
     expect(m.versions).toHaveLength(1);
     expect(m.history.map((h) => h.event)).toEqual(['registered', 'promoted', 'rejected']);
-    expect(m.history[2]).toMatchObject({ actor: 'dev', version: null, previous_champion: 1, verdict: { decision: 'keep' } });
+    expect(m.history[2]).toMatchObject({
+      actor: 'dev',
+      version: null,
+      previous_champion: 1,
+      verdict: { decision: 'keep' },
+    });
 
     const history = await runCli(['registry', 'history'], dir);
     expect(history.out).toMatch(/\| 3 \| .* \| rejected +\|/);
@@ -54,7 +62,11 @@ describe('mlops run, compare, promote, rollback and registry', () => {
     const cmp = await runCli(['compare', '--challenger', 'runs/weak', '--out', 'verdict-weak.json'], dir);
     expect(cmp.code, cmp.err).toBe(0);
     expect(cmp.out).toMatch(/KEEP CHAMPION/);
-    expect(JSON.parse(readFileSync(join(dir, 'verdict-weak.json'), 'utf8')).rules.find((r: { id: string }) => r.id === 'guardrail:brier').passed).toBe(false);
+    expect(
+      JSON.parse(readFileSync(join(dir, 'verdict-weak.json'), 'utf8')).rules.find(
+        (r: { id: string }) => r.id === 'guardrail:brier',
+      ).passed,
+    ).toBe(false);
     expect((await runCli(['compare', '--challenger', 'runs/weak', '--fail-on-keep'], dir)).code).toBe(1);
     const before = loadRegistry(join(dir, 'models')).models['credit-default'].history.length;
     const rejected = await runCli(['promote', '--run', weak, '--actor', 'dev'], dir);
@@ -63,9 +75,18 @@ describe('mlops run, compare, promote, rollback and registry', () => {
     expect(loadRegistry(join(dir, 'models')).models['credit-default'].history.length).toBe(before + 1);
 
     expect((await runCli(['promote', '--run', weak, '--force'], dir)).code).toBe(2);
-    const forced = await runCli(['promote', '--run', weak, '--force', '--reason', 'scorecard for the regulator', '--json', '--actor', 'dev'], dir);
+    const forced = await runCli(
+      ['promote', '--run', weak, '--force', '--reason', 'scorecard for the regulator', '--json', '--actor', 'dev'],
+      dir,
+    );
     expect(forced.code, forced.err).toBe(0);
-    expect(JSON.parse(forced.out)).toMatchObject({ decision: 'promote', version: 2, champion: 2, previous_champion: 1, verdict: { forced: { reason: 'scorecard for the regulator' } } });
+    expect(JSON.parse(forced.out)).toMatchObject({
+      decision: 'promote',
+      version: 2,
+      champion: 2,
+      previous_champion: 1,
+      verdict: { forced: { reason: 'scorecard for the regulator' } },
+    });
 
     expect((await runCli(['rollback'], dir)).code).toBe(2);
     const rb = await runCli(['rollback', '--reason', 'regulator review done', '--actor', 'ops'], dir);
@@ -73,7 +94,13 @@ describe('mlops run, compare, promote, rollback and registry', () => {
     expect(rb.out).toBe('rolled back credit-default: champion v2 → v1');
     const m = loadRegistry(join(dir, 'models')).models['credit-default'];
     expect(m.aliases.champion).toBe(1);
-    expect(m.history.at(-1)).toMatchObject({ event: 'rolled_back', version: 1, previous_champion: 2, actor: 'ops', reason: 'regulator review done' });
+    expect(m.history.at(-1)).toMatchObject({
+      event: 'rolled_back',
+      version: 1,
+      previous_champion: 2,
+      actor: 'ops',
+      reason: 'regulator review done',
+    });
     const list = await runCli(['registry', 'list'], dir);
     expect(list.out).toMatch(/credit-default: champion v1 · 2 version\(s\)/);
   });

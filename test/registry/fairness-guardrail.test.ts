@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareRun, evaluateChallenger, evaluationRows, loadChallenger, type Challenger, type Verdict } from '../../pipeline/registry/index.ts';
+import {
+  compareRun,
+  evaluateChallenger,
+  evaluationRows,
+  loadChallenger,
+  type Challenger,
+  type Verdict,
+} from '../../pipeline/registry/index.ts';
 import { DEFAULT_FAIRNESS, type FairnessConfig } from '../../pipeline/fairness.ts';
 import { projectDir, removeTemporaryFolders, testConfig, trainRun, VARIANTS } from './helpers.ts';
 
@@ -39,7 +46,7 @@ describe('fairness guardrail in the promotion policy', () => {
     expect(fairnessRule(verdict({ ...DEFAULT_FAIRNESS, attributes: [] }))).toBeUndefined();
   });
 
-  it('passes when every group is within the bounds, and shows both models\' worst disparate impact', () => {
+  it("passes when every group is within the bounds, and shows both models' worst disparate impact", () => {
     const v = verdict({ ...DEFAULT_FAIRNESS, attributes: ATTRIBUTES, min_disparate_impact: 0.05 });
     const r = fairnessRule(v)!;
     expect(r.passed).toBe(true);
@@ -58,14 +65,27 @@ describe('fairness guardrail in the promotion policy', () => {
     expect(v.decision).toBe('keep');
   });
 
-  it('is turned on by promotion.fairness_guardrail with the config\'s fairness section', () => {
+  it("is turned on by promotion.fairness_guardrail with the config's fairness section", () => {
     const config = testConfig((c) => {
       c.promotion.fairness_guardrail = true;
-      (c as unknown as { fairness: Partial<FairnessConfig> }).fairness = { attributes: ATTRIBUTES, min_disparate_impact: 0.05 };
+      (c as unknown as { fairness: Partial<FairnessConfig> }).fairness = {
+        attributes: ATTRIBUTES,
+        min_disparate_impact: 0.05,
+      };
     });
-    const { verdict: v } = compareRun({ dir: join(project, 'models'), config, baseDir: project, challenger: join(project, 'runs/strong') });
+    const { verdict: v } = compareRun({
+      dir: join(project, 'models'),
+      config,
+      baseDir: project,
+      challenger: join(project, 'runs/strong'),
+    });
     expect(fairnessRule(v)?.passed).toBe(true);
-    const off = compareRun({ dir: join(project, 'models'), config: testConfig(), baseDir: project, challenger: join(project, 'runs/strong') });
+    const off = compareRun({
+      dir: join(project, 'models'),
+      config: testConfig(),
+      baseDir: project,
+      challenger: join(project, 'runs/strong'),
+    });
     expect(fairnessRule(off.verdict)).toBeUndefined();
   });
 });

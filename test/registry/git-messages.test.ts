@@ -6,20 +6,40 @@ const args = (values: Record<string, string>) => ({ values, positionals: [] });
 
 describe('push rejections and commit identity', () => {
   it('retries only when another writer moved the branch', () => {
-    expect(isRetryablePushRejection(' ! [rejected]        main -> main (fetch first)\nerror: failed to push some refs')).toBe(true);
+    expect(
+      isRetryablePushRejection(' ! [rejected]        main -> main (fetch first)\nerror: failed to push some refs'),
+    ).toBe(true);
     expect(isRetryablePushRejection('!\tHEAD:refs/heads/main\t[rejected] (non-fast-forward)')).toBe(true);
     expect(isRetryablePushRejection(' ! [remote rejected] main -> main (failed to update ref)')).toBe(true);
-    expect(isRetryablePushRejection("remote: error: cannot lock ref 'refs/heads/main': is at 1a2b but expected 3c4d\n ! [remote rejected] main -> main (pre-receive hook declined)")).toBe(true);
+    expect(
+      isRetryablePushRejection(
+        "remote: error: cannot lock ref 'refs/heads/main': is at 1a2b but expected 3c4d\n ! [remote rejected] main -> main (pre-receive hook declined)",
+      ),
+    ).toBe(true);
     expect(isRetryablePushRejection(' ! [remote rejected] main -> main (protected branch hook declined)')).toBe(false);
-    expect(isRetryablePushRejection("remote: Permission to acme/credit.git denied to bot.\nfatal: unable to access 'https://github.com/acme/credit.git/': The requested URL returned error: 403")).toBe(false);
+    expect(
+      isRetryablePushRejection(
+        "remote: Permission to acme/credit.git denied to bot.\nfatal: unable to access 'https://github.com/acme/credit.git/': The requested URL returned error: 403",
+      ),
+    ).toBe(false);
   });
 
   it('commits as github-actions[bot] unless a flag or MLOPS_COMMIT_AUTHOR says otherwise', () => {
-    expect(DEFAULT_AUTHOR).toEqual({ name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' });
+    expect(DEFAULT_AUTHOR).toEqual({
+      name: 'github-actions[bot]',
+      email: '41898282+github-actions[bot]@users.noreply.github.com',
+    });
     expect(authorFrom(args({}), {})).toEqual(DEFAULT_AUTHOR);
-    expect(authorFrom(args({}), { MLOPS_COMMIT_AUTHOR: 'Risk Team <risk@example.com>' })).toEqual({ name: 'Risk Team', email: 'risk@example.com' });
-    expect(authorFrom(args({ author: 'Ada <ada@example.com>' }), { MLOPS_COMMIT_AUTHOR: 'Risk Team <risk@example.com>' })).toEqual({ name: 'Ada', email: 'ada@example.com' });
-    expect(() => authorFrom(args({ author: 'no email' }), {})).toThrow(/--author must look like "Name <email@example.com>"/);
+    expect(authorFrom(args({}), { MLOPS_COMMIT_AUTHOR: 'Risk Team <risk@example.com>' })).toEqual({
+      name: 'Risk Team',
+      email: 'risk@example.com',
+    });
+    expect(
+      authorFrom(args({ author: 'Ada <ada@example.com>' }), { MLOPS_COMMIT_AUTHOR: 'Risk Team <risk@example.com>' }),
+    ).toEqual({ name: 'Ada', email: 'ada@example.com' });
+    expect(() => authorFrom(args({ author: 'no email' }), {})).toThrow(
+      /--author must look like "Name <email@example.com>"/,
+    );
     expect(parseAuthor('x <y>')).toBeNull();
   });
 

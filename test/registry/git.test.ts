@@ -1,10 +1,24 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitRegistryChange, loadChallenger, promoteAndCommit, rollbackAndCommit, type RegistryFile } from '../../pipeline/registry/index.ts';
+import {
+  commitRegistryChange,
+  loadChallenger,
+  promoteAndCommit,
+  rollbackAndCommit,
+  type RegistryFile,
+} from '../../pipeline/registry/index.ts';
 import type { MlopsConfig } from '../../pipeline/config/types.ts';
 import { runCli } from '../helpers/cli.ts';
-import { gitSync, projectDir, remoteWithProject, testConfig, trainRun, VARIANTS, removeTemporaryFolders } from './helpers.ts';
+import {
+  gitSync,
+  projectDir,
+  remoteWithProject,
+  testConfig,
+  trainRun,
+  VARIANTS,
+  removeTemporaryFolders,
+} from './helpers.ts';
 
 afterAll(removeTemporaryFolders);
 
@@ -14,7 +28,8 @@ const runs: Record<string, string> = {};
 beforeAll(async () => {
   config = testConfig();
   const project = projectDir(undefined, config);
-  for (const [name, variant] of Object.entries(VARIANTS)) runs[name] = await trainRun(project, join(project, 'runs', name), testConfig(variant));
+  for (const [name, variant] of Object.entries(VARIANTS))
+    runs[name] = await trainRun(project, join(project, 'runs', name), testConfig(variant));
 });
 
 const BOT = 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>';
@@ -62,7 +77,10 @@ describe('race-safe registry commits against a real bare remote', () => {
       if (a.attempt === 1 && a.phase === 'committed' && ++committed === 2) release();
       if (a.attempt === 1 && a.phase === 'committed') await bothCommitted;
     };
-    const results = await Promise.all([promoteIn(c1, runs.strong, { onAttempt: barrier }), promoteIn(c2, runs.twin, { onAttempt: barrier })]);
+    const results = await Promise.all([
+      promoteIn(c1, runs.strong, { onAttempt: barrier }),
+      promoteIn(c2, runs.twin, { onAttempt: barrier }),
+    ]);
     const [winner, loser] = [...results].sort((a, b) => a.attempts - b.attempts);
     expect(winner).toMatchObject({ attempts: 1, pushed: true, decision: 'promote', version: 2, champion: 2 });
     // The loser re-applied on the new tip: new number, gate re-checked against v2 (its twin, within min_delta).
@@ -72,7 +90,9 @@ describe('race-safe registry commits against a real bare remote', () => {
     const reg = remoteRegistry(remote);
     const m = reg.models['credit-default'];
     expect(m.versions.map((v) => v.version)).toEqual([1, 2, 3]);
-    expect(new Set([m.versions[1].digest, m.versions[2].digest])).toEqual(new Set([loadChallenger(runs.strong).bundle.digest, loadChallenger(runs.twin).bundle.digest]));
+    expect(new Set([m.versions[1].digest, m.versions[2].digest])).toEqual(
+      new Set([loadChallenger(runs.strong).bundle.digest, loadChallenger(runs.twin).bundle.digest]),
+    );
     expect(m.aliases).toEqual({ champion: 2, challenger: 3 });
     expect(m.history.map((h) => [h.event, h.version])).toEqual([
       ['registered', 1],
@@ -89,33 +109,60 @@ describe('race-safe registry commits against a real bare remote', () => {
     expect(m.history[4].git_commit).toBe(gitSync(remote, 'rev-parse', 'main~1'));
     // Every file of every version made it, and git history is linear with bot-authored commits.
     const tree = gitSync(remote, 'ls-tree', '-r', '--name-only', 'main', 'models');
-    for (const v of [1, 2, 3]) for (const f of ['model.json.gz', 'metrics.json', 'card.md']) expect(tree).toContain(`models/credit-default/v${v}/${f}`);
+    for (const v of [1, 2, 3])
+      for (const f of ['model.json.gz', 'metrics.json', 'card.md'])
+        expect(tree).toContain(`models/credit-default/v${v}/${f}`);
     const log = gitSync(remote, 'log', '--format=%an <%ae>|%s', 'main').split('\n');
     expect(log).toHaveLength(4);
     expect(log.slice(0, 3).every((l) => l.startsWith(`${BOT}|registry: `))).toBe(true);
-    expect(log[1]).toMatch(/\|registry: promote credit-default v2 \(roc_auc \+0\.1\d{3}, recall [+−]\d\.\d{4}, brier [+−]\d\.\d{4}\)$/);
-    expect(log[0]).toMatch(/\|registry: register credit-default v3 as challenger, champion v2 kept \(roc_auc [+−]0\.000\d/);
+    expect(log[1]).toMatch(
+      /\|registry: promote credit-default v2 \(roc_auc \+0\.1\d{3}, recall [+−]\d\.\d{4}, brier [+−]\d\.\d{4}\)$/,
+    );
+    expect(log[0]).toMatch(
+      /\|registry: register credit-default v3 as challenger, champion v2 kept \(roc_auc [+−]0\.000\d/,
+    );
     expect(gitSync(remote, 'rev-list', '--merges', 'main')).toBe('');
     for (const c of [c1, c2]) expect(clean(c)).toBe('');
 
     // A rollback from the clone that is now behind is re-applied on the tip the same way.
     const behind = winner === results[0] ? c1 : c2;
-    const rb = await rollbackAndCommit({ dir: join(behind, 'models'), name: 'credit-default', reason: 'v2 misprices young applicants', actor: 'ops', push: true, backoffMs: 5 });
+    const rb = await rollbackAndCommit({
+      dir: join(behind, 'models'),
+      name: 'credit-default',
+      reason: 'v2 misprices young applicants',
+      actor: 'ops',
+      push: true,
+      backoffMs: 5,
+    });
     expect(rb).toMatchObject({ pushed: true, attempts: 2, rollback: { from: 2, to: 1 } });
     const after = remoteRegistry(remote).models['credit-default'];
     expect(after.aliases.champion).toBe(1);
-    expect(after.history.at(-1)).toMatchObject({ seq: 7, event: 'rolled_back', version: 1, previous_champion: 2, reason: 'v2 misprices young applicants' });
-    expect(gitSync(remote, 'log', '-1', '--format=%s', 'main')).toBe('registry: roll back credit-default champion v2 → v1');
+    expect(after.history.at(-1)).toMatchObject({
+      seq: 7,
+      event: 'rolled_back',
+      version: 1,
+      previous_champion: 2,
+      reason: 'v2 misprices young applicants',
+    });
+    expect(gitSync(remote, 'log', '-1', '--format=%s', 'main')).toBe(
+      'registry: roll back credit-default champion v2 → v1',
+    );
   });
 
   it('retries a push a server-side hook rejects once (cannot lock ref)', async () => {
     const { remote, clone } = remoteWithProject(config);
     const marker = join(remote, 'rejected-once');
     const hook = join(remote, 'hooks', 'pre-receive');
-    writeFileSync(hook, `#!/bin/sh\nif [ ! -f '${marker}' ]; then\n  touch '${marker}'\n  echo "error: cannot lock ref 'refs/heads/main': is at 1111111 but expected 2222222" >&2\n  exit 1\nfi\nexit 0\n`);
+    writeFileSync(
+      hook,
+      `#!/bin/sh\nif [ ! -f '${marker}' ]; then\n  touch '${marker}'\n  echo "error: cannot lock ref 'refs/heads/main': is at 1111111 but expected 2222222" >&2\n  exit 1\nfi\nexit 0\n`,
+    );
     chmodSync(hook, 0o755);
     const c1 = clone('c1');
-    const r = await runCli(['promote', '--run', runs.strong, '--push', '--actor', 'release-bot', '--ci-run-url', 'https://ci.example/7'], c1);
+    const r = await runCli(
+      ['promote', '--run', runs.strong, '--push', '--actor', 'release-bot', '--ci-run-url', 'https://ci.example/7'],
+      c1,
+    );
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/push rejected on attempt 1/);
     expect(r.out).toMatch(/promoted credit-default v1 to champion/);
@@ -138,7 +185,9 @@ describe('race-safe registry commits against a real bare remote', () => {
     chmodSync(hook, 0o755);
     const c1 = clone('c1');
     const head = gitSync(c1, 'rev-parse', 'HEAD');
-    await expect(promoteIn(c1, runs.strong)).rejects.toThrow(/refused and retrying would not help:[\s\S]*pushes to main need a pull request[\s\S]*Nothing was pushed; the branch is back at [0-9a-f]{7} and the working tree is clean/);
+    await expect(promoteIn(c1, runs.strong)).rejects.toThrow(
+      /refused and retrying would not help:[\s\S]*pushes to main need a pull request[\s\S]*Nothing was pushed; the branch is back at [0-9a-f]{7} and the working tree is clean/,
+    );
     expect(gitSync(c1, 'rev-parse', 'HEAD')).toBe(head);
     expect(clean(c1)).toBe('');
   });
@@ -149,7 +198,10 @@ describe('race-safe registry commits against a real bare remote', () => {
     const head = gitSync(c1, 'rev-parse', 'HEAD');
     // Another writer pushes a registry this version of mlops cannot read.
     const other = clone('other');
-    writeFileSync(join(other, 'models/registry.json'), readFileSync(join(other, 'models/registry.json'), 'utf8').replace('"schema_version": 1', '"schema_version": 2'));
+    writeFileSync(
+      join(other, 'models/registry.json'),
+      readFileSync(join(other, 'models/registry.json'), 'utf8').replace('"schema_version": 1', '"schema_version": 2'),
+    );
     gitSync(other, 'commit', '-qam', 'registry from the future');
     gitSync(other, 'push', '-q', 'origin', 'main');
     await expect(promoteIn(c1, runs.strong)).rejects.toThrow(

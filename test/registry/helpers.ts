@@ -37,7 +37,10 @@ export function projectDir(dir = tmp('project'), config: MlopsConfig = testConfi
   mkdirSync(join(dir, 'data'), { recursive: true });
   cpSync(join(ROOT, 'data', 'credit_data.csv'), join(dir, 'data', 'credit_data.csv'));
   const { model_name, data, split, seed, engine, costs, promotion, registry } = config;
-  writeFileSync(join(dir, 'mlops.config.json'), JSON.stringify({ model_name, data, split, seed, engine, costs, promotion, registry }, null, 2) + '\n');
+  writeFileSync(
+    join(dir, 'mlops.config.json'),
+    JSON.stringify({ model_name, data, split, seed, engine, costs, promotion, registry }, null, 2) + '\n',
+  );
   return dir;
 }
 
@@ -61,7 +64,12 @@ export const VARIANTS = {
 };
 
 export function sh(cwd: string, cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } }).trim();
+  return execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LC_ALL: 'C' },
+  }).trim();
 }
 
 export const gitSync = (cwd: string, ...args: string[]): string => sh(cwd, 'git', args);

@@ -11,11 +11,15 @@ describe('registry lock within one checkout', () => {
     const dir = join(tmp('lock'), 'models');
     expect(withRegistryLock(dir, () => existsSync(join(dir, LOCK_FILE)))).toBe(true);
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
-    expect(() => withRegistryLock(dir, () => { throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      withRegistryLock(dir, () => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   });
 
-  it('waits for a live holder and then names the lock file; a dead holder\'s lock is taken over', () => {
+  it("waits for a live holder and then names the lock file; a dead holder's lock is taken over", () => {
     const dir = join(tmp('lock'), 'models');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, LOCK_FILE), String(process.pid));

@@ -34,7 +34,12 @@ beforeAll(async () => {
 });
 
 /** Verdict of `challenger` against `champion` under a policy tweak. */
-function verdict(challenger: string, champion: string | null, policy: (p: MlopsConfig['promotion']) => void = () => {}, force: string | null = null): Verdict {
+function verdict(
+  challenger: string,
+  champion: string | null,
+  policy: (p: MlopsConfig['promotion']) => void = () => {},
+  force: string | null = null,
+): Verdict {
   const c = testConfig();
   policy(c.promotion);
   return evaluateChallenger({
@@ -56,7 +61,7 @@ const rule = (v: Verdict, id: string) => {
 };
 
 describe('promotion policy', () => {
-  it('scores both models on the challenger\'s re-created test rows: its metrics there equal its recorded test metrics', () => {
+  it("scores both models on the challenger's re-created test rows: its metrics there equal its recorded test metrics", () => {
     const v = verdict('strong', 'weak');
     expect(v.evaluated_on).toEqual([expect.objectContaining({ name: 'test', rows: ch.strong.metrics.rows.test })]);
     expect(v.metrics.challenger.roc_auc).toBeCloseTo(ch.strong.metrics.test.roc_auc!, 12);
@@ -86,7 +91,8 @@ describe('promotion policy', () => {
   });
 
   it('min_relative: enforced as a separate rule', () => {
-    const gain = (v: Verdict) => (v.metrics.challenger.roc_auc! - v.metrics.champion!.roc_auc!) / v.metrics.champion!.roc_auc!;
+    const gain = (v: Verdict) =>
+      (v.metrics.challenger.roc_auc! - v.metrics.champion!.roc_auc!) / v.metrics.champion!.roc_auc!;
     const pass = verdict('strong', 'weak', (p) => (p.min_relative = 0.05));
     expect(gain(pass)).toBeGreaterThan(0.05);
     expect(rule(pass, 'primary:roc_auc:relative').passed).toBe(true);
@@ -96,7 +102,11 @@ describe('promotion policy', () => {
   });
 
   it('guardrails: a regression within the tolerance passes, beyond it fails, in the right direction per metric', () => {
-    const strict = verdict('weak', 'strong', (p) => (p.guardrails = METRIC_NAMES.map((metric) => ({ metric, max_regression: 0 }))));
+    const strict = verdict(
+      'weak',
+      'strong',
+      (p) => (p.guardrails = METRIC_NAMES.map((metric) => ({ metric, max_regression: 0 }))),
+    );
     for (const metric of METRIC_NAMES) {
       const r = rule(strict, `guardrail:${metric}`);
       const regression = HIGHER_IS_BETTER[metric] ? r.champion! - r.challenger! : r.challenger! - r.champion!;
@@ -104,7 +114,11 @@ describe('promotion policy', () => {
     }
     expect(rule(strict, 'guardrail:roc_auc').passed).toBe(false);
     expect(rule(strict, 'guardrail:brier').passed).toBe(false);
-    const loose = verdict('weak', 'strong', (p) => (p.guardrails = METRIC_NAMES.map((metric) => ({ metric, max_regression: 1 }))));
+    const loose = verdict(
+      'weak',
+      'strong',
+      (p) => (p.guardrails = METRIC_NAMES.map((metric) => ({ metric, max_regression: 1 }))),
+    );
     expect(loose.rules.filter((r) => r.kind === 'guardrail').every((r) => r.passed)).toBe(true);
     // A guardrail alone can block an otherwise winning challenger.
     const blocked = verdict('strong', 'weak', (p) => (p.guardrails = [{ metric: 'recall', max_regression: 0 }]));
@@ -115,7 +129,12 @@ describe('promotion policy', () => {
   it('overfitting gap: limit just above the gap passes, just below fails', () => {
     const b = ch.strong.bundle;
     const gap = b.metrics.train.roc_auc! - b.metrics.test.roc_auc!;
-    expect(rule(verdict('strong', 'weak', (p) => (p.max_overfitting_gap = Math.max(0, gap) + 0.001)), 'overfitting').passed).toBe(true);
+    expect(
+      rule(
+        verdict('strong', 'weak', (p) => (p.max_overfitting_gap = Math.max(0, gap) + 0.001)),
+        'overfitting',
+      ).passed,
+    ).toBe(true);
     const weakGap = ch.weak.bundle.metrics.train.roc_auc! - ch.weak.bundle.metrics.test.roc_auc!;
     const tight = verdict('strong', 'weak', (p) => (p.max_overfitting_gap = 0));
     expect(rule(tight, 'overfitting').passed).toBe(gap <= 0);
@@ -139,7 +158,9 @@ describe('promotion policy', () => {
     expect(v.decision).toBe('promote');
     expect(v.forced).toEqual({ reason: 'rolling out the simpler scorecard for the audit' });
     expect(rule(v, 'forced').passed).toBe(true);
-    expect(v.summary).toMatch(/^promote \(forced: rolling out.*the gate alone would keep the champion \(failed: primary:roc_auc/);
+    expect(v.summary).toMatch(
+      /^promote \(forced: rolling out.*the gate alone would keep the champion \(failed: primary:roc_auc/,
+    );
     const dup = verdict('strong', 'strong', () => {}, 'again');
     expect(rule(dup, 'validity:new-model').passed).toBe(false);
     expect(dup.decision).toBe('keep');
@@ -162,14 +183,25 @@ describe('promotion policy', () => {
 describe('promoteRun and rollback on the registry files', () => {
   it('registers, promotes, rejects, forces and rolls back, with every event in the history', () => {
     const dir = join(tmp('reg'), 'models');
-    const base = { dir, config, baseDir: project, actor: 'alice', ciRunUrl: 'https://ci.example/runs/1', gitCommit: null };
+    const base = {
+      dir,
+      config,
+      baseDir: project,
+      actor: 'alice',
+      ciRunUrl: 'https://ci.example/runs/1',
+      gitCommit: null,
+    };
     const first = promoteRun({ ...base, challenger: runs.weak });
     expect(first).toMatchObject({ decision: 'promote', version: 1, champion: 1, previousChampion: null });
     const better = promoteRun({ ...base, challenger: runs.strong });
     expect(better).toMatchObject({ decision: 'promote', version: 2, champion: 2, previousChampion: 1 });
     const rejected = promoteRun({ ...base, challenger: runs.twin });
     expect(rejected).toMatchObject({ decision: 'keep', version: null, champion: 2 });
-    const forced = promoteRun({ ...base, challenger: runs.twin, force: { reason: 'calibration review asked for C=0.9' } });
+    const forced = promoteRun({
+      ...base,
+      challenger: runs.twin,
+      force: { reason: 'calibration review asked for C=0.9' },
+    });
     expect(forced).toMatchObject({ decision: 'promote', version: 3, champion: 3 });
     expect(() => promoteRun({ ...base, challenger: runs.twin, force: { reason: ' ' } })).toThrow(/needs a reason/);
     const rb = rollback({ dir, name: 'credit-default', reason: 'C=0.9 misbehaves on new applicants', actor: 'bob' });
@@ -199,18 +231,32 @@ describe('promoteRun and rollback on the registry files', () => {
     expect(m.history[6].verdict!.forced).toEqual({ reason: 'calibration review asked for C=0.9' });
     expect(m.history[7].reason).toBe('C=0.9 misbehaves on new applicants');
     expect(m.history[1].ci_run_url).toBe('https://ci.example/runs/1');
-    expect(m.versions[1].lineage).toMatchObject({ seed: 42, engine: 'logistic', data: { path: 'data/credit_data.csv', rows: 4454 }, run: { command: 'test' } });
-    expect(readFileSync(join(dir, 'credit-default/v2/card.md'), 'utf8')).toMatch(/# credit-default v2[\s\S]*## Known limits/);
+    expect(m.versions[1].lineage).toMatchObject({
+      seed: 42,
+      engine: 'logistic',
+      data: { path: 'data/credit_data.csv', rows: 4454 },
+      run: { command: 'test' },
+    });
+    expect(readFileSync(join(dir, 'credit-default/v2/card.md'), 'utf8')).toMatch(
+      /# credit-default v2[\s\S]*## Known limits/,
+    );
     // A rollback to a version that never served needs --to; an explicit target works.
-    expect(() => rollback({ dir, name: 'credit-default', to: 2, reason: 'x', actor: 'bob' })).toThrow(/already the champion/);
-    expect(rollback({ dir, name: 'credit-default', to: 3, reason: 'the review is done', actor: 'bob' })).toMatchObject({ from: 2, to: 3 });
+    expect(() => rollback({ dir, name: 'credit-default', to: 2, reason: 'x', actor: 'bob' })).toThrow(
+      /already the champion/,
+    );
+    expect(rollback({ dir, name: 'credit-default', to: 3, reason: 'the review is done', actor: 'bob' })).toMatchObject({
+      from: 2,
+      to: 3,
+    });
     expect(() => rollback({ dir, name: 'credit-default', reason: '', actor: 'bob' })).toThrow(/needs a reason/);
   });
 
   it('refuses a bundle over the size budget and points to Git LFS; nothing is written', () => {
     const dir = join(tmp('size'), 'models');
     const small = testConfig((c) => (c.registry.max_bundle_bytes = 100));
-    expect(() => promoteRun({ dir, config: small, baseDir: project, challenger: runs.strong, actor: 'alice' })).toThrow(/over the registry budget of 100 B.*Git LFS/);
+    expect(() => promoteRun({ dir, config: small, baseDir: project, challenger: runs.strong, actor: 'alice' })).toThrow(
+      /over the registry budget of 100 B.*Git LFS/,
+    );
     expect(loadRegistry(dir).models).toEqual({});
     const v = compareRun({ dir, config: small, baseDir: project, challenger: runs.strong }).verdict;
     expect(v.decision).toBe('keep');

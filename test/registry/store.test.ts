@@ -19,7 +19,15 @@ beforeAll(async () => {
   runs.strong = await trainRun(project, join(project, 'runs/strong'), testConfig(VARIANTS.strong));
   runs.twin = await trainRun(project, join(project, 'runs/twin'), testConfig(VARIANTS.twin));
   const config = testConfig();
-  for (const r of [runs.weak, runs.strong]) promoteRun({ dir: join(project, 'models'), config, baseDir: project, challenger: r, actor: 'alice', gitCommit: null });
+  for (const r of [runs.weak, runs.strong])
+    promoteRun({
+      dir: join(project, 'models'),
+      config,
+      baseDir: project,
+      challenger: r,
+      actor: 'alice',
+      gitCommit: null,
+    });
   pristine = readFileSync(join(project, 'models/registry.json'), 'utf8');
 });
 
@@ -42,13 +50,23 @@ describe('registry.json is validated on every read', () => {
     const reg = loadRegistry(join(project, 'models'));
     expect(reg.schema_version).toBe(1);
     expect(reg.models['credit-default'].aliases.champion).toBe(2);
-    expect(championBundlePath(join(project, 'models'), 'credit-default')).toBe(join(project, 'models/credit-default/v2/model.json.gz'));
+    expect(championBundlePath(join(project, 'models'), 'credit-default')).toBe(
+      join(project, 'models/credit-default/v2/model.json.gz'),
+    );
     expect(championBundlePath(join(project, 'models'), 'other')).toBeNull();
   });
 
   const cases: [string, (models: string) => void, RegExp][] = [
-    ['bad JSON', (m) => writeFileSync(join(m, 'registry.json'), pristine.slice(0, 200)), /registry\.json: \(whole file\): malformed JSON/],
-    ['a newer schema version', (m) => editJson(m, (r) => ((r as { schema_version: number }).schema_version = 2)), /registry\.json: schema_version: schema version 2 is not supported/],
+    [
+      'bad JSON',
+      (m) => writeFileSync(join(m, 'registry.json'), pristine.slice(0, 200)),
+      /registry\.json: \(whole file\): malformed JSON/,
+    ],
+    [
+      'a newer schema version',
+      (m) => editJson(m, (r) => ((r as { schema_version: number }).schema_version = 2)),
+      /registry\.json: schema_version: schema version 2 is not supported/,
+    ],
     [
       'a version missing a field',
       (m) => editJson(m, (r) => delete (r.models['credit-default'].versions[1] as { digest?: string }).digest),
@@ -92,7 +110,10 @@ describe('registry.json is validated on every read', () => {
       const dir = damaged(edit);
       const before = readFileSync(join(dir, 'models/registry.json'), 'utf8');
       expect(() => loadRegistry(join(dir, 'models'))).toThrow(message);
-      const r = await runCli(['promote', '--run', runs.twin, '--force', '--reason', 'should not happen', '--actor', 'x'], dir);
+      const r = await runCli(
+        ['promote', '--run', runs.twin, '--force', '--reason', 'should not happen', '--actor', 'x'],
+        dir,
+      );
       expect(r.code).toBe(1);
       expect(r.err).toMatch(message);
       expect(r.err).toMatch(/Nothing was changed/);

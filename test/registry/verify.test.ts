@@ -13,7 +13,8 @@ const config = testConfig();
 beforeAll(async () => {
   // A repository holding the project's own code, so a worktree of any commit can retrain.
   repo = tmp('verify');
-  for (const part of ['bin', 'cli', 'pipeline', 'service', 'package.json']) cpSync(join(ROOT, part), join(repo, part), { recursive: true });
+  for (const part of ['bin', 'cli', 'pipeline', 'service', 'package.json'])
+    cpSync(join(ROOT, part), join(repo, part), { recursive: true });
   projectDir(repo, config);
   writeFileSync(join(repo, '.gitignore'), 'node_modules\nruns/\n');
   symlinkSync(join(ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
@@ -58,9 +59,9 @@ describe('mlops registry verify', () => {
     const reg = JSON.parse(readFileSync(file, 'utf8')) as RegistryFile;
     reg.models['credit-default'].versions[0].lineage.code_commit = 'f'.repeat(40);
     writeFileSync(file, JSON.stringify(reg, null, 2));
-    await expect(verifyVersion({ dir: join(repo, 'models'), ref: 'credit-default@champion', defaultName: 'credit-default' })).rejects.toThrow(
-      /code commit f{40} of credit-default@v1 is not in this clone; fetch the full history/,
-    );
+    await expect(
+      verifyVersion({ dir: join(repo, 'models'), ref: 'credit-default@champion', defaultName: 'credit-default' }),
+    ).rejects.toThrow(/code commit f{40} of credit-default@v1 is not in this clone; fetch the full history/);
     gitSync(repo, 'checkout', '--', 'models/registry.json');
   });
 });

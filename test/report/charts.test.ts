@@ -20,7 +20,11 @@ let charts: Chart[];
 
 beforeAll(async () => {
   const base = defaultConfig();
-  const g = await train({ config: { ...base, engine: { name: 'gbdt', params: { nRounds: 150, maxDepth: 3, learningRate: 0.05 } } }, baseDir: ROOT, workers: 1 });
+  const g = await train({
+    config: { ...base, engine: { name: 'gbdt', params: { nRounds: 150, maxDepth: 3, learningRate: 0.05 } } },
+    baseDir: ROOT,
+    workers: 1,
+  });
   const l = await train({ config: { ...base, engine: { name: 'logistic', params: {} } }, baseDir: ROOT, workers: 1 });
   const shap = shapValues(g.model, g.testSet);
   charts = await renderCharts({
@@ -61,8 +65,14 @@ describe('report charts', () => {
       expect(info.root, c.file).toBe('svg');
       expect(info.width, c.file).toBeGreaterThan(200);
       expect(info.height, c.file).toBeGreaterThan(150);
-      expect(info.axes.some((a) => a.startsWith('X-axis titled')), c.file).toBe(true);
-      expect(info.axes.some((a) => a.startsWith('Y-axis titled')), c.file).toBe(true);
+      expect(
+        info.axes.some((a) => a.startsWith('X-axis titled')),
+        c.file,
+      ).toBe(true);
+      expect(
+        info.axes.some((a) => a.startsWith('Y-axis titled')),
+        c.file,
+      ).toBe(true);
       expect(c.svg, c.file).not.toMatch(/NaN|undefined|Infinity/);
     }
   });
@@ -70,10 +80,18 @@ describe('report charts', () => {
   it('draws challenger and champion curves with units on the axes', () => {
     for (const f of ['roc.svg', 'precision-recall.svg', 'calibration.svg']) {
       const info = checkSvg(byFile(f).svg);
-      expect(info.legendLabels.some((l) => l.startsWith('challenger (gbdt)')), f).toBe(true);
-      expect(info.legendLabels.some((l) => l.startsWith('champion (logistic)')), f).toBe(true);
+      expect(
+        info.legendLabels.some((l) => l.startsWith('challenger (gbdt)')),
+        f,
+      ).toBe(true);
+      expect(
+        info.legendLabels.some((l) => l.startsWith('champion (logistic)')),
+        f,
+      ).toBe(true);
       // One line per series (plus the dashed reference line where it is a line).
-      expect(info.marks.filter((m) => m.kind === 'mark-line' && m.items > 0).length, f).toBeGreaterThanOrEqual(f === 'precision-recall.svg' ? 2 : 3);
+      expect(info.marks.filter((m) => m.kind === 'mark-line' && m.items > 0).length, f).toBeGreaterThanOrEqual(
+        f === 'precision-recall.svg' ? 2 : 3,
+      );
     }
     const roc = checkSvg(byFile('roc.svg').svg);
     expect(roc.axes[0]).toMatch(/False positive rate \(share of good payers refused\)/);
@@ -94,9 +112,19 @@ describe('report charts', () => {
   });
 
   it('renders PNG screenshots (kept in docs/img with UPDATE_SCREENSHOTS=1)', async () => {
-    const out = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'img') : mkdtempSync(join(tmpdir(), 'charts-'));
+    const out =
+      process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'img') : mkdtempSync(join(tmpdir(), 'charts-'));
     mkdirSync(out, { recursive: true });
-    for (const f of ['roc.svg', 'precision-recall.svg', 'calibration.svg', 'confusion-matrix.svg', 'score-distribution.svg', 'expected-cost.svg', 'feature-importance.svg', 'shap-summary.svg']) {
+    for (const f of [
+      'roc.svg',
+      'precision-recall.svg',
+      'calibration.svg',
+      'confusion-matrix.svg',
+      'score-distribution.svg',
+      'expected-cost.svg',
+      'feature-importance.svg',
+      'shap-summary.svg',
+    ]) {
       const png = await svgToPng(byFile(f).svg, 1.5);
       expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
       // IHDR width/height, big-endian at bytes 16..24: 1.5 × the SVG size.

@@ -8,8 +8,13 @@ const node = process.execPath;
 
 describe('dependency report', () => {
   it('parses npm outdated JSON even though npm exits 1 when something is outdated', async () => {
-    const json = JSON.stringify({ koa: { current: '3.0.0', wanted: '3.3.0', latest: '4.0.0' }, ajv: { current: '8.1.0', wanted: '8.20.0', latest: '8.20.0' } });
-    const r = await dependencyReport({ command: [node, '-e', `process.stdout.write(${JSON.stringify(json)}); process.exit(1)`] });
+    const json = JSON.stringify({
+      koa: { current: '3.0.0', wanted: '3.3.0', latest: '4.0.0' },
+      ajv: { current: '8.1.0', wanted: '8.20.0', latest: '8.20.0' },
+    });
+    const r = await dependencyReport({
+      command: [node, '-e', `process.stdout.write(${JSON.stringify(json)}); process.exit(1)`],
+    });
     expect(r.status).toBe('outdated');
     expect(r.outdated).toEqual([
       { name: 'ajv', current: '8.1.0', wanted: '8.20.0', latest: '8.20.0' },
@@ -21,7 +26,13 @@ describe('dependency report', () => {
   });
 
   it('says plainly when the registry cannot be reached, or does not answer in time', async () => {
-    const offline = await dependencyReport({ command: [node, '-e', 'console.error("npm error code ENOTFOUND\\nnpm error network request to https://registry.npmjs.org/koa failed"); process.exit(1)'] });
+    const offline = await dependencyReport({
+      command: [
+        node,
+        '-e',
+        'console.error("npm error code ENOTFOUND\\nnpm error network request to https://registry.npmjs.org/koa failed"); process.exit(1)',
+      ],
+    });
     expect(offline.status).toBe('unreachable');
     expect(offline.message).toMatch(/registry cannot be reached/);
     const slow = await dependencyReport({ command: [node, '-e', 'setTimeout(() => {}, 10000)'], timeoutMs: 300 });
@@ -44,13 +55,32 @@ describe('data summary and environment', () => {
       rows: 200,
       positive_rate: 0.3,
       features: [
-        { name: 'Income', kind: 'numeric', integer: true, missing: 20, min: 6, max: 959, mean: 141.5, sd: 80.2, median: 125 },
+        {
+          name: 'Income',
+          kind: 'numeric',
+          integer: true,
+          missing: 20,
+          min: 6,
+          max: 959,
+          mean: 141.5,
+          sd: 80.2,
+          median: 125,
+        },
         { name: 'Home', kind: 'categorical', missing: 0, categories: ['owner', 'rent'], counts: [150, 50] },
       ],
     };
     expect(dataSummary(schema)).toEqual([
       { column: 'Income', type: 'numeric', missing_pct: 10, mean: 141.5, sd: 80.2, min: 6, max: 959, median: 125 },
-      { column: 'Home', type: 'categorical', missing_pct: 0, categories: 2, top: [{ category: 'owner', share: 0.75 }, { category: 'rent', share: 0.25 }] },
+      {
+        column: 'Home',
+        type: 'categorical',
+        missing_pct: 0,
+        categories: 2,
+        top: [
+          { category: 'owner', share: 0.75 },
+          { category: 'rent', share: 0.25 },
+        ],
+      },
     ]);
     const env = runEnvironment();
     expect(env.node).toBe(process.versions.node);
@@ -60,9 +90,31 @@ describe('data summary and environment', () => {
 });
 
 describe('reason codes', () => {
-  const income: NumericColumn = { name: 'Income', kind: 'numeric', integer: true, missing: 0, min: 6, max: 959, mean: 141, sd: 80, median: 125 };
-  const records: CategoricalColumn = { name: 'Records', kind: 'categorical', missing: 0, categories: ['no', 'yes'], counts: [83, 17] };
-  const home: CategoricalColumn = { name: 'Home', kind: 'categorical', missing: 0, categories: ['owner', 'rent', 'other'], counts: [50, 30, 20] };
+  const income: NumericColumn = {
+    name: 'Income',
+    kind: 'numeric',
+    integer: true,
+    missing: 0,
+    min: 6,
+    max: 959,
+    mean: 141,
+    sd: 80,
+    median: 125,
+  };
+  const records: CategoricalColumn = {
+    name: 'Records',
+    kind: 'categorical',
+    missing: 0,
+    categories: ['no', 'yes'],
+    counts: [83, 17],
+  };
+  const home: CategoricalColumn = {
+    name: 'Home',
+    kind: 'categorical',
+    missing: 0,
+    categories: ['owner', 'rent', 'other'],
+    counts: [50, 30, 20],
+  };
 
   it('words numbers against the applicants (percentile when a reference exists, else the median)', () => {
     const ref = new Map([['Income', Float64Array.from({ length: 100 }, (_, i) => i + 1)]]);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { bandLabel, DEFAULT_FAIRNESS, fairnessConfigOf, fairnessGuardrail, fairnessReport, groupLabels } from '../../pipeline/fairness.ts';
+import {
+  bandLabel,
+  DEFAULT_FAIRNESS,
+  fairnessConfigOf,
+  fairnessGuardrail,
+  fairnessReport,
+  groupLabels,
+} from '../../pipeline/fairness.ts';
 import { resolveConfig } from '../../pipeline/config/load.ts';
 
 /**
@@ -72,7 +79,10 @@ describe('fairness metrics', () => {
     const y = [1, 0, 1, 0, 1, 0, 1, 0];
     const p = [0.9, 0.1, 0.9, 0.1, 0.9, 0.1, 0.9, 0.1];
     const g = ['x', 'x', 'x', 'x', 'y', 'y', 'y', 'y'];
-    const r = fairnessReport({ y, p, threshold: 0.5, columns: new Map([['G', g]]) }, { ...DEFAULT_FAIRNESS, min_group_size: 1, attributes: [{ column: 'G' }, { column: 'Sex' }] });
+    const r = fairnessReport(
+      { y, p, threshold: 0.5, columns: new Map([['G', g]]) },
+      { ...DEFAULT_FAIRNESS, min_group_size: 1, attributes: [{ column: 'G' }, { column: 'Sex' }] },
+    );
     expect(r.flagged).toBe(false);
     expect(r.attributes[0].groups.every((x) => x.disparate_impact === 1)).toBe(true);
     expect(r.skipped).toEqual([{ attribute: 'Sex', reason: 'column "Sex" is not in the data' }]);
@@ -80,19 +90,49 @@ describe('fairness metrics', () => {
   });
 
   it('bands numbers (age bands) in order, with missing values in their own group', () => {
-    expect(groupLabels(['19', '25', '34.9', '35', '50', '77', '', null, 'n/a'], [25, 35, 50])).toEqual(['<25', '25–35', '25–35', '35–50', '≥50', '≥50', '(missing)', '(missing)', '(missing)']);
+    expect(groupLabels(['19', '25', '34.9', '35', '50', '77', '', null, 'n/a'], [25, 35, 50])).toEqual([
+      '<25',
+      '25–35',
+      '25–35',
+      '35–50',
+      '≥50',
+      '≥50',
+      '(missing)',
+      '(missing)',
+      '(missing)',
+    ]);
     expect(bandLabel(10, [25])).toBe('<25');
     const y = [0, 0, 1, 1, 0, 0];
     const p = [0.1, 0.1, 0.9, 0.9, 0.1, 0.9];
     const ages = Float64Array.from([60, 20, 30, 40, 55, 22]);
-    const r = fairnessReport({ y, p, threshold: 0.5, columns: new Map([['Age', ages]]) }, { ...DEFAULT_FAIRNESS, min_group_size: 1, attributes: [{ column: 'Age', bands: [50, 25, 35] }] });
+    const r = fairnessReport(
+      { y, p, threshold: 0.5, columns: new Map([['Age', ages]]) },
+      { ...DEFAULT_FAIRNESS, min_group_size: 1, attributes: [{ column: 'Age', bands: [50, 25, 35] }] },
+    );
     expect(r.attributes[0].groups.map((g) => g.group)).toEqual(['<25', '25–35', '35–50', '≥50']);
   });
 
   it('is a validated config section with defaults', () => {
-    const c = resolveConfig({ data: { path: 'd.csv', target: 'Status', positive: 'bad' }, fairness: { attributes: [{ column: 'Age', bands: [25, 35] }], min_disparate_impact: 0.9 } });
-    expect(fairnessConfigOf(c)).toEqual({ ...DEFAULT_FAIRNESS, attributes: [{ column: 'Age', bands: [25, 35] }], min_disparate_impact: 0.9 });
-    expect(() => resolveConfig({ data: { path: 'd.csv', target: 'Status', positive: 'bad' }, fairness: { attributes: [{ bands: [1] }] } })).toThrow(/fairness\/attributes\/0/);
-    expect(() => resolveConfig({ data: { path: 'd.csv', target: 'Status', positive: 'bad' }, fairness: { min_disparate_impact: 1.5 } })).toThrow(/min_disparate_impact/);
+    const c = resolveConfig({
+      data: { path: 'd.csv', target: 'Status', positive: 'bad' },
+      fairness: { attributes: [{ column: 'Age', bands: [25, 35] }], min_disparate_impact: 0.9 },
+    });
+    expect(fairnessConfigOf(c)).toEqual({
+      ...DEFAULT_FAIRNESS,
+      attributes: [{ column: 'Age', bands: [25, 35] }],
+      min_disparate_impact: 0.9,
+    });
+    expect(() =>
+      resolveConfig({
+        data: { path: 'd.csv', target: 'Status', positive: 'bad' },
+        fairness: { attributes: [{ bands: [1] }] },
+      }),
+    ).toThrow(/fairness\/attributes\/0/);
+    expect(() =>
+      resolveConfig({
+        data: { path: 'd.csv', target: 'Status', positive: 'bad' },
+        fairness: { min_disparate_impact: 1.5 },
+      }),
+    ).toThrow(/min_disparate_impact/);
   });
 });

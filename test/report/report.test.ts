@@ -15,11 +15,28 @@ beforeAll(async () => {
   dir = tempProject({
     ...config,
     engine: { name: 'logistic', params: {} },
-    fairness: { attributes: [{ column: 'Age', bands: [25, 35, 50] }, { column: 'Marital' }, { column: 'Sex' }], min_disparate_impact: 0.8 },
+    fairness: {
+      attributes: [{ column: 'Age', bands: [25, 35, 50] }, { column: 'Marital' }, { column: 'Sex' }],
+      min_disparate_impact: 0.8,
+    },
   });
   const a = await runCli(['train', '--quiet', '--out', 'runs/champion'], dir);
   expect(a.code, a.err).toBe(0);
-  const b = await runCli(['train', '--quiet', '--engine', 'gbdt', '--param', 'nRounds=80', '--param', 'maxDepth=3', '--out', 'runs/challenger'], dir);
+  const b = await runCli(
+    [
+      'train',
+      '--quiet',
+      '--engine',
+      'gbdt',
+      '--param',
+      'nRounds=80',
+      '--param',
+      'maxDepth=3',
+      '--out',
+      'runs/challenger',
+    ],
+    dir,
+  );
   expect(b.code, b.err).toBe(0);
 });
 
@@ -28,7 +45,12 @@ describe('evaluation rows rebuilt from a bundle', () => {
     const bundle = readBundle(join(dir, 'runs/challenger/model.json'));
     const rows = evaluationRows(bundle, { baseDir: dir });
     const ds = rowsDataset(rows, bundle.schema);
-    expect(ds.rows).toBe(bundle.metrics.test.confusion_matrix.tp + bundle.metrics.test.confusion_matrix.fp + bundle.metrics.test.confusion_matrix.tn + bundle.metrics.test.confusion_matrix.fn);
+    expect(ds.rows).toBe(
+      bundle.metrics.test.confusion_matrix.tp +
+        bundle.metrics.test.confusion_matrix.fp +
+        bundle.metrics.test.confusion_matrix.tn +
+        bundle.metrics.test.confusion_matrix.fn,
+    );
     const p = new CreditModel(bundle).score(ds);
     expect(computeMetrics(ds.y!, p, bundle.threshold, bundle.costs)).toEqual(bundle.metrics.test);
     expect(rowsColumn(rows, 'Age')).toHaveLength(ds.rows);
@@ -39,8 +61,13 @@ describe('evaluation rows rebuilt from a bundle', () => {
     const bundle = readBundle(join(dir, 'runs/challenger/model.json'));
     const other = tempProject();
     const file = join(other, 'data/credit_data.csv');
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/\n$/, '\n') + readFileSync(file, 'utf8').split('\n')[1] + '\n');
-    expect(() => evaluationRows(bundle, { baseDir: other })).toThrow(/credit_data\.csv has changed since the model was trained/);
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(/\n$/, '\n') + readFileSync(file, 'utf8').split('\n')[1] + '\n',
+    );
+    expect(() => evaluationRows(bundle, { baseDir: other })).toThrow(
+      /credit_data\.csv has changed since the model was trained/,
+    );
   });
 });
 
@@ -52,11 +79,30 @@ describe('mlops report', () => {
     const run = join(dir, 'runs/challenger');
     for (const f of ['README.md', 'report.html', 'report.json']) expect(existsSync(join(run, f)), f).toBe(true);
     const charts = readdirSync(join(run, 'charts')).sort();
-    expect(charts).toEqual(['calibration.svg', 'confusion-matrix.svg', 'expected-cost.svg', 'feature-importance.svg', 'precision-recall.svg', 'roc.svg', 'score-distribution.svg', 'shap-summary.svg']);
+    expect(charts).toEqual([
+      'calibration.svg',
+      'confusion-matrix.svg',
+      'expected-cost.svg',
+      'feature-importance.svg',
+      'precision-recall.svg',
+      'roc.svg',
+      'score-distribution.svg',
+      'shap-summary.svg',
+    ]);
     for (const c of charts) checkSvg(readFileSync(join(run, 'charts', c), 'utf8'));
 
     const card = readFileSync(join(run, 'README.md'), 'utf8');
-    for (const h of ['## Intended use', '## Data and lineage', '## Performance', '## Threshold and costs', '## What drives the score', '## Fairness', '## Limitations', '## Diagnostics']) expect(card).toContain(h);
+    for (const h of [
+      '## Intended use',
+      '## Data and lineage',
+      '## Performance',
+      '## Threshold and costs',
+      '## What drives the score',
+      '## Fairness',
+      '## Limitations',
+      '## Diagnostics',
+    ])
+      expect(card).toContain(h);
     expect(card).toMatch(/\| ROC AUC +\| +0\.\d{4} \| 0\.\d{4} – 0\.\d{4} \|.*\| +0\.\d{4} \|$/m); // interval and champion column
     expect(card).toContain('![ROC curve](charts/roc.svg)');
     expect(card).toMatch(/\*\*Age\*\* \(reference: /);
@@ -79,18 +125,33 @@ describe('mlops report', () => {
     const roc = json.intervals.find((i: { metric: string }) => i.metric === 'roc_auc');
     expect(roc.lo).toBeLessThan(roc.value);
     expect(roc.hi).toBeGreaterThan(roc.value);
-    expect(json.importance.map((f: { feature: string }) => f.feature).sort()).toEqual(bundle.schema.features.map((f) => f.name).sort());
+    expect(json.importance.map((f: { feature: string }) => f.feature).sort()).toEqual(
+      bundle.schema.features.map((f) => f.name).sort(),
+    );
     expect(json.fairness.attributes.map((a: { attribute: string }) => a.attribute)).toEqual(['Age', 'Marital']);
     expect(json.dependencies.status).toBe('skipped');
     expect(json.timings.report_s).toBeGreaterThan(0);
   });
 
   it('is reproducible: regenerating gives the same card and charts apart from timings', async () => {
-    const card = (d: string): string => readFileSync(join(dir, d, 'README.md'), 'utf8').replace(/This report took [\d.]+ s to generate \([\d.]+ s CPU\)\./, '');
-    expect((await runCli(['report', '--run', 'runs/challenger', '--champion', 'runs/champion/model.json', '--out', 'again'], dir)).code).toBe(0);
+    const card = (d: string): string =>
+      readFileSync(join(dir, d, 'README.md'), 'utf8').replace(
+        /This report took [\d.]+ s to generate \([\d.]+ s CPU\)\./,
+        '',
+      );
+    expect(
+      (
+        await runCli(
+          ['report', '--run', 'runs/challenger', '--champion', 'runs/champion/model.json', '--out', 'again'],
+          dir,
+        )
+      ).code,
+    ).toBe(0);
     expect(card('again')).toBe(card('runs/challenger'));
     for (const c of ['roc.svg', 'shap-summary.svg', 'expected-cost.svg']) {
-      expect(readFileSync(join(dir, 'again/charts', c), 'utf8'), c).toBe(readFileSync(join(dir, 'runs/challenger/charts', c), 'utf8'));
+      expect(readFileSync(join(dir, 'again/charts', c), 'utf8'), c).toBe(
+        readFileSync(join(dir, 'runs/challenger/charts', c), 'utf8'),
+      );
     }
   });
 
@@ -101,13 +162,29 @@ describe('mlops report', () => {
     const notRun = await runCli(['report', '--run', 'data'], dir);
     expect(notRun.code).toBe(2);
     expect(notRun.err).toMatch(/data has no model\.json/);
-    const badVersion = await runCli(['report', '--model', 'runs/champion/model.json', '--out', 'x', '--version', 'two'], dir);
+    const badVersion = await runCli(
+      ['report', '--model', 'runs/champion/model.json', '--out', 'x', '--version', 'two'],
+      dir,
+    );
     expect(badVersion.code).toBe(2);
     expect(badVersion.err).toMatch(/--version must be a whole number/);
   });
 
   it('reports a registry-style version from a bare bundle evaluated on a given CSV', async () => {
-    const r = await runCli(['report', '--model', 'runs/champion/model.json', '--out', 'reports/credit-default/v1', '--version', '1', '--data', 'data/credit_data/test.csv'], dir);
+    const r = await runCli(
+      [
+        'report',
+        '--model',
+        'runs/champion/model.json',
+        '--out',
+        'reports/credit-default/v1',
+        '--version',
+        '1',
+        '--data',
+        'data/credit_data/test.csv',
+      ],
+      dir,
+    );
     expect(r.code, r.err).toBe(0);
     const card = readFileSync(join(dir, 'reports/credit-default/v1/README.md'), 'utf8');
     expect(card.split('\n')[0]).toBe('# Model card: credit-default v1 (logistic)');

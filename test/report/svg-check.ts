@@ -19,12 +19,16 @@ const NAME = /^[A-Za-z_][\w.:-]*$/;
 export function checkSvg(svg: string): SvgInfo {
   const stack: string[] = [];
   let root = '';
-  const tag = /<(\/?)([^\s>/!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!\[CDATA\[[\s\S]*?\]\]>/g;
+  const tag =
+    /<(\/?)([^\s>/!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!\[CDATA\[[\s\S]*?\]\]>/g;
   let at = 0;
   let m: RegExpExecArray | null;
   while ((m = tag.exec(svg))) {
     const text = svg.slice(at, m.index);
-    if (text.includes('<')) throw new Error(`malformed tag near offset ${at + text.indexOf('<')}: ${svg.slice(at + text.indexOf('<'), at + text.indexOf('<') + 60)}`);
+    if (text.includes('<'))
+      throw new Error(
+        `malformed tag near offset ${at + text.indexOf('<')}: ${svg.slice(at + text.indexOf('<'), at + text.indexOf('<') + 60)}`,
+      );
     for (const ent of text.match(/&[^;\s]*;?/g) ?? []) {
       if (!/^&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);$/.test(ent)) throw new Error(`bad entity ${ent}`);
     }
@@ -48,6 +52,15 @@ export function checkSvg(svg: string): SvgInfo {
   for (const g of svg.matchAll(/<g class="(mark-[a-z]+) role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/g)) {
     marks.push({ kind: g[1], items: (g[2].match(/<(path|circle|rect|line|text)\b/g) ?? []).length });
   }
-  const legendLabels = [...svg.matchAll(/role-legend-label[\s\S]*?<\/g>/g)].flatMap((x) => [...x[0].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => t[1]));
-  return { root, width: attr(/<svg[^>]*\swidth="([\d.]+)"/), height: attr(/<svg[^>]*\sheight="([\d.]+)"/), axes, marks, legendLabels };
+  const legendLabels = [...svg.matchAll(/role-legend-label[\s\S]*?<\/g>/g)].flatMap((x) =>
+    [...x[0].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => t[1]),
+  );
+  return {
+    root,
+    width: attr(/<svg[^>]*\swidth="([\d.]+)"/),
+    height: attr(/<svg[^>]*\sheight="([\d.]+)"/),
+    axes,
+    marks,
+    legendLabels,
+  };
 }

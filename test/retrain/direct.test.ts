@@ -10,7 +10,11 @@ import { pushHead } from '../../pipeline/retrain/git.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 const git = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
 const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
 
 function setup(): { origin: string; clone: (name: string) => string } {
@@ -22,13 +26,27 @@ function setup(): { origin: string; clone: (name: string) => string } {
   git(seed, 'checkout', '-q', '-b', 'main');
   mkdirSync(join(seed, 'data', 'incoming'), { recursive: true });
   cpSync(join(ROOT, 'data', 'credit_data.csv'), join(seed, 'data', 'credit_data.csv'));
-  const lines = readFileSync(join(ROOT, 'data', 'credit_data.csv'), 'utf8').trim().split('\n');
+  const lines = readFileSync(join(ROOT, 'data', 'credit_data.csv'), 'utf8')
+    .trim()
+    .split('\n');
   // 50 new applications: existing rows with a different loan amount.
-  writeFileSync(join(seed, 'data', 'incoming', 'batch.csv'), [lines[0], ...lines.slice(1, 51).map((l) => l.replace(/,(\d+),(\d+)$/, (_, a: string, p: string) => `,${Number(a) + 1},${p}`))].join('\n') + '\n');
+  writeFileSync(
+    join(seed, 'data', 'incoming', 'batch.csv'),
+    [
+      lines[0],
+      ...lines
+        .slice(1, 51)
+        .map((l) => l.replace(/,(\d+),(\d+)$/, (_, a: string, p: string) => `,${Number(a) + 1},${p}`)),
+    ].join('\n') + '\n',
+  );
   writeFileSync(join(seed, '.gitignore'), 'runs/\n');
   writeFileSync(
     join(seed, 'mlops.config.json'),
-    JSON.stringify({ data: { path: 'data/credit_data.csv', target: 'Status', positive: 'bad' }, engine: { name: 'logistic' }, retrain: { promotion: 'direct' } }),
+    JSON.stringify({
+      data: { path: 'data/credit_data.csv', target: 'Status', positive: 'bad' },
+      engine: { name: 'logistic' },
+      retrain: { promotion: 'direct' },
+    }),
   );
   git(seed, 'add', '.');
   git(seed, 'commit', '-qm', 'project');
@@ -62,7 +80,9 @@ describe('direct promotion', () => {
     git(b, 'add', 'NOTES.md');
     git(b, 'commit', '-qm', 'notes');
     git(b, 'push', '-q', 'origin', 'main');
-    await expect(pushHead(a, 'origin', 'main', false)).rejects.toThrow(/rejected because main moved while retraining ran; nothing was pushed/);
+    await expect(pushHead(a, 'origin', 'main', false)).rejects.toThrow(
+      /rejected because main moved while retraining ran; nothing was pushed/,
+    );
     expect(git(origin, 'log', '-1', '--format=%s', 'main')).toBe('notes');
 
     // From a fresh checkout of the new tip the same retraining goes through.

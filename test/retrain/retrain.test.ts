@@ -22,7 +22,12 @@ interface Recorded {
 }
 
 /** The slice of the pulls API the action uses; open pull requests live in memory. */
-function githubDouble(): Promise<{ server: Server; url: string; requests: Recorded[]; pulls: Map<number, { number: number; head: string; base: string; title: string; body: string }> }> {
+function githubDouble(): Promise<{
+  server: Server;
+  url: string;
+  requests: Recorded[];
+  pulls: Map<number, { number: number; head: string; base: string; title: string; body: string }>;
+}> {
   const requests: Recorded[] = [];
   const pulls = new Map<number, { number: number; head: string; base: string; title: string; body: string }>();
   const server = createServer((req, res) => {
@@ -49,7 +54,13 @@ function githubDouble(): Promise<{ server: Server; url: string; requests: Record
         return send(200, [...pulls.values()].filter((p) => `acme:${p.head}` === head).map(view));
       }
       if (u.pathname === '/repos/acme/credit/pulls' && req.method === 'POST') {
-        const p = { number: pulls.size + 1, head: String(body!.head), base: String(body!.base), title: String(body!.title), body: String(body!.body) };
+        const p = {
+          number: pulls.size + 1,
+          head: String(body!.head),
+          base: String(body!.base),
+          title: String(body!.title),
+          body: String(body!.body),
+        };
         pulls.set(p.number, p);
         return send(201, view(p));
       }
@@ -62,16 +73,30 @@ function githubDouble(): Promise<{ server: Server; url: string; requests: Record
       send(404, { message: 'Not Found' });
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, pulls })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, pulls }),
+    ),
+  );
 }
 
 const GIT_ID = ['-c', 'user.name=Data Owner', '-c', 'user.email=data@example.com'];
-const git = (cwd: string, ...args: string[]): string => execFileSync('git', [...GIT_ID, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const git = (cwd: string, ...args: string[]): string =>
+  execFileSync('git', [...GIT_ID, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
 /** New labelled applications: rows of the embedded data with higher incomes and unique amounts. */
 function newApplications(count: number, offset: number): string {
-  const rows = parse(readFileSync(join(ROOT, 'data', 'credit_data.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
-  const out = rows.slice(offset, offset + count).map((r, i) => ({ ...r, Amount: String(Number(r.Amount) + 3 + (i % 5)), Income: r.Income === '' ? '' : String(Math.round(Number(r.Income) * 1.7)) }));
+  const rows = parse(readFileSync(join(ROOT, 'data', 'credit_data.csv'), 'utf8'), { columns: true }) as Record<
+    string,
+    string
+  >[];
+  const out = rows
+    .slice(offset, offset + count)
+    .map((r, i) => ({
+      ...r,
+      Amount: String(Number(r.Amount) + 3 + (i % 5)),
+      Income: r.Income === '' ? '' : String(Math.round(Number(r.Income) * 1.7)),
+    }));
   return stringify(out, { header: true });
 }
 
@@ -114,7 +139,16 @@ describe('retrain.yml entry point', () => {
   afterAll(() => new Promise<void>((resolve) => gh.server.close(() => resolve())));
 
   /** A fresh checkout of main, as actions/checkout makes one, and the action run on it. */
-  async function runAction(name: string): Promise<{ code: number; outputs: Record<string, string>; summary: string; stderr: string; stdout: string; clone: string }> {
+  async function runAction(
+    name: string,
+  ): Promise<{
+    code: number;
+    outputs: Record<string, string>;
+    summary: string;
+    stderr: string;
+    stdout: string;
+    clone: string;
+  }> {
     const clone = join(tmp, name);
     execFileSync('git', ['clone', '-q', origin, clone], { stdio: 'ignore' });
     const outFile = join(tmp, `${name}.out`);
@@ -150,18 +184,36 @@ describe('retrain.yml entry point', () => {
       INPUT_CONFIG: '',
     };
     const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'actions', 'retrain', 'main.ts')], { cwd: ROOT, env }, (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', join(ROOT, 'actions', 'retrain', 'main.ts')],
+        { cwd: ROOT, env },
+        (err, stdout, stderr) => {
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+        },
+      );
     });
-    return { code, outputs: parseOutputs(readFileSync(outFile, 'utf8')), summary: readFileSync(summaryFile, 'utf8'), stderr, stdout, clone };
+    return {
+      code,
+      outputs: parseOutputs(readFileSync(outFile, 'utf8')),
+      summary: readFileSync(summaryFile, 'utf8'),
+      stderr,
+      stdout,
+      clone,
+    };
   }
 
   it('ingests, reports drift, promotes the first model and opens one pull request; a re-run updates it', async () => {
     const r = await runAction('run-1');
     expect(r.stdout + r.stderr).not.toMatch(/::error::/);
     expect(r.code).toBe(0);
-    expect(r.outputs).toMatchObject({ status: 'promote', 'data-changed': 'true', decision: 'promote', version: '1', 'pull-request-number': '1' });
+    expect(r.outputs).toMatchObject({
+      status: 'promote',
+      'data-changed': 'true',
+      decision: 'promote',
+      version: '1',
+      'pull-request-number': '1',
+    });
     const dataVersion = r.outputs['data-version'];
     expect(dataVersion).toMatch(/^[0-9a-f]{64}$/);
 
@@ -173,7 +225,9 @@ describe('retrain.yml entry point', () => {
     expect(created).toMatchObject({ head: 'mlops/retrain', base: 'main' });
     expect(String(created.title)).toMatch(/^Retrain credit-default v1 on data [0-9a-f]{12}$/);
     const body = String(created.body);
-    expect(body).toContain(`Data set \`data/credit_data.csv\`: \`43c83a4630f1\` → \`${dataVersion.slice(0, 12)}\` (4454 → 4854 rows)`);
+    expect(body).toContain(
+      `Data set \`data/credit_data.csv\`: \`43c83a4630f1\` → \`${dataVersion.slice(0, 12)}\` (4454 → 4854 rows)`,
+    );
     expect(body).toMatch(/\| applications-2026-10\.csv \| ingested \| +400 \| +400 \| +0 \| +0 \|/);
     expect(body).toContain('### Drift');
     expect(body).toMatch(/\| Income +\| numeric .*\| \*\*yes\*\* \|/);
@@ -183,15 +237,25 @@ describe('retrain.yml entry point', () => {
 
     // The branch on the remote: data commit, then registry commit, on top of main.
     const log = git(origin, 'log', '--format=%an|%s', 'main..mlops/retrain').split('\n');
-    expect(log).toEqual(['github-actions[bot]|registry: promote credit-default v1 (scheduled retraining)', 'github-actions[bot]|data: ingest 400 rows from applications-2026-10.csv']);
+    expect(log).toEqual([
+      'github-actions[bot]|registry: promote credit-default v1 (scheduled retraining)',
+      'github-actions[bot]|data: ingest 400 rows from applications-2026-10.csv',
+    ]);
     const files = git(origin, 'ls-tree', '-r', '--name-only', 'mlops/retrain').split('\n');
     expect(files).toContain('data/processed/applications-2026-10.csv');
     expect(files).not.toContain('data/incoming/applications-2026-10.csv');
     expect(files).toContain('models/registry.json');
     expect(files).toContain('reports/retrain.md');
     const ingestLog = git(origin, 'show', 'mlops/retrain:data/ingestion-log.jsonl');
-    expect(JSON.parse(ingestLog)).toMatchObject({ file: 'applications-2026-10.csv', rows_read: 400, accepted: 400, data: { version_after: dataVersion } });
-    const registry = JSON.parse(git(origin, 'show', 'mlops/retrain:models/registry.json')) as { models: Record<string, { aliases: { champion: number } ; versions: { lineage: { data: { sha256: string } } }[] }> };
+    expect(JSON.parse(ingestLog)).toMatchObject({
+      file: 'applications-2026-10.csv',
+      rows_read: 400,
+      accepted: 400,
+      data: { version_after: dataVersion },
+    });
+    const registry = JSON.parse(git(origin, 'show', 'mlops/retrain:models/registry.json')) as {
+      models: Record<string, { aliases: { champion: number }; versions: { lineage: { data: { sha256: string } } }[] }>;
+    };
     expect(registry.models['credit-default'].aliases.champion).toBe(1);
     expect(registry.models['credit-default'].versions[0].lineage.data.sha256).toBe(dataVersion);
 
@@ -199,7 +263,10 @@ describe('retrain.yml entry point', () => {
     const again = await runAction('run-2');
     expect(again.code).toBe(0);
     expect(again.outputs).toMatchObject({ status: 'promote', 'pull-request-number': '1', 'data-version': dataVersion });
-    expect(gh.requests.slice(2).map((q) => `${q.method} ${q.path}`)).toEqual(['GET /repos/acme/credit/pulls', 'PATCH /repos/acme/credit/pulls/1']);
+    expect(gh.requests.slice(2).map((q) => `${q.method} ${q.path}`)).toEqual([
+      'GET /repos/acme/credit/pulls',
+      'PATCH /repos/acme/credit/pulls/1',
+    ]);
     expect(gh.pulls.size).toBe(1);
     expect(again.summary).toContain('Updated pull request [#1]');
   }, 240_000);
@@ -217,17 +284,27 @@ describe('retrain.yml entry point', () => {
     // Sixty more applications: not enough to beat the champion by the required 0.05 ROC AUC.
     const owner = join(tmp, 'owner');
     execFileSync('git', ['clone', '-q', origin, owner], { stdio: 'ignore' });
-    writeFileSync(join(owner, 'data', 'incoming', 'applications-2026-11.csv'), newApplications(60, 900) + 'maybe,1,rent,60,30,married,no,freelance,73,129,0,0,800,846\n');
+    writeFileSync(
+      join(owner, 'data', 'incoming', 'applications-2026-11.csv'),
+      newApplications(60, 900) + 'maybe,1,rent,60,30,married,no,freelance,73,129,0,0,800,846\n',
+    );
     git(owner, 'add', '.');
     git(owner, 'commit', '-qm', 'data: November applications');
     git(owner, 'push', '-q', 'origin', 'main');
     const mainBefore = git(origin, 'rev-parse', 'main');
     const lost = await runAction('run-4');
     expect(lost.code).toBe(0);
-    expect(lost.outputs).toMatchObject({ status: 'kept-champion', decision: 'keep', version: '', 'data-changed': 'true' });
+    expect(lost.outputs).toMatchObject({
+      status: 'kept-champion',
+      decision: 'keep',
+      version: '',
+      'data-changed': 'true',
+    });
     expect(lost.outputs.reason).toMatch(/^kept champion: /);
     expect(lost.summary).toContain('## Retraining: champion kept');
-    expect(lost.summary).toMatch(/\| applications-2026-11\.csv \| ingested \| +61 \| +60 \| +1 \| +0 \| 1 × Status: unknown label \|/);
+    expect(lost.summary).toMatch(
+      /\| applications-2026-11\.csv \| ingested \| +61 \| +60 \| +1 \| +0 \| 1 × Status: unknown label \|/,
+    );
     // Drift was measured against the champion's training data, found in git history.
     expect(lost.summary).toMatch(/reference: `credit_data\.csv@[0-9a-f]{12}` — 4854 rows/);
     expect(lost.summary).toMatch(/current: `rows added since [0-9a-f]{12}` — 60 rows/);

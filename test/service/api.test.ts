@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { readCsvFile } from '../../pipeline/data/csv.ts';
 import { ROOT } from '../helpers/cli.ts';
-import { APPLICANT, applicants, startTestServer, trainedProject, type TestServer, type TrainedProject } from './helpers.ts';
+import {
+  APPLICANT,
+  applicants,
+  startTestServer,
+  trainedProject,
+  type TestServer,
+  type TrainedProject,
+} from './helpers.ts';
 import { join } from 'node:path';
 
 let p: TrainedProject;
@@ -35,8 +42,12 @@ describe('POST /v1/predict', () => {
   });
 
   it('echoes a sane X-Request-Id and replaces an unsafe one', async () => {
-    expect((await s.post('/v1/predict', APPLICANT, { 'x-request-id': 'abc-123' })).headers.get('x-request-id')).toBe('abc-123');
-    expect((await s.post('/v1/predict', APPLICANT, { 'x-request-id': 'a b<script>' })).headers.get('x-request-id')).not.toBe('a b<script>');
+    expect((await s.post('/v1/predict', APPLICANT, { 'x-request-id': 'abc-123' })).headers.get('x-request-id')).toBe(
+      'abc-123',
+    );
+    expect(
+      (await s.post('/v1/predict', APPLICANT, { 'x-request-id': 'a b<script>' })).headers.get('x-request-id'),
+    ).not.toBe('a b<script>');
   });
 
   it('accepts null for an unknown value, and the label column', async () => {
@@ -45,7 +56,10 @@ describe('POST /v1/predict', () => {
 
   it('lists every bad field at once: missing, wrong type, unknown category, non-finite, unknown field', async () => {
     const { Age: _a, ...noAge } = APPLICANT;
-    const body = JSON.stringify({ ...noAge, Seniority: 'nine', Home: 'castle', Extra: 1 }).replace('"Time":60', '"Time":1e999');
+    const body = JSON.stringify({ ...noAge, Seniority: 'nine', Home: 'castle', Extra: 1 }).replace(
+      '"Time":60',
+      '"Time":1e999',
+    );
     const r = await s.post('/v1/predict', body);
     expect(r.status).toBe(422);
     const b = await json(r);
@@ -64,7 +78,9 @@ describe('POST /v1/predict', () => {
 
   it('reports a category of the wrong type with the allowed values', async () => {
     const b = await json(await s.post('/v1/predict', { ...APPLICANT, Job: 3 }));
-    expect(b.errors).toEqual([expect.objectContaining({ field: 'Job', problem: 'wrong_type', allowed: expect.arrayContaining(['fixed']) })]);
+    expect(b.errors).toEqual([
+      expect.objectContaining({ field: 'Job', problem: 'wrong_type', allowed: expect.arrayContaining(['fixed']) }),
+    ]);
   });
 
   it('NaN, an empty body and malformed JSON are 400 with the same shape', async () => {
@@ -104,7 +120,9 @@ describe('POST /v1/predict', () => {
     expect(b.probability).toBe(p.model.scoreRecords([APPLICANT])[0]);
     const e = b.explanation;
     expect(e.output).toBe('log_odds');
-    expect(e.contributions.map((c: { feature: string }) => c.feature).sort()).toEqual(p.model.bundle.schema.features.map((f) => f.name).sort());
+    expect(e.contributions.map((c: { feature: string }) => c.feature).sort()).toEqual(
+      p.model.bundle.schema.features.map((f) => f.name).sort(),
+    );
     const sum = e.contributions.reduce((t: number, c: { contribution: number }) => t + c.contribution, e.base_value);
     expect(sum).toBeCloseTo(e.margin, 9);
     expect(1 / (1 + Math.exp(-e.margin))).toBeCloseTo(b.probability, 12);
@@ -117,7 +135,10 @@ describe('POST /v1/predict', () => {
 
 describe('POST /v1/predict/batch', () => {
   const test = readCsvFile(join(ROOT, 'data/credit_data/test.csv'));
-  const rows = () => Array.from({ length: test.rows }, (_, i) => Object.fromEntries(test.header.map((h) => [h, test.columns.get(h)![i]])));
+  const rows = () =>
+    Array.from({ length: test.rows }, (_, i) =>
+      Object.fromEntries(test.header.map((h) => [h, test.columns.get(h)![i]])),
+    );
 
   it('scores a JSON array in order, same probabilities as one at a time', async () => {
     const recs = applicants(p.model, rows().slice(0, 50));
@@ -150,7 +171,11 @@ describe('POST /v1/predict/batch', () => {
     for (let k = 0; k < 3; k++) for (const r of all) lines.push(test.header.map((h) => r[h] ?? '').join(','));
     const csv = lines.join('\n') + '\n';
     expect(csv.length).toBeGreaterThan(64 * 1024);
-    const r = await fetch(s.url + '/v1/predict/batch', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv });
+    const r = await fetch(s.url + '/v1/predict/batch', {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: csv,
+    });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/text\/csv/);
     const out = (await r.text()).trim().split('\n');
@@ -166,20 +191,43 @@ describe('POST /v1/predict/batch', () => {
 
   it('CSV: a missing column or a bad value early is a 422; a bad value later fills the error column', async () => {
     const header = test.header.filter((h) => h !== 'Age');
-    const noAge = [header.join(','), ...rows().slice(0, 3).map((r) => header.map((h) => r[h] ?? '').join(','))].join('\n');
-    const r1 = await fetch(s.url + '/v1/predict/batch', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: noAge });
+    const noAge = [
+      header.join(','),
+      ...rows()
+        .slice(0, 3)
+        .map((r) => header.map((h) => r[h] ?? '').join(',')),
+    ].join('\n');
+    const r1 = await fetch(s.url + '/v1/predict/batch', {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: noAge,
+    });
     expect(r1.status).toBe(422);
     expect((await json(r1)).errors[0]).toMatchObject({ field: 'Age', problem: 'missing' });
     const good = rows().map((r) => test.header.map((h) => r[h] ?? '').join(','));
     const ageCol = test.header.indexOf('Age');
-    const bad = (line: string): string => line.split(',').map((v, i) => (i === ageCol ? 'old' : v)).join(',');
+    const bad = (line: string): string =>
+      line
+        .split(',')
+        .map((v, i) => (i === ageCol ? 'old' : v))
+        .join(',');
     const early = [test.header.join(','), bad(good[0]), ...good.slice(1, 5)].join('\n');
-    const r2 = await fetch(s.url + '/v1/predict/batch', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: early });
+    const r2 = await fetch(s.url + '/v1/predict/batch', {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: early,
+    });
     expect(r2.status).toBe(422);
     expect((await json(r2)).errors[0]).toMatchObject({ field: 'Age', row: 0, problem: 'wrong_type' });
     // The bad row comes after the first streaming chunk (1,000 rows).
-    const late = [test.header.join(','), ...good, ...good.slice(0, 200), bad(good[0]), ...good.slice(0, 100)].join('\n');
-    const r3 = await fetch(s.url + '/v1/predict/batch', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: late });
+    const late = [test.header.join(','), ...good, ...good.slice(0, 200), bad(good[0]), ...good.slice(0, 100)].join(
+      '\n',
+    );
+    const r3 = await fetch(s.url + '/v1/predict/batch', {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: late,
+    });
     expect(r3.status).toBe(200);
     const out = (await r3.text()).trim().split('\n');
     const at = good.length + 200;
@@ -209,7 +257,11 @@ describe('POST /invocations (MLflow)', () => {
       expect(b.predictions[0].probability).toBe(expected());
     }
     const csv = `${columns.join(',')}\n${columns.map((c) => APPLICANT[c as keyof typeof APPLICANT]).join(',')}\n`;
-    const r = await fetch(s.url + '/invocations', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv });
+    const r = await fetch(s.url + '/invocations', {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: csv,
+    });
     expect((await json(r)).predictions[0].probability).toBe(expected());
   });
 
@@ -218,7 +270,11 @@ describe('POST /invocations (MLflow)', () => {
     expect((await s.post('/invocations', { instances: [APPLICANT], inputs: [APPLICANT] })).status).toBe(400);
     expect((await s.post('/invocations', { dataframe_split: { columns, data: [[1]] } })).status).toBe(400);
     const b = await json(await s.post('/invocations', { dataframe_records: [{ ...APPLICANT, Records: 'maybe' }] }));
-    expect(b).toMatchObject({ status: 422, error_code: 'INVALID_PARAMETER_VALUE', errors: [{ row: 0, field: 'Records', problem: 'unknown_category' }] });
+    expect(b).toMatchObject({
+      status: 422,
+      error_code: 'INVALID_PARAMETER_VALUE',
+      errors: [{ row: 0, field: 'Records', problem: 'unknown_category' }],
+    });
     expect((await fetch(s.url + '/ping')).status).toBe(200);
   });
 });
@@ -253,7 +309,9 @@ describe('model, health, metrics, docs', () => {
     const text = await (await fetch(s.url + '/metrics')).text();
     expect(text).toMatch(/http_requests_total\{method="POST",route="\/v1\/predict",status="200"\} \d+/);
     expect(text).toMatch(/http_requests_total\{method="POST",route="\/v1\/predict",status="422"\} \d+/);
-    expect(text).toMatch(/http_request_duration_seconds_bucket\{le="0.01",method="POST",route="\/v1\/predict",status="200"\} \d+/);
+    expect(text).toMatch(
+      /http_request_duration_seconds_bucket\{le="0.01",method="POST",route="\/v1\/predict",status="200"\} \d+/,
+    );
     expect(text).toMatch(/mlops_predictions_total\{decision="(good|bad)",model="credit-default",version="3"\} \d+/);
     expect(text).toMatch(/mlops_model_info\{model="credit-default",version="3",digest="sha256:[0-9a-f]{64}"\} 1/);
   });
@@ -263,10 +321,14 @@ describe('model, health, metrics, docs', () => {
     expect(doc.openapi).toBe('3.1.0');
     const schema = await json(await fetch(s.url + '/v1/model/schema'));
     expect(doc.components.schemas.Applicant).toEqual(schema);
-    for (const path of ['/v1/predict', '/v1/predict/batch', '/invocations', '/v1/model', '/healthz', '/metrics']) expect(doc.paths).toHaveProperty([path]);
+    for (const path of ['/v1/predict', '/v1/predict/batch', '/invocations', '/v1/model', '/healthz', '/metrics'])
+      expect(doc.paths).toHaveProperty([path]);
     const validate = new Ajv2020({ strict: false }).compile(schema);
     expect(validate(doc.paths['/v1/predict'].post.requestBody.content['application/json'].example)).toBe(true);
-    expect((await s.post('/v1/predict', doc.paths['/v1/predict'].post.requestBody.content['application/json'].example)).status).toBe(200);
+    expect(
+      (await s.post('/v1/predict', doc.paths['/v1/predict'].post.requestBody.content['application/json'].example))
+        .status,
+    ).toBe(200);
   });
 
   it('/docs serves Swagger UI from the installed package', async () => {

@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCsvFile } from '../../pipeline/data/csv.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
 import { CreditModel } from '../../pipeline/model.ts';
-import { APPLICANT, applicants, startTestServer, trainedProject, type TestServer, type TrainedProject } from './helpers.ts';
+import {
+  APPLICANT,
+  applicants,
+  startTestServer,
+  trainedProject,
+  type TestServer,
+  type TrainedProject,
+} from './helpers.ts';
 
 let p: TrainedProject;
 let s: TestServer;
@@ -29,7 +36,9 @@ describe('same applicant, same probability everywhere', () => {
     expect(scored[0]).toBe('probability,decision');
     const [cliProbability, cliDecision] = scored[1].split(',');
     const single = (await (await s.post('/v1/predict', APPLICANT)).json()) as { probability: number; decision: string };
-    const mlflow = (await (await s.post('/invocations', { dataframe_records: [APPLICANT] })).json()) as { predictions: { probability: number }[] };
+    const mlflow = (await (await s.post('/invocations', { dataframe_records: [APPLICANT] })).json()) as {
+      predictions: { probability: number }[];
+    };
     expect(single.probability.toFixed(6)).toBe(cliProbability);
     expect(mlflow.predictions[0].probability).toBe(single.probability);
     expect(cliDecision).toBe(single.decision);
@@ -37,7 +46,9 @@ describe('same applicant, same probability everywhere', () => {
 
   it('the single-row fast path is bit-identical to CreditModel on every row of the data set', () => {
     const t = readCsvFile(join(ROOT, 'data/credit_data.csv'));
-    const rows = Array.from({ length: t.rows }, (_, i) => Object.fromEntries(t.header.map((h) => [h, t.columns.get(h)![i]])));
+    const rows = Array.from({ length: t.rows }, (_, i) =>
+      Object.fromEntries(t.header.map((h) => [h, t.columns.get(h)![i]])),
+    );
     const recs = applicants(p.model, rows);
     const batch = p.model.scoreRecords(recs);
     let mismatches = 0;
@@ -51,16 +62,27 @@ describe('same applicant, same probability everywhere', () => {
   });
 
   it('tree engines (gbdt: raw numbers, category codes) take the fast path bit-identically too, and explain exactly', async () => {
-    const r = await runCli(['train', '--engine', 'gbdt', '--param', 'nRounds=20', '--quiet', '--out', 'runs/gbdt'], p.dir);
+    const r = await runCli(
+      ['train', '--engine', 'gbdt', '--param', 'nRounds=20', '--quiet', '--out', 'runs/gbdt'],
+      p.dir,
+    );
     expect(r.code, r.err).toBe(0);
     const gbdt = CreditModel.load(join(p.dir, 'runs/gbdt/model.json'));
     const t = await startTestServer({ ...p, modelPath: join(p.dir, 'runs/gbdt/model.json'), model: gbdt });
     try {
       const data = readCsvFile(join(ROOT, 'data/credit_data/test.csv'));
-      const recs = applicants(gbdt, Array.from({ length: data.rows }, (_, i) => Object.fromEntries(data.header.map((h) => [h, data.columns.get(h)![i]]))));
+      const recs = applicants(
+        gbdt,
+        Array.from({ length: data.rows }, (_, i) =>
+          Object.fromEntries(data.header.map((h) => [h, data.columns.get(h)![i]])),
+        ),
+      );
       const batch = gbdt.scoreRecords(recs);
       expect(recs.filter((rec, i) => t.state.scorer.single(rec) !== batch[i])).toHaveLength(0);
-      const res = (await (await t.post('/v1/predict?explain=true', APPLICANT)).json()) as { probability: number; explanation: { base_value: number; margin: number; contributions: { contribution: number }[] } };
+      const res = (await (await t.post('/v1/predict?explain=true', APPLICANT)).json()) as {
+        probability: number;
+        explanation: { base_value: number; margin: number; contributions: { contribution: number }[] };
+      };
       expect(res.probability).toBe(gbdt.scoreRecords([APPLICANT])[0]);
       const e = res.explanation;
       expect(e.contributions.reduce((sum, c) => sum + c.contribution, e.base_value)).toBeCloseTo(e.margin, 9);

@@ -56,7 +56,11 @@ describe('fast route', () => {
     expect(r.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(r.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
     expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    expect((await post(bareUrl + '/v1/predict', JSON.stringify(APPLICANT), { 'x-request-id': 'fast-1' })).headers.get('x-request-id')).toBe('fast-1');
+    expect(
+      (await post(bareUrl + '/v1/predict', JSON.stringify(APPLICANT), { 'x-request-id': 'fast-1' })).headers.get(
+        'x-request-id',
+      ),
+    ).toBe('fast-1');
     // The Koa route, asked the same with ?explain=false, writes the same body.
     expect(await (await s.post('/v1/predict?explain=false', APPLICANT)).text()).toBe(text);
   });
@@ -73,7 +77,8 @@ describe('fast route', () => {
       ['/v1/predict/batch', JSON.stringify([APPLICANT]), {}],
       ['/v1/predict', JSON.stringify(APPLICANT), { 'content-type': 'text/plain' }],
     ];
-    for (const [path, body, headers] of cases) expect((await post(bareUrl + path, body, headers)).status, `${path} ${body}`).toBe(299);
+    for (const [path, body, headers] of cases)
+      expect((await post(bareUrl + path, body, headers)).status, `${path} ${body}`).toBe(299);
     expect(reachedKoa.map((k) => k.body)).toEqual(cases.map((c) => c[1]));
     expect((await fetch(bareUrl + '/v1/predict')).status).toBe(299);
   });
@@ -82,10 +87,14 @@ describe('fast route', () => {
     reachedKoa.length = 0;
     // Chunked (no Content-Length): the limit trips while the fast route reads.
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(s.url + '/v1/predict', { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const req = request(
+        s.url + '/v1/predict',
+        { method: 'POST', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       req.on('error', reject);
       req.write('{"pad":"');
       req.end('x'.repeat(40 * 1024) + '"}');
@@ -96,7 +105,9 @@ describe('fast route', () => {
   it('counts its requests and predictions in the metrics', async () => {
     const served = async (): Promise<number> => {
       const text = await (await fetch(s.url + '/metrics')).text();
-      return Number(/http_requests_total\{method="POST",route="\/v1\/predict",status="200"\} (\d+)/.exec(text)?.[1] ?? 0);
+      return Number(
+        /http_requests_total\{method="POST",route="\/v1\/predict",status="200"\} (\d+)/.exec(text)?.[1] ?? 0,
+      );
     };
     const predicted = async (): Promise<number> => {
       const text = await (await fetch(s.url + '/metrics')).text();
@@ -107,14 +118,23 @@ describe('fast route', () => {
     expect(await served()).toBe(r0 + 5);
     expect(await predicted()).toBe(p0 + 5);
     const text = await (await fetch(s.url + '/metrics')).text();
-    expect(text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/v1\/predict",status="200"\} [1-9]/);
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{method="POST",route="\/v1\/predict",status="200"\} [1-9]/,
+    );
   });
 
   it('logs the request line with the request id', async () => {
     await s.post('/v1/predict', APPLICANT, { 'x-request-id': 'fast-log-1' });
     await new Promise((r) => setTimeout(r, 20));
     const line = s.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.req_id === 'fast-log-1');
-    expect(line).toMatchObject({ method: 'POST', path: '/v1/predict', route: '/v1/predict', status: 200, msg: 'request', level: 30 });
+    expect(line).toMatchObject({
+      method: 'POST',
+      path: '/v1/predict',
+      route: '/v1/predict',
+      status: 200,
+      msg: 'request',
+      level: 30,
+    });
     expect(typeof line?.ms).toBe('number');
   });
 });

@@ -18,7 +18,25 @@ afterAll(async () => {
 const fields = Object.keys(APPLICANT);
 const oddValue = fc.oneof(
   fc.jsonValue(),
-  fc.constantFrom(-1, 0, 1e308, -1e308, 5e-324, '', ' ', 'NaN', 'Infinity', '1e999', 'rent ', 'RENT', '\u0000', '__proto__', true, [], {}),
+  fc.constantFrom(
+    -1,
+    0,
+    1e308,
+    -1e308,
+    5e-324,
+    '',
+    ' ',
+    'NaN',
+    'Infinity',
+    '1e999',
+    'rent ',
+    'RENT',
+    '\u0000',
+    '__proto__',
+    true,
+    [],
+    {},
+  ),
   fc.string(),
   fc.double(),
 );
@@ -28,7 +46,11 @@ const mutated = fc
     fc.oneof(
       fc.record({ op: fc.constant('delete' as const), field: fc.constantFrom(...fields) }),
       fc.record({ op: fc.constant('set' as const), field: fc.constantFrom(...fields), value: oddValue }),
-      fc.record({ op: fc.constant('add' as const), field: fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'Status')), value: oddValue }),
+      fc.record({
+        op: fc.constant('add' as const),
+        field: fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'Status')),
+        value: oddValue,
+      }),
     ),
     { minLength: 1, maxLength: 4 },
   )
@@ -40,8 +62,17 @@ const mutated = fc
     }
     return JSON.stringify(o);
   });
-const rawText = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.jsonValue().map((v) => JSON.stringify(v)), mutated.map((t) => t.slice(0, Math.floor(t.length / 2))));
-const payload = fc.oneof({ weight: 3, arbitrary: mutated }, { weight: 2, arbitrary: rawText }, { weight: 1, arbitrary: fc.array(mutated, { maxLength: 5 }).map((a) => `[${a.join(',')}]`) });
+const rawText = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.jsonValue().map((v) => JSON.stringify(v)),
+  mutated.map((t) => t.slice(0, Math.floor(t.length / 2))),
+);
+const payload = fc.oneof(
+  { weight: 3, arbitrary: mutated },
+  { weight: 2, arbitrary: rawText },
+  { weight: 1, arbitrary: fc.array(mutated, { maxLength: 5 }).map((a) => `[${a.join(',')}]`) },
+);
 const target = fc.constantFrom(
   { path: '/v1/predict', type: 'application/json' },
   { path: '/v1/predict/batch', type: 'application/json' },

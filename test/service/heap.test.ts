@@ -9,10 +9,14 @@ const FIXTURE = join(import.meta.dirname, 'fixtures', 'heap-growth.ts');
 
 /** The fixture's live set and old-generation peak (MB), in a fresh process with the image's 2 MB semi-space. */
 async function churn(env: Record<string, string>): Promise<{ live: number; peak: number }> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--max-semi-space-size=2', '--import', 'tsx', FIXTURE], {
-    cwd: join(import.meta.dirname, '..', '..'),
-    env: { ...process.env, ...env },
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--max-semi-space-size=2', '--import', 'tsx', FIXTURE],
+    {
+      cwd: join(import.meta.dirname, '..', '..'),
+      env: { ...process.env, ...env },
+    },
+  );
   return JSON.parse(stdout) as { live: number; peak: number };
 }
 
@@ -21,7 +25,10 @@ describe('heap policy (HEAP_GROWTH_PERCENT)', () => {
     expect(defaultOptions('/').heapGrowthPercent).toBe(20);
     expect(optionsFromEnv({ HEAP_GROWTH_PERCENT: '0' }, '/').heapGrowthPercent).toBe(0);
     expect(optionsFromEnv({ HEAP_GROWTH_PERCENT: '50' }, '/').heapGrowthPercent).toBe(50);
-    for (const bad of ['-5', '1.5', 'lots', '1001']) expect(() => optionsFromEnv({ HEAP_GROWTH_PERCENT: bad }, '/')).toThrow(/HEAP_GROWTH_PERCENT must be an integer from 0 to 1000/);
+    for (const bad of ['-5', '1.5', 'lots', '1001'])
+      expect(() => optionsFromEnv({ HEAP_GROWTH_PERCENT: bad }, '/')).toThrow(
+        /HEAP_GROWTH_PERCENT must be an integer from 0 to 1000/,
+      );
   });
 
   it('sets the V8 flag only when a percentage is given', () => {
@@ -33,7 +40,10 @@ describe('heap policy (HEAP_GROWTH_PERCENT)', () => {
   });
 
   it('keeps promoted garbage from piling up in the old generation', async () => {
-    const [bounded, adaptive] = await Promise.all([churn({ HEAP_GROWTH_PERCENT: '' }), churn({ HEAP_GROWTH_PERCENT: '0' })]);
+    const [bounded, adaptive] = await Promise.all([
+      churn({ HEAP_GROWTH_PERCENT: '' }),
+      churn({ HEAP_GROWTH_PERCENT: '0' }),
+    ]);
     // Measured: the default peaks at ~1.7x the live set, V8's adaptive growth at ~5x.
     expect(bounded.peak).toBeLessThan(2.5 * bounded.live);
     // The fixture does pile garbage up without the policy, so the bound above means something.

@@ -34,12 +34,24 @@ export async function startTestServer(p: TrainedProject, overrides: Partial<Serv
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
-      logs.push(...String(chunk).split('\n').filter((l) => l.length > 0));
+      logs.push(
+        ...String(chunk)
+          .split('\n')
+          .filter((l) => l.length > 0),
+      );
       cb();
     },
   });
-  const options: ServiceOptions = { ...defaultOptions(p.dir), modelPath: p.modelPath, host: '127.0.0.1', port: 0, ...overrides };
-  const svc = createApp(p.model, { path: p.modelPath, version: 3 }, options, { logger: pino({ level: options.logLevel }, sink) });
+  const options: ServiceOptions = {
+    ...defaultOptions(p.dir),
+    modelPath: p.modelPath,
+    host: '127.0.0.1',
+    port: 0,
+    ...overrides,
+  };
+  const svc = createApp(p.model, { path: p.modelPath, version: 3 }, options, {
+    logger: pino({ level: options.logLevel }, sink),
+  });
   const running = await listen(svc, '127.0.0.1', 0);
   return {
     ...running,
@@ -55,7 +67,10 @@ export async function startTestServer(p: TrainedProject, overrides: Partial<Serv
 }
 
 /** Applicants from the embedded test split, typed as JSON (numbers, strings, null). */
-export function applicants(model: CreditModel, rows: Record<string, string | null>[]): Record<string, number | string | null>[] {
+export function applicants(
+  model: CreditModel,
+  rows: Record<string, string | null>[],
+): Record<string, number | string | null>[] {
   return rows.map((r) => {
     const rec: Record<string, number | string | null> = {};
     for (const f of model.bundle.schema.features) {

@@ -11,7 +11,8 @@ function recorder(busy = 0): LineSink & { writes: string[]; syncFlushes: number 
     write: (s: string) => (r.writes.push(s), true),
     flushSync: () => {
       r.syncFlushes++;
-      if (busy-- > 0) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, write'), { code: 'EAGAIN' });
+      if (busy-- > 0)
+        throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, write'), { code: 'EAGAIN' });
     },
   };
   return r;
@@ -119,10 +120,14 @@ describe('BatchedLines (the service log destination)', () => {
    * that falls behind would: the pipe fills up and writes are refused.
    */
   async function linesOf(mode: 'abrupt' | 'graceful', count: number): Promise<{ lines: number[]; loopMs: number }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'log-exit.ts'), mode, String(count)], {
-      cwd: join(import.meta.dirname, '..', '..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'log-exit.ts'), mode, String(count)],
+      {
+        cwd: join(import.meta.dirname, '..', '..'),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stderr.on('data', (c) => (err += String(c)));

@@ -43,16 +43,34 @@ describe.each(MODES)('service process (2 workers, WORKER_MODE=$mode)', ({ mode, 
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     // `mlops serve` (the container runs the same code bundled: see the bundle test below and test:container).
-    child = spawn(process.execPath, [join(ROOT, 'bin/mlops.mjs'), 'serve', '--model', p.modelPath, '--port', String(port), '--host', '127.0.0.1', '--workers', '2'], {
-      cwd: p.dir,
-      env: { ...process.env, LOG_LEVEL: 'info', WORKER_MODE: mode },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin/mlops.mjs'),
+        'serve',
+        '--model',
+        p.modelPath,
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+        '--workers',
+        '2',
+      ],
+      {
+        cwd: p.dir,
+        env: { ...process.env, LOG_LEVEL: 'info', WORKER_MODE: mode },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout!.on('data', (c) => (stdout += String(c)));
     child.stderr!.on('data', (c) => (stderr += String(c)));
     for (let i = 0; i < 600; i++) {
       if (child.exitCode !== null) throw new Error(`service exited: ${stderr}`);
-      const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok && started.test(stderr)) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -69,14 +87,20 @@ describe.each(MODES)('service process (2 workers, WORKER_MODE=$mode)', ({ mode, 
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         for (let i = 0; i < 25; i++) {
-          const r = await fetch(`${url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(APPLICANT) });
+          const r = await fetch(`${url}/v1/predict`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(APPLICANT),
+          });
           expect(r.status).toBe(200);
           await r.arrayBuffer();
         }
       }),
     );
     const text = await (await fetch(`${url}/metrics`)).text();
-    const served = Number(/http_requests_total\{method="POST",route="\/v1\/predict",status="200"\} (\d+)/.exec(text)?.[1]);
+    const served = Number(
+      /http_requests_total\{method="POST",route="\/v1\/predict",status="200"\} (\d+)/.exec(text)?.[1],
+    );
     expect(served).toBe(200);
     // The model gauge is not summed over workers, and process metrics are there once.
     expect(text).toMatch(/mlops_model_info\{[^}]*\} 1\n/);
@@ -84,7 +108,12 @@ describe.each(MODES)('service process (2 workers, WORKER_MODE=$mode)', ({ mode, 
     if (mode === 'threads') {
       // Request log lines name the thread: both served.
       await new Promise((r) => setTimeout(r, 300));
-      const threads = new Set(stdout.split('\n').filter((l) => l.includes('"msg":"request"')).map((l) => (JSON.parse(l) as { thread: number }).thread));
+      const threads = new Set(
+        stdout
+          .split('\n')
+          .filter((l) => l.includes('"msg":"request"'))
+          .map((l) => (JSON.parse(l) as { thread: number }).thread),
+      );
       expect([...threads].sort()).toEqual([0, 1]);
     }
   });
@@ -95,7 +124,11 @@ describe.each(MODES)('service process (2 workers, WORKER_MODE=$mode)', ({ mode, 
     const body = JSON.stringify(APPLICANT);
     const half = Math.floor(body.length / 2);
     const pending = Array.from({ length: 8 }, () => {
-      const req = request(`${url}/v1/predict`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+      const req = request(`${url}/v1/predict`, {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
       const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
         req.on('response', (res) => {
           let text = '';
@@ -123,28 +156,46 @@ describe.each(MODES)('service process (2 workers, WORKER_MODE=$mode)', ({ mode, 
   });
 });
 
-describe.each(MODES)('service process (2 workers, WORKER_MODE=$mode) with a bundle that does not verify', ({ mode }) => {
-  it('exits 1 before listening, naming the digest problem', async () => {
-    const bundle = JSON.parse(readFileSync(p.modelPath, 'utf8')) as { threshold: number };
-    bundle.threshold = 0.01;
-    const tampered = join(p.dir, 'tampered.json');
-    writeFileSync(tampered, JSON.stringify(bundle));
-    const port = await freePort();
-    const c = spawn(process.execPath, [join(ROOT, 'bin/mlops.mjs'), 'serve', '--model', tampered, '--port', String(port), '--host', '127.0.0.1', '--workers', '2'], {
-      cwd: p.dir,
-      env: { ...process.env, LOG_LEVEL: 'warn', WORKER_MODE: mode },
-      stdio: ['ignore', 'ignore', 'pipe'],
+describe.each(MODES)(
+  'service process (2 workers, WORKER_MODE=$mode) with a bundle that does not verify',
+  ({ mode }) => {
+    it('exits 1 before listening, naming the digest problem', async () => {
+      const bundle = JSON.parse(readFileSync(p.modelPath, 'utf8')) as { threshold: number };
+      bundle.threshold = 0.01;
+      const tampered = join(p.dir, 'tampered.json');
+      writeFileSync(tampered, JSON.stringify(bundle));
+      const port = await freePort();
+      const c = spawn(
+        process.execPath,
+        [
+          join(ROOT, 'bin/mlops.mjs'),
+          'serve',
+          '--model',
+          tampered,
+          '--port',
+          String(port),
+          '--host',
+          '127.0.0.1',
+          '--workers',
+          '2',
+        ],
+        {
+          cwd: p.dir,
+          env: { ...process.env, LOG_LEVEL: 'warn', WORKER_MODE: mode },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let err = '';
+      c.stderr!.on('data', (d) => (err += String(d)));
+      const code = await new Promise<number | null>((resolve) => c.once('exit', (x) => resolve(x)));
+      expect(code).toBe(1);
+      expect(err).toMatch(/digest/);
+      // A cluster's workers each load the bundle; in threads mode the main thread loads it first.
+      if (mode === 'cluster') expect(err).toMatch(/before listening/);
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
     });
-    let err = '';
-    c.stderr!.on('data', (d) => (err += String(d)));
-    const code = await new Promise<number | null>((resolve) => c.once('exit', (x) => resolve(x)));
-    expect(code).toBe(1);
-    expect(err).toMatch(/digest/);
-    // A cluster's workers each load the bundle; in threads mode the main thread loads it first.
-    if (mode === 'cluster') expect(err).toMatch(/before listening/);
-    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
-  });
-});
+  },
+);
 
 describe('the service bundle (as in the container image) with 2 threads', () => {
   let dir = '';
@@ -154,10 +205,16 @@ describe('the service bundle (as in the container image) with 2 threads', () => 
 
   it('leaves arquero out, serves from two threads and exits 0 after SIGTERM', async () => {
     dir = mkdtempSync(join(tmpdir(), 'service-bundle-'));
-    const b = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'service/build.ts'), '--out', dir, '--model', p.modelPath], { cwd: ROOT, encoding: 'utf8' });
+    const b = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'service/build.ts'), '--out', dir, '--model', p.modelPath],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     expect(b.status, b.stderr).toBe(0);
     // arquero (training-time data summaries) is declared side-effect free and unused by scoring.
-    const code = [join(dir, 'service.mjs'), ...readdirSync(join(dir, 'chunks')).map((f) => join(dir, 'chunks', f))].map((f) => readFileSync(f, 'utf8')).join('\n');
+    const code = [join(dir, 'service.mjs'), ...readdirSync(join(dir, 'chunks')).map((f) => join(dir, 'chunks', f))]
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
     expect(/\bCreditModel\b/.test(code)).toBe(true);
     expect(/\bColumnTable\b/.test(code)).toBe(false);
 
@@ -165,7 +222,15 @@ describe('the service bundle (as in the container image) with 2 threads', () => 
     const url = `http://127.0.0.1:${port}`;
     const c = spawn(process.execPath, [join(dir, 'service.mjs')], {
       cwd: dir,
-      env: { ...process.env, MODEL_PATH: join(dir, 'model/model.json.gz'), PORT: String(port), HOST: '127.0.0.1', WORKERS: '2', WORKER_MODE: '', LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        MODEL_PATH: join(dir, 'model/model.json.gz'),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        WORKERS: '2',
+        WORKER_MODE: '',
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
@@ -176,10 +241,19 @@ describe('the service bundle (as in the container image) with 2 threads', () => 
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(err).toMatch(/with 2 threads at/);
-      const r = await fetch(`${url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(APPLICANT) });
+      const r = await fetch(`${url}/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(APPLICANT),
+      });
       expect(r.status).toBe(200);
-      expect(((await r.json()) as { probability: number }).probability).toBeCloseTo(p.model.scoreRecords([APPLICANT])[0], 12);
-      expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/http_requests_total\{method="POST",route="\/v1\/predict",status="200"\} 1\n/);
+      expect(((await r.json()) as { probability: number }).probability).toBeCloseTo(
+        p.model.scoreRecords([APPLICANT])[0],
+        12,
+      );
+      expect(await (await fetch(`${url}/metrics`)).text()).toMatch(
+        /http_requests_total\{method="POST",route="\/v1\/predict",status="200"\} 1\n/,
+      );
       const exited = new Promise<number | null>((resolve) => c.once('exit', (x) => resolve(x)));
       c.kill('SIGTERM');
       expect(await exited).toBe(0);

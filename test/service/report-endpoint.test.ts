@@ -19,7 +19,11 @@ describe('GET /v1/model/report', () => {
       digest: string;
       threshold: number;
       metrics: { test: { roc_auc: number } };
-      sample: { rows: number; charts: { title: string; svg: string }[]; fairness: { attributes: { attribute: string }[] } };
+      sample: {
+        rows: number;
+        charts: { title: string; svg: string }[];
+        fairness: { attributes: { attribute: string }[] };
+      };
     };
     expect(card.name).toBe('credit-default');
     expect(card.digest).toMatch(/^sha256:[0-9a-f]{64}$/);

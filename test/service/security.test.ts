@@ -24,7 +24,12 @@ afterAll(async () => {
 
 describe('API keys', () => {
   it('refuses a missing or wrong key with 401 in the error shape', async () => {
-    const cases: Record<string, string>[] = [{}, { 'x-api-key': 'wrong-key-wrong-key-000' }, { authorization: `Bearer ${KEY}x` }, { authorization: `Basic ${KEY}` }];
+    const cases: Record<string, string>[] = [
+      {},
+      { 'x-api-key': 'wrong-key-wrong-key-000' },
+      { authorization: `Bearer ${KEY}x` },
+      { authorization: `Basic ${KEY}` },
+    ];
     for (const headers of cases) {
       const r = await s.post('/v1/predict', APPLICANT, headers);
       expect(r.status, JSON.stringify(headers)).toBe(401);
@@ -41,7 +46,8 @@ describe('API keys', () => {
   });
 
   it('keeps health, metrics and docs open', async () => {
-    for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']) expect((await fetch(s.url + path)).status, path).toBe(200);
+    for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs'])
+      expect((await fetch(s.url + path)).status, path).toBe(200);
   });
 
   it('never logs the key', () => {
@@ -51,7 +57,11 @@ describe('API keys', () => {
   it('reads keys from API_KEYS and API_KEYS_FILE and refuses short ones', () => {
     const file = join(p.dir, 'keys.txt');
     writeFileSync(file, `# ops team\nfile-key-0123456789abcdef\n\n`);
-    expect(optionsFromEnv({ API_KEYS: `${KEY}, x-key-0123456789abcdef`, API_KEYS_FILE: file }, p.dir).apiKeys).toEqual([KEY, 'x-key-0123456789abcdef', 'file-key-0123456789abcdef']);
+    expect(optionsFromEnv({ API_KEYS: `${KEY}, x-key-0123456789abcdef`, API_KEYS_FILE: file }, p.dir).apiKeys).toEqual([
+      KEY,
+      'x-key-0123456789abcdef',
+      'file-key-0123456789abcdef',
+    ]);
     expect(() => optionsFromEnv({ API_KEYS: 'short' }, p.dir)).toThrow(/at least 16/);
     expect(() => optionsFromEnv({ API_KEYS_FILE: join(p.dir, 'nope') }, p.dir)).toThrow(/API_KEYS_FILE/);
   });
@@ -63,7 +73,10 @@ describe('settings and model source', () => {
     expect(() => optionsFromEnv({ UNKNOWN_FIELDS: 'drop' }, '/')).toThrow(/UNKNOWN_FIELDS/);
     expect(() => optionsFromEnv({ WORKERS: '0' }, '/')).toThrow(/WORKERS/);
     expect(() => optionsFromEnv({ LOG_PAYLOADS: 'maybe' }, '/')).toThrow(/LOG_PAYLOADS/);
-    const o = optionsFromEnv({ PORT: '9000', WORKERS: 'auto', UNKNOWN_FIELDS: 'ignore', BODY_LIMIT_BYTES: '2048' }, '/');
+    const o = optionsFromEnv(
+      { PORT: '9000', WORKERS: 'auto', UNKNOWN_FIELDS: 'ignore', BODY_LIMIT_BYTES: '2048' },
+      '/',
+    );
     expect(o).toMatchObject({ port: 9000, workers: 0, unknownFields: 'ignore', bodyLimitBytes: 2048 });
   });
 
@@ -80,7 +93,9 @@ describe('settings and model source', () => {
   });
 
   it('refuses to start without MODEL_PATH when the registry has no champion', () => {
-    expect(() => resolveModelSource({ modelPath: null, modelVersion: null, root: join(p.dir, 'runs'), modelName: null })).toThrow(/MODEL_PATH/);
+    expect(() =>
+      resolveModelSource({ modelPath: null, modelVersion: null, root: join(p.dir, 'runs'), modelName: null }),
+    ).toThrow(/MODEL_PATH/);
   });
 
   it('refuses to start on a bundle whose digest does not verify', () => {
@@ -128,11 +143,20 @@ describe('graceful shutdown', () => {
     const body = JSON.stringify(APPLICANT);
     // Send half a request, start shutdown, then send the rest: it must still be answered.
     const answer = new Promise<{ status: number; text: string; connection: string | undefined }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/predict', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode!, text, connection: res.headers.connection }));
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/v1/predict',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode!, text, connection: res.headers.connection }));
+        },
+      );
       req.on('error', reject);
       req.write(body.slice(0, 20));
       setTimeout(() => req.end(body.slice(20)), 150);

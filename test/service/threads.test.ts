@@ -52,16 +52,30 @@ describe('connection balancing', () => {
   const predict = (url: string): Promise<{ status: number; connection: string | undefined }> =>
     new Promise((resolve, reject) => {
       const body = JSON.stringify(APPLICANT);
-      const r = request(`${url}/v1/predict`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
-      });
+      const r = request(
+        `${url}/v1/predict`,
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
+        },
+      );
       r.on('error', reject);
       r.end(body);
     });
 
   it('closes one connection of a thread holding more than its share after a complete answer, and counts connections', async () => {
-    const options = { ...defaultOptions(p.dir), modelPath: p.modelPath, host: '127.0.0.1', port: 0, logLevel: 'silent' };
+    const options = {
+      ...defaultOptions(p.dir),
+      modelPath: p.modelPath,
+      host: '127.0.0.1',
+      port: 0,
+      logLevel: 'silent',
+    };
     const svc = createApp(p.model, { path: p.modelPath, version: 1 }, options, { logger: pino({ level: 'silent' }) });
     // This thread is slot 0 of two; the other holds no connection.
     const counts = connectionCounts(2);
@@ -77,7 +91,10 @@ describe('connection balancing', () => {
       expect((await predict(running.url)).connection).toBe('keep-alive');
       // Another thread taking connections raises the share: nothing is shed.
       counts[1] = 3;
-      expect((await Promise.all([predict(running.url), predict(running.url)])).map((a) => a.connection)).toEqual(['keep-alive', 'keep-alive']);
+      expect((await Promise.all([predict(running.url), predict(running.url)])).map((a) => a.connection)).toEqual([
+        'keep-alive',
+        'keep-alive',
+      ]);
     } finally {
       agent.destroy();
       await running.close();
@@ -86,11 +103,19 @@ describe('connection balancing', () => {
 });
 
 describe('runThreads', () => {
-  const options = () => ({ ...defaultOptions(p.dir), modelPath: p.modelPath, host: '127.0.0.1', port: 0, logLevel: 'silent' });
+  const options = () => ({
+    ...defaultOptions(p.dir),
+    modelPath: p.modelPath,
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'silent',
+  });
   const fixture = (name: string): URL => new URL(`./fixtures/${name}`, import.meta.url);
 
   it('refuses to start when a thread fails before listening, and closes the socket', async () => {
-    await expect(runThreads(options(), 2, fixture('broken-thread.mjs'), () => undefined)).rejects.toThrow(/before listening: cannot start on purpose/);
+    await expect(runThreads(options(), 2, fixture('broken-thread.mjs'), () => undefined)).rejects.toThrow(
+      /before listening: cannot start on purpose/,
+    );
   });
 
   it('stops the service with exit code 1 when a serving thread dies', async () => {
@@ -99,7 +124,9 @@ describe('runThreads', () => {
     const code = new Promise<number>((resolve) => (exited = resolve));
     const s = await runThreads(options(), 2, fixture('crash-thread.mjs'), (l) => lines.push(l), exited);
     expect(await code).toBe(1);
-    expect(lines.join('\n')).toMatch(/serving thread 1 exited \(code 1\): .*thread crashed on purpose.*; stopping the service/s);
+    expect(lines.join('\n')).toMatch(
+      /serving thread 1 exited \(code 1\): .*thread crashed on purpose.*; stopping the service/s,
+    );
     await expect(fetch(`${s.url}/healthz`)).rejects.toThrow();
   });
 });

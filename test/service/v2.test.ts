@@ -14,12 +14,17 @@ afterAll(async () => {
 });
 
 /** The applicant as v2 tensors, one per feature, `n` copies. */
-function tensors(n = 1, override: Record<string, unknown> = {}): { name: string; shape: number[]; datatype: string; data: unknown[] }[] {
+function tensors(
+  n = 1,
+  override: Record<string, unknown> = {},
+): { name: string; shape: number[]; datatype: string; data: unknown[] }[] {
   return project.model.bundle.schema.features.map((f) => ({
     name: f.name,
     shape: [n],
     datatype: f.kind === 'numeric' ? 'FP64' : 'BYTES',
-    data: Array.from({ length: n }, () => (f.name in override ? override[f.name] : (APPLICANT as Record<string, unknown>)[f.name])),
+    data: Array.from({ length: n }, () =>
+      f.name in override ? override[f.name] : (APPLICANT as Record<string, unknown>)[f.name],
+    ),
   }));
 }
 
@@ -27,7 +32,11 @@ describe('Open Inference Protocol (KServe v2)', () => {
   it('answers health and metadata', async () => {
     expect(await (await fetch(`${server.url}/v2/health/live`)).json()).toEqual({ live: true });
     expect(await (await fetch(`${server.url}/v2/health/ready`)).json()).toEqual({ ready: true });
-    const meta = (await (await fetch(`${server.url}/v2/models/${name}`)).json()) as { name: string; inputs: { name: string; datatype: string }[]; outputs: { name: string }[] };
+    const meta = (await (await fetch(`${server.url}/v2/models/${name}`)).json()) as {
+      name: string;
+      inputs: { name: string; datatype: string }[];
+      outputs: { name: string }[];
+    };
     expect(meta.name).toBe(name);
     expect(meta.inputs.find((i) => i.name === 'Income')?.datatype).toBe('FP64');
     expect(meta.inputs.find((i) => i.name === 'Home')?.datatype).toBe('BYTES');
@@ -41,14 +50,23 @@ describe('Open Inference Protocol (KServe v2)', () => {
   it('infers from tensors with the same probability as /v1/predict', async () => {
     const r = await server.post(`/v2/models/${name}/infer`, { id: 'req-1', inputs: tensors(3) });
     expect(r.status).toBe(200);
-    const body = (await r.json()) as { id: string; model_name: string; outputs: { name: string; shape: number[]; data: unknown[] }[] };
+    const body = (await r.json()) as {
+      id: string;
+      model_name: string;
+      outputs: { name: string; shape: number[]; data: unknown[] }[];
+    };
     expect(body.id).toBe('req-1');
     const prob = body.outputs.find((o) => o.name === 'probability')!;
     expect(prob.shape).toEqual([3]);
-    const v1 = (await (await server.post('/v1/predict', APPLICANT)).json()) as { probability: number; decision: string };
+    const v1 = (await (await server.post('/v1/predict', APPLICANT)).json()) as {
+      probability: number;
+      decision: string;
+    };
     expect(prob.data[0]).toBe(v1.probability);
     expect(body.outputs.find((o) => o.name === 'decision')!.data[2]).toBe(v1.decision);
-    const only = (await (await server.post(`/v2/models/${name}/infer`, { inputs: tensors(1), outputs: [{ name: 'probability' }] })).json()) as { outputs: unknown[] };
+    const only = (await (
+      await server.post(`/v2/models/${name}/infer`, { inputs: tensors(1), outputs: [{ name: 'probability' }] })
+    ).json()) as { outputs: unknown[] };
     expect(only.outputs).toHaveLength(1);
   });
 
@@ -59,14 +77,34 @@ describe('Open Inference Protocol (KServe v2)', () => {
   });
 
   it.each([
-    ['not an object', () => ([1, 2]), /JSON object with an "inputs" array/],
+    ['not an object', () => [1, 2], /JSON object with an "inputs" array/],
     ['no inputs', () => ({ inputs: [] }), /"inputs" must be a non-empty array/],
-    ['unknown tensor', () => ({ inputs: [...tensors(1), { name: 'Zodiac', shape: [1], datatype: 'BYTES', data: ['leo'] }] }), /"Zodiac" is not an input of this model/],
+    [
+      'unknown tensor',
+      () => ({ inputs: [...tensors(1), { name: 'Zodiac', shape: [1], datatype: 'BYTES', data: ['leo'] }] }),
+      /"Zodiac" is not an input of this model/,
+    ],
     ['missing tensor', () => ({ inputs: tensors(1).filter((t) => t.name !== 'Age') }), /missing input tensor: Age/],
-    ['shape/data mismatch', () => ({ inputs: tensors(1).map((t) => (t.name === 'Age' ? { ...t, shape: [2] } : t)) }), /"Age": shape \[2\] holds 2 values but data has 1/],
-    ['2-D feature matrix', () => ({ inputs: tensors(1).map((t) => (t.name === 'Age' ? { ...t, shape: [1, 3] } : t)) }), /shape must be \[N\] or \[N, 1\]/],
-    ['wrong datatype', () => ({ inputs: tensors(1).map((t) => (t.name === 'Home' ? { ...t, datatype: 'FP32' } : t)) }), /datatype "FP32" does not fit a categorical feature; use BYTES/],
-    ['rows disagree', () => ({ inputs: tensors(1).map((t) => (t.name === 'Debt' ? { ...t, shape: [2], data: [0, 0] } : t)) }), /2 rows, but earlier inputs have 1/],
+    [
+      'shape/data mismatch',
+      () => ({ inputs: tensors(1).map((t) => (t.name === 'Age' ? { ...t, shape: [2] } : t)) }),
+      /"Age": shape \[2\] holds 2 values but data has 1/,
+    ],
+    [
+      '2-D feature matrix',
+      () => ({ inputs: tensors(1).map((t) => (t.name === 'Age' ? { ...t, shape: [1, 3] } : t)) }),
+      /shape must be \[N\] or \[N, 1\]/,
+    ],
+    [
+      'wrong datatype',
+      () => ({ inputs: tensors(1).map((t) => (t.name === 'Home' ? { ...t, datatype: 'FP32' } : t)) }),
+      /datatype "FP32" does not fit a categorical feature; use BYTES/,
+    ],
+    [
+      'rows disagree',
+      () => ({ inputs: tensors(1).map((t) => (t.name === 'Debt' ? { ...t, shape: [2], data: [0, 0] } : t)) }),
+      /2 rows, but earlier inputs have 1/,
+    ],
     ['text in a numeric tensor', () => ({ inputs: tensors(1, { Income: 'lots' }) }), /invalid inputs: .*Income/],
     ['unknown category', () => ({ inputs: tensors(1, { Home: 'castle' }) }), /invalid inputs: .*Home/],
   ])('rejects a malformed request (%s) with 400 and the protocol error shape', async (_label, body, message) => {
@@ -81,7 +119,11 @@ describe('Open Inference Protocol (KServe v2)', () => {
     const bad = await server.post(`/v2/models/${name}/infer`, '{"inputs": [');
     expect(bad.status).toBe(400);
     expect(Object.keys((await bad.json()) as object)).toEqual(['error']);
-    const r = await fetch(`${server.url}/v2/models/${name}/infer`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    const r = await fetch(`${server.url}/v2/models/${name}/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    });
     expect(r.status).toBe(415);
     expect(Object.keys((await r.json()) as object)).toEqual(['error']);
   });

@@ -20,7 +20,20 @@ beforeAll(() => {
     created_at: '2026-01-01T10:00:00.000Z',
     engine: 'gbdt',
     params: { learningRate: 0.1, maxDepth: 4, nTrees: 200 },
-    metrics: { roc_auc: 0.81, pr_auc: 0.6, accuracy: 0.78, precision: 0.55, recall: 0.6, f1: 0.5739, brier: 0.15, log_loss: 0.46, ks: 0.5, gini: 0.62, threshold: 0.3, expected_cost: 0.5 },
+    metrics: {
+      roc_auc: 0.81,
+      pr_auc: 0.6,
+      accuracy: 0.78,
+      precision: 0.55,
+      recall: 0.6,
+      f1: 0.5739,
+      brier: 0.15,
+      log_loss: 0.46,
+      ks: 0.5,
+      gini: 0.62,
+      threshold: 0.3,
+      expected_cost: 0.5,
+    },
     fit_s: 2.5,
   });
   writeFakeRun(runs, {
@@ -28,7 +41,20 @@ beforeAll(() => {
     created_at: '2026-01-02T10:00:00.000Z',
     engine: 'gbdt',
     params: { learningRate: 0.05, maxDepth: 4, nTrees: 400 },
-    metrics: { roc_auc: 0.825, pr_auc: 0.62, accuracy: 0.79, precision: 0.56, recall: 0.61, f1: 0.584, brier: 0.145, log_loss: 0.45, ks: 0.52, gini: 0.65, threshold: 0.28, expected_cost: 0.48 },
+    metrics: {
+      roc_auc: 0.825,
+      pr_auc: 0.62,
+      accuracy: 0.79,
+      precision: 0.56,
+      recall: 0.61,
+      f1: 0.584,
+      brier: 0.145,
+      log_loss: 0.45,
+      ks: 0.52,
+      gini: 0.65,
+      threshold: 0.28,
+      expected_cost: 0.48,
+    },
     fit_s: 4.25,
   });
   writeFakeRun(runs, {
@@ -37,7 +63,20 @@ beforeAll(() => {
     engine: 'forest',
     params: { maxDepth: 8, nTrees: 300 },
     seed: 7,
-    metrics: { roc_auc: 0.8, pr_auc: 0.59, accuracy: 0.8, precision: 0.57, recall: 0.55, f1: 0.5598, brier: 0.16, log_loss: 0.48, ks: 0.49, gini: 0.6, threshold: 0.31, expected_cost: 0.52 },
+    metrics: {
+      roc_auc: 0.8,
+      pr_auc: 0.59,
+      accuracy: 0.8,
+      precision: 0.57,
+      recall: 0.55,
+      f1: 0.5598,
+      brier: 0.16,
+      log_loss: 0.48,
+      ks: 0.49,
+      gini: 0.6,
+      threshold: 0.31,
+      expected_cost: 0.52,
+    },
     fit_s: 3,
   });
 });
@@ -114,9 +153,14 @@ describe('mlops runs compare … champion', () => {
     const r = await runCli(['runs', 'compare', 'bbbb0002', 'champion'], dir);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain(`| ${B} | credit-default@v1 (champion) |`);
-    const delta = (m: string, mine: number): string => `${champion[m].toFixed(4)} (${champion[m] - mine >= 0 ? '+' : ''}${(champion[m] - mine).toFixed(4)})`;
-    expect(r.out).toMatch(new RegExp(`\\| roc_auc ↑ +\\| +0\\.9000 \\| +${delta('roc_auc', 0.9).replace(/[.()+]/g, '\\$&')} \\|`));
-    expect(r.out).toMatch(new RegExp(`\\| brier ↓ +\\| +0\\.1000 \\| +${delta('brier', 0.1).replace(/[.()+]/g, '\\$&')} \\|`));
+    const delta = (m: string, mine: number): string =>
+      `${champion[m].toFixed(4)} (${champion[m] - mine >= 0 ? '+' : ''}${(champion[m] - mine).toFixed(4)})`;
+    expect(r.out).toMatch(
+      new RegExp(`\\| roc_auc ↑ +\\| +0\\.9000 \\| +${delta('roc_auc', 0.9).replace(/[.()+]/g, '\\$&')} \\|`),
+    );
+    expect(r.out).toMatch(
+      new RegExp(`\\| brier ↓ +\\| +0\\.1000 \\| +${delta('brier', 0.1).replace(/[.()+]/g, '\\$&')} \\|`),
+    );
     expect(r.out).toMatch(/\| engine +\| gbdt +\| logistic +\|/);
     const show = await runCli(['runs', 'show', 'credit-default@v1'], dir);
     expect(show.code, show.err).toBe(0);
@@ -145,8 +189,12 @@ describe('mlops runs list / best / show', () => {
   });
 
   it('best respects smaller-is-better metrics', async () => {
-    expect((await cli('best', '--metric', 'roc_auc')).out).toMatch(new RegExp(`^${B}  roc_auc 0\\.8250 \\(highest of 3 runs`));
-    expect((await cli('best', '--metric', 'expected_cost')).out).toMatch(new RegExp(`^${B}  expected_cost 0\\.4800 \\(lowest`));
+    expect((await cli('best', '--metric', 'roc_auc')).out).toMatch(
+      new RegExp(`^${B}  roc_auc 0\\.8250 \\(highest of 3 runs`),
+    );
+    expect((await cli('best', '--metric', 'expected_cost')).out).toMatch(
+      new RegExp(`^${B}  expected_cost 0\\.4800 \\(lowest`),
+    );
     expect((await cli('best', '--metric', 'accuracy', '--engine', 'gbdt')).out).toMatch(new RegExp(`^${B} `));
     const bad = await cli('best', '--metric', 'auc');
     expect(bad.code).toBe(2);

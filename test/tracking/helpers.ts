@@ -46,7 +46,20 @@ export interface FakeRun {
   fit_s?: number;
 }
 
-const METRIC_KEYS = ['roc_auc', 'pr_auc', 'accuracy', 'precision', 'recall', 'f1', 'brier', 'log_loss', 'ks', 'gini', 'threshold', 'expected_cost'];
+const METRIC_KEYS = [
+  'roc_auc',
+  'pr_auc',
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'brier',
+  'log_loss',
+  'ks',
+  'gini',
+  'threshold',
+  'expected_cost',
+];
 
 /** Writes a run folder with run.json and metrics.json as `mlops train` would. */
 export function writeFakeRun(runsDir: string, r: FakeRun): string {
@@ -56,7 +69,14 @@ export function writeFakeRun(runsDir: string, r: FakeRun): string {
     for (const k of METRIC_KEYS) out[k] = k in r.metrics ? r.metrics[k] + shift : 0.5;
     return out;
   };
-  const timings = { load_s: 0.1, preprocess_s: 0.1, fit_s: r.fit_s ?? 1, evaluate_s: 0.1, total_s: 1.5, score_us_per_row: 1 };
+  const timings = {
+    load_s: 0.1,
+    preprocess_s: 0.1,
+    fit_s: r.fit_s ?? 1,
+    evaluate_s: 0.1,
+    total_s: 1.5,
+    score_us_per_row: 1,
+  };
   writeJsonAtomic(join(dir, 'metrics.json'), {
     test: split(0),
     validation: split(0.01),
@@ -69,13 +89,23 @@ export function writeFakeRun(runsDir: string, r: FakeRun): string {
     id: r.id,
     created_at: r.created_at,
     command: 'train',
-    model: { name: 'credit-default', digest: `sha256:${r.id.slice(-8).padEnd(64, '0')}`, engine: r.engine ?? 'gbdt', params: r.params },
+    model: {
+      name: 'credit-default',
+      digest: `sha256:${r.id.slice(-8).padEnd(64, '0')}`,
+      engine: r.engine ?? 'gbdt',
+      params: r.params,
+    },
     seed: r.seed ?? 42,
     data: { path: 'data/credit_data.csv', sha256: r.dataSha ?? 'a'.repeat(64), rows: 4454 },
     test_data: null,
     git: { commit: r.commit === undefined ? 'c0ffee1234567890' : r.commit, dirty: false },
     threshold: r.metrics.threshold ?? 0.5,
-    headline: { roc_auc: r.metrics.roc_auc, pr_auc: r.metrics.pr_auc, expected_cost: r.metrics.expected_cost, brier: r.metrics.brier },
+    headline: {
+      roc_auc: r.metrics.roc_auc,
+      pr_auc: r.metrics.pr_auc,
+      expected_cost: r.metrics.expected_cost,
+      brier: r.metrics.brier,
+    },
     timings,
     files: ['model.json', 'metrics.json', 'run.json', 'report.md'],
   });

@@ -14,7 +14,8 @@ import { smallProject, writeFakeRun } from './helpers.ts';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 const calls = (d: MlflowDouble): string[] => d.requests.map((r) => `${r.method} ${r.path}`);
-const kv = (list: unknown): Record<string, string> => Object.fromEntries((list as { key: string; value: string }[]).map((t) => [t.key, t.value]));
+const kv = (list: unknown): Record<string, string> =>
+  Object.fromEntries((list as { key: string; value: string }[]).map((t) => [t.key, t.value]));
 
 let ok: MlflowDouble;
 let failing: MlflowDouble;
@@ -40,8 +41,19 @@ describe('MLflow logging from mlops train', () => {
   it('sends get-by-name, experiments/create, runs/create, runs/log-batch, runs/update in order, with params, metrics and tags', async () => {
     const dir = smallProject();
     withTracking(dir, { tracking_uri: ok.url, experiment: 'credit-risk' });
-    const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
-    for (const args of [['init', '-q'], ['add', '.'], ['commit', '-qm', 'x']]) execFileSync('git', args, { cwd: dir, env });
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@example.com',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@example.com',
+    };
+    for (const args of [
+      ['init', '-q'],
+      ['add', '.'],
+      ['commit', '-qm', 'x'],
+    ])
+      execFileSync('git', args, { cwd: dir, env });
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
     ok.requests.length = 0;
     const r = await runCli(['train', '--quiet', '--param', 'C=0.5'], dir);
@@ -64,8 +76,16 @@ describe('MLflow logging from mlops train', () => {
     expect(typeof run.body!.start_time).toBe('number');
     const b = batch.body!;
     expect(b.run_id).toBe('run-1');
-    expect(kv(b.params)).toMatchObject({ engine: 'logistic', C: '0.5', seed: '42', 'data.target': 'Status', split: '0.6/0.2/0.2' });
-    const m = Object.fromEntries((b.metrics as { key: string; value: number; step: number }[]).map((x) => [x.key, x.value]));
+    expect(kv(b.params)).toMatchObject({
+      engine: 'logistic',
+      C: '0.5',
+      seed: '42',
+      'data.target': 'Status',
+      split: '0.6/0.2/0.2',
+    });
+    const m = Object.fromEntries(
+      (b.metrics as { key: string; value: number; step: number }[]).map((x) => [x.key, x.value]),
+    );
     expect(m.roc_auc).toBe(metrics.test.roc_auc);
     expect(m.validation_brier).toBe(metrics.validation.brier);
     expect(m.time_fit_s).toBe(metrics.timings.fit_s);
@@ -79,12 +99,22 @@ describe('MLflow logging from mlops train', () => {
       'mlops.run_id': id,
     });
     expect(update.body).toMatchObject({ run_id: 'run-1', status: 'FINISHED' });
-    expect(rec.tracking.mlflow).toMatchObject({ status: 'logged', experiment_id: '1', run_id: 'run-1', tracking_uri: ok.url });
+    expect(rec.tracking.mlflow).toMatchObject({
+      status: 'logged',
+      experiment_id: '1',
+      run_id: 'run-1',
+      tracking_uri: ok.url,
+    });
 
     // The experiment exists now: a second run only looks it up.
     ok.requests.length = 0;
     expect((await runCli(['train', '--quiet', '--seed', '5'], dir)).code).toBe(0);
-    expect(calls(ok)).toEqual(['GET experiments/get-by-name', 'POST runs/create', 'POST runs/log-batch', 'POST runs/update']);
+    expect(calls(ok)).toEqual([
+      'GET experiments/get-by-name',
+      'POST runs/create',
+      'POST runs/log-batch',
+      'POST runs/update',
+    ]);
   });
 
   it('a server answering 500 costs a warning, not the run; "mlops runs mlflow ID" logs it later', async () => {
@@ -92,7 +122,9 @@ describe('MLflow logging from mlops train', () => {
     withTracking(dir, { tracking_uri: failing.url });
     const r = await runCli(['train', '--quiet'], dir);
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toContain(`warning: MLflow logging failed (GET ${failing.url}/api/2.0/mlflow/experiments/get-by-name: HTTP 500 INTERNAL_ERROR: boom)`);
+    expect(r.err).toContain(
+      `warning: MLflow logging failed (GET ${failing.url}/api/2.0/mlflow/experiments/get-by-name: HTTP 500 INTERNAL_ERROR: boom)`,
+    );
     const id = newest(dir);
     const rec = JSON.parse(readFileSync(join(dir, 'runs', id, 'run.json'), 'utf8'));
     expect(rec.tracking.mlflow).toMatchObject({ status: 'failed', tracking_uri: failing.url });
@@ -109,19 +141,32 @@ describe('MLflow logging from mlops train', () => {
 
   it('survives a server that refuses connections and one that never answers', async () => {
     const dir = smallProject();
-    const run = writeFakeRun(join(dir, 'runs'), { id: '20260101T000000Z-0000abcd', created_at: '2026-01-01T00:00:00.000Z', params: {}, metrics: { roc_auc: 0.8 } });
+    const run = writeFakeRun(join(dir, 'runs'), {
+      id: '20260101T000000Z-0000abcd',
+      created_at: '2026-01-01T00:00:00.000Z',
+      params: {},
+      metrics: { roc_auc: 0.8 },
+    });
     const record = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
     const warnings: string[] = [];
     const port = await closedPort();
-    const refused = resolveConfig({ data: { path: 'x.csv', target: 'y', positive: '1' }, tracking: { mlflow: { tracking_uri: `http://127.0.0.1:${port}` } } });
+    const refused = resolveConfig({
+      data: { path: 'x.csv', target: 'y', positive: '1' },
+      tracking: { mlflow: { tracking_uri: `http://127.0.0.1:${port}` } },
+    });
     const s1 = await logToMlflowSafely(refused, record, null, (w) => warnings.push(w));
     expect(s1).toMatchObject({ status: 'failed' });
     expect(s1!.status === 'failed' && s1!.error).toMatch(/ECONNREFUSED/);
-    expect(warnings[0]).toMatch(/^MLflow logging failed \(GET http:\/\/127\.0\.0\.1:\d+\/api\/2\.0\/mlflow\/experiments\/get-by-name: ECONNREFUSED\)/);
+    expect(warnings[0]).toMatch(
+      /^MLflow logging failed \(GET http:\/\/127\.0\.0\.1:\d+\/api\/2\.0\/mlflow\/experiments\/get-by-name: ECONNREFUSED\)/,
+    );
 
     const hang = await startMlflowDouble('hang');
     try {
-      const slow = resolveConfig({ data: { path: 'x.csv', target: 'y', positive: '1' }, tracking: { mlflow: { tracking_uri: hang.url, timeout_ms: 200 } } });
+      const slow = resolveConfig({
+        data: { path: 'x.csv', target: 'y', positive: '1' },
+        tracking: { mlflow: { tracking_uri: hang.url, timeout_ms: 200 } },
+      });
       const s2 = await logToMlflowSafely(slow, record, null, (w) => warnings.push(w));
       expect(s2!.status === 'failed' && s2!.error).toMatch(/no answer within 200 ms/);
     } finally {
@@ -135,17 +180,28 @@ describe('MLflow settings and auth', () => {
 
   it('is off without a tracking URI, or when the config disables it', () => {
     expect(mlflowSettings(config, {})).toBeNull();
-    const off = resolveConfig({ data: { path: 'x.csv', target: 'y', positive: '1' }, tracking: { mlflow: { enabled: false } } });
+    const off = resolveConfig({
+      data: { path: 'x.csv', target: 'y', positive: '1' },
+      tracking: { mlflow: { enabled: false } },
+    });
     expect(mlflowSettings(off, { MLFLOW_TRACKING_URI: 'http://127.0.0.1:1' })).toBeNull();
     expect(() => mlflowSettings(config, { MLFLOW_TRACKING_URI: 'databricks' })).toThrow(/not a URL/);
-    expect(() => mlflowSettings(config, { MLFLOW_TRACKING_URI: 'file:///tmp/mlruns' })).toThrow(/only http\(s\) tracking servers/);
+    expect(() => mlflowSettings(config, { MLFLOW_TRACKING_URI: 'file:///tmp/mlruns' })).toThrow(
+      /only http\(s\) tracking servers/,
+    );
   });
 
   it('sends a bearer token, basic credentials, or credentials taken out of the URI', async () => {
     const cases: [NodeJS.ProcessEnv, string][] = [
       [{ MLFLOW_TRACKING_URI: ok.url, MLFLOW_TRACKING_TOKEN: 'tok' }, 'Bearer tok'],
-      [{ MLFLOW_TRACKING_URI: ok.url, MLFLOW_TRACKING_USERNAME: 'u', MLFLOW_TRACKING_PASSWORD: 'p w' }, `Basic ${Buffer.from('u:p w').toString('base64')}`],
-      [{ MLFLOW_TRACKING_URI: ok.url.replace('http://', 'http://ann:s%40cret@') }, `Basic ${Buffer.from('ann:s@cret').toString('base64')}`],
+      [
+        { MLFLOW_TRACKING_URI: ok.url, MLFLOW_TRACKING_USERNAME: 'u', MLFLOW_TRACKING_PASSWORD: 'p w' },
+        `Basic ${Buffer.from('u:p w').toString('base64')}`,
+      ],
+      [
+        { MLFLOW_TRACKING_URI: ok.url.replace('http://', 'http://ann:s%40cret@') },
+        `Basic ${Buffer.from('ann:s@cret').toString('base64')}`,
+      ],
     ];
     for (const [env, header] of cases) {
       const s = mlflowSettings(config, env)!;
@@ -154,7 +210,10 @@ describe('MLflow settings and auth', () => {
       await new MlflowClient(s).getExperimentByName('nope');
       expect(ok.requests[0].authorization).toBe(header);
     }
-    const withCreds = resolveConfig({ data: { path: 'x.csv', target: 'y', positive: '1' }, tracking: { mlflow: { tracking_uri: 'http://ann:secret@127.0.0.1:9/' } } });
+    const withCreds = resolveConfig({
+      data: { path: 'x.csv', target: 'y', positive: '1' },
+      tracking: { mlflow: { tracking_uri: 'http://ann:secret@127.0.0.1:9/' } },
+    });
     expect(redactedConfig(withCreds).tracking.mlflow.tracking_uri).toBe('http://127.0.0.1:9/');
     expect(withCreds.tracking.mlflow.tracking_uri).toBe('http://ann:secret@127.0.0.1:9/');
     const s = mlflowSettings(config, { MLFLOW_TRACKING_URI: `${ok.url}/`, MLFLOW_EXPERIMENT_NAME: 'from-env' })!;
@@ -175,7 +234,9 @@ describe('mirroring the registry champion', () => {
     ok.requests.length = 0;
     const m1 = await runCli(['runs', 'mirror'], dir);
     expect(m1.code, m1.err).toBe(0);
-    expect(m1.out).toMatch(/^mirrored credit-default@v1 as MLflow model credit-default version \d+ \(alias champion\)$/);
+    expect(m1.out).toMatch(
+      /^mirrored credit-default@v1 as MLflow model credit-default version \d+ \(alias champion\)$/,
+    );
     expect(calls(ok)).toEqual([
       'GET experiments/get-by-name',
       'POST experiments/create',

@@ -44,12 +44,20 @@ describe('mlops runs reproduce', () => {
     const after = sha(file);
     const r = await runCli(['runs', 'reproduce', id, '--quiet'], dir);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`cannot reproduce run ${id}: the data changed since the run. ${file} now has sha256 ${after}; the run was trained on sha256 ${before} (1200 rows).`);
+    expect(r.err).toContain(
+      `cannot reproduce run ${id}: the data changed since the run. ${file} now has sha256 ${after}; the run was trained on sha256 ${before} (1200 rows).`,
+    );
   });
 
   it('explains a mismatch: the code commit moved since the run', async () => {
     const dir = smallProject();
-    const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@example.com',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@example.com',
+    };
     const git = (...args: string[]): string => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8' }).trim();
     git('init', '-q');
     git('add', 'data', 'mlops.config.json');
@@ -60,8 +68,12 @@ describe('mlops runs reproduce', () => {
     const second = git('rev-parse', 'HEAD');
     const r = await runCli(['runs', 'reproduce', id, '--quiet'], dir);
     expect(r.code, r.err).toBe(1);
-    expect(r.out).toMatch(new RegExp(`^not reproduced: run ${id} has model sha256:[0-9a-f]{64}, retraining gave sha256:[0-9a-f]{64}`));
-    expect(r.out).toContain(`  - code commit differs: the run was made at ${first.slice(0, 12)}, the repository is now at ${second.slice(0, 12)}`);
+    expect(r.out).toMatch(
+      new RegExp(`^not reproduced: run ${id} has model sha256:[0-9a-f]{64}, retraining gave sha256:[0-9a-f]{64}`),
+    );
+    expect(r.out).toContain(
+      `  - code commit differs: the run was made at ${first.slice(0, 12)}, the repository is now at ${second.slice(0, 12)}`,
+    );
     expect(r.out).not.toContain('data differs');
     expect(r.out).not.toContain('config differs');
     expect(r.out).toMatch(/bundle sections that differ: provenance$/m);

@@ -86,12 +86,17 @@ describe('run records', () => {
   it('a process killed after writing its run folder leaves a whole, readable record', async () => {
     // The kill point is deterministic: the child waits on an MLflow server that never
     // answers, after the run folder is written and before run.json is finished.
-    const project = smallProject(1200, { tracking: { mlflow: { tracking_uri: 'http://127.0.0.1:1', timeout_ms: 120000 } } });
+    const project = smallProject(1200, {
+      tracking: { mlflow: { tracking_uri: 'http://127.0.0.1:1', timeout_ms: 120000 } },
+    });
     const hang = await startMlflowDouble('hang');
     try {
       const cfgFile = join(project, 'mlops.config.json');
       writeFileSync(cfgFile, readFileSync(cfgFile, 'utf8').replace('http://127.0.0.1:1', hang.url));
-      const child = spawn(process.execPath, [join(ROOT, 'bin/mlops.mjs'), 'train', '--quiet'], { cwd: project, stdio: 'ignore' });
+      const child = spawn(process.execPath, [join(ROOT, 'bin/mlops.mjs'), 'train', '--quiet'], {
+        cwd: project,
+        stdio: 'ignore',
+      });
       const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
       while (hang.requests.length === 0) {
         if (child.exitCode !== null) throw new Error(`child exited early with ${child.exitCode}`);
@@ -107,7 +112,11 @@ describe('run records', () => {
     expect(runs).toHaveLength(1);
     expect(runs[0].record.tracking?.config.data.path).toBe('data/credit.csv');
     expect(runs[0].record.tracking?.mlflow).toBeUndefined();
-    expect(readdirSync(runs[0].dir).filter((n) => !n.startsWith('.')).sort()).toEqual(['metrics.json', 'model.json', 'report.md', 'run.json']);
+    expect(
+      readdirSync(runs[0].dir)
+        .filter((n) => !n.startsWith('.'))
+        .sort(),
+    ).toEqual(['metrics.json', 'model.json', 'report.md', 'run.json']);
     const show = await runCli(['runs', 'show', runs[0].id], project);
     expect(show.code, show.err).toBe(0);
     const repro = await runCli(['runs', 'reproduce', runs[0].id, '--quiet'], project);
@@ -116,7 +125,12 @@ describe('run records', () => {
 
   it('prune --keep N keeps the N newest runs', async () => {
     const runs = join(dir, 'runs');
-    writeFakeRun(runs, { id: '20200101T000000Z-00000001', created_at: '2020-01-01T00:00:00.000Z', params: {}, metrics: { roc_auc: 0.7 } });
+    writeFakeRun(runs, {
+      id: '20200101T000000Z-00000001',
+      created_at: '2020-01-01T00:00:00.000Z',
+      params: {},
+      metrics: { roc_auc: 0.7 },
+    });
     const before = scanRuns(runs).runs.map((r) => r.id);
     expect(before.at(-1)).toBe('20200101T000000Z-00000001');
     const dry = await runCli(['runs', 'prune', '--keep', String(before.length - 1), '--dry-run'], dir);
@@ -134,8 +148,31 @@ describe('recordTrial (for mlops tune)', () => {
   it('records a trial as a run that list, best and compare understand', async () => {
     const { config, baseDir } = loadConfig(null, dir);
     const data = { path: 'data/credit.csv', sha256: sha(join(dir, 'data/credit.csv')), rows: 1200 };
-    const t1 = await recordTrial({ config, baseDir, study: 'tune-1', trial: 1, params: { C: 0.5 }, metrics: { roc_auc: 0.91, roc_auc_sd: 0.01 }, split: 'cv5', data, seconds: 0.4, extra: { fold_scores: [0.9, 0.92] }, now: new Date('2026-02-01T00:00:00Z') });
-    const t2 = await recordTrial({ config, baseDir, study: 'tune-1', trial: 2, params: { C: 2 }, metrics: { roc_auc: 0.89, roc_auc_sd: 0.02 }, split: 'cv5', data, seconds: 0.5, now: new Date('2026-02-01T00:00:01Z') });
+    const t1 = await recordTrial({
+      config,
+      baseDir,
+      study: 'tune-1',
+      trial: 1,
+      params: { C: 0.5 },
+      metrics: { roc_auc: 0.91, roc_auc_sd: 0.01 },
+      split: 'cv5',
+      data,
+      seconds: 0.4,
+      extra: { fold_scores: [0.9, 0.92] },
+      now: new Date('2026-02-01T00:00:00Z'),
+    });
+    const t2 = await recordTrial({
+      config,
+      baseDir,
+      study: 'tune-1',
+      trial: 2,
+      params: { C: 2 },
+      metrics: { roc_auc: 0.89, roc_auc_sd: 0.02 },
+      split: 'cv5',
+      data,
+      seconds: 0.5,
+      now: new Date('2026-02-01T00:00:01Z'),
+    });
     expect(t1.id).not.toBe(t2.id);
     const rec = JSON.parse(readFileSync(join(t1.dir, 'run.json'), 'utf8'));
     expect(rec.command).toBe('tune');

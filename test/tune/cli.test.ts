@@ -50,14 +50,34 @@ describe('mlops tune (command line)', () => {
 
   it('runs a search, prints the table and writes summary, runs file and config', async () => {
     const dir = project();
-    const r = await cli(['tune', '--trials', '2', '--folds', '2', '--metric', 'expected_cost', '--out', 'out', '--write-config', 'mlops.config.json', '--track'], dir);
+    const r = await cli(
+      [
+        'tune',
+        '--trials',
+        '2',
+        '--folds',
+        '2',
+        '--metric',
+        'expected_cost',
+        '--out',
+        'out',
+        '--write-config',
+        'mlops.config.json',
+        '--track',
+      ],
+      dir,
+    );
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/trial 0 \(baseline\) \[1\/3\] expected_cost/);
     expect(r.out).toContain('| trial');
     const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
     expect(summary.plan.metric).toBe('expected_cost');
     expect(summary.trials_run).toBe(3);
-    expect(readFileSync(join(dir, 'out', 'trials.jsonl'), 'utf8').trim().split('\n')).toHaveLength(4);
+    expect(
+      readFileSync(join(dir, 'out', 'trials.jsonl'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(4);
     const cfg = JSON.parse(readFileSync(join(dir, 'mlops.config.json'), 'utf8'));
     expect(cfg.engine).toEqual(summary.config.engine);
     // --track: one run record per trial in the runs store.

@@ -28,7 +28,10 @@ function project(): string {
     tune: { trials: 7, folds: 3, metric: 'roc_auc' },
   };
   writeFileSync(join(dir, 'mlops.config.json'), JSON.stringify(config, null, 2));
-  writeFileSync(join(dir, 'space.json'), JSON.stringify({ C: { low: 0.001, high: 10, log: true }, classWeight: { values: ['none', 'balanced'] } }));
+  writeFileSync(
+    join(dir, 'space.json'),
+    JSON.stringify({ C: { low: 0.001, high: 10, log: true }, classWeight: { values: ['none', 'balanced'] } }),
+  );
   return dir;
 }
 
@@ -43,7 +46,14 @@ const readSummary = (dir: string): TuneSummary => JSON.parse(readFileSync(join(d
 
 /** A summary without wall-clock figures. */
 function comparable(s: TuneSummary): unknown {
-  return { ...s, timing: null, shards: null, best: untimed(s.best), baseline: s.baseline && untimed(s.baseline), ranking: s.ranking.map(untimed) };
+  return {
+    ...s,
+    timing: null,
+    shards: null,
+    best: untimed(s.best),
+    baseline: s.baseline && untimed(s.baseline),
+    ranking: s.ranking.map(untimed),
+  };
 }
 
 describe('sharded tuning', () => {
@@ -54,7 +64,16 @@ describe('sharded tuning', () => {
     expect(single.code).toBe(0);
 
     // Shards 1 and 2 in processes of their own (each loads the code afresh), shard 3 in this one.
-    const shardArgs = (i: number): string[] => ['tune', '--space', 'space.json', '--shard', `${i}/3`, '--out', `shards/s${i}`, '--quiet'];
+    const shardArgs = (i: number): string[] => [
+      'tune',
+      '--space',
+      'space.json',
+      '--shard',
+      `${i}/3`,
+      '--out',
+      `shards/s${i}`,
+      '--quiet',
+    ];
     const [p1, p2, s3] = await Promise.all([
       run(process.execPath, [BIN, ...shardArgs(1)], { cwd: dir }),
       run(process.execPath, [BIN, ...shardArgs(2)], { cwd: dir }),
@@ -63,10 +82,19 @@ describe('sharded tuning', () => {
     expect(p1.stdout).toContain('shard 1/3');
     expect(p2.stdout).toContain('shard 2/3');
     expect(s3.out).toContain('shard 3/3');
-    const perShard = [1, 2, 3].map((i) => readRunsFile(join(dir, 'shards', `s${i}`, `trials-${i}-of-3.jsonl`)).trials.map((t) => t.trial));
-    expect(perShard).toEqual([[0, 3, 6], [1, 4, 7], [2, 5]]);
+    const perShard = [1, 2, 3].map((i) =>
+      readRunsFile(join(dir, 'shards', `s${i}`, `trials-${i}-of-3.jsonl`)).trials.map((t) => t.trial),
+    );
+    expect(perShard).toEqual([
+      [0, 3, 6],
+      [1, 4, 7],
+      [2, 5],
+    ]);
 
-    const merged = await cli(['tune', 'merge', 'shards', '--out', 'merged', '--write-config', 'mlops.config.json'], dir);
+    const merged = await cli(
+      ['tune', 'merge', 'shards', '--out', 'merged', '--write-config', 'mlops.config.json'],
+      dir,
+    );
     expect(merged.code).toBe(0);
     expect(merged.out).toContain('Best: trial');
 
@@ -76,7 +104,9 @@ describe('sharded tuning', () => {
     expect(b.shards).toBe(3);
     expect(comparable(b)).toEqual(comparable(a));
     // Same runs on both sides, trial by trial (the runs file of the single process included).
-    expect(readRunsFile(join(dir, 'single', 'trials.jsonl')).trials.map(untimed)).toEqual([...a.ranking].sort((x, y) => x.trial - y.trial).map(untimed));
+    expect(readRunsFile(join(dir, 'single', 'trials.jsonl')).trials.map(untimed)).toEqual(
+      [...a.ranking].sort((x, y) => x.trial - y.trial).map(untimed),
+    );
 
     // The best parameters went into the config, everything else in it kept.
     const cfg = JSON.parse(readFileSync(join(dir, 'mlops.config.json'), 'utf8'));

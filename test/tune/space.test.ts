@@ -24,10 +24,18 @@ describe('search spaces', () => {
   it("validates against the engine's paramSpec, naming the parameter", () => {
     const logistic = engineFactory('logistic');
     expect(() => validateSpace(logistic, space, 'test')).not.toThrow();
-    expect(() => validateSpace(logistic, parseSpace({ Cee: { low: 1, high: 2 } }, 'f.json'), 'f.json')).toThrow(/f.json: engine "logistic" parameter "Cee" does not exist/);
-    expect(() => validateSpace(logistic, parseSpace({ C: { low: 0, high: 2 } }, 'f.json'), 'f.json')).toThrow(/"C" must be ≥ 0.000001/);
-    expect(() => validateSpace(logistic, parseSpace({ classWeight: { values: ['none', 'heavy'] } }, 'f'), 'f')).toThrow(/must be one of none, balanced/);
-    expect(() => validateSpace(logistic, parseSpace({ maxIter: { low: 1.5, high: 9.5 } }, 'f'), 'f')).toThrow(/whole number/);
+    expect(() => validateSpace(logistic, parseSpace({ Cee: { low: 1, high: 2 } }, 'f.json'), 'f.json')).toThrow(
+      /f.json: engine "logistic" parameter "Cee" does not exist/,
+    );
+    expect(() => validateSpace(logistic, parseSpace({ C: { low: 0, high: 2 } }, 'f.json'), 'f.json')).toThrow(
+      /"C" must be ≥ 0.000001/,
+    );
+    expect(() => validateSpace(logistic, parseSpace({ classWeight: { values: ['none', 'heavy'] } }, 'f'), 'f')).toThrow(
+      /must be one of none, balanced/,
+    );
+    expect(() => validateSpace(logistic, parseSpace({ maxIter: { low: 1.5, high: 9.5 } }, 'f'), 'f')).toThrow(
+      /whole number/,
+    );
     expect(() => parseSpace({ C: { low: 5, high: 1 } }, 'f')).toThrow(/"low" \(5\) is above "high" \(1\)/);
     expect(() => parseSpace({ C: { low: 0, high: 1, log: true } }, 'f')).toThrow(/log-scale range needs "low" > 0/);
   });

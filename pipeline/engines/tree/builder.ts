@@ -153,7 +153,15 @@ export class TreeBuilder {
    * Grows one tree on `rows[0..m)` (reordered in place), with per-row `grad`/`hess`
    * indexed by row number, using only the listed features.
    */
-  build(rows: Uint32Array, m: number, grad: Float64Array, hess: Float64Array, features: Int32Array, p: TreeParams, rng: Rng): BuiltTree {
+  build(
+    rows: Uint32Array,
+    m: number,
+    grad: Float64Array,
+    hess: Float64Array,
+    features: Int32Array,
+    p: TreeParams,
+    rng: Rng,
+  ): BuiltTree {
     this.rows = rows;
     this.grad = grad;
     this.hess = hess;
@@ -226,7 +234,15 @@ export class TreeBuilder {
   }
 
   /** Histogram of rows[start..end) over `features` into `out` (zeroed first). */
-  histogram(rows: Uint32Array, start: number, end: number, grad: Float64Array, hess: Float64Array, features: Int32Array, out: Float64Array): void {
+  histogram(
+    rows: Uint32Array,
+    start: number,
+    end: number,
+    grad: Float64Array,
+    hess: Float64Array,
+    features: Int32Array,
+    out: Float64Array,
+  ): void {
     const kernel = this.histogramKernel();
     kernel.load(rows.subarray(start, end), end - start, grad, hess);
     kernel.histogram(0, end - start, features, features.length, this.colStart, this.offset, this.nBins, out);
@@ -248,7 +264,23 @@ export class TreeBuilder {
   }
 
   private newNode(id: number, start: number, end: number, depth: number, G: number, H: number, C: number): Node {
-    return { id, start, end, depth, G, H, C, hist: null, gain: 0, feature: -1, bin: 0, missingLeft: 0, GL: 0, HL: 0, CL: 0 };
+    return {
+      id,
+      start,
+      end,
+      depth,
+      G,
+      H,
+      C,
+      hist: null,
+      gain: 0,
+      feature: -1,
+      bin: 0,
+      missingLeft: 0,
+      GL: 0,
+      HL: 0,
+      CL: 0,
+    };
   }
 
   private canSplit(n: Node, maxDepth: number): boolean {
@@ -562,7 +594,6 @@ export class TreeBuilder {
     return [left, right];
   }
 
-
   /** Stable partition of the packed rows and their row numbers; returns where the right-hand rows start. */
   private partitionPacked(n: Node): number {
     const { rows, spill, pb, pw, pg, ph, spillW, spillG, spillH } = this;
@@ -681,7 +712,15 @@ class TreeArrays {
     return this.feature.length - 1;
   }
 
-  setSplit(id: number, feature: number, bin: number, missingLeft: number, left: number, right: number, gain: number): void {
+  setSplit(
+    id: number,
+    feature: number,
+    bin: number,
+    missingLeft: number,
+    left: number,
+    right: number,
+    gain: number,
+  ): void {
     this.feature[id] = feature;
     this.bin[id] = bin;
     this.missingLeft[id] = missingLeft;

@@ -9,7 +9,8 @@ export interface ScoreRequest {
   batch: SharedBatch;
 }
 
-export type WorkerRequest = { type: 'job'; job: ForestJob } | { type: 'grow'; trees: number[] } | { type: 'finish' } | ScoreRequest;
+export type WorkerRequest =
+  { type: 'job'; job: ForestJob } | { type: 'grow'; trees: number[] } | { type: 'finish' } | ScoreRequest;
 
 export type WorkerReply =
   | { type: 'ready' }

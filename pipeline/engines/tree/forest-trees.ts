@@ -110,5 +110,7 @@ export class ForestGrower {
 
 /** The typed arrays of a tree, in a fixed order, for posting between threads. */
 export function treeBuffers(t: CompactTree): ArrayBuffer[] {
-  return [t.feature, t.threshold, t.missingLeft, t.left, t.right, t.value, t.cover, t.gain].map((a) => a.buffer as ArrayBuffer);
+  return [t.feature, t.threshold, t.missingLeft, t.left, t.right, t.value, t.cover, t.gain].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
 }

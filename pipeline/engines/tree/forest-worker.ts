@@ -26,7 +26,10 @@ port.on('message', (msg: WorkerRequest) => {
   } else if (msg.type === 'grow') {
     const g = grower!;
     const trees = msg.trees.map((index) => ({ index, tree: g.grow(index) }));
-    reply({ type: 'trees', trees }, trees.flatMap((t) => treeBuffers(t.tree)));
+    reply(
+      { type: 'trees', trees },
+      trees.flatMap((t) => treeBuffers(t.tree)),
+    );
   } else {
     const sum = grower?.oobSum ?? new Float64Array(0);
     const count = grower?.oobCount ?? new Uint32Array(0);

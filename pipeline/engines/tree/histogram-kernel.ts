@@ -15,14 +15,36 @@ import { kernel, Layout } from './wasm/instance.ts';
 
 interface Exports {
   histograms(bins: number, rows: number, g: number, h: number, m: number, feats: number, k: number, hist: number): void;
-  partition(bins: number, rows: number, g: number, h: number, start: number, end: number, col: number, t: number, ml: number, sr: number, sg: number, sh: number): number;
+  partition(
+    bins: number,
+    rows: number,
+    g: number,
+    h: number,
+    start: number,
+    end: number,
+    col: number,
+    t: number,
+    ml: number,
+    sr: number,
+    sg: number,
+    sh: number,
+  ): number;
 }
 
 const instantiate = kernel<Exports>(HISTOGRAM_WASM);
 
 export class HistogramKernel {
   private readonly x: Exports;
-  private readonly at: { feats: number; rows: number; g: number; h: number; sr: number; sg: number; sh: number; hist: number };
+  private readonly at: {
+    feats: number;
+    rows: number;
+    g: number;
+    h: number;
+    sr: number;
+    sg: number;
+    sh: number;
+    hist: number;
+  };
   private readonly table: Int32Array;
   private readonly rows: Uint32Array;
   private readonly g: Float64Array;
@@ -40,8 +62,14 @@ export class HistogramKernel {
     const n = Math.max(1, nRows);
     const take = (bytes: number): number => layout.take(bytes);
     this.at = {
-      feats: take(12 * nFeatures), rows: take(4 * n), g: take(8 * n), h: take(8 * n),
-      sr: take(4 * n), sg: take(8 * n), sh: take(8 * n), hist: take(8 * histLength),
+      feats: take(12 * nFeatures),
+      rows: take(4 * n),
+      g: take(8 * n),
+      h: take(8 * n),
+      sr: take(4 * n),
+      sg: take(8 * n),
+      sh: take(8 * n),
+      hist: take(8 * histLength),
     };
     const { exports, buffer: buf } = instantiate(layout);
     this.x = exports;
@@ -68,7 +96,16 @@ export class HistogramKernel {
    * Overwrites features `feats[0..k)` of `hist` with the histogram of loaded positions
    * [start, end). `offset[f]`, `nBins[f]`: feature f's first bucket and bucket count.
    */
-  histogram(start: number, end: number, feats: Int32Array, k: number, colStart: Int32Array, offset: Int32Array, nBins: Int32Array, hist: Float64Array): void {
+  histogram(
+    start: number,
+    end: number,
+    feats: Int32Array,
+    k: number,
+    colStart: Int32Array,
+    offset: Int32Array,
+    nBins: Int32Array,
+    hist: Float64Array,
+  ): void {
     const t = this.table;
     for (let j = 0; j < k; j++) {
       const f = feats[j];
@@ -95,7 +132,14 @@ export class HistogramKernel {
   }
 }
 
-function gather(rows: Uint32Array, m: number, grad: Float64Array, hess: Float64Array, g: Float64Array, h: Float64Array): void {
+function gather(
+  rows: Uint32Array,
+  m: number,
+  grad: Float64Array,
+  hess: Float64Array,
+  g: Float64Array,
+  h: Float64Array,
+): void {
   for (let i = 0; i < m; i++) {
     const r = rows[i];
     g[i] = grad[r];

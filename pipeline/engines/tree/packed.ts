@@ -121,7 +121,8 @@ export class PackedEnsemble {
     }
     const cuts = Float64Array.from(all);
     for (let j = 0; j < feature.length; j++) {
-      if (key[j] !== LEAF_KEY) key[j] = rankBelow(cuts, start[feature[j]], start[feature[j] + 1], threshold[j]) - start[feature[j]];
+      if (key[j] !== LEAF_KEY)
+        key[j] = rankBelow(cuts, start[feature[j]], start[feature[j] + 1], threshold[j]) - start[feature[j]];
     }
     return { cuts, start };
   }
@@ -144,7 +145,8 @@ export class PackedEnsemble {
     }
     const model = this.blockModel(d);
     const scratch = blockScratch(d);
-    for (let r0 = 0; r0 < n; r0 += BLOCK_ROWS) scoreBlock(model, X.columns, r0, Math.min(BLOCK_ROWS, n - r0), out, out, from, to, scratch);
+    for (let r0 = 0; r0 < n; r0 += BLOCK_ROWS)
+      scoreBlock(model, X.columns, r0, Math.min(BLOCK_ROWS, n - r0), out, out, from, to, scratch);
   }
 
   private blockModel(d: number): BlockModel {

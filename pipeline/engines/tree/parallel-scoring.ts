@@ -11,7 +11,19 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { FeatureMatrix } from '../engine.ts';
-import { BLOCK_ROWS, BY_HELPER, BY_MAIN, DONE, STATUS, blockCount, blockScratch, scoreBlock, workOnBatch, type BlockModel, type SharedBatch } from './block-walk.ts';
+import {
+  BLOCK_ROWS,
+  BY_HELPER,
+  BY_MAIN,
+  DONE,
+  STATUS,
+  blockCount,
+  blockScratch,
+  scoreBlock,
+  workOnBatch,
+  type BlockModel,
+  type SharedBatch,
+} from './block-walk.ts';
 import type { ScoreRequest } from './forest-protocol.ts';
 import { acquireWorkers, discardWorker, prepareWorkers, releaseWorker } from './worker-pool.ts';
 
@@ -36,7 +48,14 @@ export const parallelScoring = {
   },
 };
 
-export function addScoresInParallel(model: BlockModel, X: FeatureMatrix, out: Float64Array, from: number, to: number, helpers: number): void {
+export function addScoresInParallel(
+  model: BlockModel,
+  X: FeatureMatrix,
+  out: Float64Array,
+  from: number,
+  to: number,
+  helpers: number,
+): void {
   const n = X.rows;
   const d = X.columns.length;
   // Small enough blocks that every thread gets several, so none waits long for the last.

@@ -13,9 +13,31 @@ export const CHART_CONFIG = {
   background: 'white',
   padding: 8,
   view: { stroke: '#d0d0d0' },
-  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#ececec', domainColor: '#888', tickColor: '#888', titleColor: '#333' },
-  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', orient: 'bottom', labelLimit: 400, titleLimit: 400 },
-  title: { fontSize: 14, fontWeight: 'bold', anchor: 'start', color: '#222', subtitleFontSize: 11, subtitleColor: '#555' },
+  axis: {
+    labelFontSize: 11,
+    titleFontSize: 12,
+    titleFontWeight: 'normal',
+    gridColor: '#ececec',
+    domainColor: '#888',
+    tickColor: '#888',
+    titleColor: '#333',
+  },
+  legend: {
+    labelFontSize: 11,
+    titleFontSize: 12,
+    titleFontWeight: 'normal',
+    orient: 'bottom',
+    labelLimit: 400,
+    titleLimit: 400,
+  },
+  title: {
+    fontSize: 14,
+    fontWeight: 'bold',
+    anchor: 'start',
+    color: '#222',
+    subtitleFontSize: 11,
+    subtitleColor: '#555',
+  },
   range: { category: [PALETTE.challenger, PALETTE.champion, PALETTE.good, PALETTE.bad, PALETTE.neutral] },
 } as const;
 
@@ -24,10 +46,16 @@ export const CHART_CONFIG = {
  * for DejaVu Sans, which leaves wide empty margins around titles and legends. A closer
  * estimate (0.6 em, bold 0.66 em) keeps the layout tight; the files stay deterministic.
  */
-const metrics = (vega as unknown as { textMetrics: unknown }).textMetrics as { width: (item: { fontSize?: number; fontWeight?: string | number; text?: unknown }, text?: unknown) => number };
+const metrics = (vega as unknown as { textMetrics: unknown }).textMetrics as {
+  width: (item: { fontSize?: number; fontWeight?: string | number; text?: unknown }, text?: unknown) => number;
+};
 metrics.width = (item, text) => {
   const value = text ?? item.text;
-  const str = Array.isArray(value) ? value.map(String).reduce((a, b) => (b.length > a.length ? b : a), '') : value == null ? '' : String(value);
+  const str = Array.isArray(value)
+    ? value.map(String).reduce((a, b) => (b.length > a.length ? b : a), '')
+    : value == null
+      ? ''
+      : String(value);
   const size = item.fontSize ?? 11;
   const bold = item.fontWeight === 'bold' || Number(item.fontWeight) >= 600;
   return Math.ceil(str.length * size * (bold ? 0.66 : 0.6));
@@ -82,7 +110,12 @@ export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
   const r = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',
-    font: { loadSystemFonts: fontFiles.length === 0, fontFiles, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
+    font: {
+      loadSystemFonts: fontFiles.length === 0,
+      fontFiles,
+      defaultFontFamily: 'DejaVu Sans',
+      sansSerifFamily: 'DejaVu Sans',
+    },
   });
   return Buffer.from(r.render().asPng());
 }
