@@ -1,7 +1,15 @@
-// ESLint flat config: typescript-eslint's recommended rules over all TypeScript.
+// ESLint flat config: typescript-eslint's recommended rules over all TypeScript, plus the
+// layer boundaries of docs/architecture.md.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+
+/** An import rule that refuses specifiers matching `regex`, with `message` saying why. */
+const refuse = (...patterns) => ({
+  'no-restricted-imports': ['error', { patterns: patterns.map(([regex, message]) => ({ regex, message })) }],
+});
+
+const FACES = ['(^|/)(cli|actions|service|bench|scripts)/', 'pipeline/ never imports a face (CLI, actions, service)'];
 
 export default tseslint.config(
   {
@@ -28,5 +36,26 @@ export default tseslint.config(
   {
     files: ['service/public/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },
+  },
+  // The ML core knows nothing of the GitOps layer or the faces.
+  {
+    files: ['pipeline/core/**'],
+    rules: refuse(['(^|/)gitops/', 'the ML core never imports the GitOps layer'], FACES),
+  },
+  // The GitOps layer uses the core through its entry module only.
+  {
+    files: ['pipeline/gitops/**'],
+    rules: refuse(
+      ['(^|/)core/(?!index\\.ts$)', 'import the ML core through pipeline/core/index.ts, its one entry module'],
+      FACES,
+    ),
+  },
+  // The faces use each layer through its entry module only.
+  {
+    files: ['cli/**', 'actions/**', 'service/**'],
+    rules: refuse([
+      '(^|/)pipeline/(?!(core|gitops)/index\\.ts$)',
+      'faces import pipeline/core/index.ts or pipeline/gitops/index.ts, never a module behind them',
+    ]),
   },
 );

@@ -5,13 +5,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { readCsvFile } from '../pipeline/data/csv.ts';
-import { inferSchema } from '../pipeline/data/schema.ts';
-import { toDataset } from '../pipeline/data/dataset.ts';
-import { fitPreprocessor, transform } from '../pipeline/features/preprocess.ts';
-import { engineFactory } from '../pipeline/engines/index.ts';
-import { rocAuc } from '../pipeline/evaluation/metrics.ts';
-import type { FeatureMatrix } from '../pipeline/engines/engine.ts';
+import { readCsvFile } from '../pipeline/core/data/csv.ts';
+import { inferSchema } from '../pipeline/core/data/schema.ts';
+import { toDataset } from '../pipeline/core/data/dataset.ts';
+import { fitPreprocessor, transform } from '../pipeline/core/features/preprocess.ts';
+import { engineFactory } from '../pipeline/core/engines/index.ts';
+import { rocAuc } from '../pipeline/core/evaluation/metrics.ts';
+import type { FeatureMatrix } from '../pipeline/core/engines/engine.ts';
 import { syntheticCredit } from './synthetic.ts';
 
 export const DATASETS: Record<string, { target: string; positive: string }> = {

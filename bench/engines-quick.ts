@@ -7,9 +7,9 @@
  */
 import { loadavg } from 'node:os';
 import { cpuUsage, resourceUsage } from 'node:process';
-import type { EngineFactory, FeatureMatrix } from '../pipeline/engines/engine.ts';
-import { forestFactory } from '../pipeline/engines/forest.ts';
-import { gbdtFactory } from '../pipeline/engines/gbdt.ts';
+import type { EngineFactory, FeatureMatrix } from '../pipeline/core/engines/engine.ts';
+import { forestFactory } from '../pipeline/core/engines/forest.ts';
+import { gbdtFactory } from '../pipeline/core/engines/gbdt.ts';
 import { loadSplit, rocAuc, synthetic } from '../test/engines/helpers.ts';
 
 const args = process.argv.slice(2);

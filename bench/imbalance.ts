@@ -10,16 +10,16 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { markdownTable } from 'markdown-table';
-import { readCsvFile } from '../pipeline/data/csv.ts';
-import { inferSchema } from '../pipeline/data/schema.ts';
-import { subset, toDataset } from '../pipeline/data/dataset.ts';
-import { fitPreprocessor, transform } from '../pipeline/features/preprocess.ts';
-import { engineFactory } from '../pipeline/engines/index.ts';
-import { resolveParams, type ParamValues } from '../pipeline/engines/params.ts';
-import { computeMetrics } from '../pipeline/evaluation/metrics.ts';
-import { chooseThreshold } from '../pipeline/evaluation/threshold.ts';
-import { stratifiedSplit } from '../pipeline/split.ts';
-import { negativeToPositiveRatio, parseSampling, resampleRows } from '../pipeline/tune/imbalance.ts';
+import { readCsvFile } from '../pipeline/core/data/csv.ts';
+import { inferSchema } from '../pipeline/core/data/schema.ts';
+import { subset, toDataset } from '../pipeline/core/data/dataset.ts';
+import { fitPreprocessor, transform } from '../pipeline/core/features/preprocess.ts';
+import { engineFactory } from '../pipeline/core/engines/index.ts';
+import { resolveParams, type ParamValues } from '../pipeline/core/engines/params.ts';
+import { computeMetrics } from '../pipeline/core/evaluation/metrics.ts';
+import { chooseThreshold } from '../pipeline/core/evaluation/threshold.ts';
+import { stratifiedSplit } from '../pipeline/core/training/split.ts';
+import { negativeToPositiveRatio, parseSampling, resampleRows } from '../pipeline/core/tuning/imbalance.ts';
 
 const DATASETS: Record<string, { target: string; positive: string }> = {
   lending_club: { target: 'Class', positive: 'bad' },

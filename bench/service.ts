@@ -21,9 +21,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { markdownTable } from 'markdown-table';
-import { readCsvFile } from '../pipeline/data/csv.ts';
-import { readBundle } from '../pipeline/bundle.ts';
-import { resolveModelSource } from '../service/model-source.ts';
+import { readCsvFile } from '../pipeline/core/data/csv.ts';
+import { readBundle } from '../pipeline/core/model/bundle.ts';
+import { resolveModelSource } from '../service/scoring/model-source.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 /** The container image's NODE_OPTIONS (Dockerfile). */

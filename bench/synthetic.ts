@@ -4,8 +4,8 @@
  * default depends on them non-linearly (thresholds and interactions), ~22 % positive.
  * Used to measure how the engines scale to 100,000 and 1,000,000 rows.
  */
-import type { FeatureMatrix } from '../pipeline/engines/engine.ts';
-import { Rng } from '../pipeline/random.ts';
+import type { FeatureMatrix } from '../pipeline/core/engines/engine.ts';
+import { Rng } from '../pipeline/core/common/random.ts';
 
 export const SYNTHETIC_FEATURES = 23;
 

@@ -1,7 +1,5 @@
 /** Flags that override the config file, shared by train, run and tune. */
-import { loadConfig, resolveConfig, type LoadedConfig } from '../pipeline/config/load.ts';
-import { parseParamPairs } from '../pipeline/engines/params.ts';
-import { usageError } from '../pipeline/errors.ts';
+import { loadConfig, resolveConfig, type LoadedConfig, parseParamPairs, usageError } from '../pipeline/core/index.ts';
 import type { ParsedArgs } from './command.ts';
 import type { Command } from './command.ts';
 

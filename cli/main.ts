@@ -3,7 +3,7 @@
  * prints results. Exit codes: 0 ok, 1 failure, 2 usage error.
  */
 import { parseArgs } from 'node:util';
-import { isMlopsError } from '../pipeline/errors.ts';
+import { isMlopsError } from '../pipeline/core/index.ts';
 import type { CliIO } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 
@@ -26,7 +26,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-V') {
-    const { projectVersion } = await import('../pipeline/provenance.ts');
+    const { projectVersion } = await import('../pipeline/core/common/provenance.ts');
     io.out(projectVersion());
     return 0;
   }

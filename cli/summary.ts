@@ -1,6 +1,6 @@
 /** The summary a person sees after training: headline metrics and where the files are. */
-import type { TrainResult } from '../pipeline/train.ts';
-import { metricsTable, fmt } from '../pipeline/report/tables.ts';
+import type { TrainResult } from '../pipeline/core/index.ts';
+import { metricsTable, fmt } from '../pipeline/gitops/index.ts';
 
 export function trainSummary(result: TrainResult, outDir: string): string {
   const m = result.metrics;

@@ -16,8 +16,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { readBundle } from '../pipeline/bundle.ts';
-import { resolveModelSource } from './model-source.ts';
+import { readBundle } from '../pipeline/core/index.ts';
+import { resolveModelSource } from './scoring/model-source.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { model: { type: 'string' }, out: { type: 'string' } } });

@@ -4,8 +4,7 @@
  * stops the service at start with a message naming the variable, not at first request.
  */
 import { readFileSync } from 'node:fs';
-import { configError } from '../pipeline/errors.ts';
-import type { UnknownFieldsPolicy } from '../pipeline/data/json-schema.ts';
+import { configError, type UnknownFieldsPolicy } from '../pipeline/core/index.ts';
 
 export interface ServiceOptions {
   /** Model bundle to serve; null = the registry champion of `modelName` under `root`. */
@@ -47,7 +46,7 @@ export interface ServiceOptions {
   shutdownTimeoutMs: number;
   /**
    * How far (percent) the old generation may grow past its live size before V8 collects
-   * it again; 0 = V8's own adaptive growth (service/heap.ts).
+   * it again; 0 = V8's own adaptive growth (service/runtime/heap.ts).
    */
   heapGrowthPercent: number;
 }

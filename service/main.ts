@@ -2,19 +2,19 @@
  * Starts the scoring service from environment variables: `npm start`, `mlops serve`
  * and the container image all come through `startService`. With WORKERS > 1 (or
  * `auto` = one per core), WORKER_MODE picks how: `threads` (default) serves from that many
- * threads of one process sharing one listening socket (service/threads.ts), `cluster`
- * from node:cluster worker processes (service/cluster.ts). A bundle that does not verify
+ * threads of one process sharing one listening socket (service/runtime/threads.ts), `cluster`
+ * from node:cluster worker processes (service/runtime/cluster.ts). A bundle that does not verify
  * stops the service before it listens.
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, workerData } from 'node:worker_threads';
-import { isMlopsError } from '../pipeline/errors.ts';
+import { isMlopsError } from '../pipeline/core/index.ts';
 import { optionsFromEnv, type ServiceOptions } from './config.ts';
-import { applyHeapPolicy } from './heap.ts';
-import type { LoadedService } from './app.ts';
-import type { RunningServer } from './server.ts';
+import { applyHeapPolicy } from './runtime/heap.ts';
+import type { LoadedService } from './http/app.ts';
+import type { RunningServer } from './http/server.ts';
 
 export interface StartedService {
   url: string;
@@ -29,7 +29,7 @@ export async function startService(
   const workers = options.workers === 0 ? availableParallelism() : options.workers;
   if (workers > 1 && options.workerMode === 'threads' && isMainThread && !cluster.isWorker) {
     // Serving threads run this module (the bundle's entry, or this file under tsx).
-    const { runThreads } = await import('./threads.ts');
+    const { runThreads } = await import('./runtime/threads.ts');
     return runThreads(options, workers, new URL(import.meta.url), log);
   }
   if (workers > 1 && options.workerMode === 'cluster' && cluster.isPrimary) {
@@ -37,13 +37,13 @@ export async function startService(
     // which keeps its memory small (parsing a bundle to check its digest here would keep
     // ~15 MB of heap for good). Each worker verifies the bundle as it loads it; one that
     // fails to start (a digest that does not verify) stops the whole service.
-    const { runPrimary } = await import('./cluster.ts');
+    const { runPrimary } = await import('./runtime/cluster.ts');
     return runPrimary(options, workers, log);
   }
   const [{ loadService }, { listen }, { clusterMetricsText }] = await Promise.all([
-    import('./app.ts'),
-    import('./server.ts'),
-    import('./cluster-worker.ts'),
+    import('./http/app.ts'),
+    import('./http/server.ts'),
+    import('./runtime/cluster-worker.ts'),
   ]);
   let svc: LoadedService;
   let running: RunningServer;
@@ -103,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
   const options = optionsFromEnv(process.env, process.cwd());
   if (argv.includes('--check')) {
     // Build-time check: the bundle verifies, the schema compiles, the app assembles.
-    const { loadService } = await import('./app.ts');
+    const { loadService } = await import('./http/app.ts');
     const svc = loadService({ ...options, logLevel: 'silent' });
     const { ref } = svc.state.scorer;
     process.stdout.write(`ok: ${ref.name} v${ref.version ?? '?'} ${ref.digest} from ${svc.state.source.path}\n`);
@@ -115,9 +115,11 @@ async function main(argv: string[]): Promise<number> {
 
 const entry = process.argv[1];
 if (!isMainThread && (workerData as Record<string, unknown> | null)?.mlopsServiceThread) {
-  // A serving thread of WORKER_MODE=threads (started on this module by service/threads.ts);
+  // A serving thread of WORKER_MODE=threads (started on this module by service/runtime/threads.ts);
   // an error starting it rejects, which ends the thread and is reported to the main thread.
-  void import('./threads.ts').then(({ serviceThreadData, runServiceThread }) => runServiceThread(serviceThreadData()!));
+  void import('./runtime/threads.ts').then(({ serviceThreadData, runServiceThread }) =>
+    runServiceThread(serviceThreadData()!),
+  );
 } else if (entry && (fileURLToPath(import.meta.url) === entry || process.env.MLOPS_SERVICE_MAIN === '1')) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),

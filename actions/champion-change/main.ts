@@ -7,9 +7,8 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
-import { loadConfig } from '../../pipeline/config/load.ts';
-import { usageError } from '../../pipeline/errors.ts';
-import { loadRegistry, registryDir } from '../../pipeline/registry/index.ts';
+import { loadConfig, usageError } from '../../pipeline/core/index.ts';
+import { loadRegistry, registryDir } from '../../pipeline/gitops/index.ts';
 import { stringInput } from '../common/inputs.ts';
 import { runAction } from '../common/run.ts';
 import { imageTags, metadataTags } from '../common/image-tags.ts';

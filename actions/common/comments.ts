@@ -4,7 +4,7 @@
  * so piles up duplicates on busy PRs), then update it in place, or create it once.
  */
 import { getOctokit } from '@actions/github';
-import { MlopsError } from '../../pipeline/errors.ts';
+import { MlopsError } from '../../pipeline/core/index.ts';
 
 type Octokit = ReturnType<typeof getOctokit>;
 

@@ -3,8 +3,8 @@
  * GITHUB_EVENT_PATH, GITHUB_SHA, GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_SERVER_URL).
  */
 import { context } from '@actions/github';
-import { CONTEXT_FORMAT, type ReportContext } from '../../pipeline/report/report-artifact.ts';
-import { usageError } from '../../pipeline/errors.ts';
+import { CONTEXT_FORMAT, type ReportContext } from './report-artifact.ts';
+import { usageError } from '../../pipeline/core/index.ts';
 
 export function repository(): { owner: string; repo: string } {
   if (!process.env.GITHUB_REPOSITORY)

@@ -5,7 +5,7 @@
  * the input, so a failing step says which `with:` line to fix.
  */
 import * as core from '@actions/core';
-import { usageError } from '../../pipeline/errors.ts';
+import { usageError } from '../../pipeline/core/index.ts';
 
 export function stringInput(name: string, fallback = ''): string {
   const v = core.getInput(name);

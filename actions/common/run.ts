@@ -4,7 +4,7 @@
  * anything else — the way actions/checkout reports failures.
  */
 import * as core from '@actions/core';
-import { isMlopsError } from '../../pipeline/errors.ts';
+import { isMlopsError } from '../../pipeline/core/index.ts';
 
 export async function runAction(main: () => Promise<void>): Promise<void> {
   try {

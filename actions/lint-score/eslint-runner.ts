@@ -1,6 +1,6 @@
 /**
  * Runs ESLint through its Node API in a given folder and scores the result with
- * pipeline/lint-score.ts. The base branch is scored in a `git worktree` of the base ref
+ * actions/lint-score/score.ts. The base branch is scored in a `git worktree` of the base ref
  * (its own files and its own eslint.config.js, our node_modules linked in), so the delta
  * compares like with like without a second checkout step or a stored artifact.
  */
@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ESLint } from 'eslint';
-import { countStatements, lintScore, type LintScore } from '../../pipeline/lint-score.ts';
-import { MlopsError } from '../../pipeline/errors.ts';
+import { countStatements, lintScore, type LintScore } from './score.ts';
+import { MlopsError } from '../../pipeline/core/index.ts';
 
 export async function scoreFolder(cwd: string, patterns: string[]): Promise<LintScore> {
   const eslint = new ESLint({ cwd, errorOnUnmatchedPattern: false });

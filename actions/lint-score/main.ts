@@ -7,11 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { markdownTable } from 'markdown-table';
-import { describeScore, scoreDelta, type LintScore } from '../../pipeline/lint-score.ts';
-import { writeJsonAtomic } from '../../pipeline/fs-atomic.ts';
-import { usageError } from '../../pipeline/errors.ts';
-import type { LintScoreFile } from '../../pipeline/report/report-artifact.ts';
-import { validateArtifactFile } from '../../pipeline/report/report-artifact.ts';
+import { describeScore, scoreDelta, type LintScore } from './score.ts';
+import { writeJsonAtomic, usageError } from '../../pipeline/core/index.ts';
+import type { LintScoreFile } from '../common/report-artifact.ts';
+import { validateArtifactFile } from '../common/report-artifact.ts';
 import { optionalInput, stringInput } from '../common/inputs.ts';
 import { scoreFolder, scoreRef } from './eslint-runner.ts';
 

@@ -8,9 +8,9 @@
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { context, getOctokit } from '@actions/github';
-import { buildPrComment, COMMENT_MARKER } from '../../pipeline/report/pr-comment.ts';
-import { readReportArtifact } from '../../pipeline/report/report-artifact.ts';
-import { MlopsError, usageError } from '../../pipeline/errors.ts';
+import { buildPrComment, COMMENT_MARKER } from './comment.ts';
+import { readReportArtifact } from '../common/report-artifact.ts';
+import { MlopsError, usageError } from '../../pipeline/core/index.ts';
 import { choiceInput, optionalInput, requiredInput, stringInput } from '../common/inputs.ts';
 import { runAction } from '../common/run.ts';
 import { repository, runUrl } from '../common/context.ts';

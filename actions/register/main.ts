@@ -6,14 +6,22 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
-import { loadConfig, resolvePath, type LoadedConfig } from '../../pipeline/config/load.ts';
-import { readBundle } from '../../pipeline/bundle.ts';
-import { readMetricsFile } from '../../pipeline/run-folder.ts';
-import { generateReport } from '../../pipeline/report/model-report.ts';
-import { fairnessConfigOf } from '../../pipeline/fairness.ts';
-import { commitFolder } from '../../pipeline/registry/folder-commit.ts';
-import { ciRunUrl, promoteAndCommit, registryDir } from '../../pipeline/registry/index.ts';
-import { usageError } from '../../pipeline/errors.ts';
+import {
+  loadConfig,
+  resolvePath,
+  type LoadedConfig,
+  readBundle,
+  fairnessConfigOf,
+  usageError,
+} from '../../pipeline/core/index.ts';
+import {
+  readMetricsFile,
+  generateReport,
+  commitFolder,
+  ciRunUrl,
+  promoteAndCommit,
+  registryDir,
+} from '../../pipeline/gitops/index.ts';
 import { booleanInput, integerInput, optionalInput, requiredInput, stringInput } from '../common/inputs.ts';
 import { runAction } from '../common/run.ts';
 import { imageTags, metadataTags } from '../common/image-tags.ts';

@@ -7,26 +7,33 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
-import { loadConfig, resolveConfig, resolvePath, type LoadedConfig } from '../../pipeline/config/load.ts';
-import { train } from '../../pipeline/train.ts';
-import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/run-folder.ts';
 import {
+  loadConfig,
+  resolveConfig,
+  resolvePath,
+  type LoadedConfig,
+  train,
+  canonicalJson,
+  usageError,
+  fairnessConfigOf,
+} from '../../pipeline/core/index.ts';
+import {
+  buildRunRecord,
+  newRunId,
+  writeRunFolder,
   compareRun,
   loadVersionBundle,
   findVersion,
   loadRegistry,
   registryDir,
   verdictMarkdown,
-} from '../../pipeline/registry/index.ts';
-import { buildComparison } from '../../pipeline/report/comparison.ts';
-import { metricsTable } from '../../pipeline/report/tables.ts';
-import { readReportArtifact, ARTIFACT_FILES } from '../../pipeline/report/report-artifact.ts';
-import { canonicalJson } from '../../pipeline/canonical-json.ts';
-import { usageError } from '../../pipeline/errors.ts';
-import { trackingSection } from '../../pipeline/tracking/record.ts';
-import { trackTrainedRun } from '../../pipeline/tracking/track.ts';
-import { reportRunFolder } from '../../pipeline/report/model-report.ts';
-import { fairnessConfigOf } from '../../pipeline/fairness.ts';
+  buildComparison,
+  metricsTable,
+  trackingSection,
+  trackTrainedRun,
+  reportRunFolder,
+} from '../../pipeline/gitops/index.ts';
+import { readReportArtifact, ARTIFACT_FILES } from '../common/report-artifact.ts';
 import { booleanInput, integerInput, optionalInput, paramsInput, stringInput } from '../common/inputs.ts';
 import { runAction } from '../common/run.ts';
 import { reportContext } from '../common/context.ts';

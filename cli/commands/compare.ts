@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
-import { writeJsonAtomic } from '../../pipeline/fs-atomic.ts';
-import { usageError } from '../../pipeline/errors.ts';
-import { compareRun, verdictMarkdown } from '../../pipeline/registry/index.ts';
+import { writeJsonAtomic, usageError } from '../../pipeline/core/index.ts';
+import { compareRun, verdictMarkdown } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
 import { registryContext } from './registry.ts';
 

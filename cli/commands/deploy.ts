@@ -1,5 +1,5 @@
-import { usageError } from '../../pipeline/errors.ts';
-import { renderOverlay } from '../../pipeline/deploy/render.ts';
+import { usageError } from '../../pipeline/core/index.ts';
+import { renderOverlay } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
 
 export const deployCommand: Command = {

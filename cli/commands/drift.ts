@@ -1,9 +1,6 @@
 import { resolve } from 'node:path';
-import { loadConfig } from '../../pipeline/config/load.ts';
-import { CreditModel } from '../../pipeline/model.ts';
-import { runDrift, writeDriftOutputs } from '../../pipeline/drift/run-drift.ts';
-import { driftMarkdown } from '../../pipeline/drift/markdown.ts';
-import { championModel } from '../../pipeline/drift/champion.ts';
+import { loadConfig, CreditModel } from '../../pipeline/core/index.ts';
+import { runDrift, writeDriftOutputs, driftMarkdown, championModel } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
 
 export const driftCommand: Command = {

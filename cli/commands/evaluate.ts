@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
-import { CreditModel } from '../../pipeline/model.ts';
-import { readCsvFile } from '../../pipeline/data/csv.ts';
-import { toDataset } from '../../pipeline/data/dataset.ts';
-import { computeMetrics } from '../../pipeline/evaluation/metrics.ts';
-import { writeJsonAtomic } from '../../pipeline/fs-atomic.ts';
-import { usageError } from '../../pipeline/errors.ts';
+import {
+  CreditModel,
+  readCsvFile,
+  toDataset,
+  computeMetrics,
+  writeJsonAtomic,
+  usageError,
+} from '../../pipeline/core/index.ts';
 import type { Command } from '../command.ts';
 
 export const evaluateCommand: Command = {

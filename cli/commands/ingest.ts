@@ -1,5 +1,5 @@
-import { loadConfig } from '../../pipeline/config/load.ts';
-import { ingest, short, type IngestResult } from '../../pipeline/ingest/ingest.ts';
+import { loadConfig } from '../../pipeline/core/index.ts';
+import { ingest, short, type IngestResult } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
 
 export const ingestCommand: Command = {

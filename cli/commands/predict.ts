@@ -2,10 +2,7 @@ import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { CreditModel } from '../../pipeline/model.ts';
-import { readCsvChunks } from '../../pipeline/data/csv-stream.ts';
-import { toDataset } from '../../pipeline/data/dataset.ts';
-import { usageError } from '../../pipeline/errors.ts';
+import { CreditModel, readCsvChunks, toDataset, usageError } from '../../pipeline/core/index.ts';
 import type { Command } from '../command.ts';
 
 export const predictCommand: Command = {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { usageError } from '../../pipeline/errors.ts';
-import { promoteAndCommit, promoteRun, verdictMarkdown, type PromoteResult } from '../../pipeline/registry/index.ts';
+import { usageError } from '../../pipeline/core/index.ts';
+import { promoteAndCommit, promoteRun, verdictMarkdown, type PromoteResult } from '../../pipeline/gitops/index.ts';
 import type { Command, CliIO } from '../command.ts';
 import {
   actorFrom,

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
-import { loadConfig, type LoadedConfig } from '../../pipeline/config/load.ts';
-import { usageError } from '../../pipeline/errors.ts';
+import { loadConfig, type LoadedConfig, usageError } from '../../pipeline/core/index.ts';
 import {
   DEFAULT_AUTHOR,
   ciRunUrl,
@@ -14,7 +13,7 @@ import {
   verifyVersion,
   versionText,
   type GitAuthor,
-} from '../../pipeline/registry/index.ts';
+} from '../../pipeline/gitops/index.ts';
 import type { Command, CliIO, ParsedArgs } from '../command.ts';
 
 export const registryCommand: Command = {

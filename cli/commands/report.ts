@@ -1,10 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { readBundle, type Bundle } from '../../pipeline/bundle.ts';
-import { loadConfig } from '../../pipeline/config/load.ts';
-import { usageError } from '../../pipeline/errors.ts';
-import { fairnessConfigOf } from '../../pipeline/fairness.ts';
-import { generateReport, reportRunFolder } from '../../pipeline/report/model-report.ts';
+import { readBundle, type Bundle, loadConfig, usageError, fairnessConfigOf } from '../../pipeline/core/index.ts';
+import { generateReport, reportRunFolder } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
 
 function bundleIn(dir: string): string {

@@ -1,5 +1,5 @@
-import { usageError } from '../../pipeline/errors.ts';
-import { rollback, rollbackAndCommit } from '../../pipeline/registry/index.ts';
+import { usageError } from '../../pipeline/core/index.ts';
+import { rollback, rollbackAndCommit } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
 import {
   actorFrom,

@@ -1,13 +1,10 @@
 import { join } from 'node:path';
-import { writeJsonAtomic } from '../../pipeline/fs-atomic.ts';
-import { promoteRun, registryDir, verdictMarkdown } from '../../pipeline/registry/index.ts';
+import { writeJsonAtomic, fairnessConfigOf, resolvePath } from '../../pipeline/core/index.ts';
+import { promoteRun, registryDir, verdictMarkdown, generateReport } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
 import { configFromFlags, configHelp, configOptions } from '../config-flags.ts';
 import { trainSummary } from '../summary.ts';
 import { trainToFolder } from './train.ts';
-import { generateReport } from '../../pipeline/report/model-report.ts';
-import { fairnessConfigOf } from '../../pipeline/fairness.ts';
-import { resolvePath } from '../../pipeline/config/load.ts';
 import { outcomeLine } from './promote.ts';
 import { actorFrom, ciRunUrlFrom, historyOptions } from './registry.ts';
 

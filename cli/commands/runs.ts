@@ -1,9 +1,23 @@
 import { resolve } from 'node:path';
-import { loadConfig, resolvePath, type LoadedConfig } from '../../pipeline/config/load.ts';
-import { usageError, MlopsError } from '../../pipeline/errors.ts';
-import { isHigherBetter, pruneRuns, resolveRun, scanRuns, type TrackedRun } from '../../pipeline/tracking/store.ts';
-import { bestRun, metricValue, parseCondition, parseParamFilter, queryRuns } from '../../pipeline/tracking/query.ts';
 import {
+  loadConfig,
+  resolvePath,
+  type LoadedConfig,
+  usageError,
+  MlopsError,
+  writeJsonAtomic,
+} from '../../pipeline/core/index.ts';
+import {
+  isHigherBetter,
+  pruneRuns,
+  resolveRun,
+  scanRuns,
+  type TrackedRun,
+  bestRun,
+  metricValue,
+  parseCondition,
+  parseParamFilter,
+  queryRuns,
   compareRuns,
   num,
   renderComparison,
@@ -11,13 +25,16 @@ import {
   renderShow,
   summaryJson,
   type Format,
-} from '../../pipeline/tracking/render.ts';
-import { reproduceRun } from '../../pipeline/tracking/reproduce.ts';
-import { parseRegistryRef, registryRun } from '../../pipeline/tracking/champion.ts';
-import { registryDir } from '../../pipeline/registry/index.ts';
-import { logRun, mirrorVersion, MlflowClient, mlflowSettings } from '../../pipeline/tracking/mlflow.ts';
-import { readMetricsNear } from '../../pipeline/tracking/track.ts';
-import { writeJsonAtomic } from '../../pipeline/fs-atomic.ts';
+  reproduceRun,
+  parseRegistryRef,
+  registryRun,
+  registryDir,
+  logRun,
+  mirrorVersion,
+  MlflowClient,
+  mlflowSettings,
+  readMetricsNear,
+} from '../../pipeline/gitops/index.ts';
 import type { Command, CliIO, ParsedArgs } from '../command.ts';
 
 const SUBCOMMANDS = ['list', 'show', 'compare', 'best', 'prune', 'reproduce', 'mlflow', 'mirror'];

@@ -1,17 +1,17 @@
 import { join, resolve } from 'node:path';
-import { train } from '../../pipeline/train.ts';
-import { usageError } from '../../pipeline/errors.ts';
-import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/run-folder.ts';
-import { resolvePath } from '../../pipeline/config/load.ts';
+import { train, usageError, resolvePath, type LoadedConfig, type TrainResult } from '../../pipeline/core/index.ts';
+import {
+  buildRunRecord,
+  newRunId,
+  writeRunFolder,
+  type RunRecord,
+  trackingSection,
+  trackTrainedRun,
+} from '../../pipeline/gitops/index.ts';
 import type { Command, CliIO, ParsedArgs } from '../command.ts';
 import { configFromFlags, configHelp, configOptions } from '../config-flags.ts';
 import { progressReporter } from '../progress.ts';
 import { trainSummary } from '../summary.ts';
-import type { LoadedConfig } from '../../pipeline/config/load.ts';
-import type { TrainResult } from '../../pipeline/train.ts';
-import type { RunRecord } from '../../pipeline/run-folder.ts';
-import { trackingSection } from '../../pipeline/tracking/record.ts';
-import { trackTrainedRun } from '../../pipeline/tracking/track.ts';
 
 export const trainCommand: Command = {
   name: 'train',

@@ -1,19 +1,27 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { resolvePath } from '../../pipeline/config/load.ts';
-import { parseConfigText } from '../../pipeline/config/load.ts';
-import { usageError } from '../../pipeline/errors.ts';
-import { writeFileAtomic, writeJsonAtomic } from '../../pipeline/fs-atomic.ts';
-import { parseMetric } from '../../pipeline/tune/cv.ts';
-import { parseSampling } from '../../pipeline/tune/imbalance.ts';
-import { mergeRuns } from '../../pipeline/tune/merge.ts';
-import { readRunsFile, type TrialRecord } from '../../pipeline/tune/runs-file.ts';
-import { parseSpace } from '../../pipeline/tune/space.ts';
-import { summarize, summaryMarkdown, type TuneSummary } from '../../pipeline/tune/summary.ts';
-import { parseShard, tune, type TuneOutcome } from '../../pipeline/tune/tune.ts';
-import { recordTrial } from '../../pipeline/tracking/index.ts';
-import type { MlopsConfig } from '../../pipeline/config/types.ts';
-import { writeConfigSnippet } from '../../pipeline/tune/write-config.ts';
+import {
+  resolvePath,
+  parseConfigText,
+  usageError,
+  writeFileAtomic,
+  writeJsonAtomic,
+  parseMetric,
+  parseSampling,
+  mergeRuns,
+  readRunsFile,
+  type TrialRecord,
+  parseSpace,
+  summarize,
+  summaryMarkdown,
+  type TuneSummary,
+  parseShard,
+  tune,
+  type TuneOutcome,
+  type MlopsConfig,
+  writeConfigSnippet,
+} from '../../pipeline/core/index.ts';
+import { recordTrial } from '../../pipeline/gitops/index.ts';
 import type { CliIO, Command, ParsedArgs } from '../command.ts';
 import { configFromFlags, configHelp, configOptions } from '../config-flags.ts';
 

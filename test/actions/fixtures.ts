@@ -5,9 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, resolveConfig } from '../../pipeline/config/load.ts';
-import { train } from '../../pipeline/train.ts';
-import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/run-folder.ts';
+import { loadConfig, resolveConfig } from '../../pipeline/core/config/load.ts';
+import { train } from '../../pipeline/core/training/train.ts';
+import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/gitops/runs/run-folder.ts';
 import {
   compareRun,
   findVersion,
@@ -15,16 +15,16 @@ import {
   loadVersionBundle,
   promoteRun,
   registryDir,
-} from '../../pipeline/registry/index.ts';
-import { buildComparison } from '../../pipeline/report/comparison.ts';
+} from '../../pipeline/gitops/registry/index.ts';
+import { buildComparison } from '../../pipeline/gitops/report/comparison.ts';
 import {
   ARTIFACT_FILES,
   CONTEXT_FORMAT,
   type LintScoreFile,
   type ReportContext,
   type TestResultsFile,
-} from '../../pipeline/report/report-artifact.ts';
-import { lintScore, scoreDelta } from '../../pipeline/lint-score.ts';
+} from '../../actions/common/report-artifact.ts';
+import { lintScore, scoreDelta } from '../../actions/lint-score/score.ts';
 import { tempProject } from '../helpers/cli.ts';
 
 export const HEAD_SHA = 'c0ffee'.padEnd(40, '0');

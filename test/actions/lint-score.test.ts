@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { countStatements, describeScore, lintScore, scoreDelta, scoreFormula } from '../../pipeline/lint-score.ts';
+import { countStatements, describeScore, lintScore, scoreDelta, scoreFormula } from '../../actions/lint-score/score.ts';
 import { runAction } from './run-action.ts';
 
 const BASE_SOURCE = `const a = 1;

@@ -11,11 +11,11 @@ import {
   fitComment,
   MAX_COMMENT_CHARS,
   mdText,
-} from '../../pipeline/report/pr-comment.ts';
-import { barChart, mermaidLabel, rocChart } from '../../pipeline/report/mermaid.ts';
-import { resampleRoc, schemaChanges, ROC_GRID } from '../../pipeline/report/comparison.ts';
-import { readReportArtifact, type ReportArtifact } from '../../pipeline/report/report-artifact.ts';
-import type { DataSchema } from '../../pipeline/data/schema.ts';
+} from '../../actions/pr-report/comment.ts';
+import { barChart, mermaidLabel, rocChart } from '../../actions/pr-report/mermaid.ts';
+import { resampleRoc, schemaChanges, ROC_GRID } from '../../pipeline/gitops/report/comparison.ts';
+import { readReportArtifact, type ReportArtifact } from '../../actions/common/report-artifact.ts';
+import type { DataSchema } from '../../pipeline/core/data/schema.ts';
 import { buildArtifact } from './fixtures.ts';
 
 let artifact: ReportArtifact;

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { GitHubDouble } from './github-double.ts';
 import { runAction, type ActionEnv } from './run-action.ts';
 import { buildArtifact, HEAD_SHA } from './fixtures.ts';
-import { COMMENT_MARKER, MAX_COMMENT_CHARS } from '../../pipeline/report/pr-comment.ts';
-import { readReportArtifact } from '../../pipeline/report/report-artifact.ts';
+import { COMMENT_MARKER, MAX_COMMENT_CHARS } from '../../actions/pr-report/comment.ts';
+import { readReportArtifact } from '../../actions/common/report-artifact.ts';
 
 let artifact: string;
 let gh: GitHubDouble;

@@ -9,9 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, resolveConfig } from '../../pipeline/config/load.ts';
-import { train } from '../../pipeline/train.ts';
-import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/run-folder.ts';
+import { loadConfig, resolveConfig } from '../../pipeline/core/config/load.ts';
+import { train } from '../../pipeline/core/training/train.ts';
+import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/gitops/runs/run-folder.ts';
 import { runAction } from './run-action.ts';
 import { logisticProject } from './fixtures.ts';
 

@@ -9,8 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAction } from './run-action.ts';
 import { logisticProject } from './fixtures.ts';
-import { readReportArtifact } from '../../pipeline/report/report-artifact.ts';
-import { COMMENT_MARKER } from '../../pipeline/report/pr-comment.ts';
+import { readReportArtifact } from '../../actions/common/report-artifact.ts';
+import { COMMENT_MARKER } from '../../actions/pr-report/comment.ts';
 
 const PR_HEAD = 'e'.repeat(40);
 let project: string;

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { train } from '../../pipeline/train.ts';
-import { defaultConfig } from '../../pipeline/config/defaults.ts';
+import { train } from '../../pipeline/core/training/train.ts';
+import { defaultConfig } from '../../pipeline/core/config/defaults.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 async function testAuc(dataset: 'credit_data' | 'lending_club', engine: string): Promise<number> {

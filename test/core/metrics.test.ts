@@ -7,8 +7,8 @@ import {
   ksStatistic,
   logLoss,
   rocAuc,
-} from '../../pipeline/evaluation/metrics.ts';
-import { chooseThreshold, costCurve } from '../../pipeline/evaluation/threshold.ts';
+} from '../../pipeline/core/evaluation/metrics.ts';
+import { chooseThreshold, costCurve } from '../../pipeline/core/evaluation/threshold.ts';
 
 const costs = { false_negative: 5, false_positive: 1 };
 

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../helpers/cli.ts';
-import { readBundle } from '../../pipeline/bundle.ts';
-import { train } from '../../pipeline/train.ts';
-import { defaultConfig } from '../../pipeline/config/defaults.ts';
-import { chooseThreshold } from '../../pipeline/evaluation/threshold.ts';
-import { CreditModel } from '../../pipeline/model.ts';
+import { readBundle } from '../../pipeline/core/model/bundle.ts';
+import { train } from '../../pipeline/core/training/train.ts';
+import { defaultConfig } from '../../pipeline/core/config/defaults.ts';
+import { chooseThreshold } from '../../pipeline/core/evaluation/threshold.ts';
+import { CreditModel } from '../../pipeline/core/model/credit-model.ts';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 let dir: string;

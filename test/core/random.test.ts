@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../pipeline/random.ts';
+import { Rng } from '../../pipeline/core/common/random.ts';
 
 describe('Rng', () => {
   it('fillU32 continues the same stream as nextU32, from any position', () => {

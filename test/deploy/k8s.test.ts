@@ -10,7 +10,7 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { ROOT, runCli } from '../helpers/cli.ts';
-import { pinImageInKustomization } from '../../pipeline/deploy/render.ts';
+import { pinImageInKustomization } from '../../pipeline/gitops/deploy/render.ts';
 
 const MODELS: Record<string, new (o: never) => { validate(): void }> = {
   'v1/Namespace': Namespace,

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { loadConfig } from '../../pipeline/config/load.ts';
-import { train } from '../../pipeline/train.ts';
-import { writeBundle } from '../../pipeline/bundle.ts';
-import { CreditModel } from '../../pipeline/model.ts';
-import { runDrift, writeDriftOutputs } from '../../pipeline/drift/run-drift.ts';
-import { formatScoringLogLine, readScoringLog, ScoringLogSampler } from '../../pipeline/drift/scoring-log.ts';
-import { ingest } from '../../pipeline/ingest/ingest.ts';
+import { loadConfig } from '../../pipeline/core/config/load.ts';
+import { train } from '../../pipeline/core/training/train.ts';
+import { writeBundle } from '../../pipeline/core/model/bundle.ts';
+import { CreditModel } from '../../pipeline/core/model/credit-model.ts';
+import { runDrift, writeDriftOutputs } from '../../pipeline/gitops/drift/run-drift.ts';
+import { formatScoringLogLine, readScoringLog, ScoringLogSampler } from '../../pipeline/gitops/drift/scoring-log.ts';
+import { ingest } from '../../pipeline/gitops/ingest/ingest.ts';
 import { runCli, tempProject } from '../helpers/cli.ts';
 
 const CONFIG = {

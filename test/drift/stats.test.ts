@@ -9,9 +9,9 @@ import {
   proportions,
   psi,
   quantileEdges,
-} from '../../pipeline/drift/stats.ts';
-import { categoricalDrift, numericDrift } from '../../pipeline/drift/drift.ts';
-import { defaultConfig } from '../../pipeline/config/defaults.ts';
+} from '../../pipeline/gitops/drift/stats.ts';
+import { categoricalDrift, numericDrift } from '../../pipeline/gitops/drift/drift.ts';
+import { defaultConfig } from '../../pipeline/core/config/defaults.ts';
 
 const T = defaultConfig().drift;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { binColumn, binMatrix, fitEdges, MISSING_BIN } from '../../pipeline/engines/tree/binning.ts';
-import { BinningKernel } from '../../pipeline/engines/tree/binning-kernel.ts';
-import { Rng } from '../../pipeline/random.ts';
+import { binColumn, binMatrix, fitEdges, MISSING_BIN } from '../../pipeline/core/engines/tree/binning.ts';
+import { BinningKernel } from '../../pipeline/core/engines/tree/binning-kernel.ts';
+import { Rng } from '../../pipeline/core/common/random.ts';
 
 /** A column with every awkward value: negatives, both zeros, infinities, NaN, ties, tiny and huge numbers. */
 function awkwardColumn(n: number, seed: number): Float64Array {

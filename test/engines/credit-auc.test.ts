@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { forestFactory } from '../../pipeline/engines/forest.ts';
-import { gbdtFactory } from '../../pipeline/engines/gbdt.ts';
+import { forestFactory } from '../../pipeline/core/engines/forest.ts';
+import { gbdtFactory } from '../../pipeline/core/engines/gbdt.ts';
 import { loadSplit, rocAuc } from './helpers.ts';
 
 const credit = loadSplit(new URL('../../data/credit_data', import.meta.url).pathname, 'Status', 'bad');

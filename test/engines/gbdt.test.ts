@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gbdtFactory, type GbdtEngine, type GbdtState } from '../../pipeline/engines/gbdt.ts';
+import { gbdtFactory, type GbdtEngine, type GbdtState } from '../../pipeline/core/engines/gbdt.ts';
 import { synthetic } from './helpers.ts';
 
 describe('gbdt', () => {

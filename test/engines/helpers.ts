@@ -2,11 +2,11 @@
  * Just enough data handling to measure the tree engines on the bundled CSV splits
  * before the real loading layer exists: header row, commas, no quoting, empty = missing.
  */
-import { rocAuc as pipelineRocAuc } from '../../pipeline/evaluation/metrics.ts';
+import { rocAuc as pipelineRocAuc } from '../../pipeline/core/evaluation/metrics.ts';
 import { readFileSync } from 'node:fs';
-import type { EngineFactory, FeatureMatrix, Labelled } from '../../pipeline/engines/engine.ts';
-import type { CompactTree } from '../../pipeline/engines/tree/compact.ts';
-import { Rng } from '../../pipeline/random.ts';
+import type { EngineFactory, FeatureMatrix, Labelled } from '../../pipeline/core/engines/engine.ts';
+import type { CompactTree } from '../../pipeline/core/engines/tree/compact.ts';
+import { Rng } from '../../pipeline/core/common/random.ts';
 
 export interface Split {
   train: Labelled;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../pipeline/random.ts';
-import { HistogramKernel } from '../../pipeline/engines/tree/histogram-kernel.ts';
+import { Rng } from '../../pipeline/core/common/random.ts';
+import { HistogramKernel } from '../../pipeline/core/engines/tree/histogram-kernel.ts';
 
 /** The plain JavaScript loop the histogram kernel replaces. */
 function reference(

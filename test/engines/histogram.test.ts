@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../pipeline/random.ts';
-import { binMatrix } from '../../pipeline/engines/tree/binning.ts';
-import { TreeBuilder, type TreeParams } from '../../pipeline/engines/tree/builder.ts';
-import { treeToJSON } from '../../pipeline/engines/tree/compact.ts';
+import { Rng } from '../../pipeline/core/common/random.ts';
+import { binMatrix } from '../../pipeline/core/engines/tree/binning.ts';
+import { TreeBuilder, type TreeParams } from '../../pipeline/core/engines/tree/builder.ts';
+import { treeToJSON } from '../../pipeline/core/engines/tree/compact.ts';
 import { synthetic } from './helpers.ts';
 
 const data = synthetic(3000, 11, { missing: 0.2 });

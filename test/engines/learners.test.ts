@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { EngineFactory } from '../../pipeline/engines/engine.ts';
-import { forestFactory, forestThreading } from '../../pipeline/engines/forest.ts';
-import { gbdtFactory } from '../../pipeline/engines/gbdt.ts';
+import type { EngineFactory } from '../../pipeline/core/engines/engine.ts';
+import { forestFactory, forestThreading } from '../../pipeline/core/engines/forest.ts';
+import { gbdtFactory } from '../../pipeline/core/engines/gbdt.ts';
 import { rocAuc, synthetic } from './helpers.ts';
 
 const sha256 = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex');

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../pipeline/random.ts';
-import type { FeatureMatrix } from '../../pipeline/engines/engine.ts';
-import { forestFactory } from '../../pipeline/engines/forest.ts';
-import { gbdtFactory } from '../../pipeline/engines/gbdt.ts';
-import { binMatrix } from '../../pipeline/engines/tree/binning.ts';
-import { BinnedWalk, TreeBuilder } from '../../pipeline/engines/tree/builder.ts';
-import { leafIndex } from '../../pipeline/engines/tree/compact.ts';
+import { Rng } from '../../pipeline/core/common/random.ts';
+import type { FeatureMatrix } from '../../pipeline/core/engines/engine.ts';
+import { forestFactory } from '../../pipeline/core/engines/forest.ts';
+import { gbdtFactory } from '../../pipeline/core/engines/gbdt.ts';
+import { binMatrix } from '../../pipeline/core/engines/tree/binning.ts';
+import { BinnedWalk, TreeBuilder } from '../../pipeline/core/engines/tree/builder.ts';
+import { leafIndex } from '../../pipeline/core/engines/tree/compact.ts';
 import { rocAuc, synthetic } from './helpers.ts';
 
 /** x0 is missing mostly for positives; present values carry no signal. */

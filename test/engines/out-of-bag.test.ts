@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { binMatrix } from '../../pipeline/engines/tree/binning.ts';
-import { leafIndex } from '../../pipeline/engines/tree/compact.ts';
-import { ForestGrower, OOB_SCALE, type ForestJob } from '../../pipeline/engines/tree/forest-trees.ts';
+import { binMatrix } from '../../pipeline/core/engines/tree/binning.ts';
+import { leafIndex } from '../../pipeline/core/engines/tree/compact.ts';
+import { ForestGrower, OOB_SCALE, type ForestJob } from '../../pipeline/core/engines/tree/forest-trees.ts';
 import { synthetic } from './helpers.ts';
 
 describe('forest out-of-bag votes', () => {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { forestFactory } from '../../pipeline/engines/forest.ts';
-import { gbdtFactory } from '../../pipeline/engines/gbdt.ts';
-import { PackedEnsemble } from '../../pipeline/engines/tree/packed.ts';
-import { parallelScoring } from '../../pipeline/engines/tree/parallel-scoring.ts';
-import { closeIdleWorkers, prepareWorkers, workerPool } from '../../pipeline/engines/tree/worker-pool.ts';
+import { forestFactory } from '../../pipeline/core/engines/forest.ts';
+import { gbdtFactory } from '../../pipeline/core/engines/gbdt.ts';
+import { PackedEnsemble } from '../../pipeline/core/engines/tree/packed.ts';
+import { parallelScoring } from '../../pipeline/core/engines/tree/parallel-scoring.ts';
+import { closeIdleWorkers, prepareWorkers, workerPool } from '../../pipeline/core/engines/tree/worker-pool.ts';
 import { fitTrees, synthetic } from './helpers.ts';
 
 const defaults = { ...parallelScoring };
@@ -75,7 +75,7 @@ describe('batch scoring on helper threads', () => {
 
     await closeIdleWorkers();
     const entry = workerPool.entry;
-    workerPool.entry = new URL('../../test/engines/fixtures/stalling-worker.ts', import.meta.url);
+    workerPool.entry = new URL('./fixtures/stalling-worker.ts', import.meta.url);
     try {
       await prepareWorkers();
       parallelScoring.threads = 1;

@@ -1,10 +1,10 @@
 import { Session } from 'node:inspector/promises';
 import { describe, expect, it } from 'vitest';
-import type { FeatureMatrix } from '../../pipeline/engines/engine.ts';
-import { forestFactory } from '../../pipeline/engines/forest.ts';
-import { gbdtFactory } from '../../pipeline/engines/gbdt.ts';
-import { leafIndex } from '../../pipeline/engines/tree/compact.ts';
-import { PackedEnsemble } from '../../pipeline/engines/tree/packed.ts';
+import type { FeatureMatrix } from '../../pipeline/core/engines/engine.ts';
+import { forestFactory } from '../../pipeline/core/engines/forest.ts';
+import { gbdtFactory } from '../../pipeline/core/engines/gbdt.ts';
+import { leafIndex } from '../../pipeline/core/engines/tree/compact.ts';
+import { PackedEnsemble } from '../../pipeline/core/engines/tree/packed.ts';
 import { fitTrees, synthetic } from './helpers.ts';
 
 /** Rows [from, to) of X as a matrix of their own. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { forestFactory, forestThreading } from '../../pipeline/engines/forest.ts';
-import { closeIdleWorkers, workerPool } from '../../pipeline/engines/tree/worker-pool.ts';
+import { forestFactory, forestThreading } from '../../pipeline/core/engines/forest.ts';
+import { closeIdleWorkers, workerPool } from '../../pipeline/core/engines/tree/worker-pool.ts';
 import { synthetic } from './helpers.ts';
 
 const sha256 = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex');

@@ -1,4 +1,4 @@
-import { goesLeft, type ShapTree } from '../../pipeline/explain/treeshap.ts';
+import { goesLeft, type ShapTree } from '../../pipeline/core/explain/treeshap.ts';
 
 /**
  * Path-dependent conditional expectation E[f(x) | x_S]: features in S follow the row,

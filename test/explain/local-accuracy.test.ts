@@ -1,18 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { train } from '../../pipeline/train.ts';
-import { defaultConfig } from '../../pipeline/config/defaults.ts';
-import type { CreditModel } from '../../pipeline/model.ts';
-import { subset, type Dataset } from '../../pipeline/data/dataset.ts';
+import { train } from '../../pipeline/core/training/train.ts';
+import { defaultConfig } from '../../pipeline/core/config/defaults.ts';
+import type { CreditModel } from '../../pipeline/core/model/credit-model.ts';
+import { subset, type Dataset } from '../../pipeline/core/data/dataset.ts';
 import {
   explainRecord,
   explainRows,
   globalImportance,
   referenceFrom,
   shapValues,
-} from '../../pipeline/explain/index.ts';
+} from '../../pipeline/core/explain/index.ts';
 import { ROOT } from '../helpers/cli.ts';
-import { ensembleShap, treeExpectation, type TreeEnsemble } from '../../pipeline/explain/treeshap.ts';
-import { treeEnsembleOf } from '../../pipeline/explain/index.ts';
+import { ensembleShap, treeExpectation, type TreeEnsemble } from '../../pipeline/core/explain/treeshap.ts';
+import { treeEnsembleOf } from '../../pipeline/core/explain/index.ts';
 import { bruteForceShap } from './brute-force.ts';
 
 const engines: [string, Record<string, number | string | boolean>][] = [

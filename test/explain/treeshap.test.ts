@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Rng } from '../../pipeline/random.ts';
+import { Rng } from '../../pipeline/core/common/random.ts';
 import {
   ensembleExpectation,
   ensembleOutput,
@@ -9,7 +9,7 @@ import {
   treeShap,
   type ShapTree,
   type TreeEnsemble,
-} from '../../pipeline/explain/treeshap.ts';
+} from '../../pipeline/core/explain/treeshap.ts';
 import { bruteForceShap } from './brute-force.ts';
 
 /** A random binary tree in the flat layout, with consistent covers and missing directions. */

@@ -3,10 +3,10 @@ import { join, relative } from 'node:path';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { loadConfig } from '../../pipeline/config/load.ts';
-import { ingest, type IngestStep } from '../../pipeline/ingest/ingest.ts';
-import { readIngestionLog } from '../../pipeline/ingest/log.ts';
-import { train } from '../../pipeline/train.ts';
+import { loadConfig } from '../../pipeline/core/config/load.ts';
+import { ingest, type IngestStep } from '../../pipeline/gitops/ingest/ingest.ts';
+import { readIngestionLog } from '../../pipeline/gitops/ingest/log.ts';
+import { train } from '../../pipeline/core/training/train.ts';
 import { runCli, tempProject } from '../helpers/cli.ts';
 
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../helpers/cli.ts';
-import { loadRegistry } from '../../pipeline/registry/index.ts';
+import { loadRegistry } from '../../pipeline/gitops/registry/index.ts';
 import { testConfig, trainRun, VARIANTS, removeTemporaryFolders } from './helpers.ts';
 
 afterAll(() => {

@@ -7,8 +7,8 @@ import {
   loadChallenger,
   type Challenger,
   type Verdict,
-} from '../../pipeline/registry/index.ts';
-import { DEFAULT_FAIRNESS, type FairnessConfig } from '../../pipeline/fairness.ts';
+} from '../../pipeline/gitops/registry/index.ts';
+import { DEFAULT_FAIRNESS, type FairnessConfig } from '../../pipeline/core/evaluation/fairness.ts';
 import { projectDir, removeTemporaryFolders, testConfig, trainRun, VARIANTS } from './helpers.ts';
 
 afterAll(removeTemporaryFolders);

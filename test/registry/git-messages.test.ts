@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ciRunUrl, DEFAULT_AUTHOR, isRetryablePushRejection, parseAuthor } from '../../pipeline/registry/index.ts';
+import {
+  ciRunUrl,
+  DEFAULT_AUTHOR,
+  isRetryablePushRejection,
+  parseAuthor,
+} from '../../pipeline/gitops/registry/index.ts';
 import { authorFrom, ciRunUrlFrom } from '../../cli/commands/registry.ts';
 
 const args = (values: Record<string, string>) => ({ values, positionals: [] });

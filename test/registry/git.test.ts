@@ -7,8 +7,8 @@ import {
   promoteAndCommit,
   rollbackAndCommit,
   type RegistryFile,
-} from '../../pipeline/registry/index.ts';
-import type { MlopsConfig } from '../../pipeline/config/types.ts';
+} from '../../pipeline/gitops/registry/index.ts';
+import type { MlopsConfig } from '../../pipeline/core/config/types.ts';
 import { runCli } from '../helpers/cli.ts';
 import {
   gitSync,

@@ -3,11 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { train } from '../../pipeline/train.ts';
-import { defaultConfig } from '../../pipeline/config/defaults.ts';
-import { resolveConfig } from '../../pipeline/config/load.ts';
-import type { MlopsConfig } from '../../pipeline/config/types.ts';
-import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/run-folder.ts';
+import { train } from '../../pipeline/core/training/train.ts';
+import { defaultConfig } from '../../pipeline/core/config/defaults.ts';
+import { resolveConfig } from '../../pipeline/core/config/load.ts';
+import type { MlopsConfig } from '../../pipeline/core/config/types.ts';
+import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/gitops/runs/run-folder.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 

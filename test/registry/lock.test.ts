@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LOCK_FILE, withRegistryLock } from '../../pipeline/registry/lock.ts';
+import { LOCK_FILE, withRegistryLock } from '../../pipeline/gitops/registry/lock.ts';
 import { tmp, removeTemporaryFolders } from './helpers.ts';
 
 afterAll(removeTemporaryFolders);

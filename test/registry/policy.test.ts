@@ -11,9 +11,9 @@ import {
   rollback,
   type Challenger,
   type Verdict,
-} from '../../pipeline/registry/index.ts';
-import { HIGHER_IS_BETTER, METRIC_NAMES } from '../../pipeline/evaluation/metrics.ts';
-import type { MlopsConfig } from '../../pipeline/config/types.ts';
+} from '../../pipeline/gitops/registry/index.ts';
+import { HIGHER_IS_BETTER, METRIC_NAMES } from '../../pipeline/core/evaluation/metrics.ts';
+import type { MlopsConfig } from '../../pipeline/core/config/types.ts';
 import { projectDir, ROOT, testConfig, tmp, trainRun, VARIANTS, removeTemporaryFolders } from './helpers.ts';
 
 afterAll(removeTemporaryFolders);

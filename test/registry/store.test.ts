@@ -2,8 +2,13 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { championBundlePath, loadRegistry, promoteRun, type RegistryFile } from '../../pipeline/registry/index.ts';
-import { sha256Hex } from '../../pipeline/canonical-json.ts';
+import {
+  championBundlePath,
+  loadRegistry,
+  promoteRun,
+  type RegistryFile,
+} from '../../pipeline/gitops/registry/index.ts';
+import { sha256Hex } from '../../pipeline/core/common/canonical-json.ts';
 import { projectDir, testConfig, tmp, trainRun, VARIANTS, removeTemporaryFolders } from './helpers.ts';
 import { runCli } from '../helpers/cli.ts';
 

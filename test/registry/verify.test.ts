@@ -1,7 +1,7 @@
 import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { promoteRun, verifyVersion, type RegistryFile } from '../../pipeline/registry/index.ts';
+import { promoteRun, verifyVersion, type RegistryFile } from '../../pipeline/gitops/registry/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { gitSync, projectDir, ROOT, testConfig, tmp, trainRun, removeTemporaryFolders } from './helpers.ts';
 

@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { train } from '../../pipeline/train.ts';
-import { defaultConfig } from '../../pipeline/config/defaults.ts';
-import { globalImportance, shapValues } from '../../pipeline/explain/index.ts';
-import { renderCharts, svgToPng, type Chart } from '../../pipeline/report/charts/index.ts';
-import { calibrationBins, thin } from '../../pipeline/report/charts/specs.ts';
-import { shapColours } from '../../pipeline/report/model-report.ts';
+import { train } from '../../pipeline/core/training/train.ts';
+import { defaultConfig } from '../../pipeline/core/config/defaults.ts';
+import { globalImportance, shapValues } from '../../pipeline/core/explain/index.ts';
+import { renderCharts, svgToPng, type Chart } from '../../pipeline/gitops/report/charts/index.ts';
+import { calibrationBins, thin } from '../../pipeline/gitops/report/charts/specs.ts';
+import { shapColours } from '../../pipeline/gitops/report/model-report.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { checkSvg } from './svg-check.ts';
 

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { dataSummary, dependencyReport, parseOutdated, runEnvironment } from '../../pipeline/report/diagnostics.ts';
-import type { DataSchema } from '../../pipeline/data/schema.ts';
-import { percentileOf, reasonText } from '../../pipeline/explain/reasons.ts';
-import type { CategoricalColumn, NumericColumn } from '../../pipeline/data/schema.ts';
+import {
+  dataSummary,
+  dependencyReport,
+  parseOutdated,
+  runEnvironment,
+} from '../../pipeline/gitops/report/diagnostics.ts';
+import type { DataSchema } from '../../pipeline/core/data/schema.ts';
+import { percentileOf, reasonText } from '../../pipeline/core/explain/reasons.ts';
+import type { CategoricalColumn, NumericColumn } from '../../pipeline/core/data/schema.ts';
 
 const node = process.execPath;
 

@@ -6,8 +6,8 @@ import {
   fairnessGuardrail,
   fairnessReport,
   groupLabels,
-} from '../../pipeline/fairness.ts';
-import { resolveConfig } from '../../pipeline/config/load.ts';
+} from '../../pipeline/core/evaluation/fairness.ts';
+import { resolveConfig } from '../../pipeline/core/config/load.ts';
 
 /**
  * Hand-made table, threshold 0.5 (p ≥ 0.5 = refused):

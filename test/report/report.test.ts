@@ -2,10 +2,10 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../helpers/cli.ts';
-import { readBundle } from '../../pipeline/bundle.ts';
-import { computeMetrics } from '../../pipeline/evaluation/metrics.ts';
-import { CreditModel } from '../../pipeline/model.ts';
-import { evaluationRows, rowsColumn, rowsDataset } from '../../pipeline/report/evaluation-rows.ts';
+import { readBundle } from '../../pipeline/core/model/bundle.ts';
+import { computeMetrics } from '../../pipeline/core/evaluation/metrics.ts';
+import { CreditModel } from '../../pipeline/core/model/credit-model.ts';
+import { evaluationRows, rowsColumn, rowsDataset } from '../../pipeline/gitops/report/evaluation-rows.ts';
 import { checkSvg } from './svg-check.ts';
 
 let dir: string;

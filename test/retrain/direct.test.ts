@@ -4,9 +4,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../pipeline/config/load.ts';
-import { retrain } from '../../pipeline/retrain/retrain.ts';
-import { pushHead } from '../../pipeline/retrain/git.ts';
+import { loadConfig } from '../../pipeline/core/config/load.ts';
+import { retrain } from '../../pipeline/gitops/retrain/retrain.ts';
+import { pushHead } from '../../pipeline/gitops/retrain/git.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 const git = (cwd: string, ...args: string[]): string =>

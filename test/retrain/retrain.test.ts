@@ -90,13 +90,11 @@ function newApplications(count: number, offset: number): string {
     string,
     string
   >[];
-  const out = rows
-    .slice(offset, offset + count)
-    .map((r, i) => ({
-      ...r,
-      Amount: String(Number(r.Amount) + 3 + (i % 5)),
-      Income: r.Income === '' ? '' : String(Math.round(Number(r.Income) * 1.7)),
-    }));
+  const out = rows.slice(offset, offset + count).map((r, i) => ({
+    ...r,
+    Amount: String(Number(r.Amount) + 3 + (i % 5)),
+    Income: r.Income === '' ? '' : String(Math.round(Number(r.Income) * 1.7)),
+  }));
   return stringify(out, { header: true });
 }
 
@@ -139,9 +137,7 @@ describe('retrain.yml entry point', () => {
   afterAll(() => new Promise<void>((resolve) => gh.server.close(() => resolve())));
 
   /** A fresh checkout of main, as actions/checkout makes one, and the action run on it. */
-  async function runAction(
-    name: string,
-  ): Promise<{
+  async function runAction(name: string): Promise<{
     code: number;
     outputs: Record<string, string>;
     summary: string;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { readCsvFile } from '../../pipeline/data/csv.ts';
+import { readCsvFile } from '../../pipeline/core/data/csv.ts';
 import { ROOT } from '../helpers/cli.ts';
 import {
   APPLICANT,

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCsvFile } from '../../pipeline/data/csv.ts';
+import { readCsvFile } from '../../pipeline/core/data/csv.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
-import { CreditModel } from '../../pipeline/model.ts';
+import { CreditModel } from '../../pipeline/core/model/credit-model.ts';
 import {
   APPLICANT,
   applicants,

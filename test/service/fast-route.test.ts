@@ -1,13 +1,13 @@
 /**
- * The fast route in front of Koa (service/fast-route.ts): it answers valid single
+ * The fast route in front of Koa (service/http/fast-route.ts): it answers valid single
  * applicants itself, byte for byte as the Koa route would, and hands every other request
  * — with its body, when already read — to the Koa app.
  */
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withFastRoute } from '../../service/fast-route.ts';
-import { readBody } from '../../service/body.ts';
+import { withFastRoute } from '../../service/http/fast-route.ts';
+import { readBody } from '../../service/http/body.ts';
 import { APPLICANT, startTestServer, trainedProject, type TestServer, type TrainedProject } from './helpers.ts';
 
 let p: TrainedProject;

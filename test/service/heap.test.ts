@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { defaultOptions, optionsFromEnv } from '../../service/config.ts';
-import { applyHeapPolicy, heapGrowthFlag } from '../../service/heap.ts';
+import { applyHeapPolicy, heapGrowthFlag } from '../../service/runtime/heap.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'heap-growth.ts');
 

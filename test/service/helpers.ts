@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { runCli, tempProject } from '../helpers/cli.ts';
-import { CreditModel } from '../../pipeline/model.ts';
-import { createApp } from '../../service/app.ts';
+import { CreditModel } from '../../pipeline/core/model/credit-model.ts';
+import { createApp } from '../../service/http/app.ts';
 import { defaultOptions, type ServiceOptions } from '../../service/config.ts';
-import { listen, type RunningServer } from '../../service/server.ts';
-import type { ServiceState } from '../../service/state.ts';
+import { listen, type RunningServer } from '../../service/http/server.ts';
+import type { ServiceState } from '../../service/http/state.ts';
 
 export interface TrainedProject {
   dir: string;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BATCH_BYTES, BatchedLines, MAX_DELAY_MS, RETRY_MS, type LineSink } from '../../service/log-lines.ts';
+import { BATCH_BYTES, BatchedLines, MAX_DELAY_MS, RETRY_MS, type LineSink } from '../../service/logging/log-lines.ts';
 
 /** A sink that records what it is given; `busy` failed flushes come first. */
 function recorder(busy = 0): LineSink & { writes: string[]; syncFlushes: number } {

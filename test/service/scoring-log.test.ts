@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPLICANT, startTestServer, trainedProject, type TestServer, type TrainedProject } from './helpers.ts';
-import { readScoringLog } from '../../pipeline/drift/scoring-log.ts';
+import { readScoringLog } from '../../pipeline/gitops/drift/scoring-log.ts';
 import { runCli } from '../helpers/cli.ts';
 import { optionsFromEnv } from '../../service/config.ts';
 

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { APPLICANT, startTestServer, trainedProject, type TestServer, type TrainedProject } from './helpers.ts';
-import { loadService } from '../../service/app.ts';
+import { loadService } from '../../service/http/app.ts';
 import { defaultOptions, optionsFromEnv } from '../../service/config.ts';
-import { resolveModelSource } from '../../service/model-source.ts';
-import { MlopsError } from '../../pipeline/errors.ts';
-import { parallelScoring } from '../../pipeline/engines/tree/parallel-scoring.ts';
+import { resolveModelSource } from '../../service/scoring/model-source.ts';
+import { MlopsError } from '../../pipeline/core/common/errors.ts';
+import { parallelScoring } from '../../pipeline/core/engines/tree/parallel-scoring.ts';
 
 const KEY = 'k3y-for-tests-0123456789';
 let p: TrainedProject;

@@ -5,11 +5,11 @@
  */
 import { request, Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectionCounts, overShare } from '../../service/balance.ts';
-import { createApp } from '../../service/app.ts';
+import { connectionCounts, overShare } from '../../service/runtime/balance.ts';
+import { createApp } from '../../service/http/app.ts';
 import { defaultOptions, optionsFromEnv } from '../../service/config.ts';
-import { listen } from '../../service/server.ts';
-import { runThreads } from '../../service/threads.ts';
+import { listen } from '../../service/http/server.ts';
+import { runThreads } from '../../service/runtime/threads.ts';
 import pino from 'pino';
 import { APPLICANT, trainedProject, type TrainedProject } from './helpers.ts';
 

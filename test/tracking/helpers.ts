@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/cli.ts';
-import { writeJsonAtomic } from '../../pipeline/fs-atomic.ts';
+import { writeJsonAtomic } from '../../pipeline/core/common/fs-atomic.ts';
 
 // Tests must never log to a real server picked up from the environment.
 for (const k of Object.keys(process.env)) if (k.startsWith('MLFLOW_')) delete process.env[k];

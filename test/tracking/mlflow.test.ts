@@ -4,11 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import { loadConfig, resolveConfig } from '../../pipeline/config/load.ts';
-import { MlflowClient, mlflowSettings } from '../../pipeline/tracking/mlflow.ts';
-import { logToMlflowSafely } from '../../pipeline/tracking/track.ts';
-import { scanRuns } from '../../pipeline/tracking/store.ts';
-import { redactedConfig } from '../../pipeline/tracking/record.ts';
+import { loadConfig, resolveConfig } from '../../pipeline/core/config/load.ts';
+import { MlflowClient, mlflowSettings } from '../../pipeline/gitops/tracking/mlflow.ts';
+import { logToMlflowSafely } from '../../pipeline/gitops/tracking/track.ts';
+import { scanRuns } from '../../pipeline/gitops/tracking/store.ts';
+import { redactedConfig } from '../../pipeline/gitops/tracking/record.ts';
 import { closedPort, startMlflowDouble, type MlflowDouble } from './mlflow-double.ts';
 import { smallProject, writeFakeRun } from './helpers.ts';
 

@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.ts';
 import { startMlflowDouble } from './mlflow-double.ts';
-import { scanRuns } from '../../pipeline/tracking/store.ts';
-import { recordTrial } from '../../pipeline/tracking/track.ts';
-import { loadConfig } from '../../pipeline/config/load.ts';
+import { scanRuns } from '../../pipeline/gitops/tracking/store.ts';
+import { recordTrial } from '../../pipeline/gitops/tracking/track.ts';
+import { loadConfig } from '../../pipeline/core/config/load.ts';
 import { smallProject, writeFakeRun } from './helpers.ts';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { fitPreprocessor } from '../../pipeline/features/preprocess.ts';
-import { subset } from '../../pipeline/data/dataset.ts';
-import { assignFolds, loadTrainingPool, prepareFolds, type TrainingPool } from '../../pipeline/tune/cv.ts';
-import { parseSampling } from '../../pipeline/tune/imbalance.ts';
+import { fitPreprocessor } from '../../pipeline/core/features/preprocess.ts';
+import { subset } from '../../pipeline/core/data/dataset.ts';
+import { assignFolds, loadTrainingPool, prepareFolds, type TrainingPool } from '../../pipeline/core/tuning/cv.ts';
+import { parseSampling } from '../../pipeline/core/tuning/imbalance.ts';
 import { creditConfig, ROOT } from './helpers.ts';
 
 const pool = loadTrainingPool(creditConfig(), ROOT);

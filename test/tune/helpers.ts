@@ -1,9 +1,9 @@
 /** Shared set-up for the tuning tests: the embedded credit data through the real loader. */
 import { join } from 'node:path';
-import { defaultConfig } from '../../pipeline/config/defaults.ts';
-import { resolveConfig } from '../../pipeline/config/load.ts';
-import type { MlopsConfig } from '../../pipeline/config/types.ts';
-import type { TrialRecord } from '../../pipeline/tune/runs-file.ts';
+import { defaultConfig } from '../../pipeline/core/config/defaults.ts';
+import { resolveConfig } from '../../pipeline/core/config/load.ts';
+import type { MlopsConfig } from '../../pipeline/core/config/types.ts';
+import type { TrialRecord } from '../../pipeline/core/tuning/runs-file.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 

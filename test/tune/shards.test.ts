@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
-import type { TuneSummary } from '../../pipeline/tune/summary.ts';
-import { readRunsFile } from '../../pipeline/tune/runs-file.ts';
+import type { TuneSummary } from '../../pipeline/core/tuning/summary.ts';
+import { readRunsFile } from '../../pipeline/core/tuning/runs-file.ts';
 import { ROOT, untimed } from './helpers.ts';
 
 const run = promisify(execFile);

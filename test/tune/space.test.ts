@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ENGINES, engineFactory } from '../../pipeline/engines/index.ts';
-import { randomParams, tpeParams, type Observation } from '../../pipeline/tune/sampler.ts';
-import { DEFAULT_SPACES, parseSpace, validateSpace, type SearchSpace } from '../../pipeline/tune/space.ts';
-import { parseSampling, resampleRows } from '../../pipeline/tune/imbalance.ts';
+import { ENGINES, engineFactory } from '../../pipeline/core/engines/index.ts';
+import { randomParams, tpeParams, type Observation } from '../../pipeline/core/tuning/sampler.ts';
+import { DEFAULT_SPACES, parseSpace, validateSpace, type SearchSpace } from '../../pipeline/core/tuning/space.ts';
+import { parseSampling, resampleRows } from '../../pipeline/core/tuning/imbalance.ts';
 
 const space: SearchSpace = parseSpace(
   {

@@ -1,0 +1,64 @@
+/**
+ * The ML core's one entry module: data, features, engines, evaluation, explanations,
+ * training, tuning and the model bundle. The core knows nothing of git, the registry,
+ * GitHub or HTTP; the GitOps layer and the faces (CLI, actions, service) import it only
+ * through this file (eslint.config.js enforces both rules).
+ */
+export { canonicalJson, sha256Hex } from './common/canonical-json.ts';
+export { MlopsError, configError, inputError, isMlopsError, usageError } from './common/errors.ts';
+export { writeFileAtomic, writeJsonAtomic } from './common/fs-atomic.ts';
+export { PROJECT_ROOT, gitInfo, projectVersion } from './common/provenance.ts';
+export { Rng, deriveSeed } from './common/random.ts';
+export { defaultConfig } from './config/defaults.ts';
+export { describeAjvError, loadConfig, parseConfigText, resolveConfig, resolvePath } from './config/load.ts';
+export type { LoadedConfig } from './config/load.ts';
+export type { MlopsConfig } from './config/types.ts';
+export { readCsvChunks } from './data/csv-stream.ts';
+export { isMissingText, parseCsvText, readCsvFile } from './data/csv.ts';
+export type { RawTable } from './data/csv.ts';
+export { recordsToDataset, subset, toDataset } from './data/dataset.ts';
+export type { Dataset } from './data/dataset.ts';
+export { applicantJsonSchema } from './data/json-schema.ts';
+export type { JsonSchema, UnknownFieldsPolicy } from './data/json-schema.ts';
+export { inferSchema } from './data/schema.ts';
+export type { DataSchema } from './data/schema.ts';
+export { parseNumber } from './data/values.ts';
+export type { FeatureMatrix } from './engines/engine.ts';
+export { parseParamPairs } from './engines/params.ts';
+export type { ParamValues } from './engines/params.ts';
+export { parallelScoring } from './engines/tree/parallel-scoring.ts';
+export { DEFAULT_FAIRNESS, fairnessConfigOf, fairnessGuardrail, fairnessReport } from './evaluation/fairness.ts';
+export type { FairnessConfig, FairnessReport } from './evaluation/fairness.ts';
+export {
+  HIGHER_IS_BETTER,
+  METRIC_NAMES,
+  averagePrecision,
+  computeMetrics,
+  prCurve,
+  rocAuc,
+  rocCurve,
+} from './evaluation/metrics.ts';
+export type { Confusion, Costs, SplitMetrics } from './evaluation/metrics.ts';
+export { costCurve } from './evaluation/threshold.ts';
+export { explainRows, globalImportance, referenceFrom, shapValues, treeEnsembleOf } from './explain/index.ts';
+export type { FeatureImportance, ShapValues } from './explain/index.ts';
+export { percentileOf } from './explain/reasons.ts';
+export type { Explanation } from './explain/types.ts';
+export { featureNames } from './features/preprocess.ts';
+export { bundleBytes, parseBundle, readBundle, writeBundle } from './model/bundle.ts';
+export type { Bundle, Provenance } from './model/bundle.ts';
+export { CreditModel } from './model/credit-model.ts';
+export { stratifiedSplit } from './training/split.ts';
+export { train } from './training/train.ts';
+export type { MetricsFile, TrainResult } from './training/train.ts';
+export { parseMetric } from './tuning/cv.ts';
+export { parseSampling } from './tuning/imbalance.ts';
+export { mergeRuns } from './tuning/merge.ts';
+export { readRunsFile } from './tuning/runs-file.ts';
+export type { TrialRecord } from './tuning/runs-file.ts';
+export { parseSpace } from './tuning/space.ts';
+export { summarize, summaryMarkdown } from './tuning/summary.ts';
+export type { TuneSummary } from './tuning/summary.ts';
+export { parseShard, tune } from './tuning/tune.ts';
+export type { TuneOutcome } from './tuning/tune.ts';
+export { writeConfigSnippet } from './tuning/write-config.ts';

@@ -1,0 +1,52 @@
+/**
+ * A loaded model: the bundle's preprocessing and engine joined into one scoring
+ * object. The CLI, the service and the actions all score through this class, so the
+ * same applicant gets the same probability everywhere.
+ */
+import type { Bundle } from './bundle.ts';
+import { readBundle } from './bundle.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { recordsToDataset } from '../data/dataset.ts';
+import type { Engine, FeatureMatrix } from '../engines/engine.ts';
+import { engineFactory } from '../engines/index.ts';
+import { transform } from '../features/preprocess.ts';
+
+export class CreditModel {
+  readonly engine: Engine;
+
+  constructor(readonly bundle: Bundle) {
+    this.engine = engineFactory(bundle.engine.engine).fromJSON(bundle.engine);
+  }
+
+  static load(path: string): CreditModel {
+    return new CreditModel(readBundle(path));
+  }
+
+  get threshold(): number {
+    return this.bundle.threshold;
+  }
+
+  encode(ds: Dataset): FeatureMatrix {
+    return transform(this.bundle.preprocessing, ds);
+  }
+
+  /** Probability of the positive class (default) for every row. */
+  score(ds: Dataset): Float64Array {
+    return this.engine.predictProba(this.encode(ds));
+  }
+
+  scoreRecords(records: readonly Record<string, unknown>[]): Float64Array {
+    return this.score(recordsToDataset(records, this.bundle.schema));
+  }
+
+  /** The label decided at the threshold: the positive label refuses the application. */
+  decision(probability: number): string {
+    return probability >= this.threshold ? this.bundle.schema.positive : this.bundle.schema.negative;
+  }
+
+  riskBand(probability: number): string {
+    const bands = this.bundle.risk_bands;
+    for (const b of bands) if (probability <= b.max) return b.name;
+    return bands.length ? bands[bands.length - 1].name : 'n/a';
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * One training run, start to finish: read and validate data, split, fit the
+ * preprocessing and the engine on training rows, choose the threshold on validation
+ * rows, evaluate on test rows, and seal the bundle. Pure computation plus file reads;
+ * writing the run folder is `run-folder.ts`'s job.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { basename } from 'node:path';
+import { readCsvFile } from '../data/csv.ts';
+import { inferSchema, type DataSchema } from '../data/schema.ts';
+import { subset, toDataset, type Dataset } from '../data/dataset.ts';
+import { fitPreprocessor, featureSources, transform } from '../features/preprocess.ts';
+import { engineFactory } from '../engines/index.ts';
+import type { ParamValues } from '../engines/params.ts';
+import { resolveParams } from '../engines/params.ts';
+import { chooseThreshold } from '../evaluation/threshold.ts';
+import { computeMetrics, METRIC_NAMES, type SplitMetrics } from '../evaluation/metrics.ts';
+import { stratifiedSplit } from './split.ts';
+import { sha256Hex } from '../common/canonical-json.ts';
+import { sealBundle, type Bundle } from '../model/bundle.ts';
+import { gitInfo, packageVersion, projectVersion, reproducibleTime } from '../common/provenance.ts';
+import { resolvePath } from '../config/load.ts';
+import type { MlopsConfig } from '../config/types.ts';
+import { CreditModel } from '../model/credit-model.ts';
+import { inputError } from '../common/errors.ts';
+
+export interface TrainOptions {
+  config: MlopsConfig;
+  /** Folder relative data paths are resolved against. */
+  baseDir: string;
+  workers?: number;
+  onProgress?: (done: number, total: number, label: string) => void;
+  onWarning?: (message: string) => void;
+  onStage?: (stage: string) => void;
+}
+
+export interface MetricsFile {
+  test: SplitMetrics;
+  validation: SplitMetrics;
+  train: SplitMetrics;
+  overfitting: {
+    metric: string;
+    gap: number | null;
+    max_gap: number;
+    flagged: boolean;
+    gaps: Record<string, number | null>;
+  };
+  timings: {
+    load_s: number;
+    preprocess_s: number;
+    fit_s: number;
+    evaluate_s: number;
+    total_s: number;
+    score_us_per_row: number;
+  };
+  rows: {
+    train: number;
+    validation: number;
+    test: number;
+    positive_rate: { train: number; validation: number; test: number };
+  };
+}
+
+export interface Scored {
+  y: Uint8Array;
+  p: Float64Array;
+}
+
+export interface TrainResult {
+  bundle: Bundle;
+  metrics: MetricsFile;
+  model: CreditModel;
+  schema: DataSchema;
+  scores: { train: Scored; validation: Scored; test: Scored };
+  data: { path: string; sha256: string; rows: number };
+  testData: { path: string; sha256: string; rows: number } | null;
+  /** Labelled test rows, kept so champion and challenger can be scored on the same rows. */
+  testSet: Dataset;
+}
+
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const { config } = opts;
+  const t0 = performance.now();
+  opts.onStage?.('loading data');
+  const dataPath = resolvePath(opts.baseDir, config.data.path);
+  const table = readCsvFile(dataPath);
+  const dataBytes = readFileSync(dataPath);
+  const schema = inferSchema(table, config.data);
+  const all = toDataset(table, schema, { requireTarget: true });
+  let trainSet: Dataset;
+  let valSet: Dataset;
+  let testSet: Dataset;
+  let testData: TrainResult['testData'] = null;
+  if (config.data.test_path) {
+    const testPath = resolvePath(opts.baseDir, config.data.test_path);
+    testSet = toDataset(readCsvFile(testPath), schema, { requireTarget: true });
+    const testBytes = readFileSync(testPath);
+    testData = { path: config.data.test_path, sha256: sha256Hex(testBytes), rows: testSet.rows };
+    const s = stratifiedSplit(
+      all.y!,
+      { train: config.split.train, validation: config.split.validation, test: 0 },
+      config.seed,
+    );
+    trainSet = subset(all, s.train);
+    valSet = subset(all, s.validation);
+  } else {
+    const s = stratifiedSplit(all.y!, config.split, config.seed);
+    trainSet = subset(all, s.train);
+    valSet = subset(all, s.validation);
+    testSet = subset(all, s.test);
+  }
+  checkSplit(trainSet, 'train');
+  checkSplit(valSet, 'validation');
+  checkSplit(testSet, 'test');
+  const tLoad = performance.now();
+
+  opts.onStage?.('preprocessing');
+  const factory = engineFactory(config.engine.name);
+  const params: ParamValues = resolveParams(factory.name, factory.paramSpec, config.engine.params);
+  const prep = fitPreprocessor(trainSet, schema, factory.encoding);
+  const Xtr = transform(prep, trainSet);
+  const Xva = transform(prep, valSet);
+  const Xte = transform(prep, testSet);
+  const tPrep = performance.now();
+
+  opts.onStage?.(`training ${factory.name}`);
+  const engine = factory.create(params);
+  await engine.fit(Xtr, trainSet.y!, {
+    seed: config.seed,
+    validation: { X: Xva, y: valSet.y! },
+    workers: opts.workers,
+    onProgress: opts.onProgress,
+    onWarning: opts.onWarning,
+  });
+  const tFit = performance.now();
+
+  opts.onStage?.('evaluating');
+  const pTr = engine.predictProba(Xtr);
+  const pVa = engine.predictProba(Xva);
+  const tScore0 = performance.now();
+  const pTe = engine.predictProba(Xte);
+  const scoreUs = ((performance.now() - tScore0) * 1000) / Math.max(1, Xte.rows);
+  const costs = config.costs;
+  const { threshold } = chooseThreshold(valSet.y!, pVa, costs);
+  const metrics = {
+    train: computeMetrics(trainSet.y!, pTr, threshold, costs),
+    validation: computeMetrics(valSet.y!, pVa, threshold, costs),
+    test: computeMetrics(testSet.y!, pTe, threshold, costs),
+  };
+  const importance = aggregateImportance(engine.featureImportance(), featureSources(prep), schema);
+  const git = gitInfo(opts.baseDir);
+  const data = { path: config.data.path, sha256: sha256Hex(dataBytes), rows: all.rows };
+  const bundle = sealBundle({
+    format: 'credit-risk-gitops/model',
+    format_version: 1,
+    name: config.model_name,
+    schema,
+    preprocessing: prep,
+    engine: engine.toJSON(),
+    threshold,
+    costs,
+    risk_bands: config.evaluation.risk_bands,
+    metrics,
+    feature_importance: importance,
+    provenance: {
+      data,
+      test_data: testData,
+      config: modelRelevantConfig(config),
+      seed: config.seed,
+      engine: factory.name,
+      packages: {
+        'credit-risk-gitops': projectVersion(),
+        node: process.versions.node,
+        ...(factory.name === 'ml-random-forest' ? { 'ml-random-forest': packageVersion('ml-random-forest') } : {}),
+      },
+      git: { commit: git.commit, dirty: git.dirty },
+      created_at: reproducibleTime(git.time),
+    },
+  });
+  const tEnd = performance.now();
+  const gaps: Record<string, number | null> = {};
+  for (const m of METRIC_NAMES) {
+    const a = metrics.train[m as keyof SplitMetrics] as number | null;
+    const b = metrics.test[m as keyof SplitMetrics] as number | null;
+    gaps[m] = a === null || b === null ? null : a - b;
+  }
+  const maxGap = config.evaluation.overfitting_max_gap;
+  const metricsFile: MetricsFile = {
+    ...metrics,
+    overfitting: {
+      metric: 'roc_auc',
+      gap: gaps.roc_auc,
+      max_gap: maxGap,
+      flagged: gaps.roc_auc !== null && gaps.roc_auc > maxGap,
+      gaps,
+    },
+    timings: {
+      load_s: secs(tLoad - t0),
+      preprocess_s: secs(tPrep - tLoad),
+      fit_s: secs(tFit - tPrep),
+      evaluate_s: secs(tEnd - tFit),
+      total_s: secs(tEnd - t0),
+      score_us_per_row: Math.round(scoreUs * 100) / 100,
+    },
+    rows: {
+      train: trainSet.rows,
+      validation: valSet.rows,
+      test: testSet.rows,
+      positive_rate: { train: rate(trainSet.y!), validation: rate(valSet.y!), test: rate(testSet.y!) },
+    },
+  };
+  return {
+    bundle,
+    metrics: metricsFile,
+    model: new CreditModel(bundle),
+    schema,
+    scores: {
+      train: { y: trainSet.y!, p: pTr },
+      validation: { y: valSet.y!, p: pVa },
+      test: { y: testSet.y!, p: pTe },
+    },
+    data: { ...data, path: basename(dataPath) === basename(config.data.path) ? config.data.path : dataPath },
+    testData,
+    testSet,
+  };
+}
+
+/** The parts of the config that change the model (not paths to registries or run stores). */
+export function modelRelevantConfig(config: MlopsConfig): unknown {
+  return { data: config.data, split: config.split, seed: config.seed, engine: config.engine, costs: config.costs };
+}
+
+function aggregateImportance(
+  values: Float64Array,
+  sources: number[],
+  schema: DataSchema,
+): { feature: string; importance: number }[] {
+  const sums = new Float64Array(schema.features.length);
+  values.forEach((v, j) => (sums[sources[j]] += v));
+  return schema.features
+    .map((f, i) => ({ feature: f.name, importance: round(sums[i], 6) }))
+    .sort((a, b) => b.importance - a.importance || (a.feature < b.feature ? -1 : 1));
+}
+
+function checkSplit(ds: Dataset, name: string): void {
+  const pos = rate(ds.y!);
+  if (ds.rows === 0 || pos === 0 || pos === 1) {
+    throw inputError(
+      `the ${name} split has ${ds.rows} rows and ${pos === 0 ? 'no positive' : 'only positive'} labels; the data set is too small or too imbalanced for the configured split`,
+    );
+  }
+}
+
+const rate = (y: Uint8Array): number => (y.length ? round(y.reduce((s, v) => s + v, 0) / y.length, 6) : 0);
+const secs = (ms: number): number => Math.round(ms) / 1000;
+const round = (x: number, d: number): number => Math.round(x * 10 ** d) / 10 ** d;

@@ -1,0 +1,134 @@
+/**
+ * `mlops drift` as one call: resolve the reference and current samples (defaults: the
+ * champion's training data, and the rows ingested since), compute the report, and
+ * write drift.json, drift.md and the SVG charts.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import {
+  parseCsvText,
+  readCsvFile,
+  inferSchema,
+  type DataSchema,
+  resolvePath,
+  type MlopsConfig,
+  type CreditModel,
+  usageError,
+  writeFileAtomic,
+  writeJsonAtomic,
+  sha256Hex,
+} from '../../core/index.ts';
+import { computeDrift, type DriftReport } from './drift.ts';
+import { readIngestionLog } from '../ingest/log.ts';
+import { driftCharts } from './charts.ts';
+import { driftMarkdown } from './markdown.ts';
+import { findDataVersion, loadSample, rowsAddedSince, textSample, versionName, type Sample } from './sources.ts';
+
+export interface DriftRunOptions {
+  config: MlopsConfig;
+  baseDir: string;
+  /** Reference CSV; default: the model's training data version, else the configured data set. */
+  reference?: string | null;
+  /** Current CSV or scoring log (.jsonl); default: rows added to the data set since the reference. */
+  current?: string | null;
+  /** The model scored for score and model drift (usually the champion); null skips both. */
+  model: CreditModel | null;
+  /** Reference as bytes of a data-set version (e.g. the data set before an ingestion) instead of a file. */
+  referenceData?: { bytes: Buffer; name: string } | null;
+}
+
+export function runDrift(opts: DriftRunOptions): DriftReport {
+  const { config, baseDir, model } = opts;
+  const dataPath = resolvePath(baseDir, config.data.path);
+  const warnings: string[] = [];
+  let referenceBytes: Buffer | null = null;
+  let reference: Sample;
+  let schema: DataSchema;
+  const digest = model?.bundle.digest ?? null;
+
+  if (opts.referenceData) {
+    referenceBytes = opts.referenceData.bytes;
+    schema = model?.bundle.schema ?? inferSchema(parseCsvText(referenceBytes.toString('utf8'), dataPath), config.data);
+    reference = textSample(referenceBytes, dataPath, schema, opts.referenceData.name);
+  } else if (opts.reference) {
+    const file = resolvePath(baseDir, opts.reference);
+    schema = model?.bundle.schema ?? inferSchema(readCsvFile(file), config.data);
+    reference = loadSample(file, schema, digest, displayName(baseDir, file));
+    referenceBytes = reference.ref.kind === 'csv' ? readFileSync(file) : null;
+  } else {
+    const trained = model?.bundle.provenance.data;
+    if (trained) {
+      referenceBytes = findDataVersion(resolvePath(baseDir, trained.path), trained.sha256);
+      if (!referenceBytes)
+        warnings.push(
+          `the model's training data (${versionName(trained.path, trained.sha256)}) is neither the current file, a prefix of it, nor in git history; using the current data set as reference`,
+        );
+    } else {
+      // No model to anchor on: the data set as it was before the latest ingestion.
+      referenceBytes = versionBeforeLastIngestion(config, baseDir, dataPath);
+    }
+    referenceBytes ??= readFileSync(dataPath);
+    const name = versionName(
+      trained && sha256Hex(referenceBytes) === trained.sha256 ? trained.path : config.data.path,
+      sha256Hex(referenceBytes),
+    );
+    schema = model?.bundle.schema ?? inferSchema(parseCsvText(referenceBytes.toString('utf8'), dataPath), config.data);
+    reference = textSample(referenceBytes, dataPath, schema, name);
+  }
+
+  let current: Sample;
+  if (opts.current) {
+    const file = resolvePath(baseDir, opts.current);
+    current = loadSample(file, schema, digest, displayName(baseDir, file));
+  } else {
+    const now = readFileSync(dataPath);
+    const added = referenceBytes ? rowsAddedSince(referenceBytes, now) : null;
+    if (!added) {
+      throw usageError(
+        `no rows were added to ${config.data.path} since the reference (${reference.ref.name}); pass --current FILE (a CSV or a scoring log .jsonl)`,
+      );
+    }
+    current = textSample(
+      Buffer.from(added, 'utf8'),
+      dataPath,
+      schema,
+      `rows added since ${reference.ref.name.split('@')[1] ?? 'the reference'}`,
+    );
+    current.ref.sha256 = sha256Hex(now);
+  }
+
+  return computeDrift({
+    reference: reference.dataset,
+    current: current.dataset,
+    referenceRef: reference.ref,
+    currentRef: current.ref,
+    schema,
+    thresholds: config.drift,
+    model,
+    primaryMetric: config.promotion.primary_metric,
+    warnings: [...warnings, ...reference.warnings, ...current.warnings],
+  });
+}
+
+function versionBeforeLastIngestion(config: MlopsConfig, baseDir: string, dataPath: string): Buffer | null {
+  const current = sha256Hex(readFileSync(dataPath));
+  const last = readIngestionLog(resolvePath(baseDir, config.ingest.log))
+    .filter((e) => e.data.version_after === current && e.data.version_before !== current)
+    .at(-1);
+  return last ? findDataVersion(dataPath, last.data.version_before) : null;
+}
+
+function displayName(baseDir: string, file: string): string {
+  const rel = relative(baseDir, file);
+  return rel.startsWith('..') || isAbsolute(rel) ? file : rel.split(sep).join('/');
+}
+
+/** Writes drift.json, drift.md and the charts into `dir`; returns the markdown. */
+export async function writeDriftOutputs(dir: string, report: DriftReport, heading?: string): Promise<string> {
+  const charts = await driftCharts(report);
+  for (const [name, svg] of Object.entries(charts)) writeFileAtomic(join(dir, name), svg);
+  const md = driftMarkdown(report, { heading, charts });
+  writeJsonAtomic(join(dir, 'drift.json'), report);
+  writeFileAtomic(join(dir, 'drift.md'), md);
+  return md;
+}

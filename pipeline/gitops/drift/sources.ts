@@ -1,0 +1,148 @@
+/**
+ * Where drift data comes from: CSV files, scoring logs, and a past version of the
+ * training data set (the champion's), found by its sha256 in the working tree or in
+ * git history — ingestion only appends, so every old version is a prefix of the current
+ * file and a commit of it.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import {
+  parseCsvText,
+  recordsToDataset,
+  toDataset,
+  type Dataset,
+  type DataSchema,
+  sha256Hex,
+  inputError,
+} from '../../core/index.ts';
+import type { DataRef } from './drift.ts';
+import { readScoringLog } from './scoring-log.ts';
+
+export interface Sample {
+  dataset: Dataset;
+  ref: DataRef;
+  warnings: string[];
+}
+
+export function isScoringLog(file: string): boolean {
+  return /\.jsonl?$/i.test(file);
+}
+
+export function csvSample(file: string, schema: DataSchema, name = file): Sample {
+  const bytes = readFileSync(file);
+  return textSample(bytes, file, schema, name);
+}
+
+export function textSample(bytes: Buffer, file: string, schema: DataSchema, name: string): Sample {
+  const table = parseCsvText(bytes.toString('utf8'), file);
+  return {
+    dataset: toDataset(table, schema, { requireTarget: false }),
+    ref: { name, rows: table.rows, sha256: sha256Hex(bytes), kind: 'csv' },
+    warnings: [],
+  };
+}
+
+/** A scoring log as a data set (no labels); lines from another model are counted in a warning. */
+export function scoringLogSample(file: string, schema: DataSchema, modelDigest: string | null, name = file): Sample {
+  const lines = readScoringLog(file);
+  const warnings: string[] = [];
+  if (modelDigest) {
+    const other = lines.filter((l) => l.model !== modelDigest).length;
+    if (other > 0)
+      warnings.push(
+        `${other} of ${lines.length} scoring-log lines were scored by another model than ${modelDigest.slice(0, 19)}`,
+      );
+  }
+  const missing = schema.features.filter((f) => !lines.some((l) => f.name in l.features)).map((f) => f.name);
+  if (missing.length > 0)
+    throw inputError(
+      `${file}: the scoring log has no values for feature${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
+    );
+  const dataset = recordsToDataset(
+    lines.map((l) => l.features),
+    schema,
+  );
+  return {
+    dataset: { ...dataset, file },
+    ref: { name, rows: lines.length, sha256: sha256Hex(readFileSync(file)), kind: 'scoring-log' },
+    warnings,
+  };
+}
+
+export function loadSample(file: string, schema: DataSchema, modelDigest: string | null, name = file): Sample {
+  if (!existsSync(file)) throw inputError(`drift input not found: ${file}`);
+  return isScoringLog(file) ? scoringLogSample(file, schema, modelDigest, name) : csvSample(file, schema, name);
+}
+
+/**
+ * The longest prefix of `bytes` ending at a line break whose sha256 is `sha256`, or null.
+ * Ingestion only appends, so every earlier version of the data set is such a prefix —
+ * found even before it was ever committed.
+ */
+export function prefixVersion(bytes: Buffer, sha256: string): Buffer | null {
+  const hash = createHash('sha256');
+  let start = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) {
+    hash.update(bytes.subarray(start, i + 1));
+    start = i + 1;
+    if (hash.copy().digest('hex') === sha256) return bytes.subarray(0, i + 1);
+  }
+  return null;
+}
+
+/**
+ * The bytes of data-set version `sha256` of the file at `path`: the file itself when it
+ * is that version, else a prefix of it that is (see prefixVersion), else the newest commit
+ * of it in git history that is. Null if none.
+ */
+export function findDataVersion(path: string, sha256: string, maxCommits = 200): Buffer | null {
+  if (existsSync(path)) {
+    const bytes = readFileSync(path);
+    if (sha256Hex(bytes) === sha256) return bytes;
+    const prefix = prefixVersion(bytes, sha256);
+    if (prefix) return prefix;
+  }
+  const git = (cwd: string, args: string[]): Buffer | null => {
+    try {
+      return execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
+    } catch {
+      return null;
+    }
+  };
+  const top = git(dirname(path), ['rev-parse', '--show-toplevel'])?.toString('utf8').trim();
+  if (!top) return null;
+  // git prints the real path of the top level; resolve symlinks (macOS /tmp) the same way.
+  const rel = relative(top, join(realpathSync(dirname(path)), basename(path)))
+    .split('\\')
+    .join('/');
+  const commits =
+    git(top, ['log', `-n${maxCommits}`, '--format=%H', '--', rel])
+      ?.toString('utf8')
+      .split('\n')
+      .filter(Boolean) ?? [];
+  for (const c of commits) {
+    const bytes = git(top, ['show', `${c}:${rel}`]);
+    if (bytes && sha256Hex(bytes) === sha256) return bytes;
+  }
+  return null;
+}
+
+/**
+ * The rows appended to the data set since version `before` (ingestion only appends),
+ * as CSV text with the header; null when `before` is not a prefix or nothing was added.
+ */
+export function rowsAddedSince(before: Buffer, current: Buffer): string | null {
+  if (current.length <= before.length || !current.subarray(0, before.length).equals(before)) return null;
+  const text = before.toString('utf8');
+  const header = text.slice(0, text.search(/\r?\n/));
+  const added = current.subarray(before.length).toString('utf8');
+  if (added.trim() === '') return null;
+  return `${header}\n${added}`;
+}
+
+/** A short name for a data version in reports: `credit_data.csv@43c83a4630f1`. */
+export function versionName(path: string, sha256: string): string {
+  return `${basename(path)}@${sha256.slice(0, 12)}`;
+}

@@ -1,0 +1,59 @@
+/**
+ * The GitOps layer's one entry module: the git-native registry, experiment tracking,
+ * reports, drift, ingestion, retraining and deployment rendering. It builds on the ML
+ * core and knows nothing of GitHub or HTTP; the faces (CLI, actions, service) import it
+ * only through this file (eslint.config.js enforces it).
+ */
+export { renderOverlay } from './deploy/render.ts';
+export { championModel } from './drift/champion.ts';
+export { driftMarkdown } from './drift/markdown.ts';
+export { runDrift, writeDriftOutputs } from './drift/run-drift.ts';
+export { ScoringLogSampler, formatScoringLogLine } from './drift/scoring-log.ts';
+export { ingest, short } from './ingest/ingest.ts';
+export type { IngestResult } from './ingest/ingest.ts';
+export { commitFolder } from './registry/folder-commit.ts';
+export {
+  DEFAULT_AUTHOR,
+  championBundlePath,
+  ciRunUrl,
+  compareRun,
+  findVersion,
+  historyText,
+  loadRegistry,
+  loadVersionBundle,
+  parseAuthor,
+  promoteAndCommit,
+  promoteRun,
+  registryDir,
+  registryFile,
+  registryListText,
+  resolveRef,
+  rollback,
+  rollbackAndCommit,
+  verdictMarkdown,
+  verifyVersion,
+  versionText,
+} from './registry/index.ts';
+export type { GitAuthor, PromoteResult } from './registry/index.ts';
+export type { Verdict } from './registry/verdict.ts';
+export { renderCharts } from './report/charts/index.ts';
+export type { Chart } from './report/charts/index.ts';
+export { buildComparison } from './report/comparison.ts';
+export type { ComparisonFile, ModelSide } from './report/comparison.ts';
+export { generateReport, reportRunFolder } from './report/model-report.ts';
+export { METRIC_ROWS, fmt, metricsTable } from './report/tables.ts';
+export { pushHead } from './retrain/git.ts';
+export { retrain } from './retrain/retrain.ts';
+export { buildRunRecord, newRunId, readMetricsFile, writeRunFolder } from './runs/run-folder.ts';
+export type { RunRecord } from './runs/run-folder.ts';
+export { parseRegistryRef, registryRun } from './tracking/champion.ts';
+export { recordTrial } from './tracking/index.ts';
+export { MlflowClient, logRun, mirrorVersion, mlflowSettings } from './tracking/mlflow.ts';
+export { bestRun, metricValue, parseCondition, parseParamFilter, queryRuns } from './tracking/query.ts';
+export { trackingSection } from './tracking/record.ts';
+export { compareRuns, num, renderComparison, renderList, renderShow, summaryJson } from './tracking/render.ts';
+export type { Format } from './tracking/render.ts';
+export { reproduceRun } from './tracking/reproduce.ts';
+export { isHigherBetter, pruneRuns, resolveRun, scanRuns } from './tracking/store.ts';
+export type { TrackedRun } from './tracking/store.ts';
+export { readMetricsNear, trackTrainedRun } from './tracking/track.ts';

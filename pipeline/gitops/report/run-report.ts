@@ -1,0 +1,83 @@
+/** `report.md` of a run: what was trained, on what, and how well. */
+import { markdownTable } from 'markdown-table';
+import type { Bundle, MetricsFile } from '../../core/index.ts';
+import { confusionTable, fmt, metricsTable } from './tables.ts';
+
+export function runReport(bundle: Bundle, metrics: MetricsFile): string {
+  const s = bundle.schema;
+  const p = bundle.provenance;
+  const lines: string[] = [];
+  lines.push(`# Run report: ${bundle.name} (${p.engine})`, '');
+  lines.push(
+    `Model digest \`${bundle.digest}\` · data \`${p.data.path}\` (sha256 \`${p.data.sha256.slice(0, 12)}…\`, ${p.data.rows} rows) · seed ${p.seed}${p.git.commit ? ` · commit \`${p.git.commit.slice(0, 7)}\`${p.git.dirty ? ' (uncommitted changes)' : ''}` : ''}`,
+    '',
+  );
+  lines.push(
+    '## Metrics',
+    '',
+    metricsTable({ train: metrics.train, validation: metrics.validation, test: metrics.test }),
+    '',
+  );
+  lines.push(
+    `Decision threshold **${fmt(bundle.threshold)}** (applicants at or above it are predicted \`${s.positive}\`), chosen on validation rows to minimise the expected cost with a missed default costing ${bundle.costs.false_negative} and a refused good applicant ${bundle.costs.false_positive}.`,
+    '',
+  );
+  lines.push('## Confusion matrix (test rows)', '', confusionTable(metrics.test, s.positive, s.negative), '');
+  const o = metrics.overfitting;
+  lines.push(
+    '## Overfitting',
+    '',
+    `Train − test ROC AUC gap: ${fmt(o.gap)} (limit ${o.max_gap})${o.flagged ? ' — **flagged as overfitting**' : ' — within limit'}.`,
+    '',
+  );
+  lines.push(
+    '## Feature importance',
+    '',
+    markdownTable(
+      [['Feature', 'Importance'], ...bundle.feature_importance.map((f) => [f.feature, fmt(f.importance)])],
+      { align: ['l', 'r'] },
+    ),
+    '',
+  );
+  lines.push(
+    '## Data',
+    '',
+    markdownTable(
+      [
+        ['Split', 'Rows', `Share ${s.positive}`],
+        ['train', String(metrics.rows.train), fmt(metrics.rows.positive_rate.train)],
+        ['validation', String(metrics.rows.validation), fmt(metrics.rows.positive_rate.validation)],
+        ['test', String(metrics.rows.test), fmt(metrics.rows.positive_rate.test)],
+      ],
+      { align: ['l', 'r', 'r'] },
+    ),
+    '',
+  );
+  lines.push(
+    markdownTable(
+      [
+        ['Column', 'Kind', 'Missing', 'Range / categories'],
+        ...s.features.map((f) => [
+          f.name,
+          f.kind,
+          String(f.missing),
+          f.kind === 'numeric'
+            ? `${fmt(f.min, 2)} … ${fmt(f.max, 2)}`
+            : f.categories.slice(0, 6).join(', ') + (f.categories.length > 6 ? ', …' : ''),
+        ]),
+      ],
+      { align: ['l', 'l', 'r', 'l'] },
+    ),
+    '',
+  );
+  if (s.dropped.length)
+    lines.push('Dropped columns: ' + s.dropped.map((d) => `\`${d.name}\` (${d.reason})`).join(', '), '');
+  const t = metrics.timings;
+  lines.push(
+    '## Timings',
+    '',
+    `load ${t.load_s} s · preprocess ${t.preprocess_s} s · fit ${t.fit_s} s · evaluate ${t.evaluate_s} s · scoring ${t.score_us_per_row} µs/row`,
+    '',
+  );
+  return lines.join('\n');
+}

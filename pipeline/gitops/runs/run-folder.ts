@@ -1,0 +1,110 @@
+/**
+ * A run folder holds one training run: `model.json`, `metrics.json`, `run.json`,
+ * `report.md`. It is assembled in a temporary sibling folder and renamed into place,
+ * so a crash never leaves a half-written run behind.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { writeBundle, writeFileAtomic, writeJsonAtomic, type MetricsFile, type TrainResult, MlopsError } from '../../core/index.ts';
+import { runReport } from '../report/run-report.ts';
+
+export interface RunRecord {
+  id: string;
+  created_at: string;
+  command: string;
+  model: { name: string; digest: string; engine: string; params: Record<string, number | string | boolean> };
+  seed: number;
+  data: { path: string; sha256: string; rows: number };
+  test_data: { path: string; sha256: string; rows: number } | null;
+  git: { commit: string | null; dirty: boolean | null };
+  threshold: number;
+  headline: { roc_auc: number | null; pr_auc: number | null; expected_cost: number; brier: number };
+  timings: MetricsFile['timings'];
+  files: string[];
+  /** Later steps (registry verdict, tracking) add their sections here. */
+  [extra: string]: unknown;
+}
+
+export const RUN_FILES = ['model.json', 'metrics.json', 'run.json', 'report.md'];
+
+export function newRunId(digest: string, now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${digest.replace(/^sha256:/, '').slice(0, 8)}`;
+}
+
+export function buildRunRecord(result: TrainResult, command: string, id: string, now = new Date()): RunRecord {
+  const b = result.bundle;
+  return {
+    id,
+    created_at: now.toISOString(),
+    command,
+    model: { name: b.name, digest: b.digest, engine: b.engine.engine, params: b.engine.params },
+    seed: b.provenance.seed,
+    data: result.data,
+    test_data: result.testData,
+    git: b.provenance.git,
+    threshold: b.threshold,
+    headline: {
+      roc_auc: result.metrics.test.roc_auc,
+      pr_auc: result.metrics.test.pr_auc,
+      expected_cost: result.metrics.test.expected_cost,
+      brier: result.metrics.test.brier,
+    },
+    timings: result.metrics.timings,
+    files: RUN_FILES,
+  };
+}
+
+/** Writes the run folder at `dir` (replacing nothing: an existing folder is an error). */
+export function writeRunFolder(
+  dir: string,
+  result: TrainResult,
+  record: RunRecord,
+  extraFiles: Record<string, string> = {},
+): void {
+  if (existsSync(join(dir, 'model.json'))) {
+    throw new MlopsError('state', `output folder ${dir} already holds a run; choose another --out or remove it`);
+  }
+  mkdirSync(dirname(dir), { recursive: true });
+  const tmp = join(dirname(dir), `.${basename(dir)}.${randomBytes(4).toString('hex')}.tmp`);
+  mkdirSync(tmp, { recursive: true });
+  try {
+    writeBundle(join(tmp, 'model.json'), result.bundle);
+    writeJsonAtomic(join(tmp, 'metrics.json'), result.metrics);
+    writeJsonAtomic(join(tmp, 'run.json'), record);
+    writeFileAtomic(join(tmp, 'report.md'), runReport(result.bundle, result.metrics));
+    for (const [name, content] of Object.entries(extraFiles)) writeFileAtomic(join(tmp, name), content);
+    if (existsSync(dir)) {
+      // An empty folder the user made for us: move our files in one by one.
+      for (const f of [...RUN_FILES, ...Object.keys(extraFiles)]) renameSync(join(tmp, f), join(dir, f));
+      rmSync(tmp, { recursive: true, force: true });
+    } else renameSync(tmp, dir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+export function readRunRecord(dir: string): RunRecord {
+  const p = join(dir, 'run.json');
+  if (!existsSync(p)) throw new MlopsError('input', `${dir} is not a run folder (no run.json)`);
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as RunRecord;
+  } catch (e) {
+    throw new MlopsError('input', `${p}: malformed JSON: ${(e as Error).message}`);
+  }
+}
+
+export function readMetricsFile(dir: string): MetricsFile {
+  const p = join(dir, 'metrics.json');
+  if (!existsSync(p)) throw new MlopsError('input', `${dir} is not a run folder (no metrics.json)`);
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as MetricsFile;
+  } catch (e) {
+    throw new MlopsError('input', `${p}: malformed JSON: ${(e as Error).message}`);
+  }
+}

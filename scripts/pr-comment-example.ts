@@ -1,0 +1,138 @@
+/**
+ * Renders docs/pr-comment-example.md: a real PR comment built by the same code the
+ * pr-report action runs, from the embedded data. In a temporary copy of the project a
+ * logistic champion is registered as v1, the configured engine trains the challenger,
+ * the registry's gate decides, the repository itself is lint-scored, and an optional
+ * vitest JSON report supplies the test line.
+ *
+ *   npx tsx scripts/pr-comment-example.ts [--tests vitest.json] [--base-ref REF] [--out FILE]
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, resolveConfig } from '../pipeline/core/config/load.ts';
+import { train } from '../pipeline/core/training/train.ts';
+import { buildRunRecord, newRunId, writeRunFolder } from '../pipeline/gitops/runs/run-folder.ts';
+import {
+  compareRun,
+  findVersion,
+  loadRegistry,
+  loadVersionBundle,
+  promoteRun,
+  registryDir,
+} from '../pipeline/gitops/registry/index.ts';
+import { buildComparison } from '../pipeline/gitops/report/comparison.ts';
+import { buildPrComment } from '../actions/pr-report/comment.ts';
+import {
+  ARTIFACT_FILES,
+  CONTEXT_FORMAT,
+  readReportArtifact,
+  type ReportContext,
+} from '../actions/common/report-artifact.ts';
+import { scoreDelta } from '../actions/lint-score/score.ts';
+import { writeFileAtomic } from '../pipeline/core/common/fs-atomic.ts';
+import { gitInfo } from '../pipeline/core/common/provenance.ts';
+import { scoreFolder, scoreRef } from '../actions/lint-score/eslint-runner.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+
+const { values } = parseArgs({
+  options: { tests: { type: 'string' }, 'base-ref': { type: 'string' }, out: { type: 'string' } },
+});
+const out = resolve(values.out ?? join(ROOT, 'docs', 'pr-comment-example.md'));
+
+const proj = mkdtempSync(join(tmpdir(), 'pr-comment-example-'));
+try {
+  cpSync(join(ROOT, 'data'), join(proj, 'data'), { recursive: true });
+  cpSync(join(ROOT, 'mlops.config.json'), join(proj, 'mlops.config.json'));
+  const loaded = loadConfig(null, proj);
+  const registry = registryDir(loaded.config, proj);
+
+  // Champion v1: the logistic baseline.
+  const champConfig = resolveConfig({ ...loaded.config, engine: { name: 'logistic', params: {} } });
+  const champ = await train({ config: champConfig, baseDir: proj });
+  const champId = newRunId(champ.bundle.digest);
+  const champDir = join(proj, 'runs', champId);
+  writeRunFolder(champDir, champ, buildRunRecord(champ, 'example', champId));
+  promoteRun({
+    dir: registry,
+    config: champConfig,
+    baseDir: proj,
+    challenger: champDir,
+    actor: 'example',
+    gitCommit: null,
+  });
+
+  // Challenger: the configured engine.
+  const config = loaded.config;
+  process.stderr.write(`training the challenger (${config.engine.name})…\n`);
+  const result = await train({ config, baseDir: proj });
+  const id = newRunId(result.bundle.digest);
+  const record = buildRunRecord(result, 'example', id);
+  const cmp = compareRun({
+    dir: registry,
+    config,
+    baseDir: proj,
+    challenger: {
+      dir: null,
+      bundle: result.bundle,
+      metrics: result.metrics,
+      run: { id, created_at: record.created_at, command: 'example' },
+    },
+  });
+  const entry = findVersion(loadRegistry(registry).models[cmp.name] ?? null, 1)!;
+  const comparison = buildComparison({
+    challenger: result.bundle,
+    challengerMetrics: result.metrics,
+    parts: cmp.rows.map((p) => ({ name: p.name, table: p.table })),
+    champion: { bundle: loadVersionBundle(registry, entry), version: 1 },
+    costs: result.bundle.costs,
+  });
+
+  process.stderr.write('lint-scoring the repository…\n');
+  const head = await scoreFolder(ROOT, ['.']);
+  const base = values['base-ref'] ? (await scoreRef(ROOT, values['base-ref'], ['.'])).score : null;
+  const context: ReportContext = {
+    format: CONTEXT_FORMAT,
+    repository: 'your-org/credit-risk-gitops',
+    event: 'pull_request',
+    pull_request: 42,
+    head_sha: gitInfo(ROOT).commit ?? '0'.repeat(40),
+    ref: 'refs/pull/42/merge',
+    run_id: 1,
+    run_url: 'https://github.com/your-org/credit-risk-gitops/actions/runs/1',
+    dry_run: false,
+  };
+  const dir = join(proj, 'report');
+  mkdirSync(dir, { recursive: true });
+  if (values.tests) {
+    if (!existsSync(values.tests)) throw new Error(`--tests: ${values.tests} not found`);
+    cpSync(values.tests, join(dir, ARTIFACT_FILES.tests));
+  }
+  writeRunFolder(dir, result, record, {
+    [ARTIFACT_FILES.verdict]: JSON.stringify(cmp.verdict, null, 2),
+    [ARTIFACT_FILES.comparison]: JSON.stringify(comparison, null, 2),
+    [ARTIFACT_FILES.context]: JSON.stringify(context, null, 2),
+    [ARTIFACT_FILES.lint]: JSON.stringify({ ...head, delta: scoreDelta(head.score, base) }, null, 2),
+  });
+  const body = buildPrComment(readReportArtifact(dir), {
+    artifactUrl: 'https://github.com/your-org/credit-risk-gitops/actions/runs/1#artifacts',
+  });
+  const doc = [
+    '# Example pull-request comment',
+    '',
+    `Rendered by \`npx tsx scripts/pr-comment-example.ts\` with the same code the \`pr-report\` action runs: the embedded`,
+    `data set, a logistic champion registered as v1 and the configured \`${config.engine.name}\` engine as the challenger,`,
+    "the registry's promotion gate, and the lint score of this repository. Links point at a placeholder repository.",
+    'Everything below the line is the comment exactly as posted.',
+    '',
+    '---',
+    '',
+    body,
+  ].join('\n');
+  writeFileAtomic(out, doc);
+  process.stderr.write(`wrote ${out} (${body.length} characters of comment)\n`);
+} finally {
+  rmSync(proj, { recursive: true, force: true });
+}
