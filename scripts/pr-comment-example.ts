@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfig } from '../pipeline/core/config/load.ts';
 import { train } from '../pipeline/core/training/train.ts';
-import { buildRunRecord, newRunId, writeRunFolder } from '../pipeline/gitops/runs/run-folder.ts';
+import { buildRunRecord, newRunId, writeRunFolder } from '../pipeline/gitops/run/run-folder.ts';
 import {
   compareRun,
   findVersion,

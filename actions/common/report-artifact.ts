@@ -6,7 +6,7 @@
  *
  * Layout (file names fixed):
  *   context.json       event, repository, pull request number, head sha, run URL
- *   run.json           the run record (pipeline/gitops/runs/run-folder.ts)
+ *   run.json           the run record (pipeline/gitops/run/run-folder.ts)
  *   verdict.json       the promotion verdict (pipeline/gitops/registry/verdict.ts)
  *   comparison.json    champion vs challenger on the same rows (comparison.ts)
  *   lint-score.json    optional: actions/lint-score/score.ts result with its delta

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, resolveConfig } from '../../pipeline/core/config/load.ts';
 import { train } from '../../pipeline/core/training/train.ts';
-import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/gitops/runs/run-folder.ts';
+import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/gitops/run/run-folder.ts';
 import {
   compareRun,
   findVersion,

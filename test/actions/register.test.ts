@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, resolveConfig } from '../../pipeline/core/config/load.ts';
 import { train } from '../../pipeline/core/training/train.ts';
-import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/gitops/runs/run-folder.ts';
+import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/gitops/run/run-folder.ts';
 import { runAction } from './run-action.ts';
 import { logisticProject } from './fixtures.ts';
 

@@ -7,7 +7,7 @@ import { train } from '../../pipeline/core/training/train.ts';
 import { defaultConfig } from '../../pipeline/core/config/defaults.ts';
 import { resolveConfig } from '../../pipeline/core/config/load.ts';
 import type { MlopsConfig } from '../../pipeline/core/config/types.ts';
-import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/gitops/runs/run-folder.ts';
+import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/gitops/run/run-folder.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 

@@ -16,7 +16,7 @@ beforeAll(async () => {
   for (const part of ['bin', 'cli', 'pipeline', 'service', 'package.json'])
     cpSync(join(ROOT, part), join(repo, part), { recursive: true });
   projectDir(repo, config);
-  writeFileSync(join(repo, '.gitignore'), 'node_modules\nruns/\n');
+  writeFileSync(join(repo, '.gitignore'), 'node_modules\n/runs/\n');
   symlinkSync(join(ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
   gitSync(repo, 'init', '-q', '-b', 'main');
   gitSync(repo, 'config', 'user.name', 'Verify Test');

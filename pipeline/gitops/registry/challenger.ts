@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readBundle, type Bundle, MlopsError, type MetricsFile } from '../../core/index.ts';
-import { readMetricsFile, readRunRecord, type RunRecord } from '../runs/run-folder.ts';
+import { readMetricsFile, readRunRecord, type RunRecord } from '../run/run-folder.ts';
 
 export interface Challenger {
   /** The run folder it was read from, if any. */

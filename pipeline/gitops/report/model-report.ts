@@ -34,7 +34,7 @@ import {
   Rng,
   deriveSeed,
 } from '../../core/index.ts';
-import { readMetricsFile, readRunRecord, type RunRecord } from '../runs/run-folder.ts';
+import { readMetricsFile, readRunRecord, type RunRecord } from '../run/run-folder.ts';
 import { bootstrapIntervals, type MetricInterval } from './bootstrap.ts';
 import { renderCharts, type Chart } from './charts/index.ts';
 import { calibrationBins } from './charts/specs.ts';

@@ -15,7 +15,7 @@ import { runDrift, writeDriftOutputs } from '../drift/run-drift.ts';
 import { driftMarkdown } from '../drift/markdown.ts';
 import type { DriftReport } from '../drift/drift.ts';
 import { championModel } from '../drift/champion.ts';
-import { buildRunRecord, newRunId, writeRunFolder } from '../runs/run-folder.ts';
+import { buildRunRecord, newRunId, writeRunFolder } from '../run/run-folder.ts';
 import { metricsTable } from '../report/tables.ts';
 import { compareRun, promoteRun, registryDir, verdictMarkdown, type Verdict } from '../registry/index.ts';
 import { commitPaths, type Author } from './git.ts';

@@ -1,5 +1,5 @@
 /**
- * The tracking section of a run record. `run.json` (pipeline/gitops/runs/run-folder.ts) already holds
+ * The tracking section of a run record. `run.json` (pipeline/gitops/run/run-folder.ts) already holds
  * id, time, git, data digest, engine, params, seed, headline metrics and timings; this
  * section adds what reproducing and auditing a run needs on top: the resolved config,
  * package versions, the CI run that made it, the artifacts' digests and where the run
@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { sha256Hex, type LoadedConfig, type MlopsConfig, type TrainResult } from '../../core/index.ts';
-import type { RunRecord } from '../runs/run-folder.ts';
+import type { RunRecord } from '../run/run-folder.ts';
 
 export const TRACKING_VERSION = 1;
 

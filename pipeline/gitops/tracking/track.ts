@@ -18,7 +18,7 @@ import {
   type TrainResult,
   type ParamValues,
 } from '../../core/index.ts';
-import { newRunId, type RunRecord } from '../runs/run-folder.ts';
+import { newRunId, type RunRecord } from '../run/run-folder.ts';
 import { logRun, mirrorVersion, MlflowClient, mlflowSettings } from './mlflow.ts';
 import {
   artifactDigests,

@@ -6,7 +6,14 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { writeBundle, writeFileAtomic, writeJsonAtomic, type MetricsFile, type TrainResult, MlopsError } from '../../core/index.ts';
+import {
+  writeBundle,
+  writeFileAtomic,
+  writeJsonAtomic,
+  type MetricsFile,
+  type TrainResult,
+  MlopsError,
+} from '../../core/index.ts';
 import { runReport } from '../report/run-report.ts';
 
 export interface RunRecord {
