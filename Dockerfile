@@ -6,7 +6,12 @@
 #   docker build -t credit-risk-scoring \
 #     --build-arg VERSION=$(node -p "require('./package.json').version") \
 #     --build-arg REVISION=$(git rev-parse HEAD) \
-#     --build-arg SOURCE=https://github.com/<owner>/<repo> .
+#     --build-arg SOURCE=https://github.com/<owner>/<repo> \
+#     --build-arg MODEL_DIGEST=<the champion's digest, from npx mlops registry show> .
+#
+# Releases are built by `mlops release publish`, which sets these labels itself (also on
+# trees from before they existed) and checks them in the registry: the model digest label
+# is how the OCI registry says which model an image serves.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # Stage 1: assemble /app and refuse to build around a model bundle whose digest does
@@ -25,7 +30,9 @@ ARG REVISION=unknown
 ARG SOURCE=https://github.com/credit-risk-gitops/credit-risk-gitops
 ARG LICENSES=MIT
 ARG CREATED=1970-01-01T00:00:00Z
-LABEL org.opencontainers.image.title="credit-risk-scoring" \
+ARG MODEL_DIGEST=
+LABEL credit-risk-gitops.model.digest="${MODEL_DIGEST}" \
+      org.opencontainers.image.title="credit-risk-scoring" \
       org.opencontainers.image.description="Credit-default scoring service (Koa) with the registry's champion model" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.revision="${REVISION}" \

@@ -10,6 +10,7 @@ import { promoteCommand } from './promote.ts';
 import { rollbackCommand } from './rollback.ts';
 import { tuneCommand } from './tune.ts';
 import { deployCommand } from './deploy.ts';
+import { releaseCommand } from './release.ts';
 import { ingestCommand } from './ingest.ts';
 import { driftCommand } from './drift.ts';
 import { serveCommand } from './serve.ts';
@@ -28,6 +29,7 @@ export const COMMANDS: Command[] = [
   tuneCommand,
   ingestCommand,
   driftCommand,
+  releaseCommand,
   deployCommand,
   serveCommand,
   runsCommand,

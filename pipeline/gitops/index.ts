@@ -5,6 +5,7 @@
  * only through this file (eslint.config.js enforces it).
  */
 export { renderOverlay } from './deploy/render.ts';
+export { pinOverlays, type PinResult } from './deploy/pin.ts';
 export { championModel } from './drift/champion.ts';
 export { driftMarkdown } from './drift/markdown.ts';
 export { runDrift, writeDriftOutputs } from './drift/run-drift.ts';
@@ -24,6 +25,7 @@ export {
   parseAuthor,
   promoteAndCommit,
   promoteRun,
+  recordSignOffAndCommit,
   registryDir,
   registryFile,
   registryListText,
@@ -34,7 +36,18 @@ export {
   verifyVersion,
   versionText,
 } from './registry/index.ts';
-export type { GitAuthor, PromoteResult } from './registry/index.ts';
+export type { EnvironmentReview, GitAuthor, PromoteResult, SignOffResult } from './registry/index.ts';
+export {
+  OciClient,
+  championPin,
+  conflictError,
+  dockerClient,
+  parseImageRef,
+  planText,
+  publishRelease,
+  releaseStatus,
+} from './release/index.ts';
+export type { ImageRef, PublishResult, RegistryCredentials, ReleasePlan } from './release/index.ts';
 export type { Verdict } from './registry/verdict.ts';
 export { renderCharts } from './report/charts/index.ts';
 export type { Chart } from './report/charts/index.ts';

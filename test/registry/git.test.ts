@@ -200,12 +200,12 @@ describe('race-safe registry commits against a real bare remote', () => {
     const other = clone('other');
     writeFileSync(
       join(other, 'models/registry.json'),
-      readFileSync(join(other, 'models/registry.json'), 'utf8').replace('"schema_version": 1', '"schema_version": 2'),
+      readFileSync(join(other, 'models/registry.json'), 'utf8').replace('"schema_version": 2', '"schema_version": 3'),
     );
     gitSync(other, 'commit', '-qam', 'registry from the future');
     gitSync(other, 'push', '-q', 'origin', 'main');
     await expect(promoteIn(c1, runs.strong)).rejects.toThrow(
-      /cannot re-apply the registry change on top of origin\/main \(attempt 2\): .*registry\.json: schema_version: schema version 2 is not supported[\s\S]*Nothing was pushed; the branch is back at [0-9a-f]{7} and the working tree is clean/,
+      /cannot re-apply the registry change on top of origin\/main \(attempt 2\): .*registry\.json: schema_version: schema version 3 is not supported[\s\S]*Nothing was pushed; the branch is back at [0-9a-f]{7} and the working tree is clean/,
     );
     expect(gitSync(c1, 'rev-parse', 'HEAD')).toBe(head);
     expect(clean(c1)).toBe('');

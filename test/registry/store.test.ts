@@ -53,7 +53,7 @@ const editJson = (models: string, f: (reg: RegistryFile) => void): void => {
 describe('registry.json is validated on every read', () => {
   it('reads a healthy registry and finds the champion bundle', () => {
     const reg = loadRegistry(join(project, 'models'));
-    expect(reg.schema_version).toBe(1);
+    expect(reg.schema_version).toBe(2);
     expect(reg.models['credit-default'].aliases.champion).toBe(2);
     expect(championBundlePath(join(project, 'models'), 'credit-default')).toBe(
       join(project, 'models/credit-default/v2/model.json.gz'),
@@ -69,8 +69,8 @@ describe('registry.json is validated on every read', () => {
     ],
     [
       'a newer schema version',
-      (m) => editJson(m, (r) => ((r as { schema_version: number }).schema_version = 2)),
-      /registry\.json: schema_version: schema version 2 is not supported/,
+      (m) => editJson(m, (r) => ((r as { schema_version: number }).schema_version = 3)),
+      /registry\.json: schema_version: schema version 3 is not supported/,
     ],
     [
       'a version missing a field',

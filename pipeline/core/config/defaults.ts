@@ -66,6 +66,7 @@ export function defaultConfig(): MlopsConfig {
       use_tests: false,
     },
     retrain: { branch: 'mlops/retrain', promotion: 'pull-request', always: false, report_path: 'reports/retrain.md' },
+    release: { image: null, overlays: ['staging', 'production'], pin: 'commit', pin_branch: 'mlops/pin' },
     // No sensitive attributes by default: which columns are protected depends on the lender's data.
     fairness: { attributes: [], min_disparate_impact: 0.8, min_group_size: 30, max_tpr_gap: null, max_fpr_gap: null },
     tune: { trials: 30, folds: 5, metric: 'roc_auc', sampler: 'random', sampling: 'none', spaces: {} },

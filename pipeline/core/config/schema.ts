@@ -191,6 +191,36 @@ export const retrainSection = {
   },
 } as const;
 
+/** `mlops release`: the scoring image and the overlays that follow the champion (see docs/deploy.md). */
+export const releaseSection = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    image: {
+      type: ['string', 'null'],
+      minLength: 1,
+      description:
+        'Image repository with its registry host (e.g. ghcr.io/acme/credit-risk-gitops); --image overrides it.',
+    },
+    overlays: {
+      type: 'array',
+      items: { type: 'string', pattern: '^[a-z0-9-]+$' },
+      uniqueItems: true,
+      description: 'Kustomize overlays under deploy/k8s/overlays/ whose image is pinned to the champion.',
+    },
+    pin: {
+      enum: ['commit', 'pull-request'],
+      description: 'How `mlops release pin --push` puts the pin in git: a commit on the branch, or a pull request.',
+    },
+    pin_branch: {
+      type: 'string',
+      minLength: 1,
+      pattern: '^[A-Za-z0-9._/-]+$',
+      description: 'Branch of the pin pull request (pin: pull-request).',
+    },
+  },
+} as const;
+
 /** `mlops tune`: search defaults and per-engine search spaces (see docs/tuning.md). */
 export const tuneSection = {
   type: 'object',
@@ -322,6 +352,7 @@ export const configSchema = {
     ingest: ingestSection,
     drift: driftSection,
     retrain: retrainSection,
+    release: releaseSection,
     tune: tuneSection,
     fairness: fairnessSection,
   },

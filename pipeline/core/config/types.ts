@@ -81,6 +81,13 @@ export interface MlopsConfig {
     always: boolean;
     report_path: string;
   };
+  /** `mlops release`: the scoring image and the overlays pinned to the champion (docs/deploy.md). */
+  release: {
+    image: string | null;
+    overlays: string[];
+    pin: 'commit' | 'pull-request';
+    pin_branch: string;
+  };
   /** `mlops tune` defaults (see docs/tuning.md). */
   tune: {
     trials: number;

@@ -46,17 +46,31 @@ export function pinImageInKustomization(text: string, pin: ImagePin, file = 'kus
   return doc.toString();
 }
 
-export function renderOverlay(root: string, env: string, pin: ImagePin): string {
+/** The folder holding one kustomize overlay per environment. */
+export function overlaysDir(root: string): string {
+  return join(root, 'deploy', 'k8s', 'overlays');
+}
+
+/** An overlay's kustomization file, its text now, and its text with the pin. */
+export function pinnedOverlay(
+  root: string,
+  env: string,
+  pin: ImagePin,
+): { file: string; before: string; after: string } {
   if (!/^[a-z0-9-]+$/.test(env))
-    throw usageError(`--env must be an overlay name like staging or production (got ${JSON.stringify(env)})`);
-  const file = join(root, 'deploy', 'k8s', 'overlays', env, 'kustomization.yaml');
-  let text: string;
+    throw usageError(`overlay names look like staging or production (got ${JSON.stringify(env)})`);
+  const file = join(overlaysDir(root), env, 'kustomization.yaml');
+  let before: string;
   try {
-    text = readFileSync(file, 'utf8');
+    before = readFileSync(file, 'utf8');
   } catch {
     throw usageError(`no overlay "${env}": ${file} does not exist`);
   }
-  const next = pinImageInKustomization(text, pin, file);
-  writeFileAtomic(file, next);
-  return file;
+  return { file, before, after: pinImageInKustomization(before, pin, file) };
+}
+
+export function renderOverlay(root: string, env: string, pin: ImagePin): string {
+  const o = pinnedOverlay(root, env, pin);
+  if (o.after !== o.before) writeFileAtomic(o.file, o.after);
+  return o.file;
 }

@@ -26,6 +26,8 @@ export interface CommitOptions {
   branch?: string | null;
   /** Commit identity; default github-actions[bot]. */
   author?: GitAuthor;
+  /** What the folder holds, for messages (default "registry"; "overlay" for image pins). */
+  what?: string;
   /** Attempts in all, including the first (default 5). */
   maxAttempts?: number;
   /** First backoff delay in ms, doubled each retry with jitter (default 1000). */
@@ -56,6 +58,7 @@ export async function commitRegistryChange<T>(
   opts: CommitOptions,
   apply: (attempt: number) => { result: T; message: string },
 ): Promise<CommitOutcome & { result: T }> {
+  const what = opts.what ?? 'registry';
   const cwd = existingAncestor(dir);
   const top = await git(['rev-parse', '--show-toplevel'], cwd);
   if (top.code !== 0) throw new MlopsError('state', `${dir} is not inside a git checkout; --commit needs one`);
@@ -69,7 +72,7 @@ export async function commitRegistryChange<T>(
   if (dirty)
     throw new MlopsError(
       'state',
-      `the registry folder ${rel}/ has uncommitted changes; commit or discard them first:\n${dirty}`,
+      `the ${what} folder ${rel}/ has uncommitted changes; commit or discard them first:\n${dirty}`,
     );
   const remote = opts.remote ?? 'origin';
   let branch = opts.branch ?? null;
@@ -84,7 +87,7 @@ export async function commitRegistryChange<T>(
   const env = authorEnv(opts.author ?? DEFAULT_AUTHOR);
 
   const restore = async (): Promise<string> => {
-    // The registry folder was clean when we started, so whatever is uncommitted there is
+    // The folder was clean when we started, so whatever is uncommitted there is
     // ours: drop it first, so that --keep (which guards everybody else's edits) can move.
     await git(['checkout', '-q', 'HEAD', '--', rel], root);
     await git(['clean', '-fdq', '--', rel], root);
@@ -104,7 +107,7 @@ export async function commitRegistryChange<T>(
       if (attempt === 1) throw e;
       throw new MlopsError(
         'state',
-        `cannot re-apply the registry change on top of ${remote}/${branch} (attempt ${attempt}): ${(e as Error).message} Nothing was pushed; ${state}.`,
+        `cannot re-apply the ${what} change on top of ${remote}/${branch} (attempt ${attempt}): ${(e as Error).message} Nothing was pushed; ${state}.`,
       );
     }
     await gitOk(['add', '-A', '--', rel], root);
@@ -138,7 +141,7 @@ export async function commitRegistryChange<T>(
       const state = await restore();
       throw new MlopsError(
         'state',
-        `gave up after ${attempt} attempts: every push to ${remote} ${branch} lost a race with another writer (last: ${lastLine(output)}). Nothing was pushed; ${state}. Run the promotion again.`,
+        `gave up after ${attempt} attempts: every push to ${remote} ${branch} lost a race with another writer (last: ${lastLine(output)}). Nothing was pushed; ${state}. Run the ${what === 'registry' ? 'promotion' : 'command'} again.`,
       );
     }
     await sleep(Math.round(backoff * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
@@ -155,7 +158,7 @@ export async function commitRegistryChange<T>(
       const state = await restore();
       throw new MlopsError(
         'state',
-        `cannot re-apply the registry change: the local branch has commits that ${remote}/${branch} (${tip.slice(0, 7)}) does not have; pull or rebase them first, then promote again. Nothing was pushed; ${state}.`,
+        `cannot re-apply the ${what} change: the local branch has commits that ${remote}/${branch} (${tip.slice(0, 7)}) does not have; pull or rebase them first, then try again. Nothing was pushed; ${state}.`,
       );
     }
     const mv = await git(['reset', '-q', '--keep', tip], root);
@@ -163,7 +166,7 @@ export async function commitRegistryChange<T>(
       const state = await restore();
       throw new MlopsError(
         'state',
-        `cannot move to ${remote}/${branch} (${tip.slice(0, 7)}) to re-apply the registry change: ${mv.stderr.trim()}; commit or stash local edits first. Nothing was pushed; ${state}.`,
+        `cannot move to ${remote}/${branch} (${tip.slice(0, 7)}) to re-apply the ${what} change: ${mv.stderr.trim()}; commit or stash local edits first. Nothing was pushed; ${state}.`,
       );
     }
   }

@@ -14,6 +14,7 @@ export {
   type HistoryEvent,
   type HistoryEventKind,
   type Lineage,
+  type SignOff,
 } from './schema.ts';
 export {
   registryDir,
@@ -51,6 +52,14 @@ export {
 } from './commit.ts';
 export { DEFAULT_AUTHOR, parseAuthor, isRetryablePushRejection, type GitAuthor } from './git.ts';
 export { verifyVersion, type VerifyOptions, type VerifyResult } from './verify.ts';
+export {
+  recordSignOff,
+  recordSignOffAndCommit,
+  signOffFrom,
+  signOffText,
+  type EnvironmentReview,
+  type SignOffResult,
+} from './sign-off.ts';
 export { verdictMarkdown, registryListText, versionText, historyText } from './text.ts';
 
 /** The CI run link from its parts (adapters pass GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID). */

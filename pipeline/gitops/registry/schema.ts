@@ -6,11 +6,26 @@
  */
 import type { Verdict } from './verdict.ts';
 
-export const REGISTRY_SCHEMA_VERSION = 1;
+/** Version 2 added `signed_off` events; a version-1 file is a valid version-2 file and is upgraded on its next write. */
+export const REGISTRY_SCHEMA_VERSION = 2;
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 export const REGISTRY_FILE = 'registry.json';
 export const BUNDLE_FILE = 'model.json.gz';
 
-export type HistoryEventKind = 'registered' | 'promoted' | 'rolled_back' | 'rejected';
+export type HistoryEventKind = 'registered' | 'promoted' | 'rolled_back' | 'rejected' | 'signed_off';
+
+/**
+ * A model-risk sign-off: the reviews of the GitHub Environment that gated the release
+ * job (GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals). GitHub records no time
+ * on a review; the event's `time` is when the release job recorded it.
+ */
+export interface SignOff {
+  environment: string;
+  /** `rejected` when any reviewer rejected, else `approved`. */
+  state: 'approved' | 'rejected';
+  reviewers: { login: string; state: 'approved' | 'rejected'; comment: string | null }[];
+  run_id: number | null;
+}
 
 export interface Lineage {
   data: { path: string; sha256: string; rows: number };
@@ -60,6 +75,8 @@ export interface HistoryEvent {
   ci_run_url: string | null;
   reason: string | null;
   verdict: Verdict | null;
+  /** `signed_off` events only. */
+  sign_off?: SignOff | null;
 }
 
 export interface ModelEntry {
@@ -69,7 +86,7 @@ export interface ModelEntry {
 }
 
 export interface RegistryFile {
-  schema_version: typeof REGISTRY_SCHEMA_VERSION;
+  schema_version: 1 | typeof REGISTRY_SCHEMA_VERSION;
   models: Record<string, ModelEntry>;
 }
 
@@ -172,7 +189,7 @@ const historySchema = {
   ],
   properties: {
     seq: { type: 'integer', minimum: 1 },
-    event: { enum: ['registered', 'promoted', 'rolled_back', 'rejected'] },
+    event: { enum: ['registered', 'promoted', 'rolled_back', 'rejected', 'signed_off'] },
     time: { type: 'string', minLength: 1 },
     actor: { type: 'string', minLength: 1 },
     version: nullableInt,
@@ -196,7 +213,40 @@ const historySchema = {
         },
       ],
     },
+    sign_off: {
+      anyOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['environment', 'state', 'reviewers', 'run_id'],
+          properties: {
+            environment: { type: 'string', minLength: 1 },
+            state: { enum: ['approved', 'rejected'] },
+            reviewers: {
+              type: 'array',
+              minItems: 1,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['login', 'state', 'comment'],
+                properties: {
+                  login: { type: 'string', minLength: 1 },
+                  state: { enum: ['approved', 'rejected'] },
+                  comment: nullableString,
+                },
+              },
+            },
+            run_id: { type: ['integer', 'null'] },
+          },
+        },
+      ],
+    },
   },
+  // A sign-off event carries its reviews; no other event does.
+  if: { properties: { event: { const: 'signed_off' } } },
+  then: { required: ['sign_off'], properties: { sign_off: { type: 'object' } } },
+  else: { properties: { sign_off: { type: 'null' } } },
 };
 
 export const registrySchema = {
@@ -207,7 +257,7 @@ export const registrySchema = {
   required: ['schema_version', 'models'],
   properties: {
     $schema: { type: 'string' },
-    schema_version: { const: REGISTRY_SCHEMA_VERSION },
+    schema_version: { enum: READABLE_SCHEMA_VERSIONS },
     models: {
       type: 'object',
       propertyNames: { pattern: '^[a-z0-9][a-z0-9-]*$' },

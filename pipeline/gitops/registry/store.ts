@@ -23,6 +23,7 @@ import {
 import {
   BUNDLE_FILE,
   REGISTRY_FILE,
+  READABLE_SCHEMA_VERSIONS,
   REGISTRY_SCHEMA_VERSION,
   emptyRegistry,
   registrySchema,
@@ -94,11 +95,11 @@ export function parseRegistry(text: string, file: string, dir: string, opts: Loa
     throw integrity(file, '(whole file)', `malformed JSON (${(e as Error).message})`);
   }
   const sv = (data as { schema_version?: unknown } | null)?.schema_version;
-  if (data && typeof data === 'object' && sv !== undefined && sv !== REGISTRY_SCHEMA_VERSION) {
+  if (data && typeof data === 'object' && sv !== undefined && !READABLE_SCHEMA_VERSIONS.includes(sv as number)) {
     throw integrity(
       file,
       'schema_version',
-      `schema version ${JSON.stringify(sv)} is not supported (this mlops reads version ${REGISTRY_SCHEMA_VERSION}); upgrade mlops or restore the file`,
+      `schema version ${JSON.stringify(sv)} is not supported (this mlops reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')}); upgrade mlops or restore the file`,
     );
   }
   if (!validateRegistry(data)) {
@@ -184,6 +185,7 @@ function checkVersionBundle(file: string, dir: string, name: string, v: VersionE
 /** Validates (never writes an invalid registry) and writes atomically. */
 export function saveRegistry(dir: string, reg: RegistryFile): void {
   const file = registryFile(dir);
+  reg.schema_version = REGISTRY_SCHEMA_VERSION;
   parseRegistry(JSON.stringify(reg), file, dir);
   writeJsonAtomic(file, reg);
 }
