@@ -698,6 +698,16 @@ function renderModel(m) {
     h('dd', {}, m.provenance?.seed ?? '—'),
     h('dt', {}, 'Git commit'),
     h('dd', { class: 'mono' }, m.provenance?.git?.commit ? m.provenance.git.commit.slice(0, 12) : '—'),
+    m.version === null || m.version === undefined
+      ? null
+      : [
+          h('dt', {}, 'Sign-off'),
+          h(
+            'dd',
+            { class: m.sign_off?.state === 'rejected' ? 'sign-off rejected' : 'sign-off' },
+            m.sign_off ? `${m.sign_off.text} (${when(m.sign_off.time)})` : 'none recorded',
+          ),
+        ],
   );
   const splits = ['train', 'validation', 'test'].filter((k) => m.metrics?.[k]);
   const cols = [
@@ -812,6 +822,11 @@ function fairnessSection(f) {
   return sec;
 }
 
+/** An ISO time as `2026-01-15 09:30 UTC`. */
+function when(iso) {
+  return iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+}
+
 function historySection(history) {
   const sec = h('section', {}, h('h3', {}, 'Promotion history'));
   if (!history.length) {
@@ -823,7 +838,7 @@ function historySection(history) {
       'Registry events, newest first',
       ['time', 'event', 'version', 'previous champion', 'actor', 'reason / verdict'],
       history.map((e) => [
-        e.time ? e.time.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC') : '—',
+        e.time ? when(e.time) : '—',
         e.event ?? '—',
         e.version === null || e.version === undefined ? '—' : `v${e.version}`,
         e.previous_champion === null || e.previous_champion === undefined ? '—' : `v${e.previous_champion}`,

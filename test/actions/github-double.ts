@@ -1,6 +1,8 @@
 /**
  * A GitHub REST API double on 127.0.0.1 for the actions' integration tests: issue
- * comments (list with `Link` pagination, create, update) and pulls (get). It keeps
+ * comments (list with `Link` pagination, create, update), pulls (get) and a run's
+ * deployment reviews (GET /actions/runs/{run_id}/approvals, in GitHub's shape:
+ * `[{environments: [{id, name, …}], state, user: {login, …}, comment}]`). It keeps
  * state like GitHub does and records every request, so tests assert on what the action
  * really sent. `failWith` makes chosen routes answer like GitHub does when the token
  * lacks a permission.
@@ -25,6 +27,13 @@ export interface Comment {
   updated_at: string;
 }
 
+export interface Approval {
+  environments: { id: number; name: string; url: string; html_url: string; created_at: string; updated_at: string }[];
+  state: 'approved' | 'rejected' | 'pending';
+  user: { login: string; id: number; type: string };
+  comment: string;
+}
+
 export interface DoubleOptions {
   owner?: string;
   repo?: string;
@@ -38,6 +47,8 @@ export class GitHubDouble {
   readonly requests: RecordedRequest[] = [];
   readonly comments = new Map<number, Comment[]>();
   readonly pulls = new Map<number, { number: number; head: { sha: string }; state: string }>();
+  /** Deployment reviews per workflow run id; a run without any answers `[]`, as GitHub does. */
+  readonly approvals = new Map<number, Approval[]>();
   /** `METHOD /path-regex` → status; e.g. failWith.set('POST comments', 403). */
   readonly failWith = new Map<string, number>();
   private server: Server | null = null;
@@ -91,6 +102,22 @@ export class GitHubDouble {
 
   addPull(number: number, headSha: string): void {
     this.pulls.set(number, { number, head: { sha: headSha }, state: 'open' });
+  }
+
+  /** One reviewer's review of `environment` in `runId`, as GitHub reports it. */
+  addApproval(runId: number, environment: string, login: string, state: Approval['state'], comment = ''): void {
+    const at = '2026-01-01T00:00:00Z';
+    const env = {
+      id: 56780428,
+      name: environment,
+      url: `https://api.github.test/repos/${this.owner}/${this.repo}/environments/${environment}`,
+      html_url: `https://github.test/${this.owner}/${this.repo}/deployments/activity_log?environments_filter=${environment}`,
+      created_at: at,
+      updated_at: at,
+    };
+    const list = this.approvals.get(runId) ?? [];
+    list.push({ environments: [env], state, user: { login, id: list.length + 1, type: 'User' }, comment });
+    this.approvals.set(runId, list);
   }
 
   requestsMatching(method: string, pathPart: string): RecordedRequest[] {
@@ -187,6 +214,11 @@ export class GitHubDouble {
       if (route(m, 'GET pull')) return;
       const p = this.pulls.get(Number(m[1]));
       return p ? send(200, p) : send(404, { message: 'Not Found' });
+    }
+    m = url.pathname.match(new RegExp(`^${base}/actions/runs/(\\d+)/approvals$`));
+    if (m && method === 'GET') {
+      if (route(m, 'GET approvals')) return;
+      return send(200, this.approvals.get(Number(m[1])) ?? []);
     }
     send(404, { message: `Not Found: ${method} ${url.pathname}` });
   }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT, runCli } from '../helpers/cli.ts';
 import { trainedProject, type TrainedProject } from '../service/helpers.ts';
+import { recordSignOff } from '../../pipeline/gitops/registry/sign-off.ts';
 import { defaultOptions } from '../../service/config.ts';
 import { startService, type StartedService } from '../../service/main.ts';
 
@@ -132,6 +133,16 @@ beforeAll(async () => {
       project.dir,
     );
     if (promoted.code !== 0) throw new Error(`promotion failed: ${promoted.err}`);
+    // The model-risk sign-off the release job records (actions/sign-off) for the page to show.
+    recordSignOff({
+      dir: join(project.dir, 'models'),
+      name: project.model.bundle.name,
+      environment: 'production',
+      reviews: [{ login: 'model-risk', state: 'approved', comment: 'back-test passed', environments: ['production'] }],
+      runId: 7,
+      actor: 'github-actions[bot]',
+      gitCommit: null,
+    });
   } finally {
     vi.useRealTimers();
   }
@@ -250,6 +261,9 @@ describe('decision dashboard in Chromium', () => {
     expect(body).toContain(project.model.bundle.digest.slice(0, 20));
     expect(body).toContain('promoted');
     expect(body).toContain('risk-team');
+    const signOff = await page.textContent('#model-body dd.sign-off');
+    expect(signOff).toBe('approved by model-risk ("back-test passed") in production (2026-01-15 09:30 UTC)');
+    expect(body).toContain('signed_off');
     // The whole page: the fairness table and the history sit below the charts.
     await page.screenshot({ path: join(SHOTS, 'dashboard-model.png'), fullPage: true });
     // The skip link is an in-page anchor, not a route: the model page stays.

@@ -203,7 +203,7 @@ export function dashboardRouter(s: ServiceState): Router {
         created_at: b.provenance.created_at,
         seed: b.provenance.seed,
       },
-      history: readHistory(s),
+      ...readHistory(s),
       sample,
     };
   });
@@ -222,20 +222,48 @@ function overallOf(reference: Reference): { size: number; default_rate: number |
   };
 }
 
-/** The registry's promotion history for this model, newest first, when the registry is next to the service. */
-function readHistory(s: ServiceState): unknown[] {
+/**
+ * The registry's history for this model, newest first, and the latest sign-off of the
+ * served version, when the registry is next to the service.
+ */
+function readHistory(s: ServiceState): {
+  history: unknown[];
+  sign_off: { time: string; state: string; text: string; ci_run_url: string | null } | null;
+} {
+  const none = { history: [], sign_off: null };
   const file = join(s.options.root, 'models', 'registry.json');
-  if (!existsSync(file)) return [];
+  if (!existsSync(file)) return none;
   try {
     const reg = JSON.parse(readFileSync(file, 'utf8')) as {
-      models?: Record<string, { history?: { verdict?: unknown }[] }>;
+      models?: Record<
+        string,
+        {
+          history?: {
+            event: string;
+            version: number | null;
+            time: string;
+            reason: string | null;
+            ci_run_url: string | null;
+            sign_off?: { state: string } | null;
+            verdict?: unknown;
+          }[];
+        }
+      >;
     };
     const events = reg.models?.[s.model.bundle.name]?.history ?? [];
-    return events
-      .slice(-20)
-      .reverse()
-      .map(({ verdict, ...e }) => ({ ...e, verdict: (verdict as { summary?: string } | null)?.summary ?? null }));
+    const signed = events
+      .filter((e) => e.event === 'signed_off' && e.version === s.source.version && e.sign_off)
+      .at(-1);
+    return {
+      history: events
+        .slice(-20)
+        .reverse()
+        .map(({ verdict, ...e }) => ({ ...e, verdict: (verdict as { summary?: string } | null)?.summary ?? null })),
+      sign_off: signed
+        ? { time: signed.time, state: signed.sign_off!.state, text: signed.reason ?? '', ci_run_url: signed.ci_run_url }
+        : null,
+    };
   } catch {
-    return [];
+    return none;
   }
 }
