@@ -6,6 +6,7 @@ import {
   championBundlePath,
   loadRegistry,
   promoteRun,
+  saveRegistry,
   type RegistryFile,
 } from '../../pipeline/gitops/registry/index.ts';
 import { sha256Hex } from '../../pipeline/core/common/canonical-json.ts';
@@ -59,6 +60,14 @@ describe('registry.json is validated on every read', () => {
       join(project, 'models/credit-default/v2/model.json.gz'),
     );
     expect(championBundlePath(join(project, 'models'), 'other')).toBeNull();
+  });
+
+  it('reads a version-1 file (before signed_off events) and writes it back as version 2', () => {
+    const dir = damaged((m) => editJson(m, (r) => ((r as { schema_version: number }).schema_version = 1)));
+    const reg = loadRegistry(join(dir, 'models'));
+    expect(reg.schema_version).toBe(1);
+    saveRegistry(join(dir, 'models'), reg);
+    expect(JSON.parse(readFileSync(join(dir, 'models/registry.json'), 'utf8')).schema_version).toBe(2);
   });
 
   const cases: [string, (models: string) => void, RegExp][] = [

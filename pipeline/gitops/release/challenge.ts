@@ -47,7 +47,12 @@ export function parseChallenges(header: string): Challenge[] {
           value += header[i++];
         }
         i++; // closing quote
-      } else value = token();
+      } else {
+        // Unquoted: a token by the RFC, but some servers send URLs unquoted; read to the next comma.
+        const start = i;
+        while (i < n && !/[\s,]/.test(header[i])) i++;
+        value = header.slice(start, i);
+      }
       challenge.params[key.toLowerCase()] = value;
     }
   }
