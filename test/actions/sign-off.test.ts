@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { runCli } from '../helpers/cli.ts';
 import { gitSync, remoteWithProject, removeTemporaryFolders, testConfig, tmp, trainRun } from '../registry/helpers.ts';
 import { GitHubDouble } from './github-double.ts';
-import { runAction } from './run-action.ts';
+import { ROOT, inputEnvName, runAction } from './run-action.ts';
 
 describe('sign-off action', () => {
   const gh = new GitHubDouble();
@@ -118,6 +119,21 @@ describe('sign-off action', () => {
     expect(required.errors.join('\n')).toMatch(
       /has no approval in environment "production" \(run 104\): add required reviewers to it \(Settings → Environments → production\)/,
     );
+  });
+
+  it('documents, defaults, passes through and reads every input of its action.yml', () => {
+    const doc = YAML.parse(readFileSync(join(ROOT, 'actions/sign-off/action.yml'), 'utf8')) as {
+      inputs: Record<string, { description: string; default: string }>;
+      runs: { steps: { env?: Record<string, string> }[] };
+    };
+    const main = readFileSync(join(ROOT, 'actions/sign-off/main.ts'), 'utf8');
+    const env = Object.assign({}, ...doc.runs.steps.map((s) => s.env ?? {}));
+    for (const [name, input] of Object.entries(doc.inputs)) {
+      expect(input.description, name).toBeTruthy();
+      expect(input.default, name).toBeDefined();
+      expect(env[inputEnvName(name)], name).toBe(`\${{ inputs.${name} }}`);
+      expect(main, name).toContain(`'${name}'`);
+    }
   });
 
   it('names the missing permission when GitHub refuses the reviews', async () => {
