@@ -8,6 +8,7 @@ import {
   pinOverlays,
   planText,
   publishRelease,
+  pushIsStateOnly,
   releaseStatus,
   type ImageRef,
   type RegistryCredentials,
@@ -20,6 +21,7 @@ export const releaseCommand: Command = {
   name: 'release',
   summary: 'reconcile the scoring images with the registry: status, publish what is missing, pin the cluster',
   help: `Usage: mlops release <status|publish|pin> [--image REF] [options]
+       mlops release state-only --before SHA [--after REF]
 
 The registry in git is the desired state: every version that has been champion needs
 its image REF:v<N> (labelled with its model digest), and REF:champion must point at the
@@ -38,6 +40,10 @@ champion's image. Each subcommand reads models/registry.json and asks the OCI re
             (deploy/k8s/overlays/<name>); with --push, commit and push them
             (release.pin: commit) or push the branch release.pin_branch and print the
             pull request to open (release.pin: pull-request)
+  state-only  the loop guard: print true when the push from --before to --after
+            (default HEAD) changed only state the release machinery writes (the
+            registry, reports/<model>/, deploy/k8s/overlays/), so CI skips training
+            and only reconciles; false otherwise (also when --before is unknown)
 
   --image REF         image repository with its registry host, no tag, e.g.
                       ghcr.io/acme/credit-risk-gitops (default: release.image)
@@ -61,6 +67,8 @@ In GitHub Actions the job needs "permissions: packages: write".`,
     config: { type: 'string', short: 'c' },
     json: { type: 'boolean' },
     source: { type: 'string' },
+    before: { type: 'string' },
+    after: { type: 'string' },
     'build-arg': { type: 'string', multiple: true },
     network: { type: 'string' },
     ...commitOptions,
@@ -70,9 +78,18 @@ In GitHub Actions the job needs "permissions: packages: write".`,
     const [sub, ...extra] = args.positionals;
     if (!sub) throw usageError('release needs a subcommand: status, publish or pin');
     if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
-    if (!['status', 'publish', 'pin'].includes(sub))
-      throw usageError(`unknown release subcommand "${sub}" (use status, publish or pin)`);
+    if (!['status', 'publish', 'pin', 'state-only'].includes(sub))
+      throw usageError(`unknown release subcommand "${sub}" (use status, publish, pin or state-only)`);
     const { loaded, dir } = registryContext(args, io);
+    if (sub === 'state-only') {
+      const before = args.values.before as string | undefined;
+      if (before === undefined || !/^[0-9a-f]{0,40}$/.test(before))
+        throw usageError('state-only needs --before SHA (the commit before the push, e.g. github.event.before)');
+      const r = await pushIsStateOnly(loaded.config, loaded.baseDir, before, (args.values.after as string) ?? 'HEAD');
+      io.err(r.reason);
+      io.out(String(r.stateOnly));
+      return 0;
+    }
     const image = imageFrom(args, loaded);
     const model = (args.values.model as string | undefined) ?? loaded.config.model_name;
     const credentials = credentialsFrom(image);

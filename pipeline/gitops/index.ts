@@ -45,6 +45,7 @@ export {
   parseImageRef,
   planText,
   publishRelease,
+  pushIsStateOnly,
   releaseStatus,
 } from './release/index.ts';
 export type { ImageRef, PublishResult, RegistryCredentials, ReleasePlan } from './release/index.ts';

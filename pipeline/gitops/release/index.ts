@@ -8,3 +8,4 @@ export { dockerClient, type Docker } from './docker.ts';
 export { CHAMPION_TAG, MODEL_DIGEST_LABEL, MODEL_NAME_LABEL, MODEL_VERSION_LABEL, versionTag } from './labels.ts';
 export { championPin, desiredState, planRelease, planText, type ReleasePlan, type ReleaseAction } from './plan.ts';
 export { conflictError, observe, publishRelease, releaseStatus, type PublishResult } from './release.ts';
+export { isStateOnly, pushIsStateOnly, stateFolders, type StateOnlyAnswer } from './loop-guard.ts';
