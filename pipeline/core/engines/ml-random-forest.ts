@@ -60,7 +60,7 @@ class MlRandomForestEngine implements Engine {
     if (state) {
       this.medians = state.medians;
       this.nFeatures = state.medians.length;
-      this.forest = RandomForestClassifier.load(state.forest as never);
+      this.forest = RandomForestClassifier.load(withArrayDistributions(state.forest) as never);
     }
   }
 
@@ -149,6 +149,22 @@ class MlRandomForestEngine implements Engine {
     if (!this.forest) throw new Error('ml-random-forest: model is not fitted');
     return { engine: this.name, params: this.params(), state: { medians: this.medians, forest: this.forest.toJSON() } };
   }
+}
+
+/**
+ * The package's `toJSON` leaves each leaf's class distribution an ml-matrix Matrix, which
+ * the bundle stores as its fields (`{rows, columns, data}`); its `load` rebuilds a Matrix
+ * only from a plain array of rows. Hands it those rows, so stored forests score again.
+ */
+function withArrayDistributions(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withArrayDistributions);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    const rows = (value as { data?: unknown } | null)?.data;
+    out[key] = key === 'distribution' && Array.isArray(rows) ? rows : withArrayDistributions(value);
+  }
+  return out;
 }
 
 function median(c: Float64Array): number {
