@@ -1,5 +1,12 @@
 /** Flags that override the config file, shared by train, run and tune. */
-import { loadConfig, resolveConfig, type LoadedConfig, parseParamPairs, usageError } from '../pipeline/core/index.ts';
+import {
+  ENGINE_NAMES,
+  loadConfig,
+  resolveConfig,
+  type LoadedConfig,
+  parseParamPairs,
+  usageError,
+} from '../pipeline/core/index.ts';
 import type { ParsedArgs } from './command.ts';
 import type { Command } from './command.ts';
 
@@ -21,7 +28,7 @@ export const configHelp = `  --config FILE       config file (default: mlops.con
   --target COL        target column
   --positive LABEL    label of the positive class (the default, e.g. "bad")
   --drop COL,COL      columns not to use as features
-  --engine NAME       forest | gbdt | logistic | ml-random-forest
+  --engine NAME       ${ENGINE_NAMES.join(' | ')}
   --param key=value   engine parameter (repeatable), e.g. --param nTrees=500
   --seed N            random seed`;
 

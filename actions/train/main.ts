@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import {
+  ENGINE_NAMES,
   loadConfig,
   resolveConfig,
   resolvePath,
@@ -65,8 +66,8 @@ function readSettings(): Settings {
       'input "reason" is required when "force-promote" is true: say why the gate is overridden (it goes into the registry history)',
     );
   const engine = optionalInput('engine');
-  if (engine !== null && !/^[a-z][a-z0-9-]{0,40}$/.test(engine))
-    throw usageError(`input "engine" must be an engine name such as logistic or gbdt (got ${JSON.stringify(engine)})`);
+  if (engine !== null && !ENGINE_NAMES.includes(engine))
+    throw usageError(`input "engine" must be one of ${ENGINE_NAMES.join(', ')} (got ${JSON.stringify(engine)})`);
   return {
     workingDirectory,
     config: optionalInput('config'),

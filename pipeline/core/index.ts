@@ -23,7 +23,8 @@ export type { JsonSchema, UnknownFieldsPolicy } from './data/json-schema.ts';
 export { inferSchema } from './data/schema.ts';
 export type { DataSchema } from './data/schema.ts';
 export { parseNumber } from './data/values.ts';
-export type { FeatureMatrix } from './engines/engine.ts';
+export type { Attribution, FeatureMatrix } from './engines/engine.ts';
+export { ENGINE_NAMES } from './engines/index.ts';
 export { parseParamPairs } from './engines/params.ts';
 export type { ParamValues } from './engines/params.ts';
 export { parallelScoring } from './engines/tree/parallel-scoring.ts';
@@ -40,7 +41,7 @@ export {
 } from './evaluation/metrics.ts';
 export type { Confusion, Costs, SplitMetrics } from './evaluation/metrics.ts';
 export { costCurve } from './evaluation/threshold.ts';
-export { explainRows, globalImportance, referenceFrom, shapValues, treeEnsembleOf } from './explain/index.ts';
+export { attributionOf, explainRows, globalImportance, referenceFrom, shapValues } from './explain/index.ts';
 export type { FeatureImportance, ShapValues } from './explain/index.ts';
 export { percentileOf } from './explain/reasons.ts';
 export type { Explanation } from './explain/types.ts';

@@ -44,7 +44,7 @@ export function openApiDocument(s: ServiceState, version: string): Record<string
               in: 'query',
               required: false,
               schema: { type: 'boolean' },
-              description: 'Add the feature contributions (501 when this build has no explainer)',
+              description: "Add the feature contributions (501 when the model's engine cannot be explained)",
             },
           ],
           requestBody: { required: true, content: { 'application/json': { schema: ref('Applicant'), example } } },

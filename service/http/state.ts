@@ -18,7 +18,7 @@ export interface ServiceState {
   keys: KeyChecker;
   /** False until the model is loaded and again once shutdown begins (readiness). */
   ready: boolean;
-  /** Explanations of validated applicants; null when the explain module is not available. */
+  /** Explanations of validated applicants; null when the model's engine declares no attribution. */
   explain: ((records: Record<string, unknown>[]) => Explanation[]) | null;
   /** Sampled log of scored applicants for drift monitoring; null when off (the default). */
   scoringLog: ScoringLog | null;

@@ -117,5 +117,8 @@ export async function fitTrees(
 ): Promise<readonly CompactTree[]> {
   const engine = factory.create(params);
   await engine.fit(data.X, data.y, { seed, workers: 1 });
-  return (engine as unknown as { trees: readonly CompactTree[] }).trees;
+  const a = engine.attribution();
+  if (a?.kind !== 'tree-ensemble') throw new Error(`${factory.name} declares no tree ensemble`);
+  // The tree engines' ensembles are their compact trees.
+  return a.ensemble.trees as readonly CompactTree[];
 }

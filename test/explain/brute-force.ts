@@ -1,4 +1,5 @@
-import { goesLeft, type ShapTree } from '../../pipeline/core/explain/treeshap.ts';
+import type { ShapTree } from '../../pipeline/core/engines/engine.ts';
+import { goesLeft } from '../../pipeline/core/explain/treeshap.ts';
 
 /**
  * Path-dependent conditional expectation E[f(x) | x_S]: features in S follow the row,

@@ -11,8 +11,9 @@ import {
   shapValues,
 } from '../../pipeline/core/explain/index.ts';
 import { ROOT } from '../helpers/cli.ts';
-import { ensembleShap, treeExpectation, type TreeEnsemble } from '../../pipeline/core/explain/treeshap.ts';
-import { treeEnsembleOf } from '../../pipeline/core/explain/index.ts';
+import type { TreeEnsemble } from '../../pipeline/core/engines/engine.ts';
+import { ensembleShap, treeExpectation } from '../../pipeline/core/explain/treeshap.ts';
+import { attributionOf } from '../../pipeline/core/explain/index.ts';
 import { bruteForceShap } from './brute-force.ts';
 
 const engines: [string, Record<string, number | string | boolean>][] = [
@@ -79,7 +80,9 @@ describe.each(engines.map(([e]) => e))('explanations of a real %s bundle', (engi
 describe("TreeSHAP on the engines' own compact trees", () => {
   it.each(['gbdt', 'forest'])('equals brute-force Shapley values for the first trees of a real %s', (engine) => {
     const { model, test } = fitted.get(engine)!;
-    const ens = treeEnsembleOf(model)!;
+    const a = attributionOf(model);
+    if (a?.kind !== 'tree-ensemble') throw new Error(`${engine} declares no tree ensemble`);
+    const ens = a.ensemble;
     // Two real trees and two rows keep the 2^13-coalition brute force quick.
     const part: TreeEnsemble = { trees: ens.trees.slice(0, 2), scale: ens.scale, base: 0 };
     const X = model.encode(test);

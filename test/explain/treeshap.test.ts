@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Rng } from '../../pipeline/core/common/random.ts';
+import type { ShapTree, TreeEnsemble } from '../../pipeline/core/engines/engine.ts';
 import {
   ensembleExpectation,
   ensembleOutput,
   ensembleShap,
   expectedValue,
   treeShap,
-  type ShapTree,
-  type TreeEnsemble,
 } from '../../pipeline/core/explain/treeshap.ts';
 import { bruteForceShap } from './brute-force.ts';
 

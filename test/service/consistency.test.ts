@@ -90,4 +90,37 @@ describe('same applicant, same probability everywhere', () => {
       await t.close();
     }
   });
+
+  it('an engine that declares no attribution is served without explanations (501, and /v1/model says so)', async () => {
+    const r = await runCli(
+      [
+        'train',
+        '--engine',
+        'ml-random-forest',
+        '--param',
+        'nEstimators=2',
+        '--param',
+        'maxDepth=3',
+        '--quiet',
+        '--out',
+        'runs/mlrf',
+      ],
+      p.dir,
+    );
+    expect(r.code, r.err).toBe(0);
+    const modelPath = join(p.dir, 'runs/mlrf/model.json');
+    const t = await startTestServer({ ...p, modelPath, model: CreditModel.load(modelPath) });
+    try {
+      expect((await t.post('/v1/predict', APPLICANT)).status).toBe(200);
+      const res = await t.post('/v1/predict?explain=true', APPLICANT);
+      expect(res.status).toBe(501);
+      const body = (await res.json()) as { error_code: string; message: string };
+      expect(body.error_code).toBe('NOT_IMPLEMENTED');
+      expect(body.message).toContain('the "ml-random-forest" engine does not attribute its scores');
+      const info = (await (await fetch(`${t.url}/v1/model`)).json()) as { explain: boolean };
+      expect(info.explain).toBe(false);
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ENGINES, engineFactory } from '../../pipeline/core/engines/index.ts';
 import { randomParams, tpeParams, type Observation } from '../../pipeline/core/tuning/sampler.ts';
-import { DEFAULT_SPACES, parseSpace, validateSpace, type SearchSpace } from '../../pipeline/core/tuning/space.ts';
+import type { SearchSpace } from '../../pipeline/core/engines/engine.ts';
+import { parseSpace, validateSpace } from '../../pipeline/core/tuning/space.ts';
 import { parseSampling, resampleRows } from '../../pipeline/core/tuning/imbalance.ts';
 
 const space: SearchSpace = parseSpace(
@@ -42,8 +43,8 @@ describe('search spaces', () => {
 
   it('has a default space for every registered engine that its paramSpec accepts', () => {
     for (const [name, factory] of ENGINES) {
-      expect(DEFAULT_SPACES[name], name).toBeDefined();
-      expect(() => validateSpace(factory, DEFAULT_SPACES[name], 'default')).not.toThrow();
+      expect(factory.searchSpace, name).toBeDefined();
+      expect(() => validateSpace(factory, factory.searchSpace!, 'default')).not.toThrow();
     }
   });
 });

@@ -3,7 +3,6 @@
  * hands an engine a column-major matrix and 0/1 labels, and later stores `toJSON()`
  * inside the model bundle; `fromJSON` on the factory restores it for scoring.
  */
-
 /** Column-major numeric matrix. `NaN` marks a missing value. */
 export interface FeatureMatrix {
   /** One name per column, after encoding (e.g. `Home=rent` for one-hot columns). */
@@ -47,7 +46,57 @@ export interface Engine {
   params(): Record<string, number | string | boolean>;
   /** JSON-safe and deterministic: same fit inputs give the same value. */
   toJSON(): EngineState;
+  /**
+   * How the engine's margin splits over its columns, which is what explanations are
+   * made of; null when the engine cannot say, and its decisions are then not explained.
+   */
+  attribution(): Attribution | null;
 }
+
+/** The units of an engine's margin: log-odds, or the probability itself (a forest averages probabilities). */
+export type MarginSpace = 'log_odds' | 'probability';
+
+/**
+ * One tree as flat arrays indexed by node (the layout of tree/compact.ts), with what exact
+ * TreeSHAP needs: the splits, the leaf values and each node's training cover.
+ */
+export interface ShapTree {
+  /** Split column per node, -1 at leaves. */
+  feature: ArrayLike<number>;
+  /** A row goes left when `x <= threshold`. */
+  threshold: ArrayLike<number>;
+  /** 1 when a missing value (NaN) goes left. */
+  missingLeft: ArrayLike<number>;
+  left: ArrayLike<number>;
+  right: ArrayLike<number>;
+  /** Output at leaves. */
+  value: ArrayLike<number>;
+  /** Training weight reaching the node. */
+  cover: ArrayLike<number>;
+}
+
+/** An additive tree ensemble: margin = base + scale · Σ tree(x). */
+export interface TreeEnsemble {
+  trees: readonly ShapTree[];
+  /** Multiplier per tree: 1 for boosting, 1/n for a forest's average. */
+  scale: number;
+  /** Added to the trees' sum (the boosting base score; 0 for forests). */
+  base: number;
+}
+
+/**
+ * - `tree-ensemble`: the margin is a tree ensemble's output (exact TreeSHAP explains it);
+ * - `linear`: margin = intercept + Σ coef[j] · x[j] over the encoded columns.
+ */
+export type Attribution =
+  | { kind: 'tree-ensemble'; output: MarginSpace; ensemble: TreeEnsemble; margin(X: FeatureMatrix): Float64Array }
+  | {
+      kind: 'linear';
+      output: 'log_odds';
+      intercept: number;
+      coef: readonly number[];
+      margin(X: FeatureMatrix): Float64Array;
+    };
 
 export interface EngineState {
   engine: string;
@@ -67,12 +116,34 @@ export interface ParamSpec {
   values?: string[];
 }
 
+export type ParamValue = number | string | boolean;
+
+/** One searched parameter: a range (integer or real, optionally on a log scale), a list of choices, or a fixed value. */
+export type Dimension =
+  | { type: 'int'; low: number; high: number; log?: boolean }
+  | { type: 'float'; low: number; high: number; log?: boolean }
+  | { type: 'choice'; values: ParamValue[] }
+  | { type: 'fixed'; value: ParamValue };
+
+export type SearchSpace = Record<string, Dimension>;
+
+/**
+ * What an engine declares about itself. Everything that depends on the engine asks this,
+ * never its name, so a new engine is its own module plus one line in the registry
+ * (engines/index.ts).
+ */
 export interface EngineFactory {
   readonly name: string;
   /** `tree`: raw numbers with NaN, categoricals as ordered codes. `linear`: standardised, one-hot, imputed. */
   readonly encoding: 'tree' | 'linear';
   readonly description: string;
   readonly paramSpec: Record<string, ParamSpec>;
+  /** True when `fit` stops early on `FitContext.validation`, so tuning sets rows of each fold aside for it. */
+  readonly usesValidation: boolean;
+  /** The ranges `mlops tune` searches by default (none: a space must be given). */
+  readonly searchSpace?: SearchSpace;
+  /** npm packages the engine's models are made by, whose versions go into the bundle's provenance. */
+  readonly packages?: readonly string[];
   create(params: Record<string, number | string | boolean>): Engine;
   fromJSON(state: EngineState): Engine;
 }

@@ -6,7 +6,15 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import type { Engine, EngineFactory, EngineState, FeatureMatrix, FitContext, ParamSpec } from './engine.ts';
+import type {
+  Attribution,
+  Engine,
+  EngineFactory,
+  EngineState,
+  FeatureMatrix,
+  FitContext,
+  ParamSpec,
+} from './engine.ts';
 import { resolveParams } from './params.ts';
 import { binMatrix } from './tree/binning.ts';
 import {
@@ -139,11 +147,6 @@ export class ForestEngine implements Engine {
     return { ...this.p };
   }
 
-  /** The trees (leaf values are positive-class probabilities), e.g. for TreeSHAP. */
-  get trees(): readonly CompactTree[] {
-    return this.treeList;
-  }
-
   /** Out-of-bag ROC AUC of the last fit. */
   get outOfBagAuc(): number | null {
     return this.oobAuc;
@@ -209,6 +212,17 @@ export class ForestEngine implements Engine {
 
   featureImportance(): Float64Array {
     return gainImportance(this.treeList, this.nFeatures);
+  }
+
+  /** The trees' leaf values are positive-class probabilities, averaged. */
+  attribution(): Attribution {
+    const k = this.treeList.length;
+    return {
+      kind: 'tree-ensemble',
+      output: 'probability',
+      ensemble: { trees: this.treeList, scale: k ? 1 / k : 0, base: 0 },
+      margin: (X) => this.predictProba(X),
+    };
   }
 
   toJSON(): EngineState {
@@ -420,6 +434,16 @@ export const forestFactory: EngineFactory = {
   encoding: 'tree',
   description: 'Random forest (bootstrap, random features per split, histogram splits; multi-threaded, deterministic).',
   paramSpec,
+  usesValidation: false,
+  // scikit-learn's grid for RandomForest, within what a two-core CI runner affords per trial.
+  searchSpace: {
+    nTrees: { type: 'int', low: 100, high: 400 },
+    // 0 = unlimited depth (the engine default), leaves then bounded by minSamplesLeaf.
+    maxDepth: { type: 'choice', values: [0, 6, 8, 10, 12, 16] },
+    minSamplesLeaf: { type: 'int', low: 2, high: 60, log: true },
+    maxFeatures: { type: 'choice', values: ['sqrt', 'log2', 0.33, 0.5] },
+    sampleFraction: { type: 'float', low: 0.3, high: 1 },
+  },
   create(params) {
     return new ForestEngine(resolveParams('forest', paramSpec, params));
   },

@@ -4,7 +4,15 @@
  * is what tabular credit data with a few thousand rows rewards.
  */
 import { deriveSeed, Rng } from '../common/random.ts';
-import type { Engine, EngineFactory, EngineState, FeatureMatrix, FitContext, ParamSpec } from './engine.ts';
+import type {
+  Attribution,
+  Engine,
+  EngineFactory,
+  EngineState,
+  FeatureMatrix,
+  FitContext,
+  ParamSpec,
+} from './engine.ts';
 import { resolveParams } from './params.ts';
 import { binMatrix } from './tree/binning.ts';
 import { BinnedWalk, TreeBuilder, type BuiltTree, type TreeParams } from './tree/builder.ts';
@@ -138,15 +146,6 @@ export class GbdtEngine implements Engine {
     return { ...this.p };
   }
 
-  /** The boosted trees (leaf values are log-odds increments), e.g. for TreeSHAP. */
-  get trees(): readonly CompactTree[] {
-    return this.treeList;
-  }
-
-  get base(): number {
-    return this.baseScore;
-  }
-
   async fit(X: FeatureMatrix, y: Uint8Array, ctx: FitContext): Promise<void> {
     const p = this.p;
     const n = X.rows;
@@ -262,6 +261,16 @@ export class GbdtEngine implements Engine {
 
   featureImportance(): Float64Array {
     return gainImportance(this.treeList, this.nFeatures);
+  }
+
+  /** The boosted trees' leaf values are log-odds increments added to the base score. */
+  attribution(): Attribution {
+    return {
+      kind: 'tree-ensemble',
+      output: 'log_odds',
+      ensemble: { trees: this.treeList, scale: 1, base: this.baseScore },
+      margin: (X) => this.predictMargin(X),
+    };
   }
 
   toJSON(): EngineState {
@@ -385,6 +394,21 @@ export const gbdtFactory: EngineFactory = {
   encoding: 'tree',
   description: 'Gradient-boosted trees (logistic loss, histogram splits, early stopping on validation rows).',
   paramSpec,
+  usesValidation: true,
+  // What practitioners search for credit data (XGBoost and LightGBM tuning guides), within
+  // what a two-core CI runner affords per trial.
+  searchSpace: {
+    // Early stopping (on rows carved from each fold's training rows) picks the rounds actually kept.
+    nRounds: { type: 'int', low: 100, high: 500 },
+    learningRate: { type: 'float', low: 0.02, high: 0.3, log: true },
+    maxDepth: { type: 'int', low: 2, high: 6 },
+    minChildWeight: { type: 'float', low: 0.1, high: 20, log: true },
+    lambda: { type: 'float', low: 0.1, high: 30, log: true },
+    alpha: { type: 'choice', values: [0, 0.01, 0.1, 1] },
+    subsample: { type: 'float', low: 0.5, high: 1 },
+    colsampleBytree: { type: 'float', low: 0.3, high: 1 },
+    scalePosWeight: { type: 'choice', values: [1, 2, 3] },
+  },
   create(params) {
     return new GbdtEngine(resolveParams('gbdt', paramSpec, params));
   },

@@ -1,4 +1,10 @@
-/** The engines a config or `--engine` may name. */
+/**
+ * The engine registry: the engines a config, `--engine`, the train action's `engine` input
+ * and the CI workflow's engine choice may name. A new engine is its own module (an
+ * `EngineFactory` declaring what it can do) plus one entry here; nothing else names
+ * engines (test/engines/registry.test.ts holds the workflow choices and the action's
+ * description to this list).
+ */
 import { usageError } from '../common/errors.ts';
 import type { EngineFactory } from './engine.ts';
 import { forestFactory } from './forest.ts';
@@ -10,8 +16,10 @@ const factories: EngineFactory[] = [forestFactory, gbdtFactory, logisticFactory,
 
 export const ENGINES: ReadonlyMap<string, EngineFactory> = new Map(factories.map((f) => [f.name, f]));
 
+export const ENGINE_NAMES: readonly string[] = [...ENGINES.keys()];
+
 export function engineFactory(name: string): EngineFactory {
   const f = ENGINES.get(name);
-  if (!f) throw usageError(`unknown engine "${name}" (choose one of: ${[...ENGINES.keys()].join(', ')})`);
+  if (!f) throw usageError(`unknown engine "${name}" (choose one of: ${ENGINE_NAMES.join(', ')})`);
   return f;
 }

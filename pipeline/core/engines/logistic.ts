@@ -4,7 +4,15 @@
  * (scikit-learn's C convention; the intercept is not penalised): a handful of exact
  * steps, deterministic, no learning rate to tune.
  */
-import type { Engine, EngineFactory, EngineState, FeatureMatrix, FitContext, ParamSpec } from './engine.ts';
+import type {
+  Attribution,
+  Engine,
+  EngineFactory,
+  EngineState,
+  FeatureMatrix,
+  FitContext,
+  ParamSpec,
+} from './engine.ts';
 import { resolveParams } from './params.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
@@ -123,12 +131,6 @@ export class LogisticEngine implements Engine {
     return this.predictMargin(X).map(sigmoid);
   }
 
-  /** Per-feature contribution to the log-odds (coefficient × standardised value) and the intercept. */
-  contributions(X: FeatureMatrix, row: number): { base: number; values: Float64Array } {
-    const { intercept, coef } = this.fitted();
-    return { base: intercept, values: Float64Array.from(coef, (b, j) => b * X.columns[j][row]) };
-  }
-
   featureImportance(): Float64Array {
     const abs = this.fitted().coef.map(Math.abs);
     const total = abs.reduce((s, v) => s + v, 0);
@@ -137,6 +139,12 @@ export class LogisticEngine implements Engine {
 
   toJSON(): EngineState {
     return { engine: this.name, params: this.params(), state: this.fitted() };
+  }
+
+  /** Each column adds coefficient × its (standardised) value to the log-odds. */
+  attribution(): Attribution {
+    const { intercept, coef } = this.fitted();
+    return { kind: 'linear', output: 'log_odds', intercept, coef, margin: (X) => this.predictMargin(X) };
   }
 }
 
@@ -188,6 +196,11 @@ export const logisticFactory: EngineFactory = {
   encoding: 'linear',
   description: 'L2-regularised logistic regression on standardised, one-hot features (Newton/IRLS).',
   paramSpec,
+  usesValidation: false,
+  searchSpace: {
+    C: { type: 'float', low: 1e-3, high: 100, log: true },
+    classWeight: { type: 'choice', values: ['none', 'balanced'] },
+  },
   create: (params) => new LogisticEngine(resolveParams('logistic', paramSpec, params)),
   fromJSON: (s: EngineState) =>
     new LogisticEngine(resolveParams('logistic', paramSpec, s.params), s.state as LogisticState),

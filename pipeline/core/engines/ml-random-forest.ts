@@ -149,6 +149,11 @@ class MlRandomForestEngine implements Engine {
     if (!this.forest) throw new Error('ml-random-forest: model is not fitted');
     return { engine: this.name, params: this.params(), state: { medians: this.medians, forest: this.forest.toJSON() } };
   }
+
+  /** Its trees are the package's own objects, not the flat trees TreeSHAP reads: decisions are not explained. */
+  attribution(): null {
+    return null;
+  }
 }
 
 /**
@@ -179,6 +184,12 @@ export const mlRandomForestFactory: EngineFactory = {
   encoding: 'tree',
   description: 'The mljs ml-random-forest package (slow: O(n²) splits; for comparison only).',
   paramSpec,
+  usesValidation: false,
+  searchSpace: {
+    nEstimators: { type: 'int', low: 20, high: 80 },
+    maxFeatures: { type: 'float', low: 0.3, high: 1 },
+  },
+  packages: ['ml-random-forest'],
   create: (params) => new MlRandomForestEngine(resolveParams('ml-random-forest', paramSpec, params)),
   fromJSON: (s) =>
     new MlRandomForestEngine(resolveParams('ml-random-forest', paramSpec, s.params), s.state as MlrfState),

@@ -1,23 +1,22 @@
 /**
  * Explanations of single decisions, shared by the reports, the scoring service and
- * the dashboard. Contributions are computed per encoded column (exact TreeSHAP for
- * `forest` and `gbdt`, coefficient × standardised value for `logistic`) and summed
- * back to the source features the applicant actually filled in, so "Home" is one
- * contribution even when the model sees five one-hot columns.
+ * the dashboard. Contributions are computed per encoded column, as the engine's declared
+ * attribution says (exact TreeSHAP for a tree ensemble, coefficient × standardised value
+ * for a linear model), and summed back to the source features the applicant actually
+ * filled in, so "Home" is one contribution even when the model sees five one-hot columns.
  *
  * Local accuracy holds by construction and is tested: base_value + Σ contributions =
- * margin, where margin is log-odds (gbdt, logistic) or probability (forest).
+ * margin, in the units the engine declares (log-odds, or probability for a forest).
  */
 import type { Dataset } from '../data/dataset.ts';
 import { recordsToDataset, subset } from '../data/dataset.ts';
-import type { FeatureMatrix } from '../engines/engine.ts';
-import { LogisticEngine } from '../engines/logistic.ts';
+import type { Attribution, FeatureMatrix } from '../engines/engine.ts';
 import { featureSources } from '../features/preprocess.ts';
 import { MlopsError } from '../common/errors.ts';
 import type { CreditModel } from '../model/credit-model.ts';
 import { Rng, deriveSeed } from '../common/random.ts';
 import { rocAuc } from '../evaluation/metrics.ts';
-import { ensembleExpectation, ensembleShap, type ShapTree, type TreeEnsemble } from './treeshap.ts';
+import { ensembleExpectation, ensembleShap } from './treeshap.ts';
 import { reasonCodes, referenceValues, type ReferenceValues } from './reasons.ts';
 import type { Explanation, FeatureContribution } from './types.ts';
 
@@ -31,8 +30,8 @@ export interface ExplainOptions {
   reference?: ReferenceValues;
 }
 
-/** How one engine attributes its margin to encoded columns. */
-interface EngineAttribution {
+/** How a model's margin is attributed to encoded columns, as its engine declares it. */
+interface ColumnAttribution {
   output: Explanation['output'];
   base: number;
   margin(X: FeatureMatrix): Float64Array;
@@ -40,45 +39,38 @@ interface EngineAttribution {
   contributions(X: FeatureMatrix, r: number): Float64Array;
 }
 
-const cache = new WeakMap<CreditModel, EngineAttribution>();
+const cache = new WeakMap<CreditModel, ColumnAttribution>();
 
-/** The trees of a tree engine as an additive ensemble (null for other engines). */
-export function treeEnsembleOf(model: CreditModel): TreeEnsemble | null {
-  const engine = model.engine as unknown as { name: string; trees?: readonly ShapTree[]; base?: number };
-  if (!Array.isArray(engine.trees)) return null;
-  if (engine.name === 'gbdt') return { trees: engine.trees, scale: 1, base: engine.base ?? 0 };
-  if (engine.name === 'forest')
-    return { trees: engine.trees, scale: engine.trees.length ? 1 / engine.trees.length : 0, base: 0 };
-  return null;
+/** What the model's engine declares about its margin (null: its decisions are not explained). */
+export function attributionOf(model: CreditModel): Attribution | null {
+  return model.engine.attribution();
 }
 
-function attribution(model: CreditModel): EngineAttribution {
+function columnAttribution(model: CreditModel): ColumnAttribution {
   const hit = cache.get(model);
   if (hit) return hit;
-  let a: EngineAttribution;
-  const engine = model.engine;
-  if (engine instanceof LogisticEngine) {
-    a = {
-      output: 'log_odds',
-      base: (engine.toJSON().state as { intercept: number }).intercept,
-      margin: (X) => engine.predictMargin(X),
-      contributions: (X, r) => engine.contributions(X, r).values,
+  const a = attributionOf(model);
+  if (!a) {
+    throw new MlopsError(
+      'state',
+      `the "${model.engine.name}" engine does not attribute its scores, so they cannot be explained`,
+    );
+  }
+  let c: ColumnAttribution;
+  if (a.kind === 'linear') {
+    const { intercept, coef } = a;
+    c = {
+      output: a.output,
+      base: intercept,
+      margin: a.margin,
+      contributions: (X, r) => Float64Array.from(coef, (b, j) => b * X.columns[j][r]),
     };
   } else {
-    const ens = treeEnsembleOf(model);
-    if (!ens) {
-      throw new MlopsError(
-        'state',
-        `explanations are not available for the "${engine.name}" engine (supported: logistic, forest, gbdt)`,
-      );
-    }
-    const withMargin = engine as unknown as { predictMargin?: (X: FeatureMatrix) => Float64Array };
-    const isBoosted = engine.name === 'gbdt';
-    a = {
-      output: isBoosted ? 'log_odds' : 'probability',
+    const ens = a.ensemble;
+    c = {
+      output: a.output,
       base: ensembleExpectation(ens),
-      margin: (X) =>
-        isBoosted && withMargin.predictMargin ? withMargin.predictMargin.call(engine, X) : engine.predictProba(X),
+      margin: a.margin,
       contributions: (X, r) => {
         const row = new Float64Array(X.columns.length);
         for (let j = 0; j < row.length; j++) row[j] = X.columns[j][r];
@@ -86,8 +78,8 @@ function attribution(model: CreditModel): EngineAttribution {
       },
     };
   }
-  cache.set(model, a);
-  return a;
+  cache.set(model, c);
+  return c;
 }
 
 /** SHAP values of many rows, summed to source features. */
@@ -111,7 +103,7 @@ export function shapValues(model: CreditModel, ds: Dataset, rows?: readonly numb
   }
   const part = rows ? subset(ds, index) : ds;
   const X = model.encode(part);
-  const a = attribution(model);
+  const a = columnAttribution(model);
   const sources = featureSources(model.bundle.preprocessing);
   const features = model.bundle.schema.features.map((f) => f.name);
   const margin = a.margin(X);

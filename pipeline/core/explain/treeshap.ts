@@ -9,21 +9,7 @@
  * Works on the flat tree layout of pipeline/core/engines/tree/compact.ts; any object with
  * these arrays fits, so tests can build trees by hand.
  */
-
-export interface ShapTree {
-  /** Split column per node, -1 at leaves. */
-  feature: ArrayLike<number>;
-  /** A row goes left when `x <= threshold`. */
-  threshold: ArrayLike<number>;
-  /** 1 when a missing value (NaN) goes left. */
-  missingLeft: ArrayLike<number>;
-  left: ArrayLike<number>;
-  right: ArrayLike<number>;
-  /** Output at leaves. */
-  value: ArrayLike<number>;
-  /** Training weight reaching the node. */
-  cover: ArrayLike<number>;
-}
+import type { ShapTree, TreeEnsemble } from '../engines/engine.ts';
 
 /** The child a row with value `x` goes to at inner node `i`. */
 export function goesLeft(t: ShapTree, i: number, x: number): boolean {
@@ -234,15 +220,7 @@ export function treeShap(t: ShapTree, row: ArrayLike<number>, phi: Float64Array,
   recurse(t, row, phi, scale, p, 0, 0, 0, 1, 1, -1);
 }
 
-/** SHAP values of an additive ensemble: Σ scale·tree, plus `base`. */
-export interface TreeEnsemble {
-  trees: readonly ShapTree[];
-  /** Multiplier per tree: 1 for boosting, 1/n for a forest's average. */
-  scale: number;
-  /** Added to the trees' sum (the boosting base score; 0 for forests). */
-  base: number;
-}
-
+/** The ensemble's expected margin over the training distribution: explanations' base value. */
 export function ensembleExpectation(e: TreeEnsemble): number {
   let s = e.base;
   for (const t of e.trees) s += e.scale * treeExpectation(t);

@@ -172,7 +172,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       packages: {
         'credit-risk-gitops': projectVersion(),
         node: process.versions.node,
-        ...(factory.name === 'ml-random-forest' ? { 'ml-random-forest': packageVersion('ml-random-forest') } : {}),
+        ...Object.fromEntries((factory.packages ?? []).map((name) => [name, packageVersion(name)])),
       },
       git: { commit: git.commit, dirty: git.dirty },
       created_at: reproducibleTime(git.time),

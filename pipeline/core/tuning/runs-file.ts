@@ -8,7 +8,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { inputError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs-atomic.ts';
 import type { ParamValues } from '../engines/params.ts';
-import type { SearchSpace } from './space.ts';
+import type { SearchSpace } from '../engines/engine.ts';
 import type { TuneMetric } from './cv.ts';
 
 export const TUNE_FORMAT = 'credit-risk-gitops/tune';

@@ -7,7 +7,7 @@
  */
 import { deriveSeed, Rng } from '../common/random.ts';
 import type { ParamValues } from '../engines/params.ts';
-import type { Dimension, ParamValue, SearchSpace } from './space.ts';
+import type { Dimension, ParamValue, SearchSpace } from '../engines/engine.ts';
 
 const STREAM = 303;
 

@@ -5,58 +5,12 @@
  * first trial rather than after an hour of search.
  */
 import { usageError } from '../common/errors.ts';
-import type { EngineFactory, ParamSpec } from '../engines/engine.ts';
+import type { EngineFactory, ParamSpec, ParamValue, SearchSpace } from '../engines/engine.ts';
 import type { ParamValues } from '../engines/params.ts';
 
-export type ParamValue = number | string | boolean;
-
-export type Dimension =
-  | { type: 'int'; low: number; high: number; log?: boolean }
-  | { type: 'float'; low: number; high: number; log?: boolean }
-  | { type: 'choice'; values: ParamValue[] }
-  | { type: 'fixed'; value: ParamValue };
-
-export type SearchSpace = Record<string, Dimension>;
-
-/**
- * Defaults per engine. Ranges follow what practitioners search for credit data
- * (XGBoost/LightGBM tuning guides; scikit-learn's grid for RandomForest), kept within
- * budgets a two-core CI runner can afford per trial.
- */
-export const DEFAULT_SPACES: Record<string, SearchSpace> = {
-  logistic: {
-    C: { type: 'float', low: 1e-3, high: 100, log: true },
-    classWeight: { type: 'choice', values: ['none', 'balanced'] },
-  },
-  forest: {
-    nTrees: { type: 'int', low: 100, high: 400 },
-    // 0 = unlimited depth (the engine default), leaves then bounded by minSamplesLeaf.
-    maxDepth: { type: 'choice', values: [0, 6, 8, 10, 12, 16] },
-    minSamplesLeaf: { type: 'int', low: 2, high: 60, log: true },
-    maxFeatures: { type: 'choice', values: ['sqrt', 'log2', 0.33, 0.5] },
-    sampleFraction: { type: 'float', low: 0.3, high: 1 },
-  },
-  gbdt: {
-    // Early stopping (on rows carved from each fold's training rows) picks the rounds actually kept.
-    nRounds: { type: 'int', low: 100, high: 500 },
-    learningRate: { type: 'float', low: 0.02, high: 0.3, log: true },
-    maxDepth: { type: 'int', low: 2, high: 6 },
-    minChildWeight: { type: 'float', low: 0.1, high: 20, log: true },
-    lambda: { type: 'float', low: 0.1, high: 30, log: true },
-    alpha: { type: 'choice', values: [0, 0.01, 0.1, 1] },
-    subsample: { type: 'float', low: 0.5, high: 1 },
-    colsampleBytree: { type: 'float', low: 0.3, high: 1 },
-    scalePosWeight: { type: 'choice', values: [1, 2, 3] },
-  },
-  'ml-random-forest': {
-    nEstimators: { type: 'int', low: 20, high: 80 },
-    maxFeatures: { type: 'float', low: 0.3, high: 1 },
-  },
-};
-
-/** The default space of an engine, restricted to parameters the engine really declares. */
+/** The space an engine declares for tuning. */
 export function defaultSpace(factory: EngineFactory): SearchSpace {
-  const space = DEFAULT_SPACES[factory.name];
+  const space = factory.searchSpace;
   if (!space) {
     throw usageError(
       `no default search space for engine "${factory.name}"; pass --space FILE (parameters: ${Object.keys(factory.paramSpec).join(', ')})`,

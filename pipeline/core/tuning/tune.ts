@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { engineFactory } from '../engines/index.ts';
-import type { EngineFactory } from '../engines/engine.ts';
+import type { EngineFactory, SearchSpace } from '../engines/engine.ts';
 import { resolveParams, type ParamValues } from '../engines/params.ts';
 import type { MlopsConfig } from '../config/types.ts';
 import { isMlopsError, usageError } from '../common/errors.ts';
@@ -24,7 +24,7 @@ import {
 import type { TrialRequest, TrialResponse, WorkerInit } from './trial-protocol.ts';
 import { samplingLabel, type Sampling } from './imbalance.ts';
 import { randomParams, tpeParams, type Observation } from './sampler.ts';
-import { defaultSpace, orderParams, parseSpace, validateSpace, type SearchSpace } from './space.ts';
+import { defaultSpace, orderParams, parseSpace, validateSpace } from './space.ts';
 import { appendTrial, startRunsFile, TUNE_FORMAT, type TrialRecord, type TunePlan } from './runs-file.ts';
 
 export interface Shard {
@@ -173,7 +173,7 @@ export async function tune(opts: TuneOptions): Promise<TuneOutcome> {
     encoding: factory.encoding,
     sampling: opts.sampling,
     // Early stopping needs rows of its own: never the held-out fold it is scored on.
-    earlyStopping: 'earlyStoppingRounds' in factory.paramSpec,
+    earlyStopping: factory.usesValidation,
   });
   if (opts.runsFile) startRunsFile(opts.runsFile, plan);
   const mine = trialsOfShard(plan.trials, plan.shard);

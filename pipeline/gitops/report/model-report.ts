@@ -18,7 +18,7 @@ import {
   explainRows,
   referenceFrom,
   shapValues,
-  treeEnsembleOf,
+  attributionOf,
   type FeatureImportance,
   type ShapValues,
   percentileOf,
@@ -144,10 +144,10 @@ export interface BuiltReport {
  * summary uses a seeded sample that keeps report generation within seconds.
  */
 export function shapRowLimit(model: CreditModel, budget = 6e7): number {
-  const ens = treeEnsembleOf(model);
-  if (!ens) return Infinity;
+  const a = attributionOf(model);
+  if (a?.kind !== 'tree-ensemble') return Infinity;
   let work = 0;
-  for (const t of ens.trees) {
+  for (const t of a.ensemble.trees) {
     let depth = 0;
     const stack: [number, number][] = [[0, 0]];
     while (stack.length) {
@@ -200,7 +200,7 @@ function pickExamples(p: Float64Array, threshold: number): { row: number; label:
   return out;
 }
 
-function limitations(d: Omit<ReportData, 'limitations'>, bundle: Bundle): string[] {
+function limitations(d: Omit<ReportData, 'limitations'>, model: CreditModel): string[] {
   const out: string[] = [];
   out.push(
     `Trained on ${d.model.data.rows.toLocaleString('en-US')} historical applications from one source (\`${d.model.data.path}\`, ${(100 * d.target.positive_rate).toFixed(1)} % ${d.target.positive}); it knows nothing of applicants unlike them, and its probabilities assume the same mix of applicants and economic conditions.`,
@@ -232,7 +232,7 @@ function limitations(d: Omit<ReportData, 'limitations'>, bundle: Bundle): string
     a.groups.filter((g) => g.small).map((g) => `${a.attribute} = ${g.group}`),
   );
   if (small.length) out.push(`Too few test rows to judge fairness for: ${small.join(', ')}.`);
-  if (bundle.engine.engine === 'logistic')
+  if (attributionOf(model)?.kind === 'linear')
     out.push(
       'Logistic contributions are measured from an applicant with every standardised number at the training mean and no one-hot category set; they explain the log-odds, not the probability.',
     );
@@ -328,7 +328,8 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     });
     explanations = {
       output: s.output,
-      method: treeEnsembleOf(model) ? 'exact path-dependent TreeSHAP' : 'coefficient × standardised value',
+      method:
+        attributionOf(model)?.kind === 'linear' ? 'coefficient × standardised value' : 'exact path-dependent TreeSHAP',
       rows: s.rows.length,
       base_value: s.base,
       examples,
@@ -433,7 +434,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     charts: charts.map((c) => ({ file: c.file, title: c.title })),
     warnings,
   };
-  return { data: { ...partial, limitations: limitations(partial, bundle) }, charts };
+  return { data: { ...partial, limitations: limitations(partial, model) }, charts };
 }
 
 /** Writes README.md, report.html, report.json and charts/*.svg into `outDir`. */

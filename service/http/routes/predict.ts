@@ -25,7 +25,7 @@ export function predictRouter(s: ServiceState): Router {
       throw new HttpError(
         501,
         'NOT_IMPLEMENTED',
-        'explanations are not available in this build of the service; call without ?explain=true',
+        `the "${s.model.engine.name}" engine does not attribute its scores, so they cannot be explained; call without ?explain=true`,
       );
     const [explanation] = s.explain([body as Record<string, unknown>]);
     ctx.body = { ...prediction, explanation };
