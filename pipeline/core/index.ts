@@ -27,7 +27,7 @@ export type { Attribution, FeatureMatrix } from './engines/engine.ts';
 export { ENGINE_NAMES } from './engines/index.ts';
 export { parseParamPairs } from './engines/params.ts';
 export type { ParamValues } from './engines/params.ts';
-export { parallelScoring } from './engines/tree/parallel-scoring.ts';
+export { ScoringRuntime } from './engines/tree/threads.ts';
 export { DEFAULT_FAIRNESS, fairnessConfigOf, fairnessGuardrail, fairnessReport } from './evaluation/fairness.ts';
 export type { FairnessConfig, FairnessReport } from './evaluation/fairness.ts';
 export {

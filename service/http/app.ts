@@ -9,7 +9,7 @@ import type { RequestListener } from 'node:http';
 import Koa from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from 'pino';
-import { MlopsError, CreditModel, parallelScoring } from '../../pipeline/core/index.ts';
+import { MlopsError, CreditModel, ScoringRuntime } from '../../pipeline/core/index.ts';
 import type { ServiceOptions } from '../config.ts';
 import { HttpError, type ErrorBody } from './http-error.ts';
 import { keyChecker } from './auth.ts';
@@ -62,12 +62,11 @@ export interface AppExtras {
 
 /** Loads the bundle (refusing one whose digest does not verify) and builds the app. */
 export function loadService(options: ServiceOptions, extra: AppExtras = {}): LoadedService {
+  const source = resolveModelSource(options);
   // Requests are spread over the serving threads or workers (WORKERS); a batch is scored
   // on the thread that took its request, so one large batch cannot take every core from
   // the others, and the image ships no code a helper thread could start from.
-  parallelScoring.threads = 0;
-  const source = resolveModelSource(options);
-  const model = CreditModel.load(source.path);
+  const model = CreditModel.load(source.path, { scoring: new ScoringRuntime({ threads: 0 }) });
   return createApp(model, source, options, extra);
 }
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { EngineFactory, FeatureMatrix, Labelled } from '../../pipeline/core/engines/engine.ts';
 import type { CompactTree } from '../../pipeline/core/engines/tree/compact.ts';
 import { Rng } from '../../pipeline/core/common/random.ts';
+import { createHash } from 'node:crypto';
 
 export interface Split {
   train: Labelled;
@@ -122,3 +123,6 @@ export async function fitTrees(
   // The tree engines' ensembles are their compact trees.
   return a.ensemble.trees as readonly CompactTree[];
 }
+
+/** sha256 of a value's JSON, e.g. an engine's state, to compare models byte for byte. */
+export const sha256 = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex');

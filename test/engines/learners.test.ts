@@ -1,14 +1,12 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { EngineFactory } from '../../pipeline/core/engines/engine.ts';
-import { forestFactory, forestThreading } from '../../pipeline/core/engines/forest.ts';
+import { forestFactory } from '../../pipeline/core/engines/forest.ts';
 import { gbdtFactory } from '../../pipeline/core/engines/gbdt.ts';
 import { logisticFactory } from '../../pipeline/core/engines/logistic.ts';
 import { mlRandomForestFactory } from '../../pipeline/core/engines/ml-random-forest.ts';
 import { canonicalJson } from '../../pipeline/core/common/canonical-json.ts';
 import { rocAuc, subset, synthetic } from './helpers.ts';
 
-const sha256 = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex');
 const train = synthetic(4000, 1, { missing: 0.1 });
 const test = synthetic(2000, 2, { missing: 0.1 });
 
@@ -58,25 +56,7 @@ describe.each<Case>([
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-describe('forest threads', () => {
-  it('gives byte-identical forests for 1 and 2 workers', async () => {
-    const fit = async (workers: number): Promise<string> => {
-      const engine = forestFactory.create({ nTrees: 40, classWeight: 'balanced' });
-      await engine.fit(train.X, train.y, { seed: 5, workers });
-      return sha256(engine.toJSON());
-    };
-    const single = await fit(1);
-    expect(forestThreading.lastThreadTrees).toBe(0);
-    forestThreading.mainThreadGrows = false;
-    try {
-      const threaded = await fit(2);
-      expect(forestThreading.lastThreadTrees).toBe(40);
-      expect(threaded).toBe(single);
-    } finally {
-      forestThreading.mainThreadGrows = true;
-    }
-  }, 20_000);
-
+describe('forest', () => {
   it('reports progress and an out-of-bag AUC', async () => {
     const seen: number[] = [];
     const engine = forestFactory.create({ nTrees: 30 });

@@ -8,7 +8,6 @@ import { loadService } from '../../service/http/app.ts';
 import { defaultOptions, optionsFromEnv } from '../../service/config.ts';
 import { resolveModelSource } from '../../service/scoring/model-source.ts';
 import { MlopsError } from '../../pipeline/core/common/errors.ts';
-import { parallelScoring } from '../../pipeline/core/engines/tree/parallel-scoring.ts';
 
 const KEY = 'k3y-for-tests-0123456789';
 let p: TrainedProject;
@@ -85,11 +84,10 @@ describe('settings and model source', () => {
     expect(r.code, r.err).toBe(0);
     const src = resolveModelSource({ modelPath: null, modelVersion: null, root: p.dir, modelName: null });
     expect(src).toEqual({ path: join(p.dir, 'models', 'credit-default', 'v1', 'model.json.gz'), version: 1 });
-    parallelScoring.threads = 1;
     const svc = loadService({ ...defaultOptions(p.dir), logLevel: 'silent' });
     expect(svc.state.scorer.ref).toEqual({ name: 'credit-default', version: 1, digest: p.model.bundle.digest });
-    // Batches are scored on the serving thread that took the request: no helper threads.
-    expect(parallelScoring.threads).toBe(0);
+    // Batches are scored on the serving thread that took the request: no helper threads, whatever the size.
+    expect(svc.state.model.options.scoring?.helpersFor(100_000, 300)).toBe(0);
   });
 
   it('refuses to start without MODEL_PATH when the registry has no champion', () => {

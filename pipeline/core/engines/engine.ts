@@ -3,6 +3,8 @@
  * hands an engine a column-major matrix and 0/1 labels, and later stores `toJSON()`
  * inside the model bundle; `fromJSON` on the factory restores it for scoring.
  */
+import type { FitThreading, ScoringRuntime } from './tree/threads.ts';
+
 /** Column-major numeric matrix. `NaN` marks a missing value. */
 export interface FeatureMatrix {
   /** One name per column, after encoding (e.g. `Home=rent` for one-hot columns). */
@@ -30,6 +32,8 @@ export interface FitContext {
   validation?: Labelled;
   /** Worker threads the engine may use; results must not depend on it. */
   workers?: number;
+  /** Where those threads come from and when they are worth bringing in (default: DEFAULT_FIT_THREADING). */
+  threading?: Partial<FitThreading>;
   onProgress?: (done: number, total: number, label: string) => void;
   /** Non-fatal messages (e.g. an expected long training time). */
   onWarning?: (message: string) => void;
@@ -144,6 +148,12 @@ export interface EngineFactory {
   readonly searchSpace?: SearchSpace;
   /** npm packages the engine's models are made by, whose versions go into the bundle's provenance. */
   readonly packages?: readonly string[];
-  create(params: Record<string, number | string | boolean>): Engine;
-  fromJSON(state: EngineState): Engine;
+  create(params: Record<string, number | string | boolean>, options?: EngineOptions): Engine;
+  fromJSON(state: EngineState, options?: EngineOptions): Engine;
+}
+
+/** How an engine may score, fixed when it is made or restored. */
+export interface EngineOptions {
+  /** Helper threads for large batches (tree engines); default: `defaultScoring`, on the process's worker pool. */
+  scoring?: ScoringRuntime;
 }

@@ -10,6 +10,7 @@ import type {
   Attribution,
   Engine,
   EngineFactory,
+  EngineOptions,
   EngineState,
   FeatureMatrix,
   FitContext,
@@ -29,14 +30,7 @@ import { PackedEnsemble } from './tree/packed.ts';
 import type { WorkerReply, WorkerRequest } from './tree/forest-protocol.ts';
 import { ForestGrower, OOB_SCALE, type ForestJob } from './tree/forest-trees.ts';
 import { rocAuc } from '../evaluation/metrics.ts';
-import {
-  acquireWorkers,
-  idleWorkers,
-  discardWorker,
-  prepareWorkers,
-  releaseWorker,
-  workersReady,
-} from './tree/worker-pool.ts';
+import { DEFAULT_FIT_THREADING, type FitThreading } from './tree/threads.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
   // scikit-learn's default count. On the bundled splits 100 trees score within 0.002
@@ -98,23 +92,6 @@ const paramSpec: Record<string, ParamSpec> = {
   },
 };
 
-/**
- * When to bring in worker threads. A warm pooled thread (left idle by an earlier fit or
- * scoring, as in tuning and cross-validation) joins cheaply, so a forest that the main
- * thread alone would finish within `minSeconds` is grown in-process. Starting a new
- * thread costs far more — bundling its code (loading and spawning esbuild), about 40 ms
- * to boot, and first trees that run before its JIT has warmed up — so new threads are
- * started only when the rest would take the main thread over `minSecondsCold`.
- */
-export const forestThreading = {
-  minSeconds: 0.1,
-  minSecondsCold: 0.5,
-  /** When false the main thread only coordinates (so threads surely take part; for tests). */
-  mainThreadGrows: true,
-  /** Trees grown on worker threads during the last fit (diagnostics). */
-  lastThreadTrees: 0,
-};
-
 export interface ForestState {
   nFeatures: number;
   /** ROC AUC of out-of-bag votes on the training rows (null when no row was ever left out). */
@@ -132,8 +109,13 @@ export class ForestEngine implements Engine {
   private oobRows = 0;
   private treeList: CompactTree[] = [];
   private packed: PackedEnsemble | null = null;
+  private lastThreadTrees = 0;
 
-  constructor(params: Record<string, number | string | boolean>, state?: ForestState) {
+  constructor(
+    params: Record<string, number | string | boolean>,
+    private readonly options: EngineOptions = {},
+    state?: ForestState,
+  ) {
     this.p = params;
     if (state) {
       this.nFeatures = state.nFeatures;
@@ -145,6 +127,11 @@ export class ForestEngine implements Engine {
 
   params(): Record<string, number | string | boolean> {
     return { ...this.p };
+  }
+
+  /** Trees grown on worker threads during the last fit (diagnostics). */
+  get threadTrees(): number {
+    return this.lastThreadTrees;
   }
 
   /** Out-of-bag ROC AUC of the last fit. */
@@ -183,8 +170,10 @@ export class ForestEngine implements Engine {
         shrinkage: 1,
       },
     };
-    const grown = await growForest(job, nTrees, workers, ctx);
+    const threading = { ...DEFAULT_FIT_THREADING, ...ctx.threading };
+    const grown = await growForest(job, nTrees, workers, threading, ctx);
     this.treeList = grown.trees;
+    this.lastThreadTrees = grown.threadTrees;
     this.nFeatures = d;
     this.packed = null;
     const score = new Float64Array(n);
@@ -202,7 +191,7 @@ export class ForestEngine implements Engine {
 
   predictProba(X: FeatureMatrix): Float64Array {
     checkColumns('forest', X, this.nFeatures, this.treeList.length);
-    if (!this.packed) this.packed = new PackedEnsemble(this.treeList);
+    if (!this.packed) this.packed = new PackedEnsemble(this.treeList, this.options.scoring);
     const out = new Float64Array(X.rows);
     this.packed.addScores(X, out);
     const k = this.treeList.length;
@@ -265,18 +254,27 @@ function rowWeights(
 
 interface Grown {
   trees: CompactTree[];
+  /** How many of them worker threads grew. */
+  threadTrees: number;
   oobSum: Float64Array;
   oobCount: Uint32Array;
 }
 
 /**
  * Grows trees on the main thread and, once the measured pace says the rest would take
- * longer than `forestThreading.minSeconds`, on up to `workers - 1` pooled threads as
+ * longer than `threading.minSeconds`, on up to `workers - 1` pooled threads as
  * well; trees are handed out in small chunks to whoever is free and stored by index.
  * A thread that fails (e.g. it cannot load its code) costs time, not the fit: every
  * tree it grew or held is grown again on the main thread, out-of-bag votes included.
  */
-async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: FitContext): Promise<Grown> {
+async function growForest(
+  job: ForestJob,
+  nTrees: number,
+  workers: number,
+  threading: FitThreading,
+  ctx: FitContext,
+): Promise<Grown> {
+  const { pool } = threading;
   const trees: (CompactTree | undefined)[] = new Array(nTrees);
   const local = new ForestGrower(job);
   const oobSum = local.oobSum;
@@ -287,6 +285,7 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
   const threads: Promise<void>[] = [];
   const redo: number[] = [];
   let helpers = 0;
+  let threadTrees = 0;
   /** Threads not yet ready; when the main thread finishes first they are let go. */
   const pending = new Set<() => void>();
 
@@ -323,7 +322,7 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
             for (const t of msg.trees) {
               trees[t.index] = t.tree;
               grown.push(t.index);
-              forestThreading.lastThreadTrees++;
+              threadTrees++;
               finished();
             }
             dispatch();
@@ -335,17 +334,17 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
               }
             }
             detach();
-            releaseWorker(worker);
+            pool.release(worker);
             resolve();
           }
         };
         const onError = (err: unknown): void => {
           detach();
-          discardWorker(worker);
+          pool.discard(worker);
           if (!released) {
             // Its out-of-bag votes died with it, so the trees it returned are grown again too.
             redo.push(...held, ...grown);
-            forestThreading.lastThreadTrees -= grown.length;
+            threadTrees -= grown.length;
             done -= grown.length;
             ctx.onWarning?.(
               `forest: a worker thread failed (${err instanceof Error ? err.message : String(err)}); its trees are grown on the main thread`,
@@ -367,12 +366,11 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
     );
   };
   const enlistAll = (k: number): void => {
-    for (const w of acquireWorkers(k)) enlist(w);
+    for (const w of pool.acquire(k)) enlist(w);
   };
 
-  forestThreading.lastThreadTrees = 0;
-  if (workers > 1 && !forestThreading.mainThreadGrows) {
-    await prepareWorkers();
+  if (workers > 1 && !threading.mainThreadGrows) {
+    await pool.prepare();
     enlistAll(workers);
   }
   // Bundling the worker code costs the main thread time too, so it starts only once new
@@ -380,7 +378,7 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
   let preparing = false;
   let fastest = Infinity;
   const started = performance.now();
-  const mainGrows = forestThreading.mainThreadGrows || helpers === 0;
+  const mainGrows = threading.mainThreadGrows || helpers === 0;
   while (mainGrows && (next < nTrees || redo.length > 0)) {
     const index = redo.length > 0 ? redo.pop()! : next++;
     const t0 = performance.now();
@@ -394,22 +392,22 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
       workers > 1 &&
       helpers === 0 &&
       next < nTrees &&
-      (done >= 3 || performance.now() - started > 1000 * forestThreading.minSecondsCold)
+      (done >= 3 || performance.now() - started > 1000 * threading.minSecondsCold)
     ) {
       const rest = (fastest / 1000) * (nTrees - next);
-      if (idleWorkers() >= workers - 1) {
-        if (rest > forestThreading.minSeconds) enlistAll(workers - 1);
-      } else if (rest > forestThreading.minSecondsCold) {
-        if (workersReady()) enlistAll(workers - 1);
+      if (pool.idleCount() >= workers - 1) {
+        if (rest > threading.minSeconds) enlistAll(workers - 1);
+      } else if (rest > threading.minSecondsCold) {
+        if (pool.ready()) enlistAll(workers - 1);
         else if (!preparing) {
           preparing = true;
-          void prepareWorkers();
+          void pool.prepare();
         }
       }
     }
     // Let worker replies in between trees so they get their next chunk promptly (and,
     // before that, let the worker bundle finish).
-    if (helpers > 0 || (preparing && !workersReady())) await new Promise<void>((r) => setImmediate(r));
+    if (helpers > 0 || (preparing && !pool.ready())) await new Promise<void>((r) => setImmediate(r));
   }
   for (;;) {
     if (next >= nTrees) for (const letGo of [...pending]) letGo();
@@ -422,7 +420,7 @@ async function growForest(job: ForestJob, nTrees: number, workers: number, ctx: 
       finished();
     }
   }
-  return { trees: trees.map((t, i) => t ?? missingTree(i)), oobSum, oobCount };
+  return { trees: trees.map((t, i) => t ?? missingTree(i)), threadTrees, oobSum, oobCount };
 }
 
 function missingTree(i: number): never {
@@ -444,11 +442,11 @@ export const forestFactory: EngineFactory = {
     maxFeatures: { type: 'choice', values: ['sqrt', 'log2', 0.33, 0.5] },
     sampleFraction: { type: 'float', low: 0.3, high: 1 },
   },
-  create(params) {
-    return new ForestEngine(resolveParams('forest', paramSpec, params));
+  create(params, options) {
+    return new ForestEngine(resolveParams('forest', paramSpec, params), options);
   },
-  fromJSON(state: EngineState) {
+  fromJSON(state: EngineState, options) {
     if (state.engine !== 'forest') throw new Error(`expected a forest state, got "${state.engine}"`);
-    return new ForestEngine(resolveParams('forest', paramSpec, state.params), state.state as ForestState);
+    return new ForestEngine(resolveParams('forest', paramSpec, state.params), options, state.state as ForestState);
   },
 };

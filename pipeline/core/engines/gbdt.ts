@@ -8,6 +8,7 @@ import type {
   Attribution,
   Engine,
   EngineFactory,
+  EngineOptions,
   EngineState,
   FeatureMatrix,
   FitContext,
@@ -130,7 +131,11 @@ export class GbdtEngine implements Engine {
   private treeList: CompactTree[] = [];
   private packed: PackedEnsemble | null = null;
 
-  constructor(params: Record<string, number | string | boolean>, state?: GbdtState) {
+  constructor(
+    params: Record<string, number | string | boolean>,
+    private readonly options: EngineOptions = {},
+    state?: GbdtState,
+  ) {
     this.p = params;
     if (state) {
       this.baseScore = state.baseScore;
@@ -247,7 +252,7 @@ export class GbdtEngine implements Engine {
   /** Raw log-odds per row. */
   predictMargin(X: FeatureMatrix): Float64Array {
     checkColumns('gbdt', X, this.nFeatures, this.treeList.length);
-    if (!this.packed) this.packed = new PackedEnsemble(this.treeList);
+    if (!this.packed) this.packed = new PackedEnsemble(this.treeList, this.options.scoring);
     const out = new Float64Array(X.rows).fill(this.baseScore);
     this.packed.addScores(X, out);
     return out;
@@ -409,11 +414,11 @@ export const gbdtFactory: EngineFactory = {
     colsampleBytree: { type: 'float', low: 0.3, high: 1 },
     scalePosWeight: { type: 'choice', values: [1, 2, 3] },
   },
-  create(params) {
-    return new GbdtEngine(resolveParams('gbdt', paramSpec, params));
+  create(params, options) {
+    return new GbdtEngine(resolveParams('gbdt', paramSpec, params), options);
   },
-  fromJSON(state: EngineState) {
+  fromJSON(state: EngineState, options) {
     if (state.engine !== 'gbdt') throw new Error(`expected a gbdt state, got "${state.engine}"`);
-    return new GbdtEngine(resolveParams('gbdt', paramSpec, state.params), state.state as GbdtState);
+    return new GbdtEngine(resolveParams('gbdt', paramSpec, state.params), options, state.state as GbdtState);
   },
 };

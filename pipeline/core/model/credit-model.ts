@@ -7,19 +7,23 @@ import type { Bundle } from './bundle.ts';
 import { readBundle } from './bundle.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { recordsToDataset } from '../data/dataset.ts';
-import type { Engine, FeatureMatrix } from '../engines/engine.ts';
+import type { Engine, EngineOptions, FeatureMatrix } from '../engines/engine.ts';
 import { engineFactory } from '../engines/index.ts';
 import { transform } from '../features/preprocess.ts';
 
 export class CreditModel {
   readonly engine: Engine;
 
-  constructor(readonly bundle: Bundle) {
-    this.engine = engineFactory(bundle.engine.engine).fromJSON(bundle.engine);
+  /** `options.scoring`: whether large batches may be shared with helper threads (default: up to three). */
+  constructor(
+    readonly bundle: Bundle,
+    readonly options: EngineOptions = {},
+  ) {
+    this.engine = engineFactory(bundle.engine.engine).fromJSON(bundle.engine, options);
   }
 
-  static load(path: string): CreditModel {
-    return new CreditModel(readBundle(path));
+  static load(path: string, options: EngineOptions = {}): CreditModel {
+    return new CreditModel(readBundle(path), options);
   }
 
   get threshold(): number {

@@ -9,7 +9,8 @@
 import type { FeatureMatrix } from '../engine.ts';
 import { BLOCK_ROWS, LEAF_KEY, blockScratch, rankBelow, rankInto, scoreBlock, type BlockModel } from './block-walk.ts';
 import type { CompactTree } from './compact.ts';
-import { addScoresInParallel, parallelScoring } from './parallel-scoring.ts';
+import { addScoresInParallel } from './parallel-scoring.ts';
+import { defaultScoring, type ScoringRuntime } from './threads.ts';
 
 /** Batches smaller than this walk each row's trees side by side instead (see `rowScore`). */
 const FEW_ROWS = 4;
@@ -40,7 +41,11 @@ export class PackedEnsemble {
   /** The block model in shared memory for helper threads, built on first use. */
   private shared: { model: BlockModel; d: number } | null = null;
 
-  constructor(trees: readonly CompactTree[]) {
+  /** `scoring`: whether and how large batches are shared with helper threads. */
+  constructor(
+    trees: readonly CompactTree[],
+    private readonly scoring: ScoringRuntime = defaultScoring,
+  ) {
     this.nTrees = trees.length;
     let total = 0;
     for (const t of trees) total += t.feature.length;
@@ -138,9 +143,9 @@ export class PackedEnsemble {
       return;
     }
     const d = X.columns.length;
-    const helpers = parallelScoring.helpersFor(n, to - from);
+    const helpers = this.scoring.helpersFor(n, to - from);
     if (helpers > 0) {
-      addScoresInParallel(this.sharedModel(d), X, out, from, to, helpers);
+      addScoresInParallel(this.scoring, this.sharedModel(d), X, out, from, to, helpers);
       return;
     }
     const model = this.blockModel(d);

@@ -8,8 +8,6 @@
  * summed in tree order whichever thread scores it, so results are bit-identical to
  * scoring on one thread.
  */
-import { availableParallelism } from 'node:os';
-import type { Worker } from 'node:worker_threads';
 import type { FeatureMatrix } from '../engine.ts';
 import {
   BLOCK_ROWS,
@@ -25,30 +23,10 @@ import {
   type SharedBatch,
 } from './block-walk.ts';
 import type { ScoreRequest } from './forest-protocol.ts';
-import { acquireWorkers, discardWorker, prepareWorkers, releaseWorker } from './worker-pool.ts';
-
-export const parallelScoring = {
-  /** Helper threads at most (besides the caller); 0 scores on the calling thread only. */
-  threads: Math.min(3, availableParallelism() - 1),
-  /**
-   * Batches with fewer tree walks (rows × trees) than this stay on the calling thread:
-   * about 3 ms of work, against some 50 µs to hand a batch over.
-   */
-  minWalks: 1 << 16,
-  /** A helper that claimed a block and made no progress for this long is given up on. */
-  stallMs: 10_000,
-  /** The last parallel batch: its blocks, how many helpers scored, whether a helper stalled (diagnostics, tests). */
-  last: { blocks: 0, byHelpers: 0, stalled: false },
-
-  /** How many helpers a batch of `rows` rows × `trees` trees is worth. */
-  helpersFor(rows: number, trees: number): number {
-    // At least 64 rows for each thread taking part, the caller included.
-    if (this.threads <= 0 || rows * trees < this.minWalks || rows < 128) return 0;
-    return Math.min(this.threads, Math.floor(rows / 64) - 1);
-  },
-};
+import type { ScoringRuntime } from './threads.ts';
 
 export function addScoresInParallel(
+  runtime: ScoringRuntime,
   model: BlockModel,
   X: FeatureMatrix,
   out: Float64Array,
@@ -69,12 +47,11 @@ export function addScoresInParallel(
   const ctl = new Int32Array(new SharedArrayBuffer(4 * (STATUS + nBlocks)));
   const batch: SharedBatch = { model, columns, rows: n, chunk, start, out: shared, from, to, ctl };
   // Later batches start threads from the bundled worker code (fast) once it is built.
-  void prepareWorkers();
-  const threads = acquireWorkers(helpers);
-  for (const w of threads) watchForFailure(w);
+  void runtime.pool.prepare();
+  const threads = runtime.acquireHelpers(helpers);
   for (const w of threads) w.postMessage({ type: 'score', batch } satisfies ScoreRequest);
   workOnBatch(batch, BY_MAIN);
-  const stalled = waitForHelpers(ctl, nBlocks);
+  const stalled = waitForHelpers(ctl, nBlocks, runtime.stallMs);
   if (stalled) {
     // A helper died or hangs with blocks it claimed: score them here. Its late writes, if
     // any, are the same values.
@@ -88,27 +65,16 @@ export function addScoresInParallel(
   }
   let byHelpers = 0;
   for (let b = 0; b < nBlocks; b++) if (Atomics.load(ctl, STATUS + b) === BY_HELPER) byHelpers++;
-  parallelScoring.last = { blocks: nBlocks, byHelpers, stalled };
+  runtime.last = { blocks: nBlocks, byHelpers, stalled };
   out.set(shared);
-  for (const w of threads) (stalled ? discardWorker : releaseWorker)(w);
-}
-
-const watched = new WeakSet<Worker>();
-/**
- * A helper that fails (typically: it cannot start, as in a bundled service image that
- * ships neither the worker's source nor a TypeScript loader) turns helpers off for the
- * process, rather than a doomed thread being started for every batch.
- */
-function watchForFailure(w: Worker): void {
-  if (watched.has(w)) return;
-  watched.add(w);
-  w.once('error', () => {
-    parallelScoring.threads = 0;
-  });
+  for (const w of threads) {
+    if (stalled) runtime.pool.discard(w);
+    else runtime.pool.release(w);
+  }
 }
 
 /** Waits until every block is done; true when helpers stopped making progress first. */
-function waitForHelpers(ctl: Int32Array, nBlocks: number): boolean {
+function waitForHelpers(ctl: Int32Array, nBlocks: number, stallMs: number): boolean {
   let seen = Atomics.load(ctl, DONE);
   let since = performance.now();
   while (seen < nBlocks) {
@@ -117,7 +83,7 @@ function waitForHelpers(ctl: Int32Array, nBlocks: number): boolean {
     if (now !== seen) {
       seen = now;
       since = performance.now();
-    } else if (performance.now() - since > parallelScoring.stallMs) {
+    } else if (performance.now() - since > stallMs) {
       return true;
     }
   }
