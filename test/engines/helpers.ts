@@ -6,6 +6,7 @@ import { rocAuc as pipelineRocAuc } from '../../pipeline/core/evaluation/metrics
 import { readFileSync } from 'node:fs';
 import type { EngineFactory, FeatureMatrix, Labelled } from '../../pipeline/core/engines/engine.ts';
 import type { CompactTree } from '../../pipeline/core/engines/tree/compact.ts';
+import type { TreeParams } from '../../pipeline/core/engines/tree/grower.ts';
 import { Rng } from '../../pipeline/core/common/random.ts';
 import { createHash } from 'node:crypto';
 
@@ -126,3 +127,23 @@ export async function fitTrees(
 
 /** sha256 of a value's JSON, e.g. an engine's state, to compare models byte for byte. */
 export const sha256 = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex');
+
+/** Tree parameters for growing trees directly: no limits, no penalties, every feature; override what a test needs. */
+export function treeParams(overrides: Partial<TreeParams> = {}): TreeParams {
+  return {
+    maxDepth: 0,
+    maxLeaves: 0,
+    growth: 'leaf',
+    minSamplesLeaf: 1,
+    minChildWeight: 0,
+    lambda: 0,
+    alpha: 0,
+    minSplitGain: 0,
+    featuresPerSplit: 0,
+    shrinkage: 1,
+    ...overrides,
+  };
+}
+
+/** Row numbers 0..n-1. */
+export const allRows = (n: number): Uint32Array => Uint32Array.from({ length: n }, (_, i) => i);

@@ -4,9 +4,10 @@ import type { FeatureMatrix } from '../../pipeline/core/engines/engine.ts';
 import { forestFactory } from '../../pipeline/core/engines/forest.ts';
 import { gbdtFactory } from '../../pipeline/core/engines/gbdt.ts';
 import { binMatrix } from '../../pipeline/core/engines/tree/binning.ts';
-import { BinnedWalk, TreeBuilder } from '../../pipeline/core/engines/tree/builder.ts';
+import { BinnedWalk } from '../../pipeline/core/engines/tree/binned-walk.ts';
+import { TreeGrower } from '../../pipeline/core/engines/tree/grower.ts';
 import { leafIndex } from '../../pipeline/core/engines/tree/compact.ts';
-import { rocAuc, synthetic } from './helpers.ts';
+import { allRows, rocAuc, synthetic, treeParams } from './helpers.ts';
 
 /** x0 is missing mostly for positives; present values carry no signal. */
 function missingSignal(rows: number, seed: number): { X: FeatureMatrix; y: Uint8Array } {
@@ -30,42 +31,24 @@ describe('missing values', () => {
     const d = data.X.columns.length;
     const grad = Float64Array.from(data.y, (v) => 0.3 - v);
     const hess = new Float64Array(n).fill(0.21);
-    const rows = Uint32Array.from({ length: n }, (_, i) => i);
+    const rows = allRows(n);
     const features = Int32Array.from({ length: d }, (_, f) => f);
-    const built = new TreeBuilder(binned).build(
-      rows,
-      n,
-      grad,
-      hess,
-      features,
-      {
-        maxDepth: 10,
-        maxLeaves: 0,
-        growth: 'depth',
-        minSamplesLeaf: 3,
-        minChildWeight: 0,
-        lambda: 1,
-        alpha: 0,
-        minSplitGain: 0,
-        featuresPerSplit: 0,
-        shrinkage: 1,
-      },
-      new Rng(1),
-    );
-    const ml = built.tree.missingLeft;
-    const splitsOnMissing = Array.from(built.tree.feature).filter((f, i) => f === 1 && ml[i] === 1).length;
+    const params = treeParams({ maxDepth: 10, growth: 'depth', minSamplesLeaf: 3, lambda: 1 });
+    const grown = new TreeGrower(binned).grow(rows, n, grad, hess, features, params, new Rng(1));
+    const ml = grown.tree.missingLeft;
+    const splitsOnMissing = Array.from(grown.tree.feature).filter((f, i) => f === 1 && ml[i] === 1).length;
     expect(splitsOnMissing).toBeGreaterThan(0);
-    const walk = new BinnedWalk(binned).load(built);
+    const walk = new BinnedWalk(binned).load(grown.tree, grown.binThreshold);
     const row = new Float64Array(d);
     for (let i = 0; i < n; i++) {
       for (let f = 0; f < d; f++) row[f] = data.X.columns[f][i];
-      expect(leafIndex(built.tree, row)).toBe(walk.leaf(i));
+      expect(leafIndex(grown.tree, row)).toBe(walk.leaf(i));
     }
     // The leaves' row ranges cover the rows once, and each row sits in the leaf it walks to.
-    const { leafNode, leafStart } = built;
+    const { leafNode, leafStart } = grown;
     expect(leafStart[0]).toBe(0);
     expect(leafStart[leafNode.length]).toBe(n);
-    expect(leafNode.length).toBe(Array.from(built.tree.feature).filter((f) => f < 0).length);
+    expect(leafNode.length).toBe(Array.from(grown.tree.feature).filter((f) => f < 0).length);
     for (let j = 0; j < leafNode.length; j++) {
       expect(leafStart[j + 1]).toBeGreaterThan(leafStart[j]);
       for (let i = leafStart[j]; i < leafStart[j + 1]; i++) expect(walk.leaf(rows[i])).toBe(leafNode[j]);

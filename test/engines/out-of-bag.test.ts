@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { binMatrix } from '../../pipeline/core/engines/tree/binning.ts';
 import { leafIndex } from '../../pipeline/core/engines/tree/compact.ts';
 import { ForestGrower, OOB_SCALE, type ForestJob } from '../../pipeline/core/engines/tree/forest-trees.ts';
-import { synthetic } from './helpers.ts';
+import { synthetic, treeParams } from './helpers.ts';
 
 describe('forest out-of-bag votes', () => {
   it('match scoring the raw rows left out of each tree', () => {
@@ -18,18 +18,7 @@ describe('forest out-of-bag votes', () => {
       seed: 5,
       sampling: 'bootstrap',
       sampleFraction: 0.5,
-      tree: {
-        maxDepth: 0,
-        maxLeaves: 4096,
-        growth: 'leaf',
-        minSamplesLeaf: 5,
-        minChildWeight: 0,
-        lambda: 0,
-        alpha: 0,
-        minSplitGain: 0,
-        featuresPerSplit: 2,
-        shrinkage: 1,
-      },
+      tree: treeParams({ maxLeaves: 4096, minSamplesLeaf: 5, featuresPerSplit: 2 }),
     };
     const grower = new ForestGrower(job);
     const sum = new Float64Array(n);

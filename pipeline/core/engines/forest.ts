@@ -1,5 +1,5 @@
 /**
- * Random forest on our histogram tree builder: bootstrap rows, a few random candidate
+ * Random forest on our histogram tree grower: bootstrap rows, a few random candidate
  * features per split, deep trees averaged. Trees are grown on worker threads when the
  * job is big enough to repay their start-up; each tree depends only on its own derived
  * seed, so the forest is byte-identical for any worker count.

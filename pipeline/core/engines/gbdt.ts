@@ -1,6 +1,6 @@
 /**
  * Gradient-boosted trees on the logistic loss (XGBoost-style second-order boosting)
- * with our histogram tree builder. Defaults favour small, heavily shrunk trees, which
+ * with our histogram tree grower. Defaults favour small, heavily shrunk trees, which
  * is what tabular credit data with a few thousand rows rewards.
  */
 import { deriveSeed, Rng } from '../common/random.ts';
@@ -16,7 +16,8 @@ import type {
 } from './engine.ts';
 import { resolveParams } from './params.ts';
 import { binMatrix } from './tree/binning.ts';
-import { BinnedWalk, TreeBuilder, type BuiltTree, type TreeParams } from './tree/builder.ts';
+import { BinnedWalk } from './tree/binned-walk.ts';
+import { TreeGrower, type GrownTree, type TreeParams } from './tree/grower.ts';
 import {
   checkColumns,
   gainImportance,
@@ -198,7 +199,7 @@ export class GbdtEngine implements Engine {
     /** Rows left out of a round's subsample. */
     const heldOut = new Uint32Array(n);
     const allFeatures = Int32Array.from({ length: d }, (_, f) => f);
-    const builder = new TreeBuilder(binned);
+    const grower = new TreeGrower(binned);
     const walk = new BinnedWalk(binned);
 
     const val = ctx.validation && ctx.validation.X.rows > 0 ? ctx.validation : undefined;
@@ -226,15 +227,15 @@ export class GbdtEngine implements Engine {
         }
         features = pick.subarray(0, nCols).sort();
       }
-      const built = builder.build(rows, m, grad, hess, features, treeParams, rng);
+      const grown = grower.grow(rows, m, grad, hess, features, treeParams, rng);
       // Rows the tree was grown on are grouped by leaf already; only the rest are walked.
-      const factor = built.tree.value.map((v) => Math.exp(-v));
-      scaleLeafRanges(built, factor, rows, expNeg);
-      if (left > 0) scaleWalkedRows(walk.load(built), factor, heldOut, left, expNeg);
-      trees.push(built.tree);
+      const factor = grown.tree.value.map((v) => Math.exp(-v));
+      scaleLeafRanges(grown, factor, rows, expNeg);
+      if (left > 0) scaleWalkedRows(walk.load(grown.tree, grown.binThreshold), factor, heldOut, left, expNeg);
+      trees.push(grown.tree);
 
       if (val) {
-        const loss = addTreeAndLoss(built.tree, valRows, d, valMargin, val.y);
+        const loss = addTreeAndLoss(grown.tree, valRows, d, valMargin, val.y);
         losses.push(loss);
         if (loss < best) {
           best = loss;
@@ -338,8 +339,8 @@ function logisticGradients(
 }
 
 /** Rows the tree was grown on are grouped by leaf already: each leaf's factor scales its range. */
-function scaleLeafRanges(built: BuiltTree, factor: Float64Array, rows: Uint32Array, expNeg: Float64Array): void {
-  const { leafNode, leafStart } = built;
+function scaleLeafRanges(grown: GrownTree, factor: Float64Array, rows: Uint32Array, expNeg: Float64Array): void {
+  const { leafNode, leafStart } = grown;
   for (let j = 0; j < leafNode.length; j++) {
     const v = factor[leafNode[j]];
     for (let i = leafStart[j]; i < leafStart[j + 1]; i++) expNeg[rows[i]] *= v;

@@ -141,6 +141,28 @@ export function binMatrix(X: FeatureMatrix, opts: { maxBins?: number; shared?: b
   return { rows: n, bins, edges };
 }
 
+/**
+ * The buckets as one array plus each feature's start in it: the matrix's own buffer when
+ * its columns already lie there back to back (as `binMatrix` lays them out), else a copy.
+ * One typed array serves every feature in the hot loops of growing and walking trees.
+ */
+export function flatBuckets(data: BinnedMatrix): [Uint8Array, Int32Array] {
+  const d = data.bins.length;
+  const start = new Int32Array(d);
+  const first = data.bins[0];
+  if (first && data.bins.every((c) => c.buffer === first.buffer)) {
+    const flat = new Uint8Array(first.buffer, 0, first.buffer.byteLength);
+    for (let f = 0; f < d; f++) start[f] = data.bins[f].byteOffset;
+    return [flat, start];
+  }
+  const flat = new Uint8Array(Math.max(1, d * data.rows));
+  for (let f = 0; f < d; f++) {
+    start[f] = f * data.rows;
+    flat.set(data.bins[f], start[f]);
+  }
+  return [flat, start];
+}
+
 function sampleValues(column: Float64Array, sampleRows: number): Float64Array {
   const n = column.length;
   const out = new Float64Array(Math.min(n, sampleRows));

@@ -5,7 +5,8 @@
  */
 import { deriveSeed, Rng } from '../../common/random.ts';
 import type { BinnedMatrix } from './binning.ts';
-import { BinnedWalk, TreeBuilder, type BuiltTree, type TreeParams } from './builder.ts';
+import { BinnedWalk } from './binned-walk.ts';
+import { TreeGrower, type GrownTree, type TreeParams } from './grower.ts';
 import type { CompactTree } from './compact.ts';
 
 export interface ForestJob {
@@ -38,7 +39,7 @@ export function jobMatrix(job: ForestJob): BinnedMatrix {
 export class ForestGrower {
   private readonly job: ForestJob;
   private readonly data: BinnedMatrix;
-  private readonly builder: TreeBuilder;
+  private readonly grower: TreeGrower;
   private readonly counts: Uint32Array;
   private readonly rowIdx: Uint32Array;
   private readonly grad: Float64Array;
@@ -52,7 +53,7 @@ export class ForestGrower {
   constructor(job: ForestJob) {
     this.job = job;
     this.data = jobMatrix(job);
-    this.builder = new TreeBuilder(this.data);
+    this.grower = new TreeGrower(this.data);
     const n = job.rows;
     this.counts = new Uint32Array(n);
     this.rowIdx = new Uint32Array(n);
@@ -90,15 +91,15 @@ export class ForestGrower {
       hess[i] = w;
       grad[i] = y[i] === 1 ? -w : 0;
     }
-    const built = this.builder.build(rowIdx, m, grad, hess, this.features, job.tree, rng);
-    if (o > 0) this.voteOutOfBag(built, o);
-    return built.tree;
+    const grown = this.grower.grow(rowIdx, m, grad, hess, this.features, job.tree, rng);
+    if (o > 0) this.voteOutOfBag(grown, o);
+    return grown.tree;
   }
 
   /** Adds this tree's votes for the first `o` out-of-bag rows. */
-  private voteOutOfBag(built: BuiltTree, o: number): void {
-    const walk = this.walk.load(built);
-    const value = built.tree.value;
+  private voteOutOfBag(grown: GrownTree, o: number): void {
+    const walk = this.walk.load(grown.tree, grown.binThreshold);
+    const value = grown.tree.value;
     const rows = this.oobRows;
     for (let j = 0; j < o; j++) {
       const r = rows[j];

@@ -1,5 +1,5 @@
 /**
- * The tree builder's WebAssembly kernels (`wasm/histogram.wat`): gradient/hessian/count
+ * The tree grower's WebAssembly kernels (`wasm/histogram.wat`): gradient/hessian/count
  * histograms of a node's rows (2.5× the speed of the same loop in JavaScript, see there)
  * and the stable partition of a node's rows at a split.
  *
@@ -10,6 +10,7 @@
  * out into the caller's, whose layout is unchanged (feature f's bucket b at
  * `3 (offset[f] + b)`: gradient sum, hessian sum, row count).
  */
+import { gatherGradients } from './histogram.ts';
 import { HISTOGRAM_WASM } from './wasm/histogram.wasm.ts';
 import { kernel, Layout } from './wasm/instance.ts';
 
@@ -84,7 +85,7 @@ export class HistogramKernel {
   /** Loads a tree's rows `rows[0..m)` with their gradients and hessians (indexed by row number). */
   load(rows: Uint32Array, m: number, grad: Float64Array, hess: Float64Array): void {
     this.rows.set(rows.subarray(0, m));
-    gather(rows, m, grad, hess, this.g, this.h);
+    gatherGradients(rows, 0, m, grad, hess, this.g, this.h);
   }
 
   /** Copies the loaded rows, as partitions left them, back into `rows[0..m)`. */
@@ -129,20 +130,5 @@ export class HistogramKernel {
   partition(start: number, end: number, col: number, bin: number, missingLeft: boolean): number {
     const a = this.at;
     return this.x.partition(0, a.rows, a.g, a.h, start, end, col, bin, missingLeft ? 1 : 0, a.sr, a.sg, a.sh);
-  }
-}
-
-function gather(
-  rows: Uint32Array,
-  m: number,
-  grad: Float64Array,
-  hess: Float64Array,
-  g: Float64Array,
-  h: Float64Array,
-): void {
-  for (let i = 0; i < m; i++) {
-    const r = rows[i];
-    g[i] = grad[r];
-    h[i] = hess[r];
   }
 }
