@@ -79,6 +79,19 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
+  /**
+   * Moves a uniform random choice of k of `items[0..n)` to the front, in the order drawn
+   * (the first k steps of a Fisher–Yates shuffle from the front).
+   */
+  pickFront(items: Int32Array, n: number, k: number): void {
+    for (let i = 0; i < k; i++) {
+      const j = i + this.int(n - i);
+      const t = items[i];
+      items[i] = items[j];
+      items[j] = t;
+    }
+  }
+
   /** Fisher–Yates shuffle in place. */
   shuffle<T>(items: T[] | Uint32Array | Int32Array): void {
     for (let i = items.length - 1; i > 0; i--) {

@@ -16,6 +16,7 @@ import type {
   FitContext,
   ParamSpec,
 } from './engine.ts';
+import { classWeightsOf, rowWeights } from './class-weight.ts';
 import { resolveParams } from './params.ts';
 import { binMatrix } from './tree/binning.ts';
 import {
@@ -153,7 +154,12 @@ export class ForestEngine implements Engine {
       bins: binned.bins.length > 0 ? (binned.bins[0].buffer as SharedArrayBuffer | ArrayBuffer) : new ArrayBuffer(0),
       edges: binned.edges,
       y: copyInto(y, threaded ? new Uint8Array(new SharedArrayBuffer(Math.max(1, n))) : new Uint8Array(n)),
-      weight: rowWeights(y, p.classWeight as string, ctx.sampleWeight, threaded),
+      weight: rowWeights(
+        y,
+        classWeightsOf(p.classWeight as string, y),
+        ctx.sampleWeight,
+        threaded ? new Float64Array(new SharedArrayBuffer(Math.max(8, n * 8))).subarray(0, n) : new Float64Array(n),
+      ),
       seed: ctx.seed,
       sampling: p.sampling === 'subsample' ? 'subsample' : 'bootstrap',
       sampleFraction: p.sampleFraction as number,
@@ -234,22 +240,6 @@ function featuresPerSplit(v: number | string | boolean, d: number): number {
 function copyInto(src: Uint8Array, dst: Uint8Array): Uint8Array {
   dst.set(src.subarray(0, dst.length));
   return dst;
-}
-
-function rowWeights(
-  y: Uint8Array,
-  classWeight: string,
-  sampleWeight: Float64Array | undefined,
-  shared: boolean,
-): Float64Array {
-  const n = y.length;
-  const w = shared ? new Float64Array(new SharedArrayBuffer(Math.max(8, n * 8))).subarray(0, n) : new Float64Array(n);
-  let pos = 0;
-  for (let i = 0; i < n; i++) pos += y[i];
-  const wPos = classWeight === 'balanced' && pos > 0 ? n / (2 * pos) : 1;
-  const wNeg = classWeight === 'balanced' && pos < n ? n / (2 * (n - pos)) : 1;
-  for (let i = 0; i < n; i++) w[i] = (y[i] === 1 ? wPos : wNeg) * (sampleWeight ? sampleWeight[i] : 1);
-  return w;
 }
 
 interface Grown {

@@ -14,6 +14,7 @@ import type {
   FitContext,
   ParamSpec,
 } from './engine.ts';
+import { rowWeights } from './class-weight.ts';
 import { resolveParams } from './params.ts';
 import { binMatrix } from './tree/binning.ts';
 import { BinnedWalk } from './tree/binned-walk.ts';
@@ -157,12 +158,10 @@ export class GbdtEngine implements Engine {
     const n = X.rows;
     const d = X.columns.length;
     const binned = binMatrix(X, { maxBins: p.maxBins as number });
-    const w = new Float64Array(n);
-    const spw = p.scalePosWeight as number;
+    const w = rowWeights(y, { positive: p.scalePosWeight as number, negative: 1 }, ctx.sampleWeight);
     let sw = 0;
     let swy = 0;
     for (let i = 0; i < n; i++) {
-      w[i] = (ctx.sampleWeight ? ctx.sampleWeight[i] : 1) * (y[i] === 1 ? spw : 1);
       sw += w[i];
       swy += w[i] * y[i];
     }
@@ -219,12 +218,7 @@ export class GbdtEngine implements Engine {
       let features = allFeatures;
       if (nCols < d) {
         const pick = allFeatures.slice();
-        for (let i = 0; i < nCols; i++) {
-          const j = i + rng.int(d - i);
-          const t = pick[i];
-          pick[i] = pick[j];
-          pick[j] = t;
-        }
+        rng.pickFront(pick, d, nCols);
         features = pick.subarray(0, nCols).sort();
       }
       const grown = grower.grow(rows, m, grad, hess, features, treeParams, rng);
@@ -261,6 +255,8 @@ export class GbdtEngine implements Engine {
 
   predictProba(X: FeatureMatrix): Float64Array {
     const out = this.predictMargin(X);
+    // The plain formula rather than common/sigmoid.ts: stored gbdt scores were made with it,
+    // and for negative margins the two can differ in the last bit.
     for (let i = 0; i < out.length; i++) out[i] = 1 / (1 + Math.exp(-out[i]));
     return out;
   }

@@ -13,6 +13,8 @@ import type {
   FitContext,
   ParamSpec,
 } from './engine.ts';
+import { sigmoid } from '../common/sigmoid.ts';
+import { classWeightsOf, rowWeights } from './class-weight.ts';
 import { resolveParams } from './params.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
@@ -57,7 +59,7 @@ export class LogisticEngine implements Engine {
     const n = X.rows;
     const d = X.columns.length + 1; // intercept first
     const C = this.p.C as number;
-    const w = rowWeights(y, this.p.classWeight as string, ctx.sampleWeight);
+    const w = rowWeights(y, classWeightsOf(this.p.classWeight as string, y), ctx.sampleWeight);
     const beta = new Float64Array(d);
     const eta = new Float64Array(n);
     const cols = [null, ...X.columns];
@@ -146,24 +148,6 @@ export class LogisticEngine implements Engine {
     const { intercept, coef } = this.fitted();
     return { kind: 'linear', output: 'log_odds', intercept, coef, margin: (X) => this.predictMargin(X) };
   }
-}
-
-export function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-}
-
-/** Row weights: explicit weights, times class weights when "balanced". */
-export function rowWeights(y: Uint8Array, classWeight: string, sample?: Float64Array): Float64Array {
-  const n = y.length;
-  const w = sample ? Float64Array.from(sample) : new Float64Array(n).fill(1);
-  if (classWeight === 'balanced') {
-    let pos = 0;
-    for (let i = 0; i < n; i++) pos += y[i];
-    const wPos = pos ? n / (2 * pos) : 1;
-    const wNeg = n - pos ? n / (2 * (n - pos)) : 1;
-    for (let i = 0; i < n; i++) w[i] *= y[i] ? wPos : wNeg;
-  }
-  return w;
 }
 
 /** Solves A x = b for symmetric positive definite A (row-major d×d). */

@@ -16,6 +16,7 @@ import { MlopsError } from '../common/errors.ts';
 import type { CreditModel } from '../model/credit-model.ts';
 import { Rng, deriveSeed } from '../common/random.ts';
 import { rocAuc } from '../evaluation/metrics.ts';
+import { sigmoid } from '../common/sigmoid.ts';
 import { ensembleExpectation, ensembleShap } from './treeshap.ts';
 import { reasonCodes, referenceValues, type ReferenceValues } from './reasons.ts';
 import type { Explanation, FeatureContribution } from './types.ts';
@@ -121,8 +122,6 @@ function rawValue(ds: Dataset, feature: string, r: number): number | string | nu
   if (num) return Number.isNaN(num[r]) ? null : num[r];
   return ds.categorical.get(feature)?.[r] ?? null;
 }
-
-const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 /** Explanations of the given rows of a data set (all rows when `rows` is omitted). */
 export function explainRows(

@@ -52,16 +52,6 @@ export function resampleRows(y: Uint8Array, sampling: Sampling, seed: number): U
   return Uint32Array.from([...pos, ...neg, ...extra]).sort();
 }
 
-/** Per-row weights that give both classes equal total weight (scikit-learn's "balanced"). */
-export function balancedWeights(y: Uint8Array): Float64Array {
-  let p = 0;
-  for (let i = 0; i < y.length; i++) p += y[i];
-  const n = y.length;
-  const wPos = p ? n / (2 * p) : 1;
-  const wNeg = n - p ? n / (2 * (n - p)) : 1;
-  return Float64Array.from(y, (v) => (v ? wPos : wNeg));
-}
-
 /** negatives / positives: XGBoost's suggested `scale_pos_weight` for a data set. */
 export function negativeToPositiveRatio(y: Uint8Array): number {
   let p = 0;

@@ -68,14 +68,7 @@ export class Splitter {
     const k = this.p.featuresPerSplit > 0 ? Math.min(this.p.featuresPerSplit, F) : F;
     const d = this.drawn;
     for (let i = 0; i < F; i++) d[i] = feats[i];
-    if (k < F) {
-      for (let i = 0; i < k; i++) {
-        const j = i + this.rng.int(F - i);
-        const t = d[i];
-        d[i] = d[j];
-        d[j] = t;
-      }
-    }
+    if (k < F) this.rng.pickFront(d, F, k);
     return k;
   }
 
