@@ -3,9 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { FeatureMatrix } from '../../pipeline/core/engines/engine.ts';
 import { forestFactory } from '../../pipeline/core/engines/forest.ts';
 import { gbdtFactory } from '../../pipeline/core/engines/gbdt.ts';
-import { leafIndex } from '../../pipeline/core/engines/tree/compact.ts';
 import { PackedEnsemble } from '../../pipeline/core/engines/tree/packed.ts';
-import { fitTrees, synthetic } from './helpers.ts';
+import { fitTrees, leafIndex, synthetic } from './helpers.ts';
 
 /** Rows [from, to) of X as a matrix of their own. */
 function slice(X: FeatureMatrix, from: number, to: number): FeatureMatrix {
@@ -49,10 +48,9 @@ describe('packed ensemble scoring', () => {
   );
 
   it('a lone row is scored without allocating per tree', async () => {
-    // V8 kept the running sum of a lone row's walk in a fresh heap number for every tree
-    // (300 trees: 4.8 KB of garbage per scored applicant, a fifth of what a service request
-    // made). Bytes allocated while scoring lone rows, from V8's sampling heap profiler
-    // with every object counted, whether or not it was collected since.
+    // V8 kept the running sum of a lone row's walk in a fresh heap number for every tree.
+    // Bytes allocated while scoring lone rows, from V8's sampling heap profiler with every
+    // object counted, whether or not it was collected since.
     const trees = await fitTrees(forestFactory, { nTrees: 200 }, data, 7);
     const packed = new PackedEnsemble(trees);
     const one = new Float64Array(1);

@@ -34,13 +34,13 @@ import { rocAuc } from '../evaluation/metrics.ts';
 import { DEFAULT_FIT_THREADING, type FitThreading } from './tree/threads.ts';
 
 const paramSpec: Record<string, ParamSpec> = {
-  // scikit-learn's default count. On the bundled splits 100 trees score within 0.002
-  // ROC AUC of 300 (mean of three seeds; lending_club varies ±0.005 by seed either way) in
-  // a third of the time; raise it (or tune it) for steadier scores between runs.
+  // scikit-learn's default count: on the bundled splits more trees score no better beyond
+  // what the seed moves, for proportionally more time (README, Engines); raise it (or tune
+  // it) for steadier scores between runs.
   nTrees: { type: 'integer', default: 100, min: 1, max: 100000, description: 'Number of trees.' },
   maxDepth: { type: 'integer', default: 0, min: 0, max: 64, description: 'Deepest split level; 0 = unlimited.' },
   // Credit targets are noisy: leaves of 15+ rows on half-size bootstrap samples validate
-  // better than fully grown trees (cross-validated on both bundled data sets) and fit 3× faster.
+  // better than fully grown trees (cross-validated on both bundled data sets), and fit faster.
   minSamplesLeaf: { type: 'integer', default: 15, min: 1, max: 1e9, description: 'Fewest training rows in a leaf.' },
   maxLeaves: {
     type: 'integer',

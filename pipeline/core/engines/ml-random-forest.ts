@@ -1,8 +1,8 @@
 /**
  * Adapter for the `ml-random-forest` package (mljs), the forest the project first
  * listed. Kept so its results stay comparable, with its measured limits worked around:
- * - its split search is O(n²) per feature and node: 10,000 rows × 100 trees take about
- *   15 minutes, so we warn with an estimate above a few thousand rows;
+ * - its split search is O(n²) per feature and node, so we warn with an estimate of the
+ *   fit's time above a few thousand rows;
  * - `predictProbability` drops the first tree's vote, so the probability here is the
  *   share of trees voting "positive", read from `predictionValues`;
  * - out-of-bag collection can crash on small forests, so it is switched off;
@@ -27,7 +27,7 @@ const paramSpec: Record<string, ParamSpec> = {
   },
 };
 
-/** Seconds per (rows/10,000)² per 100 trees, from a measured 10,000 × 100 run of 924 s. */
+/** Seconds per (rows/10,000)² per 100 trees: the time of one measured fit of 10,000 rows and 100 trees. */
 const SECONDS_PER_UNIT = 924;
 
 interface CartNode {
@@ -43,7 +43,7 @@ interface MlrfState {
   forest: unknown;
 }
 
-export function estimateSeconds(rows: number, trees: number): number {
+function estimateSeconds(rows: number, trees: number): number {
   return SECONDS_PER_UNIT * (rows / 10_000) ** 2 * (trees / 100);
 }
 

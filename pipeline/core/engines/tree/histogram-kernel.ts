@@ -1,7 +1,7 @@
 /**
  * The tree grower's WebAssembly kernels (`wasm/histogram.wat`): gradient/hessian/count
- * histograms of a node's rows (2.5× the speed of the same loop in JavaScript, see there)
- * and the stable partition of a node's rows at a split.
+ * histograms of a node's rows (where boosting spends most of its time; why WebAssembly,
+ * see there) and the stable partition of a node's rows at a split.
  *
  * The kernels work on their own memory. The binned columns are copied in once. A tree's
  * rows are loaded once (`load`): their row numbers, and their gradients and hessians in

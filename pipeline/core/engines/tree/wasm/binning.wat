@@ -3,8 +3,7 @@
 ;;
 ;; Why WebAssembly: binning sorts every column once, and a fit runs once per process in
 ;; CI, so this code always runs cold. As JavaScript it spent most of a first binning
-;; interpreted or waiting to be compiled (twice the time of a warm run); WebAssembly is
-;; compiled before it runs.
+;; interpreted or waiting to be compiled; WebAssembly is compiled before it runs.
 (module
   (import "env" "memory" (memory 1))
 

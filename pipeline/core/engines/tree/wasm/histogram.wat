@@ -1,11 +1,11 @@
-;; Histogram and partition kernels of the tree builder (see ../histogram-kernel.ts, which owns the memory layout).
+;; Histogram and partition kernels of the tree grower (see ../histogram-kernel.ts, which owns the memory layout).
 ;; Built into histogram.wasm.ts by `npm run build:wasm`; a test checks the two agree.
 ;;
 ;; Why WebAssembly for this one loop: it is where gradient boosting spends most of its
-;; time, and V8 runs it as JavaScript at about 5 ns per row and feature (a bounds check
-;; on each of seven typed-array reads and writes) against about 2 ns here. The sums are
+;; time, and as JavaScript V8 bounds-checks each of its seven typed-array reads and
+;; writes per row and feature (README, Design, has the figures). The sums are
 ;; the same IEEE doubles added in the same order, so histograms match the JavaScript
-;; builder bit for bit.
+;; loops bit for bit.
 (module
   (import "env" "memory" (memory 1))
 
