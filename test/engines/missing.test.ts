@@ -6,8 +6,7 @@ import { gbdtFactory } from '../../pipeline/core/engines/gbdt.ts';
 import { binMatrix } from '../../pipeline/core/engines/tree/binning.ts';
 import { BinnedWalk } from '../../pipeline/core/engines/tree/binned-walk.ts';
 import { TreeGrower } from '../../pipeline/core/engines/tree/grower.ts';
-import { leafIndex } from '../../pipeline/core/engines/tree/compact.ts';
-import { allRows, rocAuc, synthetic, treeParams } from './helpers.ts';
+import { allRows, leafIndex, rocAuc, synthetic, treeParams } from './helpers.ts';
 
 /** x0 is missing mostly for positives; present values carry no signal. */
 function missingSignal(rows: number, seed: number): { X: FeatureMatrix; y: Uint8Array } {

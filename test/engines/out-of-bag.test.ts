@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { binMatrix } from '../../pipeline/core/engines/tree/binning.ts';
-import { leafIndex } from '../../pipeline/core/engines/tree/compact.ts';
 import { ForestGrower, OOB_SCALE, type ForestJob } from '../../pipeline/core/engines/tree/forest-trees.ts';
-import { synthetic, treeParams } from './helpers.ts';
+import { leafIndex, synthetic, treeParams } from './helpers.ts';
 
 describe('forest out-of-bag votes', () => {
   it('match scoring the raw rows left out of each tree', () => {

@@ -1,5 +1,6 @@
-import type { ShapTree } from '../../pipeline/core/engines/engine.ts';
+import type { ShapTree, TreeEnsemble } from '../../pipeline/core/engines/engine.ts';
 import { goesLeft } from '../../pipeline/core/explain/treeshap.ts';
+import { leafIndex } from '../engines/helpers.ts';
 
 /**
  * Path-dependent conditional expectation E[f(x) | x_S]: features in S follow the row,
@@ -36,4 +37,11 @@ export function bruteForceShap(trees: { t: ShapTree; scale: number }[], x: Array
     }
   }
   return phi;
+}
+
+/** The ensemble's margin for one row, by walking every tree: what its SHAP values must add up to. */
+export function ensembleOutput(e: TreeEnsemble, row: ArrayLike<number>): number {
+  let s = e.base;
+  for (const t of e.trees) s += e.scale * t.value[leafIndex(t, row)];
+  return s;
 }

@@ -2,14 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { train } from '../../pipeline/core/training/train.ts';
 import { defaultConfig } from '../../pipeline/core/config/defaults.ts';
 import type { CreditModel } from '../../pipeline/core/model/credit-model.ts';
-import { subset, type Dataset } from '../../pipeline/core/data/dataset.ts';
-import {
-  explainRecord,
-  explainRows,
-  globalImportance,
-  referenceFrom,
-  shapValues,
-} from '../../pipeline/core/explain/index.ts';
+import { recordsToDataset, subset, type Dataset } from '../../pipeline/core/data/dataset.ts';
+import { explainRows, globalImportance, referenceFrom, shapValues } from '../../pipeline/core/explain/index.ts';
 import { ROOT } from '../helpers/cli.ts';
 import type { TreeEnsemble } from '../../pipeline/core/engines/engine.ts';
 import { ensembleShap, treeExpectation } from '../../pipeline/core/explain/treeshap.ts';
@@ -54,12 +48,12 @@ describe.each(engines.map(([e]) => e))('explanations of a real %s bundle', (engi
     }
   });
 
-  it('explains one JSON record exactly like the same row of a data set, with reasons toward default', () => {
+  it('explains one JSON record (as the service does) exactly like the same row of a data set, with reasons toward default', () => {
     const { model, test } = fitted.get(engine)!;
     const p = model.score(test);
     const risky = p.indexOf(Math.max(...p));
     const [fromRows] = explainRows(model, test, [risky], { reference: referenceFrom(test) });
-    const fromRecord = explainRecord(model, record(test, risky));
+    const [fromRecord] = explainRows(model, recordsToDataset([record(test, risky)], model.bundle.schema));
     expect(fromRecord.margin).toBeCloseTo(fromRows.margin, 12);
     expect(fromRecord.contributions.map((c) => c.feature)).toEqual(fromRows.contributions.map((c) => c.feature));
     fromRecord.contributions.forEach((c, k) =>

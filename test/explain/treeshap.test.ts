@@ -2,14 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Rng } from '../../pipeline/core/common/random.ts';
 import type { ShapTree, TreeEnsemble } from '../../pipeline/core/engines/engine.ts';
-import {
-  ensembleExpectation,
-  ensembleOutput,
-  ensembleShap,
-  expectedValue,
-  treeShap,
-} from '../../pipeline/core/explain/treeshap.ts';
-import { bruteForceShap } from './brute-force.ts';
+import { ensembleExpectation, ensembleShap, expectedValue, treeShap } from '../../pipeline/core/explain/treeshap.ts';
+import { bruteForceShap, ensembleOutput } from './brute-force.ts';
 
 /** A random binary tree in the flat layout, with consistent covers and missing directions. */
 function randomTree(rng: Rng, nFeatures: number, depth: number): ShapTree {

@@ -5,7 +5,7 @@
  */
 
 /** Mixes a 32-bit seed (SplitMix32-style) so that nearby seeds give unrelated streams. */
-export function mixSeed(seed: number): number {
+function mixSeed(seed: number): number {
   let z = (seed >>> 0) + 0x9e3779b9;
   z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
   z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);

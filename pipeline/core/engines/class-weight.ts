@@ -9,7 +9,7 @@ export interface ClassWeights {
   negative: number;
 }
 
-export const UNWEIGHTED: Readonly<ClassWeights> = Object.freeze({ positive: 1, negative: 1 });
+const UNWEIGHTED: Readonly<ClassWeights> = Object.freeze({ positive: 1, negative: 1 });
 
 /**
  * scikit-learn's "balanced": n / (2 · rows of the class), so both classes carry the same

@@ -41,7 +41,7 @@ interface LogisticState {
   iterations: number;
 }
 
-export class LogisticEngine implements Engine {
+class LogisticEngine implements Engine {
   readonly name = 'logistic';
   private readonly p: Record<string, number | string | boolean>;
   private state: LogisticState | null = null;

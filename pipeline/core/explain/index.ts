@@ -9,7 +9,7 @@
  * margin, in the units the engine declares (log-odds, or probability for a forest).
  */
 import type { Dataset } from '../data/dataset.ts';
-import { recordsToDataset, subset } from '../data/dataset.ts';
+import { subset } from '../data/dataset.ts';
 import type { Attribution, FeatureMatrix } from '../engines/engine.ts';
 import { featureSources } from '../features/preprocess.ts';
 import { MlopsError } from '../common/errors.ts';
@@ -148,15 +148,6 @@ export function explainRows(
   });
 }
 
-/** Explanation of one applicant given as a JSON record (the service's input). */
-export function explainRecord(
-  model: CreditModel,
-  record: Record<string, unknown>,
-  opts: ExplainOptions = {},
-): Explanation {
-  return explainRows(model, recordsToDataset([record], model.bundle.schema), undefined, opts)[0];
-}
-
 export interface FeatureImportance {
   feature: string;
   /** Mean |SHAP| in margin units. */
@@ -167,7 +158,7 @@ export interface FeatureImportance {
   permutation_sd: number | null;
 }
 
-export function meanAbsShap(s: ShapValues): Float64Array {
+function meanAbsShap(s: ShapValues): Float64Array {
   const out = new Float64Array(s.features.length);
   for (const v of s.values) for (let f = 0; f < v.length; f++) out[f] += Math.abs(v[f]);
   if (s.values.length) for (let f = 0; f < out.length; f++) out[f] /= s.values.length;
@@ -179,7 +170,7 @@ export function meanAbsShap(s: ShapValues): Float64Array {
  * feature's values are shuffled across rows (all its encoded columns move together).
  * Seeded, so the report is reproducible.
  */
-export function permutationImportance(
+function permutationImportance(
   model: CreditModel,
   ds: Dataset,
   opts: { repeats?: number; seed?: number } = {},

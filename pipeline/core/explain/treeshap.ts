@@ -232,14 +232,3 @@ export function ensembleShap(e: TreeEnsemble, row: ArrayLike<number>, nFeatures:
   for (const t of e.trees) treeShap(t, row, phi, e.scale);
   return phi;
 }
-
-/** Output of an ensemble for one row (the margin the SHAP values explain). */
-export function ensembleOutput(e: TreeEnsemble, row: ArrayLike<number>): number {
-  let s = e.base;
-  for (const t of e.trees) {
-    let node = 0;
-    while (t.feature[node] >= 0) node = goesLeft(t, node, row[t.feature[node]]) ? t.left[node] : t.right[node];
-    s += e.scale * t.value[node];
-  }
-  return s;
-}

@@ -25,7 +25,7 @@ export interface PreprocessorState {
   columns: EncodedColumn[];
 }
 
-export const MISSING_LABEL = '(missing)';
+const MISSING_LABEL = '(missing)';
 
 export function fitPreprocessor(train: Dataset, schema: DataSchema, encoding: Encoding): PreprocessorState {
   const y = train.y;

@@ -14,8 +14,8 @@ import type { PreprocessorState } from '../features/preprocess.ts';
 import type { EngineState } from '../engines/engine.ts';
 import type { Costs, SplitMetrics } from '../evaluation/metrics.ts';
 
-export const BUNDLE_FORMAT = 'credit-risk-gitops/model';
-export const BUNDLE_FORMAT_VERSION = 1;
+const BUNDLE_FORMAT = 'credit-risk-gitops/model';
+const BUNDLE_FORMAT_VERSION = 1;
 
 export interface Provenance {
   data: { path: string; sha256: string; rows: number };
@@ -49,7 +49,7 @@ export interface Bundle extends BundleContent {
   digest: string;
 }
 
-export function digestOf(content: BundleContent): string {
+function digestOf(content: BundleContent): string {
   const { digest: _ignored, ...rest } = content as Bundle;
   return `sha256:${sha256Hex(canonicalJson(rest))}`;
 }

@@ -21,7 +21,7 @@ import { deriveSeed } from '../common/random.ts';
 import { inputError, usageError } from '../common/errors.ts';
 import { resampleRows, type Sampling } from './imbalance.ts';
 
-export const TUNE_METRICS = ['roc_auc', 'expected_cost', 'pr_auc', 'log_loss'] as const;
+const TUNE_METRICS = ['roc_auc', 'expected_cost', 'pr_auc', 'log_loss'] as const;
 export type TuneMetric = (typeof TUNE_METRICS)[number];
 
 export function parseMetric(text: string): TuneMetric {
@@ -170,7 +170,7 @@ export async function crossValidate(
   return metric === 'expected_cost' ? { scores, thresholds } : { scores };
 }
 
-export function scoreFold(
+function scoreFold(
   y: Uint8Array,
   p: Float64Array,
   metric: TuneMetric,

@@ -71,7 +71,7 @@ export interface TpeOptions {
   candidates: number;
 }
 
-export const TPE_DEFAULTS: TpeOptions = { startup: 10, gamma: 0.25, candidates: 24 };
+const TPE_DEFAULTS: TpeOptions = { startup: 10, gamma: 0.25, candidates: 24 };
 
 /**
  * Independent TPE: per parameter, a Parzen density l(x) over the best γ share of

@@ -84,7 +84,7 @@ export function trialsOfShard(trials: number, shard: Shard): number[] {
 }
 
 /** The space a run searches: explicit, else the config's `tune.spaces`, else the engine default. */
-export function resolveSpace(
+function resolveSpace(
   factory: EngineFactory,
   config: MlopsConfig,
   explicit?: SearchSpace,
@@ -107,7 +107,7 @@ export function resolveSpace(
   return space;
 }
 
-export function buildPlan(opts: TuneOptions, data: TunePlan['data']): { plan: TunePlan; factory: EngineFactory } {
+function buildPlan(opts: TuneOptions, data: TunePlan['data']): { plan: TunePlan; factory: EngineFactory } {
   const engine = opts.engine ?? opts.config.engine.name;
   const factory = engineFactory(engine);
   if (!Number.isInteger(opts.trials) || opts.trials < 0 || opts.trials > 100000)
@@ -150,7 +150,7 @@ export function buildPlan(opts: TuneOptions, data: TunePlan['data']): { plan: Tu
 }
 
 /** The parameters of trial t: the baseline's, overridden by what the sampler draws. */
-export function trialParams(plan: TunePlan, t: number, history: Observation[]): ParamValues {
+function trialParams(plan: TunePlan, t: number, history: Observation[]): ParamValues {
   if (t === 0) return { ...plan.baseline_params };
   const drawn =
     plan.sampler === 'tpe' ? tpeParams(plan.space, plan.seed, t, history) : randomParams(plan.space, plan.seed, t);
@@ -316,7 +316,7 @@ function better(a: TrialRecord, b: TrialRecord, higher: boolean): boolean {
   return higher ? a.mean > b.mean : a.mean < b.mean;
 }
 
-export function meanSd(scores: number[]): { mean: number | null; sd: number | null } {
+function meanSd(scores: number[]): { mean: number | null; sd: number | null } {
   const ok = scores.filter(Number.isFinite);
   if (ok.length === 0 || ok.length < scores.length) return { mean: null, sd: null };
   const mean = ok.reduce((s, v) => s + v, 0) / ok.length;

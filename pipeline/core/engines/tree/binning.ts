@@ -11,7 +11,7 @@ import { BinningKernel } from './binning-kernel.ts';
 /** Bin 0 always holds the missing values (NaN), so every split can route them either way. */
 export const MISSING_BIN = 0;
 /** Largest number of buckets per feature, the missing bucket included (fits a byte). */
-export const MAX_BINS = 255;
+const MAX_BINS = 255;
 /** Edges are estimated on at most this many rows; quantiles barely move beyond it. */
 const EDGE_SAMPLE_ROWS = 200_000;
 
@@ -88,7 +88,7 @@ function quantileEdges(sorted: Float64Array, valueBins: number, out: Float64Arra
 }
 
 /** Bucket of one raw value under the given edges. */
-export function binOf(x: number, edges: Float64Array): number {
+function binOf(x: number, edges: Float64Array): number {
   if (x !== x) return MISSING_BIN;
   let lo = 0;
   let hi = edges.length;

@@ -87,18 +87,6 @@ export function roundSig(x: number, digits: number): number {
 /** Exactly representable powers of ten. */
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
-/** Leaf reached by one row whose value for column f is `row[f]`. */
-export function leafIndex(t: CompactTree, row: ArrayLike<number>): number {
-  const { feature, threshold, missingLeft, left, right } = t;
-  let node = 0;
-  let f: number;
-  while ((f = feature[node]) >= 0) {
-    const x = row[f];
-    node = x <= threshold[node] || (x !== x && missingLeft[node] === 1) ? left[node] : right[node];
-  }
-  return node;
-}
-
 /** Total gain per feature over the trees, normalised to sum to 1 (all 0 without splits). */
 export function gainImportance(trees: readonly CompactTree[], nFeatures: number): Float64Array {
   const out = new Float64Array(nFeatures);

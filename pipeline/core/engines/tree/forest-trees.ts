@@ -30,7 +30,7 @@ export interface ForestJob {
  */
 export const OOB_SCALE = 2 ** 30;
 
-export function jobMatrix(job: ForestJob): BinnedMatrix {
+function jobMatrix(job: ForestJob): BinnedMatrix {
   const bins = job.edges.map((_, f) => new Uint8Array(job.bins, f * job.rows, job.rows));
   return { rows: job.rows, bins, edges: job.edges };
 }
