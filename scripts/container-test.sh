@@ -127,6 +127,11 @@ for k in source revision version licenses; do
 done
 echo "$LABELS" | grep -q "\"org.opencontainers.image.revision\":\"$REVISION\"" || fail "revision label is not $REVISION"
 [ "$("$DOCKER_BIN" image inspect --format '{{.Config.StopSignal}}' "$IMAGE:test")" = SIGTERM ] || fail "STOPSIGNAL is not SIGTERM"
+# No devDependency in the image: resvg renders the docs' PNGs only (scripts/svg-to-png.ts).
+CID="$("$DOCKER_BIN" create "$IMAGE:test")"
+RESVG_FILES="$("$DOCKER_BIN" export "$CID" | tar -t | grep -c '@resvg' || true)"
+"$DOCKER_BIN" rm "$CID" >/dev/null
+[ "$RESVG_FILES" = 0 ] || fail "the image holds $RESVG_FILES files of @resvg, a devDependency"
 
 # --- the known applicant and the CLI's answer -------------------------------------------
 head -2 data/credit_data/test.csv >"$WORK/one.csv"

@@ -7,10 +7,9 @@
  *   dist/service/healthcheck.mjs    the image's HEALTHCHECK probe
  *   dist/service/swagger-ui/        Swagger UI assets from swagger-ui-dist (for /docs)
  *   dist/service/public/            service/public, when it exists (dashboard)
- *   dist/service/node_modules/      native-addon packages the bundle imports (chart rendering)
  *   dist/service/model/model.json.gz   the bundle to serve: --model, else the registry champion
  */
-import { build, type Metafile } from 'esbuild';
+import { build } from 'esbuild';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -28,37 +27,6 @@ const port = process.env.PORT || '8080';
 fetch('http://127.0.0.1:' + port + '/healthz', { signal: AbortSignal.timeout(2000) })
   .then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1));
 `;
-
-/** Packages with native addons (chart rendering for the dashboard), kept out of the bundle. */
-const NATIVE_PACKAGES = ['@resvg/resvg-js'];
-
-/**
- * Copies each native package the bundle imports, with its platform-specific binary
- * package, to dist/service/node_modules/, where Node resolves it from the bundle.
- */
-function copyNativePackages(meta: Metafile): void {
-  const used = new Set<string>();
-  for (const o of Object.values(meta.outputs))
-    for (const i of o.imports) if (i.external && NATIVE_PACKAGES.includes(i.path)) used.add(i.path);
-  const req = createRequire(join(ROOT, 'package.json'));
-  for (const name of used) {
-    const dir = dirname(req.resolve(`${name}/package.json`));
-    cpSync(dir, join(out, 'node_modules', name), { recursive: true, dereference: true });
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-      optionalDependencies?: Record<string, string>;
-    };
-    // The platform binaries are optional dependencies; only the installed one(s) exist.
-    for (const opt of Object.keys(pkg.optionalDependencies ?? {})) {
-      let optDir: string;
-      try {
-        optDir = dirname(createRequire(join(dir, 'package.json')).resolve(`${opt}/package.json`));
-      } catch {
-        continue;
-      }
-      cpSync(optDir, join(out, 'node_modules', opt), { recursive: true, dereference: true });
-    }
-  }
-}
 
 async function main(): Promise<void> {
   rmSync(out, { recursive: true, force: true });
@@ -89,11 +57,8 @@ async function main(): Promise<void> {
       js: "import { createRequire as __mlopsCreateRequire } from 'node:module'; const require = __mlopsCreateRequire(import.meta.url);",
     },
     define: { 'process.env.SERVICE_VERSION': JSON.stringify(process.env.SERVICE_VERSION ?? version) },
-    // Native addons cannot be bundled: they are shipped as packages next to the bundle.
-    external: NATIVE_PACKAGES,
   });
   writeFileSync(join(out, 'healthcheck.mjs'), HEALTHCHECK);
-  copyNativePackages(result.metafile);
   const swagger = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   mkdirSync(join(out, 'swagger-ui'));
   for (const f of ['swagger-ui-bundle.js', 'swagger-ui.css', 'favicon-32x32.png', 'LICENSE'])

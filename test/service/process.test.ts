@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -203,7 +203,7 @@ describe('the service bundle (as in the container image) with 2 threads', () => 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('leaves arquero out, serves from two threads and exits 0 after SIGTERM', async () => {
+  it('leaves arquero and every devDependency out, serves from two threads and exits 0 after SIGTERM', async () => {
     dir = mkdtempSync(join(tmpdir(), 'service-bundle-'));
     const b = spawnSync(
       process.execPath,
@@ -217,6 +217,9 @@ describe('the service bundle (as in the container image) with 2 threads', () => 
       .join('\n');
     expect(/\bCreditModel\b/.test(code)).toBe(true);
     expect(/\bColumnTable\b/.test(code)).toBe(false);
+    // No devDependency in the image: resvg (the docs' PNG tool) is neither imported nor shipped beside the bundle.
+    expect(code).not.toContain('@resvg');
+    expect(existsSync(join(dir, 'node_modules'))).toBe(false);
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;

@@ -15,7 +15,7 @@ import {
   type ShapSummaryInput,
 } from './specs.ts';
 
-export { renderSvg, svgToPng, fontsAvailable } from './render.ts';
+export { renderSvg } from './render.ts';
 export type { ImportanceRow, ScoredSeries, ShapSummaryInput } from './specs.ts';
 
 export interface Chart {

@@ -1,8 +1,8 @@
 /**
  * Vega-Lite spec → SVG string in plain Node (vega's headless "none" renderer: no
- * canvas, no browser), and SVG → PNG with resvg for README screenshots.
+ * canvas, no browser). PNG pictures of charts for the docs are a dev tool's job
+ * (scripts/svg-to-png.ts), so nothing here pulls a native renderer into the service.
  */
-import { existsSync } from 'node:fs';
 import type { TopLevelSpec } from 'vega-lite';
 import { PALETTE } from './palette.ts';
 
@@ -103,38 +103,4 @@ export function stableIds(svg: string): string {
     .replace(/(\sid=")([^"]+)"/g, (_, pre: string, id: string) => `${pre}${ids.get(id)}"`)
     .replace(/url\(#([^)]+)\)/g, (all, id: string) => (ids.has(id) ? `url(#${ids.get(id)})` : all))
     .replace(/href="#([^"]+)"/g, (all, id: string) => (ids.has(id) ? `href="#${ids.get(id)}"` : all));
-}
-
-/** Font files resvg can use; the SVG names DejaVu Sans first (Debian `fonts-dejavu-core`). */
-const FONT_FILES = [
-  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
-  '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
-  '/usr/share/fonts/dejavu/DejaVuSans.ttf',
-  '/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf',
-  '/Library/Fonts/Arial.ttf',
-  'C:\\Windows\\Fonts\\arial.ttf',
-];
-
-export function fontsAvailable(): string[] {
-  return FONT_FILES.filter((f) => existsSync(f));
-}
-
-/**
- * PNG bytes of an SVG at `scale`× size. System fonts are scanned only when none of the
- * known files exists (slow); without any font resvg draws no text.
- */
-export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
-  const { Resvg } = await import('@resvg/resvg-js');
-  const fontFiles = fontsAvailable();
-  const r = new Resvg(svg, {
-    fitTo: { mode: 'zoom', value: scale },
-    background: 'white',
-    font: {
-      loadSystemFonts: fontFiles.length === 0,
-      fontFiles,
-      defaultFontFamily: 'DejaVu Sans',
-      sansSerifFamily: 'DejaVu Sans',
-    },
-  });
-  return Buffer.from(r.render().asPng());
 }
