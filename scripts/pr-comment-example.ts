@@ -32,7 +32,7 @@ import {
 } from '../actions/common/report-artifact.ts';
 import { scoreDelta } from '../actions/lint-score/score.ts';
 import { writeFileAtomic } from '../pipeline/core/common/fs-atomic.ts';
-import { gitInfo } from '../pipeline/core/common/provenance.ts';
+import { checkoutState } from '../pipeline/gitops/git/checkout.ts';
 import { scoreFolder, scoreRef } from '../actions/lint-score/eslint-runner.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -98,7 +98,7 @@ try {
     repository: 'your-org/credit-risk-gitops',
     event: 'pull_request',
     pull_request: 42,
-    head_sha: gitInfo(ROOT).commit ?? '0'.repeat(40),
+    head_sha: checkoutState(ROOT).commit ?? '0'.repeat(40),
     ref: 'refs/pull/42/merge',
     run_id: 1,
     run_url: 'https://github.com/your-org/credit-risk-gitops/actions/runs/1',

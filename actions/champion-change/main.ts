@@ -4,22 +4,13 @@
  * the new champion must be published even though this run's own training was not
  * promoted. Reads the registry at the pushed commit and at the commit before it.
  */
-import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { loadConfig, usageError } from '../../pipeline/core/index.ts';
-import { loadRegistry, registryDir } from '../../pipeline/gitops/index.ts';
+import { checkoutState, fileAt, loadRegistry, registryDir, trackedPath } from '../../pipeline/gitops/index.ts';
 import { stringInput } from '../common/inputs.ts';
 import { runAction } from '../common/run.ts';
 import { imageTags, metadataTags } from '../common/image-tags.ts';
-
-function git(args: string[], cwd: string): string | null {
-  try {
-    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  } catch {
-    return null;
-  }
-}
 
 /** The champion version of `name` in a registry.json text (null when absent or unreadable). */
 export function championIn(text: string | null, name: string): number | null {
@@ -41,12 +32,12 @@ async function main(): Promise<void> {
   const dir = registryDir(loaded.config, loaded.baseDir);
   const name = loaded.config.model_name;
   const now = loadRegistry(dir).models[name]?.aliases.champion ?? null;
-  const rel =
-    git(['ls-files', '--full-name', '--error-unmatch', `${dir}/registry.json`], cwd)?.trim() ?? 'models/registry.json';
+  const rel = trackedPath(cwd, `${dir}/registry.json`) ?? 'models/registry.json';
   // An all-zero "before" is a new branch: nothing to compare with.
-  const was = before === '' || /^0+$/.test(before) ? null : championIn(git(['show', `${before}:${rel}`], cwd), name);
+  const was =
+    before === '' || /^0+$/.test(before) ? null : championIn(fileAt(cwd, before, rel)?.toString('utf8') ?? null, name);
   const changed = now !== null && now !== was;
-  const head = git(['rev-parse', 'HEAD'], cwd)?.trim() ?? '';
+  const head = checkoutState(cwd).commit ?? '';
   const tags = changed ? imageTags(now, head) : [];
   core.setOutput('changed', String(changed));
   core.setOutput('version', changed ? String(now) : '');

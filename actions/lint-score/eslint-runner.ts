@@ -4,13 +4,12 @@
  * (its own files and its own eslint.config.js, our node_modules linked in), so the delta
  * compares like with like without a second checkout step or a stored artifact.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ESLint } from 'eslint';
 import { countStatements, lintScore, type LintScore } from './score.ts';
-import { MlopsError } from '../../pipeline/core/index.ts';
+import { withWorktree } from '../../pipeline/gitops/index.ts';
 
 export async function scoreFolder(cwd: string, patterns: string[]): Promise<LintScore> {
   const eslint = new ESLint({ cwd, errorOnUnmatchedPattern: false });
@@ -33,30 +32,21 @@ export async function scoreRef(cwd: string, ref: string, patterns: string[]): Pr
   const dir = mkdtempSync(join(tmpdir(), 'lint-base-'));
   const wt = join(dir, 'tree');
   try {
-    execFileSync('git', ['worktree', 'add', '--detach', '--quiet', wt, ref], {
+    return await withWorktree(
       cwd,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim() ?? (e as Error).message;
-    throw new MlopsError(
-      'input',
-      `cannot check out base ref ${JSON.stringify(ref)} to score it (${stderr}); fetch it first (actions/checkout with fetch-depth: 0)`,
+      ref,
+      wt,
+      async () => {
+        // The base tree has no node_modules; ESLint's config imports resolve through ours.
+        if (existsSync(join(cwd, 'node_modules')) && !existsSync(join(wt, 'node_modules'))) {
+          symlinkSync(join(cwd, 'node_modules'), join(wt, 'node_modules'), 'dir');
+        }
+        return scoreFolder(wt, patterns);
+      },
+      (message) =>
+        `cannot check out base ref ${JSON.stringify(ref)} to score it (${message}); fetch it first (actions/checkout with fetch-depth: 0)`,
     );
-  }
-  try {
-    // The base tree has no node_modules; ESLint's config imports resolve through ours.
-    if (existsSync(join(cwd, 'node_modules')) && !existsSync(join(wt, 'node_modules'))) {
-      symlinkSync(join(cwd, 'node_modules'), join(wt, 'node_modules'), 'dir');
-    }
-    return await scoreFolder(wt, patterns);
   } finally {
-    try {
-      execFileSync('git', ['worktree', 'remove', '--force', wt], { cwd, stdio: 'ignore' });
-    } catch {
-      // Best effort: the temporary folder goes anyway and `git worktree prune` tidies up.
-    }
     rmSync(dir, { recursive: true, force: true });
   }
 }

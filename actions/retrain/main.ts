@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { loadConfig, usageError } from '../../pipeline/core/index.ts';
-import { ciRunUrl, DEFAULT_AUTHOR, retrain, pushHead } from '../../pipeline/gitops/index.ts';
+import { ciRunUrl, DEFAULT_AUTHOR, publishRetrain, retrain } from '../../pipeline/gitops/index.ts';
 import { booleanInput, choiceInput, optionalInput, stringInput } from '../common/inputs.ts';
 import { runAction } from '../common/run.ts';
 import { repository } from '../common/context.ts';
@@ -45,16 +45,26 @@ async function main(): Promise<void> {
   if (mode === 'pull-request' && branch === base)
     throw usageError(`input "branch" (${branch}) must differ from the base branch in pull-request mode`);
 
-  const outcome = await retrain({
-    config,
-    baseDir: loaded.baseDir,
+  const options = {
+    loaded,
     actor: stringInput('actor', process.env.GITHUB_ACTOR || 'github-actions[bot]'),
     ciRunUrl: ciRunUrl(process.env.GITHUB_SERVER_URL, process.env.GITHUB_REPOSITORY, process.env.GITHUB_RUN_ID),
     author: DEFAULT_AUTHOR,
     force: booleanInput('force', false),
-    onStage: (s) => core.info(`• ${s}`),
-    onWarning: (w) => core.warning(w),
-  });
+    onStage: (s: string) => core.info(`• ${s}`),
+    onWarning: (w: string) => core.warning(w),
+  };
+  let outcome = await retrain(options);
+  let published = '';
+  const publish = outcome.status === 'promote';
+  if (publish) {
+    // A moved branch is fetched and the promotion re-applied on its tip before the outputs are set.
+    outcome = await publishRetrain(options, outcome, {
+      remote,
+      branch: mode === 'direct' ? base : branch,
+      force: mode !== 'direct',
+    });
+  }
 
   core.setOutput('status', outcome.status);
   core.setOutput('reason', outcome.reason);
@@ -65,13 +75,10 @@ async function main(): Promise<void> {
   core.setOutput('version', outcome.promotion?.version == null ? '' : String(outcome.promotion.version));
   core.setOutput('dataset-drift', outcome.drift ? String(outcome.drift.dataset_drift) : '');
 
-  let published = '';
-  if (outcome.status === 'promote') {
+  if (publish) {
     if (mode === 'direct') {
-      await pushHead(loaded.baseDir, remote, base, false);
-      published = `Pushed the new data version and the promotion to \`${base}\` directly (retrain.promotion = direct).`;
+      published = `Pushed the new data version and the registry change to \`${base}\` directly (retrain.promotion = direct).`;
     } else {
-      await pushHead(loaded.baseDir, remote, branch, true);
       const { owner, repo } = repository();
       const pr = await upsertPullRequest(getOctokit(token!), {
         owner,

@@ -5,34 +5,22 @@
  * (verdict.json, comparison.json, context.json). Writes nothing to the registry.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import {
   ENGINE_NAMES,
   loadConfig,
   resolveConfig,
-  resolvePath,
   type LoadedConfig,
-  train,
   canonicalJson,
   usageError,
-  fairnessConfigOf,
 } from '../../pipeline/core/index.ts';
 import {
-  buildRunRecord,
-  newRunId,
-  writeRunFolder,
-  compareRun,
-  loadVersionBundle,
-  findVersion,
-  loadRegistry,
-  registryDir,
-  verdictMarkdown,
-  buildComparison,
+  gateTrainedRun,
   metricsTable,
-  trackingSection,
-  trackTrainedRun,
-  reportRunFolder,
+  trainingRun,
+  verdictMarkdown,
+  type Verdict,
 } from '../../pipeline/gitops/index.ts';
 import { readReportArtifact, ARTIFACT_FILES } from '../common/report-artifact.ts';
 import { booleanInput, integerInput, optionalInput, paramsInput, stringInput } from '../common/inputs.ts';
@@ -109,57 +97,29 @@ function gatePassed(rules: { kind: string; passed: boolean }[]): boolean {
 async function main(): Promise<void> {
   const s = readSettings();
   const loaded = effectiveConfig(s);
-  const { config, baseDir } = loaded;
+  const { config } = loaded;
   core.info(`training ${config.model_name} with ${config.engine.name} on ${config.data.path}`);
-  const result = await train({
-    config,
-    baseDir,
+  let verdict!: Verdict;
+  const { id, dir, result, report } = await trainingRun({
+    loaded,
+    command: 'action:train',
+    out: s.out ? resolve(s.workingDirectory, s.out) : null,
     workers: s.workers,
     onStage: (st) => core.info(`• ${st}`),
-    onWarning: (w) => core.warning(w),
-  });
-  const id = newRunId(result.bundle.digest);
-  const dir = s.out ? resolve(s.workingDirectory, s.out) : join(resolvePath(baseDir, config.runs_dir), id);
-  const record = buildRunRecord(result, 'action:train', id);
-  // The same run record as `mlops train`: CI context, artifact digests, optional MLflow logging.
-  record.tracking = trackingSection(loaded, result);
-
-  const registry = registryDir(config, baseDir);
-  const cmp = compareRun({
-    dir: registry,
-    config,
-    baseDir,
-    challenger: {
-      dir: null,
-      bundle: result.bundle,
-      metrics: result.metrics,
-      run: { id, created_at: record.created_at, command: record.command },
-    },
-    force: s.force,
-  });
-  const verdict = cmp.verdict;
-  const reg = loadRegistry(registry);
-  const championEntry = verdict.champion ? findVersion(reg.models[cmp.name] ?? null, verdict.champion.version) : null;
-  const comparison = buildComparison({
-    challenger: result.bundle,
-    challengerMetrics: result.metrics,
-    parts: cmp.rows.map((p) => ({ name: p.name, table: p.table })),
-    champion: championEntry
-      ? { bundle: loadVersionBundle(registry, championEntry), version: championEntry.version }
-      : null,
-    costs: result.bundle.costs,
-  });
-  writeRunFolder(dir, result, record, {
-    [ARTIFACT_FILES.verdict]: JSON.stringify(verdict, null, 2) + '\n',
-    [ARTIFACT_FILES.comparison]: JSON.stringify(comparison, null, 2) + '\n',
-    [ARTIFACT_FILES.context]: JSON.stringify(reportContext(s.dryRun), null, 2) + '\n',
-  });
-  await trackTrainedRun({ dir, record, result, loaded, warn: (w) => core.warning(w) });
-  if (s.report) {
+    warn: (w) => core.warning(w),
     // The model card, report.html and charts travel in the report artifact; the PR comment links to it.
-    const report = await reportRunFolder(dir, { baseDir, fairness: fairnessConfigOf(config) });
-    core.info(`report: ${report.files.length} files in ${report.seconds.toFixed(1)} s`);
-  }
+    report: s.report,
+    files: ({ id, result, record }) => {
+      const r = gateTrainedRun(loaded, { id, result, record }, s.force);
+      verdict = r.verdict;
+      return {
+        [ARTIFACT_FILES.verdict]: JSON.stringify(r.verdict, null, 2) + '\n',
+        [ARTIFACT_FILES.comparison]: JSON.stringify(r.comparison, null, 2) + '\n',
+        [ARTIFACT_FILES.context]: JSON.stringify(reportContext(s.dryRun), null, 2) + '\n',
+      };
+    },
+  });
+  if (report) core.info(`report: ${report.files.length} files in ${report.seconds.toFixed(1)} s`);
 
   const m = result.metrics.test;
   const beats = gatePassed(verdict.rules);

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { loadConfig, type LoadedConfig, usageError } from '../../pipeline/core/index.ts';
 import {
   DEFAULT_AUTHOR,
   ciRunUrl,
+  gitUserName,
   historyText,
   loadRegistry,
   parseAuthor,
@@ -126,16 +126,8 @@ export function actorFrom(args: ParsedArgs, cwd: string, env: NodeJS.ProcessEnv 
   const flag = args.values.actor as string | undefined;
   if (flag?.trim()) return flag.trim();
   if (env.GITHUB_ACTOR) return env.GITHUB_ACTOR;
-  try {
-    const name = execFileSync('git', ['config', 'user.name'], {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-    if (name) return name;
-  } catch {
-    // no git identity: fall through to the OS user
-  }
+  const name = gitUserName(cwd);
+  if (name) return name;
   try {
     return userInfo().username || 'unknown';
   } catch {

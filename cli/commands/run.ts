@@ -1,10 +1,17 @@
 import { join } from 'node:path';
-import { writeJsonAtomic, fairnessConfigOf, resolvePath } from '../../pipeline/core/index.ts';
-import { promoteRun, registryDir, verdictMarkdown, generateReport } from '../../pipeline/gitops/index.ts';
+import { writeJsonAtomic } from '../../pipeline/core/index.ts';
+import {
+  promoteRun,
+  registryDir,
+  trainingRun,
+  verdictMarkdown,
+  versionReportDir,
+  type PromoteResult,
+} from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
 import { configFromFlags, configHelp, configOptions } from '../config-flags.ts';
 import { trainSummary } from '../summary.ts';
-import { trainToFolder } from './train.ts';
+import { runFlags } from './train.ts';
 import { outcomeLine } from './promote.ts';
 import { actorFrom, ciRunUrlFrom, historyOptions } from './registry.ts';
 
@@ -40,38 +47,32 @@ ${configHelp}
   },
   async run(args, io) {
     const loaded = configFromFlags(args, io.cwd);
-    const { result, dir, record } = await trainToFolder(loaded, args, io, 'run');
-    io.out(trainSummary(result, dir));
-    if (!args.values.quiet) io.err('• comparing with the champion');
-    const r = promoteRun({
-      dir: registryDir(loaded.config, loaded.baseDir),
-      config: loaded.config,
-      baseDir: loaded.baseDir,
-      challenger: dir,
-      actor: actorFrom(args, io.cwd),
-      ciRunUrl: ciRunUrlFrom(args),
-      dryRun: Boolean(args.values['no-promote']),
+    const noPromote = Boolean(args.values['no-promote']);
+    let r!: PromoteResult;
+    const run = await trainingRun({
+      loaded,
+      command: 'run',
+      report: !args.values['no-report'],
+      ...runFlags(args, io),
+      beforeReport: ({ result, dir }) => {
+        io.out(trainSummary(result, dir));
+        if (!args.values.quiet) io.err('• comparing with the champion');
+        r = promoteRun({
+          dir: registryDir(loaded.config, loaded.baseDir),
+          config: loaded.config,
+          baseDir: loaded.baseDir,
+          challenger: dir,
+          actor: actorFrom(args, io.cwd),
+          ciRunUrl: ciRunUrlFrom(args),
+          dryRun: noPromote,
+        });
+        writeJsonAtomic(join(dir, 'verdict.json'), r.verdict);
+        // Every run gets its model card and charts; a promoted version also gets reports/<model>/v<N>/.
+        const version = r.decision === 'promote' && r.version !== null && !noPromote ? r.version : null;
+        return { version, alsoTo: version === null ? [] : [versionReportDir(loaded, version)] };
+      },
     });
-    writeJsonAtomic(join(dir, 'verdict.json'), r.verdict);
-    if (!args.values['no-report']) {
-      // Every run gets its model card and charts; a promoted version also gets reports/<model>/v<N>/.
-      if (!args.values.quiet) io.err('• writing the report');
-      // Built once from what is in memory; a promoted run's card is titled with its version.
-      const version = r.decision === 'promote' && r.version !== null && !args.values['no-promote'] ? r.version : null;
-      const versionDir =
-        version === null ? null : resolvePath(loaded.baseDir, join('reports', loaded.config.model_name, `v${version}`));
-      await generateReport({
-        bundle: result.bundle,
-        metrics: result.metrics,
-        run: record,
-        baseDir: loaded.baseDir,
-        fairness: fairnessConfigOf(loaded.config),
-        version,
-        outDir: dir,
-        alsoTo: versionDir ? [versionDir] : [],
-      });
-      if (versionDir) io.err(`• model card of v${version} in ${versionDir}`);
-    }
+    for (const dir of run.report?.alsoTo ?? []) io.err(`• model card of v${run.report!.version} in ${dir}`);
     io.out('');
     io.out(verdictMarkdown(r.verdict));
     io.out('');

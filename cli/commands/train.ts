@@ -1,13 +1,6 @@
-import { join, resolve } from 'node:path';
-import { train, usageError, resolvePath, type LoadedConfig, type TrainResult } from '../../pipeline/core/index.ts';
-import {
-  buildRunRecord,
-  newRunId,
-  writeRunFolder,
-  type RunRecord,
-  trackingSection,
-  trackTrainedRun,
-} from '../../pipeline/gitops/index.ts';
+import { resolve } from 'node:path';
+import { usageError } from '../../pipeline/core/index.ts';
+import { trainingRun, type TrainingRunOptions } from '../../pipeline/gitops/index.ts';
 import type { Command, CliIO, ParsedArgs } from '../command.ts';
 import { configFromFlags, configHelp, configOptions } from '../config-flags.ts';
 import { progressReporter } from '../progress.ts';
@@ -34,40 +27,26 @@ ${configHelp}
   },
   async run(args, io) {
     const loaded = configFromFlags(args, io.cwd);
-    const { result, dir } = await trainToFolder(loaded, args, io, 'train');
+    const { result, dir } = await trainingRun({ loaded, command: 'train', report: false, ...runFlags(args, io) });
     io.out(trainSummary(result, dir));
     return 0;
   },
 };
 
-/** Trains per the config and writes the run folder; shared by `train` and `run`. */
-export async function trainToFolder(
-  loaded: LoadedConfig,
+/** The run options `train` and `run` share: the flags --out, --workers and --quiet. */
+export function runFlags(
   args: ParsedArgs,
   io: CliIO,
-  command: string,
-  extra: (result: TrainResult, record: RunRecord) => Record<string, string> = () => ({}),
-): Promise<{ result: TrainResult; dir: string; record: RunRecord }> {
+): Pick<TrainingRunOptions, 'out' | 'workers' | 'onStage' | 'onProgress' | 'warn'> {
   const quiet = Boolean(args.values.quiet);
-  const workers = parseWorkers(args.values.workers as string | undefined);
-  const result = await train({
-    config: loaded.config,
-    baseDir: loaded.baseDir,
-    workers,
+  const out = args.values.out as string | undefined;
+  return {
+    out: out ? resolve(io.cwd, out) : null,
+    workers: parseWorkers(args.values.workers as string | undefined),
     onStage: quiet ? undefined : (s) => io.err(`• ${s}`),
     onProgress: progressReporter(io, quiet),
-    onWarning: (w) => io.err(`warning: ${w}`),
-  });
-  const id = newRunId(result.bundle.digest);
-  const out = args.values.out as string | undefined;
-  const dir = out ? resolve(io.cwd, out) : join(resolvePath(loaded.baseDir, loaded.config.runs_dir), id);
-  const record = buildRunRecord(result, command, id);
-  // Experiment tracking (docs/tracking.md): the config and CI run go in before the folder
-  // is written; artifact digests, MLflow logging and the runs-store entry after.
-  record.tracking = trackingSection(loaded, result);
-  writeRunFolder(dir, result, record, extra(result, record));
-  await trackTrainedRun({ dir, record, result, loaded, warn: (w) => io.err(`warning: ${w}`) });
-  return { result, dir, record };
+    warn: (w) => io.err(`warning: ${w}`),
+  };
 }
 
 function parseWorkers(v: string | undefined): number | undefined {

@@ -7,7 +7,7 @@
 export { canonicalJson, sha256Hex } from './common/canonical-json.ts';
 export { MlopsError, configError, inputError, isMlopsError, usageError } from './common/errors.ts';
 export { writeFileAtomic, writeJsonAtomic } from './common/fs-atomic.ts';
-export { PROJECT_ROOT, gitInfo, projectVersion } from './common/provenance.ts';
+export { PROJECT_ROOT, projectVersion } from './common/provenance.ts';
 export { Rng, deriveSeed } from './common/random.ts';
 export { defaultConfig } from './config/defaults.ts';
 export { describeAjvError, loadConfig, parseConfigText, resolveConfig, resolvePath } from './config/load.ts';
@@ -51,7 +51,7 @@ export type { Bundle, Provenance } from './model/bundle.ts';
 export { CreditModel } from './model/credit-model.ts';
 export { stratifiedSplit } from './training/split.ts';
 export { train } from './training/train.ts';
-export type { MetricsFile, TrainResult } from './training/train.ts';
+export type { CodeCheckout, MetricsFile, TrainResult } from './training/train.ts';
 export { parseMetric } from './tuning/cv.ts';
 export { parseSampling } from './tuning/imbalance.ts';
 export { mergeRuns } from './tuning/merge.ts';

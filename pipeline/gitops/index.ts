@@ -13,8 +13,11 @@ export { ScoringLogSampler, formatScoringLogLine } from './drift/scoring-log.ts'
 export { ingest, short } from './ingest/ingest.ts';
 export type { IngestResult } from './ingest/ingest.ts';
 export { commitFolder } from './registry/folder-commit.ts';
+export { checkoutState, fileAt, trackedPath } from './git/checkout.ts';
+export { DEFAULT_AUTHOR, gitUserName, parseAuthor } from './git/identity.ts';
+export type { GitAuthor } from './git/identity.ts';
+export { withWorktree } from './git/worktree.ts';
 export {
-  DEFAULT_AUTHOR,
   championBundlePath,
   ciRunUrl,
   compareRun,
@@ -22,7 +25,6 @@ export {
   historyText,
   loadRegistry,
   loadVersionBundle,
-  parseAuthor,
   promoteAndCommit,
   promoteRun,
   recordSignOffAndCommit,
@@ -36,7 +38,7 @@ export {
   verifyVersion,
   versionText,
 } from './registry/index.ts';
-export type { EnvironmentReview, GitAuthor, PromoteResult, SignOffResult } from './registry/index.ts';
+export type { EnvironmentReview, PromoteResult, SignOffResult } from './registry/index.ts';
 export {
   OciClient,
   championPin,
@@ -56,18 +58,19 @@ export { buildComparison } from './report/comparison.ts';
 export type { ComparisonFile, ModelSide } from './report/comparison.ts';
 export { generateReport, reportRunFolder } from './report/model-report.ts';
 export { METRIC_ROWS, fmt, metricsTable } from './report/tables.ts';
-export { pushHead } from './retrain/git.ts';
-export { retrain } from './retrain/retrain.ts';
-export { buildRunRecord, newRunId, readMetricsFile, writeRunFolder } from './run/run-folder.ts';
+export { publishRetrain, retrain } from './retrain/retrain.ts';
+export { gateTrainedRun } from './run/gate.ts';
+export { readMetricsFile } from './run/run-folder.ts';
 export type { RunRecord } from './run/run-folder.ts';
+export { trainingRun, versionReportDir } from './run/training-run.ts';
+export type { TrainingRunOptions } from './run/training-run.ts';
 export { parseRegistryRef, registryRun } from './tracking/champion.ts';
 export { recordTrial } from './tracking/index.ts';
 export { MlflowClient, logRun, mirrorVersion, mlflowSettings } from './tracking/mlflow.ts';
 export { bestRun, metricValue, parseCondition, parseParamFilter, queryRuns } from './tracking/query.ts';
-export { trackingSection } from './tracking/record.ts';
 export { compareRuns, num, renderComparison, renderList, renderShow, summaryJson } from './tracking/render.ts';
 export type { Format } from './tracking/render.ts';
 export { reproduceRun } from './tracking/reproduce.ts';
 export { isHigherBetter, pruneRuns, resolveRun, scanRuns } from './tracking/store.ts';
 export type { TrackedRun } from './tracking/store.ts';
-export { readMetricsNear, trackTrainedRun } from './tracking/track.ts';
+export { readMetricsNear } from './tracking/track.ts';

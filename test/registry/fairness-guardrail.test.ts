@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   compareRun,
   evaluateChallenger,
-  evaluationRows,
   loadChallenger,
   type Challenger,
   type Verdict,
 } from '../../pipeline/gitops/registry/index.ts';
+import { evaluationParts } from '../../pipeline/gitops/run/evaluation-rows.ts';
 import { DEFAULT_FAIRNESS, type FairnessConfig } from '../../pipeline/core/evaluation/fairness.ts';
 import { projectDir, removeTemporaryFolders, testConfig, trainRun, VARIANTS } from './helpers.ts';
 
@@ -31,7 +31,7 @@ function verdict(fairness: FairnessConfig | null): Verdict {
     challenger: strong,
     champion: { version: 1, bundle: weak.bundle },
     policy: c.promotion,
-    rows: evaluationRows(strong.bundle, project, null),
+    rows: evaluationParts(strong.bundle, project, null),
     maxBundleBytes: c.registry.max_bundle_bytes,
     registered: [{ version: 1, digest: weak.bundle.digest }],
     fairness,

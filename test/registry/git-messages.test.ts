@@ -1,34 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ciRunUrl,
-  DEFAULT_AUTHOR,
-  isRetryablePushRejection,
-  parseAuthor,
-} from '../../pipeline/gitops/registry/index.ts';
+import { ciRunUrl } from '../../pipeline/gitops/registry/index.ts';
+import { DEFAULT_AUTHOR, parseAuthor } from '../../pipeline/gitops/git/identity.ts';
 import { authorFrom, ciRunUrlFrom } from '../../cli/commands/registry.ts';
 
 const args = (values: Record<string, string>) => ({ values, positionals: [] });
 
-describe('push rejections and commit identity', () => {
-  it('retries only when another writer moved the branch', () => {
-    expect(
-      isRetryablePushRejection(' ! [rejected]        main -> main (fetch first)\nerror: failed to push some refs'),
-    ).toBe(true);
-    expect(isRetryablePushRejection('!\tHEAD:refs/heads/main\t[rejected] (non-fast-forward)')).toBe(true);
-    expect(isRetryablePushRejection(' ! [remote rejected] main -> main (failed to update ref)')).toBe(true);
-    expect(
-      isRetryablePushRejection(
-        "remote: error: cannot lock ref 'refs/heads/main': is at 1a2b but expected 3c4d\n ! [remote rejected] main -> main (pre-receive hook declined)",
-      ),
-    ).toBe(true);
-    expect(isRetryablePushRejection(' ! [remote rejected] main -> main (protected branch hook declined)')).toBe(false);
-    expect(
-      isRetryablePushRejection(
-        "remote: Permission to acme/credit.git denied to bot.\nfatal: unable to access 'https://github.com/acme/credit.git/': The requested URL returned error: 403",
-      ),
-    ).toBe(false);
-  });
-
+describe('commit identity and CI links', () => {
   it('commits as github-actions[bot] unless a flag or MLOPS_COMMIT_AUTHOR says otherwise', () => {
     expect(DEFAULT_AUTHOR).toEqual({
       name: 'github-actions[bot]',

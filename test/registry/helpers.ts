@@ -8,6 +8,7 @@ import { defaultConfig } from '../../pipeline/core/config/defaults.ts';
 import { resolveConfig } from '../../pipeline/core/config/load.ts';
 import type { MlopsConfig } from '../../pipeline/core/config/types.ts';
 import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/gitops/run/run-folder.ts';
+import { checkoutState } from '../../pipeline/gitops/git/checkout.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -44,9 +45,9 @@ export function projectDir(dir = tmp('project'), config: MlopsConfig = testConfi
   return dir;
 }
 
-/** Trains in `baseDir` and writes a run folder at `out`. */
+/** Trains in `baseDir` (its git commit in the provenance) and writes a run folder at `out`. */
 export async function trainRun(baseDir: string, out: string, config: MlopsConfig): Promise<string> {
-  const result = await train({ config, baseDir });
+  const result = await train({ config, baseDir, checkout: checkoutState(baseDir) });
   const record = buildRunRecord(result, 'test', newRunId(result.bundle.digest));
   writeRunFolder(out, result, record);
   return out;

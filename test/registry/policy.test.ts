@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   compareRun,
   evaluateChallenger,
-  evaluationRows,
   loadChallenger,
   loadRegistry,
   promoteRun,
@@ -12,6 +11,7 @@ import {
   type Challenger,
   type Verdict,
 } from '../../pipeline/gitops/registry/index.ts';
+import { evaluationParts } from '../../pipeline/gitops/run/evaluation-rows.ts';
 import { HIGHER_IS_BETTER, METRIC_NAMES } from '../../pipeline/core/evaluation/metrics.ts';
 import type { MlopsConfig } from '../../pipeline/core/config/types.ts';
 import { projectDir, ROOT, testConfig, tmp, trainRun, VARIANTS, removeTemporaryFolders } from './helpers.ts';
@@ -47,7 +47,7 @@ function verdict(
     challenger: ch[challenger],
     champion: champion ? { version: 1, bundle: ch[champion].bundle } : null,
     policy: c.promotion,
-    rows: evaluationRows(ch[challenger].bundle, project, c.promotion.golden_path),
+    rows: evaluationParts(ch[challenger].bundle, project, c.promotion.golden_path),
     maxBundleBytes: c.registry.max_bundle_bytes,
     registered: champion ? [{ version: 1, digest: ch[champion].bundle.digest }] : [],
     force: force ? { reason: force } : null,
@@ -176,7 +176,7 @@ describe('promotion policy', () => {
     const dir = projectDir(tmp('changed'));
     const csv = readFileSync(join(dir, 'data/credit_data.csv'), 'utf8');
     writeFileSync(join(dir, 'data/credit_data.csv'), csv.replace(/\n[^\n]*\n$/, '\n'));
-    expect(() => evaluationRows(ch.strong.bundle, dir, null)).toThrow(/data changed since training/);
+    expect(() => evaluationParts(ch.strong.bundle, dir, null)).toThrow(/data changed since training/);
   });
 });
 

@@ -5,7 +5,7 @@ import { runCli, tempProject } from '../helpers/cli.ts';
 import { readBundle } from '../../pipeline/core/model/bundle.ts';
 import { computeMetrics } from '../../pipeline/core/evaluation/metrics.ts';
 import { CreditModel } from '../../pipeline/core/model/credit-model.ts';
-import { evaluationRows, rowsColumn, rowsDataset } from '../../pipeline/gitops/report/evaluation-rows.ts';
+import { evaluationRows, rowsColumn, rowsDataset } from '../../pipeline/gitops/run/evaluation-rows.ts';
 import { checkSvg } from './svg-check.ts';
 
 let dir: string;

@@ -1,12 +1,11 @@
-/** Direct promotion (no pull request): retrain in-process in a clone, push to main, and lose a race cleanly. */
+/** Direct promotion (no pull request): retrain in-process in clones of a bare remote, push to main, and race. */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../pipeline/core/config/load.ts';
-import { retrain } from '../../pipeline/gitops/retrain/retrain.ts';
-import { pushHead } from '../../pipeline/gitops/retrain/git.ts';
+import { publishRetrain, retrain } from '../../pipeline/gitops/retrain/retrain.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 const git = (cwd: string, ...args: string[]): string =>
@@ -61,41 +60,74 @@ function setup(): { origin: string; clone: (name: string) => string } {
   };
 }
 
+const BOT_LOG = [
+  'github-actions[bot]|registry: promote credit-default v1 (scheduled retraining)',
+  'github-actions[bot]|data: ingest 50 rows from batch.csv',
+];
+
 describe('direct promotion', () => {
-  it('pushes the data and registry commits to main, and refuses to force past a moved main', async () => {
+  it('pushes the data and registry commits to main, re-applied on top of a main that moved meanwhile', async () => {
     const { origin, clone } = setup();
     const a = clone('a');
-    const { config, baseDir } = loadConfig(null, a);
-    expect(config.retrain.promotion).toBe('direct');
-    const out = await retrain({ config, baseDir, actor: 'scheduler', author: BOT });
+    const loaded = loadConfig(null, a);
+    expect(loaded.config.retrain.promotion).toBe('direct');
+    const opts = { loaded, actor: 'scheduler', author: BOT };
+    const out = await retrain(opts);
     expect(out.status).toBe('promote');
     expect(out.commits).toHaveLength(2);
     // No champion yet: the new rows are compared with the data set they were added to.
     expect(out.drift?.reference.name).toBe('data/credit_data.csv@43c83a4630f1');
     expect(out.drift?.current.rows).toBe(50);
+    // The run went through the one training-run sequence: tracked, with its model card and drift report.
+    const run = JSON.parse(readFileSync(join(out.run!.dir, 'run.json'), 'utf8')) as {
+      command: string;
+      tracking: { artifacts: { name: string }[] };
+    };
+    expect(run.command).toBe('retrain');
+    expect(run.tracking.artifacts.map((f) => f.name)).toContain('model.json');
+    for (const f of ['README.md', 'report.html', 'drift/drift.json'])
+      expect(existsSync(join(out.run!.dir, f)), f).toBe(true);
 
-    // Someone else pushes to main first: the direct push is refused, never forced.
+    // Someone else pushes to main first: the push is rejected (fetch first), the data commit
+    // is re-applied on the new tip and the promotion recorded again there; never forced.
     const b = clone('b');
     writeFileSync(join(b, 'NOTES.md'), 'unrelated change\n');
     git(b, 'add', 'NOTES.md');
     git(b, 'commit', '-qm', 'notes');
     git(b, 'push', '-q', 'origin', 'main');
-    await expect(pushHead(a, 'origin', 'main', false)).rejects.toThrow(
-      /rejected because main moved while retraining ran; nothing was pushed/,
-    );
-    expect(git(origin, 'log', '-1', '--format=%s', 'main')).toBe('notes');
-
-    // From a fresh checkout of the new tip the same retraining goes through.
-    const c = clone('c');
-    const cfg = loadConfig(null, c);
-    const again = await retrain({ config: cfg.config, baseDir: cfg.baseDir, actor: 'scheduler', author: BOT });
-    expect(again.status).toBe('promote');
-    await pushHead(c, 'origin', 'main', false);
-    expect(git(origin, 'log', '-3', '--format=%an|%s', 'main').split('\n')).toEqual([
-      'github-actions[bot]|registry: promote credit-default v1 (scheduled retraining)',
-      'github-actions[bot]|data: ingest 50 rows from batch.csv',
-      't|notes',
-    ]);
+    const published = await publishRetrain(opts, out, { remote: 'origin', branch: 'main', force: false, backoffMs: 5 });
+    expect(published.pushed.attempts).toBe(2);
+    expect(published.status).toBe('promote');
+    expect(published.promotion?.version).toBe(1);
+    expect(git(origin, 'log', '-3', '--format=%an|%s', 'main').split('\n')).toEqual([...BOT_LOG, 't|notes']);
     expect(git(origin, 'ls-tree', '-r', '--name-only', 'main')).toContain('data/processed/batch.csv');
-  }, 180_000);
+    const registry = JSON.parse(git(origin, 'show', 'main:models/registry.json')) as {
+      models: Record<string, { aliases: { champion: number }; history: { reason?: string }[] }>;
+    };
+    expect(registry.models['credit-default'].aliases.champion).toBe(1);
+    expect(registry.models['credit-default'].history.at(-1)?.reason).toMatch(
+      /re-applied after another writer moved the branch/,
+    );
+    expect(git(a, 'status', '--porcelain')).toBe('');
+  }, 240_000);
+
+  it('two retrainings of the same new data racing: the second cannot re-apply its data, fails and says so', async () => {
+    const { origin, clone } = setup();
+    const [c, d] = [clone('c'), clone('d')];
+    const optsOf = (dir: string) => ({ loaded: loadConfig(null, dir), actor: 'scheduler', author: BOT });
+    const first = await retrain(optsOf(c));
+    const second = await retrain(optsOf(d));
+    expect([first.status, second.status]).toEqual(['promote', 'promote']);
+    await publishRetrain(optsOf(c), first, { remote: 'origin', branch: 'main', force: false, backoffMs: 5 });
+    const tip = git(origin, 'rev-parse', 'main');
+    const before = git(d, 'rev-parse', 'HEAD');
+    await expect(
+      publishRetrain(optsOf(d), second, { remote: 'origin', branch: 'main', force: false, backoffMs: 5 }),
+    ).rejects.toThrow(
+      /cannot re-apply the retrained model on top of origin\/main \(attempt 2\): the new data \([0-9a-f]{7}\) conflicts with changes on the new tip[\s\S]*Nothing was pushed; the local commits are kept at [0-9a-f]{7}/,
+    );
+    expect(git(origin, 'rev-parse', 'main')).toBe(tip);
+    expect(git(d, 'rev-parse', 'HEAD')).toBe(before);
+    expect(git(d, 'status', '--porcelain')).toBe('');
+  }, 240_000);
 });

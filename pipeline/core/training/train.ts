@@ -19,7 +19,7 @@ import { computeMetrics, METRIC_NAMES, type SplitMetrics } from '../evaluation/m
 import { stratifiedSplit } from './split.ts';
 import { sha256Hex } from '../common/canonical-json.ts';
 import { sealBundle, type Bundle } from '../model/bundle.ts';
-import { gitInfo, packageVersion, projectVersion, reproducibleTime } from '../common/provenance.ts';
+import { packageVersion, projectVersion, reproducibleTime } from '../common/provenance.ts';
 import { resolvePath } from '../config/load.ts';
 import type { MlopsConfig } from '../config/types.ts';
 import { CreditModel } from '../model/credit-model.ts';
@@ -33,6 +33,18 @@ export interface TrainOptions {
   onProgress?: (done: number, total: number, label: string) => void;
   onWarning?: (message: string) => void;
   onStage?: (stage: string) => void;
+  /**
+   * The code checkout the run comes from, recorded in the bundle's provenance (the GitOps
+   * layer reads it from git; without it the commit is unknown and null).
+   */
+  checkout?: CodeCheckout;
+}
+
+/** The commit the code stands on, whether tracked files differ from it, and its time (ISO 8601). */
+export interface CodeCheckout {
+  commit: string | null;
+  dirty: boolean | null;
+  time: string | null;
 }
 
 export interface MetricsFile {
@@ -149,7 +161,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     test: computeMetrics(testSet.y!, pTe, threshold, costs),
   };
   const importance = aggregateImportance(engine.featureImportance(), featureSources(prep), schema);
-  const git = gitInfo(opts.baseDir);
+  const checkout = opts.checkout ?? { commit: null, dirty: null, time: null };
   const data = { path: config.data.path, sha256: sha256Hex(dataBytes), rows: all.rows };
   const bundle = sealBundle({
     format: 'credit-risk-gitops/model',
@@ -174,8 +186,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         node: process.versions.node,
         ...Object.fromEntries((factory.packages ?? []).map((name) => [name, packageVersion(name)])),
       },
-      git: { commit: git.commit, dirty: git.dirty },
-      created_at: reproducibleTime(git.time),
+      git: { commit: checkout.commit, dirty: checkout.dirty },
+      created_at: reproducibleTime(checkout.time),
     },
   });
   const tEnd = performance.now();

@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { MlopsError, writeFileAtomic } from '../../core/index.ts';
 import { commitRegistryChange, type CommitOptions } from '../registry/commit.ts';
-import { authorEnv, DEFAULT_AUTHOR, git, gitOk } from '../registry/git.ts';
+import { authorEnv, DEFAULT_AUTHOR } from '../git/identity.ts';
+import { git, gitOk } from '../git/run.ts';
 import { overlaysDir, pinnedOverlay, type ImagePin } from './render.ts';
 
 export interface PinTarget extends ImagePin {

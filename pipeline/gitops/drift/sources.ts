@@ -4,7 +4,6 @@
  * git history — ingestion only appends, so every old version is a prefix of the current
  * file and a commit of it.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
@@ -19,6 +18,7 @@ import {
 } from '../../core/index.ts';
 import type { DataRef } from './drift.ts';
 import { readScoringLog } from './scoring-log.ts';
+import { commitsTouching, fileAt, topLevel } from '../git/checkout.ts';
 
 export interface Sample {
   dataset: Dataset;
@@ -104,26 +104,14 @@ export function findDataVersion(path: string, sha256: string, maxCommits = 200):
     const prefix = prefixVersion(bytes, sha256);
     if (prefix) return prefix;
   }
-  const git = (cwd: string, args: string[]): Buffer | null => {
-    try {
-      return execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
-    } catch {
-      return null;
-    }
-  };
-  const top = git(dirname(path), ['rev-parse', '--show-toplevel'])?.toString('utf8').trim();
+  const top = topLevel(dirname(path));
   if (!top) return null;
   // git prints the real path of the top level; resolve symlinks (macOS /tmp) the same way.
   const rel = relative(top, join(realpathSync(dirname(path)), basename(path)))
     .split('\\')
     .join('/');
-  const commits =
-    git(top, ['log', `-n${maxCommits}`, '--format=%H', '--', rel])
-      ?.toString('utf8')
-      .split('\n')
-      .filter(Boolean) ?? [];
-  for (const c of commits) {
-    const bytes = git(top, ['show', `${c}:${rel}`]);
+  for (const c of commitsTouching(top, rel, maxCommits)) {
+    const bytes = fileAt(top, c, rel);
     if (bytes && sha256Hex(bytes) === sha256) return bytes;
   }
   return null;

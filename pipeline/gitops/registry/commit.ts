@@ -4,15 +4,16 @@
  * the branch, we fetch, move to the new tip (`git reset --keep`, which refuses to touch
  * files with local edits), re-read the registry there and apply the change again as
  * data — a new version number, the gate re-checked against the champion found there —
- * then commit and push again, with exponential backoff, up to a bound. registry.json is
+ * then commit and push again (the push and its retry rule: git/push.ts). registry.json is
  * never merged as text, so no writer's version is ever lost. If the change cannot be
  * re-applied, the branch goes back to where it started and the working tree is clean.
  */
 import { relative, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { MlopsError } from '../../core/index.ts';
-import { DEFAULT_AUTHOR, authorEnv, git, gitOk, isRetryablePushRejection, type GitAuthor } from './git.ts';
-import { evaluationRows } from './evaluation-rows.ts';
+import { MlopsError, isMlopsError } from '../../core/index.ts';
+import { DEFAULT_AUTHOR, authorEnv, type GitAuthor } from '../git/identity.ts';
+import { pushWithRetry, type PushAttempt } from '../git/push.ts';
+import { git, gitOk } from '../git/run.ts';
+import { evaluationParts } from '../run/evaluation-rows.ts';
 import { loadChallenger } from './challenger.ts';
 import { existingAncestor, promoteRun, type PromoteOptions, type PromoteResult } from './promote.ts';
 import { rollback, type RollbackOptions, type RollbackResult } from './rollback.ts';
@@ -33,12 +34,7 @@ export interface CommitOptions {
   /** First backoff delay in ms, doubled each retry with jitter (default 1000). */
   backoffMs?: number;
   /** Progress callback, awaited: `committed` comes right before the push. */
-  onAttempt?: (info: {
-    attempt: number;
-    phase: 'committed' | 'rejected' | 'pushed';
-    commit: string;
-    detail?: string;
-  }) => void | Promise<void>;
+  onAttempt?: (info: PushAttempt) => void | Promise<void>;
 }
 
 export interface CommitOutcome {
@@ -82,8 +78,6 @@ export async function commitRegistryChange<T>(
   }
   if (opts.push && !branch)
     throw new MlopsError('usage', 'HEAD is detached: name the branch to push to with --branch NAME');
-  const maxAttempts = Math.max(1, opts.maxAttempts ?? 5);
-  const backoff = opts.backoffMs ?? 1000;
   const env = authorEnv(opts.author ?? DEFAULT_AUTHOR);
 
   const restore = async (): Promise<string> => {
@@ -98,78 +92,59 @@ export async function commitRegistryChange<T>(
       : `could not move back to ${origHead.slice(0, 7)}: ${r.stderr.trim()}`;
   };
 
-  for (let attempt = 1; ; attempt++) {
-    let applied: { result: T; message: string };
-    try {
-      applied = apply(attempt);
-    } catch (e) {
-      const state = await restore();
-      if (attempt === 1) throw e;
-      throw new MlopsError(
-        'state',
-        `cannot re-apply the ${what} change on top of ${remote}/${branch} (attempt ${attempt}): ${(e as Error).message} Nothing was pushed; ${state}.`,
-      );
-    }
+  let applied!: { result: T; message: string };
+  const applyAndCommit = async (attempt: number): Promise<void> => {
+    applied = apply(attempt);
     await gitOk(['add', '-A', '--', rel], root);
     const c = await git(
       ['-c', 'commit.gpgsign=false', 'commit', '-q', '--no-verify', '-m', applied.message, '--', rel],
       root,
       env,
     );
-    if (c.code !== 0) {
-      const state = await restore();
-      throw new MlopsError('state', `git commit failed: ${(c.stderr || c.stdout).trim()}; ${state}`);
-    }
-    const commit = await gitOk(['rev-parse', 'HEAD'], root);
-    if (!opts.push) return { commit, pushed: false, attempts: attempt, branch, result: applied.result };
-    await opts.onAttempt?.({ attempt, phase: 'committed', commit });
-    const p = await git(['push', '--porcelain', remote, `HEAD:refs/heads/${branch}`], root);
-    if (p.code === 0) {
-      await opts.onAttempt?.({ attempt, phase: 'pushed', commit });
-      return { commit, pushed: true, attempts: attempt, branch, result: applied.result };
-    }
-    const output = `${p.stdout}\n${p.stderr}`.trim();
-    if (!isRetryablePushRejection(output)) {
-      const state = await restore();
-      throw new MlopsError(
-        'state',
-        `git push to ${remote} ${branch} was refused and retrying would not help:\n${output}\nNothing was pushed; ${state}.`,
-      );
-    }
-    await opts.onAttempt?.({ attempt, phase: 'rejected', commit, detail: output });
-    if (attempt >= maxAttempts) {
-      const state = await restore();
-      throw new MlopsError(
-        'state',
-        `gave up after ${attempt} attempts: every push to ${remote} ${branch} lost a race with another writer (last: ${lastLine(output)}). Nothing was pushed; ${state}. Run the ${what === 'registry' ? 'promotion' : 'command'} again.`,
-      );
-    }
-    await sleep(Math.round(backoff * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
-    const f = await git(['fetch', '-q', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], root);
-    if (f.code !== 0) {
-      const state = await restore();
-      throw new MlopsError(
-        'state',
-        `git fetch ${remote} ${branch} failed after a rejected push: ${f.stderr.trim()}; ${state}`,
-      );
-    }
-    const tip = await gitOk(['rev-parse', `refs/remotes/${remote}/${branch}`], root);
-    if ((await git(['merge-base', '--is-ancestor', origHead, tip], root)).code !== 0) {
-      const state = await restore();
-      throw new MlopsError(
-        'state',
-        `cannot re-apply the ${what} change: the local branch has commits that ${remote}/${branch} (${tip.slice(0, 7)}) does not have; pull or rebase them first, then try again. Nothing was pushed; ${state}.`,
-      );
-    }
-    const mv = await git(['reset', '-q', '--keep', tip], root);
-    if (mv.code !== 0) {
-      const state = await restore();
-      throw new MlopsError(
-        'state',
-        `cannot move to ${remote}/${branch} (${tip.slice(0, 7)}) to re-apply the ${what} change: ${mv.stderr.trim()}; commit or stash local edits first. Nothing was pushed; ${state}.`,
-      );
-    }
+    if (c.code !== 0) throw new MlopsError('state', `git commit failed: ${(c.stderr || c.stdout).trim()}`);
+  };
+
+  try {
+    await applyAndCommit(1);
+  } catch (e) {
+    const state = await restore();
+    if (isMlopsError(e) && e.message.startsWith('git commit failed'))
+      throw new MlopsError('state', `${e.message}; ${state}`);
+    throw e;
   }
+  if (!opts.push)
+    return {
+      commit: await gitOk(['rev-parse', 'HEAD'], root),
+      pushed: false,
+      attempts: 1,
+      branch,
+      result: applied.result,
+    };
+  const pushed = await pushWithRetry({
+    root,
+    remote,
+    branch: branch!,
+    maxAttempts: opts.maxAttempts,
+    backoffMs: opts.backoffMs,
+    what: `the ${what} change`,
+    onAttempt: opts.onAttempt,
+    restore,
+    giveUpHint: `Run the ${what === 'registry' ? 'promotion' : 'command'} again.`,
+    // Re-applied as data on the new tip, never merged as text.
+    reapply: async (tip, attempt) => {
+      if ((await git(['merge-base', '--is-ancestor', origHead, tip], root)).code !== 0)
+        throw new Error(
+          `the local branch has commits that ${remote}/${branch} (${tip.slice(0, 7)}) does not have; pull or rebase them first, then try again.`,
+        );
+      const mv = await git(['reset', '-q', '--keep', tip], root);
+      if (mv.code !== 0)
+        throw new Error(
+          `cannot move to ${remote}/${branch} (${tip.slice(0, 7)}): ${mv.stderr.trim()}; commit or stash local edits first.`,
+        );
+      await applyAndCommit(attempt);
+    },
+  });
+  return { commit: pushed.commit, pushed: true, attempts: pushed.attempts, branch, result: applied.result };
 }
 
 export interface PromoteAndCommitResult extends CommitOutcome {
@@ -189,7 +164,7 @@ export interface PromoteAndCommitResult extends CommitOutcome {
 export async function promoteAndCommit(opts: PromoteOptions & CommitOptions): Promise<PromoteAndCommitResult> {
   const challenger = typeof opts.challenger === 'string' ? loadChallenger(opts.challenger) : opts.challenger;
   // Read the evaluation rows once, before any move to another tip can change the data files.
-  const rows = opts.rows ?? evaluationRows(challenger.bundle, opts.baseDir, opts.config.promotion.golden_path);
+  const rows = opts.rows ?? evaluationParts(challenger.bundle, opts.baseDir, opts.config.promotion.golden_path);
   let first: Verdict['decision'] | null = null;
   const out = await commitRegistryChange(opts.dir, opts, (attempt) => {
     const r = promoteRun({
@@ -271,5 +246,4 @@ export function promotionMessage(r: PromoteResult, ciRunUrl: string | null): str
   return `${subject}\n\n${body.join('\n')}\n`;
 }
 
-const lastLine = (s: string): string => s.trim().split('\n').filter(Boolean).at(-1) ?? s;
 const signed = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;

@@ -29,7 +29,6 @@ export {
   type ResolvedRef,
 } from './store.ts';
 export { loadChallenger, type Challenger } from './challenger.ts';
-export { evaluationRows, type EvaluationPart } from './evaluation-rows.ts';
 export { evaluateChallenger, type EvaluateInput, type PromotionPolicy } from './policy.ts';
 export {
   compareRun,
@@ -50,7 +49,6 @@ export {
   type CommitOutcome,
   type PromoteAndCommitResult,
 } from './commit.ts';
-export { DEFAULT_AUTHOR, parseAuthor, isRetryablePushRejection, type GitAuthor } from './git.ts';
 export { verifyVersion, type VerifyOptions, type VerifyResult } from './verify.ts';
 export {
   recordSignOff,

@@ -22,7 +22,7 @@ import {
   type FairnessReport,
 } from '../../core/index.ts';
 import type { Challenger } from './challenger.ts';
-import type { EvaluationPart } from './evaluation-rows.ts';
+import type { EvaluationPart } from '../run/evaluation-rows.ts';
 import type { Verdict, VerdictRule } from './verdict.ts';
 
 export type PromotionPolicy = MlopsConfig['promotion'];

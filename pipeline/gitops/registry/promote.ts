@@ -5,11 +5,12 @@
  * whole step is a function of (registry, challenger, policy), it can be re-applied on
  * top of whatever registry another writer pushed in the meantime.
  */
-import { fairnessConfigOf, type MlopsConfig, MlopsError, gitInfo } from '../../core/index.ts';
+import { fairnessConfigOf, type MlopsConfig, MlopsError } from '../../core/index.ts';
+import { checkoutState } from '../git/checkout.ts';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadChallenger, type Challenger } from './challenger.ts';
-import { evaluationRows, type EvaluationPart } from './evaluation-rows.ts';
+import { evaluationParts, type EvaluationPart } from '../run/evaluation-rows.ts';
 import { evaluateChallenger, sizeMessage } from './policy.ts';
 import { modelCard } from './card.ts';
 import {
@@ -93,7 +94,7 @@ function compareWith(reg: RegistryFile, opts: CompareOptions): CompareResult {
   // The config names the model; a run trained under another name fails the validity rule.
   const name = opts.config.model_name;
   const model = reg.models[name] ?? null;
-  const rows = opts.rows ?? evaluationRows(challenger.bundle, opts.baseDir, opts.config.promotion.golden_path);
+  const rows = opts.rows ?? evaluationParts(challenger.bundle, opts.baseDir, opts.config.promotion.golden_path);
   const championEntry = model?.aliases.champion != null ? findVersion(model, model.aliases.champion) : null;
   const champion = championEntry
     ? { version: championEntry.version, bundle: loadVersionBundle(opts.dir, championEntry) }
@@ -240,7 +241,7 @@ export function eventContext(ctx: EventContext & { dir: string }): {
   return {
     actor: ctx.actor,
     ciRunUrl: ctx.ciRunUrl ?? null,
-    gitCommit: ctx.gitCommit !== undefined ? ctx.gitCommit : gitInfo(existingAncestor(ctx.dir)).commit,
+    gitCommit: ctx.gitCommit !== undefined ? ctx.gitCommit : checkoutState(existingAncestor(ctx.dir)).commit,
     time: (ctx.now ?? new Date()).toISOString(),
   };
 }

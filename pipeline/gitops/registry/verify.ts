@@ -20,7 +20,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { canonicalJson, sha256Hex, readBundle, type Bundle, MlopsError, PROJECT_ROOT } from '../../core/index.ts';
-import { git, gitOk } from './git.ts';
+import { git } from '../git/run.ts';
+import { withWorktree } from '../git/worktree.ts';
 import { existingAncestor } from './promote.ts';
 import { loadRegistry, loadVersionBundle, resolveRef } from './store.ts';
 
@@ -75,47 +76,49 @@ export async function verifyVersion(opts: VerifyOptions): Promise<VerifyResult> 
     );
   const tmp = mkdtempSync(join(tmpdir(), 'mlops-verify-'));
   const wt = join(tmp, 'worktree');
-  await gitOk(['worktree', 'add', '--detach', '-q', wt, commit], root);
   try {
-    if (!existsSync(join(wt, 'bin', 'mlops.mjs')))
-      throw new MlopsError('state', `commit ${commit.slice(0, 7)} has no bin/mlops.mjs; cannot retrain with its code`);
-    const modules = opts.nodeModules ?? join(PROJECT_ROOT, 'node_modules');
-    if (!existsSync(join(wt, 'node_modules'))) symlinkSync(modules, join(wt, 'node_modules'), 'dir');
-    const cfg = structuredClone(v.lineage.config) as { data: { path: string; test_path: string | null } };
-    provideData(cfg.data.path, v.lineage.data.sha256, wt, root, notes);
-    if (cfg.data.test_path && v.lineage.test_data)
-      provideData(cfg.data.test_path, v.lineage.test_data.sha256, wt, root, notes);
-    const configFile = join(wt, '.mlops-verify.config.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify(
-        { ...cfg, model_name: registered.name, evaluation: { risk_bands: registered.risk_bands } },
-        null,
-        2,
-      ),
-    );
-    const out = join(tmp, 'run');
-    await runTrain(
-      join(wt, 'bin', 'mlops.mjs'),
-      ['train', '--config', configFile, '--out', out, '--quiet'],
-      wt,
-      opts.timeoutMs ?? 30 * 60_000,
-    );
-    const rebuilt = readBundle(join(out, 'model.json'));
-    return {
-      name,
-      version: v.version,
-      commit,
-      expected: registered.digest,
-      actual: rebuilt.digest,
-      reproduced: rebuilt.digest === registered.digest,
-      differences: differences(registered, rebuilt),
-      notes,
-    };
+    return await withWorktree(root, commit, wt, async () => {
+      if (!existsSync(join(wt, 'bin', 'mlops.mjs')))
+        throw new MlopsError(
+          'state',
+          `commit ${commit.slice(0, 7)} has no bin/mlops.mjs; cannot retrain with its code`,
+        );
+      const modules = opts.nodeModules ?? join(PROJECT_ROOT, 'node_modules');
+      if (!existsSync(join(wt, 'node_modules'))) symlinkSync(modules, join(wt, 'node_modules'), 'dir');
+      const cfg = structuredClone(v.lineage.config) as { data: { path: string; test_path: string | null } };
+      provideData(cfg.data.path, v.lineage.data.sha256, wt, root, notes);
+      if (cfg.data.test_path && v.lineage.test_data)
+        provideData(cfg.data.test_path, v.lineage.test_data.sha256, wt, root, notes);
+      const configFile = join(wt, '.mlops-verify.config.json');
+      writeFileSync(
+        configFile,
+        JSON.stringify(
+          { ...cfg, model_name: registered.name, evaluation: { risk_bands: registered.risk_bands } },
+          null,
+          2,
+        ),
+      );
+      const out = join(tmp, 'run');
+      await runTrain(
+        join(wt, 'bin', 'mlops.mjs'),
+        ['train', '--config', configFile, '--out', out, '--quiet'],
+        wt,
+        opts.timeoutMs ?? 30 * 60_000,
+      );
+      const rebuilt = readBundle(join(out, 'model.json'));
+      return {
+        name,
+        version: v.version,
+        commit,
+        expected: registered.digest,
+        actual: rebuilt.digest,
+        reproduced: rebuilt.digest === registered.digest,
+        differences: differences(registered, rebuilt),
+        notes,
+      };
+    });
   } finally {
-    await git(['worktree', 'remove', '--force', wt], root);
     rmSync(tmp, { recursive: true, force: true });
-    await git(['worktree', 'prune'], root);
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { posix, relative } from 'node:path';
 import type { MlopsConfig } from '../../core/index.ts';
-import { git } from '../registry/git.ts';
+import { git } from '../git/run.ts';
 
 /** Folders, relative to the git root, that hold only state written by the release machinery. */
 export function stateFolders(config: MlopsConfig, projectFromRoot: string): string[] {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 import { MlopsError } from '../../core/index.ts';
-import { git, gitOk } from '../registry/git.ts';
+import { git, gitOk } from '../git/run.ts';
 
 /** The git checkout holding `dir`. */
 export async function checkoutRoot(dir: string): Promise<string> {

@@ -50,7 +50,7 @@ import {
   type Environment,
   type TimingRow,
 } from './diagnostics.ts';
-import { evaluationRows, rowsColumn, rowsDataset, type EvaluationRows } from './evaluation-rows.ts';
+import { evaluationRows, rowsColumn, rowsDataset, type EvaluationRows } from '../run/evaluation-rows.ts';
 import { renderHtmlReport } from './html.ts';
 
 export interface ExampleExplanation {
@@ -259,7 +259,6 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     mark = now;
   };
   const rows: EvaluationRows = evaluationRows(bundle, { baseDir: opts.baseDir, alsoIn: opts.alsoIn, data: opts.data });
-  warnings.push(...rows.warnings);
   const ds = rowsDataset(rows, bundle.schema);
   const y = ds.y!;
   const p = model.score(ds);

@@ -1,35 +1,51 @@
 /**
  * Scheduled retraining, start to finish, in one checkout:
- *   ingest → (nothing new? stop) → commit the data version → drift report → train with
- *   the current config → gate against the champion → on a pass, record the promotion in
- *   the registry and commit it with the report.
- * The result says whether the caller should publish (a pull request, or a direct push)
- * or only report why not. Commits are local; pushing and GitHub are the adapter's job.
+ *   ingest → (nothing new? stop) → commit the data version → drift report → a training
+ *   run (run/training-run.ts: run folder, tracking, MLflow, model card) → gate against the
+ *   champion → on a pass, record the promotion in the registry and commit it with the report.
+ * The result says whether the caller should publish (`publishRetrain`: a pull request
+ * branch, or a direct push) or only report why not. Nothing here knows about GitHub.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { markdownTable } from 'markdown-table';
-import { resolvePath, type MlopsConfig, train, writeFileAtomic, isMlopsError } from '../../core/index.ts';
+import { join } from 'node:path';
+import {
+  resolvePath,
+  writeFileAtomic,
+  isMlopsError,
+  type LoadedConfig,
+  type MetricsFile,
+  type MlopsConfig,
+} from '../../core/index.ts';
 import { ingest, short, type IngestResult } from '../ingest/ingest.ts';
 import { runDrift, writeDriftOutputs } from '../drift/run-drift.ts';
 import { driftMarkdown } from '../drift/markdown.ts';
 import type { DriftReport } from '../drift/drift.ts';
 import { championModel } from '../drift/champion.ts';
-import { buildRunRecord, newRunId, writeRunFolder } from '../run/run-folder.ts';
+import { commitPaths } from '../git/commit.ts';
+import { authorEnv, type GitAuthor } from '../git/identity.ts';
+import { pushWithRetry } from '../git/push.ts';
+import { git, gitOk } from '../git/run.ts';
 import { metricsTable } from '../report/tables.ts';
-import { compareRun, promoteRun, registryDir, verdictMarkdown, type Verdict } from '../registry/index.ts';
-import { commitPaths, type Author } from './git.ts';
+import { trainingRun } from '../run/training-run.ts';
+import {
+  compareRun,
+  promoteRun,
+  registryDir,
+  verdictMarkdown,
+  type PromoteResult,
+  type Verdict,
+} from '../registry/index.ts';
 
 export type RetrainStatus = 'no-new-data' | 'kept-champion' | 'promote';
 
 export interface RetrainOptions {
-  config: MlopsConfig;
-  baseDir: string;
+  loaded: LoadedConfig;
   /** Who is retraining, for the registry history (e.g. the workflow's actor). */
   actor: string;
   ciRunUrl?: string | null;
   /** Commit identity of the data and registry commits. */
-  author: Author;
+  author: GitAuthor;
   /** Retrain even when no new rows arrived (a manual dispatch, a config change). */
   force?: boolean;
   onStage?: (stage: string) => void;
@@ -49,9 +65,13 @@ export interface RetrainOutcome {
   promotion: { version: number | null; champion: number | null } | null;
   /** Local commits made (data, then registry + report), oldest first. */
   commits: string[];
+  /** The data commit, when new rows arrived. */
+  dataCommit: string | null;
   /** Title and body for the pull request, and the job summary. */
   title: string;
   report: string;
+  /** The challenger's training summary, for the report when the promotion is re-applied. */
+  training: string | null;
 }
 
 /** Files scheduled retraining may change, relative to the config's folder. */
@@ -64,7 +84,7 @@ export function retrainPaths(config: MlopsConfig): { data: string[]; registry: s
 }
 
 export async function retrain(opts: RetrainOptions): Promise<RetrainOutcome> {
-  const { config, baseDir } = opts;
+  const { config, baseDir } = opts.loaded;
   const stage = opts.onStage ?? (() => undefined);
   const dataPath = resolvePath(baseDir, config.data.path);
   const before = readFileSync(dataPath);
@@ -74,7 +94,18 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainOutcome> {
   stage('ingesting new data');
   const ing = ingest({ config, baseDir });
   const newRows = ing.version_after !== ing.version_before;
-  const base = { ingest: ing, drift: null, driftError: null, run: null, verdict: null, promotion: null, commits };
+  let dataCommit: string | null = null;
+  const base = {
+    ingest: ing,
+    drift: null,
+    driftError: null,
+    run: null,
+    verdict: null,
+    promotion: null,
+    commits,
+    dataCommit,
+    training: null,
+  };
   if (!newRows && !opts.force && !config.retrain.always) {
     const reason =
       ing.files.length === 0
@@ -85,13 +116,13 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainOutcome> {
   }
   if (newRows) {
     const accepted = ing.files.reduce((s, f) => s + (f.status === 'ingested' ? f.entry.accepted : 0), 0);
-    const c = await commitPaths(
+    dataCommit = await commitPaths(
       baseDir,
       paths.data,
       `data: ingest ${accepted} rows from ${ing.files.map((f) => f.file).join(', ')}\n\n${config.data.path}: ${short(ing.version_before)} → ${short(ing.version_after)} (${ing.rows_before} → ${ing.rows_after} rows)`,
       opts.author,
     );
-    if (c) commits.push(c);
+    if (dataCommit) commits.push(dataCommit);
   }
 
   const champion = championModel(config, baseDir);
@@ -115,25 +146,32 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainOutcome> {
   }
 
   stage(`training ${config.engine.name}`);
-  const result = await train({ config, baseDir, onWarning: opts.onWarning });
-  const id = newRunId(result.bundle.digest);
-  const runDir = join(resolvePath(baseDir, config.runs_dir), id);
-  writeRunFolder(runDir, result, buildRunRecord(result, 'retrain', id));
-  if (drift) await writeDriftOutputs(join(runDir, 'drift'), drift);
-
-  stage('comparing with the champion');
-  const regDir = registryDir(config, baseDir);
-  const verdict = compareRun({ dir: regDir, config, baseDir, challenger: runDir }).verdict;
-  const run = { id, dir: runDir };
-  const training = trainingSection(result.metrics, result.data);
-  if (verdict.decision !== 'promote') {
+  let verdict!: Verdict;
+  let recorded: Recorded | null = null;
+  const trained = await trainingRun({
+    loaded: opts.loaded,
+    command: 'retrain',
+    onStage: stage,
+    warn: opts.onWarning ?? (() => undefined),
+    beforeReport: async ({ dir, result }) => {
+      if (drift) await writeDriftOutputs(join(dir, 'drift'), drift);
+      stage('comparing with the champion');
+      verdict = compareRun({ dir: registryDir(config, baseDir), config, baseDir, challenger: dir }).verdict;
+      if (verdict.decision !== 'promote') return;
+      stage('recording the promotion');
+      const training = trainingSection(result.metrics, result.data);
+      recorded = await recordPromotion(opts, { dir, ing, drift, driftError, training }, false);
+      return { version: recorded.promoted.version };
+    },
+  });
+  const run = { id: trained.id, dir: trained.dir };
+  const training = trainingSection(trained.result.metrics, trained.result.data);
+  const done = { ...base, dataCommit, drift, driftError, run, training };
+  if (!recorded) {
     const reason = `kept champion: ${verdict.summary}`;
     const title = 'Retraining: champion kept';
     return {
-      ...base,
-      drift,
-      driftError,
-      run,
+      ...done,
       verdict,
       status: 'kept-champion',
       reason,
@@ -141,46 +179,159 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainOutcome> {
       report: report({ title, reason, ing, drift, driftError, training, verdict }),
     };
   }
+  const r: Recorded = recorded;
+  if (r.commit) commits.push(r.commit);
+  return { ...done, ...outcomeOf(r) };
+}
 
-  stage('recording the promotion');
+interface Recorded {
+  promoted: PromoteResult;
+  commit: string | null;
+  title: string;
+  reason: string;
+  body: string;
+}
+
+/**
+ * Registers the challenger of `run` in the registry (the gate decides promote or keep),
+ * writes the retraining report and commits both. On a re-application (`again`) a
+ * version the gate approved the first time stays registered even if a newer champion now wins.
+ */
+async function recordPromotion(
+  opts: RetrainOptions,
+  run: {
+    dir: string;
+    ing: IngestResult;
+    drift: DriftReport | null;
+    driftError: string | null;
+    training: string;
+  },
+  again: boolean,
+): Promise<Recorded> {
+  const { config, baseDir } = opts.loaded;
   const promoted = promoteRun({
-    dir: regDir,
+    dir: registryDir(config, baseDir),
     config,
     baseDir,
-    challenger: runDir,
+    challenger: run.dir,
     actor: opts.actor,
     ciRunUrl: opts.ciRunUrl ?? null,
+    registerOnKeep: again,
+    note: again ? 're-applied after another writer moved the branch' : null,
   });
-  const version = promoted.version;
-  const reason = `promote: ${verdict.summary}`;
-  const title = `Retrain ${config.model_name}${version !== null ? ` v${version}` : ''} on data ${short(ing.version_after)}`;
-  const body = report({ title, reason, ing, drift, driftError, training, verdict });
+  const v = promoted.version === null ? '' : ` v${promoted.version}`;
+  const promote = promoted.decision === 'promote';
+  const reason = `${promote ? 'promote' : 'kept champion'}: ${promoted.verdict.summary}`;
+  const title = promote
+    ? `Retrain ${config.model_name}${v} on data ${short(run.ing.version_after)}`
+    : 'Retraining: champion kept';
+  const body = report({ ...run, ing: run.ing, title, reason, verdict: promoted.verdict });
   writeFileAtomic(resolvePath(baseDir, config.retrain.report_path), body + '\n');
-  const c = await commitPaths(
+  const commit = await commitPaths(
     baseDir,
-    paths.registry,
-    `registry: promote ${config.model_name}${version !== null ? ` v${version}` : ''} (scheduled retraining)\n\n${verdict.summary}`,
+    retrainPaths(config).registry,
+    `registry: ${promote ? 'promote' : 'register'} ${config.model_name}${v}${promote ? '' : ` as challenger, champion v${promoted.champion} kept`} (scheduled retraining)\n\n${promoted.verdict.summary}`,
     opts.author,
   );
-  if (c) commits.push(c);
+  return { promoted, commit, title, reason, body };
+}
+
+function outcomeOf(
+  r: Recorded,
+): Pick<RetrainOutcome, 'status' | 'reason' | 'title' | 'report' | 'verdict' | 'promotion'> {
   return {
-    ...base,
-    drift,
-    driftError,
-    run,
-    verdict,
-    status: 'promote',
-    reason,
-    title,
-    report: body,
-    promotion: { version, champion: promoted.champion },
+    status: r.promoted.decision === 'promote' ? 'promote' : 'kept-champion',
+    reason: r.reason,
+    title: r.title,
+    report: r.body,
+    verdict: r.promoted.verdict,
+    promotion: { version: r.promoted.version, champion: r.promoted.champion },
   };
 }
 
-function trainingSection(
-  m: Awaited<ReturnType<typeof train>>['metrics'],
-  data: { path: string; sha256: string; rows: number },
-): string {
+export interface PublishTarget {
+  remote: string;
+  branch: string;
+  /**
+   * The bot's own branch, rebuilt from the base branch on every run: pushed with --force,
+   * so only a lost ref-lock race is retried. A shared branch (direct promotion) is never forced.
+   */
+  force: boolean;
+  maxAttempts?: number;
+  backoffMs?: number;
+}
+
+/**
+ * Pushes a promoting retrain's commits. When the branch moved meanwhile (either
+ * rejection kind, git/push.ts), the work is re-applied on the new tip: the data commit is
+ * cherry-picked and the promotion is recorded again as data (a new version number, the gate
+ * re-checked against the champion found there), never merged as text. A data commit that
+ * conflicts, or a data file that changed under the model (the evaluation rows no longer
+ * match), cannot be re-applied: the push fails and says so, nothing is pushed, and the local
+ * commits stay as they were.
+ */
+export async function publishRetrain(
+  opts: RetrainOptions,
+  outcome: RetrainOutcome,
+  target: PublishTarget,
+): Promise<RetrainOutcome & { pushed: { commit: string; attempts: number } }> {
+  const { baseDir } = opts.loaded;
+  const root = await gitOk(['rev-parse', '--show-toplevel'], baseDir);
+  const origHead = await gitOk(['rev-parse', 'HEAD'], root);
+  const env = authorEnv(opts.author);
+  let current = outcome;
+  const pushed = await pushWithRetry({
+    root,
+    remote: target.remote,
+    branch: target.branch,
+    force: target.force,
+    maxAttempts: target.maxAttempts,
+    backoffMs: target.backoffMs,
+    what: 'the retrained model',
+    restore: async () => {
+      const r = await git(['reset', '-q', '--keep', origHead], root);
+      return r.code === 0
+        ? `the local commits are kept at ${origHead.slice(0, 7)}; the next run starts from the new tip`
+        : `could not move back to ${origHead.slice(0, 7)}: ${r.stderr.trim()}`;
+    },
+    reapply: async (tip) => {
+      // A forced push replaces the branch: there is nothing to re-apply, only the race to retry.
+      if (target.force) return;
+      if (!outcome.run || !outcome.training) throw new Error('there is no trained challenger to re-apply');
+      const mv = await git(['reset', '-q', '--keep', tip], root);
+      if (mv.code !== 0) throw new Error(`cannot move to ${tip.slice(0, 7)}: ${mv.stderr.trim()}.`);
+      const commits: string[] = [];
+      let dataCommit: string | null = null;
+      if (outcome.dataCommit) {
+        const pick = await git(['-c', 'commit.gpgsign=false', 'cherry-pick', outcome.dataCommit], root, env);
+        if (pick.code !== 0) {
+          await git(['cherry-pick', '--abort'], root);
+          throw new Error(
+            `the new data (${outcome.dataCommit.slice(0, 7)}) conflicts with changes on the new tip: ${(pick.stderr || pick.stdout).trim()}`,
+          );
+        }
+        dataCommit = await gitOk(['rev-parse', 'HEAD'], root);
+        commits.push(dataCommit);
+      }
+      const r = await recordPromotion(
+        opts,
+        {
+          dir: outcome.run.dir,
+          ing: outcome.ingest,
+          drift: outcome.drift,
+          driftError: outcome.driftError,
+          training: outcome.training,
+        },
+        true,
+      );
+      if (r.commit) commits.push(r.commit);
+      current = { ...outcome, ...outcomeOf(r), commits, dataCommit };
+    },
+  });
+  return { ...current, pushed };
+}
+
+function trainingSection(m: MetricsFile, data: { path: string; sha256: string; rows: number }): string {
   return [
     `Trained on \`${data.path}\` @ \`${short(data.sha256)}\` (${data.rows} rows; ${m.rows.train}/${m.rows.validation}/${m.rows.test} train/validation/test).`,
     '',

@@ -1,10 +1,16 @@
 /**
- * The test rows a model was evaluated on, rebuilt from its bundle alone: the bundle's
- * provenance holds the data path, its sha256, the split fractions and the seed, and the
- * split is a pure function of those (pipeline/core/training/split.ts). So a report can be regenerated
- * from a run folder or a registry version long after training, on exactly the rows
- * whose metrics the bundle states — and a changed data file is refused, not silently
- * used.
+ * The rows a model is evaluated on, rebuilt from its bundle alone — for the promotion
+ * gate (champion and challenger scored on the same rows) and for reports (regenerated
+ * from a run folder or a registry version long after training).
+ *
+ * One rule, from the bundle's typed provenance: the configured holdout
+ * (`provenance.test_data`, every row) when training had one, else the test part of the
+ * stratified split of `provenance.data` with `provenance.seed` and the split fractions —
+ * a pure function of those (pipeline/core/training/split.ts). Each file is checked
+ * against the sha256 the bundle records: a file that is not there is an `input` error, a
+ * file that changed is an `integrity` error, never silently used. Rows are kept as raw
+ * text, so each model builds its own features with its own schema (a champion with other
+ * columns can still be compared).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -18,25 +24,20 @@ import {
   type Dataset,
   type DataSchema,
   MlopsError,
+  resolvePath,
   stratifiedSplit,
 } from '../../core/index.ts';
 
 export interface EvaluationRows {
   /** The CSV the rows come from. */
   file: string;
+  /** That file as the model's provenance (or --data) names it. */
+  path: string;
   table: RawTable;
-  /** Row numbers (0-based, excluding the header) of the test rows in `table`. */
+  /** Row numbers (0-based, excluding the header) of the evaluation rows in `table`. */
   index: Uint32Array;
   /** How the rows were found, for the report. */
   source: string;
-  /** Warnings worth printing (e.g. the data was given explicitly and not checked). */
-  warnings: string[];
-}
-
-interface ModelConfig {
-  data: { path: string; test_path?: string | null };
-  split: { train: number; validation: number; test: number };
-  seed: number;
 }
 
 export interface EvaluationRowsOptions {
@@ -44,8 +45,12 @@ export interface EvaluationRowsOptions {
   baseDir: string;
   /** Further folders to look in when the file is not under baseDir (e.g. the current folder). */
   alsoIn?: string[];
-  /** Use this labelled CSV as the test rows instead (no split, no digest check). */
+  /** Use this labelled CSV as the rows instead (no split, no digest check): reports' --data. */
   data?: string;
+}
+
+interface SplitConfig {
+  split?: { train: number; validation: number; test: number };
 }
 
 function locate(baseDir: string, p: string, alsoIn: string[] = []): string {
@@ -56,6 +61,9 @@ function locate(baseDir: string, p: string, alsoIn: string[] = []): string {
   return first;
 }
 
+const every = (n: number): Uint32Array => Uint32Array.from({ length: n }, (_, i) => i);
+
+/** The test rows of the model in `bundle` (see the module comment). */
 export function evaluationRows(bundle: Bundle, opts: EvaluationRowsOptions): EvaluationRows {
   if (opts.data) {
     const file = locate(opts.baseDir, opts.data);
@@ -63,18 +71,18 @@ export function evaluationRows(bundle: Bundle, opts: EvaluationRowsOptions): Eva
     const table = readCsvFile(file);
     return {
       file,
+      path: opts.data,
       table,
-      index: Uint32Array.from({ length: table.rows }, (_, i) => i),
+      index: every(table.rows),
       source: `all ${table.rows} rows of ${opts.data} (given with --data)`,
-      warnings: [],
     };
   }
   const prov = bundle.provenance;
-  const cfg = prov.config as ModelConfig;
-  if (!cfg?.data?.path || !cfg.split) {
+  const split = (prov.config as SplitConfig | null)?.split;
+  if (!prov.data?.path || !split) {
     throw new MlopsError(
       'input',
-      `bundle ${bundle.name} (${bundle.digest}) has no data provenance to rebuild its test rows; pass --data FILE`,
+      `bundle ${bundle.name} (${bundle.digest}) has no data provenance to rebuild its test rows; pass --data FILE to a report`,
     );
   }
   if (prov.test_data) {
@@ -82,22 +90,22 @@ export function evaluationRows(bundle: Bundle, opts: EvaluationRowsOptions): Eva
     const table = readChecked(file, prov.test_data.sha256, 'test data');
     return {
       file,
+      path: prov.test_data.path,
       table,
-      index: Uint32Array.from({ length: table.rows }, (_, i) => i),
+      index: every(table.rows),
       source: `all rows of ${prov.test_data.path} (the configured holdout)`,
-      warnings: [],
     };
   }
   const file = locate(opts.baseDir, prov.data.path, opts.alsoIn);
   const table = readChecked(file, prov.data.sha256, 'training data');
   const all = toDataset(table, bundle.schema, { requireTarget: true });
-  const { test } = stratifiedSplit(all.y!, cfg.split, prov.seed);
+  const { test } = stratifiedSplit(all.y!, split, prov.seed);
   return {
     file,
+    path: prov.data.path,
     table,
     index: test,
-    source: `the ${test.length} test rows of ${prov.data.path} (stratified split ${cfg.split.train}/${cfg.split.validation}/${cfg.split.test}, seed ${prov.seed})`,
-    warnings: [],
+    source: `the ${test.length} test rows of ${prov.data.path} (stratified split ${split.train}/${split.validation}/${split.test}, seed ${prov.seed})`,
   };
 }
 
@@ -105,14 +113,14 @@ function readChecked(file: string, sha256: string, what: string): RawTable {
   if (!existsSync(file)) {
     throw new MlopsError(
       'input',
-      `the model's ${what} ${file} is not there; run from the project folder or pass --data FILE`,
+      `cannot rebuild the model's test rows: its ${what} ${file} is not there; run from the project folder the model was trained in (a report also takes --data FILE)`,
     );
   }
   const digest = sha256Hex(readFileSync(file));
   if (digest !== sha256) {
     throw new MlopsError(
       'integrity',
-      `${file} has changed since the model was trained (sha256 ${digest.slice(0, 12)}…, the bundle says ${sha256.slice(0, 12)}…); its test rows cannot be rebuilt — pass --data FILE with labelled rows to evaluate on`,
+      `${file} has changed since the model was trained (sha256 ${digest.slice(0, 12)}…, the bundle says ${sha256.slice(0, 12)}…): the data changed since training, so its test rows cannot be rebuilt (a report also takes --data FILE with labelled rows)`,
     );
   }
   return readCsvFile(file);
@@ -128,4 +136,50 @@ export function rowsColumn(rows: EvaluationRows, column: string): (string | null
   const v = rows.table.columns.get(column);
   if (!v) return null;
   return Array.from(rows.index, (i) => v[i]);
+}
+
+/** One named set of rows the promotion gate scores both models on. */
+export interface EvaluationPart {
+  name: 'test' | 'golden';
+  /** The file the rows come from, as configured. */
+  path: string;
+  rows: number;
+  /** sha256 of the selected rows' values, so two verdicts can be checked to use the same rows. */
+  sha256: string;
+  table: RawTable;
+}
+
+/** The gate's rows: the challenger's test rows, plus the fixed golden holdout when the config names one. */
+export function evaluationParts(bundle: Bundle, baseDir: string, goldenPath: string | null): EvaluationPart[] {
+  const test = evaluationRows(bundle, { baseDir });
+  const picked = test.index.length === test.table.rows ? test.table : pickRows(test.table, test.index);
+  const parts: EvaluationPart[] = [
+    { name: 'test', path: test.path, rows: picked.rows, sha256: rowsSha(picked), table: picked },
+  ];
+  if (goldenPath) {
+    const file = resolvePath(baseDir, goldenPath);
+    if (!existsSync(file))
+      throw new MlopsError('config', `promotion.golden_path: golden holdout file not found: ${file}`);
+    const table = readCsvFile(file);
+    parts.push({ name: 'golden', path: goldenPath, rows: table.rows, sha256: rowsSha(table), table });
+  }
+  return parts;
+}
+
+/** Rows `index` of a raw table, in that order. */
+function pickRows(table: RawTable, index: ArrayLike<number>): RawTable {
+  const columns = new Map<string, (string | null)[]>();
+  for (const [k, v] of table.columns)
+    columns.set(
+      k,
+      Array.from(index, (i) => v[i]),
+    );
+  return { file: `${table.file} (test rows)`, header: table.header, rows: index.length, columns };
+}
+
+function rowsSha(table: RawTable): string {
+  const cols = table.header.map((h) => table.columns.get(h)!);
+  const lines = [table.header.join('\u001f')];
+  for (let i = 0; i < table.rows; i++) lines.push(cols.map((c) => c[i] ?? '\u0000').join('\u001f'));
+  return sha256Hex(lines.join('\n'));
 }

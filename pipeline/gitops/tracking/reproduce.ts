@@ -20,6 +20,7 @@ import {
   train,
 } from '../../core/index.ts';
 import type { TrackedRun } from './store.ts';
+import { checkoutState } from '../git/checkout.ts';
 
 export interface ReproduceResult {
   run_id: string;
@@ -161,6 +162,7 @@ export async function reproduceRun(
     config,
     baseDir: opts.baseDir,
     workers: opts.workers,
+    checkout: checkoutState(opts.baseDir),
     onStage: opts.onStage,
     onWarning: opts.onWarning,
   });

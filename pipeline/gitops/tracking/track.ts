@@ -12,12 +12,12 @@ import {
   type LoadedConfig,
   type MlopsConfig,
   writeJsonAtomic,
-  gitInfo,
   projectVersion,
   type MetricsFile,
   type TrainResult,
   type ParamValues,
 } from '../../core/index.ts';
+import { checkoutState } from '../git/checkout.ts';
 import { newRunId, type RunRecord } from '../run/run-folder.ts';
 import { logRun, mirrorVersion, MlflowClient, mlflowSettings } from './mlflow.ts';
 import {
@@ -154,7 +154,7 @@ export async function recordTrial(input: TrialInput): Promise<{ id: string; dir:
   if (!git) {
     git = gitCache.get(input.baseDir);
     if (!git) {
-      const g = gitInfo(input.baseDir);
+      const g = checkoutState(input.baseDir);
       git = { commit: g.commit, dirty: g.dirty };
       gitCache.set(input.baseDir, git);
     }
