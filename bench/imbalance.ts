@@ -20,6 +20,7 @@ import { computeMetrics } from '../pipeline/core/evaluation/metrics.ts';
 import { chooseThreshold } from '../pipeline/core/evaluation/threshold.ts';
 import { stratifiedSplit } from '../pipeline/core/training/split.ts';
 import { negativeToPositiveRatio, parseSampling, resampleRows } from '../pipeline/core/tuning/imbalance.ts';
+import { num } from '../pipeline/core/common/format.ts';
 
 const DATASETS: Record<string, { target: string; positive: string }> = {
   lending_club: { target: 'Class', positive: 'bad' },
@@ -102,11 +103,11 @@ async function main(): Promise<void> {
         engine,
         opt.label,
         String(fit.rows),
-        f4(m.roc_auc),
-        f4(m.pr_auc),
-        f4(threshold),
-        f4(m.recall),
-        f4(m.expected_cost),
+        num(m.roc_auc),
+        num(m.pr_auc),
+        num(threshold),
+        num(m.recall),
+        num(m.expected_cost),
         fitS.toFixed(2),
       ];
       rows.push(row);
@@ -133,9 +134,9 @@ async function main(): Promise<void> {
       ...rows,
     ]),
   );
-  console.log(`\n(All-approve baseline: expected cost ${f4((COSTS.false_negative * pos) / test.rows)} per applicant.)`);
+  console.log(
+    `\n(All-approve baseline: expected cost ${num((COSTS.false_negative * pos) / test.rows)} per applicant.)`,
+  );
 }
-
-const f4 = (v: number | null): string => (v === null ? '–' : v.toFixed(4));
 
 await main();

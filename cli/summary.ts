@@ -1,6 +1,7 @@
 /** The summary a person sees after training: headline metrics and where the files are. */
 import type { TrainResult } from '../pipeline/core/index.ts';
-import { metricsTable, fmt } from '../pipeline/gitops/index.ts';
+import { metricsTable } from '../pipeline/gitops/index.ts';
+import { num } from '../pipeline/core/index.ts';
 
 export function trainSummary(result: TrainResult, outDir: string): string {
   const m = result.metrics;
@@ -11,11 +12,11 @@ export function trainSummary(result: TrainResult, outDir: string): string {
     '',
     metricsTable({ train: m.train, validation: m.validation, test: m.test }),
     '',
-    `threshold ${fmt(b.threshold)} (minimises expected cost on validation rows) · test confusion tp ${m.test.confusion_matrix.tp} fp ${m.test.confusion_matrix.fp} tn ${m.test.confusion_matrix.tn} fn ${m.test.confusion_matrix.fn}`,
+    `threshold ${num(b.threshold)} (minimises expected cost on validation rows) · test confusion tp ${m.test.confusion_matrix.tp} fp ${m.test.confusion_matrix.fp} tn ${m.test.confusion_matrix.tn} fn ${m.test.confusion_matrix.fn}`,
   ];
   if (m.overfitting.flagged)
     lines.push(
-      `warning: train − test ROC AUC gap ${fmt(m.overfitting.gap)} exceeds ${m.overfitting.max_gap} (overfitting)`,
+      `warning: train − test ROC AUC gap ${num(m.overfitting.gap)} exceeds ${m.overfitting.max_gap} (overfitting)`,
     );
   lines.push(`model ${b.digest}`, `run folder ${outDir}`);
   return lines.join('\n');

@@ -12,17 +12,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfig } from '../pipeline/core/config/load.ts';
-import { train } from '../pipeline/core/training/train.ts';
-import { buildRunRecord, newRunId, writeRunFolder } from '../pipeline/gitops/run/run-folder.ts';
-import {
-  compareRun,
-  findVersion,
-  loadRegistry,
-  loadVersionBundle,
-  promoteRun,
-  registryDir,
-} from '../pipeline/gitops/registry/index.ts';
-import { buildComparison } from '../pipeline/gitops/report/comparison.ts';
+import { promoteRun, registryDir } from '../pipeline/gitops/registry/index.ts';
+import { gateTrainedRun } from '../pipeline/gitops/run/gate.ts';
+import { trainingRun } from '../pipeline/gitops/run/training-run.ts';
 import { buildPrComment } from '../actions/pr-report/comment.ts';
 import {
   ARTIFACT_FILES,
@@ -49,45 +41,22 @@ try {
   const loaded = loadConfig(null, proj);
   const registry = registryDir(loaded.config, proj);
 
+  const warn = (w: string): void => void process.stderr.write(`warning: ${w}\n`);
   // Champion v1: the logistic baseline.
   const champConfig = resolveConfig({ ...loaded.config, engine: { name: 'logistic', params: {} } });
-  const champ = await train({ config: champConfig, baseDir: proj });
-  const champId = newRunId(champ.bundle.digest);
-  const champDir = join(proj, 'runs', champId);
-  writeRunFolder(champDir, champ, buildRunRecord(champ, 'example', champId));
+  const champ = await trainingRun({
+    loaded: { ...loaded, config: champConfig },
+    command: 'example',
+    report: false,
+    warn,
+  });
   promoteRun({
     dir: registry,
     config: champConfig,
     baseDir: proj,
-    challenger: champDir,
+    challenger: champ.dir,
     actor: 'example',
     gitCommit: null,
-  });
-
-  // Challenger: the configured engine.
-  const config = loaded.config;
-  process.stderr.write(`training the challenger (${config.engine.name})…\n`);
-  const result = await train({ config, baseDir: proj });
-  const id = newRunId(result.bundle.digest);
-  const record = buildRunRecord(result, 'example', id);
-  const cmp = compareRun({
-    dir: registry,
-    config,
-    baseDir: proj,
-    challenger: {
-      dir: null,
-      bundle: result.bundle,
-      metrics: result.metrics,
-      run: { id, created_at: record.created_at, command: 'example' },
-    },
-  });
-  const entry = findVersion(loadRegistry(registry).models[cmp.name] ?? null, 1)!;
-  const comparison = buildComparison({
-    challenger: result.bundle,
-    challengerMetrics: result.metrics,
-    parts: cmp.rows.map((p) => ({ name: p.name, table: p.table })),
-    champion: { bundle: loadVersionBundle(registry, entry), version: 1 },
-    costs: result.bundle.costs,
   });
 
   process.stderr.write('lint-scoring the repository…\n');
@@ -110,11 +79,25 @@ try {
     if (!existsSync(values.tests)) throw new Error(`--tests: ${values.tests} not found`);
     cpSync(values.tests, join(dir, ARTIFACT_FILES.tests));
   }
-  writeRunFolder(dir, result, record, {
-    [ARTIFACT_FILES.verdict]: JSON.stringify(cmp.verdict, null, 2),
-    [ARTIFACT_FILES.comparison]: JSON.stringify(comparison, null, 2),
-    [ARTIFACT_FILES.context]: JSON.stringify(context, null, 2),
-    [ARTIFACT_FILES.lint]: JSON.stringify({ ...head, delta: scoreDelta(head.score, base) }, null, 2),
+
+  // Challenger: the configured engine, gated against v1 as the train action does.
+  const config = loaded.config;
+  process.stderr.write(`training the challenger (${config.engine.name})…\n`);
+  await trainingRun({
+    loaded,
+    command: 'example',
+    out: dir,
+    report: false,
+    warn,
+    files: (run) => {
+      const { verdict, comparison } = gateTrainedRun(loaded, run);
+      return {
+        [ARTIFACT_FILES.verdict]: JSON.stringify(verdict, null, 2),
+        [ARTIFACT_FILES.comparison]: JSON.stringify(comparison, null, 2),
+        [ARTIFACT_FILES.context]: JSON.stringify(context, null, 2),
+        [ARTIFACT_FILES.lint]: JSON.stringify({ ...head, delta: scoreDelta(head.score, base) }, null, 2),
+      };
+    },
   });
   const body = buildPrComment(readReportArtifact(dir), {
     artifactUrl: 'https://github.com/your-org/credit-risk-gitops/actions/runs/1#artifacts',

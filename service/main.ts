@@ -1,104 +1,15 @@
 /**
- * Starts the scoring service from environment variables: `npm start`, `mlops serve`
- * and the container image all come through `startService`. With WORKERS > 1 (or
- * `auto` = one per core), WORKER_MODE picks how: `threads` (default) serves from that many
- * threads of one process sharing one listening socket (service/runtime/threads.ts), `cluster`
- * from node:cluster worker processes (service/runtime/cluster.ts). A bundle that does not verify
- * stops the service before it listens.
+ * The process entry of the scoring service (`node service.mjs [--check]` in the container,
+ * `npm start`), and the entry of its serving threads: a thread started by
+ * service/runtime/threads.ts runs this same module and becomes a server. The library API
+ * is service/start.ts.
  */
-import cluster from 'node:cluster';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { isMlopsError } from '../pipeline/core/index.ts';
-import { optionsFromEnv, type ServiceOptions } from './config.ts';
-import { applyHeapPolicy } from './runtime/heap.ts';
-import type { LoadedService } from './http/app.ts';
-import type { RunningServer } from './http/server.ts';
+import { optionsFromEnv } from './config.ts';
+import { serveForever } from './start.ts';
 
-export interface StartedService {
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Loads the model and listens; resolves once the service accepts requests. */
-export async function startService(
-  options: ServiceOptions,
-  log: (line: string) => void = () => undefined,
-): Promise<StartedService> {
-  const workers = options.workers === 0 ? availableParallelism() : options.workers;
-  if (workers > 1 && options.workerMode === 'threads' && isMainThread && !cluster.isWorker) {
-    // Serving threads run this module (the bundle's entry, or this file under tsx).
-    const { runThreads } = await import('./runtime/threads.ts');
-    return runThreads(options, workers, new URL(import.meta.url), log);
-  }
-  if (workers > 1 && options.workerMode === 'cluster' && cluster.isPrimary) {
-    // The primary only forks and relays metrics: it never loads the app or the model,
-    // which keeps its memory small (parsing a bundle to check its digest here would keep
-    // ~15 MB of heap for good). Each worker verifies the bundle as it loads it; one that
-    // fails to start (a digest that does not verify) stops the whole service.
-    const { runPrimary } = await import('./runtime/cluster.ts');
-    return runPrimary(options, workers, log);
-  }
-  const [{ loadService }, { listen }, { clusterMetricsText }] = await Promise.all([
-    import('./http/app.ts'),
-    import('./http/server.ts'),
-    import('./runtime/cluster-worker.ts'),
-  ]);
-  let svc: LoadedService;
-  let running: RunningServer;
-  try {
-    svc = loadService(options, cluster.isWorker ? { metricsText: clusterMetricsText(options) } : {});
-    running = await listen(svc, options.host, options.port);
-  } catch (e) {
-    // A worker that cannot start (e.g. a bundle whose digest does not verify) must exit,
-    // or its IPC channel keeps it alive and the primary waits for it forever.
-    if (!cluster.isWorker) throw e;
-    process.stderr.write(`error: ${isMlopsError(e) ? e.message : (e as Error).stack}\n`);
-    process.exit(1);
-  }
-  const { ref } = svc.state.scorer;
-  svc.state.logger.info(
-    {
-      url: running.url,
-      model: ref,
-      path: svc.state.source.path,
-      workers: cluster.isWorker ? workers : 1,
-      api_keys: svc.state.keys.enabled,
-    },
-    'listening',
-  );
-  if (!cluster.isWorker)
-    log(`serving ${ref.name} v${ref.version ?? '?'} (${ref.digest.slice(0, 19)}…) at ${running.url}`);
-  return {
-    url: running.url,
-    close: async () => {
-      await running.close();
-      svc.state.logger.flush();
-    },
-  };
-}
-
-/** Runs until SIGTERM/SIGINT, then shuts down gracefully. */
-export async function serveForever(options: ServiceOptions, log: (line: string) => void): Promise<void> {
-  // Before the model and the app are loaded: it bounds how much dead memory stays resident.
-  applyHeapPolicy(options);
-  const s = await startService(options, log);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      s.close().then(resolve, resolve);
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
-  // A cluster worker's IPC channel would keep it alive after draining; the primary
-  // waits for every worker to exit before it exits itself.
-  if (cluster.isWorker) process.exit(0);
-}
-
-/** `node service.mjs [--check]`: the entry of the bundled service (container, npm start). */
 async function main(argv: string[]): Promise<number> {
   const options = optionsFromEnv(process.env, process.cwd());
   if (argv.includes('--check')) {
@@ -115,8 +26,8 @@ async function main(argv: string[]): Promise<number> {
 
 const entry = process.argv[1];
 if (!isMainThread && (workerData as Record<string, unknown> | null)?.mlopsServiceThread) {
-  // A serving thread of WORKER_MODE=threads (started on this module by service/runtime/threads.ts);
-  // an error starting it rejects, which ends the thread and is reported to the main thread.
+  // A serving thread of WORKER_MODE=threads; an error starting it rejects, which ends the
+  // thread and is reported to the main thread.
   void import('./runtime/threads.ts').then(({ serviceThreadData, runServiceThread }) =>
     runServiceThread(serviceThreadData()!),
   );

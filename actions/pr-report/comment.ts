@@ -6,7 +6,7 @@
  * find and update the same comment on every push instead of piling up new ones.
  */
 import { markdownTable } from 'markdown-table';
-import { HIGHER_IS_BETTER, type SplitMetrics } from '../../pipeline/core/index.ts';
+import { HIGHER_IS_BETTER, num, pct, signed, type SplitMetrics } from '../../pipeline/core/index.ts';
 import { type ModelSide, METRIC_ROWS } from '../../pipeline/gitops/index.ts';
 import { describeScore } from '../lint-score/score.ts';
 import { barChart, CHALLENGER_COLOUR, rocChart } from './mermaid.ts';
@@ -38,25 +38,11 @@ function code(s: string): string {
   return '`' + s.replace(/[`\r\n]/g, '') + '`';
 }
 
-function f4(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
-  return Number.isInteger(v) ? String(v) : v.toFixed(4);
-}
-
-function pct(v: number): string {
-  return `${(v * 100).toFixed(1)} %`;
-}
-
-function signed(v: number, digits = 4): string {
-  if (v === 0) return '±0';
-  return (v > 0 ? '+' : '−') + Math.abs(v).toFixed(digits);
-}
-
 /** Δ cell: signed change plus whether it is an improvement for this metric. */
 export function deltaCell(metric: string, champion: number | null, challenger: number | null): string {
   if (champion === null || challenger === null) return 'n/a';
   const d = challenger - champion;
-  if (Math.abs(d) < 5e-5) return '±0';
+  if (d === 0) return signed(d);
   const higher = HIGHER_IS_BETTER[metric];
   if (higher === undefined) return signed(d);
   const better = higher ? d > 0 : d < 0;
@@ -75,8 +61,8 @@ function verdictHeadline(a: ReportArtifact): string {
 function rulesTable(a: ReportArtifact): string {
   const rows = a.verdict.rules.map((r) => [
     code(r.id),
-    f4(r.champion),
-    f4(r.challenger),
+    num(r.champion),
+    num(r.challenger),
     mdText(r.required),
     r.passed ? '✅ pass' : '❌ fail',
     mdText(r.detail),
@@ -94,12 +80,12 @@ function metricsComparison(a: ReportArtifact): string {
   const rows: string[][] = METRIC_ROWS.map((r) => {
     const c = cp ? (cp[r.key] as number | null) : null;
     const n = ch[r.key] as number | null;
-    return [r.label, cp ? f4(c) : '—', f4(n), cp ? deltaCell(r.key, c, n) : '—'];
+    return [r.label, cp ? num(c) : '—', num(n), cp ? deltaCell(r.key, c, n) : '—'];
   });
   rows.push([
     'Threshold',
-    cp ? f4(cp.threshold) : '—',
-    f4(ch.threshold),
+    cp ? num(cp.threshold) : '—',
+    num(ch.threshold),
     cp ? signed(ch.threshold - cp.threshold) : '—',
   ]);
   return markdownTable([['Metric', champName, 'Challenger', 'Δ (challenger − champion)'], ...rows], {
@@ -123,26 +109,26 @@ function confusionSection(a: ReportArtifact): string[] {
   const c = a.comparison;
   const out = ['### Confusion matrices at the threshold', ''];
   out.push(
-    `**Challenger** (threshold ${f4(c.challenger.threshold)})`,
+    `**Challenger** (threshold ${num(c.challenger.threshold)})`,
     '',
     confusion(c.challenger.metrics, c.positive, c.negative),
     '',
   );
   if (c.champion) {
     out.push(
-      `**Champion v${c.champion.version}** (threshold ${f4(c.champion.threshold)})`,
+      `**Champion v${c.champion.version}** (threshold ${num(c.champion.threshold)})`,
       '',
       confusion(c.champion.metrics, c.positive, c.negative),
       '',
     );
   }
   const cost = c.champion
-    ? `Expected cost per applicant: champion ${f4(c.champion.metrics.expected_cost)} → challenger ${f4(c.challenger.metrics.expected_cost)} (${deltaCell('expected_cost', c.champion.metrics.expected_cost, c.challenger.metrics.expected_cost)}).`
-    : `Expected cost per applicant: challenger ${f4(c.challenger.metrics.expected_cost)}.`;
+    ? `Expected cost per applicant: champion ${num(c.champion.metrics.expected_cost)} → challenger ${num(c.challenger.metrics.expected_cost)} (${deltaCell('expected_cost', c.champion.metrics.expected_cost, c.challenger.metrics.expected_cost)}).`
+    : `Expected cost per applicant: challenger ${num(c.challenger.metrics.expected_cost)}.`;
   out.push(cost, '');
   const o = c.challenger.overfitting;
   out.push(
-    `Overfitting: train − test ${code(o.metric)} gap ${f4(o.gap)} (limit ${f4(o.max_gap)}) — ${o.flagged ? '⚠️ **flagged as overfitting**' : 'within limit'}.`,
+    `Overfitting: train − test ${code(o.metric)} gap ${num(o.gap)} (limit ${num(o.max_gap)}) — ${o.flagged ? '⚠️ **flagged as overfitting**' : 'within limit'}.`,
     '',
   );
   return out;
@@ -206,8 +192,8 @@ function chartsSection(a: ReportArtifact): string[] {
   const out = ['### Charts', ''];
   // xychart-beta draws no legend; the colours are fixed in mermaid.ts and named here.
   const legend = c.champion
-    ? `red: challenger (ROC AUC ${f4(c.challenger.metrics.roc_auc)}) · blue: champion v${c.champion.version} (ROC AUC ${f4(c.champion.metrics.roc_auc)}) · grey: chance`
-    : `red: challenger (ROC AUC ${f4(c.challenger.metrics.roc_auc)}) · grey: chance`;
+    ? `red: challenger (ROC AUC ${num(c.challenger.metrics.roc_auc)}) · blue: champion v${c.champion.version} (ROC AUC ${num(c.champion.metrics.roc_auc)}) · grey: chance`
+    : `red: challenger (ROC AUC ${num(c.challenger.metrics.roc_auc)}) · grey: chance`;
   out.push(`ROC curves on the ${c.evaluated_on.rows} evaluation rows — ${legend}.`, '');
   out.push(rocChart(c.roc_grid, c.challenger.roc_tpr, c.champion?.roc_tpr ?? null, 'ROC curve'), '');
   if (c.challenger.feature_importance.length) {

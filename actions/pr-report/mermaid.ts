@@ -3,6 +3,7 @@
  * need no image host and no upload step (a common complaint about CML). `xychart-beta`
  * has no legend, so colours are fixed with an init directive and named in the caption.
  */
+import { round } from '../../pipeline/core/index.ts';
 
 export const CHALLENGER_COLOUR = '#d62728';
 export const CHAMPION_COLOUR = '#1f77b4';
@@ -23,8 +24,9 @@ export function mermaidLabel(s: string, max = 32): string {
   return clean.length > max ? clean.slice(0, max - 1) + '…' : clean;
 }
 
-function num(v: number): string {
-  return Number.isFinite(v) ? String(Math.round(v * 10000) / 10000) : '0';
+/** A number in Mermaid's chart syntax (not for people: four decimals, no unit). */
+function plotValue(v: number): string {
+  return Number.isFinite(v) ? String(round(v, 4)) : '0';
 }
 
 function init(colours: string[]): string {
@@ -40,7 +42,7 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
     `  title "${mermaidLabel(title, 80)}"`,
     `  x-axis "${mermaidLabel(xLabel, 40)}" 0 --> 1`,
     `  y-axis "${mermaidLabel(yLabel, 40)}" 0 --> 1`,
-    ...series.map((s) => `  line [${s.values.map(num).join(', ')}]`),
+    ...series.map((s) => `  line [${s.values.map(plotValue).join(', ')}]`),
     '```',
   ].join('\n');
 }
@@ -74,8 +76,8 @@ export function barChart(
     'xychart-beta horizontal',
     `  title "${mermaidLabel(title, 80)}"`,
     `  x-axis [${shown.map((i) => `"${mermaidLabel(i.label)}"`).join(', ')}]`,
-    `  y-axis "${mermaidLabel(valueLabel, 40)}" 0 --> ${num(max > 0 ? max * 1.05 : 1)}`,
-    `  bar [${shown.map((i) => num(i.value)).join(', ')}]`,
+    `  y-axis "${mermaidLabel(valueLabel, 40)}" 0 --> ${plotValue(max > 0 ? max * 1.05 : 1)}`,
+    `  bar [${shown.map((i) => plotValue(i.value)).join(', ')}]`,
     '```',
   ].join('\n');
 }

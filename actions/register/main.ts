@@ -6,22 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
-import {
-  loadConfig,
-  resolvePath,
-  type LoadedConfig,
-  readBundle,
-  fairnessConfigOf,
-  usageError,
-} from '../../pipeline/core/index.ts';
-import {
-  readMetricsFile,
-  generateReport,
-  commitFolder,
-  ciRunUrl,
-  promoteAndCommit,
-  registryDir,
-} from '../../pipeline/gitops/index.ts';
+import { loadConfig, type LoadedConfig, usageError } from '../../pipeline/core/index.ts';
+import { ciRunUrl, promoteAndCommit, registryDir, writeVersionCard } from '../../pipeline/gitops/index.ts';
 import { booleanInput, integerInput, optionalInput, requiredInput, stringInput } from '../common/inputs.ts';
 import { runAction } from '../common/run.ts';
 import { imageTags, metadataTags } from '../common/image-tags.ts';
@@ -122,29 +108,18 @@ async function main(): Promise<void> {
  * failure here is a warning, not a failed job.
  */
 async function commitVersionReport(s: Settings, loaded: LoadedConfig, version: number): Promise<void> {
-  const { config, baseDir } = loaded;
-  const outDir = resolvePath(baseDir, join('reports', config.model_name, `v${version}`));
   try {
-    const runDir = s.runDir;
-    const report = await generateReport({
-      bundle: readBundle(join(runDir, 'model.json')),
-      metrics: existsSync(join(runDir, 'metrics.json')) ? readMetricsFile(runDir) : null,
-      baseDir,
-      fairness: fairnessConfigOf(config),
-      version,
-      outDir,
-    });
-    const c = await commitFolder(outDir, `reports: model card of ${config.model_name} v${version}`, {
+    const card = await writeVersionCard(loaded, s.runDir, version, {
       push: s.push,
       remote: s.remote,
       branch: s.branch,
       maxAttempts: s.maxAttempts,
     });
     core.info(
-      `model card of v${version}: ${report.files.length} files in ${c.commit.slice(0, 7)}${c.pushed ? ' (pushed)' : ''}`,
+      `model card of v${version}: ${card.files.length} files in ${card.commit!.commit.slice(0, 7)}${card.commit!.pushed ? ' (pushed)' : ''}`,
     );
   } catch (e) {
-    core.warning(`the promotion stands, but the model card under ${outDir} was not committed: ${(e as Error).message}`);
+    core.warning(`the promotion stands, but the model card of v${version} was not committed: ${(e as Error).message}`);
   }
 }
 

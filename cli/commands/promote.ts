@@ -1,6 +1,12 @@
 import { resolve } from 'node:path';
 import { usageError } from '../../pipeline/core/index.ts';
-import { promoteAndCommit, promoteRun, verdictMarkdown, type PromoteResult } from '../../pipeline/gitops/index.ts';
+import {
+  promoteAndCommit,
+  promoteRun,
+  verdictMarkdown,
+  writeVersionCard,
+  type PromoteResult,
+} from '../../pipeline/gitops/index.ts';
 import type { Command, CliIO } from '../command.ts';
 import {
   actorFrom,
@@ -19,14 +25,16 @@ export const promoteCommand: Command = {
 
 Compares the run with the champion (see "mlops compare"). When the gate passes — or
 there is no champion yet, or --force is given with a reason — the run becomes version
-vN under models/<name>/vN/ (model.json.gz, metrics.json, card.md) and the champion.
-Otherwise the rejection and its reasons are recorded in the history and the command
-exits 1.
+vN under models/<name>/vN/ (model.json.gz, metrics.json) and the champion, and its
+model card is written to reports/<name>/vN/ (committed after the registry commit with
+--commit). Otherwise the rejection and its reasons are recorded in the history and the
+command exits 1.
 
   --run DIR           run folder to promote
   --force             promote even if the gate says keep (needs --reason)
   --reason TEXT       why; recorded in the history
   --json              print the result as JSON
+  --no-report         skip the promoted version's model card under reports/
   --config FILE       config file (default: mlops.config.json in the current folder)
 ${commitHelp}
   -h, --help          show this help`,
@@ -35,6 +43,7 @@ ${commitHelp}
     force: { type: 'boolean' },
     reason: { type: 'string' },
     json: { type: 'boolean' },
+    'no-report': { type: 'boolean' },
     config: { type: 'string', short: 'c' },
     ...commitOptions,
     ...historyOptions,
@@ -57,8 +66,22 @@ ${commitHelp}
       actor: actorFrom(args, io.cwd),
       ciRunUrl: ciRunUrlFrom(args),
     };
+    const card = async (r: PromoteResult, commit: boolean): Promise<void> => {
+      if (r.decision !== 'promote' || r.version === null || args.values['no-report']) return;
+      try {
+        const c = await writeVersionCard(loaded, base.challenger, r.version, commit ? git : null);
+        io.err(
+          `• model card of v${r.version} in ${c.dir}${c.commit ? ` (commit ${c.commit.commit.slice(0, 12)})` : ''}`,
+        );
+      } catch (e) {
+        io.err(
+          `warning: the promotion stands, but the model card of v${r.version} was not written: ${(e as Error).message}`,
+        );
+      }
+    };
     if (!git.commit) {
       const r = promoteRun(base);
+      await card(r, false);
       return report(io, r, Boolean(args.values.json), null);
     }
     const r = await promoteAndCommit({
@@ -76,6 +99,7 @@ ${commitHelp}
           );
       },
     });
+    await card(r.promotion, true);
     return report(io, r.promotion, Boolean(args.values.json), {
       commit: r.commit,
       pushed: r.pushed,

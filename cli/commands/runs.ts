@@ -6,6 +6,7 @@ import {
   usageError,
   MlopsError,
   writeJsonAtomic,
+  num,
 } from '../../pipeline/core/index.ts';
 import {
   isHigherBetter,
@@ -19,7 +20,6 @@ import {
   parseParamFilter,
   queryRuns,
   compareRuns,
-  num,
   renderComparison,
   renderList,
   renderShow,

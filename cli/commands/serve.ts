@@ -1,5 +1,5 @@
 import { optionsFromEnv } from '../../service/config.ts';
-import { serveForever } from '../../service/main.ts';
+import { serveForever } from '../../service/start.ts';
 import type { Command } from '../command.ts';
 
 export const serveCommand: Command = {

@@ -7,6 +7,7 @@
 export { canonicalJson, sha256Hex } from './common/canonical-json.ts';
 export { MlopsError, configError, inputError, isMlopsError, usageError } from './common/errors.ts';
 export { writeFileAtomic, writeJsonAtomic } from './common/fs-atomic.ts';
+export { bytes, num, pct, round, signed } from './common/format.ts';
 export { PROJECT_ROOT, projectVersion } from './common/provenance.ts';
 export { Rng, deriveSeed } from './common/random.ts';
 export { defaultConfig } from './config/defaults.ts';

@@ -9,7 +9,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { MlopsError } from '../../pipeline/core/index.ts';
 import type { ServiceOptions } from '../config.ts';
-import type { StartedService } from '../main.ts';
+import type { StartedService } from './started.ts';
 
 /** Worker → primary: send me every worker's metrics. */
 export interface MetricsAsk {
@@ -44,7 +44,7 @@ export async function runPrimary(
   log: (line: string) => void,
 ): Promise<StartedService> {
   // Request garbage is short-lived: small young-generation semi-spaces keep scavenges cheap
-  // and take about 20 MB off each worker's resident memory (measured with bench:service).
+  // and lower each worker's resident memory (docs/service.md, measured with bench:service).
   const tuned = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--max-semi-space-size'));
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...(tuned ? [] : ['--max-semi-space-size=2'])] });
   let stopping = false;

@@ -3,8 +3,8 @@
  * the app and listens, and whose other threads (node:worker_threads) load their own copy
  * and accept on the very same listening socket (`server.listen({ fd })`). One process
  * instead of a cluster's primary plus a process per worker: the Node binary, its
- * libraries and the process overhead are paid once (with 2 threads, ~100 MB less RSS
- * than a 2-worker cluster at the same throughput).
+ * libraries and the process overhead are paid once (less resident memory than a cluster
+ * at the same throughput; docs/service.md has the figures).
  *
  * - Connections are spread evenly over the threads by service/runtime/balance.ts.
  * - /metrics, answered by whichever thread gets the request, is every thread's registry
@@ -24,7 +24,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import client from 'prom-client';
 import { isMlopsError, MlopsError } from '../../pipeline/core/index.ts';
 import type { ServiceOptions } from '../config.ts';
-import type { StartedService } from '../main.ts';
+import type { StartedService } from './started.ts';
 import { loadService } from '../http/app.ts';
 import { createLogger } from '../logging/logging.ts';
 import { listen } from '../http/server.ts';

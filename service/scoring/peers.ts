@@ -4,7 +4,7 @@
  * category, or the same quartile band for a numeric attribute — with their default rate
  * and, for the model's top features, where the applicant sits among them.
  */
-import { type Dataset, type DataSchema, inputError, percentileOf } from '../../pipeline/core/index.ts';
+import { type Dataset, type DataSchema, inputError, num, percentileOf } from '../../pipeline/core/index.ts';
 
 export interface Reference {
   ds: Dataset;
@@ -95,7 +95,8 @@ export function peerGroup(
       const lo = band === 0 ? -Infinity : edges[band - 1];
       const hi = band === 3 ? Infinity : edges[band];
       members = members.filter((i) => col[i] > lo && col[i] <= hi);
-      const label = band === 0 ? `${a} ≤ ${fmt(hi)}` : band === 3 ? `${a} > ${fmt(lo)}` : `${a} ${fmt(lo)}–${fmt(hi)}`;
+      const label =
+        band === 0 ? `${a} ≤ ${num(hi, 1)}` : band === 3 ? `${a} > ${num(lo, 1)}` : `${a} ${num(lo, 1)}–${num(hi, 1)}`;
       bands.push({ attribute: a, label });
     } else {
       const col = ds.categorical.get(a)!;
@@ -152,8 +153,4 @@ function quantile(sorted: Float64Array, q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
-function fmt(x: number): string {
-  return Number.isInteger(x) ? String(x) : x.toFixed(1);
 }

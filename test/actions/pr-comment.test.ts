@@ -98,7 +98,9 @@ describe('PR comment', () => {
     expect(deltaCell('brier', 0.15, 0.14)).toBe('−0.0100 🟢');
     expect(deltaCell('expected_cost', 0.4, 0.45)).toBe('+0.0500 🔴');
     expect(deltaCell('roc_auc', null, 0.8)).toBe('n/a');
-    expect(deltaCell('roc_auc', 0.8, 0.80001)).toBe('±0');
+    // A change is never shown as none: the same digits as the gate's text (pipeline/core/common/format.ts).
+    expect(deltaCell('roc_auc', 0.8, 0.80001)).toBe('+0.000010 🟢');
+    expect(deltaCell('roc_auc', 0.8, 0.8)).toBe('±0');
   });
 
   it('stays under 60,000 characters and never cuts inside a chart', () => {

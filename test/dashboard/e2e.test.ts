@@ -2,9 +2,12 @@
  * The decision dashboard end to end, in Debian's headless Chromium driven by
  * playwright-core: the page against the real in-process service and a trained model,
  * with every request outside 127.0.0.1 refused (the page must work offline). The test
- * also takes the screenshots kept in docs/img/dashboard-*.png.
+ * also takes screenshots: into a temporary folder, or over the ones kept in
+ * docs/img/dashboard-*.png with UPDATE_SCREENSHOTS=1 (`npm run docs:images`), so a test
+ * run never changes tracked files.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -12,7 +15,7 @@ import { ROOT, runCli } from '../helpers/cli.ts';
 import { trainedProject, type TrainedProject } from '../service/helpers.ts';
 import { recordSignOff } from '../../pipeline/gitops/registry/sign-off.ts';
 import { defaultOptions } from '../../service/config.ts';
-import { startService, type StartedService } from '../../service/main.ts';
+import { startService, type StartedService } from '../../service/start.ts';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -24,7 +27,8 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const SHOTS = join(ROOT, 'docs', 'img');
+const UPDATE = process.env.UPDATE_SCREENSHOTS === '1';
+const SHOTS = UPDATE ? join(ROOT, 'docs', 'img') : mkdtempSync(join(tmpdir(), 'dashboard-shots-'));
 const API_KEY = 'dashboard-e2e-key-0123456789';
 const VIEWPORT = { width: 1366, height: 768 };
 
@@ -159,6 +163,7 @@ afterAll(async () => {
   await server?.close();
   await keyServer?.close();
   if (project?.dir) rmSync(project.dir, { recursive: true, force: true });
+  if (!UPDATE) rmSync(SHOTS, { recursive: true, force: true });
 });
 
 describe('decision dashboard in Chromium', () => {

@@ -25,13 +25,17 @@ describe('mlops run, compare, promote, rollback and registry', () => {
     expect(first.code, first.err).toBe(0);
     expect(first.out).toMatch(/\*\*PROMOTE\*\* — promote: first model for credit-default \(no champion yet\)/);
     expect(first.out).toMatch(/promoted credit-default v1 to champion/);
-    for (const f of ['model.json.gz', 'metrics.json', 'card.md'])
+    for (const f of ['model.json.gz', 'metrics.json'])
       expect(existsSync(join(dir, 'models/credit-default/v1', f))).toBe(true);
+    // The version's one model card is under reports/, beside report.html and its charts.
+    expect(existsSync(join(dir, 'models/credit-default/v1/card.md'))).toBe(false);
+    for (const f of ['README.md', 'report.html', 'charts/roc.svg'])
+      expect(existsSync(join(dir, 'reports/credit-default/v1', f)), f).toBe(true);
 
     const second = await runCli(['run', '--quiet', '--out', 'runs/second', '--actor', 'dev'], dir);
     expect(second.code, second.err).toBe(0);
     expect(second.out).toMatch(
-      /\*\*KEEP CHAMPION\*\* — keep champion v1: primary:roc_auc improvement \+0\.0000 \(higher is better\), improvement ≥ 0\.002 required; validity:new-model: identical to v1/,
+      /\*\*KEEP CHAMPION\*\* — keep champion v1: primary:roc_auc improvement ±0 \(higher is better\), improvement ≥ 0\.002 required; validity:new-model: identical to v1/,
     );
     expect(second.out).toMatch(/rejected by the gate: credit-default champion v1 kept/);
     expect(second.out).toMatch(/❌ +\| primary:roc_auc +\| +0\.8\d{3} \| +0\.8\d{3} \|/);

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { num, signed } from '../../pipeline/core/common/format.ts';
 import { runCli } from '../helpers/cli.ts';
 import { smallProject, writeFakeRun } from './helpers.ts';
 
@@ -112,18 +113,18 @@ describe('mlops runs compare', () => {
 
 | metric          | ${A} | ${B} | ${C} |
 | :-------------- | ------------------------: | ------------------------: | ------------------------: |
-| roc_auc ↑       |                    0.8100 |          0.8250 (+0.0150) |          0.8000 (-0.0100) |
-| pr_auc ↑        |                    0.6000 |          0.6200 (+0.0200) |          0.5900 (-0.0100) |
+| roc_auc ↑       |                    0.8100 |          0.8250 (+0.0150) |          0.8000 (−0.0100) |
+| pr_auc ↑        |                    0.6000 |          0.6200 (+0.0200) |          0.5900 (−0.0100) |
 | accuracy ↑      |                    0.7800 |          0.7900 (+0.0100) |          0.8000 (+0.0200) |
 | precision ↑     |                    0.5500 |          0.5600 (+0.0100) |          0.5700 (+0.0200) |
-| recall ↑        |                    0.6000 |          0.6100 (+0.0100) |          0.5500 (-0.0500) |
-| f1 ↑            |                    0.5739 |          0.5840 (+0.0101) |          0.5598 (-0.0141) |
-| ks ↑            |                    0.5000 |          0.5200 (+0.0200) |          0.4900 (-0.0100) |
-| gini ↑          |                    0.6200 |          0.6500 (+0.0300) |          0.6000 (-0.0200) |
-| brier ↓         |                    0.1500 |          0.1450 (-0.0050) |          0.1600 (+0.0100) |
-| log_loss ↓      |                    0.4600 |          0.4500 (-0.0100) |          0.4800 (+0.0200) |
-| expected_cost ↓ |                    0.5000 |          0.4800 (-0.0200) |          0.5200 (+0.0200) |
-| threshold       |                    0.3000 |          0.2800 (-0.0200) |          0.3100 (+0.0100) |
+| recall ↑        |                    0.6000 |          0.6100 (+0.0100) |          0.5500 (−0.0500) |
+| f1 ↑            |                    0.5739 |          0.5840 (+0.0101) |          0.5598 (−0.0141) |
+| ks ↑            |                    0.5000 |          0.5200 (+0.0200) |          0.4900 (−0.0100) |
+| gini ↑          |                    0.6200 |          0.6500 (+0.0300) |          0.6000 (−0.0200) |
+| brier ↓         |                    0.1500 |          0.1450 (−0.0050) |          0.1600 (+0.0100) |
+| log_loss ↓      |                    0.4600 |          0.4500 (−0.0100) |          0.4800 (+0.0200) |
+| expected_cost ↓ |                    0.5000 |          0.4800 (−0.0200) |          0.5200 (+0.0200) |
+| threshold       |                    0.3000 |          0.2800 (−0.0200) |          0.3100 (+0.0100) |
 
 ↑ higher is better, ↓ lower is better.`);
   });
@@ -153,8 +154,7 @@ describe('mlops runs compare … champion', () => {
     const r = await runCli(['runs', 'compare', 'bbbb0002', 'champion'], dir);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain(`| ${B} | credit-default@v1 (champion) |`);
-    const delta = (m: string, mine: number): string =>
-      `${champion[m].toFixed(4)} (${champion[m] - mine >= 0 ? '+' : ''}${(champion[m] - mine).toFixed(4)})`;
+    const delta = (m: string, mine: number): string => `${num(champion[m])} (${signed(champion[m] - mine)})`;
     expect(r.out).toMatch(
       new RegExp(`\\| roc_auc ↑ +\\| +0\\.9000 \\| +${delta('roc_auc', 0.9).replace(/[.()+]/g, '\\$&')} \\|`),
     );

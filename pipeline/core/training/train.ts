@@ -24,6 +24,7 @@ import { resolvePath } from '../config/load.ts';
 import type { MlopsConfig } from '../config/types.ts';
 import { CreditModel } from '../model/credit-model.ts';
 import { inputError } from '../common/errors.ts';
+import { round } from '../common/format.ts';
 
 export interface TrainOptions {
   config: MlopsConfig;
@@ -266,4 +267,3 @@ function checkSplit(ds: Dataset, name: string): void {
 
 const rate = (y: Uint8Array): number => (y.length ? round(y.reduce((s, v) => s + v, 0) / y.length, 6) : 0);
 const secs = (ms: number): number => Math.round(ms) / 1000;
-const round = (x: number, d: number): number => Math.round(x * 10 ** d) / 10 ** d;

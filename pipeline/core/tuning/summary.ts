@@ -5,6 +5,7 @@
  * so merged shards and a single process give the same summary (timings aside).
  */
 import { markdownTable } from 'markdown-table';
+import { num, round } from '../common/format.ts';
 import type { ParamValues } from '../engines/params.ts';
 import { TUNE_FORMAT, type TrialRecord, type TunePlan } from './runs-file.ts';
 import { describeSpace } from './space.ts';
@@ -88,8 +89,8 @@ export function summaryMarkdown(s: TuneSummary, top = 10): string {
   const rows = shown.map((t) => [
     t.trial === s.best.trial ? `**${t.trial}**` : String(t.trial),
     t.baseline ? 'baseline' : '',
-    fmt(t.mean),
-    fmt(t.sd),
+    metric(t.mean),
+    metric(t.sd),
     ...keys.map((k) => fmtParam(t.params[k] ?? p.engine_defaults[k])),
     t.error ? `failed: ${t.error}` : '',
   ]);
@@ -101,9 +102,9 @@ export function summaryMarkdown(s: TuneSummary, top = 10): string {
     '',
     markdownTable([['trial', '', `mean ${p.metric}`, 'sd', ...keys, ''], ...rows]),
     '',
-    `Best: trial ${s.best.trial}, ${p.metric} ${fmt(s.best.mean)} ± ${fmt(s.best.sd)}` +
+    `Best: trial ${s.best.trial}, ${p.metric} ${metric(s.best.mean)} ± ${metric(s.best.sd)}` +
       (s.baseline
-        ? ` vs baseline ${fmt(s.baseline.mean)} ± ${fmt(s.baseline.sd)} (${s.improvement !== null && s.improvement >= 0 ? '+' : ''}${fmt(s.improvement)} better)`
+        ? ` vs baseline ${metric(s.baseline.mean)} ± ${metric(s.baseline.sd)} (${s.improvement !== null && s.improvement >= 0 ? '+' : ''}${metric(s.improvement)} better)`
         : ''),
     '',
     'Search space: ' + describeSpace(p.space).join('; '),
@@ -113,15 +114,12 @@ export function summaryMarkdown(s: TuneSummary, top = 10): string {
   return lines.join('\n') + '\n';
 }
 
-function fmt(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4);
-}
+/** Large values (seconds, counts) to one decimal, metrics to four. */
+const metric = (v: number | null | undefined): string =>
+  num(v, v !== null && v !== undefined && Math.abs(v) >= 100 ? 1 : 4);
 
 function fmtParam(v: number | string | boolean | undefined): string {
   if (v === undefined) return '';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
   return String(v);
 }
-
-const round = (x: number, d: number): number => Math.round(x * 10 ** d) / 10 ** d;

@@ -5,6 +5,7 @@
  * model's own performance.
  */
 import {
+  round,
   type Dataset,
   type DataSchema,
   type CreditModel,
@@ -116,14 +117,12 @@ export function psiLevel(value: number, t: DriftThresholds): PsiLevel {
   return value >= t.psi_significant ? 'significant' : value >= t.psi_moderate ? 'moderate' : 'none';
 }
 
-const round = (x: number, d = 6): number => Math.round(x * 10 ** d) / 10 ** d;
-
 function shares(labels: string[], ref: number[], cur: number[]): BinShare[] {
   const r = proportions(ref);
   const c = proportions(cur);
   // The missing bin is shown only when one of the samples has missing values.
   return labels
-    .map((bin, i) => ({ bin, reference: round(r[i]), current: round(c[i]) }))
+    .map((bin, i) => ({ bin, reference: round(r[i], 6), current: round(c[i], 6) }))
     .filter((b, i) => i < labels.length - 1 || ref[i] + cur[i] > 0);
 }
 
@@ -140,10 +139,10 @@ export function numericDrift(name: string, ref: Float64Array, cur: Float64Array,
   return {
     feature: name,
     kind: 'numeric',
-    psi: round(value),
+    psi: round(value, 6),
     psi_level: psiLevel(value, t),
     test: 'ks',
-    statistic: round(ks.d),
+    statistic: round(ks.d, 6),
     p_value: round(p, 8),
     drifted: reasons.length > 0,
     reasons,
@@ -168,10 +167,10 @@ export function categoricalDrift(
   return {
     feature: name,
     kind: 'categorical',
-    psi: round(value),
+    psi: round(value, 6),
     psi_level: psiLevel(value, t),
     test: 'jensen-shannon',
-    statistic: round(js),
+    statistic: round(js, 6),
     p_value: null,
     drifted: reasons.length > 0,
     reasons,
@@ -207,12 +206,12 @@ export function computeDrift(input: DriftInput): DriftReport {
     const ks = ksStatistic(pRef, pCur);
     score = {
       model: input.model.bundle.digest,
-      psi: round(value),
+      psi: round(value, 6),
       psi_level: psiLevel(value, t),
-      ks: round(ks.d),
+      ks: round(ks.d, 6),
       p_value: round(ksPValue(ks.d, ks.n, ks.m), 8),
-      reference_mean: round(mean(pRef)),
-      current_mean: round(mean(pCur)),
+      reference_mean: round(mean(pRef), 6),
+      current_mean: round(mean(pCur), 6),
       drifted: value >= t.psi_significant,
       bins: shares(binLabels(edges), rc, cc),
     };
@@ -231,7 +230,7 @@ export function computeDrift(input: DriftInput): DriftReport {
     thresholds: t,
     features,
     drifted_features: drifted,
-    share_drifted: round(share),
+    share_drifted: round(share, 6),
     dataset_drift: datasetDrift,
     score,
     model_drift: modelDrift,
@@ -252,12 +251,12 @@ function computeModelDrift(
   const metrics = MODEL_METRICS.map((m) => {
     const a = recorded[m as keyof SplitMetrics] as number | null;
     const b = current[m as keyof SplitMetrics] as number | null;
-    const delta = a === null || b === null ? null : round(b - a);
-    const worse = delta === null ? null : round(HIGHER_IS_BETTER[m] ? -delta : delta);
+    const delta = a === null || b === null ? null : round(b - a, 6);
+    const worse = delta === null ? null : round(HIGHER_IS_BETTER[m] ? -delta : delta, 6);
     return {
       metric: m,
-      recorded: a === null ? null : round(a),
-      current: b === null ? null : round(b),
+      recorded: a === null ? null : round(a, 6),
+      current: b === null ? null : round(b, 6),
       delta,
       worse_by: worse,
     };
@@ -272,7 +271,7 @@ function computeModelDrift(
   return {
     model: model.bundle.digest,
     rows: y.length,
-    positive_rate: round(positives / Math.max(1, y.length)),
+    positive_rate: round(positives / Math.max(1, y.length), 6),
     primary_metric: row.metric,
     metrics,
     drifted,

@@ -1,6 +1,6 @@
 /** The drift report as a markdown section, for the CLI, the job summary and the retrain PR. */
 import { markdownTable } from 'markdown-table';
-import { fmt } from '../report/tables.ts';
+import { num } from '../../core/index.ts';
 import type { DriftReport } from './drift.ts';
 
 const LEVEL = { none: 'none', moderate: 'moderate', significant: '**significant**' };
@@ -33,10 +33,10 @@ export function driftMarkdown(
         ...r.features.map((f) => [
           f.feature,
           f.kind,
-          fmt(f.psi, 4),
+          num(f.psi, 4),
           LEVEL[f.psi_level],
           f.test === 'ks' ? 'KS' : 'Jensen–Shannon',
-          fmt(f.statistic, 4),
+          num(f.statistic, 4),
           f.p_value === null ? '—' : pValue(f.p_value),
           f.drifted ? '**yes**' : 'no',
         ]),
@@ -48,7 +48,7 @@ export function driftMarkdown(
   if (r.score) {
     lines.push('### Score distribution', '');
     lines.push(
-      `Model \`${r.score.model.slice(0, 19)}\`: mean probability of default ${fmt(r.score.reference_mean)} → ${fmt(r.score.current_mean)}; score PSI ${fmt(r.score.psi)} (${LEVEL[r.score.psi_level]}), KS ${fmt(r.score.ks)} (p ${pValue(r.score.p_value)}).`,
+      `Model \`${r.score.model.slice(0, 19)}\`: mean probability of default ${num(r.score.reference_mean)} → ${num(r.score.current_mean)}; score PSI ${num(r.score.psi)} (${LEVEL[r.score.psi_level]}), KS ${num(r.score.ks)} (p ${pValue(r.score.p_value)}).`,
       '',
     );
   }
@@ -62,8 +62,8 @@ export function driftMarkdown(
           ['Metric', 'Recorded (test rows)', 'New rows', 'Δ'],
           ...m.metrics.map((x) => [
             x.metric === m.primary_metric ? `**${x.metric}**` : x.metric,
-            fmt(x.recorded),
-            fmt(x.current),
+            num(x.recorded),
+            num(x.current),
             x.delta === null ? 'n/a' : (x.delta >= 0 ? '+' : '') + x.delta.toFixed(4),
           ]),
         ],

@@ -9,7 +9,7 @@
  * re-applied, the branch goes back to where it started and the working tree is clean.
  */
 import { relative, resolve } from 'node:path';
-import { MlopsError, isMlopsError } from '../../core/index.ts';
+import { MlopsError, isMlopsError, signed } from '../../core/index.ts';
 import { DEFAULT_AUTHOR, authorEnv, type GitAuthor } from '../git/identity.ts';
 import { pushWithRetry, type PushAttempt } from '../git/push.ts';
 import { git, gitOk } from '../git/run.ts';
@@ -245,5 +245,3 @@ export function promotionMessage(r: PromoteResult, ciRunUrl: string | null): str
   ].filter(Boolean);
   return `${subject}\n\n${body.join('\n')}\n`;
 }
-
-const signed = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;

@@ -6,6 +6,10 @@
  * forces it, with a reason that goes into the history).
  */
 import {
+  bytes as formatBytes,
+  num,
+  pct,
+  signed,
   type Bundle,
   bundleBytes,
   CreditModel,
@@ -243,7 +247,7 @@ function guardrailRule(metric: string, maxRegression: number, champ: number | nu
       regression === null
         ? 'not computable'
         : regression > 0
-          ? `worse by ${round(regression)}`
+          ? `worse by ${num(regression)}`
           : `no regression (${signed(-regression)} better)`,
   };
 }
@@ -260,7 +264,7 @@ function overfittingRule(metric: string, limit: number, bundle: Bundle): Verdict
     challenger: gap,
     required: `train − test ${metric} gap ≤ ${limit}`,
     passed: gap !== null && gap <= limit + EPS,
-    detail: gap === null ? 'not computable' : `train ${round(tr!)} vs test ${round(te!)}: gap ${round(gap)}`,
+    detail: gap === null ? 'not computable' : `train ${num(tr!)} vs test ${num(te!)}: gap ${num(gap)}`,
   };
 }
 
@@ -355,14 +359,6 @@ function summarize(v: Verdict, primary: string): string {
 export function sizeMessage(bytes: number, max: number): string {
   return `the bundle is ${formatBytes(bytes)} gzipped, over the registry budget of ${formatBytes(max)} (registry.max_bundle_bytes); keep large bundles in Git LFS ("git lfs track 'models/**/model.json.gz'") and raise registry.max_bundle_bytes`;
 }
-
-function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`;
-}
-
-const round = (x: number): string => (Math.abs(x) >= 1e-4 || x === 0 ? x.toFixed(4) : x.toExponential(2));
-const signed = (x: number): string => `${x >= 0 ? '+' : '−'}${round(Math.abs(x))}`;
-const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
 
 /**
  * The fairness guardrail: the challenger's decisions on the evaluation rows must stay

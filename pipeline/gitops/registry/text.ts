@@ -1,6 +1,7 @@
 /** Plain-text and Markdown views of verdicts and the registry, for the CLI and reports. */
 import { markdownTable } from 'markdown-table';
-import { fmt, METRIC_ROWS } from '../report/tables.ts';
+import { num } from '../../core/index.ts';
+import { METRIC_ROWS } from '../report/tables.ts';
 import type { HistoryEvent, ModelEntry, RegistryFile, VersionEntry } from './schema.ts';
 import type { Verdict } from './verdict.ts';
 
@@ -9,8 +10,8 @@ export function verdictMarkdown(v: Verdict): string {
   const rows = v.rules.map((r) => [
     r.passed ? '✅' : '❌',
     r.id,
-    fmt(r.champion),
-    fmt(r.challenger),
+    num(r.champion),
+    num(r.challenger),
     r.required,
     r.detail,
   ]);
@@ -38,7 +39,7 @@ export function registryListText(reg: RegistryFile): string {
         aliasesOf(m, v.version),
         short(v.digest),
         v.engine,
-        fmt(v.metrics.test.roc_auc),
+        num(v.metrics.test.roc_auc),
         v.created_at,
         v.lineage.code_commit?.slice(0, 7) ?? 'n/a',
       ]);
@@ -55,15 +56,15 @@ export function versionText(name: string, model: ModelEntry, v: VersionEntry): s
   const l = v.lineage;
   const metrics = METRIC_ROWS.filter((r) => r.key in v.metrics.test).map((r) => [
     r.label,
-    fmt(v.metrics.test[r.key]),
-    fmt(v.metrics.evaluation?.[r.key]),
+    num(v.metrics.test[r.key]),
+    num(v.metrics.evaluation?.[r.key]),
   ]);
   return [
     `${name}@v${v.version}${aliasesOf(model, v.version) ? ` (${aliasesOf(model, v.version)})` : ''}`,
     `  digest      ${v.digest}`,
     `  bundle      ${v.path}/${v.bundle.file} (${v.bundle.bytes} bytes, sha256 ${v.bundle.sha256.slice(0, 16)}…)`,
     `  engine      ${v.engine} ${JSON.stringify(l.params)}`,
-    `  threshold   ${fmt(v.threshold)}`,
+    `  threshold   ${num(v.threshold)}`,
     `  data        ${l.data.path} (${l.data.rows} rows, sha256 ${l.data.sha256.slice(0, 16)}…)${l.test_data ? ` · test ${l.test_data.path}` : ''}${l.golden ? ` · golden ${l.golden.path}` : ''}`,
     `  seed        ${l.seed}`,
     `  code        ${l.code_commit ?? 'unknown'}${l.code_dirty ? ' (uncommitted changes)' : ''}`,

@@ -5,14 +5,9 @@
  * embedded by relative link so GitHub renders them in place.
  */
 import { markdownTable } from 'markdown-table';
-import type { SplitMetrics } from '../../core/index.ts';
-import type { ReportData } from './model-report.ts';
-import { fmt, METRIC_ROWS } from './tables.ts';
-
-const pct = (x: number | null | undefined, digits = 1): string =>
-  x === null || x === undefined ? 'n/a' : `${(100 * x).toFixed(digits)} %`;
-const num = (x: number | null | undefined, digits = 4): string =>
-  x === null || x === undefined ? 'n/a' : fmt(x, digits);
+import { num, pct, type SplitMetrics } from '../../core/index.ts';
+import type { ReportData } from './report-data.ts';
+import { METRIC_ROWS } from './tables.ts';
 
 function chartLink(d: ReportData, file: string, alt: string): string | null {
   return d.charts.some((c) => c.file === file) ? `![${alt}](charts/${file})` : null;

@@ -3,18 +3,14 @@
  * scripts, no outside assets) for people who read reports outside GitHub, e-mail
  * attachments included.
  */
+import { num, pct } from '../../core/index.ts';
 import type { Chart } from './charts/index.ts';
-import type { ReportData } from './model-report.ts';
-import { fmt, METRIC_ROWS } from './tables.ts';
+import type { ReportData } from './report-data.ts';
+import { METRIC_ROWS } from './tables.ts';
 
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
-
-const pct = (x: number | null | undefined, digits = 1): string =>
-  x === null || x === undefined ? 'n/a' : `${(100 * x).toFixed(digits)} %`;
-const num = (x: number | null | undefined, digits = 4): string =>
-  x === null || x === undefined ? 'n/a' : fmt(x, digits);
 
 function table(header: string[], rows: string[][], numericFrom = 1): string {
   const th = header.map((h, i) => `<th${i >= numericFrom ? ' class="n"' : ''}>${escapeHtml(h)}</th>`).join('');

@@ -13,19 +13,16 @@ import {
   type Bundle,
   type Dataset,
   computeMetrics,
-  type SplitMetrics,
   globalImportance,
   explainRows,
   referenceFrom,
   shapValues,
   attributionOf,
-  type FeatureImportance,
   type ShapValues,
   percentileOf,
   DEFAULT_FAIRNESS,
   fairnessReport,
   type FairnessConfig,
-  type FairnessReport,
   writeFileAtomic,
   writeJsonAtomic,
   CreditModel,
@@ -35,7 +32,7 @@ import {
   deriveSeed,
 } from '../../core/index.ts';
 import { readMetricsFile, readRunRecord, type RunRecord } from '../run/run-folder.ts';
-import { bootstrapIntervals, type MetricInterval } from './bootstrap.ts';
+import { bootstrapIntervals } from './bootstrap.ts';
 import { renderCharts, type Chart } from './charts/index.ts';
 import { calibrationBins } from './charts/specs.ts';
 import { renderModelCard } from './card.ts';
@@ -44,71 +41,12 @@ import {
   dependencyReport,
   runEnvironment,
   timingRows,
-  type ColumnSummary,
   type DependencyCheckOptions,
   type DependencyReport,
-  type Environment,
-  type TimingRow,
 } from './diagnostics.ts';
 import { evaluationRows, rowsColumn, rowsDataset, type EvaluationRows } from '../run/evaluation-rows.ts';
 import { renderHtmlReport } from './html.ts';
-
-export interface ExampleExplanation {
-  label: string;
-  probability: number;
-  decision: string;
-  reasons: string[];
-  contributions: { feature: string; value: number | string | null; contribution: number }[];
-}
-
-export interface ReportData {
-  format: 'credit-risk-gitops/report';
-  model: {
-    name: string;
-    engine: string;
-    digest: string;
-    params: Record<string, number | string | boolean>;
-    version: number | null;
-    threshold: number;
-    costs: Bundle['costs'];
-    risk_bands: Bundle['risk_bands'];
-    created_at: string | null;
-    git: Bundle['provenance']['git'];
-    seed: number;
-    data: Bundle['provenance']['data'];
-    test_data: Bundle['provenance']['test_data'];
-  };
-  run: { id: string; created_at: string; command: string } | null;
-  target: { column: string; positive: string; negative: string; rows: number; positive_rate: number };
-  evaluation: { source: string; rows: number; positive_rate: number };
-  metrics: { train: SplitMetrics; validation: SplitMetrics; test: SplitMetrics };
-  intervals: MetricInterval[];
-  champion: { name: string; digest: string; engine: string; test: SplitMetrics | null; note: string | null } | null;
-  overfitting: MetricsFile['overfitting'] | null;
-  calibration: { max_gap: number | null };
-  importance: (FeatureImportance & { engine: number | null })[];
-  explanations: {
-    output: 'log_odds' | 'probability';
-    method: string;
-    rows: number;
-    base_value: number;
-    examples: ExampleExplanation[];
-  } | null;
-  fairness: FairnessReport;
-  data_summary: ColumnSummary[];
-  timings: {
-    rows: TimingRow[];
-    score_us_per_row: number | null;
-    report_s: number | null;
-    report_cpu_s: number | null;
-    report_stages: Record<string, number>;
-  };
-  environment: Environment;
-  dependencies: DependencyReport;
-  charts: { file: string; title: string }[];
-  limitations: string[];
-  warnings: string[];
-}
+import type { ReportData } from './report-data.ts';
 
 export interface ReportOptions {
   bundle: Bundle;
@@ -140,8 +78,8 @@ export interface BuiltReport {
 
 /**
  * Rows explained for the SHAP summary. Exact TreeSHAP costs about nodes × depth per
- * tree and row; a deep 300-tree forest is ~1000× a shallow boosted model, so its
- * summary uses a seeded sample that keeps report generation within seconds.
+ * tree and row; a deep forest costs orders of magnitude more than a shallow boosted
+ * model, so its summary uses a seeded sample that keeps report generation short.
  */
 export function shapRowLimit(model: CreditModel, budget = 6e7): number {
   const a = attributionOf(model);
@@ -471,9 +409,6 @@ export async function generateReport(
   for (const dir of opts.alsoTo ?? []) writeReport(dir, built);
   return { files, data: built.data, seconds, cpuSeconds: built.data.timings.report_cpu_s! };
 }
-
-/** Alias for the registry: the model card of a promoted version, e.g. into reports/<model>/v<N>/. */
-export const writeModelCard = generateReport;
 
 /**
  * The report of a run folder, written into it (README.md, report.html, report.json,

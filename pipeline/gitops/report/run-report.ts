@@ -1,7 +1,7 @@
 /** `report.md` of a run: what was trained, on what, and how well. */
 import { markdownTable } from 'markdown-table';
-import type { Bundle, MetricsFile } from '../../core/index.ts';
-import { confusionTable, fmt, metricsTable } from './tables.ts';
+import { num, type Bundle, type MetricsFile } from '../../core/index.ts';
+import { confusionTable, metricsTable } from './tables.ts';
 
 export function runReport(bundle: Bundle, metrics: MetricsFile): string {
   const s = bundle.schema;
@@ -19,7 +19,7 @@ export function runReport(bundle: Bundle, metrics: MetricsFile): string {
     '',
   );
   lines.push(
-    `Decision threshold **${fmt(bundle.threshold)}** (applicants at or above it are predicted \`${s.positive}\`), chosen on validation rows to minimise the expected cost with a missed default costing ${bundle.costs.false_negative} and a refused good applicant ${bundle.costs.false_positive}.`,
+    `Decision threshold **${num(bundle.threshold)}** (applicants at or above it are predicted \`${s.positive}\`), chosen on validation rows to minimise the expected cost with a missed default costing ${bundle.costs.false_negative} and a refused good applicant ${bundle.costs.false_positive}.`,
     '',
   );
   lines.push('## Confusion matrix (test rows)', '', confusionTable(metrics.test, s.positive, s.negative), '');
@@ -27,14 +27,14 @@ export function runReport(bundle: Bundle, metrics: MetricsFile): string {
   lines.push(
     '## Overfitting',
     '',
-    `Train − test ROC AUC gap: ${fmt(o.gap)} (limit ${o.max_gap})${o.flagged ? ' — **flagged as overfitting**' : ' — within limit'}.`,
+    `Train − test ROC AUC gap: ${num(o.gap)} (limit ${o.max_gap})${o.flagged ? ' — **flagged as overfitting**' : ' — within limit'}.`,
     '',
   );
   lines.push(
     '## Feature importance',
     '',
     markdownTable(
-      [['Feature', 'Importance'], ...bundle.feature_importance.map((f) => [f.feature, fmt(f.importance)])],
+      [['Feature', 'Importance'], ...bundle.feature_importance.map((f) => [f.feature, num(f.importance)])],
       { align: ['l', 'r'] },
     ),
     '',
@@ -45,9 +45,9 @@ export function runReport(bundle: Bundle, metrics: MetricsFile): string {
     markdownTable(
       [
         ['Split', 'Rows', `Share ${s.positive}`],
-        ['train', String(metrics.rows.train), fmt(metrics.rows.positive_rate.train)],
-        ['validation', String(metrics.rows.validation), fmt(metrics.rows.positive_rate.validation)],
-        ['test', String(metrics.rows.test), fmt(metrics.rows.positive_rate.test)],
+        ['train', String(metrics.rows.train), num(metrics.rows.positive_rate.train)],
+        ['validation', String(metrics.rows.validation), num(metrics.rows.positive_rate.validation)],
+        ['test', String(metrics.rows.test), num(metrics.rows.positive_rate.test)],
       ],
       { align: ['l', 'r', 'r'] },
     ),
@@ -62,7 +62,7 @@ export function runReport(bundle: Bundle, metrics: MetricsFile): string {
           f.kind,
           String(f.missing),
           f.kind === 'numeric'
-            ? `${fmt(f.min, 2)} … ${fmt(f.max, 2)}`
+            ? `${num(f.min, 2)} … ${num(f.max, 2)}`
             : f.categories.slice(0, 6).join(', ') + (f.categories.length > 6 ? ', …' : ''),
         ]),
       ],

@@ -1,6 +1,6 @@
 /** Markdown tables for run summaries, shared by the CLI, report.md and the PR comment. */
 import { markdownTable } from 'markdown-table';
-import type { SplitMetrics } from '../../core/index.ts';
+import { num, type SplitMetrics } from '../../core/index.ts';
 
 export const METRIC_ROWS: { key: keyof SplitMetrics; label: string }[] = [
   { key: 'roc_auc', label: 'ROC AUC' },
@@ -16,16 +16,13 @@ export const METRIC_ROWS: { key: keyof SplitMetrics; label: string }[] = [
   { key: 'expected_cost', label: 'Expected cost / applicant' },
 ];
 
-export function fmt(v: unknown, digits = 4): string {
-  if (v === null || v === undefined) return 'n/a';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(digits);
-  return String(v);
-}
-
 export function metricsTable(splits: Record<string, SplitMetrics>): string {
   const names = Object.keys(splits);
   return markdownTable(
-    [['Metric', ...names], ...METRIC_ROWS.map((r) => [r.label, ...names.map((n) => fmt(splits[n][r.key]))])],
+    [
+      ['Metric', ...names],
+      ...METRIC_ROWS.map((r) => [r.label, ...names.map((n) => num(splits[n][r.key] as number | null))]),
+    ],
     { align: ['l', ...names.map(() => 'r' as const)] },
   );
 }

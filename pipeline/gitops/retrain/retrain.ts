@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { markdownTable } from 'markdown-table';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   resolvePath,
   writeFileAtomic,
@@ -27,7 +27,8 @@ import { authorEnv, type GitAuthor } from '../git/identity.ts';
 import { pushWithRetry } from '../git/push.ts';
 import { git, gitOk } from '../git/run.ts';
 import { metricsTable } from '../report/tables.ts';
-import { trainingRun } from '../run/training-run.ts';
+import { trainingRun, versionReportDir } from '../run/training-run.ts';
+import { writeVersionCard } from '../registry/version-card.ts';
 import {
   compareRun,
   promoteRun,
@@ -147,26 +148,28 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainOutcome> {
 
   stage(`training ${config.engine.name}`);
   let verdict!: Verdict;
-  let recorded: Recorded | null = null;
+  let promoted: PromoteResult | null = null;
   const trained = await trainingRun({
     loaded: opts.loaded,
     command: 'retrain',
     onStage: stage,
     warn: opts.onWarning ?? (() => undefined),
-    beforeReport: async ({ dir, result }) => {
+    beforeReport: async ({ dir }) => {
       if (drift) await writeDriftOutputs(join(dir, 'drift'), drift);
       stage('comparing with the champion');
       verdict = compareRun({ dir: registryDir(config, baseDir), config, baseDir, challenger: dir }).verdict;
       if (verdict.decision !== 'promote') return;
       stage('recording the promotion');
-      const training = trainingSection(result.metrics, result.data);
-      recorded = await recordPromotion(opts, { dir, ing, drift, driftError, training }, false);
-      return { version: recorded.promoted.version };
+      promoted = register(opts, dir, false);
+      // The model card goes to the run folder and, for the new version, to reports/<model>/v<N>/.
+      const version = promoted.version;
+      return { version, alsoTo: version === null ? [] : [versionReportDir(opts.loaded, version)] };
     },
   });
   const run = { id: trained.id, dir: trained.dir };
   const training = trainingSection(trained.result.metrics, trained.result.data);
   const done = { ...base, dataCommit, drift, driftError, run, training };
+  const recorded = promoted ? await commitPromotion(opts, promoted, { ing, drift, driftError, training }) : null;
   if (!recorded) {
     const reason = `kept champion: ${verdict.summary}`;
     const title = 'Retraining: champion kept';
@@ -193,32 +196,31 @@ interface Recorded {
 }
 
 /**
- * Registers the challenger of `run` in the registry (the gate decides promote or keep),
- * writes the retraining report and commits both. On a re-application (`again`) a
- * version the gate approved the first time stays registered even if a newer champion now wins.
+ * Registers the challenger in run folder `dir` (the gate decides promote or keep). On a
+ * re-application (`again`) a version the gate approved the first time stays registered
+ * even if a newer champion now wins.
  */
-async function recordPromotion(
-  opts: RetrainOptions,
-  run: {
-    dir: string;
-    ing: IngestResult;
-    drift: DriftReport | null;
-    driftError: string | null;
-    training: string;
-  },
-  again: boolean,
-): Promise<Recorded> {
+function register(opts: RetrainOptions, dir: string, again: boolean): PromoteResult {
   const { config, baseDir } = opts.loaded;
-  const promoted = promoteRun({
+  return promoteRun({
     dir: registryDir(config, baseDir),
     config,
     baseDir,
-    challenger: run.dir,
+    challenger: dir,
     actor: opts.actor,
     ciRunUrl: opts.ciRunUrl ?? null,
     registerOnKeep: again,
     note: again ? 're-applied after another writer moved the branch' : null,
   });
+}
+
+/** Writes the retraining report and commits it with the registry and the version's model card. */
+async function commitPromotion(
+  opts: RetrainOptions,
+  promoted: PromoteResult,
+  run: { ing: IngestResult; drift: DriftReport | null; driftError: string | null; training: string },
+): Promise<Recorded> {
+  const { config, baseDir } = opts.loaded;
   const v = promoted.version === null ? '' : ` v${promoted.version}`;
   const promote = promoted.decision === 'promote';
   const reason = `${promote ? 'promote' : 'kept champion'}: ${promoted.verdict.summary}`;
@@ -227,9 +229,10 @@ async function recordPromotion(
     : 'Retraining: champion kept';
   const body = report({ ...run, ing: run.ing, title, reason, verdict: promoted.verdict });
   writeFileAtomic(resolvePath(baseDir, config.retrain.report_path), body + '\n');
+  const card = promoted.version === null ? [] : [relative(baseDir, versionReportDir(opts.loaded, promoted.version))];
   const commit = await commitPaths(
     baseDir,
-    retrainPaths(config).registry,
+    [...retrainPaths(config).registry, ...card],
     `registry: ${promote ? 'promote' : 'register'} ${config.model_name}${v}${promote ? '' : ` as challenger, champion v${promoted.champion} kept`} (scheduled retraining)\n\n${promoted.verdict.summary}`,
     opts.author,
   );
@@ -313,17 +316,14 @@ export async function publishRetrain(
         dataCommit = await gitOk(['rev-parse', 'HEAD'], root);
         commits.push(dataCommit);
       }
-      const r = await recordPromotion(
-        opts,
-        {
-          dir: outcome.run.dir,
-          ing: outcome.ingest,
-          drift: outcome.drift,
-          driftError: outcome.driftError,
-          training: outcome.training,
-        },
-        true,
-      );
+      const promoted = register(opts, outcome.run.dir, true);
+      if (promoted.version !== null) await writeVersionCard(opts.loaded, outcome.run.dir, promoted.version);
+      const r = await commitPromotion(opts, promoted, {
+        ing: outcome.ingest,
+        drift: outcome.drift,
+        driftError: outcome.driftError,
+        training: outcome.training,
+      });
       if (r.commit) commits.push(r.commit);
       current = { ...outcome, ...outcomeOf(r), commits, dataCommit };
     },

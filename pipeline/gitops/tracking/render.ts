@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { markdownTable } from 'markdown-table';
 import { metricsTable } from '../report/tables.ts';
-import { HIGHER_IS_BETTER, type MetricsFile } from '../../core/index.ts';
+import { HIGHER_IS_BETTER, num, signed, type MetricsFile } from '../../core/index.ts';
 import { metricValue } from './query.ts';
 import { RUN_METRICS, isHigherBetter, type TrackedRun } from './store.ts';
 
@@ -27,17 +27,6 @@ export function textTable(rows: string[][], align: Align[]): string {
 
 function table(rows: string[][], align: Align[], format: 'table' | 'markdown'): string {
   return format === 'markdown' ? markdownTable(rows, { align }) : textTable(rows, align);
-}
-
-export function num(v: number | null | undefined, digits = 4): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
-  return Number.isInteger(v) ? String(v) : v.toFixed(digits);
-}
-
-export function signed(v: number, digits = 4): string {
-  const s = v.toFixed(digits);
-  if (Number(s) === 0) return (0).toFixed(digits);
-  return v > 0 ? `+${s}` : s;
 }
 
 const shortCommit = (r: TrackedRun): string =>
