@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     target: 'node20',
     // Whitespace and comments out: the source text stays in every isolate's heap, and a
     // comment with a character beyond Latin-1 makes V8 store a whole chunk two bytes per
-    // character (6.5 MB less resident with two serving threads). Names are kept, so
+    // character (docs/service.md has the saving). Names are kept, so
     // stack traces still name the functions.
     minifySyntax: true,
     minifyWhitespace: true,

@@ -20,7 +20,7 @@ export interface ServiceOptions {
   workers: number;
   /**
    * How WORKERS > 1 run: `threads` = one process whose threads all accept on one
-   * listening socket (the default: ~100 MB less RSS than a 2-worker cluster); `cluster` =
+   * listening socket (the default: less resident memory than a cluster); `cluster` =
    * node:cluster processes, where a worker that dies is replaced in place.
    */
   workerMode: 'threads' | 'cluster';

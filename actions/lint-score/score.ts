@@ -11,7 +11,7 @@
 import { createRequire } from 'node:module';
 import type * as TS from 'typescript';
 
-// typescript is ~9 MB of JavaScript: load it only when statements are counted, so code
+// typescript is a large module: load it only when statements are counted, so code
 // that merely formats a saved score (the PR comment) starts fast.
 let tsModule: typeof TS | null = null;
 function typescript(): typeof TS {

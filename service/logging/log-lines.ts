@@ -6,11 +6,10 @@
  *
  * Why not give each line to sonic-boom as it comes: sonic-boom appends every write to
  * its pending string and measures that string's UTF-8 length each time, which copies
- * it whole (V8 flattens the concatenation). At a log line per request that was 8.4 KB
- * allocated and 3.6 µs per line on top of pino's own 1.2 KB and 1.9 µs — a third of
- * the garbage a request made and a tenth of its CPU (docs/service.md, Performance).
- * Joining a batch copies each line once. (Writing a batch every event-loop turn was too
- * often: at 30,000 requests a second a turn held a few lines.)
+ * it whole (V8 flattens the concatenation): at a log line per request, more garbage and
+ * CPU per line than pino's own work (docs/service.md, Performance). Joining a batch
+ * copies each line once. (Writing a batch every event-loop turn was too often: under
+ * load a turn held only a few lines.)
  *
  * Why 4,096 bytes: that is PIPE_BUF, the largest write Linux keeps whole on a pipe, and
  * stdout is a pipe under Docker and Kubernetes, shared by every serving thread (and every

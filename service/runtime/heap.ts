@@ -4,14 +4,12 @@
  * Under load, every request still in flight when a young-generation collection runs is
  * promoted to the old generation and dies there soon after. By default V8 lets the old
  * generation grow to two to four times its live size before it collects it again, which
- * it chooses because it is cheap in CPU — but the service's live heap is ~17 MB per
- * serving thread, so that headroom is 20–40 MB of dead requests per thread, resident.
- * A fixed growing factor of 1 + HEAP_GROWTH_PERCENT/100 (V8 still adds at least a few MB
- * of headroom) keeps two serving threads' peak around 130 MB under 100-row batches instead
- * of 160–180 MB, for no measurable throughput (docs/service.md, Performance). Full
- * collections become more frequent — a few a minute under single rows, about one a second
- * under 100-row batches — and each is marked incrementally, with a final pause of 1–6 ms
- * (`--trace-gc`).
+ * it chooses because it is cheap in CPU — but the service's live heap is small, so that
+ * headroom is mostly dead requests, resident. A fixed growing factor of
+ * 1 + HEAP_GROWTH_PERCENT/100 (V8 still adds some headroom of its own) keeps the peak
+ * resident memory of the serving threads well below the default's, at the same
+ * throughput (figures: docs/service.md, Performance). Full collections become more
+ * frequent, and each is marked incrementally, with a short final pause (`--trace-gc`).
  *
  * V8 flags are per process and read at each collection, so setting this once, before the
  * model and the app are loaded, covers the serving threads too (node:worker_threads

@@ -60,8 +60,3 @@ export function parseCsvText(text: string, file: string): RawTable {
   }
   return { file, header, rows: records.length - 1, columns };
 }
-
-/** 1-based line number in the file of data row `index` (header is line 1). */
-export function lineOf(index: number): number {
-  return index + 2;
-}

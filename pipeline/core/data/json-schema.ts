@@ -60,9 +60,3 @@ export function applicantJsonSchema(schema: DataSchema, opts: ApplicantSchemaOpt
     examples: [example],
   };
 }
-
-/** A representative applicant (medians and most frequent categories), e.g. for docs and smoke tests. */
-export function exampleApplicant(schema: DataSchema): Record<string, number | string | null> {
-  const ex = (applicantJsonSchema(schema).examples as Record<string, number | string | null>[])[0];
-  return { ...ex };
-}

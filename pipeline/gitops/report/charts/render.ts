@@ -46,8 +46,8 @@ let renderer: Promise<{ vega: Vega; vegaLite: VegaLite }> | null = null;
 
 /**
  * vega and vega-lite are loaded on the first chart: every process that imports the GitOps
- * layer (the CLI, the actions, each serving thread) would otherwise hold them, ~20 MB of
- * resident memory, whether or not it draws a chart.
+ * layer (the CLI, the actions, each serving thread) would otherwise hold them in resident
+ * memory whether or not it draws a chart.
  */
 function loadRenderer(): Promise<{ vega: Vega; vegaLite: VegaLite }> {
   renderer ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vegaLite]) => {
