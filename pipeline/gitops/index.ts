@@ -54,13 +54,11 @@ export type { ImageRef, PublishResult, RegistryCredentials, ReleasePlan } from '
 export type { Verdict } from './registry/verdict.ts';
 export { renderCharts } from './report/charts/index.ts';
 export type { Chart } from './report/charts/index.ts';
-export { buildComparison } from './report/comparison.ts';
 export type { ComparisonFile, ModelSide } from './report/comparison.ts';
 export { generateReport, reportRunFolder } from './report/model-report.ts';
 export { METRIC_ROWS, metricsTable } from './report/tables.ts';
 export { publishRetrain, retrain } from './retrain/retrain.ts';
 export { gateTrainedRun } from './run/gate.ts';
-export { readMetricsFile } from './run/run-folder.ts';
 export type { RunRecord } from './run/run-folder.ts';
 export { trainingRun, versionReportDir } from './run/training-run.ts';
 export type { TrainingRunOptions } from './run/training-run.ts';
