@@ -25,9 +25,9 @@ export const promoteCommand: Command = {
 
 Compares the run with the champion (see "mlops compare"). When the gate passes — or
 there is no champion yet, or --force is given with a reason — the run becomes version
-vN under models/<name>/vN/ (model.json.gz, metrics.json) and the champion, and its
-model card is written to reports/<name>/vN/ (committed after the registry commit with
---commit). Otherwise the rejection and its reasons are recorded in the history and the
+vN under models/<name>/vN/ (model.json.gz, metrics.json, card.md) and the champion,
+and its full report is written to reports/<name>/vN/ (committed after the registry
+commit with --commit). Otherwise the rejection and its reasons are recorded in the history and the
 command exits 1.
 
   --run DIR           run folder to promote

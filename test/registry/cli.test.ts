@@ -25,10 +25,9 @@ describe('mlops run, compare, promote, rollback and registry', () => {
     expect(first.code, first.err).toBe(0);
     expect(first.out).toMatch(/\*\*PROMOTE\*\* — promote: first model for credit-default \(no champion yet\)/);
     expect(first.out).toMatch(/promoted credit-default v1 to champion/);
-    for (const f of ['model.json.gz', 'metrics.json'])
+    for (const f of ['model.json.gz', 'metrics.json', 'card.md'])
       expect(existsSync(join(dir, 'models/credit-default/v1', f))).toBe(true);
-    // The version's one model card is under reports/, beside report.html and its charts.
-    expect(existsSync(join(dir, 'models/credit-default/v1/card.md'))).toBe(false);
+    // The promoted version's full report is under reports/, beside report.html and its charts.
     for (const f of ['README.md', 'report.html', 'charts/roc.svg'])
       expect(existsSync(join(dir, 'reports/credit-default/v1', f)), f).toBe(true);
 

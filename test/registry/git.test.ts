@@ -110,7 +110,8 @@ describe('race-safe registry commits against a real bare remote', () => {
     // Every file of every version made it, and git history is linear with bot-authored commits.
     const tree = gitSync(remote, 'ls-tree', '-r', '--name-only', 'main', 'models');
     for (const v of [1, 2, 3])
-      for (const f of ['model.json.gz', 'metrics.json']) expect(tree).toContain(`models/credit-default/v${v}/${f}`);
+      for (const f of ['model.json.gz', 'metrics.json', 'card.md'])
+        expect(tree).toContain(`models/credit-default/v${v}/${f}`);
     const log = gitSync(remote, 'log', '--format=%an <%ae>|%s', 'main').split('\n');
     expect(log).toHaveLength(4);
     expect(log.slice(0, 3).every((l) => l.startsWith(`${BOT}|registry: `))).toBe(true);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   compareRun,
@@ -193,10 +193,6 @@ describe('promoteRun and rollback on the registry files', () => {
     };
     const first = promoteRun({ ...base, challenger: runs.weak });
     expect(first).toMatchObject({ decision: 'promote', version: 1, champion: 1, previousChampion: null });
-    // One model card per version, under reports/: the version folder keeps the bundle and metrics.
-    expect(existsSync(join(dir, 'credit-default/v1/card.md'))).toBe(false);
-    // A registry written before kept a card.md beside each bundle: it stays readable and writable.
-    writeFileSync(join(dir, 'credit-default/v1/card.md'), '# credit-default v1\n');
     const better = promoteRun({ ...base, challenger: runs.strong });
     expect(better).toMatchObject({ decision: 'promote', version: 2, champion: 2, previousChampion: 1 });
     const rejected = promoteRun({ ...base, challenger: runs.twin });
@@ -235,6 +231,9 @@ describe('promoteRun and rollback on the registry files', () => {
     expect(m.history[6].verdict!.forced).toEqual({ reason: 'calibration review asked for C=0.9' });
     expect(m.history[7].reason).toBe('C=0.9 misbehaves on new applicants');
     expect(m.history[1].ci_run_url).toBe('https://ci.example/runs/1');
+    expect(readFileSync(join(dir, 'credit-default/v2/card.md'), 'utf8')).toMatch(
+      /# credit-default v2[\s\S]*## Known limits/,
+    );
     expect(m.versions[1].lineage).toMatchObject({
       seed: 42,
       engine: 'logistic',

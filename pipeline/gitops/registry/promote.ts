@@ -12,6 +12,7 @@ import { dirname, resolve } from 'node:path';
 import { loadChallenger, type Challenger } from './challenger.ts';
 import { evaluationParts, type EvaluationPart } from '../run/evaluation-rows.ts';
 import { evaluateChallenger, sizeMessage } from './policy.ts';
+import { modelCard } from './card.ts';
 import {
   emptyModel,
   type HistoryEvent,
@@ -182,10 +183,18 @@ function promoteUnlocked(opts: PromoteOptions): PromoteResult {
   if (register) {
     version = (model.versions.at(-1)?.version ?? 0) + 1;
     const entry = versionEntry(name, version, challenger, verdict, cmp.rows, ctx);
-    const stored = writeVersionFolder(opts.dir, entry.path, challenger.bundle, versionMetrics(challenger, verdict));
+    const lineage = entry.lineage;
+    const card = modelCard({ name, version, bundle: challenger.bundle, metrics: challenger.metrics, verdict, lineage });
+    const stored = writeVersionFolder(
+      opts.dir,
+      entry.path,
+      challenger.bundle,
+      versionMetrics(challenger, verdict),
+      card,
+    );
     entry.bundle = { file: entry.bundle.file, ...stored };
     model.versions.push(entry);
-    files.push(`${entry.path}/model.json.gz`, `${entry.path}/metrics.json`);
+    files.push(`${entry.path}/model.json.gz`, `${entry.path}/metrics.json`, `${entry.path}/card.md`);
     push('registered', { version, reason: `registered from run ${challenger.run?.id ?? 'in memory'}${note}` });
   }
   if (verdict.decision === 'promote') {

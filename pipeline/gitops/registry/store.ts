@@ -15,6 +15,7 @@ import {
   parseBundle,
   writeBundle,
   type Bundle,
+  writeFileAtomic,
   writeJsonAtomic,
   resolvePath,
   type MlopsConfig,
@@ -264,7 +265,7 @@ export function resolveRef(reg: RegistryFile, ref: string, defaultName: string):
 }
 
 /**
- * Writes a version folder (`model.json.gz`, `metrics.json`) by assembling it
+ * Writes a version folder (`model.json.gz`, `metrics.json`, `card.md`) by assembling it
  * in a temporary sibling and renaming it into place. An existing folder is never
  * replaced: the registry is the source of truth, and a folder it does not know about
  * is a leftover the user should look at.
@@ -274,6 +275,7 @@ export function writeVersionFolder(
   path: string,
   bundle: Bundle,
   metrics: unknown,
+  card: string,
 ): { sha256: string; bytes: number } {
   const target = resolve(dir, path);
   if (existsSync(target)) {
@@ -289,6 +291,7 @@ export function writeVersionFolder(
   try {
     writeBundle(join(tmp, BUNDLE_FILE), bundle);
     writeJsonAtomic(join(tmp, 'metrics.json'), metrics);
+    writeFileAtomic(join(tmp, 'card.md'), card);
     const bytes = readFileSync(join(tmp, BUNDLE_FILE));
     renameSync(tmp, target);
     return { sha256: sha256Hex(bytes), bytes: statSync(join(target, BUNDLE_FILE)).size };

@@ -1,8 +1,7 @@
 /**
- * The model card of a promoted version: README.md (with report.html, report.json and
- * charts/) under reports/<model>/v<N>/, one card per version. The version folder under
- * models/ holds the bundle and its metrics only (registries written before kept a short
- * card.md there; nothing reads it, so they stay readable as they are).
+ * The full report of a promoted version: README.md (with report.html, report.json and
+ * charts/) under reports/<model>/v<N>/, written by every path that promotes (mlops run,
+ * mlops promote, the register action, scheduled retraining).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
