@@ -1,7 +1,8 @@
 /**
  * One living comment per pull request: find the comment carrying the hidden marker by
- * walking EVERY page of the issue's comments (CML's driver reads only the first page and
- * so piles up duplicates on busy PRs), then update it in place, or create it once.
+ * walking the pages of the issue's comments until it turns up (CML's driver reads only
+ * the first page and so piles up duplicates on busy PRs; reading on after the marker
+ * would only cost time), then update it in place, or create it once.
  */
 import { getOctokit } from '@actions/github';
 import { MlopsError } from '../../pipeline/core/index.ts';
@@ -12,7 +13,7 @@ export interface UpsertResult {
   action: 'created' | 'updated';
   id: number;
   url: string;
-  /** Comments looked at before deciding (all pages). */
+  /** Comments looked at before deciding (up to the marked one, or all when there is none). */
   scanned: number;
 }
 
@@ -36,10 +37,13 @@ export async function upsertComment(octokit: Octokit, o: UpsertOptions): Promise
       issue_number: o.issue,
       per_page: 100,
     });
-    for await (const page of pages) {
+    scan: for await (const page of pages) {
       for (const c of page.data) {
         scanned++;
-        if (!existing && c.body?.includes(o.marker) && c.user?.login === o.author) existing = { id: c.id };
+        if (c.body?.includes(o.marker) && c.user?.login === o.author) {
+          existing = { id: c.id };
+          break scan;
+        }
       }
     }
   } catch (e) {

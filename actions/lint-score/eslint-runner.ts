@@ -3,22 +3,50 @@
  * actions/lint-score/score.ts. The base branch is scored in a `git worktree` of the base ref
  * (its own files and its own eslint.config.js, our node_modules linked in), so the delta
  * compares like with like without a second checkout step or a stored artifact.
+ *
+ * ESLint and TypeScript are the linted project's own, resolved from its folder, not
+ * bundled into the action: its eslint.config.js imports its plugins from its
+ * node_modules, and they are written for the ESLint it installed (and the action stays
+ * small: the two weigh about 12 MB).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ESLint } from 'eslint';
+import { pathToFileURL } from 'node:url';
+import type * as ESLintModule from 'eslint';
+import type * as TS from 'typescript';
 import { countStatements, lintScore, type LintScore } from './score.ts';
 import { withWorktree } from '../../pipeline/gitops/index.ts';
 
+/** The project's ESLint and TypeScript, resolved from `cwd` the way the project's own scripts would. */
+async function projectTools(cwd: string): Promise<{ ESLint: typeof ESLintModule.ESLint; ts: typeof TS }> {
+  const require = createRequire(join(cwd, 'package.json'));
+  const resolve = (name: string): string => {
+    try {
+      return require.resolve(name);
+    } catch {
+      throw new MlopsError(
+        'state',
+        `lint-score runs the project's own ${name}, and none is installed for ${cwd}: install the project's dependencies first (npm ci)`,
+      );
+    }
+  };
+  const eslint = (await import(pathToFileURL(resolve('eslint')).href)) as typeof ESLintModule & {
+    default?: typeof ESLintModule;
+  };
+  return { ESLint: eslint.ESLint ?? eslint.default!.ESLint, ts: require(resolve('typescript')) as typeof TS };
+}
+
 export async function scoreFolder(cwd: string, patterns: string[]): Promise<LintScore> {
+  const { ESLint, ts } = await projectTools(cwd);
   const eslint = new ESLint({ cwd, errorOnUnmatchedPattern: false });
   const results = await eslint.lintFiles(patterns);
   return lintScore(
     results,
     (file) => {
       try {
-        return countStatements(readFileSync(file, 'utf8'), file);
+        return countStatements(ts, readFileSync(file, 'utf8'), file);
       } catch {
         return 0;
       }

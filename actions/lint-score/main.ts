@@ -109,4 +109,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+/** The entry point (dist/index.js runs it; `npx local-action` calls it too). */
+export const run = main;

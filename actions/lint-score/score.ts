@@ -4,20 +4,12 @@
  *   score = max(0, 10 − 10 × (5 · errors + warnings) / statements)
  *
  * from ESLint results (errors = severity 2, warnings = severity 1) and a count of
- * statements taken from the TypeScript syntax tree. Pure: the caller runs ESLint and
- * reads the files; this module only counts and does arithmetic, so the same numbers
+ * statements taken from the TypeScript syntax tree. Pure: the caller runs ESLint, reads
+ * the files and hands over the TypeScript compiler (the linted project's own, see
+ * eslint-runner.ts); this module only counts and does arithmetic, so the same numbers
  * come out of the GitHub action, a test or a saved base-branch artifact.
  */
-import { createRequire } from 'node:module';
 import type * as TS from 'typescript';
-
-// typescript is a large module: load it only when statements are counted, so code
-// that merely formats a saved score (the PR comment) starts fast.
-let tsModule: typeof TS | null = null;
-function typescript(): typeof TS {
-  tsModule ??= createRequire(import.meta.url)('typescript') as typeof TS;
-  return tsModule;
-}
 
 /** The part of an ESLint `LintResult` the score needs (structurally compatible with ESLint's type). */
 export interface LintResultLike {
@@ -95,9 +87,8 @@ const STATEMENT_KIND_NAMES = [
   'PropertyDeclaration',
 ] as const;
 
-/** Counts statements in one source file (TypeScript or JavaScript; JSX by extension). */
-export function countStatements(source: string, fileName = 'file.ts'): number {
-  const ts = typescript();
+/** Counts statements in one source file (TypeScript or JavaScript; JSX by extension) with the compiler `ts`. */
+export function countStatements(ts: typeof TS, source: string, fileName = 'file.ts'): number {
   const kinds = new Set<TS.SyntaxKind>(STATEMENT_KIND_NAMES.map((k) => ts.SyntaxKind[k]));
   const kind = /\.[cm]?jsx?$/.test(fileName)
     ? fileName.endsWith('x')

@@ -110,4 +110,5 @@ async function main(): Promise<void> {
   core.setOutput('comment-url', r.url);
 }
 
-await runAction(main);
+/** The entry point (dist/index.js runs it; `npx local-action` calls it too). */
+export const run = (): Promise<void> => runAction(main);

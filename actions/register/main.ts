@@ -123,4 +123,5 @@ async function commitVersionReport(s: Settings, loaded: LoadedConfig, version: n
   }
 }
 
-await runAction(main);
+/** The entry point (dist/index.js runs it; `npx local-action` calls it too). */
+export const run = (): Promise<void> => runAction(main);

@@ -98,4 +98,5 @@ async function main(): Promise<void> {
   await core.summary.addRaw(outcome.report + (published ? `\n\n${published}\n` : '\n')).write();
 }
 
-await runAction(main);
+/** The entry point (dist/index.js runs it; `npx local-action` calls it too). */
+export const run = (): Promise<void> => runAction(main);

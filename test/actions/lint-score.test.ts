@@ -6,11 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as ts from 'typescript';
 import { countStatements, describeScore, lintScore, scoreDelta, scoreFormula } from '../../actions/lint-score/score.ts';
-import { runAction } from './run-action.ts';
+import { ROOT, runAction } from './run-action.ts';
 
 const BASE_SOURCE = `const a = 1;
 function f(x) {
@@ -36,9 +37,9 @@ f(a);
 
 describe('lint score math', () => {
   it('counts statements like pylint: statements and declarations, not blocks', () => {
-    expect(countStatements(BASE_SOURCE, 'a.js')).toBe(6);
-    expect(countStatements(HEAD_SOURCE, 'a.js')).toBe(8);
-    const ts = `import { x } from './x.ts';
+    expect(countStatements(ts, BASE_SOURCE, 'a.js')).toBe(6);
+    expect(countStatements(ts, HEAD_SOURCE, 'a.js')).toBe(8);
+    const source = `import { x } from './x.ts';
 export interface P { a: number }
 type Q = P;
 export class C {
@@ -50,7 +51,7 @@ export class C {
 ;
 `;
     // import, interface, type, class, property, constructor, getter, return, method, for-of, expression; not the empty statement.
-    expect(countStatements(ts, 'c.ts')).toBe(11);
+    expect(countStatements(ts, source, 'c.ts')).toBe(11);
   });
 
   it('scores 10 − 10 × (5·errors + warnings) / statements, floored at 0', () => {
@@ -118,6 +119,8 @@ function fixtureRepo(): string {
   git(dir, 'checkout', '-qb', 'feature');
   writeFileSync(join(dir, 'src', 'a.js'), HEAD_SOURCE);
   git(dir, 'commit', '-qam', 'head');
+  // The project's dependencies, installed: the action runs the project's own ESLint.
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return dir;
 }
 
@@ -183,5 +186,15 @@ describe('lint-score action', () => {
     });
     expect(badDir.code).toBe(0);
     expect(badDir.warnings.join('\n')).toContain('input "working-directory"');
+    rmSync(join(repo, 'node_modules'));
+    const uninstalled = await runAction('lint-score', {
+      event: 'push',
+      payload: {},
+      inputs: { 'working-directory': repo, patterns: 'src' },
+    });
+    expect(uninstalled.code).toBe(0);
+    expect(uninstalled.warnings.join('\n')).toContain(
+      "lint-score runs the project's own eslint, and none is installed for " + repo,
+    );
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Runs an action's entry point the way the runner does: a child process
- * (`node --import tsx actions/<name>/main.ts`) with GITHUB_* variables, INPUT_* variables
+ * Runs an action the way the runner does: a child process (`node actions/<name>/dist/index.js`,
+ * the committed bundle that action.yml names) with GITHUB_* variables, INPUT_* variables
  * (runner mangling: spaces → `_`, upper-cased, hyphens kept), an event payload file and
  * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files. A child process is needed anyway:
  * @actions/github reads GITHUB_API_URL and the event once, at import.
@@ -33,6 +33,8 @@ export interface ActionEnv {
   ref?: string;
   runId?: number;
   cwd?: string;
+  /** Where the action's folder is (default actions/<name>): a copy stands for `_actions/<owner>/<repo>/<ref>/…`. */
+  actionDir?: string;
   extraEnv?: Record<string, string>;
 }
 
@@ -93,16 +95,15 @@ export async function runAction(name: string, env: ActionEnv): Promise<ActionRun
     GITHUB_API_URL: env.apiUrl ?? 'http://127.0.0.1:9',
     GITHUB_GRAPHQL_URL: `${env.apiUrl ?? 'http://127.0.0.1:9'}/graphql`,
     GITHUB_WORKSPACE: env.cwd ?? ROOT,
-    GITHUB_ACTION_PATH: join(ROOT, 'actions', name),
+    GITHUB_ACTION_PATH: env.actionDir ?? join(ROOT, 'actions', name),
     RUNNER_TEMP: dir,
     ...env.extraEnv,
   };
   for (const [k, v] of Object.entries(env.inputs ?? {})) vars[inputEnvName(k)] = v;
-  const child = spawn(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), join(ROOT, 'actions', name, 'main.ts')],
-    { cwd: env.cwd ?? ROOT, env: vars },
-  );
+  const child = spawn(process.execPath, [join(env.actionDir ?? join(ROOT, 'actions', name), 'dist', 'index.js')], {
+    cwd: env.cwd ?? ROOT,
+    env: vars,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

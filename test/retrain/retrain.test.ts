@@ -182,7 +182,7 @@ describe('retrain.yml entry point', () => {
     const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        ['--import', 'tsx', join(ROOT, 'actions', 'retrain', 'main.ts')],
+        [join(ROOT, 'actions', 'retrain', 'dist', 'index.js')],
         { cwd: ROOT, env },
         (err, stdout, stderr) => {
           resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });

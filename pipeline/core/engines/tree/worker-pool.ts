@@ -8,7 +8,12 @@
  * the worker's code is bundled once per pool with esbuild (in esbuild's own process,
  * while the main thread keeps growing trees) and started as plain JavaScript without the
  * loader. When esbuild is unavailable or fails, threads fall back to the loader.
+ *
+ * Inside a bundle (the actions' dist/index.js, which runs with no node_modules) there is
+ * neither esbuild nor the loader: the build writes the worker, already bundled, beside
+ * the bundle as forest-worker.cjs, and threads start from that.
  */
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -22,7 +27,7 @@ export interface WorkerCode {
 }
 
 export const FOREST_WORKER: WorkerCode = {
-  entry: new URL('./forest-worker.ts', import.meta.url),
+  entry: new URL(import.meta.url.endsWith('.ts') ? './forest-worker.ts' : './forest-worker.cjs', import.meta.url),
   bootstrap: new URL('./forest-worker-bootstrap.mjs', import.meta.url),
 };
 
@@ -114,6 +119,7 @@ export const sharedWorkerPool = new WorkerPool();
 
 async function bundleWorker(entry: string): Promise<string | null> {
   try {
+    if (entry.endsWith('.cjs')) return await readFile(entry, 'utf8');
     // A computed specifier keeps bundlers (the service image is bundled) from pulling
     // esbuild itself in; the scoring service never trains forests.
     const specifier = 'esbuild';

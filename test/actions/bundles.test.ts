@@ -1,0 +1,73 @@
+/**
+ * The committed action bundles (actions/<name>/dist/) are what GitHub runs: each must be
+ * exactly what `npm run build:actions` makes from the sources today, must import nothing
+ * but Node's own modules (there is no node_modules where the runner unpacks an action),
+ * and the tree engines' worker bundle must train the same forest as the sources do.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { actionNames, bundleAction, ROOT } from '../../scripts/build-actions.ts';
+import { forestFactory, forestThreading } from '../../pipeline/core/engines/forest.ts';
+import { closeIdleWorkers, workerPool } from '../../pipeline/core/engines/tree/worker-pool.ts';
+import { synthetic } from '../engines/helpers.ts';
+
+const NODE = new Set(builtinModules);
+/** vega-canvas tries `import('canvas')` inside a try and draws without it (SVG only). */
+const OPTIONAL = new Set(['canvas']);
+
+describe('action bundles', () => {
+  const names = actionNames();
+
+  it('cover every action, each a node24 JavaScript action', () => {
+    expect(names).toEqual(['champion-change', 'lint-score', 'pr-report', 'register', 'retrain', 'train']);
+    for (const name of names) {
+      const doc = YAML.parse(readFileSync(join(ROOT, 'actions', name, 'action.yml'), 'utf8')) as {
+        runs: Record<string, string>;
+      };
+      expect(doc.runs, name).toEqual({ using: 'node24', main: 'dist/index.js' });
+    }
+  });
+
+  it.each(names)('%s: dist/ is what npm run build:actions makes today, importing only Node modules', async (name) => {
+    const { files, imports } = await bundleAction(name);
+    const dist = join(ROOT, 'actions', name, 'dist');
+    expect(readdirSync(dist).sort(), `run npm run build:actions`).toEqual([...files.keys()].sort());
+    for (const [file, text] of files) {
+      // Compared as booleans: a multi-megabyte diff helps nobody; the message says what to run.
+      expect(
+        readFileSync(join(dist, file), 'utf8') === text,
+        `${name}/dist/${file} is stale: run npm run build:actions`,
+      ).toBe(true);
+    }
+    const foreign = imports.filter((m) => !m.startsWith('node:') && !NODE.has(m) && !OPTIONAL.has(m));
+    expect(foreign, `${name} imports packages at run time`).toEqual([]);
+    expect(files.get('licenses.txt')).toContain('@actions/core');
+  });
+
+  it('train with the committed worker bundle: same forest as one thread, every tree grown by threads', async () => {
+    const data = synthetic(2000, 8);
+    const fit = async (workers: number): Promise<string> => {
+      const engine = forestFactory.create({ nTrees: 12 });
+      await engine.fit(data.X, data.y, { seed: 4, workers });
+      return JSON.stringify(engine.toJSON());
+    };
+    const single = await fit(1);
+    await closeIdleWorkers();
+    const entry = workerPool.entry;
+    workerPool.entry = pathToFileURL(join(ROOT, 'actions', 'train', 'dist', 'forest-worker.cjs'));
+    forestThreading.mainThreadGrows = false;
+    try {
+      expect(await fit(2)).toBe(single);
+    } finally {
+      workerPool.entry = entry;
+      forestThreading.mainThreadGrows = true;
+      await closeIdleWorkers();
+    }
+    expect(workerPool.lastStart).toBe('bundled');
+    expect(forestThreading.lastThreadTrees).toBe(12);
+  }, 30_000);
+});
