@@ -11,6 +11,8 @@
  *   comparison.json    champion vs challenger on the same rows (comparison.ts)
  *   lint-score.json    optional: actions/lint-score/score.ts result with its delta
  *   test-results.json  optional: a vitest `--reporter=json` report
+ * The last two may instead come from the checks workflow's own artifact (readChecksResults),
+ * which is as untrusted and is validated the same way.
  *   model.json, metrics.json, report.md  the rest of the run folder, for people
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -83,6 +85,22 @@ export interface ReportArtifact {
   comparison: ComparisonFile;
   lint: LintScoreFile | null;
   tests: TestResultsFile | null;
+  /** The checks workflow run (typecheck, tests, lint score) of the same commit, when the comment reports it. */
+  checks: ChecksRun | null;
+}
+
+/** A job of the checks run as GitHub reports it (GET /actions/runs/{id}/jobs). */
+export interface ChecksJob {
+  name: string;
+  status: string;
+  conclusion: string | null;
+}
+
+export interface ChecksRun {
+  /** Still running: its results are not in yet. */
+  running: boolean;
+  url: string;
+  jobs: ChecksJob[];
 }
 
 const str = (max = 200) => ({ type: 'string', maxLength: max });
@@ -462,6 +480,7 @@ export function readReportArtifact(dir: string): ReportArtifact {
     comparison: readJson(dir, 'comparison', false) as ComparisonFile,
     lint: readJson(dir, 'lint', true) as LintScoreFile | null,
     tests: readJson(dir, 'tests', true) as TestResultsFile | null,
+    checks: null,
   };
   // Cross-checks a forged artifact would likely get wrong.
   if (artifact.verdict.challenger.digest !== artifact.run.model.digest) {
@@ -492,4 +511,13 @@ export function readReportArtifact(dir: string): ReportArtifact {
     );
   }
   return artifact;
+}
+
+/** The lint score and test results from the checks workflow's downloaded artifact (either may be missing). */
+export function readChecksResults(dir: string): Pick<ReportArtifact, 'lint' | 'tests'> {
+  if (!existsSync(dir)) return { lint: null, tests: null };
+  return {
+    lint: readJson(dir, 'lint', true) as LintScoreFile | null,
+    tests: readJson(dir, 'tests', true) as TestResultsFile | null,
+  };
 }

@@ -210,8 +210,34 @@ function chartsSection(a: ReportArtifact): string[] {
   return out;
 }
 
+const RUNNING = '⏳ running';
+
+/** One line per job of the checks run: what passed, failed or is still running. */
+function checksSection(a: ReportArtifact): string[] {
+  const c = a.checks;
+  if (!c) return [];
+  const icon = (j: { status: string; conclusion: string | null }): string =>
+    j.status !== 'completed'
+      ? RUNNING
+      : j.conclusion === 'success'
+        ? '✅ passed'
+        : j.conclusion === 'skipped'
+          ? '⏭️ skipped'
+          : `❌ ${mdText(j.conclusion ?? 'failed')}`;
+  // Job names come from the workflow file of the pull request's own commit: escaped like any artifact text.
+  const jobs = c.jobs
+    .slice(0, 20)
+    .map((j) => `**${mdText(j.name.slice(0, 100))}** ${icon(j)}`)
+    .join(' · ');
+  const head = c.running
+    ? `[checks](${c.url}) still running; this comment is updated when they finish`
+    : `[checks](${c.url})`;
+  return [`${head}: ${jobs || 'no jobs yet'}`, ''];
+}
+
 function lintSection(a: ReportArtifact): string[] {
   const l = a.lint;
+  if (!l && a.checks?.running) return [`**Lint score**: ${RUNNING}`, ''];
   if (!l) return ['**Lint score**: not available (no lint-score.json in the artifact).', ''];
   const icon = l.delta.dropped ? '⚠️' : '✅';
   const out = [
@@ -238,6 +264,7 @@ function lintSection(a: ReportArtifact): string[] {
 
 function testsSection(a: ReportArtifact): string[] {
   const t = a.tests;
+  if (!t && a.checks?.running) return [`**Tests**: ${RUNNING}`, ''];
   if (!t) return ['**Tests**: not available (no test-results.json in the artifact).', ''];
   const skipped = (t.numPendingTests ?? 0) + (t.numTodoTests ?? 0);
   const icon = t.success && t.numFailedTests === 0 ? '✅' : '❌';
@@ -276,7 +303,7 @@ export function buildPrComment(a: ReportArtifact, opts: CommentOptions): string 
   lines.push(...confusionSection(a));
   lines.push(...dataSection(a));
   lines.push(...chartsSection(a));
-  lines.push('### Code quality', '', ...lintSection(a), ...testsSection(a));
+  lines.push('### Code quality', '', ...checksSection(a), ...lintSection(a), ...testsSection(a));
   const footer = `<sub>Updated in place on every push · head ${code(ctx.head_sha.slice(0, 7))} · [workflow run](${ctx.run_url})${link}</sub>`;
   return fitComment(lines.join('\n'), footer, opts);
 }

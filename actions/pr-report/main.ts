@@ -9,12 +9,13 @@ import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { context, getOctokit } from '@actions/github';
 import { buildPrComment, COMMENT_MARKER } from './comment.ts';
-import { readReportArtifact } from '../common/report-artifact.ts';
+import { readChecksResults, readReportArtifact, type ReportArtifact } from '../common/report-artifact.ts';
 import { MlopsError, usageError } from '../../pipeline/core/index.ts';
-import { choiceInput, optionalInput, requiredInput, stringInput } from '../common/inputs.ts';
+import { choiceInput, integerInput, optionalInput, requiredInput, stringInput } from '../common/inputs.ts';
 import { runAction } from '../common/run.ts';
 import { repository, runUrl } from '../common/context.ts';
 import { apiError, upsertComment } from '../common/comments.ts';
+import { checksRun } from './checks-run.ts';
 
 interface Settings {
   reportDir: string;
@@ -22,6 +23,8 @@ interface Settings {
   token: string | null;
   artifactUrl: string | null;
   commentAuthor: string;
+  checksRunId: number | null;
+  checksDir: string | null;
 }
 
 function readSettings(): Settings {
@@ -32,12 +35,18 @@ function readSettings(): Settings {
   const artifactUrl = optionalInput('artifact-url');
   if (artifactUrl && !/^https:\/\/\S+$/.test(artifactUrl))
     throw usageError(`input "artifact-url" must be an https URL (got ${JSON.stringify(artifactUrl)})`);
+  const checksRunId = integerInput('checks-run-id', 1, Number.MAX_SAFE_INTEGER);
+  if (checksRunId !== null && !token)
+    throw usageError('input "github-token" is required with "checks-run-id" (the run is read through the API)');
+  const checksDir = optionalInput('checks-dir');
   return {
     reportDir: resolve(requiredInput('report-dir')),
     mode,
     token,
     artifactUrl,
     commentAuthor: stringInput('comment-author', 'github-actions[bot]'),
+    checksRunId,
+    checksDir: checksDir === null ? null : resolve(checksDir),
   };
 }
 
@@ -51,7 +60,7 @@ function producingRun(): { id: number; headSha: string | null } {
 
 async function main(): Promise<void> {
   const s = readSettings();
-  const artifact = readReportArtifact(s.reportDir);
+  let artifact: ReportArtifact = readReportArtifact(s.reportDir);
   const { owner, repo } = repository();
   if (artifact.context.repository.toLowerCase() !== `${owner}/${repo}`.toLowerCase()) {
     throw new MlopsError(
@@ -65,6 +74,18 @@ async function main(): Promise<void> {
       'input',
       `report artifact context.json says head ${artifact.context.head_sha} but the workflow run that uploaded it built ${run.headSha}`,
     );
+  }
+  if (s.checksRunId !== null) {
+    // Typecheck, tests and lint score run in their own workflow: report where they stand.
+    const checks = await checksRun(getOctokit(s.token!), {
+      owner,
+      repo,
+      runId: s.checksRunId,
+      headSha: artifact.context.head_sha,
+    });
+    const results =
+      checks.running || s.checksDir === null ? { lint: null, tests: null } : readChecksResults(s.checksDir);
+    artifact = { ...artifact, ...results, checks };
   }
   const artifactUrl = s.artifactUrl ?? runUrl(run.id);
   const body = buildPrComment(artifact, { artifactUrl });

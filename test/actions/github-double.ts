@@ -1,8 +1,8 @@
 /**
  * A GitHub REST API double on 127.0.0.1 for the actions' integration tests: issue
- * comments (list with `Link` pagination, create, update), pulls (get) and a run's
- * deployment reviews (GET /actions/runs/{run_id}/approvals, in GitHub's shape:
- * `[{environments: [{id, name, …}], state, user: {login, …}, comment}]`). It keeps
+ * comments (list with `Link` pagination, create, update), pulls (get), workflow runs with
+ * their jobs (get) and a run's deployment reviews (GET /actions/runs/{run_id}/approvals, in
+ * GitHub's shape: `[{environments: [{id, name, …}], state, user: {login, …}, comment}]`). It keeps
  * state like GitHub does and records every request, so tests assert on what the action
  * really sent. `failWith` makes chosen routes answer like GitHub does when the token
  * lacks a permission.
@@ -34,6 +34,15 @@ export interface Approval {
   comment: string;
 }
 
+export interface WorkflowRun {
+  id: number;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  html_url: string;
+  jobs: { name: string; status: string; conclusion: string | null }[];
+}
+
 export interface DoubleOptions {
   owner?: string;
   repo?: string;
@@ -49,6 +58,8 @@ export class GitHubDouble {
   readonly pulls = new Map<number, { number: number; head: { sha: string }; state: string }>();
   /** Deployment reviews per workflow run id; a run without any answers `[]`, as GitHub does. */
   readonly approvals = new Map<number, Approval[]>();
+  /** Workflow runs by id, with their jobs (GET /actions/runs/{id} and …/jobs). */
+  readonly runs = new Map<number, WorkflowRun>();
   /** `METHOD /path-regex` → status; e.g. failWith.set('POST comments', 403). */
   readonly failWith = new Map<string, number>();
   private server: Server | null = null;
@@ -208,6 +219,14 @@ export class GitHubDouble {
         }
       }
       return send(404, { message: 'Not Found' });
+    }
+    m = url.pathname.match(new RegExp(`^${base}/actions/runs/(\\d+)(/jobs)?$`));
+    if (m && method === 'GET') {
+      if (route(m, 'GET run')) return;
+      const run = this.runs.get(Number(m[1]));
+      if (!run) return send(404, { message: 'Not Found' });
+      const { jobs, ...rest } = run;
+      return send(200, m[2] ? { total_count: jobs.length, jobs } : rest);
     }
     m = url.pathname.match(new RegExp(`^${base}/pulls/(\\d+)$`));
     if (m && method === 'GET') {

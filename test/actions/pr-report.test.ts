@@ -182,6 +182,65 @@ describe('pr-report action', () => {
     expect(gh.requests).toHaveLength(0);
   });
 
+  it('says "running" for the checks workflow, then updates the same comment with its results', async () => {
+    // The report artifact of the train job alone: typecheck, tests and lint score run elsewhere.
+    const report = copyArtifact((d) => (rmSync(join(d, 'lint-score.json')), rmSync(join(d, 'test-results.json'))));
+    const checksDir = copyArtifact((d) => {
+      for (const f of ['context.json', 'run.json', 'verdict.json', 'comparison.json', 'model.json']) rmSync(join(d, f));
+    });
+    const jobs = (status: string, conclusion: string | null) =>
+      ['typecheck', 'test', 'lint'].map((name) => ({ name, status, conclusion }));
+    gh.runs.set(6161, {
+      id: 6161,
+      head_sha: HEAD_SHA,
+      status: 'in_progress',
+      conclusion: null,
+      html_url: 'https://github.test/acme/credit-model/actions/runs/6161',
+      jobs: [{ name: 'typecheck', status: 'completed', conclusion: 'success' }, ...jobs('in_progress', null).slice(1)],
+    });
+    const inputs = { 'checks-run-id': '6161', 'checks-dir': checksDir };
+    const first = await runAction('pr-report', workflowRunEnv(report, inputs));
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const running = gh.comments.get(7)![0].body;
+    expect(running).toContain('still running; this comment is updated when they finish');
+    expect(running).toContain('**typecheck** ✅ passed · **test** ⏳ running · **lint** ⏳ running');
+    expect(running).toContain('**Tests**: ⏳ running');
+    expect(running).toContain('**Lint score**: ⏳ running');
+    expect(running).not.toContain('9.40/10');
+
+    gh.runs.set(6161, {
+      ...gh.runs.get(6161)!,
+      status: 'completed',
+      conclusion: 'failure',
+      jobs: jobs('completed', 'success'),
+    });
+    gh.runs.get(6161)!.jobs[1].conclusion = 'failure';
+    const second = await runAction('pr-report', workflowRunEnv(report, inputs));
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(second.outputs['comment-action']).toBe('updated');
+    expect(gh.comments.get(7)).toHaveLength(1);
+    const done = gh.comments.get(7)![0].body;
+    expect(done).toContain('**typecheck** ✅ passed · **test** ❌ failure · **lint** ✅ passed');
+    expect(done).not.toContain('running');
+    expect(done).toContain('9.40/10');
+    expect(done).toContain('b breaks &lt;img src=x&gt; @\u200bocto');
+  });
+
+  it('refuses a checks run of another commit', async () => {
+    gh.runs.set(6262, {
+      id: 6262,
+      head_sha: 'e'.repeat(40),
+      status: 'completed',
+      conclusion: 'success',
+      html_url: 'https://github.test/acme/credit-model/actions/runs/6262',
+      jobs: [],
+    });
+    const r = await runAction('pr-report', workflowRunEnv(artifact, { 'checks-run-id': '6262' }));
+    expect(r.code).toBe(1);
+    expect(r.errors.join('\n')).toContain('input "checks-run-id": run 6262 built eeee');
+    expect(gh.requestsMatching('POST', '/comments')).toHaveLength(0);
+  });
+
   it('does not post when the pull request has moved on to another commit', async () => {
     gh.addPull(7, 'f'.repeat(40));
     const r = await runAction('pr-report', workflowRunEnv(artifact));

@@ -39578,8 +39578,18 @@ function chartsSection(a) {
   }
   return out;
 }
+var RUNNING = "⏳ running";
+function checksSection(a) {
+  const c = a.checks;
+  if (!c) return [];
+  const icon = (j) => j.status !== "completed" ? RUNNING : j.conclusion === "success" ? "✅ passed" : j.conclusion === "skipped" ? "⏭️ skipped" : `❌ ${mdText(j.conclusion ?? "failed")}`;
+  const jobs = c.jobs.slice(0, 20).map((j) => `**${mdText(j.name.slice(0, 100))}** ${icon(j)}`).join(" · ");
+  const head = c.running ? `[checks](${c.url}) still running; this comment is updated when they finish` : `[checks](${c.url})`;
+  return [`${head}: ${jobs || "no jobs yet"}`, ""];
+}
 function lintSection(a) {
   const l = a.lint;
+  if (!l && a.checks?.running) return [`**Lint score**: ${RUNNING}`, ""];
   if (!l) return ["**Lint score**: not available (no lint-score.json in the artifact).", ""];
   const icon = l.delta.dropped ? "⚠️" : "✅";
   const out = [
@@ -39606,6 +39616,7 @@ function lintSection(a) {
 }
 function testsSection(a) {
   const t = a.tests;
+  if (!t && a.checks?.running) return [`**Tests**: ${RUNNING}`, ""];
   if (!t) return ["**Tests**: not available (no test-results.json in the artifact).", ""];
   const skipped = (t.numPendingTests ?? 0) + (t.numTodoTests ?? 0);
   const icon = t.success && t.numFailedTests === 0 ? "✅" : "❌";
@@ -39642,7 +39653,7 @@ function buildPrComment(a, opts) {
   lines.push(...confusionSection(a));
   lines.push(...dataSection2(a));
   lines.push(...chartsSection(a));
-  lines.push("### Code quality", "", ...lintSection(a), ...testsSection(a));
+  lines.push("### Code quality", "", ...checksSection(a), ...lintSection(a), ...testsSection(a));
   const footer = `<sub>Updated in place on every push · head ${code(ctx.head_sha.slice(0, 7))} · [workflow run](${ctx.run_url})${link}</sub>`;
   return fitComment(lines.join("\n"), footer, opts);
 }
@@ -40037,7 +40048,8 @@ function readReportArtifact(dir) {
     verdict: readJson(dir, "verdict", false),
     comparison: readJson(dir, "comparison", false),
     lint: readJson(dir, "lint", true),
-    tests: readJson(dir, "tests", true)
+    tests: readJson(dir, "tests", true),
+    checks: null
   };
   if (artifact.verdict.challenger.digest !== artifact.run.model.digest) {
     throw new MlopsError(
@@ -40065,6 +40077,13 @@ function readReportArtifact(dir) {
   }
   return artifact;
 }
+function readChecksResults(dir) {
+  if (!existsSync3(dir)) return { lint: null, tests: null };
+  return {
+    lint: readJson(dir, "lint", true),
+    tests: readJson(dir, "tests", true)
+  };
+}
 
 // actions/common/inputs.ts
 function stringInput(name, fallback = "") {
@@ -40079,6 +40098,15 @@ function requiredInput(name) {
 function optionalInput(name) {
   const v = getInput(name);
   return v === "" ? null : v;
+}
+function integerInput(name, min, max) {
+  const v = getInput(name);
+  if (v === "") return null;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw usageError(`input "${name}" must be a whole number from ${min} to ${max} (got ${JSON.stringify(v)})`);
+  }
+  return n;
 }
 function choiceInput(name, choices, fallback) {
   const v = getInput(name);
@@ -40181,6 +40209,32 @@ function apiError(e, what, permission) {
   return new MlopsError("state", `GitHub API call failed to ${what}${status ? ` (HTTP ${status})` : ""}: ${msg}`);
 }
 
+// actions/pr-report/checks-run.ts
+async function checksRun(octokit, o) {
+  try {
+    const { data: run2 } = await octokit.rest.actions.getWorkflowRun({ owner: o.owner, repo: o.repo, run_id: o.runId });
+    if (run2.head_sha !== o.headSha)
+      throw new MlopsError(
+        "input",
+        `input "checks-run-id": run ${o.runId} built ${run2.head_sha}, not the commit of the report (${o.headSha})`
+      );
+    const { data } = await octokit.rest.actions.listJobsForWorkflowRun({
+      owner: o.owner,
+      repo: o.repo,
+      run_id: o.runId,
+      per_page: 100
+    });
+    return {
+      running: run2.status !== "completed",
+      url: run2.html_url,
+      jobs: data.jobs.map((j) => ({ name: j.name, status: j.status, conclusion: j.conclusion }))
+    };
+  } catch (e) {
+    if (e instanceof MlopsError) throw e;
+    throw apiError(e, `read the checks run ${o.runId}`, "actions: read");
+  }
+}
+
 // actions/pr-report/main.ts
 function readSettings() {
   const mode = choiceInput("mode", ["comment", "summary"], "comment");
@@ -40190,12 +40244,18 @@ function readSettings() {
   const artifactUrl = optionalInput("artifact-url");
   if (artifactUrl && !/^https:\/\/\S+$/.test(artifactUrl))
     throw usageError(`input "artifact-url" must be an https URL (got ${JSON.stringify(artifactUrl)})`);
+  const checksRunId = integerInput("checks-run-id", 1, Number.MAX_SAFE_INTEGER);
+  if (checksRunId !== null && !token)
+    throw usageError('input "github-token" is required with "checks-run-id" (the run is read through the API)');
+  const checksDir = optionalInput("checks-dir");
   return {
     reportDir: resolve(requiredInput("report-dir")),
     mode,
     token,
     artifactUrl,
-    commentAuthor: stringInput("comment-author", "github-actions[bot]")
+    commentAuthor: stringInput("comment-author", "github-actions[bot]"),
+    checksRunId,
+    checksDir: checksDir === null ? null : resolve(checksDir)
   };
 }
 function producingRun() {
@@ -40206,7 +40266,7 @@ function producingRun() {
 }
 async function main() {
   const s = readSettings();
-  const artifact = readReportArtifact(s.reportDir);
+  let artifact = readReportArtifact(s.reportDir);
   const { owner, repo } = repository();
   if (artifact.context.repository.toLowerCase() !== `${owner}/${repo}`.toLowerCase()) {
     throw new MlopsError(
@@ -40220,6 +40280,16 @@ async function main() {
       "input",
       `report artifact context.json says head ${artifact.context.head_sha} but the workflow run that uploaded it built ${run2.headSha}`
     );
+  }
+  if (s.checksRunId !== null) {
+    const checks = await checksRun(getOctokit(s.token), {
+      owner,
+      repo,
+      runId: s.checksRunId,
+      headSha: artifact.context.head_sha
+    });
+    const results = checks.running || s.checksDir === null ? { lint: null, tests: null } : readChecksResults(s.checksDir);
+    artifact = { ...artifact, ...results, checks };
   }
   const artifactUrl = s.artifactUrl ?? runUrl(run2.id);
   const body = buildPrComment(artifact, { artifactUrl });
