@@ -12,7 +12,11 @@
 # Releases are built by `mlops release publish`, which sets these labels itself (also on
 # trees from before they existed) and checks them in the registry: the model digest label
 # is how the OCI registry says which model an image serves.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# The base: Node 24 LTS on Debian bookworm, pinned by digest so a build gets exactly the
+# image that was reviewed. An ARG, so a build can point at a mirror or a local stand-in
+# (the container and release tests do); Dependabot does not read images out of ARGs, so
+# the digest is bumped by hand (docs/actions.md says how).
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
 # Stage 1: assemble /app and refuse to build around a model bundle whose digest does
 # not verify (the service's --check loads it exactly as it would at start).

