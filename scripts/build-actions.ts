@@ -46,6 +46,26 @@ const COMMON: BuildOptions & { write: false; metafile: true } = {
   external: ['@resvg/resvg-js'],
 };
 
+function projectPackage(): { version: string; dependencies: Record<string, string> } {
+  return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+    dependencies: Record<string, string>;
+  };
+}
+
+/** The installed version of each of package.json's dependencies. */
+function dependencyVersions(): Record<string, string> {
+  return Object.fromEntries(
+    Object.keys(projectPackage().dependencies)
+      .sort()
+      .map((d) => [
+        d,
+        (JSON.parse(readFileSync(join(ROOT, 'node_modules', d, 'package.json'), 'utf8')) as { version: string })
+          .version,
+      ]),
+  );
+}
+
 export interface ActionBundle {
   /** File contents by name relative to the action's dist/ folder. */
   files: Map<string, string>;
@@ -64,6 +84,12 @@ export async function bundleAction(name: string): Promise<ActionBundle> {
       loader: 'ts',
     },
     outfile: join(dir, 'dist', 'index.js'),
+    // Provenance (a model's code version, a model card's package versions) without the
+    // package.json and node_modules a bundle may run without.
+    define: {
+      'process.env.MLOPS_BUNDLED_VERSION': JSON.stringify(projectPackage().version),
+      'process.env.MLOPS_BUNDLED_PACKAGES': JSON.stringify(JSON.stringify(dependencyVersions())),
+    },
     // CommonJS dependencies (ajv, undici, …) call require(): give the ESM bundle one.
     banner: {
       js: "import { createRequire as __actionCreateRequire } from 'node:module';\nconst require = __actionCreateRequire(import.meta.url);",

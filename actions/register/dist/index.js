@@ -104199,7 +104199,12 @@ function installedVersion(name) {
     return "not installed";
   }
 }
+function bundledVersions() {
+  const json2 = '{"@actions/core":"3.0.1","@actions/github":"9.1.1","@koa/router":"15.7.0","ajv":"8.20.0","ajv-formats":"3.0.1","arquero":"7.2.1","csv-parse":"7.0.3","csv-stringify":"6.9.0","esbuild":"0.28.2","koa":"3.3.0","markdown-table":"3.1.0","ml-random-forest":"2.1.0","pino":"10.4.0","prom-client":"15.1.3","swagger-ui-dist":"5.35.0","tsx":"4.23.15","vega":"6.4.0","vega-lite":"6.4.3","yaml":"2.9.1"}';
+  return json2 ? JSON.parse(json2) : null;
+}
 function runEnvironment() {
+  const bundled2 = bundledVersions();
   let deps = [];
   try {
     const pkg2 = JSON.parse(readFileSync8(join9(PROJECT_ROOT, "package.json"), "utf8"));
@@ -104214,7 +104219,7 @@ function runEnvironment() {
     cpus: c4.length,
     cpu_model: c4[0]?.model?.trim() ?? "unknown",
     memory_gb: Math.round(totalmem() / 2 ** 30),
-    packages: Object.fromEntries(deps.map((d) => [d, installedVersion(d)]))
+    packages: bundled2 ?? Object.fromEntries(deps.map((d) => [d, installedVersion(d)]))
   };
 }
 var NETWORK_ERRORS = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|network|socket hang up|request to .* failed/i;

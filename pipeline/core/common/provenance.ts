@@ -28,5 +28,10 @@ export function packageVersion(name: string): string {
 }
 
 export function projectVersion(): string {
-  return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  // A bundle (the actions' dist/index.js) carries the version it was built from: it may run
+  // from a folder with no package.json above it.
+  return (
+    process.env.MLOPS_BUNDLED_VERSION ??
+    (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version
+  );
 }

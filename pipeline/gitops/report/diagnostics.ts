@@ -73,7 +73,18 @@ function installedVersion(name: string): string {
   }
 }
 
+/**
+ * The direct dependencies' versions as a bundle's build saw them (scripts/build-actions.ts
+ * defines it for the actions' dist/index.js): beside a bundle there is no node_modules to
+ * read them from.
+ */
+function bundledVersions(): Record<string, string> | null {
+  const json = process.env.MLOPS_BUNDLED_PACKAGES;
+  return json ? (JSON.parse(json) as Record<string, string>) : null;
+}
+
 export function runEnvironment(): Environment {
+  const bundled = bundledVersions();
   let deps: string[] = [];
   try {
     const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
@@ -90,7 +101,7 @@ export function runEnvironment(): Environment {
     cpus: c.length,
     cpu_model: c[0]?.model?.trim() ?? 'unknown',
     memory_gb: Math.round(totalmem() / 2 ** 30),
-    packages: Object.fromEntries(deps.map((d) => [d, installedVersion(d)])),
+    packages: bundled ?? Object.fromEntries(deps.map((d) => [d, installedVersion(d)])),
   };
 }
 
