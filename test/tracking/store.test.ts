@@ -32,7 +32,12 @@ describe('run records', () => {
     expect(rec.tracking.config.data.path).toBe('data/credit.csv');
     expect(rec.tracking.config_file).toBe('mlops.config.json');
     expect(rec.tracking.packages.node).toBe(process.versions.node);
-    expect(rec.tracking.ci).toBeNull();
+    // On a GitHub runner (the checks workflow) the run is recorded with its CI context.
+    expect(rec.tracking.ci).toEqual(
+      process.env.GITHUB_ACTIONS === 'true'
+        ? expect.objectContaining({ provider: 'github-actions', run_id: process.env.GITHUB_RUN_ID })
+        : null,
+    );
     expect(rec.tracking.mlflow).toBeUndefined();
     const names = rec.tracking.artifacts.map((a: { name: string }) => a.name);
     expect(names).toEqual(['metrics.json', 'model.json', 'report.md']);

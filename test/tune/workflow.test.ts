@@ -48,7 +48,8 @@ describe('tune.yml', () => {
       'mlops tune merge tune-shards --out tune-result --write-config mlops.config.json',
     );
     const pr = wf.jobs.reduce.steps.find((s) => s.uses?.startsWith('peter-evans/create-pull-request@'));
-    expect(pr!.uses).toMatch(/@v\d+(\.\d+)*$/);
+    // Pinned by commit, like every third-party action (test/actions/workflows.test.ts checks the comment).
+    expect(pr!.uses).toMatch(/@[0-9a-f]{40}$/);
     expect(pr!.with!['body-path']).toBe('tune-result/summary.md');
   });
 
