@@ -399,7 +399,11 @@ async function main(): Promise<void> {
   const checks = wf('checks.yml');
   const comment = wf('pr-comment.yml');
   const ciRun = replay.newRun('ci', ['train']);
-  const checksRun = replay.newRun('checks', Object.keys(checks.jobs));
+  // GitHub lists a run's jobs by their display names.
+  const checksRun = replay.newRun(
+    'checks',
+    Object.entries(checks.jobs).map(([id, j]) => j.name ?? id),
+  );
   const syncChecks = (): void => {
     gh.runs.set(checksRun.id, {
       id: checksRun.id,
@@ -442,10 +446,10 @@ async function main(): Promise<void> {
   report(first);
   const firstBody = gh.comments.get(PR)?.[0]?.body ?? '';
 
-  for (const [id] of Object.entries(checks.jobs)) {
+  for (const [id, job] of Object.entries(checks.jobs)) {
     const j = await replay.job('checks', checks, id, checksRun, pullRequest);
     report(j);
-    const state = checksRun.jobs.find((x) => x.name === id)!;
+    const state = checksRun.jobs.find((x) => x.name === (job.name ?? id))!;
     state.status = 'completed';
     state.conclusion = j.conclusion;
   }

@@ -11,9 +11,9 @@
  *   comparison.json    champion vs challenger on the same rows (comparison.ts)
  *   lint-score.json    optional: actions/lint-score/score.ts result with its delta
  *   test-results.json  optional: a vitest `--reporter=json` report
- * The last two may instead come from the checks workflow's own artifact (readChecksResults),
- * which is as untrusted and is validated the same way.
  *   model.json, metrics.json, report.md  the rest of the run folder, for people
+ * The lint score and test results may instead come from the checks workflow's own artifact
+ * (readChecksResults), which is as untrusted and validated the same way.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
