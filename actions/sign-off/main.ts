@@ -100,4 +100,5 @@ async function main(): Promise<void> {
     );
 }
 
-await runAction(main);
+/** The entry point (dist/index.js runs it; `npx local-action` calls it too). */
+export const run = (): Promise<void> => runAction(main);

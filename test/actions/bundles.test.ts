@@ -11,8 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { actionNames, bundleAction, ROOT } from '../../scripts/build-actions.ts';
-import { forestFactory, forestThreading } from '../../pipeline/core/engines/forest.ts';
-import { closeIdleWorkers, workerPool } from '../../pipeline/core/engines/tree/worker-pool.ts';
+import { forestFactory, type ForestEngine } from '../../pipeline/core/engines/forest.ts';
+import { FOREST_WORKER, WorkerPool } from '../../pipeline/core/engines/tree/worker-pool.ts';
 import { synthetic } from '../engines/helpers.ts';
 
 const NODE = new Set(builtinModules);
@@ -23,7 +23,7 @@ describe('action bundles', () => {
   const names = actionNames();
 
   it('cover every action, each a node24 JavaScript action', () => {
-    expect(names).toEqual(['champion-change', 'lint-score', 'pr-report', 'register', 'retrain', 'train']);
+    expect(names).toEqual(['champion-change', 'lint-score', 'pr-report', 'register', 'retrain', 'sign-off', 'train']);
     for (const name of names) {
       const doc = YAML.parse(readFileSync(join(ROOT, 'actions', name, 'action.yml'), 'utf8')) as {
         runs: Record<string, string>;
@@ -50,24 +50,21 @@ describe('action bundles', () => {
 
   it('train with the committed worker bundle: same forest as one thread, every tree grown by threads', async () => {
     const data = synthetic(2000, 8);
-    const fit = async (workers: number): Promise<string> => {
-      const engine = forestFactory.create({ nTrees: 12 });
-      await engine.fit(data.X, data.y, { seed: 4, workers });
-      return JSON.stringify(engine.toJSON());
+    const fit = async (workers: number, pool?: WorkerPool): Promise<{ json: string; threadTrees: number }> => {
+      const engine = forestFactory.create({ nTrees: 12 }) as ForestEngine;
+      await engine.fit(data.X, data.y, { seed: 4, workers, threading: pool ? { pool, mainThreadGrows: false } : {} });
+      return { json: JSON.stringify(engine.toJSON()), threadTrees: engine.threadTrees };
     };
     const single = await fit(1);
-    await closeIdleWorkers();
-    const entry = workerPool.entry;
-    workerPool.entry = pathToFileURL(join(ROOT, 'actions', 'train', 'dist', 'forest-worker.cjs'));
-    forestThreading.mainThreadGrows = false;
+    const pool = new WorkerPool({
+      entry: pathToFileURL(join(ROOT, 'actions', 'train', 'dist', 'forest-worker.cjs')),
+      bootstrap: FOREST_WORKER.bootstrap,
+    });
     try {
-      expect(await fit(2)).toBe(single);
+      expect(await fit(2, pool)).toEqual({ json: single.json, threadTrees: 12 });
     } finally {
-      workerPool.entry = entry;
-      forestThreading.mainThreadGrows = true;
-      await closeIdleWorkers();
+      await pool.closeIdle();
     }
-    expect(workerPool.lastStart).toBe('bundled');
-    expect(forestThreading.lastThreadTrees).toBe(12);
+    expect(pool.lastStart).toBe('bundled');
   }, 30_000);
 });

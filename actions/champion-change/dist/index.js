@@ -33988,6 +33988,7 @@ function defaultConfig() {
       use_tests: false
     },
     retrain: { branch: "mlops/retrain", promotion: "pull-request", always: false, report_path: "reports/retrain.md" },
+    release: { image: null, overlays: ["staging", "production"], pin: "commit", pin_branch: "mlops/pin" },
     // No sensitive attributes by default: which columns are protected depends on the lender's data.
     fairness: { attributes: [], min_disparate_impact: 0.8, min_group_size: 30, max_tpr_gap: null, max_fpr_gap: null },
     tune: { trials: 30, folds: 5, metric: "roc_auc", sampler: "random", sampling: "none", spaces: {} }
@@ -34178,6 +34179,33 @@ var retrainSection = {
     report_path: { type: "string", minLength: 1 }
   }
 };
+var releaseSection = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    image: {
+      type: ["string", "null"],
+      minLength: 1,
+      description: "Image repository with its registry host (e.g. ghcr.io/acme/credit-risk-gitops); --image overrides it."
+    },
+    overlays: {
+      type: "array",
+      items: { type: "string", pattern: "^[a-z0-9-]+$" },
+      uniqueItems: true,
+      description: "Kustomize overlays under deploy/k8s/overlays/ whose image is pinned to the champion."
+    },
+    pin: {
+      enum: ["commit", "pull-request"],
+      description: "How `mlops release pin --push` puts the pin in git: a commit on the branch, or a pull request."
+    },
+    pin_branch: {
+      type: "string",
+      minLength: 1,
+      pattern: "^[A-Za-z0-9._/-]+$",
+      description: "Branch of the pin pull request (pin: pull-request)."
+    }
+  }
+};
 var tuneSection = {
   type: "object",
   additionalProperties: false,
@@ -34304,6 +34332,7 @@ var configSchema = {
     ingest: ingestSection,
     drift: driftSection,
     retrain: retrainSection,
+    release: releaseSection,
     tune: tuneSection,
     fairness: fairnessSection
   }
@@ -34432,7 +34461,8 @@ function integrity(path, why) {
 }
 
 // pipeline/gitops/registry/schema.ts
-var REGISTRY_SCHEMA_VERSION = 1;
+var REGISTRY_SCHEMA_VERSION = 2;
+var READABLE_SCHEMA_VERSIONS = [1, 2];
 var REGISTRY_FILE = "registry.json";
 var BUNDLE_FILE = "model.json.gz";
 var nullableString = { type: ["string", "null"] };
@@ -34531,7 +34561,7 @@ var historySchema = {
   ],
   properties: {
     seq: { type: "integer", minimum: 1 },
-    event: { enum: ["registered", "promoted", "rolled_back", "rejected"] },
+    event: { enum: ["registered", "promoted", "rolled_back", "rejected", "signed_off"] },
     time: { type: "string", minLength: 1 },
     actor: { type: "string", minLength: 1 },
     version: nullableInt,
@@ -34554,8 +34584,41 @@ var historySchema = {
           }
         }
       ]
+    },
+    sign_off: {
+      anyOf: [
+        { type: "null" },
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["environment", "state", "reviewers", "run_id"],
+          properties: {
+            environment: { type: "string", minLength: 1 },
+            state: { enum: ["approved", "rejected"] },
+            reviewers: {
+              type: "array",
+              minItems: 1,
+              items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["login", "state", "comment"],
+                properties: {
+                  login: { type: "string", minLength: 1 },
+                  state: { enum: ["approved", "rejected"] },
+                  comment: nullableString
+                }
+              }
+            },
+            run_id: { type: ["integer", "null"] }
+          }
+        }
+      ]
     }
-  }
+  },
+  // A sign-off event carries its reviews; no other event does.
+  if: { properties: { event: { const: "signed_off" } } },
+  then: { required: ["sign_off"], properties: { sign_off: { type: "object" } } },
+  else: { properties: { sign_off: { type: "null" } } }
 };
 var registrySchema = {
   $schema: "http://json-schema.org/draft-07/schema#",
@@ -34565,7 +34628,7 @@ var registrySchema = {
   required: ["schema_version", "models"],
   properties: {
     $schema: { type: "string" },
-    schema_version: { const: REGISTRY_SCHEMA_VERSION },
+    schema_version: { enum: READABLE_SCHEMA_VERSIONS },
     models: {
       type: "object",
       propertyNames: { pattern: "^[a-z0-9][a-z0-9-]*$" },
@@ -34639,11 +34702,11 @@ function parseRegistry(text, file, dir, opts = {}) {
     throw integrity2(file, "(whole file)", `malformed JSON (${e.message})`);
   }
   const sv = data?.schema_version;
-  if (data && typeof data === "object" && sv !== void 0 && sv !== REGISTRY_SCHEMA_VERSION) {
+  if (data && typeof data === "object" && sv !== void 0 && !READABLE_SCHEMA_VERSIONS.includes(sv)) {
     throw integrity2(
       file,
       "schema_version",
-      `schema version ${JSON.stringify(sv)} is not supported (this mlops reads version ${REGISTRY_SCHEMA_VERSION}); upgrade mlops or restore the file`
+      `schema version ${JSON.stringify(sv)} is not supported (this mlops reads versions ${READABLE_SCHEMA_VERSIONS.join(" and ")}); upgrade mlops or restore the file`
     );
   }
   if (!validateRegistry(data)) {

@@ -34361,6 +34361,33 @@ var retrainSection = {
     report_path: { type: "string", minLength: 1 }
   }
 };
+var releaseSection = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    image: {
+      type: ["string", "null"],
+      minLength: 1,
+      description: "Image repository with its registry host (e.g. ghcr.io/acme/credit-risk-gitops); --image overrides it."
+    },
+    overlays: {
+      type: "array",
+      items: { type: "string", pattern: "^[a-z0-9-]+$" },
+      uniqueItems: true,
+      description: "Kustomize overlays under deploy/k8s/overlays/ whose image is pinned to the champion."
+    },
+    pin: {
+      enum: ["commit", "pull-request"],
+      description: "How `mlops release pin --push` puts the pin in git: a commit on the branch, or a pull request."
+    },
+    pin_branch: {
+      type: "string",
+      minLength: 1,
+      pattern: "^[A-Za-z0-9._/-]+$",
+      description: "Branch of the pin pull request (pin: pull-request)."
+    }
+  }
+};
 var tuneSection = {
   type: "object",
   additionalProperties: false,
@@ -34487,6 +34514,7 @@ var configSchema = {
     ingest: ingestSection,
     drift: driftSection,
     retrain: retrainSection,
+    release: releaseSection,
     tune: tuneSection,
     fairness: fairnessSection
   }

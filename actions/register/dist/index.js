@@ -96029,6 +96029,18 @@ var Rng = class {
   int(n) {
     return Math.floor(this.next() * n);
   }
+  /**
+   * Moves a uniform random choice of k of `items[0..n)` to the front, in the order drawn
+   * (the first k steps of a Fisher–Yates shuffle from the front).
+   */
+  pickFront(items, n, k2) {
+    for (let i = 0; i < k2; i++) {
+      const j = i + this.int(n - i);
+      const t = items[i];
+      items[i] = items[j];
+      items[j] = t;
+    }
+  }
   /** Fisher–Yates shuffle in place. */
   shuffle(items) {
     for (let i = items.length - 1; i > 0; i--) {
@@ -96106,6 +96118,7 @@ function defaultConfig() {
       use_tests: false
     },
     retrain: { branch: "mlops/retrain", promotion: "pull-request", always: false, report_path: "reports/retrain.md" },
+    release: { image: null, overlays: ["staging", "production"], pin: "commit", pin_branch: "mlops/pin" },
     // No sensitive attributes by default: which columns are protected depends on the lender's data.
     fairness: { attributes: [], min_disparate_impact: 0.8, min_group_size: 30, max_tpr_gap: null, max_fpr_gap: null },
     tune: { trials: 30, folds: 5, metric: "roc_auc", sampler: "random", sampling: "none", spaces: {} }
@@ -96296,6 +96309,33 @@ var retrainSection = {
     report_path: { type: "string", minLength: 1 }
   }
 };
+var releaseSection = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    image: {
+      type: ["string", "null"],
+      minLength: 1,
+      description: "Image repository with its registry host (e.g. ghcr.io/acme/credit-risk-gitops); --image overrides it."
+    },
+    overlays: {
+      type: "array",
+      items: { type: "string", pattern: "^[a-z0-9-]+$" },
+      uniqueItems: true,
+      description: "Kustomize overlays under deploy/k8s/overlays/ whose image is pinned to the champion."
+    },
+    pin: {
+      enum: ["commit", "pull-request"],
+      description: "How `mlops release pin --push` puts the pin in git: a commit on the branch, or a pull request."
+    },
+    pin_branch: {
+      type: "string",
+      minLength: 1,
+      pattern: "^[A-Za-z0-9._/-]+$",
+      description: "Branch of the pin pull request (pin: pull-request)."
+    }
+  }
+};
 var tuneSection = {
   type: "object",
   additionalProperties: false,
@@ -96422,6 +96462,7 @@ var configSchema = {
     ingest: ingestSection,
     drift: driftSection,
     retrain: retrainSection,
+    release: releaseSection,
     tune: tuneSection,
     fairness: fairnessSection
   }
@@ -98361,6 +98402,26 @@ function recordsToDataset(records, schema) {
   return { file: "<request>", rows: n, numeric, categorical, y: null, ids: /* @__PURE__ */ new Map() };
 }
 
+// pipeline/core/engines/forest.ts
+import { availableParallelism as availableParallelism3 } from "node:os";
+
+// pipeline/core/engines/class-weight.ts
+var UNWEIGHTED = Object.freeze({ positive: 1, negative: 1 });
+function balancedClassWeights(y4) {
+  const n = y4.length;
+  let pos = 0;
+  for (let i = 0; i < n; i++) pos += y4[i];
+  return { positive: pos > 0 ? n / (2 * pos) : 1, negative: pos < n ? n / (2 * (n - pos)) : 1 };
+}
+function classWeightsOf(mode, y4) {
+  return mode === "balanced" ? balancedClassWeights(y4) : UNWEIGHTED;
+}
+function rowWeights(y4, weights, sample, out = new Float64Array(y4.length)) {
+  const { positive, negative } = weights;
+  for (let i = 0; i < y4.length; i++) out[i] = (sample ? sample[i] : 1) * (y4[i] === 1 ? positive : negative);
+  return out;
+}
+
 // pipeline/core/engines/params.ts
 function resolveParams(engine, spec, given) {
   const out = {};
@@ -98400,8 +98461,276 @@ function coerce(engine, key2, s2, raw) {
   return n;
 }
 
-// pipeline/core/engines/tree/parallel-scoring.ts
-import { availableParallelism as availableParallelism2 } from "node:os";
+// pipeline/core/engines/tree/wasm/binning.wasm.ts
+var BINNING_WASM = "AGFzbQEAAAABJQRgB39/f39/f38Bf2AEf39/fwBgB39/f39/f38AYAV/f39/fwACDwEDZW52Bm1lbW9yeQIAAQMFBAABAgMHIgQFb3JkZXIAAAZnYXRoZXIAAQRiaW5zAAIGc2VhcmNoAAMK5QYElwQGAn8BfAF+B38BfgV/AkADQCAHIAFPDQEgACAHQQN0aisDACEJIAkgCWEEQCAJvSEKIApCf4UgCkKAgICAgICAgIB/hCAKQgBTGyEKIAIgCEEDdGogCjcDACADIAhBAnRqIAc2AgAgCEEBaiEICyAHQQFqIQcMAAsLIAhFBEBBAA8LIAZBAEGAwAD8CwBBACEHAkADQCAHIAhPDQEgAiAHQQN0aikDACEKQQAhCwNAIAYgC0EIdCAKIAtBA3StiEL/AYOnakECdGohESARIBEoAgBBAWo2AgAgC0EBaiELIAtBCEkNAAsgB0EBaiEHDAALCyACIRQgAyEVIAQhFiAFIRdBACELA0AgBiALQQp0aiEMQQAhEEEAIQ9BACENAkADQCANQYACTw0BIAwgDUECdGohESARKAIAIQ4gDiAIRgRAQQEhEAwCCyARIA82AgAgDyAOaiEPIA1BAWohDQwACwsgEEUEQCALQQN0rSESQQAhBwNAIBQgB0EDdGopAwAhCiAMIAogEohC/wGDp0ECdGohESARKAIAIRMgESATQQFqNgIAIBYgE0EDdGogCjcDACAXIBNBAnRqIBUgB0ECdGooAgA2AgAgB0EBaiEHIAcgCEkNAAsgFCETIBYhFCATIRYgFSETIBchFSATIRcLIAtBAWohCyALQQhJDQALIBUgA0cEQCADIBUgCEECdPwKAAALIAgLOQEBfwJAA0AgBCACTw0BIAMgBEEDdGogACABIARBAnRqKAIAQQN0aisDADkDACAEQQFqIQQMAAsLC3MCA38BfCAGQQAgAfwLAAJAA0AgByADTw0BIAIgB0ECdGooAgAhCSAAIAlBA3RqKwMAIQoCQANAIAggBU8NASAKIAQgCEEDdGorAwBkRQ0BIAhBAWohCAwACwsgBiAJaiAIQQFqOgAAIAdBAWohBwwACwsLmwEDAX8BfAN/AkADQCAFIAFPDQEgACAFQQN0aisDACEGQQAhByADQQBLBEAgAyEIAkADQCAIQQFNDQEgCEEBdiEJIAcgCWogByACIAcgCWpBA3RqKwMAIAZjGyEHIAggCWshCAwACwsgByACIAdBA3RqKwMAIAZjaiEHCyAEIAVqIAdBAWpBACAGIAZhGzoAACAFQQFqIQUMAAsLCw==";
+
+// pipeline/core/engines/tree/wasm/instance.ts
+var Layout = class {
+  size = 0;
+  /** Reserves `bytes` and returns where they start. */
+  take(bytes) {
+    const start = this.size;
+    this.size = this.size + bytes + 7 & ~7;
+    return start;
+  }
+};
+function kernel(base64) {
+  let compiled = null;
+  return (layout) => {
+    compiled ??= new WebAssembly.Module(Buffer.from(base64, "base64"));
+    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(layout.size / 65536)) });
+    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+    return { exports: instance.exports, buffer: memory.buffer };
+  };
+}
+
+// pipeline/core/engines/tree/binning-kernel.ts
+var instantiate = kernel(BINNING_WASM);
+var MAX_EDGES = 256;
+var BinningKernel = class {
+  constructor(capacity) {
+    this.capacity = capacity;
+    const c4 = Math.max(1, capacity);
+    const layout = new Layout();
+    const take = (bytes) => layout.take(bytes);
+    this.at = {
+      col: take(8 * c4),
+      keys: take(8 * c4),
+      keys2: take(8 * c4),
+      sorted: take(8 * c4),
+      idx: take(4 * c4),
+      idx2: take(4 * c4),
+      counts: take(8192),
+      edges: take(8 * MAX_EDGES),
+      out: take(c4)
+    };
+    const { exports, buffer: buf } = instantiate(layout);
+    this.x = exports;
+    this.col = new Float64Array(buf, this.at.col, c4);
+    this.idx = new Uint32Array(buf, this.at.idx, c4);
+    this.sorted = new Float64Array(buf, this.at.sorted, c4);
+    this.edges = new Float64Array(buf, this.at.edges, MAX_EDGES);
+    this.out = new Uint8Array(buf, this.at.out, c4);
+  }
+  capacity;
+  x;
+  at;
+  col;
+  idx;
+  sorted;
+  edges;
+  out;
+  n = 0;
+  m = 0;
+  /** Sorts `column` (at most `capacity` values); returns how many are not NaN. */
+  sort(column) {
+    if (column.length > this.capacity)
+      throw new RangeError(`column of ${column.length} values exceeds the kernel's ${this.capacity}`);
+    const a4 = this.at;
+    this.col.set(column);
+    this.n = column.length;
+    this.m = this.x.order(a4.col, this.n, a4.keys, a4.idx, a4.keys2, a4.idx2, a4.counts);
+    return this.m;
+  }
+  /** Row numbers of the last sorted column's non-NaN values, ascending by value (a view: copy to keep). */
+  order() {
+    return this.idx.subarray(0, this.m);
+  }
+  /** The last sorted column's non-NaN values in ascending order (a view: copy to keep). */
+  sortedValues() {
+    this.x.gather(this.at.col, this.at.idx, this.m, this.at.sorted);
+    return this.sorted.subarray(0, this.m);
+  }
+  /** Buckets of the last sorted column under `edges` (0 = NaN) into `out`. */
+  bucket(edges, out) {
+    if (edges.length > MAX_EDGES) throw new RangeError(`${edges.length} edges exceed ${MAX_EDGES}`);
+    this.edges.set(edges);
+    this.x.bins(this.at.col, this.n, this.at.idx, this.m, this.at.edges, edges.length, this.at.out);
+    out.set(this.out.subarray(0, this.n));
+  }
+  /** Buckets of a column of any length under `edges` (0 = NaN) into `out`, by binary search, `capacity` values at a time. */
+  bucketBySearch(column, edges, out) {
+    if (edges.length > MAX_EDGES) throw new RangeError(`${edges.length} edges exceed ${MAX_EDGES}`);
+    this.edges.set(edges);
+    for (let start = 0; start < column.length; start += this.capacity) {
+      const end = Math.min(column.length, start + this.capacity);
+      this.col.set(column.subarray(start, end));
+      this.x.search(this.at.col, end - start, this.at.edges, edges.length, this.at.out);
+      out.set(this.out.subarray(0, end - start), start);
+    }
+  }
+};
+
+// pipeline/core/engines/tree/binning.ts
+var MAX_BINS = 255;
+var EDGE_SAMPLE_ROWS = 2e5;
+function binCount(edges) {
+  return edges.length + 2;
+}
+function fitEdges(column, maxBins = MAX_BINS, sampleRows2 = EDGE_SAMPLE_ROWS, kernel2) {
+  const sample = sampleValues(column, sampleRows2);
+  const k2 = kernel2 && kernel2.capacity >= sample.length ? kernel2 : new BinningKernel(sample.length);
+  k2.sort(sample);
+  return edgesOfSorted(k2.sortedValues(), maxBins);
+}
+function edgesOfSorted(sorted, maxBins) {
+  const valueBins = Math.max(1, maxBins - 1);
+  const m3 = sorted.length;
+  if (m3 === 0) return new Float64Array(0);
+  const distinct = countDistinct(sorted);
+  const out = new Float64Array(Math.max(distinct, valueBins));
+  const k2 = distinct <= valueBins ? distinctEdges(sorted, out) : quantileEdges(sorted, valueBins, out);
+  return out.slice(0, k2);
+}
+function countDistinct(sorted) {
+  let k2 = sorted.length > 0 ? 1 : 0;
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) k2++;
+  return k2;
+}
+function distinctEdges(sorted, out) {
+  let k2 = 0;
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) out[k2++] = between(sorted[i - 1], sorted[i]);
+  return k2;
+}
+function quantileEdges(sorted, valueBins, out) {
+  const m3 = sorted.length;
+  let k2 = 0;
+  let last = -Infinity;
+  for (let j = 1; j < valueBins; j++) {
+    const v = sorted[Math.floor(j * m3 / valueBins) - 1];
+    if (v <= last) continue;
+    const next = upperNeighbour(sorted, v);
+    if (next === void 0) break;
+    out[k2++] = between(v, next);
+    last = v;
+  }
+  return k2;
+}
+function binMatrix(X4, opts = {}) {
+  const n = X4.rows;
+  const d = X4.columns.length;
+  const buffer = opts.shared ? new SharedArrayBuffer(Math.max(1, n * d)) : new ArrayBuffer(Math.max(1, n * d));
+  const bins2 = [];
+  const edges = [];
+  const kernel2 = new BinningKernel(Math.min(n, EDGE_SAMPLE_ROWS));
+  for (let f = 0; f < d; f++) {
+    const column = X4.columns[f];
+    const out = new Uint8Array(buffer, f * n, n);
+    if (n <= EDGE_SAMPLE_ROWS) {
+      kernel2.sort(column);
+      const e = edgesOfSorted(kernel2.sortedValues(), opts.maxBins ?? MAX_BINS);
+      kernel2.bucket(e, out);
+      edges.push(e);
+    } else {
+      const e = fitEdges(column, opts.maxBins ?? MAX_BINS, EDGE_SAMPLE_ROWS, kernel2);
+      kernel2.bucketBySearch(column, e, out);
+      edges.push(e);
+    }
+    bins2.push(out);
+  }
+  return { rows: n, bins: bins2, edges };
+}
+function flatBuckets(data3) {
+  const d = data3.bins.length;
+  const start = new Int32Array(d);
+  const first = data3.bins[0];
+  if (first && data3.bins.every((c4) => c4.buffer === first.buffer)) {
+    const flat2 = new Uint8Array(first.buffer, 0, first.buffer.byteLength);
+    for (let f = 0; f < d; f++) start[f] = data3.bins[f].byteOffset;
+    return [flat2, start];
+  }
+  const flat = new Uint8Array(Math.max(1, d * data3.rows));
+  for (let f = 0; f < d; f++) {
+    start[f] = f * data3.rows;
+    flat.set(data3.bins[f], start[f]);
+  }
+  return [flat, start];
+}
+function sampleValues(column, sampleRows2) {
+  const n = column.length;
+  const out = new Float64Array(Math.min(n, sampleRows2));
+  let k2 = 0;
+  if (n <= sampleRows2) {
+    for (let i = 0; i < n; i++) if (column[i] === column[i]) out[k2++] = column[i];
+  } else {
+    const rng = new Rng(24301);
+    const draws = new Uint32Array(sampleRows2);
+    rng.fillU32(draws, sampleRows2);
+    for (let i = 0; i < sampleRows2; i++) {
+      const v = column[Math.floor(draws[i] / 4294967296 * n)];
+      if (v === v) out[k2++] = v;
+    }
+  }
+  return out.subarray(0, k2);
+}
+function upperNeighbour(sorted, v) {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (sorted[mid] <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length ? sorted[lo] : void 0;
+}
+function between(lo, hi) {
+  const mid = lo + (hi - lo) / 2;
+  const short = Number(mid.toPrecision(12));
+  return short >= lo && short < hi ? short : lo;
+}
+
+// pipeline/core/engines/tree/compact.ts
+function treeToJSON(t) {
+  return {
+    feature: Array.from(t.feature),
+    threshold: Array.from(t.threshold),
+    missingLeft: Array.from(t.missingLeft),
+    left: Array.from(t.left),
+    right: Array.from(t.right),
+    value: Array.from(t.value),
+    cover: Array.from(t.cover),
+    gain: Array.from(t.gain)
+  };
+}
+function treeFromJSON(j) {
+  const n = j.feature.length;
+  for (const key2 of ["threshold", "missingLeft", "left", "right", "value", "cover", "gain"]) {
+    if (!Array.isArray(j[key2]) || j[key2].length !== n) throw new Error(`tree JSON: "${key2}" must have ${n} entries`);
+  }
+  return {
+    feature: Int32Array.from(j.feature),
+    threshold: Float64Array.from(j.threshold),
+    missingLeft: Uint8Array.from(j.missingLeft),
+    left: Int32Array.from(j.left),
+    right: Int32Array.from(j.right),
+    value: Float64Array.from(j.value),
+    cover: Float64Array.from(j.cover),
+    gain: Float64Array.from(j.gain)
+  };
+}
+function roundSig(x4, digits) {
+  if (x4 === 0 || !Number.isFinite(x4)) return x4 === 0 ? 0 : x4;
+  const k2 = digits - 1 - Math.floor(Math.log10(Math.abs(x4)));
+  if (k2 >= 0 && k2 <= 22) return Math.round(x4 * POW10[k2]) / POW10[k2] || 0;
+  if (k2 < 0 && k2 >= -22) return Math.round(x4 / POW10[-k2]) * POW10[-k2] || 0;
+  return Number(x4.toPrecision(digits));
+}
+var POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+function gainImportance(trees, nFeatures) {
+  const out = new Float64Array(nFeatures);
+  for (const t of trees) {
+    for (let i = 0; i < t.feature.length; i++) if (t.feature[i] >= 0) out[t.feature[i]] += t.gain[i];
+  }
+  let sum3 = 0;
+  for (let f = 0; f < nFeatures; f++) sum3 += out[f];
+  if (sum3 > 0) for (let f = 0; f < nFeatures; f++) out[f] /= sum3;
+  return out;
+}
+function checkColumns(engine, X4, nFeatures, nTrees) {
+  if (nTrees > 0 && X4.columns.length !== nFeatures) {
+    throw new Error(`${engine}: the model was trained on ${nFeatures} columns, got ${X4.columns.length}`);
+  }
+}
 
 // pipeline/core/engines/tree/block-walk.ts
 var BLOCK_ROWS = 256;
@@ -98497,38 +98826,144 @@ function workOnBatch(batch, by) {
   }
 }
 
+// pipeline/core/engines/tree/parallel-scoring.ts
+function addScoresInParallel(runtime2, model, X4, out, from, to, helpers) {
+  const n = X4.rows;
+  const d = X4.columns.length;
+  const chunk = Math.max(32, Math.min(BLOCK_ROWS, Math.ceil(n / (4 * (helpers + 1)))));
+  const nBlocks = blockCount(n, chunk);
+  const columns = new Float64Array(new SharedArrayBuffer(Math.max(8, n * d * 8))).subarray(0, n * d);
+  X4.columns.forEach((c4, f) => columns.set(c4.subarray(0, n), f * n));
+  const start = new Float64Array(new SharedArrayBuffer(Math.max(8, n * 8))).subarray(0, n);
+  start.set(out.subarray(0, n));
+  const shared = new Float64Array(new SharedArrayBuffer(Math.max(8, n * 8))).subarray(0, n);
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * (STATUS + nBlocks)));
+  const batch = { model, columns, rows: n, chunk, start, out: shared, from, to, ctl };
+  void runtime2.pool.prepare();
+  const threads = runtime2.acquireHelpers(helpers);
+  for (const w2 of threads) w2.postMessage({ type: "score", batch });
+  workOnBatch(batch, BY_MAIN);
+  const stalled = waitForHelpers(ctl, nBlocks, runtime2.stallMs);
+  if (stalled) {
+    const cols = Array.from({ length: d }, (_, f) => columns.subarray(f * n, (f + 1) * n));
+    const scratch = blockScratch(d);
+    for (let b10 = 0; b10 < nBlocks; b10++) {
+      if (Atomics.load(ctl, STATUS + b10) >= BY_MAIN) continue;
+      const r0 = b10 * chunk;
+      scoreBlock(model, cols, r0, Math.min(chunk, n - r0), start, shared, from, to, scratch);
+    }
+  }
+  let byHelpers = 0;
+  for (let b10 = 0; b10 < nBlocks; b10++) if (Atomics.load(ctl, STATUS + b10) === BY_HELPER) byHelpers++;
+  runtime2.last = { blocks: nBlocks, byHelpers, stalled };
+  out.set(shared);
+  for (const w2 of threads) {
+    if (stalled) runtime2.pool.discard(w2);
+    else runtime2.pool.release(w2);
+  }
+}
+function waitForHelpers(ctl, nBlocks, stallMs) {
+  let seen = Atomics.load(ctl, DONE);
+  let since = performance.now();
+  while (seen < nBlocks) {
+    Atomics.wait(ctl, DONE, seen, 50);
+    const now2 = Atomics.load(ctl, DONE);
+    if (now2 !== seen) {
+      seen = now2;
+      since = performance.now();
+    } else if (performance.now() - since > stallMs) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// pipeline/core/engines/tree/threads.ts
+import { availableParallelism as availableParallelism2 } from "node:os";
+
 // pipeline/core/engines/tree/worker-pool.ts
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 import { Worker } from "node:worker_threads";
-var workerPool = {
-  /**
-   * The worker module, bundled into one plain-JavaScript string for fast start-up; in a
-   * bundle, the worker bundle the build wrote beside it.
-   */
+var FOREST_WORKER = {
   entry: new URL(import.meta.url.endsWith(".ts") ? "./forest-worker.ts" : "./forest-worker.cjs", import.meta.url),
-  /** Fallback: registers the TypeScript loader, then imports the worker module. */
-  bootstrap: new URL("./forest-worker-bootstrap.mjs", import.meta.url),
-  /** How the last thread was started (diagnostics and tests). */
-  lastStart: "none"
+  bootstrap: new URL("./forest-worker-bootstrap.mjs", import.meta.url)
 };
-var bundled;
-var building = null;
-var builtFrom = null;
-function prepareWorkers() {
-  const entry2 = workerPool.entry.href;
-  if (building && builtFrom === entry2) return building;
-  builtFrom = entry2;
-  bundled = void 0;
-  building = bundleWorker(fileURLToPath2(workerPool.entry)).then((code) => {
-    if (builtFrom === entry2) bundled = code;
-  });
-  return building;
-}
-function workersReady() {
-  return bundled !== void 0 && builtFrom === workerPool.entry.href;
-}
+var WorkerPool = class {
+  /** `code` is replaceable so tests can simulate a broken install or a hanging thread. */
+  constructor(code = FOREST_WORKER) {
+    this.code = code;
+  }
+  code;
+  /** How the last thread was started (diagnostics and tests). */
+  lastStart = "none";
+  /** undefined while the bundle is being built, null when it could not be built. */
+  bundled;
+  building = null;
+  idle = [];
+  live = 0;
+  /**
+   * Starts bundling the worker code if that has not happened yet; resolves when threads
+   * can be started. Cheap to call repeatedly.
+   */
+  prepare() {
+    this.building ??= bundleWorker(fileURLToPath2(this.code.entry)).then((code) => {
+      this.bundled = code;
+    });
+    return this.building;
+  }
+  /** True once `prepare` has settled, i.e. starting a thread will not wait. */
+  ready() {
+    return this.bundled !== void 0;
+  }
+  /** Threads started earlier and idle now (they join a job without a start-up cost). */
+  idleCount() {
+    return this.idle.length;
+  }
+  /** Up to `k` threads: idle ones first, then new ones while fewer than the cores run. */
+  acquire(k2) {
+    const out = [];
+    while (out.length < k2 && this.idle.length > 0) out.push(this.idle.pop());
+    const cap = Math.max(1, availableParallelism());
+    while (out.length < k2 && this.live < cap) {
+      const w2 = this.start();
+      w2.on("error", () => void 0);
+      this.live++;
+      w2.once("exit", () => {
+        this.live--;
+        const i = this.idle.indexOf(w2);
+        if (i >= 0) this.idle.splice(i, 1);
+      });
+      out.push(w2);
+    }
+    for (const w2 of out) w2.ref();
+    return out;
+  }
+  /** Returns a thread that finished its part of a job (its job's listeners removed) to the pool. */
+  release(w2) {
+    w2.unref();
+    this.idle.push(w2);
+  }
+  /** Drops a thread that failed. */
+  discard(w2) {
+    void w2.terminate();
+  }
+  /** Ends every idle thread. */
+  async closeIdle() {
+    const all = this.idle.splice(0);
+    await Promise.all(all.map((w2) => w2.terminate()));
+  }
+  start() {
+    if (this.bundled) {
+      this.lastStart = "bundled";
+      return new Worker(this.bundled, { eval: true, execArgv: [] });
+    }
+    this.lastStart = "loader";
+    return new Worker(this.code.bootstrap);
+  }
+};
+var sharedWorkerPool = new WorkerPool();
 async function bundleWorker(entry2) {
   try {
     if (entry2.endsWith(".cjs")) return await readFile(entry2, "utf8");
@@ -98548,243 +98983,1174 @@ async function bundleWorker(entry2) {
     return null;
   }
 }
-var idle = [];
-var live = 0;
-function idleWorkers() {
-  return idle.length;
-}
-function acquireWorkers(k2) {
-  const out = [];
-  while (out.length < k2 && idle.length > 0) out.push(idle.pop());
-  const cap = Math.max(1, availableParallelism());
-  while (out.length < k2 && live < cap) {
-    const w2 = startWorker();
-    w2.on("error", () => void 0);
-    live++;
-    w2.once("exit", () => {
-      live--;
-      const i = idle.indexOf(w2);
-      if (i >= 0) idle.splice(i, 1);
-    });
-    out.push(w2);
-  }
-  for (const w2 of out) w2.ref();
-  return out;
-}
-function startWorker() {
-  if (workersReady() && bundled) {
-    workerPool.lastStart = "bundled";
-    return new Worker(bundled, { eval: true, execArgv: [] });
-  }
-  workerPool.lastStart = "loader";
-  return new Worker(workerPool.bootstrap);
-}
-function releaseWorker(w2) {
-  w2.unref();
-  idle.push(w2);
-}
-function discardWorker(w2) {
-  void w2.terminate();
-}
 
-// pipeline/core/engines/tree/parallel-scoring.ts
-var parallelScoring = {
-  /** Helper threads at most (besides the caller); 0 scores on the calling thread only. */
-  threads: Math.min(3, availableParallelism2() - 1),
-  /**
-   * Batches with fewer tree walks (rows × trees) than this stay on the calling thread:
-   * about 3 ms of work, against some 50 µs to hand a batch over.
-   */
-  minWalks: 1 << 16,
-  /** A helper that claimed a block and made no progress for this long is given up on. */
-  stallMs: 1e4,
+// pipeline/core/engines/tree/threads.ts
+var DEFAULT_FIT_THREADING = Object.freeze({
+  pool: sharedWorkerPool,
+  minSeconds: 0.1,
+  minSecondsCold: 0.5,
+  mainThreadGrows: true
+});
+var ScoringRuntime = class {
+  threads;
+  minWalks;
+  stallMs;
+  pool;
   /** The last parallel batch: its blocks, how many helpers scored, whether a helper stalled (diagnostics, tests). */
-  last: { blocks: 0, byHelpers: 0, stalled: false },
+  last = { blocks: 0, byHelpers: 0, stalled: false };
+  failed = false;
+  watched = /* @__PURE__ */ new WeakSet();
+  constructor(options = {}) {
+    this.threads = options.threads ?? Math.min(3, availableParallelism2() - 1);
+    this.minWalks = options.minWalks ?? 1 << 16;
+    this.stallMs = options.stallMs ?? 1e4;
+    this.pool = options.pool ?? sharedWorkerPool;
+  }
+  /**
+   * True once a helper failed (typically: it could not start, as in a bundled service
+   * image that ships neither the worker's source nor a TypeScript loader): helpers are
+   * not asked again, rather than a doomed thread being started for every batch.
+   */
+  get helpersFailed() {
+    return this.failed;
+  }
   /** How many helpers a batch of `rows` rows × `trees` trees is worth. */
   helpersFor(rows, trees) {
-    if (this.threads <= 0 || rows * trees < this.minWalks || rows < 128) return 0;
+    if (this.failed || this.threads <= 0 || rows * trees < this.minWalks || rows < 128) return 0;
     return Math.min(this.threads, Math.floor(rows / 64) - 1);
   }
+  /** Up to `k` helper threads from the pool, each watched for failure. */
+  acquireHelpers(k2) {
+    const threads = this.pool.acquire(k2);
+    for (const w2 of threads) {
+      if (this.watched.has(w2)) continue;
+      this.watched.add(w2);
+      w2.once("error", () => {
+        this.failed = true;
+      });
+    }
+    return threads;
+  }
 };
-function addScoresInParallel(model, X4, out, from, to, helpers) {
-  const n = X4.rows;
-  const d = X4.columns.length;
-  const chunk = Math.max(32, Math.min(BLOCK_ROWS, Math.ceil(n / (4 * (helpers + 1)))));
-  const nBlocks = blockCount(n, chunk);
-  const columns = new Float64Array(new SharedArrayBuffer(Math.max(8, n * d * 8))).subarray(0, n * d);
-  X4.columns.forEach((c4, f) => columns.set(c4.subarray(0, n), f * n));
-  const start = new Float64Array(new SharedArrayBuffer(Math.max(8, n * 8))).subarray(0, n);
-  start.set(out.subarray(0, n));
-  const shared = new Float64Array(new SharedArrayBuffer(Math.max(8, n * 8))).subarray(0, n);
-  const ctl = new Int32Array(new SharedArrayBuffer(4 * (STATUS + nBlocks)));
-  const batch = { model, columns, rows: n, chunk, start, out: shared, from, to, ctl };
-  void prepareWorkers();
-  const threads = acquireWorkers(helpers);
-  for (const w2 of threads) watchForFailure(w2);
-  for (const w2 of threads) w2.postMessage({ type: "score", batch });
-  workOnBatch(batch, BY_MAIN);
-  const stalled = waitForHelpers(ctl, nBlocks);
-  if (stalled) {
-    const cols = Array.from({ length: d }, (_, f) => columns.subarray(f * n, (f + 1) * n));
+var defaultScoring = new ScoringRuntime();
+
+// pipeline/core/engines/tree/packed.ts
+var FEW_ROWS = 4;
+var PackedEnsemble = class {
+  /** `scoring`: whether and how large batches are shared with helper threads. */
+  constructor(trees, scoring = defaultScoring) {
+    this.scoring = scoring;
+    this.nTrees = trees.length;
+    let total = 0;
+    for (const t of trees) total += t.feature.length;
+    this.roots = new Int32Array(trees.length);
+    this.depth = new Int32Array(trees.length);
+    this.feature = new Int32Array(total);
+    const threshold2 = new Float64Array(total);
+    this.key = new Int32Array(total);
+    this.missingRight = new Int32Array(total);
+    this.left = new Int32Array(total);
+    this.value = new Float64Array(total);
+    let at = 0;
+    const order = [];
+    const maxNodes = trees.reduce((a4, t) => Math.max(a4, t.feature.length), 1);
+    const slot = new Int32Array(maxNodes);
+    const level = new Int32Array(maxNodes);
+    trees.forEach((t, k2) => {
+      this.roots[k2] = at;
+      order.length = 0;
+      order.push(0);
+      slot[0] = 0;
+      level[0] = 0;
+      let deepest = 0;
+      for (let q = 0; q < order.length; q++) {
+        const i = order[q];
+        if (t.feature[i] >= 0) {
+          for (const c4 of [t.left[i], t.right[i]]) {
+            slot[c4] = order.length;
+            level[c4] = level[i] + 1;
+            if (level[c4] > deepest) deepest = level[c4];
+            order.push(c4);
+          }
+        }
+      }
+      this.depth[k2] = deepest;
+      for (let q = 0; q < order.length; q++) {
+        const i = order[q];
+        const j = at + q;
+        if (t.feature[i] >= 0) {
+          this.feature[j] = t.feature[i];
+          threshold2[j] = t.threshold[i];
+          this.missingRight[j] = t.missingLeft[i] === 1 ? 0 : 1;
+          this.left[j] = at + slot[t.left[i]];
+        } else {
+          this.feature[j] = 0;
+          this.key[j] = LEAF_KEY;
+          this.missingRight[j] = 0;
+          this.left[j] = j;
+        }
+        this.value[j] = t.value[i];
+      }
+      at += order.length;
+    });
+    ({ cuts: this.cuts, start: this.cutStart } = this.rankThresholds(threshold2));
+  }
+  scoring;
+  nTrees;
+  roots;
+  depth;
+  feature;
+  /**
+   * Per node, the rank of its threshold among its feature's distinct thresholds (`cuts`);
+   * at a leaf, a rank above any row's so that it always goes "left" (to itself).
+   */
+  key;
+  /** Every feature's distinct thresholds, ascending, feature after feature (see `cutStart`). */
+  cuts;
+  /** Feature f's thresholds are `cuts[cutStart[f] .. cutStart[f + 1])`. */
+  cutStart;
+  missingRight;
+  left;
+  value;
+  row = new Int32Array(0);
+  /** A lone row's running sum (see `rowScore`). */
+  acc = new Float64Array(1);
+  /** Walk tables (see `walkTable`) for blocks of BLOCK_ROWS rows and of one row, built on first use, and the column count they are for. */
+  blockWalk = { at: new Int32Array(0), d: -1 };
+  rowWalk = { at: new Int32Array(0), d: -1 };
+  /** The block model in shared memory for helper threads, built on first use. */
+  shared = null;
+  /**
+   * Replaces each split's raw threshold by its rank among the distinct thresholds of its
+   * feature. A value x then goes right at a split of rank k exactly when more than k of
+   * those thresholds are below x (x > cuts[k]), so once a row's values are ranked, every
+   * step of a walk is an integer subtraction and a shift: no floating-point compare, no
+   * branch.
+   */
+  rankThresholds(threshold2) {
+    const { feature: feature2, key: key2 } = this;
+    let nf = 0;
+    for (let j = 0; j < feature2.length; j++) if (key2[j] !== LEAF_KEY && feature2[j] + 1 > nf) nf = feature2[j] + 1;
+    const perFeature = Array.from({ length: nf }, () => []);
+    for (let j = 0; j < feature2.length; j++) if (key2[j] !== LEAF_KEY) perFeature[feature2[j]].push(threshold2[j]);
+    const start = new Int32Array(nf + 1);
+    const all = [];
+    for (let f = 0; f < nf; f++) {
+      const sorted = perFeature[f].sort((a4, b10) => a4 - b10).filter((v, i, a4) => i === 0 || v !== a4[i - 1]);
+      for (const v of sorted) all.push(v);
+      start[f + 1] = all.length;
+    }
+    const cuts = Float64Array.from(all);
+    for (let j = 0; j < feature2.length; j++) {
+      if (key2[j] !== LEAF_KEY)
+        key2[j] = rankBelow(cuts, start[feature2[j]], start[feature2[j] + 1], threshold2[j]) - start[feature2[j]];
+    }
+    return { cuts, start };
+  }
+  /**
+   * Adds the sum of the trees `[from, to)` outputs for every row of X to `out` (trees
+   * summed in order, so results do not depend on blocking or threads).
+   */
+  addScores(X4, out, from = 0, to = this.nTrees) {
+    const n = X4.rows;
+    if (n < FEW_ROWS && from === 0 && to === this.nTrees) {
+      for (let r = 0; r < n; r++) out[r] = this.rowScore(X4, r, out[r]);
+      return;
+    }
+    const d = X4.columns.length;
+    const helpers = this.scoring.helpersFor(n, to - from);
+    if (helpers > 0) {
+      addScoresInParallel(this.scoring, this.sharedModel(d), X4, out, from, to, helpers);
+      return;
+    }
+    const model = this.blockModel(d);
     const scratch = blockScratch(d);
-    for (let b10 = 0; b10 < nBlocks; b10++) {
-      if (Atomics.load(ctl, STATUS + b10) >= BY_MAIN) continue;
-      const r0 = b10 * chunk;
-      scoreBlock(model, cols, r0, Math.min(chunk, n - r0), start, shared, from, to, scratch);
-    }
+    for (let r0 = 0; r0 < n; r0 += BLOCK_ROWS)
+      scoreBlock(model, X4.columns, r0, Math.min(BLOCK_ROWS, n - r0), out, out, from, to, scratch);
   }
-  let byHelpers = 0;
-  for (let b10 = 0; b10 < nBlocks; b10++) if (Atomics.load(ctl, STATUS + b10) === BY_HELPER) byHelpers++;
-  parallelScoring.last = { blocks: nBlocks, byHelpers, stalled };
-  out.set(shared);
-  for (const w2 of threads) (stalled ? discardWorker : releaseWorker)(w2);
-}
-var watched = /* @__PURE__ */ new WeakSet();
-function watchForFailure(w2) {
-  if (watched.has(w2)) return;
-  watched.add(w2);
-  w2.once("error", () => {
-    parallelScoring.threads = 0;
-  });
-}
-function waitForHelpers(ctl, nBlocks) {
-  let seen = Atomics.load(ctl, DONE);
-  let since = performance.now();
-  while (seen < nBlocks) {
-    Atomics.wait(ctl, DONE, seen, 50);
-    const now2 = Atomics.load(ctl, DONE);
-    if (now2 !== seen) {
-      seen = now2;
-      since = performance.now();
-    } else if (performance.now() - since > parallelScoring.stallMs) {
-      return true;
-    }
+  blockModel(d) {
+    const { roots, depth, value: value4, cuts, cutStart } = this;
+    return { roots, depth, walk: this.walkTable(d), value: value4, cuts, cutStart };
   }
-  return false;
+  /** The block model copied once into SharedArrayBuffers, which threads share without copying. */
+  sharedModel(d) {
+    if (this.shared?.d !== d) {
+      const m3 = this.blockModel(d);
+      this.shared = {
+        d,
+        model: {
+          roots: toShared(m3.roots),
+          depth: toShared(m3.depth),
+          walk: toShared(m3.walk),
+          value: toShared(m3.value),
+          cuts: toShared(m3.cuts),
+          cutStart: toShared(m3.cutStart)
+        }
+      };
+    }
+    return this.shared.model;
+  }
+  /**
+   * What a walk reads at each node, for scoring blocks of B rows × d columns, four
+   * entries per node so that one cache line serves a step: at 4i, 4 × the left child's
+   * index (the right child follows it); at 4i + 1, where the node's feature's ranks start
+   * in the block (in the copy for its missing-value direction); at 4i + 2, its key.
+   */
+  walkTable(d, B3 = BLOCK_ROWS) {
+    const cache3 = B3 === 1 ? this.rowWalk : this.blockWalk;
+    if (cache3.d !== d) {
+      const { feature: feature2, missingRight, left, key: key2 } = this;
+      if (cache3.at.length === 0) cache3.at = new Int32Array(4 * feature2.length);
+      const w2 = cache3.at;
+      for (let i = 0; i < feature2.length; i++) {
+        w2[4 * i] = 4 * left[i];
+        w2[4 * i + 1] = feature2[i] * B3 + (missingRight[i] === 1 ? 0 : B3 * d);
+        w2[4 * i + 2] = key2[i];
+      }
+      cache3.d = d;
+    }
+    return cache3.at;
+  }
+  /**
+   * `start` plus all trees' outputs for row r, added in tree order. Unlike a block, a lone
+   * row stops at its leaf instead of descending to the tree's full depth, which on deep
+   * forests saves most of the steps. Trees are walked four at a time, in step, until all
+   * four stand on a leaf (a leaf points to itself, so a walk that is done stays put): each
+   * step is a chain of dependent loads, and four independent chains keep the processor
+   * busy while one waits, with one hard-to-predict loop exit per four trees instead of one
+   * per tree.
+   */
+  rowScore(X4, r, start) {
+    const { roots, value: value4, cuts, cutStart } = this;
+    const cols = X4.columns;
+    const d = cols.length;
+    if (this.row.length < 2 * d) this.row = new Int32Array(2 * d);
+    const row = this.row;
+    for (let f = 0; f < d; f++) rankInto(cuts, cutStart, row, f, d, f, cols[f][r]);
+    const walk = this.walkTable(d, 1);
+    const k2 = this.nTrees;
+    const acc = this.acc;
+    acc[0] = start;
+    let t = 0;
+    for (; t + 4 <= k2; t += 4) {
+      let a4 = roots[t] << 2;
+      let b10 = roots[t + 1] << 2;
+      let c4 = roots[t + 2] << 2;
+      let e = roots[t + 3] << 2;
+      let ka = walk[a4 + 2];
+      let kb = walk[b10 + 2];
+      let kc = walk[c4 + 2];
+      let ke = walk[e + 2];
+      while (ka !== LEAF_KEY || kb !== LEAF_KEY || kc !== LEAF_KEY || ke !== LEAF_KEY) {
+        a4 = walk[a4] + (ka - row[walk[a4 + 1]] >>> 31 << 2);
+        b10 = walk[b10] + (kb - row[walk[b10 + 1]] >>> 31 << 2);
+        c4 = walk[c4] + (kc - row[walk[c4 + 1]] >>> 31 << 2);
+        e = walk[e] + (ke - row[walk[e + 1]] >>> 31 << 2);
+        ka = walk[a4 + 2];
+        kb = walk[b10 + 2];
+        kc = walk[c4 + 2];
+        ke = walk[e + 2];
+      }
+      acc[0] += value4[a4 >> 2];
+      acc[0] += value4[b10 >> 2];
+      acc[0] += value4[c4 >> 2];
+      acc[0] += value4[e >> 2];
+    }
+    for (; t < k2; t++) {
+      let w2 = roots[t] << 2;
+      let key2;
+      while ((key2 = walk[w2 + 2]) !== LEAF_KEY) w2 = walk[w2] + (key2 - row[walk[w2 + 1]] >>> 31 << 2);
+      acc[0] += value4[w2 >> 2];
+    }
+    return acc[0];
+  }
+};
+function toShared(a4) {
+  const copy3 = new a4.constructor(new SharedArrayBuffer(Math.max(8, a4.byteLength)));
+  copy3.set(a4);
+  return a4.length === copy3.length ? copy3 : copy3.subarray(0, a4.length);
 }
 
-// pipeline/core/evaluation/fairness.ts
-var DEFAULT_FAIRNESS = {
-  attributes: [],
-  min_disparate_impact: 0.8,
-  min_group_size: 30,
-  max_tpr_gap: null,
-  max_fpr_gap: null
+// pipeline/core/engines/tree/binned-walk.ts
+var BinnedWalk = class {
+  flat;
+  colStart;
+  feature = new Int32Array(0);
+  offset = new Int32Array(0);
+  threshold = new Int32Array(0);
+  missingRight = new Int32Array(0);
+  left = new Int32Array(0);
+  constructor(data3) {
+    [this.flat, this.colStart] = flatBuckets(data3);
+  }
+  /** Prepares walks through `tree`, whose splits as buckets are `binThreshold` (go left when 0 < bin ≤ it). */
+  load(tree2, binThreshold) {
+    const { feature: feature2, left, missingLeft } = tree2;
+    const m3 = feature2.length;
+    if (this.offset.length < m3) {
+      const size = Math.max(m3, 2 * this.offset.length);
+      this.offset = new Int32Array(size);
+      this.threshold = new Int32Array(size);
+      this.missingRight = new Int32Array(size);
+      this.left = new Int32Array(size);
+    }
+    for (let i = 0; i < m3; i++) {
+      this.offset[i] = feature2[i] >= 0 ? this.colStart[feature2[i]] : 0;
+      this.threshold[i] = binThreshold[i];
+      this.missingRight[i] = missingLeft[i] ^ 1;
+      this.left[i] = left[i];
+    }
+    this.feature = feature2;
+    return this;
+  }
+  /** The leaf row `r` reaches in the loaded tree. */
+  leaf(r) {
+    const { feature: feature2, offset: offset4, threshold: threshold2, missingRight, left, flat } = this;
+    let node = 0;
+    while (feature2[node] >= 0) {
+      const b10 = flat[offset4[node] + r];
+      node = left[node] + (+(b10 > threshold2[node]) | +(b10 === 0) & missingRight[node]);
+    }
+    return node;
+  }
 };
-var MISSING2 = "(missing)";
-function groupLabels(values3, bands) {
-  const out = [];
-  const cuts = bands ? [...bands].sort((a4, b10) => a4 - b10) : null;
-  for (let i = 0; i < values3.length; i++) {
-    const v = values3[i];
-    if (v === null || v === void 0 || v === "" || typeof v === "number" && Number.isNaN(v)) {
-      out.push(MISSING2);
-      continue;
+
+// pipeline/core/engines/tree/histogram.ts
+var STRIDE = 3;
+var POOL_BYTES = 128 * 1024 * 1024;
+var HistogramSet = class {
+  /** Offset of each feature's buckets in a histogram, in buckets. */
+  offset;
+  nBins;
+  /** Doubles in one histogram (all features). */
+  size;
+  /** Two always-available buffers for histograms that are not kept. */
+  scratchA;
+  scratchB;
+  free = [];
+  poolLeft;
+  constructor(edges) {
+    const d = edges.length;
+    this.offset = new Int32Array(d);
+    this.nBins = new Int32Array(d);
+    let total = 0;
+    for (let f = 0; f < d; f++) {
+      this.offset[f] = total;
+      this.nBins[f] = binCount(edges[f]);
+      total += this.nBins[f];
     }
-    if (!cuts) {
-      out.push(String(v));
-      continue;
-    }
-    const x4 = typeof v === "number" ? v : Number(v);
-    if (!Number.isFinite(x4)) {
-      out.push(MISSING2);
-      continue;
-    }
-    out.push(bandLabel(x4, cuts));
+    this.size = total * STRIDE;
+    this.scratchA = new Float64Array(this.size);
+    this.scratchB = new Float64Array(this.size);
+    this.poolLeft = Math.max(4, Math.floor(POOL_BYTES / (8 * Math.max(1, this.size))));
   }
-  return out;
-}
-function bandLabel(x4, cuts) {
-  if (x4 < cuts[0]) return `<${cuts[0]}`;
-  for (let k2 = 1; k2 < cuts.length; k2++) if (x4 < cuts[k2]) return `${cuts[k2 - 1]}–${cuts[k2]}`;
-  return `≥${cuts[cuts.length - 1]}`;
-}
-function orderGroups(groups, bands) {
-  if (bands) {
-    const labels2 = [
-      `<${bands[0]}`,
-      ...bands.slice(1).map((b10, k2) => `${bands[k2]}–${b10}`),
-      `≥${bands[bands.length - 1]}`,
-      MISSING2
-    ];
-    return [...groups].sort((a4, b10) => labels2.indexOf(a4.group) - labels2.indexOf(b10.group));
+  /** A buffer to keep a node's histogram in, or null when the pool's memory is spent. */
+  acquire() {
+    const b10 = this.free.pop();
+    if (b10) return b10;
+    if (this.poolLeft > 0) {
+      this.poolLeft--;
+      return new Float64Array(this.size);
+    }
+    return null;
   }
-  return [...groups].sort((a4, b10) => b10.rows - a4.rows || (a4.group < b10.group ? -1 : 1));
-}
-function fairnessReport(input, config) {
-  const { y: y4, p, threshold: threshold2 } = input;
-  const attributes = [];
-  const skipped = [];
-  const failures = [];
-  for (const attr2 of config.attributes) {
-    const values3 = input.columns.get(attr2.column);
-    if (!values3) {
-      skipped.push({ attribute: attr2.column, reason: `column "${attr2.column}" is not in the data` });
-      continue;
-    }
-    if (values3.length !== y4.length)
-      throw configError(`fairness: column "${attr2.column}" has ${values3.length} values for ${y4.length} rows`);
-    const labels2 = groupLabels(values3, attr2.bands);
-    const acc = /* @__PURE__ */ new Map();
-    for (let i = 0; i < labels2.length; i++) {
-      const g = acc.get(labels2[i]) ?? { n: 0, pos: 0, predPos: 0, tp: 0, fp: 0 };
-      const refused = p[i] >= threshold2 ? 1 : 0;
-      g.n++;
-      g.pos += y4[i];
-      g.predPos += refused;
-      if (y4[i] === 1) g.tp += refused;
-      else g.fp += refused;
-      acc.set(labels2[i], g);
-    }
-    let groups = [...acc.entries()].map(([group2, g]) => ({
-      group: group2,
-      rows: g.n,
-      actual_positive_rate: g.pos / g.n,
-      positive_rate: g.predPos / g.n,
-      approval_rate: 1 - g.predPos / g.n,
-      tpr: g.pos > 0 ? g.tp / g.pos : null,
-      fpr: g.n - g.pos > 0 ? g.fp / (g.n - g.pos) : null,
-      disparate_impact: null,
-      small: g.n < config.min_group_size,
-      flags: []
-    }));
-    const judged = groups.filter((g) => !g.small && g.group !== MISSING2);
-    const ref2 = judged.reduce(
-      (best, g) => !best || g.approval_rate > best.approval_rate ? g : best,
-      null
-    );
-    for (const g of groups) {
-      if (!ref2) break;
-      g.disparate_impact = ref2.approval_rate > 0 ? g.approval_rate / ref2.approval_rate : null;
-      if (g.small || g.group === MISSING2) continue;
-      if (g.disparate_impact !== null && g.disparate_impact < config.min_disparate_impact) {
-        g.flags.push(`disparate impact ${g.disparate_impact.toFixed(3)} < ${config.min_disparate_impact}`);
-      }
-      if (config.max_tpr_gap !== null && g.tpr !== null && ref2.tpr !== null && Math.abs(g.tpr - ref2.tpr) > config.max_tpr_gap) {
-        g.flags.push(`TPR gap ${Math.abs(g.tpr - ref2.tpr).toFixed(3)} > ${config.max_tpr_gap}`);
-      }
-      if (config.max_fpr_gap !== null && g.fpr !== null && ref2.fpr !== null && Math.abs(g.fpr - ref2.fpr) > config.max_fpr_gap) {
-        g.flags.push(`FPR gap ${Math.abs(g.fpr - ref2.fpr).toFixed(3)} > ${config.max_fpr_gap}`);
-      }
-    }
-    groups = orderGroups(groups, attr2.bands ? [...attr2.bands].sort((a4, b10) => a4 - b10) : void 0);
-    for (const g of groups) for (const f of g.flags) failures.push(`${attr2.column} = ${g.group}: ${f}`);
-    attributes.push({
-      attribute: attr2.column,
-      reference_group: ref2?.group ?? null,
-      groups,
-      flagged: groups.some((g) => g.flags.length > 0)
-    });
+  /** Takes a kept histogram back (scratch buffers are never kept). */
+  release(h2) {
+    if (h2 && !this.isScratch(h2)) this.free.push(h2);
   }
-  return { config, attributes, flagged: failures.length > 0, failures, skipped };
+  isScratch(h2) {
+    return h2 === this.scratchA || h2 === this.scratchB;
+  }
+  /** parent -= child over the features: the sibling's histogram without touching its rows. */
+  subtract(parent, child, features) {
+    for (let j = 0; j < features.length; j++) {
+      const f = features[j];
+      const a4 = this.offset[f] * STRIDE;
+      const b10 = a4 + this.nBins[f] * STRIDE;
+      for (let i = a4; i < b10; i++) parent[i] -= child[i];
+    }
+  }
+};
+function addRowsToColumns(hist, flat, rows, start, end, grad, hess, k2, starts, bases) {
+  for (let i = start; i < end; i++) {
+    const r = rows[i];
+    const g = grad[r];
+    const h2 = hess[r];
+    for (let j = 0; j < k2; j++) {
+      const at = bases[j] + flat[starts[j] + r] * STRIDE;
+      hist[at] += g;
+      hist[at + 1] += h2;
+      hist[at + 2] += 1;
+    }
+  }
 }
-function fairnessGuardrail(report) {
-  return { passed: !report.flagged, reasons: report.failures.map((f) => `fairness: ${f}`) };
+function gatherGradients(rows, start, end, grad, hess, og, oh) {
+  for (let i = start; i < end; i++) {
+    const r = rows[i];
+    og[i] = grad[r];
+    oh[i] = hess[r];
+  }
 }
-function fairnessConfigOf(config) {
-  const given = config.fairness ?? {};
-  return { ...DEFAULT_FAIRNESS, ...given, attributes: given.attributes ?? [] };
+function addColumn(hist, base, flat, col, rows, start, end, og, oh) {
+  let lo = 255;
+  let hi = 0;
+  for (let i = start; i < end; i++) {
+    const b10 = flat[col + rows[i]];
+    const at = base + b10 * STRIDE;
+    hist[at] += og[i];
+    hist[at + 1] += oh[i];
+    hist[at + 2] += 1;
+    if (b10 < lo) lo = b10;
+    if (b10 > hi) hi = b10;
+  }
+  return lo | hi << 8;
 }
+function addPackedColumn(hist, base, packed, f, start, end) {
+  const { bytes: pb, grad: pg, hess: ph } = packed;
+  const d = packed.stride;
+  let lo = 255;
+  let hi = 0;
+  for (let i = start, at = start * d + f; i < end; i++, at += d) {
+    const b10 = pb[at];
+    const h2 = base + b10 * STRIDE;
+    hist[h2] += pg[i];
+    hist[h2 + 1] += ph[i];
+    hist[h2 + 2] += 1;
+    if (b10 < lo) lo = b10;
+    if (b10 > hi) hi = b10;
+  }
+  return lo | hi << 8;
+}
+
+// pipeline/core/engines/tree/wasm/histogram.wasm.ts
+var HISTOGRAM_WASM = "AGFzbQEAAAABHAJgCH9/f39/f39/AGAMf39/f39/f39/f39/AX8CDwEDZW52Bm1lbW9yeQIAAQMDAgABBxoCCmhpc3RvZ3JhbXMAAAlwYXJ0aXRpb24AAQrDAwK7AQEGfyAEQQJ0IQwCQANAIAggBk8NASAAIAUoAgBqIQkgByAFKAIEaiEKIApBACAFKAII/AsAQQAhCwJAIARFDQADQCAKIAkgASALaigCAGotAABBGGxqIQ0gDSANKwMAIAIgC0EBdGorAwCgOQMAIA0gDSsDCCADIAtBAXRqKwMAoDkDCCANIA0rAxBEAAAAAAAA8D+gOQMQIAtBBGohCyALIAxJDQALCyAFQQxqIQUgCEEBaiEIDAALCwuDAgEFfyAEIQwgBCENAkADQCAMIAVPDQEgASAMQQJ0aigCACEPIAYgD2otAAAhECAIIBAgB00gEEUbBEAgASANQQJ0aiAPNgIAIAIgDUEDdGogAiAMQQN0aisDADkDACADIA1BA3RqIAMgDEEDdGorAwA5AwAgDUEBaiENBSAJIA5BAnRqIA82AgAgCiAOQQN0aiACIAxBA3RqKwMAOQMAIAsgDkEDdGogAyAMQQN0aisDADkDACAOQQFqIQ4LIAxBAWohDAwACwsgASANQQJ0aiAJIA5BAnT8CgAAIAIgDUEDdGogCiAOQQN0/AoAACADIA1BA3RqIAsgDkEDdPwKAAAgDQs=";
+
+// pipeline/core/engines/tree/histogram-kernel.ts
+var instantiate2 = kernel(HISTOGRAM_WASM);
+var HistogramKernel = class {
+  x;
+  at;
+  table;
+  rows;
+  g;
+  h;
+  hist;
+  /**
+   * @param flat every feature's buckets back to back (feature f's column starts at `colStart[f]`)
+   * @param nRows rows a tree can hold at most
+   * @param histLength doubles in one histogram
+   */
+  constructor(flat, nRows, nFeatures, histLength) {
+    const layout = new Layout();
+    layout.take(flat.length);
+    const n = Math.max(1, nRows);
+    const take = (bytes) => layout.take(bytes);
+    this.at = {
+      feats: take(12 * nFeatures),
+      rows: take(4 * n),
+      g: take(8 * n),
+      h: take(8 * n),
+      sr: take(4 * n),
+      sg: take(8 * n),
+      sh: take(8 * n),
+      hist: take(8 * histLength)
+    };
+    const { exports, buffer: buf } = instantiate2(layout);
+    this.x = exports;
+    new Uint8Array(buf, 0, flat.length).set(flat);
+    this.table = new Int32Array(buf, this.at.feats, 3 * nFeatures);
+    this.rows = new Uint32Array(buf, this.at.rows, n);
+    this.g = new Float64Array(buf, this.at.g, n);
+    this.h = new Float64Array(buf, this.at.h, n);
+    this.hist = new Float64Array(buf, this.at.hist, histLength);
+  }
+  /** Loads a tree's rows `rows[0..m)` with their gradients and hessians (indexed by row number). */
+  load(rows, m3, grad, hess) {
+    this.rows.set(rows.subarray(0, m3));
+    gatherGradients(rows, 0, m3, grad, hess, this.g, this.h);
+  }
+  /** Copies the loaded rows, as partitions left them, back into `rows[0..m)`. */
+  store(rows, m3) {
+    rows.set(this.rows.subarray(0, m3));
+  }
+  /**
+   * Overwrites features `feats[0..k)` of `hist` with the histogram of loaded positions
+   * [start, end). `offset[f]`, `nBins[f]`: feature f's first bucket and bucket count.
+   */
+  histogram(start, end, feats, k2, colStart, offset4, nBins, hist) {
+    const t = this.table;
+    for (let j = 0; j < k2; j++) {
+      const f = feats[j];
+      t[3 * j] = colStart[f];
+      t[3 * j + 1] = 24 * offset4[f];
+      t[3 * j + 2] = 24 * nBins[f];
+    }
+    const a4 = this.at;
+    this.x.histograms(0, a4.rows + 4 * start, a4.g + 8 * start, a4.h + 8 * start, end - start, a4.feats, k2, a4.hist);
+    for (let j = 0; j < k2; j++) {
+      const from = 3 * offset4[feats[j]];
+      hist.set(this.hist.subarray(from, from + 3 * nBins[feats[j]]), from);
+    }
+  }
+  /**
+   * Stable partition of loaded positions [start, end) on a split: rows whose bucket in the
+   * column at `col` is 1..bin (or 0, missing, when `missingLeft`) first. Returns where the
+   * others start.
+   */
+  partition(start, end, col, bin3, missingLeft) {
+    const a4 = this.at;
+    return this.x.partition(0, a4.rows, a4.g, a4.h, start, end, col, bin3, missingLeft ? 1 : 0, a4.sr, a4.sg, a4.sh);
+  }
+};
+
+// pipeline/core/engines/tree/partition.ts
+function partitionColumn(rows, spill, flat, col, start, end, bin3, missingLeft) {
+  let l = start;
+  let s2 = 0;
+  for (let i = start; i < end; i++) {
+    const r = rows[i];
+    const b10 = flat[col + r];
+    if (b10 === 0 ? missingLeft : b10 <= bin3) rows[l++] = r;
+    else spill[s2++] = r;
+  }
+  rows.set(spill.subarray(0, s2), l);
+  return l;
+}
+var PackedRows = class {
+  /** Row i's bucket of feature f at `bytes[i · stride + f]`. */
+  bytes = new Uint8Array(0);
+  /** The same bytes as 32-bit words: rows are `stride` bytes (features rounded up to 4) and move a word at a time. */
+  words = new Uint32Array(0);
+  spillWords = new Uint32Array(0);
+  stride = 0;
+  grad = new Float64Array(0);
+  hess = new Float64Array(0);
+  spillGrad = new Float64Array(0);
+  spillHess = new Float64Array(0);
+  /** Copies `rows[0..m)`: their buckets from the feature columns in `flat` and their gradients and hessians. */
+  pack(rows, m3, grad, hess, flat, colStart) {
+    const d = colStart.length;
+    const stride = this.stride = 4 * Math.ceil(d / 4);
+    if (this.grad.length < m3) {
+      this.bytes = new Uint8Array(m3 * stride);
+      this.words = new Uint32Array(this.bytes.buffer);
+      this.spillWords = new Uint32Array(m3 * (stride / 4));
+      this.grad = new Float64Array(m3);
+      this.hess = new Float64Array(m3);
+      this.spillGrad = new Float64Array(m3);
+      this.spillHess = new Float64Array(m3);
+    }
+    const { bytes, grad: pg, hess: ph } = this;
+    for (let f = 0; f < d; f++) {
+      const start = colStart[f];
+      for (let i = 0, at = f; i < m3; i++, at += stride) bytes[at] = flat[start + rows[i]];
+    }
+    for (let i = 0; i < m3; i++) {
+      pg[i] = grad[rows[i]];
+      ph[i] = hess[rows[i]];
+    }
+  }
+  /**
+   * Stable partition of positions [start, end) on feature f, moving the row numbers in
+   * `rows` (with `spill` as room for the right-hand ones) along with the copies. Returns
+   * where the right-hand rows start.
+   */
+  partition(rows, spill, start, end, f, bin3, missingLeft) {
+    const { bytes: pb, words: pw, grad: pg, hess: ph, spillWords: spillW, spillGrad: spillG, spillHess: spillH } = this;
+    const d = this.stride;
+    const words = d >> 2;
+    let l = start;
+    let s2 = 0;
+    for (let i = start; i < end; i++) {
+      const b10 = pb[i * d + f];
+      const src = i * words;
+      if (b10 === 0 ? missingLeft : b10 <= bin3) {
+        if (l !== i) {
+          const dst = l * words;
+          for (let c4 = 0; c4 < words; c4++) pw[dst + c4] = pw[src + c4];
+          rows[l] = rows[i];
+          pg[l] = pg[i];
+          ph[l] = ph[i];
+        }
+        l++;
+      } else {
+        const dst = s2 * words;
+        for (let c4 = 0; c4 < words; c4++) spillW[dst + c4] = pw[src + c4];
+        spill[s2] = rows[i];
+        spillG[s2] = pg[i];
+        spillH[s2] = ph[i];
+        s2++;
+      }
+    }
+    rows.set(spill.subarray(0, s2), l);
+    pw.set(spillW.subarray(0, s2 * words), l * words);
+    pg.set(spillG.subarray(0, s2), l);
+    ph.set(spillH.subarray(0, s2), l);
+    return l;
+  }
+};
+
+// pipeline/core/engines/tree/splitter.ts
+var Splitter = class {
+  /** @param offset each feature's first bucket in a histogram (see histogram.ts) */
+  constructor(nFeatures, offset4) {
+    this.offset = offset4;
+    this.drawn = new Int32Array(nFeatures);
+  }
+  offset;
+  /** The candidate features of the current split, in `drawn[0..k)` (see `drawFeatures`). */
+  drawn;
+  p;
+  features;
+  rng;
+  minGainFloor = 0;
+  /** Starts a tree: its parameters, the features it may split on and its random stream. */
+  reset(p, features, rng) {
+    this.p = p;
+    this.features = features;
+    this.rng = rng;
+    this.minGainFloor = Math.max(p.minSplitGain, 0);
+  }
+  /** Draws this split's candidate features into `drawn[0..k)`; returns k. */
+  drawFeatures() {
+    const feats = this.features;
+    const F = feats.length;
+    const k2 = this.p.featuresPerSplit > 0 ? Math.min(this.p.featuresPerSplit, F) : F;
+    const d = this.drawn;
+    for (let i = 0; i < F; i++) d[i] = feats[i];
+    if (k2 < F) this.rng.pickFront(d, F, k2);
+    return k2;
+  }
+  /** Scans buckets lo..hi of feature f's histogram, updating the node's best split. */
+  scan(hist, n, f, lo, hi) {
+    const { lambda, alpha, minChildWeight } = this.p;
+    const minLeaf = Math.max(1, this.p.minSamplesLeaf);
+    const G = n.G;
+    const H2 = n.H;
+    const C3 = n.C;
+    const parentScore = score(G, H2, lambda, alpha);
+    let best = Math.max(n.gain, this.minGainFloor + 1e-12 * (Math.abs(parentScore) + 1));
+    let bestBin = -1;
+    let bestMl = 0;
+    let bGL = 0;
+    let bHL = 0;
+    let bCL = 0;
+    const base = this.offset[f] * STRIDE;
+    const gm = hist[base];
+    const hm = hist[base + 1];
+    const cm = hist[base + 2];
+    if (cm >= minLeaf && C3 - cm >= minLeaf && hm >= minChildWeight && H2 - hm >= minChildWeight) {
+      const gain = 0.5 * (score(gm, hm, lambda, alpha) + score(G - gm, H2 - hm, lambda, alpha) - parentScore);
+      if (gain > best) {
+        best = gain;
+        bestBin = 0;
+        bestMl = 1;
+        bGL = gm;
+        bHL = hm;
+        bCL = cm;
+      }
+    }
+    let gl = 0;
+    let hl = 0;
+    let cl = 0;
+    let prev = -1;
+    for (let b10 = lo < 1 ? 1 : lo; b10 <= hi; b10++) {
+      const at = base + b10 * STRIDE;
+      const c4 = hist[at + 2];
+      if (c4 === 0) continue;
+      if (prev > 0) {
+        const t = prev + (b10 - 1 - prev >> 1);
+        if (cl >= minLeaf && C3 - cl >= minLeaf && hl >= minChildWeight && H2 - hl >= minChildWeight) {
+          const gain = 0.5 * (score(gl, hl, lambda, alpha) + score(G - gl, H2 - hl, lambda, alpha) - parentScore);
+          if (gain > best) {
+            best = gain;
+            bestBin = t;
+            bestMl = cm > 0 ? 0 : hl >= H2 - hl ? 1 : 0;
+            bGL = gl;
+            bHL = hl;
+            bCL = cl;
+          }
+        }
+        if (cm > 0) {
+          const gL = gl + gm;
+          const hL = hl + hm;
+          const cL = cl + cm;
+          if (cL >= minLeaf && C3 - cL >= minLeaf && hL >= minChildWeight && H2 - hL >= minChildWeight) {
+            const gain = 0.5 * (score(gL, hL, lambda, alpha) + score(G - gL, H2 - hL, lambda, alpha) - parentScore);
+            if (gain > best) {
+              best = gain;
+              bestBin = t;
+              bestMl = 1;
+              bGL = gL;
+              bHL = hL;
+              bCL = cL;
+            }
+          }
+        }
+      }
+      gl += hist[at];
+      hl += hist[at + 1];
+      cl += c4;
+      prev = b10;
+    }
+    if (bestBin >= 0) {
+      n.gain = best;
+      n.feature = f;
+      n.bin = bestBin;
+      n.missingLeft = bestMl;
+      n.GL = bGL;
+      n.HL = bHL;
+      n.CL = bCL;
+    }
+  }
+};
+function score(g, h2, lambda, alpha) {
+  let t = g;
+  if (alpha > 0) t = g > alpha ? g - alpha : g < -alpha ? g + alpha : 0;
+  const den = h2 + lambda;
+  return den > 0 ? t * t / den : 0;
+}
+function leafWeight(g, h2, lambda, alpha) {
+  let t = g;
+  if (alpha > 0) t = g > alpha ? g - alpha : g < -alpha ? g + alpha : 0;
+  const den = h2 + lambda;
+  return den > 0 ? -t / den : 0;
+}
+
+// pipeline/core/engines/tree/grower.ts
+var PACK_MIN_BYTES = 512 * 1024;
+var TreeGrower = class {
+  data;
+  nFeatures;
+  hists;
+  splitter;
+  og;
+  oh;
+  spill;
+  /** Every feature's buckets in one array (feature f from `colStart[f]`): one typed array in the hot loops. */
+  flat;
+  colStart;
+  drawnStart;
+  drawnBase;
+  packedRows = new PackedRows();
+  /** Made on first use (`histogramKernel`): forests mostly build histograms directly and never need it. */
+  kernel = null;
+  // Per-tree state.
+  rows;
+  grad;
+  hess;
+  features;
+  p;
+  direct = false;
+  /** This tree's sampled rows are copied row-major and partitioned with them (see PackedRows). */
+  packed = false;
+  constructor(data3) {
+    this.data = data3;
+    this.nFeatures = data3.bins.length;
+    this.hists = new HistogramSet(data3.edges);
+    this.splitter = new Splitter(this.nFeatures, this.hists.offset);
+    this.og = new Float64Array(data3.rows);
+    this.oh = new Float64Array(data3.rows);
+    this.spill = new Uint32Array(data3.rows);
+    [this.flat, this.colStart] = flatBuckets(data3);
+    this.drawnStart = new Int32Array(this.nFeatures);
+    this.drawnBase = new Int32Array(this.nFeatures);
+  }
+  /**
+   * Grows one tree on `rows[0..m)` (reordered in place), with per-row `grad`/`hess`
+   * indexed by row number, using only the listed features.
+   */
+  grow(rows, m3, grad, hess, features, p, rng) {
+    this.rows = rows;
+    this.grad = grad;
+    this.hess = hess;
+    this.features = features;
+    this.p = p;
+    this.splitter.reset(p, features, rng);
+    const hists = this.hists;
+    const k2 = p.featuresPerSplit > 0 ? Math.min(p.featuresPerSplit, features.length) : features.length;
+    const mode = p.histograms ?? "auto";
+    this.direct = mode === "direct" || mode === "auto" && 2 * k2 < features.length;
+    const pack = p.packRows ?? "auto";
+    this.packed = this.direct && (pack === "always" || pack === "auto" && m3 * this.nFeatures >= PACK_MIN_BYTES);
+    if (this.packed) this.packedRows.pack(rows, m3, grad, hess, this.flat, this.colStart);
+    if (!this.direct) this.histogramKernel().load(rows, m3, grad, hess);
+    const maxDepth3 = p.maxDepth > 0 ? p.maxDepth : Number.MAX_SAFE_INTEGER;
+    const maxLeaves = p.maxLeaves > 0 ? p.maxLeaves : Number.MAX_SAFE_INTEGER;
+    const out = new TreeArrays();
+    let G = 0;
+    let H2 = 0;
+    for (let i = 0; i < m3; i++) {
+      G += grad[rows[i]];
+      H2 += hess[rows[i]];
+    }
+    const root = newNode(out.add(G, H2), 0, m3, 0, G, H2, m3);
+    if (this.canSplit(root, maxDepth3)) {
+      if (this.packed) this.evaluatePacked(root);
+      else if (this.direct) this.evaluateDirect(root);
+      else {
+        root.hist = hists.acquire() ?? hists.scratchA;
+        this.buildInto(root.hist, root.start, root.end);
+        this.evaluate(root);
+        if (root.hist === hists.scratchA) root.hist = null;
+      }
+    }
+    const queue = new NodeQueue(p.growth === "leaf");
+    const settled = new LeafRanges();
+    if (root.feature >= 0) queue.push(root);
+    else settled.add(this.release(root));
+    let leaves = 1;
+    while (queue.size > 0 && leaves < maxLeaves) {
+      const node = queue.pop();
+      const [left, right] = this.split(node, out);
+      leaves++;
+      const canL = this.canSplit(left, maxDepth3);
+      const canR = this.canSplit(right, maxDepth3);
+      if (this.packed) {
+        if (canL) this.evaluatePacked(left);
+        if (canR) this.evaluatePacked(right);
+      } else if (this.direct) {
+        if (canL) this.evaluateDirect(left);
+        if (canR) this.evaluateDirect(right);
+      } else if (canL || canR) {
+        this.childHistograms(node, left, right);
+        if (canL) this.evaluate(left);
+        if (canR) this.evaluate(right);
+      } else this.release(node);
+      node.hist = null;
+      for (const c4 of [left, right]) {
+        if (c4.hist && hists.isScratch(c4.hist)) c4.hist = null;
+        if (c4.feature >= 0 && (c4 === left ? canL : canR)) queue.push(c4);
+        else settled.add(this.release(c4));
+      }
+    }
+    while (queue.size > 0) settled.add(this.release(queue.pop()));
+    if (!this.direct) this.kernel.store(rows, m3);
+    return { ...out.finish(p, this.data.edges), ...settled.finish(m3) };
+  }
+  canSplit(n, maxDepth3) {
+    return n.depth < maxDepth3 && n.C >= 2 * Math.max(1, this.p.minSamplesLeaf) && n.H >= 2 * this.p.minChildWeight;
+  }
+  /** Gives back a node's histogram; returns the node. */
+  release(n) {
+    this.hists.release(n.hist);
+    n.hist = null;
+    return n;
+  }
+  histogramKernel() {
+    this.kernel ??= new HistogramKernel(this.flat, this.data.rows, this.nFeatures, this.hists.size);
+    return this.kernel;
+  }
+  /** Overwrites `hist` with the histogram of the loaded rows at positions [start, end) for the tree's features. */
+  buildInto(hist, start, end) {
+    const feats = this.features;
+    const { offset: offset4, nBins } = this.hists;
+    this.kernel.histogram(start, end, feats, feats.length, this.colStart, offset4, nBins, hist);
+  }
+  /** Best split among freshly drawn features, each histogram built from the node's rows into clean scratch. */
+  evaluateDirect(n) {
+    const splitter2 = this.splitter;
+    const k2 = splitter2.drawFeatures();
+    const drawn = splitter2.drawn;
+    const { scratchA: hist, offset: offset4, nBins } = this.hists;
+    const { rows, grad, hess, flat, colStart } = this;
+    const m3 = n.end - n.start;
+    let widest = 0;
+    for (let j = 0; j < k2; j++) if (nBins[drawn[j]] > widest) widest = nBins[drawn[j]];
+    if (m3 >= 2 * widest) {
+      const starts = this.drawnStart;
+      const bases = this.drawnBase;
+      for (let j = 0; j < k2; j++) {
+        starts[j] = colStart[drawn[j]];
+        bases[j] = offset4[drawn[j]] * STRIDE;
+      }
+      addRowsToColumns(hist, flat, rows, n.start, n.end, grad, hess, k2, starts, bases);
+      for (let j = 0; j < k2; j++) {
+        const f = drawn[j];
+        const last = nBins[f] - 1;
+        splitter2.scan(hist, n, f, 0, last);
+        hist.fill(0, bases[j], bases[j] + (last + 1) * STRIDE);
+      }
+      return;
+    }
+    gatherGradients(rows, n.start, n.end, grad, hess, this.og, this.oh);
+    for (let j = 0; j < k2; j++) {
+      const f = drawn[j];
+      const base = offset4[f] * STRIDE;
+      const hit2 = addColumn(hist, base, flat, colStart[f], rows, n.start, n.end, this.og, this.oh);
+      const lo = hit2 & 255;
+      const hi = hit2 >> 8;
+      splitter2.scan(hist, n, f, lo, hi);
+      hist.fill(0, base + lo * STRIDE, base + (hi + 1) * STRIDE);
+    }
+  }
+  /** `evaluateDirect` over the packed rows (same sums in the same order, so the same splits). */
+  evaluatePacked(n) {
+    const splitter2 = this.splitter;
+    const k2 = splitter2.drawFeatures();
+    const drawn = splitter2.drawn;
+    const { scratchA: hist, offset: offset4, nBins } = this.hists;
+    const m3 = n.end - n.start;
+    let widest = 0;
+    for (let j = 0; j < k2; j++) if (nBins[drawn[j]] > widest) widest = nBins[drawn[j]];
+    const whole = m3 >= 2 * widest;
+    for (let j = 0; j < k2; j++) {
+      const f = drawn[j];
+      const base = offset4[f] * STRIDE;
+      const hit2 = addPackedColumn(hist, base, this.packedRows, f, n.start, n.end);
+      const lo = whole ? 0 : hit2 & 255;
+      const hi = whole ? nBins[f] - 1 : hit2 >> 8;
+      splitter2.scan(hist, n, f, lo, hi);
+      hist.fill(0, base + lo * STRIDE, base + (hi + 1) * STRIDE);
+    }
+  }
+  /** Best split among freshly drawn features, from the node's kept histogram. */
+  evaluate(n) {
+    const splitter2 = this.splitter;
+    const k2 = splitter2.drawFeatures();
+    const hist = n.hist;
+    const nBins = this.hists.nBins;
+    for (let j = 0; j < k2; j++) splitter2.scan(hist, n, splitter2.drawn[j], 0, nBins[splitter2.drawn[j]] - 1);
+  }
+  /** Sibling histograms: the smaller child built, the larger by subtraction when the parent's is kept. */
+  childHistograms(parent, left, right) {
+    const hists = this.hists;
+    const small = left.C <= right.C ? left : right;
+    const large = small === left ? right : left;
+    if (parent.hist) {
+      small.hist = hists.acquire() ?? hists.scratchA;
+      this.buildInto(small.hist, small.start, small.end);
+      hists.subtract(parent.hist, small.hist, this.features);
+      large.hist = parent.hist;
+      parent.hist = null;
+    } else {
+      small.hist = hists.acquire() ?? hists.scratchA;
+      this.buildInto(small.hist, small.start, small.end);
+      large.hist = hists.acquire() ?? hists.scratchB;
+      this.buildInto(large.hist, large.start, large.end);
+    }
+  }
+  /** Partitions the node's rows and records the split. */
+  split(n, out) {
+    const ml = n.missingLeft === 1;
+    const l = !this.direct ? this.kernel.partition(n.start, n.end, this.colStart[n.feature], n.bin, ml) : this.packed ? this.packedRows.partition(this.rows, this.spill, n.start, n.end, n.feature, n.bin, ml) : partitionColumn(this.rows, this.spill, this.flat, this.colStart[n.feature], n.start, n.end, n.bin, ml);
+    const leftId = out.add(n.GL, n.HL);
+    const rightId = out.add(n.G - n.GL, n.H - n.HL);
+    out.setSplit(n.id, n.feature, n.bin, n.missingLeft, leftId, rightId, n.gain);
+    const left = newNode(leftId, n.start, l, n.depth + 1, n.GL, n.HL, n.CL);
+    const right = newNode(rightId, l, n.end, n.depth + 1, n.G - n.GL, n.H - n.HL, n.C - n.CL);
+    return [left, right];
+  }
+};
+function newNode(id2, start, end, depth, G, H2, C3) {
+  return {
+    id: id2,
+    start,
+    end,
+    depth,
+    G,
+    H: H2,
+    C: C3,
+    hist: null,
+    gain: 0,
+    feature: -1,
+    bin: 0,
+    missingLeft: 0,
+    GL: 0,
+    HL: 0,
+    CL: 0
+  };
+}
+var TreeArrays = class {
+  feature = [];
+  bin = [];
+  missingLeft = [];
+  left = [];
+  right = [];
+  G = [];
+  H = [];
+  gain = [];
+  add(G, H2) {
+    this.feature.push(-1);
+    this.bin.push(0);
+    this.missingLeft.push(0);
+    this.left.push(-1);
+    this.right.push(-1);
+    this.G.push(G);
+    this.H.push(H2);
+    this.gain.push(0);
+    return this.feature.length - 1;
+  }
+  setSplit(id2, feature2, bin3, missingLeft, left, right, gain) {
+    this.feature[id2] = feature2;
+    this.bin[id2] = bin3;
+    this.missingLeft[id2] = missingLeft;
+    this.left[id2] = left;
+    this.right[id2] = right;
+    this.gain[id2] = gain;
+  }
+  finish(p, edges) {
+    const m3 = this.feature.length;
+    const tree2 = {
+      feature: Int32Array.from(this.feature),
+      threshold: new Float64Array(m3),
+      missingLeft: Uint8Array.from(this.missingLeft),
+      left: Int32Array.from(this.left),
+      right: Int32Array.from(this.right),
+      value: new Float64Array(m3),
+      cover: new Float64Array(m3),
+      gain: new Float64Array(m3)
+    };
+    for (let i = 0; i < m3; i++) {
+      const f = this.feature[i];
+      if (f >= 0) {
+        const t = this.bin[i];
+        tree2.threshold[i] = t === 0 ? -Number.MAX_VALUE : edges[f][t - 1];
+        tree2.gain[i] = roundSig(this.gain[i], 8);
+      }
+      tree2.value[i] = roundSig(p.shrinkage * leafWeight(this.G[i], this.H[i], p.lambda, p.alpha), 10);
+      tree2.cover[i] = roundSig(this.H[i], 10);
+    }
+    return { tree: tree2, binThreshold: Int32Array.from(this.bin) };
+  }
+};
+var LeafRanges = class {
+  nodes = [];
+  add(n) {
+    this.nodes.push(n);
+  }
+  finish(m3) {
+    const sorted = this.nodes.sort((a4, b10) => a4.start - b10.start);
+    const leafNode = Int32Array.from(sorted, (n) => n.id);
+    const leafStart = new Int32Array(sorted.length + 1);
+    sorted.forEach((n, j) => leafStart[j] = n.start);
+    leafStart[sorted.length] = m3;
+    return { leafNode, leafStart };
+  }
+};
+var NodeQueue = class {
+  constructor(byGain) {
+    this.byGain = byGain;
+  }
+  byGain;
+  items = [];
+  head = 0;
+  get size() {
+    return this.items.length - this.head;
+  }
+  push(n) {
+    const a4 = this.items;
+    a4.push(n);
+    if (!this.byGain) return;
+    let i = a4.length - 1;
+    while (i > 0) {
+      const parent = i - 1 >> 1;
+      if (!before(a4[i], a4[parent])) break;
+      [a4[i], a4[parent]] = [a4[parent], a4[i]];
+      i = parent;
+    }
+  }
+  pop() {
+    const a4 = this.items;
+    if (!this.byGain) return a4[this.head++];
+    const top = a4[0];
+    const last = a4.pop();
+    if (a4.length > 0) {
+      a4[0] = last;
+      let i = 0;
+      for (; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m3 = i;
+        if (l < a4.length && before(a4[l], a4[m3])) m3 = l;
+        if (r < a4.length && before(a4[r], a4[m3])) m3 = r;
+        if (m3 === i) break;
+        [a4[i], a4[m3]] = [a4[m3], a4[i]];
+        i = m3;
+      }
+    }
+    return top;
+  }
+};
+function before(a4, b10) {
+  return a4.gain > b10.gain || a4.gain === b10.gain && a4.id < b10.id;
+}
+
+// pipeline/core/engines/tree/forest-trees.ts
+var OOB_SCALE = 2 ** 30;
+function jobMatrix(job) {
+  const bins2 = job.edges.map((_, f) => new Uint8Array(job.bins, f * job.rows, job.rows));
+  return { rows: job.rows, bins: bins2, edges: job.edges };
+}
+var ForestGrower = class {
+  job;
+  data;
+  grower;
+  counts;
+  rowIdx;
+  grad;
+  hess;
+  features;
+  oobSum;
+  oobCount;
+  oobRows;
+  walk;
+  constructor(job) {
+    this.job = job;
+    this.data = jobMatrix(job);
+    this.grower = new TreeGrower(this.data);
+    const n = job.rows;
+    this.counts = new Uint32Array(n);
+    this.rowIdx = new Uint32Array(n);
+    this.grad = new Float64Array(n);
+    this.hess = new Float64Array(n);
+    this.features = Int32Array.from({ length: job.edges.length }, (_, f) => f);
+    this.oobSum = new Float64Array(n);
+    this.oobCount = new Uint32Array(n);
+    this.oobRows = new Uint32Array(n);
+    this.walk = new BinnedWalk(this.data);
+  }
+  grow(index6) {
+    const { job, counts, rowIdx, grad, hess } = this;
+    const n = job.rows;
+    const rng = new Rng(deriveSeed(job.seed, index6));
+    counts.fill(0);
+    if (job.sampling === "bootstrap") {
+      const draws = Math.max(1, Math.round(n * job.sampleFraction));
+      for (let k2 = 0; k2 < draws; k2++) counts[rng.int(n)]++;
+    } else {
+      for (let i = 0; i < n; i++) if (rng.next() < job.sampleFraction) counts[i] = 1;
+    }
+    const { y: y4, weight } = job;
+    let m3 = 0;
+    let o = 0;
+    for (let i = 0; i < n; i++) {
+      const c4 = counts[i];
+      if (c4 === 0) {
+        this.oobRows[o++] = i;
+        continue;
+      }
+      rowIdx[m3++] = i;
+      const w2 = weight[i] * c4;
+      hess[i] = w2;
+      grad[i] = y4[i] === 1 ? -w2 : 0;
+    }
+    const grown = this.grower.grow(rowIdx, m3, grad, hess, this.features, job.tree, rng);
+    if (o > 0) this.voteOutOfBag(grown, o);
+    return grown.tree;
+  }
+  /** Adds this tree's votes for the first `o` out-of-bag rows. */
+  voteOutOfBag(grown, o) {
+    const walk = this.walk.load(grown.tree, grown.binThreshold);
+    const value4 = grown.tree.value;
+    const rows = this.oobRows;
+    for (let j = 0; j < o; j++) {
+      const r = rows[j];
+      this.oobSum[r] += Math.round(value4[walk.leaf(r)] * OOB_SCALE);
+      this.oobCount[r]++;
+    }
+  }
+};
 
 // pipeline/core/evaluation/metrics.ts
 var HIGHER_IS_BETTER = {
@@ -98936,29 +100302,671 @@ function sortedOrder(p) {
   return order.sort((a4, b10) => p[a4] - p[b10] || a4 - b10);
 }
 
-// pipeline/core/evaluation/threshold.ts
-function costCurve(y4, p, costs) {
-  const pts = cumulativeCounts(y4, p);
-  const n = y4.length;
-  if (n === 0) return [];
-  const nPos = pts[pts.length - 1].tp;
-  const curve2 = [
-    {
-      threshold: Math.min(1, pts[0].threshold + (1 - pts[0].threshold) / 2 || 1),
-      cost: costs.false_negative * nPos / n
-    }
-  ];
-  for (let k2 = 0; k2 < pts.length; k2++) {
-    const next = k2 + 1 < pts.length ? pts[k2 + 1].threshold : 0;
-    const threshold2 = (pts[k2].threshold + next) / 2;
-    const fn = nPos - pts[k2].tp;
-    curve2.push({ threshold: threshold2, cost: (costs.false_negative * fn + costs.false_positive * pts[k2].fp) / n });
+// pipeline/core/engines/forest.ts
+var paramSpec = {
+  // scikit-learn's default count: on the bundled splits more trees score no better beyond
+  // what the seed moves, for proportionally more time (README, Engines); raise it (or tune
+  // it) for steadier scores between runs.
+  nTrees: { type: "integer", default: 100, min: 1, max: 1e5, description: "Number of trees." },
+  maxDepth: { type: "integer", default: 0, min: 0, max: 64, description: "Deepest split level; 0 = unlimited." },
+  // Credit targets are noisy: leaves of 15+ rows on half-size bootstrap samples validate
+  // better than fully grown trees (cross-validated on both bundled data sets), and fit faster.
+  minSamplesLeaf: { type: "integer", default: 15, min: 1, max: 1e9, description: "Fewest training rows in a leaf." },
+  maxLeaves: {
+    type: "integer",
+    default: 4096,
+    min: 0,
+    max: 1e9,
+    description: "Leaves per tree at most, best splits first; 0 = unlimited (trees on millions of rows then grow very large)."
+  },
+  maxFeatures: {
+    type: "number",
+    default: "sqrt",
+    min: 1e-6,
+    max: 1,
+    values: ["sqrt", "log2"],
+    description: "Candidate features per split: sqrt, log2, or a fraction of all features."
+  },
+  sampling: {
+    type: "string",
+    default: "bootstrap",
+    values: ["bootstrap", "subsample"],
+    description: "Rows per tree drawn with replacement (bootstrap) or without (subsample)."
+  },
+  sampleFraction: {
+    type: "number",
+    default: 0.5,
+    min: 1e-6,
+    max: 1,
+    description: "Rows per tree as a fraction of the training rows."
+  },
+  classWeight: {
+    type: "string",
+    default: "none",
+    values: ["none", "balanced"],
+    description: "Weight classes inversely to their frequency."
+  },
+  minSplitGain: {
+    type: "number",
+    default: 0,
+    min: 0,
+    max: 1e9,
+    description: "Impurity decrease (weighted) a split must exceed."
+  },
+  maxBins: {
+    type: "integer",
+    default: 255,
+    min: 3,
+    max: 255,
+    description: "Quantile buckets per feature, missing included."
   }
-  return curve2;
+};
+var ForestEngine = class {
+  constructor(params2, options = {}, state) {
+    this.options = options;
+    this.p = params2;
+    if (state) {
+      this.nFeatures = state.nFeatures;
+      this.oobAuc = state.oobAuc;
+      this.oobRows = state.oobRows;
+      this.treeList = state.trees.map(treeFromJSON);
+    }
+  }
+  options;
+  name = "forest";
+  p;
+  nFeatures = 0;
+  oobAuc = null;
+  oobRows = 0;
+  treeList = [];
+  packed = null;
+  lastThreadTrees = 0;
+  params() {
+    return { ...this.p };
+  }
+  /** Trees grown on worker threads during the last fit (diagnostics). */
+  get threadTrees() {
+    return this.lastThreadTrees;
+  }
+  /** Out-of-bag ROC AUC of the last fit. */
+  get outOfBagAuc() {
+    return this.oobAuc;
+  }
+  async fit(X4, y4, ctx) {
+    const p = this.p;
+    const n = X4.rows;
+    const d = X4.columns.length;
+    const nTrees = p.nTrees;
+    const wanted = ctx.workers ?? Math.min(4, availableParallelism3());
+    const workers = Number.isFinite(wanted) ? Math.max(1, Math.floor(wanted)) : 1;
+    const threaded = workers > 1;
+    const binned = binMatrix(X4, { maxBins: p.maxBins, shared: threaded });
+    const job = {
+      rows: n,
+      bins: binned.bins.length > 0 ? binned.bins[0].buffer : new ArrayBuffer(0),
+      edges: binned.edges,
+      y: copyInto(y4, threaded ? new Uint8Array(new SharedArrayBuffer(Math.max(1, n))) : new Uint8Array(n)),
+      weight: rowWeights(
+        y4,
+        classWeightsOf(p.classWeight, y4),
+        ctx.sampleWeight,
+        threaded ? new Float64Array(new SharedArrayBuffer(Math.max(8, n * 8))).subarray(0, n) : new Float64Array(n)
+      ),
+      seed: ctx.seed,
+      sampling: p.sampling === "subsample" ? "subsample" : "bootstrap",
+      sampleFraction: p.sampleFraction,
+      tree: {
+        maxDepth: p.maxDepth,
+        maxLeaves: p.maxLeaves,
+        growth: p.maxLeaves > 0 ? "leaf" : "depth",
+        minSamplesLeaf: p.minSamplesLeaf,
+        minChildWeight: 0,
+        lambda: 0,
+        alpha: 0,
+        minSplitGain: p.minSplitGain,
+        featuresPerSplit: featuresPerSplit(p.maxFeatures, d),
+        shrinkage: 1
+      }
+    };
+    const threading = { ...DEFAULT_FIT_THREADING, ...ctx.threading };
+    const grown = await growForest(job, nTrees, workers, threading, ctx);
+    this.treeList = grown.trees;
+    this.lastThreadTrees = grown.threadTrees;
+    this.nFeatures = d;
+    this.packed = null;
+    const score3 = new Float64Array(n);
+    let m3 = 0;
+    const yOob = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      if (grown.oobCount[i] === 0) continue;
+      score3[m3] = grown.oobSum[i] / OOB_SCALE / grown.oobCount[i];
+      yOob[m3++] = y4[i];
+    }
+    const auc = m3 > 0 ? rocAuc(yOob.subarray(0, m3), score3.subarray(0, m3)) : null;
+    this.oobAuc = auc === null ? null : Number(auc.toPrecision(10));
+    this.oobRows = m3;
+  }
+  predictProba(X4) {
+    checkColumns("forest", X4, this.nFeatures, this.treeList.length);
+    if (!this.packed) this.packed = new PackedEnsemble(this.treeList, this.options.scoring);
+    const out = new Float64Array(X4.rows);
+    this.packed.addScores(X4, out);
+    const k2 = this.treeList.length;
+    if (k2 > 0) for (let i = 0; i < out.length; i++) out[i] /= k2;
+    return out;
+  }
+  featureImportance() {
+    return gainImportance(this.treeList, this.nFeatures);
+  }
+  /** The trees' leaf values are positive-class probabilities, averaged. */
+  attribution() {
+    const k2 = this.treeList.length;
+    return {
+      kind: "tree-ensemble",
+      output: "probability",
+      ensemble: { trees: this.treeList, scale: k2 ? 1 / k2 : 0, base: 0 },
+      margin: (X4) => this.predictProba(X4)
+    };
+  }
+  toJSON() {
+    const state = {
+      nFeatures: this.nFeatures,
+      oobAuc: this.oobAuc,
+      oobRows: this.oobRows,
+      trees: this.treeList.map(treeToJSON)
+    };
+    return { engine: this.name, params: { ...this.p }, state };
+  }
+};
+function featuresPerSplit(v, d) {
+  if (v === "sqrt") return Math.max(1, Math.floor(Math.sqrt(d)));
+  if (v === "log2") return Math.max(1, Math.floor(Math.log2(Math.max(1, d))));
+  return Math.max(1, Math.min(d, Math.floor(Number(v) * d)));
+}
+function copyInto(src, dst) {
+  dst.set(src.subarray(0, dst.length));
+  return dst;
+}
+async function growForest(job, nTrees, workers, threading, ctx) {
+  const { pool } = threading;
+  const trees = new Array(nTrees);
+  const local = new ForestGrower(job);
+  const oobSum = local.oobSum;
+  const oobCount = local.oobCount;
+  let next = 0;
+  let done = 0;
+  const chunk = Math.max(1, Math.min(8, Math.floor(nTrees / (workers * 8))));
+  const threads = [];
+  const redo = [];
+  let helpers = 0;
+  let threadTrees = 0;
+  const pending = /* @__PURE__ */ new Set();
+  const finished = () => {
+    done++;
+    ctx.onProgress?.(done, nTrees, "trees");
+  };
+  const enlist = (worker) => {
+    helpers++;
+    threads.push(
+      new Promise((resolve10) => {
+        let released = false;
+        const held = [];
+        const grown = [];
+        const send = (msg) => worker.postMessage(msg);
+        const dispatch2 = () => {
+          held.length = 0;
+          if (next >= nTrees) return send({ type: "finish" });
+          while (held.length < chunk && next < nTrees) held.push(next++);
+          send({ type: "grow", trees: [...held] });
+        };
+        const letGo = () => {
+          released = true;
+          pending.delete(letGo);
+          resolve10();
+        };
+        pending.add(letGo);
+        const onMessage = (msg) => {
+          if (msg.type === "ready") {
+            if (released) return send({ type: "finish" });
+            pending.delete(letGo);
+            dispatch2();
+          } else if (msg.type === "trees") {
+            for (const t of msg.trees) {
+              trees[t.index] = t.tree;
+              grown.push(t.index);
+              threadTrees++;
+              finished();
+            }
+            dispatch2();
+          } else {
+            if (!released) {
+              for (let i = 0; i < msg.sum.length; i++) {
+                oobSum[i] += msg.sum[i];
+                oobCount[i] += msg.count[i];
+              }
+            }
+            detach();
+            pool.release(worker);
+            resolve10();
+          }
+        };
+        const onError = (err) => {
+          detach();
+          pool.discard(worker);
+          if (!released) {
+            redo.push(...held, ...grown);
+            threadTrees -= grown.length;
+            done -= grown.length;
+            ctx.onWarning?.(
+              `forest: a worker thread failed (${err instanceof Error ? err.message : String(err)}); its trees are grown on the main thread`
+            );
+          }
+          resolve10();
+        };
+        const onExit = (code) => onError(new Error(`worker exited early (code ${code})`));
+        const detach = () => {
+          worker.off("message", onMessage);
+          worker.off("error", onError);
+          worker.off("exit", onExit);
+        };
+        worker.on("message", onMessage);
+        worker.on("error", onError);
+        worker.on("exit", onExit);
+        send({ type: "job", job });
+      })
+    );
+  };
+  const enlistAll = (k2) => {
+    for (const w2 of pool.acquire(k2)) enlist(w2);
+  };
+  if (workers > 1 && !threading.mainThreadGrows) {
+    await pool.prepare();
+    enlistAll(workers);
+  }
+  let preparing = false;
+  let fastest = Infinity;
+  const started = performance.now();
+  const mainGrows = threading.mainThreadGrows || helpers === 0;
+  while (mainGrows && (next < nTrees || redo.length > 0)) {
+    const index6 = redo.length > 0 ? redo.pop() : next++;
+    const t04 = performance.now();
+    trees[index6] = local.grow(index6);
+    finished();
+    fastest = Math.min(fastest, performance.now() - t04);
+    if (workers > 1 && helpers === 0 && next < nTrees && (done >= 3 || performance.now() - started > 1e3 * threading.minSecondsCold)) {
+      const rest = fastest / 1e3 * (nTrees - next);
+      if (pool.idleCount() >= workers - 1) {
+        if (rest > threading.minSeconds) enlistAll(workers - 1);
+      } else if (rest > threading.minSecondsCold) {
+        if (pool.ready()) enlistAll(workers - 1);
+        else if (!preparing) {
+          preparing = true;
+          void pool.prepare();
+        }
+      }
+    }
+    if (helpers > 0 || preparing && !pool.ready()) await new Promise((r) => setImmediate(r));
+  }
+  for (; ; ) {
+    if (next >= nTrees) for (const letGo of [...pending]) letGo();
+    await Promise.all(threads);
+    if (redo.length === 0 && next >= nTrees) break;
+    while (redo.length > 0 || next < nTrees) {
+      const index6 = redo.length > 0 ? redo.pop() : next++;
+      trees[index6] = local.grow(index6);
+      finished();
+    }
+  }
+  return { trees: trees.map((t, i) => t ?? missingTree(i)), threadTrees, oobSum, oobCount };
+}
+function missingTree(i) {
+  throw new Error(`forest tree ${i} was never grown`);
+}
+var forestFactory = {
+  name: "forest",
+  encoding: "tree",
+  description: "Random forest (bootstrap, random features per split, histogram splits; multi-threaded, deterministic).",
+  paramSpec,
+  usesValidation: false,
+  // scikit-learn's grid for RandomForest, within what a two-core CI runner affords per trial.
+  searchSpace: {
+    nTrees: { type: "int", low: 100, high: 400 },
+    // 0 = unlimited depth (the engine default), leaves then bounded by minSamplesLeaf.
+    maxDepth: { type: "choice", values: [0, 6, 8, 10, 12, 16] },
+    minSamplesLeaf: { type: "int", low: 2, high: 60, log: true },
+    maxFeatures: { type: "choice", values: ["sqrt", "log2", 0.33, 0.5] },
+    sampleFraction: { type: "float", low: 0.3, high: 1 }
+  },
+  create(params2, options) {
+    return new ForestEngine(resolveParams("forest", paramSpec, params2), options);
+  },
+  fromJSON(state, options) {
+    if (state.engine !== "forest") throw new Error(`expected a forest state, got "${state.engine}"`);
+    return new ForestEngine(resolveParams("forest", paramSpec, state.params), options, state.state);
+  }
+};
+
+// pipeline/core/engines/gbdt.ts
+var paramSpec2 = {
+  nRounds: {
+    type: "integer",
+    default: 100,
+    min: 1,
+    max: 1e5,
+    description: "Boosting rounds at most (fewer when early stopping triggers)."
+  },
+  learningRate: {
+    type: "number",
+    default: 0.1,
+    min: 1e-6,
+    max: 1,
+    description: "Shrinkage (eta) applied to every tree."
+  },
+  growth: {
+    type: "string",
+    default: "depth",
+    values: ["depth", "leaf"],
+    description: "Grow level by level (depth) or best leaf first (leaf)."
+  },
+  maxDepth: {
+    type: "integer",
+    default: 2,
+    min: 0,
+    max: 64,
+    description: "Deepest split level; 0 = unlimited (use numLeaves)."
+  },
+  numLeaves: {
+    type: "integer",
+    default: 0,
+    min: 0,
+    max: 65536,
+    description: "Leaves per tree at most; 0 = unlimited (use maxDepth)."
+  },
+  minChildWeight: { type: "number", default: 1, min: 0, max: 1e9, description: "Smallest hessian sum in a child." },
+  minSamplesLeaf: { type: "integer", default: 10, min: 1, max: 1e9, description: "Fewest training rows in a leaf." },
+  lambda: { type: "number", default: 5, min: 0, max: 1e6, description: "L2 penalty on leaf values." },
+  alpha: { type: "number", default: 0, min: 0, max: 1e6, description: "L1 penalty on leaf values." },
+  minSplitGain: {
+    type: "number",
+    default: 0,
+    min: 0,
+    max: 1e9,
+    description: "Loss reduction a split must exceed (gamma)."
+  },
+  subsample: { type: "number", default: 0.8, min: 0.01, max: 1, description: "Fraction of rows drawn for each tree." },
+  colsampleBytree: {
+    type: "number",
+    default: 0.5,
+    min: 0.01,
+    max: 1,
+    description: "Fraction of features drawn for each tree."
+  },
+  scalePosWeight: {
+    type: "number",
+    default: 1,
+    min: 1e-6,
+    max: 1e6,
+    description: "Weight multiplier for positive rows."
+  },
+  earlyStoppingRounds: {
+    type: "integer",
+    default: 50,
+    min: 0,
+    max: 1e5,
+    description: "Stop after this many rounds without validation log-loss improvement (0 = off; needs validation rows)."
+  },
+  maxBins: {
+    type: "integer",
+    default: 255,
+    min: 3,
+    max: 255,
+    description: "Quantile buckets per feature, missing included."
+  }
+};
+var GbdtEngine = class {
+  constructor(params2, options = {}, state) {
+    this.options = options;
+    this.p = params2;
+    if (state) {
+      this.baseScore = state.baseScore;
+      this.nFeatures = state.nFeatures;
+      this.roundsTrained = state.roundsTrained;
+      this.validationLoss = [...state.validationLoss];
+      this.trainingLoss = state.trainingLoss;
+      this.treeList = state.trees.map(treeFromJSON);
+    }
+  }
+  options;
+  name = "gbdt";
+  p;
+  baseScore = 0;
+  nFeatures = 0;
+  roundsTrained = 0;
+  validationLoss = [];
+  trainingLoss;
+  treeList = [];
+  packed = null;
+  params() {
+    return { ...this.p };
+  }
+  async fit(X4, y4, ctx) {
+    const p = this.p;
+    const n = X4.rows;
+    const d = X4.columns.length;
+    const binned = binMatrix(X4, { maxBins: p.maxBins });
+    const w2 = rowWeights(y4, { positive: p.scalePosWeight, negative: 1 }, ctx.sampleWeight);
+    let sw = 0;
+    let swy = 0;
+    for (let i = 0; i < n; i++) {
+      sw += w2[i];
+      swy += w2[i] * y4[i];
+    }
+    const prior = Math.min(1 - 1e-6, Math.max(1e-6, sw > 0 ? swy / sw : 0.5));
+    this.baseScore = Math.log(prior / (1 - prior));
+    this.nFeatures = d;
+    this.packed = null;
+    const treeParams = {
+      maxDepth: p.maxDepth,
+      maxLeaves: p.numLeaves,
+      growth: p.growth === "leaf" ? "leaf" : "depth",
+      minSamplesLeaf: p.minSamplesLeaf,
+      minChildWeight: p.minChildWeight,
+      lambda: p.lambda,
+      alpha: p.alpha,
+      minSplitGain: p.minSplitGain,
+      featuresPerSplit: 0,
+      shrinkage: p.learningRate
+    };
+    const nRounds = p.nRounds;
+    const subsample = p.subsample;
+    const nCols = Math.max(1, Math.round(d * p.colsampleBytree));
+    const patience = p.earlyStoppingRounds;
+    const expNeg = new Float64Array(n).fill(Math.exp(-this.baseScore));
+    const draws = new Uint32Array(subsample < 1 ? n : 0);
+    const grad = new Float64Array(n);
+    const hess = new Float64Array(n);
+    const rows = new Uint32Array(n);
+    const heldOut = new Uint32Array(n);
+    const allFeatures = Int32Array.from({ length: d }, (_, f) => f);
+    const grower = new TreeGrower(binned);
+    const walk = new BinnedWalk(binned);
+    const val = ctx.validation && ctx.validation.X.rows > 0 ? ctx.validation : void 0;
+    const valRows = val ? rowMajor(val.X) : new Float64Array(0);
+    const valMargin = new Float64Array(val ? val.X.rows : 0).fill(this.baseScore);
+    const trees = [];
+    const losses = [];
+    let best = Infinity;
+    let bestRound = -1;
+    for (let round3 = 0; round3 < nRounds; round3++) {
+      const rng = new Rng(deriveSeed(ctx.seed, round3));
+      const m3 = subsample < 1 ? drawRows(rng, draws, subsample, rows, heldOut) : allRows(n, rows);
+      const left = n - m3;
+      logisticGradients(rows, m3, expNeg, w2, y4, grad, hess);
+      let features = allFeatures;
+      if (nCols < d) {
+        const pick3 = allFeatures.slice();
+        rng.pickFront(pick3, d, nCols);
+        features = pick3.subarray(0, nCols).sort();
+      }
+      const grown = grower.grow(rows, m3, grad, hess, features, treeParams, rng);
+      const factor = grown.tree.value.map((v) => Math.exp(-v));
+      scaleLeafRanges(grown, factor, rows, expNeg);
+      if (left > 0) scaleWalkedRows(walk.load(grown.tree, grown.binThreshold), factor, heldOut, left, expNeg);
+      trees.push(grown.tree);
+      if (val) {
+        const loss = addTreeAndLoss(grown.tree, valRows, d, valMargin, val.y);
+        losses.push(loss);
+        if (loss < best) {
+          best = loss;
+          bestRound = round3;
+        } else if (patience > 0 && round3 - bestRound >= patience) break;
+      }
+      ctx.onProgress?.(round3 + 1, nRounds, "rounds");
+    }
+    this.roundsTrained = trees.length;
+    this.trainingLoss = meanLogLoss(expNeg, y4);
+    this.validationLoss = losses;
+    this.treeList = val && patience > 0 ? trees.slice(0, bestRound + 1) : trees;
+  }
+  /** Raw log-odds per row. */
+  predictMargin(X4) {
+    checkColumns("gbdt", X4, this.nFeatures, this.treeList.length);
+    if (!this.packed) this.packed = new PackedEnsemble(this.treeList, this.options.scoring);
+    const out = new Float64Array(X4.rows).fill(this.baseScore);
+    this.packed.addScores(X4, out);
+    return out;
+  }
+  predictProba(X4) {
+    const out = this.predictMargin(X4);
+    for (let i = 0; i < out.length; i++) out[i] = 1 / (1 + Math.exp(-out[i]));
+    return out;
+  }
+  featureImportance() {
+    return gainImportance(this.treeList, this.nFeatures);
+  }
+  /** The boosted trees' leaf values are log-odds increments added to the base score. */
+  attribution() {
+    return {
+      kind: "tree-ensemble",
+      output: "log_odds",
+      ensemble: { trees: this.treeList, scale: 1, base: this.baseScore },
+      margin: (X4) => this.predictMargin(X4)
+    };
+  }
+  toJSON() {
+    const state = {
+      baseScore: this.baseScore,
+      nFeatures: this.nFeatures,
+      roundsTrained: this.roundsTrained,
+      bestIteration: this.treeList.length,
+      validationLoss: this.validationLoss.map((v) => Number(v.toPrecision(10))),
+      ...this.trainingLoss === void 0 ? {} : { trainingLoss: Number(this.trainingLoss.toPrecision(10)) },
+      trees: this.treeList.map(treeToJSON)
+    };
+    return { engine: this.name, params: { ...this.p }, state };
+  }
+};
+function drawRows(rng, draws, subsample, rows, heldOut) {
+  const n = draws.length;
+  rng.fillU32(draws, n);
+  const cut = subsample * 4294967296;
+  let m3 = 0;
+  let left = 0;
+  for (let i = 0; i < n; i++) {
+    if (draws[i] < cut) rows[m3++] = i;
+    else heldOut[left++] = i;
+  }
+  return m3;
+}
+function allRows(n, rows) {
+  for (let i = 0; i < n; i++) rows[i] = i;
+  return n;
+}
+function logisticGradients(rows, m3, expNeg, w2, y4, grad, hess) {
+  for (let k2 = 0; k2 < m3; k2++) {
+    const i = rows[k2];
+    const pr = 1 / (1 + expNeg[i]);
+    grad[i] = w2[i] * (pr - y4[i]);
+    hess[i] = w2[i] * Math.max(pr * (1 - pr), 1e-16);
+  }
+}
+function scaleLeafRanges(grown, factor, rows, expNeg) {
+  const { leafNode, leafStart } = grown;
+  for (let j = 0; j < leafNode.length; j++) {
+    const v = factor[leafNode[j]];
+    for (let i = leafStart[j]; i < leafStart[j + 1]; i++) expNeg[rows[i]] *= v;
+  }
+}
+function scaleWalkedRows(walk, factor, heldOut, count2, expNeg) {
+  for (let i = 0; i < count2; i++) expNeg[heldOut[i]] *= factor[walk.leaf(heldOut[i])];
+}
+function meanLogLoss(expNeg, y4) {
+  let loss = 0;
+  for (let i = 0; i < expNeg.length; i++) loss += y4[i] === 1 ? Math.log1p(expNeg[i]) : Math.log1p(1 / expNeg[i]);
+  return loss / Math.max(1, expNeg.length);
+}
+function rowMajor(X4) {
+  const d = X4.columns.length;
+  const out = new Float64Array(X4.rows * d);
+  for (let f = 0; f < d; f++) {
+    const col = X4.columns[f];
+    for (let i = 0; i < X4.rows; i++) out[i * d + f] = col[i];
+  }
+  return out;
+}
+function addTreeAndLoss(t, rows, d, margin, y4) {
+  const { feature: feature2, threshold: threshold2, missingLeft, left, right, value: value4 } = t;
+  let loss = 0;
+  for (let i = 0; i < margin.length; i++) {
+    const base = i * d;
+    let node = 0;
+    let f;
+    while ((f = feature2[node]) >= 0) {
+      const x4 = rows[base + f];
+      node = x4 <= threshold2[node] || x4 !== x4 && missingLeft[node] === 1 ? left[node] : right[node];
+    }
+    const m3 = margin[i] += value4[node];
+    const z = y4[i] === 1 ? -m3 : m3;
+    loss += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+  }
+  return loss / Math.max(1, margin.length);
+}
+var gbdtFactory = {
+  name: "gbdt",
+  encoding: "tree",
+  description: "Gradient-boosted trees (logistic loss, histogram splits, early stopping on validation rows).",
+  paramSpec: paramSpec2,
+  usesValidation: true,
+  // What practitioners search for credit data (XGBoost and LightGBM tuning guides), within
+  // what a two-core CI runner affords per trial.
+  searchSpace: {
+    // Early stopping (on rows carved from each fold's training rows) picks the rounds actually kept.
+    nRounds: { type: "int", low: 100, high: 500 },
+    learningRate: { type: "float", low: 0.02, high: 0.3, log: true },
+    maxDepth: { type: "int", low: 2, high: 6 },
+    minChildWeight: { type: "float", low: 0.1, high: 20, log: true },
+    lambda: { type: "float", low: 0.1, high: 30, log: true },
+    alpha: { type: "choice", values: [0, 0.01, 0.1, 1] },
+    subsample: { type: "float", low: 0.5, high: 1 },
+    colsampleBytree: { type: "float", low: 0.3, high: 1 },
+    scalePosWeight: { type: "choice", values: [1, 2, 3] }
+  },
+  create(params2, options) {
+    return new GbdtEngine(resolveParams("gbdt", paramSpec2, params2), options);
+  },
+  fromJSON(state, options) {
+    if (state.engine !== "gbdt") throw new Error(`expected a gbdt state, got "${state.engine}"`);
+    return new GbdtEngine(resolveParams("gbdt", paramSpec2, state.params), options, state.state);
+  }
+};
+
+// pipeline/core/common/sigmoid.ts
+function sigmoid(x4) {
+  return x4 >= 0 ? 1 / (1 + Math.exp(-x4)) : Math.exp(x4) / (1 + Math.exp(x4));
 }
 
 // pipeline/core/engines/logistic.ts
-var paramSpec = {
+var paramSpec3 = {
   C: {
     type: "number",
     default: 1,
@@ -98990,7 +100998,7 @@ var LogisticEngine = class {
     const n = X4.rows;
     const d = X4.columns.length + 1;
     const C3 = this.p.C;
-    const w2 = rowWeights(y4, this.p.classWeight, ctx.sampleWeight);
+    const w2 = rowWeights(y4, classWeightsOf(this.p.classWeight, y4), ctx.sampleWeight);
     const beta = new Float64Array(d);
     const eta = new Float64Array(n);
     const cols = [null, ...X4.columns];
@@ -99060,11 +101068,6 @@ var LogisticEngine = class {
   predictProba(X4) {
     return this.predictMargin(X4).map(sigmoid);
   }
-  /** Per-feature contribution to the log-odds (coefficient × standardised value) and the intercept. */
-  contributions(X4, row) {
-    const { intercept, coef } = this.fitted();
-    return { base: intercept, values: Float64Array.from(coef, (b10, j) => b10 * X4.columns[j][row]) };
-  }
   featureImportance() {
     const abs4 = this.fitted().coef.map(Math.abs);
     const total = abs4.reduce((s2, v) => s2 + v, 0);
@@ -99073,22 +101076,12 @@ var LogisticEngine = class {
   toJSON() {
     return { engine: this.name, params: this.params(), state: this.fitted() };
   }
-};
-function sigmoid(x4) {
-  return x4 >= 0 ? 1 / (1 + Math.exp(-x4)) : Math.exp(x4) / (1 + Math.exp(x4));
-}
-function rowWeights(y4, classWeight, sample) {
-  const n = y4.length;
-  const w2 = sample ? Float64Array.from(sample) : new Float64Array(n).fill(1);
-  if (classWeight === "balanced") {
-    let pos = 0;
-    for (let i = 0; i < n; i++) pos += y4[i];
-    const wPos = pos ? n / (2 * pos) : 1;
-    const wNeg = n - pos ? n / (2 * (n - pos)) : 1;
-    for (let i = 0; i < n; i++) w2[i] *= y4[i] ? wPos : wNeg;
+  /** Each column adds coefficient × its (standardised) value to the log-odds. */
+  attribution() {
+    const { intercept, coef } = this.fitted();
+    return { kind: "linear", output: "log_odds", intercept, coef, margin: (X4) => this.predictMargin(X4) };
   }
-  return w2;
-}
+};
 function choleskySolve(A5, b10, d) {
   const L = new Float64Array(d * d);
   for (let i = 0; i < d; i++) {
@@ -99116,10 +101109,310 @@ var logisticFactory = {
   name: "logistic",
   encoding: "linear",
   description: "L2-regularised logistic regression on standardised, one-hot features (Newton/IRLS).",
-  paramSpec,
-  create: (params2) => new LogisticEngine(resolveParams("logistic", paramSpec, params2)),
-  fromJSON: (s2) => new LogisticEngine(resolveParams("logistic", paramSpec, s2.params), s2.state)
+  paramSpec: paramSpec3,
+  usesValidation: false,
+  searchSpace: {
+    C: { type: "float", low: 1e-3, high: 100, log: true },
+    classWeight: { type: "choice", values: ["none", "balanced"] }
+  },
+  create: (params2) => new LogisticEngine(resolveParams("logistic", paramSpec3, params2)),
+  fromJSON: (s2) => new LogisticEngine(resolveParams("logistic", paramSpec3, s2.params), s2.state)
 };
+
+// pipeline/core/engines/ml-random-forest.ts
+var import_ml_random_forest = __toESM(require_random_forest(), 1);
+var paramSpec4 = {
+  nEstimators: { type: "integer", default: 50, min: 1, max: 2e3, description: "Number of trees." },
+  maxFeatures: { type: "number", default: 0.5, min: 0.01, max: 1, description: "Share of features each tree sees." },
+  maxDepth: { type: "integer", default: 10, min: 1, max: 64, description: "Maximum tree depth." },
+  minNumSamples: { type: "integer", default: 5, min: 1, max: 1e5, description: "Minimum rows to split a node." },
+  gainThreshold: {
+    type: "number",
+    default: 0,
+    min: 0,
+    max: 1,
+    description: "Minimum impurity gain for a split (the package default 0.01 makes stumps on large data)."
+  }
+};
+var SECONDS_PER_UNIT = 924;
+function estimateSeconds(rows, trees) {
+  return SECONDS_PER_UNIT * (rows / 1e4) ** 2 * (trees / 100);
+}
+var MlRandomForestEngine = class {
+  constructor(p, state) {
+    this.p = p;
+    if (state) {
+      this.medians = state.medians;
+      this.nFeatures = state.medians.length;
+      this.forest = import_ml_random_forest.RandomForestClassifier.load(withArrayDistributions(state.forest));
+    }
+  }
+  p;
+  name = "ml-random-forest";
+  forest = null;
+  medians = [];
+  nFeatures = 0;
+  params() {
+    return { ...this.p };
+  }
+  async fit(X4, y4, ctx) {
+    const trees = this.p.nEstimators;
+    if (X4.rows > 2e3) {
+      const s2 = estimateSeconds(X4.rows, trees);
+      ctx.onWarning?.(
+        `ml-random-forest: ${X4.rows} rows × ${trees} trees — its O(n²) split search may take about ${s2 < 120 ? `${Math.round(s2)} s` : `${Math.round(s2 / 60)} min`}; the forest engine trains the same in well under a second`
+      );
+    }
+    this.nFeatures = X4.columns.length;
+    this.medians = X4.columns.map((c4) => median(c4));
+    const rows = this.toRows(X4);
+    this.forest = new import_ml_random_forest.RandomForestClassifier({
+      nEstimators: trees,
+      maxFeatures: this.p.maxFeatures,
+      seed: ctx.seed | 0,
+      useSampleBagging: true,
+      replacement: false,
+      noOOB: true,
+      treeOptions: {
+        maxDepth: this.p.maxDepth,
+        minNumSamples: this.p.minNumSamples,
+        gainThreshold: this.p.gainThreshold
+      }
+    });
+    this.forest.train(rows, Array.from(y4));
+    ctx.onProgress?.(trees, trees, "trees");
+  }
+  toRows(X4) {
+    const rows = new Array(X4.rows);
+    for (let i = 0; i < X4.rows; i++) {
+      const r = new Array(X4.columns.length);
+      for (let j = 0; j < X4.columns.length; j++) {
+        const v = X4.columns[j][i];
+        r[j] = Number.isNaN(v) ? this.medians[j] : v;
+      }
+      rows[i] = r;
+    }
+    return rows;
+  }
+  predictProba(X4) {
+    if (!this.forest) throw new Error("ml-random-forest: model is not fitted");
+    const votes = this.forest.predictionValues(this.toRows(X4));
+    const out = new Float64Array(X4.rows);
+    for (let i = 0; i < votes.rows; i++) {
+      let pos = 0;
+      for (let t = 0; t < votes.columns; t++) pos += votes.get(i, t) === 1 ? 1 : 0;
+      out[i] = pos / votes.columns;
+    }
+    return out;
+  }
+  /** Impurity decrease (gain × rows at the node) summed per feature over every tree. */
+  featureImportance() {
+    if (!this.forest) throw new Error("ml-random-forest: model is not fitted");
+    const model = this.forest.toJSON().baseModel;
+    const imp = new Float64Array(this.nFeatures);
+    model.estimators.forEach((est, t) => {
+      const stack2 = [est.root];
+      while (stack2.length) {
+        const node = stack2.pop();
+        if (!node.left || !node.right) continue;
+        imp[model.indexes[t][node.splitColumn]] += Math.max(0, node.gain) * node.numberSamples;
+        stack2.push(node.left, node.right);
+      }
+    });
+    const total = imp.reduce((a4, b10) => a4 + b10, 0);
+    return total > 0 ? imp.map((v) => v / total) : imp;
+  }
+  toJSON() {
+    if (!this.forest) throw new Error("ml-random-forest: model is not fitted");
+    return { engine: this.name, params: this.params(), state: { medians: this.medians, forest: this.forest.toJSON() } };
+  }
+  /** Its trees are the package's own objects, not the flat trees TreeSHAP reads: decisions are not explained. */
+  attribution() {
+    return null;
+  }
+};
+function withArrayDistributions(node) {
+  if (Array.isArray(node)) return node.map(withArrayDistributions);
+  if (node === null || typeof node !== "object") return node;
+  const out = {};
+  for (const [key2, value4] of Object.entries(node)) {
+    const rows = value4?.data;
+    out[key2] = key2 === "distribution" && Array.isArray(rows) ? rows : withArrayDistributions(value4);
+  }
+  return out;
+}
+function median(c4) {
+  const v = Array.from(c4).filter((x4) => !Number.isNaN(x4)).sort((a4, b10) => a4 - b10);
+  return v.length ? v[Math.floor(v.length / 2)] : 0;
+}
+var mlRandomForestFactory = {
+  name: "ml-random-forest",
+  encoding: "tree",
+  description: "The mljs ml-random-forest package (slow: O(n²) splits; for comparison only).",
+  paramSpec: paramSpec4,
+  usesValidation: false,
+  searchSpace: {
+    nEstimators: { type: "int", low: 20, high: 80 },
+    maxFeatures: { type: "float", low: 0.3, high: 1 }
+  },
+  packages: ["ml-random-forest"],
+  create: (params2) => new MlRandomForestEngine(resolveParams("ml-random-forest", paramSpec4, params2)),
+  fromJSON: (s2) => new MlRandomForestEngine(resolveParams("ml-random-forest", paramSpec4, s2.params), s2.state)
+};
+
+// pipeline/core/engines/index.ts
+var factories = [forestFactory, gbdtFactory, logisticFactory, mlRandomForestFactory];
+var ENGINES = new Map(factories.map((f) => [f.name, f]));
+var ENGINE_NAMES = [...ENGINES.keys()];
+function engineFactory(name) {
+  const f = ENGINES.get(name);
+  if (!f) throw usageError(`unknown engine "${name}" (choose one of: ${ENGINE_NAMES.join(", ")})`);
+  return f;
+}
+
+// pipeline/core/evaluation/fairness.ts
+var DEFAULT_FAIRNESS = {
+  attributes: [],
+  min_disparate_impact: 0.8,
+  min_group_size: 30,
+  max_tpr_gap: null,
+  max_fpr_gap: null
+};
+var MISSING2 = "(missing)";
+function groupLabels(values3, bands) {
+  const out = [];
+  const cuts = bands ? [...bands].sort((a4, b10) => a4 - b10) : null;
+  for (let i = 0; i < values3.length; i++) {
+    const v = values3[i];
+    if (v === null || v === void 0 || v === "" || typeof v === "number" && Number.isNaN(v)) {
+      out.push(MISSING2);
+      continue;
+    }
+    if (!cuts) {
+      out.push(String(v));
+      continue;
+    }
+    const x4 = typeof v === "number" ? v : Number(v);
+    if (!Number.isFinite(x4)) {
+      out.push(MISSING2);
+      continue;
+    }
+    out.push(bandLabel(x4, cuts));
+  }
+  return out;
+}
+function bandLabel(x4, cuts) {
+  if (x4 < cuts[0]) return `<${cuts[0]}`;
+  for (let k2 = 1; k2 < cuts.length; k2++) if (x4 < cuts[k2]) return `${cuts[k2 - 1]}–${cuts[k2]}`;
+  return `≥${cuts[cuts.length - 1]}`;
+}
+function orderGroups(groups, bands) {
+  if (bands) {
+    const labels2 = [
+      `<${bands[0]}`,
+      ...bands.slice(1).map((b10, k2) => `${bands[k2]}–${b10}`),
+      `≥${bands[bands.length - 1]}`,
+      MISSING2
+    ];
+    return [...groups].sort((a4, b10) => labels2.indexOf(a4.group) - labels2.indexOf(b10.group));
+  }
+  return [...groups].sort((a4, b10) => b10.rows - a4.rows || (a4.group < b10.group ? -1 : 1));
+}
+function fairnessReport(input, config) {
+  const { y: y4, p, threshold: threshold2 } = input;
+  const attributes = [];
+  const skipped = [];
+  const failures = [];
+  for (const attr2 of config.attributes) {
+    const values3 = input.columns.get(attr2.column);
+    if (!values3) {
+      skipped.push({ attribute: attr2.column, reason: `column "${attr2.column}" is not in the data` });
+      continue;
+    }
+    if (values3.length !== y4.length)
+      throw configError(`fairness: column "${attr2.column}" has ${values3.length} values for ${y4.length} rows`);
+    const labels2 = groupLabels(values3, attr2.bands);
+    const acc = /* @__PURE__ */ new Map();
+    for (let i = 0; i < labels2.length; i++) {
+      const g = acc.get(labels2[i]) ?? { n: 0, pos: 0, predPos: 0, tp: 0, fp: 0 };
+      const refused = p[i] >= threshold2 ? 1 : 0;
+      g.n++;
+      g.pos += y4[i];
+      g.predPos += refused;
+      if (y4[i] === 1) g.tp += refused;
+      else g.fp += refused;
+      acc.set(labels2[i], g);
+    }
+    let groups = [...acc.entries()].map(([group2, g]) => ({
+      group: group2,
+      rows: g.n,
+      actual_positive_rate: g.pos / g.n,
+      positive_rate: g.predPos / g.n,
+      approval_rate: 1 - g.predPos / g.n,
+      tpr: g.pos > 0 ? g.tp / g.pos : null,
+      fpr: g.n - g.pos > 0 ? g.fp / (g.n - g.pos) : null,
+      disparate_impact: null,
+      small: g.n < config.min_group_size,
+      flags: []
+    }));
+    const judged = groups.filter((g) => !g.small && g.group !== MISSING2);
+    const ref2 = judged.reduce(
+      (best, g) => !best || g.approval_rate > best.approval_rate ? g : best,
+      null
+    );
+    for (const g of groups) {
+      if (!ref2) break;
+      g.disparate_impact = ref2.approval_rate > 0 ? g.approval_rate / ref2.approval_rate : null;
+      if (g.small || g.group === MISSING2) continue;
+      if (g.disparate_impact !== null && g.disparate_impact < config.min_disparate_impact) {
+        g.flags.push(`disparate impact ${g.disparate_impact.toFixed(3)} < ${config.min_disparate_impact}`);
+      }
+      if (config.max_tpr_gap !== null && g.tpr !== null && ref2.tpr !== null && Math.abs(g.tpr - ref2.tpr) > config.max_tpr_gap) {
+        g.flags.push(`TPR gap ${Math.abs(g.tpr - ref2.tpr).toFixed(3)} > ${config.max_tpr_gap}`);
+      }
+      if (config.max_fpr_gap !== null && g.fpr !== null && ref2.fpr !== null && Math.abs(g.fpr - ref2.fpr) > config.max_fpr_gap) {
+        g.flags.push(`FPR gap ${Math.abs(g.fpr - ref2.fpr).toFixed(3)} > ${config.max_fpr_gap}`);
+      }
+    }
+    groups = orderGroups(groups, attr2.bands ? [...attr2.bands].sort((a4, b10) => a4 - b10) : void 0);
+    for (const g of groups) for (const f of g.flags) failures.push(`${attr2.column} = ${g.group}: ${f}`);
+    attributes.push({
+      attribute: attr2.column,
+      reference_group: ref2?.group ?? null,
+      groups,
+      flagged: groups.some((g) => g.flags.length > 0)
+    });
+  }
+  return { config, attributes, flagged: failures.length > 0, failures, skipped };
+}
+function fairnessGuardrail(report) {
+  return { passed: !report.flagged, reasons: report.failures.map((f) => `fairness: ${f}`) };
+}
+function fairnessConfigOf(config) {
+  const given = config.fairness ?? {};
+  return { ...DEFAULT_FAIRNESS, ...given, attributes: given.attributes ?? [] };
+}
+
+// pipeline/core/evaluation/threshold.ts
+function costCurve(y4, p, costs) {
+  const pts = cumulativeCounts(y4, p);
+  const n = y4.length;
+  if (n === 0) return [];
+  const nPos = pts[pts.length - 1].tp;
+  const curve2 = [
+    {
+      threshold: Math.min(1, pts[0].threshold + (1 - pts[0].threshold) / 2 || 1),
+      cost: costs.false_negative * nPos / n
+    }
+  ];
+  for (let k2 = 0; k2 < pts.length; k2++) {
+    const next = k2 + 1 < pts.length ? pts[k2 + 1].threshold : 0;
+    const threshold2 = (pts[k2].threshold + next) / 2;
+    const fn = nPos - pts[k2].tp;
+    curve2.push({ threshold: threshold2, cost: (costs.false_negative * fn + costs.false_positive * pts[k2].fp) / n });
+  }
+  return curve2;
+}
 
 // pipeline/core/features/preprocess.ts
 var MISSING_LABEL = "(missing)";
@@ -99420,40 +101713,34 @@ function reasonCodes(contributions, schema, max4 = 4, ref2) {
 
 // pipeline/core/explain/index.ts
 var cache = /* @__PURE__ */ new WeakMap();
-function treeEnsembleOf(model) {
-  const engine = model.engine;
-  if (!Array.isArray(engine.trees)) return null;
-  if (engine.name === "gbdt") return { trees: engine.trees, scale: 1, base: engine.base ?? 0 };
-  if (engine.name === "forest")
-    return { trees: engine.trees, scale: engine.trees.length ? 1 / engine.trees.length : 0, base: 0 };
-  return null;
+function attributionOf(model) {
+  return model.engine.attribution();
 }
-function attribution(model) {
+function columnAttribution(model) {
   const hit2 = cache.get(model);
   if (hit2) return hit2;
-  let a4;
-  const engine = model.engine;
-  if (engine instanceof LogisticEngine) {
-    a4 = {
-      output: "log_odds",
-      base: engine.toJSON().state.intercept,
-      margin: (X4) => engine.predictMargin(X4),
-      contributions: (X4, r) => engine.contributions(X4, r).values
+  const a4 = attributionOf(model);
+  if (!a4) {
+    throw new MlopsError(
+      "state",
+      `the "${model.engine.name}" engine does not attribute its scores, so they cannot be explained`
+    );
+  }
+  let c4;
+  if (a4.kind === "linear") {
+    const { intercept, coef } = a4;
+    c4 = {
+      output: a4.output,
+      base: intercept,
+      margin: a4.margin,
+      contributions: (X4, r) => Float64Array.from(coef, (b10, j) => b10 * X4.columns[j][r])
     };
   } else {
-    const ens = treeEnsembleOf(model);
-    if (!ens) {
-      throw new MlopsError(
-        "state",
-        `explanations are not available for the "${engine.name}" engine (supported: logistic, forest, gbdt)`
-      );
-    }
-    const withMargin = engine;
-    const isBoosted = engine.name === "gbdt";
-    a4 = {
-      output: isBoosted ? "log_odds" : "probability",
+    const ens = a4.ensemble;
+    c4 = {
+      output: a4.output,
       base: ensembleExpectation(ens),
-      margin: (X4) => isBoosted && withMargin.predictMargin ? withMargin.predictMargin.call(engine, X4) : engine.predictProba(X4),
+      margin: a4.margin,
       contributions: (X4, r) => {
         const row = new Float64Array(X4.columns.length);
         for (let j = 0; j < row.length; j++) row[j] = X4.columns[j][r];
@@ -99461,8 +101748,8 @@ function attribution(model) {
       }
     };
   }
-  cache.set(model, a4);
-  return a4;
+  cache.set(model, c4);
+  return c4;
 }
 function shapValues(model, ds, rows) {
   const index6 = rows ? [...rows] : Array.from({ length: ds.rows }, (_, i) => i);
@@ -99472,7 +101759,7 @@ function shapValues(model, ds, rows) {
   }
   const part = rows ? subset(ds, index6) : ds;
   const X4 = model.encode(part);
-  const a4 = attribution(model);
+  const a4 = columnAttribution(model);
   const sources = featureSources(model.bundle.preprocessing);
   const features = model.bundle.schema.features.map((f) => f.name);
   const margin = a4.margin(X4);
@@ -99489,7 +101776,6 @@ function rawValue(ds, feature2, r) {
   if (num3) return Number.isNaN(num3[r]) ? null : num3[r];
   return ds.categorical.get(feature2)?.[r] ?? null;
 }
-var sigmoid2 = (x4) => x4 >= 0 ? 1 / (1 + Math.exp(-x4)) : Math.exp(x4) / (1 + Math.exp(x4));
 function explainRows(model, ds, rows, opts = {}) {
   const s2 = shapValues(model, ds, rows);
   const schema = model.bundle.schema.features;
@@ -99500,7 +101786,7 @@ function explainRows(model, ds, rows, opts = {}) {
       output: s2.output,
       base_value: s2.base,
       margin,
-      probability: s2.output === "log_odds" ? sigmoid2(margin) : margin,
+      probability: s2.output === "log_odds" ? sigmoid(margin) : margin,
       contributions,
       reason_codes: reasonCodes(contributions, schema, opts.maxReasons ?? 4, opts.reference)
     };
@@ -99623,2144 +101909,19 @@ function integrity(path3, why) {
   return new MlopsError("integrity", `refusing model bundle ${path3}: ${why}`);
 }
 
-// pipeline/core/engines/forest.ts
-import { availableParallelism as availableParallelism3 } from "node:os";
-
-// pipeline/core/engines/tree/wasm/binning.wasm.ts
-var BINNING_WASM = "AGFzbQEAAAABJQRgB39/f39/f38Bf2AEf39/fwBgB39/f39/f38AYAV/f39/fwACDwEDZW52Bm1lbW9yeQIAAQMFBAABAgMHIgQFb3JkZXIAAAZnYXRoZXIAAQRiaW5zAAIGc2VhcmNoAAMK5QYElwQGAn8BfAF+B38BfgV/AkADQCAHIAFPDQEgACAHQQN0aisDACEJIAkgCWEEQCAJvSEKIApCf4UgCkKAgICAgICAgIB/hCAKQgBTGyEKIAIgCEEDdGogCjcDACADIAhBAnRqIAc2AgAgCEEBaiEICyAHQQFqIQcMAAsLIAhFBEBBAA8LIAZBAEGAwAD8CwBBACEHAkADQCAHIAhPDQEgAiAHQQN0aikDACEKQQAhCwNAIAYgC0EIdCAKIAtBA3StiEL/AYOnakECdGohESARIBEoAgBBAWo2AgAgC0EBaiELIAtBCEkNAAsgB0EBaiEHDAALCyACIRQgAyEVIAQhFiAFIRdBACELA0AgBiALQQp0aiEMQQAhEEEAIQ9BACENAkADQCANQYACTw0BIAwgDUECdGohESARKAIAIQ4gDiAIRgRAQQEhEAwCCyARIA82AgAgDyAOaiEPIA1BAWohDQwACwsgEEUEQCALQQN0rSESQQAhBwNAIBQgB0EDdGopAwAhCiAMIAogEohC/wGDp0ECdGohESARKAIAIRMgESATQQFqNgIAIBYgE0EDdGogCjcDACAXIBNBAnRqIBUgB0ECdGooAgA2AgAgB0EBaiEHIAcgCEkNAAsgFCETIBYhFCATIRYgFSETIBchFSATIRcLIAtBAWohCyALQQhJDQALIBUgA0cEQCADIBUgCEECdPwKAAALIAgLOQEBfwJAA0AgBCACTw0BIAMgBEEDdGogACABIARBAnRqKAIAQQN0aisDADkDACAEQQFqIQQMAAsLC3MCA38BfCAGQQAgAfwLAAJAA0AgByADTw0BIAIgB0ECdGooAgAhCSAAIAlBA3RqKwMAIQoCQANAIAggBU8NASAKIAQgCEEDdGorAwBkRQ0BIAhBAWohCAwACwsgBiAJaiAIQQFqOgAAIAdBAWohBwwACwsLmwEDAX8BfAN/AkADQCAFIAFPDQEgACAFQQN0aisDACEGQQAhByADQQBLBEAgAyEIAkADQCAIQQFNDQEgCEEBdiEJIAcgCWogByACIAcgCWpBA3RqKwMAIAZjGyEHIAggCWshCAwACwsgByACIAdBA3RqKwMAIAZjaiEHCyAEIAVqIAdBAWpBACAGIAZhGzoAACAFQQFqIQUMAAsLCw==";
-
-// pipeline/core/engines/tree/wasm/instance.ts
-var Layout = class {
-  size = 0;
-  /** Reserves `bytes` and returns where they start. */
-  take(bytes) {
-    const start = this.size;
-    this.size = this.size + bytes + 7 & ~7;
-    return start;
-  }
-};
-function kernel(base64) {
-  let compiled = null;
-  return (layout) => {
-    compiled ??= new WebAssembly.Module(Buffer.from(base64, "base64"));
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(layout.size / 65536)) });
-    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
-    return { exports: instance.exports, buffer: memory.buffer };
-  };
-}
-
-// pipeline/core/engines/tree/binning-kernel.ts
-var instantiate = kernel(BINNING_WASM);
-var MAX_EDGES = 256;
-var BinningKernel = class {
-  constructor(capacity) {
-    this.capacity = capacity;
-    const c4 = Math.max(1, capacity);
-    const layout = new Layout();
-    const take = (bytes) => layout.take(bytes);
-    this.at = {
-      col: take(8 * c4),
-      keys: take(8 * c4),
-      keys2: take(8 * c4),
-      sorted: take(8 * c4),
-      idx: take(4 * c4),
-      idx2: take(4 * c4),
-      counts: take(8192),
-      edges: take(8 * MAX_EDGES),
-      out: take(c4)
-    };
-    const { exports, buffer: buf } = instantiate(layout);
-    this.x = exports;
-    this.col = new Float64Array(buf, this.at.col, c4);
-    this.idx = new Uint32Array(buf, this.at.idx, c4);
-    this.sorted = new Float64Array(buf, this.at.sorted, c4);
-    this.edges = new Float64Array(buf, this.at.edges, MAX_EDGES);
-    this.out = new Uint8Array(buf, this.at.out, c4);
-  }
-  capacity;
-  x;
-  at;
-  col;
-  idx;
-  sorted;
-  edges;
-  out;
-  n = 0;
-  m = 0;
-  /** Sorts `column` (at most `capacity` values); returns how many are not NaN. */
-  sort(column) {
-    if (column.length > this.capacity)
-      throw new RangeError(`column of ${column.length} values exceeds the kernel's ${this.capacity}`);
-    const a4 = this.at;
-    this.col.set(column);
-    this.n = column.length;
-    this.m = this.x.order(a4.col, this.n, a4.keys, a4.idx, a4.keys2, a4.idx2, a4.counts);
-    return this.m;
-  }
-  /** Row numbers of the last sorted column's non-NaN values, ascending by value (a view: copy to keep). */
-  order() {
-    return this.idx.subarray(0, this.m);
-  }
-  /** The last sorted column's non-NaN values in ascending order (a view: copy to keep). */
-  sortedValues() {
-    this.x.gather(this.at.col, this.at.idx, this.m, this.at.sorted);
-    return this.sorted.subarray(0, this.m);
-  }
-  /** Buckets of the last sorted column under `edges` (0 = NaN) into `out`. */
-  bucket(edges, out) {
-    if (edges.length > MAX_EDGES) throw new RangeError(`${edges.length} edges exceed ${MAX_EDGES}`);
-    this.edges.set(edges);
-    this.x.bins(this.at.col, this.n, this.at.idx, this.m, this.at.edges, edges.length, this.at.out);
-    out.set(this.out.subarray(0, this.n));
-  }
-  /** Buckets of a column of any length under `edges` (0 = NaN) into `out`, by binary search, `capacity` values at a time. */
-  bucketBySearch(column, edges, out) {
-    if (edges.length > MAX_EDGES) throw new RangeError(`${edges.length} edges exceed ${MAX_EDGES}`);
-    this.edges.set(edges);
-    for (let start = 0; start < column.length; start += this.capacity) {
-      const end = Math.min(column.length, start + this.capacity);
-      this.col.set(column.subarray(start, end));
-      this.x.search(this.at.col, end - start, this.at.edges, edges.length, this.at.out);
-      out.set(this.out.subarray(0, end - start), start);
-    }
-  }
-};
-
-// pipeline/core/engines/tree/binning.ts
-var MAX_BINS = 255;
-var EDGE_SAMPLE_ROWS = 2e5;
-function binCount(edges) {
-  return edges.length + 2;
-}
-function fitEdges(column, maxBins = MAX_BINS, sampleRows2 = EDGE_SAMPLE_ROWS, kernel2) {
-  const sample = sampleValues(column, sampleRows2);
-  const k2 = kernel2 && kernel2.capacity >= sample.length ? kernel2 : new BinningKernel(sample.length);
-  k2.sort(sample);
-  return edgesOfSorted(k2.sortedValues(), maxBins);
-}
-function edgesOfSorted(sorted, maxBins) {
-  const valueBins = Math.max(1, maxBins - 1);
-  const m3 = sorted.length;
-  if (m3 === 0) return new Float64Array(0);
-  const distinct = countDistinct(sorted);
-  const out = new Float64Array(Math.max(distinct, valueBins));
-  const k2 = distinct <= valueBins ? distinctEdges(sorted, out) : quantileEdges(sorted, valueBins, out);
-  return out.slice(0, k2);
-}
-function countDistinct(sorted) {
-  let k2 = sorted.length > 0 ? 1 : 0;
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) k2++;
-  return k2;
-}
-function distinctEdges(sorted, out) {
-  let k2 = 0;
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) out[k2++] = between(sorted[i - 1], sorted[i]);
-  return k2;
-}
-function quantileEdges(sorted, valueBins, out) {
-  const m3 = sorted.length;
-  let k2 = 0;
-  let last = -Infinity;
-  for (let j = 1; j < valueBins; j++) {
-    const v = sorted[Math.floor(j * m3 / valueBins) - 1];
-    if (v <= last) continue;
-    const next = upperNeighbour(sorted, v);
-    if (next === void 0) break;
-    out[k2++] = between(v, next);
-    last = v;
-  }
-  return k2;
-}
-function binMatrix(X4, opts = {}) {
-  const n = X4.rows;
-  const d = X4.columns.length;
-  const buffer = opts.shared ? new SharedArrayBuffer(Math.max(1, n * d)) : new ArrayBuffer(Math.max(1, n * d));
-  const bins2 = [];
-  const edges = [];
-  const kernel2 = new BinningKernel(Math.min(n, EDGE_SAMPLE_ROWS));
-  for (let f = 0; f < d; f++) {
-    const column = X4.columns[f];
-    const out = new Uint8Array(buffer, f * n, n);
-    if (n <= EDGE_SAMPLE_ROWS) {
-      kernel2.sort(column);
-      const e = edgesOfSorted(kernel2.sortedValues(), opts.maxBins ?? MAX_BINS);
-      kernel2.bucket(e, out);
-      edges.push(e);
-    } else {
-      const e = fitEdges(column, opts.maxBins ?? MAX_BINS, EDGE_SAMPLE_ROWS, kernel2);
-      kernel2.bucketBySearch(column, e, out);
-      edges.push(e);
-    }
-    bins2.push(out);
-  }
-  return { rows: n, bins: bins2, edges };
-}
-function sampleValues(column, sampleRows2) {
-  const n = column.length;
-  const out = new Float64Array(Math.min(n, sampleRows2));
-  let k2 = 0;
-  if (n <= sampleRows2) {
-    for (let i = 0; i < n; i++) if (column[i] === column[i]) out[k2++] = column[i];
-  } else {
-    const rng = new Rng(24301);
-    const draws = new Uint32Array(sampleRows2);
-    rng.fillU32(draws, sampleRows2);
-    for (let i = 0; i < sampleRows2; i++) {
-      const v = column[Math.floor(draws[i] / 4294967296 * n)];
-      if (v === v) out[k2++] = v;
-    }
-  }
-  return out.subarray(0, k2);
-}
-function upperNeighbour(sorted, v) {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = lo + hi >>> 1;
-    if (sorted[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < sorted.length ? sorted[lo] : void 0;
-}
-function between(lo, hi) {
-  const mid = lo + (hi - lo) / 2;
-  const short = Number(mid.toPrecision(12));
-  return short >= lo && short < hi ? short : lo;
-}
-
-// pipeline/core/engines/tree/compact.ts
-function treeToJSON(t) {
-  return {
-    feature: Array.from(t.feature),
-    threshold: Array.from(t.threshold),
-    missingLeft: Array.from(t.missingLeft),
-    left: Array.from(t.left),
-    right: Array.from(t.right),
-    value: Array.from(t.value),
-    cover: Array.from(t.cover),
-    gain: Array.from(t.gain)
-  };
-}
-function treeFromJSON(j) {
-  const n = j.feature.length;
-  for (const key2 of ["threshold", "missingLeft", "left", "right", "value", "cover", "gain"]) {
-    if (!Array.isArray(j[key2]) || j[key2].length !== n) throw new Error(`tree JSON: "${key2}" must have ${n} entries`);
-  }
-  return {
-    feature: Int32Array.from(j.feature),
-    threshold: Float64Array.from(j.threshold),
-    missingLeft: Uint8Array.from(j.missingLeft),
-    left: Int32Array.from(j.left),
-    right: Int32Array.from(j.right),
-    value: Float64Array.from(j.value),
-    cover: Float64Array.from(j.cover),
-    gain: Float64Array.from(j.gain)
-  };
-}
-function roundSig(x4, digits) {
-  if (x4 === 0 || !Number.isFinite(x4)) return x4 === 0 ? 0 : x4;
-  const k2 = digits - 1 - Math.floor(Math.log10(Math.abs(x4)));
-  if (k2 >= 0 && k2 <= 22) return Math.round(x4 * POW10[k2]) / POW10[k2] || 0;
-  if (k2 < 0 && k2 >= -22) return Math.round(x4 / POW10[-k2]) * POW10[-k2] || 0;
-  return Number(x4.toPrecision(digits));
-}
-var POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
-function gainImportance(trees, nFeatures) {
-  const out = new Float64Array(nFeatures);
-  for (const t of trees) {
-    for (let i = 0; i < t.feature.length; i++) if (t.feature[i] >= 0) out[t.feature[i]] += t.gain[i];
-  }
-  let sum3 = 0;
-  for (let f = 0; f < nFeatures; f++) sum3 += out[f];
-  if (sum3 > 0) for (let f = 0; f < nFeatures; f++) out[f] /= sum3;
-  return out;
-}
-function checkColumns(engine, X4, nFeatures, nTrees) {
-  if (nTrees > 0 && X4.columns.length !== nFeatures) {
-    throw new Error(`${engine}: the model was trained on ${nFeatures} columns, got ${X4.columns.length}`);
-  }
-}
-
-// pipeline/core/engines/tree/packed.ts
-var FEW_ROWS = 4;
-var PackedEnsemble = class {
-  nTrees;
-  roots;
-  depth;
-  feature;
-  /**
-   * Per node, the rank of its threshold among its feature's distinct thresholds (`cuts`);
-   * at a leaf, a rank above any row's so that it always goes "left" (to itself).
-   */
-  key;
-  /** Every feature's distinct thresholds, ascending, feature after feature (see `cutStart`). */
-  cuts;
-  /** Feature f's thresholds are `cuts[cutStart[f] .. cutStart[f + 1])`. */
-  cutStart;
-  missingRight;
-  left;
-  value;
-  row = new Int32Array(0);
-  /** A lone row's running sum (see `rowScore`). */
-  acc = new Float64Array(1);
-  /** Walk tables (see `walkTable`) for blocks of BLOCK_ROWS rows and of one row, built on first use, and the column count they are for. */
-  blockWalk = { at: new Int32Array(0), d: -1 };
-  rowWalk = { at: new Int32Array(0), d: -1 };
-  /** The block model in shared memory for helper threads, built on first use. */
-  shared = null;
-  constructor(trees) {
-    this.nTrees = trees.length;
-    let total = 0;
-    for (const t of trees) total += t.feature.length;
-    this.roots = new Int32Array(trees.length);
-    this.depth = new Int32Array(trees.length);
-    this.feature = new Int32Array(total);
-    const threshold2 = new Float64Array(total);
-    this.key = new Int32Array(total);
-    this.missingRight = new Int32Array(total);
-    this.left = new Int32Array(total);
-    this.value = new Float64Array(total);
-    let at = 0;
-    const order = [];
-    const maxNodes = trees.reduce((a4, t) => Math.max(a4, t.feature.length), 1);
-    const slot = new Int32Array(maxNodes);
-    const level = new Int32Array(maxNodes);
-    trees.forEach((t, k2) => {
-      this.roots[k2] = at;
-      order.length = 0;
-      order.push(0);
-      slot[0] = 0;
-      level[0] = 0;
-      let deepest = 0;
-      for (let q = 0; q < order.length; q++) {
-        const i = order[q];
-        if (t.feature[i] >= 0) {
-          for (const c4 of [t.left[i], t.right[i]]) {
-            slot[c4] = order.length;
-            level[c4] = level[i] + 1;
-            if (level[c4] > deepest) deepest = level[c4];
-            order.push(c4);
-          }
-        }
-      }
-      this.depth[k2] = deepest;
-      for (let q = 0; q < order.length; q++) {
-        const i = order[q];
-        const j = at + q;
-        if (t.feature[i] >= 0) {
-          this.feature[j] = t.feature[i];
-          threshold2[j] = t.threshold[i];
-          this.missingRight[j] = t.missingLeft[i] === 1 ? 0 : 1;
-          this.left[j] = at + slot[t.left[i]];
-        } else {
-          this.feature[j] = 0;
-          this.key[j] = LEAF_KEY;
-          this.missingRight[j] = 0;
-          this.left[j] = j;
-        }
-        this.value[j] = t.value[i];
-      }
-      at += order.length;
-    });
-    ({ cuts: this.cuts, start: this.cutStart } = this.rankThresholds(threshold2));
-  }
-  /**
-   * Replaces each split's raw threshold by its rank among the distinct thresholds of its
-   * feature. A value x then goes right at a split of rank k exactly when more than k of
-   * those thresholds are below x (x > cuts[k]), so once a row's values are ranked, every
-   * step of a walk is an integer subtraction and a shift: no floating-point compare, no
-   * branch.
-   */
-  rankThresholds(threshold2) {
-    const { feature: feature2, key: key2 } = this;
-    let nf = 0;
-    for (let j = 0; j < feature2.length; j++) if (key2[j] !== LEAF_KEY && feature2[j] + 1 > nf) nf = feature2[j] + 1;
-    const perFeature = Array.from({ length: nf }, () => []);
-    for (let j = 0; j < feature2.length; j++) if (key2[j] !== LEAF_KEY) perFeature[feature2[j]].push(threshold2[j]);
-    const start = new Int32Array(nf + 1);
-    const all = [];
-    for (let f = 0; f < nf; f++) {
-      const sorted = perFeature[f].sort((a4, b10) => a4 - b10).filter((v, i, a4) => i === 0 || v !== a4[i - 1]);
-      for (const v of sorted) all.push(v);
-      start[f + 1] = all.length;
-    }
-    const cuts = Float64Array.from(all);
-    for (let j = 0; j < feature2.length; j++) {
-      if (key2[j] !== LEAF_KEY)
-        key2[j] = rankBelow(cuts, start[feature2[j]], start[feature2[j] + 1], threshold2[j]) - start[feature2[j]];
-    }
-    return { cuts, start };
-  }
-  /**
-   * Adds the sum of the trees `[from, to)` outputs for every row of X to `out` (trees
-   * summed in order, so results do not depend on blocking or threads).
-   */
-  addScores(X4, out, from = 0, to = this.nTrees) {
-    const n = X4.rows;
-    if (n < FEW_ROWS && from === 0 && to === this.nTrees) {
-      for (let r = 0; r < n; r++) out[r] = this.rowScore(X4, r, out[r]);
-      return;
-    }
-    const d = X4.columns.length;
-    const helpers = parallelScoring.helpersFor(n, to - from);
-    if (helpers > 0) {
-      addScoresInParallel(this.sharedModel(d), X4, out, from, to, helpers);
-      return;
-    }
-    const model = this.blockModel(d);
-    const scratch = blockScratch(d);
-    for (let r0 = 0; r0 < n; r0 += BLOCK_ROWS)
-      scoreBlock(model, X4.columns, r0, Math.min(BLOCK_ROWS, n - r0), out, out, from, to, scratch);
-  }
-  blockModel(d) {
-    const { roots, depth, value: value4, cuts, cutStart } = this;
-    return { roots, depth, walk: this.walkTable(d), value: value4, cuts, cutStart };
-  }
-  /** The block model copied once into SharedArrayBuffers, which threads share without copying. */
-  sharedModel(d) {
-    if (this.shared?.d !== d) {
-      const m3 = this.blockModel(d);
-      this.shared = {
-        d,
-        model: {
-          roots: toShared(m3.roots),
-          depth: toShared(m3.depth),
-          walk: toShared(m3.walk),
-          value: toShared(m3.value),
-          cuts: toShared(m3.cuts),
-          cutStart: toShared(m3.cutStart)
-        }
-      };
-    }
-    return this.shared.model;
-  }
-  /**
-   * What a walk reads at each node, for scoring blocks of B rows × d columns, four
-   * entries per node so that one cache line serves a step: at 4i, 4 × the left child's
-   * index (the right child follows it); at 4i + 1, where the node's feature's ranks start
-   * in the block (in the copy for its missing-value direction); at 4i + 2, its key.
-   */
-  walkTable(d, B3 = BLOCK_ROWS) {
-    const cache3 = B3 === 1 ? this.rowWalk : this.blockWalk;
-    if (cache3.d !== d) {
-      const { feature: feature2, missingRight, left, key: key2 } = this;
-      if (cache3.at.length === 0) cache3.at = new Int32Array(4 * feature2.length);
-      const w2 = cache3.at;
-      for (let i = 0; i < feature2.length; i++) {
-        w2[4 * i] = 4 * left[i];
-        w2[4 * i + 1] = feature2[i] * B3 + (missingRight[i] === 1 ? 0 : B3 * d);
-        w2[4 * i + 2] = key2[i];
-      }
-      cache3.d = d;
-    }
-    return cache3.at;
-  }
-  /**
-   * `start` plus all trees' outputs for row r, added in tree order. Unlike a block, a lone
-   * row stops at its leaf instead of descending to the tree's full depth: on a 300-tree
-   * forest that is a quarter of the steps. Trees are walked four at a time, in step, until
-   * all four stand on a leaf (a leaf points to itself, so a walk that is done stays put):
-   * each step is a chain of dependent loads, and four independent chains keep the
-   * processor busy while one waits, with one hard-to-predict loop exit per four trees
-   * instead of one per tree. A 300-tree forest: 7.2 µs per row across varied applicants,
-   * against 14.4 walking one tree at a time (15.6–23.4 level by level before that).
-   */
-  rowScore(X4, r, start) {
-    const { roots, value: value4, cuts, cutStart } = this;
-    const cols = X4.columns;
-    const d = cols.length;
-    if (this.row.length < 2 * d) this.row = new Int32Array(2 * d);
-    const row = this.row;
-    for (let f = 0; f < d; f++) rankInto(cuts, cutStart, row, f, d, f, cols[f][r]);
-    const walk = this.walkTable(d, 1);
-    const k2 = this.nTrees;
-    const acc = this.acc;
-    acc[0] = start;
-    let t = 0;
-    for (; t + 4 <= k2; t += 4) {
-      let a4 = roots[t] << 2;
-      let b10 = roots[t + 1] << 2;
-      let c4 = roots[t + 2] << 2;
-      let e = roots[t + 3] << 2;
-      let ka = walk[a4 + 2];
-      let kb = walk[b10 + 2];
-      let kc = walk[c4 + 2];
-      let ke = walk[e + 2];
-      while (ka !== LEAF_KEY || kb !== LEAF_KEY || kc !== LEAF_KEY || ke !== LEAF_KEY) {
-        a4 = walk[a4] + (ka - row[walk[a4 + 1]] >>> 31 << 2);
-        b10 = walk[b10] + (kb - row[walk[b10 + 1]] >>> 31 << 2);
-        c4 = walk[c4] + (kc - row[walk[c4 + 1]] >>> 31 << 2);
-        e = walk[e] + (ke - row[walk[e + 1]] >>> 31 << 2);
-        ka = walk[a4 + 2];
-        kb = walk[b10 + 2];
-        kc = walk[c4 + 2];
-        ke = walk[e + 2];
-      }
-      acc[0] += value4[a4 >> 2];
-      acc[0] += value4[b10 >> 2];
-      acc[0] += value4[c4 >> 2];
-      acc[0] += value4[e >> 2];
-    }
-    for (; t < k2; t++) {
-      let w2 = roots[t] << 2;
-      let key2;
-      while ((key2 = walk[w2 + 2]) !== LEAF_KEY) w2 = walk[w2] + (key2 - row[walk[w2 + 1]] >>> 31 << 2);
-      acc[0] += value4[w2 >> 2];
-    }
-    return acc[0];
-  }
-};
-function toShared(a4) {
-  const copy3 = new a4.constructor(new SharedArrayBuffer(Math.max(8, a4.byteLength)));
-  copy3.set(a4);
-  return a4.length === copy3.length ? copy3 : copy3.subarray(0, a4.length);
-}
-
-// pipeline/core/engines/tree/wasm/histogram.wasm.ts
-var HISTOGRAM_WASM = "AGFzbQEAAAABHAJgCH9/f39/f39/AGAMf39/f39/f39/f39/AX8CDwEDZW52Bm1lbW9yeQIAAQMDAgABBxoCCmhpc3RvZ3JhbXMAAAlwYXJ0aXRpb24AAQrDAwK7AQEGfyAEQQJ0IQwCQANAIAggBk8NASAAIAUoAgBqIQkgByAFKAIEaiEKIApBACAFKAII/AsAQQAhCwJAIARFDQADQCAKIAkgASALaigCAGotAABBGGxqIQ0gDSANKwMAIAIgC0EBdGorAwCgOQMAIA0gDSsDCCADIAtBAXRqKwMAoDkDCCANIA0rAxBEAAAAAAAA8D+gOQMQIAtBBGohCyALIAxJDQALCyAFQQxqIQUgCEEBaiEIDAALCwuDAgEFfyAEIQwgBCENAkADQCAMIAVPDQEgASAMQQJ0aigCACEPIAYgD2otAAAhECAIIBAgB00gEEUbBEAgASANQQJ0aiAPNgIAIAIgDUEDdGogAiAMQQN0aisDADkDACADIA1BA3RqIAMgDEEDdGorAwA5AwAgDUEBaiENBSAJIA5BAnRqIA82AgAgCiAOQQN0aiACIAxBA3RqKwMAOQMAIAsgDkEDdGogAyAMQQN0aisDADkDACAOQQFqIQ4LIAxBAWohDAwACwsgASANQQJ0aiAJIA5BAnT8CgAAIAIgDUEDdGogCiAOQQN0/AoAACADIA1BA3RqIAsgDkEDdPwKAAAgDQs=";
-
-// pipeline/core/engines/tree/histogram-kernel.ts
-var instantiate2 = kernel(HISTOGRAM_WASM);
-var HistogramKernel = class {
-  x;
-  at;
-  table;
-  rows;
-  g;
-  h;
-  hist;
-  /**
-   * @param flat every feature's buckets back to back (feature f's column starts at `colStart[f]`)
-   * @param nRows rows a tree can hold at most
-   * @param histLength doubles in one histogram
-   */
-  constructor(flat, nRows, nFeatures, histLength) {
-    const layout = new Layout();
-    layout.take(flat.length);
-    const n = Math.max(1, nRows);
-    const take = (bytes) => layout.take(bytes);
-    this.at = {
-      feats: take(12 * nFeatures),
-      rows: take(4 * n),
-      g: take(8 * n),
-      h: take(8 * n),
-      sr: take(4 * n),
-      sg: take(8 * n),
-      sh: take(8 * n),
-      hist: take(8 * histLength)
-    };
-    const { exports, buffer: buf } = instantiate2(layout);
-    this.x = exports;
-    new Uint8Array(buf, 0, flat.length).set(flat);
-    this.table = new Int32Array(buf, this.at.feats, 3 * nFeatures);
-    this.rows = new Uint32Array(buf, this.at.rows, n);
-    this.g = new Float64Array(buf, this.at.g, n);
-    this.h = new Float64Array(buf, this.at.h, n);
-    this.hist = new Float64Array(buf, this.at.hist, histLength);
-  }
-  /** Loads a tree's rows `rows[0..m)` with their gradients and hessians (indexed by row number). */
-  load(rows, m3, grad, hess) {
-    this.rows.set(rows.subarray(0, m3));
-    gather(rows, m3, grad, hess, this.g, this.h);
-  }
-  /** Copies the loaded rows, as partitions left them, back into `rows[0..m)`. */
-  store(rows, m3) {
-    rows.set(this.rows.subarray(0, m3));
-  }
-  /**
-   * Overwrites features `feats[0..k)` of `hist` with the histogram of loaded positions
-   * [start, end). `offset[f]`, `nBins[f]`: feature f's first bucket and bucket count.
-   */
-  histogram(start, end, feats, k2, colStart, offset4, nBins, hist) {
-    const t = this.table;
-    for (let j = 0; j < k2; j++) {
-      const f = feats[j];
-      t[3 * j] = colStart[f];
-      t[3 * j + 1] = 24 * offset4[f];
-      t[3 * j + 2] = 24 * nBins[f];
-    }
-    const a4 = this.at;
-    this.x.histograms(0, a4.rows + 4 * start, a4.g + 8 * start, a4.h + 8 * start, end - start, a4.feats, k2, a4.hist);
-    for (let j = 0; j < k2; j++) {
-      const from = 3 * offset4[feats[j]];
-      hist.set(this.hist.subarray(from, from + 3 * nBins[feats[j]]), from);
-    }
-  }
-  /**
-   * Stable partition of loaded positions [start, end) on a split: rows whose bucket in the
-   * column at `col` is 1..bin (or 0, missing, when `missingLeft`) first. Returns where the
-   * others start.
-   */
-  partition(start, end, col, bin3, missingLeft) {
-    const a4 = this.at;
-    return this.x.partition(0, a4.rows, a4.g, a4.h, start, end, col, bin3, missingLeft ? 1 : 0, a4.sr, a4.sg, a4.sh);
-  }
-};
-function gather(rows, m3, grad, hess, g, h2) {
-  for (let i = 0; i < m3; i++) {
-    const r = rows[i];
-    g[i] = grad[r];
-    h2[i] = hess[r];
-  }
-}
-
-// pipeline/core/engines/tree/builder.ts
-var STRIDE = 3;
-var PACK_MIN_BYTES = 512 * 1024;
-var POOL_BYTES = 128 * 1024 * 1024;
-var TreeBuilder = class {
-  data;
-  nFeatures;
-  /** Offset of each feature's buckets in a histogram, in buckets. */
-  offset;
-  nBins;
-  histSize;
-  og;
-  oh;
-  spill;
-  drawn;
-  /** Every feature's buckets in one array (feature f from `colStart[f]`): one typed array in the hot loops. */
-  flat;
-  colStart;
-  drawnStart;
-  drawnBase;
-  scratchA;
-  scratchB;
-  free = [];
-  /** Made on first use (`histogramKernel`): forests mostly build histograms directly and never need it. */
-  kernel = null;
-  poolLeft;
-  // Per-tree state.
-  rows;
-  grad;
-  hess;
-  features;
-  p;
-  rng;
-  direct = false;
-  /** This tree's sampled rows copied row-major and partitioned with them (see `pack`). */
-  packed = false;
-  pb = new Uint8Array(0);
-  /** The same bytes as 32-bit words: rows are `stride` bytes (features rounded up to 4) and move a word at a time. */
-  pw = new Uint32Array(0);
-  spillW = new Uint32Array(0);
-  stride = 0;
-  pg = new Float64Array(0);
-  ph = new Float64Array(0);
-  spillG = new Float64Array(0);
-  spillH = new Float64Array(0);
-  minGainFloor = 0;
-  constructor(data3) {
-    this.data = data3;
-    this.nFeatures = data3.bins.length;
-    this.offset = new Int32Array(this.nFeatures);
-    this.nBins = new Int32Array(this.nFeatures);
-    let total = 0;
-    for (let f = 0; f < this.nFeatures; f++) {
-      this.offset[f] = total;
-      this.nBins[f] = binCount(data3.edges[f]);
-      total += this.nBins[f];
-    }
-    this.histSize = total * STRIDE;
-    this.og = new Float64Array(data3.rows);
-    this.oh = new Float64Array(data3.rows);
-    this.spill = new Uint32Array(data3.rows);
-    this.drawn = new Int32Array(this.nFeatures);
-    [this.flat, this.colStart] = flatBuckets(data3);
-    this.drawnStart = new Int32Array(this.nFeatures);
-    this.drawnBase = new Int32Array(this.nFeatures);
-    this.scratchA = new Float64Array(this.histSize);
-    this.scratchB = new Float64Array(this.histSize);
-    this.poolLeft = Math.max(4, Math.floor(POOL_BYTES / (8 * Math.max(1, this.histSize))));
-  }
-  /**
-   * Grows one tree on `rows[0..m)` (reordered in place), with per-row `grad`/`hess`
-   * indexed by row number, using only the listed features.
-   */
-  build(rows, m3, grad, hess, features, p, rng) {
-    this.rows = rows;
-    this.grad = grad;
-    this.hess = hess;
-    this.features = features;
-    this.p = p;
-    this.rng = rng;
-    const k2 = p.featuresPerSplit > 0 ? Math.min(p.featuresPerSplit, features.length) : features.length;
-    const mode = p.histograms ?? "auto";
-    this.direct = mode === "direct" || mode === "auto" && 2 * k2 < features.length;
-    const pack = p.packRows ?? "auto";
-    this.packed = this.direct && (pack === "always" || pack === "auto" && m3 * this.nFeatures >= PACK_MIN_BYTES);
-    if (this.packed) this.pack(m3);
-    if (!this.direct) this.histogramKernel().load(rows, m3, grad, hess);
-    const maxDepth3 = p.maxDepth > 0 ? p.maxDepth : Number.MAX_SAFE_INTEGER;
-    const maxLeaves = p.maxLeaves > 0 ? p.maxLeaves : Number.MAX_SAFE_INTEGER;
-    const out = new TreeArrays();
-    let G = 0;
-    let H2 = 0;
-    for (let i = 0; i < m3; i++) {
-      G += grad[rows[i]];
-      H2 += hess[rows[i]];
-    }
-    this.minGainFloor = Math.max(p.minSplitGain, 0);
-    const root = this.newNode(out.add(G, H2), 0, m3, 0, G, H2, m3);
-    if (this.canSplit(root, maxDepth3)) {
-      if (this.packed) this.evaluatePacked(root);
-      else if (this.direct) this.evaluateDirect(root);
-      else {
-        root.hist = this.acquire() ?? this.scratchA;
-        this.buildInto(root.hist, root.start, root.end);
-        this.evaluate(root);
-        if (root.hist === this.scratchA) root.hist = null;
-      }
-    }
-    const queue = new NodeQueue(p.growth === "leaf");
-    const settled = new LeafRanges();
-    if (root.feature >= 0) queue.push(root);
-    else settled.add(this.release(root));
-    let leaves = 1;
-    while (queue.size > 0 && leaves < maxLeaves) {
-      const node = queue.pop();
-      const [left, right] = this.split(node, out);
-      leaves++;
-      const canL = this.canSplit(left, maxDepth3);
-      const canR = this.canSplit(right, maxDepth3);
-      if (this.packed) {
-        if (canL) this.evaluatePacked(left);
-        if (canR) this.evaluatePacked(right);
-      } else if (this.direct) {
-        if (canL) this.evaluateDirect(left);
-        if (canR) this.evaluateDirect(right);
-      } else if (canL || canR) {
-        this.childHistograms(node, left, right);
-        if (canL) this.evaluate(left);
-        if (canR) this.evaluate(right);
-      } else this.release(node);
-      node.hist = null;
-      for (const c4 of [left, right]) {
-        if (c4.hist === this.scratchA || c4.hist === this.scratchB) c4.hist = null;
-        if (c4.feature >= 0 && (c4 === left ? canL : canR)) queue.push(c4);
-        else settled.add(this.release(c4));
-      }
-    }
-    while (queue.size > 0) settled.add(this.release(queue.pop()));
-    if (!this.direct) this.kernel.store(rows, m3);
-    return { ...out.finish(this.p, this.data.edges), ...settled.finish(m3) };
-  }
-  /** Histogram of rows[start..end) over `features` into `out` (zeroed first). */
-  histogram(rows, start, end, grad, hess, features, out) {
-    const kernel2 = this.histogramKernel();
-    kernel2.load(rows.subarray(start, end), end - start, grad, hess);
-    kernel2.histogram(0, end - start, features, features.length, this.colStart, this.offset, this.nBins, out);
-  }
-  /** parent -= child over the features: the sibling's histogram without touching its rows. */
-  subtract(parent, child, features) {
-    for (let j = 0; j < features.length; j++) {
-      const f = features[j];
-      const a4 = this.offset[f] * STRIDE;
-      const b10 = a4 + this.nBins[f] * STRIDE;
-      for (let i = a4; i < b10; i++) parent[i] -= child[i];
-    }
-  }
-  /** Size of one histogram buffer (all features). */
-  get histogramLength() {
-    return this.histSize;
-  }
-  newNode(id2, start, end, depth, G, H2, C3) {
-    return {
-      id: id2,
-      start,
-      end,
-      depth,
-      G,
-      H: H2,
-      C: C3,
-      hist: null,
-      gain: 0,
-      feature: -1,
-      bin: 0,
-      missingLeft: 0,
-      GL: 0,
-      HL: 0,
-      CL: 0
-    };
-  }
-  canSplit(n, maxDepth3) {
-    return n.depth < maxDepth3 && n.C >= 2 * Math.max(1, this.p.minSamplesLeaf) && n.H >= 2 * this.p.minChildWeight;
-  }
-  acquire() {
-    const b10 = this.free.pop();
-    if (b10) return b10;
-    if (this.poolLeft > 0) {
-      this.poolLeft--;
-      return new Float64Array(this.histSize);
-    }
-    return null;
-  }
-  /** Gives back a node's histogram; returns the node. */
-  release(n) {
-    const h2 = n.hist;
-    n.hist = null;
-    if (h2 && h2 !== this.scratchA && h2 !== this.scratchB) this.free.push(h2);
-    return n;
-  }
-  gather(start, end) {
-    const { rows, grad, hess, og, oh } = this;
-    for (let i = start; i < end; i++) {
-      const r = rows[i];
-      og[i] = grad[r];
-      oh[i] = hess[r];
-    }
-  }
-  histogramKernel() {
-    this.kernel ??= new HistogramKernel(this.flat, this.data.rows, this.nFeatures, this.histSize);
-    return this.kernel;
-  }
-  /** Overwrites `hist` with the histogram of the loaded rows at positions [start, end) for the tree's features. */
-  buildInto(hist, start, end) {
-    const feats = this.features;
-    this.kernel.histogram(start, end, feats, feats.length, this.colStart, this.offset, this.nBins, hist);
-  }
-  /** Draws this split's candidate features into `drawn[0..k)`. */
-  drawFeatures() {
-    const feats = this.features;
-    const F = feats.length;
-    const k2 = this.p.featuresPerSplit > 0 ? Math.min(this.p.featuresPerSplit, F) : F;
-    const d = this.drawn;
-    for (let i = 0; i < F; i++) d[i] = feats[i];
-    if (k2 < F) {
-      for (let i = 0; i < k2; i++) {
-        const j = i + this.rng.int(F - i);
-        const t = d[i];
-        d[i] = d[j];
-        d[j] = t;
-      }
-    }
-    return k2;
-  }
-  /** Best split among freshly drawn features, each histogram built from the node's rows into clean scratch. */
-  evaluateDirect(n) {
-    const k2 = this.drawFeatures();
-    const hist = this.scratchA;
-    const { rows, grad, hess, drawn } = this;
-    const m3 = n.end - n.start;
-    let widest = 0;
-    for (let j = 0; j < k2; j++) if (this.nBins[drawn[j]] > widest) widest = this.nBins[drawn[j]];
-    if (m3 >= 2 * widest) {
-      const flat2 = this.flat;
-      const starts = this.drawnStart;
-      const bases = this.drawnBase;
-      for (let j = 0; j < k2; j++) {
-        starts[j] = this.colStart[drawn[j]];
-        bases[j] = this.offset[drawn[j]] * STRIDE;
-      }
-      for (let i = n.start; i < n.end; i++) {
-        const r = rows[i];
-        const g = grad[r];
-        const h2 = hess[r];
-        for (let j = 0; j < k2; j++) {
-          const at = bases[j] + flat2[starts[j] + r] * STRIDE;
-          hist[at] += g;
-          hist[at + 1] += h2;
-          hist[at + 2] += 1;
-        }
-      }
-      for (let j = 0; j < k2; j++) {
-        const f = drawn[j];
-        const last = this.nBins[f] - 1;
-        this.scan(hist, n, f, 0, last);
-        hist.fill(0, bases[j], bases[j] + (last + 1) * STRIDE);
-      }
-      return;
-    }
-    this.gather(n.start, n.end);
-    const { og, oh, flat } = this;
-    for (let j = 0; j < k2; j++) {
-      const f = drawn[j];
-      const start = this.colStart[f];
-      const base = this.offset[f] * STRIDE;
-      let lo = 255;
-      let hi = 0;
-      for (let i = n.start; i < n.end; i++) {
-        const b10 = flat[start + rows[i]];
-        const at = base + b10 * STRIDE;
-        hist[at] += og[i];
-        hist[at + 1] += oh[i];
-        hist[at + 2] += 1;
-        if (b10 < lo) lo = b10;
-        if (b10 > hi) hi = b10;
-      }
-      this.scan(hist, n, f, lo, hi);
-      hist.fill(0, base + lo * STRIDE, base + (hi + 1) * STRIDE);
-    }
-  }
-  evaluate(n) {
-    const k2 = this.drawFeatures();
-    const hist = n.hist;
-    for (let j = 0; j < k2; j++) this.scan(hist, n, this.drawn[j], 0, this.nBins[this.drawn[j]] - 1);
-  }
-  /** Sibling histograms: the smaller child built, the larger by subtraction when the parent's is kept. */
-  childHistograms(parent, left, right) {
-    const feats = this.features;
-    const small = left.C <= right.C ? left : right;
-    const large = small === left ? right : left;
-    if (parent.hist) {
-      small.hist = this.acquire() ?? this.scratchA;
-      this.buildInto(small.hist, small.start, small.end);
-      this.subtract(parent.hist, small.hist, feats);
-      large.hist = parent.hist;
-      parent.hist = null;
-    } else {
-      small.hist = this.acquire() ?? this.scratchA;
-      this.buildInto(small.hist, small.start, small.end);
-      large.hist = this.acquire() ?? this.scratchB;
-      this.buildInto(large.hist, large.start, large.end);
-    }
-  }
-  /** Scans buckets lo..hi of feature f, updating the node's best split. */
-  scan(hist, n, f, lo, hi) {
-    const { lambda, alpha, minChildWeight } = this.p;
-    const minLeaf = Math.max(1, this.p.minSamplesLeaf);
-    const G = n.G;
-    const H2 = n.H;
-    const C3 = n.C;
-    const parentScore = score(G, H2, lambda, alpha);
-    let best = Math.max(n.gain, this.minGainFloor + 1e-12 * (Math.abs(parentScore) + 1));
-    let bestBin = -1;
-    let bestMl = 0;
-    let bGL = 0;
-    let bHL = 0;
-    let bCL = 0;
-    const base = this.offset[f] * STRIDE;
-    const gm = hist[base];
-    const hm = hist[base + 1];
-    const cm = hist[base + 2];
-    if (cm >= minLeaf && C3 - cm >= minLeaf && hm >= minChildWeight && H2 - hm >= minChildWeight) {
-      const gain = 0.5 * (score(gm, hm, lambda, alpha) + score(G - gm, H2 - hm, lambda, alpha) - parentScore);
-      if (gain > best) {
-        best = gain;
-        bestBin = 0;
-        bestMl = 1;
-        bGL = gm;
-        bHL = hm;
-        bCL = cm;
-      }
-    }
-    let gl = 0;
-    let hl = 0;
-    let cl = 0;
-    let prev = -1;
-    for (let b10 = lo < 1 ? 1 : lo; b10 <= hi; b10++) {
-      const at = base + b10 * STRIDE;
-      const c4 = hist[at + 2];
-      if (c4 === 0) continue;
-      if (prev > 0) {
-        const t = prev + (b10 - 1 - prev >> 1);
-        if (cl >= minLeaf && C3 - cl >= minLeaf && hl >= minChildWeight && H2 - hl >= minChildWeight) {
-          const gain = 0.5 * (score(gl, hl, lambda, alpha) + score(G - gl, H2 - hl, lambda, alpha) - parentScore);
-          if (gain > best) {
-            best = gain;
-            bestBin = t;
-            bestMl = cm > 0 ? 0 : hl >= H2 - hl ? 1 : 0;
-            bGL = gl;
-            bHL = hl;
-            bCL = cl;
-          }
-        }
-        if (cm > 0) {
-          const gL = gl + gm;
-          const hL = hl + hm;
-          const cL = cl + cm;
-          if (cL >= minLeaf && C3 - cL >= minLeaf && hL >= minChildWeight && H2 - hL >= minChildWeight) {
-            const gain = 0.5 * (score(gL, hL, lambda, alpha) + score(G - gL, H2 - hL, lambda, alpha) - parentScore);
-            if (gain > best) {
-              best = gain;
-              bestBin = t;
-              bestMl = 1;
-              bGL = gL;
-              bHL = hL;
-              bCL = cL;
-            }
-          }
-        }
-      }
-      gl += hist[at];
-      hl += hist[at + 1];
-      cl += c4;
-      prev = b10;
-    }
-    if (bestBin >= 0) {
-      n.gain = best;
-      n.feature = f;
-      n.bin = bestBin;
-      n.missingLeft = bestMl;
-      n.GL = bGL;
-      n.HL = bHL;
-      n.CL = bCL;
-    }
-  }
-  /**
-   * Copies the tree's rows into position order: each row's buckets side by side (one
-   * cache line instead of one per feature) and its gradient and hessian. On data larger
-   * than the processor's caches, reading a row's buckets from separate feature columns
-   * costs a memory round trip per feature once a node's rows are sparse; partitioning
-   * these copies with the rows keeps every later read sequential.
-   */
-  pack(m3) {
-    const d = this.nFeatures;
-    const stride = this.stride = 4 * Math.ceil(d / 4);
-    if (this.pg.length < m3) {
-      this.pb = new Uint8Array(m3 * stride);
-      this.pw = new Uint32Array(this.pb.buffer);
-      this.spillW = new Uint32Array(m3 * (stride / 4));
-      this.pg = new Float64Array(m3);
-      this.ph = new Float64Array(m3);
-      this.spillG = new Float64Array(m3);
-      this.spillH = new Float64Array(m3);
-    }
-    const { rows, grad, hess, pb, pg, ph, flat } = this;
-    for (let f = 0; f < d; f++) {
-      const start = this.colStart[f];
-      for (let i = 0, at = f; i < m3; i++, at += stride) pb[at] = flat[start + rows[i]];
-    }
-    for (let i = 0; i < m3; i++) {
-      pg[i] = grad[rows[i]];
-      ph[i] = hess[rows[i]];
-    }
-  }
-  /** `evaluateDirect` over the packed rows (same sums in the same order, so the same splits). */
-  evaluatePacked(n) {
-    const k2 = this.drawFeatures();
-    const hist = this.scratchA;
-    const { drawn, pb, pg, ph } = this;
-    const d = this.stride;
-    const bases = this.drawnBase;
-    for (let j = 0; j < k2; j++) bases[j] = this.offset[drawn[j]] * STRIDE;
-    const m3 = n.end - n.start;
-    let widest = 0;
-    for (let j = 0; j < k2; j++) if (this.nBins[drawn[j]] > widest) widest = this.nBins[drawn[j]];
-    const whole = m3 >= 2 * widest;
-    for (let j = 0; j < k2; j++) {
-      const f = drawn[j];
-      const base = bases[j];
-      let lo = 255;
-      let hi = 0;
-      for (let i = n.start, at = n.start * d + f; i < n.end; i++, at += d) {
-        const b10 = pb[at];
-        const h2 = base + b10 * STRIDE;
-        hist[h2] += pg[i];
-        hist[h2 + 1] += ph[i];
-        hist[h2 + 2] += 1;
-        if (b10 < lo) lo = b10;
-        if (b10 > hi) hi = b10;
-      }
-      if (whole) {
-        lo = 0;
-        hi = this.nBins[f] - 1;
-      }
-      this.scan(hist, n, f, lo, hi);
-      hist.fill(0, base + lo * STRIDE, base + (hi + 1) * STRIDE);
-    }
-  }
-  /** Partitions the node's rows (stable, so rows stay in ascending memory order) and records the split. */
-  split(n, out) {
-    const l = !this.direct ? this.kernel.partition(n.start, n.end, this.colStart[n.feature], n.bin, n.missingLeft === 1) : this.packed ? this.partitionPacked(n) : this.partition(n);
-    const leftId = out.add(n.GL, n.HL);
-    const rightId = out.add(n.G - n.GL, n.H - n.HL);
-    out.setSplit(n.id, n.feature, n.bin, n.missingLeft, leftId, rightId, n.gain);
-    const left = this.newNode(leftId, n.start, l, n.depth + 1, n.GL, n.HL, n.CL);
-    const right = this.newNode(rightId, l, n.end, n.depth + 1, n.G - n.GL, n.H - n.HL, n.C - n.CL);
-    return [left, right];
-  }
-  /** Stable partition of the packed rows and their row numbers; returns where the right-hand rows start. */
-  partitionPacked(n) {
-    const { rows, spill, pb, pw, pg, ph, spillW, spillG, spillH } = this;
-    const d = this.stride;
-    const words = d >> 2;
-    const f = n.feature;
-    const t = n.bin;
-    const ml = n.missingLeft === 1;
-    let l = n.start;
-    let s2 = 0;
-    for (let i = n.start; i < n.end; i++) {
-      const b10 = pb[i * d + f];
-      const src = i * words;
-      if (b10 === 0 ? ml : b10 <= t) {
-        if (l !== i) {
-          const dst = l * words;
-          for (let c4 = 0; c4 < words; c4++) pw[dst + c4] = pw[src + c4];
-          rows[l] = rows[i];
-          pg[l] = pg[i];
-          ph[l] = ph[i];
-        }
-        l++;
-      } else {
-        const dst = s2 * words;
-        for (let c4 = 0; c4 < words; c4++) spillW[dst + c4] = pw[src + c4];
-        spill[s2] = rows[i];
-        spillG[s2] = pg[i];
-        spillH[s2] = ph[i];
-        s2++;
-      }
-    }
-    rows.set(spill.subarray(0, s2), l);
-    pw.set(spillW.subarray(0, s2 * words), l * words);
-    pg.set(spillG.subarray(0, s2), l);
-    ph.set(spillH.subarray(0, s2), l);
-    return l;
-  }
-  /** Stable partition of the node's row numbers; returns where the right-hand rows start. */
-  partition(n) {
-    const flat = this.flat;
-    const start = this.colStart[n.feature];
-    const rows = this.rows;
-    const spill = this.spill;
-    const t = n.bin;
-    const ml = n.missingLeft === 1;
-    let l = n.start;
-    let s2 = 0;
-    for (let i = n.start; i < n.end; i++) {
-      const r = rows[i];
-      const b10 = flat[start + r];
-      if (b10 === 0 ? ml : b10 <= t) rows[l++] = r;
-      else spill[s2++] = r;
-    }
-    rows.set(spill.subarray(0, s2), l);
-    return l;
-  }
-};
-function flatBuckets(data3) {
-  const d = data3.bins.length;
-  const start = new Int32Array(d);
-  const first = data3.bins[0];
-  if (first && data3.bins.every((c4) => c4.buffer === first.buffer)) {
-    const flat2 = new Uint8Array(first.buffer, 0, first.buffer.byteLength);
-    for (let f = 0; f < d; f++) start[f] = data3.bins[f].byteOffset;
-    return [flat2, start];
-  }
-  const flat = new Uint8Array(Math.max(1, d * data3.rows));
-  for (let f = 0; f < d; f++) {
-    start[f] = f * data3.rows;
-    flat.set(data3.bins[f], start[f]);
-  }
-  return [flat, start];
-}
-function score(g, h2, lambda, alpha) {
-  let t = g;
-  if (alpha > 0) t = g > alpha ? g - alpha : g < -alpha ? g + alpha : 0;
-  const den = h2 + lambda;
-  return den > 0 ? t * t / den : 0;
-}
-function leafWeight(g, h2, lambda, alpha) {
-  let t = g;
-  if (alpha > 0) t = g > alpha ? g - alpha : g < -alpha ? g + alpha : 0;
-  const den = h2 + lambda;
-  return den > 0 ? -t / den : 0;
-}
-var TreeArrays = class {
-  feature = [];
-  bin = [];
-  missingLeft = [];
-  left = [];
-  right = [];
-  G = [];
-  H = [];
-  gain = [];
-  add(G, H2) {
-    this.feature.push(-1);
-    this.bin.push(0);
-    this.missingLeft.push(0);
-    this.left.push(-1);
-    this.right.push(-1);
-    this.G.push(G);
-    this.H.push(H2);
-    this.gain.push(0);
-    return this.feature.length - 1;
-  }
-  setSplit(id2, feature2, bin3, missingLeft, left, right, gain) {
-    this.feature[id2] = feature2;
-    this.bin[id2] = bin3;
-    this.missingLeft[id2] = missingLeft;
-    this.left[id2] = left;
-    this.right[id2] = right;
-    this.gain[id2] = gain;
-  }
-  finish(p, edges) {
-    const m3 = this.feature.length;
-    const tree2 = {
-      feature: Int32Array.from(this.feature),
-      threshold: new Float64Array(m3),
-      missingLeft: Uint8Array.from(this.missingLeft),
-      left: Int32Array.from(this.left),
-      right: Int32Array.from(this.right),
-      value: new Float64Array(m3),
-      cover: new Float64Array(m3),
-      gain: new Float64Array(m3)
-    };
-    for (let i = 0; i < m3; i++) {
-      const f = this.feature[i];
-      if (f >= 0) {
-        const t = this.bin[i];
-        tree2.threshold[i] = t === 0 ? -Number.MAX_VALUE : edges[f][t - 1];
-        tree2.gain[i] = roundSig(this.gain[i], 8);
-      }
-      tree2.value[i] = roundSig(p.shrinkage * leafWeight(this.G[i], this.H[i], p.lambda, p.alpha), 10);
-      tree2.cover[i] = roundSig(this.H[i], 10);
-    }
-    return { tree: tree2, binThreshold: Int32Array.from(this.bin) };
-  }
-};
-var LeafRanges = class {
-  nodes = [];
-  add(n) {
-    this.nodes.push(n);
-  }
-  finish(m3) {
-    const sorted = this.nodes.sort((a4, b10) => a4.start - b10.start);
-    const leafNode = Int32Array.from(sorted, (n) => n.id);
-    const leafStart = new Int32Array(sorted.length + 1);
-    sorted.forEach((n, j) => leafStart[j] = n.start);
-    leafStart[sorted.length] = m3;
-    return { leafNode, leafStart };
-  }
-};
-var NodeQueue = class {
-  constructor(byGain) {
-    this.byGain = byGain;
-  }
-  byGain;
-  items = [];
-  head = 0;
-  get size() {
-    return this.items.length - this.head;
-  }
-  push(n) {
-    const a4 = this.items;
-    a4.push(n);
-    if (!this.byGain) return;
-    let i = a4.length - 1;
-    while (i > 0) {
-      const parent = i - 1 >> 1;
-      if (!before(a4[i], a4[parent])) break;
-      [a4[i], a4[parent]] = [a4[parent], a4[i]];
-      i = parent;
-    }
-  }
-  pop() {
-    const a4 = this.items;
-    if (!this.byGain) return a4[this.head++];
-    const top = a4[0];
-    const last = a4.pop();
-    if (a4.length > 0) {
-      a4[0] = last;
-      let i = 0;
-      for (; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m3 = i;
-        if (l < a4.length && before(a4[l], a4[m3])) m3 = l;
-        if (r < a4.length && before(a4[r], a4[m3])) m3 = r;
-        if (m3 === i) break;
-        [a4[i], a4[m3]] = [a4[m3], a4[i]];
-        i = m3;
-      }
-    }
-    return top;
-  }
-};
-function before(a4, b10) {
-  return a4.gain > b10.gain || a4.gain === b10.gain && a4.id < b10.id;
-}
-var BinnedWalk = class {
-  flat;
-  colStart;
-  feature = new Int32Array(0);
-  offset = new Int32Array(0);
-  threshold = new Int32Array(0);
-  missingRight = new Int32Array(0);
-  left = new Int32Array(0);
-  constructor(data3) {
-    [this.flat, this.colStart] = flatBuckets(data3);
-  }
-  /** Prepares walks through `t`. */
-  load(t) {
-    const { feature: feature2, left, missingLeft } = t.tree;
-    const m3 = feature2.length;
-    if (this.offset.length < m3) {
-      const size = Math.max(m3, 2 * this.offset.length);
-      this.offset = new Int32Array(size);
-      this.threshold = new Int32Array(size);
-      this.missingRight = new Int32Array(size);
-      this.left = new Int32Array(size);
-    }
-    for (let i = 0; i < m3; i++) {
-      this.offset[i] = feature2[i] >= 0 ? this.colStart[feature2[i]] : 0;
-      this.threshold[i] = t.binThreshold[i];
-      this.missingRight[i] = missingLeft[i] ^ 1;
-      this.left[i] = left[i];
-    }
-    this.feature = feature2;
-    return this;
-  }
-  /** The leaf row `r` reaches in the loaded tree. */
-  leaf(r) {
-    const { feature: feature2, offset: offset4, threshold: threshold2, missingRight, left, flat } = this;
-    let node = 0;
-    while (feature2[node] >= 0) {
-      const b10 = flat[offset4[node] + r];
-      node = left[node] + (+(b10 > threshold2[node]) | +(b10 === 0) & missingRight[node]);
-    }
-    return node;
-  }
-};
-
-// pipeline/core/engines/tree/forest-trees.ts
-var OOB_SCALE = 2 ** 30;
-function jobMatrix(job) {
-  const bins2 = job.edges.map((_, f) => new Uint8Array(job.bins, f * job.rows, job.rows));
-  return { rows: job.rows, bins: bins2, edges: job.edges };
-}
-var ForestGrower = class {
-  job;
-  data;
-  builder;
-  counts;
-  rowIdx;
-  grad;
-  hess;
-  features;
-  oobSum;
-  oobCount;
-  oobRows;
-  walk;
-  constructor(job) {
-    this.job = job;
-    this.data = jobMatrix(job);
-    this.builder = new TreeBuilder(this.data);
-    const n = job.rows;
-    this.counts = new Uint32Array(n);
-    this.rowIdx = new Uint32Array(n);
-    this.grad = new Float64Array(n);
-    this.hess = new Float64Array(n);
-    this.features = Int32Array.from({ length: job.edges.length }, (_, f) => f);
-    this.oobSum = new Float64Array(n);
-    this.oobCount = new Uint32Array(n);
-    this.oobRows = new Uint32Array(n);
-    this.walk = new BinnedWalk(this.data);
-  }
-  grow(index6) {
-    const { job, counts, rowIdx, grad, hess } = this;
-    const n = job.rows;
-    const rng = new Rng(deriveSeed(job.seed, index6));
-    counts.fill(0);
-    if (job.sampling === "bootstrap") {
-      const draws = Math.max(1, Math.round(n * job.sampleFraction));
-      for (let k2 = 0; k2 < draws; k2++) counts[rng.int(n)]++;
-    } else {
-      for (let i = 0; i < n; i++) if (rng.next() < job.sampleFraction) counts[i] = 1;
-    }
-    const { y: y4, weight } = job;
-    let m3 = 0;
-    let o = 0;
-    for (let i = 0; i < n; i++) {
-      const c4 = counts[i];
-      if (c4 === 0) {
-        this.oobRows[o++] = i;
-        continue;
-      }
-      rowIdx[m3++] = i;
-      const w2 = weight[i] * c4;
-      hess[i] = w2;
-      grad[i] = y4[i] === 1 ? -w2 : 0;
-    }
-    const built = this.builder.build(rowIdx, m3, grad, hess, this.features, job.tree, rng);
-    if (o > 0) this.voteOutOfBag(built, o);
-    return built.tree;
-  }
-  /** Adds this tree's votes for the first `o` out-of-bag rows. */
-  voteOutOfBag(built, o) {
-    const walk = this.walk.load(built);
-    const value4 = built.tree.value;
-    const rows = this.oobRows;
-    for (let j = 0; j < o; j++) {
-      const r = rows[j];
-      this.oobSum[r] += Math.round(value4[walk.leaf(r)] * OOB_SCALE);
-      this.oobCount[r]++;
-    }
-  }
-};
-
-// pipeline/core/engines/forest.ts
-var paramSpec2 = {
-  // scikit-learn's default count. On the bundled splits 100 trees score within 0.002
-  // ROC AUC of 300 (mean of three seeds; lending_club varies ±0.005 by seed either way) in
-  // a third of the time; raise it (or tune it) for steadier scores between runs.
-  nTrees: { type: "integer", default: 100, min: 1, max: 1e5, description: "Number of trees." },
-  maxDepth: { type: "integer", default: 0, min: 0, max: 64, description: "Deepest split level; 0 = unlimited." },
-  // Credit targets are noisy: leaves of 15+ rows on half-size bootstrap samples validate
-  // better than fully grown trees (cross-validated on both bundled data sets) and fit 3× faster.
-  minSamplesLeaf: { type: "integer", default: 15, min: 1, max: 1e9, description: "Fewest training rows in a leaf." },
-  maxLeaves: {
-    type: "integer",
-    default: 4096,
-    min: 0,
-    max: 1e9,
-    description: "Leaves per tree at most, best splits first; 0 = unlimited (trees on millions of rows then grow very large)."
-  },
-  maxFeatures: {
-    type: "number",
-    default: "sqrt",
-    min: 1e-6,
-    max: 1,
-    values: ["sqrt", "log2"],
-    description: "Candidate features per split: sqrt, log2, or a fraction of all features."
-  },
-  sampling: {
-    type: "string",
-    default: "bootstrap",
-    values: ["bootstrap", "subsample"],
-    description: "Rows per tree drawn with replacement (bootstrap) or without (subsample)."
-  },
-  sampleFraction: {
-    type: "number",
-    default: 0.5,
-    min: 1e-6,
-    max: 1,
-    description: "Rows per tree as a fraction of the training rows."
-  },
-  classWeight: {
-    type: "string",
-    default: "none",
-    values: ["none", "balanced"],
-    description: "Weight classes inversely to their frequency."
-  },
-  minSplitGain: {
-    type: "number",
-    default: 0,
-    min: 0,
-    max: 1e9,
-    description: "Impurity decrease (weighted) a split must exceed."
-  },
-  maxBins: {
-    type: "integer",
-    default: 255,
-    min: 3,
-    max: 255,
-    description: "Quantile buckets per feature, missing included."
-  }
-};
-var forestThreading = {
-  minSeconds: 0.1,
-  minSecondsCold: 0.5,
-  /** When false the main thread only coordinates (so threads surely take part; for tests). */
-  mainThreadGrows: true,
-  /** Trees grown on worker threads during the last fit (diagnostics). */
-  lastThreadTrees: 0
-};
-var ForestEngine = class {
-  name = "forest";
-  p;
-  nFeatures = 0;
-  oobAuc = null;
-  oobRows = 0;
-  treeList = [];
-  packed = null;
-  constructor(params2, state) {
-    this.p = params2;
-    if (state) {
-      this.nFeatures = state.nFeatures;
-      this.oobAuc = state.oobAuc;
-      this.oobRows = state.oobRows;
-      this.treeList = state.trees.map(treeFromJSON);
-    }
-  }
-  params() {
-    return { ...this.p };
-  }
-  /** The trees (leaf values are positive-class probabilities), e.g. for TreeSHAP. */
-  get trees() {
-    return this.treeList;
-  }
-  /** Out-of-bag ROC AUC of the last fit. */
-  get outOfBagAuc() {
-    return this.oobAuc;
-  }
-  async fit(X4, y4, ctx) {
-    const p = this.p;
-    const n = X4.rows;
-    const d = X4.columns.length;
-    const nTrees = p.nTrees;
-    const wanted = ctx.workers ?? Math.min(4, availableParallelism3());
-    const workers = Number.isFinite(wanted) ? Math.max(1, Math.floor(wanted)) : 1;
-    const threaded = workers > 1;
-    const binned = binMatrix(X4, { maxBins: p.maxBins, shared: threaded });
-    const job = {
-      rows: n,
-      bins: binned.bins.length > 0 ? binned.bins[0].buffer : new ArrayBuffer(0),
-      edges: binned.edges,
-      y: copyInto(y4, threaded ? new Uint8Array(new SharedArrayBuffer(Math.max(1, n))) : new Uint8Array(n)),
-      weight: rowWeights2(y4, p.classWeight, ctx.sampleWeight, threaded),
-      seed: ctx.seed,
-      sampling: p.sampling === "subsample" ? "subsample" : "bootstrap",
-      sampleFraction: p.sampleFraction,
-      tree: {
-        maxDepth: p.maxDepth,
-        maxLeaves: p.maxLeaves,
-        growth: p.maxLeaves > 0 ? "leaf" : "depth",
-        minSamplesLeaf: p.minSamplesLeaf,
-        minChildWeight: 0,
-        lambda: 0,
-        alpha: 0,
-        minSplitGain: p.minSplitGain,
-        featuresPerSplit: featuresPerSplit(p.maxFeatures, d),
-        shrinkage: 1
-      }
-    };
-    const grown = await growForest(job, nTrees, workers, ctx);
-    this.treeList = grown.trees;
-    this.nFeatures = d;
-    this.packed = null;
-    const score3 = new Float64Array(n);
-    let m3 = 0;
-    const yOob = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      if (grown.oobCount[i] === 0) continue;
-      score3[m3] = grown.oobSum[i] / OOB_SCALE / grown.oobCount[i];
-      yOob[m3++] = y4[i];
-    }
-    const auc = m3 > 0 ? rocAuc(yOob.subarray(0, m3), score3.subarray(0, m3)) : null;
-    this.oobAuc = auc === null ? null : Number(auc.toPrecision(10));
-    this.oobRows = m3;
-  }
-  predictProba(X4) {
-    checkColumns("forest", X4, this.nFeatures, this.treeList.length);
-    if (!this.packed) this.packed = new PackedEnsemble(this.treeList);
-    const out = new Float64Array(X4.rows);
-    this.packed.addScores(X4, out);
-    const k2 = this.treeList.length;
-    if (k2 > 0) for (let i = 0; i < out.length; i++) out[i] /= k2;
-    return out;
-  }
-  featureImportance() {
-    return gainImportance(this.treeList, this.nFeatures);
-  }
-  toJSON() {
-    const state = {
-      nFeatures: this.nFeatures,
-      oobAuc: this.oobAuc,
-      oobRows: this.oobRows,
-      trees: this.treeList.map(treeToJSON)
-    };
-    return { engine: this.name, params: { ...this.p }, state };
-  }
-};
-function featuresPerSplit(v, d) {
-  if (v === "sqrt") return Math.max(1, Math.floor(Math.sqrt(d)));
-  if (v === "log2") return Math.max(1, Math.floor(Math.log2(Math.max(1, d))));
-  return Math.max(1, Math.min(d, Math.floor(Number(v) * d)));
-}
-function copyInto(src, dst) {
-  dst.set(src.subarray(0, dst.length));
-  return dst;
-}
-function rowWeights2(y4, classWeight, sampleWeight, shared) {
-  const n = y4.length;
-  const w2 = shared ? new Float64Array(new SharedArrayBuffer(Math.max(8, n * 8))).subarray(0, n) : new Float64Array(n);
-  let pos = 0;
-  for (let i = 0; i < n; i++) pos += y4[i];
-  const wPos = classWeight === "balanced" && pos > 0 ? n / (2 * pos) : 1;
-  const wNeg = classWeight === "balanced" && pos < n ? n / (2 * (n - pos)) : 1;
-  for (let i = 0; i < n; i++) w2[i] = (y4[i] === 1 ? wPos : wNeg) * (sampleWeight ? sampleWeight[i] : 1);
-  return w2;
-}
-async function growForest(job, nTrees, workers, ctx) {
-  const trees = new Array(nTrees);
-  const local = new ForestGrower(job);
-  const oobSum = local.oobSum;
-  const oobCount = local.oobCount;
-  let next = 0;
-  let done = 0;
-  const chunk = Math.max(1, Math.min(8, Math.floor(nTrees / (workers * 8))));
-  const threads = [];
-  const redo = [];
-  let helpers = 0;
-  const pending = /* @__PURE__ */ new Set();
-  const finished = () => {
-    done++;
-    ctx.onProgress?.(done, nTrees, "trees");
-  };
-  const enlist = (worker) => {
-    helpers++;
-    threads.push(
-      new Promise((resolve10) => {
-        let released = false;
-        const held = [];
-        const grown = [];
-        const send = (msg) => worker.postMessage(msg);
-        const dispatch2 = () => {
-          held.length = 0;
-          if (next >= nTrees) return send({ type: "finish" });
-          while (held.length < chunk && next < nTrees) held.push(next++);
-          send({ type: "grow", trees: [...held] });
-        };
-        const letGo = () => {
-          released = true;
-          pending.delete(letGo);
-          resolve10();
-        };
-        pending.add(letGo);
-        const onMessage = (msg) => {
-          if (msg.type === "ready") {
-            if (released) return send({ type: "finish" });
-            pending.delete(letGo);
-            dispatch2();
-          } else if (msg.type === "trees") {
-            for (const t of msg.trees) {
-              trees[t.index] = t.tree;
-              grown.push(t.index);
-              forestThreading.lastThreadTrees++;
-              finished();
-            }
-            dispatch2();
-          } else {
-            if (!released) {
-              for (let i = 0; i < msg.sum.length; i++) {
-                oobSum[i] += msg.sum[i];
-                oobCount[i] += msg.count[i];
-              }
-            }
-            detach();
-            releaseWorker(worker);
-            resolve10();
-          }
-        };
-        const onError = (err) => {
-          detach();
-          discardWorker(worker);
-          if (!released) {
-            redo.push(...held, ...grown);
-            forestThreading.lastThreadTrees -= grown.length;
-            done -= grown.length;
-            ctx.onWarning?.(
-              `forest: a worker thread failed (${err instanceof Error ? err.message : String(err)}); its trees are grown on the main thread`
-            );
-          }
-          resolve10();
-        };
-        const onExit = (code) => onError(new Error(`worker exited early (code ${code})`));
-        const detach = () => {
-          worker.off("message", onMessage);
-          worker.off("error", onError);
-          worker.off("exit", onExit);
-        };
-        worker.on("message", onMessage);
-        worker.on("error", onError);
-        worker.on("exit", onExit);
-        send({ type: "job", job });
-      })
-    );
-  };
-  const enlistAll = (k2) => {
-    for (const w2 of acquireWorkers(k2)) enlist(w2);
-  };
-  forestThreading.lastThreadTrees = 0;
-  if (workers > 1 && !forestThreading.mainThreadGrows) {
-    await prepareWorkers();
-    enlistAll(workers);
-  }
-  let preparing = false;
-  let fastest = Infinity;
-  const started = performance.now();
-  const mainGrows = forestThreading.mainThreadGrows || helpers === 0;
-  while (mainGrows && (next < nTrees || redo.length > 0)) {
-    const index6 = redo.length > 0 ? redo.pop() : next++;
-    const t04 = performance.now();
-    trees[index6] = local.grow(index6);
-    finished();
-    fastest = Math.min(fastest, performance.now() - t04);
-    if (workers > 1 && helpers === 0 && next < nTrees && (done >= 3 || performance.now() - started > 1e3 * forestThreading.minSecondsCold)) {
-      const rest = fastest / 1e3 * (nTrees - next);
-      if (idleWorkers() >= workers - 1) {
-        if (rest > forestThreading.minSeconds) enlistAll(workers - 1);
-      } else if (rest > forestThreading.minSecondsCold) {
-        if (workersReady()) enlistAll(workers - 1);
-        else if (!preparing) {
-          preparing = true;
-          void prepareWorkers();
-        }
-      }
-    }
-    if (helpers > 0 || preparing && !workersReady()) await new Promise((r) => setImmediate(r));
-  }
-  for (; ; ) {
-    if (next >= nTrees) for (const letGo of [...pending]) letGo();
-    await Promise.all(threads);
-    if (redo.length === 0 && next >= nTrees) break;
-    while (redo.length > 0 || next < nTrees) {
-      const index6 = redo.length > 0 ? redo.pop() : next++;
-      trees[index6] = local.grow(index6);
-      finished();
-    }
-  }
-  return { trees: trees.map((t, i) => t ?? missingTree(i)), oobSum, oobCount };
-}
-function missingTree(i) {
-  throw new Error(`forest tree ${i} was never grown`);
-}
-var forestFactory = {
-  name: "forest",
-  encoding: "tree",
-  description: "Random forest (bootstrap, random features per split, histogram splits; multi-threaded, deterministic).",
-  paramSpec: paramSpec2,
-  create(params2) {
-    return new ForestEngine(resolveParams("forest", paramSpec2, params2));
-  },
-  fromJSON(state) {
-    if (state.engine !== "forest") throw new Error(`expected a forest state, got "${state.engine}"`);
-    return new ForestEngine(resolveParams("forest", paramSpec2, state.params), state.state);
-  }
-};
-
-// pipeline/core/engines/gbdt.ts
-var paramSpec3 = {
-  nRounds: {
-    type: "integer",
-    default: 100,
-    min: 1,
-    max: 1e5,
-    description: "Boosting rounds at most (fewer when early stopping triggers)."
-  },
-  learningRate: {
-    type: "number",
-    default: 0.1,
-    min: 1e-6,
-    max: 1,
-    description: "Shrinkage (eta) applied to every tree."
-  },
-  growth: {
-    type: "string",
-    default: "depth",
-    values: ["depth", "leaf"],
-    description: "Grow level by level (depth) or best leaf first (leaf)."
-  },
-  maxDepth: {
-    type: "integer",
-    default: 2,
-    min: 0,
-    max: 64,
-    description: "Deepest split level; 0 = unlimited (use numLeaves)."
-  },
-  numLeaves: {
-    type: "integer",
-    default: 0,
-    min: 0,
-    max: 65536,
-    description: "Leaves per tree at most; 0 = unlimited (use maxDepth)."
-  },
-  minChildWeight: { type: "number", default: 1, min: 0, max: 1e9, description: "Smallest hessian sum in a child." },
-  minSamplesLeaf: { type: "integer", default: 10, min: 1, max: 1e9, description: "Fewest training rows in a leaf." },
-  lambda: { type: "number", default: 5, min: 0, max: 1e6, description: "L2 penalty on leaf values." },
-  alpha: { type: "number", default: 0, min: 0, max: 1e6, description: "L1 penalty on leaf values." },
-  minSplitGain: {
-    type: "number",
-    default: 0,
-    min: 0,
-    max: 1e9,
-    description: "Loss reduction a split must exceed (gamma)."
-  },
-  subsample: { type: "number", default: 0.8, min: 0.01, max: 1, description: "Fraction of rows drawn for each tree." },
-  colsampleBytree: {
-    type: "number",
-    default: 0.5,
-    min: 0.01,
-    max: 1,
-    description: "Fraction of features drawn for each tree."
-  },
-  scalePosWeight: {
-    type: "number",
-    default: 1,
-    min: 1e-6,
-    max: 1e6,
-    description: "Weight multiplier for positive rows."
-  },
-  earlyStoppingRounds: {
-    type: "integer",
-    default: 50,
-    min: 0,
-    max: 1e5,
-    description: "Stop after this many rounds without validation log-loss improvement (0 = off; needs validation rows)."
-  },
-  maxBins: {
-    type: "integer",
-    default: 255,
-    min: 3,
-    max: 255,
-    description: "Quantile buckets per feature, missing included."
-  }
-};
-var GbdtEngine = class {
-  name = "gbdt";
-  p;
-  baseScore = 0;
-  nFeatures = 0;
-  roundsTrained = 0;
-  validationLoss = [];
-  trainingLoss;
-  treeList = [];
-  packed = null;
-  constructor(params2, state) {
-    this.p = params2;
-    if (state) {
-      this.baseScore = state.baseScore;
-      this.nFeatures = state.nFeatures;
-      this.roundsTrained = state.roundsTrained;
-      this.validationLoss = [...state.validationLoss];
-      this.trainingLoss = state.trainingLoss;
-      this.treeList = state.trees.map(treeFromJSON);
-    }
-  }
-  params() {
-    return { ...this.p };
-  }
-  /** The boosted trees (leaf values are log-odds increments), e.g. for TreeSHAP. */
-  get trees() {
-    return this.treeList;
-  }
-  get base() {
-    return this.baseScore;
-  }
-  async fit(X4, y4, ctx) {
-    const p = this.p;
-    const n = X4.rows;
-    const d = X4.columns.length;
-    const binned = binMatrix(X4, { maxBins: p.maxBins });
-    const w2 = new Float64Array(n);
-    const spw = p.scalePosWeight;
-    let sw = 0;
-    let swy = 0;
-    for (let i = 0; i < n; i++) {
-      w2[i] = (ctx.sampleWeight ? ctx.sampleWeight[i] : 1) * (y4[i] === 1 ? spw : 1);
-      sw += w2[i];
-      swy += w2[i] * y4[i];
-    }
-    const prior = Math.min(1 - 1e-6, Math.max(1e-6, sw > 0 ? swy / sw : 0.5));
-    this.baseScore = Math.log(prior / (1 - prior));
-    this.nFeatures = d;
-    this.packed = null;
-    const treeParams = {
-      maxDepth: p.maxDepth,
-      maxLeaves: p.numLeaves,
-      growth: p.growth === "leaf" ? "leaf" : "depth",
-      minSamplesLeaf: p.minSamplesLeaf,
-      minChildWeight: p.minChildWeight,
-      lambda: p.lambda,
-      alpha: p.alpha,
-      minSplitGain: p.minSplitGain,
-      featuresPerSplit: 0,
-      shrinkage: p.learningRate
-    };
-    const nRounds = p.nRounds;
-    const subsample = p.subsample;
-    const nCols = Math.max(1, Math.round(d * p.colsampleBytree));
-    const patience = p.earlyStoppingRounds;
-    const expNeg = new Float64Array(n).fill(Math.exp(-this.baseScore));
-    const draws = new Uint32Array(subsample < 1 ? n : 0);
-    const grad = new Float64Array(n);
-    const hess = new Float64Array(n);
-    const rows = new Uint32Array(n);
-    const heldOut = new Uint32Array(n);
-    const allFeatures = Int32Array.from({ length: d }, (_, f) => f);
-    const builder = new TreeBuilder(binned);
-    const walk = new BinnedWalk(binned);
-    const val = ctx.validation && ctx.validation.X.rows > 0 ? ctx.validation : void 0;
-    const valRows = val ? rowMajor(val.X) : new Float64Array(0);
-    const valMargin = new Float64Array(val ? val.X.rows : 0).fill(this.baseScore);
-    const trees = [];
-    const losses = [];
-    let best = Infinity;
-    let bestRound = -1;
-    for (let round3 = 0; round3 < nRounds; round3++) {
-      const rng = new Rng(deriveSeed(ctx.seed, round3));
-      const m3 = subsample < 1 ? drawRows(rng, draws, subsample, rows, heldOut) : allRows(n, rows);
-      const left = n - m3;
-      logisticGradients(rows, m3, expNeg, w2, y4, grad, hess);
-      let features = allFeatures;
-      if (nCols < d) {
-        const pick3 = allFeatures.slice();
-        for (let i = 0; i < nCols; i++) {
-          const j = i + rng.int(d - i);
-          const t = pick3[i];
-          pick3[i] = pick3[j];
-          pick3[j] = t;
-        }
-        features = pick3.subarray(0, nCols).sort();
-      }
-      const built = builder.build(rows, m3, grad, hess, features, treeParams, rng);
-      const factor = built.tree.value.map((v) => Math.exp(-v));
-      scaleLeafRanges(built, factor, rows, expNeg);
-      if (left > 0) scaleWalkedRows(walk.load(built), factor, heldOut, left, expNeg);
-      trees.push(built.tree);
-      if (val) {
-        const loss = addTreeAndLoss(built.tree, valRows, d, valMargin, val.y);
-        losses.push(loss);
-        if (loss < best) {
-          best = loss;
-          bestRound = round3;
-        } else if (patience > 0 && round3 - bestRound >= patience) break;
-      }
-      ctx.onProgress?.(round3 + 1, nRounds, "rounds");
-    }
-    this.roundsTrained = trees.length;
-    this.trainingLoss = meanLogLoss(expNeg, y4);
-    this.validationLoss = losses;
-    this.treeList = val && patience > 0 ? trees.slice(0, bestRound + 1) : trees;
-  }
-  /** Raw log-odds per row. */
-  predictMargin(X4) {
-    checkColumns("gbdt", X4, this.nFeatures, this.treeList.length);
-    if (!this.packed) this.packed = new PackedEnsemble(this.treeList);
-    const out = new Float64Array(X4.rows).fill(this.baseScore);
-    this.packed.addScores(X4, out);
-    return out;
-  }
-  predictProba(X4) {
-    const out = this.predictMargin(X4);
-    for (let i = 0; i < out.length; i++) out[i] = 1 / (1 + Math.exp(-out[i]));
-    return out;
-  }
-  featureImportance() {
-    return gainImportance(this.treeList, this.nFeatures);
-  }
-  toJSON() {
-    const state = {
-      baseScore: this.baseScore,
-      nFeatures: this.nFeatures,
-      roundsTrained: this.roundsTrained,
-      bestIteration: this.treeList.length,
-      validationLoss: this.validationLoss.map((v) => Number(v.toPrecision(10))),
-      ...this.trainingLoss === void 0 ? {} : { trainingLoss: Number(this.trainingLoss.toPrecision(10)) },
-      trees: this.treeList.map(treeToJSON)
-    };
-    return { engine: this.name, params: { ...this.p }, state };
-  }
-};
-function drawRows(rng, draws, subsample, rows, heldOut) {
-  const n = draws.length;
-  rng.fillU32(draws, n);
-  const cut = subsample * 4294967296;
-  let m3 = 0;
-  let left = 0;
-  for (let i = 0; i < n; i++) {
-    if (draws[i] < cut) rows[m3++] = i;
-    else heldOut[left++] = i;
-  }
-  return m3;
-}
-function allRows(n, rows) {
-  for (let i = 0; i < n; i++) rows[i] = i;
-  return n;
-}
-function logisticGradients(rows, m3, expNeg, w2, y4, grad, hess) {
-  for (let k2 = 0; k2 < m3; k2++) {
-    const i = rows[k2];
-    const pr = 1 / (1 + expNeg[i]);
-    grad[i] = w2[i] * (pr - y4[i]);
-    hess[i] = w2[i] * Math.max(pr * (1 - pr), 1e-16);
-  }
-}
-function scaleLeafRanges(built, factor, rows, expNeg) {
-  const { leafNode, leafStart } = built;
-  for (let j = 0; j < leafNode.length; j++) {
-    const v = factor[leafNode[j]];
-    for (let i = leafStart[j]; i < leafStart[j + 1]; i++) expNeg[rows[i]] *= v;
-  }
-}
-function scaleWalkedRows(walk, factor, heldOut, count2, expNeg) {
-  for (let i = 0; i < count2; i++) expNeg[heldOut[i]] *= factor[walk.leaf(heldOut[i])];
-}
-function meanLogLoss(expNeg, y4) {
-  let loss = 0;
-  for (let i = 0; i < expNeg.length; i++) loss += y4[i] === 1 ? Math.log1p(expNeg[i]) : Math.log1p(1 / expNeg[i]);
-  return loss / Math.max(1, expNeg.length);
-}
-function rowMajor(X4) {
-  const d = X4.columns.length;
-  const out = new Float64Array(X4.rows * d);
-  for (let f = 0; f < d; f++) {
-    const col = X4.columns[f];
-    for (let i = 0; i < X4.rows; i++) out[i * d + f] = col[i];
-  }
-  return out;
-}
-function addTreeAndLoss(t, rows, d, margin, y4) {
-  const { feature: feature2, threshold: threshold2, missingLeft, left, right, value: value4 } = t;
-  let loss = 0;
-  for (let i = 0; i < margin.length; i++) {
-    const base = i * d;
-    let node = 0;
-    let f;
-    while ((f = feature2[node]) >= 0) {
-      const x4 = rows[base + f];
-      node = x4 <= threshold2[node] || x4 !== x4 && missingLeft[node] === 1 ? left[node] : right[node];
-    }
-    const m3 = margin[i] += value4[node];
-    const z = y4[i] === 1 ? -m3 : m3;
-    loss += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-  }
-  return loss / Math.max(1, margin.length);
-}
-var gbdtFactory = {
-  name: "gbdt",
-  encoding: "tree",
-  description: "Gradient-boosted trees (logistic loss, histogram splits, early stopping on validation rows).",
-  paramSpec: paramSpec3,
-  create(params2) {
-    return new GbdtEngine(resolveParams("gbdt", paramSpec3, params2));
-  },
-  fromJSON(state) {
-    if (state.engine !== "gbdt") throw new Error(`expected a gbdt state, got "${state.engine}"`);
-    return new GbdtEngine(resolveParams("gbdt", paramSpec3, state.params), state.state);
-  }
-};
-
-// pipeline/core/engines/ml-random-forest.ts
-var import_ml_random_forest = __toESM(require_random_forest(), 1);
-var paramSpec4 = {
-  nEstimators: { type: "integer", default: 50, min: 1, max: 2e3, description: "Number of trees." },
-  maxFeatures: { type: "number", default: 0.5, min: 0.01, max: 1, description: "Share of features each tree sees." },
-  maxDepth: { type: "integer", default: 10, min: 1, max: 64, description: "Maximum tree depth." },
-  minNumSamples: { type: "integer", default: 5, min: 1, max: 1e5, description: "Minimum rows to split a node." },
-  gainThreshold: {
-    type: "number",
-    default: 0,
-    min: 0,
-    max: 1,
-    description: "Minimum impurity gain for a split (the package default 0.01 makes stumps on large data)."
-  }
-};
-var SECONDS_PER_UNIT = 924;
-function estimateSeconds(rows, trees) {
-  return SECONDS_PER_UNIT * (rows / 1e4) ** 2 * (trees / 100);
-}
-var MlRandomForestEngine = class {
-  constructor(p, state) {
-    this.p = p;
-    if (state) {
-      this.medians = state.medians;
-      this.nFeatures = state.medians.length;
-      this.forest = import_ml_random_forest.RandomForestClassifier.load(state.forest);
-    }
-  }
-  p;
-  name = "ml-random-forest";
-  forest = null;
-  medians = [];
-  nFeatures = 0;
-  params() {
-    return { ...this.p };
-  }
-  async fit(X4, y4, ctx) {
-    const trees = this.p.nEstimators;
-    if (X4.rows > 2e3) {
-      const s2 = estimateSeconds(X4.rows, trees);
-      ctx.onWarning?.(
-        `ml-random-forest: ${X4.rows} rows × ${trees} trees — its O(n²) split search may take about ${s2 < 120 ? `${Math.round(s2)} s` : `${Math.round(s2 / 60)} min`}; the forest engine trains the same in well under a second`
-      );
-    }
-    this.nFeatures = X4.columns.length;
-    this.medians = X4.columns.map((c4) => median(c4));
-    const rows = this.toRows(X4);
-    this.forest = new import_ml_random_forest.RandomForestClassifier({
-      nEstimators: trees,
-      maxFeatures: this.p.maxFeatures,
-      seed: ctx.seed | 0,
-      useSampleBagging: true,
-      replacement: false,
-      noOOB: true,
-      treeOptions: {
-        maxDepth: this.p.maxDepth,
-        minNumSamples: this.p.minNumSamples,
-        gainThreshold: this.p.gainThreshold
-      }
-    });
-    this.forest.train(rows, Array.from(y4));
-    ctx.onProgress?.(trees, trees, "trees");
-  }
-  toRows(X4) {
-    const rows = new Array(X4.rows);
-    for (let i = 0; i < X4.rows; i++) {
-      const r = new Array(X4.columns.length);
-      for (let j = 0; j < X4.columns.length; j++) {
-        const v = X4.columns[j][i];
-        r[j] = Number.isNaN(v) ? this.medians[j] : v;
-      }
-      rows[i] = r;
-    }
-    return rows;
-  }
-  predictProba(X4) {
-    if (!this.forest) throw new Error("ml-random-forest: model is not fitted");
-    const votes = this.forest.predictionValues(this.toRows(X4));
-    const out = new Float64Array(X4.rows);
-    for (let i = 0; i < votes.rows; i++) {
-      let pos = 0;
-      for (let t = 0; t < votes.columns; t++) pos += votes.get(i, t) === 1 ? 1 : 0;
-      out[i] = pos / votes.columns;
-    }
-    return out;
-  }
-  /** Impurity decrease (gain × rows at the node) summed per feature over every tree. */
-  featureImportance() {
-    if (!this.forest) throw new Error("ml-random-forest: model is not fitted");
-    const model = this.forest.toJSON().baseModel;
-    const imp = new Float64Array(this.nFeatures);
-    model.estimators.forEach((est, t) => {
-      const stack2 = [est.root];
-      while (stack2.length) {
-        const node = stack2.pop();
-        if (!node.left || !node.right) continue;
-        imp[model.indexes[t][node.splitColumn]] += Math.max(0, node.gain) * node.numberSamples;
-        stack2.push(node.left, node.right);
-      }
-    });
-    const total = imp.reduce((a4, b10) => a4 + b10, 0);
-    return total > 0 ? imp.map((v) => v / total) : imp;
-  }
-  toJSON() {
-    if (!this.forest) throw new Error("ml-random-forest: model is not fitted");
-    return { engine: this.name, params: this.params(), state: { medians: this.medians, forest: this.forest.toJSON() } };
-  }
-};
-function median(c4) {
-  const v = Array.from(c4).filter((x4) => !Number.isNaN(x4)).sort((a4, b10) => a4 - b10);
-  return v.length ? v[Math.floor(v.length / 2)] : 0;
-}
-var mlRandomForestFactory = {
-  name: "ml-random-forest",
-  encoding: "tree",
-  description: "The mljs ml-random-forest package (slow: O(n²) splits; for comparison only).",
-  paramSpec: paramSpec4,
-  create: (params2) => new MlRandomForestEngine(resolveParams("ml-random-forest", paramSpec4, params2)),
-  fromJSON: (s2) => new MlRandomForestEngine(resolveParams("ml-random-forest", paramSpec4, s2.params), s2.state)
-};
-
-// pipeline/core/engines/index.ts
-var factories = [forestFactory, gbdtFactory, logisticFactory, mlRandomForestFactory];
-var ENGINES = new Map(factories.map((f) => [f.name, f]));
-function engineFactory(name) {
-  const f = ENGINES.get(name);
-  if (!f) throw usageError(`unknown engine "${name}" (choose one of: ${[...ENGINES.keys()].join(", ")})`);
-  return f;
-}
-
 // pipeline/core/model/credit-model.ts
 var CreditModel = class _CreditModel {
-  constructor(bundle3) {
+  /** `options.scoring`: whether large batches may be shared with helper threads (default: up to three). */
+  constructor(bundle3, options = {}) {
     this.bundle = bundle3;
-    this.engine = engineFactory(bundle3.engine.engine).fromJSON(bundle3.engine);
+    this.options = options;
+    this.engine = engineFactory(bundle3.engine.engine).fromJSON(bundle3.engine, options);
   }
   bundle;
+  options;
   engine;
-  static load(path3) {
-    return new _CreditModel(readBundle(path3));
+  static load(path3, options = {}) {
+    return new _CreditModel(readBundle(path3), options);
   }
   get threshold() {
     return this.bundle.threshold;
@@ -101947,353 +102108,117 @@ function toAlignment(value4) {
   return code === 67 || code === 99 ? 99 : code === 76 || code === 108 ? 108 : code === 82 || code === 114 ? 114 : 0;
 }
 
-// pipeline/gitops/registry/schema.ts
-var REGISTRY_SCHEMA_VERSION = 1;
-var REGISTRY_FILE = "registry.json";
-var BUNDLE_FILE = "model.json.gz";
-var nullableString = { type: ["string", "null"] };
-var nullableInt = { type: ["integer", "null"], minimum: 1 };
-var sha256Hex2 = { type: "string", pattern: "^[0-9a-f]{64}$" };
-var digest = { type: "string", pattern: "^sha256:[0-9a-f]{64}$" };
-var metricMap = { type: "object", additionalProperties: { type: ["number", "null"] } };
-var fileRef = {
-  type: "object",
-  required: ["path", "sha256", "rows"],
-  properties: { path: { type: "string" }, sha256: { type: "string" }, rows: { type: "integer", minimum: 0 } }
-};
-var lineageSchema = {
-  type: "object",
-  required: ["data", "test_data", "golden", "config", "seed", "engine", "params", "code_commit", "code_dirty", "run"],
-  properties: {
-    data: fileRef,
-    test_data: { anyOf: [{ type: "null" }, fileRef] },
-    golden: { anyOf: [{ type: "null" }, fileRef] },
-    config: { type: "object" },
-    seed: { type: "integer", minimum: 0 },
-    engine: { type: "string", minLength: 1 },
-    params: { type: "object", additionalProperties: { type: ["number", "string", "boolean"] } },
-    code_commit: nullableString,
-    code_dirty: { type: ["boolean", "null"] },
-    packages: { type: "object", additionalProperties: { type: "string" } },
-    run: {
-      anyOf: [
-        { type: "null" },
-        {
-          type: "object",
-          required: ["id"],
-          properties: { id: { type: "string" }, created_at: { type: "string" }, command: { type: "string" } }
-        }
-      ]
-    },
-    ci_run_url: nullableString
-  }
-};
-var versionSchema = {
-  type: "object",
-  required: [
-    "version",
-    "path",
-    "digest",
-    "bundle",
-    "created_at",
-    "engine",
-    "threshold",
-    "metrics",
-    "forced",
-    "lineage"
-  ],
-  properties: {
-    version: { type: "integer", minimum: 1 },
-    path: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*/v[1-9][0-9]*$" },
-    digest,
-    bundle: {
-      type: "object",
-      required: ["file", "sha256", "bytes"],
-      additionalProperties: false,
-      properties: { file: { const: BUNDLE_FILE }, sha256: sha256Hex2, bytes: { type: "integer", minimum: 1 } }
-    },
-    created_at: { type: "string", minLength: 1 },
-    engine: { type: "string", minLength: 1 },
-    threshold: { type: "number", minimum: 0, maximum: 1 },
-    metrics: {
-      type: "object",
-      required: ["test", "evaluation"],
-      properties: { test: metricMap, evaluation: { anyOf: [{ type: "null" }, metricMap] } }
-    },
-    forced: {
-      anyOf: [
-        { type: "null" },
-        { type: "object", required: ["reason"], properties: { reason: { type: "string", minLength: 1 } } }
-      ]
-    },
-    lineage: lineageSchema
-  }
-};
-var historySchema = {
-  type: "object",
-  required: [
-    "seq",
-    "event",
-    "time",
-    "actor",
-    "version",
-    "previous_champion",
-    "digest",
-    "run_id",
-    "git_commit",
-    "ci_run_url",
-    "reason",
-    "verdict"
-  ],
-  properties: {
-    seq: { type: "integer", minimum: 1 },
-    event: { enum: ["registered", "promoted", "rolled_back", "rejected"] },
-    time: { type: "string", minLength: 1 },
-    actor: { type: "string", minLength: 1 },
-    version: nullableInt,
-    previous_champion: nullableInt,
-    digest: { anyOf: [{ type: "null" }, digest] },
-    run_id: nullableString,
-    git_commit: nullableString,
-    ci_run_url: nullableString,
-    reason: nullableString,
-    verdict: {
-      anyOf: [
-        { type: "null" },
-        {
-          type: "object",
-          required: ["decision", "summary", "rules"],
-          properties: {
-            decision: { enum: ["promote", "keep"] },
-            summary: { type: "string" },
-            rules: { type: "array" }
-          }
-        }
-      ]
-    }
-  }
-};
-var registrySchema = {
-  $schema: "http://json-schema.org/draft-07/schema#",
-  title: "models/registry.json",
-  type: "object",
-  additionalProperties: false,
-  required: ["schema_version", "models"],
-  properties: {
-    $schema: { type: "string" },
-    schema_version: { const: REGISTRY_SCHEMA_VERSION },
-    models: {
-      type: "object",
-      propertyNames: { pattern: "^[a-z0-9][a-z0-9-]*$" },
-      additionalProperties: {
-        type: "object",
-        additionalProperties: false,
-        required: ["aliases", "versions", "history"],
-        properties: {
-          aliases: {
-            type: "object",
-            additionalProperties: false,
-            required: ["champion"],
-            properties: { champion: nullableInt, challenger: nullableInt }
-          },
-          versions: { type: "array", items: versionSchema },
-          history: { type: "array", items: historySchema }
-        }
-      }
-    }
-  }
-};
-function emptyRegistry() {
-  return { schema_version: REGISTRY_SCHEMA_VERSION, models: {} };
-}
-function emptyModel() {
-  return { aliases: { champion: null, challenger: null }, versions: [], history: [] };
-}
+// pipeline/gitops/registry/commit.ts
+import { relative as relative2, resolve as resolve5 } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 
-// pipeline/gitops/registry/store.ts
-var import_ajv2 = __toESM(require_ajv(), 1);
-import { existsSync as existsSync5, mkdirSync as mkdirSync2, readFileSync as readFileSync4, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync2 } from "node:fs";
-import { basename as basename2, join as join3, relative, resolve as resolve2 } from "node:path";
-import { randomBytes as randomBytes2 } from "node:crypto";
-var ajv2 = new import_ajv2.Ajv({ allErrors: true, strict: false });
-var validateRegistry = ajv2.compile(registrySchema);
-function registryDir(config, baseDir) {
-  return resolvePath(baseDir, config.registry.path);
+// pipeline/gitops/registry/git.ts
+import { execFile } from "node:child_process";
+var DEFAULT_AUTHOR = {
+  name: "github-actions[bot]",
+  email: "41898282+github-actions[bot]@users.noreply.github.com"
+};
+function git2(args, cwd, env = {}) {
+  return new Promise((resolvePromise) => {
+    execFile(
+      "git",
+      args,
+      {
+        cwd,
+        env: { ...process.env, LC_ALL: "C", LANG: "C", GIT_TERMINAL_PROMPT: "0", ...env },
+        maxBuffer: 64 * 1024 * 1024
+      },
+      (error4, stdout, stderr) => {
+        const code = error4 ? typeof error4.code === "number" ? error4.code : 1 : 0;
+        resolvePromise({ code, stdout: String(stdout), stderr: String(stderr) });
+      }
+    );
+  });
 }
-function registryFile(dir) {
-  return join3(dir, REGISTRY_FILE);
+async function gitOk(args, cwd, env = {}) {
+  const r = await git2(args, cwd, env);
+  if (r.code !== 0) throw new Error(`git ${args.join(" ")} failed: ${(r.stderr || r.stdout).trim()}`);
+  return r.stdout.trim();
 }
-function entryLabel(pointer, data3) {
-  const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
-  let label = "";
-  let node = data3;
-  for (const part of parts) {
-    const isIndex = Array.isArray(node) && /^\d+$/.test(part);
-    label += isIndex ? `[${part}]` : label ? `.${part}` : part;
-    node = node !== null && typeof node === "object" ? node[part] : void 0;
-    const v = node;
-    if (isIndex && v && typeof v === "object") {
-      if (typeof v.version === "number" && !("event" in v)) label += ` (v${v.version})`;
-      else if (typeof v.seq === "number") label += ` (event ${v.seq})`;
-    }
-  }
-  return label || "(top level)";
-}
-function integrity2(file, entry2, why) {
-  return new MlopsError(
-    "integrity",
-    `${file}: ${entry2}: ${why}. Nothing was changed; fix the entry or restore the file from git (git checkout -- ${file}).`
+function isRetryablePushRejection(output3) {
+  return /\(fetch first\)|non-fast-forward|failed to update ref|cannot lock ref|stale info|incorrect old value|failed to lock/i.test(
+    output3
   );
 }
-var verifiedDigests = /* @__PURE__ */ new Map();
-function loadRegistry(dir, opts = {}) {
-  const file = registryFile(dir);
-  if (!existsSync5(file)) return emptyRegistry();
-  return parseRegistry(readFileSync4(file, "utf8"), file, dir, opts);
+function authorEnv(a4) {
+  return {
+    GIT_AUTHOR_NAME: a4.name,
+    GIT_AUTHOR_EMAIL: a4.email,
+    GIT_COMMITTER_NAME: a4.name,
+    GIT_COMMITTER_EMAIL: a4.email
+  };
 }
-function parseRegistry(text3, file, dir, opts = {}) {
-  let data3;
-  try {
-    data3 = JSON.parse(text3);
-  } catch (e) {
-    throw integrity2(file, "(whole file)", `malformed JSON (${e.message})`);
+
+// pipeline/gitops/registry/evaluation-rows.ts
+import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
+function evaluationRows(bundle3, baseDir, goldenPath) {
+  const parts = [testRows(bundle3, baseDir)];
+  if (goldenPath) {
+    const file = resolvePath(baseDir, goldenPath);
+    if (!existsSync5(file))
+      throw new MlopsError("config", `promotion.golden_path: golden holdout file not found: ${file}`);
+    const table2 = readCsvFile(file);
+    parts.push({ name: "golden", path: goldenPath, rows: table2.rows, sha256: rowsSha(table2), table: table2 });
   }
-  const sv = data3?.schema_version;
-  if (data3 && typeof data3 === "object" && sv !== void 0 && sv !== REGISTRY_SCHEMA_VERSION) {
-    throw integrity2(
-      file,
-      "schema_version",
-      `schema version ${JSON.stringify(sv)} is not supported (this mlops reads version ${REGISTRY_SCHEMA_VERSION}); upgrade mlops or restore the file`
-    );
-  }
-  if (!validateRegistry(data3)) {
-    const problems = (validateRegistry.errors ?? []).slice(0, 5).map((e) => {
-      const extra = e.keyword === "additionalProperties" ? ` "${e.params.additionalProperty}"` : "";
-      const missing = e.keyword === "required" ? ` "${e.params.missingProperty}"` : "";
-      return `${entryLabel(e.instancePath, data3)}: ${e.message ?? "is invalid"}${extra || missing}`;
-    });
-    throw integrity2(file, problems[0].split(": ")[0], `invalid registry (schema): ${problems.join("; ")}`);
-  }
-  const reg = data3;
-  for (const [name, model] of Object.entries(reg.models)) checkModel(file, dir, name, model, opts);
-  return reg;
+  return parts;
 }
-function checkModel(file, dir, name, model, opts) {
-  const at = (i) => `models.${name}.versions[${i}] (v${model.versions[i].version})`;
-  model.versions.forEach((v, i) => {
-    if (i > 0 && v.version <= model.versions[i - 1].version)
-      throw integrity2(file, at(i), "version numbers must be unique and increasing");
-    if (v.path !== `${name}/v${v.version}`)
-      throw integrity2(file, at(i), `path must be "${name}/v${v.version}" (got "${v.path}")`);
-  });
-  for (const alias of ["champion", "challenger"]) {
-    const n = model.aliases[alias];
-    if (n != null && !model.versions.some((v) => v.version === n)) {
-      throw integrity2(file, `models.${name}.aliases.${alias}`, `points to v${n}, which is not a registered version`);
-    }
+function testRows(bundle3, baseDir) {
+  const cfg = bundle3.provenance.config;
+  const prov = bundle3.provenance;
+  if (cfg.data.test_path) {
+    const table3 = readChecked(resolvePath(baseDir, cfg.data.test_path), prov.test_data?.sha256 ?? null, "test");
+    return { name: "test", path: cfg.data.test_path, rows: table3.rows, sha256: rowsSha(table3), table: table3 };
   }
-  model.history.forEach((h2, i) => {
-    if (h2.seq !== i + 1)
-      throw integrity2(
-        file,
-        `models.${name}.history[${i}] (event ${h2.seq})`,
-        `history must be append-only with seq 1, 2, 3…; expected seq ${i + 1}`
-      );
-  });
-  if (opts.skipBundles) return;
-  model.versions.forEach((v, i) => checkVersionBundle(file, dir, name, v, at(i)));
+  const table2 = readChecked(resolvePath(baseDir, cfg.data.path), prov.data.sha256, "training");
+  const all = toDataset(table2, bundle3.schema, { requireTarget: true });
+  const split = stratifiedSplit(all.y, cfg.split, cfg.seed);
+  const picked = pickRows(table2, split.test);
+  return { name: "test", path: cfg.data.path, rows: picked.rows, sha256: rowsSha(picked), table: picked };
 }
-function checkVersionBundle(file, dir, name, v, label) {
-  const path3 = join3(dir, v.path, v.bundle.file);
-  const shown = relative(process.cwd(), path3) || path3;
-  if (!existsSync5(path3)) throw integrity2(file, label, `its bundle ${shown} is missing`);
-  const bytes = readFileSync4(path3);
-  if (bytes.subarray(0, 40).toString("utf8").startsWith("version https://git-lfs")) {
-    throw integrity2(file, label, `its bundle ${shown} is a Git LFS pointer, not the bundle; run "git lfs pull"`);
-  }
-  const fileSha = sha256Hex(bytes);
-  if (fileSha !== v.bundle.sha256) {
-    throw integrity2(
-      file,
-      label,
-      `bundle digest does not match: ${shown} hashes to sha256 ${fileSha} but the entry records ${v.bundle.sha256}; the bundle was replaced or edited after registration`
-    );
-  }
-  let contentDigest = verifiedDigests.get(fileSha);
-  if (!contentDigest) {
-    let bundle3;
-    try {
-      bundle3 = parseBundle(bytes, shown);
-    } catch (e) {
-      throw integrity2(file, label, e.message);
-    }
-    if (bundle3.name !== name)
-      throw integrity2(file, label, `its bundle ${shown} is model "${bundle3.name}", not "${name}"`);
-    contentDigest = bundle3.digest;
-    verifiedDigests.set(fileSha, contentDigest);
-  }
-  if (contentDigest !== v.digest) {
-    throw integrity2(
-      file,
-      label,
-      `bundle digest does not match: ${shown} holds ${contentDigest} but the entry records ${v.digest}`
-    );
-  }
-}
-function saveRegistry(dir, reg) {
-  const file = registryFile(dir);
-  parseRegistry(JSON.stringify(reg), file, dir);
-  writeJsonAtomic(file, reg);
-}
-function findVersion(model, version3) {
-  return model?.versions.find((v) => v.version === version3) ?? null;
-}
-function versionBundlePath(dir, v) {
-  return join3(dir, v.path, v.bundle.file);
-}
-function loadVersionBundle(dir, v) {
-  const path3 = versionBundlePath(dir, v);
-  const bundle3 = parseBundle(readFileSync4(path3), path3);
-  if (bundle3.digest !== v.digest) {
+function readChecked(file, expected, what) {
+  if (!existsSync5(file)) {
     throw new MlopsError(
-      "integrity",
-      `${registryFile(dir)}: v${v.version}: ${path3} holds ${bundle3.digest} but the entry records ${v.digest}`
+      "input",
+      `cannot re-create the challenger's test rows: its ${what} data file ${file} is not here; compare in the checkout the run was trained in`
     );
   }
-  return bundle3;
-}
-function writeVersionFolder(dir, path3, bundle3, metrics, card) {
-  const target2 = resolve2(dir, path3);
-  if (existsSync5(target2)) {
+  const actual = sha256Hex(readFileSync4(file));
+  if (expected && actual !== expected) {
     throw new MlopsError(
-      "state",
-      `${target2} already exists but ${registryFile(dir)} has no entry for it; remove the leftover folder (git clean) or restore registry.json`
+      "input",
+      `cannot re-create the challenger's test rows: ${file} has sha256 ${actual} but the model was trained on ${expected}; the data changed since training`
     );
   }
-  const parent = resolve2(target2, "..");
-  mkdirSync2(parent, { recursive: true });
-  const tmp = join3(parent, `.${basename2(target2)}.${randomBytes2(4).toString("hex")}.tmp`);
-  mkdirSync2(tmp);
-  try {
-    writeBundle(join3(tmp, BUNDLE_FILE), bundle3);
-    writeJsonAtomic(join3(tmp, "metrics.json"), metrics);
-    writeFileAtomic(join3(tmp, "card.md"), card);
-    const bytes = readFileSync4(join3(tmp, BUNDLE_FILE));
-    renameSync2(tmp, target2);
-    return { sha256: sha256Hex(bytes), bytes: statSync2(join3(target2, BUNDLE_FILE)).size };
-  } catch (e) {
-    rmSync2(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  return readCsvFile(file);
+}
+function pickRows(table2, index6) {
+  const columns = /* @__PURE__ */ new Map();
+  for (const [k2, v] of table2.columns)
+    columns.set(
+      k2,
+      Array.from(index6, (i) => v[i])
+    );
+  return { file: `${table2.file} (test rows)`, header: table2.header, rows: index6.length, columns };
+}
+function rowsSha(table2) {
+  const cols = table2.header.map((h2) => table2.columns.get(h2));
+  const lines = [table2.header.join("")];
+  for (let i = 0; i < table2.rows; i++) lines.push(cols.map((c4) => c4[i] ?? "\0").join(""));
+  return sha256Hex(lines.join("\n"));
 }
 
 // pipeline/gitops/registry/challenger.ts
 import { existsSync as existsSync7 } from "node:fs";
-import { join as join5, resolve as resolve3 } from "node:path";
+import { join as join4, resolve as resolve2 } from "node:path";
 
 // pipeline/gitops/run/run-folder.ts
-import { existsSync as existsSync6, mkdirSync as mkdirSync3, readFileSync as readFileSync5, renameSync as renameSync3, rmSync as rmSync3 } from "node:fs";
-import { basename as basename3, dirname as dirname4, join as join4 } from "node:path";
+import { existsSync as existsSync6, mkdirSync as mkdirSync2, readFileSync as readFileSync5, renameSync as renameSync2, rmSync as rmSync2 } from "node:fs";
+import { basename as basename2, dirname as dirname4, join as join3 } from "node:path";
 
 // pipeline/gitops/report/tables.ts
 var METRIC_ROWS = [
@@ -102324,7 +102249,7 @@ function metricsTable(splits) {
 
 // pipeline/gitops/run/run-folder.ts
 function readRunRecord(dir) {
-  const p = join4(dir, "run.json");
+  const p = join3(dir, "run.json");
   if (!existsSync6(p)) throw new MlopsError("input", `${dir} is not a run folder (no run.json)`);
   try {
     return JSON.parse(readFileSync5(p, "utf8"));
@@ -102333,7 +102258,7 @@ function readRunRecord(dir) {
   }
 }
 function readMetricsFile(dir) {
-  const p = join4(dir, "metrics.json");
+  const p = join3(dir, "metrics.json");
   if (!existsSync6(p)) throw new MlopsError("input", `${dir} is not a run folder (no metrics.json)`);
   try {
     return JSON.parse(readFileSync5(p, "utf8"));
@@ -102344,22 +102269,22 @@ function readMetricsFile(dir) {
 
 // pipeline/gitops/registry/challenger.ts
 function loadChallenger(dir) {
-  const abs4 = resolve3(dir);
+  const abs4 = resolve2(dir);
   if (!existsSync7(abs4)) throw new MlopsError("input", `run folder not found: ${dir}`);
-  if (!existsSync7(join5(abs4, "model.json")))
+  if (!existsSync7(join4(abs4, "model.json")))
     throw new MlopsError(
       "input",
       `${dir} is not a run folder (no model.json); pass the folder "mlops train" or "mlops run" wrote`
     );
-  const bundle3 = readBundle(join5(abs4, "model.json"));
+  const bundle3 = readBundle(join4(abs4, "model.json"));
   const metrics = readMetricsFile(abs4);
   let run3 = null;
-  if (existsSync7(join5(abs4, "run.json"))) {
+  if (existsSync7(join4(abs4, "run.json"))) {
     const r = readRunRecord(abs4);
     if (r.model?.digest && r.model.digest !== bundle3.digest) {
       throw new MlopsError(
         "integrity",
-        `${join5(abs4, "run.json")}: records model ${r.model.digest} but model.json is ${bundle3.digest}; the run folder was mixed up`
+        `${join4(abs4, "run.json")}: records model ${r.model.digest} but model.json is ${bundle3.digest}; the run folder was mixed up`
       );
     }
     run3 = { id: r.id, created_at: r.created_at, command: r.command };
@@ -102367,63 +102292,9 @@ function loadChallenger(dir) {
   return { dir: abs4, bundle: bundle3, metrics, run: run3 };
 }
 
-// pipeline/gitops/registry/evaluation-rows.ts
-import { existsSync as existsSync8, readFileSync as readFileSync6 } from "node:fs";
-function evaluationRows(bundle3, baseDir, goldenPath) {
-  const parts = [testRows(bundle3, baseDir)];
-  if (goldenPath) {
-    const file = resolvePath(baseDir, goldenPath);
-    if (!existsSync8(file))
-      throw new MlopsError("config", `promotion.golden_path: golden holdout file not found: ${file}`);
-    const table2 = readCsvFile(file);
-    parts.push({ name: "golden", path: goldenPath, rows: table2.rows, sha256: rowsSha(table2), table: table2 });
-  }
-  return parts;
-}
-function testRows(bundle3, baseDir) {
-  const cfg = bundle3.provenance.config;
-  const prov = bundle3.provenance;
-  if (cfg.data.test_path) {
-    const table3 = readChecked(resolvePath(baseDir, cfg.data.test_path), prov.test_data?.sha256 ?? null, "test");
-    return { name: "test", path: cfg.data.test_path, rows: table3.rows, sha256: rowsSha(table3), table: table3 };
-  }
-  const table2 = readChecked(resolvePath(baseDir, cfg.data.path), prov.data.sha256, "training");
-  const all = toDataset(table2, bundle3.schema, { requireTarget: true });
-  const split = stratifiedSplit(all.y, cfg.split, cfg.seed);
-  const picked = pickRows(table2, split.test);
-  return { name: "test", path: cfg.data.path, rows: picked.rows, sha256: rowsSha(picked), table: picked };
-}
-function readChecked(file, expected, what) {
-  if (!existsSync8(file)) {
-    throw new MlopsError(
-      "input",
-      `cannot re-create the challenger's test rows: its ${what} data file ${file} is not here; compare in the checkout the run was trained in`
-    );
-  }
-  const actual = sha256Hex(readFileSync6(file));
-  if (expected && actual !== expected) {
-    throw new MlopsError(
-      "input",
-      `cannot re-create the challenger's test rows: ${file} has sha256 ${actual} but the model was trained on ${expected}; the data changed since training`
-    );
-  }
-  return readCsvFile(file);
-}
-function pickRows(table2, index6) {
-  const columns = /* @__PURE__ */ new Map();
-  for (const [k2, v] of table2.columns)
-    columns.set(
-      k2,
-      Array.from(index6, (i) => v[i])
-    );
-  return { file: `${table2.file} (test rows)`, header: table2.header, rows: index6.length, columns };
-}
-function rowsSha(table2) {
-  const cols = table2.header.map((h2) => table2.columns.get(h2));
-  const lines = [table2.header.join("")];
-  for (let i = 0; i < table2.rows; i++) lines.push(cols.map((c4) => c4[i] ?? "\0").join(""));
-  return sha256Hex(lines.join("\n"));
-}
+// pipeline/gitops/registry/promote.ts
+import { existsSync as existsSync9, rmSync as rmSync5 } from "node:fs";
+import { dirname as dirname5, resolve as resolve4 } from "node:path";
 
 // pipeline/gitops/registry/policy.ts
 var EPS2 = 1e-12;
@@ -102735,10 +102606,6 @@ function fairnessRule(config, parts, challenger, scores, champion) {
   };
 }
 
-// pipeline/gitops/registry/promote.ts
-import { existsSync as existsSync9, rmSync as rmSync5 } from "node:fs";
-import { dirname as dirname5, resolve as resolve4 } from "node:path";
-
 // pipeline/gitops/registry/card.ts
 function modelCard(opts) {
   const { bundle: b10, metrics: m3, verdict: v, lineage } = opts;
@@ -102781,6 +102648,381 @@ function modelCard(opts) {
     ""
   ];
   return lines.join("\n");
+}
+
+// pipeline/gitops/registry/schema.ts
+var REGISTRY_SCHEMA_VERSION = 2;
+var READABLE_SCHEMA_VERSIONS = [1, 2];
+var REGISTRY_FILE = "registry.json";
+var BUNDLE_FILE = "model.json.gz";
+var nullableString = { type: ["string", "null"] };
+var nullableInt = { type: ["integer", "null"], minimum: 1 };
+var sha256Hex2 = { type: "string", pattern: "^[0-9a-f]{64}$" };
+var digest = { type: "string", pattern: "^sha256:[0-9a-f]{64}$" };
+var metricMap = { type: "object", additionalProperties: { type: ["number", "null"] } };
+var fileRef = {
+  type: "object",
+  required: ["path", "sha256", "rows"],
+  properties: { path: { type: "string" }, sha256: { type: "string" }, rows: { type: "integer", minimum: 0 } }
+};
+var lineageSchema = {
+  type: "object",
+  required: ["data", "test_data", "golden", "config", "seed", "engine", "params", "code_commit", "code_dirty", "run"],
+  properties: {
+    data: fileRef,
+    test_data: { anyOf: [{ type: "null" }, fileRef] },
+    golden: { anyOf: [{ type: "null" }, fileRef] },
+    config: { type: "object" },
+    seed: { type: "integer", minimum: 0 },
+    engine: { type: "string", minLength: 1 },
+    params: { type: "object", additionalProperties: { type: ["number", "string", "boolean"] } },
+    code_commit: nullableString,
+    code_dirty: { type: ["boolean", "null"] },
+    packages: { type: "object", additionalProperties: { type: "string" } },
+    run: {
+      anyOf: [
+        { type: "null" },
+        {
+          type: "object",
+          required: ["id"],
+          properties: { id: { type: "string" }, created_at: { type: "string" }, command: { type: "string" } }
+        }
+      ]
+    },
+    ci_run_url: nullableString
+  }
+};
+var versionSchema = {
+  type: "object",
+  required: [
+    "version",
+    "path",
+    "digest",
+    "bundle",
+    "created_at",
+    "engine",
+    "threshold",
+    "metrics",
+    "forced",
+    "lineage"
+  ],
+  properties: {
+    version: { type: "integer", minimum: 1 },
+    path: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*/v[1-9][0-9]*$" },
+    digest,
+    bundle: {
+      type: "object",
+      required: ["file", "sha256", "bytes"],
+      additionalProperties: false,
+      properties: { file: { const: BUNDLE_FILE }, sha256: sha256Hex2, bytes: { type: "integer", minimum: 1 } }
+    },
+    created_at: { type: "string", minLength: 1 },
+    engine: { type: "string", minLength: 1 },
+    threshold: { type: "number", minimum: 0, maximum: 1 },
+    metrics: {
+      type: "object",
+      required: ["test", "evaluation"],
+      properties: { test: metricMap, evaluation: { anyOf: [{ type: "null" }, metricMap] } }
+    },
+    forced: {
+      anyOf: [
+        { type: "null" },
+        { type: "object", required: ["reason"], properties: { reason: { type: "string", minLength: 1 } } }
+      ]
+    },
+    lineage: lineageSchema
+  }
+};
+var historySchema = {
+  type: "object",
+  required: [
+    "seq",
+    "event",
+    "time",
+    "actor",
+    "version",
+    "previous_champion",
+    "digest",
+    "run_id",
+    "git_commit",
+    "ci_run_url",
+    "reason",
+    "verdict"
+  ],
+  properties: {
+    seq: { type: "integer", minimum: 1 },
+    event: { enum: ["registered", "promoted", "rolled_back", "rejected", "signed_off"] },
+    time: { type: "string", minLength: 1 },
+    actor: { type: "string", minLength: 1 },
+    version: nullableInt,
+    previous_champion: nullableInt,
+    digest: { anyOf: [{ type: "null" }, digest] },
+    run_id: nullableString,
+    git_commit: nullableString,
+    ci_run_url: nullableString,
+    reason: nullableString,
+    verdict: {
+      anyOf: [
+        { type: "null" },
+        {
+          type: "object",
+          required: ["decision", "summary", "rules"],
+          properties: {
+            decision: { enum: ["promote", "keep"] },
+            summary: { type: "string" },
+            rules: { type: "array" }
+          }
+        }
+      ]
+    },
+    sign_off: {
+      anyOf: [
+        { type: "null" },
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["environment", "state", "reviewers", "run_id"],
+          properties: {
+            environment: { type: "string", minLength: 1 },
+            state: { enum: ["approved", "rejected"] },
+            reviewers: {
+              type: "array",
+              minItems: 1,
+              items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["login", "state", "comment"],
+                properties: {
+                  login: { type: "string", minLength: 1 },
+                  state: { enum: ["approved", "rejected"] },
+                  comment: nullableString
+                }
+              }
+            },
+            run_id: { type: ["integer", "null"] }
+          }
+        }
+      ]
+    }
+  },
+  // A sign-off event carries its reviews; no other event does.
+  if: { properties: { event: { const: "signed_off" } } },
+  then: { required: ["sign_off"], properties: { sign_off: { type: "object" } } },
+  else: { properties: { sign_off: { type: "null" } } }
+};
+var registrySchema = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  title: "models/registry.json",
+  type: "object",
+  additionalProperties: false,
+  required: ["schema_version", "models"],
+  properties: {
+    $schema: { type: "string" },
+    schema_version: { enum: READABLE_SCHEMA_VERSIONS },
+    models: {
+      type: "object",
+      propertyNames: { pattern: "^[a-z0-9][a-z0-9-]*$" },
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        required: ["aliases", "versions", "history"],
+        properties: {
+          aliases: {
+            type: "object",
+            additionalProperties: false,
+            required: ["champion"],
+            properties: { champion: nullableInt, challenger: nullableInt }
+          },
+          versions: { type: "array", items: versionSchema },
+          history: { type: "array", items: historySchema }
+        }
+      }
+    }
+  }
+};
+function emptyRegistry() {
+  return { schema_version: REGISTRY_SCHEMA_VERSION, models: {} };
+}
+function emptyModel() {
+  return { aliases: { champion: null, challenger: null }, versions: [], history: [] };
+}
+
+// pipeline/gitops/registry/store.ts
+var import_ajv2 = __toESM(require_ajv(), 1);
+import { existsSync as existsSync8, mkdirSync as mkdirSync3, readFileSync as readFileSync6, renameSync as renameSync3, rmSync as rmSync3, statSync as statSync2 } from "node:fs";
+import { basename as basename3, join as join5, relative, resolve as resolve3 } from "node:path";
+import { randomBytes as randomBytes2 } from "node:crypto";
+var ajv2 = new import_ajv2.Ajv({ allErrors: true, strict: false });
+var validateRegistry = ajv2.compile(registrySchema);
+function registryDir(config, baseDir) {
+  return resolvePath(baseDir, config.registry.path);
+}
+function registryFile(dir) {
+  return join5(dir, REGISTRY_FILE);
+}
+function entryLabel(pointer, data3) {
+  const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  let label = "";
+  let node = data3;
+  for (const part of parts) {
+    const isIndex = Array.isArray(node) && /^\d+$/.test(part);
+    label += isIndex ? `[${part}]` : label ? `.${part}` : part;
+    node = node !== null && typeof node === "object" ? node[part] : void 0;
+    const v = node;
+    if (isIndex && v && typeof v === "object") {
+      if (typeof v.version === "number" && !("event" in v)) label += ` (v${v.version})`;
+      else if (typeof v.seq === "number") label += ` (event ${v.seq})`;
+    }
+  }
+  return label || "(top level)";
+}
+function integrity2(file, entry2, why) {
+  return new MlopsError(
+    "integrity",
+    `${file}: ${entry2}: ${why}. Nothing was changed; fix the entry or restore the file from git (git checkout -- ${file}).`
+  );
+}
+var verifiedDigests = /* @__PURE__ */ new Map();
+function loadRegistry(dir, opts = {}) {
+  const file = registryFile(dir);
+  if (!existsSync8(file)) return emptyRegistry();
+  return parseRegistry(readFileSync6(file, "utf8"), file, dir, opts);
+}
+function parseRegistry(text3, file, dir, opts = {}) {
+  let data3;
+  try {
+    data3 = JSON.parse(text3);
+  } catch (e) {
+    throw integrity2(file, "(whole file)", `malformed JSON (${e.message})`);
+  }
+  const sv = data3?.schema_version;
+  if (data3 && typeof data3 === "object" && sv !== void 0 && !READABLE_SCHEMA_VERSIONS.includes(sv)) {
+    throw integrity2(
+      file,
+      "schema_version",
+      `schema version ${JSON.stringify(sv)} is not supported (this mlops reads versions ${READABLE_SCHEMA_VERSIONS.join(" and ")}); upgrade mlops or restore the file`
+    );
+  }
+  if (!validateRegistry(data3)) {
+    const problems = (validateRegistry.errors ?? []).slice(0, 5).map((e) => {
+      const extra = e.keyword === "additionalProperties" ? ` "${e.params.additionalProperty}"` : "";
+      const missing = e.keyword === "required" ? ` "${e.params.missingProperty}"` : "";
+      return `${entryLabel(e.instancePath, data3)}: ${e.message ?? "is invalid"}${extra || missing}`;
+    });
+    throw integrity2(file, problems[0].split(": ")[0], `invalid registry (schema): ${problems.join("; ")}`);
+  }
+  const reg = data3;
+  for (const [name, model] of Object.entries(reg.models)) checkModel(file, dir, name, model, opts);
+  return reg;
+}
+function checkModel(file, dir, name, model, opts) {
+  const at = (i) => `models.${name}.versions[${i}] (v${model.versions[i].version})`;
+  model.versions.forEach((v, i) => {
+    if (i > 0 && v.version <= model.versions[i - 1].version)
+      throw integrity2(file, at(i), "version numbers must be unique and increasing");
+    if (v.path !== `${name}/v${v.version}`)
+      throw integrity2(file, at(i), `path must be "${name}/v${v.version}" (got "${v.path}")`);
+  });
+  for (const alias of ["champion", "challenger"]) {
+    const n = model.aliases[alias];
+    if (n != null && !model.versions.some((v) => v.version === n)) {
+      throw integrity2(file, `models.${name}.aliases.${alias}`, `points to v${n}, which is not a registered version`);
+    }
+  }
+  model.history.forEach((h2, i) => {
+    if (h2.seq !== i + 1)
+      throw integrity2(
+        file,
+        `models.${name}.history[${i}] (event ${h2.seq})`,
+        `history must be append-only with seq 1, 2, 3…; expected seq ${i + 1}`
+      );
+  });
+  if (opts.skipBundles) return;
+  model.versions.forEach((v, i) => checkVersionBundle(file, dir, name, v, at(i)));
+}
+function checkVersionBundle(file, dir, name, v, label) {
+  const path3 = join5(dir, v.path, v.bundle.file);
+  const shown = relative(process.cwd(), path3) || path3;
+  if (!existsSync8(path3)) throw integrity2(file, label, `its bundle ${shown} is missing`);
+  const bytes = readFileSync6(path3);
+  if (bytes.subarray(0, 40).toString("utf8").startsWith("version https://git-lfs")) {
+    throw integrity2(file, label, `its bundle ${shown} is a Git LFS pointer, not the bundle; run "git lfs pull"`);
+  }
+  const fileSha = sha256Hex(bytes);
+  if (fileSha !== v.bundle.sha256) {
+    throw integrity2(
+      file,
+      label,
+      `bundle digest does not match: ${shown} hashes to sha256 ${fileSha} but the entry records ${v.bundle.sha256}; the bundle was replaced or edited after registration`
+    );
+  }
+  let contentDigest = verifiedDigests.get(fileSha);
+  if (!contentDigest) {
+    let bundle3;
+    try {
+      bundle3 = parseBundle(bytes, shown);
+    } catch (e) {
+      throw integrity2(file, label, e.message);
+    }
+    if (bundle3.name !== name)
+      throw integrity2(file, label, `its bundle ${shown} is model "${bundle3.name}", not "${name}"`);
+    contentDigest = bundle3.digest;
+    verifiedDigests.set(fileSha, contentDigest);
+  }
+  if (contentDigest !== v.digest) {
+    throw integrity2(
+      file,
+      label,
+      `bundle digest does not match: ${shown} holds ${contentDigest} but the entry records ${v.digest}`
+    );
+  }
+}
+function saveRegistry(dir, reg) {
+  const file = registryFile(dir);
+  reg.schema_version = REGISTRY_SCHEMA_VERSION;
+  parseRegistry(JSON.stringify(reg), file, dir);
+  writeJsonAtomic(file, reg);
+}
+function findVersion(model, version3) {
+  return model?.versions.find((v) => v.version === version3) ?? null;
+}
+function versionBundlePath(dir, v) {
+  return join5(dir, v.path, v.bundle.file);
+}
+function loadVersionBundle(dir, v) {
+  const path3 = versionBundlePath(dir, v);
+  const bundle3 = parseBundle(readFileSync6(path3), path3);
+  if (bundle3.digest !== v.digest) {
+    throw new MlopsError(
+      "integrity",
+      `${registryFile(dir)}: v${v.version}: ${path3} holds ${bundle3.digest} but the entry records ${v.digest}`
+    );
+  }
+  return bundle3;
+}
+function writeVersionFolder(dir, path3, bundle3, metrics, card) {
+  const target2 = resolve3(dir, path3);
+  if (existsSync8(target2)) {
+    throw new MlopsError(
+      "state",
+      `${target2} already exists but ${registryFile(dir)} has no entry for it; remove the leftover folder (git clean) or restore registry.json`
+    );
+  }
+  const parent = resolve3(target2, "..");
+  mkdirSync3(parent, { recursive: true });
+  const tmp = join5(parent, `.${basename3(target2)}.${randomBytes2(4).toString("hex")}.tmp`);
+  mkdirSync3(tmp);
+  try {
+    writeBundle(join5(tmp, BUNDLE_FILE), bundle3);
+    writeJsonAtomic(join5(tmp, "metrics.json"), metrics);
+    writeFileAtomic(join5(tmp, "card.md"), card);
+    const bytes = readFileSync6(join5(tmp, BUNDLE_FILE));
+    renameSync3(tmp, target2);
+    return { sha256: sha256Hex(bytes), bytes: statSync2(join5(target2, BUNDLE_FILE)).size };
+  } catch (e) {
+    rmSync3(tmp, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 // pipeline/gitops/registry/lock.ts
@@ -103019,53 +103261,8 @@ function versionMetrics(ch2, verdict) {
 }
 
 // pipeline/gitops/registry/commit.ts
-import { relative as relative2, resolve as resolve5 } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-
-// pipeline/gitops/registry/git.ts
-import { execFile } from "node:child_process";
-var DEFAULT_AUTHOR = {
-  name: "github-actions[bot]",
-  email: "41898282+github-actions[bot]@users.noreply.github.com"
-};
-function git2(args, cwd, env = {}) {
-  return new Promise((resolvePromise) => {
-    execFile(
-      "git",
-      args,
-      {
-        cwd,
-        env: { ...process.env, LC_ALL: "C", LANG: "C", GIT_TERMINAL_PROMPT: "0", ...env },
-        maxBuffer: 64 * 1024 * 1024
-      },
-      (error4, stdout, stderr) => {
-        const code = error4 ? typeof error4.code === "number" ? error4.code : 1 : 0;
-        resolvePromise({ code, stdout: String(stdout), stderr: String(stderr) });
-      }
-    );
-  });
-}
-async function gitOk(args, cwd, env = {}) {
-  const r = await git2(args, cwd, env);
-  if (r.code !== 0) throw new Error(`git ${args.join(" ")} failed: ${(r.stderr || r.stdout).trim()}`);
-  return r.stdout.trim();
-}
-function isRetryablePushRejection(output3) {
-  return /\(fetch first\)|non-fast-forward|failed to update ref|cannot lock ref|stale info|incorrect old value|failed to lock/i.test(
-    output3
-  );
-}
-function authorEnv(a4) {
-  return {
-    GIT_AUTHOR_NAME: a4.name,
-    GIT_AUTHOR_EMAIL: a4.email,
-    GIT_COMMITTER_NAME: a4.name,
-    GIT_COMMITTER_EMAIL: a4.email
-  };
-}
-
-// pipeline/gitops/registry/commit.ts
 async function commitRegistryChange(dir, opts, apply2) {
+  const what = opts.what ?? "registry";
   const cwd = existingAncestor(dir);
   const top = await git2(["rev-parse", "--show-toplevel"], cwd);
   if (top.code !== 0) throw new MlopsError("state", `${dir} is not inside a git checkout; --commit needs one`);
@@ -103079,7 +103276,7 @@ async function commitRegistryChange(dir, opts, apply2) {
   if (dirty)
     throw new MlopsError(
       "state",
-      `the registry folder ${rel}/ has uncommitted changes; commit or discard them first:
+      `the ${what} folder ${rel}/ has uncommitted changes; commit or discard them first:
 ${dirty}`
     );
   const remote = opts.remote ?? "origin";
@@ -103109,7 +103306,7 @@ ${dirty}`
       if (attempt === 1) throw e;
       throw new MlopsError(
         "state",
-        `cannot re-apply the registry change on top of ${remote}/${branch} (attempt ${attempt}): ${e.message} Nothing was pushed; ${state}.`
+        `cannot re-apply the ${what} change on top of ${remote}/${branch} (attempt ${attempt}): ${e.message} Nothing was pushed; ${state}.`
       );
     }
     await gitOk(["add", "-A", "--", rel], root);
@@ -103146,7 +103343,7 @@ Nothing was pushed; ${state}.`
       const state = await restore();
       throw new MlopsError(
         "state",
-        `gave up after ${attempt} attempts: every push to ${remote} ${branch} lost a race with another writer (last: ${lastLine(output3)}). Nothing was pushed; ${state}. Run the promotion again.`
+        `gave up after ${attempt} attempts: every push to ${remote} ${branch} lost a race with another writer (last: ${lastLine(output3)}). Nothing was pushed; ${state}. Run the ${what === "registry" ? "promotion" : "command"} again.`
       );
     }
     await sleep(Math.round(backoff * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
@@ -103163,7 +103360,7 @@ Nothing was pushed; ${state}.`
       const state = await restore();
       throw new MlopsError(
         "state",
-        `cannot re-apply the registry change: the local branch has commits that ${remote}/${branch} (${tip.slice(0, 7)}) does not have; pull or rebase them first, then promote again. Nothing was pushed; ${state}.`
+        `cannot re-apply the ${what} change: the local branch has commits that ${remote}/${branch} (${tip.slice(0, 7)}) does not have; pull or rebase them first, then try again. Nothing was pushed; ${state}.`
       );
     }
     const mv = await git2(["reset", "-q", "--keep", tip], root);
@@ -103171,7 +103368,7 @@ Nothing was pushed; ${state}.`
       const state = await restore();
       throw new MlopsError(
         "state",
-        `cannot move to ${remote}/${branch} (${tip.slice(0, 7)}) to re-apply the registry change: ${mv.stderr.trim()}; commit or stash local edits first. Nothing was pushed; ${state}.`
+        `cannot move to ${remote}/${branch} (${tip.slice(0, 7)}) to re-apply the ${what} change: ${mv.stderr.trim()}; commit or stash local edits first. Nothing was pushed; ${state}.`
       );
     }
   }
@@ -104204,7 +104401,7 @@ function bundledVersions() {
   return json2 ? JSON.parse(json2) : null;
 }
 function runEnvironment() {
-  const bundled2 = bundledVersions();
+  const bundled = bundledVersions();
   let deps = [];
   try {
     const pkg2 = JSON.parse(readFileSync8(join9(PROJECT_ROOT, "package.json"), "utf8"));
@@ -104219,7 +104416,7 @@ function runEnvironment() {
     cpus: c4.length,
     cpu_model: c4[0]?.model?.trim() ?? "unknown",
     memory_gb: Math.round(totalmem() / 2 ** 30),
-    packages: bundled2 ?? Object.fromEntries(deps.map((d) => [d, installedVersion(d)]))
+    packages: bundled ?? Object.fromEntries(deps.map((d) => [d, installedVersion(d)]))
   };
 }
 var NETWORK_ERRORS = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|network|socket hang up|request to .* failed/i;
@@ -104605,10 +104802,10 @@ function renderHtmlReport(d, charts) {
 
 // pipeline/gitops/report/model-report.ts
 function shapRowLimit(model, budget = 6e7) {
-  const ens = treeEnsembleOf(model);
-  if (!ens) return Infinity;
+  const a4 = attributionOf(model);
+  if (a4?.kind !== "tree-ensemble") return Infinity;
   let work = 0;
-  for (const t of ens.trees) {
+  for (const t of a4.ensemble.trees) {
     let depth = 0;
     const stack2 = [[0, 0]];
     while (stack2.length) {
@@ -104655,7 +104852,7 @@ function pickExamples(p, threshold2) {
     out.push({ row: median3, label: "median-risk applicant" });
   return out;
 }
-function limitations(d, bundle3) {
+function limitations(d, model) {
   const out = [];
   out.push(
     `Trained on ${d.model.data.rows.toLocaleString("en-US")} historical applications from one source (\`${d.model.data.path}\`, ${(100 * d.target.positive_rate).toFixed(1)} % ${d.target.positive}); it knows nothing of applicants unlike them, and its probabilities assume the same mix of applicants and economic conditions.`
@@ -104687,7 +104884,7 @@ function limitations(d, bundle3) {
     (a4) => a4.groups.filter((g) => g.small).map((g) => `${a4.attribute} = ${g.group}`)
   );
   if (small.length) out.push(`Too few test rows to judge fairness for: ${small.join(", ")}.`);
-  if (bundle3.engine.engine === "logistic")
+  if (attributionOf(model)?.kind === "linear")
     out.push(
       "Logistic contributions are measured from an applicant with every standardised number at the training mean and no one-hot category set; they explain the log-odds, not the probability."
     );
@@ -104775,7 +104972,7 @@ async function buildReport(opts) {
     });
     explanations = {
       output: s2.output,
-      method: treeEnsembleOf(model) ? "exact path-dependent TreeSHAP" : "coefficient × standardised value",
+      method: attributionOf(model)?.kind === "linear" ? "coefficient × standardised value" : "exact path-dependent TreeSHAP",
       rows: s2.rows.length,
       base_value: s2.base,
       examples
@@ -104873,7 +105070,7 @@ async function buildReport(opts) {
     charts: charts.map((c4) => ({ file: c4.file, title: c4.title })),
     warnings
   };
-  return { data: { ...partial, limitations: limitations(partial, bundle3) }, charts };
+  return { data: { ...partial, limitations: limitations(partial, model) }, charts };
 }
 function writeReport(outDir, built) {
   mkdirSync5(join10(outDir, "charts"), { recursive: true });

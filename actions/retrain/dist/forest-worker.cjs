@@ -160,6 +160,18 @@ var Rng = class {
   int(n) {
     return Math.floor(this.next() * n);
   }
+  /**
+   * Moves a uniform random choice of k of `items[0..n)` to the front, in the order drawn
+   * (the first k steps of a Fisher–Yates shuffle from the front).
+   */
+  pickFront(items, n, k) {
+    for (let i = 0; i < k; i++) {
+      const j = i + this.int(n - i);
+      const t = items[i];
+      items[i] = items[j];
+      items[j] = t;
+    }
+  }
   /** Fisher–Yates shuffle in place. */
   shuffle(items) {
     for (let i = items.length - 1; i > 0; i--) {
@@ -198,6 +210,66 @@ function kernel(base64) {
 function binCount(edges) {
   return edges.length + 2;
 }
+function flatBuckets(data) {
+  const d = data.bins.length;
+  const start = new Int32Array(d);
+  const first = data.bins[0];
+  if (first && data.bins.every((c) => c.buffer === first.buffer)) {
+    const flat2 = new Uint8Array(first.buffer, 0, first.buffer.byteLength);
+    for (let f = 0; f < d; f++) start[f] = data.bins[f].byteOffset;
+    return [flat2, start];
+  }
+  const flat = new Uint8Array(Math.max(1, d * data.rows));
+  for (let f = 0; f < d; f++) {
+    start[f] = f * data.rows;
+    flat.set(data.bins[f], start[f]);
+  }
+  return [flat, start];
+}
+
+// pipeline/core/engines/tree/binned-walk.ts
+var BinnedWalk = class {
+  flat;
+  colStart;
+  feature = new Int32Array(0);
+  offset = new Int32Array(0);
+  threshold = new Int32Array(0);
+  missingRight = new Int32Array(0);
+  left = new Int32Array(0);
+  constructor(data) {
+    [this.flat, this.colStart] = flatBuckets(data);
+  }
+  /** Prepares walks through `tree`, whose splits as buckets are `binThreshold` (go left when 0 < bin ≤ it). */
+  load(tree, binThreshold) {
+    const { feature, left, missingLeft } = tree;
+    const m = feature.length;
+    if (this.offset.length < m) {
+      const size = Math.max(m, 2 * this.offset.length);
+      this.offset = new Int32Array(size);
+      this.threshold = new Int32Array(size);
+      this.missingRight = new Int32Array(size);
+      this.left = new Int32Array(size);
+    }
+    for (let i = 0; i < m; i++) {
+      this.offset[i] = feature[i] >= 0 ? this.colStart[feature[i]] : 0;
+      this.threshold[i] = binThreshold[i];
+      this.missingRight[i] = missingLeft[i] ^ 1;
+      this.left[i] = left[i];
+    }
+    this.feature = feature;
+    return this;
+  }
+  /** The leaf row `r` reaches in the loaded tree. */
+  leaf(r) {
+    const { feature, offset, threshold, missingRight, left, flat } = this;
+    let node = 0;
+    while (feature[node] >= 0) {
+      const b = flat[offset[node] + r];
+      node = left[node] + (+(b > threshold[node]) | +(b === 0) & missingRight[node]);
+    }
+    return node;
+  }
+};
 
 // pipeline/core/engines/tree/compact.ts
 function roundSig(x, digits) {
@@ -208,6 +280,113 @@ function roundSig(x, digits) {
   return Number(x.toPrecision(digits));
 }
 var POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
+// pipeline/core/engines/tree/histogram.ts
+var STRIDE = 3;
+var POOL_BYTES = 128 * 1024 * 1024;
+var HistogramSet = class {
+  /** Offset of each feature's buckets in a histogram, in buckets. */
+  offset;
+  nBins;
+  /** Doubles in one histogram (all features). */
+  size;
+  /** Two always-available buffers for histograms that are not kept. */
+  scratchA;
+  scratchB;
+  free = [];
+  poolLeft;
+  constructor(edges) {
+    const d = edges.length;
+    this.offset = new Int32Array(d);
+    this.nBins = new Int32Array(d);
+    let total = 0;
+    for (let f = 0; f < d; f++) {
+      this.offset[f] = total;
+      this.nBins[f] = binCount(edges[f]);
+      total += this.nBins[f];
+    }
+    this.size = total * STRIDE;
+    this.scratchA = new Float64Array(this.size);
+    this.scratchB = new Float64Array(this.size);
+    this.poolLeft = Math.max(4, Math.floor(POOL_BYTES / (8 * Math.max(1, this.size))));
+  }
+  /** A buffer to keep a node's histogram in, or null when the pool's memory is spent. */
+  acquire() {
+    const b = this.free.pop();
+    if (b) return b;
+    if (this.poolLeft > 0) {
+      this.poolLeft--;
+      return new Float64Array(this.size);
+    }
+    return null;
+  }
+  /** Takes a kept histogram back (scratch buffers are never kept). */
+  release(h) {
+    if (h && !this.isScratch(h)) this.free.push(h);
+  }
+  isScratch(h) {
+    return h === this.scratchA || h === this.scratchB;
+  }
+  /** parent -= child over the features: the sibling's histogram without touching its rows. */
+  subtract(parent, child, features) {
+    for (let j = 0; j < features.length; j++) {
+      const f = features[j];
+      const a = this.offset[f] * STRIDE;
+      const b = a + this.nBins[f] * STRIDE;
+      for (let i = a; i < b; i++) parent[i] -= child[i];
+    }
+  }
+};
+function addRowsToColumns(hist, flat, rows, start, end, grad, hess, k, starts, bases) {
+  for (let i = start; i < end; i++) {
+    const r = rows[i];
+    const g = grad[r];
+    const h = hess[r];
+    for (let j = 0; j < k; j++) {
+      const at = bases[j] + flat[starts[j] + r] * STRIDE;
+      hist[at] += g;
+      hist[at + 1] += h;
+      hist[at + 2] += 1;
+    }
+  }
+}
+function gatherGradients(rows, start, end, grad, hess, og, oh) {
+  for (let i = start; i < end; i++) {
+    const r = rows[i];
+    og[i] = grad[r];
+    oh[i] = hess[r];
+  }
+}
+function addColumn(hist, base, flat, col, rows, start, end, og, oh) {
+  let lo = 255;
+  let hi = 0;
+  for (let i = start; i < end; i++) {
+    const b = flat[col + rows[i]];
+    const at = base + b * STRIDE;
+    hist[at] += og[i];
+    hist[at + 1] += oh[i];
+    hist[at + 2] += 1;
+    if (b < lo) lo = b;
+    if (b > hi) hi = b;
+  }
+  return lo | hi << 8;
+}
+function addPackedColumn(hist, base, packed, f, start, end) {
+  const { bytes: pb, grad: pg, hess: ph } = packed;
+  const d = packed.stride;
+  let lo = 255;
+  let hi = 0;
+  for (let i = start, at = start * d + f; i < end; i++, at += d) {
+    const b = pb[at];
+    const h = base + b * STRIDE;
+    hist[h] += pg[i];
+    hist[h + 1] += ph[i];
+    hist[h + 2] += 1;
+    if (b < lo) lo = b;
+    if (b > hi) hi = b;
+  }
+  return lo | hi << 8;
+}
 
 // pipeline/core/engines/tree/wasm/histogram.wasm.ts
 var HISTOGRAM_WASM = "AGFzbQEAAAABHAJgCH9/f39/f39/AGAMf39/f39/f39/f39/AX8CDwEDZW52Bm1lbW9yeQIAAQMDAgABBxoCCmhpc3RvZ3JhbXMAAAlwYXJ0aXRpb24AAQrDAwK7AQEGfyAEQQJ0IQwCQANAIAggBk8NASAAIAUoAgBqIQkgByAFKAIEaiEKIApBACAFKAII/AsAQQAhCwJAIARFDQADQCAKIAkgASALaigCAGotAABBGGxqIQ0gDSANKwMAIAIgC0EBdGorAwCgOQMAIA0gDSsDCCADIAtBAXRqKwMAoDkDCCANIA0rAxBEAAAAAAAA8D+gOQMQIAtBBGohCyALIAxJDQALCyAFQQxqIQUgCEEBaiEIDAALCwuDAgEFfyAEIQwgBCENAkADQCAMIAVPDQEgASAMQQJ0aigCACEPIAYgD2otAAAhECAIIBAgB00gEEUbBEAgASANQQJ0aiAPNgIAIAIgDUEDdGogAiAMQQN0aisDADkDACADIA1BA3RqIAMgDEEDdGorAwA5AwAgDUEBaiENBSAJIA5BAnRqIA82AgAgCiAOQQN0aiACIAxBA3RqKwMAOQMAIAsgDkEDdGogAyAMQQN0aisDADkDACAOQQFqIQ4LIAxBAWohDAwACwsgASANQQJ0aiAJIA5BAnT8CgAAIAIgDUEDdGogCiAOQQN0/AoAACADIA1BA3RqIAsgDkEDdPwKAAAgDQs=";
@@ -254,7 +433,7 @@ var HistogramKernel = class {
   /** Loads a tree's rows `rows[0..m)` with their gradients and hessians (indexed by row number). */
   load(rows, m, grad, hess) {
     this.rows.set(rows.subarray(0, m));
-    gather(rows, m, grad, hess, this.g, this.h);
+    gatherGradients(rows, 0, m, grad, hess, this.g, this.h);
   }
   /** Copies the loaded rows, as partitions left them, back into `rows[0..m)`. */
   store(rows, m) {
@@ -289,326 +468,126 @@ var HistogramKernel = class {
     return this.x.partition(0, a.rows, a.g, a.h, start, end, col, bin, missingLeft ? 1 : 0, a.sr, a.sg, a.sh);
   }
 };
-function gather(rows, m, grad, hess, g, h) {
-  for (let i = 0; i < m; i++) {
-    const r = rows[i];
-    g[i] = grad[r];
-    h[i] = hess[r];
-  }
-}
 
-// pipeline/core/engines/tree/builder.ts
-var STRIDE = 3;
-var PACK_MIN_BYTES = 512 * 1024;
-var POOL_BYTES = 128 * 1024 * 1024;
-var TreeBuilder = class {
-  data;
-  nFeatures;
-  /** Offset of each feature's buckets in a histogram, in buckets. */
-  offset;
-  nBins;
-  histSize;
-  og;
-  oh;
-  spill;
-  drawn;
-  /** Every feature's buckets in one array (feature f from `colStart[f]`): one typed array in the hot loops. */
-  flat;
-  colStart;
-  drawnStart;
-  drawnBase;
-  scratchA;
-  scratchB;
-  free = [];
-  /** Made on first use (`histogramKernel`): forests mostly build histograms directly and never need it. */
-  kernel = null;
-  poolLeft;
-  // Per-tree state.
-  rows;
-  grad;
-  hess;
-  features;
-  p;
-  rng;
-  direct = false;
-  /** This tree's sampled rows copied row-major and partitioned with them (see `pack`). */
-  packed = false;
-  pb = new Uint8Array(0);
+// pipeline/core/engines/tree/partition.ts
+function partitionColumn(rows, spill, flat, col, start, end, bin, missingLeft) {
+  let l = start;
+  let s = 0;
+  for (let i = start; i < end; i++) {
+    const r = rows[i];
+    const b = flat[col + r];
+    if (b === 0 ? missingLeft : b <= bin) rows[l++] = r;
+    else spill[s++] = r;
+  }
+  rows.set(spill.subarray(0, s), l);
+  return l;
+}
+var PackedRows = class {
+  /** Row i's bucket of feature f at `bytes[i · stride + f]`. */
+  bytes = new Uint8Array(0);
   /** The same bytes as 32-bit words: rows are `stride` bytes (features rounded up to 4) and move a word at a time. */
-  pw = new Uint32Array(0);
-  spillW = new Uint32Array(0);
+  words = new Uint32Array(0);
+  spillWords = new Uint32Array(0);
   stride = 0;
-  pg = new Float64Array(0);
-  ph = new Float64Array(0);
-  spillG = new Float64Array(0);
-  spillH = new Float64Array(0);
-  minGainFloor = 0;
-  constructor(data) {
-    this.data = data;
-    this.nFeatures = data.bins.length;
-    this.offset = new Int32Array(this.nFeatures);
-    this.nBins = new Int32Array(this.nFeatures);
-    let total = 0;
-    for (let f = 0; f < this.nFeatures; f++) {
-      this.offset[f] = total;
-      this.nBins[f] = binCount(data.edges[f]);
-      total += this.nBins[f];
+  grad = new Float64Array(0);
+  hess = new Float64Array(0);
+  spillGrad = new Float64Array(0);
+  spillHess = new Float64Array(0);
+  /** Copies `rows[0..m)`: their buckets from the feature columns in `flat` and their gradients and hessians. */
+  pack(rows, m, grad, hess, flat, colStart) {
+    const d = colStart.length;
+    const stride = this.stride = 4 * Math.ceil(d / 4);
+    if (this.grad.length < m) {
+      this.bytes = new Uint8Array(m * stride);
+      this.words = new Uint32Array(this.bytes.buffer);
+      this.spillWords = new Uint32Array(m * (stride / 4));
+      this.grad = new Float64Array(m);
+      this.hess = new Float64Array(m);
+      this.spillGrad = new Float64Array(m);
+      this.spillHess = new Float64Array(m);
     }
-    this.histSize = total * STRIDE;
-    this.og = new Float64Array(data.rows);
-    this.oh = new Float64Array(data.rows);
-    this.spill = new Uint32Array(data.rows);
-    this.drawn = new Int32Array(this.nFeatures);
-    [this.flat, this.colStart] = flatBuckets(data);
-    this.drawnStart = new Int32Array(this.nFeatures);
-    this.drawnBase = new Int32Array(this.nFeatures);
-    this.scratchA = new Float64Array(this.histSize);
-    this.scratchB = new Float64Array(this.histSize);
-    this.poolLeft = Math.max(4, Math.floor(POOL_BYTES / (8 * Math.max(1, this.histSize))));
+    const { bytes, grad: pg, hess: ph } = this;
+    for (let f = 0; f < d; f++) {
+      const start = colStart[f];
+      for (let i = 0, at = f; i < m; i++, at += stride) bytes[at] = flat[start + rows[i]];
+    }
+    for (let i = 0; i < m; i++) {
+      pg[i] = grad[rows[i]];
+      ph[i] = hess[rows[i]];
+    }
   }
   /**
-   * Grows one tree on `rows[0..m)` (reordered in place), with per-row `grad`/`hess`
-   * indexed by row number, using only the listed features.
+   * Stable partition of positions [start, end) on feature f, moving the row numbers in
+   * `rows` (with `spill` as room for the right-hand ones) along with the copies. Returns
+   * where the right-hand rows start.
    */
-  build(rows, m, grad, hess, features, p, rng) {
-    this.rows = rows;
-    this.grad = grad;
-    this.hess = hess;
-    this.features = features;
-    this.p = p;
-    this.rng = rng;
-    const k = p.featuresPerSplit > 0 ? Math.min(p.featuresPerSplit, features.length) : features.length;
-    const mode = p.histograms ?? "auto";
-    this.direct = mode === "direct" || mode === "auto" && 2 * k < features.length;
-    const pack = p.packRows ?? "auto";
-    this.packed = this.direct && (pack === "always" || pack === "auto" && m * this.nFeatures >= PACK_MIN_BYTES);
-    if (this.packed) this.pack(m);
-    if (!this.direct) this.histogramKernel().load(rows, m, grad, hess);
-    const maxDepth = p.maxDepth > 0 ? p.maxDepth : Number.MAX_SAFE_INTEGER;
-    const maxLeaves = p.maxLeaves > 0 ? p.maxLeaves : Number.MAX_SAFE_INTEGER;
-    const out = new TreeArrays();
-    let G = 0;
-    let H = 0;
-    for (let i = 0; i < m; i++) {
-      G += grad[rows[i]];
-      H += hess[rows[i]];
-    }
-    this.minGainFloor = Math.max(p.minSplitGain, 0);
-    const root = this.newNode(out.add(G, H), 0, m, 0, G, H, m);
-    if (this.canSplit(root, maxDepth)) {
-      if (this.packed) this.evaluatePacked(root);
-      else if (this.direct) this.evaluateDirect(root);
-      else {
-        root.hist = this.acquire() ?? this.scratchA;
-        this.buildInto(root.hist, root.start, root.end);
-        this.evaluate(root);
-        if (root.hist === this.scratchA) root.hist = null;
-      }
-    }
-    const queue = new NodeQueue(p.growth === "leaf");
-    const settled = new LeafRanges();
-    if (root.feature >= 0) queue.push(root);
-    else settled.add(this.release(root));
-    let leaves = 1;
-    while (queue.size > 0 && leaves < maxLeaves) {
-      const node = queue.pop();
-      const [left, right] = this.split(node, out);
-      leaves++;
-      const canL = this.canSplit(left, maxDepth);
-      const canR = this.canSplit(right, maxDepth);
-      if (this.packed) {
-        if (canL) this.evaluatePacked(left);
-        if (canR) this.evaluatePacked(right);
-      } else if (this.direct) {
-        if (canL) this.evaluateDirect(left);
-        if (canR) this.evaluateDirect(right);
-      } else if (canL || canR) {
-        this.childHistograms(node, left, right);
-        if (canL) this.evaluate(left);
-        if (canR) this.evaluate(right);
-      } else this.release(node);
-      node.hist = null;
-      for (const c of [left, right]) {
-        if (c.hist === this.scratchA || c.hist === this.scratchB) c.hist = null;
-        if (c.feature >= 0 && (c === left ? canL : canR)) queue.push(c);
-        else settled.add(this.release(c));
-      }
-    }
-    while (queue.size > 0) settled.add(this.release(queue.pop()));
-    if (!this.direct) this.kernel.store(rows, m);
-    return { ...out.finish(this.p, this.data.edges), ...settled.finish(m) };
-  }
-  /** Histogram of rows[start..end) over `features` into `out` (zeroed first). */
-  histogram(rows, start, end, grad, hess, features, out) {
-    const kernel2 = this.histogramKernel();
-    kernel2.load(rows.subarray(start, end), end - start, grad, hess);
-    kernel2.histogram(0, end - start, features, features.length, this.colStart, this.offset, this.nBins, out);
-  }
-  /** parent -= child over the features: the sibling's histogram without touching its rows. */
-  subtract(parent, child, features) {
-    for (let j = 0; j < features.length; j++) {
-      const f = features[j];
-      const a = this.offset[f] * STRIDE;
-      const b = a + this.nBins[f] * STRIDE;
-      for (let i = a; i < b; i++) parent[i] -= child[i];
-    }
-  }
-  /** Size of one histogram buffer (all features). */
-  get histogramLength() {
-    return this.histSize;
-  }
-  newNode(id, start, end, depth, G, H, C) {
-    return {
-      id,
-      start,
-      end,
-      depth,
-      G,
-      H,
-      C,
-      hist: null,
-      gain: 0,
-      feature: -1,
-      bin: 0,
-      missingLeft: 0,
-      GL: 0,
-      HL: 0,
-      CL: 0
-    };
-  }
-  canSplit(n, maxDepth) {
-    return n.depth < maxDepth && n.C >= 2 * Math.max(1, this.p.minSamplesLeaf) && n.H >= 2 * this.p.minChildWeight;
-  }
-  acquire() {
-    const b = this.free.pop();
-    if (b) return b;
-    if (this.poolLeft > 0) {
-      this.poolLeft--;
-      return new Float64Array(this.histSize);
-    }
-    return null;
-  }
-  /** Gives back a node's histogram; returns the node. */
-  release(n) {
-    const h = n.hist;
-    n.hist = null;
-    if (h && h !== this.scratchA && h !== this.scratchB) this.free.push(h);
-    return n;
-  }
-  gather(start, end) {
-    const { rows, grad, hess, og, oh } = this;
+  partition(rows, spill, start, end, f, bin, missingLeft) {
+    const { bytes: pb, words: pw, grad: pg, hess: ph, spillWords: spillW, spillGrad: spillG, spillHess: spillH } = this;
+    const d = this.stride;
+    const words = d >> 2;
+    let l = start;
+    let s = 0;
     for (let i = start; i < end; i++) {
-      const r = rows[i];
-      og[i] = grad[r];
-      oh[i] = hess[r];
+      const b = pb[i * d + f];
+      const src = i * words;
+      if (b === 0 ? missingLeft : b <= bin) {
+        if (l !== i) {
+          const dst = l * words;
+          for (let c = 0; c < words; c++) pw[dst + c] = pw[src + c];
+          rows[l] = rows[i];
+          pg[l] = pg[i];
+          ph[l] = ph[i];
+        }
+        l++;
+      } else {
+        const dst = s * words;
+        for (let c = 0; c < words; c++) spillW[dst + c] = pw[src + c];
+        spill[s] = rows[i];
+        spillG[s] = pg[i];
+        spillH[s] = ph[i];
+        s++;
+      }
     }
+    rows.set(spill.subarray(0, s), l);
+    pw.set(spillW.subarray(0, s * words), l * words);
+    pg.set(spillG.subarray(0, s), l);
+    ph.set(spillH.subarray(0, s), l);
+    return l;
   }
-  histogramKernel() {
-    this.kernel ??= new HistogramKernel(this.flat, this.data.rows, this.nFeatures, this.histSize);
-    return this.kernel;
+};
+
+// pipeline/core/engines/tree/splitter.ts
+var Splitter = class {
+  /** @param offset each feature's first bucket in a histogram (see histogram.ts) */
+  constructor(nFeatures, offset) {
+    this.offset = offset;
+    this.drawn = new Int32Array(nFeatures);
   }
-  /** Overwrites `hist` with the histogram of the loaded rows at positions [start, end) for the tree's features. */
-  buildInto(hist, start, end) {
-    const feats = this.features;
-    this.kernel.histogram(start, end, feats, feats.length, this.colStart, this.offset, this.nBins, hist);
+  offset;
+  /** The candidate features of the current split, in `drawn[0..k)` (see `drawFeatures`). */
+  drawn;
+  p;
+  features;
+  rng;
+  minGainFloor = 0;
+  /** Starts a tree: its parameters, the features it may split on and its random stream. */
+  reset(p, features, rng) {
+    this.p = p;
+    this.features = features;
+    this.rng = rng;
+    this.minGainFloor = Math.max(p.minSplitGain, 0);
   }
-  /** Draws this split's candidate features into `drawn[0..k)`. */
+  /** Draws this split's candidate features into `drawn[0..k)`; returns k. */
   drawFeatures() {
     const feats = this.features;
     const F = feats.length;
     const k = this.p.featuresPerSplit > 0 ? Math.min(this.p.featuresPerSplit, F) : F;
     const d = this.drawn;
     for (let i = 0; i < F; i++) d[i] = feats[i];
-    if (k < F) {
-      for (let i = 0; i < k; i++) {
-        const j = i + this.rng.int(F - i);
-        const t = d[i];
-        d[i] = d[j];
-        d[j] = t;
-      }
-    }
+    if (k < F) this.rng.pickFront(d, F, k);
     return k;
   }
-  /** Best split among freshly drawn features, each histogram built from the node's rows into clean scratch. */
-  evaluateDirect(n) {
-    const k = this.drawFeatures();
-    const hist = this.scratchA;
-    const { rows, grad, hess, drawn } = this;
-    const m = n.end - n.start;
-    let widest = 0;
-    for (let j = 0; j < k; j++) if (this.nBins[drawn[j]] > widest) widest = this.nBins[drawn[j]];
-    if (m >= 2 * widest) {
-      const flat2 = this.flat;
-      const starts = this.drawnStart;
-      const bases = this.drawnBase;
-      for (let j = 0; j < k; j++) {
-        starts[j] = this.colStart[drawn[j]];
-        bases[j] = this.offset[drawn[j]] * STRIDE;
-      }
-      for (let i = n.start; i < n.end; i++) {
-        const r = rows[i];
-        const g = grad[r];
-        const h = hess[r];
-        for (let j = 0; j < k; j++) {
-          const at = bases[j] + flat2[starts[j] + r] * STRIDE;
-          hist[at] += g;
-          hist[at + 1] += h;
-          hist[at + 2] += 1;
-        }
-      }
-      for (let j = 0; j < k; j++) {
-        const f = drawn[j];
-        const last = this.nBins[f] - 1;
-        this.scan(hist, n, f, 0, last);
-        hist.fill(0, bases[j], bases[j] + (last + 1) * STRIDE);
-      }
-      return;
-    }
-    this.gather(n.start, n.end);
-    const { og, oh, flat } = this;
-    for (let j = 0; j < k; j++) {
-      const f = drawn[j];
-      const start = this.colStart[f];
-      const base = this.offset[f] * STRIDE;
-      let lo = 255;
-      let hi = 0;
-      for (let i = n.start; i < n.end; i++) {
-        const b = flat[start + rows[i]];
-        const at = base + b * STRIDE;
-        hist[at] += og[i];
-        hist[at + 1] += oh[i];
-        hist[at + 2] += 1;
-        if (b < lo) lo = b;
-        if (b > hi) hi = b;
-      }
-      this.scan(hist, n, f, lo, hi);
-      hist.fill(0, base + lo * STRIDE, base + (hi + 1) * STRIDE);
-    }
-  }
-  evaluate(n) {
-    const k = this.drawFeatures();
-    const hist = n.hist;
-    for (let j = 0; j < k; j++) this.scan(hist, n, this.drawn[j], 0, this.nBins[this.drawn[j]] - 1);
-  }
-  /** Sibling histograms: the smaller child built, the larger by subtraction when the parent's is kept. */
-  childHistograms(parent, left, right) {
-    const feats = this.features;
-    const small = left.C <= right.C ? left : right;
-    const large = small === left ? right : left;
-    if (parent.hist) {
-      small.hist = this.acquire() ?? this.scratchA;
-      this.buildInto(small.hist, small.start, small.end);
-      this.subtract(parent.hist, small.hist, feats);
-      large.hist = parent.hist;
-      parent.hist = null;
-    } else {
-      small.hist = this.acquire() ?? this.scratchA;
-      this.buildInto(small.hist, small.start, small.end);
-      large.hist = this.acquire() ?? this.scratchB;
-      this.buildInto(large.hist, large.start, large.end);
-    }
-  }
-  /** Scans buckets lo..hi of feature f, updating the node's best split. */
+  /** Scans buckets lo..hi of feature f's histogram, updating the node's best split. */
   scan(hist, n, f, lo, hi) {
     const { lambda, alpha, minChildWeight } = this.p;
     const minLeaf = Math.max(1, this.p.minSamplesLeaf);
@@ -690,152 +669,7 @@ var TreeBuilder = class {
       n.CL = bCL;
     }
   }
-  /**
-   * Copies the tree's rows into position order: each row's buckets side by side (one
-   * cache line instead of one per feature) and its gradient and hessian. On data larger
-   * than the processor's caches, reading a row's buckets from separate feature columns
-   * costs a memory round trip per feature once a node's rows are sparse; partitioning
-   * these copies with the rows keeps every later read sequential.
-   */
-  pack(m) {
-    const d = this.nFeatures;
-    const stride = this.stride = 4 * Math.ceil(d / 4);
-    if (this.pg.length < m) {
-      this.pb = new Uint8Array(m * stride);
-      this.pw = new Uint32Array(this.pb.buffer);
-      this.spillW = new Uint32Array(m * (stride / 4));
-      this.pg = new Float64Array(m);
-      this.ph = new Float64Array(m);
-      this.spillG = new Float64Array(m);
-      this.spillH = new Float64Array(m);
-    }
-    const { rows, grad, hess, pb, pg, ph, flat } = this;
-    for (let f = 0; f < d; f++) {
-      const start = this.colStart[f];
-      for (let i = 0, at = f; i < m; i++, at += stride) pb[at] = flat[start + rows[i]];
-    }
-    for (let i = 0; i < m; i++) {
-      pg[i] = grad[rows[i]];
-      ph[i] = hess[rows[i]];
-    }
-  }
-  /** `evaluateDirect` over the packed rows (same sums in the same order, so the same splits). */
-  evaluatePacked(n) {
-    const k = this.drawFeatures();
-    const hist = this.scratchA;
-    const { drawn, pb, pg, ph } = this;
-    const d = this.stride;
-    const bases = this.drawnBase;
-    for (let j = 0; j < k; j++) bases[j] = this.offset[drawn[j]] * STRIDE;
-    const m = n.end - n.start;
-    let widest = 0;
-    for (let j = 0; j < k; j++) if (this.nBins[drawn[j]] > widest) widest = this.nBins[drawn[j]];
-    const whole = m >= 2 * widest;
-    for (let j = 0; j < k; j++) {
-      const f = drawn[j];
-      const base = bases[j];
-      let lo = 255;
-      let hi = 0;
-      for (let i = n.start, at = n.start * d + f; i < n.end; i++, at += d) {
-        const b = pb[at];
-        const h = base + b * STRIDE;
-        hist[h] += pg[i];
-        hist[h + 1] += ph[i];
-        hist[h + 2] += 1;
-        if (b < lo) lo = b;
-        if (b > hi) hi = b;
-      }
-      if (whole) {
-        lo = 0;
-        hi = this.nBins[f] - 1;
-      }
-      this.scan(hist, n, f, lo, hi);
-      hist.fill(0, base + lo * STRIDE, base + (hi + 1) * STRIDE);
-    }
-  }
-  /** Partitions the node's rows (stable, so rows stay in ascending memory order) and records the split. */
-  split(n, out) {
-    const l = !this.direct ? this.kernel.partition(n.start, n.end, this.colStart[n.feature], n.bin, n.missingLeft === 1) : this.packed ? this.partitionPacked(n) : this.partition(n);
-    const leftId = out.add(n.GL, n.HL);
-    const rightId = out.add(n.G - n.GL, n.H - n.HL);
-    out.setSplit(n.id, n.feature, n.bin, n.missingLeft, leftId, rightId, n.gain);
-    const left = this.newNode(leftId, n.start, l, n.depth + 1, n.GL, n.HL, n.CL);
-    const right = this.newNode(rightId, l, n.end, n.depth + 1, n.G - n.GL, n.H - n.HL, n.C - n.CL);
-    return [left, right];
-  }
-  /** Stable partition of the packed rows and their row numbers; returns where the right-hand rows start. */
-  partitionPacked(n) {
-    const { rows, spill, pb, pw, pg, ph, spillW, spillG, spillH } = this;
-    const d = this.stride;
-    const words = d >> 2;
-    const f = n.feature;
-    const t = n.bin;
-    const ml = n.missingLeft === 1;
-    let l = n.start;
-    let s = 0;
-    for (let i = n.start; i < n.end; i++) {
-      const b = pb[i * d + f];
-      const src = i * words;
-      if (b === 0 ? ml : b <= t) {
-        if (l !== i) {
-          const dst = l * words;
-          for (let c = 0; c < words; c++) pw[dst + c] = pw[src + c];
-          rows[l] = rows[i];
-          pg[l] = pg[i];
-          ph[l] = ph[i];
-        }
-        l++;
-      } else {
-        const dst = s * words;
-        for (let c = 0; c < words; c++) spillW[dst + c] = pw[src + c];
-        spill[s] = rows[i];
-        spillG[s] = pg[i];
-        spillH[s] = ph[i];
-        s++;
-      }
-    }
-    rows.set(spill.subarray(0, s), l);
-    pw.set(spillW.subarray(0, s * words), l * words);
-    pg.set(spillG.subarray(0, s), l);
-    ph.set(spillH.subarray(0, s), l);
-    return l;
-  }
-  /** Stable partition of the node's row numbers; returns where the right-hand rows start. */
-  partition(n) {
-    const flat = this.flat;
-    const start = this.colStart[n.feature];
-    const rows = this.rows;
-    const spill = this.spill;
-    const t = n.bin;
-    const ml = n.missingLeft === 1;
-    let l = n.start;
-    let s = 0;
-    for (let i = n.start; i < n.end; i++) {
-      const r = rows[i];
-      const b = flat[start + r];
-      if (b === 0 ? ml : b <= t) rows[l++] = r;
-      else spill[s++] = r;
-    }
-    rows.set(spill.subarray(0, s), l);
-    return l;
-  }
 };
-function flatBuckets(data) {
-  const d = data.bins.length;
-  const start = new Int32Array(d);
-  const first = data.bins[0];
-  if (first && data.bins.every((c) => c.buffer === first.buffer)) {
-    const flat2 = new Uint8Array(first.buffer, 0, first.buffer.byteLength);
-    for (let f = 0; f < d; f++) start[f] = data.bins[f].byteOffset;
-    return [flat2, start];
-  }
-  const flat = new Uint8Array(Math.max(1, d * data.rows));
-  for (let f = 0; f < d; f++) {
-    start[f] = f * data.rows;
-    flat.set(data.bins[f], start[f]);
-  }
-  return [flat, start];
-}
 function score(g, h, lambda, alpha) {
   let t = g;
   if (alpha > 0) t = g > alpha ? g - alpha : g < -alpha ? g + alpha : 0;
@@ -847,6 +681,251 @@ function leafWeight(g, h, lambda, alpha) {
   if (alpha > 0) t = g > alpha ? g - alpha : g < -alpha ? g + alpha : 0;
   const den = h + lambda;
   return den > 0 ? -t / den : 0;
+}
+
+// pipeline/core/engines/tree/grower.ts
+var PACK_MIN_BYTES = 512 * 1024;
+var TreeGrower = class {
+  data;
+  nFeatures;
+  hists;
+  splitter;
+  og;
+  oh;
+  spill;
+  /** Every feature's buckets in one array (feature f from `colStart[f]`): one typed array in the hot loops. */
+  flat;
+  colStart;
+  drawnStart;
+  drawnBase;
+  packedRows = new PackedRows();
+  /** Made on first use (`histogramKernel`): forests mostly build histograms directly and never need it. */
+  kernel = null;
+  // Per-tree state.
+  rows;
+  grad;
+  hess;
+  features;
+  p;
+  direct = false;
+  /** This tree's sampled rows are copied row-major and partitioned with them (see PackedRows). */
+  packed = false;
+  constructor(data) {
+    this.data = data;
+    this.nFeatures = data.bins.length;
+    this.hists = new HistogramSet(data.edges);
+    this.splitter = new Splitter(this.nFeatures, this.hists.offset);
+    this.og = new Float64Array(data.rows);
+    this.oh = new Float64Array(data.rows);
+    this.spill = new Uint32Array(data.rows);
+    [this.flat, this.colStart] = flatBuckets(data);
+    this.drawnStart = new Int32Array(this.nFeatures);
+    this.drawnBase = new Int32Array(this.nFeatures);
+  }
+  /**
+   * Grows one tree on `rows[0..m)` (reordered in place), with per-row `grad`/`hess`
+   * indexed by row number, using only the listed features.
+   */
+  grow(rows, m, grad, hess, features, p, rng) {
+    this.rows = rows;
+    this.grad = grad;
+    this.hess = hess;
+    this.features = features;
+    this.p = p;
+    this.splitter.reset(p, features, rng);
+    const hists = this.hists;
+    const k = p.featuresPerSplit > 0 ? Math.min(p.featuresPerSplit, features.length) : features.length;
+    const mode = p.histograms ?? "auto";
+    this.direct = mode === "direct" || mode === "auto" && 2 * k < features.length;
+    const pack = p.packRows ?? "auto";
+    this.packed = this.direct && (pack === "always" || pack === "auto" && m * this.nFeatures >= PACK_MIN_BYTES);
+    if (this.packed) this.packedRows.pack(rows, m, grad, hess, this.flat, this.colStart);
+    if (!this.direct) this.histogramKernel().load(rows, m, grad, hess);
+    const maxDepth = p.maxDepth > 0 ? p.maxDepth : Number.MAX_SAFE_INTEGER;
+    const maxLeaves = p.maxLeaves > 0 ? p.maxLeaves : Number.MAX_SAFE_INTEGER;
+    const out = new TreeArrays();
+    let G = 0;
+    let H = 0;
+    for (let i = 0; i < m; i++) {
+      G += grad[rows[i]];
+      H += hess[rows[i]];
+    }
+    const root = newNode(out.add(G, H), 0, m, 0, G, H, m);
+    if (this.canSplit(root, maxDepth)) {
+      if (this.packed) this.evaluatePacked(root);
+      else if (this.direct) this.evaluateDirect(root);
+      else {
+        root.hist = hists.acquire() ?? hists.scratchA;
+        this.buildInto(root.hist, root.start, root.end);
+        this.evaluate(root);
+        if (root.hist === hists.scratchA) root.hist = null;
+      }
+    }
+    const queue = new NodeQueue(p.growth === "leaf");
+    const settled = new LeafRanges();
+    if (root.feature >= 0) queue.push(root);
+    else settled.add(this.release(root));
+    let leaves = 1;
+    while (queue.size > 0 && leaves < maxLeaves) {
+      const node = queue.pop();
+      const [left, right] = this.split(node, out);
+      leaves++;
+      const canL = this.canSplit(left, maxDepth);
+      const canR = this.canSplit(right, maxDepth);
+      if (this.packed) {
+        if (canL) this.evaluatePacked(left);
+        if (canR) this.evaluatePacked(right);
+      } else if (this.direct) {
+        if (canL) this.evaluateDirect(left);
+        if (canR) this.evaluateDirect(right);
+      } else if (canL || canR) {
+        this.childHistograms(node, left, right);
+        if (canL) this.evaluate(left);
+        if (canR) this.evaluate(right);
+      } else this.release(node);
+      node.hist = null;
+      for (const c of [left, right]) {
+        if (c.hist && hists.isScratch(c.hist)) c.hist = null;
+        if (c.feature >= 0 && (c === left ? canL : canR)) queue.push(c);
+        else settled.add(this.release(c));
+      }
+    }
+    while (queue.size > 0) settled.add(this.release(queue.pop()));
+    if (!this.direct) this.kernel.store(rows, m);
+    return { ...out.finish(p, this.data.edges), ...settled.finish(m) };
+  }
+  canSplit(n, maxDepth) {
+    return n.depth < maxDepth && n.C >= 2 * Math.max(1, this.p.minSamplesLeaf) && n.H >= 2 * this.p.minChildWeight;
+  }
+  /** Gives back a node's histogram; returns the node. */
+  release(n) {
+    this.hists.release(n.hist);
+    n.hist = null;
+    return n;
+  }
+  histogramKernel() {
+    this.kernel ??= new HistogramKernel(this.flat, this.data.rows, this.nFeatures, this.hists.size);
+    return this.kernel;
+  }
+  /** Overwrites `hist` with the histogram of the loaded rows at positions [start, end) for the tree's features. */
+  buildInto(hist, start, end) {
+    const feats = this.features;
+    const { offset, nBins } = this.hists;
+    this.kernel.histogram(start, end, feats, feats.length, this.colStart, offset, nBins, hist);
+  }
+  /** Best split among freshly drawn features, each histogram built from the node's rows into clean scratch. */
+  evaluateDirect(n) {
+    const splitter = this.splitter;
+    const k = splitter.drawFeatures();
+    const drawn = splitter.drawn;
+    const { scratchA: hist, offset, nBins } = this.hists;
+    const { rows, grad, hess, flat, colStart } = this;
+    const m = n.end - n.start;
+    let widest = 0;
+    for (let j = 0; j < k; j++) if (nBins[drawn[j]] > widest) widest = nBins[drawn[j]];
+    if (m >= 2 * widest) {
+      const starts = this.drawnStart;
+      const bases = this.drawnBase;
+      for (let j = 0; j < k; j++) {
+        starts[j] = colStart[drawn[j]];
+        bases[j] = offset[drawn[j]] * STRIDE;
+      }
+      addRowsToColumns(hist, flat, rows, n.start, n.end, grad, hess, k, starts, bases);
+      for (let j = 0; j < k; j++) {
+        const f = drawn[j];
+        const last = nBins[f] - 1;
+        splitter.scan(hist, n, f, 0, last);
+        hist.fill(0, bases[j], bases[j] + (last + 1) * STRIDE);
+      }
+      return;
+    }
+    gatherGradients(rows, n.start, n.end, grad, hess, this.og, this.oh);
+    for (let j = 0; j < k; j++) {
+      const f = drawn[j];
+      const base = offset[f] * STRIDE;
+      const hit = addColumn(hist, base, flat, colStart[f], rows, n.start, n.end, this.og, this.oh);
+      const lo = hit & 255;
+      const hi = hit >> 8;
+      splitter.scan(hist, n, f, lo, hi);
+      hist.fill(0, base + lo * STRIDE, base + (hi + 1) * STRIDE);
+    }
+  }
+  /** `evaluateDirect` over the packed rows (same sums in the same order, so the same splits). */
+  evaluatePacked(n) {
+    const splitter = this.splitter;
+    const k = splitter.drawFeatures();
+    const drawn = splitter.drawn;
+    const { scratchA: hist, offset, nBins } = this.hists;
+    const m = n.end - n.start;
+    let widest = 0;
+    for (let j = 0; j < k; j++) if (nBins[drawn[j]] > widest) widest = nBins[drawn[j]];
+    const whole = m >= 2 * widest;
+    for (let j = 0; j < k; j++) {
+      const f = drawn[j];
+      const base = offset[f] * STRIDE;
+      const hit = addPackedColumn(hist, base, this.packedRows, f, n.start, n.end);
+      const lo = whole ? 0 : hit & 255;
+      const hi = whole ? nBins[f] - 1 : hit >> 8;
+      splitter.scan(hist, n, f, lo, hi);
+      hist.fill(0, base + lo * STRIDE, base + (hi + 1) * STRIDE);
+    }
+  }
+  /** Best split among freshly drawn features, from the node's kept histogram. */
+  evaluate(n) {
+    const splitter = this.splitter;
+    const k = splitter.drawFeatures();
+    const hist = n.hist;
+    const nBins = this.hists.nBins;
+    for (let j = 0; j < k; j++) splitter.scan(hist, n, splitter.drawn[j], 0, nBins[splitter.drawn[j]] - 1);
+  }
+  /** Sibling histograms: the smaller child built, the larger by subtraction when the parent's is kept. */
+  childHistograms(parent, left, right) {
+    const hists = this.hists;
+    const small = left.C <= right.C ? left : right;
+    const large = small === left ? right : left;
+    if (parent.hist) {
+      small.hist = hists.acquire() ?? hists.scratchA;
+      this.buildInto(small.hist, small.start, small.end);
+      hists.subtract(parent.hist, small.hist, this.features);
+      large.hist = parent.hist;
+      parent.hist = null;
+    } else {
+      small.hist = hists.acquire() ?? hists.scratchA;
+      this.buildInto(small.hist, small.start, small.end);
+      large.hist = hists.acquire() ?? hists.scratchB;
+      this.buildInto(large.hist, large.start, large.end);
+    }
+  }
+  /** Partitions the node's rows and records the split. */
+  split(n, out) {
+    const ml = n.missingLeft === 1;
+    const l = !this.direct ? this.kernel.partition(n.start, n.end, this.colStart[n.feature], n.bin, ml) : this.packed ? this.packedRows.partition(this.rows, this.spill, n.start, n.end, n.feature, n.bin, ml) : partitionColumn(this.rows, this.spill, this.flat, this.colStart[n.feature], n.start, n.end, n.bin, ml);
+    const leftId = out.add(n.GL, n.HL);
+    const rightId = out.add(n.G - n.GL, n.H - n.HL);
+    out.setSplit(n.id, n.feature, n.bin, n.missingLeft, leftId, rightId, n.gain);
+    const left = newNode(leftId, n.start, l, n.depth + 1, n.GL, n.HL, n.CL);
+    const right = newNode(rightId, l, n.end, n.depth + 1, n.G - n.GL, n.H - n.HL, n.C - n.CL);
+    return [left, right];
+  }
+};
+function newNode(id, start, end, depth, G, H, C) {
+  return {
+    id,
+    start,
+    end,
+    depth,
+    G,
+    H,
+    C,
+    hist: null,
+    gain: 0,
+    feature: -1,
+    bin: 0,
+    missingLeft: 0,
+    GL: 0,
+    HL: 0,
+    CL: 0
+  };
 }
 var TreeArrays = class {
   feature = [];
@@ -962,48 +1041,6 @@ var NodeQueue = class {
 function before(a, b) {
   return a.gain > b.gain || a.gain === b.gain && a.id < b.id;
 }
-var BinnedWalk = class {
-  flat;
-  colStart;
-  feature = new Int32Array(0);
-  offset = new Int32Array(0);
-  threshold = new Int32Array(0);
-  missingRight = new Int32Array(0);
-  left = new Int32Array(0);
-  constructor(data) {
-    [this.flat, this.colStart] = flatBuckets(data);
-  }
-  /** Prepares walks through `t`. */
-  load(t) {
-    const { feature, left, missingLeft } = t.tree;
-    const m = feature.length;
-    if (this.offset.length < m) {
-      const size = Math.max(m, 2 * this.offset.length);
-      this.offset = new Int32Array(size);
-      this.threshold = new Int32Array(size);
-      this.missingRight = new Int32Array(size);
-      this.left = new Int32Array(size);
-    }
-    for (let i = 0; i < m; i++) {
-      this.offset[i] = feature[i] >= 0 ? this.colStart[feature[i]] : 0;
-      this.threshold[i] = t.binThreshold[i];
-      this.missingRight[i] = missingLeft[i] ^ 1;
-      this.left[i] = left[i];
-    }
-    this.feature = feature;
-    return this;
-  }
-  /** The leaf row `r` reaches in the loaded tree. */
-  leaf(r) {
-    const { feature, offset, threshold, missingRight, left, flat } = this;
-    let node = 0;
-    while (feature[node] >= 0) {
-      const b = flat[offset[node] + r];
-      node = left[node] + (+(b > threshold[node]) | +(b === 0) & missingRight[node]);
-    }
-    return node;
-  }
-};
 
 // pipeline/core/engines/tree/forest-trees.ts
 var OOB_SCALE = 2 ** 30;
@@ -1014,7 +1051,7 @@ function jobMatrix(job) {
 var ForestGrower = class {
   job;
   data;
-  builder;
+  grower;
   counts;
   rowIdx;
   grad;
@@ -1027,7 +1064,7 @@ var ForestGrower = class {
   constructor(job) {
     this.job = job;
     this.data = jobMatrix(job);
-    this.builder = new TreeBuilder(this.data);
+    this.grower = new TreeGrower(this.data);
     const n = job.rows;
     this.counts = new Uint32Array(n);
     this.rowIdx = new Uint32Array(n);
@@ -1064,14 +1101,14 @@ var ForestGrower = class {
       hess[i] = w;
       grad[i] = y[i] === 1 ? -w : 0;
     }
-    const built = this.builder.build(rowIdx, m, grad, hess, this.features, job.tree, rng);
-    if (o > 0) this.voteOutOfBag(built, o);
-    return built.tree;
+    const grown = this.grower.grow(rowIdx, m, grad, hess, this.features, job.tree, rng);
+    if (o > 0) this.voteOutOfBag(grown, o);
+    return grown.tree;
   }
   /** Adds this tree's votes for the first `o` out-of-bag rows. */
-  voteOutOfBag(built, o) {
-    const walk = this.walk.load(built);
-    const value = built.tree.value;
+  voteOutOfBag(grown, o) {
+    const walk = this.walk.load(grown.tree, grown.binThreshold);
+    const value = grown.tree.value;
     const rows = this.oobRows;
     for (let j = 0; j < o; j++) {
       const r = rows[j];
