@@ -13,8 +13,9 @@ const FACES = ['(^|/)(cli|actions|service|bench|scripts)/', 'pipeline/ never imp
 
 export default tseslint.config(
   {
-    // Build output (npm run build:service), run folders (mlops run) and CI's scratch folder.
-    ignores: ['dist/**', 'runs/**', '.tmp/**'],
+    // Build output (npm run build:service and the committed action bundles of npm run
+    // build:actions), run folders (mlops run) and CI's scratch folder.
+    ignores: ['dist/**', 'runs/**', '.tmp/**', 'actions/*/dist/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import type * as ESLintModule from 'eslint';
 import type * as TS from 'typescript';
 import { countStatements, lintScore, type LintScore } from './score.ts';
+import { MlopsError } from '../../pipeline/core/index.ts';
 import { withWorktree } from '../../pipeline/gitops/index.ts';
 
 /** The project's ESLint and TypeScript, resolved from `cwd` the way the project's own scripts would. */

@@ -33386,7 +33386,6 @@ var require_dist = __commonJS({
 });
 
 // actions/champion-change/main.ts
-import { execFileSync } from "node:child_process";
 import { resolve as resolve3 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
@@ -34460,6 +34459,46 @@ function integrity(path, why) {
   return new MlopsError("integrity", `refusing model bundle ${path}: ${why}`);
 }
 
+// pipeline/gitops/git/run.ts
+import { execFile, execFileSync } from "node:child_process";
+var PINNED = { LC_ALL: "C", LANG: "C", GIT_TERMINAL_PROMPT: "0" };
+var MAX_BUFFER = 1 << 30;
+function gitSync(args, cwd) {
+  try {
+    return execFileSync("git", args, {
+      cwd,
+      env: { ...process.env, ...PINNED },
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: MAX_BUFFER
+    });
+  } catch {
+    return null;
+  }
+}
+function gitSyncText(args, cwd) {
+  const out = gitSync(args, cwd);
+  return out === null ? null : out.toString("utf8").trim();
+}
+
+// pipeline/gitops/git/checkout.ts
+function checkoutState(cwd) {
+  const commit = gitSyncText(["rev-parse", "HEAD"], cwd);
+  if (!commit) return { commit: null, dirty: null, time: null };
+  const status = gitSyncText(["status", "--porcelain", "--untracked-files=no"], cwd);
+  const time = gitSyncText(["show", "-s", "--format=%cI", "HEAD"], cwd);
+  return {
+    commit,
+    dirty: status === null ? null : status.length > 0,
+    time: time ? new Date(time).toISOString() : null
+  };
+}
+function trackedPath(cwd, file) {
+  return gitSyncText(["ls-files", "--full-name", "--error-unmatch", file], cwd) || null;
+}
+function fileAt(cwd, rev, path) {
+  return gitSync(["show", `${rev}:${path}`], cwd);
+}
+
 // pipeline/gitops/registry/schema.ts
 var REGISTRY_SCHEMA_VERSION = 2;
 var READABLE_SCHEMA_VERSIONS = [1, 2];
@@ -34813,13 +34852,6 @@ function metadataTags(tags) {
 }
 
 // actions/champion-change/main.ts
-function git(args, cwd) {
-  try {
-    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-  } catch {
-    return null;
-  }
-}
 function championIn(text, name) {
   if (!text) return null;
   try {
@@ -34838,10 +34870,10 @@ async function main() {
   const dir = registryDir(loaded.config, loaded.baseDir);
   const name = loaded.config.model_name;
   const now = loadRegistry(dir).models[name]?.aliases.champion ?? null;
-  const rel = git(["ls-files", "--full-name", "--error-unmatch", `${dir}/registry.json`], cwd)?.trim() ?? "models/registry.json";
-  const was = before === "" || /^0+$/.test(before) ? null : championIn(git(["show", `${before}:${rel}`], cwd), name);
+  const rel = trackedPath(cwd, `${dir}/registry.json`) ?? "models/registry.json";
+  const was = before === "" || /^0+$/.test(before) ? null : championIn(fileAt(cwd, before, rel)?.toString("utf8") ?? null, name);
   const changed = now !== null && now !== was;
-  const head = git(["rev-parse", "HEAD"], cwd)?.trim() ?? "";
+  const head = checkoutState(cwd).commit ?? "";
   const tags = changed ? imageTags(now, head) : [];
   setOutput("changed", String(changed));
   setOutput("version", changed ? String(now) : "");

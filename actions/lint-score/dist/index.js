@@ -34884,12 +34884,43 @@ function optionalInput(name) {
 }
 
 // actions/lint-score/eslint-runner.ts
-import { execFileSync } from "node:child_process";
 import { existsSync as existsSync2, mkdtempSync, readFileSync, rmSync as rmSync2, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join as join2 } from "node:path";
 import { pathToFileURL } from "node:url";
+
+// pipeline/gitops/git/run.ts
+import { execFile, execFileSync } from "node:child_process";
+var PINNED = { LC_ALL: "C", LANG: "C", GIT_TERMINAL_PROMPT: "0" };
+var MAX_BUFFER = 1 << 30;
+function git(args, cwd, env = {}) {
+  return new Promise((resolvePromise) => {
+    execFile(
+      "git",
+      args,
+      { cwd, env: { ...process.env, ...PINNED, ...env }, maxBuffer: MAX_BUFFER },
+      (error, stdout, stderr) => {
+        const code = error ? typeof error.code === "number" ? error.code : 1 : 0;
+        resolvePromise({ code, stdout: String(stdout), stderr: String(stderr) });
+      }
+    );
+  });
+}
+
+// pipeline/gitops/git/worktree.ts
+async function withWorktree(root, ref, path, fn, cannotCheckOut = (m) => `cannot check out ${ref}: ${m}`) {
+  const add = await git(["worktree", "add", "--detach", "-q", path, ref], root);
+  if (add.code !== 0) throw new MlopsError("input", cannotCheckOut((add.stderr || add.stdout).trim()));
+  try {
+    return await fn();
+  } finally {
+    await git(["worktree", "remove", "--force", path], root);
+    await git(["worktree", "prune"], root);
+  }
+}
+
+// actions/lint-score/eslint-runner.ts
 async function projectTools(cwd) {
   const require2 = createRequire(join2(cwd, "package.json"));
   const resolve2 = (name) => {
@@ -34925,28 +34956,19 @@ async function scoreRef(cwd, ref, patterns) {
   const dir = mkdtempSync(join2(tmpdir(), "lint-base-"));
   const wt = join2(dir, "tree");
   try {
-    execFileSync("git", ["worktree", "add", "--detach", "--quiet", wt, ref], {
+    return await withWorktree(
       cwd,
-      stdio: ["ignore", "ignore", "pipe"]
-    });
-  } catch (e) {
-    rmSync2(dir, { recursive: true, force: true });
-    const stderr = e.stderr?.toString().trim() ?? e.message;
-    throw new MlopsError(
-      "input",
-      `cannot check out base ref ${JSON.stringify(ref)} to score it (${stderr}); fetch it first (actions/checkout with fetch-depth: 0)`
+      ref,
+      wt,
+      async () => {
+        if (existsSync2(join2(cwd, "node_modules")) && !existsSync2(join2(wt, "node_modules"))) {
+          symlinkSync(join2(cwd, "node_modules"), join2(wt, "node_modules"), "dir");
+        }
+        return scoreFolder(wt, patterns);
+      },
+      (message) => `cannot check out base ref ${JSON.stringify(ref)} to score it (${message}); fetch it first (actions/checkout with fetch-depth: 0)`
     );
-  }
-  try {
-    if (existsSync2(join2(cwd, "node_modules")) && !existsSync2(join2(wt, "node_modules"))) {
-      symlinkSync(join2(cwd, "node_modules"), join2(wt, "node_modules"), "dir");
-    }
-    return await scoreFolder(wt, patterns);
   } finally {
-    try {
-      execFileSync("git", ["worktree", "remove", "--force", wt], { cwd, stdio: "ignore" });
-    } catch {
-    }
     rmSync2(dir, { recursive: true, force: true });
   }
 }

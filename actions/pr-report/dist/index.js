@@ -3380,8 +3380,8 @@ var require_data_url = __commonJS({
       return input.slice(start, position.position);
     }
     function stringPercentDecode(input) {
-      const bytes = encoder.encode(input);
-      return percentDecode(bytes);
+      const bytes2 = encoder.encode(input);
+      return percentDecode(bytes2);
     }
     function isHexCharByte(byte) {
       return byte >= 48 && byte <= 57 || byte >= 65 && byte <= 70 || byte >= 97 && byte <= 102;
@@ -4364,7 +4364,7 @@ var require_util2 = __commonJS({
         return false;
       }
     }
-    function bytesMatch(bytes, metadataList) {
+    function bytesMatch(bytes2, metadataList) {
       if (crypto2 === void 0) {
         return true;
       }
@@ -4380,7 +4380,7 @@ var require_util2 = __commonJS({
       for (const item of metadata) {
         const algorithm = item.algo;
         const expectedValue = item.hash;
-        let actualValue = crypto2.createHash(algorithm).update(bytes).digest("base64");
+        let actualValue = crypto2.createHash(algorithm).update(bytes2).digest("base64");
         if (actualValue[actualValue.length - 1] === "=") {
           if (actualValue[actualValue.length - 2] === "=") {
             actualValue = actualValue.slice(0, -2);
@@ -4658,17 +4658,17 @@ var require_util2 = __commonJS({
       return input;
     }
     async function readAllBytes(reader) {
-      const bytes = [];
+      const bytes2 = [];
       let byteLength = 0;
       while (true) {
         const { done, value: chunk } = await reader.read();
         if (done) {
-          return Buffer.concat(bytes, byteLength);
+          return Buffer.concat(bytes2, byteLength);
         }
         if (!isUint8Array(chunk)) {
           throw new TypeError("Received non-Uint8Array chunk");
         }
-        bytes.push(chunk);
+        bytes2.push(chunk);
         byteLength += chunk.length;
       }
     }
@@ -5622,19 +5622,19 @@ Content-Type: ${value.type || "application/octet-stream"}\r
     function bodyMixinMethods(instance) {
       const methods = {
         blob() {
-          return consumeBody(this, (bytes) => {
+          return consumeBody(this, (bytes2) => {
             let mimeType = bodyMimeType(this);
             if (mimeType === null) {
               mimeType = "";
             } else if (mimeType) {
               mimeType = serializeAMimeType(mimeType);
             }
-            return new Blob2([bytes], { type: mimeType });
+            return new Blob2([bytes2], { type: mimeType });
           }, instance);
         },
         arrayBuffer() {
-          return consumeBody(this, (bytes) => {
-            return new Uint8Array(bytes).buffer;
+          return consumeBody(this, (bytes2) => {
+            return new Uint8Array(bytes2).buffer;
           }, instance);
         },
         text() {
@@ -5673,8 +5673,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           }, instance);
         },
         bytes() {
-          return consumeBody(this, (bytes) => {
-            return new Uint8Array(bytes);
+          return consumeBody(this, (bytes2) => {
+            return new Uint8Array(bytes2);
           }, instance);
         }
       };
@@ -5709,8 +5709,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
       const body = object[kState].body;
       return body != null && (body.stream.locked || util.isDisturbed(body.stream));
     }
-    function parseJSONFromBytes(bytes) {
-      return JSON.parse(utf8DecodeBytes(bytes));
+    function parseJSONFromBytes(bytes2) {
+      return JSON.parse(utf8DecodeBytes(bytes2));
     }
     function bodyMimeType(requestOrResponse) {
       const headers = requestOrResponse[kState].headersList;
@@ -12413,10 +12413,10 @@ var require_response = __commonJS({
         if (init2 !== null) {
           init2 = webidl.converters.ResponseInit(init2);
         }
-        const bytes = textEncoder.encode(
+        const bytes2 = textEncoder.encode(
           serializeJavascriptValueToJSONString(data)
         );
-        const body = extractBody(bytes);
+        const body = extractBody(bytes2);
         const responseObject = fromInnerResponse(makeResponse({}), "response");
         initializeResponse(responseObject, init2, { body: body[0], type: "application/json" });
         return responseObject;
@@ -13873,12 +13873,12 @@ var require_fetch = __commonJS({
           processBodyError(response.error);
           return;
         }
-        const processBody = (bytes) => {
-          if (!bytesMatch(bytes, request2.integrity)) {
+        const processBody = (bytes2) => {
+          if (!bytesMatch(bytes2, request2.integrity)) {
             processBodyError("integrity mismatch");
             return;
           }
-          response.body = safelyExtractBody(bytes)[0];
+          response.body = safelyExtractBody(bytes2)[0];
           fetchFinale(fetchParams, response);
         };
         await fullyReadBody(response.body, processBody, processBodyError);
@@ -14291,12 +14291,12 @@ var require_fetch = __commonJS({
       if (request2.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
       } else if (request2.body != null) {
-        const processBodyChunk = async function* (bytes) {
+        const processBodyChunk = async function* (bytes2) {
           if (isCancelled(fetchParams)) {
             return;
           }
-          yield bytes;
-          fetchParams.processRequestBodyChunkLength?.(bytes.byteLength);
+          yield bytes2;
+          fetchParams.processRequestBodyChunkLength?.(bytes2.byteLength);
         };
         const processEndOfBody = () => {
           if (isCancelled(fetchParams)) {
@@ -14318,8 +14318,8 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes of request2.body.stream) {
-              yield* processBodyChunk(bytes);
+            for await (const bytes2 of request2.body.stream) {
+              yield* processBodyChunk(bytes2);
             }
             processEndOfBody();
           } catch (err) {
@@ -14371,33 +14371,33 @@ var require_fetch = __commonJS({
       }
       fetchParams.controller.resume = async () => {
         while (true) {
-          let bytes;
+          let bytes2;
           let isFailure;
           try {
             const { done, value } = await fetchParams.controller.next();
             if (isAborted(fetchParams)) {
               break;
             }
-            bytes = done ? void 0 : value;
+            bytes2 = done ? void 0 : value;
           } catch (err) {
             if (fetchParams.controller.ended && !timingInfo.encodedBodySize) {
-              bytes = void 0;
+              bytes2 = void 0;
             } else {
-              bytes = err;
+              bytes2 = err;
               isFailure = true;
             }
           }
-          if (bytes === void 0) {
+          if (bytes2 === void 0) {
             readableStreamClose(fetchParams.controller.controller);
             finalizeResponse(fetchParams, response);
             return;
           }
-          timingInfo.decodedBodySize += bytes?.byteLength ?? 0;
+          timingInfo.decodedBodySize += bytes2?.byteLength ?? 0;
           if (isFailure) {
-            fetchParams.controller.terminate(bytes);
+            fetchParams.controller.terminate(bytes2);
             return;
           }
-          const buffer = new Uint8Array(bytes);
+          const buffer = new Uint8Array(bytes2);
           if (buffer.byteLength) {
             fetchParams.controller.controller.enqueue(buffer);
           }
@@ -14523,9 +14523,9 @@ var require_fetch = __commonJS({
               if (fetchParams.controller.dump) {
                 return;
               }
-              const bytes = chunk;
-              timingInfo.encodedBodySize += bytes.byteLength;
-              return this.body.push(bytes);
+              const bytes2 = chunk;
+              timingInfo.encodedBodySize += bytes2.byteLength;
+              return this.body.push(bytes2);
             },
             onComplete() {
               if (this.abort) {
@@ -14971,7 +14971,7 @@ var require_util4 = __commonJS({
       fr[kError] = null;
       const stream = blob.stream();
       const reader = stream.getReader();
-      const bytes = [];
+      const bytes2 = [];
       let chunkPromise = reader.read();
       let isFirstChunk = true;
       (async () => {
@@ -14985,7 +14985,7 @@ var require_util4 = __commonJS({
             }
             isFirstChunk = false;
             if (!done && types.isUint8Array(value)) {
-              bytes.push(value);
+              bytes2.push(value);
               if ((fr[kLastProgressEventFired] === void 0 || Date.now() - fr[kLastProgressEventFired] >= 50) && !fr[kAborted]) {
                 fr[kLastProgressEventFired] = Date.now();
                 queueMicrotask(() => {
@@ -14997,7 +14997,7 @@ var require_util4 = __commonJS({
               queueMicrotask(() => {
                 fr[kState] = "done";
                 try {
-                  const result = packageData(bytes, type, blob.type, encodingName);
+                  const result = packageData(bytes2, type, blob.type, encodingName);
                   if (fr[kAborted]) {
                     return;
                   }
@@ -15037,7 +15037,7 @@ var require_util4 = __commonJS({
       });
       reader.dispatchEvent(event);
     }
-    function packageData(bytes, type, mimeType, encodingName) {
+    function packageData(bytes2, type, mimeType, encodingName) {
       switch (type) {
         case "DataURL": {
           let dataURL = "data:";
@@ -15047,7 +15047,7 @@ var require_util4 = __commonJS({
           }
           dataURL += ";base64,";
           const decoder = new StringDecoder("latin1");
-          for (const chunk of bytes) {
+          for (const chunk of bytes2) {
             dataURL += btoa2(decoder.write(chunk));
           }
           dataURL += btoa2(decoder.end());
@@ -15067,16 +15067,16 @@ var require_util4 = __commonJS({
           if (encoding === "failure") {
             encoding = "UTF-8";
           }
-          return decode(bytes, encoding);
+          return decode(bytes2, encoding);
         }
         case "ArrayBuffer": {
-          const sequence = combineByteSequences(bytes);
+          const sequence = combineByteSequences(bytes2);
           return sequence.buffer;
         }
         case "BinaryString": {
           let binaryString = "";
           const decoder = new StringDecoder("latin1");
-          for (const chunk of bytes) {
+          for (const chunk of bytes2) {
             binaryString += decoder.write(chunk);
           }
           binaryString += decoder.end();
@@ -15085,14 +15085,14 @@ var require_util4 = __commonJS({
       }
     }
     function decode(ioQueue, encoding) {
-      const bytes = combineByteSequences(ioQueue);
-      const BOMEncoding = BOMSniffing(bytes);
+      const bytes2 = combineByteSequences(ioQueue);
+      const BOMEncoding = BOMSniffing(bytes2);
       let slice = 0;
       if (BOMEncoding !== null) {
         encoding = BOMEncoding;
         slice = BOMEncoding === "UTF-8" ? 3 : 2;
       }
-      const sliced = bytes.slice(slice);
+      const sliced = bytes2.slice(slice);
       return new TextDecoder(encoding).decode(sliced);
     }
     function BOMSniffing(ioQueue) {
@@ -15645,9 +15645,9 @@ var require_cache = __commonJS({
           // 16.
         };
         operations.push(operation);
-        const bytes = await bodyReadPromise.promise;
+        const bytes2 = await bodyReadPromise.promise;
         if (clonedResponse.body != null) {
-          clonedResponse.body.source = bytes;
+          clonedResponse.body.source = bytes2;
         }
         const cacheJobPromise = createDeferredPromise();
         let errorData = null;
@@ -26404,11 +26404,11 @@ var require_format = __commonJS({
           }
           function getFormat(fmtDef) {
             const code2 = fmtDef instanceof RegExp ? (0, codegen_1.regexpCode)(fmtDef) : opts.code.formats ? (0, codegen_1._)`${opts.code.formats}${(0, codegen_1.getProperty)(schema)}` : void 0;
-            const fmt2 = gen.scopeValue("formats", { key: schema, ref: fmtDef, code: code2 });
+            const fmt = gen.scopeValue("formats", { key: schema, ref: fmtDef, code: code2 });
             if (typeof fmtDef == "object" && !(fmtDef instanceof RegExp)) {
-              return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._)`${fmt2}.validate`];
+              return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._)`${fmt}.validate`];
             }
-            return ["string", fmtDef, fmt2];
+            return ["string", fmtDef, fmt];
           }
           function validCondition() {
             if (typeof formatDef == "object" && !(formatDef instanceof RegExp) && formatDef.async) {
@@ -38984,6 +38984,28 @@ function isMlopsError(e) {
   return e instanceof MlopsError;
 }
 
+// pipeline/core/common/format.ts
+function round(x, digits) {
+  return Math.round(x * 10 ** digits) / 10 ** digits;
+}
+function fixed(v, digits) {
+  const s = v.toFixed(digits);
+  return v !== 0 && Number(s) === 0 ? v.toPrecision(2) : s;
+}
+function num(v, digits = 4) {
+  if (v === null || v === void 0 || !Number.isFinite(v)) return "n/a";
+  return Number.isInteger(v) ? String(v) : fixed(v, digits);
+}
+function signed(v, digits = 4) {
+  if (!Number.isFinite(v)) return "n/a";
+  if (v === 0) return "±0";
+  return `${v > 0 ? "+" : "−"}${num(Math.abs(v), digits)}`;
+}
+function pct(share, digits = 1) {
+  if (share === null || share === void 0 || !Number.isFinite(share)) return "n/a";
+  return `${fixed(100 * share, digits)} %`;
+}
+
 // pipeline/core/config/load.ts
 var import_ajv = __toESM(require_ajv(), 1);
 var import_yaml = __toESM(require_dist(), 1);
@@ -39390,8 +39412,8 @@ function mermaidLabel(s, max = 32) {
   const clean = s.replace(/["`\\]/g, "'").replace(/[\r\n\t]+/g, " ").replace(/[<>{}[\]]/g, " ").trim();
   return clean.length > max ? clean.slice(0, max - 1) + "…" : clean;
 }
-function num(v) {
-  return Number.isFinite(v) ? String(Math.round(v * 1e4) / 1e4) : "0";
+function plotValue(v) {
+  return Number.isFinite(v) ? String(round(v, 4)) : "0";
 }
 function init(colours) {
   return `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${colours.join(", ")}"}}}}%%`;
@@ -39404,7 +39426,7 @@ function lineChart(title, xLabel, yLabel, series) {
     `  title "${mermaidLabel(title, 80)}"`,
     `  x-axis "${mermaidLabel(xLabel, 40)}" 0 --> 1`,
     `  y-axis "${mermaidLabel(yLabel, 40)}" 0 --> 1`,
-    ...series.map((s) => `  line [${s.values.map(num).join(", ")}]`),
+    ...series.map((s) => `  line [${s.values.map(plotValue).join(", ")}]`),
     "```"
   ].join("\n");
 }
@@ -39423,8 +39445,8 @@ function barChart(title, valueLabel, items, colour, top = 12) {
     "xychart-beta horizontal",
     `  title "${mermaidLabel(title, 80)}"`,
     `  x-axis [${shown.map((i) => `"${mermaidLabel(i.label)}"`).join(", ")}]`,
-    `  y-axis "${mermaidLabel(valueLabel, 40)}" 0 --> ${num(max > 0 ? max * 1.05 : 1)}`,
-    `  bar [${shown.map((i) => num(i.value)).join(", ")}]`,
+    `  y-axis "${mermaidLabel(valueLabel, 40)}" 0 --> ${plotValue(max > 0 ? max * 1.05 : 1)}`,
+    `  bar [${shown.map((i) => plotValue(i.value)).join(", ")}]`,
     "```"
   ].join("\n");
 }
@@ -39438,21 +39460,10 @@ function mdText(s) {
 function code(s) {
   return "`" + s.replace(/[`\r\n]/g, "") + "`";
 }
-function f4(v) {
-  if (v === null || v === void 0 || !Number.isFinite(v)) return "n/a";
-  return Number.isInteger(v) ? String(v) : v.toFixed(4);
-}
-function pct(v) {
-  return `${(v * 100).toFixed(1)} %`;
-}
-function signed(v, digits = 4) {
-  if (v === 0) return "±0";
-  return (v > 0 ? "+" : "−") + Math.abs(v).toFixed(digits);
-}
 function deltaCell(metric, champion, challenger) {
   if (champion === null || challenger === null) return "n/a";
   const d = challenger - champion;
-  if (Math.abs(d) < 5e-5) return "±0";
+  if (d === 0) return signed(d);
   const higher = HIGHER_IS_BETTER[metric];
   if (higher === void 0) return signed(d);
   const better = higher ? d > 0 : d < 0;
@@ -39469,8 +39480,8 @@ function verdictHeadline(a) {
 function rulesTable(a) {
   const rows = a.verdict.rules.map((r) => [
     code(r.id),
-    f4(r.champion),
-    f4(r.challenger),
+    num(r.champion),
+    num(r.challenger),
     mdText(r.required),
     r.passed ? "✅ pass" : "❌ fail",
     mdText(r.detail)
@@ -39487,12 +39498,12 @@ function metricsComparison(a) {
   const rows = METRIC_ROWS.map((r) => {
     const c = cp ? cp[r.key] : null;
     const n = ch[r.key];
-    return [r.label, cp ? f4(c) : "—", f4(n), cp ? deltaCell(r.key, c, n) : "—"];
+    return [r.label, cp ? num(c) : "—", num(n), cp ? deltaCell(r.key, c, n) : "—"];
   });
   rows.push([
     "Threshold",
-    cp ? f4(cp.threshold) : "—",
-    f4(ch.threshold),
+    cp ? num(cp.threshold) : "—",
+    num(ch.threshold),
     cp ? signed(ch.threshold - cp.threshold) : "—"
   ]);
   return markdownTable([["Metric", champName, "Challenger", "Δ (challenger − champion)"], ...rows], {
@@ -39514,24 +39525,24 @@ function confusionSection(a) {
   const c = a.comparison;
   const out = ["### Confusion matrices at the threshold", ""];
   out.push(
-    `**Challenger** (threshold ${f4(c.challenger.threshold)})`,
+    `**Challenger** (threshold ${num(c.challenger.threshold)})`,
     "",
     confusion(c.challenger.metrics, c.positive, c.negative),
     ""
   );
   if (c.champion) {
     out.push(
-      `**Champion v${c.champion.version}** (threshold ${f4(c.champion.threshold)})`,
+      `**Champion v${c.champion.version}** (threshold ${num(c.champion.threshold)})`,
       "",
       confusion(c.champion.metrics, c.positive, c.negative),
       ""
     );
   }
-  const cost = c.champion ? `Expected cost per applicant: champion ${f4(c.champion.metrics.expected_cost)} → challenger ${f4(c.challenger.metrics.expected_cost)} (${deltaCell("expected_cost", c.champion.metrics.expected_cost, c.challenger.metrics.expected_cost)}).` : `Expected cost per applicant: challenger ${f4(c.challenger.metrics.expected_cost)}.`;
+  const cost = c.champion ? `Expected cost per applicant: champion ${num(c.champion.metrics.expected_cost)} → challenger ${num(c.challenger.metrics.expected_cost)} (${deltaCell("expected_cost", c.champion.metrics.expected_cost, c.challenger.metrics.expected_cost)}).` : `Expected cost per applicant: challenger ${num(c.challenger.metrics.expected_cost)}.`;
   out.push(cost, "");
   const o = c.challenger.overfitting;
   out.push(
-    `Overfitting: train − test ${code(o.metric)} gap ${f4(o.gap)} (limit ${f4(o.max_gap)}) — ${o.flagged ? "⚠️ **flagged as overfitting**" : "within limit"}.`,
+    `Overfitting: train − test ${code(o.metric)} gap ${num(o.gap)} (limit ${num(o.max_gap)}) — ${o.flagged ? "⚠️ **flagged as overfitting**" : "within limit"}.`,
     ""
   );
   return out;
@@ -39590,7 +39601,7 @@ function dataSection2(a) {
 function chartsSection(a) {
   const c = a.comparison;
   const out = ["### Charts", ""];
-  const legend = c.champion ? `red: challenger (ROC AUC ${f4(c.challenger.metrics.roc_auc)}) · blue: champion v${c.champion.version} (ROC AUC ${f4(c.champion.metrics.roc_auc)}) · grey: chance` : `red: challenger (ROC AUC ${f4(c.challenger.metrics.roc_auc)}) · grey: chance`;
+  const legend = c.champion ? `red: challenger (ROC AUC ${num(c.challenger.metrics.roc_auc)}) · blue: champion v${c.champion.version} (ROC AUC ${num(c.champion.metrics.roc_auc)}) · grey: chance` : `red: challenger (ROC AUC ${num(c.challenger.metrics.roc_auc)}) · grey: chance`;
   out.push(`ROC curves on the ${c.evaluated_on.rows} evaluation rows — ${legend}.`, "");
   out.push(rocChart(c.roc_grid, c.challenger.roc_tpr, c.champion?.roc_tpr ?? null, "ROC curve"), "");
   if (c.challenger.feature_importance.length) {

@@ -2173,9 +2173,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve10, reject) => {
+          return new Promise((resolve11, reject) => {
             this.close((err, data3) => {
-              return err ? reject(err) : resolve10(data3);
+              return err ? reject(err) : resolve11(data3);
             });
           });
         }
@@ -2213,12 +2213,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve10, reject) => {
+          return new Promise((resolve11, reject) => {
             this.destroy(err, (err2, data3) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve10(data3);
+              ) : resolve11(data3);
             });
           });
         }
@@ -3392,8 +3392,8 @@ var require_data_url = __commonJS({
       return input.slice(start, position2.position);
     }
     function stringPercentDecode(input) {
-      const bytes = encoder2.encode(input);
-      return percentDecode(bytes);
+      const bytes2 = encoder2.encode(input);
+      return percentDecode(bytes2);
     }
     function isHexCharByte(byte) {
       return byte >= 48 && byte <= 57 || byte >= 65 && byte <= 70 || byte >= 97 && byte <= 102;
@@ -4376,7 +4376,7 @@ var require_util2 = __commonJS({
         return false;
       }
     }
-    function bytesMatch(bytes, metadataList) {
+    function bytesMatch(bytes2, metadataList) {
       if (crypto3 === void 0) {
         return true;
       }
@@ -4392,7 +4392,7 @@ var require_util2 = __commonJS({
       for (const item of metadata2) {
         const algorithm = item.algo;
         const expectedValue2 = item.hash;
-        let actualValue = crypto3.createHash(algorithm).update(bytes).digest("base64");
+        let actualValue = crypto3.createHash(algorithm).update(bytes2).digest("base64");
         if (actualValue[actualValue.length - 1] === "=") {
           if (actualValue[actualValue.length - 2] === "=") {
             actualValue = actualValue.slice(0, -2);
@@ -4485,8 +4485,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve10, reject) => {
-        res = resolve10;
+      const promise = new Promise((resolve11, reject) => {
+        res = resolve11;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -4670,17 +4670,17 @@ var require_util2 = __commonJS({
       return input;
     }
     async function readAllBytes(reader) {
-      const bytes = [];
+      const bytes2 = [];
       let byteLength = 0;
       while (true) {
         const { done, value: chunk } = await reader.read();
         if (done) {
-          return Buffer.concat(bytes, byteLength);
+          return Buffer.concat(bytes2, byteLength);
         }
         if (!isUint8Array(chunk)) {
           throw new TypeError("Received non-Uint8Array chunk");
         }
-        bytes.push(chunk);
+        bytes2.push(chunk);
         byteLength += chunk.length;
       }
     }
@@ -5634,19 +5634,19 @@ Content-Type: ${value4.type || "application/octet-stream"}\r
     function bodyMixinMethods(instance) {
       const methods2 = {
         blob() {
-          return consumeBody(this, (bytes) => {
+          return consumeBody(this, (bytes2) => {
             let mimeType = bodyMimeType(this);
             if (mimeType === null) {
               mimeType = "";
             } else if (mimeType) {
               mimeType = serializeAMimeType(mimeType);
             }
-            return new Blob2([bytes], { type: mimeType });
+            return new Blob2([bytes2], { type: mimeType });
           }, instance);
         },
         arrayBuffer() {
-          return consumeBody(this, (bytes) => {
-            return new Uint8Array(bytes).buffer;
+          return consumeBody(this, (bytes2) => {
+            return new Uint8Array(bytes2).buffer;
           }, instance);
         },
         text() {
@@ -5685,8 +5685,8 @@ Content-Type: ${value4.type || "application/octet-stream"}\r
           }, instance);
         },
         bytes() {
-          return consumeBody(this, (bytes) => {
-            return new Uint8Array(bytes);
+          return consumeBody(this, (bytes2) => {
+            return new Uint8Array(bytes2);
           }, instance);
         }
       };
@@ -5721,8 +5721,8 @@ Content-Type: ${value4.type || "application/octet-stream"}\r
       const body = object2[kState].body;
       return body != null && (body.stream.locked || util.isDisturbed(body.stream));
     }
-    function parseJSONFromBytes(bytes) {
-      return JSON.parse(utf8DecodeBytes(bytes));
+    function parseJSONFromBytes(bytes2) {
+      return JSON.parse(utf8DecodeBytes(bytes2));
     }
     function bodyMimeType(requestOrResponse) {
       const headers = requestOrResponse[kState].headersList;
@@ -6737,12 +6737,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve10, reject) => {
+      const waitForDrain = () => new Promise((resolve11, reject) => {
         assert3(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve10;
+          callback = resolve11;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7412,12 +7412,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve10, reject) => {
+      const waitForDrain = () => new Promise((resolve11, reject) => {
         assert3(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve10;
+          callback = resolve11;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7896,16 +7896,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve10) => {
+        return new Promise((resolve11) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve10;
+            this[kClosedResolve] = resolve11;
           } else {
-            resolve10(null);
+            resolve11(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve10) => {
+        return new Promise((resolve11) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7916,7 +7916,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve10(null);
+            resolve11(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7967,7 +7967,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve10, reject) => {
+        const socket = await new Promise((resolve11, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7979,7 +7979,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve10(socket2);
+              resolve11(socket2);
             }
           });
         });
@@ -8315,8 +8315,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c4) => c4.close()));
         } else {
-          await new Promise((resolve10) => {
-            this[kClosedResolve] = resolve10;
+          await new Promise((resolve11) => {
+            this[kClosedResolve] = resolve11;
           });
         }
       }
@@ -9585,7 +9585,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve10, reject) => {
+        return await new Promise((resolve11, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9598,7 +9598,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve10(null);
+              resolve11(null);
             }
           }).on("error", noop6).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9617,7 +9617,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream2, type3) {
       assert3(!stream2[kConsume]);
-      return new Promise((resolve10, reject) => {
+      return new Promise((resolve11, reject) => {
         if (isUnusable(stream2)) {
           const rState = stream2._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9634,7 +9634,7 @@ var require_readable = __commonJS({
             stream2[kConsume] = {
               type: type3,
               stream: stream2,
-              resolve: resolve10,
+              resolve: resolve11,
               reject,
               length: 0,
               body: []
@@ -9704,18 +9704,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type: type3, body, resolve: resolve10, stream: stream2, length: length3 } = consume2;
+      const { type: type3, body, resolve: resolve11, stream: stream2, length: length3 } = consume2;
       try {
         if (type3 === "text") {
-          resolve10(chunksDecode(body, length3));
+          resolve11(chunksDecode(body, length3));
         } else if (type3 === "json") {
-          resolve10(JSON.parse(chunksDecode(body, length3)));
+          resolve11(JSON.parse(chunksDecode(body, length3)));
         } else if (type3 === "arrayBuffer") {
-          resolve10(chunksConcat(body, length3).buffer);
+          resolve11(chunksConcat(body, length3).buffer);
         } else if (type3 === "blob") {
-          resolve10(new Blob(body, { type: stream2[kContentType] }));
+          resolve11(new Blob(body, { type: stream2[kContentType] }));
         } else if (type3 === "bytes") {
-          resolve10(chunksConcat(body, length3));
+          resolve11(chunksConcat(body, length3));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9972,9 +9972,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           request2.call(this, opts, (err, data3) => {
-            return err ? reject(err) : resolve10(data3);
+            return err ? reject(err) : resolve11(data3);
           });
         });
       }
@@ -10197,9 +10197,9 @@ var require_api_stream = __commonJS({
     };
     function stream2(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           stream2.call(this, opts, factory, (err, data3) => {
-            return err ? reject(err) : resolve10(data3);
+            return err ? reject(err) : resolve11(data3);
           });
         });
       }
@@ -10484,9 +10484,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           upgrade.call(this, opts, (err, data3) => {
-            return err ? reject(err) : resolve10(data3);
+            return err ? reject(err) : resolve11(data3);
           });
         });
       }
@@ -10578,9 +10578,9 @@ var require_api_connect = __commonJS({
     };
     function connect2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           connect2.call(this, opts, (err, data3) => {
-            return err ? reject(err) : resolve10(data3);
+            return err ? reject(err) : resolve11(data3);
           });
         });
       }
@@ -12425,10 +12425,10 @@ var require_response = __commonJS({
         if (init2 !== null) {
           init2 = webidl.converters.ResponseInit(init2);
         }
-        const bytes = textEncoder.encode(
+        const bytes2 = textEncoder.encode(
           serializeJavascriptValueToJSONString(data3)
         );
-        const body = extractBody(bytes);
+        const body = extractBody(bytes2);
         const responseObject = fromInnerResponse(makeResponse({}), "response");
         initializeResponse(responseObject, init2, { body: body[0], type: "application/json" });
         return responseObject;
@@ -13885,12 +13885,12 @@ var require_fetch = __commonJS({
           processBodyError(response.error);
           return;
         }
-        const processBody = (bytes) => {
-          if (!bytesMatch(bytes, request2.integrity)) {
+        const processBody = (bytes2) => {
+          if (!bytesMatch(bytes2, request2.integrity)) {
             processBodyError("integrity mismatch");
             return;
           }
-          response.body = safelyExtractBody(bytes)[0];
+          response.body = safelyExtractBody(bytes2)[0];
           fetchFinale(fetchParams, response);
         };
         await fullyReadBody(response.body, processBody, processBodyError);
@@ -14303,12 +14303,12 @@ var require_fetch = __commonJS({
       if (request2.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
       } else if (request2.body != null) {
-        const processBodyChunk = async function* (bytes) {
+        const processBodyChunk = async function* (bytes2) {
           if (isCancelled(fetchParams)) {
             return;
           }
-          yield bytes;
-          fetchParams.processRequestBodyChunkLength?.(bytes.byteLength);
+          yield bytes2;
+          fetchParams.processRequestBodyChunkLength?.(bytes2.byteLength);
         };
         const processEndOfBody = () => {
           if (isCancelled(fetchParams)) {
@@ -14330,8 +14330,8 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes of request2.body.stream) {
-              yield* processBodyChunk(bytes);
+            for await (const bytes2 of request2.body.stream) {
+              yield* processBodyChunk(bytes2);
             }
             processEndOfBody();
           } catch (err) {
@@ -14383,33 +14383,33 @@ var require_fetch = __commonJS({
       }
       fetchParams.controller.resume = async () => {
         while (true) {
-          let bytes;
+          let bytes2;
           let isFailure;
           try {
             const { done, value: value4 } = await fetchParams.controller.next();
             if (isAborted(fetchParams)) {
               break;
             }
-            bytes = done ? void 0 : value4;
+            bytes2 = done ? void 0 : value4;
           } catch (err) {
             if (fetchParams.controller.ended && !timingInfo.encodedBodySize) {
-              bytes = void 0;
+              bytes2 = void 0;
             } else {
-              bytes = err;
+              bytes2 = err;
               isFailure = true;
             }
           }
-          if (bytes === void 0) {
+          if (bytes2 === void 0) {
             readableStreamClose(fetchParams.controller.controller);
             finalizeResponse(fetchParams, response);
             return;
           }
-          timingInfo.decodedBodySize += bytes?.byteLength ?? 0;
+          timingInfo.decodedBodySize += bytes2?.byteLength ?? 0;
           if (isFailure) {
-            fetchParams.controller.terminate(bytes);
+            fetchParams.controller.terminate(bytes2);
             return;
           }
-          const buffer = new Uint8Array(bytes);
+          const buffer = new Uint8Array(bytes2);
           if (buffer.byteLength) {
             fetchParams.controller.controller.enqueue(buffer);
           }
@@ -14443,7 +14443,7 @@ var require_fetch = __commonJS({
       function dispatch2({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve10, reject) => agent.dispatch(
+        return new Promise((resolve11, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14519,7 +14519,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve10({
+              resolve11({
                 status,
                 statusText,
                 headersList,
@@ -14535,9 +14535,9 @@ var require_fetch = __commonJS({
               if (fetchParams.controller.dump) {
                 return;
               }
-              const bytes = chunk;
-              timingInfo.encodedBodySize += bytes.byteLength;
-              return this.body.push(bytes);
+              const bytes2 = chunk;
+              timingInfo.encodedBodySize += bytes2.byteLength;
+              return this.body.push(bytes2);
             },
             onComplete() {
               if (this.abort) {
@@ -14562,7 +14562,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve10({
+              resolve11({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -14983,7 +14983,7 @@ var require_util4 = __commonJS({
       fr[kError] = null;
       const stream2 = blob.stream();
       const reader = stream2.getReader();
-      const bytes = [];
+      const bytes2 = [];
       let chunkPromise = reader.read();
       let isFirstChunk = true;
       (async () => {
@@ -14997,7 +14997,7 @@ var require_util4 = __commonJS({
             }
             isFirstChunk = false;
             if (!done && types.isUint8Array(value4)) {
-              bytes.push(value4);
+              bytes2.push(value4);
               if ((fr[kLastProgressEventFired] === void 0 || Date.now() - fr[kLastProgressEventFired] >= 50) && !fr[kAborted]) {
                 fr[kLastProgressEventFired] = Date.now();
                 queueMicrotask(() => {
@@ -15009,7 +15009,7 @@ var require_util4 = __commonJS({
               queueMicrotask(() => {
                 fr[kState] = "done";
                 try {
-                  const result = packageData(bytes, type3, blob.type, encodingName);
+                  const result = packageData(bytes2, type3, blob.type, encodingName);
                   if (fr[kAborted]) {
                     return;
                   }
@@ -15049,7 +15049,7 @@ var require_util4 = __commonJS({
       });
       reader.dispatchEvent(event2);
     }
-    function packageData(bytes, type3, mimeType, encodingName) {
+    function packageData(bytes2, type3, mimeType, encodingName) {
       switch (type3) {
         case "DataURL": {
           let dataURL = "data:";
@@ -15059,7 +15059,7 @@ var require_util4 = __commonJS({
           }
           dataURL += ";base64,";
           const decoder = new StringDecoder("latin1");
-          for (const chunk of bytes) {
+          for (const chunk of bytes2) {
             dataURL += btoa2(decoder.write(chunk));
           }
           dataURL += btoa2(decoder.end());
@@ -15079,16 +15079,16 @@ var require_util4 = __commonJS({
           if (encoding === "failure") {
             encoding = "UTF-8";
           }
-          return decode(bytes, encoding);
+          return decode(bytes2, encoding);
         }
         case "ArrayBuffer": {
-          const sequence3 = combineByteSequences(bytes);
+          const sequence3 = combineByteSequences(bytes2);
           return sequence3.buffer;
         }
         case "BinaryString": {
           let binaryString = "";
           const decoder = new StringDecoder("latin1");
-          for (const chunk of bytes) {
+          for (const chunk of bytes2) {
             binaryString += decoder.write(chunk);
           }
           binaryString += decoder.end();
@@ -15097,14 +15097,14 @@ var require_util4 = __commonJS({
       }
     }
     function decode(ioQueue, encoding) {
-      const bytes = combineByteSequences(ioQueue);
-      const BOMEncoding = BOMSniffing(bytes);
+      const bytes2 = combineByteSequences(ioQueue);
+      const BOMEncoding = BOMSniffing(bytes2);
       let slice5 = 0;
       if (BOMEncoding !== null) {
         encoding = BOMEncoding;
         slice5 = BOMEncoding === "UTF-8" ? 3 : 2;
       }
-      const sliced = bytes.slice(slice5);
+      const sliced = bytes2.slice(slice5);
       return new TextDecoder(encoding).decode(sliced);
     }
     function BOMSniffing(ioQueue) {
@@ -15657,9 +15657,9 @@ var require_cache = __commonJS({
           // 16.
         };
         operations.push(operation);
-        const bytes = await bodyReadPromise.promise;
+        const bytes2 = await bodyReadPromise.promise;
         if (clonedResponse.body != null) {
-          clonedResponse.body.source = bytes;
+          clonedResponse.body.source = bytes2;
         }
         const cacheJobPromise = createDeferredPromise();
         let errorData = null;
@@ -17058,8 +17058,8 @@ var require_util7 = __commonJS({
           return false;
         }
       }
-      const num3 = Number.parseInt(value4, 10);
-      return num3 >= 8 && num3 <= 15;
+      const num2 = Number.parseInt(value4, 10);
+      return num2 >= 8 && num2 <= 15;
     }
     var hasIntl = typeof process.versions.icu === "string";
     var fatalDecoder = hasIntl ? new TextDecoder("utf-8", { fatal: true }) : void 0;
@@ -18303,8 +18303,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve10) => {
-        setTimeout(resolve10, ms).unref();
+      return new Promise((resolve11) => {
+        setTimeout(resolve11, ms).unref();
       });
     }
     module.exports = {
@@ -22113,7 +22113,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref2];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve10.call(this, root, ref2);
+      let _sch = resolve11.call(this, root, ref2);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref2];
         const { schemaId } = this.opts;
@@ -22140,7 +22140,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve10(root, ref2) {
+    function resolve11(root, ref2) {
       let sch;
       while (typeof (sch = this.refs[ref2]) == "string")
         ref2 = sch;
@@ -23004,7 +23004,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve10(baseURI, relativeURI, options) {
+    function resolve11(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -23395,7 +23395,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize: normalize4,
-      resolve: resolve10,
+      resolve: resolve11,
       resolveComponent,
       equal: equal3,
       serialize: serialize2,
@@ -25644,11 +25644,11 @@ var require_format = __commonJS({
           }
           function getFormat(fmtDef) {
             const code = fmtDef instanceof RegExp ? (0, codegen_1.regexpCode)(fmtDef) : opts.code.formats ? (0, codegen_1._)`${opts.code.formats}${(0, codegen_1.getProperty)(schema)}` : void 0;
-            const fmt2 = gen.scopeValue("formats", { key: schema, ref: fmtDef, code });
+            const fmt = gen.scopeValue("formats", { key: schema, ref: fmtDef, code });
             if (typeof fmtDef == "object" && !(fmtDef instanceof RegExp)) {
-              return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._)`${fmt2}.validate`];
+              return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._)`${fmt}.validate`];
             }
-            return ["string", fmtDef, fmt2];
+            return ["string", fmtDef, fmt];
           }
           function validCondition() {
             if (typeof formatDef == "object" && !(formatDef instanceof RegExp) && formatDef.async) {
@@ -28412,9 +28412,9 @@ var require_stringifyNumber = __commonJS({
     function stringifyNumber({ format: format5, minFractionDigits, tag, value: value4 }) {
       if (typeof value4 === "bigint")
         return String(value4);
-      const num3 = typeof value4 === "number" ? value4 : Number(value4);
-      if (!isFinite(num3))
-        return isNaN(num3) ? ".nan" : num3 < 0 ? "-.inf" : ".inf";
+      const num2 = typeof value4 === "number" ? value4 : Number(value4);
+      if (!isFinite(num2))
+        return isNaN(num2) ? ".nan" : num2 < 0 ? "-.inf" : ".inf";
       let n = Object.is(value4, -0) ? "-0" : JSON.stringify(value4);
       if (!format5 && minFractionDigits && (!tag || tag === "tag:yaml.org,2002:float") && /^-?\d/.test(n) && !n.includes("e")) {
         let i = n.indexOf(".");
@@ -28454,8 +28454,8 @@ var require_float = __commonJS({
       test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str),
       stringify(node) {
-        const num3 = Number(node.value);
-        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node);
+        const num2 = Number(node.value);
+        return isFinite(num2) ? num2.toExponential() : stringifyNumber.stringifyNumber(node);
       }
     };
     var float = {
@@ -28894,8 +28894,8 @@ var require_float2 = __commonJS({
       test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str.replace(/_/g, "")),
       stringify(node) {
-        const num3 = Number(node.value);
-        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node);
+        const num2 = Number(node.value);
+        return isFinite(num2) ? num2.toExponential() : stringifyNumber.stringifyNumber(node);
       }
     };
     var float = {
@@ -29097,23 +29097,23 @@ var require_timestamp = __commonJS({
     function parseSexagesimal(str, asBigInt) {
       const sign3 = str[0];
       const parts = sign3 === "-" || sign3 === "+" ? str.substring(1) : str;
-      const num3 = (n) => asBigInt ? BigInt(n) : Number(n);
-      const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num3(60) + num3(p), num3(0));
-      return sign3 === "-" ? num3(-1) * res : res;
+      const num2 = (n) => asBigInt ? BigInt(n) : Number(n);
+      const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num2(60) + num2(p), num2(0));
+      return sign3 === "-" ? num2(-1) * res : res;
     }
     function stringifySexagesimal(node) {
       let { value: value4 } = node;
-      let num3 = (n) => n;
+      let num2 = (n) => n;
       if (typeof value4 === "bigint")
-        num3 = (n) => BigInt(n);
+        num2 = (n) => BigInt(n);
       else if (isNaN(value4) || !isFinite(value4))
         return stringifyNumber.stringifyNumber(node);
       let sign3 = "";
       if (value4 < 0) {
         sign3 = "-";
-        value4 *= num3(-1);
+        value4 *= num2(-1);
       }
-      const _60 = num3(60);
+      const _60 = num2(60);
       const parts = [value4 % _60];
       if (value4 < 60) {
         parts.unshift(0);
@@ -33582,22 +33582,22 @@ ${indent}columns: ${matrix.columns}
       return result.join(`
 ${indentData}`);
     }
-    function formatNumber(num3, maxNumSize, padMinus) {
-      return (num3 >= 0 && padMinus ? ` ${formatNumber2(num3, maxNumSize - 1)}` : formatNumber2(num3, maxNumSize)).padEnd(maxNumSize);
+    function formatNumber(num2, maxNumSize, padMinus) {
+      return (num2 >= 0 && padMinus ? ` ${formatNumber2(num2, maxNumSize - 1)}` : formatNumber2(num2, maxNumSize)).padEnd(maxNumSize);
     }
-    function formatNumber2(num3, len) {
-      let str = num3.toString();
+    function formatNumber2(num2, len) {
+      let str = num2.toString();
       if (str.length <= len) return str;
-      let fix = num3.toFixed(len);
+      let fix = num2.toFixed(len);
       if (fix.length > len) {
-        fix = num3.toFixed(Math.max(0, len - (fix.length - len)));
+        fix = num2.toFixed(Math.max(0, len - (fix.length - len)));
       }
       if (fix.length <= len && !fix.startsWith("0.000") && !fix.startsWith("-0.000")) {
         return fix;
       }
-      let exp4 = num3.toExponential(len);
+      let exp4 = num2.toExponential(len);
       if (exp4.length > len) {
-        exp4 = num3.toExponential(Math.max(0, len - (exp4.length - len)));
+        exp4 = num2.toExponential(Math.max(0, len - (exp4.length - len)));
       }
       return exp4.slice(0);
     }
@@ -39307,11 +39307,11 @@ var require_random_js_umd = __commonJS({
         }
       }
       function toInteger(value4) {
-        var num3 = +value4;
-        if (num3 < 0) {
-          return Math.ceil(num3);
+        var num2 = +value4;
+        if (num2 < 0) {
+          return Math.ceil(num2);
         } else {
-          return Math.floor(num3);
+          return Math.floor(num2);
         }
       }
       function pick3(engine, source4, begin, end) {
@@ -43138,18 +43138,18 @@ function timeUnits(units) {
 }
 function timeUnitSpecifier(units, specifiers) {
   const s2 = extend({}, defaultSpecifiers, specifiers), u2 = timeUnits(units), n = u2.length;
-  let fmt2 = "", start = 0, end, key2;
+  let fmt = "", start = 0, end, key2;
   for (start = 0; start < n; ) {
     for (end = u2.length; end > start; --end) {
       key2 = u2.slice(start, end).join("-");
       if (s2[key2] != null) {
-        fmt2 += s2[key2];
+        fmt += s2[key2];
         start = end;
         break;
       }
     }
   }
-  return fmt2.trim();
+  return fmt.trim();
 }
 function localYear(y4) {
   t02.setFullYear(y4);
@@ -47011,7 +47011,7 @@ function createMeasure(op, param2, name) {
 function compareIndex(a4, b10) {
   return a4.idx - b10.idx;
 }
-function resolve6(agg) {
+function resolve7(agg) {
   const map3 = {};
   agg.forEach((a4) => map3[a4.name] = a4);
   const getreqs = (a4) => {
@@ -47051,7 +47051,7 @@ function set(t) {
   return t;
 }
 function compileMeasures(agg, field3) {
-  const get6 = field3 || identity, ops2 = resolve6(agg), out = agg.slice().sort(compareIndex);
+  const get6 = field3 || identity, ops2 = resolve7(agg), out = agg.slice().sort(compareIndex);
   function ctr(cell2) {
     this._ops = ops2;
     this._out = out;
@@ -48863,17 +48863,17 @@ var init_vega_transforms = __esm({
     inherits_default(Generate, Transform, {
       transform(_, pulse2) {
         const out = pulse2.fork(pulse2.ALL), gen = _.generator;
-        let data3 = this.value, num3 = _.size - data3.length, add6, rem2, t;
-        if (num3 > 0) {
-          for (add6 = []; --num3 >= 0; ) {
+        let data3 = this.value, num2 = _.size - data3.length, add6, rem2, t;
+        if (num2 > 0) {
+          for (add6 = []; --num2 >= 0; ) {
             add6.push(t = ingest$1(gen(_)));
             data3.push(t);
           }
           out.add = out.add.length ? out.materialize(out.ADD).add.concat(add6) : add6;
         } else {
-          rem2 = data3.slice(0, -num3);
+          rem2 = data3.slice(0, -num2);
           out.rem = out.rem.length ? out.materialize(out.REM).rem.concat(rem2) : rem2;
-          data3 = data3.slice(-num3);
+          data3 = data3.slice(-num2);
         }
         out.source = this.value = data3;
         return out;
@@ -49412,11 +49412,11 @@ var init_vega_transforms = __esm({
     };
     inherits_default(Sample, Transform, {
       transform(_, pulse2) {
-        const out = pulse2.fork(pulse2.NO_SOURCE), mod = _.modified("size"), num3 = _.size, map3 = this.value.reduce((m3, t) => (m3[tupleid(t)] = 1, m3), {});
+        const out = pulse2.fork(pulse2.NO_SOURCE), mod = _.modified("size"), num2 = _.size, map3 = this.value.reduce((m3, t) => (m3[tupleid(t)] = 1, m3), {});
         let res = this.value, cnt = this.count, cap = 0;
         function update3(t) {
           let p, idx;
-          if (res.length < num3) {
+          if (res.length < num2) {
             res.push(t);
           } else {
             idx = ~~((cnt + 1) * random());
@@ -49439,15 +49439,15 @@ var init_vega_transforms = __esm({
           });
           res = res.filter((t) => map3[tupleid(t)] !== -1);
         }
-        if ((pulse2.rem.length || mod) && res.length < num3 && pulse2.source) {
+        if ((pulse2.rem.length || mod) && res.length < num2 && pulse2.source) {
           cap = cnt = res.length;
           pulse2.visit(pulse2.SOURCE, (t) => {
             if (!map3[tupleid(t)]) update3(t);
           });
           cap = -1;
         }
-        if (mod && res.length > num3) {
-          const n = res.length - num3;
+        if (mod && res.length > num2) {
+          const n = res.length - num2;
           for (let i = 0; i < n; ++i) {
             map3[tupleid(res[i])] = -1;
             out.rem.push(res[i]);
@@ -49687,13 +49687,13 @@ var init_vega_transforms = __esm({
           }
         };
       },
-      ntile: function(field3, num3) {
-        num3 = +num3;
-        if (!(num3 > 0)) error2("ntile num must be greater than zero.");
+      ntile: function(field3, num2) {
+        num2 = +num2;
+        if (!(num2 > 0)) error2("ntile num must be greater than zero.");
         const cume = WindowOps.cume_dist(), next = cume.next;
         return {
           init: cume.init,
-          next: (w2) => Math.ceil(num3 * next(w2))
+          next: (w2) => Math.ceil(num2 * next(w2))
         };
       },
       lag: function(field3, offset4) {
@@ -53612,16 +53612,16 @@ function format3(locale4, scale6, specifier, formatType) {
 }
 function domainCaption(locale4, scale6, opt) {
   opt = opt || {};
-  const max4 = Math.max(3, opt.maxlen || 7), fmt2 = format3(locale4, scale6, opt.format, opt.formatType);
+  const max4 = Math.max(3, opt.maxlen || 7), fmt = format3(locale4, scale6, opt.format, opt.formatType);
   if (isDiscretizing(scale6.type)) {
-    const v = labelValues(scale6).slice(1).map(fmt2), n = v.length;
+    const v = labelValues(scale6).slice(1).map(fmt), n = v.length;
     return `${n} boundar${n === 1 ? "y" : "ies"}: ${v.join(", ")}`;
   } else if (isDiscrete(scale6.type)) {
-    const d = scale6.domain(), n = d.length, v = n > max4 ? d.slice(0, max4 - 2).map(fmt2).join(", ") + ", ending with " + d.slice(-1).map(fmt2) : d.map(fmt2).join(", ");
+    const d = scale6.domain(), n = d.length, v = n > max4 ? d.slice(0, max4 - 2).map(fmt).join(", ") + ", ending with " + d.slice(-1).map(fmt) : d.map(fmt).join(", ");
     return `${n} value${n === 1 ? "" : "s"}: ${v}`;
   } else {
     const d = scale6.domain();
-    return `values from ${fmt2(d[0])} to ${fmt2(peek(d))}`;
+    return `values from ${fmt(d[0])} to ${fmt(peek(d))}`;
   }
 }
 var Identity, Linear2, Log, Pow, Sqrt, Symlog, Time, UTC, Sequential, Diverging, Quantile2, Quantize, Threshold, Ordinal, Point, Band, BinOrdinal, Continuous, Discrete, Discretizing, Interpolating, Temporal, map2, slice3, scales, VEGA_SCALE, scaleProps, continuous2, discrete2, schemes, SymbolLegend, DiscreteLegend, GradientLegend, defaultFormatter, ascending3, descending2, symbols, formats2, isDiscreteRange, formatRange, get2, formatDiscrete, formatPoint, formatValue;
@@ -68247,8 +68247,8 @@ function Bitmaps() {
         data3.push(t);
       }
     },
-    remove(num3, map3) {
-      const n = data3.length, copy3 = Array(n - num3), reindex = data3;
+    remove(num2, map3) {
+      const n = data3.length, copy3 = Array(n - num2), reindex = data3;
       let t, i, j;
       for (i = 0; !map3[i] && i < n; ++i) {
         copy3[i] = data3[i];
@@ -68350,7 +68350,7 @@ function SortedIndex() {
       value: addv
     };
   }
-  function remove2(num3, map3) {
+  function remove2(num2, map3) {
     const n = size;
     let idx, i, j;
     for (i = 0; !map3[index6[i]] && i < n; ++i) ;
@@ -68361,7 +68361,7 @@ function SortedIndex() {
         ++j;
       }
     }
-    size = n - num3;
+    size = n - num2;
   }
   function reindex(map3) {
     for (let i = 0, n = size; i < n; ++i) {
@@ -68571,10 +68571,10 @@ var init_vega_crossfilter = __esm({
         return map3;
       },
       // reindex filters and indices after propagation completes
-      reindex(pulse2, num3, map3) {
+      reindex(pulse2, num2, map3) {
         const indices = this._indices, bits = this.value;
         pulse2.runAfter(() => {
-          const indexMap = bits.remove(num3, map3);
+          const indexMap = bits.remove(num2, map3);
           for (const key2 in indices) indices[key2].reindex(indexMap);
         });
       },
@@ -77705,7 +77705,7 @@ __export(build_exports, {
   deleteNestedProperty: () => deleteNestedProperty,
   duplicate: () => duplicate,
   entries: () => entries$1,
-  every: () => every,
+  every: () => every2,
   fieldIntersection: () => fieldIntersection,
   flatAccessWithDatum: () => flatAccessWithDatum,
   getFirstDefined: () => getFirstDefined,
@@ -77829,7 +77829,7 @@ function some(arr, f) {
   }
   return false;
 }
-function every(arr, f) {
+function every2(arr, f) {
   let i = 0;
   for (const [k2, a4] of arr.entries()) {
     if (!f(a4, k2, i++)) {
@@ -83038,11 +83038,11 @@ function assembleTopLevelSignals(model, signals) {
     const store = stringValue(name + STORE);
     const hasSg = signals.filter((s2) => s2.name === name);
     if (hasSg.length === 0) {
-      const resolve10 = selCmpt.resolve === "global" ? "union" : selCmpt.resolve;
+      const resolve11 = selCmpt.resolve === "global" ? "union" : selCmpt.resolve;
       const isPoint2 = selCmpt.type === "point" ? ", true, true)" : ")";
       signals.push({
         name: selCmpt.name,
-        update: `${VL_SELECTION_RESOLVE}(${store}, ${stringValue(resolve10)}${isPoint2}`
+        update: `${VL_SELECTION_RESOLVE}(${store}, ${stringValue(resolve11)}${isPoint2}`
       });
     }
     hasSelections = true;
@@ -84253,8 +84253,8 @@ function parseSelectionPredicate(model, pred, dfnode, datum2 = "datum") {
     }
   }
   const fn = selCmpt.project.hasSelectionId ? "vlSelectionIdTest(" : "vlSelectionTest(";
-  const resolve10 = selCmpt.resolve === "global" ? ")" : `, ${stringValue(selCmpt.resolve)})`;
-  const test2 = `${fn}${store}, ${datum2}${resolve10}`;
+  const resolve11 = selCmpt.resolve === "global" ? ")" : `, ${stringValue(selCmpt.resolve)})`;
+  const test2 = `${fn}${store}, ${datum2}${resolve11}`;
   const length3 = `length(data(${store}))`;
   return pred.empty === false ? `${length3} && ${test2}` : `!${length3} || ${test2}`;
 }
@@ -84999,16 +84999,16 @@ function defaultScaleResolve(channel, model) {
   }
   throw new Error("invalid model type for resolve");
 }
-function parseGuideResolve(resolve10, channel) {
-  const channelScaleResolve = resolve10.scale[channel];
+function parseGuideResolve(resolve11, channel) {
+  const channelScaleResolve = resolve11.scale[channel];
   const guide = isXorY(channel) ? "axis" : "legend";
   if (channelScaleResolve === "independent") {
-    if (resolve10[guide][channel] === "shared") {
+    if (resolve11[guide][channel] === "shared") {
       warn2(independentScaleMeansIndependentGuide(channel));
     }
     return "independent";
   }
-  return resolve10[guide][channel] || "shared";
+  return resolve11[guide][channel] || "shared";
 }
 function symbols3(symbolsSpec, { fieldOrDatumDef, model, channel, legendCmpt, legendType: legendType2 }) {
   if (legendType2 !== "symbol") {
@@ -85359,15 +85359,15 @@ function parseLegendForChannel(model, channel) {
   return legendCmpt;
 }
 function parseNonUnitLegend(model) {
-  const { legends, resolve: resolve10 } = model.component;
+  const { legends, resolve: resolve11 } = model.component;
   for (const child of model.children) {
     parseLegend2(child);
     for (const channel of keys3(child.component.legends)) {
-      resolve10.legend[channel] = parseGuideResolve(model.component.resolve, channel);
-      if (resolve10.legend[channel] === "shared") {
+      resolve11.legend[channel] = parseGuideResolve(model.component.resolve, channel);
+      if (resolve11.legend[channel] === "shared") {
         legends[channel] = mergeLegendComponent(legends[channel], child.component.legends[channel]);
         if (!legends[channel]) {
-          resolve10.legend[channel] = "independent";
+          resolve11.legend[channel] = "independent";
           delete legends[channel];
         }
       }
@@ -85378,7 +85378,7 @@ function parseNonUnitLegend(model) {
       if (!child.component.legends[channel]) {
         continue;
       }
-      if (resolve10.legend[channel] === "shared") {
+      if (resolve11.legend[channel] === "shared") {
         delete child.component.legends[channel];
       }
     }
@@ -85802,8 +85802,8 @@ function parseUnitScaleDomain(model) {
       while (!isFacetModel(facetParent) && facetParent.parent) {
         facetParent = facetParent.parent;
       }
-      const resolve10 = facetParent.component.resolve.scale[channel];
-      if (resolve10 === "shared") {
+      const resolve11 = facetParent.component.resolve.scale[channel];
+      if (resolve11 === "shared") {
         for (const domain3 of domains.value) {
           if (isDataRefDomain(domain3)) {
             domain3.data = FACET_SCALE_PREFIX + domain3.data.replace(FACET_SCALE_PREFIX, "");
@@ -86499,7 +86499,7 @@ function gatherFitData(model) {
   return data3;
 }
 function mergeIfNoConflict(first, second2) {
-  const allPropertiesShared = every(PROJECTION_PROPERTIES, (prop) => {
+  const allPropertiesShared = every2(PROJECTION_PROPERTIES, (prop) => {
     if (!hasOwnProperty(first.explicit, prop) && !hasOwnProperty(second2.explicit, prop)) {
       return true;
     }
@@ -86529,7 +86529,7 @@ function parseNonUnitProjections(model) {
   for (const child of model.children) {
     parseProjection2(child);
   }
-  const mergable = every(model.children, (child) => {
+  const mergable = every2(model.children, (child) => {
     const projection3 = child.component.projection;
     if (!projection3) {
       return true;
@@ -87361,19 +87361,19 @@ function parseUnitScaleCore(model) {
 function parseNonUnitScaleCore(model) {
   const scaleComponents = model.component.scales = {};
   const scaleTypeWithExplicitIndex = {};
-  const resolve10 = model.component.resolve;
+  const resolve11 = model.component.resolve;
   for (const child of model.children) {
     parseScaleCore(child);
     for (const channel of keys3(child.component.scales)) {
-      resolve10.scale[channel] ??= defaultScaleResolve(channel, model);
-      if (resolve10.scale[channel] === "shared") {
+      resolve11.scale[channel] ??= defaultScaleResolve(channel, model);
+      if (resolve11.scale[channel] === "shared") {
         const explicitScaleType = scaleTypeWithExplicitIndex[channel];
         const childScaleType = child.component.scales[channel].getWithExplicit("type");
         if (explicitScaleType) {
           if (scaleCompatible(explicitScaleType.value, childScaleType.value)) {
             scaleTypeWithExplicitIndex[channel] = mergeValuesWithExplicit(explicitScaleType, childScaleType, "type", "scale", scaleTypeTieBreaker);
           } else {
-            resolve10.scale[channel] = "independent";
+            resolve11.scale[channel] = "independent";
             delete scaleTypeWithExplicitIndex[channel];
           }
         } else {
@@ -87602,9 +87602,9 @@ function makeHeaderComponent(model, channel, labels2) {
 function mergeChildAxis(model, channel) {
   const { child } = model;
   if (child.component.axes[channel]) {
-    const { layoutHeaders: layoutHeaders2, resolve: resolve10 } = model.component;
-    resolve10.axis[channel] = parseGuideResolve(resolve10, channel);
-    if (resolve10.axis[channel] === "shared") {
+    const { layoutHeaders: layoutHeaders2, resolve: resolve11 } = model.component;
+    resolve11.axis[channel] = parseGuideResolve(resolve11, channel);
+    if (resolve11.axis[channel] === "shared") {
       const headerChannel = channel === "x" ? "column" : "row";
       const layoutHeader = layoutHeaders2[headerChannel];
       for (const axisComponent of child.component.axes[channel]) {
@@ -87639,12 +87639,12 @@ function parseChildrenLayoutSize(model) {
 function parseNonUnitLayoutSizeForChannel(model, layoutSizeType) {
   const sizeType = getSizeTypeFromLayoutSizeType(layoutSizeType);
   const channel = getPositionScaleChannel(sizeType);
-  const resolve10 = model.component.resolve;
+  const resolve11 = model.component.resolve;
   const layoutSizeCmpt = model.component.layoutSize;
   let mergedSize;
   for (const child of model.children) {
     const childSize = child.component.layoutSize.getWithExplicit(sizeType);
-    const scaleResolve = resolve10.scale[channel] ?? defaultScaleResolve(channel, model);
+    const scaleResolve = resolve11.scale[channel] ?? defaultScaleResolve(channel, model);
     if (scaleResolve === "independent" && childSize.value === "step") {
       mergedSize = void 0;
       break;
@@ -88053,16 +88053,16 @@ function parseUnitAxes(model) {
   }, {});
 }
 function parseLayerAxes(model) {
-  const { axes, resolve: resolve10 } = model.component;
+  const { axes, resolve: resolve11 } = model.component;
   const axisCount = { top: 0, bottom: 0, right: 0, left: 0 };
   for (const child of model.children) {
     child.parseAxesAndHeaders();
     for (const channel of keys3(child.component.axes)) {
-      resolve10.axis[channel] = parseGuideResolve(model.component.resolve, channel);
-      if (resolve10.axis[channel] === "shared") {
+      resolve11.axis[channel] = parseGuideResolve(model.component.resolve, channel);
+      if (resolve11.axis[channel] === "shared") {
         axes[channel] = mergeAxisComponents(axes[channel], child.component.axes[channel]);
         if (!axes[channel]) {
-          resolve10.axis[channel] = "independent";
+          resolve11.axis[channel] = "independent";
           delete axes[channel];
         }
       }
@@ -88073,7 +88073,7 @@ function parseLayerAxes(model) {
       if (!child.component.axes[channel]) {
         continue;
       }
-      if (resolve10.axis[channel] === "independent") {
+      if (resolve11.axis[channel] === "independent") {
         axes[channel] = (axes[channel] ?? []).concat(child.component.axes[channel]);
         for (const axisComponent of child.component.axes[channel]) {
           const { value: orient2, explicit } = axisComponent.getWithExplicit("orient");
@@ -88091,7 +88091,7 @@ function parseLayerAxes(model) {
       }
       delete child.component.axes[channel];
     }
-    if (resolve10.axis[channel] === "independent" && axes[channel] && axes[channel].length > 1) {
+    if (resolve11.axis[channel] === "independent" && axes[channel] && axes[channel].length > 1) {
       for (const [index6, axisCmpt] of (axes[channel] || []).entries()) {
         if (index6 > 0 && !!axisCmpt.get("grid") && !axisCmpt.explicit.grid) {
           axisCmpt.implicit.grid = false;
@@ -93376,7 +93376,7 @@ var init_build2 = __esm({
       signalNameMap;
       component;
       view;
-      constructor(spec, type3, parent, parentGivenName, config, resolve10, view) {
+      constructor(spec, type3, parent, parentGivenName, config, resolve11, view) {
         this.type = type3;
         this.parent = parent;
         this.config = config;
@@ -93407,7 +93407,7 @@ var init_build2 = __esm({
             scale: {},
             axis: {},
             legend: {},
-            ...resolve10 ? duplicate(resolve10) : {}
+            ...resolve11 ? duplicate(resolve11) : {}
           },
           selection: null,
           scales: null,
@@ -93741,8 +93741,8 @@ var init_build2 = __esm({
         this.transform = duplicate(transform6);
         const specifiedAs = this.transform.as ?? [void 0, void 0];
         this.transform.as = [specifiedAs[0] ?? "value", specifiedAs[1] ?? "density"];
-        const resolve10 = this.transform.resolve ?? "shared";
-        this.transform.resolve = resolve10;
+        const resolve11 = this.transform.resolve ?? "shared";
+        this.transform.resolve = resolve11;
       }
       dependentFields() {
         return /* @__PURE__ */ new Set([this.transform.density, ...this.transform.groupby ?? []]);
@@ -95364,7 +95364,7 @@ var init_build2 = __esm({
 
 // actions/register/main.ts
 import { existsSync as existsSync12 } from "node:fs";
-import { join as join11, resolve as resolve9 } from "node:path";
+import { join as join13, resolve as resolve10 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -95528,11 +95528,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value4) {
-    return value4 instanceof P ? value4 : new P(function(resolve10) {
-      resolve10(value4);
+    return value4 instanceof P ? value4 : new P(function(resolve11) {
+      resolve11(value4);
     });
   }
-  return new (P || (P = Promise))(function(resolve10, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value4) {
       try {
         step2(generator.next(value4));
@@ -95548,7 +95548,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step2(result) {
-      result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -95938,30 +95938,33 @@ function writeJsonAtomic(path3, value4) {
   writeFileAtomic(path3, JSON.stringify(value4, null, 2) + "\n");
 }
 
+// pipeline/core/common/format.ts
+function fixed(v, digits) {
+  const s2 = v.toFixed(digits);
+  return v !== 0 && Number(s2) === 0 ? v.toPrecision(2) : s2;
+}
+function num(v, digits = 4) {
+  if (v === null || v === void 0 || !Number.isFinite(v)) return "n/a";
+  return Number.isInteger(v) ? String(v) : fixed(v, digits);
+}
+function signed(v, digits = 4) {
+  if (!Number.isFinite(v)) return "n/a";
+  if (v === 0) return "±0";
+  return `${v > 0 ? "+" : "−"}${num(Math.abs(v), digits)}`;
+}
+function pct(share2, digits = 1) {
+  if (share2 === null || share2 === void 0 || !Number.isFinite(share2)) return "n/a";
+  return `${fixed(100 * share2, digits)} %`;
+}
+function bytes(n) {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`;
+}
+
 // pipeline/core/common/provenance.ts
-import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname as dirname2, join as join2 } from "node:path";
 var PROJECT_ROOT = join2(dirname2(fileURLToPath(import.meta.url)), "..", "..", "..");
-function git(args, cwd) {
-  try {
-    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return null;
-  }
-}
-function gitInfo(cwd) {
-  const commit = git(["rev-parse", "HEAD"], cwd);
-  if (!commit) return { commit: null, dirty: null, time: null };
-  const status = git(["status", "--porcelain", "--untracked-files=no"], cwd);
-  const time3 = git(["show", "-s", "--format=%cI", "HEAD"], cwd);
-  return {
-    commit,
-    dirty: status === null ? null : status.length > 0,
-    time: time3 ? new Date(time3).toISOString() : null
-  };
-}
 var require2 = createRequire(import.meta.url);
 
 // pipeline/core/common/random.ts
@@ -96509,9 +96512,9 @@ function resolveConfig(raw, path3 = "mlops.config.json") {
   - ${problems.join("\n  - ")}`, problems);
   }
   const merged = deepMerge(defaultConfig(), raw);
-  const { train, validation, test: test2 } = merged.split;
-  if (Math.abs(train + validation + test2 - 1) > 1e-9) {
-    throw configError(`${path3}: /split: train + validation + test must add up to 1 (got ${train + validation + test2})`);
+  const { train: train2, validation, test: test2 } = merged.split;
+  if (Math.abs(train2 + validation + test2 - 1) > 1e-9) {
+    throw configError(`${path3}: /split: train + validation + test must add up to 1 (got ${train2 + validation + test2})`);
   }
   return merged;
 }
@@ -98468,9 +98471,9 @@ var BINNING_WASM = "AGFzbQEAAAABJQRgB39/f39/f38Bf2AEf39/fwBgB39/f39/f38AYAV/f39/
 var Layout = class {
   size = 0;
   /** Reserves `bytes` and returns where they start. */
-  take(bytes) {
+  take(bytes2) {
     const start = this.size;
-    this.size = this.size + bytes + 7 & ~7;
+    this.size = this.size + bytes2 + 7 & ~7;
     return start;
   }
 };
@@ -98492,7 +98495,7 @@ var BinningKernel = class {
     this.capacity = capacity;
     const c4 = Math.max(1, capacity);
     const layout = new Layout();
-    const take = (bytes) => layout.take(bytes);
+    const take = (bytes2) => layout.take(bytes2);
     this.at = {
       col: take(8 * c4),
       keys: take(8 * c4),
@@ -99444,7 +99447,7 @@ var HistogramKernel = class {
     const layout = new Layout();
     layout.take(flat.length);
     const n = Math.max(1, nRows);
-    const take = (bytes) => layout.take(bytes);
+    const take = (bytes2) => layout.take(bytes2);
     this.at = {
       feats: take(12 * nFeatures),
       rows: take(4 * n),
@@ -99540,10 +99543,10 @@ var PackedRows = class {
       this.spillGrad = new Float64Array(m3);
       this.spillHess = new Float64Array(m3);
     }
-    const { bytes, grad: pg, hess: ph } = this;
+    const { bytes: bytes2, grad: pg, hess: ph } = this;
     for (let f = 0; f < d; f++) {
       const start = colStart[f];
-      for (let i = 0, at = f; i < m3; i++, at += stride) bytes[at] = flat[start + rows[i]];
+      for (let i = 0, at = f; i < m3; i++, at += stride) bytes2[at] = flat[start + rows[i]];
     }
     for (let i = 0; i < m3; i++) {
       pg[i] = grad[rows[i]];
@@ -100508,7 +100511,7 @@ async function growForest(job, nTrees, workers, threading, ctx) {
   const enlist = (worker) => {
     helpers++;
     threads.push(
-      new Promise((resolve10) => {
+      new Promise((resolve11) => {
         let released = false;
         const held = [];
         const grown = [];
@@ -100522,7 +100525,7 @@ async function growForest(job, nTrees, workers, threading, ctx) {
         const letGo = () => {
           released = true;
           pending.delete(letGo);
-          resolve10();
+          resolve11();
         };
         pending.add(letGo);
         const onMessage = (msg) => {
@@ -100547,7 +100550,7 @@ async function growForest(job, nTrees, workers, threading, ctx) {
             }
             detach();
             pool.release(worker);
-            resolve10();
+            resolve11();
           }
         };
         const onError = (err) => {
@@ -100561,7 +100564,7 @@ async function growForest(job, nTrees, workers, threading, ctx) {
               `forest: a worker thread failed (${err instanceof Error ? err.message : String(err)}); its trees are grown on the main thread`
             );
           }
-          resolve10();
+          resolve11();
         };
         const onExit = (code) => onError(new Error(`worker exited early (code ${code})`));
         const detach = () => {
@@ -101693,11 +101696,11 @@ function reasonText(col, value4, ref2) {
   const sorted = ref2?.get(col.name);
   const median3 = col.median;
   if (sorted) {
-    const pct4 = percentileOf(sorted, x4);
-    if (pct4 <= 40)
-      return `${col.name} of ${number(x4)} is low compared with most applicants (bottom ${Math.max(1, Math.round(pct4))} %)`;
-    if (pct4 >= 60)
-      return `${col.name} of ${number(x4)} is high compared with most applicants (top ${Math.max(1, Math.round(100 - pct4))} %)`;
+    const pct2 = percentileOf(sorted, x4);
+    if (pct2 <= 40)
+      return `${col.name} of ${number(x4)} is low compared with most applicants (bottom ${Math.max(1, Math.round(pct2))} %)`;
+    if (pct2 >= 60)
+      return `${col.name} of ${number(x4)} is high compared with most applicants (top ${Math.max(1, Math.round(100 - pct2))} %)`;
     return `${col.name} of ${number(x4)} is close to the typical applicant's, and at this level it adds to the risk`;
   }
   if (median3 !== null && x4 < median3)
@@ -101772,8 +101775,8 @@ function shapValues(model, ds, rows) {
   return { output: a4.output, base: a4.base, features, rows: index6, margin, values: values3 };
 }
 function rawValue(ds, feature2, r) {
-  const num3 = ds.numeric.get(feature2);
-  if (num3) return Number.isNaN(num3[r]) ? null : num3[r];
+  const num2 = ds.numeric.get(feature2);
+  if (num2) return Number.isNaN(num2[r]) ? null : num2[r];
   return ds.categorical.get(feature2)?.[r] ?? null;
 }
 function explainRows(model, ds, rows, opts = {}) {
@@ -101870,15 +101873,15 @@ function readBundle(path3) {
   if (!existsSync4(path3)) throw new MlopsError("input", `model bundle not found: ${path3}`);
   return parseBundle(readFileSync3(path3), path3);
 }
-function parseBundle(bytes, path3) {
+function parseBundle(bytes2, path3) {
   let text3;
-  if (bytes.length >= 2 && bytes[0] === 31 && bytes[1] === 139) {
+  if (bytes2.length >= 2 && bytes2[0] === 31 && bytes2[1] === 139) {
     try {
-      text3 = gunzipSync(bytes).toString("utf8");
+      text3 = gunzipSync(bytes2).toString("utf8");
     } catch (e) {
       throw integrity(path3, `it is not a readable gzip file (${e.message}); it may be truncated`);
     }
-  } else text3 = bytes.toString("utf8");
+  } else text3 = bytes2.toString("utf8");
   let value4;
   try {
     value4 = JSON.parse(text3);
@@ -102109,25 +102112,18 @@ function toAlignment(value4) {
 }
 
 // pipeline/gitops/registry/commit.ts
-import { relative as relative2, resolve as resolve5 } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+import { relative as relative2, resolve as resolve6 } from "node:path";
 
-// pipeline/gitops/registry/git.ts
-import { execFile } from "node:child_process";
-var DEFAULT_AUTHOR = {
-  name: "github-actions[bot]",
-  email: "41898282+github-actions[bot]@users.noreply.github.com"
-};
-function git2(args, cwd, env = {}) {
+// pipeline/gitops/git/run.ts
+import { execFile, execFileSync } from "node:child_process";
+var PINNED = { LC_ALL: "C", LANG: "C", GIT_TERMINAL_PROMPT: "0" };
+var MAX_BUFFER = 1 << 30;
+function git(args, cwd, env = {}) {
   return new Promise((resolvePromise) => {
     execFile(
       "git",
       args,
-      {
-        cwd,
-        env: { ...process.env, LC_ALL: "C", LANG: "C", GIT_TERMINAL_PROMPT: "0", ...env },
-        maxBuffer: 64 * 1024 * 1024
-      },
+      { cwd, env: { ...process.env, ...PINNED, ...env }, maxBuffer: MAX_BUFFER },
       (error4, stdout, stderr) => {
         const code = error4 ? typeof error4.code === "number" ? error4.code : 1 : 0;
         resolvePromise({ code, stdout: String(stdout), stderr: String(stderr) });
@@ -102136,15 +102132,33 @@ function git2(args, cwd, env = {}) {
   });
 }
 async function gitOk(args, cwd, env = {}) {
-  const r = await git2(args, cwd, env);
-  if (r.code !== 0) throw new Error(`git ${args.join(" ")} failed: ${(r.stderr || r.stdout).trim()}`);
+  const r = await git(args, cwd, env);
+  if (r.code !== 0)
+    throw new MlopsError("state", `git ${args.join(" ")} failed in ${cwd}: ${(r.stderr || r.stdout).trim()}`);
   return r.stdout.trim();
 }
-function isRetryablePushRejection(output3) {
-  return /\(fetch first\)|non-fast-forward|failed to update ref|cannot lock ref|stale info|incorrect old value|failed to lock/i.test(
-    output3
-  );
+function gitSync(args, cwd) {
+  try {
+    return execFileSync("git", args, {
+      cwd,
+      env: { ...process.env, ...PINNED },
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: MAX_BUFFER
+    });
+  } catch {
+    return null;
+  }
 }
+function gitSyncText(args, cwd) {
+  const out = gitSync(args, cwd);
+  return out === null ? null : out.toString("utf8").trim();
+}
+
+// pipeline/gitops/git/identity.ts
+var DEFAULT_AUTHOR = {
+  name: "github-actions[bot]",
+  email: "41898282+github-actions[bot]@users.noreply.github.com"
+};
 function authorEnv(a4) {
   return {
     GIT_AUTHOR_NAME: a4.name,
@@ -102154,10 +102168,159 @@ function authorEnv(a4) {
   };
 }
 
-// pipeline/gitops/registry/evaluation-rows.ts
+// pipeline/gitops/git/push.ts
+import { setTimeout as sleep } from "node:timers/promises";
+function isRetryablePushRejection(output3) {
+  return /\(fetch first\)|non-fast-forward|failed to update ref|cannot lock ref|stale info|incorrect old value|failed to lock/i.test(
+    output3
+  );
+}
+async function pushWithRetry(o) {
+  const maxAttempts = Math.max(1, o.maxAttempts ?? 5);
+  const backoff = o.backoffMs ?? 1e3;
+  const target2 = `${o.remote} ${o.branch}`;
+  const fail = async (message) => {
+    throw new MlopsError("state", message(await o.restore()));
+  };
+  for (let attempt = 1; ; attempt++) {
+    const commit = await gitOk(["rev-parse", "HEAD"], o.root);
+    await o.onAttempt?.({ attempt, phase: "committed", commit });
+    const p = await git(
+      ["push", "--porcelain", ...o.force ? ["--force"] : [], o.remote, `HEAD:refs/heads/${o.branch}`],
+      o.root
+    );
+    if (p.code === 0) {
+      await o.onAttempt?.({ attempt, phase: "pushed", commit });
+      return { commit, attempts: attempt };
+    }
+    const output3 = `${p.stdout}
+${p.stderr}`.trim();
+    if (!isRetryablePushRejection(output3))
+      return fail(
+        (state) => `git push to ${target2} was refused and retrying would not help:
+${output3}
+Nothing was pushed; ${state}.`
+      );
+    await o.onAttempt?.({ attempt, phase: "rejected", commit, detail: output3 });
+    if (attempt >= maxAttempts)
+      return fail(
+        (state) => `gave up after ${attempt} attempts: every push to ${target2} lost a race with another writer (last: ${lastLine(output3)}). Nothing was pushed; ${state}.${o.giveUpHint ? ` ${o.giveUpHint}` : ""}`
+      );
+    await sleep(Math.round(backoff * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
+    const f = await git(
+      ["fetch", "-q", o.remote, `+refs/heads/${o.branch}:refs/remotes/${o.remote}/${o.branch}`],
+      o.root
+    );
+    if (f.code !== 0)
+      return fail((state) => `git fetch ${target2} failed after a rejected push: ${f.stderr.trim()}; ${state}.`);
+    const tip = await gitOk(["rev-parse", `refs/remotes/${o.remote}/${o.branch}`], o.root);
+    try {
+      await o.reapply(tip, attempt + 1);
+    } catch (e) {
+      const why = e.message;
+      return fail(
+        (state) => `cannot re-apply ${o.what} on top of ${o.remote}/${o.branch} (attempt ${attempt + 1}): ${why} Nothing was pushed; ${state}.`
+      );
+    }
+  }
+}
+async function rebaseOnto(root, tip, env) {
+  const r = await git(["-c", "commit.gpgsign=false", "rebase", "-q", tip], root, env);
+  if (r.code === 0) return;
+  const conflicts = (await git(["diff", "--name-only", "--diff-filter=U"], root)).stdout.trim().split("\n");
+  await git(["rebase", "--abort"], root);
+  throw new MlopsError(
+    "state",
+    `our commits conflict with the new tip ${tip.slice(0, 7)}${conflicts[0] ? ` in ${conflicts.join(", ")}` : ""}: ${lastLine(r.stderr || r.stdout)}.`
+  );
+}
+var lastLine = (s2) => s2.trim().split("\n").filter(Boolean).at(-1) ?? s2;
+
+// pipeline/gitops/run/evaluation-rows.ts
 import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
-function evaluationRows(bundle3, baseDir, goldenPath) {
-  const parts = [testRows(bundle3, baseDir)];
+import { isAbsolute as isAbsolute2, resolve as resolve2 } from "node:path";
+function locate(baseDir, p, alsoIn = []) {
+  if (isAbsolute2(p)) return p;
+  const first = resolve2(baseDir, p);
+  if (existsSync5(first)) return first;
+  for (const dir of alsoIn) if (existsSync5(resolve2(dir, p))) return resolve2(dir, p);
+  return first;
+}
+var every = (n) => Uint32Array.from({ length: n }, (_, i) => i);
+function evaluationRows(bundle3, opts) {
+  if (opts.data) {
+    const file2 = locate(opts.baseDir, opts.data);
+    if (!existsSync5(file2)) throw new MlopsError("input", `data file not found: ${opts.data}`);
+    const table3 = readCsvFile(file2);
+    return {
+      file: file2,
+      path: opts.data,
+      table: table3,
+      index: every(table3.rows),
+      source: `all ${table3.rows} rows of ${opts.data} (given with --data)`
+    };
+  }
+  const prov = bundle3.provenance;
+  const split = prov.config?.split;
+  if (!prov.data?.path || !split) {
+    throw new MlopsError(
+      "input",
+      `bundle ${bundle3.name} (${bundle3.digest}) has no data provenance to rebuild its test rows; pass --data FILE to a report`
+    );
+  }
+  if (prov.test_data) {
+    const file2 = locate(opts.baseDir, prov.test_data.path, opts.alsoIn);
+    const table3 = readChecked(file2, prov.test_data.sha256, "test data");
+    return {
+      file: file2,
+      path: prov.test_data.path,
+      table: table3,
+      index: every(table3.rows),
+      source: `all rows of ${prov.test_data.path} (the configured holdout)`
+    };
+  }
+  const file = locate(opts.baseDir, prov.data.path, opts.alsoIn);
+  const table2 = readChecked(file, prov.data.sha256, "training data");
+  const all = toDataset(table2, bundle3.schema, { requireTarget: true });
+  const { test: test2 } = stratifiedSplit(all.y, split, prov.seed);
+  return {
+    file,
+    path: prov.data.path,
+    table: table2,
+    index: test2,
+    source: `the ${test2.length} test rows of ${prov.data.path} (stratified split ${split.train}/${split.validation}/${split.test}, seed ${prov.seed})`
+  };
+}
+function readChecked(file, sha256, what) {
+  if (!existsSync5(file)) {
+    throw new MlopsError(
+      "input",
+      `cannot rebuild the model's test rows: its ${what} ${file} is not there; run from the project folder the model was trained in (a report also takes --data FILE)`
+    );
+  }
+  const digest2 = sha256Hex(readFileSync4(file));
+  if (digest2 !== sha256) {
+    throw new MlopsError(
+      "integrity",
+      `${file} has changed since the model was trained (sha256 ${digest2.slice(0, 12)}…, the bundle says ${sha256.slice(0, 12)}…): the data changed since training, so its test rows cannot be rebuilt (a report also takes --data FILE with labelled rows)`
+    );
+  }
+  return readCsvFile(file);
+}
+function rowsDataset(rows, schema) {
+  return subset(toDataset(rows.table, schema, { requireTarget: true }), rows.index);
+}
+function rowsColumn(rows, column) {
+  const v = rows.table.columns.get(column);
+  if (!v) return null;
+  return Array.from(rows.index, (i) => v[i]);
+}
+function evaluationParts(bundle3, baseDir, goldenPath) {
+  const test2 = evaluationRows(bundle3, { baseDir });
+  const picked = test2.index.length === test2.table.rows ? test2.table : pickRows(test2.table, test2.index);
+  const parts = [
+    { name: "test", path: test2.path, rows: picked.rows, sha256: rowsSha(picked), table: picked }
+  ];
   if (goldenPath) {
     const file = resolvePath(baseDir, goldenPath);
     if (!existsSync5(file))
@@ -102166,35 +102329,6 @@ function evaluationRows(bundle3, baseDir, goldenPath) {
     parts.push({ name: "golden", path: goldenPath, rows: table2.rows, sha256: rowsSha(table2), table: table2 });
   }
   return parts;
-}
-function testRows(bundle3, baseDir) {
-  const cfg = bundle3.provenance.config;
-  const prov = bundle3.provenance;
-  if (cfg.data.test_path) {
-    const table3 = readChecked(resolvePath(baseDir, cfg.data.test_path), prov.test_data?.sha256 ?? null, "test");
-    return { name: "test", path: cfg.data.test_path, rows: table3.rows, sha256: rowsSha(table3), table: table3 };
-  }
-  const table2 = readChecked(resolvePath(baseDir, cfg.data.path), prov.data.sha256, "training");
-  const all = toDataset(table2, bundle3.schema, { requireTarget: true });
-  const split = stratifiedSplit(all.y, cfg.split, cfg.seed);
-  const picked = pickRows(table2, split.test);
-  return { name: "test", path: cfg.data.path, rows: picked.rows, sha256: rowsSha(picked), table: picked };
-}
-function readChecked(file, expected, what) {
-  if (!existsSync5(file)) {
-    throw new MlopsError(
-      "input",
-      `cannot re-create the challenger's test rows: its ${what} data file ${file} is not here; compare in the checkout the run was trained in`
-    );
-  }
-  const actual = sha256Hex(readFileSync4(file));
-  if (expected && actual !== expected) {
-    throw new MlopsError(
-      "input",
-      `cannot re-create the challenger's test rows: ${file} has sha256 ${actual} but the model was trained on ${expected}; the data changed since training`
-    );
-  }
-  return readCsvFile(file);
 }
 function pickRows(table2, index6) {
   const columns = /* @__PURE__ */ new Map();
@@ -102214,7 +102348,7 @@ function rowsSha(table2) {
 
 // pipeline/gitops/registry/challenger.ts
 import { existsSync as existsSync7 } from "node:fs";
-import { join as join4, resolve as resolve2 } from "node:path";
+import { join as join4, resolve as resolve3 } from "node:path";
 
 // pipeline/gitops/run/run-folder.ts
 import { existsSync as existsSync6, mkdirSync as mkdirSync2, readFileSync as readFileSync5, renameSync as renameSync2, rmSync as rmSync2 } from "node:fs";
@@ -102234,15 +102368,13 @@ var METRIC_ROWS = [
   { key: "log_loss", label: "Log loss" },
   { key: "expected_cost", label: "Expected cost / applicant" }
 ];
-function fmt(v, digits = 4) {
-  if (v === null || v === void 0) return "n/a";
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(digits);
-  return String(v);
-}
 function metricsTable(splits) {
   const names = Object.keys(splits);
   return markdownTable(
-    [["Metric", ...names], ...METRIC_ROWS.map((r) => [r.label, ...names.map((n) => fmt(splits[n][r.key]))])],
+    [
+      ["Metric", ...names],
+      ...METRIC_ROWS.map((r) => [r.label, ...names.map((n) => num(splits[n][r.key]))])
+    ],
     { align: ["l", ...names.map(() => "r")] }
   );
 }
@@ -102269,7 +102401,7 @@ function readMetricsFile(dir) {
 
 // pipeline/gitops/registry/challenger.ts
 function loadChallenger(dir) {
-  const abs4 = resolve2(dir);
+  const abs4 = resolve3(dir);
   if (!existsSync7(abs4)) throw new MlopsError("input", `run folder not found: ${dir}`);
   if (!existsSync7(join4(abs4, "model.json")))
     throw new MlopsError(
@@ -102292,9 +102424,22 @@ function loadChallenger(dir) {
   return { dir: abs4, bundle: bundle3, metrics, run: run3 };
 }
 
+// pipeline/gitops/git/checkout.ts
+function checkoutState(cwd) {
+  const commit = gitSyncText(["rev-parse", "HEAD"], cwd);
+  if (!commit) return { commit: null, dirty: null, time: null };
+  const status = gitSyncText(["status", "--porcelain", "--untracked-files=no"], cwd);
+  const time3 = gitSyncText(["show", "-s", "--format=%cI", "HEAD"], cwd);
+  return {
+    commit,
+    dirty: status === null ? null : status.length > 0,
+    time: time3 ? new Date(time3).toISOString() : null
+  };
+}
+
 // pipeline/gitops/registry/promote.ts
 import { existsSync as existsSync9, rmSync as rmSync5 } from "node:fs";
-import { dirname as dirname5, resolve as resolve4 } from "node:path";
+import { dirname as dirname5, resolve as resolve5 } from "node:path";
 
 // pipeline/gitops/registry/policy.ts
 var EPS2 = 1e-12;
@@ -102318,7 +102463,7 @@ function evaluateChallenger(input) {
       champError = e.message;
     }
   }
-  const bytes = bundleBytes(challenger.bundle, true).length;
+  const bytes2 = bundleBytes(challenger.bundle, true).length;
   validity.push({
     id: "validity:model-name",
     kind: "validity",
@@ -102334,10 +102479,10 @@ function evaluateChallenger(input) {
     kind: "validity",
     metric: "bundle_bytes",
     champion: null,
-    challenger: bytes,
+    challenger: bytes2,
     required: `≤ ${input.maxBundleBytes} bytes gzipped`,
-    passed: bytes <= input.maxBundleBytes,
-    detail: bytes <= input.maxBundleBytes ? `${formatBytes(bytes)} gzipped` : sizeMessage(bytes, input.maxBundleBytes)
+    passed: bytes2 <= input.maxBundleBytes,
+    detail: bytes2 <= input.maxBundleBytes ? `${bytes(bytes2)} gzipped` : sizeMessage(bytes2, input.maxBundleBytes)
   });
   const dup = (input.registered ?? []).find((v) => v.digest === challenger.bundle.digest);
   validity.push({
@@ -102480,7 +102625,7 @@ function guardrailRule(metric, maxRegression, champ, ch2) {
     challenger: ch2,
     required: `regression ≤ ${maxRegression}`,
     passed: regression !== null && regression <= maxRegression + EPS2,
-    detail: regression === null ? "not computable" : regression > 0 ? `worse by ${round(regression)}` : `no regression (${signed(-regression)} better)`
+    detail: regression === null ? "not computable" : regression > 0 ? `worse by ${num(regression)}` : `no regression (${signed(-regression)} better)`
   };
 }
 function overfittingRule(metric, limit, bundle3) {
@@ -102495,7 +102640,7 @@ function overfittingRule(metric, limit, bundle3) {
     challenger: gap,
     required: `train − test ${metric} gap ≤ ${limit}`,
     passed: gap !== null && gap <= limit + EPS2,
-    detail: gap === null ? "not computable" : `train ${round(tr2)} vs test ${round(te)}: gap ${round(gap)}`
+    detail: gap === null ? "not computable" : `train ${num(tr2)} vs test ${num(te)}: gap ${num(gap)}`
   };
 }
 function scoreParts(bundle3, parts) {
@@ -102554,15 +102699,9 @@ function summarize(v, primary) {
   );
   return `keep ${v.champion ? `champion v${v.champion.version}` : "no champion"}: ${reasons.join("; ")}`;
 }
-function sizeMessage(bytes, max4) {
-  return `the bundle is ${formatBytes(bytes)} gzipped, over the registry budget of ${formatBytes(max4)} (registry.max_bundle_bytes); keep large bundles in Git LFS ("git lfs track 'models/**/model.json.gz'") and raise registry.max_bundle_bytes`;
+function sizeMessage(bytes2, max4) {
+  return `the bundle is ${bytes(bytes2)} gzipped, over the registry budget of ${bytes(max4)} (registry.max_bundle_bytes); keep large bundles in Git LFS ("git lfs track 'models/**/model.json.gz'") and raise registry.max_bundle_bytes`;
 }
-function formatBytes(n) {
-  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`;
-}
-var round = (x4) => Math.abs(x4) >= 1e-4 || x4 === 0 ? x4.toFixed(4) : x4.toExponential(2);
-var signed = (x4) => `${x4 >= 0 ? "+" : "−"}${round(Math.abs(x4))}`;
-var pct = (x4) => `${(x4 * 100).toFixed(2)} %`;
 function fairnessRule(config, parts, challenger, scores, champion) {
   const columns = () => {
     const out = /* @__PURE__ */ new Map();
@@ -102614,13 +102753,13 @@ function modelCard(opts) {
   const lines = [
     `# ${opts.name} v${opts.version}`,
     "",
-    `Engine **${b10.engine.engine}**, decision threshold **${fmt(b10.threshold)}** (chosen on validation rows to minimise expected cost: a missed "${positives}" costs ${b10.costs.false_negative}, a refused good applicant ${b10.costs.false_positive}).`,
+    `Engine **${b10.engine.engine}**, decision threshold **${num(b10.threshold)}** (chosen on validation rows to minimise expected cost: a missed "${positives}" costs ${b10.costs.false_negative}, a refused good applicant ${b10.costs.false_positive}).`,
     "",
     `Bundle digest \`${b10.digest}\`.`,
     "",
     "## Data",
     "",
-    `- Training data \`${lineage.data.path}\` (${lineage.data.rows} rows, sha256 \`${lineage.data.sha256.slice(0, 16)}…\`), target \`${b10.schema.target}\` (positive "${positives}", rate ${fmt(b10.schema.positive_rate)}).`,
+    `- Training data \`${lineage.data.path}\` (${lineage.data.rows} rows, sha256 \`${lineage.data.sha256.slice(0, 16)}…\`), target \`${b10.schema.target}\` (positive "${positives}", rate ${num(b10.schema.positive_rate)}).`,
     lineage.test_data ? `- Test data \`${lineage.test_data.path}\` (${lineage.test_data.rows} rows).` : `- Split ${cfg.split ? `${cfg.split.train}/${cfg.split.validation}/${cfg.split.test}` : "n/a"} (train/validation/test), stratified, seed ${lineage.seed}: ${m3.rows.train}/${m3.rows.validation}/${m3.rows.test} rows.`,
     `- Features (${b10.schema.features.length}): ${b10.schema.features.map((f) => `${f.name} (${f.kind})`).join(", ")}.`,
     "",
@@ -102638,7 +102777,7 @@ function modelCard(opts) {
     "",
     `- Trained on ${lineage.data.rows} historical applications; performance holds only while new applicants resemble them (watch for drift).`,
     `- Probabilities are scored at a single threshold; a change in the cost of errors calls for a new threshold, not just a new model.`,
-    m3.overfitting.flagged ? `- Train − test ROC AUC gap ${fmt(m3.overfitting.gap)} exceeds ${m3.overfitting.max_gap}: the model may be overfitted.` : `- Train − test ROC AUC gap ${fmt(m3.overfitting.gap)} (limit ${m3.overfitting.max_gap}).`,
+    m3.overfitting.flagged ? `- Train − test ROC AUC gap ${num(m3.overfitting.gap)} exceeds ${m3.overfitting.max_gap}: the model may be overfitted.` : `- Train − test ROC AUC gap ${num(m3.overfitting.gap)} (limit ${m3.overfitting.max_gap}).`,
     "- Not assessed here: fairness across protected groups, and stability over time.",
     "",
     "## Lineage",
@@ -102850,7 +102989,7 @@ function emptyModel() {
 // pipeline/gitops/registry/store.ts
 var import_ajv2 = __toESM(require_ajv(), 1);
 import { existsSync as existsSync8, mkdirSync as mkdirSync3, readFileSync as readFileSync6, renameSync as renameSync3, rmSync as rmSync3, statSync as statSync2 } from "node:fs";
-import { basename as basename3, join as join5, relative, resolve as resolve3 } from "node:path";
+import { basename as basename3, join as join5, relative, resolve as resolve4 } from "node:path";
 import { randomBytes as randomBytes2 } from "node:crypto";
 var ajv2 = new import_ajv2.Ajv({ allErrors: true, strict: false });
 var validateRegistry = ajv2.compile(registrySchema);
@@ -102944,11 +103083,11 @@ function checkVersionBundle(file, dir, name, v, label) {
   const path3 = join5(dir, v.path, v.bundle.file);
   const shown = relative(process.cwd(), path3) || path3;
   if (!existsSync8(path3)) throw integrity2(file, label, `its bundle ${shown} is missing`);
-  const bytes = readFileSync6(path3);
-  if (bytes.subarray(0, 40).toString("utf8").startsWith("version https://git-lfs")) {
+  const bytes2 = readFileSync6(path3);
+  if (bytes2.subarray(0, 40).toString("utf8").startsWith("version https://git-lfs")) {
     throw integrity2(file, label, `its bundle ${shown} is a Git LFS pointer, not the bundle; run "git lfs pull"`);
   }
-  const fileSha = sha256Hex(bytes);
+  const fileSha = sha256Hex(bytes2);
   if (fileSha !== v.bundle.sha256) {
     throw integrity2(
       file,
@@ -102960,7 +103099,7 @@ function checkVersionBundle(file, dir, name, v, label) {
   if (!contentDigest) {
     let bundle3;
     try {
-      bundle3 = parseBundle(bytes, shown);
+      bundle3 = parseBundle(bytes2, shown);
     } catch (e) {
       throw integrity2(file, label, e.message);
     }
@@ -103001,14 +103140,14 @@ function loadVersionBundle(dir, v) {
   return bundle3;
 }
 function writeVersionFolder(dir, path3, bundle3, metrics, card) {
-  const target2 = resolve3(dir, path3);
+  const target2 = resolve4(dir, path3);
   if (existsSync8(target2)) {
     throw new MlopsError(
       "state",
       `${target2} already exists but ${registryFile(dir)} has no entry for it; remove the leftover folder (git clean) or restore registry.json`
     );
   }
-  const parent = resolve3(target2, "..");
+  const parent = resolve4(target2, "..");
   mkdirSync3(parent, { recursive: true });
   const tmp = join5(parent, `.${basename3(target2)}.${randomBytes2(4).toString("hex")}.tmp`);
   mkdirSync3(tmp);
@@ -103016,9 +103155,9 @@ function writeVersionFolder(dir, path3, bundle3, metrics, card) {
     writeBundle(join5(tmp, BUNDLE_FILE), bundle3);
     writeJsonAtomic(join5(tmp, "metrics.json"), metrics);
     writeFileAtomic(join5(tmp, "card.md"), card);
-    const bytes = readFileSync6(join5(tmp, BUNDLE_FILE));
+    const bytes2 = readFileSync6(join5(tmp, BUNDLE_FILE));
     renameSync3(tmp, target2);
-    return { sha256: sha256Hex(bytes), bytes: statSync2(join5(target2, BUNDLE_FILE)).size };
+    return { sha256: sha256Hex(bytes2), bytes: statSync2(join5(target2, BUNDLE_FILE)).size };
   } catch (e) {
     rmSync3(tmp, { recursive: true, force: true });
     throw e;
@@ -103081,7 +103220,7 @@ function compareWith(reg, opts) {
   const challenger = typeof opts.challenger === "string" ? loadChallenger(opts.challenger) : opts.challenger;
   const name = opts.config.model_name;
   const model = reg.models[name] ?? null;
-  const rows = opts.rows ?? evaluationRows(challenger.bundle, opts.baseDir, opts.config.promotion.golden_path);
+  const rows = opts.rows ?? evaluationParts(challenger.bundle, opts.baseDir, opts.config.promotion.golden_path);
   const championEntry = model?.aliases.champion != null ? findVersion(model, model.aliases.champion) : null;
   const champion = championEntry ? { version: championEntry.version, bundle: loadVersionBundle(opts.dir, championEntry) } : null;
   const verdict = evaluateChallenger({
@@ -103190,7 +103329,7 @@ function promoteUnlocked(opts) {
   try {
     if (events3.length > 0) saveRegistry(opts.dir, reg);
   } catch (e) {
-    if (version3 !== null) rmSync5(resolve4(opts.dir, `${name}/v${version3}`), { recursive: true, force: true });
+    if (version3 !== null) rmSync5(resolve5(opts.dir, `${name}/v${version3}`), { recursive: true, force: true });
     throw e;
   }
   files.push("registry.json");
@@ -103211,12 +103350,12 @@ function eventContext(ctx) {
   return {
     actor: ctx.actor,
     ciRunUrl: ctx.ciRunUrl ?? null,
-    gitCommit: ctx.gitCommit !== void 0 ? ctx.gitCommit : gitInfo(existingAncestor(ctx.dir)).commit,
+    gitCommit: ctx.gitCommit !== void 0 ? ctx.gitCommit : checkoutState(existingAncestor(ctx.dir)).commit,
     time: (ctx.now ?? /* @__PURE__ */ new Date()).toISOString()
   };
 }
 function existingAncestor(p) {
-  let d = resolve4(p);
+  let d = resolve5(p);
   while (!existsSync9(d) && dirname5(d) !== d) d = dirname5(d);
   return d;
 }
@@ -103264,11 +103403,11 @@ function versionMetrics(ch2, verdict) {
 async function commitRegistryChange(dir, opts, apply2) {
   const what = opts.what ?? "registry";
   const cwd = existingAncestor(dir);
-  const top = await git2(["rev-parse", "--show-toplevel"], cwd);
+  const top = await git(["rev-parse", "--show-toplevel"], cwd);
   if (top.code !== 0) throw new MlopsError("state", `${dir} is not inside a git checkout; --commit needs one`);
   const root = top.stdout.trim();
-  const rel = relative2(root, resolve5(dir)) || ".";
-  const head = await git2(["rev-parse", "--verify", "-q", "HEAD"], root);
+  const rel = relative2(root, resolve6(dir)) || ".";
+  const head = await git(["rev-parse", "--verify", "-q", "HEAD"], root);
   if (head.code !== 0)
     throw new MlopsError("state", `${root} has no commits yet; make a first commit before committing to the registry`);
   const origHead = head.stdout.trim();
@@ -103282,100 +103421,75 @@ ${dirty}`
   const remote = opts.remote ?? "origin";
   let branch = opts.branch ?? null;
   if (!branch) {
-    const b10 = await git2(["symbolic-ref", "--short", "-q", "HEAD"], root);
+    const b10 = await git(["symbolic-ref", "--short", "-q", "HEAD"], root);
     branch = b10.code === 0 ? b10.stdout.trim() : null;
   }
   if (opts.push && !branch)
     throw new MlopsError("usage", "HEAD is detached: name the branch to push to with --branch NAME");
-  const maxAttempts = Math.max(1, opts.maxAttempts ?? 5);
-  const backoff = opts.backoffMs ?? 1e3;
   const env = authorEnv(opts.author ?? DEFAULT_AUTHOR);
   const restore = async () => {
-    await git2(["checkout", "-q", "HEAD", "--", rel], root);
-    await git2(["clean", "-fdq", "--", rel], root);
-    const r = await git2(["reset", "-q", "--keep", origHead], root);
-    await git2(["clean", "-fdq", "--", rel], root);
+    await git(["checkout", "-q", "HEAD", "--", rel], root);
+    await git(["clean", "-fdq", "--", rel], root);
+    const r = await git(["reset", "-q", "--keep", origHead], root);
+    await git(["clean", "-fdq", "--", rel], root);
     return r.code === 0 ? `the branch is back at ${origHead.slice(0, 7)} and the working tree is clean` : `could not move back to ${origHead.slice(0, 7)}: ${r.stderr.trim()}`;
   };
-  for (let attempt = 1; ; attempt++) {
-    let applied;
-    try {
-      applied = apply2(attempt);
-    } catch (e) {
-      const state = await restore();
-      if (attempt === 1) throw e;
-      throw new MlopsError(
-        "state",
-        `cannot re-apply the ${what} change on top of ${remote}/${branch} (attempt ${attempt}): ${e.message} Nothing was pushed; ${state}.`
-      );
-    }
+  let applied;
+  const applyAndCommit = async (attempt) => {
+    applied = apply2(attempt);
     await gitOk(["add", "-A", "--", rel], root);
-    const c4 = await git2(
+    const c4 = await git(
       ["-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", applied.message, "--", rel],
       root,
       env
     );
-    if (c4.code !== 0) {
-      const state = await restore();
-      throw new MlopsError("state", `git commit failed: ${(c4.stderr || c4.stdout).trim()}; ${state}`);
-    }
-    const commit = await gitOk(["rev-parse", "HEAD"], root);
-    if (!opts.push) return { commit, pushed: false, attempts: attempt, branch, result: applied.result };
-    await opts.onAttempt?.({ attempt, phase: "committed", commit });
-    const p = await git2(["push", "--porcelain", remote, `HEAD:refs/heads/${branch}`], root);
-    if (p.code === 0) {
-      await opts.onAttempt?.({ attempt, phase: "pushed", commit });
-      return { commit, pushed: true, attempts: attempt, branch, result: applied.result };
-    }
-    const output3 = `${p.stdout}
-${p.stderr}`.trim();
-    if (!isRetryablePushRejection(output3)) {
-      const state = await restore();
-      throw new MlopsError(
-        "state",
-        `git push to ${remote} ${branch} was refused and retrying would not help:
-${output3}
-Nothing was pushed; ${state}.`
-      );
-    }
-    await opts.onAttempt?.({ attempt, phase: "rejected", commit, detail: output3 });
-    if (attempt >= maxAttempts) {
-      const state = await restore();
-      throw new MlopsError(
-        "state",
-        `gave up after ${attempt} attempts: every push to ${remote} ${branch} lost a race with another writer (last: ${lastLine(output3)}). Nothing was pushed; ${state}. Run the ${what === "registry" ? "promotion" : "command"} again.`
-      );
-    }
-    await sleep(Math.round(backoff * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
-    const f = await git2(["fetch", "-q", remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], root);
-    if (f.code !== 0) {
-      const state = await restore();
-      throw new MlopsError(
-        "state",
-        `git fetch ${remote} ${branch} failed after a rejected push: ${f.stderr.trim()}; ${state}`
-      );
-    }
-    const tip = await gitOk(["rev-parse", `refs/remotes/${remote}/${branch}`], root);
-    if ((await git2(["merge-base", "--is-ancestor", origHead, tip], root)).code !== 0) {
-      const state = await restore();
-      throw new MlopsError(
-        "state",
-        `cannot re-apply the ${what} change: the local branch has commits that ${remote}/${branch} (${tip.slice(0, 7)}) does not have; pull or rebase them first, then try again. Nothing was pushed; ${state}.`
-      );
-    }
-    const mv = await git2(["reset", "-q", "--keep", tip], root);
-    if (mv.code !== 0) {
-      const state = await restore();
-      throw new MlopsError(
-        "state",
-        `cannot move to ${remote}/${branch} (${tip.slice(0, 7)}) to re-apply the ${what} change: ${mv.stderr.trim()}; commit or stash local edits first. Nothing was pushed; ${state}.`
-      );
-    }
+    if (c4.code !== 0) throw new MlopsError("state", `git commit failed: ${(c4.stderr || c4.stdout).trim()}`);
+  };
+  try {
+    await applyAndCommit(1);
+  } catch (e) {
+    const state = await restore();
+    if (isMlopsError(e) && e.message.startsWith("git commit failed"))
+      throw new MlopsError("state", `${e.message}; ${state}`);
+    throw e;
   }
+  if (!opts.push)
+    return {
+      commit: await gitOk(["rev-parse", "HEAD"], root),
+      pushed: false,
+      attempts: 1,
+      branch,
+      result: applied.result
+    };
+  const pushed = await pushWithRetry({
+    root,
+    remote,
+    branch,
+    maxAttempts: opts.maxAttempts,
+    backoffMs: opts.backoffMs,
+    what: `the ${what} change`,
+    onAttempt: opts.onAttempt,
+    restore,
+    giveUpHint: `Run the ${what === "registry" ? "promotion" : "command"} again.`,
+    // Re-applied as data on the new tip, never merged as text.
+    reapply: async (tip, attempt) => {
+      if ((await git(["merge-base", "--is-ancestor", origHead, tip], root)).code !== 0)
+        throw new Error(
+          `the local branch has commits that ${remote}/${branch} (${tip.slice(0, 7)}) does not have; pull or rebase them first, then try again.`
+        );
+      const mv = await git(["reset", "-q", "--keep", tip], root);
+      if (mv.code !== 0)
+        throw new Error(
+          `cannot move to ${remote}/${branch} (${tip.slice(0, 7)}): ${mv.stderr.trim()}; commit or stash local edits first.`
+        );
+      await applyAndCommit(attempt);
+    }
+  });
+  return { commit: pushed.commit, pushed: true, attempts: pushed.attempts, branch, result: applied.result };
 }
 async function promoteAndCommit(opts) {
   const challenger = typeof opts.challenger === "string" ? loadChallenger(opts.challenger) : opts.challenger;
-  const rows = opts.rows ?? evaluationRows(challenger.bundle, opts.baseDir, opts.config.promotion.golden_path);
+  const rows = opts.rows ?? evaluationParts(challenger.bundle, opts.baseDir, opts.config.promotion.golden_path);
   let first = null;
   const out = await commitRegistryChange(opts.dir, opts, (attempt) => {
     const r2 = promoteRun({
@@ -103406,7 +103520,7 @@ function promotionMessage(r, ciRunUrl2) {
   const v = r.verdict;
   const deltas = v.rules.filter(
     (x4) => (x4.kind === "primary" || x4.kind === "guardrail") && !x4.id.endsWith(":relative") && x4.champion !== null && x4.challenger !== null
-  ).map((x4) => `${x4.metric} ${signed2(x4.challenger - x4.champion)}`);
+  ).map((x4) => `${x4.metric} ${signed(x4.challenger - x4.champion)}`);
   const primary = v.rules.find((x4) => x4.kind === "primary")?.metric ?? null;
   const firstValue = primary ? v.metrics.challenger[primary] : null;
   const what = deltas.length ? deltas.join(", ") : primary && firstValue != null ? `first model, ${primary} ${firstValue.toFixed(4)}` : "no comparison";
@@ -103429,8 +103543,6 @@ function promotionMessage(r, ciRunUrl2) {
 ${body.join("\n")}
 `;
 }
-var lastLine = (s2) => s2.trim().split("\n").filter(Boolean).at(-1) ?? s2;
-var signed2 = (x4) => `${x4 >= 0 ? "+" : "−"}${Math.abs(x4).toFixed(4)}`;
 
 // pipeline/gitops/registry/index.ts
 function ciRunUrl(server, repository, runId) {
@@ -103518,46 +103630,61 @@ function stableIds(svg) {
   return svg.replace(/(\sid=")([^"]+)"/g, (_, pre, id2) => `${pre}${ids.get(id2)}"`).replace(/url\(#([^)]+)\)/g, (all, id2) => ids.has(id2) ? `url(#${ids.get(id2)})` : all).replace(/href="#([^"]+)"/g, (all, id2) => ids.has(id2) ? `href="#${ids.get(id2)}"` : all);
 }
 
-// pipeline/gitops/registry/folder-commit.ts
-import { relative as relative3, resolve as resolve7 } from "node:path";
-import { setTimeout as sleep3 } from "node:timers/promises";
-async function commitFolder(folder, message, opts) {
-  const root = await gitOk(["rev-parse", "--show-toplevel"], resolve7(folder, ".."));
-  const rel = relative3(root, resolve7(folder));
-  const env = authorEnv(opts.author ?? DEFAULT_AUTHOR);
-  await gitOk(["add", "-A", "--", rel], root);
-  const c4 = await git2(
-    ["-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message, "--", rel],
-    root,
-    env
-  );
-  if (c4.code !== 0) throw new MlopsError("state", `git commit of ${rel} failed: ${(c4.stderr || c4.stdout).trim()}`);
-  if (!opts.push) return { commit: await gitOk(["rev-parse", "HEAD"], root), pushed: false, attempts: 1 };
-  const remote = opts.remote ?? "origin";
-  const branch = opts.branch ?? await gitOk(["symbolic-ref", "--short", "HEAD"], root);
-  const maxAttempts = opts.maxAttempts ?? 5;
-  for (let attempt = 1; ; attempt++) {
-    const p = await git2(["push", "--porcelain", remote, `HEAD:refs/heads/${branch}`], root);
-    if (p.code === 0) return { commit: await gitOk(["rev-parse", "HEAD"], root), pushed: true, attempts: attempt };
-    const output3 = `${p.stdout}
-${p.stderr}`.trim();
-    if (!isRetryablePushRejection(output3) || attempt >= maxAttempts) {
-      throw new MlopsError(
-        "state",
-        `git push of ${rel} to ${remote} ${branch} failed after ${attempt} attempt(s):
-${output3}`
-      );
+// pipeline/gitops/registry/version-card.ts
+import { existsSync as existsSync11 } from "node:fs";
+import { join as join12 } from "node:path";
+
+// pipeline/gitops/report/model-report.ts
+import { existsSync as existsSync10, mkdirSync as mkdirSync5 } from "node:fs";
+import { join as join10 } from "node:path";
+import { performance as performance2 } from "node:perf_hooks";
+
+// pipeline/gitops/report/bootstrap.ts
+var CI_METRICS = [
+  "roc_auc",
+  "pr_auc",
+  "ks",
+  "gini",
+  "accuracy",
+  "precision",
+  "recall",
+  "f1",
+  "brier",
+  "log_loss",
+  "expected_cost"
+];
+function bootstrapIntervals(y4, p, threshold2, costs, opts = {}) {
+  const B3 = opts.resamples ?? 500;
+  const level = opts.level ?? 0.95;
+  const n = y4.length;
+  const point5 = computeMetrics(y4, p, threshold2, costs);
+  const samples = new Map(CI_METRICS.map((m3) => [m3, []]));
+  const rng = new Rng(deriveSeed(opts.seed ?? 0, 404));
+  const yb = new Uint8Array(n);
+  const pb = new Float64Array(n);
+  for (let b10 = 0; b10 < B3 && n > 0; b10++) {
+    for (let i = 0; i < n; i++) {
+      const k2 = rng.int(n);
+      yb[i] = y4[k2];
+      pb[i] = p[k2];
     }
-    await sleep3(Math.round((opts.backoffMs ?? 1e3) * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
-    const r = await git2(["pull", "-q", "--rebase", remote, branch], root, env);
-    if (r.code !== 0) {
-      await git2(["rebase", "--abort"], root);
-      throw new MlopsError(
-        "state",
-        `could not rebase ${rel} onto ${remote}/${branch}: ${(r.stderr || r.stdout).trim()}`
-      );
+    const m3 = computeMetrics(yb, pb, threshold2, costs);
+    for (const name of CI_METRICS) {
+      const v = m3[name];
+      if (typeof v === "number" && Number.isFinite(v)) samples.get(name).push(v);
     }
   }
+  const q = (sorted, f) => {
+    const pos = (sorted.length - 1) * f;
+    const lo = Math.floor(pos);
+    return sorted[lo] + (sorted[Math.ceil(pos)] - sorted[lo]) * (pos - lo);
+  };
+  return CI_METRICS.map((metric) => {
+    const s2 = samples.get(metric).sort((a4, b10) => a4 - b10);
+    const value4 = point5[metric];
+    if (s2.length < 10) return { metric, value: value4, lo: null, hi: null };
+    return { metric, value: value4, lo: q(s2, (1 - level) / 2), hi: q(s2, 1 - (1 - level) / 2) };
+  });
 }
 
 // pipeline/gitops/report/charts/specs.ts
@@ -104062,62 +104189,7 @@ async function renderCharts(input) {
   return out;
 }
 
-// pipeline/gitops/report/model-report.ts
-import { existsSync as existsSync11, mkdirSync as mkdirSync5 } from "node:fs";
-import { join as join10 } from "node:path";
-import { performance as performance2 } from "node:perf_hooks";
-
-// pipeline/gitops/report/bootstrap.ts
-var CI_METRICS = [
-  "roc_auc",
-  "pr_auc",
-  "ks",
-  "gini",
-  "accuracy",
-  "precision",
-  "recall",
-  "f1",
-  "brier",
-  "log_loss",
-  "expected_cost"
-];
-function bootstrapIntervals(y4, p, threshold2, costs, opts = {}) {
-  const B3 = opts.resamples ?? 500;
-  const level = opts.level ?? 0.95;
-  const n = y4.length;
-  const point5 = computeMetrics(y4, p, threshold2, costs);
-  const samples = new Map(CI_METRICS.map((m3) => [m3, []]));
-  const rng = new Rng(deriveSeed(opts.seed ?? 0, 404));
-  const yb = new Uint8Array(n);
-  const pb = new Float64Array(n);
-  for (let b10 = 0; b10 < B3 && n > 0; b10++) {
-    for (let i = 0; i < n; i++) {
-      const k2 = rng.int(n);
-      yb[i] = y4[k2];
-      pb[i] = p[k2];
-    }
-    const m3 = computeMetrics(yb, pb, threshold2, costs);
-    for (const name of CI_METRICS) {
-      const v = m3[name];
-      if (typeof v === "number" && Number.isFinite(v)) samples.get(name).push(v);
-    }
-  }
-  const q = (sorted, f) => {
-    const pos = (sorted.length - 1) * f;
-    const lo = Math.floor(pos);
-    return sorted[lo] + (sorted[Math.ceil(pos)] - sorted[lo]) * (pos - lo);
-  };
-  return CI_METRICS.map((metric) => {
-    const s2 = samples.get(metric).sort((a4, b10) => a4 - b10);
-    const value4 = point5[metric];
-    if (s2.length < 10) return { metric, value: value4, lo: null, hi: null };
-    return { metric, value: value4, lo: q(s2, (1 - level) / 2), hi: q(s2, 1 - (1 - level) / 2) };
-  });
-}
-
 // pipeline/gitops/report/card.ts
-var pct2 = (x4, digits = 1) => x4 === null || x4 === void 0 ? "n/a" : `${(100 * x4).toFixed(digits)} %`;
-var num = (x4, digits = 4) => x4 === null || x4 === void 0 ? "n/a" : fmt(x4, digits);
 function chartLink(d, file, alt) {
   return d.charts.some((c4) => c4.file === file) ? `![${alt}](charts/${file})` : null;
 }
@@ -104163,11 +104235,11 @@ function fairnessTables(d) {
           ...a4.groups.map((g) => [
             g.group,
             String(g.rows),
-            pct2(g.actual_positive_rate),
-            pct2(g.positive_rate),
-            pct2(g.approval_rate),
-            pct2(g.tpr),
-            pct2(g.fpr),
+            pct(g.actual_positive_rate),
+            pct(g.positive_rate),
+            pct(g.approval_rate),
+            pct(g.tpr),
+            pct(g.fpr),
             num(g.disparate_impact, 3),
             g.flags.length ? `⚠ ${g.flags.join("; ")}` : g.small ? "too few rows" : "ok"
           ])
@@ -104212,7 +104284,7 @@ function renderModelCard(d) {
           "Holdout data",
           m3.test_data ? `\`${m3.test_data.path}\` — ${m3.test_data.rows} rows, sha256 \`${m3.test_data.sha256.slice(0, 16)}…\`` : "a stratified split of the training data"
         ],
-        ["Target", `\`${d.target.column}\`: ${pct2(d.target.positive_rate)} \`${d.target.positive}\``],
+        ["Target", `\`${d.target.column}\`: ${pct(d.target.positive_rate)} \`${d.target.positive}\``],
         ["Evaluated on", d.evaluation.source],
         [
           "Engine and parameters",
@@ -104288,7 +104360,7 @@ function renderModelCard(d) {
   if (d.explanations?.examples.length) {
     L.push("Example reason codes (test applicants):", "");
     for (const e of d.explanations.examples) {
-      L.push(`- **${e.label}** — probability ${pct2(e.probability)}, decision \`${e.decision}\`:`);
+      L.push(`- **${e.label}** — probability ${pct(e.probability)}, decision \`${e.decision}\`:`);
       for (const r of e.reasons.length ? e.reasons : ["no feature pushed this applicant toward default"])
         L.push(`  - ${r}`);
     }
@@ -104305,15 +104377,15 @@ function renderModelCard(d) {
           (s2) => s2.type === "numeric" ? [
             s2.column,
             "numeric",
-            pct2(s2.missing_pct / 100),
+            pct(s2.missing_pct / 100),
             `${num(s2.mean, 2)} ± ${num(s2.sd, 2)}`,
             num(s2.min, 2),
             num(s2.max, 2)
           ] : [
             s2.column,
             `categorical (${s2.categories})`,
-            pct2(s2.missing_pct / 100),
-            (s2.top ?? []).map((t) => `${t.category} ${pct2(t.share, 0)}`).join(", "),
+            pct(s2.missing_pct / 100),
+            (s2.top ?? []).map((t) => `${t.category} ${pct(t.share, 0)}`).join(", "),
             "",
             ""
           ]
@@ -104505,91 +104577,10 @@ function timingRows(t) {
   ];
 }
 
-// pipeline/gitops/report/evaluation-rows.ts
-import { existsSync as existsSync10, readFileSync as readFileSync9 } from "node:fs";
-import { isAbsolute as isAbsolute2, resolve as resolve8 } from "node:path";
-function locate(baseDir, p, alsoIn = []) {
-  if (isAbsolute2(p)) return p;
-  const first = resolve8(baseDir, p);
-  if (existsSync10(first)) return first;
-  for (const dir of alsoIn) if (existsSync10(resolve8(dir, p))) return resolve8(dir, p);
-  return first;
-}
-function evaluationRows2(bundle3, opts) {
-  if (opts.data) {
-    const file2 = locate(opts.baseDir, opts.data);
-    if (!existsSync10(file2)) throw new MlopsError("input", `data file not found: ${opts.data}`);
-    const table3 = readCsvFile(file2);
-    return {
-      file: file2,
-      table: table3,
-      index: Uint32Array.from({ length: table3.rows }, (_, i) => i),
-      source: `all ${table3.rows} rows of ${opts.data} (given with --data)`,
-      warnings: []
-    };
-  }
-  const prov = bundle3.provenance;
-  const cfg = prov.config;
-  if (!cfg?.data?.path || !cfg.split) {
-    throw new MlopsError(
-      "input",
-      `bundle ${bundle3.name} (${bundle3.digest}) has no data provenance to rebuild its test rows; pass --data FILE`
-    );
-  }
-  if (prov.test_data) {
-    const file2 = locate(opts.baseDir, prov.test_data.path, opts.alsoIn);
-    const table3 = readChecked2(file2, prov.test_data.sha256, "test data");
-    return {
-      file: file2,
-      table: table3,
-      index: Uint32Array.from({ length: table3.rows }, (_, i) => i),
-      source: `all rows of ${prov.test_data.path} (the configured holdout)`,
-      warnings: []
-    };
-  }
-  const file = locate(opts.baseDir, prov.data.path, opts.alsoIn);
-  const table2 = readChecked2(file, prov.data.sha256, "training data");
-  const all = toDataset(table2, bundle3.schema, { requireTarget: true });
-  const { test: test2 } = stratifiedSplit(all.y, cfg.split, prov.seed);
-  return {
-    file,
-    table: table2,
-    index: test2,
-    source: `the ${test2.length} test rows of ${prov.data.path} (stratified split ${cfg.split.train}/${cfg.split.validation}/${cfg.split.test}, seed ${prov.seed})`,
-    warnings: []
-  };
-}
-function readChecked2(file, sha256, what) {
-  if (!existsSync10(file)) {
-    throw new MlopsError(
-      "input",
-      `the model's ${what} ${file} is not there; run from the project folder or pass --data FILE`
-    );
-  }
-  const digest2 = sha256Hex(readFileSync9(file));
-  if (digest2 !== sha256) {
-    throw new MlopsError(
-      "integrity",
-      `${file} has changed since the model was trained (sha256 ${digest2.slice(0, 12)}…, the bundle says ${sha256.slice(0, 12)}…); its test rows cannot be rebuilt — pass --data FILE with labelled rows to evaluate on`
-    );
-  }
-  return readCsvFile(file);
-}
-function rowsDataset(rows, schema) {
-  return subset(toDataset(rows.table, schema, { requireTarget: true }), rows.index);
-}
-function rowsColumn(rows, column) {
-  const v = rows.table.columns.get(column);
-  if (!v) return null;
-  return Array.from(rows.index, (i) => v[i]);
-}
-
 // pipeline/gitops/report/html.ts
 function escapeHtml(s2) {
   return s2.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
-var pct3 = (x4, digits = 1) => x4 === null || x4 === void 0 ? "n/a" : `${(100 * x4).toFixed(digits)} %`;
-var num2 = (x4, digits = 4) => x4 === null || x4 === void 0 ? "n/a" : fmt(x4, digits);
 function table(header, rows, numericFrom = 1) {
   const th = header.map((h2, i) => `<th${i >= numericFrom ? ' class="n"' : ""}>${escapeHtml(h2)}</th>`).join("");
   const body = rows.map(
@@ -104643,7 +104634,7 @@ function renderHtmlReport(d, charts) {
       ["", ""],
       [
         ["Training data", `${m3.data.path} — ${m3.data.rows} rows, sha256 ${m3.data.sha256.slice(0, 16)}…`],
-        ["Target", `${d.target.column}: ${pct3(d.target.positive_rate)} ${d.target.positive}`],
+        ["Target", `${d.target.column}: ${pct(d.target.positive_rate)} ${d.target.positive}`],
         ["Evaluated on", d.evaluation.source],
         [
           "Engine and parameters",
@@ -104664,12 +104655,12 @@ function renderHtmlReport(d, charts) {
         const i = ci.get(r.key);
         const row = [
           r.label,
-          num2(d.metrics.test[r.key]),
-          i && i.lo !== null && i.hi !== null ? `${num2(i.lo)} – ${num2(i.hi)}` : "",
-          num2(d.metrics.validation[r.key]),
-          num2(d.metrics.train[r.key])
+          num(d.metrics.test[r.key]),
+          i && i.lo !== null && i.hi !== null ? `${num(i.lo)} – ${num(i.hi)}` : "",
+          num(d.metrics.validation[r.key]),
+          num(d.metrics.train[r.key])
         ];
-        if (champ) row.push(num2(champ[r.key]));
+        if (champ) row.push(num(champ[r.key]));
         return row;
       })
     )
@@ -104684,16 +104675,16 @@ function renderHtmlReport(d, charts) {
   H2.push("<h2>What drives the score</h2>");
   if (d.explanations)
     H2.push(
-      `<p>${escapeHtml(d.explanations.method)}, ${d.explanations.rows} test applicants; base value ${num2(d.explanations.base_value)} (${d.explanations.output === "log_odds" ? "log-odds" : "probability"}).</p>`
+      `<p>${escapeHtml(d.explanations.method)}, ${d.explanations.rows} test applicants; base value ${num(d.explanations.base_value)} (${d.explanations.output === "log_odds" ? "log-odds" : "probability"}).</p>`
     );
   H2.push(
     table(
       ["Feature", "Mean |SHAP|", "Permutation (AUC fall)", "Engine importance"],
       d.importance.map((r) => [
         r.feature,
-        num2(r.mean_abs_shap),
-        r.permutation === null ? "n/a" : `${num2(r.permutation)} ± ${num2(r.permutation_sd)}`,
-        num2(r.engine)
+        num(r.mean_abs_shap),
+        r.permutation === null ? "n/a" : `${num(r.permutation)} ± ${num(r.permutation_sd)}`,
+        num(r.engine)
       ])
     )
   );
@@ -104702,7 +104693,7 @@ function renderHtmlReport(d, charts) {
     H2.push("<h3>Example reason codes</h3><ul>");
     for (const e of d.explanations.examples) {
       H2.push(
-        `<li><strong>${escapeHtml(e.label)}</strong> — probability ${pct3(e.probability)}, decision <code>${escapeHtml(e.decision)}</code><ul>${(e.reasons.length ? e.reasons : ["no feature pushed this applicant toward default"]).map((r) => `<li>${escapeHtml(r)}</li>`).join("")}</ul></li>`
+        `<li><strong>${escapeHtml(e.label)}</strong> — probability ${pct(e.probability)}, decision <code>${escapeHtml(e.decision)}</code><ul>${(e.reasons.length ? e.reasons : ["no feature pushed this applicant toward default"]).map((r) => `<li>${escapeHtml(r)}</li>`).join("")}</ul></li>`
       );
     }
     H2.push("</ul>");
@@ -104725,12 +104716,12 @@ function renderHtmlReport(d, charts) {
           a4.groups.map((g) => [
             g.group,
             String(g.rows),
-            pct3(g.actual_positive_rate),
-            pct3(g.positive_rate),
-            pct3(g.approval_rate),
-            pct3(g.tpr),
-            pct3(g.fpr),
-            num2(g.disparate_impact, 3),
+            pct(g.actual_positive_rate),
+            pct(g.positive_rate),
+            pct(g.approval_rate),
+            pct(g.tpr),
+            pct(g.fpr),
+            num(g.disparate_impact, 3),
             g.flags.length ? `⚠ ${g.flags.join("; ")}` : g.small ? "too few rows" : "ok"
           ])
         )
@@ -104754,15 +104745,15 @@ function renderHtmlReport(d, charts) {
         (s2) => s2.type === "numeric" ? [
           s2.column,
           "numeric",
-          pct3(s2.missing_pct / 100),
-          `${num2(s2.mean, 2)} ± ${num2(s2.sd, 2)}`,
-          num2(s2.min, 2),
-          num2(s2.max, 2)
+          pct(s2.missing_pct / 100),
+          `${num(s2.mean, 2)} ± ${num(s2.sd, 2)}`,
+          num(s2.min, 2),
+          num(s2.max, 2)
         ] : [
           s2.column,
           `categorical (${s2.categories})`,
-          pct3(s2.missing_pct / 100),
-          (s2.top ?? []).map((t) => `${t.category} ${pct3(t.share, 0)}`).join(", "),
+          pct(s2.missing_pct / 100),
+          (s2.top ?? []).map((t) => `${t.category} ${pct(t.share, 0)}`).join(", "),
           "",
           ""
         ]
@@ -104775,7 +104766,7 @@ function renderHtmlReport(d, charts) {
     H2.push(
       table(
         ["Step", "Seconds"],
-        d.timings.rows.map((t) => [t.step, num2(t.seconds, 3)])
+        d.timings.rows.map((t) => [t.step, num(t.seconds, 3)])
       )
     );
   if (d.timings.score_us_per_row !== null)
@@ -104909,8 +104900,7 @@ async function buildReport(opts) {
     stages[name] = Math.round(now2 - mark) / 1e3;
     mark = now2;
   };
-  const rows = evaluationRows2(bundle3, { baseDir: opts.baseDir, alsoIn: opts.alsoIn, data: opts.data });
-  warnings.push(...rows.warnings);
+  const rows = evaluationRows(bundle3, { baseDir: opts.baseDir, alsoIn: opts.alsoIn, data: opts.data });
   const ds = rowsDataset(rows, bundle3.schema);
   const y4 = ds.y;
   const p = model.score(ds);
@@ -105098,6 +105088,59 @@ async function generateReport(opts) {
   return { files, data: built.data, seconds: seconds2, cpuSeconds: built.data.timings.report_cpu_s };
 }
 
+// pipeline/gitops/run/training-run.ts
+import { join as join11, resolve as resolve8 } from "node:path";
+function versionReportDir(loaded, version3) {
+  return resolvePath(loaded.baseDir, join11("reports", loaded.config.model_name, `v${version3}`));
+}
+
+// pipeline/gitops/registry/folder-commit.ts
+import { relative as relative3, resolve as resolve9 } from "node:path";
+async function commitFolder(folder, message, opts) {
+  const root = await gitOk(["rev-parse", "--show-toplevel"], resolve9(folder, ".."));
+  const rel = relative3(root, resolve9(folder));
+  const env = authorEnv(opts.author ?? DEFAULT_AUTHOR);
+  await gitOk(["add", "-A", "--", rel], root);
+  const c4 = await git(
+    ["-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message, "--", rel],
+    root,
+    env
+  );
+  if (c4.code !== 0) throw new MlopsError("state", `git commit of ${rel} failed: ${(c4.stderr || c4.stdout).trim()}`);
+  const commit = await gitOk(["rev-parse", "HEAD"], root);
+  if (!opts.push) return { commit, pushed: false, attempts: 1 };
+  const branch = opts.branch ?? await gitOk(["symbolic-ref", "--short", "HEAD"], root);
+  const pushed = await pushWithRetry({
+    root,
+    remote: opts.remote ?? "origin",
+    branch,
+    maxAttempts: opts.maxAttempts,
+    backoffMs: opts.backoffMs,
+    what: rel,
+    onAttempt: opts.onAttempt,
+    reapply: (tip) => rebaseOnto(root, tip, env),
+    restore: async () => `the commit ${commit.slice(0, 7)} of ${rel} stays local`
+  });
+  return { commit: pushed.commit, pushed: true, attempts: pushed.attempts };
+}
+
+// pipeline/gitops/registry/version-card.ts
+async function writeVersionCard(loaded, runDir, version3, commit = null) {
+  const { config, baseDir } = loaded;
+  const dir = versionReportDir(loaded, version3);
+  const report = await generateReport({
+    bundle: readBundle(join12(runDir, "model.json")),
+    metrics: existsSync11(join12(runDir, "metrics.json")) ? readMetricsFile(runDir) : null,
+    run: existsSync11(join12(runDir, "run.json")) ? readRunRecord(runDir) : null,
+    baseDir,
+    fairness: fairnessConfigOf(config),
+    version: version3,
+    outDir: dir
+  });
+  const c4 = commit ? await commitFolder(dir, `reports: model card of ${config.model_name} v${version3}`, commit) : null;
+  return { dir, files: report.files, commit: c4 };
+}
+
 // actions/common/inputs.ts
 function stringInput(name, fallback2 = "") {
   const v = getInput(name);
@@ -105153,11 +105196,11 @@ function metadataTags(tags) {
 
 // actions/register/main.ts
 function readSettings() {
-  const workingDirectory = resolve9(stringInput("working-directory", "."));
+  const workingDirectory = resolve10(stringInput("working-directory", "."));
   if (!existsSync12(workingDirectory))
     throw usageError(`input "working-directory": folder ${workingDirectory} does not exist`);
-  const runDir = resolve9(workingDirectory, requiredInput("run-dir"));
-  if (!existsSync12(join11(runDir, "model.json")))
+  const runDir = resolve10(workingDirectory, requiredInput("run-dir"));
+  if (!existsSync12(join13(runDir, "model.json")))
     throw usageError(
       `input "run-dir": ${runDir} is not a run folder (no model.json); pass the train action's run-dir output`
     );
@@ -105226,29 +105269,18 @@ ${tags.length ? `Image tags: ${tags.map((t) => `\`${t}\``).join(", ")}
   }
 }
 async function commitVersionReport(s2, loaded, version3) {
-  const { config, baseDir } = loaded;
-  const outDir = resolvePath(baseDir, join11("reports", config.model_name, `v${version3}`));
   try {
-    const runDir = s2.runDir;
-    const report = await generateReport({
-      bundle: readBundle(join11(runDir, "model.json")),
-      metrics: existsSync12(join11(runDir, "metrics.json")) ? readMetricsFile(runDir) : null,
-      baseDir,
-      fairness: fairnessConfigOf(config),
-      version: version3,
-      outDir
-    });
-    const c4 = await commitFolder(outDir, `reports: model card of ${config.model_name} v${version3}`, {
+    const card = await writeVersionCard(loaded, s2.runDir, version3, {
       push: s2.push,
       remote: s2.remote,
       branch: s2.branch,
       maxAttempts: s2.maxAttempts
     });
     info(
-      `model card of v${version3}: ${report.files.length} files in ${c4.commit.slice(0, 7)}${c4.pushed ? " (pushed)" : ""}`
+      `model card of v${version3}: ${card.files.length} files in ${card.commit.commit.slice(0, 7)}${card.commit.pushed ? " (pushed)" : ""}`
     );
   } catch (e) {
-    warning(`the promotion stands, but the model card under ${outDir} was not committed: ${e.message}`);
+    warning(`the promotion stands, but the model card of v${version3} was not committed: ${e.message}`);
   }
 }
 var run2 = () => runAction(main2);

@@ -38894,32 +38894,6 @@ function writeJsonAtomic(path, value) {
   writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
 }
 
-// pipeline/core/common/provenance.ts
-import { execFileSync } from "node:child_process";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
-import { dirname as dirname2, join as join2 } from "node:path";
-var PROJECT_ROOT = join2(dirname2(fileURLToPath(import.meta.url)), "..", "..", "..");
-function git(args, cwd) {
-  try {
-    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return null;
-  }
-}
-function gitInfo(cwd) {
-  const commit = git(["rev-parse", "HEAD"], cwd);
-  if (!commit) return { commit: null, dirty: null, time: null };
-  const status = git(["status", "--porcelain", "--untracked-files=no"], cwd);
-  const time = git(["show", "-s", "--format=%cI", "HEAD"], cwd);
-  return {
-    commit,
-    dirty: status === null ? null : status.length > 0,
-    time: time ? new Date(time).toISOString() : null
-  };
-}
-var require2 = createRequire(import.meta.url);
-
 // pipeline/core/config/defaults.ts
 function defaultConfig() {
   return {
@@ -38994,7 +38968,7 @@ function defaultConfig() {
 var import_ajv = __toESM(require_ajv(), 1);
 var import_yaml = __toESM(require_dist(), 1);
 import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:fs";
-import { dirname as dirname3, isAbsolute, resolve } from "node:path";
+import { dirname as dirname2, isAbsolute, resolve } from "node:path";
 
 // pipeline/core/config/schema.ts
 var dataSection = {
@@ -39350,7 +39324,7 @@ function loadConfig(file, cwd = process.cwd()) {
   if (!existsSync3(path)) throw configError(`config file not found: ${file}`);
   const text = readFileSync2(path, "utf8");
   const raw = parseConfigText(text, path);
-  return { config: resolveConfig(raw, path), file: path, baseDir: dirname3(path) };
+  return { config: resolveConfig(raw, path), file: path, baseDir: dirname2(path) };
 }
 function parseConfigText(text, path) {
   if (/\.ya?ml$/i.test(path)) {
@@ -39457,24 +39431,17 @@ function integrity(path, why) {
 
 // pipeline/gitops/registry/commit.ts
 import { relative as relative2, resolve as resolve4 } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 
-// pipeline/gitops/registry/git.ts
-import { execFile } from "node:child_process";
-var DEFAULT_AUTHOR = {
-  name: "github-actions[bot]",
-  email: "41898282+github-actions[bot]@users.noreply.github.com"
-};
-function git2(args, cwd, env = {}) {
+// pipeline/gitops/git/run.ts
+import { execFile, execFileSync } from "node:child_process";
+var PINNED = { LC_ALL: "C", LANG: "C", GIT_TERMINAL_PROMPT: "0" };
+var MAX_BUFFER = 1 << 30;
+function git(args, cwd, env = {}) {
   return new Promise((resolvePromise) => {
     execFile(
       "git",
       args,
-      {
-        cwd,
-        env: { ...process.env, LC_ALL: "C", LANG: "C", GIT_TERMINAL_PROMPT: "0", ...env },
-        maxBuffer: 64 * 1024 * 1024
-      },
+      { cwd, env: { ...process.env, ...PINNED, ...env }, maxBuffer: MAX_BUFFER },
       (error2, stdout, stderr) => {
         const code = error2 ? typeof error2.code === "number" ? error2.code : 1 : 0;
         resolvePromise({ code, stdout: String(stdout), stderr: String(stderr) });
@@ -39483,15 +39450,33 @@ function git2(args, cwd, env = {}) {
   });
 }
 async function gitOk(args, cwd, env = {}) {
-  const r = await git2(args, cwd, env);
-  if (r.code !== 0) throw new Error(`git ${args.join(" ")} failed: ${(r.stderr || r.stdout).trim()}`);
+  const r = await git(args, cwd, env);
+  if (r.code !== 0)
+    throw new MlopsError("state", `git ${args.join(" ")} failed in ${cwd}: ${(r.stderr || r.stdout).trim()}`);
   return r.stdout.trim();
 }
-function isRetryablePushRejection(output) {
-  return /\(fetch first\)|non-fast-forward|failed to update ref|cannot lock ref|stale info|incorrect old value|failed to lock/i.test(
-    output
-  );
+function gitSync(args, cwd) {
+  try {
+    return execFileSync("git", args, {
+      cwd,
+      env: { ...process.env, ...PINNED },
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: MAX_BUFFER
+    });
+  } catch {
+    return null;
+  }
 }
+function gitSyncText(args, cwd) {
+  const out = gitSync(args, cwd);
+  return out === null ? null : out.toString("utf8").trim();
+}
+
+// pipeline/gitops/git/identity.ts
+var DEFAULT_AUTHOR = {
+  name: "github-actions[bot]",
+  email: "41898282+github-actions[bot]@users.noreply.github.com"
+};
 function authorEnv(a) {
   return {
     GIT_AUTHOR_NAME: a.name,
@@ -39501,9 +39486,80 @@ function authorEnv(a) {
   };
 }
 
+// pipeline/gitops/git/push.ts
+import { setTimeout as sleep } from "node:timers/promises";
+function isRetryablePushRejection(output) {
+  return /\(fetch first\)|non-fast-forward|failed to update ref|cannot lock ref|stale info|incorrect old value|failed to lock/i.test(
+    output
+  );
+}
+async function pushWithRetry(o) {
+  const maxAttempts = Math.max(1, o.maxAttempts ?? 5);
+  const backoff = o.backoffMs ?? 1e3;
+  const target = `${o.remote} ${o.branch}`;
+  const fail = async (message) => {
+    throw new MlopsError("state", message(await o.restore()));
+  };
+  for (let attempt = 1; ; attempt++) {
+    const commit = await gitOk(["rev-parse", "HEAD"], o.root);
+    await o.onAttempt?.({ attempt, phase: "committed", commit });
+    const p = await git(
+      ["push", "--porcelain", ...o.force ? ["--force"] : [], o.remote, `HEAD:refs/heads/${o.branch}`],
+      o.root
+    );
+    if (p.code === 0) {
+      await o.onAttempt?.({ attempt, phase: "pushed", commit });
+      return { commit, attempts: attempt };
+    }
+    const output = `${p.stdout}
+${p.stderr}`.trim();
+    if (!isRetryablePushRejection(output))
+      return fail(
+        (state) => `git push to ${target} was refused and retrying would not help:
+${output}
+Nothing was pushed; ${state}.`
+      );
+    await o.onAttempt?.({ attempt, phase: "rejected", commit, detail: output });
+    if (attempt >= maxAttempts)
+      return fail(
+        (state) => `gave up after ${attempt} attempts: every push to ${target} lost a race with another writer (last: ${lastLine(output)}). Nothing was pushed; ${state}.${o.giveUpHint ? ` ${o.giveUpHint}` : ""}`
+      );
+    await sleep(Math.round(backoff * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
+    const f = await git(
+      ["fetch", "-q", o.remote, `+refs/heads/${o.branch}:refs/remotes/${o.remote}/${o.branch}`],
+      o.root
+    );
+    if (f.code !== 0)
+      return fail((state) => `git fetch ${target} failed after a rejected push: ${f.stderr.trim()}; ${state}.`);
+    const tip = await gitOk(["rev-parse", `refs/remotes/${o.remote}/${o.branch}`], o.root);
+    try {
+      await o.reapply(tip, attempt + 1);
+    } catch (e) {
+      const why = e.message;
+      return fail(
+        (state) => `cannot re-apply ${o.what} on top of ${o.remote}/${o.branch} (attempt ${attempt + 1}): ${why} Nothing was pushed; ${state}.`
+      );
+    }
+  }
+}
+var lastLine = (s) => s.trim().split("\n").filter(Boolean).at(-1) ?? s;
+
+// pipeline/gitops/git/checkout.ts
+function checkoutState(cwd) {
+  const commit = gitSyncText(["rev-parse", "HEAD"], cwd);
+  if (!commit) return { commit: null, dirty: null, time: null };
+  const status = gitSyncText(["status", "--porcelain", "--untracked-files=no"], cwd);
+  const time = gitSyncText(["show", "-s", "--format=%cI", "HEAD"], cwd);
+  return {
+    commit,
+    dirty: status === null ? null : status.length > 0,
+    time: time ? new Date(time).toISOString() : null
+  };
+}
+
 // pipeline/gitops/registry/promote.ts
 import { existsSync as existsSync5, rmSync as rmSync4 } from "node:fs";
-import { dirname as dirname4, resolve as resolve3 } from "node:path";
+import { dirname as dirname3, resolve as resolve3 } from "node:path";
 
 // pipeline/gitops/registry/schema.ts
 var REGISTRY_SCHEMA_VERSION = 2;
@@ -39701,7 +39757,7 @@ function emptyRegistry() {
 
 // pipeline/gitops/registry/store.ts
 import { existsSync as existsSync4, mkdirSync as mkdirSync2, readFileSync as readFileSync3, renameSync as renameSync2, rmSync as rmSync2, statSync } from "node:fs";
-import { basename as basename2, join as join3, relative, resolve as resolve2 } from "node:path";
+import { basename as basename2, join as join2, relative, resolve as resolve2 } from "node:path";
 var import_ajv2 = __toESM(require_ajv(), 1);
 var ajv2 = new import_ajv2.Ajv({ allErrors: true, strict: false });
 var validateRegistry = ajv2.compile(registrySchema);
@@ -39709,7 +39765,7 @@ function registryDir(config, baseDir) {
   return resolvePath(baseDir, config.registry.path);
 }
 function registryFile(dir) {
-  return join3(dir, REGISTRY_FILE);
+  return join2(dir, REGISTRY_FILE);
 }
 function entryLabel(pointer, data) {
   const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
@@ -39792,7 +39848,7 @@ function checkModel(file, dir, name, model, opts) {
   model.versions.forEach((v, i) => checkVersionBundle(file, dir, name, v, at(i)));
 }
 function checkVersionBundle(file, dir, name, v, label) {
-  const path = join3(dir, v.path, v.bundle.file);
+  const path = join2(dir, v.path, v.bundle.file);
   const shown = relative(process.cwd(), path) || path;
   if (!existsSync4(path)) throw integrity2(file, label, `its bundle ${shown} is missing`);
   const bytes = readFileSync3(path);
@@ -39840,11 +39896,11 @@ function findVersion(model, version) {
 
 // pipeline/gitops/registry/lock.ts
 import { closeSync as closeSync2, mkdirSync as mkdirSync3, openSync as openSync2, readFileSync as readFileSync4, rmSync as rmSync3, writeSync as writeSync2 } from "node:fs";
-import { join as join4 } from "node:path";
+import { join as join3 } from "node:path";
 var LOCK_FILE = ".registry.lock";
 function withRegistryLock(dir, fn, timeoutMs = 15e3) {
   mkdirSync3(dir, { recursive: true });
-  const path = join4(dir, LOCK_FILE);
+  const path = join3(dir, LOCK_FILE);
   const deadline = Date.now() + timeoutMs;
   let fd = null;
   while (fd === null) {
@@ -39896,13 +39952,13 @@ function eventContext(ctx) {
   return {
     actor: ctx.actor,
     ciRunUrl: ctx.ciRunUrl ?? null,
-    gitCommit: ctx.gitCommit !== void 0 ? ctx.gitCommit : gitInfo(existingAncestor(ctx.dir)).commit,
+    gitCommit: ctx.gitCommit !== void 0 ? ctx.gitCommit : checkoutState(existingAncestor(ctx.dir)).commit,
     time: (ctx.now ?? /* @__PURE__ */ new Date()).toISOString()
   };
 }
 function existingAncestor(p) {
   let d = resolve3(p);
-  while (!existsSync5(d) && dirname4(d) !== d) d = dirname4(d);
+  while (!existsSync5(d) && dirname3(d) !== d) d = dirname3(d);
   return d;
 }
 
@@ -39910,11 +39966,11 @@ function existingAncestor(p) {
 async function commitRegistryChange(dir, opts, apply) {
   const what = opts.what ?? "registry";
   const cwd = existingAncestor(dir);
-  const top = await git2(["rev-parse", "--show-toplevel"], cwd);
+  const top = await git(["rev-parse", "--show-toplevel"], cwd);
   if (top.code !== 0) throw new MlopsError("state", `${dir} is not inside a git checkout; --commit needs one`);
   const root = top.stdout.trim();
   const rel = relative2(root, resolve4(dir)) || ".";
-  const head = await git2(["rev-parse", "--verify", "-q", "HEAD"], root);
+  const head = await git(["rev-parse", "--verify", "-q", "HEAD"], root);
   if (head.code !== 0)
     throw new MlopsError("state", `${root} has no commits yet; make a first commit before committing to the registry`);
   const origHead = head.stdout.trim();
@@ -39928,102 +39984,76 @@ ${dirty}`
   const remote = opts.remote ?? "origin";
   let branch = opts.branch ?? null;
   if (!branch) {
-    const b = await git2(["symbolic-ref", "--short", "-q", "HEAD"], root);
+    const b = await git(["symbolic-ref", "--short", "-q", "HEAD"], root);
     branch = b.code === 0 ? b.stdout.trim() : null;
   }
   if (opts.push && !branch)
     throw new MlopsError("usage", "HEAD is detached: name the branch to push to with --branch NAME");
-  const maxAttempts = Math.max(1, opts.maxAttempts ?? 5);
-  const backoff = opts.backoffMs ?? 1e3;
   const env = authorEnv(opts.author ?? DEFAULT_AUTHOR);
   const restore = async () => {
-    await git2(["checkout", "-q", "HEAD", "--", rel], root);
-    await git2(["clean", "-fdq", "--", rel], root);
-    const r = await git2(["reset", "-q", "--keep", origHead], root);
-    await git2(["clean", "-fdq", "--", rel], root);
+    await git(["checkout", "-q", "HEAD", "--", rel], root);
+    await git(["clean", "-fdq", "--", rel], root);
+    const r = await git(["reset", "-q", "--keep", origHead], root);
+    await git(["clean", "-fdq", "--", rel], root);
     return r.code === 0 ? `the branch is back at ${origHead.slice(0, 7)} and the working tree is clean` : `could not move back to ${origHead.slice(0, 7)}: ${r.stderr.trim()}`;
   };
-  for (let attempt = 1; ; attempt++) {
-    let applied;
-    try {
-      applied = apply(attempt);
-    } catch (e) {
-      const state = await restore();
-      if (attempt === 1) throw e;
-      throw new MlopsError(
-        "state",
-        `cannot re-apply the ${what} change on top of ${remote}/${branch} (attempt ${attempt}): ${e.message} Nothing was pushed; ${state}.`
-      );
-    }
+  let applied;
+  const applyAndCommit = async (attempt) => {
+    applied = apply(attempt);
     await gitOk(["add", "-A", "--", rel], root);
-    const c = await git2(
+    const c = await git(
       ["-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", applied.message, "--", rel],
       root,
       env
     );
-    if (c.code !== 0) {
-      const state = await restore();
-      throw new MlopsError("state", `git commit failed: ${(c.stderr || c.stdout).trim()}; ${state}`);
-    }
-    const commit = await gitOk(["rev-parse", "HEAD"], root);
-    if (!opts.push) return { commit, pushed: false, attempts: attempt, branch, result: applied.result };
-    await opts.onAttempt?.({ attempt, phase: "committed", commit });
-    const p = await git2(["push", "--porcelain", remote, `HEAD:refs/heads/${branch}`], root);
-    if (p.code === 0) {
-      await opts.onAttempt?.({ attempt, phase: "pushed", commit });
-      return { commit, pushed: true, attempts: attempt, branch, result: applied.result };
-    }
-    const output = `${p.stdout}
-${p.stderr}`.trim();
-    if (!isRetryablePushRejection(output)) {
-      const state = await restore();
-      throw new MlopsError(
-        "state",
-        `git push to ${remote} ${branch} was refused and retrying would not help:
-${output}
-Nothing was pushed; ${state}.`
-      );
-    }
-    await opts.onAttempt?.({ attempt, phase: "rejected", commit, detail: output });
-    if (attempt >= maxAttempts) {
-      const state = await restore();
-      throw new MlopsError(
-        "state",
-        `gave up after ${attempt} attempts: every push to ${remote} ${branch} lost a race with another writer (last: ${lastLine(output)}). Nothing was pushed; ${state}. Run the ${what === "registry" ? "promotion" : "command"} again.`
-      );
-    }
-    await sleep(Math.round(backoff * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
-    const f = await git2(["fetch", "-q", remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], root);
-    if (f.code !== 0) {
-      const state = await restore();
-      throw new MlopsError(
-        "state",
-        `git fetch ${remote} ${branch} failed after a rejected push: ${f.stderr.trim()}; ${state}`
-      );
-    }
-    const tip = await gitOk(["rev-parse", `refs/remotes/${remote}/${branch}`], root);
-    if ((await git2(["merge-base", "--is-ancestor", origHead, tip], root)).code !== 0) {
-      const state = await restore();
-      throw new MlopsError(
-        "state",
-        `cannot re-apply the ${what} change: the local branch has commits that ${remote}/${branch} (${tip.slice(0, 7)}) does not have; pull or rebase them first, then try again. Nothing was pushed; ${state}.`
-      );
-    }
-    const mv = await git2(["reset", "-q", "--keep", tip], root);
-    if (mv.code !== 0) {
-      const state = await restore();
-      throw new MlopsError(
-        "state",
-        `cannot move to ${remote}/${branch} (${tip.slice(0, 7)}) to re-apply the ${what} change: ${mv.stderr.trim()}; commit or stash local edits first. Nothing was pushed; ${state}.`
-      );
-    }
+    if (c.code !== 0) throw new MlopsError("state", `git commit failed: ${(c.stderr || c.stdout).trim()}`);
+  };
+  try {
+    await applyAndCommit(1);
+  } catch (e) {
+    const state = await restore();
+    if (isMlopsError(e) && e.message.startsWith("git commit failed"))
+      throw new MlopsError("state", `${e.message}; ${state}`);
+    throw e;
   }
+  if (!opts.push)
+    return {
+      commit: await gitOk(["rev-parse", "HEAD"], root),
+      pushed: false,
+      attempts: 1,
+      branch,
+      result: applied.result
+    };
+  const pushed = await pushWithRetry({
+    root,
+    remote,
+    branch,
+    maxAttempts: opts.maxAttempts,
+    backoffMs: opts.backoffMs,
+    what: `the ${what} change`,
+    onAttempt: opts.onAttempt,
+    restore,
+    giveUpHint: `Run the ${what === "registry" ? "promotion" : "command"} again.`,
+    // Re-applied as data on the new tip, never merged as text.
+    reapply: async (tip, attempt) => {
+      if ((await git(["merge-base", "--is-ancestor", origHead, tip], root)).code !== 0)
+        throw new Error(
+          `the local branch has commits that ${remote}/${branch} (${tip.slice(0, 7)}) does not have; pull or rebase them first, then try again.`
+        );
+      const mv = await git(["reset", "-q", "--keep", tip], root);
+      if (mv.code !== 0)
+        throw new Error(
+          `cannot move to ${remote}/${branch} (${tip.slice(0, 7)}): ${mv.stderr.trim()}; commit or stash local edits first.`
+        );
+      await applyAndCommit(attempt);
+    }
+  });
+  return { commit: pushed.commit, pushed: true, attempts: pushed.attempts, branch, result: applied.result };
 }
-var lastLine = (s) => s.trim().split("\n").filter(Boolean).at(-1) ?? s;
 
 // pipeline/gitops/registry/sign-off.ts
 import { existsSync as existsSync6, readFileSync as readFileSync5 } from "node:fs";
-import { join as join5 } from "node:path";
+import { join as join4 } from "node:path";
 function signOffFrom(reviews, environment, runId) {
   const mine = reviews.filter(
     (r) => r.state !== "pending" && r.environments.includes(environment)
@@ -40075,7 +40105,7 @@ function recordSignOff(o) {
     };
     model.history.push(event);
     saveRegistry(o.dir, reg);
-    const card = join5(o.dir, entry.path, "card.md");
+    const card = join4(o.dir, entry.path, "card.md");
     if (existsSync6(card)) writeFileAtomic(card, cardWithSignOffs(readFileSync5(card, "utf8"), model, version));
     return { state: signOff.state, version, event, recorded: true };
   });
