@@ -40,6 +40,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Evaluator, Lexer, Parser, data } from '@actions/expressions';
 import { truthy } from '@actions/expressions/result';
 import YAML from 'yaml';
+import { gitOk } from '../pipeline/gitops/git/run.ts';
 import { GitHubDouble } from '../test/actions/github-double.ts';
 import { parseOutputFile } from '../test/actions/run-action.ts';
 
@@ -238,8 +239,7 @@ class Replay {
         if (step.uses?.startsWith('actions/checkout@')) {
           const depth = step.with?.['fetch-depth'] === undefined ? '1' : w('fetch-depth');
           const sparse = w('sparse-checkout');
-          execFileSync(
-            'git',
+          await gitOk(
             [
               'clone',
               '--quiet',
@@ -254,9 +254,9 @@ class Replay {
               `file://${ROOT}`,
               workspace,
             ],
-            { stdio: 'ignore' },
+            ROOT,
           );
-          if (sparse) execFileSync('git', ['-C', workspace, 'sparse-checkout', 'set', sparse], { stdio: 'ignore' });
+          if (sparse) await gitOk(['sparse-checkout', 'set', sparse], workspace);
         } else if (step.uses?.startsWith('actions/setup-node@')) {
           note = 'Node 24 already installed; npm cache warm';
         } else if (step.uses?.startsWith('./')) {
@@ -365,9 +365,9 @@ function table(job: JobResult): string {
 
 async function main(): Promise<void> {
   const keep = process.argv.includes('--keep');
-  const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-  const branch = execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-  if (execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim())
+  const sha = await gitOk(['rev-parse', 'HEAD'], ROOT);
+  const branch = await gitOk(['rev-parse', '--abbrev-ref', 'HEAD'], ROOT);
+  if (await gitOk(['status', '--porcelain', '--untracked-files=no'], ROOT))
     process.stderr.write('bench:ci replays the committed HEAD; uncommitted changes are not in it\n');
   const node24 = execFileSync('bash', [join(ROOT, 'scripts', 'node24.sh')], { encoding: 'utf8' }).trim();
   const work = mkdtempSync(join(tmpdir(), 'bench-ci-'));
