@@ -23,9 +23,10 @@ export function stratifiedSplit(
     const total = fractions.train + fractions.validation + fractions.test;
     const nTest = Math.round((idx.length * fractions.test) / total);
     const nVal = Math.round((idx.length * fractions.validation) / total);
-    parts.test.push(...idx.slice(0, nTest));
-    parts.validation.push(...idx.slice(nTest, nTest + nVal));
-    parts.train.push(...idx.slice(nTest + nVal));
+    for (let k = 0; k < idx.length; k++) {
+      const part = k < nTest ? parts.test : k < nTest + nVal ? parts.validation : parts.train;
+      part.push(idx[k]);
+    }
   }
   // Sorted row order keeps results independent of the shuffle's interleaving.
   const sorted = (a: number[]): Uint32Array => Uint32Array.from(a).sort();
