@@ -255,7 +255,7 @@ async function main(): Promise<void> {
   const records = Array.from({ length: 100 }, (_, i) => {
     const rec: Record<string, unknown> = {};
     for (const f of schema.features) {
-      const v = table.columns.get(f.name)![i];
+      const v = table.columns.get(f.name)!.get(i);
       rec[f.name] = v === null ? null : f.kind === 'numeric' ? Number(v) : v;
     }
     return rec;

@@ -1,5 +1,6 @@
 /** Flags that override the config file, shared by train, run and tune. */
 import {
+  csvEncoding,
   ENGINE_NAMES,
   loadConfig,
   resolveConfig,
@@ -20,6 +21,7 @@ export const configOptions: Command['options'] = {
   engine: { type: 'string' },
   param: { type: 'string', multiple: true },
   seed: { type: 'string' },
+  encoding: { type: 'string' },
 };
 
 export const configHelp = `  --config FILE       config file (default: mlops.config.json in the current folder)
@@ -30,7 +32,9 @@ export const configHelp = `  --config FILE       config file (default: mlops.con
   --drop COL,COL      columns not to use as features
   --engine NAME       ${ENGINE_NAMES.join(' | ')}
   --param key=value   engine parameter (repeatable), e.g. --param nTrees=500
-  --seed N            random seed`;
+  --seed N            random seed
+  --encoding NAME     text encoding of the CSV files: utf8 (the default; bytes that are
+                      not UTF-8 are refused, naming the line) or latin1`;
 
 /** Loads the config and applies command-line overrides, then re-validates the result. */
 export function configFromFlags(args: ParsedArgs, cwd: string): LoadedConfig {
@@ -58,6 +62,7 @@ export function configFromFlags(args: ParsedArgs, cwd: string): LoadedConfig {
       throw usageError(`--seed must be a whole number from 0 to 4294967295 (got ${JSON.stringify(v.seed)})`);
     c.seed = n;
   }
+  if (v.encoding !== undefined) c.data.encoding = csvEncoding(v.encoding as string, '--encoding');
   // Overrides from flags resolve against the current folder, the config's paths against its own.
   if (loaded.baseDir !== cwd) {
     if (v.data !== undefined) c.data.path = absolute(cwd, c.data.path);

@@ -1,5 +1,5 @@
-import { resolve } from 'node:path';
-import { writeJsonAtomic, usageError } from '../../pipeline/core/index.ts';
+import { join, resolve } from 'node:path';
+import { outputFile, resolvePath, writeJsonAtomic, usageError } from '../../pipeline/core/index.ts';
 import { compareRun, verdictMarkdown } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
 import { registryContext } from './registry.ts';
@@ -17,7 +17,8 @@ Writes nothing to the registry. Exits 0 whatever the verdict unless --fail-on-ke
   --challenger DIR   run folder to compare
   --fail-on-keep     exit 1 when the verdict is to keep the champion
   --json             print the verdict as JSON
-  --out FILE         also write the verdict JSON to FILE
+  --out FILE         also write the verdict JSON to FILE (its folder must exist, and it
+                     must not be an input)
   --config FILE      config file (default: mlops.config.json in the current folder)
   -h, --help         show this help`,
   options: {
@@ -31,13 +32,15 @@ Writes nothing to the registry. Exits 0 whatever the verdict unless --fail-on-ke
     const dirArg = args.values.challenger as string | undefined;
     if (!dirArg) throw usageError('compare needs --challenger DIR (a run folder)');
     const { loaded, dir } = registryContext(args, io);
-    const { verdict } = compareRun({
-      dir,
-      config: loaded.config,
-      baseDir: loaded.baseDir,
-      challenger: resolve(io.cwd, dirArg),
-    });
-    if (args.values.out) writeJsonAtomic(resolve(io.cwd, args.values.out as string), verdict);
+    const run = resolve(io.cwd, dirArg);
+    const inputs = [
+      ...['model.json', 'metrics.json', 'run.json'].map((f) => join(run, f)),
+      loaded.file,
+      resolvePath(loaded.baseDir, loaded.config.data.path),
+    ];
+    const out = args.values.out ? outputFile(resolve(io.cwd, args.values.out as string), inputs) : null;
+    const { verdict } = compareRun({ dir, config: loaded.config, baseDir: loaded.baseDir, challenger: run });
+    if (out) writeJsonAtomic(out, verdict);
     io.out(args.values.json ? JSON.stringify(verdict, null, 2) : verdictMarkdown(verdict));
     return verdict.decision === 'keep' && args.values['fail-on-keep'] ? 1 : 0;
   },

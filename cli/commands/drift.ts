@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { loadConfig, CreditModel } from '../../pipeline/core/index.ts';
+import { loadConfig, CreditModel, csvEncoding } from '../../pipeline/core/index.ts';
 import { runDrift, writeDriftOutputs, driftMarkdown, championModel } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
 
@@ -23,6 +23,8 @@ the metrics recorded when it was trained. Thresholds: the config's "drift" secti
   --out DIR           write drift.json, drift.md and SVG charts into DIR
   --json              print the report as JSON (default: markdown)
   --fail-on-drift     exit 3 when data-set, score or model drift is found
+  --encoding NAME     text encoding of the CSV files: utf8 (the default; bytes that are
+                      not UTF-8 are refused) or latin1 (default: data.encoding)
   --config FILE       config file (default: mlops.config.json in the current folder)
   -h, --help          show this help`,
   options: {
@@ -34,10 +36,12 @@ the metrics recorded when it was trained. Thresholds: the config's "drift" secti
     json: { type: 'boolean' },
     'fail-on-drift': { type: 'boolean' },
     config: { type: 'string', short: 'c' },
+    encoding: { type: 'string' },
   },
   async run(args, io) {
     const v = args.values;
     const { config, baseDir } = loadConfig((v.config as string | undefined) ?? null, io.cwd);
+    if (v.encoding !== undefined) config.data.encoding = csvEncoding(v.encoding as string, '--encoding');
     let model: CreditModel | null = null;
     if (v.model) model = CreditModel.load(resolve(io.cwd, v.model as string));
     else if (!v['no-model']) model = championModel(config, baseDir);

@@ -1,9 +1,12 @@
 import { resolve } from 'node:path';
 import {
   CreditModel,
+  csvEncoding,
   readCsvFile,
   toDataset,
   computeMetrics,
+  outputFile,
+  undefinedMetrics,
   writeJsonAtomic,
   usageError,
 } from '../../pipeline/core/index.ts';
@@ -12,30 +15,42 @@ import type { Command } from '../command.ts';
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'score a labelled CSV with a model and print its metrics as JSON',
-  help: `Usage: mlops evaluate --model FILE --data FILE [--out FILE]
+  help: `Usage: mlops evaluate --model FILE --data FILE [--out FILE] [--encoding NAME]
 
 Scores every row of --data (which must have the target column) at the model's own
-threshold and costs, and prints the metrics JSON (or writes it to --out).
+threshold and costs, and prints the metrics JSON (or writes it to --out). A metric the
+rows cannot define (recall without a positive row, ROC AUC with one class) is null, with
+a warning.
 
-  --model FILE   model.json (or model.json.gz) from a run or the registry
-  --data FILE    labelled CSV with the model's feature columns
-  --out FILE     write the metrics JSON here instead of printing it
-  -h, --help     show this help`,
-  options: { model: { type: 'string', short: 'm' }, data: { type: 'string' }, out: { type: 'string', short: 'o' } },
+  --model FILE      model.json (or model.json.gz) from a run or the registry
+  --data FILE       labelled CSV with the model's feature columns
+  --out FILE        write the metrics JSON here instead of printing it (its folder must
+                    exist, and it must not be an input)
+  --encoding NAME   utf8 (the default; bytes that are not UTF-8 are refused) or latin1
+  -h, --help        show this help`,
+  options: {
+    model: { type: 'string', short: 'm' },
+    data: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+    encoding: { type: 'string' },
+  },
   async run(args, io) {
-    const modelPath = args.values.model as string | undefined;
-    const dataPath = args.values.data as string | undefined;
-    if (!modelPath) throw usageError('evaluate needs --model FILE');
-    if (!dataPath) throw usageError('evaluate needs --data FILE');
-    const model = CreditModel.load(resolve(io.cwd, modelPath));
-    const ds = toDataset(readCsvFile(resolve(io.cwd, dataPath)), model.bundle.schema, { requireTarget: true });
+    const modelArg = args.values.model as string | undefined;
+    const dataArg = args.values.data as string | undefined;
+    if (!modelArg) throw usageError('evaluate needs --model FILE');
+    if (!dataArg) throw usageError('evaluate needs --data FILE');
+    const modelPath = resolve(io.cwd, modelArg);
+    const dataPath = resolve(io.cwd, dataArg);
+    const encoding = csvEncoding(args.values.encoding as string | undefined, '--encoding');
+    const out = args.values.out ? outputFile(resolve(io.cwd, args.values.out as string), [dataPath, modelPath]) : null;
+    const model = CreditModel.load(modelPath);
+    const schema = model.bundle.schema;
+    const ds = toDataset(readCsvFile(dataPath, { encoding }), schema, { requireTarget: true });
     const p = model.score(ds);
-    const metrics = {
-      rows: ds.rows,
-      model: { name: model.bundle.name, digest: model.bundle.digest },
-      ...computeMetrics(ds.y!, p, model.threshold, model.bundle.costs),
-    };
-    if (args.values.out) writeJsonAtomic(resolve(io.cwd, args.values.out as string), metrics);
+    const computed = computeMetrics(ds.y!, p, model.threshold, model.bundle.costs);
+    for (const w of undefinedMetrics(computed, schema)) io.err(`warning: ${dataArg}: ${w}`);
+    const metrics = { rows: ds.rows, model: { name: model.bundle.name, digest: model.bundle.digest }, ...computed };
+    if (out) writeJsonAtomic(out, metrics);
     else io.out(JSON.stringify(metrics, null, 2));
     return 0;
   },

@@ -1,25 +1,32 @@
-import { loadConfig } from '../../pipeline/core/index.ts';
+import { loadConfig, csvEncoding } from '../../pipeline/core/index.ts';
 import { ingest, short, type IngestResult } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
 
 export const ingestCommand: Command = {
   name: 'ingest',
   summary: 'append new CSV files from data/incoming/ to the training data as a new version',
-  help: `Usage: mlops ingest [--config FILE] [--json]
+  help: `Usage: mlops ingest [--config FILE] [--json] [--encoding NAME]
 
 Picks up every *.csv in the incoming folder (ingest.incoming, default data/incoming/),
 checks each row against the data set's schema and appends the good rows to the
 configured data set (data.path), which becomes a new version (its sha256). Rejected
 rows go to the quarantine folder with their reasons, duplicates are counted and
 skipped, the source file moves to the processed folder, and one line per file is
-appended to the ingestion log. Running it again changes nothing.
+appended to the ingestion log. Running it again changes nothing. A file that breaks the
+CSV contract as a whole (bytes that are not UTF-8, a header column without a name or
+named twice) is moved to quarantine as unreadable, with the line; a row with too few or
+too many fields is rejected with its line.
 
   --config FILE   config file (default: mlops.config.json in the current folder)
   --json          print the result as JSON
+  --encoding NAME text encoding of the data set and incoming files: utf8 (the default;
+                  bytes that are not UTF-8 are refused) or latin1 (default: data.encoding)
   -h, --help      show this help`,
-  options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } },
+  options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, encoding: { type: 'string' } },
   async run(args, io) {
     const { config, baseDir } = loadConfig((args.values.config as string | undefined) ?? null, io.cwd);
+    if (args.values.encoding !== undefined)
+      config.data.encoding = csvEncoding(args.values.encoding as string, '--encoding');
     const result = ingest({ config, baseDir });
     io.out(args.values.json ? JSON.stringify(result, null, 2) : ingestSummary(result));
     return 0;

@@ -1,39 +1,65 @@
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { CreditModel, readCsvChunks, toDataset, usageError } from '../../pipeline/core/index.ts';
+import {
+  CreditModel,
+  csvEncoding,
+  outputFile,
+  readCsvChunks,
+  removeStaleTemps,
+  tempSibling,
+  toDataset,
+  usageError,
+} from '../../pipeline/core/index.ts';
 import type { Command } from '../command.ts';
 
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'score a CSV: ID columns, probability and decision per row (streamed)',
-  help: `Usage: mlops predict --model FILE --data FILE [--out FILE]
+  help: `Usage: mlops predict --model FILE --data FILE [--out FILE] [--encoding NAME]
 
 Scores --data in chunks (constant memory, any file size) and writes CSV with the ID
 columns the model kept, "probability" (of the positive class) and "decision".
 
-  --model FILE   model.json (or model.json.gz)
-  --data FILE    CSV with the model's feature columns (the target column is optional)
-  --out FILE     write the CSV here (written to a temporary file, then renamed)
-  -h, --help     show this help`,
-  options: { model: { type: 'string', short: 'm' }, data: { type: 'string' }, out: { type: 'string', short: 'o' } },
+  --model FILE      model.json (or model.json.gz)
+  --data FILE       CSV with the model's feature columns (the target column is optional)
+  --out FILE        write the CSV here (its folder must exist, and it must not be an
+                    input); written to a temporary file, then renamed
+  --encoding NAME   utf8 (the default; bytes that are not UTF-8 are refused) or latin1
+  -h, --help        show this help`,
+  options: {
+    model: { type: 'string', short: 'm' },
+    data: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+    encoding: { type: 'string' },
+  },
   async run(args, io) {
-    const modelPath = args.values.model as string | undefined;
-    const dataPath = args.values.data as string | undefined;
-    if (!modelPath) throw usageError('predict needs --model FILE');
-    if (!dataPath) throw usageError('predict needs --data FILE');
-    const model = CreditModel.load(resolve(io.cwd, modelPath));
+    const modelArg = args.values.model as string | undefined;
+    const dataArg = args.values.data as string | undefined;
+    if (!modelArg) throw usageError('predict needs --model FILE');
+    if (!dataArg) throw usageError('predict needs --data FILE');
+    const modelPath = resolve(io.cwd, modelArg);
+    const dataPath = resolve(io.cwd, dataArg);
+    const encoding = csvEncoding(args.values.encoding as string | undefined, '--encoding');
+    const outPath = args.values.out
+      ? outputFile(resolve(io.cwd, args.values.out as string), [dataPath, modelPath])
+      : null;
+    const model = CreditModel.load(modelPath);
     const schema = model.bundle.schema;
-    const outPath = args.values.out ? resolve(io.cwd, args.values.out as string) : null;
-    const tmp = outPath ? `${outPath}.${process.pid}.tmp` : null;
+    if (outPath) removeStaleTemps(dirname(outPath), basename(outPath));
+    const tmp = outPath ? tempSibling(outPath) : null;
     const sink = tmp ? createWriteStream(tmp) : process.stdout;
+    // A write error (a full disk) surfaces from the next write or the final flush, not as an unhandled event.
+    let failed: Error | null = null;
+    if (tmp) sink.on('error', (e) => (failed = e));
     const write = async (text: string): Promise<void> => {
+      if (failed) throw failed;
       if (!sink.write(text)) await once(sink, 'drain');
     };
     try {
       let wroteHeader = false;
-      for await (const chunk of readCsvChunks(resolve(io.cwd, dataPath))) {
+      for await (const chunk of readCsvChunks(dataPath, { encoding })) {
         const ds = toDataset(chunk, schema, { requireTarget: false });
         const idCols = schema.ids.filter((id) => ds.ids.has(id));
         if (!wroteHeader) {
@@ -51,6 +77,7 @@ columns the model kept, "probability" (of the positive class) and "decision".
       if (tmp && outPath) {
         sink.end();
         await once(sink, 'finish');
+        if (failed) throw failed;
         renameSync(tmp, outPath);
       }
     } catch (e) {

@@ -6,17 +6,29 @@
  */
 export { canonicalJson, sha256Hex } from './common/canonical-json.ts';
 export { MlopsError, configError, inputError, isMlopsError, usageError } from './common/errors.ts';
-export { writeFileAtomic, writeJsonAtomic } from './common/fs-atomic.ts';
+export { removeStaleTemps, tempSibling, writeFileAtomic, writeJsonAtomic } from './common/fs-atomic.ts';
 export { bytes, num, pct, round, signed } from './common/format.ts';
+export { outputFile } from './common/output-path.ts';
 export { PROJECT_ROOT, projectVersion } from './common/provenance.ts';
 export { Rng, deriveSeed } from './common/random.ts';
 export { defaultConfig } from './config/defaults.ts';
 export { describeAjvError, loadConfig, parseConfigText, resolveConfig, resolvePath } from './config/load.ts';
 export type { LoadedConfig } from './config/load.ts';
 export type { MlopsConfig } from './config/types.ts';
-export { readCsvChunks } from './data/csv-stream.ts';
-export { isMissingText, parseCsvText, readCsvFile } from './data/csv.ts';
-export type { RawTable } from './data/csv.ts';
+export { openCsvStream, readCsvChunks } from './data/csv-stream.ts';
+export type { CsvStream } from './data/csv-stream.ts';
+export {
+  CLI_LATIN1_HINT,
+  CSV_ENCODINGS,
+  csvEncoding,
+  forEachCsvRecord,
+  parseCsvBytes,
+  readCsvFile,
+  widthProblem,
+} from './data/csv.ts';
+export type { CsvEncoding, CsvOptions, CsvRecord, CsvTable } from './data/csv.ts';
+export { isMissingText, pickRows, RawColumn } from './data/table.ts';
+export type { RawTable } from './data/table.ts';
 export { recordsToDataset, subset, toDataset } from './data/dataset.ts';
 export type { Dataset } from './data/dataset.ts';
 export { applicantJsonSchema } from './data/json-schema.ts';
@@ -39,6 +51,7 @@ export {
   prCurve,
   rocAuc,
   rocCurve,
+  undefinedMetrics,
 } from './evaluation/metrics.ts';
 export type { Confusion, Costs, SplitMetrics } from './evaluation/metrics.ts';
 export { costCurve } from './evaluation/threshold.ts';

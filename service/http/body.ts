@@ -4,6 +4,7 @@
  * checked first (415), and the single-applicant hot path does one Buffer → JSON.parse.
  */
 import type { IncomingMessage } from 'node:http';
+import { type CsvOptions } from '../../pipeline/core/index.ts';
 import { HttpError, badRequest } from './http-error.ts';
 
 export type BodyKind = 'json' | 'csv';
@@ -26,6 +27,27 @@ export function requireKind(req: IncomingMessage, accepted: BodyKind[]): BodyKin
     throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `expected Content-Type ${want}, got ${got}`);
   }
   return kind;
+}
+
+/** How a client says a CSV body is Latin-1, for the message refusing one that is not UTF-8. */
+export const CSV_LATIN1_HINT = 'send it with "Content-Type: text/csv; charset=iso-8859-1"';
+
+/**
+ * The CSV contract's reading options from the Content-Type's charset: UTF-8 unless the
+ * client says ISO-8859-1 (Latin-1); any other charset is refused (415).
+ */
+export function csvOptions(req: IncomingMessage): CsvOptions {
+  const type = req.headers['content-type'] ?? '';
+  const m = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(type);
+  const charset = m ? m[1].toLowerCase() : 'utf-8';
+  if (charset === 'utf-8' || charset === 'utf8' || charset === 'us-ascii')
+    return { encoding: 'utf8', latin1Hint: CSV_LATIN1_HINT };
+  if (charset === 'iso-8859-1' || charset === 'latin1') return { encoding: 'latin1', latin1Hint: CSV_LATIN1_HINT };
+  throw new HttpError(
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+    `a CSV body must be charset=utf-8 (the default) or charset=iso-8859-1, got charset=${m![1]}`,
+  );
 }
 
 export function tooLarge(limit: number): HttpError {

@@ -9,6 +9,8 @@ export interface FieldError {
   field: string | null;
   /** Row index in a batch (0-based); absent for single-applicant requests. */
   row?: number;
+  /** Line of the CSV body the row starts on, for CSV requests. */
+  line?: number;
   problem: 'missing' | 'wrong_type' | 'unknown_category' | 'non_finite' | 'unknown_field' | 'invalid';
   message: string;
   /** Allowed categories, for `unknown_category`. */

@@ -61,13 +61,23 @@ export class Scorer {
     };
   }
 
-  /** Problems with a batch of records (empty when all are valid), capped at MAX_LISTED_ERRORS. */
-  check(records: readonly unknown[], rowOffset = 0): FieldError[] {
+  /**
+   * Problems with a batch of records: how many rows are invalid (all of them counted),
+   * and their field errors, the first MAX_LISTED_ERRORS listed.
+   */
+  check(records: readonly unknown[], lines?: ArrayLike<number>): BatchProblems {
     const errors: FieldError[] = [];
-    for (let i = 0; i < records.length && errors.length < MAX_LISTED_ERRORS; i++) {
-      if (!this.validator.check(records[i])) errors.push(...this.validator.errors(records[i], i + rowOffset));
+    let badRows = 0;
+    for (let i = 0; i < records.length; i++) {
+      if (this.validator.check(records[i])) continue;
+      badRows++;
+      if (errors.length >= MAX_LISTED_ERRORS) continue;
+      for (const e of this.validator.errors(records[i], i)) {
+        if (errors.length === MAX_LISTED_ERRORS) break;
+        errors.push(lines ? { ...e, line: lines[i] } : e);
+      }
     }
-    return errors.slice(0, MAX_LISTED_ERRORS);
+    return { badRows, errors };
   }
 
   /** Probabilities of already-validated records. */
@@ -77,9 +87,10 @@ export class Scorer {
 
   many(
     records: readonly unknown[],
+    lines?: ArrayLike<number>,
   ): { probability: number; decision: string; risk_band: string; id?: Record<string, unknown> }[] {
-    const errors = this.check(records);
-    if (errors.length > 0) throw invalidInput(batchMessage(errors, records.length), errors);
+    const problems = this.check(records, lines);
+    if (problems.badRows > 0) throw invalidInput(batchMessage(problems, records.length), problems.errors);
     const p = this.probabilities(records as Record<string, unknown>[]);
     return Array.from(p, (prob, i) => {
       const out: { probability: number; decision: string; risk_band: string; id?: Record<string, unknown> } = {
@@ -106,15 +117,14 @@ export class Scorer {
     for (let c = 0; c < header.length; c++) {
       const raw = row[c];
       const name = header[c];
-      if (raw === undefined || isMissingText(raw)) {
-        rec[name] = null;
-        continue;
+      let value: unknown;
+      if (raw === undefined || isMissingText(raw)) value = null;
+      else {
+        const v = raw.trim();
+        const n = numeric.has(name) ? Number(v) : NaN;
+        value = Number.isNaN(n) ? v : n;
       }
-      const v = raw.trim();
-      if (numeric.has(name)) {
-        const n = Number(v);
-        rec[name] = Number.isNaN(n) ? v : n;
-      } else rec[name] = v;
+      setField(rec, name, value);
     }
     return rec;
   }
@@ -124,7 +134,24 @@ export class Scorer {
   }
 }
 
-export function batchMessage(errors: FieldError[], rows: number): string {
-  const badRows = new Set(errors.map((e) => e.row)).size;
-  return `${badRows} of ${rows} row${rows === 1 ? '' : 's'} ha${badRows === 1 ? 's' : 've'} invalid fields${errors.length >= MAX_LISTED_ERRORS ? ` (first ${MAX_LISTED_ERRORS} problems listed)` : ''}`;
+export interface BatchProblems {
+  /** Rows with at least one problem, every one of them counted. */
+  badRows: number;
+  /** Their problems, at most MAX_LISTED_ERRORS. */
+  errors: FieldError[];
+}
+
+export function batchMessage(p: BatchProblems, rows: number): string {
+  const listed = new Set(p.errors.map((e) => e.row)).size;
+  return `${p.badRows} of ${rows} row${rows === 1 ? '' : 's'} ha${p.badRows === 1 ? 's' : 've'} invalid fields${listed < p.badRows ? ` (the problems of the first ${listed} listed)` : ''}`;
+}
+
+/**
+ * Sets an own property, even one named like Object.prototype's (`__proto__`), so a
+ * record built from names a client chose (CSV headers, JSON columns) holds exactly them.
+ */
+export function setField(rec: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === '__proto__')
+    Object.defineProperty(rec, name, { value, enumerable: true, writable: true, configurable: true });
+  else rec[name] = value;
 }

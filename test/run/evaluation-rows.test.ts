@@ -65,7 +65,9 @@ describe('evaluation rows', () => {
     const c = split.metrics.test.confusion_matrix;
     expect(ds.rows).toBe(c.tp + c.fp + c.tn + c.fn);
     expect(test.rows).toBe(ds.rows);
-    expect(test.table.columns.get('Age')).toEqual(Array.from(rows.index, (i) => rows.table.columns.get('Age')![i]));
+    expect(test.table.columns.get('Age')!.toArray()).toEqual(
+      Array.from(rows.index, (i) => rows.table.columns.get('Age')!.get(i)),
+    );
   });
 
   it('the split seed is provenance.seed, the field the bundle types and run.json records', () => {

@@ -137,7 +137,7 @@ describe('POST /v1/predict/batch', () => {
   const test = readCsvFile(join(ROOT, 'data/credit_data/test.csv'));
   const rows = () =>
     Array.from({ length: test.rows }, (_, i) =>
-      Object.fromEntries(test.header.map((h) => [h, test.columns.get(h)![i]])),
+      Object.fromEntries(test.header.map((h) => [h, test.columns.get(h)!.get(i)])),
     );
 
   it('scores a JSON array in order, same probabilities as one at a time', async () => {

@@ -47,7 +47,7 @@ describe('same applicant, same probability everywhere', () => {
   it('the single-row fast path is bit-identical to CreditModel on every row of the data set', () => {
     const t = readCsvFile(join(ROOT, 'data/credit_data.csv'));
     const rows = Array.from({ length: t.rows }, (_, i) =>
-      Object.fromEntries(t.header.map((h) => [h, t.columns.get(h)![i]])),
+      Object.fromEntries(t.header.map((h) => [h, t.columns.get(h)!.get(i)])),
     );
     const recs = applicants(p.model, rows);
     const batch = p.model.scoreRecords(recs);
@@ -74,7 +74,7 @@ describe('same applicant, same probability everywhere', () => {
       const recs = applicants(
         gbdt,
         Array.from({ length: data.rows }, (_, i) =>
-          Object.fromEntries(data.header.map((h) => [h, data.columns.get(h)![i]])),
+          Object.fromEntries(data.header.map((h) => [h, data.columns.get(h)!.get(i)])),
         ),
       );
       const batch = gbdt.scoreRecords(recs);

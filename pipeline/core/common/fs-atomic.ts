@@ -1,15 +1,56 @@
 /**
  * Writes that never leave a half-written file behind: write a temporary file in the
  * same folder, fsync it, then rename over the target (rename is atomic on POSIX).
+ *
+ * Every temporary file or folder is named `.<target name>.<pid>.<random>.tmp` (git-ignored
+ * as `.*.tmp`), so a process killed half-way leaves one of those at most, and the next
+ * write beside it removes the ones whose process is gone.
  */
-import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, rmSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+
+const TEMP = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/** A fresh temporary name beside `path`, for a file or folder renamed onto `path` once complete. */
+export function tempSibling(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * Removes temporary files and folders in `dir` left by processes that are gone (killed
+ * half-way through a write); `target` limits it to those of one file name.
+ */
+export function removeStaleTemps(dir: string, target?: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMP.exec(name);
+    if (!m || (target !== undefined && m[1] !== target) || isRunning(Number(m[2]))) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  removeStaleTemps(dir, basename(path));
+  const tmp = tempSibling(path);
   const fd = openSync(tmp, 'w');
   try {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

@@ -37,6 +37,11 @@ export const dataSection = {
       additionalProperties: { enum: ['numeric', 'categorical'] },
       description: 'Force a column to be numeric or categorical instead of inferring it.',
     },
+    encoding: {
+      enum: ['utf8', 'latin1'],
+      description:
+        'Text encoding of the CSV files: utf8 (the default; bytes that are not UTF-8 are refused) or latin1.',
+    },
   },
 } as const;
 

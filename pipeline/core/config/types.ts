@@ -1,3 +1,5 @@
+import type { CsvEncoding } from '../data/csv.ts';
+
 /** The resolved configuration: every default filled in. */
 export interface MlopsConfig {
   model_name: string;
@@ -10,6 +12,8 @@ export interface MlopsConfig {
     keep: string[];
     id_columns: string[];
     column_types: Record<string, 'numeric' | 'categorical'>;
+    /** Text encoding of the CSV files; absent = UTF-8 (bytes that are not UTF-8 are refused). */
+    encoding?: CsvEncoding;
   };
   split: { train: number; validation: number; test: number };
   seed: number;

@@ -3,7 +3,7 @@
  * missing), categorical columns as strings, the 0/1 target when present, and ID columns.
  */
 import { inputError } from '../common/errors.ts';
-import type { RawTable } from './csv.ts';
+import type { RawTable } from './table.ts';
 import type { DataSchema } from './schema.ts';
 import { throwIfErrors, toNumeric } from './values.ts';
 
@@ -20,34 +20,41 @@ export interface Dataset {
 export function toDataset(table: RawTable, schema: DataSchema, opts: { requireTarget: boolean }): Dataset {
   const missingCols = schema.features.filter((f) => !table.columns.has(f.name)).map((f) => f.name);
   if (missingCols.length > 0) {
-    throw inputError(`${table.file}: missing column${missingCols.length > 1 ? 's' : ''} the model needs: ${missingCols.join(', ')}`);
+    throw inputError(
+      `${table.file}: missing column${missingCols.length > 1 ? 's' : ''} the model needs: ${missingCols.join(', ')}`,
+    );
   }
   const errors: string[] = [];
   const numeric = new Map<string, Float64Array>();
   const categorical = new Map<string, (string | null)[]>();
   for (const f of schema.features) {
-    const values = table.columns.get(f.name)!;
-    if (f.kind === 'numeric') numeric.set(f.name, toNumeric(values, f.name, table.file, errors, table.firstLine ?? 2));
-    else categorical.set(f.name, values);
+    const col = table.columns.get(f.name)!;
+    if (f.kind === 'numeric') numeric.set(f.name, toNumeric(col, f.name, errors, table.lines));
+    else categorical.set(f.name, col.toArray());
   }
   let y: Uint8Array | null = null;
-  const targetValues = table.columns.get(schema.target);
-  if (targetValues) {
+  const target = table.columns.get(schema.target);
+  if (target) {
     y = new Uint8Array(table.rows);
-    targetValues.forEach((v, i) => {
-      if (v === schema.positive) y![i] = 1;
+    for (let i = 0; i < table.rows; i++) {
+      const v = target.get(i);
+      if (v === schema.positive) y[i] = 1;
       else if (v !== schema.negative) {
-        errors.push(`line ${i + (table.firstLine ?? 2)}, column "${schema.target}": ${v === null ? 'missing' : JSON.stringify(v)} is not a known label (expected ${JSON.stringify(schema.positive)} or ${JSON.stringify(schema.negative)})`);
+        errors.push(
+          `line ${table.lines[i]}, column "${schema.target}": ${v === null ? 'missing' : JSON.stringify(v)} is not a known label (expected ${JSON.stringify(schema.positive)} or ${JSON.stringify(schema.negative)})`,
+        );
       }
-    });
+    }
   } else if (opts.requireTarget) {
-    throw inputError(`${table.file}: target column "${schema.target}" not found (columns: ${table.header.join(', ')})`);
+    throw inputError(
+      `${table.file}: target column "${schema.target}" not found (columns: ${table.header.join(', ')})`,
+    );
   }
   throwIfErrors(errors, table.file);
   const ids = new Map<string, (string | null)[]>();
   for (const id of schema.ids) {
     const v = table.columns.get(id);
-    if (v) ids.set(id, v);
+    if (v) ids.set(id, v.toArray());
   }
   return { file: table.file, rows: table.rows, numeric, categorical, y, ids };
 }

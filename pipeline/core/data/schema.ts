@@ -4,7 +4,7 @@
  * Inferred from training data, stored in the bundle, and used to validate every input.
  */
 import { inputError } from '../common/errors.ts';
-import type { RawTable } from './csv.ts';
+import type { RawColumn, RawTable } from './table.ts';
 import { countCategories, summarizeNumeric } from './summary.ts';
 import { MAX_LISTED, parseNumber, throwIfErrors, toNumeric } from './values.ts';
 
@@ -80,18 +80,18 @@ export function inferSchema(table: RawTable, opts: SchemaOptions): DataSchema {
       dropped.push({ name, reason: 'dropped by config' });
       continue;
     }
-    const values = table.columns.get(name)!;
-    const forced = opts.column_types?.[name];
-    const kind = forced ?? inferKind(values);
+    const column = table.columns.get(name)!;
+    const forced = opts.column_types && Object.hasOwn(opts.column_types, name) ? opts.column_types[name] : undefined;
+    const kind = forced ?? inferKind(column);
     if (kind === 'numeric') {
-      const parsed = toNumeric(values, name, table.file, errors);
+      const parsed = toNumeric(column, name, errors, table.lines);
       const s = summarizeNumeric(parsed);
       if (!keep.has(name) && looksLikeId(parsed, null)) {
         ids.push(name);
         dropped.push({ name, reason: 'unique per row (looks like an ID); list it in data.keep to use it' });
         continue;
       }
-      if (s.missing === values.length) {
+      if (s.missing === column.length) {
         dropped.push({ name, reason: 'every value is missing' });
         continue;
       }
@@ -107,6 +107,7 @@ export function inferSchema(table: RawTable, opts: SchemaOptions): DataSchema {
         median: s.median,
       });
     } else {
+      const values = column.toArray();
       if (!keep.has(name) && looksLikeId(null, values)) {
         ids.push(name);
         dropped.push({ name, reason: 'unique per row (looks like an ID); list it in data.keep to use it' });
@@ -129,13 +130,14 @@ export function inferSchema(table: RawTable, opts: SchemaOptions): DataSchema {
 function checkTarget(table: RawTable, target: string, positive: string): { negative: string; counts: Map<string, number> } {
   const values = table.columns.get(target)!;
   const counts = new Map<string, number>();
-  const missingRows: number[] = [];
-  values.forEach((v, i) => {
-    if (v === null) missingRows.push(i);
+  const missingLines: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values.get(i);
+    if (v === null) missingLines.push(table.lines[i]);
     else counts.set(v, (counts.get(v) ?? 0) + 1);
-  });
-  if (missingRows.length > 0) {
-    throw inputError(`${table.file}: target column "${target}" is missing at ${listRows(missingRows)}`);
+  }
+  if (missingLines.length > 0) {
+    throw inputError(`${table.file}: target column "${target}" is missing at ${listLines(missingLines)}`);
   }
   const labels = [...counts.keys()].sort();
   if (labels.length !== 2) {
@@ -149,13 +151,23 @@ function checkTarget(table: RawTable, target: string, positive: string): { negat
   return { negative: labels.find((l) => l !== positive)!, counts };
 }
 
-function inferKind(values: (string | null)[]): 'numeric' | 'categorical' {
+function inferKind(column: RawColumn): 'numeric' | 'categorical' {
   let present = 0;
   let numeric = 0;
-  for (const v of values) {
-    if (v === null) continue;
+  const parses = new Map<string, boolean>();
+  for (let i = 0; i < column.length; i++) {
+    if (!column.isText(i)) {
+      if (!Number.isNaN(column.number(i))) {
+        present++;
+        numeric++;
+      }
+      continue;
+    }
     present++;
-    if (Number.isFinite(parseNumber(v))) numeric++;
+    const v = column.get(i)!;
+    let ok = parses.get(v);
+    if (ok === undefined) parses.set(v, (ok = Number.isFinite(parseNumber(v))));
+    if (ok) numeric++;
   }
   return present > 0 && numeric / present >= NUMERIC_MAJORITY ? 'numeric' : 'categorical';
 }
@@ -188,7 +200,7 @@ function looksLikeId(numeric: Float64Array | null, text: (string | null)[] | nul
   return true;
 }
 
-function listRows(rows: number[]): string {
-  const shown = rows.slice(0, MAX_LISTED).map((i) => i + 2);
-  return `line${rows.length > 1 ? 's' : ''} ${shown.join(', ')}${rows.length > MAX_LISTED ? ` and ${rows.length - MAX_LISTED} more` : ''}`;
+function listLines(lines: number[]): string {
+  const shown = lines.slice(0, MAX_LISTED);
+  return `line${lines.length > 1 ? 's' : ''} ${shown.join(', ')}${lines.length > MAX_LISTED ? ` and ${lines.length - MAX_LISTED} more` : ''}`;
 }

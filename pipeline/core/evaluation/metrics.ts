@@ -2,7 +2,8 @@
  * Classification metrics for a binary credit model. Conventions follow scikit-learn
  * where one exists (ties in ROC AUC get average ranks; PR AUC is average precision;
  * precision with no predicted positives is 0). Metrics undefined for a sample with an
- * empty class (ROC AUC, PR AUC, KS) are null rather than a misleading number.
+ * empty class (ROC AUC, PR AUC, KS, and recall and F1 when there is no positive row) are
+ * null rather than a misleading number; `undefinedMetrics` says which, and why.
  */
 
 export interface Confusion {
@@ -22,8 +23,9 @@ export interface SplitMetrics {
   pr_auc: number | null;
   accuracy: number;
   precision: number;
-  recall: number;
-  f1: number;
+  /** Null when the rows hold no positive: the share of positives found is undefined (0/0). */
+  recall: number | null;
+  f1: number | null;
   brier: number;
   log_loss: number;
   ks: number | null;
@@ -194,7 +196,7 @@ export function computeMetrics(
   const c = confusion(y, p, threshold);
   const n = y.length;
   const precision = c.tp + c.fp ? c.tp / (c.tp + c.fp) : 0;
-  const recall = c.tp + c.fn ? c.tp / (c.tp + c.fn) : 0;
+  const recall = c.tp + c.fn ? c.tp / (c.tp + c.fn) : null;
   const auc = rocAuc(y, p);
   return {
     roc_auc: auc,
@@ -202,7 +204,7 @@ export function computeMetrics(
     accuracy: n ? (c.tp + c.tn) / n : 0,
     precision,
     recall,
-    f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
+    f1: recall === null ? null : precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
     brier: brierScore(y, p),
     log_loss: logLoss(y, p),
     ks: ksStatistic(y, p),
@@ -211,6 +213,23 @@ export function computeMetrics(
     expected_cost: costOf(c, costs),
     confusion_matrix: c,
   };
+}
+
+/**
+ * Why some metrics are null: the rows hold one class only, so the metrics that compare
+ * the classes (ROC AUC, PR AUC, KS, Gini) or count found positives (recall, F1) are
+ * undefined. Empty when every metric is defined.
+ */
+export function undefinedMetrics(m: SplitMetrics, labels: { positive: string; negative: string }): string[] {
+  const c = m.confusion_matrix;
+  const positives = c.tp + c.fn;
+  const negatives = c.tp + c.fp + c.tn + c.fn - positives;
+  if (positives > 0 && negatives > 0) return [];
+  const missing = positives === 0 ? `no "${labels.positive}" row` : `no "${labels.negative}" row`;
+  const names = Object.entries(m)
+    .filter(([k, v]) => v === null && k !== 'confusion_matrix')
+    .map(([k]) => k);
+  return [`the rows hold ${missing}: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} undefined (null)`];
 }
 
 /** Indices that sort `p` ascending (stable). */

@@ -4,7 +4,6 @@
  * rows, evaluate on test rows, and seal the bundle. Pure computation plus file reads;
  * writing the run folder is `run-folder.ts`'s job.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { basename } from 'node:path';
 import { readCsvFile } from '../data/csv.ts';
@@ -17,7 +16,6 @@ import { resolveParams } from '../engines/params.ts';
 import { chooseThreshold } from '../evaluation/threshold.ts';
 import { computeMetrics, METRIC_NAMES, type SplitMetrics } from '../evaluation/metrics.ts';
 import { stratifiedSplit } from './split.ts';
-import { sha256Hex } from '../common/canonical-json.ts';
 import { sealBundle, type Bundle } from '../model/bundle.ts';
 import { packageVersion, projectVersion, reproducibleTime } from '../common/provenance.ts';
 import { resolvePath } from '../config/load.ts';
@@ -97,8 +95,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   opts.onStage?.('loading data');
   const dataPath = resolvePath(opts.baseDir, config.data.path);
-  const table = readCsvFile(dataPath);
-  const dataBytes = readFileSync(dataPath);
+  const csv = { encoding: config.data.encoding };
+  const table = readCsvFile(dataPath, csv);
+  const data = { path: config.data.path, sha256: table.sha256, rows: table.rows };
   const schema = inferSchema(table, config.data);
   const all = toDataset(table, schema, { requireTarget: true });
   let trainSet: Dataset;
@@ -107,9 +106,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let testData: TrainResult['testData'] = null;
   if (config.data.test_path) {
     const testPath = resolvePath(opts.baseDir, config.data.test_path);
-    testSet = toDataset(readCsvFile(testPath), schema, { requireTarget: true });
-    const testBytes = readFileSync(testPath);
-    testData = { path: config.data.test_path, sha256: sha256Hex(testBytes), rows: testSet.rows };
+    const testTable = readCsvFile(testPath, csv);
+    testSet = toDataset(testTable, schema, { requireTarget: true });
+    testData = { path: config.data.test_path, sha256: testTable.sha256, rows: testSet.rows };
     const s = stratifiedSplit(
       all.y!,
       { train: config.split.train, validation: config.split.validation, test: 0 },
@@ -163,7 +162,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
   const importance = aggregateImportance(engine.featureImportance(), featureSources(prep), schema);
   const checkout = opts.checkout ?? { commit: null, dirty: null, time: null };
-  const data = { path: config.data.path, sha256: sha256Hex(dataBytes), rows: all.rows };
   const bundle = sealBundle({
     format: 'credit-risk-gitops/model',
     format_version: 1,

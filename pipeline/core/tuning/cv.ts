@@ -3,7 +3,6 @@
  * per tuning run — preprocessing fitted on each fold's training rows only, never on
  * its held-out rows — and reused by every trial, so a trial costs only k engine fits.
  */
-import { readFileSync } from 'node:fs';
 import { readCsvFile } from '../data/csv.ts';
 import { inferSchema, type DataSchema } from '../data/schema.ts';
 import { subset, toDataset, type Dataset } from '../data/dataset.ts';
@@ -14,7 +13,6 @@ import { resolveParams } from '../engines/params.ts';
 import { averagePrecision, logLoss, rocAuc, type Costs } from '../evaluation/metrics.ts';
 import { chooseThreshold } from '../evaluation/threshold.ts';
 import { stratifiedFolds, stratifiedSplit } from '../training/split.ts';
-import { sha256Hex } from '../common/canonical-json.ts';
 import { resolvePath } from '../config/load.ts';
 import type { MlopsConfig } from '../config/types.ts';
 import { deriveSeed } from '../common/random.ts';
@@ -46,7 +44,7 @@ export interface TrainingPool {
  */
 export function loadTrainingPool(config: MlopsConfig, baseDir: string): TrainingPool {
   const path = resolvePath(baseDir, config.data.path);
-  const table = readCsvFile(path);
+  const table = readCsvFile(path, { encoding: config.data.encoding });
   const schema = inferSchema(table, config.data);
   const all = toDataset(table, schema, { requireTarget: true });
   let pool = all;
@@ -55,7 +53,7 @@ export function loadTrainingPool(config: MlopsConfig, baseDir: string): Training
     const rows = Uint32Array.from([...s.train, ...s.validation]).sort();
     pool = subset(all, rows);
   }
-  return { schema, pool, data: { path: config.data.path, sha256: sha256Hex(readFileSync(path)), rows: pool.rows } };
+  return { schema, pool, data: { path: config.data.path, sha256: table.sha256, rows: pool.rows } };
 }
 
 export interface FoldData {

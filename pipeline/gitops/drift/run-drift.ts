@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import {
-  parseCsvText,
+  parseCsvBytes,
   readCsvFile,
   inferSchema,
   type DataSchema,
@@ -45,15 +45,16 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
   let reference: Sample;
   let schema: DataSchema;
   const digest = model?.bundle.digest ?? null;
+  const csv = { encoding: config.data.encoding };
 
   if (opts.referenceData) {
     referenceBytes = opts.referenceData.bytes;
-    schema = model?.bundle.schema ?? inferSchema(parseCsvText(referenceBytes.toString('utf8'), dataPath), config.data);
-    reference = textSample(referenceBytes, dataPath, schema, opts.referenceData.name);
+    schema = model?.bundle.schema ?? inferSchema(parseCsvBytes(referenceBytes, dataPath, csv), config.data);
+    reference = textSample(referenceBytes, dataPath, schema, opts.referenceData.name, csv);
   } else if (opts.reference) {
     const file = resolvePath(baseDir, opts.reference);
-    schema = model?.bundle.schema ?? inferSchema(readCsvFile(file), config.data);
-    reference = loadSample(file, schema, digest, displayName(baseDir, file));
+    schema = model?.bundle.schema ?? inferSchema(readCsvFile(file, csv), config.data);
+    reference = loadSample(file, schema, digest, csv, displayName(baseDir, file));
     referenceBytes = reference.ref.kind === 'csv' ? readFileSync(file) : null;
   } else {
     const trained = model?.bundle.provenance.data;
@@ -72,14 +73,14 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
       trained && sha256Hex(referenceBytes) === trained.sha256 ? trained.path : config.data.path,
       sha256Hex(referenceBytes),
     );
-    schema = model?.bundle.schema ?? inferSchema(parseCsvText(referenceBytes.toString('utf8'), dataPath), config.data);
-    reference = textSample(referenceBytes, dataPath, schema, name);
+    schema = model?.bundle.schema ?? inferSchema(parseCsvBytes(referenceBytes, dataPath, csv), config.data);
+    reference = textSample(referenceBytes, dataPath, schema, name, csv);
   }
 
   let current: Sample;
   if (opts.current) {
     const file = resolvePath(baseDir, opts.current);
-    current = loadSample(file, schema, digest, displayName(baseDir, file));
+    current = loadSample(file, schema, digest, csv, displayName(baseDir, file));
   } else {
     const now = readFileSync(dataPath);
     const added = referenceBytes ? rowsAddedSince(referenceBytes, now) : null;
@@ -89,10 +90,11 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
       );
     }
     current = textSample(
-      Buffer.from(added, 'utf8'),
-      dataPath,
+      added,
+      `${dataPath} (rows added since the reference)`,
       schema,
       `rows added since ${reference.ref.name.split('@')[1] ?? 'the reference'}`,
+      csv,
     );
     current.ref.sha256 = sha256Hex(now);
   }

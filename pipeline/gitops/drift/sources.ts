@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import {
-  parseCsvText,
+  parseCsvBytes,
+  type CsvOptions,
   recordsToDataset,
   toDataset,
   type Dataset,
@@ -30,16 +31,15 @@ export function isScoringLog(file: string): boolean {
   return /\.jsonl?$/i.test(file);
 }
 
-export function csvSample(file: string, schema: DataSchema, name = file): Sample {
-  const bytes = readFileSync(file);
-  return textSample(bytes, file, schema, name);
+export function csvSample(file: string, schema: DataSchema, csv: CsvOptions, name = file): Sample {
+  return textSample(readFileSync(file), file, schema, name, csv);
 }
 
-export function textSample(bytes: Buffer, file: string, schema: DataSchema, name: string): Sample {
-  const table = parseCsvText(bytes.toString('utf8'), file);
+export function textSample(bytes: Buffer, file: string, schema: DataSchema, name: string, csv: CsvOptions): Sample {
+  const table = parseCsvBytes(bytes, file, csv);
   return {
     dataset: toDataset(table, schema, { requireTarget: false }),
-    ref: { name, rows: table.rows, sha256: sha256Hex(bytes), kind: 'csv' },
+    ref: { name, rows: table.rows, sha256: table.sha256, kind: 'csv' },
     warnings: [],
   };
 }
@@ -71,9 +71,15 @@ export function scoringLogSample(file: string, schema: DataSchema, modelDigest: 
   };
 }
 
-export function loadSample(file: string, schema: DataSchema, modelDigest: string | null, name = file): Sample {
+export function loadSample(
+  file: string,
+  schema: DataSchema,
+  modelDigest: string | null,
+  csv: CsvOptions,
+  name = file,
+): Sample {
   if (!existsSync(file)) throw inputError(`drift input not found: ${file}`);
-  return isScoringLog(file) ? scoringLogSample(file, schema, modelDigest, name) : csvSample(file, schema, name);
+  return isScoringLog(file) ? scoringLogSample(file, schema, modelDigest, name) : csvSample(file, schema, csv, name);
 }
 
 /**
@@ -121,13 +127,13 @@ export function findDataVersion(path: string, sha256: string, maxCommits = 200):
  * The rows appended to the data set since version `before` (ingestion only appends),
  * as CSV text with the header; null when `before` is not a prefix or nothing was added.
  */
-export function rowsAddedSince(before: Buffer, current: Buffer): string | null {
+export function rowsAddedSince(before: Buffer, current: Buffer): Buffer | null {
   if (current.length <= before.length || !current.subarray(0, before.length).equals(before)) return null;
-  const text = before.toString('utf8');
-  const header = text.slice(0, text.search(/\r?\n/));
-  const added = current.subarray(before.length).toString('utf8');
-  if (added.trim() === '') return null;
-  return `${header}\n${added}`;
+  const added = current.subarray(before.length);
+  if (added.toString('latin1').trim() === '') return null;
+  const end = before.indexOf(0x0a);
+  const header = end === -1 ? before : before.subarray(0, end + 1);
+  return Buffer.concat([header, end === -1 ? Buffer.from('\n') : Buffer.alloc(0), added]);
 }
 
 /** A short name for a data version in reports: `credit_data.csv@43c83a4630f1`. */

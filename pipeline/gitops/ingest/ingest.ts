@@ -20,6 +20,8 @@ import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import {
   readCsvFile,
+  removeStaleTemps,
+  type CsvTable,
   inferSchema,
   sha256Hex,
   writeFileAtomic,
@@ -112,8 +114,12 @@ export function ingest(opts: IngestOptions): IngestResult {
   const now = opts.now ?? (() => new Date());
   const fault = opts.fault ?? (() => undefined);
   const recovered = recover(paths);
-  const versionBefore = dataVersion(paths.data);
-  const rowsBefore = readCsvFile(paths.data).rows;
+  const csv = { encoding: config.data.encoding };
+  // The data set is read once, and again only after a file changed it.
+  let table: CsvTable = readCsvFile(paths.data, csv);
+  const versionBefore = table.sha256;
+  const rowsBefore = table.rows;
+  let rowsAfter = rowsBefore;
   const files: FileOutcome[] = [];
   for (const src of pendingFiles(config, opts.baseDir)) {
     const bytes = readFileSync(src);
@@ -125,16 +131,17 @@ export function ingest(opts: IngestOptions): IngestResult {
       files.push({ file: basename(src), sha256: sha, status: 'already-ingested', entry: done });
       continue;
     }
-    const entry = ingestOne(src, bytes, sha, config, paths, now(), fault);
+    if (table.sha256 !== dataVersion(paths.data)) table = readCsvFile(paths.data, csv);
+    const entry = ingestOne(src, bytes, sha, table, config, paths, now(), fault);
     files.push({ file: basename(src), sha256: sha, status: entry.status, entry });
+    rowsAfter = entry.data.rows_after;
   }
-  const versionAfter = dataVersion(paths.data);
   return {
     data_path: config.data.path,
     version_before: versionBefore,
-    version_after: versionAfter,
+    version_after: dataVersion(paths.data),
     rows_before: rowsBefore,
-    rows_after: versionAfter === versionBefore ? rowsBefore : readCsvFile(paths.data).rows,
+    rows_after: rowsAfter,
     files,
     recovered,
   };
@@ -144,6 +151,7 @@ function ingestOne(
   src: string,
   bytes: Buffer,
   sha: string,
+  table: CsvTable,
   config: MlopsConfig,
   paths: Paths,
   time: Date,
@@ -152,8 +160,7 @@ function ingestOne(
   const name = basename(src);
   const rel = (p: string): string => relative(paths.base, p).split(sep).join('/');
   const dataBytes = readFileSync(paths.data);
-  const version = sha256Hex(dataBytes);
-  const table = readCsvFile(paths.data);
+  const version = table.sha256;
   const base: Omit<
     IngestionLogEntry,
     | 'status'
@@ -184,8 +191,9 @@ function ingestOne(
 
   let parsed: ReturnType<typeof parseIncoming>;
   try {
-    parsed = parseIncoming(bytes.toString('utf8'));
+    parsed = parseIncoming(bytes, name, { encoding: config.data.encoding });
   } catch (e) {
+    if (!(e instanceof MlopsError)) throw e;
     // Nothing in the file can be trusted row by row: the whole file goes to quarantine.
     const dest = destinationFor(join(paths.quarantine, `${stem}.${tag}.unreadable${extname(name) || '.csv'}`), sha);
     const entry: IngestionLogEntry = {
@@ -201,7 +209,7 @@ function ingestOne(
       ignored_columns: [],
       processed_to: rel(dest),
       quarantine_file: rel(dest),
-      error: `malformed CSV: ${(e as Error).message}`,
+      error: e.message,
     };
     commit(paths, { source: src, staged: null, entry }, dest, fault);
     return entry;
@@ -217,8 +225,9 @@ function ingestOne(
     unknownCategories: config.ingest.unknown_categories,
   };
   const seen = new Set<string>();
+  const columns = table.header.map((h) => table.columns.get(h)!);
   for (let r = 0; r < table.rows; r++) {
-    const values = table.header.map((h) => table.columns.get(h)![r] ?? '');
+    const values = columns.map((c) => c.get(r) ?? '');
     seen.add(rowKey(values, table.header, numeric, idColumns));
   }
   const map = mapColumns(table.header, parsed.header);
@@ -399,11 +408,14 @@ export function recover(paths: Paths): string | null {
     if (journal.staged) rmSync(journal.staged, { force: true });
     rmSync(paths.journal, { force: true });
   }
-  // A staged file without a journal: the crash came before the commit decision.
+  // A staged file without a journal: the crash came before the commit decision (or while
+  // the staged file itself was being written: its temporary file goes too).
   if (existsSync(dataDir)) {
     for (const f of readdirSync(dataDir))
       if (f.startsWith(stagedPrefix) && f.endsWith('.staged')) rmSync(join(dataDir, f), { force: true });
+    removeStaleTemps(dataDir);
   }
+  for (const dir of [paths.quarantine, paths.processed, dirname(paths.log)]) removeStaleTemps(dir);
   return message;
 }
 

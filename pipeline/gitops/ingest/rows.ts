@@ -3,44 +3,32 @@
  * refuses a whole file on the first problem), ingestion must account for every row:
  * each one is either accepted, rejected with a reason, or a duplicate.
  */
-import { parse } from 'csv-parse/sync';
-import { isMissingText, type DataSchema, parseNumber } from '../../core/index.ts';
+import {
+  forEachCsvRecord,
+  isMissingText,
+  type CsvOptions,
+  type CsvRecord,
+  type DataSchema,
+  parseNumber,
+} from '../../core/index.ts';
 
-/** One data record of the incoming file, as written (fields untrimmed). */
-export interface IncomingRow {
-  /** Line in the file where the record starts (header is line 1). */
-  line: number;
-  fields: string[];
-}
+/** One data record of the incoming file, as written (fields untrimmed), and the line it starts on. */
+export type IncomingRow = CsvRecord;
 
 export interface IncomingFile {
   header: string[];
   rows: IncomingRow[];
 }
 
-/** Parses the file; only a file csv-parse cannot read at all (e.g. an unclosed quote) throws. */
-export function parseIncoming(text: string): IncomingFile {
-  const out = parse(text, {
-    bom: true,
-    skip_empty_lines: true,
-    relax_column_count: true,
-    info: true,
-  }) as unknown as { record: string[]; info: { lines: number; records: number } }[];
-  if (out.length === 0) return { header: [], rows: [] };
-  const header = out[0].record.map((h) => h.trim());
+/**
+ * Reads the file under the CSV contract (UTF-8 unless the data set is Latin-1, a header
+ * with every column named once); a file that breaks it throws. A row with too few or too
+ * many fields is kept here: ingestion accounts for it as a rejected row.
+ */
+export function parseIncoming(bytes: Buffer, file: string, csv: CsvOptions): IncomingFile {
   const rows: IncomingRow[] = [];
-  // csv-parse reports the line a record ends on; a quoted field may span lines.
-  for (let i = 1; i < out.length; i++) {
-    const { record, info } = out[i];
-    rows.push({ line: info.lines - countNewlines(record), fields: record });
-  }
-  return { header, rows };
-}
-
-function countNewlines(fields: string[]): number {
-  let n = 0;
-  for (const f of fields) for (let i = 0; i < f.length; i++) if (f.charCodeAt(i) === 10) n++;
-  return n;
+  const header = forEachCsvRecord(bytes, file, csv, (record) => rows.push(record));
+  return { header: header ?? [], rows };
 }
 
 /** How the data set's columns map onto the incoming file's columns. */

@@ -379,7 +379,7 @@ function fairnessRule(
   const columns = (): Map<string, (string | null)[] | Float64Array> => {
     const out = new Map<string, (string | null)[] | Float64Array>();
     for (const a of config.attributes) {
-      const raw = parts.flatMap((part) => part.table.columns.get(a.column) ?? []);
+      const raw = parts.flatMap((part) => part.table.columns.get(a.column)?.toArray() ?? []);
       if (raw.length !== scores.y.length) continue;
       out.set(a.column, a.bands ? Float64Array.from(raw, (v) => (v === null ? NaN : Number(v))) : raw);
     }

@@ -6,8 +6,7 @@
  * thrown before anything is written, so a damaged registry is never overwritten.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { join, relative, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import {
   MlopsError,
@@ -16,6 +15,8 @@ import {
   writeBundle,
   type Bundle,
   writeFileAtomic,
+  removeStaleTemps,
+  tempSibling,
   writeJsonAtomic,
   resolvePath,
   type MlopsConfig,
@@ -286,7 +287,8 @@ export function writeVersionFolder(
   }
   const parent = resolve(target, '..');
   mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
+  removeStaleTemps(parent);
+  const tmp = tempSibling(target);
   mkdirSync(tmp);
   try {
     writeBundle(join(tmp, BUNDLE_FILE), bundle);

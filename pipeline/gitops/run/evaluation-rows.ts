@@ -12,11 +12,13 @@
  * text, so each model builds its own features with its own schema (a champion with other
  * columns can still be compared).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import {
   type Bundle,
+  type CsvEncoding,
   sha256Hex,
+  pickRows,
   readCsvFile,
   type RawTable,
   subset,
@@ -51,6 +53,12 @@ export interface EvaluationRowsOptions {
 
 interface SplitConfig {
   split?: { train: number; validation: number; test: number };
+  data?: { encoding?: CsvEncoding };
+}
+
+/** The encoding the model's data files were read with (the CSV contract: UTF-8 unless it says latin1). */
+function encodingOf(bundle: Bundle): CsvEncoding | undefined {
+  return (bundle.provenance.config as SplitConfig | null)?.data?.encoding;
 }
 
 function locate(baseDir: string, p: string, alsoIn: string[] = []): string {
@@ -68,7 +76,7 @@ export function evaluationRows(bundle: Bundle, opts: EvaluationRowsOptions): Eva
   if (opts.data) {
     const file = locate(opts.baseDir, opts.data);
     if (!existsSync(file)) throw new MlopsError('input', `data file not found: ${opts.data}`);
-    const table = readCsvFile(file);
+    const table = readCsvFile(file, { encoding: encodingOf(bundle) });
     return {
       file,
       path: opts.data,
@@ -87,7 +95,7 @@ export function evaluationRows(bundle: Bundle, opts: EvaluationRowsOptions): Eva
   }
   if (prov.test_data) {
     const file = locate(opts.baseDir, prov.test_data.path, opts.alsoIn);
-    const table = readChecked(file, prov.test_data.sha256, 'test data');
+    const table = readChecked(file, prov.test_data.sha256, 'test data', encodingOf(bundle));
     return {
       file,
       path: prov.test_data.path,
@@ -97,7 +105,7 @@ export function evaluationRows(bundle: Bundle, opts: EvaluationRowsOptions): Eva
     };
   }
   const file = locate(opts.baseDir, prov.data.path, opts.alsoIn);
-  const table = readChecked(file, prov.data.sha256, 'training data');
+  const table = readChecked(file, prov.data.sha256, 'training data', encodingOf(bundle));
   const all = toDataset(table, bundle.schema, { requireTarget: true });
   const { test } = stratifiedSplit(all.y!, split, prov.seed);
   return {
@@ -109,21 +117,22 @@ export function evaluationRows(bundle: Bundle, opts: EvaluationRowsOptions): Eva
   };
 }
 
-function readChecked(file: string, sha256: string, what: string): RawTable {
+function readChecked(file: string, sha256: string, what: string, encoding: CsvEncoding | undefined): RawTable {
   if (!existsSync(file)) {
     throw new MlopsError(
       'input',
       `cannot rebuild the model's test rows: its ${what} ${file} is not there; run from the project folder the model was trained in (a report also takes --data FILE)`,
     );
   }
-  const digest = sha256Hex(readFileSync(file));
+  const table = readCsvFile(file, { encoding });
+  const digest = table.sha256;
   if (digest !== sha256) {
     throw new MlopsError(
       'integrity',
       `${file} has changed since the model was trained (sha256 ${digest.slice(0, 12)}…, the bundle says ${sha256.slice(0, 12)}…): the data changed since training, so its test rows cannot be rebuilt (a report also takes --data FILE with labelled rows)`,
     );
   }
-  return readCsvFile(file);
+  return table;
 }
 
 /** The rows as a data set laid out by a model's schema (champion and challenger may differ). */
@@ -135,7 +144,7 @@ export function rowsDataset(rows: EvaluationRows, schema: DataSchema): Dataset {
 export function rowsColumn(rows: EvaluationRows, column: string): (string | null)[] | null {
   const v = rows.table.columns.get(column);
   if (!v) return null;
-  return Array.from(rows.index, (i) => v[i]);
+  return Array.from(rows.index, (i) => v.get(i));
 }
 
 /** One named set of rows the promotion gate scores both models on. */
@@ -152,7 +161,10 @@ export interface EvaluationPart {
 /** The gate's rows: the challenger's test rows, plus the fixed golden holdout when the config names one. */
 export function evaluationParts(bundle: Bundle, baseDir: string, goldenPath: string | null): EvaluationPart[] {
   const test = evaluationRows(bundle, { baseDir });
-  const picked = test.index.length === test.table.rows ? test.table : pickRows(test.table, test.index);
+  const picked =
+    test.index.length === test.table.rows
+      ? test.table
+      : pickRows(test.table, test.index, `${test.table.file} (test rows)`);
   const parts: EvaluationPart[] = [
     { name: 'test', path: test.path, rows: picked.rows, sha256: rowsSha(picked), table: picked },
   ];
@@ -160,26 +172,15 @@ export function evaluationParts(bundle: Bundle, baseDir: string, goldenPath: str
     const file = resolvePath(baseDir, goldenPath);
     if (!existsSync(file))
       throw new MlopsError('config', `promotion.golden_path: golden holdout file not found: ${file}`);
-    const table = readCsvFile(file);
+    const table = readCsvFile(file, { encoding: encodingOf(bundle) });
     parts.push({ name: 'golden', path: goldenPath, rows: table.rows, sha256: rowsSha(table), table });
   }
   return parts;
 }
 
-/** Rows `index` of a raw table, in that order. */
-function pickRows(table: RawTable, index: ArrayLike<number>): RawTable {
-  const columns = new Map<string, (string | null)[]>();
-  for (const [k, v] of table.columns)
-    columns.set(
-      k,
-      Array.from(index, (i) => v[i]),
-    );
-  return { file: `${table.file} (test rows)`, header: table.header, rows: index.length, columns };
-}
-
 function rowsSha(table: RawTable): string {
   const cols = table.header.map((h) => table.columns.get(h)!);
   const lines = [table.header.join('\u001f')];
-  for (let i = 0; i < table.rows; i++) lines.push(cols.map((c) => c[i] ?? '\u0000').join('\u001f'));
+  for (let i = 0; i < table.rows; i++) lines.push(cols.map((c) => c.get(i) ?? '\u0000').join('\u001f'));
   return sha256Hex(lines.join('\n'));
 }

@@ -4,11 +4,12 @@
  * so a crash never leaves a half-written run behind.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import {
   writeBundle,
   writeFileAtomic,
+  removeStaleTemps,
+  tempSibling,
   writeJsonAtomic,
   type MetricsFile,
   type TrainResult,
@@ -77,7 +78,8 @@ export function writeRunFolder(
     throw new MlopsError('state', `output folder ${dir} already holds a run; choose another --out or remove it`);
   }
   mkdirSync(dirname(dir), { recursive: true });
-  const tmp = join(dirname(dir), `.${basename(dir)}.${randomBytes(4).toString('hex')}.tmp`);
+  removeStaleTemps(dirname(dir));
+  const tmp = tempSibling(dir);
   mkdirSync(tmp, { recursive: true });
   try {
     writeBundle(join(tmp, 'model.json'), result.bundle);

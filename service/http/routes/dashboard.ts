@@ -13,6 +13,7 @@ import { parseJson, readBody, requireKind } from '../body.ts';
 import { badRequest, HttpError } from '../http-error.ts';
 import {
   readCsvFile,
+  type CsvEncoding,
   toDataset,
   isMlopsError,
   computeMetrics,
@@ -53,7 +54,9 @@ function loadReference(s: ServiceState): { reference: Reference; file: string } 
   for (const file of candidates) {
     if (!existsSync(file)) continue;
     try {
-      const ds = toDataset(readCsvFile(file), s.model.bundle.schema, { requireTarget: false });
+      // Read as the model's training data was (its encoding), under the same CSV contract.
+      const encoding = (s.model.bundle.provenance.config as { data?: { encoding?: CsvEncoding } }).data?.encoding;
+      const ds = toDataset(readCsvFile(file, { encoding }), s.model.bundle.schema, { requireTarget: false });
       return { reference: { ds, scores: s.model.score(ds) }, file };
     } catch (e) {
       if (!isMlopsError(e)) throw e;

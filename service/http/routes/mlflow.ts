@@ -5,9 +5,10 @@
  */
 import Router from '@koa/router';
 import type { ServiceState } from '../state.ts';
-import { parseJson, readBody, requireKind } from '../body.ts';
+import { csvOptions, parseJson, readBody, requireKind } from '../body.ts';
 import { badRequest, HttpError } from '../http-error.ts';
-import { parseCsvText, MlopsError } from '../../../pipeline/core/index.ts';
+import { parseCsvBytes, isMlopsError } from '../../../pipeline/core/index.ts';
+import { setField } from '../../scoring/scoring.ts';
 
 const INPUT_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'];
 
@@ -23,8 +24,11 @@ export function mlflowRouter(s: ServiceState): Router {
   });
   r.post('/invocations', async (ctx) => {
     const kind = requireKind(ctx.req, ['json', 'csv']);
+    const csv = kind === 'csv' ? csvOptions(ctx.req) : null;
     const buf = await readBody(ctx.req, s.options.bodyLimitBytes);
-    const records = kind === 'csv' ? csvRecords(buf, s) : jsonRecords(parseJson(buf), features);
+    const { records, lines } = csv
+      ? csvRecords(buf, csv, s)
+      : { records: jsonRecords(parseJson(buf), features), lines: undefined };
     if (s.options.logPayloads) ctx.state.payload = records;
     if (records.length === 0) throw badRequest('no rows to score');
     if (records.length > s.options.maxBatchRows) {
@@ -35,7 +39,7 @@ export function mlflowRouter(s: ServiceState): Router {
       );
     }
     const predictions = s.scorer
-      .many(records)
+      .many(records, lines)
       .map(({ probability, decision, risk_band }) => ({ probability, decision, risk_band }));
     for (const p of predictions) s.metrics.countPredictions(p.decision, 1);
     ctx.body = { predictions };
@@ -43,27 +47,33 @@ export function mlflowRouter(s: ServiceState): Router {
   return r;
 }
 
-function csvRecords(buf: Buffer, s: ServiceState): Record<string, unknown>[] {
+/** A CSV body under the CSV contract (every refusal names its line), as records and their lines. */
+function csvRecords(
+  buf: Buffer,
+  csv: ReturnType<typeof csvOptions>,
+  s: ServiceState,
+): { records: Record<string, unknown>[]; lines: Uint32Array } {
+  if (buf.length === 0) throw badRequest('request body is empty (expected a CSV header row and data rows)');
   let table;
   try {
-    table = parseCsvText(buf.toString('utf8'), 'request body');
+    table = parseCsvBytes(buf, 'request body', csv);
   } catch (e) {
-    if (e instanceof MlopsError) throw badRequest(e.message);
+    if (isMlopsError(e)) throw badRequest(e.message);
     throw e;
   }
   const numeric = s.scorer.numericColumns();
   const header = table.header;
   const cols = header.map((h) => table.columns.get(h)!);
-  const out: Record<string, unknown>[] = [];
+  const records: Record<string, unknown>[] = [];
   for (let i = 0; i < table.rows; i++)
-    out.push(
+    records.push(
       s.scorer.csvRecord(
         header,
-        cols.map((c) => c[i] ?? ''),
+        cols.map((c) => c.get(i) ?? ''),
         numeric,
       ),
     );
-  return out;
+  return { records, lines: table.lines };
 }
 
 /** The MLflow JSON request shapes, as a list of records (not yet validated). */
@@ -72,7 +82,7 @@ export function jsonRecords(body: unknown, features: string[]): unknown[] {
     throw badRequest(`the body must be a JSON object with one of: ${INPUT_KEYS.join(', ')}`);
   }
   const b = body as Record<string, unknown>;
-  const keys = INPUT_KEYS.filter((k) => k in b);
+  const keys = INPUT_KEYS.filter((k) => Object.hasOwn(b, k));
   const unknown = Object.keys(b).filter((k) => !INPUT_KEYS.includes(k) && k !== 'params');
   if (keys.length !== 1 || unknown.length > 0) {
     throw badRequest(
@@ -112,7 +122,7 @@ function splitRecords(v: unknown): Record<string, unknown>[] {
       throw badRequest(`dataframe_split.data[${i}] must be an array of ${columns.length} values (one per column)`);
     }
     const rec: Record<string, unknown> = {};
-    columns.forEach((c, j) => (rec[c as string] = row[j]));
+    columns.forEach((c, j) => setField(rec, c as string, row[j]));
     return rec;
   });
 }
@@ -121,7 +131,7 @@ function positional(row: unknown[], features: string[]): Record<string, unknown>
   if (row.length !== features.length)
     throw badRequest(`a positional row must have ${features.length} values in the order ${features.join(', ')}`);
   const rec: Record<string, unknown> = {};
-  features.forEach((f, j) => (rec[f] = row[j]));
+  features.forEach((f, j) => setField(rec, f, row[j]));
   return rec;
 }
 
@@ -137,7 +147,7 @@ function columnRecords(cols: Record<string, unknown>): Record<string, unknown>[]
     throw badRequest('every column in inputs must have the same length');
   return Array.from({ length: n }, (_, i) => {
     const rec: Record<string, unknown> = {};
-    names.forEach((name, j) => (rec[name] = (arrays[j] as unknown[])[i]));
+    names.forEach((name, j) => setField(rec, name, (arrays[j] as unknown[])[i]));
     return rec;
   });
 }

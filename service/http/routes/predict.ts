@@ -34,14 +34,14 @@ export function predictRouter(s: ServiceState): Router {
   r.post('/v1/predict/batch', async (ctx) => {
     const kind = requireKind(ctx.req, ['json', 'csv']);
     if (kind === 'csv') {
-      const { stream, done } = await scoreCsvStream(ctx.req, s.scorer, (e) =>
-        s.logger.warn({ req_id: ctx.state.requestId, err: { message: e.message } }, 'CSV batch cut short'),
-      );
+      const { stream, done } = await scoreCsvStream(ctx.req, s.scorer);
       done.then(
         (r) => {
           for (const [d, n] of r.decisions) s.metrics.countPredictions(d, n);
+          if (r.incomplete)
+            s.logger.warn({ req_id: ctx.state.requestId, rows: r.rows, reason: r.incomplete }, 'CSV batch incomplete');
         },
-        () => undefined,
+        (e: Error) => s.logger.error({ req_id: ctx.state.requestId, err: { message: e.message } }, 'CSV batch failed'),
       );
       ctx.type = 'text/csv; charset=utf-8';
       ctx.body = stream;

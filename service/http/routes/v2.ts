@@ -11,6 +11,7 @@ import type { ServiceState } from '../state.ts';
 import { parseJson, readBody, requireKind } from '../body.ts';
 import { HttpError } from '../http-error.ts';
 import { projectVersion } from '../../../pipeline/core/index.ts';
+import { setField } from '../../scoring/scoring.ts';
 
 const NUMERIC_TYPES = new Set([
   'BOOL',
@@ -112,8 +113,8 @@ export function v2Router(s: ServiceState): Router {
     requireKind(ctx.req, ['json']);
     const body = parseJson(await readBody(ctx.req, s.options.bodyLimitBytes));
     const { records, id, wanted } = tensorsToRecords(body, s);
-    const errors = s.scorer.check(records);
-    if (errors.length > 0) {
+    const { badRows, errors } = s.scorer.check(records);
+    if (badRows > 0) {
       throw new ProtocolError(
         400,
         `invalid inputs: ${errors
@@ -211,7 +212,7 @@ export function tensorsToRecords(
   if (rows > s.options.maxBatchRows)
     throw new ProtocolError(413, `the request has ${rows} rows; the limit is ${s.options.maxBatchRows}`);
   const records: Record<string, unknown>[] = Array.from({ length: rows }, () => ({}));
-  for (const [k, values] of seen) for (let i = 0; i < rows; i++) records[i][k] = values[i];
+  for (const [k, values] of seen) for (let i = 0; i < rows; i++) setField(records[i], k, values[i]);
   let wanted: Set<string> | null = null;
   if (req.outputs !== undefined) {
     if (!Array.isArray(req.outputs)) throw new ProtocolError(400, '"outputs" must be an array of {"name": ...}');

@@ -1,0 +1,76 @@
+/**
+ * Temporary files: every one the code makes is named `.<target>.<pid>.<random>.tmp` (or is
+ * ingestion's `.<data>.ingest-<sha>.staged`), git ignores them all, and the next run
+ * removes the ones a killed process left behind.
+ */
+import { spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli, tempProject } from '../helpers/cli.ts';
+import { removeStaleTemps, tempSibling, writeFileAtomic } from '../../pipeline/core/common/fs-atomic.ts';
+
+/** A process id that is certainly not running: a child that has exited. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', '0']);
+  return r.pid!;
+}
+
+describe('temporary files', () => {
+  it('every kind the code writes is ignored by git', () => {
+    const names = [
+      tempSibling('data/credit_data.csv'),
+      tempSibling('data/.credit_data.csv.ingest-0123456789ab.staged'),
+      'data/.credit_data.csv.ingest-0123456789ab.staged',
+      tempSibling('runs/20260101T000000Z-abcdef12'),
+      tempSibling('models/credit-default/v3'),
+      tempSibling('models/registry.json'),
+      tempSibling('scores.csv'),
+    ];
+    const r = spawnSync('git', ['check-ignore', '--no-index', '--stdin', '-v'], {
+      cwd: ROOT,
+      input: names.join('\n'),
+      encoding: 'utf8',
+    });
+    const ignored = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t')[1]);
+    expect(ignored.sort()).toEqual([...names].sort());
+  });
+
+  it('the next atomic write beside one removes those of processes that are gone, never a live one', () => {
+    const dir = tempProject();
+    const target = join(dir, 'out.json');
+    const stale = join(dir, `.out.json.${deadPid()}.0badc0de.tmp`);
+    const live = join(dir, `.out.json.${process.pid}.0000beef.tmp`);
+    const other = join(dir, `.other.json.${deadPid()}.00c0ffee.tmp`);
+    for (const f of [stale, live, other]) writeFileSync(f, 'half written');
+    writeFileAtomic(target, '{}');
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    expect(existsSync(other)).toBe(true);
+    mkdirSync(join(dir, `.v3.${deadPid()}.0badf00d.tmp`));
+    removeStaleTemps(dir);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([`.out.json.${process.pid}.0000beef.tmp`]);
+  });
+
+  it('ingest removes what an ingestion killed while staging left in the data folder', async () => {
+    const dir = tempProject();
+    const data = join(dir, 'data');
+    // What a kill during step 2 (staging the new data set) leaves: the staged file's own temporary file.
+    const leftovers = [
+      `..credit_data.csv.ingest-0123456789ab.staged.${deadPid()}.a1b2c3d4.tmp`,
+      '.credit_data.csv.ingest-0123456789ab.staged',
+    ];
+    for (const f of leftovers) writeFileSync(join(data, f), 'x'.repeat(1000));
+    const ignored = execFileSync('git', ['check-ignore', '--no-index', ...leftovers.map((f) => `data/${f}`)], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(ignored.trim().split('\n')).toHaveLength(2);
+    const r = await runCli(['ingest'], dir);
+    expect(r.code, r.err).toBe(0);
+    for (const f of leftovers) expect(existsSync(join(data, f)), f).toBe(false);
+  });
+});
