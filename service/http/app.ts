@@ -5,13 +5,14 @@
  * In front of it, service/http/fast-route.ts answers valid single-applicant predictions.
  */
 import { randomUUID } from 'node:crypto';
-import type { RequestListener } from 'node:http';
+import { STATUS_CODES, type RequestListener } from 'node:http';
 import Koa from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from 'pino';
 import { MlopsError, CreditModel, ScoringRuntime } from '../../pipeline/core/index.ts';
 import type { ServiceOptions } from '../config.ts';
 import { HttpError, type ErrorBody } from './http-error.ts';
+import { SECURITY_HEADERS } from './security-headers.ts';
 import { keyChecker } from './auth.ts';
 import { createMetrics } from './metrics.ts';
 import { createLogger, requestId } from '../logging/logging.ts';
@@ -120,18 +121,12 @@ function core(state: ServiceState): Koa.Middleware {
     const start = process.hrtime.bigint();
     const id = requestId(ctx.req.headers['x-request-id'], randomUUID);
     ctx.state.requestId = id;
+    ctx.set(SECURITY_HEADERS);
     ctx.set('X-Request-Id', id);
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined)
-        throw new HttpError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
-      if (ctx.status === 405 && ctx.body === undefined) {
-        throw new HttpError(
-          405,
-          'METHOD_NOT_ALLOWED',
-          `${ctx.method} is not allowed on ${ctx.path} (allowed: ${String(ctx.response.get('Allow'))})`,
-        );
-      }
+      // A status without a body (no route, a method the route or the router lacks) gets the error shape too.
+      if (ctx.status >= 400 && (ctx.body === undefined || ctx.body === null)) throw bodylessError(ctx);
     } catch (e) {
       errorResponse(ctx, e, id, logger);
     }
@@ -158,6 +153,32 @@ function core(state: ServiceState): Koa.Middleware {
       logger.info(line, 'request');
     }
   };
+}
+
+function bodylessError(ctx: Koa.Context): HttpError {
+  const allowed = String(ctx.response.get('Allow') || 'none');
+  switch (ctx.status) {
+    case 404:
+      return new HttpError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
+    case 405:
+      return new HttpError(
+        405,
+        'METHOD_NOT_ALLOWED',
+        `${ctx.method} is not allowed on ${ctx.path} (allowed: ${allowed})`,
+      );
+    case 501:
+      return new HttpError(
+        501,
+        'NOT_IMPLEMENTED',
+        `${ctx.method} is not a method this service implements (allowed on ${ctx.path}: ${allowed})`,
+      );
+    default:
+      return new HttpError(
+        ctx.status,
+        (STATUS_CODES[ctx.status] ?? 'ERROR').toUpperCase().replace(/[^A-Z]+/g, '_'),
+        `${ctx.method} ${ctx.path}: ${STATUS_CODES[ctx.status] ?? 'error'}`,
+      );
+  }
 }
 
 function errorResponse(ctx: Koa.Context, e: unknown, id: string, logger: Logger): void {

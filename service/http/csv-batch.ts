@@ -72,14 +72,19 @@ export async function scoreCsvStream(req: IncomingMessage, scorer: Scorer): Prom
   const numeric = scorer.numericColumns();
   const idCols = scorer.ids.filter((c) => header.includes(c));
 
-  const readChunk = async (): Promise<CsvRecord[]> => {
-    const out: CsvRecord[] = [];
-    while (out.length < CSV_CHUNK_ROWS) {
-      const r = await csv.next();
-      if (r === null) break;
-      out.push(r);
+  /** Up to CSV_CHUNK_ROWS records; a failure mid-chunk keeps the records read before it. */
+  const readChunk = async (): Promise<{ rows: CsvRecord[]; failure: unknown }> => {
+    const rows: CsvRecord[] = [];
+    try {
+      while (rows.length < CSV_CHUNK_ROWS) {
+        const r = await csv.next();
+        if (r === null) break;
+        rows.push(r);
+      }
+    } catch (e) {
+      return { rows, failure: e };
     }
-    return out;
+    return { rows, failure: null };
   };
   /** Each row's record for the validator, or why the row cannot be read (a short or long row). */
   const judge = (r: CsvRecord): { rec: Record<string, unknown> | null; problems: FieldError[] } => {
@@ -94,13 +99,12 @@ export async function scoreCsvStream(req: IncomingMessage, scorer: Scorer): Prom
     return { rec, problems: scorer.validator.errors(rec).map((e) => ({ ...e, line: r.line })) };
   };
 
-  let chunk: CsvRecord[];
-  try {
-    chunk = await readChunk();
-  } catch (e) {
+  const firstRead = await readChunk();
+  if (firstRead.failure !== null) {
     csv.close();
-    throw refuse(req, csvError(e));
+    throw refuse(req, csvError(firstRead.failure));
   }
+  let chunk = firstRead.rows;
   if (chunk.length === 0) throw refuse(req, badRequest('the CSV has a header but no data rows'));
   const first = chunk.map(judge);
   const firstProblems = first.flatMap((j, i) => j.problems.map((p) => ({ ...p, row: i })));
@@ -141,6 +145,7 @@ export async function scoreCsvStream(req: IncomingMessage, scorer: Scorer): Prom
     await write(stringify([[...idCols, 'probability', 'decision', 'risk_band', 'error']]));
     try {
       let judged = first;
+      let failure: unknown = null;
       while (chunk.length > 0) {
         const good: Record<string, unknown>[] = [];
         for (const j of judged) if (j.problems.length === 0) good.push(j.rec!);
@@ -156,9 +161,13 @@ export async function scoreCsvStream(req: IncomingMessage, scorer: Scorer): Prom
         });
         await write(stringify(out));
         total += chunk.length;
-        chunk = await readChunk();
+        if (failure !== null) throw failure;
+        const next = await readChunk();
+        chunk = next.rows;
+        failure = next.failure;
         judged = chunk.map(judge);
       }
+      if (failure !== null) throw failure;
     } catch (e) {
       incomplete = `${INCOMPLETE} ${reasonOf(e)}; the ${total} row${total === 1 ? '' : 's'} above ${total === 1 ? 'is' : 'are'} all that was answered`;
       csv.close();

@@ -12,14 +12,15 @@
  * them (service/http/app.ts). What it does do is what the Koa path does for a 200: request id
  * (echoed in `X-Request-Id`), prediction counters, the scoring log, the request counter and
  * latency histogram under route `/v1/predict`, the same JSON log line (with the payload
- * only under LOG_PAYLOADS), `Connection: close` while shutting down, and the byte-for-byte
- * same JSON body.
+ * only under LOG_PAYLOADS), the security headers, `Connection: close` while shutting
+ * down, and the byte-for-byte same JSON body.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { ServiceState } from './state.ts';
 import { bodyKind, handOver, readBody } from './body.ts';
 import { requestId } from '../logging/logging.ts';
+import { SECURITY_HEADERS } from './security-headers.ts';
 
 export const FAST_ROUTE = '/v1/predict';
 
@@ -65,6 +66,7 @@ export function withFastRoute(s: ServiceState, koa: RequestListener): RequestLis
     s.scoringLog?.record(body, p);
     const id = requestId(req.headers['x-request-id'], randomUUID);
     const headers: Record<string, string> = {
+      ...SECURITY_HEADERS,
       'X-Request-Id': id,
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': String(Buffer.byteLength(text)),

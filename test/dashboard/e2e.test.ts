@@ -52,6 +52,8 @@ let context: BrowserContext;
 let page: Page;
 const outside: string[] = [];
 const pageErrors: string[] = [];
+/** What Chromium refused under the pages' Content-Security-Policy (it reports each on the console). */
+const cspViolations: string[] = [];
 
 /** Waits for the page (up to 15 s: CI runs other suites beside this one on two cores). */
 const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: 15_000 });
@@ -70,6 +72,9 @@ async function newPage(url: string): Promise<{ context: BrowserContext; page: Pa
   });
   const pg = await ctx.newPage();
   pg.on('pageerror', (e) => pageErrors.push(e.message));
+  pg.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   await pg.goto(url);
   return { context: ctx, page: pg };
 }
@@ -363,8 +368,24 @@ describe('decision dashboard in Chromium', () => {
     }
   });
 
-  it('made no request outside the service and raised no script error', () => {
+  it('/docs: Swagger UI renders the API description under the security headers', async () => {
+    const docs = await newPage(`${server.url}/docs`);
+    try {
+      await docs.page.waitForSelector('.opblock-summary-path', { timeout: 15_000 });
+      const paths = await docs.page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.textContent?.trim()));
+      expect(paths).toContain('/v1/predict');
+      expect(paths).toContain('/v1/predict/batch');
+      const answer = await docs.page.request.get(`${server.url}/docs`);
+      expect(answer.headers()['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+      expect(answer.headers()['x-content-type-options']).toBe('nosniff');
+    } finally {
+      await docs.context.close();
+    }
+  });
+
+  it('made no request outside the service, raised no script error and broke no Content-Security-Policy', () => {
     expect(outside).toEqual([]);
     expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -22,15 +22,17 @@ import {
   DEFAULT_FAIRNESS,
   type FairnessConfig,
 } from '../../../pipeline/core/index.ts';
+import { PAGE_CSP } from '../security-headers.ts';
 // Charts load vega on their first use, so the card's charts cost nothing until it is asked for.
 import { renderCharts, type Chart } from '../../../pipeline/gitops/index.ts';
 import { peerGroup, scorePosition, type Reference } from '../../scoring/peers.ts';
 
-const STATIC: Record<string, string> = {
-  'index.html': 'text/html; charset=utf-8',
-  'app.js': 'text/javascript; charset=utf-8',
-  'style.css': 'text/css; charset=utf-8',
-};
+/** The page's files by name (a Map: a name from the URL finds only these). */
+const STATIC = new Map([
+  ['index.html', 'text/html; charset=utf-8'],
+  ['app.js', 'text/javascript; charset=utf-8'],
+  ['style.css', 'text/css; charset=utf-8'],
+]);
 
 /** Where the page files are: beside the sources in development, beside the bundle in the image. */
 function publicDir(): string | null {
@@ -90,7 +92,7 @@ export function dashboardRouter(s: ServiceState): Router {
   const loaded = loadReference(s);
   const schema = s.model.bundle.schema;
   const topFeatures = s.model.bundle.feature_importance.slice(0, 5).map((f) => f.feature);
-  for (const f of Object.keys(STATIC)) s.publicPaths.add(`/dashboard/${f}`);
+  for (const f of STATIC.keys()) s.publicPaths.add(`/dashboard/${f}`);
   s.publicPaths.add('/dashboard/');
   s.publicPaths.add('/dashboard');
   s.publicPaths.add('/');
@@ -103,10 +105,11 @@ export function dashboardRouter(s: ServiceState): Router {
   r.get('/dashboard', (ctx, next) => (ctx.path === '/dashboard' ? ctx.redirect('/dashboard/') : next()));
   r.get('/dashboard/{:file}', (ctx) => {
     const file = ctx.params.file ?? 'index.html';
-    if (!dir || !(file in STATIC)) throw new HttpError(404, 'NOT_FOUND', `no dashboard file "${file}"`);
-    ctx.type = STATIC[file];
+    const type = STATIC.get(file);
+    if (!dir || !type) throw new HttpError(404, 'NOT_FOUND', `no dashboard file "${file}"`);
+    ctx.type = type;
     ctx.set('Cache-Control', 'no-cache');
-    ctx.set('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'");
+    ctx.set('Content-Security-Policy', PAGE_CSP);
     ctx.body = readFileSync(join(dir, file));
   });
 
@@ -144,7 +147,12 @@ export function dashboardRouter(s: ServiceState): Router {
       throw badRequest('send {"applicant": {...}, "attributes": ["Age"]}');
     const prediction = s.scorer.one(body.applicant);
     if (!loaded) throw new HttpError(404, 'NOT_FOUND', 'no sample clients to compare with (set SAMPLE_CLIENTS)');
-    const attributes = Array.isArray(body.attributes) ? body.attributes.map(String) : [];
+    if (
+      body.attributes !== undefined &&
+      !(Array.isArray(body.attributes) && body.attributes.every((a) => typeof a === 'string'))
+    )
+      throw badRequest('"attributes" must be an array of feature names (strings), e.g. ["Age"]');
+    const attributes = (body.attributes as string[] | undefined) ?? [];
     try {
       ctx.body = {
         probability: prediction.probability,
@@ -253,7 +261,8 @@ function readHistory(s: ServiceState): {
         }
       >;
     };
-    const events = reg.models?.[s.model.bundle.name]?.history ?? [];
+    const name = s.model.bundle.name;
+    const events = (reg.models && Object.hasOwn(reg.models, name) ? reg.models[name].history : undefined) ?? [];
     const signed = events
       .filter((e) => e.event === 'signed_off' && e.version === s.source.version && e.sign_off)
       .at(-1);

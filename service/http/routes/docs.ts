@@ -11,12 +11,14 @@ import type { ServiceState } from '../state.ts';
 import { openApiDocument } from '../openapi.ts';
 import { HttpError } from '../http-error.ts';
 import { SERVICE_VERSION } from '../version.ts';
+import { PAGE_CSP } from '../security-headers.ts';
 
-const ASSETS: Record<string, string> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'favicon-32x32.png': 'image/png',
-};
+/** The files of swagger-ui-dist served under /docs/, by name (a Map: a name from the URL finds only these). */
+const ASSETS = new Map([
+  ['swagger-ui.css', 'text/css; charset=utf-8'],
+  ['swagger-ui-bundle.js', 'text/javascript; charset=utf-8'],
+  ['favicon-32x32.png', 'image/png'],
+]);
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -58,6 +60,7 @@ export function docsRouter(s: ServiceState): Router {
         'Swagger UI is not installed with this service; /openapi.json has the API description',
       );
     ctx.type = 'text/html; charset=utf-8';
+    ctx.set('Content-Security-Policy', PAGE_CSP);
     ctx.body = PAGE;
   });
   r.get('/docs/init.js', (ctx) => {
@@ -65,7 +68,7 @@ export function docsRouter(s: ServiceState): Router {
     ctx.body = INIT;
   });
   r.get('/docs/:file', (ctx) => {
-    const type = ASSETS[ctx.params.file];
+    const type = ASSETS.get(ctx.params.file);
     if (!dir || !type) throw new HttpError(404, 'NOT_FOUND', `no such documentation file: ${ctx.params.file}`);
     ctx.type = type;
     ctx.set('Cache-Control', 'public, max-age=86400');
