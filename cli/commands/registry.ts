@@ -24,8 +24,10 @@ export const registryCommand: Command = {
   list                 every model with its versions and aliases
   show [REF]           one version: digest, lineage, metrics (default: the champion)
   history              the append-only audit trail (registered, promoted, rolled back, rejected)
-  verify REF           retrain REF from its lineage record in a temporary git worktree
-                       and report whether the bundle digest reproduces (exit 1 if not)
+  verify               check that registry.json, the version folders, the bundles and the
+                       history agree (every command checks this on every read; exit 1 if not)
+  verify REF           that, then retrain REF from its lineage record in a temporary git
+                       worktree and report whether the bundle digest reproduces (exit 1 if not)
 
 REF is name@vN, name@champion, name@challenger, vN or champion (name defaults to
 model_name from the config).
@@ -65,7 +67,23 @@ model_name from the config).
         return 0;
       }
       case 'verify': {
-        if (!ref) throw usageError('registry verify needs a model reference, e.g. credit-default@v1');
+        if (!ref) {
+          const reg = loadRegistry(dir);
+          const models = Object.entries(reg.models);
+          const versions = models.reduce((n, [, m]) => n + m.versions.length, 0);
+          const summary = {
+            models: models.length,
+            versions,
+            events: models.reduce((n, [, m]) => n + m.history.length, 0),
+            consistent: true,
+          };
+          io.out(
+            json
+              ? JSON.stringify(summary, null, 2)
+              : `${dir}: ${summary.models} model${summary.models === 1 ? '' : 's'}, ${versions} version${versions === 1 ? '' : 's'}, ${summary.events} history events: versions, folders, bundles and history agree`,
+          );
+          return 0;
+        }
         if (!args.values.json) io.err(`• retraining ${ref} from its lineage record in a temporary git worktree`);
         const r = await verifyVersion({ dir, ref, defaultName: name });
         if (json) io.out(JSON.stringify(r, null, 2));

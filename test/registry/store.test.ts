@@ -12,6 +12,7 @@ import {
 import { sha256Hex } from '../../pipeline/core/common/canonical-json.ts';
 import { projectDir, testConfig, tmp, trainRun, VARIANTS, removeTemporaryFolders } from './helpers.ts';
 import { runCli } from '../helpers/cli.ts';
+import { resolveModelSource } from '../../service/scoring/model-source.ts';
 
 afterAll(removeTemporaryFolders);
 
@@ -104,7 +105,57 @@ describe('registry.json is validated on every read', () => {
     [
       'an edited digest in the entry',
       (m) => editJson(m, (r) => (r.models['credit-default'].versions[0].digest = `sha256:${'0'.repeat(64)}`)),
+      /registry\.json: models\.credit-default\.history\[0\] \(event 1\): it records sha256:[0-9a-f]{64} for v1, but the version's digest is sha256:0{64}/,
+    ],
+    [
+      'an edited digest in the entry and its history',
+      (m) =>
+        editJson(m, (r) => {
+          const model = r.models['credit-default'];
+          model.versions[0].digest = `sha256:${'0'.repeat(64)}`;
+          for (const h of model.history) if (h.version === 1) h.digest = model.versions[0].digest;
+        }),
       /registry\.json: models\.credit-default\.versions\[0\] \(v1\): bundle digest does not match: .*v1\/model\.json\.gz holds sha256:[0-9a-f]{64} but the entry records sha256:0{64}/,
+    ],
+    [
+      'a version deleted while the history still names it',
+      (m) =>
+        editJson(m, (r) => {
+          const model = r.models['credit-default'];
+          model.versions.splice(1, 1);
+          model.aliases.champion = 1;
+        }),
+      /registry\.json: models\.credit-default\.history\[\d+\] \(event \d+\): its version is v2, which is not a registered version/,
+    ],
+    [
+      'a version deleted with its history but not its folder',
+      (m) =>
+        editJson(m, (r) => {
+          const model = r.models['credit-default'];
+          model.versions.splice(1, 1);
+          model.history = model.history.filter((h) => h.version !== 2 && h.previous_champion !== 2);
+          model.aliases.champion = 1;
+        }),
+      /registry\.json: models\.credit-default\.versions: the folder .*credit-default\/v2 holds a version that registry\.json does not list/,
+    ],
+    [
+      'a champion no promotion made',
+      (m) => editJson(m, (r) => (r.models['credit-default'].aliases.champion = 1)),
+      /registry\.json: models\.credit-default\.aliases\.champion: is v1, but models\.credit-default\.history\[\d+\] \(event \d+\) made v2 the champion/,
+    ],
+    [
+      'an event recording another digest than its version',
+      (m) =>
+        editJson(m, (r) => {
+          const h = r.models['credit-default'].history.find((e) => e.event === 'promoted' && e.version === 2)!;
+          h.digest = r.models['credit-default'].versions[0].digest;
+        }),
+      /it records sha256:[0-9a-f]{64} for v2, but the version's digest is sha256:[0-9a-f]{64}/,
+    ],
+    [
+      'a version folder of a model the registry does not list',
+      (m) => cpSync(join(m, 'credit-default/v1'), join(m, 'other-model/v1'), { recursive: true }),
+      /registry\.json: models\.other-model: the folder .*other-model\/v1 holds a version that registry\.json does not list/,
     ],
     [
       'a tampered bundle with a matching file hash',
@@ -136,4 +187,42 @@ describe('registry.json is validated on every read', () => {
       expect(list.code).toBe(1);
     });
   }
+});
+
+describe('a version deleted from registry.json while the history names it (reproduction 7)', () => {
+  it('every command that reads the registry refuses it, serving included, and promote writes nothing', async () => {
+    const dir = damaged((m) =>
+      editJson(m, (r) => {
+        const model = r.models['credit-default'];
+        model.versions.splice(1, 1);
+        model.aliases.champion = 1;
+      }),
+    );
+    const before = readFileSync(join(dir, 'models/registry.json'), 'utf8');
+    const problem = /history\[\d+\] \(event \d+\): its version is v2, which is not a registered version/;
+    for (const args of [
+      ['registry', 'list'],
+      ['registry', 'show'],
+      ['registry', 'show', 'v1'],
+      ['registry', 'history'],
+      ['registry', 'verify'],
+      ['registry', 'verify', 'v1'],
+      ['promote', '--run', runs.twin, '--force', '--reason', 'should not happen', '--actor', 'x'],
+      ['rollback', '--to', 'v1', '--reason', 'should not happen', '--actor', 'x'],
+    ]) {
+      const r = await runCli(args, dir);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err, args.join(' ')).toMatch(problem);
+    }
+    expect(() =>
+      resolveModelSource({ modelPath: null, modelVersion: null, root: dir, modelName: 'credit-default' }),
+    ).toThrow(problem);
+    expect(readFileSync(join(dir, 'models/registry.json'), 'utf8')).toBe(before);
+  });
+
+  it('registry verify without a reference reports a healthy registry', async () => {
+    const r = await runCli(['registry', 'verify', '--json'], project);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({ models: 1, versions: 2, events: 4, consistent: true });
+  });
 });

@@ -1,11 +1,14 @@
 /**
- * Reading and writing `models/registry.json`. Every read is validated three ways: the
- * JSON Schema (ajv), the internal consistency (version numbers, folders, aliases,
- * history order) and the stored bundles (the gzipped file's sha256 and the bundle's own
- * digest must match the entry). Any problem is an error naming the file and the entry,
- * thrown before anything is written, so a damaged registry is never overwritten.
+ * Reading and writing `models/registry.json`. Every read is validated four ways: the
+ * JSON Schema (ajv); the versions, aliases and history agreeing with each other (version
+ * numbers, history order, every event naming a registered version with its digest, the
+ * champion being the one the last promotion or rollback made); the folders agreeing with
+ * the versions (no version folder the file does not list); and the stored bundles (the
+ * gzipped file's sha256 and the bundle's own digest must match the entry). Any problem
+ * is an error naming the file and the entry, thrown before anything is written, so a
+ * damaged registry is never overwritten.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import {
@@ -116,6 +119,7 @@ export function parseRegistry(text: string, file: string, dir: string, opts: Loa
   }
   const reg = data as RegistryFile;
   for (const [name, model] of Object.entries(reg.models)) checkModel(file, dir, name, model, opts);
+  checkFolders(file, dir, reg);
   return reg;
 }
 
@@ -133,16 +137,77 @@ function checkModel(file: string, dir: string, name: string, model: ModelEntry, 
       throw integrity(file, `models.${name}.aliases.${alias}`, `points to v${n}, which is not a registered version`);
     }
   }
-  model.history.forEach((h, i) => {
-    if (h.seq !== i + 1)
-      throw integrity(
-        file,
-        `models.${name}.history[${i}] (event ${h.seq})`,
-        `history must be append-only with seq 1, 2, 3…; expected seq ${i + 1}`,
-      );
-  });
+  checkHistory(file, name, model);
   if (opts.skipBundles) return;
   model.versions.forEach((v, i) => checkVersionBundle(file, dir, name, v, at(i)));
+}
+
+/**
+ * The history and the versions must tell one story: events in order, every event about a
+ * version naming a registered one (with its digest), every version registered by an event,
+ * and the champion the one the last promotion or rollback made.
+ */
+function checkHistory(file: string, name: string, model: ModelEntry): void {
+  const versions = new Map(model.versions.map((v) => [v.version, v]));
+  const registered = new Set<number>();
+  let made: { version: number; label: string } | null = null;
+  for (const [i, h] of model.history.entries()) {
+    const at = `models.${name}.history[${i}] (event ${h.seq})`;
+    if (h.seq !== i + 1)
+      throw integrity(file, at, `history must be append-only with seq 1, 2, 3…; expected seq ${i + 1}`);
+    for (const [field, n] of [
+      ['version', h.version],
+      ['previous_champion', h.previous_champion],
+    ] as const) {
+      if (n !== null && !versions.has(n))
+        throw integrity(
+          file,
+          at,
+          `its ${field} is v${n}, which is not a registered version (a version the history names was removed from "versions")`,
+        );
+    }
+    if (h.version === null) continue;
+    const v = versions.get(h.version)!;
+    if (h.digest !== null && h.digest !== v.digest)
+      throw integrity(file, at, `it records ${h.digest} for v${h.version}, but the version's digest is ${v.digest}`);
+    if (h.event === 'registered') registered.add(h.version);
+    if (h.event === 'promoted' || h.event === 'rolled_back') made = { version: h.version, label: at };
+  }
+  for (const v of model.versions)
+    if (!registered.has(v.version))
+      throw integrity(
+        file,
+        `models.${name}.versions (v${v.version})`,
+        `no "registered" event in the history registers v${v.version}`,
+      );
+  const alias = model.aliases.champion;
+  if (made !== null && alias !== made.version)
+    throw integrity(
+      file,
+      `models.${name}.aliases.champion`,
+      `is ${alias === null ? 'null' : `v${alias}`}, but ${made.label} made v${made.version} the champion`,
+    );
+  if (made === null && alias !== null)
+    throw integrity(file, `models.${name}.aliases.champion`, `is v${alias}, but no event in the history promoted it`);
+}
+
+/** No version folder the file does not list: one left behind, or one whose entry was deleted. */
+function checkFolders(file: string, dir: string, reg: RegistryFile): void {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+    const model = Object.hasOwn(reg.models, entry.name) ? reg.models[entry.name] : null;
+    const known = new Set(model?.versions.map((v) => `v${v.version}`) ?? []);
+    for (const sub of readdirSync(join(dir, entry.name), { withFileTypes: true })) {
+      if (!sub.isDirectory() || !/^v[1-9][0-9]*$/.test(sub.name) || known.has(sub.name)) continue;
+      const shown = relative(process.cwd(), join(dir, entry.name, sub.name)) || join(dir, entry.name, sub.name);
+      throw integrity(
+        file,
+        model ? `models.${entry.name}.versions` : `models.${entry.name}`,
+        `the folder ${shown} holds a version that registry.json does not list; remove the folder, or restore the entry`,
+      );
+    }
+  }
 }
 
 function checkVersionBundle(file: string, dir: string, name: string, v: VersionEntry, label: string): void {
@@ -192,7 +257,7 @@ export function saveRegistry(dir: string, reg: RegistryFile): void {
 }
 
 export function modelEntry(reg: RegistryFile, name: string): ModelEntry | null {
-  return reg.models[name] ?? null;
+  return Object.hasOwn(reg.models, name) ? reg.models[name] : null;
 }
 
 export function findVersion(model: ModelEntry | null, version: number): VersionEntry | null {
