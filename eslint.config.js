@@ -1,5 +1,6 @@
-// ESLint flat config: typescript-eslint's recommended rules over all TypeScript, plus the
-// layer boundaries of docs/architecture.md.
+// ESLint flat config: typescript-eslint's recommended rules over all TypeScript, the layer
+// boundaries of docs/architecture.md, and two rules against classes of bug found in the
+// wild (issue 20): spreading an array into a call, and `in` with a key from data.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -11,6 +12,23 @@ const refuse = (...patterns) => ({
 
 const FACES = ['(^|/)(cli|actions|service|bench|scripts)/', 'pipeline/ never imports a face (CLI, actions, service)'];
 
+/**
+ * Everywhere, tests and tools included. An exception is a line-level disable that says why
+ * the list cannot grow with the data.
+ */
+const DATA_SAFE = [
+  {
+    selector: 'CallExpression > SpreadElement.arguments, NewExpression > SpreadElement.arguments',
+    message:
+      'Spreading an array into a call puts every element on the call stack: one the size of the data overflows it (RangeError: Maximum call stack size exceeded). Use a loop, reduce, concat or an array literal.',
+  },
+  {
+    selector: "BinaryExpression[operator='in'][left.type!='Literal']",
+    message:
+      '`key in object` also finds the names of Object.prototype (constructor, toString, __proto__…): look a key that comes from data, a request or a config up in a Map, or with Object.hasOwn.',
+  },
+];
+
 export default tseslint.config(
   {
     // Build output (npm run build:service and the committed action bundles of npm run
@@ -18,11 +36,13 @@ export default tseslint.config(
     ignores: ['dist/**', 'runs/**', '.tmp/**', 'actions/*/dist/**'],
   },
   js.configs.recommended,
+  // eslint-disable-next-line no-restricted-syntax -- the config list is fixed, not data
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error', ...DATA_SAFE],
     },
   },
   {

@@ -46,7 +46,7 @@ for (const set of sets) {
       auc = rocAuc(split.test.y, engine.predictProba(split.test.X));
     }
     console.log(
-      `${set.name.padEnd(13)} ${factory.name.padEnd(7)} AUC ${auc.toFixed(4)}  fit ${times[0].toFixed(3)} s first, ${Math.min(...times).toFixed(3)} s best of ${repeats} (CPU ${Math.min(...cpu).toFixed(3)} s, all threads)`,
+      `${set.name.padEnd(13)} ${factory.name.padEnd(7)} AUC ${auc.toFixed(4)}  fit ${times[0].toFixed(3)} s first, ${times.reduce((a, b) => Math.min(a, b)).toFixed(3)} s best of ${repeats} (CPU ${cpu.reduce((a, b) => Math.min(a, b)).toFixed(3)} s, all threads)`,
     );
   }
   if (set.name === 'credit_data') {

@@ -119,7 +119,7 @@ function treeRss(pid: number): { total: number; max: number } {
   };
   const pids = treePids(pid);
   const each = pids.map(rss);
-  return { total: each.reduce((a, b) => a + b, 0), max: Math.max(...each) };
+  return { total: each.reduce((a, b) => a + b, 0), max: each.reduce((a, b) => Math.max(a, b), 0) };
 }
 
 /** Proportional set size (MB) summed over a process and its children (shared pages split between their users). */

@@ -8,7 +8,7 @@ import type { CliIO } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 
 export function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const width = COMMANDS.reduce((w, c) => Math.max(w, c.name.length), 0);
   return `Usage: mlops <command> [options]
 
 Credit-default model, the GitOps way.

@@ -166,7 +166,7 @@ function workersVar(raw: string | undefined): number {
 /** Keys from API_KEYS (comma-separated) and API_KEYS_FILE (one per line, # comments). */
 export function apiKeysFrom(list: string | undefined, file: string | undefined): string[] {
   const keys: string[] = [];
-  if (list) keys.push(...list.split(','));
+  if (list) for (const k of list.split(',')) keys.push(k);
   if (file) {
     let text: string;
     try {

@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { loadConfig, usageError } from '../../pipeline/core/index.ts';
-import { checkoutState, fileAt, loadRegistry, registryDir, trackedPath } from '../../pipeline/gitops/index.ts';
+import { checkoutState, fileAt, loadRegistry, modelEntry, registryDir, trackedPath } from '../../pipeline/gitops/index.ts';
 import { stringInput } from '../common/inputs.ts';
 import { runAction } from '../common/run.ts';
 import { imageTags, metadataTags } from '../common/image-tags.ts';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const loaded = loadConfig(null, cwd);
   const dir = registryDir(loaded.config, loaded.baseDir);
   const name = loaded.config.model_name;
-  const now = loadRegistry(dir).models[name]?.aliases.champion ?? null;
+  const now = modelEntry(loadRegistry(dir), name)?.aliases.champion ?? null;
   const rel = trackedPath(cwd, `${dir}/registry.json`) ?? 'models/registry.json';
   // An all-zero "before" is a new branch: nothing to compare with.
   const was =

@@ -43,8 +43,9 @@ export function deltaCell(metric: string, champion: number | null, challenger: n
   if (champion === null || challenger === null) return 'n/a';
   const d = challenger - champion;
   if (d === 0) return signed(d);
+  // The metric name comes from the report artifact, untrusted: only the table's own names count.
+  if (!Object.hasOwn(HIGHER_IS_BETTER, metric)) return signed(d);
   const higher = HIGHER_IS_BETTER[metric];
-  if (higher === undefined) return signed(d);
   const better = higher ? d > 0 : d < 0;
   return `${signed(d)} ${better ? '🟢' : '🔴'}`;
 }
@@ -169,11 +170,8 @@ function dataSection(a: ReportArtifact): string[] {
   else if (!c.schema_changes.length) out.push("Schema changes vs the champion's data: none.", '');
   else {
     const shown = c.schema_changes.slice(0, 30);
-    out.push(
-      `Schema changes vs the champion's data (${c.schema_changes.length}):`,
-      '',
-      ...shown.map((s) => `- ${mdText(s)}`),
-    );
+    out.push(`Schema changes vs the champion's data (${c.schema_changes.length}):`, '');
+    for (const s of shown) out.push(`- ${mdText(s)}`);
     if (c.schema_changes.length > shown.length)
       out.push(`- … and ${c.schema_changes.length - shown.length} more (see the artifact)`);
     out.push('');
@@ -276,7 +274,7 @@ function testsSection(a: ReportArtifact): string[] {
     (f.assertionResults ?? []).filter((r) => r.status === 'failed').map((r) => r.fullName ?? r.title),
   );
   if (failed.length) {
-    out.push(...failed.slice(0, 20).map((n) => `- ❌ ${mdText(n)}`));
+    for (const n of failed.slice(0, 20)) out.push(`- ❌ ${mdText(n)}`);
     if (failed.length > 20) out.push(`- … and ${failed.length - 20} more`);
     out.push('');
   }
@@ -300,10 +298,16 @@ export function buildPrComment(a: ReportArtifact, opts: CommentOptions): string 
   lines.push('<details><summary>Promotion rules</summary>', '', rulesTable(a), '', '</details>', '');
   const evaluated = a.comparison.evaluated_on;
   lines.push(`### Champion vs challenger (same ${evaluated.rows} rows)`, '', metricsComparison(a), '');
-  lines.push(...confusionSection(a));
-  lines.push(...dataSection(a));
-  lines.push(...chartsSection(a));
-  lines.push('### Code quality', '', ...checksSection(a), ...lintSection(a), ...testsSection(a));
+  for (const section of [
+    confusionSection(a),
+    dataSection(a),
+    chartsSection(a),
+    ['### Code quality', ''],
+    checksSection(a),
+    lintSection(a),
+    testsSection(a),
+  ])
+    for (const line of section) lines.push(line);
   const footer = `<sub>Updated in place on every push · head ${code(ctx.head_sha.slice(0, 7))} · [workflow run](${ctx.run_url})${link}</sub>`;
   return fitComment(lines.join('\n'), footer, opts);
 }

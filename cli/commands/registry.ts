@@ -6,6 +6,7 @@ import {
   gitUserName,
   historyText,
   loadRegistry,
+  modelEntry,
   parseAuthor,
   registryDir,
   registryListText,
@@ -62,7 +63,7 @@ model_name from the config).
       }
       case 'history': {
         const reg = loadRegistry(dir);
-        const events = reg.models[name]?.history ?? [];
+        const events = modelEntry(reg, name)?.history ?? [];
         io.out(json ? JSON.stringify(events, null, 2) : historyText(name, events));
         return 0;
       }

@@ -170,7 +170,7 @@ function runMerge(args: ParsedArgs, inputs: string[], io: CliIO): Promise<number
     if (statSync(p).isDirectory()) {
       const found = findRunsFiles(p);
       if (found.length === 0) throw usageError(`merge: no trials*.jsonl files under ${input}`);
-      files.push(...found);
+      for (const f of found) files.push(f);
     } else files.push(p);
   }
   const merged = mergeRuns(files.map(readRunsFile));
@@ -235,7 +235,7 @@ function findRunsFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...findRunsFiles(p));
+    if (statSync(p).isDirectory()) for (const f of findRunsFiles(p)) out.push(f);
     else if (/^trials.*\.jsonl$/.test(name)) out.push(p);
   }
   return out;

@@ -24,6 +24,7 @@ export {
   findVersion,
   historyText,
   loadRegistry,
+  modelEntry,
   loadVersionBundle,
   promoteAndCommit,
   promoteRun,

@@ -23,7 +23,15 @@ export interface ApplicantValidator {
 export function compileValidator(dataSchema: DataSchema, unknownFields: UnknownFieldsPolicy): ApplicantValidator {
   const schema = applicantJsonSchema(dataSchema, { unknownFields });
   // strictNumbers: NaN and ±Infinity (JSON.parse turns 1e999 into Infinity) are not numbers here.
-  const ajv = new Ajv2020({ allErrors: true, strictNumbers: true, strict: true, allowUnionTypes: true });
+  // ownProperties: a field is there only as the record's own property, so a column named
+  // "constructor" or "toString" is missing when not sent, not found on Object.prototype.
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strictNumbers: true,
+    strict: true,
+    allowUnionTypes: true,
+    ownProperties: true,
+  });
   const validate: ValidateFunction = ajv.compile(schema);
   const categories = new Map<string, string[]>();
   for (const f of dataSchema.features) if (f.kind === 'categorical') categories.set(f.name, f.categories);

@@ -318,11 +318,9 @@ function renderPrediction(p) {
     `Scored: probability of default ${pct(p.probability)}, decision ${p.decision}, risk band ${p.risk_band ?? 'none'}.`;
   const ex = p.explanation;
   const reasons = $('r-reasons');
-  reasons.replaceChildren(
-    ...(ex?.reason_codes?.length
-      ? ex.reason_codes.map((r) => h('li', {}, r))
-      : [h('li', {}, 'No feature pushes this applicant toward default.')]),
-  );
+  reasons.replaceChildren();
+  if (ex?.reason_codes?.length) for (const r of ex.reason_codes) reasons.append(h('li', {}, r));
+  else reasons.append(h('li', {}, 'No feature pushes this applicant toward default.'));
   $('r-waterfall').replaceChildren(ex ? waterfall(ex) : h('p', {}, 'No explanation available for this model.'));
 }
 
@@ -352,8 +350,8 @@ function waterfall(ex) {
   }
   rows.push({ label: `This applicant (${pct(ex.probability)})`, from: 0, to: ex.margin, total: true });
   const values = rows.flatMap((r) => [r.from, r.to]);
-  const lo = Math.min(0, ...values);
-  const hi = Math.max(0, ...values);
+  const lo = values.reduce((a, b) => Math.min(a, b), 0);
+  const hi = values.reduce((a, b) => Math.max(a, b), 0);
   const pad = (hi - lo) * 0.12 || 1;
   const W = chartWidth($('r-waterfall'), 560);
   const LABEL = 200;
@@ -408,7 +406,7 @@ function histogram(container, counts, probability, threshold, text) {
   const R = 24;
   const B = 30;
   const bins = counts.length;
-  const max = Math.max(1, ...counts);
+  const max = counts.reduce((a, b) => Math.max(a, b), 1);
   const bw = (W - L - R) / bins;
   const sx = (v) => L + v * (W - L - R);
   const sy = (c) => H - B - (c / max) * (H - B - 22);
@@ -520,7 +518,8 @@ function renderCompare(body) {
     g.size === 0
       ? 'No sample client shares these attributes: choose fewer or others.'
       : `Only ${g.size} sample clients share these attributes: their rates say little. Choose fewer or broader attributes.`;
-  $('c-features').replaceChildren(...g.features.map(featureCard));
+  $('c-features').replaceChildren();
+  for (const f of g.features) $('c-features').append(featureCard(f));
   $('c-histogram').replaceChildren(
     g.score_counts
       ? histogram($('c-histogram'), g.score_counts, body.probability, state.prediction?.threshold, {
@@ -535,7 +534,7 @@ function renderCompare(body) {
 
 function describeApplicant(r) {
   return ['Age', 'Income', 'Job', 'Marital']
-    .filter((k) => k in r)
+    .filter((k) => Object.hasOwn(r, k))
     .map((k) => `${k} ${r[k] ?? 'missing'}`)
     .join(', ');
 }
@@ -733,7 +732,7 @@ function renderModel(m) {
     metricNames.map((k) => [k, ...cols.map((c) => num(c.metrics[k]))]),
   );
   const importance = h('ol', { class: 'importance' });
-  const maxImp = Math.max(...(m.feature_importance ?? []).map((f) => f.importance), 1e-9);
+  const maxImp = (m.feature_importance ?? []).reduce((a, f) => Math.max(a, f.importance), 1e-9);
   for (const f of (m.feature_importance ?? []).slice(0, 8)) {
     importance.append(
       h(
@@ -776,7 +775,8 @@ function renderModel(m) {
   } else
     parts.push(h('p', { class: 'hint' }, 'No labelled sample clients: set SAMPLE_CLIENTS to see charts and fairness.'));
   parts.push(historySection(m.history ?? []));
-  body.replaceChildren(...parts);
+  body.replaceChildren();
+  for (const part of parts) body.append(part);
   body.removeAttribute('aria-busy');
 }
 

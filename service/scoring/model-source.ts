@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { MlopsError, loadConfig } from '../../pipeline/core/index.ts';
-import { championBundlePath, loadRegistry, registryFile } from '../../pipeline/gitops/index.ts';
+import { championBundlePath, loadRegistry, modelEntry, registryFile } from '../../pipeline/gitops/index.ts';
 
 export interface ModelSource {
   path: string;
@@ -52,7 +52,7 @@ export function championFromRegistry(registryDir: string, name: string): ModelSo
       `no model to serve: set MODEL_PATH, or promote a model so ${file} names a champion for "${name}"`,
     );
   }
-  const version = loadRegistry(registryDir).models[name]?.aliases.champion ?? null;
+  const version = modelEntry(loadRegistry(registryDir), name)?.aliases.champion ?? null;
   const path = championBundlePath(registryDir, name);
   if (version === null || path === null)
     throw new MlopsError(

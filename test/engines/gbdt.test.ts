@@ -18,7 +18,7 @@ describe('gbdt', () => {
     expect(state.roundsTrained).toBeLessThan(400);
     const losses = state.validationLoss;
     expect(losses).toHaveLength(state.roundsTrained);
-    const best = losses.indexOf(Math.min(...losses));
+    const best = losses.indexOf(losses.reduce((a, b) => Math.min(a, b)));
     expect(state.bestIteration).toBe(best + 1);
     expect(state.trees).toHaveLength(best + 1);
     expect(state.roundsTrained - state.bestIteration).toBe(15);

@@ -93,7 +93,8 @@ describe('WebAssembly tree-builder kernels', () => {
       };
       const part = js.slice(start, end);
       const left = part.filter(goesLeft);
-      js.splice(start, end - start, ...left, ...part.filter((r) => !goesLeft(r)));
+      const ordered = left.concat(part.filter((r) => !goesLeft(r)));
+      for (let k = 0; k < ordered.length; k++) js[start + k] = ordered[k];
       return start + left.length;
     };
     const l1 = kernel.partition(200, 2800, colStart[2], 17, true);

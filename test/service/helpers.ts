@@ -34,11 +34,7 @@ export async function startTestServer(p: TrainedProject, overrides: Partial<Serv
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
-      logs.push(
-        ...String(chunk)
-          .split('\n')
-          .filter((l) => l.length > 0),
-      );
+      for (const l of String(chunk).split('\n')) if (l.length > 0) logs.push(l);
       cb();
     },
   });

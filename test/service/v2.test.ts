@@ -23,7 +23,7 @@ function tensors(
     shape: [n],
     datatype: f.kind === 'numeric' ? 'FP64' : 'BYTES',
     data: Array.from({ length: n }, () =>
-      f.name in override ? override[f.name] : (APPLICANT as Record<string, unknown>)[f.name],
+      Object.hasOwn(override, f.name) ? override[f.name] : (APPLICANT as Record<string, unknown>)[f.name],
     ),
   }));
 }
@@ -44,7 +44,13 @@ describe('Open Inference Protocol (KServe v2)', () => {
     expect((await fetch(`${server.url}/v2/models/${name}/ready`)).status).toBe(200);
     const unknown = await fetch(`${server.url}/v2/models/other`);
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toEqual({ error: expect.stringMatching(/model "other" is not served here/) });
+    expect(await unknown.json()).toEqual({
+      error: expect.stringMatching(/model "other" is not served here/),
+      error_code: 'NOT_FOUND',
+      message: expect.stringMatching(/model "other" is not served here/),
+      status: 404,
+      request_id: expect.any(String),
+    });
   });
 
   it('infers from tensors with the same probability as /v1/predict', async () => {
@@ -110,21 +116,33 @@ describe('Open Inference Protocol (KServe v2)', () => {
   ])('rejects a malformed request (%s) with 400 and the protocol error shape', async (_label, body, message) => {
     const r = await server.post(`/v2/models/${name}/infer`, body());
     expect(r.status).toBe(400);
-    const json = (await r.json()) as { error: string };
-    expect(Object.keys(json)).toEqual(['error']);
+    const json = (await r.json()) as { error: string; message: string };
+    // The protocol's shape, with the service's error fields beside it.
+    expect(Object.keys(json)).toEqual(['error', 'error_code', 'message', 'status', 'request_id']);
     expect(json.error).toMatch(message);
+    expect(json.message).toBe(json.error);
   });
 
   it('answers malformed JSON and a wrong content type in the protocol error shape', async () => {
     const bad = await server.post(`/v2/models/${name}/infer`, '{"inputs": [');
     expect(bad.status).toBe(400);
-    expect(Object.keys((await bad.json()) as object)).toEqual(['error']);
+    expect(Object.keys((await bad.json()) as object)).toEqual([
+      'error',
+      'error_code',
+      'message',
+      'status',
+      'request_id',
+    ]);
     const r = await fetch(`${server.url}/v2/models/${name}/infer`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
       body: 'x',
     });
     expect(r.status).toBe(415);
-    expect(Object.keys((await r.json()) as object)).toEqual(['error']);
+    expect(await r.json()).toMatchObject({
+      error: expect.any(String),
+      error_code: 'UNSUPPORTED_MEDIA_TYPE',
+      status: 415,
+    });
   });
 });

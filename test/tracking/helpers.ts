@@ -66,7 +66,7 @@ export function writeFakeRun(runsDir: string, r: FakeRun): string {
   const dir = join(runsDir, r.id);
   const split = (shift: number): Record<string, unknown> => {
     const out: Record<string, unknown> = { confusion_matrix: { tp: 1, fp: 1, tn: 1, fn: 1 } };
-    for (const k of METRIC_KEYS) out[k] = k in r.metrics ? r.metrics[k] + shift : 0.5;
+    for (const k of METRIC_KEYS) out[k] = Object.hasOwn(r.metrics, k) ? r.metrics[k] + shift : 0.5;
     return out;
   };
   const timings = {

@@ -89,7 +89,12 @@ export function describeAjvError(e: ErrorObject): string {
 function deepMerge(base: unknown, over: unknown): unknown {
   if (isPlainObject(base) && isPlainObject(over)) {
     const out: Record<string, unknown> = { ...base };
-    for (const [k, v] of Object.entries(over)) out[k] = k in base ? deepMerge(base[k], v) : v;
+    for (const [k, v] of Object.entries(over)) {
+      // Own data properties only: a key named like Object.prototype's ("__proto__",
+      // "constructor") is a key like any other, never a prototype or an inherited value.
+      const value = Object.hasOwn(base, k) ? deepMerge(base[k], v) : v;
+      Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+    }
     return out;
   }
   return over === undefined ? base : over;

@@ -23,40 +23,44 @@ export type JsonSchema = Record<string, unknown>;
  * the preprocessing would otherwise score an unseen one as missing without telling anyone.
  */
 export function applicantJsonSchema(schema: DataSchema, opts: ApplicantSchemaOptions = {}): JsonSchema {
-  const properties: Record<string, JsonSchema> = {};
-  const example: Record<string, unknown> = {};
+  // Maps, turned into objects at the end with Object.fromEntries: a column named like
+  // Object.prototype's members ("constructor", "__proto__") is a property like any other.
+  const properties = new Map<string, JsonSchema>();
+  const example = new Map<string, unknown>();
   for (const f of schema.features) {
     if (f.kind === 'numeric') {
       const range = f.min !== null && f.max !== null ? ` Seen in training: ${f.min} to ${f.max}.` : '';
-      properties[f.name] = {
+      properties.set(f.name, {
         type: ['number', 'null'],
         description: `${f.integer ? 'Integer-valued' : 'Numeric'} feature; null = unknown (imputed).${range}`,
-      };
-      example[f.name] = f.median ?? f.min ?? 0;
+      });
+      example.set(f.name, f.median ?? f.min ?? 0);
     } else {
-      properties[f.name] = {
+      properties.set(f.name, {
         enum: [...f.categories, null],
         description: `Category seen in training; null = unknown. One of: ${f.categories.join(', ')}.`,
-      };
-      example[f.name] = f.categories[0] ?? null;
+      });
+      example.set(f.name, f.categories[0] ?? null);
     }
   }
   // ID columns are echoed back, never scored: always allowed, never required.
   for (const id of schema.ids) {
-    if (!(id in properties)) properties[id] = { type: ['string', 'number', 'null'], description: 'Identifier, echoed back; not used for scoring.' };
+    if (!properties.has(id))
+      properties.set(id, { type: ['string', 'number', 'null'], description: 'Identifier, echoed back; not used for scoring.' });
   }
   // Other columns of the training file (the label, dropped columns) may come along: a
   // scored CSV often still has them. They are accepted and not used.
   for (const name of [schema.target, ...schema.dropped.map((d) => d.name)]) {
-    if (!(name in properties)) properties[name] = { description: 'Column of the training data the model does not use; accepted and ignored.' };
+    if (!properties.has(name))
+      properties.set(name, { description: 'Column of the training data the model does not use; accepted and ignored.' });
   }
   return {
     title: opts.title ?? 'Applicant',
     description: `One credit application: the ${schema.features.length} features the model scores.`,
     type: 'object',
-    properties,
+    properties: Object.fromEntries(properties),
     required: schema.features.map((f) => f.name),
     additionalProperties: (opts.unknownFields ?? 'reject') === 'ignore',
-    examples: [example],
+    examples: [Object.fromEntries(example)],
   };
 }

@@ -333,7 +333,7 @@ async function growForest(
           pool.discard(worker);
           if (!released) {
             // Its out-of-bag votes died with it, so the trees it returned are grown again too.
-            redo.push(...held, ...grown);
+            for (const t of held.concat(grown)) redo.push(t);
             threadTrees -= grown.length;
             done -= grown.length;
             ctx.onWarning?.(

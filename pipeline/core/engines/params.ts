@@ -10,12 +10,12 @@ export type ParamValues = Record<string, number | string | boolean>;
 export function resolveParams(engine: string, spec: Record<string, ParamSpec>, given: ParamValues): ParamValues {
   const out: ParamValues = {};
   for (const key of Object.keys(given)) {
-    if (!(key in spec)) {
+    if (!Object.hasOwn(spec, key)) {
       throw usageError(`engine "${engine}" has no parameter "${key}" (known: ${Object.keys(spec).join(', ')})`);
     }
   }
   for (const [key, s] of Object.entries(spec)) {
-    const v = key in given ? coerce(engine, key, s, given[key]) : s.default;
+    const v = Object.hasOwn(given, key) ? coerce(engine, key, s, given[key]) : s.default;
     out[key] = v;
   }
   return out;
@@ -55,7 +55,7 @@ export function parseParamPairs(pairs: string[]): ParamValues {
     if (eq <= 0) throw usageError(`--param expects key=value (got ${JSON.stringify(pair)})`);
     const key = pair.slice(0, eq).trim();
     const value = pair.slice(eq + 1).trim();
-    out[key] =
+    const parsed =
       value === 'true'
         ? true
         : value === 'false'
@@ -63,6 +63,8 @@ export function parseParamPairs(pairs: string[]): ParamValues {
           : value !== '' && Number.isFinite(Number(value))
             ? Number(value)
             : value;
+    // An own property whatever the name, so "__proto__=1" is refused as unknown, not dropped.
+    Object.defineProperty(out, key, { value: parsed, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

@@ -140,7 +140,7 @@ export function transform(state: PreprocessorState, ds: Dataset): FeatureMatrix 
       const k = v[i] === null ? (c.missing_category ? c.categories.length : undefined) : code.get(v[i]!);
       if (k !== undefined) block[k][i] = 1;
     }
-    columns.push(...block);
+    for (const b of block) columns.push(b);
     for (let k = 0; k < width; k++) categorical.push(false);
   }
   return { names: featureNames(state), rows: n, columns, categorical };

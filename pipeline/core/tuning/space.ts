@@ -128,7 +128,7 @@ export function describeSpace(space: SearchSpace): string[] {
 /** Keeps a parameter set JSON-stable: keys in space order. */
 export function orderParams(space: SearchSpace, params: ParamValues): ParamValues {
   const out: ParamValues = {};
-  for (const k of Object.keys(space)) if (k in params) out[k] = params[k];
-  for (const k of Object.keys(params)) if (!(k in out)) out[k] = params[k];
+  for (const k of Object.keys(space)) if (Object.hasOwn(params, k)) out[k] = params[k];
+  for (const k of Object.keys(params)) if (!Object.hasOwn(out, k)) out[k] = params[k];
   return out;
 }

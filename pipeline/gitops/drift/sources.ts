@@ -55,7 +55,9 @@ export function scoringLogSample(file: string, schema: DataSchema, modelDigest: 
         `${other} of ${lines.length} scoring-log lines were scored by another model than ${modelDigest.slice(0, 19)}`,
       );
   }
-  const missing = schema.features.filter((f) => !lines.some((l) => f.name in l.features)).map((f) => f.name);
+  const missing = schema.features
+    .filter((f) => !lines.some((l) => Object.hasOwn(l.features, f.name)))
+    .map((f) => f.name);
   if (missing.length > 0)
     throw inputError(
       `${file}: the scoring log has no values for feature${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,

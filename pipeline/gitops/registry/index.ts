@@ -24,6 +24,7 @@ export {
   championBundlePath,
   versionBundlePath,
   loadVersionBundle,
+  modelEntry,
   resolveRef,
   findVersion,
   type ResolvedRef,

@@ -142,7 +142,8 @@ export function evaluateChallenger(input: EvaluateInput): Verdict {
       detail: `champion v${champion.version} cannot be scored on the challenger's rows (${champError}); promote with --force and a reason if the data set changed on purpose`,
     });
   } else {
-    rules.push(...primaryRules(primary, policy, metricValue(champMetrics, primary), metricValue(chMetrics, primary)));
+    for (const r of primaryRules(primary, policy, metricValue(champMetrics, primary), metricValue(chMetrics, primary)))
+      rules.push(r);
     for (const g of policy.guardrails)
       rules.push(
         guardrailRule(
@@ -157,7 +158,7 @@ export function evaluateChallenger(input: EvaluateInput): Verdict {
     rules.push(overfittingRule(primary, policy.max_overfitting_gap, challenger.bundle));
   if (input.fairness && input.fairness.attributes.length > 0)
     rules.push(fairnessRule(input.fairness, input.rows, challenger.bundle, chScores, champion?.bundle ?? null));
-  rules.push(...validity);
+  for (const r of validity) rules.push(r);
 
   const validityOk = rules.filter((r) => r.kind === 'validity').every((r) => r.passed);
   const gateOk = rules.every((r) => r.passed);
@@ -195,7 +196,7 @@ export function checkPolicy(policy: PromotionPolicy): void {
     ['promotion.primary_metric', policy.primary_metric],
     ...policy.guardrails.map((g, i) => [`promotion.guardrails[${i}].metric`, g.metric]),
   ]) {
-    if (!(metric in HIGHER_IS_BETTER)) {
+    if (!Object.hasOwn(HIGHER_IS_BETTER, metric)) {
       throw configError(`${key}: unknown metric "${metric}" (one of ${Object.keys(HIGHER_IS_BETTER).join(', ')})`);
     }
   }
@@ -393,7 +394,7 @@ function fairnessRule(
     const ratios = r.attributes
       .flatMap((a) => a.groups.filter((g) => !g.small).map((g) => g.disparate_impact))
       .filter((x): x is number => x !== null);
-    return ratios.length ? Math.min(...ratios) : null;
+    return ratios.length ? ratios.reduce((a, b) => Math.min(a, b)) : null;
   };
   let championWorst: number | null = null;
   if (champion) {

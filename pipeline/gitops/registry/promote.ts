@@ -22,7 +22,7 @@ import {
   type RegistryFile,
   type VersionEntry,
 } from './schema.ts';
-import { findVersion, loadRegistry, loadVersionBundle, saveRegistry, writeVersionFolder } from './store.ts';
+import { findVersion, loadRegistry, loadVersionBundle, modelEntry, saveRegistry, writeVersionFolder } from './store.ts';
 import { withRegistryLock } from './lock.ts';
 import type { Verdict } from './verdict.ts';
 
@@ -93,7 +93,7 @@ function compareWith(reg: RegistryFile, opts: CompareOptions): CompareResult {
   const challenger = typeof opts.challenger === 'string' ? loadChallenger(opts.challenger) : opts.challenger;
   // The config names the model; a run trained under another name fails the validity rule.
   const name = opts.config.model_name;
-  const model = reg.models[name] ?? null;
+  const model = modelEntry(reg, name);
   const rows = opts.rows ?? evaluationParts(challenger.bundle, opts.baseDir, opts.config.promotion.golden_path);
   const championEntry = model?.aliases.champion != null ? findVersion(model, model.aliases.champion) : null;
   const champion = championEntry
@@ -125,7 +125,7 @@ function promoteUnlocked(opts: PromoteOptions): PromoteResult {
   const cmp = compareWith(reg, opts);
   const { name, verdict, challenger } = cmp;
   if (opts.dryRun) {
-    const champion = reg.models[name]?.aliases.champion ?? null;
+    const champion = modelEntry(reg, name)?.aliases.champion ?? null;
     return {
       ...cmp,
       decision: verdict.decision,
@@ -144,7 +144,7 @@ function promoteUnlocked(opts: PromoteOptions): PromoteResult {
       `refusing to register ${name}: ${sizeMessage(size.challenger ?? 0, opts.config.registry.max_bundle_bytes)}`,
     );
 
-  const model: ModelEntry = reg.models[name] ?? emptyModel();
+  const model: ModelEntry = modelEntry(reg, name) ?? emptyModel();
   reg.models[name] = model;
   const previousChampion = model.aliases.champion;
   const ctx = eventContext(opts);

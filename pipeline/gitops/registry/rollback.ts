@@ -5,7 +5,7 @@
 import { MlopsError } from '../../core/index.ts';
 import { eventContext, type EventContext } from './promote.ts';
 import type { HistoryEvent, RegistryFile } from './schema.ts';
-import { findVersion, loadRegistry, loadVersionBundle, saveRegistry } from './store.ts';
+import { findVersion, loadRegistry, loadVersionBundle, modelEntry, saveRegistry } from './store.ts';
 import { withRegistryLock } from './lock.ts';
 
 export interface RollbackOptions extends EventContext {
@@ -33,7 +33,7 @@ function rollbackUnlocked(opts: RollbackOptions): RollbackResult {
   if (!opts.reason?.trim())
     throw new MlopsError('usage', 'a rollback needs a reason (--reason TEXT); it goes into the registry history');
   const reg = loadRegistry(opts.dir);
-  const model = reg.models[opts.name];
+  const model = modelEntry(reg, opts.name);
   if (!model) throw new MlopsError('input', `no model "${opts.name}" in the registry`);
   const from = model.aliases.champion;
   if (from == null) throw new MlopsError('state', `${opts.name} has no champion to roll back`);

@@ -54,7 +54,7 @@ export function registryListText(reg: RegistryFile): string {
 
 export function versionText(name: string, model: ModelEntry, v: VersionEntry): string {
   const l = v.lineage;
-  const metrics = METRIC_ROWS.filter((r) => r.key in v.metrics.test).map((r) => [
+  const metrics = METRIC_ROWS.filter((r) => Object.hasOwn(v.metrics.test, r.key)).map((r) => [
     r.label,
     num(v.metrics.test[r.key]),
     num(v.metrics.evaluation?.[r.key]),

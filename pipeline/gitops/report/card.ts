@@ -89,7 +89,10 @@ export function renderModelCard(d: ReportData): string {
     `Digest \`${m.digest}\`${m.git.commit ? ` · commit \`${m.git.commit.slice(0, 7)}\`${m.git.dirty ? ' (uncommitted changes)' : ''}` : ''}${m.created_at ? ` · created ${m.created_at}` : ''}${d.run ? ` · run \`${d.run.id}\`` : ''} · [full report (HTML)](report.html)`,
     '',
   );
-  if (d.warnings.length) L.push(...d.warnings.map((w) => `> ⚠ ${w}`), '');
+  if (d.warnings.length) {
+    for (const w of d.warnings) L.push(`> ⚠ ${w}`);
+    L.push('');
+  }
 
   L.push('## Intended use', '');
   L.push(
@@ -202,9 +205,12 @@ export function renderModelCard(d: ReportData): string {
     L.push('');
   }
 
-  L.push('## Fairness', '', ...fairnessTables(d));
+  L.push('## Fairness', '');
+  for (const line of fairnessTables(d)) L.push(line);
 
-  L.push('## Limitations', '', ...d.limitations.map((l) => `- ${l}`), '');
+  L.push('## Limitations', '');
+  for (const l of d.limitations) L.push(`- ${l}`);
+  L.push('');
 
   L.push('## Diagnostics', '', '### Data summary (training data)', '');
   L.push(

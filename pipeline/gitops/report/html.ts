@@ -184,11 +184,9 @@ export function renderHtmlReport(d: ReportData, charts: Chart[]): string {
   }
   for (const s of f.skipped) H.push(`<p>${escapeHtml(s.attribute)}: not evaluated — ${escapeHtml(s.reason)}.</p>`);
 
-  H.push(
-    '<h2>Limitations</h2><ul>',
-    ...d.limitations.map((l) => `<li>${escapeHtml(l.replace(/`/g, ''))}</li>`),
-    '</ul>',
-  );
+  H.push('<h2>Limitations</h2><ul>');
+  for (const l of d.limitations) H.push(`<li>${escapeHtml(l.replace(/`/g, ''))}</li>`);
+  H.push('</ul>');
 
   H.push('<h2>Diagnostics</h2><h3>Data summary (training data)</h3>');
   H.push(

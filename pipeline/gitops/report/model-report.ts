@@ -293,7 +293,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
 
   const bins = calibrationBins(y, p).filter((b) => b.rows >= 20);
   const calibration = {
-    max_gap: bins.length ? Math.max(...bins.map((b) => Math.abs(b.observed - b.predicted))) : null,
+    max_gap: bins.length ? bins.reduce((m, b) => Math.max(m, Math.abs(b.observed - b.predicted)), 0) : null,
   };
   const dependencies: DependencyReport =
     opts.dependencies === false || opts.dependencies === undefined

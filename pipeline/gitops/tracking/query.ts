@@ -32,7 +32,11 @@ export function knownMetrics(runs: TrackedRun[]): string[] {
 }
 
 export function metricValue(run: TrackedRun, metric: string): number | null {
-  const v = metric in run.metrics ? run.metrics[metric] : run.timings[metric];
+  const v = Object.hasOwn(run.metrics, metric)
+    ? run.metrics[metric]
+    : Object.hasOwn(run.timings, metric)
+      ? run.timings[metric]
+      : undefined;
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 

@@ -16,7 +16,7 @@ type Align = 'l' | 'r';
 
 /** A plain aligned table for terminals: header, a rule, rows. */
 export function textTable(rows: string[][], align: Align[]): string {
-  const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => [...(r[j] ?? '')].length)));
+  const widths = rows[0].map((_, j) => rows.reduce((w, r) => Math.max(w, [...(r[j] ?? '')].length), 0));
   const line = (r: string[]): string =>
     r
       .map((c, j) => (align[j] === 'r' ? c.padStart(widths[j]) : c.padEnd(widths[j])))
@@ -111,7 +111,7 @@ export function renderShow(r: TrackedRun): string {
         : `not logged (${t.mlflow.error}); retry with "mlops runs mlflow ${r.id}"`,
     ]);
   }
-  const width = Math.max(...rows.map(([k]) => k.length));
+  const width = rows.reduce((w, [k]) => Math.max(w, k.length), 0);
   const out = [`run ${r.id}`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`), ''];
   const metricsFile = readMetricsFile(r.location);
   if (metricsFile) {
@@ -132,11 +132,9 @@ export function renderShow(r: TrackedRun): string {
     );
   }
   if (t?.artifacts?.length) {
-    out.push(
-      '',
-      'artifacts:',
-      ...t.artifacts.map((a) => `  ${a.name.padEnd(12)} ${String(a.bytes).padStart(9)} B  sha256 ${a.sha256}`),
-    );
+    out.push('', 'artifacts:');
+    for (const a of t.artifacts)
+      out.push(`  ${a.name.padEnd(12)} ${String(a.bytes).padStart(9)} B  sha256 ${a.sha256}`);
   }
   return out.join('\n');
 }
@@ -194,7 +192,7 @@ export function compareRuns(runs: TrackedRun[]): Comparison {
       const base = values[0];
       return {
         name,
-        higher_is_better: name in HIGHER_IS_BETTER || name.endsWith('_sd') ? isHigherBetter(name) : null,
+        higher_is_better: Object.hasOwn(HIGHER_IS_BETTER, name) || name.endsWith('_sd') ? isHigherBetter(name) : null,
         values,
         deltas: values.map((v, i) => (i === 0 || v === null || base === null ? null : v - base)),
       };

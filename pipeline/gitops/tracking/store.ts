@@ -40,7 +40,7 @@ export const RUN_METRICS = [...METRIC_NAMES, 'threshold'];
 
 /** Known metrics by HIGHER_IS_BETTER; a spread (`*_sd`, e.g. across CV folds) is better small. */
 export function isHigherBetter(metric: string): boolean {
-  return HIGHER_IS_BETTER[metric] ?? !metric.endsWith('_sd');
+  return Object.hasOwn(HIGHER_IS_BETTER, metric) ? HIGHER_IS_BETTER[metric] : !metric.endsWith('_sd');
 }
 
 const TEMP = /^\..*\.tmp$/;
@@ -193,12 +193,7 @@ export function pruneRuns(
       .filter((n) => TEMP.test(n))
       .map((n) => join(runsDir, n));
     for (const r of kept) {
-      if (existsSync(r.dir))
-        candidates.push(
-          ...readdirSync(r.dir)
-            .filter((n) => TEMP.test(n))
-            .map((n) => join(r.dir, n)),
-        );
+      if (existsSync(r.dir)) for (const n of readdirSync(r.dir)) if (TEMP.test(n)) candidates.push(join(r.dir, n));
     }
     for (const p of candidates) if (now - statSync(p).mtimeMs >= minAge) temps.push(p);
   }

@@ -3,7 +3,7 @@
  * Triton-style clients. Each feature is one input tensor of shape [N] (or [N, 1]):
  * FP32/FP64/INT* for numeric features, BYTES for categorical ones; missing values are
  * null. Outputs: `probability` (FP64) and `decision` (BYTES). Errors use the protocol's
- * shape, `{"error": "<message>"}`.
+ * shape, `{"error": "<message>"}`, with the service's error fields beside it.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -50,19 +50,34 @@ export function v2Router(s: ServiceState): Router {
   const version = String(s.source.version ?? s.model.bundle.digest.slice(7, 19));
   for (const p of ['/v2/health/live', '/v2/health/ready']) s.publicPaths.add(p);
 
+  // Errors in the protocol's shape ({"error": ...}), which is also the service's own shape
+  // with `error` added, so KServe clients and ours read the same answer.
   const handle = (fn: (ctx: Context) => Promise<void> | void) => async (ctx: Context) => {
     try {
       await fn(ctx);
     } catch (e) {
       const status = e instanceof ProtocolError ? e.status : e instanceof HttpError ? e.status : null;
       if (status === null || status >= 500) throw e;
+      const message =
+        e instanceof HttpError && e.errors?.length
+          ? `${e.message}: ${e.errors.map((f) => f.message).join('; ')}`
+          : (e as Error).message;
       ctx.status = status;
       ctx.body = {
-        error:
-          e instanceof HttpError && e.errors?.length
-            ? `${e.message}: ${e.errors.map((f) => f.message).join('; ')}`
-            : (e as Error).message,
+        error: message,
+        error_code:
+          e instanceof HttpError
+            ? e.code
+            : status === 404
+              ? 'NOT_FOUND'
+              : status === 413
+                ? 'PAYLOAD_TOO_LARGE'
+                : 'BAD_REQUEST',
+        message,
+        status,
+        request_id: ctx.state.requestId,
       };
+      if (e instanceof HttpError && e.headers) for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
     }
   };
   const checkModel = (ctx: Context): void => {
