@@ -108,10 +108,14 @@ export function transform(state: PreprocessorState, ds: Dataset): FeatureMatrix 
     if (c.kind === 'numeric') {
       const v = ds.numeric.get(c.source);
       if (!v) throw new Error(`column "${c.source}" is not in the data set`);
-      const out = new Float64Array(n);
-      if (state.encoding === 'tree') out.set(v);
-      else for (let i = 0; i < n; i++) out[i] = ((Number.isNaN(v[i]) ? c.impute : v[i]) - c.center) / c.scale;
-      columns.push(out);
+      if (state.encoding === 'tree') {
+        // Trees take numbers as they are: the data set's column itself (engines only read X).
+        columns.push(v);
+      } else {
+        const out = new Float64Array(n);
+        for (let i = 0; i < n; i++) out[i] = ((Number.isNaN(v[i]) ? c.impute : v[i]) - c.center) / c.scale;
+        columns.push(out);
+      }
       categorical.push(false);
       if (c.missing_indicator) {
         const ind = new Float64Array(n);
