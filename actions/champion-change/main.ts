@@ -7,7 +7,14 @@
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { loadConfig, usageError } from '../../pipeline/core/index.ts';
-import { checkoutState, fileAt, loadRegistry, modelEntry, registryDir, trackedPath } from '../../pipeline/gitops/index.ts';
+import {
+  checkoutState,
+  fileAt,
+  loadRegistry,
+  modelEntry,
+  registryDir,
+  trackedPath,
+} from '../../pipeline/gitops/index.ts';
 import { stringInput } from '../common/inputs.ts';
 import { runAction } from '../common/run.ts';
 import { imageTags, metadataTags } from '../common/image-tags.ts';

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
 import { ROOT, runCli } from '../helpers/cli.ts';
-import { gitSync, removeTemporaryFolders, testConfig, tmp, trainRun, VARIANTS } from '../registry/helpers.ts';
+import { gitSync, removeTemporaryFolders, sh, testConfig, tmp, trainRun, VARIANTS } from '../registry/helpers.ts';
 import { OciClient, parseImageRef } from '../../pipeline/gitops/index.ts';
 import { dockerdUnavailable, startDockerd, type Dockerd } from './dockerd.ts';
 import { registryAvailable, startRegistry, type TestRegistry } from './oci-registry.ts';
@@ -37,7 +37,7 @@ describe.skipIf(skipReason !== null)(
     let project: string;
     let remote: string;
     let image: string;
-    const git = (...args: string[]): string => gitSync(project, ...args);
+    const git = (...args: string[]): string => sh(project, 'git', args);
     const cli = (...args: string[]) => runCli(args, project);
     const publishArgs = (): string[] => [
       'release',
@@ -124,7 +124,7 @@ describe.skipIf(skipReason !== null)(
 
     it('publish builds v1 from its promotion commit, labels it, pushes it and points champion at it', async () => {
       const promotion = git('log', '-1', '--format=%H', '--', 'models/registry.json');
-      const r = await cli(...publishArgs());
+      const r = await runCli(publishArgs(), project);
       expect(r.code, r.err).toBe(0);
       expect(r.err).toContain(`building ${image}:v1 from ${promotion.slice(0, 12)}`);
       expect(builds()).toHaveLength(1);
@@ -154,7 +154,7 @@ describe.skipIf(skipReason !== null)(
 
     it('a second publish does nothing, runs no docker command, and says so', async () => {
       const before = dockerd.invocations().length;
-      const r = await cli(...publishArgs());
+      const r = await runCli(publishArgs(), project);
       expect(r.code, r.err).toBe(0);
       expect(r.out).toMatch(/Nothing published: the OCI registry already follows the registry \(no build\)/);
       expect(dockerd.invocations()).toHaveLength(before);
@@ -165,7 +165,7 @@ describe.skipIf(skipReason !== null)(
       const run = await trainRun(project, tmp('run-v2'), testConfig(VARIANTS.twin));
       const p = await cli('promote', '--run', run, '--force', '--reason', 'twin', '--actor', 'dev', '--push');
       expect(p.code, p.err).toBe(0);
-      const r = await cli(...publishArgs());
+      const r = await runCli(publishArgs(), project);
       expect(r.code, r.err).toBe(0);
       expect(builds()).toHaveLength(2);
       expect(builds()[1]).toContain(`${image}:v2`);
@@ -180,7 +180,7 @@ describe.skipIf(skipReason !== null)(
       const before = dockerd.invocations().length;
       const rb = await cli('rollback', '--to', 'v1', '--reason', 'v2 misbehaves', '--actor', 'dev', '--push');
       expect(rb.code, rb.err).toBe(0);
-      const r = await cli(...publishArgs());
+      const r = await runCli(publishArgs(), project);
       expect(r.code, r.err).toBe(0);
       expect(r.out).toContain(`champion → ${v1!.digest}`);
       expect(dockerd.invocations()).toHaveLength(before);
@@ -222,7 +222,7 @@ describe.skipIf(skipReason !== null)(
       const rb = await cli('rollback', '--to', 'v2', '--reason', 'v2 fixed', '--actor', 'dev', '--push');
       expect(rb.code, rb.err).toBe(0);
       const before = builds().length;
-      expect((await cli(...publishArgs())).code).toBe(0);
+      expect((await runCli(publishArgs(), project)).code).toBe(0);
       expect(builds()).toHaveLength(before);
       const v2 = await tagInfo('v2');
       const mainBefore = gitSync(remote, 'rev-parse', 'main');

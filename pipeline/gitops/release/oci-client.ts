@@ -72,7 +72,7 @@ export class OciClient {
       if (res.status === 404) return out;
       await this.expectOk(res, 'GET', path);
       const body = (await res.json()) as { tags?: string[] | null };
-      out.push(...(body.tags ?? []));
+      for (const tag of body.tags ?? []) out.push(tag);
       path = nextLink(res.headers.get('link'));
     }
     return out;
