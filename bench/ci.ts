@@ -266,7 +266,7 @@ class Replay {
           };
           // The runner passes every input, defaults included.
           for (const [input, spec] of Object.entries(meta.inputs ?? {})) {
-            const given = step.with && input in step.with ? step.with[input] : spec.default;
+            const given = step.with && Object.hasOwn(step.with, input) ? step.with[input] : spec.default;
             env[`INPUT_${input.replace(/ /g, '_').toUpperCase()}`] = interpolate(given, ctx());
           }
           ok = await this.exec(

@@ -34035,6 +34035,10 @@ var dataSection = {
       type: "object",
       additionalProperties: { enum: ["numeric", "categorical"] },
       description: "Force a column to be numeric or categorical instead of inferring it."
+    },
+    encoding: {
+      enum: ["utf8", "latin1"],
+      description: "Text encoding of the CSV files: utf8 (the default; bytes that are not UTF-8 are refused) or latin1."
     }
   }
 };
@@ -34400,7 +34404,10 @@ function describeAjvError(e) {
 function deepMerge(base, over) {
   if (isPlainObject(base) && isPlainObject(over)) {
     const out = { ...base };
-    for (const [k, v] of Object.entries(over)) out[k] = k in base ? deepMerge(base[k], v) : v;
+    for (const [k, v] of Object.entries(over)) {
+      const value = Object.hasOwn(base, k) ? deepMerge(base[k], v) : v;
+      Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+    }
     return out;
   }
   return over === void 0 ? base : over;
@@ -34694,9 +34701,9 @@ function emptyRegistry() {
 }
 
 // pipeline/gitops/registry/store.ts
-import { existsSync as existsSync3, mkdirSync, readFileSync as readFileSync2, renameSync, rmSync, statSync } from "node:fs";
-import { basename, join, relative, resolve as resolve2 } from "node:path";
 var import_ajv2 = __toESM(require_ajv(), 1);
+import { existsSync as existsSync3, mkdirSync, readdirSync, readFileSync as readFileSync2, renameSync, rmSync, statSync } from "node:fs";
+import { join, relative, resolve as resolve2 } from "node:path";
 var ajv2 = new import_ajv2.Ajv({ allErrors: true, strict: false });
 var validateRegistry = ajv2.compile(registrySchema);
 function registryDir(config, baseDir) {
@@ -34758,6 +34765,7 @@ function parseRegistry(text, file, dir, opts = {}) {
   }
   const reg = data;
   for (const [name, model] of Object.entries(reg.models)) checkModel(file, dir, name, model, opts);
+  checkFolders(file, dir, reg);
   return reg;
 }
 function checkModel(file, dir, name, model, opts) {
@@ -34774,16 +34782,69 @@ function checkModel(file, dir, name, model, opts) {
       throw integrity2(file, `models.${name}.aliases.${alias}`, `points to v${n}, which is not a registered version`);
     }
   }
-  model.history.forEach((h, i) => {
-    if (h.seq !== i + 1)
-      throw integrity2(
-        file,
-        `models.${name}.history[${i}] (event ${h.seq})`,
-        `history must be append-only with seq 1, 2, 3…; expected seq ${i + 1}`
-      );
-  });
+  checkHistory(file, name, model);
   if (opts.skipBundles) return;
   model.versions.forEach((v, i) => checkVersionBundle(file, dir, name, v, at(i)));
+}
+function checkHistory(file, name, model) {
+  const versions = new Map(model.versions.map((v) => [v.version, v]));
+  const registered = /* @__PURE__ */ new Set();
+  let made = null;
+  for (const [i, h] of model.history.entries()) {
+    const at = `models.${name}.history[${i}] (event ${h.seq})`;
+    if (h.seq !== i + 1)
+      throw integrity2(file, at, `history must be append-only with seq 1, 2, 3…; expected seq ${i + 1}`);
+    for (const [field, n] of [
+      ["version", h.version],
+      ["previous_champion", h.previous_champion]
+    ]) {
+      if (n !== null && !versions.has(n))
+        throw integrity2(
+          file,
+          at,
+          `its ${field} is v${n}, which is not a registered version (a version the history names was removed from "versions")`
+        );
+    }
+    if (h.version === null) continue;
+    const v = versions.get(h.version);
+    if (h.digest !== null && h.digest !== v.digest)
+      throw integrity2(file, at, `it records ${h.digest} for v${h.version}, but the version's digest is ${v.digest}`);
+    if (h.event === "registered") registered.add(h.version);
+    if (h.event === "promoted" || h.event === "rolled_back") made = { version: h.version, label: at };
+  }
+  for (const v of model.versions)
+    if (!registered.has(v.version))
+      throw integrity2(
+        file,
+        `models.${name}.versions (v${v.version})`,
+        `no "registered" event in the history registers v${v.version}`
+      );
+  const alias = model.aliases.champion;
+  if (made !== null && alias !== made.version)
+    throw integrity2(
+      file,
+      `models.${name}.aliases.champion`,
+      `is ${alias === null ? "null" : `v${alias}`}, but ${made.label} made v${made.version} the champion`
+    );
+  if (made === null && alias !== null)
+    throw integrity2(file, `models.${name}.aliases.champion`, `is v${alias}, but no event in the history promoted it`);
+}
+function checkFolders(file, dir, reg) {
+  if (!existsSync3(dir)) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+    const model = Object.hasOwn(reg.models, entry.name) ? reg.models[entry.name] : null;
+    const known = new Set(model?.versions.map((v) => `v${v.version}`) ?? []);
+    for (const sub of readdirSync(join(dir, entry.name), { withFileTypes: true })) {
+      if (!sub.isDirectory() || !/^v[1-9][0-9]*$/.test(sub.name) || known.has(sub.name)) continue;
+      const shown = relative(process.cwd(), join(dir, entry.name, sub.name)) || join(dir, entry.name, sub.name);
+      throw integrity2(
+        file,
+        model ? `models.${entry.name}.versions` : `models.${entry.name}`,
+        `the folder ${shown} holds a version that registry.json does not list; remove the folder, or restore the entry`
+      );
+    }
+  }
 }
 function checkVersionBundle(file, dir, name, v, label) {
   const path = join(dir, v.path, v.bundle.file);
@@ -34821,6 +34882,9 @@ function checkVersionBundle(file, dir, name, v, label) {
       `bundle digest does not match: ${shown} holds ${contentDigest} but the entry records ${v.digest}`
     );
   }
+}
+function modelEntry(reg, name) {
+  return Object.hasOwn(reg.models, name) ? reg.models[name] : null;
 }
 
 // actions/common/inputs.ts
@@ -34869,7 +34933,7 @@ async function main() {
   const loaded = loadConfig(null, cwd);
   const dir = registryDir(loaded.config, loaded.baseDir);
   const name = loaded.config.model_name;
-  const now = loadRegistry(dir).models[name]?.aliases.champion ?? null;
+  const now = modelEntry(loadRegistry(dir), name)?.aliases.champion ?? null;
   const rel = trackedPath(cwd, `${dir}/registry.json`) ?? "models/registry.json";
   const was = before === "" || /^0+$/.test(before) ? null : championIn(fileAt(cwd, before, rel)?.toString("utf8") ?? null, name);
   const changed = now !== null && now !== was;

@@ -34149,13 +34149,40 @@ var MlopsError = class extends Error {
 var usageError = (message) => new MlopsError("usage", message);
 
 // pipeline/core/common/fs-atomic.ts
-import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, rmSync } from "node:fs";
-import { dirname, basename, join } from "node:path";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
+var TEMP = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+function tempSibling(path) {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+}
+function removeStaleTemps(dir, target) {
+  let names;
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMP.exec(name);
+    if (!m || target !== void 0 && m[1] !== target || isRunning(Number(m[2]))) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+function isRunning(pid) {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === "EPERM";
+  }
+}
 function writeFileAtomic(path, data) {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  removeStaleTemps(dir, basename(path));
+  const tmp = tempSibling(path);
   const fd = openSync(tmp, "w");
   try {
     const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
@@ -34218,6 +34245,10 @@ var dataSection = {
       type: "object",
       additionalProperties: { enum: ["numeric", "categorical"] },
       description: "Force a column to be numeric or categorical instead of inferring it."
+    },
+    encoding: {
+      enum: ["utf8", "latin1"],
+      description: "Text encoding of the CSV files: utf8 (the default; bytes that are not UTF-8 are refused) or latin1."
     }
   }
 };

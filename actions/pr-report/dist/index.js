@@ -39045,6 +39045,10 @@ var dataSection = {
       type: "object",
       additionalProperties: { enum: ["numeric", "categorical"] },
       description: "Force a column to be numeric or categorical instead of inferring it."
+    },
+    encoding: {
+      enum: ["utf8", "latin1"],
+      description: "Text encoding of the CSV files: utf8 (the default; bytes that are not UTF-8 are refused) or latin1."
     }
   }
 };
@@ -39464,8 +39468,8 @@ function deltaCell(metric, champion, challenger) {
   if (champion === null || challenger === null) return "n/a";
   const d = challenger - champion;
   if (d === 0) return signed(d);
+  if (!Object.hasOwn(HIGHER_IS_BETTER, metric)) return signed(d);
   const higher = HIGHER_IS_BETTER[metric];
-  if (higher === void 0) return signed(d);
   const better = higher ? d > 0 : d < 0;
   return `${signed(d)} ${better ? "🟢" : "🔴"}`;
 }
@@ -39581,11 +39585,8 @@ function dataSection2(a) {
   else if (!c.schema_changes.length) out.push("Schema changes vs the champion's data: none.", "");
   else {
     const shown = c.schema_changes.slice(0, 30);
-    out.push(
-      `Schema changes vs the champion's data (${c.schema_changes.length}):`,
-      "",
-      ...shown.map((s) => `- ${mdText(s)}`)
-    );
+    out.push(`Schema changes vs the champion's data (${c.schema_changes.length}):`, "");
+    for (const s of shown) out.push(`- ${mdText(s)}`);
     if (c.schema_changes.length > shown.length)
       out.push(`- … and ${c.schema_changes.length - shown.length} more (see the artifact)`);
     out.push("");
@@ -39667,7 +39668,7 @@ function testsSection(a) {
     (f) => (f.assertionResults ?? []).filter((r) => r.status === "failed").map((r) => r.fullName ?? r.title)
   );
   if (failed.length) {
-    out.push(...failed.slice(0, 20).map((n) => `- ❌ ${mdText(n)}`));
+    for (const n of failed.slice(0, 20)) out.push(`- ❌ ${mdText(n)}`);
     if (failed.length > 20) out.push(`- … and ${failed.length - 20} more`);
     out.push("");
   }
@@ -39689,10 +39690,16 @@ function buildPrComment(a, opts) {
   lines.push("<details><summary>Promotion rules</summary>", "", rulesTable(a), "", "</details>", "");
   const evaluated = a.comparison.evaluated_on;
   lines.push(`### Champion vs challenger (same ${evaluated.rows} rows)`, "", metricsComparison(a), "");
-  lines.push(...confusionSection(a));
-  lines.push(...dataSection2(a));
-  lines.push(...chartsSection(a));
-  lines.push("### Code quality", "", ...checksSection(a), ...lintSection(a), ...testsSection(a));
+  for (const section of [
+    confusionSection(a),
+    dataSection2(a),
+    chartsSection(a),
+    ["### Code quality", ""],
+    checksSection(a),
+    lintSection(a),
+    testsSection(a)
+  ])
+    for (const line of section) lines.push(line);
   const footer = `<sub>Updated in place on every push · head ${code(ctx.head_sha.slice(0, 7))} · [workflow run](${ctx.run_url})${link}</sub>`;
   return fitComment(lines.join("\n"), footer, opts);
 }

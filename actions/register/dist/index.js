@@ -16924,7 +16924,7 @@ var require_util7 = __commonJS({
     var { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = require_symbols5();
     var { states, opcodes } = require_constants5();
     var { ErrorEvent, createFastMessageEvent } = require_events();
-    var { isUtf8 } = __require("node:buffer");
+    var { isUtf8: isUtf82 } = __require("node:buffer");
     var { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = require_data_url();
     function isConnecting(ws) {
       return ws[kReadyState] === states.CONNECTING;
@@ -17064,7 +17064,7 @@ var require_util7 = __commonJS({
     var hasIntl = typeof process.versions.icu === "string";
     var fatalDecoder = hasIntl ? new TextDecoder("utf-8", { fatal: true }) : void 0;
     var utf8Decode = hasIntl ? fatalDecoder.decode.bind(fatalDecoder) : function(buffer) {
-      if (isUtf8(buffer)) {
+      if (isUtf82(buffer)) {
         return buffer.toString("utf-8");
       }
       throw new TypeError("Invalid utf-8 received.");
@@ -95908,13 +95908,40 @@ function isMlopsError(e) {
 }
 
 // pipeline/core/common/fs-atomic.ts
-import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, rmSync } from "node:fs";
-import { dirname, basename, join } from "node:path";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
+var TEMP = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+function tempSibling(path3) {
+  return join(dirname(path3), `.${basename(path3)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+}
+function removeStaleTemps(dir, target2) {
+  let names;
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m3 = TEMP.exec(name);
+    if (!m3 || target2 !== void 0 && m3[1] !== target2 || isRunning(Number(m3[2]))) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+function isRunning(pid) {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === "EPERM";
+  }
+}
 function writeFileAtomic(path3, data3) {
   const dir = dirname(path3);
   mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path3)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  removeStaleTemps(dir, basename(path3));
+  const tmp = tempSibling(path3);
   const fd = openSync(tmp, "w");
   try {
     const buf = typeof data3 === "string" ? Buffer.from(data3, "utf8") : data3;
@@ -96169,6 +96196,10 @@ var dataSection = {
       type: "object",
       additionalProperties: { enum: ["numeric", "categorical"] },
       description: "Force a column to be numeric or categorical instead of inferring it."
+    },
+    encoding: {
+      enum: ["utf8", "latin1"],
+      description: "Text encoding of the CSV files: utf8 (the default; bytes that are not UTF-8 are refused) or latin1."
     }
   }
 };
@@ -96534,7 +96565,10 @@ function describeAjvError(e) {
 function deepMerge(base, over) {
   if (isPlainObject(base) && isPlainObject(over)) {
     const out = { ...base };
-    for (const [k2, v] of Object.entries(over)) out[k2] = k2 in base ? deepMerge(base[k2], v) : v;
+    for (const [k2, v] of Object.entries(over)) {
+      const value4 = Object.hasOwn(base, k2) ? deepMerge(base[k2], v) : v;
+      Object.defineProperty(out, k2, { value: value4, enumerable: true, writable: true, configurable: true });
+    }
     return out;
   }
   return over === void 0 ? base : over;
@@ -98232,6 +98266,8 @@ var transform = function(original_options = {}) {
 
 // pipeline/core/data/csv.ts
 import { existsSync as existsSync3, readFileSync as readFileSync2, statSync } from "node:fs";
+import { isUtf8 } from "node:buffer";
+import { createHash as createHash2 } from "node:crypto";
 
 // node_modules/csv-parse/lib/sync.js
 var parse = function(data3, opts = {}) {
@@ -98253,46 +98289,304 @@ var parse = function(data3, opts = {}) {
   return records;
 };
 
-// pipeline/core/data/csv.ts
+// pipeline/core/data/table.ts
 var MISSING = /* @__PURE__ */ new Set(["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?"]);
-function isMissingText(v) {
-  return MISSING.has(v.trim());
-}
-function readCsvFile(file) {
-  if (!existsSync3(file)) throw inputError(`data file not found: ${file}`);
-  if (statSync(file).isDirectory()) throw inputError(`expected a CSV file but got a folder: ${file}`);
-  return parseCsvText(readFileSync2(file, "utf8"), file);
-}
-function parseCsvText(text3, file) {
-  if (text3.trim().length === 0) throw inputError(`${file}: the file is empty (expected a header row and data rows)`);
-  let records;
-  try {
-    records = parse(text3, { bom: true, skip_empty_lines: true, relax_column_count: false, trim: false });
-  } catch (e) {
-    const err = e;
-    const where = err.lines ? ` at line ${err.lines}` : "";
-    throw inputError(`${file}: malformed CSV${where}: ${err.message.replace(/^Invalid Record Length: /, "")}`);
+var RawColumn = class {
+  constructor(length3, numbers4, codes, texts) {
+    this.length = length3;
+    this.numbers = numbers4;
+    this.codes = codes;
+    this.texts = texts;
   }
-  if (records.length === 0) throw inputError(`${file}: the file is empty`);
-  const header = records[0].map((h2) => h2.trim());
-  const seen = /* @__PURE__ */ new Set();
-  header.forEach((h2, i) => {
-    if (h2 === "") throw inputError(`${file}: header column ${i + 1} has no name`);
-    if (seen.has(h2)) throw inputError(`${file}: column "${h2}" appears twice in the header`);
-    seen.add(h2);
-  });
-  if (records.length === 1) throw inputError(`${file}: has a header but no data rows`);
-  const columns = /* @__PURE__ */ new Map();
-  for (const h2 of header) columns.set(h2, new Array(records.length - 1));
-  const cols = header.map((h2) => columns.get(h2));
-  for (let r = 1; r < records.length; r++) {
-    const rec = records[r];
-    for (let c4 = 0; c4 < header.length; c4++) {
-      const v = rec[c4];
-      cols[c4][r - 1] = v === void 0 || isMissingText(v) ? null : v.trim();
+  length;
+  numbers;
+  codes;
+  texts;
+  /** The cell as read (trimmed), or null when it is missing. */
+  get(i) {
+    const k2 = this.codes === null ? 0 : this.codes[i];
+    if (k2 > 0) return this.texts[k2 - 1];
+    const n = this.numbers === null ? NaN : this.numbers[i];
+    return Number.isNaN(n) ? null : String(n);
+  }
+  /** The cell's number when it is written as a plain number, else NaN (missing or other text). */
+  number(i) {
+    return this.numbers === null ? NaN : this.numbers[i];
+  }
+  /** True when the cell holds text that is not written as a plain number. */
+  isText(i) {
+    return this.codes !== null && this.codes[i] > 0;
+  }
+  /**
+   * The column's numbers when every cell is a plain number or missing (NaN), shared, not
+   * copied: the caller must not write into it. Null when some cell holds other text.
+   */
+  plainNumbers() {
+    if (this.codes !== null) return null;
+    return this.numbers ?? new Float64Array(this.length).fill(NaN);
+  }
+  /** Every cell as text (null = missing); a number written many times is one string, not many. */
+  toArray() {
+    const out = new Array(this.length);
+    const written = /* @__PURE__ */ new Map();
+    for (let i = 0; i < this.length; i++) {
+      const k2 = this.codes === null ? 0 : this.codes[i];
+      if (k2 > 0) {
+        out[i] = this.texts[k2 - 1];
+        continue;
+      }
+      const n = this.numbers === null ? NaN : this.numbers[i];
+      if (Number.isNaN(n)) out[i] = null;
+      else {
+        let t = written.get(n);
+        if (t === void 0) written.set(n, t = String(n));
+        out[i] = t;
+      }
+    }
+    return out;
+  }
+  /** Rows `index` of the column, in that order. */
+  pick(index6) {
+    const b10 = new RawColumnBuilder(index6.length);
+    for (let k2 = 0; k2 < index6.length; k2++) b10.push(this.get(index6[k2]));
+    return b10.finish();
+  }
+  static from(values3) {
+    const b10 = new RawColumnBuilder(values3.length);
+    for (const v of values3) b10.push(v);
+    return b10.finish();
+  }
+};
+var RawColumnBuilder = class {
+  n = 0;
+  capacity;
+  numbers = null;
+  codes = null;
+  texts = [];
+  textCode = /* @__PURE__ */ new Map();
+  constructor(expectedRows = 1024) {
+    this.capacity = Math.max(16, expectedRows);
+  }
+  get length() {
+    return this.n;
+  }
+  push(v) {
+    if (this.n === this.capacity) this.grow();
+    const i = this.n++;
+    if (v === null) {
+      if (this.numbers !== null) this.numbers[i] = NaN;
+      return;
+    }
+    const x4 = plainNumber(v);
+    if (!Number.isNaN(x4)) {
+      (this.numbers ??= new Float64Array(this.capacity).fill(NaN))[i] = x4;
+      return;
+    }
+    let k2 = this.textCode.get(v);
+    if (k2 === void 0) {
+      this.texts.push(v);
+      k2 = this.texts.length;
+      this.textCode.set(v, k2);
+    }
+    (this.codes ??= new Uint32Array(this.capacity))[i] = k2;
+    if (this.numbers !== null) this.numbers[i] = NaN;
+  }
+  finish() {
+    const fit3 = (a4) => a4 === null || a4.length === this.n ? a4 : a4.slice(0, this.n);
+    return new RawColumn(this.n, fit3(this.numbers), fit3(this.codes), this.texts);
+  }
+  grow() {
+    this.capacity = Math.ceil(this.capacity * 1.5);
+    if (this.numbers !== null) {
+      const next = new Float64Array(this.capacity).fill(NaN);
+      next.set(this.numbers);
+      this.numbers = next;
+    }
+    if (this.codes !== null) {
+      const next = new Uint32Array(this.capacity);
+      next.set(this.codes);
+      this.codes = next;
     }
   }
-  return { file, header, rows: records.length - 1, columns };
+};
+function plainNumber(v) {
+  const c4 = v.charCodeAt(0);
+  if (!(c4 >= 48 && c4 <= 57 || c4 === 45)) return NaN;
+  const x4 = Number(v);
+  return Number.isFinite(x4) && String(x4) === v ? x4 : NaN;
+}
+var RawTableBuilder = class {
+  constructor(file, header, expectedRows = 1024) {
+    this.file = file;
+    this.header = header;
+    this.builders = header.map(() => new RawColumnBuilder(expectedRows));
+    this.lines = new Uint32Array(Math.max(16, expectedRows));
+  }
+  file;
+  header;
+  builders;
+  lines;
+  n = 0;
+  get rows() {
+    return this.n;
+  }
+  /** One row: `fields[c]` is column c's cell as written; it is trimmed and missing tokens become null. */
+  push(fields, line5) {
+    for (let c4 = 0; c4 < this.builders.length; c4++) {
+      const v = fields[c4]?.trim();
+      this.builders[c4].push(v === void 0 || MISSING.has(v) ? null : v);
+    }
+    if (this.n === this.lines.length) {
+      const next = new Uint32Array(Math.ceil(this.lines.length * 1.5));
+      next.set(this.lines);
+      this.lines = next;
+    }
+    this.lines[this.n++] = line5;
+  }
+  finish() {
+    const columns = /* @__PURE__ */ new Map();
+    this.header.forEach((h2, c4) => columns.set(h2, this.builders[c4].finish()));
+    return { file: this.file, header: this.header, rows: this.n, columns, lines: this.lines.slice(0, this.n) };
+  }
+};
+function pickRows(table2, index6, file = table2.file) {
+  const columns = /* @__PURE__ */ new Map();
+  for (const [k2, v] of table2.columns) columns.set(k2, v.pick(index6));
+  const lines = new Uint32Array(index6.length);
+  for (let k2 = 0; k2 < index6.length; k2++) lines[k2] = table2.lines[index6[k2]];
+  return { file, header: table2.header, rows: index6.length, columns, lines };
+}
+
+// pipeline/core/data/csv.ts
+var CLI_LATIN1_HINT = 'read it with --encoding latin1 (or "encoding": "latin1" in the data section of the config)';
+function csvParseOptions(encoding) {
+  return { bom: true, skip_empty_lines: true, relax_column_count: true, trim: false, encoding };
+}
+var LineTracker = class {
+  prevEnd = 0;
+  prevCounted = 0;
+  prevEmpty = 0;
+  startOf(info3, fields) {
+    const empty = info3.empty_lines - this.prevEmpty;
+    const start = this.prevEnd + 1 + empty;
+    let breaks = 0;
+    if (info3.lines - this.prevCounted - 1 - empty > 0)
+      for (const f of fields) for (let i = f.indexOf("\n"); i !== -1; i = f.indexOf("\n", i + 1)) breaks++;
+    this.prevEnd = start + breaks;
+    this.prevCounted = info3.lines;
+    this.prevEmpty = info3.empty_lines;
+    return start;
+  }
+};
+function checkHeader(fields, where, line5 = 1) {
+  const header = fields.map((h2) => h2.trim());
+  const first = /* @__PURE__ */ new Map();
+  header.forEach((h2, i) => {
+    if (h2 === "") throw inputError(`${where}: line ${line5}: column ${i + 1} of the header has no name`);
+    const seen = first.get(h2);
+    if (seen !== void 0)
+      throw inputError(
+        `${where}: line ${line5}: column "${h2}" appears twice in the header (columns ${seen + 1} and ${i + 1})`
+      );
+    first.set(h2, i);
+  });
+  return header;
+}
+function widthProblem(fields, header) {
+  if (fields === header.length) return null;
+  return fields < header.length ? `${fields} field${fields === 1 ? "" : "s"}, but the header has ${header.length} (a short row)` : `${fields} fields, but the header has ${header.length} (extra fields)`;
+}
+function checkWidth(record, header, where) {
+  const problem = widthProblem(record.fields.length, header);
+  if (problem) throw inputError(`${where}: line ${record.line}: ${problem}`, [{ line: record.line, problem }]);
+}
+function utf8Error(bytes2, at, where, opts, offset4 = 0, linesBefore = 0) {
+  let lines = linesBefore;
+  for (let i = 0; i < at; i++) if (bytes2[i] === 10) lines++;
+  const hex2 = at < bytes2.length ? ` (byte 0x${bytes2[at].toString(16).toUpperCase().padStart(2, "0")} at byte ${offset4 + at + 1})` : "";
+  return inputError(
+    `${where}: line ${lines + 1}: not valid UTF-8${hex2}; if the text is Latin-1, ${opts.latin1Hint ?? CLI_LATIN1_HINT}`
+  );
+}
+function firstInvalidUtf8(b10) {
+  let i = 0;
+  while (i < b10.length) {
+    const c4 = b10[i];
+    if (c4 < 128) {
+      i++;
+      continue;
+    }
+    let n;
+    let min4;
+    if (c4 >= 194 && c4 <= 223) [n, min4] = [1, 128];
+    else if (c4 >= 224 && c4 <= 239) [n, min4] = [2, 2048];
+    else if (c4 >= 240 && c4 <= 244) [n, min4] = [3, 65536];
+    else return i;
+    if (i + n >= b10.length) return i;
+    let cp = c4 & 63 >> n;
+    for (let k2 = 1; k2 <= n; k2++) {
+      const d = b10[i + k2];
+      if (d === void 0 || (d & 192) !== 128) return i;
+      cp = cp << 6 | d & 63;
+    }
+    if (cp < min4 || cp > 1114111 || cp >= 55296 && cp <= 57343) return i;
+    i += n + 1;
+  }
+  return -1;
+}
+function malformed(e, where) {
+  if (!(e instanceof CsvError)) return e;
+  const err = e;
+  return inputError(`${where}: malformed CSV${err.lines ? ` at line ${err.lines}` : ""}: ${err.message}`, {
+    code: err.code
+  });
+}
+function forEachCsvRecord(bytes2, where, opts, onRecord) {
+  const encoding = opts.encoding ?? "utf8";
+  if (encoding === "utf8" && !isUtf8(bytes2)) throw utf8Error(bytes2, firstInvalidUtf8(bytes2), where, opts);
+  const lines = new LineTracker();
+  let header = null;
+  try {
+    parse(bytes2, {
+      ...csvParseOptions(encoding),
+      // Each record is handed on as it is parsed and never collected: memory stays that of the table.
+      on_record: (fields, info3) => {
+        const line5 = lines.startOf(info3, fields);
+        if (header === null) header = checkHeader(fields, where, line5);
+        else onRecord({ line: line5, fields }, header);
+        return null;
+      }
+    });
+  } catch (e) {
+    throw malformed(e, where);
+  }
+  return header;
+}
+function parseCsvBytes(bytes2, where, opts = {}) {
+  if (isBlank(bytes2))
+    throw inputError(`${where}: the file is empty (expected a header row and data rows)`);
+  let table2 = null;
+  const header = forEachCsvRecord(bytes2, where, opts, (record, h2) => {
+    checkWidth(record, h2, where);
+    (table2 ??= new RawTableBuilder(where, h2, lineBreaks(bytes2))).push(record.fields, record.line);
+  });
+  if (header === null) throw inputError(`${where}: the file is empty (expected a header row and data rows)`);
+  if (table2 === null) throw inputError(`${where}: has a header but no data rows`);
+  return { ...table2.finish(), sha256: createHash2("sha256").update(bytes2).digest("hex") };
+}
+function readCsvFile(file, opts = {}) {
+  if (!existsSync3(file)) throw inputError(`data file not found: ${file}`);
+  if (statSync(file).isDirectory()) throw inputError(`expected a CSV file but got a folder: ${file}`);
+  return parseCsvBytes(readFileSync2(file), file, opts);
+}
+function isBlank(bytes2) {
+  for (const b10 of bytes2) if (b10 !== 32 && b10 !== 9 && b10 !== 10 && b10 !== 13) return false;
+  return true;
+}
+function lineBreaks(bytes2) {
+  let n = 1;
+  for (let i = bytes2.indexOf(10); i !== -1; i = bytes2.indexOf(10, i + 1)) n++;
+  return n;
 }
 
 // pipeline/core/data/values.ts
@@ -98301,17 +98595,19 @@ function parseNumber(v) {
   const n = Number(v);
   return v.trim() === "" ? NaN : n;
 }
-function toNumeric(values3, name, file, errors, firstLine = 2) {
-  const out = new Float64Array(values3.length);
-  for (let i = 0; i < values3.length; i++) {
-    const v = values3[i];
-    if (v === null) {
-      out[i] = NaN;
+function toNumeric(col, name, errors, lines) {
+  const plain = col.plainNumbers();
+  if (plain !== null) return plain;
+  const out = new Float64Array(col.length);
+  for (let i = 0; i < col.length; i++) {
+    if (!col.isText(i)) {
+      out[i] = col.number(i);
       continue;
     }
+    const v = col.get(i);
     const n = parseNumber(v);
     if (!Number.isFinite(n)) {
-      errors.push(`line ${i + firstLine}, column "${name}": ${JSON.stringify(v)} is not a number`);
+      errors.push(`line ${lines[i]}, column "${name}": ${JSON.stringify(v)} is not a number`);
       out[i] = NaN;
     } else out[i] = n;
   }
@@ -98321,42 +98617,52 @@ function throwIfErrors(errors, file) {
   if (errors.length === 0) return;
   const more = errors.length > MAX_LISTED ? `
   … and ${errors.length - MAX_LISTED} more` : "";
-  throw inputError(`${file}: ${errors.length} invalid value${errors.length > 1 ? "s" : ""}:
-  - ${errors.slice(0, MAX_LISTED).join("\n  - ")}${more}`, errors);
+  throw inputError(
+    `${file}: ${errors.length} invalid value${errors.length > 1 ? "s" : ""}:
+  - ${errors.slice(0, MAX_LISTED).join("\n  - ")}${more}`,
+    errors
+  );
 }
 
 // pipeline/core/data/dataset.ts
 function toDataset(table2, schema, opts) {
   const missingCols = schema.features.filter((f) => !table2.columns.has(f.name)).map((f) => f.name);
   if (missingCols.length > 0) {
-    throw inputError(`${table2.file}: missing column${missingCols.length > 1 ? "s" : ""} the model needs: ${missingCols.join(", ")}`);
+    throw inputError(
+      `${table2.file}: missing column${missingCols.length > 1 ? "s" : ""} the model needs: ${missingCols.join(", ")}`
+    );
   }
   const errors = [];
   const numeric = /* @__PURE__ */ new Map();
   const categorical = /* @__PURE__ */ new Map();
   for (const f of schema.features) {
-    const values3 = table2.columns.get(f.name);
-    if (f.kind === "numeric") numeric.set(f.name, toNumeric(values3, f.name, table2.file, errors, table2.firstLine ?? 2));
-    else categorical.set(f.name, values3);
+    const col = table2.columns.get(f.name);
+    if (f.kind === "numeric") numeric.set(f.name, toNumeric(col, f.name, errors, table2.lines));
+    else categorical.set(f.name, col.toArray());
   }
   let y4 = null;
-  const targetValues = table2.columns.get(schema.target);
-  if (targetValues) {
+  const target2 = table2.columns.get(schema.target);
+  if (target2) {
     y4 = new Uint8Array(table2.rows);
-    targetValues.forEach((v, i) => {
+    for (let i = 0; i < table2.rows; i++) {
+      const v = target2.get(i);
       if (v === schema.positive) y4[i] = 1;
       else if (v !== schema.negative) {
-        errors.push(`line ${i + (table2.firstLine ?? 2)}, column "${schema.target}": ${v === null ? "missing" : JSON.stringify(v)} is not a known label (expected ${JSON.stringify(schema.positive)} or ${JSON.stringify(schema.negative)})`);
+        errors.push(
+          `line ${table2.lines[i]}, column "${schema.target}": ${v === null ? "missing" : JSON.stringify(v)} is not a known label (expected ${JSON.stringify(schema.positive)} or ${JSON.stringify(schema.negative)})`
+        );
       }
-    });
+    }
   } else if (opts.requireTarget) {
-    throw inputError(`${table2.file}: target column "${schema.target}" not found (columns: ${table2.header.join(", ")})`);
+    throw inputError(
+      `${table2.file}: target column "${schema.target}" not found (columns: ${table2.header.join(", ")})`
+    );
   }
   throwIfErrors(errors, table2.file);
   const ids = /* @__PURE__ */ new Map();
   for (const id2 of schema.ids) {
     const v = table2.columns.get(id2);
-    if (v) ids.set(id2, v);
+    if (v) ids.set(id2, v.toArray());
   }
   return { file: table2.file, rows: table2.rows, numeric, categorical, y: y4, ids };
 }
@@ -98429,12 +98735,12 @@ function rowWeights(y4, weights, sample, out = new Float64Array(y4.length)) {
 function resolveParams(engine, spec, given) {
   const out = {};
   for (const key2 of Object.keys(given)) {
-    if (!(key2 in spec)) {
+    if (!Object.hasOwn(spec, key2)) {
       throw usageError(`engine "${engine}" has no parameter "${key2}" (known: ${Object.keys(spec).join(", ")})`);
     }
   }
   for (const [key2, s2] of Object.entries(spec)) {
-    const v = key2 in given ? coerce(engine, key2, s2, given[key2]) : s2.default;
+    const v = Object.hasOwn(given, key2) ? coerce(engine, key2, s2, given[key2]) : s2.default;
     out[key2] = v;
   }
   return out;
@@ -100281,7 +100587,7 @@ function computeMetrics(y4, p, threshold2, costs) {
   const c4 = confusion(y4, p, threshold2);
   const n = y4.length;
   const precision = c4.tp + c4.fp ? c4.tp / (c4.tp + c4.fp) : 0;
-  const recall = c4.tp + c4.fn ? c4.tp / (c4.tp + c4.fn) : 0;
+  const recall = c4.tp + c4.fn ? c4.tp / (c4.tp + c4.fn) : null;
   const auc = rocAuc(y4, p);
   return {
     roc_auc: auc,
@@ -100289,7 +100595,7 @@ function computeMetrics(y4, p, threshold2, costs) {
     accuracy: n ? (c4.tp + c4.tn) / n : 0,
     precision,
     recall,
-    f1: precision + recall ? 2 * precision * recall / (precision + recall) : 0,
+    f1: recall === null ? null : precision + recall ? 2 * precision * recall / (precision + recall) : 0,
     brier: brierScore(y4, p),
     log_loss: logLoss(y4, p),
     ks: ksStatistic(y4, p),
@@ -100557,7 +100863,7 @@ async function growForest(job, nTrees, workers, threading, ctx) {
           detach();
           pool.discard(worker);
           if (!released) {
-            redo.push(...held, ...grown);
+            for (const t of held.concat(grown)) redo.push(t);
             threadTrees -= grown.length;
             done -= grown.length;
             ctx.onWarning?.(
@@ -101451,10 +101757,13 @@ function transform2(state, ds) {
     if (c4.kind === "numeric") {
       const v2 = ds.numeric.get(c4.source);
       if (!v2) throw new Error(`column "${c4.source}" is not in the data set`);
-      const out = new Float64Array(n);
-      if (state.encoding === "tree") out.set(v2);
-      else for (let i = 0; i < n; i++) out[i] = ((Number.isNaN(v2[i]) ? c4.impute : v2[i]) - c4.center) / c4.scale;
-      columns.push(out);
+      if (state.encoding === "tree") {
+        columns.push(v2);
+      } else {
+        const out = new Float64Array(n);
+        for (let i = 0; i < n; i++) out[i] = ((Number.isNaN(v2[i]) ? c4.impute : v2[i]) - c4.center) / c4.scale;
+        columns.push(out);
+      }
       categorical.push(false);
       if (c4.missing_indicator) {
         const ind = new Float64Array(n);
@@ -101483,7 +101792,7 @@ function transform2(state, ds) {
       const k2 = v[i] === null ? c4.missing_category ? c4.categories.length : void 0 : code.get(v[i]);
       if (k2 !== void 0) block[k2][i] = 1;
     }
-    columns.push(...block);
+    for (const b10 of block) columns.push(b10);
     for (let k2 = 0; k2 < width2; k2++) categorical.push(false);
   }
   return { names: featureNames(state), rows: n, columns, categorical };
@@ -101960,9 +102269,10 @@ function stratifiedSplit(y4, fractions, seed) {
     const total = fractions.train + fractions.validation + fractions.test;
     const nTest = Math.round(idx.length * fractions.test / total);
     const nVal = Math.round(idx.length * fractions.validation / total);
-    parts.test.push(...idx.slice(0, nTest));
-    parts.validation.push(...idx.slice(nTest, nTest + nVal));
-    parts.train.push(...idx.slice(nTest + nVal));
+    for (let k2 = 0; k2 < idx.length; k2++) {
+      const part = k2 < nTest ? parts.test : k2 < nTest + nVal ? parts.validation : parts.train;
+      part.push(idx[k2]);
+    }
   }
   const sorted = (a4) => Uint32Array.from(a4).sort();
   return { train: sorted(parts.train), validation: sorted(parts.validation), test: sorted(parts.test) };
@@ -102237,8 +102547,11 @@ async function rebaseOnto(root, tip, env) {
 var lastLine = (s2) => s2.trim().split("\n").filter(Boolean).at(-1) ?? s2;
 
 // pipeline/gitops/run/evaluation-rows.ts
-import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
+import { existsSync as existsSync5 } from "node:fs";
 import { isAbsolute as isAbsolute2, resolve as resolve2 } from "node:path";
+function encodingOf(bundle3) {
+  return bundle3.provenance.config?.data?.encoding;
+}
 function locate(baseDir, p, alsoIn = []) {
   if (isAbsolute2(p)) return p;
   const first = resolve2(baseDir, p);
@@ -102251,7 +102564,7 @@ function evaluationRows(bundle3, opts) {
   if (opts.data) {
     const file2 = locate(opts.baseDir, opts.data);
     if (!existsSync5(file2)) throw new MlopsError("input", `data file not found: ${opts.data}`);
-    const table3 = readCsvFile(file2);
+    const table3 = readCsvFile(file2, { encoding: encodingOf(bundle3) });
     return {
       file: file2,
       path: opts.data,
@@ -102270,7 +102583,7 @@ function evaluationRows(bundle3, opts) {
   }
   if (prov.test_data) {
     const file2 = locate(opts.baseDir, prov.test_data.path, opts.alsoIn);
-    const table3 = readChecked(file2, prov.test_data.sha256, "test data");
+    const table3 = readChecked(file2, prov.test_data.sha256, "test data", encodingOf(bundle3));
     return {
       file: file2,
       path: prov.test_data.path,
@@ -102280,7 +102593,7 @@ function evaluationRows(bundle3, opts) {
     };
   }
   const file = locate(opts.baseDir, prov.data.path, opts.alsoIn);
-  const table2 = readChecked(file, prov.data.sha256, "training data");
+  const table2 = readChecked(file, prov.data.sha256, "training data", encodingOf(bundle3));
   const all = toDataset(table2, bundle3.schema, { requireTarget: true });
   const { test: test2 } = stratifiedSplit(all.y, split, prov.seed);
   return {
@@ -102291,21 +102604,22 @@ function evaluationRows(bundle3, opts) {
     source: `the ${test2.length} test rows of ${prov.data.path} (stratified split ${split.train}/${split.validation}/${split.test}, seed ${prov.seed})`
   };
 }
-function readChecked(file, sha256, what) {
+function readChecked(file, sha256, what, encoding) {
   if (!existsSync5(file)) {
     throw new MlopsError(
       "input",
       `cannot rebuild the model's test rows: its ${what} ${file} is not there; run from the project folder the model was trained in (a report also takes --data FILE)`
     );
   }
-  const digest2 = sha256Hex(readFileSync4(file));
+  const table2 = readCsvFile(file, { encoding });
+  const digest2 = table2.sha256;
   if (digest2 !== sha256) {
     throw new MlopsError(
       "integrity",
       `${file} has changed since the model was trained (sha256 ${digest2.slice(0, 12)}…, the bundle says ${sha256.slice(0, 12)}…): the data changed since training, so its test rows cannot be rebuilt (a report also takes --data FILE with labelled rows)`
     );
   }
-  return readCsvFile(file);
+  return table2;
 }
 function rowsDataset(rows, schema) {
   return subset(toDataset(rows.table, schema, { requireTarget: true }), rows.index);
@@ -102313,11 +102627,11 @@ function rowsDataset(rows, schema) {
 function rowsColumn(rows, column) {
   const v = rows.table.columns.get(column);
   if (!v) return null;
-  return Array.from(rows.index, (i) => v[i]);
+  return Array.from(rows.index, (i) => v.get(i));
 }
 function evaluationParts(bundle3, baseDir, goldenPath) {
   const test2 = evaluationRows(bundle3, { baseDir });
-  const picked = test2.index.length === test2.table.rows ? test2.table : pickRows(test2.table, test2.index);
+  const picked = test2.index.length === test2.table.rows ? test2.table : pickRows(test2.table, test2.index, `${test2.table.file} (test rows)`);
   const parts = [
     { name: "test", path: test2.path, rows: picked.rows, sha256: rowsSha(picked), table: picked }
   ];
@@ -102325,24 +102639,15 @@ function evaluationParts(bundle3, baseDir, goldenPath) {
     const file = resolvePath(baseDir, goldenPath);
     if (!existsSync5(file))
       throw new MlopsError("config", `promotion.golden_path: golden holdout file not found: ${file}`);
-    const table2 = readCsvFile(file);
+    const table2 = readCsvFile(file, { encoding: encodingOf(bundle3) });
     parts.push({ name: "golden", path: goldenPath, rows: table2.rows, sha256: rowsSha(table2), table: table2 });
   }
   return parts;
 }
-function pickRows(table2, index6) {
-  const columns = /* @__PURE__ */ new Map();
-  for (const [k2, v] of table2.columns)
-    columns.set(
-      k2,
-      Array.from(index6, (i) => v[i])
-    );
-  return { file: `${table2.file} (test rows)`, header: table2.header, rows: index6.length, columns };
-}
 function rowsSha(table2) {
   const cols = table2.header.map((h2) => table2.columns.get(h2));
   const lines = [table2.header.join("")];
-  for (let i = 0; i < table2.rows; i++) lines.push(cols.map((c4) => c4[i] ?? "\0").join(""));
+  for (let i = 0; i < table2.rows; i++) lines.push(cols.map((c4) => c4.get(i) ?? "\0").join(""));
   return sha256Hex(lines.join("\n"));
 }
 
@@ -102351,8 +102656,8 @@ import { existsSync as existsSync7 } from "node:fs";
 import { join as join4, resolve as resolve3 } from "node:path";
 
 // pipeline/gitops/run/run-folder.ts
-import { existsSync as existsSync6, mkdirSync as mkdirSync2, readFileSync as readFileSync5, renameSync as renameSync2, rmSync as rmSync2 } from "node:fs";
-import { basename as basename2, dirname as dirname4, join as join3 } from "node:path";
+import { existsSync as existsSync6, mkdirSync as mkdirSync2, readFileSync as readFileSync4, renameSync as renameSync2, rmSync as rmSync2 } from "node:fs";
+import { dirname as dirname4, join as join3 } from "node:path";
 
 // pipeline/gitops/report/tables.ts
 var METRIC_ROWS = [
@@ -102384,7 +102689,7 @@ function readRunRecord(dir) {
   const p = join3(dir, "run.json");
   if (!existsSync6(p)) throw new MlopsError("input", `${dir} is not a run folder (no run.json)`);
   try {
-    return JSON.parse(readFileSync5(p, "utf8"));
+    return JSON.parse(readFileSync4(p, "utf8"));
   } catch (e) {
     throw new MlopsError("input", `${p}: malformed JSON: ${e.message}`);
   }
@@ -102393,7 +102698,7 @@ function readMetricsFile(dir) {
   const p = join3(dir, "metrics.json");
   if (!existsSync6(p)) throw new MlopsError("input", `${dir} is not a run folder (no metrics.json)`);
   try {
-    return JSON.parse(readFileSync5(p, "utf8"));
+    return JSON.parse(readFileSync4(p, "utf8"));
   } catch (e) {
     throw new MlopsError("input", `${p}: malformed JSON: ${e.message}`);
   }
@@ -102528,7 +102833,8 @@ function evaluateChallenger(input) {
       detail: `champion v${champion.version} cannot be scored on the challenger's rows (${champError}); promote with --force and a reason if the data set changed on purpose`
     });
   } else {
-    rules.push(...primaryRules(primary, policy, metricValue(champMetrics, primary), metricValue(chMetrics, primary)));
+    for (const r of primaryRules(primary, policy, metricValue(champMetrics, primary), metricValue(chMetrics, primary)))
+      rules.push(r);
     for (const g of policy.guardrails)
       rules.push(
         guardrailRule(
@@ -102543,7 +102849,7 @@ function evaluateChallenger(input) {
     rules.push(overfittingRule(primary, policy.max_overfitting_gap, challenger.bundle));
   if (input.fairness && input.fairness.attributes.length > 0)
     rules.push(fairnessRule(input.fairness, input.rows, challenger.bundle, chScores, champion?.bundle ?? null));
-  rules.push(...validity);
+  for (const r of validity) rules.push(r);
   const validityOk = rules.filter((r) => r.kind === "validity").every((r) => r.passed);
   const gateOk = rules.every((r) => r.passed);
   const forced = input.force ? { reason: input.force.reason } : null;
@@ -102579,7 +102885,7 @@ function checkPolicy(policy) {
     ["promotion.primary_metric", policy.primary_metric],
     ...policy.guardrails.map((g, i) => [`promotion.guardrails[${i}].metric`, g.metric])
   ]) {
-    if (!(metric in HIGHER_IS_BETTER)) {
+    if (!Object.hasOwn(HIGHER_IS_BETTER, metric)) {
       throw configError(`${key2}: unknown metric "${metric}" (one of ${Object.keys(HIGHER_IS_BETTER).join(", ")})`);
     }
   }
@@ -102706,7 +103012,7 @@ function fairnessRule(config, parts, challenger, scores, champion) {
   const columns = () => {
     const out = /* @__PURE__ */ new Map();
     for (const a4 of config.attributes) {
-      const raw = parts.flatMap((part) => part.table.columns.get(a4.column) ?? []);
+      const raw = parts.flatMap((part) => part.table.columns.get(a4.column)?.toArray() ?? []);
       if (raw.length !== scores.y.length) continue;
       out.set(a4.column, a4.bands ? Float64Array.from(raw, (v) => v === null ? NaN : Number(v)) : raw);
     }
@@ -102718,7 +103024,7 @@ function fairnessRule(config, parts, challenger, scores, champion) {
   );
   const worst = (r) => {
     const ratios = r.attributes.flatMap((a4) => a4.groups.filter((g) => !g.small).map((g) => g.disparate_impact)).filter((x4) => x4 !== null);
-    return ratios.length ? Math.min(...ratios) : null;
+    return ratios.length ? ratios.reduce((a4, b10) => Math.min(a4, b10)) : null;
   };
   let championWorst = null;
   if (champion) {
@@ -102988,9 +103294,8 @@ function emptyModel() {
 
 // pipeline/gitops/registry/store.ts
 var import_ajv2 = __toESM(require_ajv(), 1);
-import { existsSync as existsSync8, mkdirSync as mkdirSync3, readFileSync as readFileSync6, renameSync as renameSync3, rmSync as rmSync3, statSync as statSync2 } from "node:fs";
-import { basename as basename3, join as join5, relative, resolve as resolve4 } from "node:path";
-import { randomBytes as randomBytes2 } from "node:crypto";
+import { existsSync as existsSync8, mkdirSync as mkdirSync3, readdirSync as readdirSync2, readFileSync as readFileSync5, renameSync as renameSync3, rmSync as rmSync3, statSync as statSync2 } from "node:fs";
+import { join as join5, relative, resolve as resolve4 } from "node:path";
 var ajv2 = new import_ajv2.Ajv({ allErrors: true, strict: false });
 var validateRegistry = ajv2.compile(registrySchema);
 function registryDir(config, baseDir) {
@@ -103025,7 +103330,7 @@ var verifiedDigests = /* @__PURE__ */ new Map();
 function loadRegistry(dir, opts = {}) {
   const file = registryFile(dir);
   if (!existsSync8(file)) return emptyRegistry();
-  return parseRegistry(readFileSync6(file, "utf8"), file, dir, opts);
+  return parseRegistry(readFileSync5(file, "utf8"), file, dir, opts);
 }
 function parseRegistry(text3, file, dir, opts = {}) {
   let data3;
@@ -103052,6 +103357,7 @@ function parseRegistry(text3, file, dir, opts = {}) {
   }
   const reg = data3;
   for (const [name, model] of Object.entries(reg.models)) checkModel(file, dir, name, model, opts);
+  checkFolders(file, dir, reg);
   return reg;
 }
 function checkModel(file, dir, name, model, opts) {
@@ -103068,22 +103374,75 @@ function checkModel(file, dir, name, model, opts) {
       throw integrity2(file, `models.${name}.aliases.${alias}`, `points to v${n}, which is not a registered version`);
     }
   }
-  model.history.forEach((h2, i) => {
-    if (h2.seq !== i + 1)
-      throw integrity2(
-        file,
-        `models.${name}.history[${i}] (event ${h2.seq})`,
-        `history must be append-only with seq 1, 2, 3…; expected seq ${i + 1}`
-      );
-  });
+  checkHistory(file, name, model);
   if (opts.skipBundles) return;
   model.versions.forEach((v, i) => checkVersionBundle(file, dir, name, v, at(i)));
+}
+function checkHistory(file, name, model) {
+  const versions = new Map(model.versions.map((v) => [v.version, v]));
+  const registered = /* @__PURE__ */ new Set();
+  let made = null;
+  for (const [i, h2] of model.history.entries()) {
+    const at = `models.${name}.history[${i}] (event ${h2.seq})`;
+    if (h2.seq !== i + 1)
+      throw integrity2(file, at, `history must be append-only with seq 1, 2, 3…; expected seq ${i + 1}`);
+    for (const [field3, n] of [
+      ["version", h2.version],
+      ["previous_champion", h2.previous_champion]
+    ]) {
+      if (n !== null && !versions.has(n))
+        throw integrity2(
+          file,
+          at,
+          `its ${field3} is v${n}, which is not a registered version (a version the history names was removed from "versions")`
+        );
+    }
+    if (h2.version === null) continue;
+    const v = versions.get(h2.version);
+    if (h2.digest !== null && h2.digest !== v.digest)
+      throw integrity2(file, at, `it records ${h2.digest} for v${h2.version}, but the version's digest is ${v.digest}`);
+    if (h2.event === "registered") registered.add(h2.version);
+    if (h2.event === "promoted" || h2.event === "rolled_back") made = { version: h2.version, label: at };
+  }
+  for (const v of model.versions)
+    if (!registered.has(v.version))
+      throw integrity2(
+        file,
+        `models.${name}.versions (v${v.version})`,
+        `no "registered" event in the history registers v${v.version}`
+      );
+  const alias = model.aliases.champion;
+  if (made !== null && alias !== made.version)
+    throw integrity2(
+      file,
+      `models.${name}.aliases.champion`,
+      `is ${alias === null ? "null" : `v${alias}`}, but ${made.label} made v${made.version} the champion`
+    );
+  if (made === null && alias !== null)
+    throw integrity2(file, `models.${name}.aliases.champion`, `is v${alias}, but no event in the history promoted it`);
+}
+function checkFolders(file, dir, reg) {
+  if (!existsSync8(dir)) return;
+  for (const entry2 of readdirSync2(dir, { withFileTypes: true })) {
+    if (!entry2.isDirectory() || entry2.name.startsWith(".")) continue;
+    const model = Object.hasOwn(reg.models, entry2.name) ? reg.models[entry2.name] : null;
+    const known = new Set(model?.versions.map((v) => `v${v.version}`) ?? []);
+    for (const sub of readdirSync2(join5(dir, entry2.name), { withFileTypes: true })) {
+      if (!sub.isDirectory() || !/^v[1-9][0-9]*$/.test(sub.name) || known.has(sub.name)) continue;
+      const shown = relative(process.cwd(), join5(dir, entry2.name, sub.name)) || join5(dir, entry2.name, sub.name);
+      throw integrity2(
+        file,
+        model ? `models.${entry2.name}.versions` : `models.${entry2.name}`,
+        `the folder ${shown} holds a version that registry.json does not list; remove the folder, or restore the entry`
+      );
+    }
+  }
 }
 function checkVersionBundle(file, dir, name, v, label) {
   const path3 = join5(dir, v.path, v.bundle.file);
   const shown = relative(process.cwd(), path3) || path3;
   if (!existsSync8(path3)) throw integrity2(file, label, `its bundle ${shown} is missing`);
-  const bytes2 = readFileSync6(path3);
+  const bytes2 = readFileSync5(path3);
   if (bytes2.subarray(0, 40).toString("utf8").startsWith("version https://git-lfs")) {
     throw integrity2(file, label, `its bundle ${shown} is a Git LFS pointer, not the bundle; run "git lfs pull"`);
   }
@@ -103122,6 +103481,9 @@ function saveRegistry(dir, reg) {
   parseRegistry(JSON.stringify(reg), file, dir);
   writeJsonAtomic(file, reg);
 }
+function modelEntry(reg, name) {
+  return Object.hasOwn(reg.models, name) ? reg.models[name] : null;
+}
 function findVersion(model, version3) {
   return model?.versions.find((v) => v.version === version3) ?? null;
 }
@@ -103130,7 +103492,7 @@ function versionBundlePath(dir, v) {
 }
 function loadVersionBundle(dir, v) {
   const path3 = versionBundlePath(dir, v);
-  const bundle3 = parseBundle(readFileSync6(path3), path3);
+  const bundle3 = parseBundle(readFileSync5(path3), path3);
   if (bundle3.digest !== v.digest) {
     throw new MlopsError(
       "integrity",
@@ -103149,13 +103511,14 @@ function writeVersionFolder(dir, path3, bundle3, metrics, card) {
   }
   const parent = resolve4(target2, "..");
   mkdirSync3(parent, { recursive: true });
-  const tmp = join5(parent, `.${basename3(target2)}.${randomBytes2(4).toString("hex")}.tmp`);
+  removeStaleTemps(parent);
+  const tmp = tempSibling(target2);
   mkdirSync3(tmp);
   try {
     writeBundle(join5(tmp, BUNDLE_FILE), bundle3);
     writeJsonAtomic(join5(tmp, "metrics.json"), metrics);
     writeFileAtomic(join5(tmp, "card.md"), card);
-    const bytes2 = readFileSync6(join5(tmp, BUNDLE_FILE));
+    const bytes2 = readFileSync5(join5(tmp, BUNDLE_FILE));
     renameSync3(tmp, target2);
     return { sha256: sha256Hex(bytes2), bytes: statSync2(join5(target2, BUNDLE_FILE)).size };
   } catch (e) {
@@ -103165,7 +103528,7 @@ function writeVersionFolder(dir, path3, bundle3, metrics, card) {
 }
 
 // pipeline/gitops/registry/lock.ts
-import { closeSync as closeSync2, mkdirSync as mkdirSync4, openSync as openSync2, readFileSync as readFileSync7, rmSync as rmSync4, writeSync as writeSync2 } from "node:fs";
+import { closeSync as closeSync2, mkdirSync as mkdirSync4, openSync as openSync2, readFileSync as readFileSync6, rmSync as rmSync4, writeSync as writeSync2 } from "node:fs";
 import { join as join6 } from "node:path";
 var LOCK_FILE = ".registry.lock";
 function withRegistryLock(dir, fn, timeoutMs = 15e3) {
@@ -103202,7 +103565,7 @@ function withRegistryLock(dir, fn, timeoutMs = 15e3) {
 function stale(path3) {
   let pid;
   try {
-    pid = Number(readFileSync7(path3, "utf8"));
+    pid = Number(readFileSync6(path3, "utf8"));
   } catch {
     return false;
   }
@@ -103219,7 +103582,7 @@ function stale(path3) {
 function compareWith(reg, opts) {
   const challenger = typeof opts.challenger === "string" ? loadChallenger(opts.challenger) : opts.challenger;
   const name = opts.config.model_name;
-  const model = reg.models[name] ?? null;
+  const model = modelEntry(reg, name);
   const rows = opts.rows ?? evaluationParts(challenger.bundle, opts.baseDir, opts.config.promotion.golden_path);
   const championEntry = model?.aliases.champion != null ? findVersion(model, model.aliases.champion) : null;
   const champion = championEntry ? { version: championEntry.version, bundle: loadVersionBundle(opts.dir, championEntry) } : null;
@@ -103246,7 +103609,7 @@ function promoteUnlocked(opts) {
   const cmp = compareWith(reg, opts);
   const { name, verdict, challenger } = cmp;
   if (opts.dryRun) {
-    const champion = reg.models[name]?.aliases.champion ?? null;
+    const champion = modelEntry(reg, name)?.aliases.champion ?? null;
     return {
       ...cmp,
       decision: verdict.decision,
@@ -103264,7 +103627,7 @@ function promoteUnlocked(opts) {
       "state",
       `refusing to register ${name}: ${sizeMessage(size.challenger ?? 0, opts.config.registry.max_bundle_bytes)}`
     );
-  const model = reg.models[name] ?? emptyModel();
+  const model = modelEntry(reg, name) ?? emptyModel();
   reg.models[name] = model;
   const previousChampion = model.aliases.champion;
   const ctx = eventContext(opts);
@@ -104265,7 +104628,10 @@ function renderModelCard(d) {
     `Digest \`${m3.digest}\`${m3.git.commit ? ` · commit \`${m3.git.commit.slice(0, 7)}\`${m3.git.dirty ? " (uncommitted changes)" : ""}` : ""}${m3.created_at ? ` · created ${m3.created_at}` : ""}${d.run ? ` · run \`${d.run.id}\`` : ""} · [full report (HTML)](report.html)`,
     ""
   );
-  if (d.warnings.length) L.push(...d.warnings.map((w2) => `> ⚠ ${w2}`), "");
+  if (d.warnings.length) {
+    for (const w2 of d.warnings) L.push(`> ⚠ ${w2}`);
+    L.push("");
+  }
   L.push("## Intended use", "");
   L.push(
     `Estimates the probability that a credit applicant will default (\`${d.target.column}\` = \`${d.target.positive}\`) from the application form, to support — not replace — a lending decision. Applicants scoring at or above the threshold are recommended for refusal or manual review; each decision comes with reason codes a relationship manager can explain to the applicant. Not intended for pricing, marketing, collections or any population unlike the training data.`,
@@ -104366,8 +104732,11 @@ function renderModelCard(d) {
     }
     L.push("");
   }
-  L.push("## Fairness", "", ...fairnessTables(d));
-  L.push("## Limitations", "", ...d.limitations.map((l) => `- ${l}`), "");
+  L.push("## Fairness", "");
+  for (const line5 of fairnessTables(d)) L.push(line5);
+  L.push("## Limitations", "");
+  for (const l of d.limitations) L.push(`- ${l}`);
+  L.push("");
   L.push("## Diagnostics", "", "### Data summary (training data)", "");
   L.push(
     markdownTable(
@@ -104433,7 +104802,7 @@ function renderModelCard(d) {
 
 // pipeline/gitops/report/diagnostics.ts
 import { execFile as execFile2 } from "node:child_process";
-import { readFileSync as readFileSync8 } from "node:fs";
+import { readFileSync as readFileSync7 } from "node:fs";
 import { cpus, platform as platform2, arch as arch2, totalmem } from "node:os";
 import { join as join9 } from "node:path";
 function dataSummary(schema) {
@@ -104463,7 +104832,7 @@ function dataSummary(schema) {
 }
 function installedVersion(name) {
   try {
-    return JSON.parse(readFileSync8(join9(PROJECT_ROOT, "node_modules", name, "package.json"), "utf8")).version;
+    return JSON.parse(readFileSync7(join9(PROJECT_ROOT, "node_modules", name, "package.json"), "utf8")).version;
   } catch {
     return "not installed";
   }
@@ -104476,7 +104845,7 @@ function runEnvironment() {
   const bundled = bundledVersions();
   let deps = [];
   try {
-    const pkg2 = JSON.parse(readFileSync8(join9(PROJECT_ROOT, "package.json"), "utf8"));
+    const pkg2 = JSON.parse(readFileSync7(join9(PROJECT_ROOT, "package.json"), "utf8"));
     deps = Object.keys(pkg2.dependencies ?? {}).sort();
   } catch {
     deps = [];
@@ -104732,11 +105101,9 @@ function renderHtmlReport(d, charts) {
     );
   }
   for (const s2 of f.skipped) H2.push(`<p>${escapeHtml(s2.attribute)}: not evaluated — ${escapeHtml(s2.reason)}.</p>`);
-  H2.push(
-    "<h2>Limitations</h2><ul>",
-    ...d.limitations.map((l) => `<li>${escapeHtml(l.replace(/`/g, ""))}</li>`),
-    "</ul>"
-  );
+  H2.push("<h2>Limitations</h2><ul>");
+  for (const l of d.limitations) H2.push(`<li>${escapeHtml(l.replace(/`/g, ""))}</li>`);
+  H2.push("</ul>");
   H2.push("<h2>Diagnostics</h2><h3>Data summary (training data)</h3>");
   H2.push(
     table(
@@ -104987,7 +105354,7 @@ async function buildReport(opts) {
   const fairness = fairnessReport({ y: y4, p, threshold: bundle3.threshold, columns }, fairnessConfig);
   const bins2 = calibrationBins(y4, p).filter((b10) => b10.rows >= 20);
   const calibration = {
-    max_gap: bins2.length ? Math.max(...bins2.map((b10) => Math.abs(b10.observed - b10.predicted))) : null
+    max_gap: bins2.length ? bins2.reduce((m3, b10) => Math.max(m3, Math.abs(b10.observed - b10.predicted)), 0) : null
   };
   const dependencies = opts.dependencies === false || opts.dependencies === void 0 ? {
     status: "skipped",
