@@ -264,3 +264,38 @@ describe('mirroring the registry champion', () => {
     expect(calls(ok).at(-1)).toBe('POST registered-models/alias');
   });
 });
+
+describe('a connection the server dropped', () => {
+  const settings = {
+    trackingUri: 'http://127.0.0.1:1',
+    experiment: 'e',
+    registeredModel: 'm',
+    timeoutMs: 1000,
+    auth: null,
+  };
+  const reset = (): Error => Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } });
+
+  it('asks a GET once more, and reports a POST or a second reset as it happened', async () => {
+    const calls: string[] = [];
+    let failures = 1;
+    const flaky = (async (url: string | URL | Request, init?: RequestInit) => {
+      calls.push(`${init?.method} ${String(url).replace(/\?.*$/, '')}`);
+      if (failures-- > 0) throw reset();
+      return new Response(JSON.stringify({ experiment: { experiment_id: '7' } }), { status: 200 });
+    }) as typeof fetch;
+    expect(await new MlflowClient(settings, flaky).getExperimentByName('e')).toBe('7');
+    expect(calls).toHaveLength(2);
+
+    failures = 1;
+    calls.length = 0;
+    await expect(new MlflowClient(settings, flaky).createExperiment('e')).rejects.toThrow(
+      /POST http:\/\/127\.0\.0\.1:1\/api\/2\.0\/mlflow\/experiments\/create: ECONNRESET/,
+    );
+    expect(calls).toHaveLength(1);
+
+    failures = 2;
+    calls.length = 0;
+    await expect(new MlflowClient(settings, flaky).getExperimentByName('e')).rejects.toThrow(/get-by-name: ECONNRESET/);
+    expect(calls).toHaveLength(2);
+  });
+});

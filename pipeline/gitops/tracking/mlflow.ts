@@ -121,15 +121,22 @@ export class MlflowClient {
     }
     const where = `${method} ${url.replace(/\?.*$/, '')}`;
     let res: Response;
-    try {
-      res = await this.fetchImpl(url, { method, headers, body, signal: AbortSignal.timeout(this.settings.timeoutMs) });
-    } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      const why =
-        err.name === 'TimeoutError' || err.name === 'AbortError'
-          ? `no answer within ${this.settings.timeoutMs} ms`
-          : (err.cause?.code ?? err.cause?.message ?? err.message);
-      throw new MlflowError(`${where}: ${why}`, null, null);
+    // A GET whose kept-alive socket the server (or a proxy in front of it) closed meanwhile is
+    // asked once more on a fresh connection: it changes nothing, so repeating it is safe.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        res = await this.fetchImpl(url, {
+          method,
+          headers,
+          body,
+          signal: AbortSignal.timeout(this.settings.timeoutMs),
+        });
+        break;
+      } catch (e) {
+        const code = (e as { cause?: { code?: string } }).cause?.code;
+        if (method === 'GET' && attempt === 1 && (code === 'ECONNRESET' || code === 'EPIPE')) continue;
+        throw this.networkError(where, e);
+      }
     }
     const text = await res.text().catch(() => '');
     let json: Record<string, unknown> = {};
@@ -148,6 +155,16 @@ export class MlflowClient {
       );
     }
     return json as T;
+  }
+
+  /** A failed request as one line: where, and the timeout or the network's error code. */
+  private networkError(where: string, e: unknown): MlflowError {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    const why =
+      err.name === 'TimeoutError' || err.name === 'AbortError'
+        ? `no answer within ${this.settings.timeoutMs} ms`
+        : (err.cause?.code ?? err.cause?.message ?? err.message);
+    return new MlflowError(`${where}: ${why}`, null, null);
   }
 
   async getExperimentByName(name: string): Promise<string | null> {
