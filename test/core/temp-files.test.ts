@@ -4,10 +4,11 @@
  * removes the ones a killed process left behind.
  */
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempProject } from '../helpers/cli.ts';
+import { readIngestionLog } from '../../pipeline/gitops/ingest/log.ts';
 import { removeStaleTemps, tempSibling, writeFileAtomic } from '../../pipeline/core/common/fs-atomic.ts';
 
 /** A process id that is certainly not running: a child that has exited. */
@@ -73,4 +74,51 @@ describe('temporary files', () => {
     expect(r.code, r.err).toBe(0);
     for (const f of leftovers) expect(existsSync(join(data, f)), f).toBe(false);
   });
+
+  it('a real kill while the new data set is being staged leaves nothing that outlives the next ingest', async () => {
+    const dir = tempProject();
+    const data = join(dir, 'data');
+    const lines = readFileSync(join(data, 'credit_data.csv'), 'utf8').trim().split('\n');
+    // Rows the data set does not hold yet: the known rows with another price.
+    const fresh = lines.slice(1, 200).map((l) => l.replace(/,(\d+)$/, (_, p: string) => `,${Number(p) + 7}`));
+    writeFileSync(join(data, 'incoming', 'batch.csv'), [lines[0], ...fresh].join('\n') + '\n');
+    const before = readFileSync(join(data, 'credit_data.csv'));
+    // The CLI in its own process, SIGKILLed by the operating system's rules at the moment the
+    // staged data set's temporary file is complete but not yet renamed (its fsync).
+    const preload = join(dir, 'kill-while-staging.mjs');
+    writeFileSync(
+      preload,
+      `import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+const fsync = fs.fsyncSync;
+fs.fsyncSync = (fd) => {
+  fsync(fd);
+  if (/\\.staged\\.\\d+\\.[0-9a-f]{8}\\.tmp$/.test(fs.readlinkSync('/proc/self/fd/' + fd))) process.kill(process.pid, 'SIGKILL');
+};
+syncBuiltinESMExports();
+`,
+    );
+    const killed = spawnSync(process.execPath, ['--import', preload, join(ROOT, 'bin/mlops.mjs'), 'ingest'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const left = readdirSync(data).filter((f) => f.endsWith('.tmp'));
+    expect(left, 'the kill came while staging').toHaveLength(1);
+    expect(left[0]).toMatch(/^\.\.credit_data\.csv\.ingest-[0-9a-f]+\.staged\.\d+\.[0-9a-f]{8}\.tmp$/);
+    expect(readFileSync(join(data, 'credit_data.csv')).equals(before)).toBe(true);
+    const ignored = spawnSync('git', ['check-ignore', '--no-index', `data/${left[0]}`], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(ignored.status, 'git ignores it').toBe(0);
+
+    // Another batch by the next run (a staged file of its own): only the recovery can remove the leftover.
+    writeFileSync(join(data, 'incoming', 'batch.csv'), [lines[0], ...fresh.slice(0, 100)].join('\n') + '\n');
+    const r = await runCli(['ingest', '--json'], dir);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).files[0].status).toBe('ingested');
+    expect(readdirSync(data).filter((f) => f.startsWith('.'))).toEqual([]);
+    expect(readIngestionLog(join(data, 'ingestion-log.jsonl'))).toHaveLength(1);
+  }, 60_000);
 });
