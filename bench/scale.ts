@@ -138,6 +138,13 @@ process.stderr.write(
 );
 const work = mkdtempSync(join(tmpdir(), 'mlops-scale-'));
 const steps: Step[] = [];
+/** Records a step and prints its figures at once, so a run stopped early still tells what it measured. */
+const record = (s: Step): void => {
+  steps.push(s);
+  process.stderr.write(
+    `  ${s.ok ? 'ok' : 'FAILED'}: ${s.seconds.toFixed(1)} s, peak RSS ${Math.round(s.peakMb)} MB; load ${load()}\n`,
+  );
+};
 try {
   for (const n of sizes) {
     const whole = join(work, `n${n}`);
@@ -146,7 +153,7 @@ try {
     await writeLoans(n, join(whole, 'data', 'loans.csv'));
     for (const engine of engines) {
       process.stderr.write(`• ${n} rows: mlops train --engine ${engine}\n`);
-      steps.push({
+      record({
         rows: n,
         step: 'train',
         engine,
@@ -160,8 +167,8 @@ try {
     const at = Math.round(n * 0.9);
     await writeLoans(n, join(grown, 'data', 'loans.csv'), { at, file: join(grown, 'data', 'incoming', 'new.csv') });
     process.stderr.write(`• ${n} rows: mlops ingest (${at} + ${n - at}), then mlops run\n`);
-    steps.push({ rows: n, step: 'ingest', engine: '', ...mlops(grown, ['ingest']) });
-    steps.push({ rows: n, step: 'retrain (run)', engine: 'gbdt', ...mlops(grown, ['run', '--quiet', '--no-report']) });
+    record({ rows: n, step: 'ingest', engine: '', ...mlops(grown, ['ingest']) });
+    record({ rows: n, step: 'retrain (run)', engine: 'gbdt', ...mlops(grown, ['run', '--quiet', '--no-report']) });
     rmSync(grown, { recursive: true, force: true });
   }
 } finally {
