@@ -1,12 +1,12 @@
 /**
- * `npm run bench:scale [-- --sizes 500000,1000000,2000000] [--engines gbdt,forest,logistic] [--keep]`
+ * `npm run bench:scale [-- --sizes 500000,1000000,2000000] [--engines gbdt,forest,logistic] [--train-only] [--keep]`
  *
  * The CLI at scale, end to end, on synthetic loan files of each size (bench/synthetic.ts's
  * 23 columns — 20 numeric, 3 categorical — plus the target):
  *  - `mlops train` with each engine on all N rows;
  *  - `mlops ingest` appending the last tenth of the rows to a data set of the first nine
  *    tenths (so the data set grows to N), then `mlops run --no-report` on it: the scheduled
- *    retrain's training, gate and promotion.
+ *    retrain's training, gate and promotion (left out with --train-only).
  * Each command runs in its own process; the table gives its wall time, its peak RSS
  * (worker threads included, from bench/peak-rss.mjs), and seconds per 100,000 rows, whose
  * steadiness across sizes says whether time grows linearly with the rows. A benchmark,
@@ -27,6 +27,7 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '500000,1000000,2000000' },
     engines: { type: 'string', default: 'gbdt,forest,logistic' },
+    'train-only': { type: 'boolean' },
     keep: { type: 'boolean' },
   },
 });
@@ -161,6 +162,7 @@ try {
       });
     }
     rmSync(whole, { recursive: true, force: true });
+    if (values['train-only']) continue;
 
     const grown = join(work, `g${n}`);
     project(grown);
