@@ -95,33 +95,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   opts.onStage?.('loading data');
   const dataPath = resolvePath(opts.baseDir, config.data.path);
-  const csv = { encoding: config.data.encoding };
-  const table = readCsvFile(dataPath, csv);
-  const data = { path: config.data.path, sha256: table.sha256, rows: table.rows };
-  const schema = inferSchema(table, config.data);
-  const all = toDataset(table, schema, { requireTarget: true });
-  let trainSet: Dataset;
-  let valSet: Dataset;
-  let testSet: Dataset;
-  let testData: TrainResult['testData'] = null;
-  if (config.data.test_path) {
-    const testPath = resolvePath(opts.baseDir, config.data.test_path);
-    const testTable = readCsvFile(testPath, csv);
-    testSet = toDataset(testTable, schema, { requireTarget: true });
-    testData = { path: config.data.test_path, sha256: testTable.sha256, rows: testSet.rows };
-    const s = stratifiedSplit(
-      all.y!,
-      { train: config.split.train, validation: config.split.validation, test: 0 },
-      config.seed,
-    );
-    trainSet = subset(all, s.train);
-    valSet = subset(all, s.validation);
-  } else {
-    const s = stratifiedSplit(all.y!, config.split, config.seed);
-    trainSet = subset(all, s.train);
-    valSet = subset(all, s.validation);
-    testSet = subset(all, s.test);
-  }
+  const { data, schema, testData, trainSet, valSet, testSet } = loadSplits(config, dataPath, opts.baseDir);
   checkSplit(trainSet, 'train');
   checkSplit(valSet, 'validation');
   checkSplit(testSet, 'test');
@@ -234,6 +208,50 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     data: { ...data, path: basename(dataPath) === basename(config.data.path) ? config.data.path : dataPath },
     testData,
     testSet,
+  };
+}
+
+/**
+ * Reads the data set and splits it. A function of its own so that the table and the whole
+ * data set are garbage once the splits are copied out: at millions of rows they would
+ * otherwise stay reachable from train()'s frame through the engine's fit, its peak.
+ */
+function loadSplits(
+  config: MlopsConfig,
+  dataPath: string,
+  baseDir: string,
+): Pick<TrainResult, 'data' | 'schema' | 'testData' | 'testSet'> & { trainSet: Dataset; valSet: Dataset } {
+  const csv = { encoding: config.data.encoding };
+  const table = readCsvFile(dataPath, csv);
+  const data = { path: config.data.path, sha256: table.sha256, rows: table.rows };
+  const schema = inferSchema(table, config.data);
+  const all = toDataset(table, schema, { requireTarget: true });
+  if (config.data.test_path) {
+    const testPath = resolvePath(baseDir, config.data.test_path);
+    const testTable = readCsvFile(testPath, csv);
+    const testSet = toDataset(testTable, schema, { requireTarget: true });
+    const s = stratifiedSplit(
+      all.y!,
+      { train: config.split.train, validation: config.split.validation, test: 0 },
+      config.seed,
+    );
+    return {
+      data,
+      schema,
+      testData: { path: config.data.test_path, sha256: testTable.sha256, rows: testSet.rows },
+      trainSet: subset(all, s.train),
+      valSet: subset(all, s.validation),
+      testSet,
+    };
+  }
+  const s = stratifiedSplit(all.y!, config.split, config.seed);
+  return {
+    data,
+    schema,
+    testData: null,
+    trainSet: subset(all, s.train),
+    valSet: subset(all, s.validation),
+    testSet: subset(all, s.test),
   };
 }
 
