@@ -7,9 +7,10 @@
  *  - `mlops ingest` appending the last tenth of the rows to a data set of the first nine
  *    tenths (so the data set grows to N), then `mlops run --no-report` on it: the scheduled
  *    retrain's training, gate and promotion (left out with --train-only).
- * Each command runs in its own process; the table gives its wall time, its peak RSS
- * (worker threads included, from bench/peak-rss.mjs), and seconds per 100,000 rows, whose
- * steadiness across sizes says whether time grows linearly with the rows. A benchmark,
+ * Each command runs in its own process; the table gives its wall time, its CPU time and
+ * peak RSS (worker threads included, from bench/peak-rss.mjs), and CPU seconds per 100,000
+ * rows, whose steadiness across sizes says whether the work grows linearly with the rows
+ * (wall time moves with whatever else the machine runs). A benchmark,
  * not a test: nothing here passes or fails. The machine's load average is printed at the
  * start and the end, because on a shared machine it moves the times.
  */
@@ -99,14 +100,16 @@ interface Step {
   step: string;
   engine: string;
   seconds: number;
+  cpuSeconds: number;
   peakMb: number;
   ok: boolean;
 }
 
-/** Runs one mlops command in its own process; its wall time and peak RSS. */
-function mlops(cwd: string, args: string[]): { seconds: number; peakMb: number; ok: boolean } {
+/** Runs one mlops command in its own process; its wall time, CPU time and peak RSS. */
+function mlops(cwd: string, args: string[]): { seconds: number; cpuSeconds: number; peakMb: number; ok: boolean } {
   const rssFile = join(cwd, '.peak-rss');
   rmSync(rssFile, { force: true });
+  rmSync(`${rssFile}.cpu`, { force: true });
   const t0 = performance.now();
   const r = spawnSync(
     process.execPath,
@@ -122,12 +125,14 @@ function mlops(cwd: string, args: string[]): { seconds: number; peakMb: number; 
   if (r.status !== 0)
     process.stderr.write(`  mlops ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr.slice(-3000)}\n`);
   let peakMb = NaN;
+  let cpuSeconds = NaN;
   try {
     peakMb = Number(readFileSync(rssFile, 'utf8')) / 1024;
+    cpuSeconds = Number(readFileSync(`${rssFile}.cpu`, 'utf8')) / 1e6;
   } catch {
     // The process died before its exit handler ran.
   }
-  return { seconds, peakMb, ok: r.status === 0 };
+  return { seconds, cpuSeconds, peakMb, ok: r.status === 0 };
 }
 
 const load = (): string =>
@@ -143,7 +148,7 @@ const steps: Step[] = [];
 const record = (s: Step): void => {
   steps.push(s);
   process.stderr.write(
-    `  ${s.ok ? 'ok' : 'FAILED'}: ${s.seconds.toFixed(1)} s, peak RSS ${Math.round(s.peakMb)} MB; load ${load()}\n`,
+    `  ${s.ok ? 'ok' : 'FAILED'}: ${s.seconds.toFixed(1)} s (CPU ${s.cpuSeconds.toFixed(1)} s), peak RSS ${Math.round(s.peakMb)} MB; load ${load()}\n`,
   );
 };
 try {
@@ -182,17 +187,18 @@ const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/
 console.log(
   markdownTable(
     [
-      ['rows', 'command', 'engine', 'wall s', 'peak RSS MB', 's per 100k rows', 'exit'],
+      ['rows', 'command', 'engine', 'wall s', 'CPU s', 'peak RSS MB', 'CPU s per 100k rows', 'exit'],
       ...steps.map((s) => [
         String(s.rows),
         s.step,
         s.engine,
         f(s.seconds),
+        f(s.cpuSeconds),
         f(s.peakMb, 0),
-        f((s.seconds / s.rows) * 100_000, 2),
+        f((s.cpuSeconds / s.rows) * 100_000, 2),
         s.ok ? 'ok' : 'FAILED',
       ]),
     ],
-    { align: ['r', 'l', 'l', 'r', 'r', 'r', 'l'] },
+    { align: ['r', 'l', 'l', 'r', 'r', 'r', 'r', 'l'] },
   ),
 );
