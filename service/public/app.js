@@ -526,8 +526,10 @@ function setupCompareForm() {
     a1.append(h('option', { value: n }, n));
     a2.append(h('option', { value: n }, n));
   }
-  a1.value = names.includes('Age') ? 'Age' : names[0];
-  a2.value = names.includes('Income') ? 'Income' : '';
+  // Age and Income where the model has them (the credit data), else its two most important features.
+  const top = keyFeatures(2);
+  a1.value = names.includes('Age') ? 'Age' : (top[0] ?? names[0]);
+  a2.value = names.includes('Income') ? 'Income' : (top.find((n) => n !== a1.value) ?? '');
   for (const el of [a1, a2]) el.addEventListener('change', () => refreshCompare());
 }
 
@@ -562,11 +564,25 @@ function renderCompare(body) {
     `Group ${$('c-group').textContent}: ${g.size} clients, default rate ${pct(g.default_rate)}.`;
 }
 
+/** The model's most important features, which describe an applicant in a line. */
+function keyFeatures(n) {
+  return (state.info?.feature_importance ?? []).slice(0, n).map((f) => f.feature);
+}
+
 function describeApplicant(r) {
-  return ['Age', 'Income', 'Job', 'Marital']
+  return keyFeatures(4)
     .filter((k) => Object.hasOwn(r, k))
     .map((k) => `${k} ${r[k] ?? 'missing'}`)
     .join(', ');
+}
+
+/** Where the sample clients come from, and a warning when the model trained on them. */
+function showSample(sample) {
+  $('sample-source').textContent = sample ? `Sample clients: ${sample.source}.` : '';
+  for (const id of ['sample-warning', 'c-sample-warning']) {
+    $(id).hidden = !sample?.warning;
+    $(id).textContent = sample?.warning ?? '';
+  }
 }
 
 function featureCard(f) {
@@ -727,7 +743,7 @@ function renderModel(m) {
     h('dd', {}, m.provenance?.seed ?? '—'),
     h('dt', {}, 'Git commit'),
     h('dd', { class: 'mono' }, m.provenance?.git?.commit ? m.provenance.git.commit.slice(0, 12) : '—'),
-    m.version === null || m.version === undefined
+    m.registry_version === null || m.registry_version === undefined
       ? null
       : [
           h('dt', {}, 'Sign-off'),
@@ -741,7 +757,17 @@ function renderModel(m) {
   const splits = ['train', 'validation', 'test'].filter((k) => m.metrics?.[k]);
   const cols = [
     ...splits.map((k) => ({ name: k, metrics: m.metrics[k] })),
-    ...(m.sample ? [{ name: `sample clients (${m.sample.rows})`, metrics: m.sample.metrics }] : []),
+    ...(m.sample
+      ? [
+          {
+            name:
+              m.sample.seen_in_training === 0
+                ? `sample clients (${m.sample.rows} test rows)`
+                : `sample clients (${m.sample.rows}, ${m.sample.seen_in_training ?? 'unknown'} seen in training)`,
+            metrics: m.sample.metrics,
+          },
+        ]
+      : []),
   ];
   const metricNames = [
     'roc_auc',
@@ -800,11 +826,26 @@ function renderModel(m) {
         ),
       );
     }
-    parts.push(h('section', {}, h('h3', {}, `Charts on ${m.sample.rows} sample clients`), charts));
+    parts.push(
+      h(
+        'section',
+        { id: 'sample-charts' },
+        h('h3', {}, `Charts on ${m.sample.rows} sample clients`),
+        h('p', { class: 'hint' }, `Sample clients: ${m.sample.source}.`),
+        m.sample.warning ? h('p', { class: 'banner warn' }, m.sample.warning) : null,
+        charts,
+      ),
+    );
     parts.push(fairnessSection(m.sample.fairness));
   } else
-    parts.push(h('p', { class: 'hint' }, 'No labelled sample clients: set SAMPLE_CLIENTS to see charts and fairness.'));
-  parts.push(historySection(m.history ?? []));
+    parts.push(
+      h(
+        'p',
+        { class: 'hint' },
+        "No labelled sample clients: the model's test rows cannot be rebuilt here; set SAMPLE_CLIENTS to see charts and fairness.",
+      ),
+    );
+  parts.push(historySection(m));
   body.replaceChildren();
   for (const part of parts) body.append(part);
   body.removeAttribute('aria-busy');
@@ -857,10 +898,17 @@ function when(iso) {
   return iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
 }
 
-function historySection(history) {
-  const sec = h('section', {}, h('h3', {}, 'Promotion history'));
-  if (!history.length) {
-    sec.append(h('p', { class: 'hint' }, 'No registry history next to this service.'));
+function historySection(m) {
+  const history = m.history ?? [];
+  const sec = h('section', { id: 'history' }, h('h3', {}, 'Promotion history'));
+  if (m.registry_version === null || m.registry_version === undefined) {
+    sec.append(
+      h(
+        'p',
+        { class: 'hint' },
+        'This model is not a version in a registry next to this service (its digest is not listed there): no promotion history.',
+      ),
+    );
     return sec;
   }
   sec.append(
@@ -896,7 +944,7 @@ async function start() {
     state.schema = schema;
     state.clients = clients.clients ?? [];
     state.info = info;
-    state.sample = clients.sample ?? null;
+    showSample(clients.sample ?? null);
   } catch (e) {
     showError(e);
     return;
@@ -905,13 +953,7 @@ async function start() {
   setupCompareForm();
   const select = $('client-select');
   for (const c of state.clients)
-    select.append(
-      h(
-        'option',
-        { value: c.id },
-        `${c.label} — age ${c.record.Age ?? '?'}, income ${c.record.Income ?? '?'}, ${c.record.Job ?? ''}`,
-      ),
-    );
+    select.append(h('option', { value: c.id }, `${c.label} — ${describeApplicant(c.record)}`));
   if (!state.clients.length)
     select.append(h('option', { value: '', disabled: true }, 'no sample clients on this service'));
   select.addEventListener('change', () => {
