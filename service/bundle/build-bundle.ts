@@ -4,7 +4,7 @@
  * records the key of the sources it was built from (build-info.json), so a start can
  * tell whether the bundle beside it is current or must be built again.
  */
-import { build, version as esbuildVersion } from 'esbuild';
+import { build, stop, version as esbuildVersion } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -111,5 +111,7 @@ export async function buildServiceBundle(out: string, root = PROJECT_ROOT): Prom
   if (existsSync(join(root, 'service/public')))
     cpSync(join(root, 'service/public'), join(out, 'public'), { recursive: true });
   writeFileSync(join(out, BUILD_INFO), JSON.stringify({ key }, null, 2) + '\n');
+  // esbuild's build service is a child process that would otherwise stay beside a launcher for good.
+  await stop();
   return Object.values(result.metafile.outputs).reduce((s, o) => s + o.bytes, 0);
 }
