@@ -1,12 +1,14 @@
 /**
- * `npm run bench:service [-- --duration 15] [--connections 64] [--workers auto] [--mode threads|cluster] [--model FILE] [--tool autocannon|wrk] [--threads 1] [--source]`
+ * `npm run bench:service [-- --duration 15] [--connections 64] [--workers auto] [--mode threads|cluster] [--model FILE] [--tool autocannon|wrk] [--threads 1] [--start | --source]`
  *
  * Load benchmark of the scoring service with autocannon: single-applicant POST
  * /v1/predict and 100-row POST /v1/predict/batch, each at 64 connections for 15 s.
  * Starts the service itself on a free port — by default the esbuild bundle, built afresh
- * into a temporary folder exactly as for the container image (`--source` runs the
- * TypeScript through tsx instead, as `npm start` does), logs at info level, discarded,
- * with the image's NODE_OPTIONS (--max-semi-space-size=2) unless NODE_OPTIONS is set —
+ * into a temporary folder exactly as for the container image; `--start` starts it as
+ * `npm start` does (service/launch.ts: the current bundle in a process of its own, the
+ * launcher's process counted too); `--source` runs the TypeScript through tsx — logs at
+ * info level, discarded, with the image's NODE_OPTIONS (--max-semi-space-size=2) unless
+ * NODE_OPTIONS is set —
  * samples the memory of every service process, and prints req/s, p50/p99 latency, errors,
  * peak RSS and peak PSS as a markdown table. RSS summed over processes counts the pages
  * they share (the Node binary, libraries) once per process; PSS splits shared pages
@@ -43,6 +45,8 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '1' },
     /** Run the TypeScript source with tsx instead of the bundle the container runs. */
     source: { type: 'boolean', default: false },
+    /** Start the service as `npm start` does (service/launch.ts). */
+    start: { type: 'boolean', default: false },
   },
 });
 const duration = Number(values.duration);
@@ -226,7 +230,11 @@ async function main(): Promise<void> {
   if (!url) {
     path = modelPath();
     const port = await freePort();
-    const args = values.source ? ['--import', 'tsx', join(ROOT, 'service/main.ts')] : [buildBundle()];
+    const args = values.start
+      ? ['--import', 'tsx', join(ROOT, 'service/launch.ts')]
+      : values.source
+        ? ['--import', 'tsx', join(ROOT, 'service/main.ts')]
+        : [buildBundle()];
     child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: {
@@ -238,7 +246,8 @@ async function main(): Promise<void> {
         WORKER_MODE: values.mode,
         LOG_LEVEL: 'info',
         MLOPS_SERVICE_MAIN: '1',
-        NODE_OPTIONS: process.env.NODE_OPTIONS ?? IMAGE_NODE_OPTIONS,
+        // npm start's launcher applies the image's NODE_OPTIONS to the service itself.
+        ...(values.start ? {} : { NODE_OPTIONS: process.env.NODE_OPTIONS ?? IMAGE_NODE_OPTIONS }),
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -305,9 +314,11 @@ async function main(): Promise<void> {
   if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
   const served = values.url
     ? 'external'
-    : values.source
-      ? 'TypeScript source via tsx'
-      : 'esbuild bundle as in the container image';
+    : values.start
+      ? 'npm start (service/launch.ts and the bundle it starts)'
+      : values.source
+        ? 'TypeScript source via tsx'
+        : 'esbuild bundle as in the container image';
   const tool =
     values.tool === 'wrk' ? `wrk (${values.threads} thread${values.threads === '1' ? '' : 's'})` : values.tool;
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, service: ${served}, ${tool}, ${connections} connections, ${duration} s per case, service workers: ${values.workers === 'auto' ? availableParallelism() : values.workers} (WORKER_MODE=${values.mode}), NODE_OPTIONS=${process.env.NODE_OPTIONS ?? IMAGE_NODE_OPTIONS}, load generator on the same machine, load average before/after ${loadBefore.toFixed(1)}/${loadavg()[0].toFixed(1)}`;

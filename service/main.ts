@@ -1,6 +1,6 @@
 /**
- * The process entry of the scoring service (`node service.mjs [--check]` in the container,
- * `npm start`), and the entry of its serving threads: a thread started by
+ * The process entry of the scoring service, bundled as service.mjs (`node service.mjs [--check]`
+ * in the container, started by service/launch.ts for `npm start` and `mlops serve`), and the entry of its serving threads: a thread started by
  * service/runtime/threads.ts runs this same module and becomes a server. The library API
  * is service/start.ts.
  */

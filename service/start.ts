@@ -1,7 +1,7 @@
 /**
  * The scoring service as a library: `startService` loads the model and listens,
- * `serveForever` runs until SIGTERM/SIGINT. `npm start`, `mlops serve` and the container
- * image all come through here (service/main.ts is only the process and thread entry).
+ * `serveForever` runs until SIGTERM/SIGINT. The container image, `npm start` and `mlops serve`
+ * (through service/launch.ts) all run the bundle of service/main.ts, which comes through here.
  * With WORKERS > 1 (or `auto` = one per core), WORKER_MODE picks how: `threads` (default)
  * serves from that many threads of one process sharing one listening socket
  * (service/runtime/threads.ts), `cluster` from node:cluster worker processes

@@ -1,5 +1,5 @@
 import { optionsFromEnv } from '../../service/config.ts';
-import { serveForever } from '../../service/start.ts';
+import { launchService } from '../../service/launch.ts';
 import type { Command } from '../command.ts';
 
 export const serveCommand: Command = {
@@ -7,7 +7,9 @@ export const serveCommand: Command = {
   summary: 'run the scoring service (HTTP API, OpenAPI docs, metrics) on the champion or --model',
   help: `Usage: mlops serve [--model FILE] [--port N] [--host ADDR] [--workers N|auto]
 
-Runs the Koa scoring service until SIGTERM/SIGINT (then drains in-flight requests).
+Runs the Koa scoring service until SIGTERM/SIGINT (then drains in-flight requests), as
+the container image does: the esbuild bundle of the service (built on first use, then
+reused while the sources are unchanged) in a Node process of its own.
 Without --model it serves the registry's champion (models/registry.json). Every other
 setting comes from environment variables (API_KEYS, LOG_LEVEL, BODY_LIMIT_BYTES, …;
 see docs/service.md). Flags override the matching variables.
@@ -35,7 +37,8 @@ see docs/service.md). Flags override the matching variables.
     flag('port', 'PORT');
     flag('host', 'HOST');
     flag('workers', 'WORKERS');
-    await serveForever(optionsFromEnv(env, io.cwd), io.err);
-    return 0;
+    // Bad settings are refused here, before a bundle is built or a process started.
+    optionsFromEnv(env, io.cwd);
+    return launchService(env, io.cwd, io.err);
   },
 };

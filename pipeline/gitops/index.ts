@@ -60,6 +60,8 @@ export { generateReport, reportRunFolder } from './report/model-report.ts';
 export { METRIC_ROWS, metricsTable } from './report/tables.ts';
 export { publishRetrain, retrain } from './retrain/retrain.ts';
 export { gateTrainedRun } from './run/gate.ts';
+export { sampleRows } from './run/sample-rows.ts';
+export type { SampleRows } from './run/sample-rows.ts';
 export type { RunRecord } from './run/run-folder.ts';
 export { trainingRun, versionReportDir } from './run/training-run.ts';
 export type { TrainingRunOptions } from './run/training-run.ts';

@@ -2,6 +2,10 @@
  * The OpenAPI 3.1 document, generated at start from the same applicant JSON Schema the
  * validator was compiled from (OpenAPI 3.1 schemas are JSON Schema 2020-12), so the
  * documentation is the contract that is enforced.
+ *
+ * No `jsonSchemaDialect`: the default, OpenAPI's own base dialect, is JSON Schema 2020-12
+ * plus OpenAPI's keywords, which is what these schemas are; naming plain 2020-12 instead
+ * makes Swagger UI stop treating them as schema objects and show a warning on /docs.
  */
 import type { ServiceState } from './state.ts';
 
@@ -32,7 +36,6 @@ export function openApiDocument(s: ServiceState, version: string): Record<string
       description: `Scores credit applications with the model **${s.scorer.ref.name}** (version ${s.scorer.ref.version ?? 'unknown'}, ${s.scorer.ref.digest}). The probability is that of "${s.scorer.schema.positive}"; the decision is "${s.scorer.schema.positive}" at or above the threshold ${s.scorer.threshold}.`,
       license: { name: 'MIT', identifier: 'MIT' },
     },
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths: {
       '/v1/predict': {
         post: {
@@ -87,7 +90,7 @@ export function openApiDocument(s: ServiceState, version: string): Record<string
           responses: { '200': { description: 'Predictions', content: json(ref('MlflowResponse')) }, ...errors },
         },
       },
-      '/v1/model': get('Model metadata and lineage', { type: 'object' }),
+      '/v1/model': get('Model metadata, lineage, feature ranges and the units of explanations', ref('ModelInfo')),
       '/v1/model/metrics': get('Evaluation metrics (train, validation, test)', { type: 'object' }),
       '/v1/model/params': get('Engine parameters', { type: 'object' }),
       '/v1/model/schema': get('JSON Schema of an applicant', ref('Applicant')),
@@ -127,9 +130,48 @@ export function openApiDocument(s: ServiceState, version: string): Record<string
             explanation: {
               type: 'object',
               description: 'With ?explain=true: base value, margin and contributions per feature',
+              properties: {
+                output: {
+                  enum: ['log_odds', 'probability'],
+                  description:
+                    "Units of base_value, margin and contributions, as the model's engine declares them (a forest averages probabilities)",
+                },
+              },
             },
           },
           required: ['probability', 'decision', 'threshold', 'risk_band', 'model'],
+        },
+        ModelInfo: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            version: { type: ['integer', 'null'] },
+            digest: { type: 'string' },
+            engine: { type: 'string' },
+            features: {
+              type: 'array',
+              description:
+                'Numeric features carry their training range (min, max, median); categorical ones their categories',
+              items: {
+                type: 'object',
+                properties: {
+                  name: { type: 'string' },
+                  kind: { enum: ['numeric', 'categorical'] },
+                  integer: { type: 'boolean' },
+                  min: { type: ['number', 'null'] },
+                  max: { type: ['number', 'null'] },
+                  median: { type: ['number', 'null'] },
+                  categories: { type: 'array', items: { type: 'string' } },
+                },
+                required: ['name', 'kind'],
+              },
+            },
+            explanation_output: {
+              enum: ['log_odds', 'probability', null],
+              description: 'Units of ?explain=true contributions; null when the model cannot be explained',
+            },
+          },
+          required: ['name', 'version', 'digest', 'engine', 'features', 'explanation_output'],
         },
         BatchPrediction: {
           type: 'object',

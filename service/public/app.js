@@ -18,6 +18,8 @@ const state = {
   prediction: null,
   compareFor: null,
   model: null,
+  /** GET /v1/model: name, version, feature ranges and the units of explanations. */
+  info: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -52,6 +54,29 @@ const num = (x, digits = 3) =>
         : x.toFixed(digits)
       : String(x);
 const signed = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
+/** A value as the data has it (a bound of 1.95 stays 1.95), with thousands separators. */
+const exact = (x) => x.toLocaleString('en', { maximumFractionDigits: 6 });
+
+/**
+ * The units of an explanation, from the engine's declared output space: log-odds for
+ * boosting and logistic regression, the probability itself for a forest (it averages
+ * its trees' probabilities). Every label and number of the waterfall comes from here.
+ */
+const UNITS = {
+  log_odds: {
+    phrase: 'in log-odds (the logistic function turns the total into the probability)',
+    axis: 'log-odds of default →',
+    total: (x) => num(x, 2),
+    delta: signed,
+  },
+  probability: {
+    phrase: 'in percentage points of the probability of default',
+    axis: 'probability of default →',
+    total: (x) => pct(x),
+    delta: (x) => `${x >= 0 ? '+' : '−'}${(100 * Math.abs(x)).toFixed(1)} pp`,
+  },
+};
+const unitsOf = (output) => UNITS[output] ?? UNITS.log_odds;
 
 // ---------------------------------------------------------------- API access
 
@@ -146,12 +171,11 @@ function route() {
 
 // ---------------------------------------------------------------- applicant form
 
-/** "Seen in training: 18 to 68." in the schema's description gives the input's hint. */
-function rangeOf(prop) {
-  const m = /Seen in training: (-?[\d.e+]+) to (-?[\d.e+]+)/.exec(prop.description ?? '');
-  const min = prop.minimum ?? (m ? Number(m[1]) : undefined);
-  const max = prop.maximum ?? (m ? Number(m[2]) : undefined);
-  return { min, max };
+/** The training range of a numeric feature, from the model's schema numbers (GET /v1/model). */
+function rangeOf(name) {
+  const f = state.info?.features?.find((x) => x.name === name);
+  const ok = (v) => typeof v === 'number' && Number.isFinite(v);
+  return { min: ok(f?.min) ? f.min : undefined, max: ok(f?.max) ? f.max : undefined };
 }
 
 function features() {
@@ -177,7 +201,7 @@ function buildForm() {
       for (const c of prop.enum) if (c !== null) control.append(h('option', { value: c }, c));
       hint = `${prop.enum.filter((c) => c !== null).length} categories`;
     } else {
-      const { min, max } = rangeOf(prop);
+      const { min, max } = rangeOf(name);
       control = h('input', {
         id,
         name,
@@ -188,7 +212,7 @@ function buildForm() {
         inputmode: 'decimal',
         'aria-describedby': `${hintId} ${errId}`,
       });
-      hint = min !== undefined && max !== undefined ? `${num(min)}–${num(max)} in training` : 'number';
+      hint = min !== undefined && max !== undefined ? `${exact(min)}–${exact(max)} in training` : 'number';
     }
     box.append(
       h(
@@ -321,6 +345,7 @@ function renderPrediction(p) {
   reasons.replaceChildren();
   if (ex?.reason_codes?.length) for (const r of ex.reason_codes) reasons.append(h('li', {}, r));
   else reasons.append(h('li', {}, 'No feature pushes this applicant toward default.'));
+  $('waterfall-units').textContent = unitsOf(ex?.output ?? state.info?.explanation_output).phrase;
   $('r-waterfall').replaceChildren(ex ? waterfall(ex) : h('p', {}, 'No explanation available for this model.'));
 }
 
@@ -330,14 +355,15 @@ function chartWidth(el, fallback) {
   return Math.max(360, Math.round(w > 0 ? w : fallback));
 }
 
-/** Horizontal waterfall in log-odds: base value, each feature's push, the final margin. */
+/** Horizontal waterfall in the explanation's own units: base value, each feature's push, the final margin. */
 function waterfall(ex) {
+  const units = unitsOf(ex.output);
   const TOP = 9;
   const sorted = [...ex.contributions].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
   const shown = sorted.slice(0, TOP);
   const rest = sorted.slice(TOP);
   const steps = shown.map((c) => ({
-    label: `${c.feature} = ${c.value === null ? 'missing' : num(c.value, 2)}`,
+    label: `${c.feature} = ${c.value === null ? 'missing' : typeof c.value === 'number' ? exact(c.value) : c.value}`,
     delta: c.contribution,
   }));
   if (rest.length)
@@ -369,7 +395,11 @@ function waterfall(ex) {
   });
   svg.append(s('title', { id: 'wf-title' }, 'Feature contributions, base value to this applicant'));
   svg.append(
-    s('desc', { id: 'wf-desc' }, rows.map((r) => `${r.label}: ${r.total ? num(r.to, 2) : signed(r.delta)}`).join('; ')),
+    s(
+      'desc',
+      { id: 'wf-desc' },
+      `${units.phrase}: ${rows.map((r) => `${r.label}: ${r.total ? units.total(r.to) : units.delta(r.delta)}`).join('; ')}`,
+    ),
   );
   svg.append(s('line', { x1: sx(0), x2: sx(0), y1: 0, y2: H - 20, class: 'axis-zero' }));
   rows.forEach((r, i) => {
@@ -381,7 +411,7 @@ function waterfall(ex) {
     svg.append(s('rect', { x: a, y, width: Math.max(1.5, b - a), height: ROW - 5, fill, rx: 2 }));
     if (i > 0 && i < rows.length - 1)
       svg.append(s('line', { x1: sx(r.from), x2: sx(r.from), y1: y - 5, y2: y + ROW - 3, class: 'wf-link' }));
-    const text = r.total ? num(r.to, 2) : signed(r.delta);
+    const text = r.total ? units.total(r.to) : units.delta(r.delta);
     const right = r.total ? r.to >= 0 : r.delta >= 0;
     svg.append(
       s(
@@ -391,7 +421,7 @@ function waterfall(ex) {
       ),
     );
   });
-  svg.append(s('text', { x: W - 10, y: H - 4, 'text-anchor': 'end', class: 'axis-label' }, 'log-odds of default →'));
+  svg.append(s('text', { x: W - 10, y: H - 4, 'text-anchor': 'end', class: 'axis-label wf-axis' }, units.axis));
   return svg;
 }
 
@@ -496,8 +526,10 @@ function setupCompareForm() {
     a1.append(h('option', { value: n }, n));
     a2.append(h('option', { value: n }, n));
   }
-  a1.value = names.includes('Age') ? 'Age' : names[0];
-  a2.value = names.includes('Income') ? 'Income' : '';
+  // Age and Income where the model has them (the credit data), else its two most important features.
+  const top = keyFeatures(2);
+  a1.value = names.includes('Age') ? 'Age' : (top[0] ?? names[0]);
+  a2.value = names.includes('Income') ? 'Income' : (top.find((n) => n !== a1.value) ?? '');
   for (const el of [a1, a2]) el.addEventListener('change', () => refreshCompare());
 }
 
@@ -532,11 +564,25 @@ function renderCompare(body) {
     `Group ${$('c-group').textContent}: ${g.size} clients, default rate ${pct(g.default_rate)}.`;
 }
 
+/** The model's most important features, which describe an applicant in a line. */
+function keyFeatures(n) {
+  return (state.info?.feature_importance ?? []).slice(0, n).map((f) => f.feature);
+}
+
 function describeApplicant(r) {
-  return ['Age', 'Income', 'Job', 'Marital']
+  return keyFeatures(4)
     .filter((k) => Object.hasOwn(r, k))
     .map((k) => `${k} ${r[k] ?? 'missing'}`)
     .join(', ');
+}
+
+/** Where the sample clients come from, and a warning when the model trained on them. */
+function showSample(sample) {
+  $('sample-source').textContent = sample ? `Sample clients: ${sample.source}.` : '';
+  for (const id of ['sample-warning', 'c-sample-warning']) {
+    $(id).hidden = !sample?.warning;
+    $(id).textContent = sample?.warning ?? '';
+  }
 }
 
 function featureCard(f) {
@@ -697,7 +743,7 @@ function renderModel(m) {
     h('dd', {}, m.provenance?.seed ?? '—'),
     h('dt', {}, 'Git commit'),
     h('dd', { class: 'mono' }, m.provenance?.git?.commit ? m.provenance.git.commit.slice(0, 12) : '—'),
-    m.version === null || m.version === undefined
+    m.registry_version === null || m.registry_version === undefined
       ? null
       : [
           h('dt', {}, 'Sign-off'),
@@ -711,7 +757,17 @@ function renderModel(m) {
   const splits = ['train', 'validation', 'test'].filter((k) => m.metrics?.[k]);
   const cols = [
     ...splits.map((k) => ({ name: k, metrics: m.metrics[k] })),
-    ...(m.sample ? [{ name: `sample clients (${m.sample.rows})`, metrics: m.sample.metrics }] : []),
+    ...(m.sample
+      ? [
+          {
+            name:
+              m.sample.seen_in_training === 0
+                ? `sample clients (${m.sample.rows} test rows)`
+                : `sample clients (${m.sample.rows}, ${m.sample.seen_in_training ?? 'unknown'} seen in training)`,
+            metrics: m.sample.metrics,
+          },
+        ]
+      : []),
   ];
   const metricNames = [
     'roc_auc',
@@ -770,11 +826,26 @@ function renderModel(m) {
         ),
       );
     }
-    parts.push(h('section', {}, h('h3', {}, `Charts on ${m.sample.rows} sample clients`), charts));
+    parts.push(
+      h(
+        'section',
+        { id: 'sample-charts' },
+        h('h3', {}, `Charts on ${m.sample.rows} sample clients`),
+        h('p', { class: 'hint' }, `Sample clients: ${m.sample.source}.`),
+        m.sample.warning ? h('p', { class: 'banner warn' }, m.sample.warning) : null,
+        charts,
+      ),
+    );
     parts.push(fairnessSection(m.sample.fairness));
   } else
-    parts.push(h('p', { class: 'hint' }, 'No labelled sample clients: set SAMPLE_CLIENTS to see charts and fairness.'));
-  parts.push(historySection(m.history ?? []));
+    parts.push(
+      h(
+        'p',
+        { class: 'hint' },
+        "No labelled sample clients: the model's test rows cannot be rebuilt here; set SAMPLE_CLIENTS to see charts and fairness.",
+      ),
+    );
+  parts.push(historySection(m));
   body.replaceChildren();
   for (const part of parts) body.append(part);
   body.removeAttribute('aria-busy');
@@ -827,10 +898,17 @@ function when(iso) {
   return iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
 }
 
-function historySection(history) {
-  const sec = h('section', {}, h('h3', {}, 'Promotion history'));
-  if (!history.length) {
-    sec.append(h('p', { class: 'hint' }, 'No registry history next to this service.'));
+function historySection(m) {
+  const history = m.history ?? [];
+  const sec = h('section', { id: 'history' }, h('h3', {}, 'Promotion history'));
+  if (m.registry_version === null || m.registry_version === undefined) {
+    sec.append(
+      h(
+        'p',
+        { class: 'hint' },
+        'This model is not a version in a registry next to this service (its digest is not listed there): no promotion history.',
+      ),
+    );
     return sec;
   }
   sec.append(
@@ -858,9 +936,15 @@ async function start() {
   // Show the addressed view at once (e.g. the model page) while the form's data loads.
   const first = route();
   try {
-    const [schema, clients] = await Promise.all([api('/v1/model/schema'), api('/v1/dashboard/clients')]);
+    const [schema, clients, info] = await Promise.all([
+      api('/v1/model/schema'),
+      api('/v1/dashboard/clients'),
+      api('/v1/model'),
+    ]);
     state.schema = schema;
     state.clients = clients.clients ?? [];
+    state.info = info;
+    showSample(clients.sample ?? null);
   } catch (e) {
     showError(e);
     return;
@@ -869,13 +953,7 @@ async function start() {
   setupCompareForm();
   const select = $('client-select');
   for (const c of state.clients)
-    select.append(
-      h(
-        'option',
-        { value: c.id },
-        `${c.label} — age ${c.record.Age ?? '?'}, income ${c.record.Income ?? '?'}, ${c.record.Job ?? ''}`,
-      ),
-    );
+    select.append(h('option', { value: c.id }, `${c.label} — ${describeApplicant(c.record)}`));
   if (!state.clients.length)
     select.append(h('option', { value: '', disabled: true }, 'no sample clients on this service'));
   select.addEventListener('change', () => {
@@ -939,18 +1017,7 @@ async function start() {
   window.addEventListener('hashchange', () => {
     if (location.hash.startsWith('#/')) $(`h-${currentRoute}`).focus();
   });
-  fetchModelLine();
-}
-
-async function fetchModelLine() {
-  try {
-    const info = await api('/v1/model');
-    const name = info.name ?? info.model?.name ?? '';
-    const version = info.version ?? info.model?.version;
-    $('model-line').textContent = `Model: ${name}${version ? ` v${version}` : ''}`;
-  } catch {
-    // The header line is a nicety; the views work without it.
-  }
+  $('model-line').textContent = `Model: ${state.info.name}${state.info.version ? ` v${state.info.version}` : ''}`;
 }
 
 start();

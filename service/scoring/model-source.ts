@@ -8,6 +8,9 @@ import { dirname, join, resolve } from 'node:path';
 import { MlopsError, loadConfig } from '../../pipeline/core/index.ts';
 import { championBundlePath, loadRegistry, modelEntry, registryFile } from '../../pipeline/gitops/index.ts';
 
+type Registry = ReturnType<typeof loadRegistry>;
+type ModelEntry = Registry['models'][string];
+
 export interface ModelSource {
   path: string;
   /** Registry version, when known (from the registry, MODEL_VERSION or a `/vN/` path). */
@@ -60,6 +63,24 @@ export function championFromRegistry(registryDir: string, name: string): ModelSo
       `${file} names no champion for model "${name}"; set MODEL_PATH or promote a model (mlops promote)`,
     );
   return { path, version };
+}
+
+/**
+ * The registry's entry for the served bundle, and its version there: only when the
+ * registry next to the service has a version of that model name with the bundle's own
+ * digest. A bundle served from elsewhere (MODEL_PATH) under a name the registry also
+ * has is not that model, and must not be shown its history.
+ */
+export function registryEntryOf(
+  root: string,
+  name: string,
+  digest: string,
+): { model: ModelEntry; version: number } | null {
+  const { registryDir } = registryLocation(root, name);
+  if (!existsSync(registryFile(registryDir))) return null;
+  const model = loadRegistry(registryDir).models[name];
+  const version = model?.versions.find((v) => v.digest === digest)?.version;
+  return model && version !== undefined ? { model, version } : null;
 }
 
 /** `model-version` next to the bundle (written by build:service into the image). */

@@ -6,7 +6,7 @@
  * docs/img/dashboard-*.png with UPDATE_SCREENSHOTS=1 (`npm run docs:images`), so a test
  * run never changes tracked files.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -387,5 +387,143 @@ describe('decision dashboard in Chromium', () => {
     expect(outside).toEqual([]);
     expect(pageErrors).toEqual([]);
     expect(cspViolations).toEqual([]);
+  });
+});
+
+/**
+ * Units, ranges and sample clients come from the served model's own metadata: a forest's
+ * explanation is in probability, a gbdt's and a logistic model's in log-odds, and range
+ * hints are the schema's numbers, on a CSV whose features have decimal maxima.
+ */
+describe('the dashboard for a forest, a gbdt and a logistic model trained on decimal features', () => {
+  const ENGINES = [
+    {
+      engine: 'forest',
+      params: ['--param', 'nTrees=30'],
+      axis: 'probability of default →',
+      phrase: /percentage points of the probability/,
+    },
+    { engine: 'gbdt', params: ['--param', 'nRounds=60'], axis: 'log-odds of default →', phrase: /^in log-odds/ },
+    { engine: 'logistic', params: [], axis: 'log-odds of default →', phrase: /^in log-odds/ },
+  ] as const;
+  let dir: string;
+
+  beforeAll(async () => {
+    // The credit data with three columns rescaled to decimals (Expenses 0.35–1.8 and so on).
+    dir = mkdtempSync(join(tmpdir(), 'dashboard-decimals-'));
+    const lines = readFileSync(join(ROOT, 'data', 'credit_data.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    const head = lines[0].split(',');
+    const scale: Record<string, number> = { Expenses: 100, Amount: 1000, Price: 997 };
+    const out = [lines[0]];
+    for (const line of lines.slice(1)) {
+      const cells = line.split(',');
+      out.push(
+        cells.map((c, i) => (scale[head[i]] && c !== '' ? (Number(c) / scale[head[i]]).toFixed(3) : c)).join(','),
+      );
+    }
+    writeFileSync(join(dir, 'loans.csv'), out.join('\n') + '\n');
+    for (const e of ENGINES) {
+      const r = await runCli(
+        [
+          'train',
+          '--data',
+          'loans.csv',
+          '--target',
+          'Status',
+          '--positive',
+          'bad',
+          '--engine',
+          e.engine,
+          ...e.params,
+          '--quiet',
+          '--out',
+          `runs/${e.engine}`,
+        ],
+        dir,
+      );
+      if (r.code !== 0) throw new Error(`training ${e.engine} failed: ${r.err}`);
+    }
+  });
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(ENGINES)('$engine: units from the engine, ranges from the schema, no NaN anywhere', async (e) => {
+    const modelPath = join(dir, 'runs', e.engine, 'model.json');
+    const schema = (
+      JSON.parse(readFileSync(modelPath, 'utf8')) as {
+        schema: { features: { name: string; kind: string; min?: number; max?: number }[] };
+      }
+    ).schema;
+    const svc = await startService({
+      ...defaultOptions(dir),
+      modelPath,
+      host: '127.0.0.1',
+      port: 0,
+      logLevel: 'silent',
+    });
+    const { context: ctx, page: pg } = await newPage(`${svc.url}/dashboard/`);
+    const errors = pageErrors.length;
+    try {
+      await pg.waitForSelector('body[data-ready="true"]');
+      // Every numeric hint is the schema's training range, as numbers (1.8, not "NaN").
+      const exact = (x: number) => x.toLocaleString('en', { maximumFractionDigits: 6 });
+      for (const f of schema.features.filter((x) => x.kind === 'numeric'))
+        expect(await pg.textContent(`#hint-${f.name}`)).toBe(`${exact(f.min!)}–${exact(f.max!)} in training`);
+      expect(schema.features.filter((f) => f.max !== undefined && !Number.isInteger(f.max)).length).toBeGreaterThan(0);
+      // The sample clients are the model's test rows, rebuilt from its provenance.
+      expect(await pg.textContent('#sample-source')).toMatch(
+        /test rows of loans\.csv .* which the model did not train on/,
+      );
+      expect(await pg.isVisible('#sample-warning')).toBe(false);
+
+      const first = await pg.$eval(
+        '#client-select option:nth-child(2)',
+        (o) => (o as unknown as { value: string }).value,
+      );
+      await pg.selectOption('#client-select', first);
+      await pg.waitForSelector('#r-prob:not(:empty)');
+      await pg.click('#explanation summary');
+      await pg.waitForSelector('#r-waterfall svg', { state: 'visible' });
+      expect(await pg.textContent('#waterfall-units')).toMatch(e.phrase);
+      expect(await pg.textContent('#r-waterfall .wf-axis')).toBe(e.axis);
+      const values = await pg.$$eval('#r-waterfall .wf-value', (t) => t.map((x) => x.textContent ?? ''));
+      if (e.engine === 'forest') {
+        // Base value and total as probabilities, each push in percentage points.
+        expect(values[0]).toMatch(/^\d+\.\d %$/);
+        expect(values.slice(1, -1).every((v) => / pp$/.test(v))).toBe(true);
+      } else expect(values.slice(1, -1).every((v) => /^[+−]\d+\.\d\d$/.test(v))).toBe(true);
+      expect(await pg.textContent('body')).not.toContain('NaN');
+
+      await pg.click('nav a[href="#/compare"]');
+      await pg.waitForSelector('#view-compare:not([hidden]) #c-features figure');
+      expect(await pg.textContent('body')).not.toContain('NaN');
+      await pg.click('nav a[href="#/model"]');
+      await pg.waitForSelector('#model-body .facts');
+      await pg.waitForSelector('#history');
+      expect(await pg.textContent('#sample-charts h3 + p')).toMatch(/test rows of loans\.csv/);
+      // Not a registry version: no history of another model.
+      expect(await pg.textContent('#history')).toMatch(/not a version in a registry/);
+      expect(await pg.textContent('body')).not.toContain('NaN');
+      expect(pageErrors.slice(errors)).toEqual([]);
+    } finally {
+      await ctx.close();
+      await svc.close();
+    }
+  });
+
+  it('/docs renders Swagger UI with no warning box', async () => {
+    const { context: ctx, page: pg } = await newPage(`${server.url}/docs`);
+    try {
+      await pg.waitForSelector('.swagger-ui .info .title');
+      await pg.waitForSelector('.swagger-ui .opblock');
+      expect(await pg.locator('.swagger-ui .errors-wrapper').count()).toBe(0);
+      expect(await pg.textContent('body')).not.toContain('jsonSchemaDialect');
+    } finally {
+      await ctx.close();
+    }
   });
 });

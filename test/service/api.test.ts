@@ -292,6 +292,27 @@ describe('model, health, metrics, docs', () => {
     expect(schema.required).toEqual(p.model.bundle.schema.features.map((f) => f.name));
   });
 
+  it("GET /v1/model gives ranges as the schema's numbers and the units of explanations as the engine declares", async () => {
+    const m = await json(await fetch(s.url + '/v1/model'));
+    // A logistic model's contributions are log-odds, and so says every explanation it gives.
+    expect(m.explanation_output).toBe('log_odds');
+    const ex = await json(await s.post('/v1/predict?explain=true', APPLICANT));
+    expect(ex.explanation.output).toBe(m.explanation_output);
+    for (const f of p.model.bundle.schema.features) {
+      const served = m.features.find((x: { name: string }) => x.name === f.name);
+      if (f.kind === 'numeric')
+        expect(served).toEqual({
+          name: f.name,
+          kind: 'numeric',
+          integer: f.integer,
+          min: f.min,
+          max: f.max,
+          median: f.median,
+        });
+      else expect(served).toEqual({ name: f.name, kind: 'categorical', categories: f.categories });
+    }
+  });
+
   it('healthz and readyz; readyz is 503 once shutdown begins', async () => {
     expect(await json(await fetch(s.url + '/healthz'))).toEqual({ status: 'ok' });
     expect((await fetch(s.url + '/readyz')).status).toBe(200);
@@ -319,6 +340,11 @@ describe('model, health, metrics, docs', () => {
   it('/openapi.json is OpenAPI 3.1 built from the validating schema, and its example validates', async () => {
     const doc = await json(await fetch(s.url + '/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
+    // Swagger UI warns in a red box on /docs for any jsonSchemaDialect but OpenAPI's own base
+    // dialect (the default when the field is absent): it then stops reading the schemas as schemas.
+    expect(doc.jsonSchemaDialect ?? 'https://spec.openapis.org/oas/3.1/dialect/base').toBe(
+      'https://spec.openapis.org/oas/3.1/dialect/base',
+    );
     const schema = await json(await fetch(s.url + '/v1/model/schema'));
     expect(doc.components.schemas.Applicant).toEqual(schema);
     for (const path of ['/v1/predict', '/v1/predict/batch', '/invocations', '/v1/model', '/healthz', '/metrics'])

@@ -1,6 +1,6 @@
 /**
- * The service as a real process, started by `mlops serve` as a user would, in both
- * WORKER_MODEs: two threads of one process (the default) and two node:cluster workers;
+ * The service as a real process, started by `mlops serve` as a user would (the esbuild
+ * bundle the image runs, in a process of its own), in both WORKER_MODEs: two threads of one process (the default) and two node:cluster workers;
  * /metrics aggregated over both, and SIGTERM → drain → exit 0. Then the esbuild bundle
  * the container runs, with two threads (its serving thread starts from the bundle).
  */
@@ -116,6 +116,15 @@ describe.each(MODES)('service process (2 workers, WORKER_MODE=$mode)', ({ mode, 
       );
       expect([...threads].sort()).toEqual([0, 1]);
     }
+  });
+
+  it('runs the esbuild bundle the image runs, in a Node process of its own, with no TypeScript loader', () => {
+    const children = readFileSync(`/proc/${child!.pid}/task/${child!.pid}/children`, 'utf8').trim().split(/\s+/);
+    expect(children).toHaveLength(1);
+    const argv = readFileSync(`/proc/${children[0]}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    expect(argv).toEqual([process.execPath, expect.stringMatching(/[\\/]service\.mjs$/)]);
+    const environ = readFileSync(`/proc/${children[0]}/environ`, 'utf8').split('\0');
+    expect(environ).toContain(`NODE_OPTIONS=${process.env.NODE_OPTIONS ?? '--max-semi-space-size=2'}`);
   });
 
   it('finishes requests in flight in every worker after SIGTERM, then exits 0', async () => {

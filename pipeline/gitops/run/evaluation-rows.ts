@@ -57,7 +57,8 @@ interface SplitConfig {
 }
 
 /** The encoding the model's data files were read with (the CSV contract: UTF-8 unless it says latin1). */
-function encodingOf(bundle: Bundle): CsvEncoding | undefined {
+/** The encoding the model's training data was read with, for any other file read for it. */
+export function encodingOf(bundle: Bundle): CsvEncoding | undefined {
   return (bundle.provenance.config as SplitConfig | null)?.data?.encoding;
 }
 
@@ -115,6 +116,22 @@ export function evaluationRows(bundle: Bundle, opts: EvaluationRowsOptions): Eva
     index: test,
     source: `the ${test.length} test rows of ${prov.data.path} (stratified split ${split.train}/${split.validation}/${split.test}, seed ${prov.seed})`,
   };
+}
+
+/**
+ * The rows of `provenance.data` the model was fitted on or tuned with: every row outside
+ * its test part (all of them when a configured holdout was its test data). Checked like
+ * the test rows, so a sample can be told apart from what the model has seen.
+ */
+export function trainingRows(bundle: Bundle, opts: EvaluationRowsOptions): { table: RawTable; index: Uint32Array } {
+  const prov = bundle.provenance;
+  if (!prov.data?.path)
+    throw new MlopsError('input', `bundle ${bundle.name} (${bundle.digest}) has no data provenance`);
+  const file = locate(opts.baseDir, prov.data.path, opts.alsoIn);
+  const table = readChecked(file, prov.data.sha256, 'training data', encodingOf(bundle));
+  if (prov.test_data) return { table, index: every(table.rows) };
+  const test = new Set(evaluationRows(bundle, opts).index);
+  return { table, index: Uint32Array.from(every(table.rows).filter((i) => !test.has(i))) };
 }
 
 function readChecked(file: string, sha256: string, what: string, encoding: CsvEncoding | undefined): RawTable {

@@ -12,8 +12,7 @@ import type { ServiceState } from '../state.ts';
 import { parseJson, readBody, requireKind } from '../body.ts';
 import { badRequest, HttpError } from '../http-error.ts';
 import {
-  readCsvFile,
-  type CsvEncoding,
+  subset,
   toDataset,
   isMlopsError,
   computeMetrics,
@@ -24,8 +23,9 @@ import {
 } from '../../../pipeline/core/index.ts';
 import { PAGE_CSP } from '../security-headers.ts';
 // Charts load vega on their first use, so the card's charts cost nothing until it is asked for.
-import { renderCharts, type Chart } from '../../../pipeline/gitops/index.ts';
+import { renderCharts, sampleRows, type Chart } from '../../../pipeline/gitops/index.ts';
 import { peerGroup, scorePosition, type Reference } from '../../scoring/peers.ts';
+import { registryEntryOf } from '../../scoring/model-source.ts';
 
 /** The page's files by name (a Map: a name from the URL finds only these). */
 const STATIC = new Map([
@@ -48,27 +48,44 @@ function publicDir(): string | null {
   return candidates.find((d): d is string => typeof d === 'string' && existsSync(join(d, 'index.html'))) ?? null;
 }
 
-/** A labelled sample of applicants: SAMPLE_CLIENTS, else the embedded test split when it fits the model. */
-function loadReference(s: ServiceState): { reference: Reference; file: string } | null {
-  const candidates = [process.env.SAMPLE_CLIENTS, join(s.options.root, 'data', 'credit_data', 'test.csv')].filter(
-    (p): p is string => Boolean(p),
-  );
-  for (const file of candidates) {
-    if (!existsSync(file)) continue;
-    try {
-      // Read as the model's training data was (its encoding), under the same CSV contract.
-      const encoding = (s.model.bundle.provenance.config as { data?: { encoding?: CsvEncoding } }).data?.encoding;
-      const ds = toDataset(readCsvFile(file, { encoding }), s.model.bundle.schema, { requireTarget: false });
-      return { reference: { ds, scores: s.model.score(ds) }, file };
-    } catch (e) {
-      if (!isMlopsError(e)) throw e;
-      s.logger.warn(
-        { file, err: { message: e.message } },
-        'sample clients do not fit the model; the dashboard works without them',
-      );
-    }
+/** What the sample clients are, sent with every answer computed on them. */
+interface SampleInfo {
+  source: string;
+  rows: number;
+  /** Sample rows the model trained on (0: none, its own test rows); null when that cannot be checked. */
+  seen_in_training: number | null;
+  /** A warning for people when figures on the sample would flatter the model; null when none is needed. */
+  warning: string | null;
+}
+
+/**
+ * The sample clients: the served model's own test rows, rebuilt from its provenance (rows
+ * it did not train on), or SAMPLE_CLIENTS, checked against its training rows.
+ */
+function loadReference(s: ServiceState): { reference: Reference; sample: SampleInfo } | null {
+  const file = process.env.SAMPLE_CLIENTS || null;
+  try {
+    const rows = sampleRows(s.model.bundle, { baseDir: s.options.root, file });
+    const ds = subset(toDataset(rows.table, s.model.bundle.schema, { requireTarget: false }), rows.index);
+    const seen = rows.seen_in_training;
+    const warning =
+      seen === null
+        ? `Whether the model trained on these clients cannot be checked (${rows.unchecked_reason}): figures on them may flatter it.`
+        : seen > 0
+          ? `${seen} of these ${ds.rows} clients are rows the model trained on: figures on them flatter it, and are no measure of how it scores new applicants.`
+          : null;
+    return {
+      reference: { ds, scores: s.model.score(ds) },
+      sample: { source: rows.source, rows: ds.rows, seen_in_training: seen, warning },
+    };
+  } catch (e) {
+    if (!isMlopsError(e)) throw e;
+    s.logger.warn(
+      { file, err: { message: e.message } },
+      'no sample clients for this model; the dashboard works without them',
+    );
+    return null;
   }
-  return null;
 }
 
 function fairnessConfig(s: ServiceState): FairnessConfig {
@@ -117,7 +134,8 @@ export function dashboardRouter(s: ServiceState): Router {
     if (!loaded) {
       ctx.body = {
         clients: [],
-        note: 'no sample clients configured (set SAMPLE_CLIENTS to a CSV with the model columns)',
+        sample: null,
+        note: "no sample clients: the model's test rows cannot be rebuilt here (set SAMPLE_CLIENTS to a CSV with the model columns)",
       };
       return;
     }
@@ -134,6 +152,7 @@ export function dashboardRouter(s: ServiceState): Router {
         }
         return { id: `client-${i + 1}`, label: `Client ${i + 1}`, record };
       }),
+      sample: loaded.sample,
     };
   });
 
@@ -159,6 +178,7 @@ export function dashboardRouter(s: ServiceState): Router {
         position: scorePosition(loaded.reference, prediction.probability),
         group: peerGroup(loaded.reference, schema, body.applicant as Record<string, unknown>, attributes, topFeatures),
         overall: overallOf(loaded.reference),
+        sample: loaded.sample,
       };
     } catch (e) {
       if (isMlopsError(e)) throw badRequest(e.message);
@@ -179,6 +199,7 @@ export function dashboardRouter(s: ServiceState): Router {
         costs: b.costs,
         confusion: computeMetrics(ds.y!, scores, b.threshold, b.costs).confusion_matrix,
         series: [{ label: `${b.name}${s.source.version ? ` v${s.source.version}` : ''}`, y: ds.y!, p: scores }],
+        rows: loaded.sample.seen_in_training === 0 ? 'test rows' : 'sample clients',
       });
       const rendered = await charts;
       const cfg = fairnessConfig(s);
@@ -188,7 +209,7 @@ export function dashboardRouter(s: ServiceState): Router {
         if (col) columns.set(a.column, col);
       }
       sample = {
-        rows: ds.rows,
+        ...loaded.sample,
         metrics: computeMetrics(ds.y!, scores, b.threshold, b.costs),
         charts: rendered
           .filter((c) => ['roc.svg', 'score-distribution.svg', 'expected-cost.svg', 'calibration.svg'].includes(c.file))
@@ -235,47 +256,35 @@ function overallOf(reference: Reference): { size: number; default_rate: number |
 
 /**
  * The registry's history for this model, newest first, and the latest sign-off of the
- * served version, when the registry is next to the service.
+ * served version: only when the served bundle is a version of that name in the registry
+ * next to the service (its digest listed there). A bundle from elsewhere gets neither.
  */
 function readHistory(s: ServiceState): {
+  registry_version: number | null;
   history: unknown[];
   sign_off: { time: string; state: string; text: string; ci_run_url: string | null } | null;
 } {
-  const none = { history: [], sign_off: null };
-  const file = join(s.options.root, 'models', 'registry.json');
-  if (!existsSync(file)) return none;
+  const none = { registry_version: null, history: [], sign_off: null };
+  let found: ReturnType<typeof registryEntryOf>;
   try {
-    const reg = JSON.parse(readFileSync(file, 'utf8')) as {
-      models?: Record<
-        string,
-        {
-          history?: {
-            event: string;
-            version: number | null;
-            time: string;
-            reason: string | null;
-            ci_run_url: string | null;
-            sign_off?: { state: string } | null;
-            verdict?: unknown;
-          }[];
-        }
-      >;
-    };
-    const name = s.model.bundle.name;
-    const events = (reg.models && Object.hasOwn(reg.models, name) ? reg.models[name].history : undefined) ?? [];
-    const signed = events
-      .filter((e) => e.event === 'signed_off' && e.version === s.source.version && e.sign_off)
-      .at(-1);
-    return {
-      history: events
-        .slice(-20)
-        .reverse()
-        .map(({ verdict, ...e }) => ({ ...e, verdict: (verdict as { summary?: string } | null)?.summary ?? null })),
-      sign_off: signed
-        ? { time: signed.time, state: signed.sign_off!.state, text: signed.reason ?? '', ci_run_url: signed.ci_run_url }
-        : null,
-    };
-  } catch {
+    found = registryEntryOf(s.options.root, s.model.bundle.name, s.model.bundle.digest);
+  } catch (e) {
+    // An unreadable registry does not take the model page down; the page says there is no history.
+    if (!isMlopsError(e)) throw e;
+    s.logger.warn({ err: { message: e.message } }, 'registry not readable; the model page shows no history');
     return none;
   }
+  if (!found) return none;
+  const events = found.model.history;
+  const signed = events.filter((e) => e.event === 'signed_off' && e.version === found.version && e.sign_off).at(-1);
+  return {
+    registry_version: found.version,
+    history: events
+      .slice(-20)
+      .reverse()
+      .map(({ verdict, ...e }) => ({ ...e, verdict: verdict?.summary ?? null })),
+    sign_off: signed
+      ? { time: signed.time, state: signed.sign_off!.state, text: signed.reason ?? '', ci_run_url: signed.ci_run_url }
+      : null,
+  };
 }

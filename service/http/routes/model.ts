@@ -1,5 +1,6 @@
 /** The model card endpoints: metadata and lineage, metrics, parameters, applicant schema. */
 import Router from '@koa/router';
+import { attributionOf } from '../../../pipeline/core/index.ts';
 import type { ServiceState } from '../state.ts';
 
 export function modelRouter(s: ServiceState): Router {
@@ -14,13 +15,21 @@ export function modelRouter(s: ServiceState): Router {
     costs: b.costs,
     risk_bands: b.risk_bands,
     target: { column: b.schema.target, positive: b.schema.positive, negative: b.schema.negative },
-    features: b.schema.features.map((f) => ({ name: f.name, kind: f.kind })),
+    // Ranges and categories as numbers and lists from the schema, for forms and hints: a
+    // client never has to read them out of the JSON Schema's descriptions.
+    features: b.schema.features.map((f) =>
+      f.kind === 'numeric'
+        ? { name: f.name, kind: f.kind, integer: f.integer, min: f.min, max: f.max, median: f.median }
+        : { name: f.name, kind: f.kind, categories: f.categories },
+    ),
     ids: b.schema.ids,
     training_rows: b.schema.rows,
     positive_rate: b.schema.positive_rate,
     feature_importance: b.feature_importance,
     provenance: b.provenance,
     explain: s.explain !== null,
+    // The units of an explanation's base value and contributions, as the engine declares them.
+    explanation_output: s.explain ? (attributionOf(s.model)?.output ?? null) : null,
   };
   r.get('/', (ctx) => {
     ctx.body = meta;

@@ -10,6 +10,7 @@ import {
   prSpec,
   rocSpec,
   shapSummarySpec,
+  TEST_ROWS,
   type ImportanceRow,
   type ScoredSeries,
   type ShapSummaryInput,
@@ -35,28 +36,31 @@ export interface ChartsInput {
   series: ScoredSeries[];
   importance?: ImportanceRow[];
   shap?: ShapSummaryInput;
+  /** What the scored rows are, in the charts' titles (default "test rows"; e.g. "sample clients"). */
+  rows?: string;
 }
 
 export async function renderCharts(input: ChartsInput): Promise<Chart[]> {
   const main = input.series[0];
+  const rows = input.rows ?? TEST_ROWS;
   const specs = [
-    { file: 'roc.svg', title: 'ROC curve', spec: rocSpec(input.series) },
-    { file: 'precision-recall.svg', title: 'Precision–recall curve', spec: prSpec(input.series) },
-    { file: 'calibration.svg', title: 'Calibration', spec: calibrationSpec(input.series) },
+    { file: 'roc.svg', title: 'ROC curve', spec: rocSpec(input.series, rows) },
+    { file: 'precision-recall.svg', title: 'Precision–recall curve', spec: prSpec(input.series, rows) },
+    { file: 'calibration.svg', title: 'Calibration', spec: calibrationSpec(input.series, rows) },
     {
       file: 'confusion-matrix.svg',
       title: 'Confusion matrix',
-      spec: confusionSpec(input.confusion, input.positive, input.negative, input.threshold),
+      spec: confusionSpec(input.confusion, input.positive, input.negative, input.threshold, rows),
     },
     {
       file: 'score-distribution.svg',
       title: 'Score distribution by class',
-      spec: distributionSpec(main.y, main.p, input.positive, input.negative, input.threshold),
+      spec: distributionSpec(main.y, main.p, input.positive, input.negative, input.threshold, 20, rows),
     },
     {
       file: 'expected-cost.svg',
       title: 'Expected cost vs threshold',
-      spec: costSpec(main.y, main.p, input.costs, input.threshold),
+      spec: costSpec(main.y, main.p, input.costs, input.threshold, rows),
     },
   ];
   if (input.importance?.some((r) => r.permutation !== null))

@@ -19,6 +19,9 @@ export interface ScoredSeries {
 }
 
 /** At most `max` points, always keeping the first and last. */
+/** What the charts are drawn on, in their titles, unless told otherwise. */
+export const TEST_ROWS = 'test rows';
+
 export function thin<T>(points: T[], max = 300): T[] {
   if (points.length <= max) return points;
   const step = (points.length - 1) / (max - 1);
@@ -49,7 +52,7 @@ const DIAGONAL = {
   encoding: { x: { field: 'a', type: 'quantitative' as const }, y: { field: 'b', type: 'quantitative' as const } },
 };
 
-export function rocSpec(series: ScoredSeries[]): TopLevelSpec {
+export function rocSpec(series: ScoredSeries[], scoredOn = TEST_ROWS): TopLevelSpec {
   const labelled = series.map((s) => ({ ...s, label: `${s.label} (AUC ${fmt3(rocAuc(s.y, s.p))})` }));
   const rows = labelled.flatMap((s) => {
     const c = rocCurve(s.y, s.p);
@@ -58,7 +61,7 @@ export function rocSpec(series: ScoredSeries[]): TopLevelSpec {
   return {
     $schema: SCHEMA,
     title: {
-      text: 'ROC curve (test rows)',
+      text: `ROC curve (${scoredOn})`,
       subtitle: 'Higher and further left is better; the dashed line is a random guess',
     },
     width: W,
@@ -91,7 +94,7 @@ export function rocSpec(series: ScoredSeries[]): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-export function prSpec(series: ScoredSeries[]): TopLevelSpec {
+export function prSpec(series: ScoredSeries[], scoredOn = TEST_ROWS): TopLevelSpec {
   const labelled = series.map((s) => ({ ...s, label: `${s.label} (AP ${fmt3(averagePrecision(s.y, s.p))})` }));
   const rows = labelled.flatMap((s) => {
     const c = prCurve(s.y, s.p);
@@ -109,7 +112,7 @@ export function prSpec(series: ScoredSeries[]): TopLevelSpec {
   return {
     $schema: SCHEMA,
     title: {
-      text: 'Precision–recall curve (test rows)',
+      text: `Precision–recall curve (${scoredOn})`,
       subtitle: `Dashed line: share of defaulters in the rows (${(100 * base).toFixed(1)} %), what a random guess achieves`,
     },
     width: W,
@@ -170,7 +173,7 @@ export function calibrationBins(y: ArrayLike<number>, p: ArrayLike<number>, bins
   return out;
 }
 
-export function calibrationSpec(series: ScoredSeries[]): TopLevelSpec {
+export function calibrationSpec(series: ScoredSeries[], scoredOn = TEST_ROWS): TopLevelSpec {
   const rows = series.flatMap((s) =>
     calibrationBins(s.y, s.p).map((b) => ({
       model: s.label,
@@ -182,7 +185,7 @@ export function calibrationSpec(series: ScoredSeries[]): TopLevelSpec {
   return {
     $schema: SCHEMA,
     title: {
-      text: 'Calibration (test rows, 10 probability bins)',
+      text: `Calibration (${scoredOn}, 10 probability bins)`,
       subtitle: 'On the dashed diagonal, a predicted 20 % means 20 % of such applicants default',
     },
     width: W,
@@ -219,6 +222,7 @@ export function confusionSpec(
   positive: string,
   negative: string,
   threshold: number,
+  scoredOn = TEST_ROWS,
 ): TopLevelSpec {
   const total = c.tp + c.fp + c.tn + c.fn || 1;
   const cell = (actual: string, predicted: string, count: number, correct: boolean) => ({
@@ -238,7 +242,7 @@ export function confusionSpec(
   return {
     $schema: SCHEMA,
     title: {
-      text: 'Confusion matrix (test rows)',
+      text: `Confusion matrix (${scoredOn})`,
       subtitle: `Applicants per cell at threshold ${threshold.toFixed(3)}`,
     },
     width: 260,
@@ -289,6 +293,7 @@ export function distributionSpec(
   negative: string,
   threshold: number,
   bins = 20,
+  scoredOn = TEST_ROWS,
 ): TopLevelSpec {
   const counts = [new Float64Array(bins), new Float64Array(bins)];
   for (let i = 0; i < p.length; i++)
@@ -304,7 +309,7 @@ export function distributionSpec(
   return {
     $schema: SCHEMA,
     title: {
-      text: 'Score distribution by actual class (test rows)',
+      text: `Score distribution by actual class (${scoredOn})`,
       subtitle: 'Good separation puts the two colours on opposite sides of the threshold',
     },
     width: W,
@@ -350,7 +355,13 @@ export function distributionSpec(
 }
 
 /** Expected cost per applicant at every threshold (costCurve), the chosen one marked. */
-export function costSpec(y: ArrayLike<number>, p: ArrayLike<number>, costs: Costs, threshold: number): TopLevelSpec {
+export function costSpec(
+  y: ArrayLike<number>,
+  p: ArrayLike<number>,
+  costs: Costs,
+  threshold: number,
+  scoredOn = TEST_ROWS,
+): TopLevelSpec {
   const curve = costCurve(y, p, costs)
     .map((pt) => ({ threshold: r4(pt.threshold), cost: r4(pt.cost) }))
     .sort((a, b) => a.threshold - b.threshold);
@@ -359,7 +370,7 @@ export function costSpec(y: ArrayLike<number>, p: ArrayLike<number>, costs: Cost
   return {
     $schema: SCHEMA,
     title: {
-      text: 'Expected cost vs decision threshold (test rows)',
+      text: `Expected cost vs decision threshold (${scoredOn})`,
       subtitle: `A missed default costs ${costs.false_negative}, a refused good payer ${costs.false_positive}; the threshold was chosen on validation rows`,
     },
     width: W,
