@@ -104054,6 +104054,7 @@ function bootstrapIntervals(y4, p, threshold2, costs, opts = {}) {
 var SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 var W = 360;
 var H = 300;
+var TEST_ROWS = "test rows";
 function thin(points2, max4 = 300) {
   if (points2.length <= max4) return points2;
   const step2 = (points2.length - 1) / (max4 - 1);
@@ -104079,7 +104080,7 @@ var DIAGONAL = {
   mark: { type: "line", strokeDash: [4, 4], color: PALETTE.reference },
   encoding: { x: { field: "a", type: "quantitative" }, y: { field: "b", type: "quantitative" } }
 };
-function rocSpec(series) {
+function rocSpec(series, scoredOn = TEST_ROWS) {
   const labelled = series.map((s2) => ({ ...s2, label: `${s2.label} (AUC ${fmt3(rocAuc(s2.y, s2.p))})` }));
   const rows = labelled.flatMap((s2) => {
     const c4 = rocCurve(s2.y, s2.p);
@@ -104088,7 +104089,7 @@ function rocSpec(series) {
   return {
     $schema: SCHEMA,
     title: {
-      text: "ROC curve (test rows)",
+      text: `ROC curve (${scoredOn})`,
       subtitle: "Higher and further left is better; the dashed line is a random guess"
     },
     width: W,
@@ -104120,7 +104121,7 @@ function rocSpec(series) {
     ]
   };
 }
-function prSpec(series) {
+function prSpec(series, scoredOn = TEST_ROWS) {
   const labelled = series.map((s2) => ({ ...s2, label: `${s2.label} (AP ${fmt3(averagePrecision(s2.y, s2.p))})` }));
   const rows = labelled.flatMap((s2) => {
     const c4 = prCurve(s2.y, s2.p);
@@ -104138,7 +104139,7 @@ function prSpec(series) {
   return {
     $schema: SCHEMA,
     title: {
-      text: "Precision–recall curve (test rows)",
+      text: `Precision–recall curve (${scoredOn})`,
       subtitle: `Dashed line: share of defaulters in the rows (${(100 * base).toFixed(1)} %), what a random guess achieves`
     },
     width: W,
@@ -104189,7 +104190,7 @@ function calibrationBins(y4, p, bins2 = 10) {
     if (n[b10] > 0) out.push({ bin: b10, predicted: sumP[b10] / n[b10], observed: sumY[b10] / n[b10], rows: n[b10] });
   return out;
 }
-function calibrationSpec(series) {
+function calibrationSpec(series, scoredOn = TEST_ROWS) {
   const rows = series.flatMap(
     (s2) => calibrationBins(s2.y, s2.p).map((b10) => ({
       model: s2.label,
@@ -104201,7 +104202,7 @@ function calibrationSpec(series) {
   return {
     $schema: SCHEMA,
     title: {
-      text: "Calibration (test rows, 10 probability bins)",
+      text: `Calibration (${scoredOn}, 10 probability bins)`,
       subtitle: "On the dashed diagonal, a predicted 20 % means 20 % of such applicants default"
     },
     width: W,
@@ -104232,7 +104233,7 @@ function calibrationSpec(series) {
     ]
   };
 }
-function confusionSpec(c4, positive, negative, threshold2) {
+function confusionSpec(c4, positive, negative, threshold2, scoredOn = TEST_ROWS) {
   const total = c4.tp + c4.fp + c4.tn + c4.fn || 1;
   const cell2 = (actual, predicted, count2, correct) => ({
     actual: `${actual}`,
@@ -104251,7 +104252,7 @@ function confusionSpec(c4, positive, negative, threshold2) {
   return {
     $schema: SCHEMA,
     title: {
-      text: "Confusion matrix (test rows)",
+      text: `Confusion matrix (${scoredOn})`,
       subtitle: `Applicants per cell at threshold ${threshold2.toFixed(3)}`
     },
     width: 260,
@@ -104293,7 +104294,7 @@ function confusionSpec(c4, positive, negative, threshold2) {
     ]
   };
 }
-function distributionSpec(y4, p, positive, negative, threshold2, bins2 = 20) {
+function distributionSpec(y4, p, positive, negative, threshold2, bins2 = 20, scoredOn = TEST_ROWS) {
   const counts = [new Float64Array(bins2), new Float64Array(bins2)];
   for (let i = 0; i < p.length; i++)
     counts[y4[i] === 1 ? 1 : 0][Math.min(bins2 - 1, Math.max(0, Math.floor(p[i] * bins2)))]++;
@@ -104308,7 +104309,7 @@ function distributionSpec(y4, p, positive, negative, threshold2, bins2 = 20) {
   return {
     $schema: SCHEMA,
     title: {
-      text: "Score distribution by actual class (test rows)",
+      text: `Score distribution by actual class (${scoredOn})`,
       subtitle: "Good separation puts the two colours on opposite sides of the threshold"
     },
     width: W,
@@ -104352,14 +104353,14 @@ function distributionSpec(y4, p, positive, negative, threshold2, bins2 = 20) {
     ]
   };
 }
-function costSpec(y4, p, costs, threshold2) {
+function costSpec(y4, p, costs, threshold2, scoredOn = TEST_ROWS) {
   const curve2 = costCurve(y4, p, costs).map((pt) => ({ threshold: r4(pt.threshold), cost: r4(pt.cost) })).sort((a4, b10) => a4.threshold - b10.threshold);
   let atChosen = curve2[0]?.cost ?? 0;
   for (const pt of curve2) if (pt.threshold <= threshold2) atChosen = pt.cost;
   return {
     $schema: SCHEMA,
     title: {
-      text: "Expected cost vs decision threshold (test rows)",
+      text: `Expected cost vs decision threshold (${scoredOn})`,
       subtitle: `A missed default costs ${costs.false_negative}, a refused good payer ${costs.false_positive}; the threshold was chosen on validation rows`
     },
     width: W,
@@ -104519,24 +104520,25 @@ function shapSummarySpec(input, maxFeatures = 12, bins2 = 41) {
 // pipeline/gitops/report/charts/index.ts
 async function renderCharts(input) {
   const main3 = input.series[0];
+  const rows = input.rows ?? TEST_ROWS;
   const specs = [
-    { file: "roc.svg", title: "ROC curve", spec: rocSpec(input.series) },
-    { file: "precision-recall.svg", title: "Precision–recall curve", spec: prSpec(input.series) },
-    { file: "calibration.svg", title: "Calibration", spec: calibrationSpec(input.series) },
+    { file: "roc.svg", title: "ROC curve", spec: rocSpec(input.series, rows) },
+    { file: "precision-recall.svg", title: "Precision–recall curve", spec: prSpec(input.series, rows) },
+    { file: "calibration.svg", title: "Calibration", spec: calibrationSpec(input.series, rows) },
     {
       file: "confusion-matrix.svg",
       title: "Confusion matrix",
-      spec: confusionSpec(input.confusion, input.positive, input.negative, input.threshold)
+      spec: confusionSpec(input.confusion, input.positive, input.negative, input.threshold, rows)
     },
     {
       file: "score-distribution.svg",
       title: "Score distribution by class",
-      spec: distributionSpec(main3.y, main3.p, input.positive, input.negative, input.threshold)
+      spec: distributionSpec(main3.y, main3.p, input.positive, input.negative, input.threshold, 20, rows)
     },
     {
       file: "expected-cost.svg",
       title: "Expected cost vs threshold",
-      spec: costSpec(main3.y, main3.p, input.costs, input.threshold)
+      spec: costSpec(main3.y, main3.p, input.costs, input.threshold, rows)
     }
   ];
   if (input.importance?.some((r) => r.permutation !== null))
