@@ -103,8 +103,8 @@ async function main(): Promise<void> {
 }
 
 /**
- * The promoted version's model card, report.html and charts under reports/<model>/v<N>/,
- * committed and pushed after the registry commit. The promotion has already landed, so a
+ * The promoted version's report.html and charts under reports/<model>/v<N>/ and its full
+ * model card (the version's card.md), committed and pushed after the registry commit. The promotion has already landed, so a
  * failure here is a warning, not a failed job.
  */
 async function commitVersionReport(s: Settings, loaded: LoadedConfig, version: number): Promise<void> {

@@ -26,15 +26,15 @@ export const promoteCommand: Command = {
 Compares the run with the champion (see "mlops compare"). When the gate passes — or
 there is no champion yet, or --force is given with a reason — the run becomes version
 vN under models/<name>/vN/ (model.json.gz, metrics.json, card.md) and the champion,
-and its full report is written to reports/<name>/vN/ (committed after the registry
-commit with --commit). Otherwise the rejection and its reasons are recorded in the history and the
+and its report is written to reports/<name>/vN/, card.md becoming the full model card
+(committed after the registry commit with --commit). Otherwise the rejection and its reasons are recorded in the history and the
 command exits 1.
 
   --run DIR           run folder to promote
   --force             promote even if the gate says keep (needs --reason)
   --reason TEXT       why; recorded in the history
   --json              print the result as JSON
-  --no-report         skip the promoted version's model card under reports/
+  --no-report         skip the promoted version's report (card.md stays the short card)
   --config FILE       config file (default: mlops.config.json in the current folder)
 ${commitHelp}
   -h, --help          show this help`,
@@ -71,7 +71,7 @@ ${commitHelp}
       try {
         const c = await writeVersionCard(loaded, base.challenger, r.version, commit ? git : null);
         io.err(
-          `• model card of v${r.version} in ${c.dir}${c.commit ? ` (commit ${c.commit.commit.slice(0, 12)})` : ''}`,
+          `• model card of v${r.version} in ${c.card}, its report in ${c.dir}${c.commit ? ` (commit ${c.commit.commit.slice(0, 12)})` : ''}`,
         );
       } catch (e) {
         io.err(

@@ -5,7 +5,7 @@ import {
   registryDir,
   trainingRun,
   verdictMarkdown,
-  versionReportDir,
+  versionReportTarget,
   type PromoteResult,
 } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
@@ -31,8 +31,8 @@ ${configHelp}
   --out DIR           run folder (default: <runs_dir>/<run id>)
   --workers N         worker threads for tree engines
   --no-promote        compare with the champion but do not touch the registry
-  --no-report         skip the model card, report.html and charts (run folder and
-                      reports/<model>/v<N>/ for a promoted version)
+  --no-report         skip the model card, report.html and charts (run folder, and for a
+                      promoted version reports/<model>/v<N>/ and its full card.md)
   --actor NAME        who is acting, for the registry history
   --quiet             no progress output
   -h, --help          show this help`,
@@ -67,12 +67,13 @@ ${configHelp}
           dryRun: noPromote,
         });
         writeJsonAtomic(join(dir, 'verdict.json'), r.verdict);
-        // Every run gets its model card and charts; a promoted version also gets reports/<model>/v<N>/.
+        // Every run gets its model card and charts; a promoted version also gets reports/<model>/v<N>/ and its full card.md.
         const version = r.decision === 'promote' && r.version !== null && !noPromote ? r.version : null;
-        return { version, alsoTo: version === null ? [] : [versionReportDir(loaded, version)] };
+        return { version, alsoTo: version === null ? [] : [versionReportTarget(loaded, version)] };
       },
     });
-    for (const dir of run.report?.alsoTo ?? []) io.err(`• model card of v${run.report!.version} in ${dir}`);
+    for (const t of run.report?.alsoTo ?? [])
+      io.err(`• model card of v${run.report!.version} in ${t.card?.file ?? t.dir}, its report in ${t.dir}`);
     io.out('');
     io.out(verdictMarkdown(r.verdict));
     io.out('');

@@ -118,6 +118,14 @@ describe('register action', () => {
         'reports/credit-default/v1/charts/roc.svg',
       ]),
     );
+    // The same commit makes the registry's card.md the full card; reports/ only points at it.
+    expect(git(remote, 'diff', '--name-only', 'main~1', 'main', '--', 'models')).toBe(
+      'models/credit-default/v1/card.md',
+    );
+    expect(git(remote, 'show', 'main:models/credit-default/v1/card.md')).toMatch(/^# Model card: credit-default v1 /);
+    expect(git(remote, 'show', 'main:reports/credit-default/v1/README.md')).toBe(
+      'The model card of this report is [card.md](../../../models/credit-default/v1/card.md).',
+    );
   });
 
   it('lets two runners promote at the same moment: both versions land, numbered apart', async () => {

@@ -79,6 +79,9 @@ describe('sign-off action', () => {
     );
 
     const card = readFileSync(join(clone, 'models/credit-default/v1/card.md'), 'utf8');
+    // The version's one card is the full card `mlops promote` rendered; the sign-off is its last section.
+    expect(card).toMatch(/^# Model card: credit-default v1 /);
+    expect(card).toContain('\n## Registry\n');
     expect(card).toMatch(
       /\n## Sign-off\n\n- \d{4}-\d\d-\d\dT[\d:.]+Z: approved by alice \("Fine for Q3 after the back-test"\) in production \(\[run\]\(https:\/\/github\.test\/acme\/credit-model\/actions\/runs\/101\)\)\.\n$/,
     );

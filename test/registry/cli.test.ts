@@ -27,9 +27,12 @@ describe('mlops run, compare, promote, rollback and registry', () => {
     expect(first.out).toMatch(/promoted credit-default v1 to champion/);
     for (const f of ['model.json.gz', 'metrics.json', 'card.md'])
       expect(existsSync(join(dir, 'models/credit-default/v1', f))).toBe(true);
-    // The promoted version's full report is under reports/, beside report.html and its charts.
-    for (const f of ['README.md', 'report.html', 'charts/roc.svg'])
+    // The promoted version's report is under reports/; its one card is the registry's card.md, now the full card.
+    for (const f of ['report.html', 'report.json', 'charts/roc.svg'])
       expect(existsSync(join(dir, 'reports/credit-default/v1', f)), f).toBe(true);
+    expect(readFileSync(join(dir, 'models/credit-default/v1/card.md'), 'utf8')).toMatch(
+      /^# Model card: credit-default v1 \(logistic\)\n/,
+    );
 
     const second = await runCli(['run', '--quiet', '--out', 'runs/second', '--actor', 'dev'], dir);
     expect(second.code, second.err).toBe(0);

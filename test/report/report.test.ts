@@ -170,14 +170,14 @@ describe('mlops report', () => {
     expect(badVersion.err).toMatch(/--version must be a whole number/);
   });
 
-  it('reports a registry-style version from a bare bundle evaluated on a given CSV', async () => {
+  it('reports a bare bundle (e.g. a registry version) evaluated on a given CSV', async () => {
     const r = await runCli(
       [
         'report',
         '--model',
         'runs/champion/model.json',
         '--out',
-        'reports/credit-default/v1',
+        'out/v1',
         '--version',
         '1',
         '--data',
@@ -186,7 +186,7 @@ describe('mlops report', () => {
       dir,
     );
     expect(r.code, r.err).toBe(0);
-    const card = readFileSync(join(dir, 'reports/credit-default/v1/README.md'), 'utf8');
+    const card = readFileSync(join(dir, 'out/v1/README.md'), 'utf8');
     expect(card.split('\n')[0]).toBe('# Model card: credit-default v1 (logistic)');
     expect(card).toContain('all 891 rows of');
     expect(card).toContain('coefficient × standardised value');

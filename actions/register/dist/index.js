@@ -23040,50 +23040,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize2(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative4, options, skipNormalization) {
+    function resolveComponent(base, relative6, options, skipNormalization) {
       const target2 = {};
       if (!skipNormalization) {
         base = parse8(serialize2(base, options), options);
-        relative4 = parse8(serialize2(relative4, options), options);
+        relative6 = parse8(serialize2(relative6, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative4.scheme) {
-        target2.scheme = relative4.scheme;
-        target2.userinfo = relative4.userinfo;
-        target2.host = relative4.host;
-        target2.port = relative4.port;
-        target2.path = removeDotSegments(relative4.path || "");
-        target2.query = relative4.query;
+      if (!options.tolerant && relative6.scheme) {
+        target2.scheme = relative6.scheme;
+        target2.userinfo = relative6.userinfo;
+        target2.host = relative6.host;
+        target2.port = relative6.port;
+        target2.path = removeDotSegments(relative6.path || "");
+        target2.query = relative6.query;
       } else {
-        if (relative4.userinfo !== void 0 || relative4.host !== void 0 || relative4.port !== void 0) {
-          target2.userinfo = relative4.userinfo;
-          target2.host = relative4.host;
-          target2.port = relative4.port;
-          target2.path = removeDotSegments(relative4.path || "");
-          target2.query = relative4.query;
+        if (relative6.userinfo !== void 0 || relative6.host !== void 0 || relative6.port !== void 0) {
+          target2.userinfo = relative6.userinfo;
+          target2.host = relative6.host;
+          target2.port = relative6.port;
+          target2.path = removeDotSegments(relative6.path || "");
+          target2.query = relative6.query;
         } else {
-          if (!relative4.path) {
+          if (!relative6.path) {
             target2.path = base.path;
-            if (relative4.query !== void 0) {
-              target2.query = relative4.query;
+            if (relative6.query !== void 0) {
+              target2.query = relative6.query;
             } else {
               target2.query = base.query;
             }
           } else {
-            if (relative4.path[0] === "/") {
-              target2.path = removeDotSegments(relative4.path);
+            if (relative6.path[0] === "/") {
+              target2.path = removeDotSegments(relative6.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target2.path = "/" + relative4.path;
+                target2.path = "/" + relative6.path;
               } else if (!base.path) {
-                target2.path = relative4.path;
+                target2.path = relative6.path;
               } else {
-                target2.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative4.path;
+                target2.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative6.path;
               }
               target2.path = base.scheme === void 0 && !baseHasAuthority && target2.path[0] !== "/" ? removeDotSegmentsRelative(target2.path) : removeDotSegments(target2.path);
             }
-            target2.query = relative4.query;
+            target2.query = relative6.query;
           }
           target2.userinfo = base.userinfo;
           target2.host = base.host;
@@ -23091,7 +23091,7 @@ var require_fast_uri = __commonJS({
         }
         target2.scheme = base.scheme;
       }
-      target2.fragment = relative4.fragment;
+      target2.fragment = relative6.fragment;
       return target2;
     }
     function equal3(uriA, uriB, options) {
@@ -30030,10 +30030,10 @@ var require_resolve_block_map = __commonJS({
       let offset4 = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key: key2, sep, value: value4 } = collItem;
+        const { start, key: key2, sep: sep2, value: value4 } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key2 ?? sep?.[0],
+          next: key2 ?? sep2?.[0],
           offset: offset4,
           onError,
           parentIndent: bm.indent,
@@ -30047,7 +30047,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key2 && key2.indent !== bm.indent)
               onError(offset4, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep) {
+          if (!keyProps.anchor && !keyProps.tag && !sep2) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map3.comment)
@@ -30071,7 +30071,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map3.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep ?? [], {
+        const valueProps = resolveProps.resolveProps(sep2 ?? [], {
           indicator: "map-value-ind",
           next: value4,
           offset: keyNode.range[2],
@@ -30087,7 +30087,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value4 ? composeNode(ctx, value4, valueProps, onError) : composeEmptyNode(ctx, offset4, sep, null, valueProps, onError);
+          const valueNode = value4 ? composeNode(ctx, value4, valueProps, onError) : composeEmptyNode(ctx, offset4, sep2, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value4, onError);
           offset4 = valueNode.range[2];
@@ -30178,7 +30178,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep = "";
+        let sep2 = "";
         for (const token of end) {
           const { source: source4, type: type3 } = token;
           switch (type3) {
@@ -30192,13 +30192,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep + cb;
-              sep = "";
+                comment += sep2 + cb;
+              sep2 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep += source4;
+                sep2 += source4;
               hasSpace = true;
               break;
             default:
@@ -30241,18 +30241,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset4 = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key: key2, sep, value: value4 } = collItem;
+        const { start, key: key2, sep: sep2, value: value4 } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key2 ?? sep?.[0],
+          next: key2 ?? sep2?.[0],
           offset: offset4,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep && !value4) {
+          if (!props.anchor && !props.tag && !sep2 && !value4) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -30306,8 +30306,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap && !sep && !props.found) {
-          const valueNode = value4 ? composeNode(ctx, value4, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
+        if (!isMap && !sep2 && !props.found) {
+          const valueNode = value4 ? composeNode(ctx, value4, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset4 = valueNode.range[2];
           if (isBlock(value4))
@@ -30319,7 +30319,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key2))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep ?? [], {
+          const valueProps = resolveProps.resolveProps(sep2 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value4,
@@ -30330,8 +30330,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap && !props.found && ctx.options.strict) {
-              if (sep)
-                for (const st of sep) {
+              if (sep2)
+                for (const st of sep2) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -30348,7 +30348,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value4 ? composeNode(ctx, value4, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep, null, valueProps, onError) : null;
+          const valueNode = value4 ? composeNode(ctx, value4, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value4))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -30528,7 +30528,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value4 = "";
-      let sep = "";
+      let sep2 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value4 += lines[i][0].slice(trimIndent) + "\n";
@@ -30545,24 +30545,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type3 === Scalar.Scalar.BLOCK_LITERAL) {
-          value4 += sep + indent.slice(trimIndent) + content2;
-          sep = "\n";
+          value4 += sep2 + indent.slice(trimIndent) + content2;
+          sep2 = "\n";
         } else if (indent.length > trimIndent || content2[0] === "	") {
-          if (sep === " ")
-            sep = "\n";
-          else if (!prevMoreIndented && sep === "\n")
-            sep = "\n\n";
-          value4 += sep + indent.slice(trimIndent) + content2;
-          sep = "\n";
+          if (sep2 === " ")
+            sep2 = "\n";
+          else if (!prevMoreIndented && sep2 === "\n")
+            sep2 = "\n\n";
+          value4 += sep2 + indent.slice(trimIndent) + content2;
+          sep2 = "\n";
           prevMoreIndented = true;
         } else if (content2 === "") {
-          if (sep === "\n")
+          if (sep2 === "\n")
             value4 += "\n";
           else
-            sep = "\n";
+            sep2 = "\n";
         } else {
-          value4 += sep + content2;
-          sep = " ";
+          value4 += sep2 + content2;
+          sep2 = " ";
           prevMoreIndented = false;
         }
       }
@@ -30745,25 +30745,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match3[1].replace(trimEnd, "");
-      let sep = " ";
+      let sep2 = " ";
       let pos = line5.lastIndex;
       while (match3 = line5.exec(source4)) {
         const lm = match3[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep === "\n")
-            res += sep;
+          if (sep2 === "\n")
+            res += sep2;
           else
-            sep = "\n";
+            sep2 = "\n";
         } else {
-          res += sep + lm;
-          sep = " ";
+          res += sep2 + lm;
+          sep2 = " ";
         }
         pos = line5.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match3 = last.exec(source4);
-      return res + sep + (match3?.[1] ?? "");
+      return res + sep2 + (match3?.[1] ?? "");
     }
     function doubleQuotedValue(source4, onError) {
       let res = "";
@@ -31573,14 +31573,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key: key2, sep, value: value4 }) {
+    function stringifyItem({ start, key: key2, sep: sep2, value: value4 }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key2)
         res += stringifyToken(key2);
-      if (sep)
-        for (const st of sep)
+      if (sep2)
+        for (const st of sep2)
           res += st.source;
       if (value4)
         res += stringifyToken(value4);
@@ -32747,18 +32747,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep;
+          let sep2;
           if (scalar.end) {
-            sep = scalar.end;
-            sep.push(this.sourceToken);
+            sep2 = scalar.end;
+            sep2.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep = [this.sourceToken];
+            sep2 = [this.sourceToken];
           const map3 = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep }]
+            items: [{ start, key: scalar, sep: sep2 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map3;
@@ -32911,15 +32911,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key2 = it.key;
-                  const sep = it.sep;
-                  sep.push(this.sourceToken);
+                  const sep2 = it.sep;
+                  sep2.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key: key2, sep }]
+                    items: [{ start: start2, key: key2, sep: sep2 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -33113,13 +33113,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep = fc.end.splice(1, fc.end.length);
-            sep.push(this.sourceToken);
+            const sep2 = fc.end.splice(1, fc.end.length);
+            sep2.push(this.sourceToken);
             const map3 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep }]
+              items: [{ start, key: fc, sep: sep2 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map3;
@@ -58900,12 +58900,12 @@ var init_vega_view_transforms = __esm({
     });
     methods = {
       parity: (items) => items.filter((item, i) => i % 2 ? item.opacity = 0 : 1),
-      greedy: (items, sep) => {
+      greedy: (items, sep2) => {
         let a4;
-        return items.filter((b10, i) => !i || !intersect3(a4.bounds, b10.bounds, sep) ? (a4 = b10, 1) : b10.opacity = 0);
+        return items.filter((b10, i) => !i || !intersect3(a4.bounds, b10.bounds, sep2) ? (a4 = b10, 1) : b10.opacity = 0);
       }
     };
-    intersect3 = (a4, b10, sep) => sep > Math.max(b10.x1 - a4.x2, a4.x1 - b10.x2, b10.y1 - a4.y2, a4.y1 - b10.y2);
+    intersect3 = (a4, b10, sep2) => sep2 > Math.max(b10.x1 - a4.x2, a4.x1 - b10.x2, b10.y1 - a4.y2, a4.y1 - b10.y2);
     hasOverlap = (items, pad4) => {
       for (var i = 1, n = items.length, a4 = items[0].bounds, b10; i < n; a4 = b10, ++i) {
         if (intersect3(a4, b10 = items[i].bounds, pad4)) return true;
@@ -58932,7 +58932,7 @@ var init_vega_view_transforms = __esm({
     reflow = (pulse2, _) => pulse2.reflow(_.modified()).modifies("opacity");
     inherits_default(Overlap, Transform, {
       transform(_, pulse2) {
-        const reduce2 = methods[_.method] || methods.parity, sep = _.separation || 0;
+        const reduce2 = methods[_.method] || methods.parity, sep2 = _.separation || 0;
         let source4 = pulse2.materialize(pulse2.SOURCE).source, items, test2;
         if (!source4 || !source4.length) return;
         if (!_.method) {
@@ -58949,10 +58949,10 @@ var init_vega_view_transforms = __esm({
         }
         items = reset(source4);
         pulse2 = reflow(pulse2, _);
-        if (items.length >= 3 && hasOverlap(items, sep)) {
+        if (items.length >= 3 && hasOverlap(items, sep2)) {
           do {
-            items = reduce2(items, sep);
-          } while (items.length >= 3 && hasOverlap(items, sep));
+            items = reduce2(items, sep2);
+          } while (items.length >= 3 && hasOverlap(items, sep2));
           if (items.length < 3 && !peek(source4).opacity) {
             if (items.length > 1) peek(items).opacity = 0;
             peek(source4).opacity = 1;
@@ -74477,9 +74477,9 @@ function parseMark(spec, scope) {
   }
 }
 function parseOverlap(overlap, source4, scope) {
-  const method2 = overlap.method, bound2 = overlap.bound, sep = overlap.separation;
+  const method2 = overlap.method, bound2 = overlap.bound, sep2 = overlap.separation;
   const params2 = {
-    separation: isSignal(sep) ? scope.signalRef(sep.signal) : sep,
+    separation: isSignal(sep2) ? scope.signalRef(sep2.signal) : sep2,
     method: isSignal(method2) ? scope.signalRef(method2.signal) : method2,
     pulse: source4
   };
@@ -103052,9 +103052,22 @@ function fairnessRule(config, parts, challenger, scores, champion) {
 }
 
 // pipeline/gitops/registry/card.ts
+function splitLine({ lineage, metrics: m3 }) {
+  const cfg = lineage.config;
+  return lineage.test_data ? `- Test data \`${lineage.test_data.path}\` (${lineage.test_data.rows} rows).` : `- Split ${cfg.split ? `${cfg.split.train}/${cfg.split.validation}/${cfg.split.test}` : "n/a"} (train/validation/test), stratified, seed ${lineage.seed}: ${m3.rows.train}/${m3.rows.validation}/${m3.rows.test} rows.`;
+}
+function overfittingLine({ metrics: m3 }) {
+  return m3.overfitting.flagged ? `- Train − test ROC AUC gap ${num(m3.overfitting.gap)} exceeds ${m3.overfitting.max_gap}: the model may be overfitted.` : `- Train − test ROC AUC gap ${num(m3.overfitting.gap)} (limit ${m3.overfitting.max_gap}).`;
+}
+var THRESHOLD_LIMIT = "- Probabilities are scored at a single threshold; a change in the cost of errors calls for a new threshold, not just a new model.";
+function lineageLines({ name, version: version3, lineage }) {
+  return [
+    `- Code commit \`${lineage.code_commit ?? "unknown"}\`${lineage.code_dirty ? " (with uncommitted changes)" : ""}; run ${lineage.run ? `\`${lineage.run.id}\`` : "n/a"}${lineage.ci_run_url ? ` ([CI run](${lineage.ci_run_url}))` : ""}.`,
+    `- Reproduce: \`mlops registry verify ${name}@v${version3}\`.`
+  ];
+}
 function modelCard(opts) {
   const { bundle: b10, metrics: m3, verdict: v, lineage } = opts;
-  const cfg = b10.provenance.config;
   const positives = b10.schema.positive;
   const lines = [
     `# ${opts.name} v${opts.version}`,
@@ -103066,7 +103079,7 @@ function modelCard(opts) {
     "## Data",
     "",
     `- Training data \`${lineage.data.path}\` (${lineage.data.rows} rows, sha256 \`${lineage.data.sha256.slice(0, 16)}…\`), target \`${b10.schema.target}\` (positive "${positives}", rate ${num(b10.schema.positive_rate)}).`,
-    lineage.test_data ? `- Test data \`${lineage.test_data.path}\` (${lineage.test_data.rows} rows).` : `- Split ${cfg.split ? `${cfg.split.train}/${cfg.split.validation}/${cfg.split.test}` : "n/a"} (train/validation/test), stratified, seed ${lineage.seed}: ${m3.rows.train}/${m3.rows.validation}/${m3.rows.test} rows.`,
+    splitLine(opts),
     `- Features (${b10.schema.features.length}): ${b10.schema.features.map((f) => `${f.name} (${f.kind})`).join(", ")}.`,
     "",
     "## Parameters",
@@ -103082,17 +103095,65 @@ function modelCard(opts) {
     "## Known limits",
     "",
     `- Trained on ${lineage.data.rows} historical applications; performance holds only while new applicants resemble them (watch for drift).`,
-    `- Probabilities are scored at a single threshold; a change in the cost of errors calls for a new threshold, not just a new model.`,
-    m3.overfitting.flagged ? `- Train − test ROC AUC gap ${num(m3.overfitting.gap)} exceeds ${m3.overfitting.max_gap}: the model may be overfitted.` : `- Train − test ROC AUC gap ${num(m3.overfitting.gap)} (limit ${m3.overfitting.max_gap}).`,
+    THRESHOLD_LIMIT,
+    overfittingLine(opts),
     "- Not assessed here: fairness across protected groups, and stability over time.",
     "",
     "## Lineage",
     "",
-    `- Code commit \`${lineage.code_commit ?? "unknown"}\`${lineage.code_dirty ? " (with uncommitted changes)" : ""}; run ${lineage.run ? `\`${lineage.run.id}\`` : "n/a"}${lineage.ci_run_url ? ` ([CI run](${lineage.ci_run_url}))` : ""}.`,
-    `- Reproduce: \`mlops registry verify ${opts.name}@v${opts.version}\`.`,
+    ...lineageLines(opts),
     ""
   ];
   return lines.join("\n");
+}
+function fullModelCard(reportCard, model, entry2, metrics) {
+  const registered = model.history.find((h2) => h2.event === "registered" && h2.version === entry2.version);
+  const name = entry2.path.split("/")[0];
+  const facts = {
+    name,
+    version: entry2.version,
+    metrics,
+    verdict: registered?.verdict ?? null,
+    lineage: entry2.lineage
+  };
+  const section = [
+    "## Registry",
+    "",
+    `- Version v${entry2.version} of \`${name}\`, registered ${entry2.created_at}${entry2.forced ? `, forced: ${entry2.forced.reason}` : ""}.`,
+    ...facts.verdict ? [`- Promotion verdict: ${facts.verdict.summary}`] : [],
+    splitLine(facts),
+    overfittingLine(facts),
+    THRESHOLD_LIMIT,
+    ...lineageLines(facts),
+    ""
+  ].join("\n");
+  return cardWithSignOffs(`${reportCard.replace(/\n*$/, "\n")}
+${section}`, model, entry2.version);
+}
+function signOffText(s2) {
+  const who = (r) => `${r.login}${r.comment ? ` ("${r.comment}")` : ""}`;
+  const same = s2.reviewers.filter((r) => r.state === s2.state);
+  const other = s2.reviewers.filter((r) => r.state !== s2.state);
+  const dissent = other.length ? `; ${other[0].state} by ${other.map(who).join(", ")}` : "";
+  return `${s2.state} by ${same.map(who).join(", ")}${dissent} in ${s2.environment}`;
+}
+var SECTION = "## Sign-off";
+function cardWithSignOffs(card, model, version3) {
+  const events3 = model.history.filter((h2) => h2.event === "signed_off" && h2.version === version3 && h2.sign_off);
+  if (events3.length === 0) return card;
+  const section = [
+    SECTION,
+    "",
+    ...events3.map((h2) => `- ${h2.time}: ${signOffText(h2.sign_off)}${h2.ci_run_url ? ` ([run](${h2.ci_run_url}))` : ""}.`),
+    ""
+  ].join("\n");
+  const start = card.indexOf(`
+${SECTION}
+`);
+  if (start < 0) return `${card.replace(/\n*$/, "\n")}
+${section}`;
+  const next = card.indexOf("\n## ", start + SECTION.length + 1);
+  return `${card.slice(0, start + 1)}${section}${next < 0 ? "" : card.slice(next)}`;
 }
 
 // pipeline/gitops/registry/schema.ts
@@ -103486,6 +103547,9 @@ function modelEntry(reg, name) {
 }
 function findVersion(model, version3) {
   return model?.versions.find((v) => v.version === version3) ?? null;
+}
+function versionDir(dir, v) {
+  return join5(dir, v.path);
 }
 function versionBundlePath(dir, v) {
   return join5(dir, v.path, v.bundle.file);
@@ -103995,11 +104059,11 @@ function stableIds(svg) {
 
 // pipeline/gitops/registry/version-card.ts
 import { existsSync as existsSync11 } from "node:fs";
-import { join as join12 } from "node:path";
+import { join as join12, relative as relative5 } from "node:path";
 
 // pipeline/gitops/report/model-report.ts
 import { existsSync as existsSync10, mkdirSync as mkdirSync5 } from "node:fs";
-import { join as join10 } from "node:path";
+import { basename as basename2, dirname as dirname6, join as join10, relative as relative3, sep } from "node:path";
 import { performance as performance2 } from "node:perf_hooks";
 
 // pipeline/gitops/report/bootstrap.ts
@@ -104555,8 +104619,8 @@ async function renderCharts(input) {
 }
 
 // pipeline/gitops/report/card.ts
-function chartLink(d, file, alt) {
-  return d.charts.some((c4) => c4.file === file) ? `![${alt}](charts/${file})` : null;
+function chartLink(d, file, alt, base) {
+  return d.charts.some((c4) => c4.file === file) ? `![${alt}](${base}charts/${file})` : null;
 }
 function metricsWithIntervals(d) {
   const ci = new Map(d.intervals.map((i) => [i.metric, i]));
@@ -104621,13 +104685,13 @@ function fairnessTables(d) {
   );
   return out;
 }
-function renderModelCard(d) {
+function renderModelCard(d, base = "") {
   const m3 = d.model;
   const L = [];
   const title2 = `${m3.name}${m3.version !== null ? ` v${m3.version}` : ""}`;
   L.push(`# Model card: ${title2} (${m3.engine})`, "");
   L.push(
-    `Digest \`${m3.digest}\`${m3.git.commit ? ` · commit \`${m3.git.commit.slice(0, 7)}\`${m3.git.dirty ? " (uncommitted changes)" : ""}` : ""}${m3.created_at ? ` · created ${m3.created_at}` : ""}${d.run ? ` · run \`${d.run.id}\`` : ""} · [full report (HTML)](report.html)`,
+    `Digest \`${m3.digest}\`${m3.git.commit ? ` · commit \`${m3.git.commit.slice(0, 7)}\`${m3.git.dirty ? " (uncommitted changes)" : ""}` : ""}${m3.created_at ? ` · created ${m3.created_at}` : ""}${d.run ? ` · run \`${d.run.id}\`` : ""} · [full report (HTML)](${base}report.html)`,
     ""
   );
   if (d.warnings.length) {
@@ -104678,7 +104742,7 @@ function renderModelCard(d) {
     ["calibration.svg", "Calibration curve"],
     ["score-distribution.svg", "Score distribution by class"]
   ]) {
-    const link3 = chartLink(d, file, alt);
+    const link3 = chartLink(d, file, alt, base);
     if (link3) L.push(link3, "");
   }
   L.push("## Threshold and costs", "");
@@ -104692,7 +104756,7 @@ function renderModelCard(d) {
     ["expected-cost.svg", "Expected cost vs threshold"],
     ["confusion-matrix.svg", "Confusion matrix"]
   ]) {
-    const link3 = chartLink(d, file, alt);
+    const link3 = chartLink(d, file, alt, base);
     if (link3) L.push(link3, "");
   }
   L.push("## What drives the score", "");
@@ -104722,7 +104786,7 @@ function renderModelCard(d) {
     ["shap-summary.svg", "SHAP summary"],
     ["feature-importance.svg", "Permutation feature importance"]
   ]) {
-    const link3 = chartLink(d, file, alt);
+    const link3 = chartLink(d, file, alt, base);
     if (link3) L.push(link3, "");
   }
   if (d.explanations?.examples.length) {
@@ -105431,7 +105495,7 @@ async function buildReport(opts) {
   };
   return { data: { ...partial, limitations: limitations(partial, model) }, charts };
 }
-function writeReport(outDir, built) {
+function writeReport({ dir: outDir, card }, built) {
   mkdirSync5(join10(outDir, "charts"), { recursive: true });
   const files = [];
   for (const c4 of built.charts) {
@@ -105439,9 +105503,16 @@ function writeReport(outDir, built) {
     files.push(`charts/${c4.file}`);
   }
   writeJsonAtomic(join10(outDir, "report.json"), built.data);
-  writeFileAtomic(join10(outDir, "README.md"), renderModelCard(built.data));
   writeFileAtomic(join10(outDir, "report.html"), renderHtmlReport(built.data, built.charts));
-  files.push("report.json", "README.md", "report.html");
+  files.push("report.json", "report.html");
+  if (card) {
+    const base = relative3(dirname6(card.file), outDir).split(sep).join("/");
+    writeFileAtomic(card.file, card.finish(renderModelCard(built.data, base ? `${base}/` : "")));
+    const link3 = relative3(outDir, card.file).split(sep).join("/");
+    writeFileAtomic(join10(outDir, "README.md"), `The model card of this report is [${basename2(card.file)}](${link3}).
+`);
+  } else writeFileAtomic(join10(outDir, "README.md"), renderModelCard(built.data));
+  files.push("README.md");
   return files;
 }
 async function generateReport(opts) {
@@ -105452,8 +105523,8 @@ async function generateReport(opts) {
   const cpu = process.cpuUsage(cpu0);
   built.data.timings.report_s = seconds2;
   built.data.timings.report_cpu_s = Math.round((cpu.user + cpu.system) / 1e3) / 1e3;
-  const files = writeReport(opts.outDir, built);
-  for (const dir of opts.alsoTo ?? []) writeReport(dir, built);
+  const files = writeReport({ dir: opts.outDir, card: opts.card }, built);
+  for (const target2 of opts.alsoTo ?? []) writeReport(target2, built);
   return { files, data: built.data, seconds: seconds2, cpuSeconds: built.data.timings.report_cpu_s };
 }
 
@@ -105464,14 +105535,15 @@ function versionReportDir(loaded, version3) {
 }
 
 // pipeline/gitops/registry/folder-commit.ts
-import { relative as relative3, resolve as resolve9 } from "node:path";
-async function commitFolder(folder, message, opts) {
-  const root = await gitOk(["rev-parse", "--show-toplevel"], resolve9(folder, ".."));
-  const rel = relative3(root, resolve9(folder));
+import { relative as relative4, resolve as resolve9 } from "node:path";
+async function commitFolder(paths, message, opts) {
+  const root = await gitOk(["rev-parse", "--show-toplevel"], resolve9(paths[0], ".."));
+  const rels = paths.map((p) => relative4(root, resolve9(p)));
+  const rel = rels.join(", ");
   const env = authorEnv(opts.author ?? DEFAULT_AUTHOR);
-  await gitOk(["add", "-A", "--", rel], root);
+  await gitOk(["add", "-A", "--", ...rels], root);
   const c4 = await git(
-    ["-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message, "--", rel],
+    ["-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message, "--", ...rels],
     root,
     env
   );
@@ -105494,9 +105566,25 @@ async function commitFolder(folder, message, opts) {
 }
 
 // pipeline/gitops/registry/version-card.ts
+function versionReportTarget(loaded, version3) {
+  const dir = registryDir(loaded.config, loaded.baseDir);
+  const name = loaded.config.model_name;
+  return {
+    dir: versionReportDir(loaded, version3),
+    card: {
+      file: join12(dir, name, `v${version3}`, "card.md"),
+      finish: (card) => {
+        const model = modelEntry(loadRegistry(dir), name);
+        const entry2 = findVersion(model, version3);
+        if (!model || !entry2) throw new MlopsError("state", `${name} has no version v${version3} in the registry`);
+        return fullModelCard(card, model, entry2, readMetricsFile(versionDir(dir, entry2)));
+      }
+    }
+  };
+}
 async function writeVersionCard(loaded, runDir, version3, commit = null) {
   const { config, baseDir } = loaded;
-  const dir = versionReportDir(loaded, version3);
+  const target2 = versionReportTarget(loaded, version3);
   const report = await generateReport({
     bundle: readBundle(join12(runDir, "model.json")),
     metrics: existsSync11(join12(runDir, "metrics.json")) ? readMetricsFile(runDir) : null,
@@ -105504,10 +105592,18 @@ async function writeVersionCard(loaded, runDir, version3, commit = null) {
     baseDir,
     fairness: fairnessConfigOf(config),
     version: version3,
-    outDir: dir
+    outDir: target2.dir,
+    card: target2.card
   });
-  const c4 = commit ? await commitFolder(dir, `reports: model card of ${config.model_name} v${version3}`, commit) : null;
-  return { dir, files: report.files, commit: c4 };
+  const card = target2.card.file;
+  const c4 = commit ? await commitFolder(
+    [target2.dir, card],
+    `reports: model card of ${config.model_name} v${version3}
+
+${relative5(baseDir, card)}, with report.html and charts in ${relative5(baseDir, target2.dir)}`,
+    commit
+  ) : null;
+  return { dir: target2.dir, card, files: report.files, commit: c4 };
 }
 
 // actions/common/inputs.ts

@@ -39595,6 +39595,33 @@ function checkoutState(cwd) {
 import { existsSync as existsSync5, rmSync as rmSync4 } from "node:fs";
 import { dirname as dirname3, resolve as resolve3 } from "node:path";
 
+// pipeline/gitops/registry/card.ts
+function signOffText(s) {
+  const who = (r) => `${r.login}${r.comment ? ` ("${r.comment}")` : ""}`;
+  const same = s.reviewers.filter((r) => r.state === s.state);
+  const other = s.reviewers.filter((r) => r.state !== s.state);
+  const dissent = other.length ? `; ${other[0].state} by ${other.map(who).join(", ")}` : "";
+  return `${s.state} by ${same.map(who).join(", ")}${dissent} in ${s.environment}`;
+}
+var SECTION = "## Sign-off";
+function cardWithSignOffs(card, model, version) {
+  const events = model.history.filter((h) => h.event === "signed_off" && h.version === version && h.sign_off);
+  if (events.length === 0) return card;
+  const section = [
+    SECTION,
+    "",
+    ...events.map((h) => `- ${h.time}: ${signOffText(h.sign_off)}${h.ci_run_url ? ` ([run](${h.ci_run_url}))` : ""}.`),
+    ""
+  ].join("\n");
+  const start = card.indexOf(`
+${SECTION}
+`);
+  if (start < 0) return `${card.replace(/\n*$/, "\n")}
+${section}`;
+  const next = card.indexOf("\n## ", start + SECTION.length + 1);
+  return `${card.slice(0, start + 1)}${section}${next < 0 ? "" : card.slice(next)}`;
+}
+
 // pipeline/gitops/registry/schema.ts
 var REGISTRY_SCHEMA_VERSION = 2;
 var READABLE_SCHEMA_VERSIONS = [1, 2];
@@ -40221,30 +40248,6 @@ ${o.ciRunUrl ? `CI run: ${o.ciRunUrl}
   });
   const { commit, pushed, attempts, branch, result } = out;
   return { ...result, commit: { commit, pushed, attempts, branch } };
-}
-function signOffText(s) {
-  const who = (r) => `${r.login}${r.comment ? ` ("${r.comment}")` : ""}`;
-  const same = s.reviewers.filter((r) => r.state === s.state);
-  const other = s.reviewers.filter((r) => r.state !== s.state);
-  const dissent = other.length ? `; ${other[0].state} by ${other.map(who).join(", ")}` : "";
-  return `${s.state} by ${same.map(who).join(", ")}${dissent} in ${s.environment}`;
-}
-var SECTION = "## Sign-off";
-function cardWithSignOffs(card, model, version) {
-  const events = model.history.filter((h) => h.event === "signed_off" && h.version === version && h.sign_off);
-  const section = [
-    SECTION,
-    "",
-    ...events.map((h) => `- ${h.time}: ${signOffText(h.sign_off)}${h.ci_run_url ? ` ([run](${h.ci_run_url}))` : ""}.`),
-    ""
-  ].join("\n");
-  const start = card.indexOf(`
-${SECTION}
-`);
-  if (start < 0) return `${card.replace(/\n*$/, "\n")}
-${section}`;
-  const next = card.indexOf("\n## ", start + SECTION.length + 1);
-  return `${card.slice(0, start + 1)}${section}${next < 0 ? "" : card.slice(next)}`;
 }
 
 // pipeline/gitops/registry/index.ts

@@ -1,8 +1,8 @@
 /**
- * Commits a folder of derived files (a promoted version's model card and charts under
- * reports/) after the registry commit, and pushes it. The folder is new and belongs to
- * exactly one version, so when another writer moved the branch a rebase onto the new tip
- * re-applies it (git/push.ts); the registry's own commit is already safe on the remote.
+ * Commits derived files (a promoted version's report under reports/ and its card.md) after
+ * the registry commit, and pushes them. They belong to exactly one version, so when another
+ * writer moved the branch a rebase onto the new tip re-applies them (git/push.ts); the
+ * registry's own commit is already safe on the remote.
  */
 import { relative, resolve } from 'node:path';
 import { MlopsError } from '../../core/index.ts';
@@ -12,16 +12,17 @@ import { git, gitOk } from '../git/run.ts';
 import type { CommitOptions } from './commit.ts';
 
 export async function commitFolder(
-  folder: string,
+  paths: string[],
   message: string,
   opts: CommitOptions,
 ): Promise<{ commit: string; pushed: boolean; attempts: number }> {
-  const root = await gitOk(['rev-parse', '--show-toplevel'], resolve(folder, '..'));
-  const rel = relative(root, resolve(folder));
+  const root = await gitOk(['rev-parse', '--show-toplevel'], resolve(paths[0], '..'));
+  const rels = paths.map((p) => relative(root, resolve(p)));
+  const rel = rels.join(', ');
   const env = authorEnv(opts.author ?? DEFAULT_AUTHOR);
-  await gitOk(['add', '-A', '--', rel], root);
+  await gitOk(['add', '-A', '--', ...rels], root);
   const c = await git(
-    ['-c', 'commit.gpgsign=false', 'commit', '-q', '--no-verify', '-m', message, '--', rel],
+    ['-c', 'commit.gpgsign=false', 'commit', '-q', '--no-verify', '-m', message, '--', ...rels],
     root,
     env,
   );

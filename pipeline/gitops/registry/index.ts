@@ -55,10 +55,10 @@ export {
   recordSignOff,
   recordSignOffAndCommit,
   signOffFrom,
-  signOffText,
   type EnvironmentReview,
   type SignOffResult,
 } from './sign-off.ts';
+export { signOffText } from './card.ts';
 export { verdictMarkdown, registryListText, versionText, historyText } from './text.ts';
 
 /** The CI run link from its parts (adapters pass GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID). */

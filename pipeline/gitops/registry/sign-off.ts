@@ -11,7 +11,8 @@ import { MlopsError, writeFileAtomic } from '../../core/index.ts';
 import { commitRegistryChange, type CommitOptions, type CommitOutcome } from './commit.ts';
 import { withRegistryLock } from './lock.ts';
 import { eventContext, type EventContext } from './promote.ts';
-import type { HistoryEvent, ModelEntry, SignOff } from './schema.ts';
+import { cardWithSignOffs, signOffText } from './card.ts';
+import type { HistoryEvent, SignOff } from './schema.ts';
 import { findVersion, loadRegistry, saveRegistry } from './store.ts';
 
 /** One review of a deployment environment, as GitHub reports it for a run. */
@@ -135,30 +136,4 @@ export async function recordSignOffAndCommit(
   });
   const { commit, pushed, attempts, branch, result } = out;
   return { ...result, commit: { commit, pushed, attempts, branch } };
-}
-
-/** `approved by alice ("fine for Q3"), bob in production`; dissenting reviewers follow after a semicolon. */
-export function signOffText(s: SignOff): string {
-  const who = (r: SignOff['reviewers'][number]): string => `${r.login}${r.comment ? ` ("${r.comment}")` : ''}`;
-  const same = s.reviewers.filter((r) => r.state === s.state);
-  const other = s.reviewers.filter((r) => r.state !== s.state);
-  const dissent = other.length ? `; ${other[0].state} by ${other.map(who).join(', ')}` : '';
-  return `${s.state} by ${same.map(who).join(', ')}${dissent} in ${s.environment}`;
-}
-
-const SECTION = '## Sign-off';
-
-/** The card with its "Sign-off" section (every sign-off of the version, oldest first) replaced or added. */
-export function cardWithSignOffs(card: string, model: ModelEntry, version: number): string {
-  const events = model.history.filter((h) => h.event === 'signed_off' && h.version === version && h.sign_off);
-  const section = [
-    SECTION,
-    '',
-    ...events.map((h) => `- ${h.time}: ${signOffText(h.sign_off!)}${h.ci_run_url ? ` ([run](${h.ci_run_url}))` : ''}.`),
-    '',
-  ].join('\n');
-  const start = card.indexOf(`\n${SECTION}\n`);
-  if (start < 0) return `${card.replace(/\n*$/, '\n')}\n${section}`;
-  const next = card.indexOf('\n## ', start + SECTION.length + 1);
-  return `${card.slice(0, start + 1)}${section}${next < 0 ? '' : card.slice(next)}`;
 }

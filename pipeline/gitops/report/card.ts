@@ -9,8 +9,8 @@ import { num, pct, type SplitMetrics } from '../../core/index.ts';
 import type { ReportData } from './report-data.ts';
 import { METRIC_ROWS } from './tables.ts';
 
-function chartLink(d: ReportData, file: string, alt: string): string | null {
-  return d.charts.some((c) => c.file === file) ? `![${alt}](charts/${file})` : null;
+function chartLink(d: ReportData, file: string, alt: string, base: string): string | null {
+  return d.charts.some((c) => c.file === file) ? `![${alt}](${base}charts/${file})` : null;
 }
 
 export function metricsWithIntervals(d: ReportData): string {
@@ -80,13 +80,17 @@ export function fairnessTables(d: ReportData): string[] {
   return out;
 }
 
-export function renderModelCard(d: ReportData): string {
+/**
+ * `base` is where the report's files are seen from the card: '' when the card sits beside
+ * them (a run folder), e.g. `../../../reports/credit-default/v1/` for a registry version's card.md.
+ */
+export function renderModelCard(d: ReportData, base = ''): string {
   const m = d.model;
   const L: string[] = [];
   const title = `${m.name}${m.version !== null ? ` v${m.version}` : ''}`;
   L.push(`# Model card: ${title} (${m.engine})`, '');
   L.push(
-    `Digest \`${m.digest}\`${m.git.commit ? ` · commit \`${m.git.commit.slice(0, 7)}\`${m.git.dirty ? ' (uncommitted changes)' : ''}` : ''}${m.created_at ? ` · created ${m.created_at}` : ''}${d.run ? ` · run \`${d.run.id}\`` : ''} · [full report (HTML)](report.html)`,
+    `Digest \`${m.digest}\`${m.git.commit ? ` · commit \`${m.git.commit.slice(0, 7)}\`${m.git.dirty ? ' (uncommitted changes)' : ''}` : ''}${m.created_at ? ` · created ${m.created_at}` : ''}${d.run ? ` · run \`${d.run.id}\`` : ''} · [full report (HTML)](${base}report.html)`,
     '',
   );
   if (d.warnings.length) {
@@ -146,7 +150,7 @@ export function renderModelCard(d: ReportData): string {
     ['calibration.svg', 'Calibration curve'],
     ['score-distribution.svg', 'Score distribution by class'],
   ]) {
-    const link = chartLink(d, file, alt);
+    const link = chartLink(d, file, alt, base);
     if (link) L.push(link, '');
   }
 
@@ -161,7 +165,7 @@ export function renderModelCard(d: ReportData): string {
     ['expected-cost.svg', 'Expected cost vs threshold'],
     ['confusion-matrix.svg', 'Confusion matrix'],
   ]) {
-    const link = chartLink(d, file, alt);
+    const link = chartLink(d, file, alt, base);
     if (link) L.push(link, '');
   }
 
@@ -192,7 +196,7 @@ export function renderModelCard(d: ReportData): string {
     ['shap-summary.svg', 'SHAP summary'],
     ['feature-importance.svg', 'Permutation feature importance'],
   ]) {
-    const link = chartLink(d, file, alt);
+    const link = chartLink(d, file, alt, base);
     if (link) L.push(link, '');
   }
   if (d.explanations?.examples.length) {

@@ -1,12 +1,12 @@
 /**
  * Everything a model report says, computed once from a bundle (and its run folder's
  * metrics.json when there is one) on the model's own test rows, then written as a
- * model card (README.md), a self-contained report.html, report.json for the service and
- * dashboard, and charts/*.svg. Used by `mlops report` for run folders and by the
- * registry for promoted versions (`reports/<model>/v<N>/`).
+ * model card, a self-contained report.html, report.json for the service and dashboard,
+ * and charts/*.svg. Used by `mlops report` for run folders (card README.md) and by the
+ * registry for promoted versions (`reports/<model>/v<N>/`, card `models/<model>/v<N>/card.md`).
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   readBundle,
@@ -374,8 +374,19 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
   return { data: { ...partial, limitations: limitations(partial, model) }, charts };
 }
 
-/** Writes README.md, report.html, report.json and charts/*.svg into `outDir`. */
-export function writeReport(outDir: string, built: BuiltReport): string[] {
+/**
+ * Where a report is written. The model card is README.md beside the report unless `card`
+ * puts it elsewhere (a registry version's card.md): then the card links back to the
+ * report's files, `finish` adds what the report does not know, and the report folder
+ * keeps a one-line README.md pointing at the card.
+ */
+export interface ReportTarget {
+  dir: string;
+  card?: { file: string; finish: (card: string) => string };
+}
+
+/** Writes report.html, report.json, charts/*.svg and the model card (see ReportTarget). */
+export function writeReport({ dir: outDir, card }: ReportTarget, built: BuiltReport): string[] {
   mkdirSync(join(outDir, 'charts'), { recursive: true });
   const files: string[] = [];
   for (const c of built.charts) {
@@ -383,9 +394,15 @@ export function writeReport(outDir: string, built: BuiltReport): string[] {
     files.push(`charts/${c.file}`);
   }
   writeJsonAtomic(join(outDir, 'report.json'), built.data);
-  writeFileAtomic(join(outDir, 'README.md'), renderModelCard(built.data));
   writeFileAtomic(join(outDir, 'report.html'), renderHtmlReport(built.data, built.charts));
-  files.push('report.json', 'README.md', 'report.html');
+  files.push('report.json', 'report.html');
+  if (card) {
+    const base = relative(dirname(card.file), outDir).split(sep).join('/');
+    writeFileAtomic(card.file, card.finish(renderModelCard(built.data, base ? `${base}/` : '')));
+    const link = relative(outDir, card.file).split(sep).join('/');
+    writeFileAtomic(join(outDir, 'README.md'), `The model card of this report is [${basename(card.file)}](${link}).\n`);
+  } else writeFileAtomic(join(outDir, 'README.md'), renderModelCard(built.data));
+  files.push('README.md');
   return files;
 }
 
@@ -395,7 +412,7 @@ export function writeReport(outDir: string, built: BuiltReport): string[] {
  * version: built once, written twice), and records how long it took.
  */
 export async function generateReport(
-  opts: ReportOptions & { outDir: string; alsoTo?: string[] },
+  opts: ReportOptions & { outDir: string; card?: ReportTarget['card']; alsoTo?: ReportTarget[] },
 ): Promise<{ files: string[]; data: ReportData; seconds: number; cpuSeconds: number }> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -405,8 +422,8 @@ export async function generateReport(
   built.data.timings.report_s = seconds;
   // CPU time says what the report costs even on a shared, busy machine.
   built.data.timings.report_cpu_s = Math.round((cpu.user + cpu.system) / 1000) / 1000;
-  const files = writeReport(opts.outDir, built);
-  for (const dir of opts.alsoTo ?? []) writeReport(dir, built);
+  const files = writeReport({ dir: opts.outDir, card: opts.card }, built);
+  for (const target of opts.alsoTo ?? []) writeReport(target, built);
   return { files, data: built.data, seconds, cpuSeconds: built.data.timings.report_cpu_s! };
 }
 

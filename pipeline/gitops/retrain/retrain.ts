@@ -28,7 +28,7 @@ import { pushWithRetry } from '../git/push.ts';
 import { git, gitOk } from '../git/run.ts';
 import { metricsTable } from '../report/tables.ts';
 import { trainingRun, versionReportDir } from '../run/training-run.ts';
-import { writeVersionCard } from '../registry/version-card.ts';
+import { versionReportTarget, writeVersionCard } from '../registry/version-card.ts';
 import {
   compareRun,
   promoteRun,
@@ -161,9 +161,9 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainOutcome> {
       if (verdict.decision !== 'promote') return;
       stage('recording the promotion');
       promoted = register(opts, dir, false);
-      // The model card goes to the run folder and, for the new version, to reports/<model>/v<N>/.
+      // The report goes to the run folder and, for the new version, to reports/<model>/v<N>/ with its full card.md.
       const version = promoted.version;
-      return { version, alsoTo: version === null ? [] : [versionReportDir(opts.loaded, version)] };
+      return { version, alsoTo: version === null ? [] : [versionReportTarget(opts.loaded, version)] };
     },
   });
   const run = { id: trained.id, dir: trained.dir };
@@ -229,10 +229,11 @@ async function commitPromotion(
     : 'Retraining: champion kept';
   const body = report({ ...run, ing: run.ing, title, reason, verdict: promoted.verdict });
   writeFileAtomic(resolvePath(baseDir, config.retrain.report_path), body + '\n');
-  const card = promoted.version === null ? [] : [relative(baseDir, versionReportDir(opts.loaded, promoted.version))];
+  const versionReport =
+    promoted.version === null ? [] : [relative(baseDir, versionReportDir(opts.loaded, promoted.version))];
   const commit = await commitPaths(
     baseDir,
-    [...retrainPaths(config).registry, ...card],
+    [...retrainPaths(config).registry, ...versionReport],
     `registry: ${promote ? 'promote' : 'register'} ${config.model_name}${v}${promote ? '' : ` as challenger, champion v${promoted.champion} kept`} (scheduled retraining)\n\n${promoted.verdict.summary}`,
     opts.author,
   );

@@ -14,7 +14,7 @@
 import { join, resolve } from 'node:path';
 import { fairnessConfigOf, resolvePath, train, type LoadedConfig, type TrainResult } from '../../core/index.ts';
 import { checkoutState } from '../git/checkout.ts';
-import { generateReport } from '../report/model-report.ts';
+import { generateReport, type ReportTarget } from '../report/model-report.ts';
 import { trackingSection } from '../tracking/record.ts';
 import { trackTrainedRun } from '../tracking/track.ts';
 import { buildRunRecord, newRunId, writeRunFolder, type RunRecord } from './run-folder.ts';
@@ -31,8 +31,8 @@ export interface TrainedRun {
 /** Where the report goes besides the run folder, and the registry version it describes. */
 export interface ReportPlacement {
   version: number | null;
-  /** Further folders to write the same report to (e.g. reports/<model>/v<N>/). */
-  alsoTo?: string[];
+  /** Further places to write the same report to (e.g. a registry version's, registry/version-card.ts). */
+  alsoTo?: ReportTarget[];
 }
 
 export interface TrainingRunOptions {
@@ -56,7 +56,7 @@ export interface TrainingRunOptions {
 
 export interface TrainingRunResult extends TrainedRun {
   /** The report's files and build time, or null when no report was asked for. */
-  report: { files: string[]; seconds: number; version: number | null; alsoTo: string[] } | null;
+  report: { files: string[]; seconds: number; version: number | null; alsoTo: ReportTarget[] } | null;
 }
 
 export async function trainingRun(opts: TrainingRunOptions): Promise<TrainingRunResult> {
@@ -97,7 +97,7 @@ export async function trainingRun(opts: TrainingRunOptions): Promise<TrainingRun
   return { ...run, report: { files: r.files, seconds: r.seconds, version: placement.version, alsoTo } };
 }
 
-/** reports/<model>/v<N>/: where a promoted version's model card is kept beside the registry. */
+/** reports/<model>/v<N>/: where a promoted version's report.html, report.json and charts are kept (its card is the registry's card.md). */
 export function versionReportDir(loaded: LoadedConfig, version: number): string {
   return resolvePath(loaded.baseDir, join('reports', loaded.config.model_name, `v${version}`));
 }
