@@ -115,11 +115,17 @@ describe('BatchedLines (the service log destination)', () => {
   });
 
   /**
-   * The `i` of every line the fixture's process wrote to stdout, in order, and how long its
-   * logging loop took. Its stdout is left unread for the first 1.5 s, as a log collector
-   * that falls behind would: the pipe fills up and writes are refused.
+   * The `i` of every line the fixture's process wrote to stdout, in order, and whether its
+   * logging loop ended while nobody read that stdout. The pipe is left unread until the
+   * loop reports its end on stderr, as a log collector that falls behind would leave it: the
+   * pipe fills up and writes are refused. A loop that waited for the reader would never end
+   * on its own; after 20 s the pipe is read anyway, so such a loop fails the test instead of
+   * hanging it.
    */
-  async function linesOf(mode: 'abrupt' | 'graceful', count: number): Promise<{ lines: number[]; loopMs: number }> {
+  async function linesOf(
+    mode: 'abrupt' | 'graceful',
+    count: number,
+  ): Promise<{ lines: number[]; loopEndedUnread: boolean }> {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'log-exit.ts'), mode, String(count)],
@@ -130,17 +136,31 @@ describe('BatchedLines (the service log destination)', () => {
     );
     let out = '';
     let err = '';
-    child.stderr.on('data', (c) => (err += String(c)));
+    let reading = false;
+    let loopEndedUnread = false;
+    const read = (): void => {
+      reading = true;
+      child.stdout.resume();
+    };
+    const guard = setTimeout(read, 20_000);
+    child.stderr.on('data', (c) => {
+      err += String(c);
+      if (!reading && err.includes('loopMs')) {
+        loopEndedUnread = true;
+        clearTimeout(guard);
+        read();
+      }
+    });
     child.stdout.on('data', (c) => (out += String(c)));
     child.stdout.pause();
-    setTimeout(() => child.stdout.resume(), 1500);
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     expect(code, err).toBe(0);
     const lines = out
       .trim()
       .split('\n')
       .map((l) => (JSON.parse(l) as { i: number }).i);
-    return { lines, loopMs: (JSON.parse(err) as { loopMs: number }).loopMs };
+    clearTimeout(guard);
+    return { lines, loopEndedUnread };
   }
 
   it('writes the lines not yet handed over when the process exits abruptly', async () => {
@@ -150,10 +170,10 @@ describe('BatchedLines (the service log destination)', () => {
 
   it('a reader that falls behind delays the logs, not the logging thread, and flush waits for every line, in order', async () => {
     // 10,000 lines, about 1 MB: more than the pipe holds, so most batches wait for the reader.
-    const { lines, loopMs } = await linesOf('graceful', 10_000);
+    const { lines, loopEndedUnread } = await linesOf('graceful', 10_000);
     expect(lines).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
-    // sonic-boom's own retry would sleep 100 ms at a time in the loop until the reader
-    // comes back, 1.5 s; here the loop never waits (it takes some 50 ms).
-    expect(loopMs).toBeLessThan(750);
+    // sonic-boom's own retry would sleep 100 ms at a time in the loop until the reader came
+    // back; here the loop ends while the pipe is still full and unread.
+    expect(loopEndedUnread).toBe(true);
   });
 });
