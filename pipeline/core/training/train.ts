@@ -7,6 +7,10 @@
 import { performance } from 'node:perf_hooks';
 import { basename } from 'node:path';
 import { readCsvFile } from '../data/csv.ts';
+import type { RawTable } from '../data/table.ts';
+import { parseSourceUri } from '../data/source.ts';
+import { dataSourceOf, readSource, type SourceRead, type SourceRecord } from '../data/read-source.ts';
+import type { Env } from '../data/postgres.ts';
 import { inferSchema, type DataSchema } from '../data/schema.ts';
 import { subset, toDataset, type Dataset } from '../data/dataset.ts';
 import { fitPreprocessor, featureSources, transform } from '../features/preprocess.ts';
@@ -37,6 +41,10 @@ export interface TrainOptions {
    * layer reads it from git; without it the commit is unknown and null).
    */
   checkout?: CodeCheckout;
+  /** Environment the PostgreSQL connection is read from (default: process.env). */
+  env?: Env;
+  /** The configured source's rows, already read (and checked) by the caller. */
+  read?: SourceRead;
 }
 
 /** The commit the code stands on, whether tracked files differ from it, and its time (ISO 8601). */
@@ -88,6 +96,12 @@ export interface TrainResult {
   testData: { path: string; sha256: string; rows: number } | null;
   /** Labelled test rows, kept so champion and challenger can be scored on the same rows. */
   testSet: Dataset;
+  /** Where the training rows came from, their digest, order and column types (recorded in run.json). */
+  source: SourceRecord;
+  /** The training rows as read, so later steps need not read a database twice. */
+  table: RawTable;
+  /** The rows the test rows are drawn from, as read: the holdout (data.test_path), else `table`. */
+  evaluationTable: RawTable;
 }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
@@ -95,20 +109,30 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   opts.onStage?.('loading data');
   const dataPath = resolvePath(opts.baseDir, config.data.path);
+  const source = dataSourceOf(config);
   const csv = { encoding: config.data.encoding };
-  const table = readCsvFile(dataPath, csv);
-  const data = { path: config.data.path, sha256: table.sha256, rows: table.rows };
+  const read = opts.read ?? (await readSource(source, { baseDir: opts.baseDir, env: opts.env, csv }));
+  const table = read.table;
   const schema = inferSchema(table, config.data);
   const all = toDataset(table, schema, { requireTarget: true });
   let trainSet: Dataset;
   let valSet: Dataset;
   let testSet: Dataset;
   let testData: TrainResult['testData'] = null;
+  let evaluationTable = table;
   if (config.data.test_path) {
-    const testPath = resolvePath(opts.baseDir, config.data.test_path);
-    const testTable = readCsvFile(testPath, csv);
-    testSet = toDataset(testTable, schema, { requireTarget: true });
-    testData = { path: config.data.test_path, sha256: testTable.sha256, rows: testSet.rows };
+    // A holdout is a source like the training data: a CSV keeps its file's sha256, others the rows' digest.
+    const holdout = parseSourceUri(config.data.test_path);
+    if (holdout.type === 'csv') {
+      const testTable = readCsvFile(resolvePath(opts.baseDir, holdout.path), csv);
+      evaluationTable = testTable;
+      testData = { path: holdout.path, sha256: testTable.sha256, rows: testTable.rows };
+    } else {
+      const r = await readSource(holdout, { baseDir: opts.baseDir, env: opts.env });
+      evaluationTable = r.table;
+      testData = { path: r.record.label, sha256: r.record.digest, rows: r.table.rows };
+    }
+    testSet = toDataset(evaluationTable, schema, { requireTarget: true });
     const s = stratifiedSplit(
       all.y!,
       { train: config.split.train, validation: config.split.validation, test: 0 },
@@ -162,6 +186,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
   const importance = aggregateImportance(engine.featureImportance(), featureSources(prep), schema);
   const checkout = opts.checkout ?? { commit: null, dirty: null, time: null };
+  // A CSV keeps its file's sha256 (what earlier bundles recorded); other sources record the rows' digest.
+  const data =
+    read.fileSha256 !== undefined
+      ? { path: config.data.path, sha256: read.fileSha256, rows: all.rows }
+      : { path: read.record.label, sha256: read.record.digest, rows: all.rows };
   const bundle = sealBundle({
     format: 'credit-risk-gitops/model',
     format_version: 1,
@@ -231,9 +260,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       validation: { y: valSet.y!, p: pVa },
       test: { y: testSet.y!, p: pTe },
     },
-    data: { ...data, path: basename(dataPath) === basename(config.data.path) ? config.data.path : dataPath },
+    data:
+      source.type === 'csv'
+        ? { ...data, path: basename(dataPath) === basename(config.data.path) ? config.data.path : dataPath }
+        : data,
     testData,
     testSet,
+    source: read.record,
+    table,
+    evaluationTable,
   };
 }
 
