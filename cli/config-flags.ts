@@ -6,6 +6,8 @@ import {
   resolveConfig,
   type LoadedConfig,
   parseParamPairs,
+  applyDataUri,
+  placeSourceUri,
   usageError,
 } from '../pipeline/core/index.ts';
 import type { ParsedArgs } from './command.ts';
@@ -25,7 +27,10 @@ export const configOptions: Command['options'] = {
 };
 
 export const configHelp = `  --config FILE       config file (default: mlops.config.json in the current folder)
-  --data FILE         training CSV (default: data.path from the config)
+  --data URI          training data (default: the config's data.source or data.path):
+                      FILE.csv | FILE.parquet | parquet:FOLDER | snapshot:POINTER.json |
+                      postgres:TABLE?key=COL[&columns=A,B] | postgres:SELECT … ORDER BY …
+                      (PostgreSQL connection from DATABASE_URL or PGHOST, PGUSER, …)
   --test FILE         holdout CSV to evaluate on instead of a split of --data
   --target COL        target column
   --positive LABEL    label of the positive class (the default, e.g. "bad")
@@ -41,12 +46,14 @@ export function configFromFlags(args: ParsedArgs, cwd: string): LoadedConfig {
   const v = args.values;
   const loaded = loadConfig((v.config as string | undefined) ?? null, cwd);
   const c = structuredClone(loaded.config);
+  // Overrides from flags resolve against the current folder, the config's paths against its own.
+  const place = (p: string): string => (loaded.baseDir === cwd ? p : absolute(cwd, p));
   if (v.data !== undefined) {
-    c.data.path = v.data as string;
+    applyDataUri(c.data, v.data as string, place);
     // A different data file is a different schema: config-level column lists may not apply.
     if (v.test === undefined) c.data.test_path = null;
   }
-  if (v.test !== undefined) c.data.test_path = v.test as string;
+  if (v.test !== undefined) c.data.test_path = placeSourceUri(v.test as string, place);
   if (v.target !== undefined) c.data.target = v.target as string;
   if (v.positive !== undefined) c.data.positive = v.positive as string;
   if (v.drop !== undefined)
@@ -63,11 +70,6 @@ export function configFromFlags(args: ParsedArgs, cwd: string): LoadedConfig {
     c.seed = n;
   }
   if (v.encoding !== undefined) c.data.encoding = csvEncoding(v.encoding as string, '--encoding');
-  // Overrides from flags resolve against the current folder, the config's paths against its own.
-  if (loaded.baseDir !== cwd) {
-    if (v.data !== undefined) c.data.path = absolute(cwd, c.data.path);
-    if (v.test !== undefined && c.data.test_path) c.data.test_path = absolute(cwd, c.data.test_path);
-  }
   return { ...loaded, config: resolveConfig(c, loaded.file ?? 'command-line flags') };
 }
 

@@ -37,7 +37,8 @@ export interface ServiceOptions {
   logPayloads: boolean;
   /**
    * Sampled scoring log for drift monitoring (`mlops drift --current FILE.jsonl`); off
-   * unless a path is set. It holds applicants' features: see docs/monitoring.md.
+   * unless a path (or `postgres:TABLE`, connection from DATABASE_URL / PG*) is set. It holds
+   * applicants' features: see docs/monitoring.md.
    */
   scoringLog: { path: string | null; rate: number; maxPerMinute: number };
   /** Time allowed to receive a whole request. */

@@ -8,7 +8,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import {
+  applyDataUri,
+  dataSourceOf,
   ENGINE_NAMES,
+  placeSourceUri,
+  sourceLabel,
   loadConfig,
   resolveConfig,
   type LoadedConfig,
@@ -80,10 +84,10 @@ function effectiveConfig(s: Settings): LoadedConfig {
   // them relative when the two agree so the bundle's provenance holds no runner paths.
   const path = (p: string): string => (loaded.baseDir === s.workingDirectory ? p : resolve(s.workingDirectory, p));
   if (s.data !== null) {
-    c.data.path = path(s.data);
+    applyDataUri(c.data, s.data, path);
     if (s.testData === null) c.data.test_path = null;
   }
-  if (s.testData !== null) c.data.test_path = path(s.testData);
+  if (s.testData !== null) c.data.test_path = placeSourceUri(s.testData, path);
   if (s.engine !== null && s.engine !== c.engine.name) c.engine = { name: s.engine, params: {} };
   if (s.params !== null) c.engine.params = { ...c.engine.params, ...s.params };
   if (s.seed !== null) c.seed = s.seed;
@@ -98,7 +102,7 @@ async function main(): Promise<void> {
   const s = readSettings();
   const loaded = effectiveConfig(s);
   const { config } = loaded;
-  core.info(`training ${config.model_name} with ${config.engine.name} on ${config.data.path}`);
+  core.info(`training ${config.model_name} with ${config.engine.name} on ${sourceLabel(dataSourceOf(config))}`);
   let verdict!: Verdict;
   const { id, dir, result, report } = await trainingRun({
     loaded,
@@ -110,6 +114,11 @@ async function main(): Promise<void> {
     // The model card, report.html and charts travel in the report artifact; the PR comment links to it.
     report: s.report,
     files: ({ id, result, record }) => {
+      // Which rows the model was trained on, without a credential (the label and connection never hold one).
+      const src = result.source;
+      core.info(
+        `data: ${src.label}${src.connection ? ` on ${src.connection}` : ''}: ${src.rows} rows, digest ${src.digest}`,
+      );
       const r = gateTrainedRun(loaded, { id, result, record }, s.force);
       verdict = r.verdict;
       return {

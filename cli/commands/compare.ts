@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { outputFile, resolvePath, writeJsonAtomic, usageError } from '../../pipeline/core/index.ts';
-import { compareRun, verdictMarkdown } from '../../pipeline/gitops/index.ts';
+import { compareRun, runEvaluationParts, verdictMarkdown } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
 import { registryContext } from './registry.ts';
 
@@ -39,7 +39,14 @@ Writes nothing to the registry. Exits 0 whatever the verdict unless --fail-on-ke
       resolvePath(loaded.baseDir, loaded.config.data.path),
     ];
     const out = args.values.out ? outputFile(resolve(io.cwd, args.values.out as string), inputs) : null;
-    const { verdict } = compareRun({ dir, config: loaded.config, baseDir: loaded.baseDir, challenger: run });
+    const { verdict } = compareRun({
+      dir,
+      config: loaded.config,
+      baseDir: loaded.baseDir,
+      challenger: run,
+      // A run trained from a table, query, Parquet file or snapshot is scored on those rows, read again.
+      rows: await runEvaluationParts(run, loaded.baseDir, loaded.config.promotion.golden_path),
+    });
     if (out) writeJsonAtomic(out, verdict);
     io.out(args.values.json ? JSON.stringify(verdict, null, 2) : verdictMarkdown(verdict));
     return verdict.decision === 'keep' && args.values['fail-on-keep'] ? 1 : 0;

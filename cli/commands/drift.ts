@@ -1,6 +1,14 @@
 import { resolve } from 'node:path';
 import { loadConfig, CreditModel, csvEncoding } from '../../pipeline/core/index.ts';
-import { runDrift, writeDriftOutputs, driftMarkdown, championModel } from '../../pipeline/gitops/index.ts';
+import {
+  runDrift,
+  writeDriftOutputs,
+  driftMarkdown,
+  championModel,
+  isDriftSourceUri,
+  readDriftInput,
+  type DriftInput,
+} from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
 
 export const driftCommand: Command = {
@@ -14,9 +22,12 @@ Jensen–Shannon distance for categorical features), the model's score distribut
 and — when the current data has the target column — the model's metrics on it against
 the metrics recorded when it was trained. Thresholds: the config's "drift" section.
 
-  --reference FILE    reference CSV (default: the model's training data, found by its
-                      sha256 in the data file or git history; else data.path)
-  --current FILE      current CSV, or a scoring log (.jsonl) written by the service
+  --reference URI     reference CSV or data source — FILE.parquet, parquet:FOLDER,
+                      snapshot:POINTER, postgres:TABLE?key=…, postgres:SELECT … ORDER BY …
+                      (default: the model's training data, found by its sha256 in the
+                      data file or git history; else data.path)
+  --current URI       the same kinds, a scoring log (.jsonl) written by the service, or
+                      postgres-log:TABLE, the scoring log the service writes to a table
                       (default: the rows ingested into data.path since the reference)
   --model FILE        model bundle to score with (default: the registry's champion)
   --no-model          data drift only
@@ -47,11 +58,18 @@ the metrics recorded when it was trained. Thresholds: the config's "drift" secti
     else if (!v['no-model']) model = championModel(config, baseDir);
     if (!model && !v['no-model'])
       io.err('note: no --model given and no champion in the registry: score and model drift are skipped');
+    // Tables, queries, Parquet and snapshots are read here; CSV and .jsonl files by runDrift.
+    const input = async (value: unknown): Promise<DriftInput | null> =>
+      typeof value === 'string' && isDriftSourceUri(value) ? readDriftInput(value, { baseDir: io.cwd }) : null;
+    const referenceRead = await input(v.reference);
+    const currentRead = await input(v.current);
     const report = runDrift({
       config,
       baseDir,
-      reference: v.reference ? resolve(io.cwd, v.reference as string) : null,
-      current: v.current ? resolve(io.cwd, v.current as string) : null,
+      reference: v.reference && !referenceRead ? resolve(io.cwd, v.reference as string) : null,
+      current: v.current && !currentRead ? resolve(io.cwd, v.current as string) : null,
+      referenceRead,
+      currentRead,
       model,
     });
     let md = driftMarkdown(report);

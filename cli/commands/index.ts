@@ -12,6 +12,7 @@ import { tuneCommand } from './tune.ts';
 import { deployCommand } from './deploy.ts';
 import { releaseCommand } from './release.ts';
 import { ingestCommand } from './ingest.ts';
+import { dataCommand } from './data.ts';
 import { driftCommand } from './drift.ts';
 import { serveCommand } from './serve.ts';
 import { runsCommand } from './runs.ts';
@@ -28,6 +29,7 @@ export const COMMANDS: Command[] = [
   registryCommand,
   tuneCommand,
   ingestCommand,
+  dataCommand,
   driftCommand,
   releaseCommand,
   deployCommand,

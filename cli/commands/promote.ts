@@ -3,6 +3,7 @@ import { usageError } from '../../pipeline/core/index.ts';
 import {
   promoteAndCommit,
   promoteRun,
+  runEvaluationParts,
   verdictMarkdown,
   writeVersionCard,
   type PromoteResult,
@@ -56,11 +57,14 @@ ${commitHelp}
       throw usageError('--force needs --reason TEXT: a forced promotion is recorded with its reason');
     const { loaded, dir } = registryContext(args, io);
     const git = commitFlags(args, loaded);
+    const challenger = resolve(io.cwd, runDir);
     const base = {
       dir,
       config: loaded.config,
       baseDir: loaded.baseDir,
-      challenger: resolve(io.cwd, runDir),
+      challenger,
+      // A run trained from a table, query, Parquet file or snapshot is scored on those rows, read again.
+      rows: await runEvaluationParts(challenger, loaded.baseDir, loaded.config.promotion.golden_path),
       force: args.values.force ? { reason: reason! } : null,
       note: !args.values.force && reason ? reason : null,
       actor: actorFrom(args, io.cwd),

@@ -86,7 +86,7 @@ model_name from the config).
           return 0;
         }
         if (!args.values.json) io.err(`• retraining ${ref} from its lineage record in a temporary git worktree`);
-        const r = await verifyVersion({ dir, ref, defaultName: name });
+        const r = await verifyVersion({ dir, ref, defaultName: name, config: loaded.config, baseDir: loaded.baseDir });
         if (json) io.out(JSON.stringify(r, null, 2));
         else {
           io.out(

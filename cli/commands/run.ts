@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../pipeline/core/index.ts';
 import {
+  evaluationParts,
   promoteRun,
   registryDir,
   trainingRun,
@@ -65,6 +66,13 @@ ${configHelp}
           actor: actorFrom(args, io.cwd),
           ciRunUrl: ciRunUrlFrom(args),
           dryRun: noPromote,
+          // The rows just read: a database or snapshot source is not read a second time.
+          rows: evaluationParts(
+            result.bundle,
+            loaded.baseDir,
+            loaded.config.promotion.golden_path,
+            result.evaluationTable,
+          ),
         });
         writeJsonAtomic(join(dir, 'verdict.json'), r.verdict);
         // Every run gets its model card and charts; a promoted version also gets reports/<model>/v<N>/ and its full card.md.

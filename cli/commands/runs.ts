@@ -261,6 +261,7 @@ async function reproduce(ctx: Ctx): Promise<number> {
     onStage: quiet ? undefined : (s) => ctx.io.err(`• ${s}`),
     onWarning: (w) => ctx.io.err(`warning: ${w}`),
   });
+  if (r.data) ctx.io.out(r.data);
   if (r.matches) {
     ctx.io.out(`reproduced: run ${r.run_id} retrained to the same model digest ${r.reproduced_digest}`);
     for (const c of r.caveats) ctx.io.out(`note: ${c}`);

@@ -147,7 +147,8 @@ export async function listen(
       deadline.unref();
       server.close(() => {
         clearTimeout(deadline);
-        resolve();
+        // The last sampled lines reach the scoring log before the process may exit.
+        void Promise.resolve(state.scoringLog?.close()).finally(resolve);
       });
       // Keep-alive connections with no request in flight would hold close() open.
       server.closeIdleConnections();

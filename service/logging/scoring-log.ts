@@ -1,13 +1,20 @@
 /**
  * Appends a sample of scored applicants to the scoring log, the drift monitor's view of
- * live traffic. Lines are whole JSON objects written with O_APPEND, so several cluster
- * workers can share one file; write errors are logged and never fail a request.
+ * live traffic: a JSON-lines file (whole lines written with O_APPEND, so several cluster
+ * workers can share one file), or with SCORING_LOG=postgres:TABLE a PostgreSQL table
+ * written in batches in the background (pipeline/gitops/drift/scoring-log-postgres.ts).
+ * Write errors are logged and never fail or slow a request.
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { CreditModel } from '../../pipeline/core/index.ts';
-import { formatScoringLogLine, ScoringLogSampler } from '../../pipeline/gitops/index.ts';
+import {
+  formatScoringLogLine,
+  PostgresScoringLog,
+  ScoringLogSampler,
+  scoringLogLine,
+} from '../../pipeline/gitops/index.ts';
 import type { ServiceOptions } from '../config.ts';
 
 export interface ScoringLog {
@@ -21,6 +28,8 @@ export function openScoringLog(
   logger: Logger,
 ): ScoringLog | null {
   if (!options.path) return null;
+  if (options.path.startsWith('postgres:'))
+    return openTableLog(options, options.path.slice('postgres:'.length), model, logger);
   mkdirSync(dirname(options.path), { recursive: true });
   const stream: WriteStream = createWriteStream(options.path, { flags: 'a' });
   let failed = false;
@@ -53,5 +62,39 @@ export function openScoringLog(
       );
     },
     close: () => new Promise((resolve) => stream.end(() => resolve())),
+  };
+}
+
+function openTableLog(
+  options: ServiceOptions['scoringLog'],
+  table: string,
+  model: CreditModel,
+  logger: Logger,
+): ScoringLog {
+  const sink = new PostgresScoringLog({
+    table,
+    onEvent: (event, detail) =>
+      event === 'recovered' ? logger.info({ table }, detail) : logger.warn({ table }, `scoring log: ${detail}`),
+  });
+  const sampler = new ScoringLogSampler(options.rate, options.maxPerMinute, process.pid);
+  const schema = model.bundle.schema;
+  logger.info(
+    { table, rate: options.rate },
+    'scoring log on: a sample of applicants goes to PostgreSQL for drift monitoring',
+  );
+  return {
+    record(applicant, probability) {
+      if (!sampler.sample()) return;
+      sink.write(
+        scoringLogLine({
+          time: new Date(),
+          model: model.bundle.digest,
+          schema,
+          record: applicant as Record<string, unknown>,
+          probability,
+        }),
+      );
+    },
+    close: () => sink.close(),
   };
 }

@@ -16,8 +16,11 @@ import { FOREST_WORKER, WorkerPool } from '../../pipeline/core/engines/tree/work
 import { synthetic } from '../engines/helpers.ts';
 
 const NODE = new Set(builtinModules);
-/** vega-canvas tries `import('canvas')` inside a try and draws without it (SVG only). */
-const OPTIONAL = new Set(['canvas']);
+/**
+ * vega-canvas tries `import('canvas')` inside a try and draws without it (SVG only); pg requires
+ * `pg-native` only when `pg.native` is read or NODE_PG_FORCE_NATIVE is set, which the readers never do.
+ */
+const OPTIONAL = new Set(['canvas', 'pg-native']);
 
 describe('action bundles', () => {
   const names = actionNames();

@@ -39049,7 +39049,49 @@ var dataSection = {
     encoding: {
       enum: ["utf8", "latin1"],
       description: "Text encoding of the CSV files: utf8 (the default; bytes that are not UTF-8 are refused) or latin1."
+    },
+    source: {
+      type: "object",
+      required: ["type"],
+      description: 'Where the training rows come from instead of the CSV at data.path: parquet (a file or folder), postgres (a table or query; connection from DATABASE_URL or PG* variables) or snapshot (a pointer written by "mlops data snapshot"). Fields per type are checked by pipeline/core/data/read-source.ts.',
+      properties: {
+        type: { enum: ["csv", "parquet", "postgres", "snapshot"] },
+        path: { type: "string", minLength: 1, description: "csv / parquet / snapshot: the file or folder." },
+        table: { type: "string", minLength: 1, description: "postgres: table or view, optionally schema-qualified." },
+        query: { type: "string", minLength: 1, description: "postgres: a SELECT query (with ORDER BY, or a key)." },
+        key: {
+          type: "array",
+          items: { type: "string", minLength: 1 },
+          minItems: 1,
+          uniqueItems: true,
+          description: "postgres: columns identifying a row; the rows are read ordered by them."
+        },
+        columns: {
+          type: "array",
+          items: { type: "string", minLength: 1 },
+          minItems: 1,
+          uniqueItems: true,
+          description: "postgres table: the columns to read (default all)."
+        },
+        statement_timeout_ms: {
+          type: "integer",
+          minimum: 1,
+          description: "postgres: cancel the read after this long."
+        }
+      }
     }
+  }
+};
+var snapshotsSection = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    location: {
+      type: "string",
+      minLength: 1,
+      description: "Folder the Parquet snapshots are written to, named by digest (never committed)."
+    },
+    pointer: { type: "string", minLength: 1, description: "The pointer file committed in place of the rows." }
   }
 };
 var splitSection = {
@@ -39157,6 +39199,11 @@ var ingestSection = {
       description: "Folder rejected rows are written to, with their reasons."
     },
     log: { type: "string", minLength: 1, description: "JSON-lines ingestion log." },
+    watermark: {
+      type: ["string", "null"],
+      minLength: 1,
+      description: "mlops ingest --source postgres: column whose values only grow (an application date or id); rows above the last watermark are new."
+    },
     unknown_categories: {
       enum: ["reject", "accept"],
       description: "What to do with a category the data set has never seen."
@@ -39347,7 +39394,8 @@ var configSchema = {
     retrain: retrainSection,
     release: releaseSection,
     tune: tuneSection,
-    fairness: fairnessSection
+    fairness: fairnessSection,
+    snapshots: snapshotsSection
   }
 };
 

@@ -38970,8 +38970,10 @@ function defaultConfig() {
       processed: "data/processed",
       quarantine: "data/quarantine",
       log: "data/ingestion-log.jsonl",
-      unknown_categories: "reject"
+      unknown_categories: "reject",
+      watermark: null
     },
+    snapshots: { location: "snapshots", pointer: "data/training.snapshot.json" },
     // PSI 0.1 / 0.2 are the credit-scoring rule of thumb; 50 % of features as in Evidently's preset.
     drift: {
       bins: 10,
@@ -39036,7 +39038,49 @@ var dataSection = {
     encoding: {
       enum: ["utf8", "latin1"],
       description: "Text encoding of the CSV files: utf8 (the default; bytes that are not UTF-8 are refused) or latin1."
+    },
+    source: {
+      type: "object",
+      required: ["type"],
+      description: 'Where the training rows come from instead of the CSV at data.path: parquet (a file or folder), postgres (a table or query; connection from DATABASE_URL or PG* variables) or snapshot (a pointer written by "mlops data snapshot"). Fields per type are checked by pipeline/core/data/read-source.ts.',
+      properties: {
+        type: { enum: ["csv", "parquet", "postgres", "snapshot"] },
+        path: { type: "string", minLength: 1, description: "csv / parquet / snapshot: the file or folder." },
+        table: { type: "string", minLength: 1, description: "postgres: table or view, optionally schema-qualified." },
+        query: { type: "string", minLength: 1, description: "postgres: a SELECT query (with ORDER BY, or a key)." },
+        key: {
+          type: "array",
+          items: { type: "string", minLength: 1 },
+          minItems: 1,
+          uniqueItems: true,
+          description: "postgres: columns identifying a row; the rows are read ordered by them."
+        },
+        columns: {
+          type: "array",
+          items: { type: "string", minLength: 1 },
+          minItems: 1,
+          uniqueItems: true,
+          description: "postgres table: the columns to read (default all)."
+        },
+        statement_timeout_ms: {
+          type: "integer",
+          minimum: 1,
+          description: "postgres: cancel the read after this long."
+        }
+      }
     }
+  }
+};
+var snapshotsSection = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    location: {
+      type: "string",
+      minLength: 1,
+      description: "Folder the Parquet snapshots are written to, named by digest (never committed)."
+    },
+    pointer: { type: "string", minLength: 1, description: "The pointer file committed in place of the rows." }
   }
 };
 var splitSection = {
@@ -39144,6 +39188,11 @@ var ingestSection = {
       description: "Folder rejected rows are written to, with their reasons."
     },
     log: { type: "string", minLength: 1, description: "JSON-lines ingestion log." },
+    watermark: {
+      type: ["string", "null"],
+      minLength: 1,
+      description: "mlops ingest --source postgres: column whose values only grow (an application date or id); rows above the last watermark are new."
+    },
     unknown_categories: {
       enum: ["reject", "accept"],
       description: "What to do with a category the data set has never seen."
@@ -39334,9 +39383,40 @@ var configSchema = {
     retrain: retrainSection,
     release: releaseSection,
     tune: tuneSection,
-    fairness: fairnessSection
+    fairness: fairnessSection,
+    snapshots: snapshotsSection
   }
 };
+
+// pipeline/core/data/source.ts
+var DEFAULT_STATEMENT_TIMEOUT_MS = 10 * 6e4;
+function isQuery(text) {
+  return /^\s*(select|with|table|values)\b/i.test(text);
+}
+function checkSourceConfig(source, where) {
+  const bad = (key, what) => {
+    throw configError(`${where}: invalid config:
+  - /data/source${key}: ${what}`);
+  };
+  const s = source;
+  const allowed = {
+    csv: ["type", "path"],
+    parquet: ["type", "path"],
+    snapshot: ["type", "path"],
+    postgres: ["type", "table", "query", "key", "columns", "statement_timeout_ms"]
+  };
+  for (const k of Object.keys(s))
+    if (!allowed[source.type].includes(k)) bad(`/${k}`, `not used by a ${source.type} source (it takes ${allowed[source.type].slice(1).join(", ")})`);
+  if (source.type !== "postgres") {
+    if (!source.path) bad("/path", `a ${source.type} source needs "path"`);
+    return;
+  }
+  if (!source.table === !source.query) bad("", 'a postgres source names exactly one of "table" and "query"');
+  if (source.table && !(source.key?.length ?? 0))
+    bad("/key", 'a table source needs "key": the columns that identify a row, which fix the order the rows are read in');
+  if (source.query && !isQuery(source.query))
+    bad("/query", "must be a SELECT (or WITH … SELECT) query");
+}
 
 // pipeline/core/config/load.ts
 var CONFIG_FILES = ["mlops.config.json", "mlops.config.yaml", "mlops.config.yml"];
@@ -39383,6 +39463,7 @@ function resolveConfig(raw, path = "mlops.config.json") {
   if (Math.abs(train + validation + test - 1) > 1e-9) {
     throw configError(`${path}: /split: train + validation + test must add up to 1 (got ${train + validation + test})`);
   }
+  if (merged.data.source) checkSourceConfig(merged.data.source, path);
   return merged;
 }
 function describeAjvError(e) {

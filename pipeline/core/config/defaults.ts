@@ -53,7 +53,9 @@ export function defaultConfig(): MlopsConfig {
       quarantine: 'data/quarantine',
       log: 'data/ingestion-log.jsonl',
       unknown_categories: 'reject',
+      watermark: null,
     },
+    snapshots: { location: 'snapshots', pointer: 'data/training.snapshot.json' },
     // PSI 0.1 / 0.2 are the credit-scoring rule of thumb; 50 % of features as in Evidently's preset.
     drift: {
       bins: 10,

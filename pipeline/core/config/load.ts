@@ -10,6 +10,7 @@ import { configError } from '../common/errors.ts';
 import { configSchema } from './schema.ts';
 import { defaultConfig } from './defaults.ts';
 import type { MlopsConfig } from './types.ts';
+import { checkSourceConfig } from '../data/source.ts';
 
 export const CONFIG_FILES = ['mlops.config.json', 'mlops.config.yaml', 'mlops.config.yml'];
 
@@ -69,6 +70,7 @@ export function resolveConfig(raw: unknown, path = 'mlops.config.json'): MlopsCo
   if (Math.abs(train + validation + test - 1) > 1e-9) {
     throw configError(`${path}: /split: train + validation + test must add up to 1 (got ${train + validation + test})`);
   }
+  if (merged.data.source) checkSourceConfig(merged.data.source, path);
   return merged;
 }
 

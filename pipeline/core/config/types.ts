@@ -1,4 +1,5 @@
 import type { CsvEncoding } from '../data/csv.ts';
+import type { DataSource } from '../data/source.ts';
 
 /** The resolved configuration: every default filled in. */
 export interface MlopsConfig {
@@ -14,6 +15,8 @@ export interface MlopsConfig {
     column_types: Record<string, 'numeric' | 'categorical'>;
     /** Text encoding of the CSV files; absent = UTF-8 (bytes that are not UTF-8 are refused). */
     encoding?: CsvEncoding;
+    /** Where the rows come from when not the CSV at `path` (pipeline/core/data/source.ts). */
+    source?: DataSource;
   };
   split: { train: number; validation: number; test: number };
   seed: number;
@@ -61,7 +64,11 @@ export interface MlopsConfig {
     log: string;
     /** A category the data set has never seen: reject the row (default) or accept it. */
     unknown_categories: 'reject' | 'accept';
+    /** `mlops ingest --source postgres`: the column whose values only grow; rows above the last one ingested are new. */
+    watermark: string | null;
   };
+  /** `mlops data snapshot`: Parquet copies of the training rows, named by digest, and the pointer committed instead. */
+  snapshots: { location: string; pointer: string };
   /** Thresholds of `mlops drift`. */
   drift: {
     bins: number;

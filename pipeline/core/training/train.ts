@@ -7,6 +7,10 @@
 import { performance } from 'node:perf_hooks';
 import { basename } from 'node:path';
 import { readCsvFile } from '../data/csv.ts';
+import type { RawTable } from '../data/table.ts';
+import { parseSourceUri } from '../data/source.ts';
+import { dataSourceOf, readSource, type SourceRead, type SourceRecord } from '../data/read-source.ts';
+import type { Env } from '../data/postgres.ts';
 import { inferSchema, type DataSchema } from '../data/schema.ts';
 import { subset, toDataset, type Dataset } from '../data/dataset.ts';
 import { fitPreprocessor, featureSources, transform } from '../features/preprocess.ts';
@@ -37,6 +41,10 @@ export interface TrainOptions {
    * layer reads it from git; without it the commit is unknown and null).
    */
   checkout?: CodeCheckout;
+  /** Environment the PostgreSQL connection is read from (default: process.env). */
+  env?: Env;
+  /** The configured source's rows, already read (and checked) by the caller. */
+  read?: SourceRead;
 }
 
 /** The commit the code stands on, whether tracked files differ from it, and its time (ISO 8601). */
@@ -88,6 +96,12 @@ export interface TrainResult {
   testData: { path: string; sha256: string; rows: number } | null;
   /** Labelled test rows, kept so champion and challenger can be scored on the same rows. */
   testSet: Dataset;
+  /** Where the training rows came from, their digest, order and column types (recorded in run.json). */
+  source: SourceRecord;
+  /** The training rows as read, so later steps need not read a database twice. */
+  table: RawTable;
+  /** The rows the test rows are drawn from, as read: the holdout (data.test_path), else `table`. */
+  evaluationTable: RawTable;
 }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
@@ -95,7 +109,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   opts.onStage?.('loading data');
   const dataPath = resolvePath(opts.baseDir, config.data.path);
-  const { data, schema, testData, trainSet, valSet, testSet } = loadSplits(config, dataPath, opts.baseDir);
+  const { read, rows, schema, testData, trainSet, valSet, testSet, evaluationTable } = await loadSplits(opts);
   checkSplit(trainSet, 'train');
   checkSplit(valSet, 'validation');
   checkSplit(testSet, 'test');
@@ -136,6 +150,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
   const importance = aggregateImportance(engine.featureImportance(), featureSources(prep), schema);
   const checkout = opts.checkout ?? { commit: null, dirty: null, time: null };
+  // A CSV keeps its file's sha256 (what earlier bundles recorded); other sources record the rows' digest.
+  const data =
+    read.fileSha256 !== undefined
+      ? { path: config.data.path, sha256: read.fileSha256, rows }
+      : { path: read.record.label, sha256: read.record.digest, rows };
   const bundle = sealBundle({
     format: 'credit-risk-gitops/model',
     format_version: 1,
@@ -205,53 +224,79 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       validation: { y: valSet.y!, p: pVa },
       test: { y: testSet.y!, p: pTe },
     },
-    data: { ...data, path: basename(dataPath) === basename(config.data.path) ? config.data.path : dataPath },
+    data:
+      read.fileSha256 !== undefined
+        ? { ...data, path: basename(dataPath) === basename(config.data.path) ? config.data.path : dataPath }
+        : data,
     testData,
     testSet,
+    source: read.record,
+    table: read.table,
+    evaluationTable,
   };
 }
 
 /**
- * Reads the data set and splits it. A function of its own so that the table and the whole
- * data set are garbage once the splits are copied out: at millions of rows they would
- * otherwise stay reachable from train()'s frame through the engine's fit, its peak.
+ * Reads the data set (any source) and splits it. A function of its own so that the whole
+ * data set is garbage once the splits are copied out: at millions of rows it would
+ * otherwise stay reachable from train()'s frame through the engine's fit, its peak. The
+ * table as read is kept: compare and report score its rows without reading a database twice.
  */
-function loadSplits(
-  config: MlopsConfig,
-  dataPath: string,
-  baseDir: string,
-): Pick<TrainResult, 'data' | 'schema' | 'testData' | 'testSet'> & { trainSet: Dataset; valSet: Dataset } {
+async function loadSplits(opts: TrainOptions): Promise<{
+  read: SourceRead;
+  rows: number;
+  schema: DataSchema;
+  testData: TrainResult['testData'];
+  trainSet: Dataset;
+  valSet: Dataset;
+  testSet: Dataset;
+  evaluationTable: RawTable;
+}> {
+  const { config } = opts;
   const csv = { encoding: config.data.encoding };
-  const table = readCsvFile(dataPath, csv);
-  const data = { path: config.data.path, sha256: table.sha256, rows: table.rows };
-  const schema = inferSchema(table, config.data);
-  const all = toDataset(table, schema, { requireTarget: true });
+  const read = opts.read ?? (await readSource(dataSourceOf(config), { baseDir: opts.baseDir, env: opts.env, csv }));
+  const schema = inferSchema(read.table, config.data);
+  const all = toDataset(read.table, schema, { requireTarget: true });
   if (config.data.test_path) {
-    const testPath = resolvePath(baseDir, config.data.test_path);
-    const testTable = readCsvFile(testPath, csv);
-    const testSet = toDataset(testTable, schema, { requireTarget: true });
+    // A holdout is a source like the training data: a CSV keeps its file's sha256, others the rows' digest.
+    const holdout = parseSourceUri(config.data.test_path);
+    let evaluationTable: RawTable;
+    let testData: TrainResult['testData'];
+    if (holdout.type === 'csv') {
+      const file = readCsvFile(resolvePath(opts.baseDir, holdout.path), csv);
+      evaluationTable = file;
+      testData = { path: holdout.path, sha256: file.sha256, rows: file.rows };
+    } else {
+      const r = await readSource(holdout, { baseDir: opts.baseDir, env: opts.env });
+      evaluationTable = r.table;
+      testData = { path: r.record.label, sha256: r.record.digest, rows: r.table.rows };
+    }
     const s = stratifiedSplit(
       all.y!,
       { train: config.split.train, validation: config.split.validation, test: 0 },
       config.seed,
     );
     return {
-      data,
+      read,
+      rows: all.rows,
       schema,
-      testData: { path: config.data.test_path, sha256: testTable.sha256, rows: testSet.rows },
+      testData,
       trainSet: subset(all, s.train),
       valSet: subset(all, s.validation),
-      testSet,
+      testSet: toDataset(evaluationTable, schema, { requireTarget: true }),
+      evaluationTable,
     };
   }
   const s = stratifiedSplit(all.y!, config.split, config.seed);
   return {
-    data,
+    read,
+    rows: all.rows,
     schema,
     testData: null,
     trainSet: subset(all, s.train),
     valSet: subset(all, s.validation),
     testSet: subset(all, s.test),
+    evaluationTable: read.table,
   };
 }
 

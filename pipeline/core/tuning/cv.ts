@@ -4,6 +4,8 @@
  * its held-out rows — and reused by every trial, so a trial costs only k engine fits.
  */
 import { readCsvFile } from '../data/csv.ts';
+import type { RawTable } from '../data/table.ts';
+import { dataSourceOf, readSource } from '../data/read-source.ts';
 import { inferSchema, type DataSchema } from '../data/schema.ts';
 import { subset, toDataset, type Dataset } from '../data/dataset.ts';
 import { fitPreprocessor, transform, type Encoding, type PreprocessorState } from '../features/preprocess.ts';
@@ -45,6 +47,18 @@ export interface TrainingPool {
 export function loadTrainingPool(config: MlopsConfig, baseDir: string): TrainingPool {
   const path = resolvePath(baseDir, config.data.path);
   const table = readCsvFile(path, { encoding: config.data.encoding });
+  return trainingPoolOf(config, table, { path: config.data.path, sha256: table.sha256 });
+}
+
+/** The same pool from the configured source, which may be a table, a query, Parquet or a snapshot. */
+export async function readTrainingPool(config: MlopsConfig, baseDir: string): Promise<TrainingPool> {
+  const source = dataSourceOf(config);
+  if (source.type === 'csv') return loadTrainingPool(config, baseDir);
+  const { table, record } = await readSource(source, { baseDir });
+  return trainingPoolOf(config, table, { path: record.label, sha256: record.digest });
+}
+
+function trainingPoolOf(config: MlopsConfig, table: RawTable, data: { path: string; sha256: string }): TrainingPool {
   const schema = inferSchema(table, config.data);
   const all = toDataset(table, schema, { requireTarget: true });
   let pool = all;
@@ -53,7 +67,7 @@ export function loadTrainingPool(config: MlopsConfig, baseDir: string): Training
     const rows = Uint32Array.from([...s.train, ...s.validation]).sort();
     pool = subset(all, rows);
   }
-  return { schema, pool, data: { path: config.data.path, sha256: table.sha256, rows: pool.rows } };
+  return { schema, pool, data: { ...data, rows: pool.rows } };
 }
 
 export interface FoldData {

@@ -14,7 +14,7 @@ import { isMlopsError, usageError } from '../common/errors.ts';
 import {
   crossValidate,
   higherIsBetter,
-  loadTrainingPool,
+  readTrainingPool,
   prepareFolds,
   type FoldData,
   type FoldScores,
@@ -162,7 +162,7 @@ export async function tune(opts: TuneOptions): Promise<TuneOutcome> {
   // Engine and space problems surface before the data is read.
   resolveSpace(engineFactory(opts.engine ?? opts.config.engine.name), opts.config, opts.space, opts.spaceSource);
   opts.onStage?.('loading data');
-  const pool = opts.pool ?? loadTrainingPool(opts.config, opts.baseDir);
+  const pool = opts.pool ?? (await readTrainingPool(opts.config, opts.baseDir));
   const y = pool.pool.y!;
   const positiveRate = y.reduce((s, v) => s + v, 0) / Math.max(1, y.length);
   const { plan, factory } = buildPlan(opts, { ...pool.data, positive_rate: Math.round(positiveRate * 1e6) / 1e6 });

@@ -55,7 +55,8 @@ export interface DataRef {
   name: string;
   rows: number;
   sha256: string | null;
-  kind: 'csv' | 'scoring-log';
+  /** `source`: a table, query, Parquet file or snapshot (sha256 is then the rows' digest). */
+  kind: 'csv' | 'scoring-log' | 'source';
 }
 
 export interface ModelDrift {

@@ -22,7 +22,17 @@ import { computeDrift, type DriftReport } from './drift.ts';
 import { readIngestionLog } from '../ingest/log.ts';
 import { driftCharts } from './charts.ts';
 import { driftMarkdown } from './markdown.ts';
-import { findDataVersion, loadSample, rowsAddedSince, textSample, versionName, type Sample } from './sources.ts';
+import {
+  findDataVersion,
+  linesSample,
+  loadSample,
+  rowsAddedSince,
+  tableSample,
+  textSample,
+  versionName,
+  type Sample,
+} from './sources.ts';
+import type { DriftInput } from './drift-input.ts';
 
 export interface DriftRunOptions {
   config: MlopsConfig;
@@ -35,6 +45,9 @@ export interface DriftRunOptions {
   model: CreditModel | null;
   /** Reference as bytes of a data-set version (e.g. the data set before an ingestion) instead of a file. */
   referenceData?: { bytes: Buffer; name: string } | null;
+  /** Reference / current rows already read from a table, query, Parquet file or snapshot (drift-input.ts). */
+  referenceRead?: DriftInput | null;
+  currentRead?: DriftInput | null;
 }
 
 export function runDrift(opts: DriftRunOptions): DriftReport {
@@ -47,7 +60,14 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
   const digest = model?.bundle.digest ?? null;
   const csv = { encoding: config.data.encoding };
 
-  if (opts.referenceData) {
+  if (opts.referenceRead) {
+    const r = opts.referenceRead;
+    if (r.kind === 'scoring-log')
+      throw usageError(`${r.name}: a scoring log has no labels and makes no reference; use it as --current`);
+    referenceBytes = null;
+    schema = model?.bundle.schema ?? inferSchema(r.table, config.data);
+    reference = tableSample(r.table, schema, r.name, r.digest);
+  } else if (opts.referenceData) {
     referenceBytes = opts.referenceData.bytes;
     schema = model?.bundle.schema ?? inferSchema(parseCsvBytes(referenceBytes, dataPath, csv), config.data);
     reference = textSample(referenceBytes, dataPath, schema, opts.referenceData.name, csv);
@@ -78,7 +98,13 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
   }
 
   let current: Sample;
-  if (opts.current) {
+  if (opts.currentRead) {
+    const c = opts.currentRead;
+    current =
+      c.kind === 'scoring-log'
+        ? linesSample(c.lines, schema, digest, c.name, c.name, null)
+        : tableSample(c.table, schema, c.name, c.digest);
+  } else if (opts.current) {
     const file = resolvePath(baseDir, opts.current);
     current = loadSample(file, schema, digest, csv, displayName(baseDir, file));
   } else {

@@ -27,13 +27,20 @@ export interface ScoringLogLine {
  * One line of the log, newline included. Only the schema's features are kept, so a
  * request carrying extra fields (an applicant's name, an ID) never reaches the file.
  */
-export function formatScoringLogLine(input: {
+export function formatScoringLogLine(input: ScoringLogInput): string {
+  return JSON.stringify(scoringLogLine(input)) + '\n';
+}
+
+interface ScoringLogInput {
   time: Date | string;
   model: string;
   schema: Pick<DataSchema, 'features'>;
   record: Record<string, unknown>;
   probability: number;
-}): string {
+}
+
+/** The line as an object (a database row), with only the schema's features. */
+export function scoringLogLine(input: ScoringLogInput): ScoringLogLine {
   const features: Record<string, number | string | null> = {};
   for (const f of input.schema.features) {
     const v = input.record[f.name];
@@ -49,7 +56,7 @@ export function formatScoringLogLine(input: {
     features,
     probability: input.probability,
   };
-  return JSON.stringify(line) + '\n';
+  return line;
 }
 
 /**

@@ -14,11 +14,12 @@ import {
   toDataset,
   type Dataset,
   type DataSchema,
+  type RawTable,
   sha256Hex,
   inputError,
 } from '../../core/index.ts';
 import type { DataRef } from './drift.ts';
-import { readScoringLog } from './scoring-log.ts';
+import { readScoringLog, type ScoringLogLine } from './scoring-log.ts';
 import { commitsTouching, fileAt, topLevel } from '../git/checkout.ts';
 
 export interface Sample {
@@ -46,8 +47,20 @@ export function textSample(bytes: Buffer, file: string, schema: DataSchema, name
 
 /** A scoring log as a data set (no labels); lines from another model are counted in a warning. */
 export function scoringLogSample(file: string, schema: DataSchema, modelDigest: string | null, name = file): Sample {
-  const lines = readScoringLog(file);
+  return linesSample(readScoringLog(file), schema, modelDigest, name, file, sha256Hex(readFileSync(file)));
+}
+
+/** Scoring-log lines (from a file or a table) as a data set. */
+export function linesSample(
+  lines: ScoringLogLine[],
+  schema: DataSchema,
+  modelDigest: string | null,
+  name: string,
+  where: string,
+  sha256: string | null,
+): Sample {
   const warnings: string[] = [];
+  if (lines.length === 0) throw inputError(`${where}: the scoring log has no entries`);
   if (modelDigest) {
     const other = lines.filter((l) => l.model !== modelDigest).length;
     if (other > 0)
@@ -60,16 +73,25 @@ export function scoringLogSample(file: string, schema: DataSchema, modelDigest: 
     .map((f) => f.name);
   if (missing.length > 0)
     throw inputError(
-      `${file}: the scoring log has no values for feature${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
+      `${where}: the scoring log has no values for feature${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
     );
   const dataset = recordsToDataset(
     lines.map((l) => l.features),
     schema,
   );
   return {
-    dataset: { ...dataset, file },
-    ref: { name, rows: lines.length, sha256: sha256Hex(readFileSync(file)), kind: 'scoring-log' },
+    dataset: { ...dataset, file: where },
+    ref: { name, rows: lines.length, sha256, kind: 'scoring-log' },
     warnings,
+  };
+}
+
+/** Rows read from a table, query, Parquet file or snapshot, as a data set. */
+export function tableSample(table: RawTable, schema: DataSchema, name: string, digest: string): Sample {
+  return {
+    dataset: toDataset(table, schema, { requireTarget: false }),
+    ref: { name, rows: table.rows, sha256: digest, kind: 'source' },
+    warnings: [],
   };
 }
 

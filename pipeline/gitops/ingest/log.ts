@@ -26,6 +26,8 @@ export interface IngestionLogEntry {
   processed_to: string | null;
   quarantine_file: string | null;
   error?: string;
+  /** Database ingestion: the watermark column and its value before and after this batch. */
+  watermark?: { column: string; before: string | null; after: string };
 }
 
 export function readIngestionLog(path: string): IngestionLogEntry[] {

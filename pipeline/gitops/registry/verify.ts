@@ -19,7 +19,20 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { canonicalJson, sha256Hex, readBundle, type Bundle, MlopsError, PROJECT_ROOT } from '../../core/index.ts';
+import {
+  canonicalJson,
+  sha256Hex,
+  readBundle,
+  readPointer,
+  parseSourceUri,
+  defaultConfig,
+  type Bundle,
+  type DataSource,
+  type MlopsConfig,
+  MlopsError,
+  PROJECT_ROOT,
+} from '../../core/index.ts';
+import { checkRecordedData } from '../data/data-check.ts';
 import { git } from '../git/run.ts';
 import { withWorktree } from '../git/worktree.ts';
 import { existingAncestor } from './promote.ts';
@@ -35,6 +48,9 @@ export interface VerifyOptions {
   nodeModules?: string;
   /** Give up after this many ms (default 30 min). */
   timeoutMs?: number;
+  /** The current config and its folder: where snapshots are kept and relative sources resolve. */
+  config?: MlopsConfig;
+  baseDir?: string;
 }
 
 export interface VerifyResult {
@@ -70,6 +86,37 @@ export async function verifyVersion(opts: VerifyOptions): Promise<VerifyResult> 
     );
   }
   const notes: string[] = [];
+  const cfg = structuredClone(v.lineage.config) as {
+    data: { path: string; test_path: string | null; source?: DataSource };
+  };
+  const source = cfg.data.source;
+  if (source && source.type !== 'csv') {
+    // Rows that live outside git: re-read them first and say whether (and how) they changed.
+    const check = await checkRecordedData(
+      {
+        type: source.type,
+        label: v.lineage.data.path,
+        source,
+        digest: v.lineage.data.sha256,
+        rows: v.lineage.data.rows,
+        columns: [],
+        order: '',
+      },
+      { config: opts.config ?? defaultConfig(), baseDir: opts.baseDir ?? root },
+    );
+    notes.push(check.summary);
+    if (!check.same)
+      return {
+        name,
+        version: v.version,
+        commit,
+        expected: registered.digest,
+        actual: 'not retrained: the data changed',
+        reproduced: false,
+        differences: ['provenance.data'],
+        notes,
+      };
+  }
   if (v.lineage.code_dirty)
     notes.push(
       'the version was trained from a checkout with uncommitted changes, so the retrained bundle (from the clean commit) is expected to differ',
@@ -85,10 +132,11 @@ export async function verifyVersion(opts: VerifyOptions): Promise<VerifyResult> 
         );
       const modules = opts.nodeModules ?? join(PROJECT_ROOT, 'node_modules');
       if (!existsSync(join(wt, 'node_modules'))) symlinkSync(modules, join(wt, 'node_modules'), 'dir');
-      const cfg = structuredClone(v.lineage.config) as { data: { path: string; test_path: string | null } };
-      provideData(cfg.data.path, v.lineage.data.sha256, wt, root, notes);
-      if (cfg.data.test_path && v.lineage.test_data)
-        provideData(cfg.data.test_path, v.lineage.test_data.sha256, wt, root, notes);
+      if (!source || source.type === 'csv') provideData(cfg.data.path, v.lineage.data.sha256, wt, root, notes);
+      else if (source.type === 'snapshot') provideSnapshot(source.path, wt, opts.baseDir ?? root);
+      const holdout = cfg.data.test_path ? parseSourceUri(cfg.data.test_path) : null;
+      if (holdout?.type === 'csv' && v.lineage.test_data)
+        provideData(holdout.path, v.lineage.test_data.sha256, wt, root, notes);
       const configFile = join(wt, '.mlops-verify.config.json');
       writeFileSync(
         configFile,
@@ -142,6 +190,17 @@ function provideData(path: string, sha: string, wt: string, root: string, notes:
   mkdirSync(dirname(target), { recursive: true });
   copyFileSync(source, target);
   notes.push(`${path} is not committed at that commit; used the identical file (same sha256) from this checkout`);
+}
+
+/** A snapshot pointer is committed but its Parquet file is not: link the file into the worktree. */
+function provideSnapshot(pointer: string, wt: string, baseDir: string): void {
+  const here = isAbsolute(pointer) ? pointer : resolve(baseDir, pointer);
+  const there = isAbsolute(pointer) ? pointer : join(wt, pointer);
+  const file = resolve(dirname(here), readPointer(here).path);
+  const target = resolve(dirname(there), readPointer(existsSync(there) ? there : here).path);
+  if (existsSync(target) || !existsSync(file)) return;
+  mkdirSync(dirname(target), { recursive: true });
+  symlinkSync(file, target);
 }
 
 function runTrain(script: string, args: string[], cwd: string, timeout: number): Promise<void> {

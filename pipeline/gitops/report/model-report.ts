@@ -28,6 +28,7 @@ import {
   CreditModel,
   MlopsError,
   type MetricsFile,
+  type RawTable,
   Rng,
   deriveSeed,
 } from '../../core/index.ts';
@@ -44,7 +45,7 @@ import {
   type DependencyCheckOptions,
   type DependencyReport,
 } from './diagnostics.ts';
-import { evaluationRows, rowsColumn, rowsDataset, type EvaluationRows } from '../run/evaluation-rows.ts';
+import { evaluationRows, recordedTable, rowsColumn, rowsDataset, type EvaluationRows } from '../run/evaluation-rows.ts';
 import { renderHtmlReport } from './html.ts';
 import type { ReportData } from './report-data.ts';
 
@@ -59,6 +60,8 @@ export interface ReportOptions {
   alsoIn?: string[];
   /** Evaluate on this labelled CSV instead of rebuilding the test rows. */
   data?: string;
+  /** The training rows as read at training time (a database need not be read twice). */
+  table?: RawTable;
   champion?: Bundle | null;
   fairness?: FairnessConfig;
   /** false = skip; options = run `npm outdated` with them. Default: skip. */
@@ -196,7 +199,12 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     stages[name] = Math.round(now - mark) / 1000;
     mark = now;
   };
-  const rows: EvaluationRows = evaluationRows(bundle, { baseDir: opts.baseDir, alsoIn: opts.alsoIn, data: opts.data });
+  const rows: EvaluationRows = evaluationRows(bundle, {
+    baseDir: opts.baseDir,
+    alsoIn: opts.alsoIn,
+    data: opts.data,
+    table: opts.table ?? (opts.data ? undefined : await recordedTable(bundle, opts.run?.source, opts.baseDir)),
+  });
   const ds = rowsDataset(rows, bundle.schema);
   const y = ds.y!;
   const p = model.score(ds);

@@ -29,6 +29,7 @@ import { git, gitOk } from '../git/run.ts';
 import { metricsTable } from '../report/tables.ts';
 import { trainingRun, versionReportDir } from '../run/training-run.ts';
 import { versionReportTarget, writeVersionCard } from '../registry/version-card.ts';
+import { evaluationParts, type EvaluationPart } from '../run/evaluation-rows.ts';
 import {
   compareRun,
   promoteRun,
@@ -154,13 +155,15 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainOutcome> {
     command: 'retrain',
     onStage: stage,
     warn: opts.onWarning ?? (() => undefined),
-    beforeReport: async ({ dir }) => {
+    beforeReport: async ({ dir, result }) => {
       if (drift) await writeDriftOutputs(join(dir, 'drift'), drift);
       stage('comparing with the champion');
-      verdict = compareRun({ dir: registryDir(config, baseDir), config, baseDir, challenger: dir }).verdict;
+      // The rows just read: a database or snapshot source is not read a second time.
+      const rows = evaluationParts(result.bundle, baseDir, config.promotion.golden_path, result.evaluationTable);
+      verdict = compareRun({ dir: registryDir(config, baseDir), config, baseDir, challenger: dir, rows }).verdict;
       if (verdict.decision !== 'promote') return;
       stage('recording the promotion');
-      promoted = register(opts, dir, false);
+      promoted = register(opts, dir, false, rows);
       // The report goes to the run folder and, for the new version, to reports/<model>/v<N>/ with its full card.md.
       const version = promoted.version;
       return { version, alsoTo: version === null ? [] : [versionReportTarget(opts.loaded, version)] };
@@ -200,13 +203,14 @@ interface Recorded {
  * re-application (`again`) a version the gate approved the first time stays registered
  * even if a newer champion now wins.
  */
-function register(opts: RetrainOptions, dir: string, again: boolean): PromoteResult {
+function register(opts: RetrainOptions, dir: string, again: boolean, rows?: EvaluationPart[]): PromoteResult {
   const { config, baseDir } = opts.loaded;
   return promoteRun({
     dir: registryDir(config, baseDir),
     config,
     baseDir,
     challenger: dir,
+    rows,
     actor: opts.actor,
     ciRunUrl: opts.ciRunUrl ?? null,
     registerOnKeep: again,

@@ -11,12 +11,21 @@
  * file that changed is an `integrity` error, never silently used. Rows are kept as raw
  * text, so each model builds its own features with its own schema (a champion with other
  * columns can still be compared).
+ *
+ * Rows that live outside git (a table, query, Parquet file or snapshot) are not in the
+ * bundle's files: right after training the caller passes the rows it read; later
+ * (compare, promote, report of a run folder) `recordedTable` reads the run's recorded
+ * source again and refuses rows whose digest is not the one the run recorded.
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import {
   type Bundle,
   type CsvEncoding,
+  readSource,
+  parseSourceUri,
+  type DataSource,
+  type SourceRecord,
   sha256Hex,
   pickRows,
   readCsvFile,
@@ -29,6 +38,8 @@ import {
   resolvePath,
   stratifiedSplit,
 } from '../../core/index.ts';
+import { loadChallenger } from '../registry/challenger.ts';
+import { readRunRecord } from './run-folder.ts';
 
 export interface EvaluationRows {
   /** The CSV the rows come from. */
@@ -49,6 +60,16 @@ export interface EvaluationRowsOptions {
   alsoIn?: string[];
   /** Use this labelled CSV as the rows instead (no split, no digest check): reports' --data. */
   data?: string;
+  /**
+   * The rows the test rows are drawn from, already read (right after training, or by
+   * recordedTable): the holdout when the model has one, else the training rows. A
+   * database, Parquet file or snapshot is never read twice.
+   */
+  table?: RawTable;
+}
+
+interface SourceConfig {
+  data?: { source?: { type: string } };
 }
 
 interface SplitConfig {
@@ -95,8 +116,10 @@ export function evaluationRows(bundle: Bundle, opts: EvaluationRowsOptions): Eva
     );
   }
   if (prov.test_data) {
-    const file = locate(opts.baseDir, prov.test_data.path, opts.alsoIn);
-    const table = readChecked(file, prov.test_data.sha256, 'test data', encodingOf(bundle));
+    const csv = parseSourceUri(prov.test_data.path).type === 'csv';
+    if (!opts.table && !csv) throw notReread(bundle, prov.test_data.path);
+    const file = opts.table ? prov.test_data.path : locate(opts.baseDir, prov.test_data.path, opts.alsoIn);
+    const table = opts.table ?? readChecked(file, prov.test_data.sha256, 'test data', encodingOf(bundle));
     return {
       file,
       path: prov.test_data.path,
@@ -105,8 +128,10 @@ export function evaluationRows(bundle: Bundle, opts: EvaluationRowsOptions): Eva
       source: `all rows of ${prov.test_data.path} (the configured holdout)`,
     };
   }
-  const file = locate(opts.baseDir, prov.data.path, opts.alsoIn);
-  const table = readChecked(file, prov.data.sha256, 'training data', encodingOf(bundle));
+  const source = (prov.config as SourceConfig | null)?.data?.source;
+  if (!opts.table && source && source.type !== 'csv') throw notReread(bundle, prov.data.path);
+  const file = opts.table ? prov.data.path : locate(opts.baseDir, prov.data.path, opts.alsoIn);
+  const table = opts.table ?? readChecked(file, prov.data.sha256, 'training data', encodingOf(bundle));
   const all = toDataset(table, bundle.schema, { requireTarget: true });
   const { test } = stratifiedSplit(all.y!, split, prov.seed);
   return {
@@ -134,6 +159,13 @@ export function trainingRows(bundle: Bundle, opts: EvaluationRowsOptions): { tab
   return { table, index: Uint32Array.from(every(table.rows).filter((i) => !test.has(i))) };
 }
 
+function notReread(bundle: Bundle, label: string): MlopsError {
+  return new MlopsError(
+    'input',
+    `model ${bundle.digest} was evaluated on rows of ${label}, and no run record says how to read them again; compare and report a run folder (its run.json names the source), or pass --data FILE with labelled rows to a report`,
+  );
+}
+
 function readChecked(file: string, sha256: string, what: string, encoding: CsvEncoding | undefined): RawTable {
   if (!existsSync(file)) {
     throw new MlopsError(
@@ -150,6 +182,52 @@ function readChecked(file: string, sha256: string, what: string, encoding: CsvEn
     );
   }
   return table;
+}
+
+/**
+ * The training rows of a run read from a table, query, Parquet file or snapshot, read
+ * again from the source its run record names and checked against the digest it recorded.
+ * Undefined when the bundle's own files are what evaluationRows needs (a CSV, a holdout).
+ */
+export async function recordedTable(
+  bundle: Bundle,
+  record: SourceRecord | null | undefined,
+  baseDir: string,
+): Promise<RawTable | undefined> {
+  const holdout = bundle.provenance.test_data;
+  if (holdout) {
+    const source = parseSourceUri(holdout.path);
+    return source.type === 'csv' ? undefined : readAgain(bundle, source, holdout.path, holdout.sha256, baseDir);
+  }
+  if (!record || record.type === 'csv') return undefined;
+  return readAgain(bundle, record.source, record.label, record.digest, baseDir);
+}
+
+async function readAgain(
+  bundle: Bundle,
+  source: DataSource,
+  label: string,
+  digest: string,
+  baseDir: string,
+): Promise<RawTable> {
+  const read = await readSource(source, { baseDir });
+  if (read.record.digest !== digest)
+    throw new MlopsError(
+      'integrity',
+      `cannot rebuild the test rows of model ${bundle.digest}: ${label} now returns rows with digest ${read.record.digest.slice(0, 12)}… (${read.record.rows} rows), the run read ${digest.slice(0, 12)}…; the data changed since training ("mlops runs reproduce" counts what changed)`,
+    );
+  return read.table;
+}
+
+/** The gate's rows for a run folder, whatever source its training rows came from. */
+export async function runEvaluationParts(
+  runDir: string,
+  baseDir: string,
+  goldenPath: string | null,
+): Promise<EvaluationPart[]> {
+  const { bundle } = loadChallenger(runDir);
+  const record = existsSync(join(runDir, 'run.json')) ? readRunRecord(runDir) : null;
+  return evaluationParts(bundle, baseDir, goldenPath, await recordedTable(bundle, record?.source, baseDir));
 }
 
 /** The rows as a data set laid out by a model's schema (champion and challenger may differ). */
@@ -176,8 +254,13 @@ export interface EvaluationPart {
 }
 
 /** The gate's rows: the challenger's test rows, plus the fixed golden holdout when the config names one. */
-export function evaluationParts(bundle: Bundle, baseDir: string, goldenPath: string | null): EvaluationPart[] {
-  const test = evaluationRows(bundle, { baseDir });
+export function evaluationParts(
+  bundle: Bundle,
+  baseDir: string,
+  goldenPath: string | null,
+  table?: RawTable,
+): EvaluationPart[] {
+  const test = evaluationRows(bundle, { baseDir, table });
   const picked =
     test.index.length === test.table.rows
       ? test.table

@@ -13,6 +13,7 @@ import {
   registryDir,
   type Verdict,
 } from '../registry/index.ts';
+import { evaluationParts } from './evaluation-rows.ts';
 import type { RunRecord } from './run-folder.ts';
 
 export function gateTrainedRun(
@@ -34,6 +35,8 @@ export function gateTrainedRun(
       run: { id: run.id, created_at: record.created_at, command: record.command },
     },
     force,
+    // The rows just read: a database or snapshot source is not read a second time.
+    rows: evaluationParts(result.bundle, baseDir, config.promotion.golden_path, result.evaluationTable),
   });
   const verdict = cmp.verdict;
   const championEntry = verdict.champion

@@ -13,6 +13,7 @@ import {
   writeJsonAtomic,
   type MetricsFile,
   type TrainResult,
+  type SourceRecord,
   MlopsError,
 } from '../../core/index.ts';
 import { runReport } from '../report/run-report.ts';
@@ -25,6 +26,8 @@ export interface RunRecord {
   seed: number;
   data: { path: string; sha256: string; rows: number };
   test_data: { path: string; sha256: string; rows: number } | null;
+  /** Where the training rows came from: source, query, order, column types and the rows' content digest. */
+  source?: SourceRecord;
   git: { commit: string | null; dirty: boolean | null };
   threshold: number;
   headline: { roc_auc: number | null; pr_auc: number | null; expected_cost: number; brier: number };
@@ -54,6 +57,7 @@ export function buildRunRecord(result: TrainResult, command: string, id: string,
     seed: b.provenance.seed,
     data: result.data,
     test_data: result.testData,
+    source: result.source,
     git: b.provenance.git,
     threshold: b.threshold,
     headline: {

@@ -89,6 +89,8 @@ export async function trainingRun(opts: TrainingRunOptions): Promise<TrainingRun
     metrics: result.metrics,
     run: record,
     baseDir,
+    // The rows just read: a database or snapshot source is not read a second time.
+    table: result.evaluationTable,
     fairness: fairnessConfigOf(config),
     version: placement.version,
     outDir: dir,

@@ -18,7 +18,12 @@ import {
   inputError,
   MlopsError,
   train,
+  parseSourceUri,
+  type Env,
+  type SourceRead,
+  type SourceRecord,
 } from '../../core/index.ts';
+import { checkRecordedData } from '../data/data-check.ts';
 import type { TrackedRun } from './store.ts';
 import { checkoutState } from '../git/checkout.ts';
 
@@ -33,6 +38,8 @@ export interface ReproduceResult {
   caveats: string[];
   /** Bundle sections whose content differs, when the original bundle is at hand. */
   sections: string[];
+  /** For a table, query or snapshot source: what re-reading it found. */
+  data: string | null;
 }
 
 /** The config a run used: the recorded one, else rebuilt from its bundle's provenance. */
@@ -146,7 +153,13 @@ export function explainDifference(before: Provenance, after: Provenance): string
 
 export async function reproduceRun(
   run: TrackedRun,
-  opts: { baseDir: string; workers?: number; onStage?: (s: string) => void; onWarning?: (w: string) => void },
+  opts: {
+    baseDir: string;
+    workers?: number;
+    onStage?: (s: string) => void;
+    onWarning?: (w: string) => void;
+    env?: Env;
+  },
 ): Promise<ReproduceResult> {
   if (!run.model_digest) {
     throw inputError(
@@ -155,12 +168,24 @@ export async function reproduceRun(
   }
   const before = originalBundle(run);
   const config = recordedConfig(run, before);
-  checkData('data', config.data.path, opts.baseDir, run.data, run.id);
-  if (config.data.test_path)
-    checkData('test data', config.data.test_path, opts.baseDir, run.record.test_data ?? null, run.id);
+  const recordedSource = (run.record as { source?: SourceRecord }).source;
+  let read: SourceRead | undefined;
+  let dataSummary: string | null = null;
+  if (recordedSource && recordedSource.type !== 'csv') {
+    // A table, query or snapshot: re-read it and say whether (and how) its rows changed.
+    const check = await checkRecordedData(recordedSource, { config, baseDir: opts.baseDir, env: opts.env });
+    if (!check.same) throw new MlopsError('integrity', `cannot reproduce run ${run.id}: ${check.summary}`);
+    read = check.read;
+    dataSummary = check.summary;
+  } else checkData('data', config.data.path, opts.baseDir, run.data, run.id);
+  // A holdout outside git (table, query, Parquet, snapshot) is read by the retraining; its digest is compared there.
+  const holdout = config.data.test_path ? parseSourceUri(config.data.test_path) : null;
+  if (holdout?.type === 'csv') checkData('test data', holdout.path, opts.baseDir, run.record.test_data ?? null, run.id);
   const result = await train({
     config,
     baseDir: opts.baseDir,
+    read,
+    env: opts.env,
     workers: opts.workers,
     checkout: checkoutState(opts.baseDir),
     onStage: opts.onStage,
@@ -215,5 +240,6 @@ export async function reproduceRun(
     differences,
     caveats,
     sections,
+    data: dataSummary,
   };
 }

@@ -1,0 +1,113 @@
+/**
+ * The content digest of a table's rows, and what changed between two versions of them.
+ * The digest covers the header and every value as the readers normalise it (trimmed
+ * text, null for missing, numbers — typed, or a text column of numbers — in their shortest
+ * form), in the order read — which the
+ * source pins with a key or an ORDER BY. So a CSV, a Parquet file and a PostgreSQL table
+ * holding the same rows in the same order have the same digest, whatever the bytes.
+ */
+import { createHash } from 'node:crypto';
+import type { RawColumn, RawTable } from './table.ts';
+import { parseNumber } from './values.ts';
+
+/** Version tag hashed first, so a change of the canonical form can never collide with the old one. */
+const FORM = 'credit-risk-gitops/rows/v1\n';
+
+export function rowsDigest(table: RawTable): string {
+  const h = createHash('sha256');
+  h.update(FORM);
+  h.update(JSON.stringify(table.header) + '\n');
+  // Numbers a typed source holds as such hash as the text they stand for, made row by row;
+  // a text column whose every value is a number (a CSV's) is hashed as those numbers, so
+  // "178.0" in a file and 178 in a table or Parquet file are the same value, as the model sees them.
+  const nums = table.header.map((c) => table.columns.get(c)!.plainNumbers() ?? numbersIn(table.columns.get(c)!));
+  const cols = table.header.map((c, i) => (nums[i] ? null : table.columns.get(c)!.toArray()));
+  const row: (string | null)[] = new Array(cols.length);
+  for (let r = 0; r < table.rows; r++) {
+    for (let c = 0; c < cols.length; c++) {
+      const n = nums[c];
+      row[c] = n ? (Number.isNaN(n[r]) ? null : String(n[r])) : cols[c]![r];
+    }
+    h.update(JSON.stringify(row) + '\n');
+  }
+  return h.digest('hex');
+}
+
+/** The column as numbers when every value that is not missing reads as one, else null. */
+function numbersIn(column: RawColumn): Float64Array | null {
+  const out = new Float64Array(column.length);
+  for (let i = 0; i < column.length; i++) {
+    const v = column.get(i);
+    if (v === null) out[i] = NaN;
+    else if (!Number.isFinite((out[i] = parseNumber(v)))) return null;
+  }
+  return out;
+}
+
+export interface RowsChange {
+  /** Rows whose key (or, without a key, whose content) is new. */
+  added: number;
+  removed: number;
+  /** Rows whose key is in both versions with different values (0 without a key). */
+  changed: number;
+  unchanged: number;
+  /** The key rows were matched by, or null when they were compared whole. */
+  matched_by: string[] | null;
+  /** Columns added or removed between the versions. */
+  columns_added: string[];
+  columns_removed: string[];
+}
+
+/**
+ * Compares two versions row by row: matched by `key` when there is one, else as
+ * multisets of whole rows (a changed row then counts as one removed and one added).
+ * Only columns both versions have are compared.
+ */
+export function diffRows(before: RawTable, after: RawTable, key: string[] | null): RowsChange {
+  const shared = before.header.filter((h) => after.columns.has(h));
+  const columns_added = after.header.filter((h) => !before.columns.has(h));
+  const columns_removed = before.header.filter((h) => !after.columns.has(h));
+  const usable = key && key.length > 0 && key.every((k) => before.columns.has(k) && after.columns.has(k)) ? key : null;
+  const rowText = (t: RawTable, cols: string[], r: number): string =>
+    JSON.stringify(cols.map((c) => t.columns.get(c)!.get(r)));
+  const out: RowsChange = {
+    added: 0,
+    removed: 0,
+    changed: 0,
+    unchanged: 0,
+    matched_by: usable,
+    columns_added,
+    columns_removed,
+  };
+  if (usable) {
+    const old = new Map<string, string>();
+    for (let r = 0; r < before.rows; r++) old.set(rowText(before, usable, r), rowText(before, shared, r));
+    for (let r = 0; r < after.rows; r++) {
+      const k = rowText(after, usable, r);
+      const was = old.get(k);
+      if (was === undefined) out.added++;
+      else {
+        if (was === rowText(after, shared, r)) out.unchanged++;
+        else out.changed++;
+        old.delete(k);
+      }
+    }
+    out.removed = old.size;
+    return out;
+  }
+  const counts = new Map<string, number>();
+  for (let r = 0; r < before.rows; r++) {
+    const t = rowText(before, shared, r);
+    counts.set(t, (counts.get(t) ?? 0) + 1);
+  }
+  for (let r = 0; r < after.rows; r++) {
+    const t = rowText(after, shared, r);
+    const n = counts.get(t) ?? 0;
+    if (n > 0) {
+      counts.set(t, n - 1);
+      out.unchanged++;
+    } else out.added++;
+  }
+  for (const n of counts.values()) out.removed += n;
+  return out;
+}

@@ -1,0 +1,171 @@
+/** The pieces under the readers, without a server: COPY text parsing, typed columns, URIs, the digest. */
+import { describe, expect, it } from 'vitest';
+import { CopyTextParser, unescapeCopy } from '../../pipeline/core/data/copy-text.ts';
+import { typedTable } from '../../pipeline/core/data/typed-columns.ts';
+import { parseCsvBytes } from '../../pipeline/core/data/csv.ts';
+
+const parseCsvText = (text: string, where: string) => parseCsvBytes(Buffer.from(text), where);
+import { diffRows, rowsDigest } from '../../pipeline/core/data/rows-digest.ts';
+import { inferSchema } from '../../pipeline/core/data/schema.ts';
+import { toDataset } from '../../pipeline/core/data/dataset.ts';
+import { buildSelect, hasTopLevelOrderBy, redact } from '../../pipeline/core/data/postgres.ts';
+import { parseSourceUri } from '../../pipeline/core/data/source.ts';
+
+describe('COPY text parsing', () => {
+  it('splits rows across chunk boundaries, reads nulls, numbers, booleans and escapes', () => {
+    const p = new CopyTextParser(['number', 'text', 'bool'], ['n', 's', 'b'], [0], 't');
+    const text = Buffer.from('1\tplain\tt\n2.5\ttab\\there\\\\ \tf\n\\N\t NA \t\\N\n3\t\\N\tt\n');
+    for (let i = 0; i < text.length; i += 5) p.push(text.subarray(i, i + 5));
+    const { numbers, text: cols } = p.finish();
+    expect(p.rows).toBe(4);
+    expect(Array.from(numbers.get('n')!)).toEqual([1, 2.5, NaN, 3]);
+    expect(cols.get('s')).toEqual(['plain', 'tab\there\\', null, null]);
+    expect(cols.get('b')).toEqual(['true', 'false', null, 'true']);
+    expect(unescapeCopy('a\\nb\\101\\x41')).toBe('a\nbAA');
+  });
+
+  it('refuses a repeated key, a cut stream, a short row and an infinite number', () => {
+    const dup = new CopyTextParser(['number'], ['id'], [0], 't');
+    expect(() => dup.push(Buffer.from('1\n1\n'))).toThrow(/not unique: row 2 repeats row 1/);
+    const cut = new CopyTextParser(['number', 'text'], ['a', 'b'], [], 't');
+    cut.push(Buffer.from('1\tx\n2\t'));
+    expect(() => cut.finish()).toThrow(/ended in the middle of row 2/);
+    const short = new CopyTextParser(['number', 'text'], ['a', 'b'], [], 't');
+    expect(() => short.push(Buffer.from('1\n'))).toThrow(/row 1 has 1 fields, expected 2/);
+    const inf = new CopyTextParser(['number'], ['a'], [], 't');
+    expect(() => inf.push(Buffer.from('Infinity\n'))).toThrow(/not a finite number/);
+  });
+});
+
+describe('typed columns', () => {
+  it('give the same schema, Dataset and digest as the text of the same rows', () => {
+    const csv = parseCsvText('y,a,b\nbad,1,x\ngood,2.5,\ngood,,y\nbad,4,x\n', 'mem.csv');
+    const typed = typedTable(
+      'mem',
+      ['y', 'a', 'b'],
+      4,
+      new Map([
+        ['y', csv.columns.get('y')!.toArray()],
+        ['b', csv.columns.get('b')!.toArray()],
+      ]),
+      new Map([['a', Float64Array.from([1, 2.5, NaN, 4])]]),
+    );
+    expect(typed.columns.get('a')!.plainNumbers()).toBeInstanceOf(Float64Array);
+    expect([...typed.columns.keys()]).toEqual(['y', 'a', 'b']);
+    expect(typed.columns.get('a')!.toArray()).toEqual(['1', '2.5', null, '4']);
+    expect(rowsDigest(typed)).toBe(rowsDigest(csv));
+    const opts = { target: 'y', positive: 'bad' };
+    expect(inferSchema(typed, opts)).toEqual(inferSchema(csv, opts));
+    const schema = inferSchema(csv, opts);
+    const ds = (t: typeof csv | typeof typed) => toDataset(t, schema, { requireTarget: true });
+    expect(ds(typed).numeric).toEqual(ds(csv).numeric);
+    expect(ds(typed).categorical).toEqual(ds(csv).categorical);
+    expect(ds(typed).y).toEqual(ds(csv).y);
+  });
+
+  it('a CSV column of numbers written as 178.0 has the digest of the same numbers from a typed source', () => {
+    const csv = parseCsvText('y,a\nbad,178.0\ngood,1e3\ngood,\n', 'mem.csv');
+    const typed = typedTable(
+      'mem',
+      ['y', 'a'],
+      3,
+      new Map([['y', ['bad', 'good', 'good']]]),
+      new Map([['a', Float64Array.from([178, 1000, NaN])]]),
+    );
+    expect(rowsDigest(csv)).toBe(rowsDigest(typed));
+    // A column with text among its values stays text: "178.0" and "178" are then different values.
+    const mixed = parseCsvText('y,a\nbad,178.0\ngood,x\n', 'mem.csv');
+    const other = parseCsvText('y,a\nbad,178\ngood,x\n', 'mem.csv');
+    expect(rowsDigest(mixed)).not.toBe(rowsDigest(other));
+  });
+
+  it('diffRows counts added, removed and changed rows by key, or whole rows without one', () => {
+    const a = parseCsvText('id,v\n1,a\n2,b\n3,c\n', 'a');
+    const b = parseCsvText('id,v\n1,a\n2,B\n4,d\n', 'b');
+    expect(diffRows(a, b, ['id'])).toMatchObject({ added: 1, removed: 1, changed: 1, unchanged: 1 });
+    expect(diffRows(a, b, null)).toMatchObject({ added: 2, removed: 2, changed: 0, unchanged: 1, matched_by: null });
+  });
+});
+
+describe('source URIs and SQL', () => {
+  it('parses --data URIs', () => {
+    expect(parseSourceUri('loans.csv')).toEqual({ type: 'csv', path: 'loans.csv' });
+    expect(parseSourceUri('x/loans.parquet')).toEqual({ type: 'parquet', path: 'x/loans.parquet' });
+    expect(parseSourceUri('parquet:lake/')).toEqual({ type: 'parquet', path: 'lake/' });
+    expect(parseSourceUri('data/t.snapshot.json')).toEqual({ type: 'snapshot', path: 'data/t.snapshot.json' });
+    expect(parseSourceUri('postgres:app.loans?key=id&columns=a,b')).toEqual({
+      type: 'postgres',
+      table: 'app.loans',
+      key: ['id'],
+      columns: ['a', 'b'],
+    });
+    expect(parseSourceUri('postgres:WITH x AS (SELECT 1) SELECT * FROM x ORDER BY 1')).toEqual({
+      type: 'postgres',
+      query: 'WITH x AS (SELECT 1) SELECT * FROM x ORDER BY 1',
+    });
+    expect(() => parseSourceUri('postgres:loans?sort=id')).toThrow(/unknown option "sort"/);
+  });
+
+  it('orders every read: key, top-level ORDER BY, or refusal', () => {
+    expect(hasTopLevelOrderBy('SELECT * FROM (SELECT * FROM t ORDER BY a) s')).toBe(false);
+    expect(hasTopLevelOrderBy("SELECT 'order by' FROM t -- order by\n")).toBe(false);
+    expect(hasTopLevelOrderBy('SELECT * FROM t ORDER BY id')).toBe(true);
+    expect(buildSelect({ type: 'postgres', table: 'app.loans', key: ['id'], columns: ['a'] }).sql).toBe(
+      'SELECT "a", "id" FROM "app"."loans" ORDER BY "id"',
+    );
+    expect(buildSelect({ type: 'postgres', table: 'loans', key: ['id'] }, { column: 'id', value: '7' })).toMatchObject({
+      sql: 'SELECT * FROM "loans" WHERE "id" > $1 ORDER BY "id"',
+      params: ['7'],
+    });
+    expect(buildSelect({ type: 'postgres', query: 'SELECT * FROM t', key: ['k'] }).sql).toBe(
+      'SELECT * FROM (SELECT * FROM t) AS source ORDER BY "k"',
+    );
+    expect(() => buildSelect({ type: 'postgres', query: 'SELECT * FROM t' })).toThrow(/has no ORDER BY/);
+    expect(() => buildSelect({ type: 'postgres', table: 't' })).toThrow(/no row order of its own/);
+  });
+
+  it('redacts every secret, the longest first', () => {
+    expect(redact('url postgres://u:p%40ss@h/db and p@ss', ['postgres://u:p%40ss@h/db', 'p%40ss', 'p@ss'])).toBe(
+      'url *** and ***',
+    );
+  });
+});
+
+describe('fast number parsing', () => {
+  it('gives exactly the double Number() gives, or leaves the text to it', async () => {
+    const { fastNumber } = await import('../../pipeline/core/data/copy-text.ts');
+    const fc = await import('fast-check');
+    const check = (text: string): void => {
+      const b = Buffer.from(text, 'latin1');
+      const v = fastNumber(b, 0, b.length);
+      if (v !== undefined) expect(Object.is(v, Number(text)), text).toBe(true);
+    };
+    for (const t of [
+      '0',
+      '-0',
+      '1',
+      '800',
+      '0.1',
+      '14.65',
+      '-3.25',
+      '123456789012345',
+      '0.000001',
+      '1e5',
+      'NaN',
+      '',
+      '-',
+      '1.',
+      '.5',
+      '1.2.3',
+    ])
+      check(t);
+    expect(fastNumber(Buffer.from('14.65'), 0, 5)).toBe(14.65);
+    expect(fastNumber(Buffer.from('1e5'), 0, 3)).toBeUndefined();
+    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => check(String(x))));
+    fc.assert(
+      fc.property(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 0, max: 12 }), (m, d) =>
+        check((m / 10 ** d).toFixed(d)),
+      ),
+    );
+  });
+});
