@@ -13,7 +13,7 @@ export { ScoringLogSampler, formatScoringLogLine } from './drift/scoring-log.ts'
 export { ingest, short } from './ingest/ingest.ts';
 export type { IngestResult } from './ingest/ingest.ts';
 export { writeVersionCard } from './registry/version-card.ts';
-export { checkoutState, fileAt, trackedPath } from './git/checkout.ts';
+export { checkoutState } from './git/checkout.ts';
 export { DEFAULT_AUTHOR, gitUserName, parseAuthor } from './git/identity.ts';
 export type { GitAuthor } from './git/identity.ts';
 export { withWorktree } from './git/worktree.ts';
