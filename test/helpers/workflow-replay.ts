@@ -9,7 +9,7 @@
  *   actions/checkout          git fetch of the ref (or of the event's commit) from the remote,
  *                             depth and sparse checkout as written
  *   actions/setup-node        nothing: the Node that runs the actions is on PATH
- *   run:                      bash -eo pipefail with the step's env (a caller may rewrite the
+ *   run:                      bash -eo pipefail with the job's and step's env (a caller may rewrite the
  *                             script, e.g. `npm ci` as a link to installed node_modules)
  *   ./actions/<name>          `node actions/<name>/dist/index.js` with INPUT_* (defaults
  *                             included) and GITHUB_* set, as the runner runs a JavaScript action
@@ -60,6 +60,7 @@ export type Job = {
   needs?: string | string[];
   environment?: unknown;
   outputs?: Record<string, string>;
+  env?: Record<string, unknown>;
   steps?: Step[];
 };
 export type Workflow = { name?: string; jobs: Record<string, Job> };
@@ -382,7 +383,7 @@ export class WorkflowReplay {
       writeFileSync(outputFile, '');
       writeFileSync(summaryFile, '');
       const env: Record<string, string> = { ...baseEnv, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile };
-      for (const [k, v] of Object.entries(step.env ?? {})) env[k] = interpolate(v, ctx());
+      for (const [k, v] of Object.entries({ ...job.env, ...step.env })) env[k] = interpolate(v, ctx());
       const t0 = performance.now();
       let outcome = 'success' as Outcome;
       let note: string | undefined;
@@ -475,14 +476,22 @@ export class WorkflowReplay {
     };
   }
 
-  /** actions/checkout: the ref (a branch) or else the event's commit, at the depth asked for. */
+  /**
+   * actions/checkout: the branch `ref`, else the event's commit — on the event's branch when
+   * the event is a branch's (as actions/checkout leaves it), detached otherwise (a pull request).
+   */
   private async checkout(workspace: string, event: ReplayEvent, ref: string, depth: string, sparse: string) {
     mkdirSync(workspace, { recursive: true });
     const url = /^[a-z]+:\/\//.test(this.o.remote) ? this.o.remote : `file://${this.o.remote}`;
     await gitOk(['init', '-q', '-b', 'replay', workspace], workspace);
     await gitOk(['remote', 'add', 'origin', url], workspace);
     if (sparse) await gitOk(['sparse-checkout', 'set', sparse], workspace);
-    const branch = ref.replace(/^refs\/heads\//, '');
+    const branch = ref
+      ? ref.replace(/^refs\/heads\//, '')
+      : event.ref.startsWith('refs/heads/')
+        ? event.ref.slice('refs/heads/'.length)
+        : '';
+    const what = ref ? `refs/heads/${branch}` : event.sha;
     await gitOk(
       [
         'fetch',
@@ -494,11 +503,11 @@ export class WorkflowReplay {
         'git -c uploadpack.allowFilter=true -c uploadpack.allowAnySHA1InWant=true upload-pack',
         ...(depth === '0' ? [] : ['--depth', depth]),
         'origin',
-        branch ? `+refs/heads/${branch}:refs/remotes/origin/${branch}` : event.sha,
+        branch ? `+${what}:refs/remotes/origin/${branch}` : what,
       ],
       workspace,
     );
-    if (branch) await gitOk(['checkout', '-q', '-B', branch, `origin/${branch}`], workspace);
+    if (branch) await gitOk(['checkout', '-q', '-B', branch, `refs/remotes/origin/${branch}`], workspace);
     else await gitOk(['checkout', '-q', '--detach', event.sha], workspace);
   }
 
