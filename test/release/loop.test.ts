@@ -27,7 +27,7 @@ import { OciClient, parseImageRef } from '../../pipeline/gitops/index.ts';
 import { GitHubDouble } from '../actions/github-double.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
 import { jobTable, WorkflowReplay, type ReplayEvent, type WorkflowResult } from '../helpers/workflow-replay.ts';
-import { gitSync, removeTemporaryFolders, tmp, VARIANTS, testConfig } from '../registry/helpers.ts';
+import { gitSync, removeTemporaryFolders, sh, tmp, VARIANTS, testConfig } from '../registry/helpers.ts';
 import { dockerdUnavailable, startDockerd, type Dockerd } from './dockerd.ts';
 import { pushLabelledImage, registryAvailable, startRegistry, type TestRegistry } from './oci-registry.ts';
 
@@ -61,7 +61,7 @@ describe.skipIf(skipReason !== null)('the release loop, replayed from the workfl
   /** main after the merge, before the bot's commits. */
   let merged = '';
 
-  const git = (...args: string[]): string => gitSync(human, ...args);
+  const git = (...args: string[]): string => sh(human, 'git', args);
   const remoteRegistry = () =>
     JSON.parse(gitSync(remote, 'show', 'main:models/registry.json')).models['credit-default'] as {
       aliases: { champion: number | null };
