@@ -1,7 +1,7 @@
 /**
  * register action: promotes a trained run into the git-native registry and commits and
  * pushes it with the registry's race-safe retry (re-applied as data on a moved branch,
- * never merged as text). Outputs the new version and the image tags to publish.
+ * never merged as text). Outputs the new version; reconcile publishes its image.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,7 +10,6 @@ import { loadConfig, type LoadedConfig, usageError } from '../../pipeline/core/i
 import { ciRunUrl, promoteAndCommit, registryDir, writeVersionCard } from '../../pipeline/gitops/index.ts';
 import { booleanInput, integerInput, optionalInput, requiredInput, stringInput } from '../common/inputs.ts';
 import { runAction } from '../common/run.ts';
-import { imageTags, metadataTags } from '../common/image-tags.ts';
 
 interface Settings {
   workingDirectory: string;
@@ -84,10 +83,6 @@ async function main(): Promise<void> {
   core.setOutput('attempts', String(r.attempts));
   const promoted = r.decision === 'promote' && r.version !== null;
   core.setOutput('promoted', String(promoted));
-  const tags = promoted ? imageTags(r.version!, r.commit) : [];
-  core.setOutput('tags', tags.join('\n'));
-  // Ready for docker/metadata-action's `tags:` input.
-  core.setOutput('metadata-tags', metadataTags(tags));
   if (promoted && s.report) await commitVersionReport(s, loaded, r.version!);
   const line = promoted
     ? `registered and promoted ${r.verdict.model} v${r.version} in ${r.commit.slice(0, 7)}${r.pushed ? ' (pushed)' : ''} after ${r.attempts} attempt(s)`
@@ -96,7 +91,7 @@ async function main(): Promise<void> {
   if (process.env.GITHUB_STEP_SUMMARY) {
     await core.summary
       .addRaw(
-        `### Registry\n\n${promoted ? '✅' : '⏸️'} ${line}\n\n${tags.length ? `Image tags: ${tags.map((t) => `\`${t}\``).join(', ')}\n` : 'No image is published.\n'}`,
+        `### Registry\n\n${promoted ? '✅' : '⏸️'} ${line}\n\n${promoted ? `Its image \`v${r.version}\` is published by reconcile.\n` : 'No image is published.\n'}`,
       )
       .write();
   }

@@ -22,7 +22,7 @@ export { ingestFromDatabase } from './ingest/watermark.ts';
 export type { WatermarkIngestResult } from './ingest/watermark.ts';
 export type { IngestResult } from './ingest/ingest.ts';
 export { versionReportTarget, writeVersionCard } from './registry/version-card.ts';
-export { checkoutState, fileAt, trackedPath } from './git/checkout.ts';
+export { checkoutState } from './git/checkout.ts';
 export { DEFAULT_AUTHOR, gitUserName, parseAuthor } from './git/identity.ts';
 export type { GitAuthor } from './git/identity.ts';
 export { withWorktree } from './git/worktree.ts';

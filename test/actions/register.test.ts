@@ -1,6 +1,6 @@
 /**
  * The register action against a real bare git remote: a promotion is committed and
- * pushed with the image tags as outputs, and two runners promoting at the same moment
+ * pushed with the version as output, and two runners promoting at the same moment
  * both land — distinct version numbers, both history events — through the registry's
  * race-safe retry.
  */
@@ -78,7 +78,7 @@ function remoteRegistry(remote: string): {
 }
 
 describe('register action', () => {
-  it('promotes, commits and pushes, and outputs the version and image tags', async () => {
+  it('promotes, commits and pushes, and outputs the version', async () => {
     const { remote, clones } = remoteWithClones(1);
     const run = await trainRun(clones[0], {});
     const r = await runAction('register', registerEnv(clones[0], run));
@@ -93,19 +93,13 @@ describe('register action', () => {
     });
     const head = git(remote, 'rev-parse', 'main~1');
     expect(r.outputs.commit).toBe(head);
-    expect(r.outputs.tags.split('\n')).toEqual(['v1', `sha-${head.slice(0, 7)}`, 'champion']);
-    expect(r.outputs['metadata-tags'].split('\n')).toEqual([
-      'type=raw,value=v1',
-      `type=raw,value=sha-${head.slice(0, 7)}`,
-      'type=raw,value=champion',
-    ]);
     expect(git(remote, 'log', '-1', '--format=%an <%ae>%n%s', 'main~1')).toMatch(
       /^github-actions\[bot\] <41898282\+github-actions\[bot\]@users\.noreply\.github\.com>\nregistry: promote credit-default v1/,
     );
     const reg = remoteRegistry(remote);
     expect(reg.models['credit-default'].aliases.champion).toBe(1);
-    expect(r.summary).toContain('Image tags: `v1`');
-    // The model card of v1 follows the registry commit onto the remote; the image tags keep the registry commit.
+    expect(r.summary).toContain('Its image `v1` is published by reconcile.');
+    // The model card of v1 follows the registry commit onto the remote.
     expect(git(remote, 'log', '-1', '--format=%an%n%s', 'main')).toBe(
       'github-actions[bot]\nreports: model card of credit-default v1',
     );
@@ -149,12 +143,10 @@ describe('register action', () => {
         .map((e) => e.version)
         .sort(),
     ).toEqual([1, 2]);
-    // Tags are published only for the run whose promotion stood.
+    // Only the run whose promotion stood says it promoted that version.
     const champion = model.aliases.champion!;
     const winner = [a, b].find((x) => x.outputs.version === String(champion))!;
     expect(winner.outputs.promoted).toBe('true');
-    expect(winner.outputs.tags.split('\n')[0]).toBe(`v${champion}`);
-    for (const x of [a, b]) if (x !== winner && x.outputs.promoted === 'false') expect(x.outputs.tags).toBe('');
   });
 
   it('names the input when the run folder is missing', async () => {

@@ -2,7 +2,9 @@
  * Policy checks on the workflows and action metadata that actionlint does not make:
  * least privilege, no expressions inside shell code, third-party actions pinned by commit,
  * Node 24, the comment's critical path free of installs with the checks beside it, the
- * registry writers' concurrency group, a privileged comment job that never runs PR code,
+ * registry writers' concurrency group, reconcile (its triggers, environment, sign-off and
+ * group of its own), the App token path for every bot write, the loop guard, a privileged
+ * comment job that never runs PR code,
  * and every action input documented, defaulted and read by the entry point.
  * Also runs actionlint (WebAssembly build) on our workflows.
  */
@@ -21,12 +23,14 @@ type Job = {
   uses?: string;
   concurrency?: { group: string; 'cancel-in-progress': unknown };
   if?: string;
+  environment?: string;
+  secrets?: string;
 };
 type Workflow = { name: string; on: Record<string, unknown>; permissions: unknown; jobs: Record<string, Job> };
 
 const read = (p: string): string => readFileSync(join(ROOT, p), 'utf8');
 const workflow = (name: string): Workflow => YAML.parse(read(`.github/workflows/${name}`)) as Workflow;
-const OURS = ['ci.yml', 'checks.yml', 'pr-comment.yml'];
+const OURS = ['ci.yml', 'checks.yml', 'pr-comment.yml', 'reconcile.yml', 'retrain.yml', 'tune.yml'];
 const ALL = readdirSync(join(ROOT, '.github', 'workflows')).filter((f) => f.endsWith('.yml'));
 /** The actions this suite owns (other actions in actions/ have their own tests). */
 const ACTIONS = ['train', 'lint-score', 'pr-report', 'register'];
@@ -36,9 +40,15 @@ describe('workflows', () => {
   it('grant nothing at the top and only what each job needs', () => {
     for (const name of OURS) expect(workflow(name).permissions, name).toEqual({});
     const ci = workflow('ci.yml');
+    expect(ci.jobs.guard.permissions).toEqual({ contents: 'read' });
     expect(ci.jobs.train.permissions).toEqual({ contents: 'read' });
     expect(ci.jobs.checks.permissions).toEqual({ contents: 'read' });
-    expect(ci.jobs.publish.permissions).toEqual({ contents: 'write', packages: 'write' });
+    expect(ci.jobs.register.permissions).toEqual({ contents: 'write' });
+    expect(ci.jobs.reconcile.permissions).toEqual({ contents: 'write', packages: 'write', actions: 'read' });
+    const rec = workflow('reconcile.yml');
+    expect(rec.jobs.status.permissions).toEqual({ contents: 'read', packages: 'read' });
+    expect(rec.jobs.reconcile.permissions).toEqual({ contents: 'write', packages: 'write', actions: 'read' });
+    expect(rec.jobs.rejected.permissions).toEqual({ contents: 'write', actions: 'read' });
     for (const job of Object.values(workflow('checks.yml').jobs)) expect(job.permissions).toEqual({ contents: 'read' });
     // The comment job checks out this repository's actions: a private repository needs contents: read.
     expect(workflow('pr-comment.yml').jobs.comment.permissions).toEqual({
@@ -95,48 +105,118 @@ describe('workflows', () => {
     expect(train.steps.filter((s) => s.run)).toEqual([]);
     expect(train.steps.map((s) => s.uses?.split('@')[0])).toEqual([
       'actions/checkout',
-      './actions/champion-change',
       './actions/train',
       './actions/pr-report',
       'actions/upload-artifact',
     ]);
-    expect(workflow('ci.yml').jobs.train).not.toHaveProperty('needs');
+    // Its one need, the loop guard, runs on pushes only: a pull request's training starts at once.
+    expect(train.needs).toBe('guard');
+    expect(workflow('ci.yml').jobs.guard.if).toBe("${{ github.event_name == 'push' }}");
     const checks = workflow('checks.yml');
     expect(Object.keys(checks.on).sort()).toEqual(['pull_request', 'workflow_call']);
     expect(Object.keys(checks.jobs).sort()).toEqual(['lint', 'test', 'typecheck']);
     for (const job of Object.values(checks.jobs)) expect(job).not.toHaveProperty('needs');
-    // On a pull request checks.yml runs by itself; on main ci.yml calls it and publishing waits for it.
-    expect(workflow('ci.yml').jobs.checks).toMatchObject({
-      uses: './.github/workflows/checks.yml',
-      if: "${{ github.event_name != 'pull_request' }}",
-    });
+    // On a pull request checks.yml runs by itself; on main ci.yml calls it and registering waits for it.
+    expect(workflow('ci.yml').jobs.checks).toMatchObject({ uses: './.github/workflows/checks.yml' });
+    expect(workflow('ci.yml').jobs.checks.if).toContain("github.event_name != 'pull_request'");
     const comment = workflow('pr-comment.yml').jobs.comment;
     expect(comment.steps.some((s) => s.uses?.startsWith('actions/setup-node') || /\bnpm\b/.test(s.run ?? ''))).toBe(
       false,
     );
   });
 
-  it('publishes only from main after a promote verdict and passing checks, queued with every registry writer', () => {
-    const pub = workflow('ci.yml').jobs.publish;
-    expect(pub.needs).toEqual(['train', 'checks']);
-    expect(pub.if).toContain("github.ref == 'refs/heads/main'");
-    expect(pub.if).toContain("needs.train.outputs.promote == 'true'");
-    // A merged retraining pull request moves the champion without this run promoting anything.
-    expect(pub.if).toContain("needs.train.outputs.champion-changed == 'true'");
-    expect(pub.concurrency).toEqual({ group: 'mlops-registry-writers', 'cancel-in-progress': false });
-    const uses = pub.steps.map((s) => s.uses?.split('@')[0]).filter(Boolean);
-    expect(uses).toEqual(
-      expect.arrayContaining([
-        './actions/register',
-        'docker/login-action',
-        'docker/metadata-action',
-        'docker/build-push-action',
-      ]),
+  it('skip training on a push that changed only state (the loop guard), never reconcile', () => {
+    const ci = workflow('ci.yml');
+    const guard = ci.jobs.guard.steps.find((s) => s.id === 'guard')!;
+    expect(guard.env).toEqual({ BEFORE: '${{ github.event.before }}' });
+    expect(guard.run).toContain('npx mlops release state-only --before "$BEFORE"');
+    for (const job of ['train', 'checks'])
+      expect(ci.jobs[job].if).toContain("needs.guard.outputs.state-only != 'true'");
+    expect(ci.jobs.reconcile.if).not.toContain('state-only');
+  });
+
+  it('registers from main after a promote verdict and passing checks, queued with every registry writer', () => {
+    const reg = workflow('ci.yml').jobs.register;
+    expect(reg.needs).toEqual(['train', 'checks']);
+    expect(reg.if).toContain("github.ref == 'refs/heads/main'");
+    expect(reg.if).toContain("needs.train.outputs.promote == 'true'");
+    expect(reg.concurrency).toEqual({ group: 'mlops-registry-writers', 'cancel-in-progress': false });
+    expect(workflow('retrain.yml').jobs.retrain.concurrency).toEqual({
+      group: 'mlops-registry-writers',
+      'cancel-in-progress': false,
+    });
+    expect(reg.steps.map((s) => s.uses?.split('@')[0]).filter(Boolean)).toEqual([
+      'actions/create-github-app-token',
+      'actions/checkout',
+      'actions/download-artifact',
+      './actions/register',
+    ]);
+    // Nothing is built or pushed to a container registry by the push's own run: reconcile does it from state.
+    for (const name of ALL) expect(read(`.github/workflows/${name}`)).not.toMatch(/docker\/|champion-change/);
+  });
+
+  it('reconcile on every push to main, after retraining, on a schedule and by hand, from main', () => {
+    const ci = workflow('ci.yml');
+    expect(ci.jobs.reconcile).toMatchObject({
+      needs: 'register',
+      uses: './.github/workflows/reconcile.yml',
+      secrets: 'inherit',
+    });
+    // After this run's promotion, and also when training was skipped or kept the champion.
+    expect(ci.jobs.reconcile.if).toContain('!cancelled()');
+    const rec = workflow('reconcile.yml');
+    expect(rec.name).toBe('reconcile');
+    expect(Object.keys(rec.on).sort()).toEqual(['schedule', 'workflow_call', 'workflow_dispatch', 'workflow_run']);
+    expect(rec.on.workflow_run).toEqual({ workflows: [workflow('retrain.yml').name], types: ['completed'] });
+    expect(rec.jobs.status.if).toContain("github.ref == 'refs/heads/main'");
+    const job = rec.jobs.reconcile;
+    expect(job.needs).toBe('status');
+    expect(job.if).toBe("${{ needs.status.outputs.todo == 'true' }}");
+    expect(job.environment).toBe("${{ vars.MLOPS_ENVIRONMENT || 'production' }}");
+    // Superseding a pending reconcile is safe (idempotent); it must not share the writers' group.
+    expect(job.concurrency).toEqual({ group: 'mlops-reconcile', 'cancel-in-progress': false });
+    const runs = job.steps.map((s) => s.run ?? s.uses?.split('@')[0]);
+    const at = (p: RegExp): number => runs.findIndex((r) => p.test(r ?? ''));
+    expect(at(/sign-off/)).toBeGreaterThan(at(/npm ci/));
+    expect(at(/release publish/)).toBeGreaterThan(at(/sign-off/));
+    expect(at(/release pin .*--push/)).toBeGreaterThan(at(/release publish/));
+    const checkout = job.steps.find((s) => s.uses?.startsWith('actions/checkout'))!;
+    expect(checkout.with).toMatchObject({ ref: 'main', 'fetch-depth': 0 });
+    const signOff = job.steps.find((s) => s.uses === './actions/sign-off')!;
+    expect(signOff.with!.environment).toBe(job.environment);
+    // A rejected environment never starts the job: the job after it records the rejection.
+    expect(rec.jobs.rejected.if).toBe("${{ always() && needs.reconcile.result == 'failure' }}");
+    expect(rec.jobs.rejected).not.toHaveProperty('environment');
+    expect(rec.jobs.rejected.steps.map((s) => s.uses?.split('@')[0])).toContain('./actions/sign-off');
+  });
+
+  it('let every bot write use the GitHub App token when the App is configured, GITHUB_TOKEN otherwise', () => {
+    const token = '${{ steps.app.outputs.token || github.token }}';
+    const writers: [string, string][] = [
+      ['ci.yml', 'register'],
+      ['reconcile.yml', 'reconcile'],
+      ['reconcile.yml', 'rejected'],
+      ['retrain.yml', 'retrain'],
+      ['tune.yml', 'reduce'],
+    ];
+    for (const [file, id] of writers) {
+      const steps = workflow(file).jobs[id].steps;
+      const app = steps[0];
+      expect(app, `${file} ${id}`).toMatchObject({
+        id: 'app',
+        if: "${{ vars.MLOPS_APP_ID != '' }}",
+        with: { 'app-id': '${{ vars.MLOPS_APP_ID }}', 'private-key': '${{ secrets.MLOPS_APP_PRIVATE_KEY }}' },
+      });
+      expect(app.uses).toMatch(/^actions\/create-github-app-token@[0-9a-f]{40}$/);
+      expect(steps.find((s) => s.uses?.startsWith('actions/checkout'))!.with!.token, `${file} ${id}`).toBe(token);
+    }
+    expect(workflow('retrain.yml').jobs.retrain.steps.find((s) => s.id === 'retrain')!.with!['github-token']).toBe(
+      token,
     );
-    const meta = pub.steps.find((s) => s.uses?.startsWith('docker/metadata-action'))!;
-    expect(meta.with!.images).toBe('ghcr.io/${{ github.repository }}');
-    expect(String(meta.with!.labels)).toContain('org.opencontainers.image.source=');
-    expect(meta.with!.tags).toBe('${{ steps.register.outputs.metadata-tags || needs.train.outputs.champion-tags }}');
+    const pr = workflow('tune.yml').jobs.reduce.steps.find((s) => s.uses?.startsWith('peter-evans/'))!;
+    expect(pr.with!.token).toBe(token);
+    const pinPr = workflow('reconcile.yml').jobs.reconcile.steps.find((s) => /gh pr create/.test(s.run ?? ''))!;
+    expect(pinPr.env!.GH_TOKEN).toBe(token);
   });
 
   it('posts the comment from workflow_run of both workflows without checking out pull-request code', () => {

@@ -34,14 +34,24 @@ export function dockerdUnavailable(): string | null {
   return null;
 }
 
-export async function startDockerd(): Promise<Dockerd> {
+/**
+ * `buildFlags` are added to every `docker build` the shim runs (e.g. the local base image
+ * and `--network host`), so code that builds as a workflow does needs no test-only flags.
+ */
+export async function startDockerd(o: { buildFlags?: string[] } = {}): Promise<Dockerd> {
   const work = mkdtempSync(join(tmpdir(), 'mlops-dockerd-'));
   const sock = join(work, 'docker.sock');
   const bin = join(work, 'bin');
   const log = join(work, 'invocations.log');
   mkdirSync(bin);
   writeFileSync(log, '');
-  writeFileSync(join(bin, 'docker'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec ${DOCKER_CLIENT} "$@"\n`);
+  const flags = (o.buildFlags ?? []).map((f) => `'${f.replace(/'/g, `'\\''`)}'`).join(' ');
+  writeFileSync(
+    join(bin, 'docker'),
+    `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\n` +
+      (flags ? `if [ "$1" = build ]; then shift; exec ${DOCKER_CLIENT} build ${flags} "$@"; fi\n` : '') +
+      `exec ${DOCKER_CLIENT} "$@"\n`,
+  );
   chmodSync(join(bin, 'docker'), 0o755);
   const env = {
     DOCKER_HOST: `unix://${sock}`,

@@ -31,11 +31,6 @@ export function topLevel(cwd: string): string | null {
   return gitSyncText(['rev-parse', '--show-toplevel'], cwd) || null;
 }
 
-/** `file`'s path from the top level when git tracks it, else null. */
-export function trackedPath(cwd: string, file: string): string | null {
-  return gitSyncText(['ls-files', '--full-name', '--error-unmatch', file], cwd) || null;
-}
-
 /** A file's bytes at commit `rev` (`path` from the top level), or null. */
 export function fileAt(cwd: string, rev: string, path: string): Buffer | null {
   return gitSync(['show', `${rev}:${path}`], cwd);
