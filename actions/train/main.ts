@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import {
-  ENGINE_NAMES,
+  ENGINE_CHOICES,
   loadConfig,
   resolveConfig,
   type LoadedConfig,
@@ -54,8 +54,8 @@ function readSettings(): Settings {
       'input "reason" is required when "force-promote" is true: say why the gate is overridden (it goes into the registry history)',
     );
   const engine = optionalInput('engine');
-  if (engine !== null && !ENGINE_NAMES.includes(engine))
-    throw usageError(`input "engine" must be one of ${ENGINE_NAMES.join(', ')} (got ${JSON.stringify(engine)})`);
+  if (engine !== null && !ENGINE_CHOICES.includes(engine))
+    throw usageError(`input "engine" must be one of ${ENGINE_CHOICES.join(', ')} (got ${JSON.stringify(engine)})`);
   return {
     workingDirectory,
     config: optionalInput('config'),

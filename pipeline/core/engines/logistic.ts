@@ -369,6 +369,9 @@ export const logisticFactory: EngineFactory = {
     C: { type: 'float', low: 1e-3, high: 100, log: true },
     classWeight: { type: 'choice', values: ['none', 'balanced'] },
   },
+  // A handful of Newton steps over rows × encoded columns; fitted to the README's benchmark machine.
+  fitSeconds: (_params, shape) => 0.04 + 1e-7 * shape.rows * shape.columns,
+  size: () => 0,
   create: (params) => new LogisticEngine(resolveParams('logistic', paramSpec, params)),
   fromJSON: (s: EngineState) =>
     new LogisticEngine(resolveParams('logistic', paramSpec, s.params), s.state as LogisticState),

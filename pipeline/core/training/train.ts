@@ -10,7 +10,7 @@ import { readCsvFile } from '../data/csv.ts';
 import { inferSchema, type DataSchema } from '../data/schema.ts';
 import { subset, toDataset, type Dataset } from '../data/dataset.ts';
 import { fitPreprocessor, featureSources, transform } from '../features/preprocess.ts';
-import { engineFactory } from '../engines/index.ts';
+import { AUTO_ENGINE, engineFactory } from '../engines/index.ts';
 import type { ParamValues } from '../engines/params.ts';
 import { resolveParams } from '../engines/params.ts';
 import { chooseThreshold } from '../evaluation/threshold.ts';
@@ -23,6 +23,7 @@ import type { MlopsConfig } from '../config/types.ts';
 import { CreditModel } from '../model/credit-model.ts';
 import { inputError } from '../common/errors.ts';
 import { round } from '../common/format.ts';
+import { selectModel, type AutoOutcome } from '../tuning/auto.ts';
 
 export interface TrainOptions {
   config: MlopsConfig;
@@ -59,6 +60,8 @@ export interface MetricsFile {
   };
   timings: {
     load_s: number;
+    /** `engine: auto`: the cross-validated search. */
+    select_s?: number;
     preprocess_s: number;
     fit_s: number;
     evaluate_s: number;
@@ -88,6 +91,8 @@ export interface TrainResult {
   testData: { path: string; sha256: string; rows: number } | null;
   /** Labelled test rows, kept so champion and challenger can be scored on the same rows. */
   testSet: Dataset;
+  /** With `engine: auto`: the selection (also in the bundle) and its measured times (only here). */
+  auto: AutoOutcome | null;
 }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
@@ -127,9 +132,25 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   checkSplit(testSet, 'test');
   const tLoad = performance.now();
 
+  let auto: AutoOutcome | null = null;
+  if (config.engine.name === AUTO_ENGINE) {
+    // Cross-validation on the training rows only: the validation rows still choose the threshold.
+    auto = await selectModel({
+      config,
+      pool: { schema, pool: trainSet, data: { path: config.data.path, sha256: '', rows: trainSet.rows } },
+      workers: opts.workers,
+      onStage: opts.onStage,
+    });
+  }
+  const tSelect = performance.now();
+
   opts.onStage?.('preprocessing');
-  const factory = engineFactory(config.engine.name);
-  const params: ParamValues = resolveParams(factory.name, factory.paramSpec, config.engine.params);
+  const factory = engineFactory(auto ? auto.selection.engine : config.engine.name);
+  const params: ParamValues = resolveParams(
+    factory.name,
+    factory.paramSpec,
+    auto ? auto.selection.params : config.engine.params,
+  );
   const prep = fitPreprocessor(trainSet, schema, factory.encoding);
   const Xtr = transform(prep, trainSet);
   const Xva = transform(prep, valSet);
@@ -188,6 +209,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       git: { commit: checkout.commit, dirty: checkout.dirty },
       created_at: reproducibleTime(checkout.time),
     },
+    ...(auto ? { selection: auto.selection } : {}),
   });
   const tEnd = performance.now();
   const gaps: Record<string, number | null> = {};
@@ -208,7 +230,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     },
     timings: {
       load_s: secs(tLoad - t0),
-      preprocess_s: secs(tPrep - tLoad),
+      ...(auto ? { select_s: secs(tSelect - tLoad) } : {}),
+      preprocess_s: secs(tPrep - tSelect),
       fit_s: secs(tFit - tPrep),
       evaluate_s: secs(tEnd - tFit),
       total_s: secs(tEnd - t0),
@@ -234,12 +257,20 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     data: { ...data, path: basename(dataPath) === basename(config.data.path) ? config.data.path : dataPath },
     testData,
     testSet,
+    auto,
   };
 }
 
 /** The parts of the config that change the model (not paths to registries or run stores). */
 export function modelRelevantConfig(config: MlopsConfig): unknown {
-  return { data: config.data, split: config.split, seed: config.seed, engine: config.engine, costs: config.costs };
+  return {
+    data: config.data,
+    split: config.split,
+    seed: config.seed,
+    engine: config.engine,
+    costs: config.costs,
+    ...(config.engine.name === AUTO_ENGINE ? { auto: config.auto } : {}),
+  };
 }
 
 function aggregateImportance(
