@@ -34655,7 +34655,37 @@ var runSchema = {
       required: ["commit", "dirty"],
       properties: { commit: { anyOf: [hex40, { type: "null" }] }, dirty: { type: ["boolean", "null"] } }
     },
-    threshold: num
+    threshold: num,
+    auto: {
+      type: "object",
+      required: ["winner", "reason", "metric", "folds", "budget_seconds", "select_s", "leaderboard"],
+      properties: {
+        winner: str(100),
+        reason: str(1e3),
+        metric: { enum: ["roc_auc", "expected_cost"] },
+        folds: int(2),
+        budget_seconds: num,
+        select_s: num,
+        leaderboard: {
+          type: "array",
+          maxItems: 500,
+          items: {
+            type: "object",
+            required: ["rank", "candidate", "mean", "sd", "folds", "outcome", "estimated_fit_s", "fit_s"],
+            properties: {
+              rank: int(1),
+              candidate: str(100),
+              mean: nnum,
+              sd: nnum,
+              folds: int(),
+              outcome: { enum: ["winner", "finalist", "dropped", "failed"] },
+              estimated_fit_s: num,
+              fit_s: num
+            }
+          }
+        }
+      }
+    }
   }
 };
 var metricValues = { type: "object", maxProperties: 50, additionalProperties: nnum };
