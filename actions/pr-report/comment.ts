@@ -334,7 +334,7 @@ export function buildPrComment(a: ReportArtifact, opts: CommentOptions): string 
     '',
   );
   lines.push('<details><summary>Promotion rules</summary>', '', rulesTable(a), '', '</details>', '');
-  lines.push(...leaderboardSection(a));
+  for (const line of leaderboardSection(a)) lines.push(line);
   const evaluated = a.comparison.evaluated_on;
   lines.push(`### Champion vs challenger (same ${evaluated.rows} rows)`, '', metricsComparison(a), '');
   for (const section of [

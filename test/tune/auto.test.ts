@@ -56,7 +56,7 @@ describe('auto: the plan a budget affords', () => {
 
   it('below every engine’s defaults it keeps the cheapest engines; below the cheapest it names auto.budget_seconds', () => {
     const all = planAuto(families, cfg(1000), 7, refitShape);
-    const cheapest = Math.min(...all.candidates.filter((c) => c.draw === 0).map((c) => c.fold_fit_s));
+    const cheapest = all.candidates.filter((c) => c.draw === 0).reduce((m, c) => Math.min(m, c.fold_fit_s), Infinity);
     const tight = planAuto(families, cfg(cheapest * 4 + 0.5), 7, refitShape);
     expect(tight.candidates.map((c) => c.id)).toContain('logistic #0');
     expect(tight.candidates.length).toBeLessThan(3);

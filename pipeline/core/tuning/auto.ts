@@ -127,7 +127,7 @@ function candidatesOf(family: Family, draws: number, seed: number): Candidate[] 
   for (let d = 0; d <= draws; d++) {
     const drawn = d === 0 ? {} : randomParams(space, seed, d);
     const searched: ParamValues = {};
-    for (const k of Object.keys(space)) searched[k] = k in drawn ? drawn[k] : defaults[k];
+    for (const k of Object.keys(space)) searched[k] = Object.hasOwn(drawn, k) ? drawn[k] : defaults[k];
     const resolved = resolveParams(factory.name, factory.paramSpec, searched);
     out.push({
       id: `${factory.name} #${d}`,
@@ -168,12 +168,13 @@ export function planAuto(
 ): AutoPlan {
   const rungs = rungsFor(cfg.folds);
   const refit = (cs: Candidate[]): number =>
-    Math.max(
-      ...cs.map((c) => {
-        const f = families.find((x) => x.factory.name === c.engine)!;
-        return f.factory.fitSeconds!(resolveParams(c.engine, f.factory.paramSpec, c.params), refitShape(f));
-      }),
-    );
+    cs.reduce((most, c) => {
+      const f = families.find((x) => x.factory.name === c.engine)!;
+      return Math.max(
+        most,
+        f.factory.fitSeconds!(resolveParams(c.engine, f.factory.paramSpec, c.params), refitShape(f)),
+      );
+    }, 0);
   const plan = (cs: Candidate[], n: number): AutoPlan => ({
     candidates: cs,
     rungs,
