@@ -9,7 +9,8 @@ import { readCsvFile } from '../pipeline/core/data/csv.ts';
 import { inferSchema } from '../pipeline/core/data/schema.ts';
 import { toDataset } from '../pipeline/core/data/dataset.ts';
 import { fitPreprocessor, transform } from '../pipeline/core/features/preprocess.ts';
-import { engineFactory } from '../pipeline/core/engines/index.ts';
+import { AUTO_ENGINE, engineFactory } from '../pipeline/core/engines/index.ts';
+import { autoCase } from './auto-case.ts';
 import { rocAuc } from '../pipeline/core/evaluation/metrics.ts';
 import type { FeatureMatrix } from '../pipeline/core/engines/engine.ts';
 import { syntheticCredit } from './synthetic.ts';
@@ -48,6 +49,23 @@ async function load(
 }
 
 const c = JSON.parse(process.argv[2]) as Case;
+if (c.engine === AUTO_ENGINE) {
+  // The whole of `engine: auto` (search, refit, threshold) on the fixed split, default budget.
+  const r = await autoCase(c.dataset, AUTO_ENGINE);
+  process.stdout.write(
+    JSON.stringify({
+      engine: `auto (${r.winner})`,
+      dataset: c.dataset,
+      rows: r.rows,
+      fit_s: r.seconds,
+      rows_per_s: r.rows / r.seconds,
+      peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+      score_us_per_row: NaN,
+      auc: r.auc,
+    }) + '\n',
+  );
+  process.exit(0);
+}
 const factory = engineFactory(c.engine);
 const { Xtr, ytr, Xte, yte } = await load(c, factory.encoding);
 const engine = factory.create(c.params ?? {});

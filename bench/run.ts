@@ -2,7 +2,9 @@
  * `npm run bench [-- --peers] [--engines a,b] [--datasets a,b] [--sizes 100000,1000000]`
  *
  * Engines are the registry's names plus `forest-300`, the forest with 300 trees (the
- * size the issue's scoring target and scikit-learn's RandomForest-300 are about).
+ * size the issue's scoring target and scikit-learn's RandomForest-300 are about), and
+ * `auto`: the whole automatic selection (search, refit on 80 % of the training rows,
+ * threshold on the other 20 %, bench/auto-case.ts), whose "fit s" is all of it.
  *
  * Fits every engine on every data set's fixed train split, each case in its own
  * process, and prints fit seconds, rows/s, peak RSS, scoring µs/row and test ROC AUC.
@@ -156,7 +158,7 @@ for (const dataset of datasets) {
     if (!r) continue;
     const peer = peers.get(PEER_OF[engine]);
     rows.push([
-      engine,
+      engine === 'auto' ? r.engine : engine,
       dataset,
       String(r.rows),
       f(r.fit_s),

@@ -1,7 +1,7 @@
 /** Flags that override the config file, shared by train, run and tune. */
 import {
   csvEncoding,
-  ENGINE_NAMES,
+  ENGINE_CHOICES,
   loadConfig,
   resolveConfig,
   type LoadedConfig,
@@ -35,7 +35,7 @@ export const configHelp = `  --config FILE       config file (default: mlops.con
   --target COL        target column
   --positive LABEL    label of the positive class (the default, e.g. "bad")
   --drop COL,COL      columns not to use as features
-  --engine NAME       ${ENGINE_NAMES.join(' | ')}
+  --engine NAME       ${ENGINE_CHOICES.join(' | ')} (auto: chosen by cross-validation, see auto.budget_seconds)
   --param key=value   engine parameter (repeatable), e.g. --param nTrees=500
   --seed N            random seed
   --encoding NAME     text encoding of the CSV files: utf8 (the default; bytes that are

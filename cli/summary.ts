@@ -1,6 +1,6 @@
 /** The summary a person sees after training: headline metrics and where the files are. */
 import type { TrainResult } from '../pipeline/core/index.ts';
-import { metricsTable } from '../pipeline/gitops/index.ts';
+import { leaderboardMarkdown, metricsTable } from '../pipeline/gitops/index.ts';
 import { num } from '../pipeline/core/index.ts';
 
 export function trainSummary(result: TrainResult, outDir: string): string {
@@ -14,6 +14,13 @@ export function trainSummary(result: TrainResult, outDir: string): string {
     '',
     `threshold ${num(b.threshold)} (minimises expected cost on validation rows) · test confusion tp ${m.test.confusion_matrix.tp} fp ${m.test.confusion_matrix.fp} tn ${m.test.confusion_matrix.tn} fn ${m.test.confusion_matrix.fn}`,
   ];
+  if (b.selection && result.auto)
+    lines.push(
+      '',
+      `model selection (engine: auto) · ${result.auto.seconds} s`,
+      '',
+      leaderboardMarkdown(b.selection, result.auto.fit_seconds),
+    );
   if (m.overfitting.flagged)
     lines.push(
       `warning: train − test ROC AUC gap ${num(m.overfitting.gap)} exceeds ${m.overfitting.max_gap} (overfitting)`,

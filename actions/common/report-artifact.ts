@@ -19,7 +19,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { MlopsError, describeAjvError } from '../../pipeline/core/index.ts';
-import type { Verdict, ComparisonFile } from '../../pipeline/gitops/index.ts';
+import type { AutoRunSummary, Verdict, ComparisonFile } from '../../pipeline/gitops/index.ts';
 import type { LintScore, LintScoreDelta } from '../lint-score/score.ts';
 
 export const CONTEXT_FORMAT = 'credit-risk-gitops/report-context';
@@ -55,6 +55,8 @@ export interface RunSummary {
   data: { path: string; sha256: string; rows: number };
   git: { commit: string | null; dirty: boolean | null };
   threshold: number;
+  /** `engine: auto`: the leaderboard. */
+  auto?: AutoRunSummary;
 }
 
 export type LintScoreFile = LintScore & { delta: LintScoreDelta };
@@ -159,6 +161,36 @@ const runSchema = {
       properties: { commit: { anyOf: [hex40, { type: 'null' }] }, dirty: { type: ['boolean', 'null'] } },
     },
     threshold: num,
+    auto: {
+      type: 'object',
+      required: ['winner', 'reason', 'metric', 'folds', 'budget_seconds', 'select_s', 'leaderboard'],
+      properties: {
+        winner: str(100),
+        reason: str(1000),
+        metric: { enum: ['roc_auc', 'expected_cost'] },
+        folds: int(2),
+        budget_seconds: num,
+        select_s: num,
+        leaderboard: {
+          type: 'array',
+          maxItems: 500,
+          items: {
+            type: 'object',
+            required: ['rank', 'candidate', 'mean', 'sd', 'folds', 'outcome', 'estimated_fit_s', 'fit_s'],
+            properties: {
+              rank: int(1),
+              candidate: str(100),
+              mean: nnum,
+              sd: nnum,
+              folds: int(),
+              outcome: { enum: ['winner', 'finalist', 'dropped', 'failed'] },
+              estimated_fit_s: num,
+              fit_s: num,
+            },
+          },
+        },
+      },
+    },
   },
 };
 

@@ -281,6 +281,44 @@ function testsSection(a: ReportArtifact): string[] {
   return out;
 }
 
+/** `engine: auto`: the leaderboard, collapsed (the model card and report.html have it with parameters). */
+function leaderboardSection(a: ReportArtifact): string[] {
+  const s = a.run.auto;
+  if (!s) return [];
+  const metric = s.metric === 'roc_auc' ? 'ROC AUC' : 'expected cost';
+  const shown = s.leaderboard.filter((e, i) => i < 12 || e.folds === s.folds);
+  const rows = shown.map((e) => [
+    String(e.rank),
+    mdText(e.candidate),
+    e.mean === null ? '—' : `${num(e.mean)} ± ${num(e.sd)}`,
+    String(e.folds),
+    String(e.estimated_fit_s),
+    String(e.fit_s),
+    e.outcome === 'winner' ? '**winner**' : e.outcome,
+  ]);
+  return [
+    `<details><summary>Model selection (engine: auto): ${mdText(s.winner)} of ${s.leaderboard.length} candidates</summary>`,
+    '',
+    mdText(s.reason) + '.',
+    '',
+    `${s.folds}-fold cross-validation on the training rows · budget ${s.budget_seconds} s (estimated) · search took ${s.select_s} s`,
+    '',
+    markdownTable(
+      [['#', 'Candidate', `CV ${metric} (mean ± sd)`, 'Folds', 'Est. fit s', 'Fit s', 'Outcome'], ...rows],
+      { align: ['r', 'l', 'r', 'r', 'r', 'r', 'l'] },
+    ),
+    ...(s.leaderboard.length > shown.length
+      ? [
+          '',
+          `${s.leaderboard.length - shown.length} more candidates dropped after fewer folds (model.json has them all).`,
+        ]
+      : []),
+    '',
+    '</details>',
+    '',
+  ];
+}
+
 /** Builds the whole comment (also used verbatim as the job summary). */
 export function buildPrComment(a: ReportArtifact, opts: CommentOptions): string {
   const ctx = a.context;
@@ -296,6 +334,7 @@ export function buildPrComment(a: ReportArtifact, opts: CommentOptions): string 
     '',
   );
   lines.push('<details><summary>Promotion rules</summary>', '', rulesTable(a), '', '</details>', '');
+  for (const line of leaderboardSection(a)) lines.push(line);
   const evaluated = a.comparison.evaluated_on;
   lines.push(`### Champion vs challenger (same ${evaluated.rows} rows)`, '', metricsComparison(a), '');
   for (const section of [

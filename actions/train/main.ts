@@ -10,7 +10,7 @@ import * as core from '@actions/core';
 import {
   applyDataUri,
   dataSourceOf,
-  ENGINE_NAMES,
+  ENGINE_CHOICES,
   placeSourceUri,
   sourceLabel,
   loadConfig,
@@ -58,8 +58,8 @@ function readSettings(): Settings {
       'input "reason" is required when "force-promote" is true: say why the gate is overridden (it goes into the registry history)',
     );
   const engine = optionalInput('engine');
-  if (engine !== null && !ENGINE_NAMES.includes(engine))
-    throw usageError(`input "engine" must be one of ${ENGINE_NAMES.join(', ')} (got ${JSON.stringify(engine)})`);
+  if (engine !== null && !ENGINE_CHOICES.includes(engine))
+    throw usageError(`input "engine" must be one of ${ENGINE_CHOICES.join(', ')} (got ${JSON.stringify(engine)})`);
   return {
     workingDirectory,
     config: optionalInput('config'),

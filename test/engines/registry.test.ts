@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { ENGINES, ENGINE_NAMES } from '../../pipeline/core/engines/index.ts';
+import { AUTO_ENGINE, ENGINES, ENGINE_CHOICES, ENGINE_NAMES } from '../../pipeline/core/engines/index.ts';
 import { runAction } from '../actions/run-action.ts';
 import { tempProject } from '../helpers/cli.ts';
 
@@ -46,16 +46,21 @@ describe('engine registry', () => {
     expect(complete.length, 'a workflow offering every engine (with "config")').toBeGreaterThan(0);
     for (const { file, input } of choices) {
       const offered = (input.options ?? []).filter((o) => o !== 'config');
-      for (const name of offered) expect(ENGINE_NAMES, `${file}: engine choice "${name}"`).toContain(name);
+      for (const name of offered) expect(ENGINE_CHOICES, `${file}: engine choice "${name}"`).toContain(name);
       // A choice without "config" (the tune workflow) runs without a search-space file.
       if (!input.options?.includes('config'))
         for (const name of offered) expect(ENGINES.get(String(name))?.searchSpace, `${file}: ${name}`).toBeDefined();
     }
     for (const { file, input } of complete)
-      expect([...input.options!].sort(), file).toEqual(['config', ...ENGINE_NAMES].sort());
+      expect([...input.options!].sort(), file).toEqual(['config', ...ENGINE_CHOICES].sort());
   });
 
-  it("actions' engine inputs list exactly the registry's engines", () => {
+  it('"auto" is a choice, not an engine: it names no factory', () => {
+    expect(ENGINE_CHOICES).toContain(AUTO_ENGINE);
+    expect(ENGINES.has(AUTO_ENGINE)).toBe(false);
+  });
+
+  it("actions' engine inputs list exactly the registry's engines and auto", () => {
     const described = yamlFiles('actions', 'action.yml').flatMap((file) => {
       const inputs = (parse(file).inputs ?? {}) as Record<string, Input>;
       return inputs.engine ? [{ file, description: inputs.engine.description ?? '' }] : [];
@@ -66,7 +71,7 @@ describe('engine registry', () => {
         .exec(description)?.[1]
         .split(',')
         .map((s) => s.trim());
-      expect(listed?.sort(), `${file}: the engines in parentheses`).toEqual([...ENGINE_NAMES].sort());
+      expect(listed?.sort(), `${file}: the engines in parentheses`).toEqual([...ENGINE_CHOICES].sort());
     }
   });
 
@@ -78,6 +83,6 @@ describe('engine registry', () => {
       inputs: { engine: 'xgboost' },
     });
     expect(r.code).toBe(1);
-    expect(r.errors.join('\n')).toContain(`input "engine" must be one of ${ENGINE_NAMES.join(', ')} (got "xgboost")`);
+    expect(r.errors.join('\n')).toContain(`input "engine" must be one of ${ENGINE_CHOICES.join(', ')} (got "xgboost")`);
   });
 });

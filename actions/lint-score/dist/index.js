@@ -34494,6 +34494,27 @@ var tuneSection = {
     }
   }
 };
+var autoSection = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    budget_seconds: {
+      type: "number",
+      exclusiveMinimum: 0,
+      maximum: 86400,
+      description: "Seconds of fitting the search may take on a two-core machine, as the engines estimate it."
+    },
+    engines: {
+      type: "array",
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: "string", minLength: 1 },
+      description: "Engines it chooses among."
+    },
+    folds: { type: "integer", minimum: 2, maximum: 20, description: "Stratified cross-validation folds." },
+    metric: { enum: ["roc_auc", "expected_cost"], description: "What selects the winner." }
+  }
+};
 var trackingSection = {
   type: "object",
   additionalProperties: false,
@@ -34594,6 +34615,7 @@ var configSchema = {
     retrain: retrainSection,
     release: releaseSection,
     tune: tuneSection,
+    auto: autoSection,
     fairness: fairnessSection,
     snapshots: snapshotsSection
   }
@@ -34681,7 +34703,37 @@ var runSchema = {
       required: ["commit", "dirty"],
       properties: { commit: { anyOf: [hex40, { type: "null" }] }, dirty: { type: ["boolean", "null"] } }
     },
-    threshold: num
+    threshold: num,
+    auto: {
+      type: "object",
+      required: ["winner", "reason", "metric", "folds", "budget_seconds", "select_s", "leaderboard"],
+      properties: {
+        winner: str(100),
+        reason: str(1e3),
+        metric: { enum: ["roc_auc", "expected_cost"] },
+        folds: int(2),
+        budget_seconds: num,
+        select_s: num,
+        leaderboard: {
+          type: "array",
+          maxItems: 500,
+          items: {
+            type: "object",
+            required: ["rank", "candidate", "mean", "sd", "folds", "outcome", "estimated_fit_s", "fit_s"],
+            properties: {
+              rank: int(1),
+              candidate: str(100),
+              mean: nnum,
+              sd: nnum,
+              folds: int(),
+              outcome: { enum: ["winner", "finalist", "dropped", "failed"] },
+              estimated_fit_s: num,
+              fit_s: num
+            }
+          }
+        }
+      }
+    }
   }
 };
 var metricValues = { type: "object", maxProperties: 50, additionalProperties: nnum };

@@ -39294,6 +39294,27 @@ var tuneSection = {
     }
   }
 };
+var autoSection = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    budget_seconds: {
+      type: "number",
+      exclusiveMinimum: 0,
+      maximum: 86400,
+      description: "Seconds of fitting the search may take on a two-core machine, as the engines estimate it."
+    },
+    engines: {
+      type: "array",
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: "string", minLength: 1 },
+      description: "Engines it chooses among."
+    },
+    folds: { type: "integer", minimum: 2, maximum: 20, description: "Stratified cross-validation folds." },
+    metric: { enum: ["roc_auc", "expected_cost"], description: "What selects the winner." }
+  }
+};
 var trackingSection = {
   type: "object",
   additionalProperties: false,
@@ -39394,6 +39415,7 @@ var configSchema = {
     retrain: retrainSection,
     release: releaseSection,
     tune: tuneSection,
+    auto: autoSection,
     fairness: fairnessSection,
     snapshots: snapshotsSection
   }
@@ -39722,6 +39744,40 @@ function testsSection(a) {
   }
   return out;
 }
+function leaderboardSection(a) {
+  const s = a.run.auto;
+  if (!s) return [];
+  const metric = s.metric === "roc_auc" ? "ROC AUC" : "expected cost";
+  const shown = s.leaderboard.filter((e, i) => i < 12 || e.folds === s.folds);
+  const rows = shown.map((e) => [
+    String(e.rank),
+    mdText(e.candidate),
+    e.mean === null ? "—" : `${num(e.mean)} ± ${num(e.sd)}`,
+    String(e.folds),
+    String(e.estimated_fit_s),
+    String(e.fit_s),
+    e.outcome === "winner" ? "**winner**" : e.outcome
+  ]);
+  return [
+    `<details><summary>Model selection (engine: auto): ${mdText(s.winner)} of ${s.leaderboard.length} candidates</summary>`,
+    "",
+    mdText(s.reason) + ".",
+    "",
+    `${s.folds}-fold cross-validation on the training rows · budget ${s.budget_seconds} s (estimated) · search took ${s.select_s} s`,
+    "",
+    markdownTable(
+      [["#", "Candidate", `CV ${metric} (mean ± sd)`, "Folds", "Est. fit s", "Fit s", "Outcome"], ...rows],
+      { align: ["r", "l", "r", "r", "r", "r", "l"] }
+    ),
+    ...s.leaderboard.length > shown.length ? [
+      "",
+      `${s.leaderboard.length - shown.length} more candidates dropped after fewer folds (model.json has them all).`
+    ] : [],
+    "",
+    "</details>",
+    ""
+  ];
+}
 function buildPrComment(a, opts) {
   const ctx = a.context;
   const run2 = a.run;
@@ -39736,6 +39792,7 @@ function buildPrComment(a, opts) {
     ""
   );
   lines.push("<details><summary>Promotion rules</summary>", "", rulesTable(a), "", "</details>", "");
+  for (const line of leaderboardSection(a)) lines.push(line);
   const evaluated = a.comparison.evaluated_on;
   lines.push(`### Champion vs challenger (same ${evaluated.rows} rows)`, "", metricsComparison(a), "");
   for (const section of [
@@ -39836,7 +39893,37 @@ var runSchema = {
       required: ["commit", "dirty"],
       properties: { commit: { anyOf: [hex40, { type: "null" }] }, dirty: { type: ["boolean", "null"] } }
     },
-    threshold: num2
+    threshold: num2,
+    auto: {
+      type: "object",
+      required: ["winner", "reason", "metric", "folds", "budget_seconds", "select_s", "leaderboard"],
+      properties: {
+        winner: str(100),
+        reason: str(1e3),
+        metric: { enum: ["roc_auc", "expected_cost"] },
+        folds: int(2),
+        budget_seconds: num2,
+        select_s: num2,
+        leaderboard: {
+          type: "array",
+          maxItems: 500,
+          items: {
+            type: "object",
+            required: ["rank", "candidate", "mean", "sd", "folds", "outcome", "estimated_fit_s", "fit_s"],
+            properties: {
+              rank: int(1),
+              candidate: str(100),
+              mean: nnum,
+              sd: nnum,
+              folds: int(),
+              outcome: { enum: ["winner", "finalist", "dropped", "failed"] },
+              estimated_fit_s: num2,
+              fit_s: num2
+            }
+          }
+        }
+      }
+    }
   }
 };
 var metricValues = { type: "object", maxProperties: 50, additionalProperties: nnum };

@@ -38989,6 +38989,7 @@ function defaultConfig() {
     release: { image: null, overlays: ["staging", "production"], pin: "commit", pin_branch: "mlops/pin" },
     // No sensitive attributes by default: which columns are protected depends on the lender's data.
     fairness: { attributes: [], min_disparate_impact: 0.8, min_group_size: 30, max_tpr_gap: null, max_fpr_gap: null },
+    auto: { budget_seconds: 30, engines: ["logistic", "forest", "gbdt"], folds: 4, metric: "roc_auc" },
     tune: { trials: 30, folds: 5, metric: "roc_auc", sampler: "random", sampling: "none", spaces: {} }
   };
 }
@@ -39283,6 +39284,27 @@ var tuneSection = {
     }
   }
 };
+var autoSection = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    budget_seconds: {
+      type: "number",
+      exclusiveMinimum: 0,
+      maximum: 86400,
+      description: "Seconds of fitting the search may take on a two-core machine, as the engines estimate it."
+    },
+    engines: {
+      type: "array",
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: "string", minLength: 1 },
+      description: "Engines it chooses among."
+    },
+    folds: { type: "integer", minimum: 2, maximum: 20, description: "Stratified cross-validation folds." },
+    metric: { enum: ["roc_auc", "expected_cost"], description: "What selects the winner." }
+  }
+};
 var trackingSection = {
   type: "object",
   additionalProperties: false,
@@ -39383,6 +39405,7 @@ var configSchema = {
     retrain: retrainSection,
     release: releaseSection,
     tune: tuneSection,
+    auto: autoSection,
     fairness: fairnessSection,
     snapshots: snapshotsSection
   }

@@ -308,6 +308,29 @@ export const tuneSection = {
   },
 } as const;
 
+/** `engine: auto` (see docs/auto.md). */
+export const autoSection = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    budget_seconds: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 86400,
+      description: 'Seconds of fitting the search may take on a two-core machine, as the engines estimate it.',
+    },
+    engines: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string', minLength: 1 },
+      description: 'Engines it chooses among.',
+    },
+    folds: { type: 'integer', minimum: 2, maximum: 20, description: 'Stratified cross-validation folds.' },
+    metric: { enum: ['roc_auc', 'expected_cost'], description: 'What selects the winner.' },
+  },
+} as const;
+
 export const trackingSection = {
   type: 'object',
   additionalProperties: false,
@@ -410,6 +433,7 @@ export const configSchema = {
     retrain: retrainSection,
     release: releaseSection,
     tune: tuneSection,
+    auto: autoSection,
     fairness: fairnessSection,
     snapshots: snapshotsSection,
   },

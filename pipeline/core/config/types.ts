@@ -110,6 +110,16 @@ export interface MlopsConfig {
     /** Search space per engine name; parsed and checked against the engine by pipeline/core/tuning/space.ts. */
     spaces: Record<string, Record<string, unknown>>;
   };
+  /** `engine: auto`: automatic engine selection (pipeline/core/tuning/auto.ts, docs/auto.md). */
+  auto: {
+    /** Seconds of fitting the search may take on a two-core machine, as the engines estimate it (never timed). */
+    budget_seconds: number;
+    /** Engines it chooses among. */
+    engines: string[];
+    folds: number;
+    /** What selects the winner; expected_cost uses `costs` and the cost-minimising threshold per fold. */
+    metric: 'roc_auc' | 'expected_cost';
+  };
   /** Group fairness checks of the report (pipeline/core/evaluation/fairness.ts, docs/reports.md). */
   fairness: {
     attributes: { column: string; bands?: number[] }[];

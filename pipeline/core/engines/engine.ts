@@ -146,10 +146,25 @@ export interface EngineFactory {
   readonly usesValidation: boolean;
   /** The ranges `mlops tune` searches by default (none: a space must be given). */
   readonly searchSpace?: SearchSpace;
+  /**
+   * Expected seconds of one fit on a two-core machine, from the parameters and the encoded
+   * shape alone: `engine: auto` plans its search with it before fitting anything, so the plan
+   * (and the model it picks) never depends on how loaded the machine is. Absent: the engine
+   * takes no part in `auto`.
+   */
+  readonly fitSeconds?: (params: Record<string, number | string | boolean>, shape: FitShape) => number;
+  /** How big a model these parameters make (trees; 0 for a linear model): `auto` prefers the smaller of two it cannot tell apart. */
+  readonly size?: (params: Record<string, number | string | boolean>) => number;
   /** npm packages the engine's models are made by, whose versions go into the bundle's provenance. */
   readonly packages?: readonly string[];
   create(params: Record<string, number | string | boolean>, options?: EngineOptions): Engine;
   fromJSON(state: EngineState, options?: EngineOptions): Engine;
+}
+
+/** Rows and encoded columns a fit sees. */
+export interface FitShape {
+  rows: number;
+  columns: number;
 }
 
 /** How an engine may score, fixed when it is made or restored. */

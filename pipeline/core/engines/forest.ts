@@ -432,6 +432,21 @@ export const forestFactory: EngineFactory = {
     maxFeatures: { type: 'choice', values: ['sqrt', 'log2', 0.33, 0.5] },
     sampleFraction: { type: 'float', low: 0.3, high: 1 },
   },
+  // Per tree: a fixed cost plus histogram work over the distinct rows a bootstrap draws, the
+  // candidate features per split (sublinear: a split's sort and partition do not grow with
+  // them) and the levels grown; constants fitted to the README's benchmark machine.
+  fitSeconds(params, shape) {
+    const n =
+      shape.rows *
+      (params.sampling === 'subsample' ? Number(params.sampleFraction) : 1 - Math.exp(-Number(params.sampleFraction)));
+    const mf = params.maxFeatures;
+    const mtry =
+      mf === 'sqrt' ? Math.sqrt(shape.columns) : mf === 'log2' ? Math.log2(shape.columns) : Number(mf) * shape.columns;
+    const grown = Math.max(1, Math.log2(Math.max(2, n / Number(params.minSamplesLeaf))));
+    const levels = Number(params.maxDepth) > 0 ? Math.min(Number(params.maxDepth), grown) : grown;
+    return 0.05 + Number(params.nTrees) * (1.3e-3 + 2.5e-8 * n * Math.max(1, mtry) ** 0.6 * levels);
+  },
+  size: (params) => Number(params.nTrees),
   create(params, options) {
     return new ForestEngine(resolveParams('forest', paramSpec, params), options);
   },

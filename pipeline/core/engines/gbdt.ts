@@ -411,6 +411,16 @@ export const gbdtFactory: EngineFactory = {
     colsampleBytree: { type: 'float', low: 0.3, high: 1 },
     scalePosWeight: { type: 'choice', values: [1, 2, 3] },
   },
+  // Per round (every round counted, though early stopping often ends sooner): a fixed cost plus
+  // histogram work over the sampled rows and columns, once per level; constants fitted to the
+  // README's benchmark machine.
+  fitSeconds(params, shape) {
+    const depth =
+      Number(params.maxDepth) > 0 ? Number(params.maxDepth) : Math.log2(Math.max(2, Number(params.numLeaves)));
+    const work = shape.rows * Number(params.subsample) * shape.columns * Number(params.colsampleBytree) * depth;
+    return 0.03 + Number(params.nRounds) * (2.5e-4 + 2.4e-9 * work);
+  },
+  size: (params) => Number(params.nRounds),
   create(params, options) {
     return new GbdtEngine(resolveParams('gbdt', paramSpec, params), options);
   },

@@ -1,6 +1,6 @@
 /**
  * The engine registry: the engines a config, `--engine`, the train action's `engine` input
- * and the CI workflow's engine choice may name. A new engine is its own module (an
+ * and the CI workflow's engine choice may name (with `auto`, which picks one of them). A new engine is its own module (an
  * `EngineFactory` declaring what it can do) plus one entry here; nothing else names
  * engines (test/engines/registry.test.ts holds the workflow choices and the action's
  * description to this list).
@@ -17,6 +17,15 @@ const factories: EngineFactory[] = [forestFactory, gbdtFactory, logisticFactory,
 export const ENGINES: ReadonlyMap<string, EngineFactory> = new Map(factories.map((f) => [f.name, f]));
 
 export const ENGINE_NAMES: readonly string[] = [...ENGINES.keys()];
+
+/**
+ * Not an engine but the choice of one: `auto` cross-validates the engines that declare a fit
+ * cost and keeps the best (pipeline/core/tuning/auto.ts); the model it makes is that engine's.
+ */
+export const AUTO_ENGINE = 'auto';
+
+/** What a config, `--engine`, the train action's input and the workflows' engine choice may name. */
+export const ENGINE_CHOICES: readonly string[] = [...ENGINE_NAMES, AUTO_ENGINE];
 
 export function engineFactory(name: string): EngineFactory {
   const f = ENGINES.get(name);

@@ -13,6 +13,7 @@ import type { DataSchema } from '../data/schema.ts';
 import type { PreprocessorState } from '../features/preprocess.ts';
 import type { EngineState } from '../engines/engine.ts';
 import type { Costs, SplitMetrics } from '../evaluation/metrics.ts';
+import type { Selection } from '../tuning/auto.ts';
 
 const BUNDLE_FORMAT = 'credit-risk-gitops/model';
 const BUNDLE_FORMAT_VERSION = 1;
@@ -42,6 +43,8 @@ export interface BundleContent {
   metrics: { train: SplitMetrics; validation: SplitMetrics; test: SplitMetrics };
   feature_importance: { feature: string; importance: number }[];
   provenance: Provenance;
+  /** With `engine: auto`: the leaderboard and why the winner won (absent otherwise). */
+  selection?: Selection;
 }
 
 export interface Bundle extends BundleContent {

@@ -14,7 +14,7 @@ import type { Env } from '../data/postgres.ts';
 import { inferSchema, type DataSchema } from '../data/schema.ts';
 import { subset, toDataset, type Dataset } from '../data/dataset.ts';
 import { fitPreprocessor, featureSources, transform } from '../features/preprocess.ts';
-import { engineFactory } from '../engines/index.ts';
+import { AUTO_ENGINE, engineFactory } from '../engines/index.ts';
 import type { ParamValues } from '../engines/params.ts';
 import { resolveParams } from '../engines/params.ts';
 import { chooseThreshold } from '../evaluation/threshold.ts';
@@ -27,6 +27,7 @@ import type { MlopsConfig } from '../config/types.ts';
 import { CreditModel } from '../model/credit-model.ts';
 import { inputError } from '../common/errors.ts';
 import { round } from '../common/format.ts';
+import { selectModel, type AutoOutcome } from '../tuning/auto.ts';
 
 export interface TrainOptions {
   config: MlopsConfig;
@@ -67,6 +68,8 @@ export interface MetricsFile {
   };
   timings: {
     load_s: number;
+    /** `engine: auto`: the cross-validated search. */
+    select_s?: number;
     preprocess_s: number;
     fit_s: number;
     evaluate_s: number;
@@ -102,6 +105,8 @@ export interface TrainResult {
   table: RawTable;
   /** The rows the test rows are drawn from, as read: the holdout (data.test_path), else `table`. */
   evaluationTable: RawTable;
+  /** With `engine: auto`: the selection (also in the bundle) and its measured times (only here). */
+  auto: AutoOutcome | null;
 }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
@@ -115,9 +120,25 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   checkSplit(testSet, 'test');
   const tLoad = performance.now();
 
+  let auto: AutoOutcome | null = null;
+  if (config.engine.name === AUTO_ENGINE) {
+    // Cross-validation on the training rows only: the validation rows still choose the threshold.
+    auto = await selectModel({
+      config,
+      pool: { schema, pool: trainSet, data: { path: config.data.path, sha256: '', rows: trainSet.rows } },
+      workers: opts.workers,
+      onStage: opts.onStage,
+    });
+  }
+  const tSelect = performance.now();
+
   opts.onStage?.('preprocessing');
-  const factory = engineFactory(config.engine.name);
-  const params: ParamValues = resolveParams(factory.name, factory.paramSpec, config.engine.params);
+  const factory = engineFactory(auto ? auto.selection.engine : config.engine.name);
+  const params: ParamValues = resolveParams(
+    factory.name,
+    factory.paramSpec,
+    auto ? auto.selection.params : config.engine.params,
+  );
   const prep = fitPreprocessor(trainSet, schema, factory.encoding);
   const Xtr = transform(prep, trainSet);
   const Xva = transform(prep, valSet);
@@ -181,6 +202,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       git: { commit: checkout.commit, dirty: checkout.dirty },
       created_at: reproducibleTime(checkout.time),
     },
+    ...(auto ? { selection: auto.selection } : {}),
   });
   const tEnd = performance.now();
   const gaps: Record<string, number | null> = {};
@@ -201,7 +223,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     },
     timings: {
       load_s: secs(tLoad - t0),
-      preprocess_s: secs(tPrep - tLoad),
+      ...(auto ? { select_s: secs(tSelect - tLoad) } : {}),
+      preprocess_s: secs(tPrep - tSelect),
       fit_s: secs(tFit - tPrep),
       evaluate_s: secs(tEnd - tFit),
       total_s: secs(tEnd - t0),
@@ -233,6 +256,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     source: read.record,
     table: read.table,
     evaluationTable,
+    auto,
   };
 }
 
@@ -302,7 +326,14 @@ async function loadSplits(opts: TrainOptions): Promise<{
 
 /** The parts of the config that change the model (not paths to registries or run stores). */
 export function modelRelevantConfig(config: MlopsConfig): unknown {
-  return { data: config.data, split: config.split, seed: config.seed, engine: config.engine, costs: config.costs };
+  return {
+    data: config.data,
+    split: config.split,
+    seed: config.seed,
+    engine: config.engine,
+    costs: config.costs,
+    ...(config.engine.name === AUTO_ENGINE ? { auto: config.auto } : {}),
+  };
 }
 
 function aggregateImportance(

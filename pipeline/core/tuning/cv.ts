@@ -167,19 +167,31 @@ export async function crossValidate(
   const scores: number[] = [];
   const thresholds: number[] = [];
   for (const fd of folds) {
-    const engine = factory.create(resolved);
-    // Same fit seed for every trial on a fold: trials differ by their parameters only.
-    await engine.fit(fd.train.X, fd.train.y, {
-      seed: deriveSeed(seed, 404, fd.fold),
-      validation: fd.earlyStopping,
-      workers,
-    });
-    const p = engine.predictProba(fd.heldOut.X);
-    const s = scoreFold(fd.heldOut.y, p, metric, costs);
+    const s = await fitAndScoreFold(factory, resolved, fd, metric, costs, seed, workers);
     scores.push(s.score);
     if (s.threshold !== undefined) thresholds.push(s.threshold);
   }
   return metric === 'expected_cost' ? { scores, thresholds } : { scores };
+}
+
+/** Fits resolved parameters on one fold's training rows and scores its held-out rows. */
+export async function fitAndScoreFold(
+  factory: EngineFactory,
+  resolved: ParamValues,
+  fd: FoldData,
+  metric: TuneMetric,
+  costs: Costs,
+  seed: number,
+  workers?: number,
+): Promise<{ score: number; threshold?: number }> {
+  const engine = factory.create(resolved);
+  // Same fit seed for every trial on a fold: trials differ by their parameters only.
+  await engine.fit(fd.train.X, fd.train.y, {
+    seed: deriveSeed(seed, 404, fd.fold),
+    validation: fd.earlyStopping,
+    workers,
+  });
+  return scoreFold(fd.heldOut.y, engine.predictProba(fd.heldOut.X), metric, costs);
 }
 
 function scoreFold(

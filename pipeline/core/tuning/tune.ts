@@ -84,7 +84,7 @@ export function trialsOfShard(trials: number, shard: Shard): number[] {
 }
 
 /** The space a run searches: explicit, else the config's `tune.spaces`, else the engine default. */
-function resolveSpace(
+export function resolveSpace(
   factory: EngineFactory,
   config: MlopsConfig,
   explicit?: SearchSpace,

@@ -7,6 +7,7 @@
 import { markdownTable } from 'markdown-table';
 import { num, pct, type SplitMetrics } from '../../core/index.ts';
 import type { ReportData } from './report-data.ts';
+import { leaderboardMarkdown } from './leaderboard.ts';
 import { METRIC_ROWS } from './tables.ts';
 
 function chartLink(d: ReportData, file: string, alt: string, base: string): string | null {
@@ -135,6 +136,16 @@ export function renderModelCard(d: ReportData, base = ''): string {
     ),
     '',
   );
+
+  if (d.selection)
+    L.push(
+      '## Model selection',
+      '',
+      'The engine and its parameters were chosen by `engine: auto` (cross-validation on the training rows only; see docs/auto.md).',
+      '',
+      leaderboardMarkdown(d.selection),
+      '',
+    );
 
   L.push('## Performance', '');
   L.push(

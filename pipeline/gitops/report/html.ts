@@ -6,6 +6,7 @@
 import { num, pct } from '../../core/index.ts';
 import type { Chart } from './charts/index.ts';
 import type { ReportData } from './report-data.ts';
+import { leaderboardRows, selectionPlanText } from './leaderboard.ts';
 import { METRIC_ROWS } from './tables.ts';
 
 export function escapeHtml(s: string): string {
@@ -90,6 +91,22 @@ export function renderHtmlReport(d: ReportData, charts: Chart[]): string {
       9,
     ),
   );
+
+  if (d.selection) {
+    const lb = leaderboardRows(d.selection);
+    H.push('<h2>Model selection</h2>');
+    H.push(
+      `<p>Chosen by <code>engine: auto</code>: <strong>${escapeHtml(d.selection.winner)}</strong> — ${escapeHtml(d.selection.reason)}.</p>`,
+      `<p>${escapeHtml(selectionPlanText(d.selection))}</p>`,
+      table(
+        lb.header,
+        lb.rows.map((r) => r.map((c) => c.replace(/\*\*/g, ''))),
+        99,
+      ),
+    );
+    if (lb.hidden > 0)
+      H.push(`<p>${lb.hidden} more candidates dropped after fewer folds (all of them are in model.json).</p>`);
+  }
 
   H.push('<h2>Performance</h2>');
   const ci = new Map(d.intervals.map((i) => [i.metric, i]));

@@ -345,6 +345,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
       data: prov.data,
       test_data: prov.test_data,
     },
+    selection: bundle.selection ?? null,
     run: opts.run ? { id: opts.run.id, created_at: opts.run.created_at, command: opts.run.command } : null,
     target: {
       column: bundle.schema.target,

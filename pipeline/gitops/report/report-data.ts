@@ -1,5 +1,12 @@
 /** What a model report says, as data (report.json): the card, report.html and the dashboard render it. */
-import type { Bundle, FairnessReport, FeatureImportance, MetricsFile, SplitMetrics } from '../../core/index.ts';
+import type {
+  Bundle,
+  FairnessReport,
+  FeatureImportance,
+  MetricsFile,
+  Selection,
+  SplitMetrics,
+} from '../../core/index.ts';
 import type { MetricInterval } from './bootstrap.ts';
 import type { ColumnSummary, DependencyReport, Environment, TimingRow } from './diagnostics.ts';
 
@@ -28,6 +35,8 @@ export interface ReportData {
     data: Bundle['provenance']['data'];
     test_data: Bundle['provenance']['test_data'];
   };
+  /** `engine: auto`: the leaderboard and why the winner won (the bundle's). */
+  selection: Selection | null;
   run: { id: string; created_at: string; command: string } | null;
   target: { column: string; positive: string; negative: string; rows: number; positive_rate: number };
   evaluation: { source: string; rows: number; positive_rate: number };

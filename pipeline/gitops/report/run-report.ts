@@ -1,9 +1,10 @@
 /** `report.md` of a run: what was trained, on what, and how well. */
 import { markdownTable } from 'markdown-table';
 import { num, type Bundle, type MetricsFile } from '../../core/index.ts';
+import { leaderboardMarkdown } from './leaderboard.ts';
 import { confusionTable, metricsTable } from './tables.ts';
 
-export function runReport(bundle: Bundle, metrics: MetricsFile): string {
+export function runReport(bundle: Bundle, metrics: MetricsFile, fitSeconds?: Record<string, number>): string {
   const s = bundle.schema;
   const p = bundle.provenance;
   const lines: string[] = [];
@@ -18,6 +19,8 @@ export function runReport(bundle: Bundle, metrics: MetricsFile): string {
     metricsTable({ train: metrics.train, validation: metrics.validation, test: metrics.test }),
     '',
   );
+  if (bundle.selection)
+    lines.push('## Model selection (engine: auto)', '', leaderboardMarkdown(bundle.selection, fitSeconds), '');
   lines.push(
     `Decision threshold **${num(bundle.threshold)}** (applicants at or above it are predicted \`${s.positive}\`), chosen on validation rows to minimise the expected cost with a missed default costing ${bundle.costs.false_negative} and a refused good applicant ${bundle.costs.false_positive}.`,
     '',
@@ -76,7 +79,7 @@ export function runReport(bundle: Bundle, metrics: MetricsFile): string {
   lines.push(
     '## Timings',
     '',
-    `load ${t.load_s} s · preprocess ${t.preprocess_s} s · fit ${t.fit_s} s · evaluate ${t.evaluate_s} s · scoring ${t.score_us_per_row} µs/row`,
+    `load ${t.load_s} s · ${t.select_s !== undefined ? `model selection ${t.select_s} s · ` : ''}preprocess ${t.preprocess_s} s · fit ${t.fit_s} s · evaluate ${t.evaluate_s} s · scoring ${t.score_us_per_row} µs/row`,
     '',
   );
   return lines.join('\n');

@@ -11,6 +11,7 @@ import {
   removeStaleTemps,
   tempSibling,
   writeJsonAtomic,
+  type AutoOutcome,
   type MetricsFile,
   type TrainResult,
   type SourceRecord,
@@ -32,9 +33,30 @@ export interface RunRecord {
   threshold: number;
   headline: { roc_auc: number | null; pr_auc: number | null; expected_cost: number; brier: number };
   timings: MetricsFile['timings'];
+  /** `engine: auto`: the leaderboard with measured fit seconds (the bundle has the estimates and the parameters). */
+  auto?: AutoRunSummary;
   files: string[];
   /** Later steps (registry verdict, tracking) add their sections here. */
   [extra: string]: unknown;
+}
+
+export interface AutoRunSummary {
+  winner: string;
+  reason: string;
+  metric: string;
+  folds: number;
+  budget_seconds: number;
+  select_s: number;
+  leaderboard: {
+    rank: number;
+    candidate: string;
+    mean: number | null;
+    sd: number | null;
+    folds: number;
+    outcome: string;
+    estimated_fit_s: number;
+    fit_s: number;
+  }[];
 }
 
 export const RUN_FILES = ['model.json', 'metrics.json', 'run.json', 'report.md'];
@@ -67,7 +89,30 @@ export function buildRunRecord(result: TrainResult, command: string, id: string,
       brier: result.metrics.test.brier,
     },
     timings: result.metrics.timings,
+    ...(result.auto ? { auto: autoRunSummary(result.auto) } : {}),
     files: RUN_FILES,
+  };
+}
+
+function autoRunSummary(a: AutoOutcome): AutoRunSummary {
+  const s = a.selection;
+  return {
+    winner: s.winner,
+    reason: s.reason,
+    metric: s.metric,
+    folds: s.folds,
+    budget_seconds: s.budget_seconds,
+    select_s: a.seconds,
+    leaderboard: s.leaderboard.map((e) => ({
+      rank: e.rank,
+      candidate: e.candidate,
+      mean: e.mean,
+      sd: e.sd,
+      folds: e.folds,
+      outcome: e.outcome,
+      estimated_fit_s: e.estimated_fit_s,
+      fit_s: a.fit_seconds[e.candidate] ?? 0,
+    })),
   };
 }
 
@@ -89,7 +134,7 @@ export function writeRunFolder(
     writeBundle(join(tmp, 'model.json'), result.bundle);
     writeJsonAtomic(join(tmp, 'metrics.json'), result.metrics);
     writeJsonAtomic(join(tmp, 'run.json'), record);
-    writeFileAtomic(join(tmp, 'report.md'), runReport(result.bundle, result.metrics));
+    writeFileAtomic(join(tmp, 'report.md'), runReport(result.bundle, result.metrics, result.auto?.fit_seconds));
     for (const [name, content] of Object.entries(extraFiles)) writeFileAtomic(join(tmp, name), content);
     if (existsSync(dir)) {
       // An empty folder the user made for us: move our files in one by one.

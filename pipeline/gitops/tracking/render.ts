@@ -6,8 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { markdownTable } from 'markdown-table';
+import { leaderboardMarkdown } from '../report/leaderboard.ts';
 import { metricsTable } from '../report/tables.ts';
-import { HIGHER_IS_BETTER, num, signed, type MetricsFile } from '../../core/index.ts';
+import { HIGHER_IS_BETTER, num, readBundle, signed, type MetricsFile, type Selection } from '../../core/index.ts';
 import { metricValue } from './query.ts';
 import { RUN_METRICS, isHigherBetter, type TrackedRun } from './store.ts';
 
@@ -123,6 +124,9 @@ export function renderShow(r: TrackedRun): string {
       }),
     );
   }
+  const selection = selectionOf(r);
+  if (selection)
+    out.push('', 'model selection (engine: auto):', '', leaderboardMarkdown(selection, measuredFitSeconds(r)));
   if (Object.keys(r.timings).length) {
     out.push(
       '',
@@ -140,6 +144,22 @@ export function renderShow(r: TrackedRun): string {
 }
 
 /** The run's metrics.json when it is there and whole; show falls back to the record's metrics. */
+/** The bundle's selection when the run's model.json is there and made by `engine: auto`. */
+function selectionOf(r: TrackedRun): Selection | null {
+  const file = join(r.location, 'model.json');
+  if (!r.record.auto || !existsSync(file)) return null;
+  try {
+    return readBundle(file).selection ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function measuredFitSeconds(r: TrackedRun): Record<string, number> | undefined {
+  const lb = r.record.auto?.leaderboard;
+  return lb ? Object.fromEntries(lb.map((e) => [e.candidate, e.fit_s])) : undefined;
+}
+
 function readMetricsFile(dir: string): MetricsFile | null {
   const file = join(dir, 'metrics.json');
   if (!existsSync(file)) return null;

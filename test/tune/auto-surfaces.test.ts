@@ -1,0 +1,93 @@
+/**
+ * Where the `engine: auto` leaderboard shows: the train summary, report.md, run.json, the
+ * model card, report.html, `mlops runs show` and the pull-request comment (collapsed).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildPrComment } from '../../actions/pr-report/comment.ts';
+import { readReportArtifact } from '../../actions/common/report-artifact.ts';
+import { readBundle } from '../../pipeline/core/model/bundle.ts';
+import type { RunRecord } from '../../pipeline/gitops/run/run-folder.ts';
+import { runCli, tempProject } from '../helpers/cli.ts';
+import { buildArtifact } from '../actions/fixtures.ts';
+
+let proj: string;
+let runDir: string;
+let trainOut: string;
+
+beforeAll(async () => {
+  proj = tempProject();
+  const cfg = JSON.parse(readFileSync(join(proj, 'mlops.config.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(
+    join(proj, 'mlops.config.json'),
+    JSON.stringify({ ...cfg, engine: { name: 'auto' }, auto: { budget_seconds: 2, folds: 3 } }),
+  );
+  const r = await runCli(['train'], proj);
+  expect(r.code).toBe(0);
+  trainOut = r.out;
+  runDir = /run folder (\S+)/.exec(r.out)![1];
+}, 300_000);
+
+describe('auto leaderboard surfaces', () => {
+  it('the train summary, report.md and run.json', () => {
+    const bundle = readBundle(join(runDir, 'model.json'));
+    const s = bundle.selection!;
+    expect(trainOut).toContain('model selection (engine: auto)');
+    expect(trainOut).toContain(`**${s.winner}** chosen: ${s.reason}.`);
+    expect(trainOut).toMatch(/\|\s+# \| Candidate\s+\| CV ROC AUC \(mean ± sd\) \|/);
+    const report = readFileSync(join(runDir, 'report.md'), 'utf8');
+    expect(report).toContain('## Model selection (engine: auto)');
+    for (const e of s.leaderboard.filter((x) => x.folds === 3)) expect(report).toContain(e.candidate);
+    const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as RunRecord;
+    expect(run.model.engine).toBe(s.engine);
+    expect(run.auto!.winner).toBe(s.winner);
+    expect(run.auto!.leaderboard.map((e) => e.candidate)).toEqual(s.leaderboard.map((e) => e.candidate));
+    expect(run.auto!.leaderboard.every((e) => e.fit_s >= 0)).toBe(true);
+    expect(run.timings.select_s).toBeGreaterThan(0);
+  });
+
+  it('the model card and report.html', async () => {
+    const r = await runCli(['report', '--run', runDir], proj);
+    expect(r.code).toBe(0);
+    const s = readBundle(join(runDir, 'model.json')).selection!;
+    const card = readFileSync(join(runDir, 'README.md'), 'utf8');
+    expect(card).toContain('## Model selection');
+    expect(card).toContain(s.reason);
+    const html = readFileSync(join(runDir, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Model selection</h2>');
+    expect(html).toContain(`<strong>${s.winner.replace(/&/g, '&amp;')}</strong>`);
+  }, 120_000);
+
+  it('mlops runs show', async () => {
+    const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as RunRecord;
+    const r = await runCli(['runs', 'show', run.id], proj);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('model selection (engine: auto):');
+    expect(r.out).toContain(`**${run.auto!.winner}** chosen`);
+    // Measured seconds (run.json) beside the estimates (model.json).
+    expect(r.out).toMatch(/\| Est\. fit s\s*\| Fit s\s*\|/);
+  });
+
+  it('the pull-request comment, collapsed, from the validated artifact', async () => {
+    const auto = (JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as RunRecord).auto!;
+    const { dir } = await buildArtifact();
+    const file = join(dir, 'run.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), auto }));
+    const body = buildPrComment(readReportArtifact(dir), { artifactUrl: null });
+    expect(body).toContain(
+      `<details><summary>Model selection (engine: auto): ${auto.winner} of ${auto.leaderboard.length} candidates</summary>`,
+    );
+    expect(body).toMatch(
+      /\|\s+# \| Candidate\s+\| CV ROC AUC \(mean ± sd\) \| Folds \| Est\. fit s \| Fit s\s*\| Outcome/,
+    );
+    // Untrusted: a malformed leaderboard is refused by the artifact schema.
+    writeFileSync(
+      file,
+      JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), auto: { ...auto, leaderboard: [{ rank: 'x' }] } }),
+    );
+    expect(() => readReportArtifact(dir)).toThrow(
+      /run\.json is invalid:[^]*\/auto\/leaderboard\/0\/rank: must be integer/,
+    );
+  }, 300_000);
+});
