@@ -131,6 +131,25 @@ describe('mlops report', () => {
     expect(json.fairness.attributes.map((a: { attribute: string }) => a.attribute)).toEqual(['Age', 'Marital']);
     expect(json.dependencies.status).toBe('skipped');
     expect(json.timings.report_s).toBeGreaterThan(0);
+
+    // Trained-at is the run's wall-clock time (run.json), not the bundle's commit time.
+    const record = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
+    expect(Date.parse(record.trained_at)).toBeGreaterThan(Date.now() - 3_600_000);
+    expect(json.model.trained_at).toBe(record.trained_at);
+    expect(json.run.trained_at).toBe(record.trained_at);
+    expect(card).toContain(`· trained ${record.trained_at}`);
+    expect(html).toContain(`· trained ${record.trained_at}`);
+  });
+
+  it('keeps the bundle byte-identical when the same commit is trained again at another time', async () => {
+    const again = await runCli(['train', '--quiet', '--out', 'runs/champion-again'], dir);
+    expect(again.code, again.err).toBe(0);
+    const first = JSON.parse(readFileSync(join(dir, 'runs/champion/run.json'), 'utf8'));
+    const second = JSON.parse(readFileSync(join(dir, 'runs/champion-again/run.json'), 'utf8'));
+    expect(second.trained_at).not.toBe(first.trained_at);
+    expect(readFileSync(join(dir, 'runs/champion-again/model.json'))).toEqual(
+      readFileSync(join(dir, 'runs/champion/model.json')),
+    );
   });
 
   it('is reproducible: regenerating gives the same card and charts apart from timings', async () => {
@@ -189,6 +208,8 @@ describe('mlops report', () => {
     const card = readFileSync(join(dir, 'out/v1/README.md'), 'utf8');
     expect(card.split('\n')[0]).toBe('# Model card: credit-default v1 (logistic)');
     expect(card).toContain('all 891 rows of');
+    // A bare bundle has no run: the card says its time is the commit's, not when it was trained.
+    expect(card).not.toMatch(/· trained /);
     expect(card).toContain('coefficient × standardised value');
   });
 });

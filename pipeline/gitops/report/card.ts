@@ -81,6 +81,15 @@ export function fairnessTables(d: ReportData): string[] {
 }
 
 /**
+ * When the model was trained (the run's wall-clock time); without a run, the bundle's own
+ * time, which is the code commit's and says so.
+ */
+export function whenText(m: ReportData['model']): string {
+  if (m.trained_at) return ` · trained ${m.trained_at}`;
+  return m.created_at ? ` · bundle time ${m.created_at} (code commit time; the training run is unknown)` : '';
+}
+
+/**
  * `base` is where the report's files are seen from the card: '' when the card sits beside
  * them (a run folder), e.g. `../../../reports/credit-default/v1/` for a registry version's card.md.
  */
@@ -90,7 +99,7 @@ export function renderModelCard(d: ReportData, base = ''): string {
   const title = `${m.name}${m.version !== null ? ` v${m.version}` : ''}`;
   L.push(`# Model card: ${title} (${m.engine})`, '');
   L.push(
-    `Digest \`${m.digest}\`${m.git.commit ? ` · commit \`${m.git.commit.slice(0, 7)}\`${m.git.dirty ? ' (uncommitted changes)' : ''}` : ''}${m.created_at ? ` · created ${m.created_at}` : ''}${d.run ? ` · run \`${d.run.id}\`` : ''} · [full report (HTML)](${base}report.html)`,
+    `Digest \`${m.digest}\`${m.git.commit ? ` · commit \`${m.git.commit.slice(0, 7)}\`${m.git.dirty ? ' (uncommitted changes)' : ''}` : ''}${whenText(m)}${d.run ? ` · run \`${d.run.id}\`` : ''} · [full report (HTML)](${base}report.html)`,
     '',
   );
   if (d.warnings.length) {

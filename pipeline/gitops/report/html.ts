@@ -7,6 +7,7 @@ import { num, pct } from '../../core/index.ts';
 import type { Chart } from './charts/index.ts';
 import type { ReportData } from './report-data.ts';
 import { METRIC_ROWS } from './tables.ts';
+import { whenText } from './card.ts';
 
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -60,7 +61,7 @@ export function renderHtmlReport(d: ReportData, charts: Chart[]): string {
   H.push(`<title>Model report: ${escapeHtml(title)}</title>`, `<style>${CSS}</style>`, '</head>', '<body>', '<main>');
   H.push(`<h1>Model report: ${escapeHtml(title)}</h1>`);
   H.push(
-    `<p class="meta">Digest <code>${escapeHtml(m.digest)}</code>${m.git.commit ? ` · commit <code>${escapeHtml(m.git.commit.slice(0, 7))}</code>` : ''}${d.run ? ` · run <code>${escapeHtml(d.run.id)}</code>` : ''}${m.created_at ? ` · created ${escapeHtml(m.created_at)}` : ''}</p>`,
+    `<p class="meta">Digest <code>${escapeHtml(m.digest)}</code>${m.git.commit ? ` · commit <code>${escapeHtml(m.git.commit.slice(0, 7))}</code>` : ''}${d.run ? ` · run <code>${escapeHtml(d.run.id)}</code>` : ''}${escapeHtml(whenText(m))}</p>`,
   );
   for (const w of d.warnings) H.push(`<p class="warn">${escapeHtml(w)}</p>`);
 

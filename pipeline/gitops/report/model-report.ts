@@ -31,7 +31,7 @@ import {
   Rng,
   deriveSeed,
 } from '../../core/index.ts';
-import { readMetricsFile, readRunRecord, type RunRecord } from '../run/run-folder.ts';
+import { readMetricsFile, readRunRecord, trainedAt, type RunRecord } from '../run/run-folder.ts';
 import { bootstrapIntervals } from './bootstrap.ts';
 import { renderCharts, type Chart } from './charts/index.ts';
 import { calibrationBins } from './charts/specs.ts';
@@ -332,12 +332,15 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
       costs: bundle.costs,
       risk_bands: bundle.risk_bands,
       created_at: prov.created_at,
+      trained_at: opts.run ? trainedAt(opts.run) : null,
       git: prov.git,
       seed: prov.seed,
       data: prov.data,
       test_data: prov.test_data,
     },
-    run: opts.run ? { id: opts.run.id, created_at: opts.run.created_at, command: opts.run.command } : null,
+    run: opts.run
+      ? { id: opts.run.id, created_at: opts.run.created_at, trained_at: trainedAt(opts.run), command: opts.run.command }
+      : null,
     target: {
       column: bundle.schema.target,
       positive: bundle.schema.positive,
