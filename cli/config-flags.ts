@@ -13,6 +13,7 @@ import type { Command } from './command.ts';
 
 export const configOptions: Command['options'] = {
   config: { type: 'string', short: 'c' },
+  'model-name': { type: 'string' },
   data: { type: 'string' },
   test: { type: 'string' },
   target: { type: 'string' },
@@ -25,6 +26,8 @@ export const configOptions: Command['options'] = {
 };
 
 export const configHelp = `  --config FILE       config file (default: mlops.config.json in the current folder)
+  --model-name NAME   the model's name in the registry and runs (default: model_name
+                      from the config); a model of another data set needs its own
   --data FILE         training CSV (default: data.path from the config)
   --test FILE         holdout CSV to evaluate on instead of a split of --data
   --target COL        target column
@@ -41,6 +44,14 @@ export function configFromFlags(args: ParsedArgs, cwd: string): LoadedConfig {
   const v = args.values;
   const loaded = loadConfig((v.config as string | undefined) ?? null, cwd);
   const c = structuredClone(loaded.config);
+  if (v['model-name'] !== undefined) {
+    const name = v['model-name'] as string;
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+      throw usageError(
+        `--model-name must be lower-case letters, digits and dashes, starting with a letter or digit (got ${JSON.stringify(name)})`,
+      );
+    c.model_name = name;
+  }
   if (v.data !== undefined) {
     c.data.path = v.data as string;
     // A different data file is a different schema: config-level column lists may not apply.

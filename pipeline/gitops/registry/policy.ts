@@ -105,7 +105,11 @@ export function evaluateChallenger(input: EvaluateInput): Verdict {
     required: 'not already registered',
     passed: !dup,
     detail: dup
-      ? `identical to v${dup.version} (same digest ${challenger.bundle.digest.slice(0, 19)}…); to serve it again use "mlops rollback --to v${dup.version}"`
+      ? `identical to v${dup.version} (same digest ${challenger.bundle.digest.slice(0, 19)}…); ${
+          champion?.version === dup.version
+            ? `v${dup.version} is already the champion: nothing to do`
+            : `to serve it again use "mlops rollback --to v${dup.version}"`
+        }`
       : 'a new bundle',
   });
   validity.push({
@@ -139,7 +143,7 @@ export function evaluateChallenger(input: EvaluateInput): Verdict {
       challenger: metricValue(chMetrics, primary),
       required: 'champion scored on the same rows',
       passed: false,
-      detail: `champion v${champion.version} cannot be scored on the challenger's rows (${champError}); promote with --force and a reason if the data set changed on purpose`,
+      detail: `champion v${champion.version} of ${name} cannot be scored on the challenger's rows (${champError}); a model of another data set is another model: give it its own name (model_name in the config, or --model-name NAME), or promote with --force and a reason if the data set changed on purpose`,
     });
   } else {
     for (const r of primaryRules(primary, policy, metricValue(champMetrics, primary), metricValue(chMetrics, primary)))
