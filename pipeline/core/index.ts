@@ -41,8 +41,15 @@ export { ENGINE_NAMES } from './engines/index.ts';
 export { parseParamPairs } from './engines/params.ts';
 export type { ParamValues } from './engines/params.ts';
 export { ScoringRuntime } from './engines/tree/threads.ts';
-export { DEFAULT_FAIRNESS, fairnessConfigOf, fairnessGuardrail, fairnessReport } from './evaluation/fairness.ts';
+export {
+  DEFAULT_FAIRNESS,
+  fairnessConfigOf,
+  fairnessGuardrail,
+  fairnessReport,
+  resolveColumn,
+} from './evaluation/fairness.ts';
 export type { FairnessConfig, FairnessReport } from './evaluation/fairness.ts';
+export { sensitiveFeatures, sensitiveFeatureWarning } from './evaluation/sensitive.ts';
 export {
   HIGHER_IS_BETTER,
   METRIC_NAMES,

@@ -213,3 +213,52 @@ describe('mlops report', () => {
     expect(card).toContain('coefficient × standardised value');
   });
 });
+
+describe('sensitive attributes', () => {
+  it('warns when one is a feature, matches configured names ignoring case, and gives one fairness verdict', async () => {
+    const config = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'mlops.config.json'), 'utf8'));
+    const project = tempProject({
+      ...config,
+      engine: { name: 'logistic', params: {} },
+      fairness: { attributes: [{ column: 'AGE', bands: [25, 35, 50] }, { column: 'Sex' }], min_disparate_impact: 0.8 },
+    });
+    const lines = readFileSync(join(project, 'data/credit_data.csv'), 'utf8').trim().split('\n');
+    const races = ['a', 'b', 'c'];
+    writeFileSync(
+      join(project, 'with-race.csv'),
+      lines.map((l, i) => (i === 0 ? `${l},race` : `${l},${races[i % 3]}`)).join('\n') + '\n',
+    );
+    const t = await runCli(['train', '--quiet', '--data', 'with-race.csv', '--out', 'runs/r'], project);
+    expect(t.code, t.err).toBe(0);
+    expect(t.err).toMatch(
+      /^warning: sensitive attributes used as model features: Age \(in fairness\.attributes\), Marital \(its name suggests a protected characteristic\), race \(its name suggests a protected characteristic\)\./m,
+    );
+    const r = await runCli(['report', '--run', 'runs/r'], project);
+    expect(r.code, r.err).toBe(0);
+    const card = readFileSync(join(project, 'runs/r/README.md'), 'utf8');
+    expect(card).toMatch(/> ⚠ Sensitive attributes used as model features: Age/);
+    expect(card).toMatch(/\*\*Age\*\* \(reference: /); // AGE in the config found the Age column
+    expect(card).toContain('- Sex: not evaluated — column "Sex" is not in the data.');
+    expect(card).toMatch(/Fairness guardrail: (passed|FAILED)\.?\*\* .*not evaluated: Sex/);
+    expect(card).not.toContain('No sensitive attributes are configured');
+
+    // Only absent attributes: "not evaluated", and nothing says "passed" or "not configured".
+    const absent = tempProject({
+      ...config,
+      engine: { name: 'logistic', params: {} },
+      fairness: { attributes: [{ column: 'Sex' }] },
+    });
+    expect((await runCli(['train', '--quiet', '--out', 'runs/a'], absent)).code).toBe(0);
+    expect((await runCli(['report', '--run', 'runs/a'], absent)).code).toBe(0);
+    const card2 = readFileSync(join(absent, 'runs/a/README.md'), 'utf8');
+    expect(card2).toContain(
+      '**Fairness: not evaluated.** Fairness not evaluated: none of the configured sensitive attributes',
+    );
+    expect(card2).not.toMatch(/guardrail: passed|No sensitive attributes are configured/i);
+    const html = readFileSync(join(absent, 'runs/a/report.html'), 'utf8');
+    expect(html).toContain('Fairness not evaluated');
+    expect(html).not.toMatch(/guardrail passed|No sensitive attributes are configured/i);
+    // Markdown code spans become <code>, never literal backticks.
+    expect(html.replace(/<svg[\s\S]*?<\/svg>/g, '')).not.toContain('`');
+  });
+});

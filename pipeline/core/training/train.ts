@@ -15,6 +15,8 @@ import type { ParamValues } from '../engines/params.ts';
 import { resolveParams } from '../engines/params.ts';
 import { chooseThreshold } from '../evaluation/threshold.ts';
 import { computeMetrics, METRIC_NAMES, type SplitMetrics } from '../evaluation/metrics.ts';
+import { fairnessConfigOf } from '../evaluation/fairness.ts';
+import { sensitiveFeatures, sensitiveFeatureWarning } from '../evaluation/sensitive.ts';
 import { stratifiedSplit } from './split.ts';
 import { sealBundle, type Bundle } from '../model/bundle.ts';
 import { packageVersion, projectVersion, reproducibleTime } from '../common/provenance.ts';
@@ -96,6 +98,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   opts.onStage?.('loading data');
   const dataPath = resolvePath(opts.baseDir, config.data.path);
   const { data, schema, testData, trainSet, valSet, testSet } = loadSplits(config, dataPath, opts.baseDir);
+  const sensitive = sensitiveFeatureWarning(
+    sensitiveFeatures(
+      schema.features.map((f) => f.name),
+      fairnessConfigOf(config),
+      config.data.keep,
+    ),
+  );
+  if (sensitive) opts.onWarning?.(sensitive);
   checkSplit(trainSet, 'train');
   checkSplit(valSet, 'validation');
   checkSplit(testSet, 'test');

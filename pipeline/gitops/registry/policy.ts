@@ -22,6 +22,7 @@ import {
   MlopsError,
   fairnessGuardrail,
   fairnessReport,
+  resolveColumn,
   type FairnessConfig,
   type FairnessReport,
 } from '../../core/index.ts';
@@ -384,9 +385,11 @@ function fairnessRule(
   const columns = (): Map<string, (string | null)[] | Float64Array> => {
     const out = new Map<string, (string | null)[] | Float64Array>();
     for (const a of config.attributes) {
-      const raw = parts.flatMap((part) => part.table.columns.get(a.column)?.toArray() ?? []);
+      const column = resolveColumn(a.column, parts[0]?.table.header ?? []);
+      if (column === null) continue;
+      const raw = parts.flatMap((part) => part.table.columns.get(column)?.toArray() ?? []);
       if (raw.length !== scores.y.length) continue;
-      out.set(a.column, a.bands ? Float64Array.from(raw, (v) => (v === null ? NaN : Number(v))) : raw);
+      out.set(column, a.bands ? Float64Array.from(raw, (v) => (v === null ? NaN : Number(v))) : raw);
     }
     return out;
   };

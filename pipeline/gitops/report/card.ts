@@ -36,17 +36,18 @@ export function metricsWithIntervals(d: ReportData): string {
 export function fairnessTables(d: ReportData): string[] {
   const f = d.fairness;
   const out: string[] = [];
-  if (!f.attributes.length && !f.skipped.length) {
+  if (f.verdict.status === 'not_configured') {
     out.push(
       'No sensitive attributes are configured. Add them to `mlops.config.json`, e.g. `"fairness": {"attributes": [{"column": "Age", "bands": [25, 35, 50]}, {"column": "Marital"}]}`.',
     );
     out.push('');
     return out;
   }
-  out.push(
-    `Decisions on the evaluation rows per group. *Refused* is the share predicted \`${d.target.positive}\`; *DI* (disparate impact) is the group's approval rate over that of the most-approved group (reference); below **${f.config.min_disparate_impact}** it is flagged (four-fifths rule). Groups under ${f.config.min_group_size} rows are shown but not judged.`,
-    '',
-  );
+  if (f.attributes.length)
+    out.push(
+      `Decisions on the evaluation rows per group. *Refused* is the share predicted \`${d.target.positive}\`; *DI* (disparate impact) is the group's approval rate over that of the most-approved group (reference); below **${f.config.min_disparate_impact}** it is flagged (four-fifths rule). Groups under ${f.config.min_group_size} rows are shown but not judged.`,
+      '',
+    );
   for (const a of f.attributes) {
     out.push(`**${a.attribute}** (reference: ${a.reference_group ?? 'none large enough'})`, '');
     out.push(
@@ -71,12 +72,14 @@ export function fairnessTables(d: ReportData): string[] {
     );
   }
   for (const s of f.skipped) out.push(`- ${s.attribute}: not evaluated — ${s.reason}.`);
-  out.push(
-    f.flagged
-      ? `**Fairness guardrail: FAILED** — ${f.failures.join('; ')}. The promotion policy can refuse this model (\`fairnessGuardrail\` in pipeline/core/evaluation/fairness.ts).`
-      : '**Fairness guardrail: passed.** The promotion policy can require this (`fairnessGuardrail` in pipeline/core/evaluation/fairness.ts).',
-    '',
-  );
+  if (f.skipped.length) out.push('');
+  const verdict = {
+    failed: `**Fairness guardrail: FAILED** — ${f.verdict.text} The promotion policy can refuse this model (\`promotion.fairness_guardrail\`).`,
+    passed: `**Fairness guardrail: passed.** ${f.verdict.text} The promotion policy can require this (\`promotion.fairness_guardrail\`).`,
+    not_evaluated: `**Fairness: not evaluated.** ${f.verdict.text} Name the columns as they are in the data file.`,
+    not_configured: f.verdict.text,
+  };
+  out.push(verdict[f.verdict.status], '');
   return out;
 }
 
@@ -87,6 +90,15 @@ export function fairnessTables(d: ReportData): string[] {
 export function whenText(m: ReportData['model']): string {
   if (m.trained_at) return ` · trained ${m.trained_at}`;
   return m.created_at ? ` · bundle time ${m.created_at} (code commit time; the training run is unknown)` : '';
+}
+
+/**
+ * What the score is for, in the words of the model's own target and positive label (a churn
+ * model is not a default model); `code` marks a column or label up for Markdown or HTML.
+ */
+export function intendedUse(d: ReportData, code: (s: string) => string): string {
+  const { column, positive, negative } = d.target;
+  return `Estimates the probability that ${code(column)} is ${code(positive)} (rather than ${code(negative)}) for a case like the ${d.model.data.rows.toLocaleString('en-US')} rows it was trained on, from their other columns, to support — not replace — a decision. Cases scoring at or above the threshold are classed ${code(positive)} and recommended for review; each comes with reason codes a person can explain. Not intended for any other use, or for cases unlike the training data.`;
 }
 
 /**
@@ -109,7 +121,7 @@ export function renderModelCard(d: ReportData, base = ''): string {
 
   L.push('## Intended use', '');
   L.push(
-    `Estimates the probability that a credit applicant will default (\`${d.target.column}\` = \`${d.target.positive}\`) from the application form, to support — not replace — a lending decision. Applicants scoring at or above the threshold are recommended for refusal or manual review; each decision comes with reason codes a relationship manager can explain to the applicant. Not intended for pricing, marketing, collections or any population unlike the training data.`,
+    intendedUse(d, (s) => `\`${s}\``),
     '',
   );
 

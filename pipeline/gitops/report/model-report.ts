@@ -22,6 +22,9 @@ import {
   percentileOf,
   DEFAULT_FAIRNESS,
   fairnessReport,
+  resolveColumn,
+  sensitiveFeatures,
+  sensitiveFeatureWarning,
   type FairnessConfig,
   writeFileAtomic,
   writeJsonAtomic,
@@ -163,9 +166,7 @@ function limitations(d: Omit<ReportData, 'limitations'>, model: CreditModel): st
     out.push(
       `Often missing in the data: ${missing.map((c) => `${c.column} (${c.missing_pct.toFixed(1)} %)`).join(', ')}; the model learned what missing means in this data set, which may not hold elsewhere.`,
     );
-  if (!d.fairness.attributes.length)
-    out.push('No sensitive attributes are configured (`fairness.attributes`), so group fairness was not checked.');
-  else if (d.fairness.flagged) out.push(`Fairness bounds are not met: ${d.fairness.failures.join('; ')}.`);
+  if (d.fairness.verdict.status !== 'passed') out.push(d.fairness.verdict.text);
   const small = d.fairness.attributes.flatMap((a) =>
     a.groups.filter((g) => g.small).map((g) => `${a.attribute} = ${g.group}`),
   );
@@ -284,10 +285,20 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
 
   stage('explanations and importance');
   const fairnessConfig = opts.fairness ?? DEFAULT_FAIRNESS;
+  const keep = (bundle.provenance.config as { data?: { keep?: string[] } }).data?.keep ?? [];
+  const sensitive = sensitiveFeatureWarning(
+    sensitiveFeatures(
+      bundle.schema.features.map((f) => f.name),
+      fairnessConfig,
+      keep,
+    ),
+  );
+  if (sensitive) warnings.push(sensitive[0].toUpperCase() + sensitive.slice(1));
   const columns = new Map<string, (string | null)[]>();
   for (const a of fairnessConfig.attributes) {
-    const v = rowsColumn(rows, a.column);
-    if (v) columns.set(a.column, v);
+    const column = resolveColumn(a.column, rows.table.header);
+    const v = column === null ? null : rowsColumn(rows, column);
+    if (column !== null && v) columns.set(column, v);
   }
   const fairness = fairnessReport({ y, p, threshold: bundle.threshold, columns }, fairnessConfig);
 
