@@ -50,6 +50,7 @@ export {
 } from './evaluation/fairness.ts';
 export type { FairnessConfig, FairnessReport } from './evaluation/fairness.ts';
 export { sensitiveFeatures, sensitiveFeatureWarning } from './evaluation/sensitive.ts';
+export { duplicateWarning, type DuplicateCheck } from './data/duplicates.ts';
 export {
   HIGHER_IS_BETTER,
   METRIC_NAMES,

@@ -16,6 +16,7 @@ import { resolveParams } from '../engines/params.ts';
 import { chooseThreshold } from '../evaluation/threshold.ts';
 import { computeMetrics, METRIC_NAMES, type SplitMetrics } from '../evaluation/metrics.ts';
 import { fairnessConfigOf } from '../evaluation/fairness.ts';
+import { duplicateCheck, duplicateWarning, rowHashes, type DuplicateCheck } from '../data/duplicates.ts';
 import { sensitiveFeatures, sensitiveFeatureWarning } from '../evaluation/sensitive.ts';
 import { stratifiedSplit } from './split.ts';
 import { sealBundle, type Bundle } from '../model/bundle.ts';
@@ -73,6 +74,8 @@ export interface MetricsFile {
     test: number;
     positive_rate: { train: number; validation: number; test: number };
   };
+  /** Duplicate rows and test rows copied from training rows (absent in runs made before it was kept). */
+  data_quality?: DuplicateCheck;
 }
 
 export interface Scored {
@@ -97,7 +100,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   opts.onStage?.('loading data');
   const dataPath = resolvePath(opts.baseDir, config.data.path);
-  const { data, schema, testData, trainSet, valSet, testSet } = loadSplits(config, dataPath, opts.baseDir);
+  const { data, schema, testData, trainSet, valSet, testSet, duplicates } = loadSplits(config, dataPath, opts.baseDir);
+  const duplicated = duplicateWarning(duplicates, config.data.path, data.rows);
+  if (duplicated) opts.onWarning?.(duplicated);
   const sensitive = sensitiveFeatureWarning(
     sensitiveFeatures(
       schema.features.map((f) => f.name),
@@ -204,6 +209,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       test: testSet.rows,
       positive_rate: { train: rate(trainSet.y!), validation: rate(valSet.y!), test: rate(testSet.y!) },
     },
+    data_quality: duplicates,
   };
   return {
     bundle,
@@ -230,12 +236,18 @@ function loadSplits(
   config: MlopsConfig,
   dataPath: string,
   baseDir: string,
-): Pick<TrainResult, 'data' | 'schema' | 'testData' | 'testSet'> & { trainSet: Dataset; valSet: Dataset } {
+): Pick<TrainResult, 'data' | 'schema' | 'testData' | 'testSet'> & {
+  trainSet: Dataset;
+  valSet: Dataset;
+  duplicates: DuplicateCheck;
+} {
   const csv = { encoding: config.data.encoding };
   const table = readCsvFile(dataPath, csv);
   const data = { path: config.data.path, sha256: table.sha256, rows: table.rows };
   const schema = inferSchema(table, config.data);
   const all = toDataset(table, schema, { requireTarget: true });
+  const keyColumns = [...schema.features.map((f) => f.name), schema.target];
+  const hashes = rowHashes(table, keyColumns);
   if (config.data.test_path) {
     const testPath = resolvePath(baseDir, config.data.test_path);
     const testTable = readCsvFile(testPath, csv);
@@ -249,6 +261,7 @@ function loadSplits(
       data,
       schema,
       testData: { path: config.data.test_path, sha256: testTable.sha256, rows: testSet.rows },
+      duplicates: duplicateCheck(hashes, s.train, rowHashes(testTable, keyColumns)),
       trainSet: subset(all, s.train),
       valSet: subset(all, s.validation),
       testSet,
@@ -259,6 +272,11 @@ function loadSplits(
     data,
     schema,
     testData: null,
+    duplicates: duplicateCheck(
+      hashes,
+      s.train,
+      Array.from(s.test, (k) => hashes[k]),
+    ),
     trainSet: subset(all, s.train),
     valSet: subset(all, s.validation),
     testSet: subset(all, s.test),

@@ -23,6 +23,7 @@ import {
   DEFAULT_FAIRNESS,
   fairnessReport,
   resolveColumn,
+  duplicateWarning,
   sensitiveFeatures,
   sensitiveFeatureWarning,
   type FairnessConfig,
@@ -285,6 +286,9 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
 
   stage('explanations and importance');
   const fairnessConfig = opts.fairness ?? DEFAULT_FAIRNESS;
+  const dq = opts.metrics?.data_quality;
+  const duplicated = dq ? duplicateWarning(dq, bundle.provenance.data.path, bundle.provenance.data.rows) : null;
+  if (duplicated) warnings.push(duplicated);
   const keep = (bundle.provenance.config as { data?: { keep?: string[] } }).data?.keep ?? [];
   const sensitive = sensitiveFeatureWarning(
     sensitiveFeatures(
