@@ -2,6 +2,7 @@
 import {
   csvEncoding,
   ENGINE_NAMES,
+  engineParamsHelp,
   loadConfig,
   resolveConfig,
   type LoadedConfig,
@@ -38,6 +39,9 @@ export const configHelp = `  --config FILE       config file (default: mlops.con
   --seed N            random seed
   --encoding NAME     text encoding of the CSV files: utf8 (the default; bytes that are
                       not UTF-8 are refused, naming the line) or latin1`;
+
+/** The engines' parameters, for the --help of commands that take --engine and --param. */
+export const engineHelp = engineParamsHelp();
 
 /** Loads the config and applies command-line overrides, then re-validates the result. */
 export function configFromFlags(args: ParsedArgs, cwd: string): LoadedConfig {

@@ -38,6 +38,7 @@ export type { DataSchema } from './data/schema.ts';
 export { parseNumber } from './data/values.ts';
 export type { Attribution, FeatureMatrix } from './engines/engine.ts';
 export { ENGINE_NAMES } from './engines/index.ts';
+export { engineParamsHelp } from './engines/params-help.ts';
 export { parseParamPairs } from './engines/params.ts';
 export type { ParamValues } from './engines/params.ts';
 export { ScoringRuntime } from './engines/tree/threads.ts';
