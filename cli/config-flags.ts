@@ -2,6 +2,7 @@
 import {
   csvEncoding,
   ENGINE_CHOICES,
+  engineParamsHelp,
   loadConfig,
   resolveConfig,
   type LoadedConfig,
@@ -15,6 +16,7 @@ import type { Command } from './command.ts';
 
 export const configOptions: Command['options'] = {
   config: { type: 'string', short: 'c' },
+  'model-name': { type: 'string' },
   data: { type: 'string' },
   test: { type: 'string' },
   target: { type: 'string' },
@@ -27,6 +29,8 @@ export const configOptions: Command['options'] = {
 };
 
 export const configHelp = `  --config FILE       config file (default: mlops.config.json in the current folder)
+  --model-name NAME   the model's name in the registry and runs (default: model_name
+                      from the config); a model of another data set needs its own
   --data URI          training data (default: the config's data.source or data.path):
                       FILE.csv | FILE.parquet | parquet:FOLDER | snapshot:POINTER.json |
                       postgres:TABLE?key=COL[&columns=A,B] | postgres:SELECT … ORDER BY …
@@ -41,11 +45,22 @@ export const configHelp = `  --config FILE       config file (default: mlops.con
   --encoding NAME     text encoding of the CSV files: utf8 (the default; bytes that are
                       not UTF-8 are refused, naming the line) or latin1`;
 
+/** The engines' parameters, for the --help of commands that take --engine and --param. */
+export const engineHelp = engineParamsHelp();
+
 /** Loads the config and applies command-line overrides, then re-validates the result. */
 export function configFromFlags(args: ParsedArgs, cwd: string): LoadedConfig {
   const v = args.values;
   const loaded = loadConfig((v.config as string | undefined) ?? null, cwd);
   const c = structuredClone(loaded.config);
+  if (v['model-name'] !== undefined) {
+    const name = v['model-name'] as string;
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+      throw usageError(
+        `--model-name must be lower-case letters, digits and dashes, starting with a letter or digit (got ${JSON.stringify(name)})`,
+      );
+    c.model_name = name;
+  }
   // Overrides from flags resolve against the current folder, the config's paths against its own.
   const place = (p: string): string => (loaded.baseDir === cwd ? p : absolute(cwd, p));
   if (v.data !== undefined) {

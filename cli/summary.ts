@@ -14,6 +14,11 @@ export function trainSummary(result: TrainResult, outDir: string): string {
     '',
     `threshold ${num(b.threshold)} (minimises expected cost on validation rows) · test confusion tp ${m.test.confusion_matrix.tp} fp ${m.test.confusion_matrix.fp} tn ${m.test.confusion_matrix.tn} fn ${m.test.confusion_matrix.fn}`,
   ];
+  // Columns that are not features, said on screen: an ID found by its values is dropped silently otherwise.
+  for (const d of b.schema.dropped) lines.push(`not a feature: ${d.name} (${d.reason})`);
+  const found = new Set(b.schema.dropped.map((d) => d.name));
+  const configured = b.schema.ids.filter((id) => !found.has(id));
+  if (configured.length) lines.push(`ID columns (data.id_columns, copied to predictions): ${configured.join(', ')}`);
   if (b.selection && result.auto)
     lines.push(
       '',

@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import {
   CreditModel,
   csvEncoding,
+  inputError,
   outputFile,
   readCsvChunks,
   removeStaleTemps,
@@ -17,13 +18,17 @@ import type { Command } from '../command.ts';
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'score a CSV: ID columns, probability and decision per row (streamed)',
-  help: `Usage: mlops predict --model FILE --data FILE [--out FILE] [--encoding NAME]
+  help: `Usage: mlops predict --model FILE --data FILE [--id COLUMN…] [--out FILE] [--encoding NAME]
 
 Scores --data in chunks (constant memory, any file size) and writes CSV with the ID
-columns the model kept, "probability" (of the positive class) and "decision".
+columns, "probability" (of the positive class) and "decision".
 
   --model FILE      model.json (or model.json.gz)
   --data FILE       CSV with the model's feature columns (the target column is optional)
+  --id COLUMN       a column of --data to copy into the output unchanged, e.g. a
+                    customer ID (repeatable, or comma-separated; it may also be a
+                    feature). Default: the columns the model treats as IDs
+                    (data.id_columns, or found at training)
   --out FILE        write the CSV here (its folder must exist, and it must not be an
                     input); written to a temporary file, then renamed
   --encoding NAME   utf8 (the default; bytes that are not UTF-8 are refused) or latin1
@@ -31,6 +36,7 @@ columns the model kept, "probability" (of the positive class) and "decision".
   options: {
     model: { type: 'string', short: 'm' },
     data: { type: 'string' },
+    id: { type: 'string', multiple: true },
     out: { type: 'string', short: 'o' },
     encoding: { type: 'string' },
   },
@@ -47,6 +53,8 @@ columns the model kept, "probability" (of the positive class) and "decision".
       : null;
     const model = CreditModel.load(modelPath);
     const schema = model.bundle.schema;
+    const asked = ((args.values.id as string[] | undefined) ?? []).flatMap((s) => s.split(',').map((c) => c.trim()));
+    if (asked.some((c) => c === '')) throw usageError('--id needs a column name (e.g. --id customer_id)');
     if (outPath) removeStaleTemps(dirname(outPath), basename(outPath));
     const tmp = outPath ? tempSibling(outPath) : null;
     const sink = tmp ? createWriteStream(tmp) : process.stdout;
@@ -61,14 +69,19 @@ columns the model kept, "probability" (of the positive class) and "decision".
       let wroteHeader = false;
       for await (const chunk of readCsvChunks(dataPath, { encoding })) {
         const ds = toDataset(chunk, schema, { requireTarget: false });
-        const idCols = schema.ids.filter((id) => ds.ids.has(id));
+        const idCols = asked.length ? asked : schema.ids.filter((id) => chunk.columns.has(id));
+        const missing = idCols.filter((c) => !chunk.columns.has(c));
+        if (missing.length)
+          throw inputError(
+            `${dataArg}: --id column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} not in the file (columns: ${chunk.header.join(', ')})`,
+          );
         if (!wroteHeader) {
           await write(stringify([[...idCols, 'probability', 'decision']]));
           wroteHeader = true;
         }
         const p = model.score(ds);
         const rows = Array.from(p, (prob, i) => [
-          ...idCols.map((c) => ds.ids.get(c)![i] ?? ''),
+          ...idCols.map((c) => chunk.columns.get(c)!.get(i) ?? ''),
           prob.toFixed(6),
           model.decision(prob),
         ]);

@@ -10,7 +10,7 @@ import {
   type PromoteResult,
 } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
-import { configFromFlags, configHelp, configOptions } from '../config-flags.ts';
+import { configFromFlags, configHelp, configOptions, engineHelp } from '../config-flags.ts';
 import { trainSummary } from '../summary.ts';
 import { runFlags } from './train.ts';
 import { outcomeLine } from './promote.ts';
@@ -36,7 +36,9 @@ ${configHelp}
                       promoted version reports/<model>/v<N>/ and its full card.md)
   --actor NAME        who is acting, for the registry history
   --quiet             no progress output
-  -h, --help          show this help`,
+  -h, --help          show this help
+
+${engineHelp}`,
   options: {
     ...configOptions,
     out: { type: 'string', short: 'o' },

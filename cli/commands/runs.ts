@@ -14,7 +14,7 @@ import {
   resolveRun,
   scanRuns,
   type TrackedRun,
-  bestRun,
+  bestRunPerRows,
   metricValue,
   parseCondition,
   parseParamFilter,
@@ -51,6 +51,7 @@ Every "mlops train", "mlops run" and tuning trial is recorded in the runs store
   list                    runs, newest first
       --command NAME        only runs made by this command (train, run, tune…)
       --engine NAME         only runs of this engine
+      --data SHA|PATH       only runs on this data set (a sha256 prefix or its path)
       --param key=value     only runs with this parameter value (repeatable)
       --where METRIC>VALUE  only runs whose metric passes (repeatable; > >= < <= = !=)
       --sort METRIC         best first (lower first for brier, log_loss, expected_cost)
@@ -60,7 +61,9 @@ Every "mlops train", "mlops run" and tuning trial is recorded in the runs store
   compare ID ID [ID…]     parameters that differ and every metric, with deltas against
                           the first run; e.g. "mlops runs compare 2026 champion"
       --format F            markdown (default) | table | json
-  best --metric METRIC    the best run by a metric (accepts list's filters)
+  best --metric METRIC    the best run by a metric (accepts list's filters); runs measured
+                          on other rows (another data set, or cv folds instead of a test
+                          split) are not ranked together: the best of each group is shown
   prune --keep N          keep the N newest runs, remove the rest and stray temporary files
       --dry-run             only say what would be removed
   reproduce ID            retrain from the run's record on the same data and report
@@ -81,6 +84,7 @@ MLFLOW_TRACKING_PASSWORD), or tracking.mlflow.tracking_uri in the config.`,
     'runs-dir': { type: 'string' },
     command: { type: 'string' },
     engine: { type: 'string' },
+    data: { type: 'string' },
     param: { type: 'string', multiple: true },
     where: { type: 'string', multiple: true },
     sort: { type: 'string' },
@@ -160,6 +164,7 @@ function resolveAny(ctx: Ctx, runs: TrackedRun[], query: string): TrackedRun {
 function filters(ctx: Ctx): {
   command?: string;
   engine?: string;
+  data?: string;
   params?: Record<string, string>;
   where?: ReturnType<typeof parseCondition>[];
 } {
@@ -167,6 +172,7 @@ function filters(ctx: Ctx): {
   return {
     command: v.command as string | undefined,
     engine: v.engine as string | undefined,
+    data: v.data as string | undefined,
     params: v.param ? parseParamFilter(v.param as string[]) : undefined,
     where: v.where ? (v.where as string[]).map(parseCondition) : undefined,
   };
@@ -182,9 +188,10 @@ function list(ctx: Ctx): number {
       throw usageError(`--limit must be a whole number ≥ 1 (got ${JSON.stringify(v.limit)})`);
   }
   const f = filters(ctx);
-  const runs = queryRuns(loadRuns(ctx), { ...f, sort: v.sort as string | undefined, limit });
+  const recorded = loadRuns(ctx);
+  const runs = queryRuns(recorded, { ...f, sort: v.sort as string | undefined, limit });
   const extra = [...(v.sort ? [v.sort as string] : []), ...(f.where ?? []).map((c) => c.metric)];
-  ctx.io.out(renderList(runs, format(ctx, ['table', 'markdown', 'json'], 'table'), extra));
+  ctx.io.out(renderList(runs, format(ctx, ['table', 'markdown', 'json'], 'table'), extra, recorded.length));
   return 0;
 }
 
@@ -210,19 +217,33 @@ function best(ctx: Ctx): number {
   const metric = ctx.args.values.metric as string | undefined;
   if (!metric) throw usageError('runs best: --metric is required, e.g. --metric roc_auc');
   const runs = queryRuns(loadRuns(ctx), filters(ctx));
-  const top = bestRun(runs, metric);
+  const groups = bestRunPerRows(runs, metric);
   const f = format(ctx, ['table', 'json'], 'table');
-  if (!top) {
+  if (!groups.length) {
     if (f === 'json') ctx.io.out('null');
     else ctx.io.err(`no run${runs.length ? ' with a value for ' + metric : ''} matches`);
     return 1;
   }
-  if (f === 'json') ctx.io.out(JSON.stringify(summaryJson(top), null, 2));
-  else {
-    const dir = isHigherBetter(metric) ? 'highest' : 'lowest';
-    ctx.io.out(
-      `${top.id}  ${metric} ${num(metricValue(top, metric))} (${dir} of ${runs.length} run${runs.length === 1 ? '' : 's'}; ${top.metrics_split} rows) · engine ${top.engine} · ${top.location}`,
-    );
+  if (f === 'json') {
+    // One object when the runs are comparable; one per group of rows when they are not.
+    const json = groups.map((g) => ({ ...summaryJson(g.best), compared_with: g.group.runs.length }));
+    ctx.io.out(JSON.stringify(json.length === 1 ? summaryJson(groups[0].best) : json, null, 2));
+    return 0;
+  }
+  const dir = isHigherBetter(metric) ? 'highest' : 'lowest';
+  const line = ({ group, best }: (typeof groups)[number]): string =>
+    `${best.id}  ${metric} ${num(metricValue(best, metric))} (${dir} of ${group.runs.length} run${group.runs.length === 1 ? '' : 's'}; ${best.metrics_split} rows) · engine ${best.engine} · ${best.location}`;
+  if (groups.length === 1) {
+    ctx.io.out(line(groups[0]));
+    return 0;
+  }
+  ctx.io.out(
+    `not ranked together: these runs measured ${metric} on ${groups.length} different sets of rows (data set and split), where it is not comparable; the best of each (pick one with --data SHA):`,
+  );
+  for (const g of groups) {
+    const d = g.group.data;
+    ctx.io.out(`  data ${d ? `${d.path} @ ${d.sha256.slice(0, 8)}` : 'unknown'}, ${g.group.split} rows:`);
+    ctx.io.out(`    ${line(g)}`);
   }
   return 0;
 }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { usageError } from '../../pipeline/core/index.ts';
 import { trainingRun, type TrainingRunOptions } from '../../pipeline/gitops/index.ts';
 import type { Command, CliIO, ParsedArgs } from '../command.ts';
-import { configFromFlags, configHelp, configOptions } from '../config-flags.ts';
+import { configFromFlags, configHelp, configOptions, engineHelp } from '../config-flags.ts';
 import { progressReporter } from '../progress.ts';
 import { trainSummary } from '../summary.ts';
 
@@ -18,7 +18,9 @@ ${configHelp}
   --out DIR           run folder (default: <runs_dir>/<run id>)
   --workers N         worker threads for tree engines (default: cores, at most 4)
   --quiet             no progress output
-  -h, --help          show this help`,
+  -h, --help          show this help
+
+${engineHelp}`,
   options: {
     ...configOptions,
     out: { type: 'string', short: 'o' },

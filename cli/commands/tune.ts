@@ -23,7 +23,7 @@ import {
 } from '../../pipeline/core/index.ts';
 import { recordTrial } from '../../pipeline/gitops/index.ts';
 import type { CliIO, Command, ParsedArgs } from '../command.ts';
-import { configFromFlags, configHelp, configOptions } from '../config-flags.ts';
+import { configFromFlags, configHelp, configOptions, engineHelp } from '../config-flags.ts';
 
 export const tuneCommand: Command = {
   name: 'tune',
@@ -60,7 +60,9 @@ ${configHelp}
                       and to MLflow when configured
   --workers N         worker threads for tree engines
   --quiet             no progress output
-  -h, --help          show this help`,
+  -h, --help          show this help
+
+${engineHelp}`,
   options: {
     ...configOptions,
     trials: { type: 'string' },

@@ -47,11 +47,20 @@ export type { DataSchema } from './data/schema.ts';
 export { parseNumber } from './data/values.ts';
 export type { Attribution, FeatureMatrix } from './engines/engine.ts';
 export { AUTO_ENGINE, ENGINE_CHOICES, ENGINE_NAMES } from './engines/index.ts';
+export { engineParamsHelp } from './engines/params-help.ts';
 export { parseParamPairs } from './engines/params.ts';
 export type { ParamValues } from './engines/params.ts';
 export { ScoringRuntime } from './engines/tree/threads.ts';
-export { DEFAULT_FAIRNESS, fairnessConfigOf, fairnessGuardrail, fairnessReport } from './evaluation/fairness.ts';
+export {
+  DEFAULT_FAIRNESS,
+  fairnessConfigOf,
+  fairnessGuardrail,
+  fairnessReport,
+  resolveColumn,
+} from './evaluation/fairness.ts';
 export type { FairnessConfig, FairnessReport } from './evaluation/fairness.ts';
+export { sensitiveFeatures, sensitiveFeatureWarning } from './evaluation/sensitive.ts';
+export { duplicateWarning, type DuplicateCheck } from './data/duplicates.ts';
 export {
   HIGHER_IS_BETTER,
   METRIC_NAMES,

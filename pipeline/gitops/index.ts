@@ -79,7 +79,7 @@ export type { TrainingRunOptions } from './run/training-run.ts';
 export { parseRegistryRef, registryRun } from './tracking/champion.ts';
 export { recordTrial } from './tracking/index.ts';
 export { MlflowClient, logRun, mirrorVersion, mlflowSettings } from './tracking/mlflow.ts';
-export { bestRun, metricValue, parseCondition, parseParamFilter, queryRuns } from './tracking/query.ts';
+export { bestRunPerRows, metricValue, parseCondition, parseParamFilter, queryRuns } from './tracking/query.ts';
 export { compareRuns, renderComparison, renderList, renderShow, summaryJson } from './tracking/render.ts';
 export type { Format } from './tracking/render.ts';
 export { reproduceRun } from './tracking/reproduce.ts';

@@ -147,7 +147,7 @@ export async function buildArtifact(ctx: Partial<ReportContext> = {}): Promise<A
       dir: null,
       bundle: result.bundle,
       metrics: result.metrics,
-      run: { id, created_at: record.created_at, command: 'test' },
+      run: { id, created_at: record.created_at, trained_at: record.trained_at, command: 'test' },
     },
   });
   const entry = findVersion(loadRegistry(registry).models[cmp.name] ?? null, cmp.verdict.champion!.version)!;

@@ -106,3 +106,20 @@ describe('bad input gets a clear message and exit code, never a stack trace', ()
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('--help of the commands that train', () => {
+  it("lists every engine's parameters from the engine registry", async () => {
+    const { ENGINES } = await import('../../pipeline/core/engines/index.ts');
+    for (const cmd of ['train', 'run', 'tune']) {
+      const r = await runCli([cmd, '--help'], process.cwd());
+      expect(r.code).toBe(0);
+      for (const [name, f] of ENGINES) {
+        expect(r.out, `${cmd} ${name}`).toMatch(new RegExp(`^  ${name}$`, 'm'));
+        for (const [key, s] of Object.entries(f.paramSpec))
+          expect(r.out, `${cmd} ${name}.${key}`).toMatch(
+            new RegExp(`^    ${key} +.*default ${String(s.default).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `, 'm'),
+          );
+      }
+    }
+  });
+});

@@ -123,6 +123,10 @@ describe('training run', () => {
       dir,
     );
     expect(r.code, r.err).toBe(0);
+    // train says so on screen.
+    expect(r.out).toContain(
+      'not a feature: loan_id (unique per row (looks like an ID); list it in data.keep to use it)',
+    );
     const b = readBundle(join(dir, 'runs/id/model.json'));
     expect(b.schema.ids).toEqual(['loan_id']);
     expect(b.schema.features.map((f) => f.name)).not.toContain('loan_id');
@@ -136,6 +140,36 @@ describe('training run', () => {
     expect(out[0]).toBe('loan_id,probability,decision');
     expect(out).toHaveLength(lines.length);
     expect(out[1]).toMatch(/^L100001,0\.\d{6},(good|bad)$/);
+
+    // --id carries any column through (also a feature), in the order given, and names a missing one.
+    const ids = await runCli(
+      [
+        'predict',
+        '--model',
+        'runs/id/model.json',
+        '--data',
+        'with-id.csv',
+        '--id',
+        'Age,loan_id',
+        '--id',
+        'Home',
+        '--out',
+        'ids.csv',
+      ],
+      dir,
+    );
+    expect(ids.code, ids.err).toBe(0);
+    const rows = readFileSync(join(dir, 'ids.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('Age,loan_id,Home,probability,decision');
+    expect(rows[1]).toMatch(
+      new RegExp(`^${lines[1].split(',')[lines[0].split(',').indexOf('Age')]},L100001,\\w+,0\\.\\d{6},(good|bad)$`),
+    );
+    const missing = await runCli(
+      ['predict', '--model', 'runs/id/model.json', '--data', 'with-id.csv', '--id', 'customer'],
+      dir,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/with-id\.csv: --id column "customer" not in the file \(columns: loan_id, Status/);
   });
 
   it('predict streams large files in chunks with the same scores as in-memory scoring', async () => {

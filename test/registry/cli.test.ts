@@ -40,6 +40,9 @@ describe('mlops run, compare, promote, rollback and registry', () => {
       /\*\*KEEP CHAMPION\*\* — keep champion v1: primary:roc_auc improvement ±0 \(higher is better\), improvement ≥ 0\.002 required; validity:new-model: identical to v1/,
     );
     expect(second.out).toMatch(/rejected by the gate: credit-default champion v1 kept/);
+    // v1 is already the champion: no advice to roll back to it.
+    expect(second.out).toContain('v1 is already the champion: nothing to do');
+    expect(second.out).not.toContain('rollback --to v1');
     expect(second.out).toMatch(/❌ +\| primary:roc_auc +\| +0\.8\d{3} \| +0\.8\d{3} \|/);
     const verdict = JSON.parse(readFileSync(join(dir, 'runs/second/verdict.json'), 'utf8'));
     expect(verdict).toMatchObject({ decision: 'keep', champion: { version: 1 } });
@@ -109,5 +112,28 @@ describe('mlops run, compare, promote, rollback and registry', () => {
     });
     const list = await runCli(['registry', 'list'], dir);
     expect(list.out).toMatch(/credit-default: champion v1 · 2 version\(s\)/);
+  });
+
+  it('mlops run on another data set names the config key that fixes it; --model-name gives the model its own name', async () => {
+    const other = ['--data', 'data/lending_club/train.csv', '--target', 'Class', '--positive', 'bad'];
+    const clash = await runCli(['run', '--quiet', '--no-report', '--out', 'runs/lending', ...other], dir);
+    expect(clash.code, clash.err).toBe(0);
+    expect(clash.out).toMatch(/champion v1 of credit-default cannot be scored on the challenger's rows/);
+    expect(clash.out).toContain('give it its own name (model_name in the config, or --model-name NAME)');
+
+    const own = await runCli(
+      ['run', '--quiet', '--no-report', '--out', 'runs/lending-own', '--model-name', 'lending-default', ...other],
+      dir,
+    );
+    expect(own.code, own.err).toBe(0);
+    expect(own.out).toMatch(/promoted lending-default v1 to champion/);
+    const reg = loadRegistry(join(dir, 'models'));
+    expect(reg.models['lending-default'].aliases.champion).toBe(1);
+    expect(reg.models['credit-default'].aliases.champion).toBe(1);
+    expect(JSON.parse(readFileSync(join(dir, 'runs/lending-own/run.json'), 'utf8')).model.name).toBe('lending-default');
+
+    const bad = await runCli(['train', '--model-name', 'Lending Default'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--model-name must be lower-case letters, digits and dashes/);
   });
 });

@@ -6,7 +6,9 @@ import {
   fairnessGuardrail,
   fairnessReport,
   groupLabels,
+  resolveColumn,
 } from '../../pipeline/core/evaluation/fairness.ts';
+import { sensitiveFeatures, sensitiveFeatureWarning } from '../../pipeline/core/evaluation/sensitive.ts';
 import { resolveConfig } from '../../pipeline/core/config/load.ts';
 
 /**
@@ -87,6 +89,42 @@ describe('fairness metrics', () => {
     expect(r.attributes[0].groups.every((x) => x.disparate_impact === 1)).toBe(true);
     expect(r.skipped).toEqual([{ attribute: 'Sex', reason: 'column "Sex" is not in the data' }]);
     expect(fairnessGuardrail(r)).toEqual({ passed: true, reasons: [] });
+    expect(r.verdict).toEqual({
+      status: 'passed',
+      text: 'Fairness bounds met for G; not evaluated: Sex (column "Sex" is not in the data).',
+    });
+  });
+
+  it('matches configured columns ignoring case, and gives one verdict when none is in the data', () => {
+    const y = [1, 0, 1, 0];
+    const p = [0.9, 0.1, 0.9, 0.1];
+    const config = { ...DEFAULT_FAIRNESS, min_group_size: 1, attributes: [{ column: 'Age', bands: [30] }] };
+    const found = fairnessReport({ y, p, threshold: 0.5, columns: new Map([['age', [25, 35, 25, 35]]]) }, config);
+    expect(found.attributes.map((a) => a.attribute)).toEqual(['age']);
+    expect(found.skipped).toEqual([]);
+    expect(resolveColumn('MARITAL', ['Marital', 'Age'])).toBe('Marital');
+    expect(resolveColumn('sex', ['Sex', 'SEX'])).toBeNull(); // ambiguous
+    const none = fairnessReport({ y, p, threshold: 0.5, columns: new Map() }, config);
+    expect(none.verdict.status).toBe('not_evaluated');
+    expect(none.verdict.text).toBe(
+      'Fairness not evaluated: none of the configured sensitive attributes is in the data: Age (column "Age" is not in the data).',
+    );
+    const unset = fairnessReport({ y, p, threshold: 0.5, columns: new Map() }, DEFAULT_FAIRNESS);
+    expect(unset.verdict.status).toBe('not_configured');
+  });
+
+  it('names sensitive columns used as features: configured ones and protected-looking names, unless kept', () => {
+    const features = ['Income', 'age', 'Race', 'maritalStatus', 'Mortgage', 'applicant_gender'];
+    const found = sensitiveFeatures(features, { attributes: [{ column: 'Age' }] }, ['applicant_gender']);
+    expect(found).toEqual([
+      { column: 'age', why: 'configured' },
+      { column: 'Race', why: 'name' },
+      { column: 'maritalStatus', why: 'name' },
+    ]);
+    expect(sensitiveFeatureWarning(found)).toMatch(
+      /^sensitive attributes used as model features: age \(in fairness\.attributes\), Race \(its name suggests a protected characteristic\), maritalStatus .*list them in data\.keep if using them is deliberate and lawful\.$/,
+    );
+    expect(sensitiveFeatureWarning([])).toBeNull();
   });
 
   it('bands numbers (age bands) in order, with missing values in their own group', () => {

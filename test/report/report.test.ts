@@ -131,6 +131,25 @@ describe('mlops report', () => {
     expect(json.fairness.attributes.map((a: { attribute: string }) => a.attribute)).toEqual(['Age', 'Marital']);
     expect(json.dependencies.status).toBe('skipped');
     expect(json.timings.report_s).toBeGreaterThan(0);
+
+    // Trained-at is the run's wall-clock time (run.json), not the bundle's commit time.
+    const record = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
+    expect(Date.parse(record.trained_at)).toBeGreaterThan(Date.now() - 3_600_000);
+    expect(json.model.trained_at).toBe(record.trained_at);
+    expect(json.run.trained_at).toBe(record.trained_at);
+    expect(card).toContain(`· trained ${record.trained_at}`);
+    expect(html).toContain(`· trained ${record.trained_at}`);
+  });
+
+  it('keeps the bundle byte-identical when the same commit is trained again at another time', async () => {
+    const again = await runCli(['train', '--quiet', '--out', 'runs/champion-again'], dir);
+    expect(again.code, again.err).toBe(0);
+    const first = JSON.parse(readFileSync(join(dir, 'runs/champion/run.json'), 'utf8'));
+    const second = JSON.parse(readFileSync(join(dir, 'runs/champion-again/run.json'), 'utf8'));
+    expect(second.trained_at).not.toBe(first.trained_at);
+    expect(readFileSync(join(dir, 'runs/champion-again/model.json'))).toEqual(
+      readFileSync(join(dir, 'runs/champion/model.json')),
+    );
   });
 
   it('is reproducible: regenerating gives the same card and charts apart from timings', async () => {
@@ -189,6 +208,57 @@ describe('mlops report', () => {
     const card = readFileSync(join(dir, 'out/v1/README.md'), 'utf8');
     expect(card.split('\n')[0]).toBe('# Model card: credit-default v1 (logistic)');
     expect(card).toContain('all 891 rows of');
+    // A bare bundle has no run: the card says its time is the commit's, not when it was trained.
+    expect(card).not.toMatch(/· trained /);
     expect(card).toContain('coefficient × standardised value');
+  });
+});
+
+describe('sensitive attributes', () => {
+  it('warns when one is a feature, matches configured names ignoring case, and gives one fairness verdict', async () => {
+    const config = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'mlops.config.json'), 'utf8'));
+    const project = tempProject({
+      ...config,
+      engine: { name: 'logistic', params: {} },
+      fairness: { attributes: [{ column: 'AGE', bands: [25, 35, 50] }, { column: 'Sex' }], min_disparate_impact: 0.8 },
+    });
+    const lines = readFileSync(join(project, 'data/credit_data.csv'), 'utf8').trim().split('\n');
+    const races = ['a', 'b', 'c'];
+    writeFileSync(
+      join(project, 'with-race.csv'),
+      lines.map((l, i) => (i === 0 ? `${l},race` : `${l},${races[i % 3]}`)).join('\n') + '\n',
+    );
+    const t = await runCli(['train', '--quiet', '--data', 'with-race.csv', '--out', 'runs/r'], project);
+    expect(t.code, t.err).toBe(0);
+    expect(t.err).toMatch(
+      /^warning: sensitive attributes used as model features: Age \(in fairness\.attributes\), Marital \(its name suggests a protected characteristic\), race \(its name suggests a protected characteristic\)\./m,
+    );
+    const r = await runCli(['report', '--run', 'runs/r'], project);
+    expect(r.code, r.err).toBe(0);
+    const card = readFileSync(join(project, 'runs/r/README.md'), 'utf8');
+    expect(card).toMatch(/> ⚠ Sensitive attributes used as model features: Age/);
+    expect(card).toMatch(/\*\*Age\*\* \(reference: /); // AGE in the config found the Age column
+    expect(card).toContain('- Sex: not evaluated — column "Sex" is not in the data.');
+    expect(card).toMatch(/Fairness guardrail: (passed|FAILED)\.?\*\* .*not evaluated: Sex/);
+    expect(card).not.toContain('No sensitive attributes are configured');
+
+    // Only absent attributes: "not evaluated", and nothing says "passed" or "not configured".
+    const absent = tempProject({
+      ...config,
+      engine: { name: 'logistic', params: {} },
+      fairness: { attributes: [{ column: 'Sex' }] },
+    });
+    expect((await runCli(['train', '--quiet', '--out', 'runs/a'], absent)).code).toBe(0);
+    expect((await runCli(['report', '--run', 'runs/a'], absent)).code).toBe(0);
+    const card2 = readFileSync(join(absent, 'runs/a/README.md'), 'utf8');
+    expect(card2).toContain(
+      '**Fairness: not evaluated.** Fairness not evaluated: none of the configured sensitive attributes',
+    );
+    expect(card2).not.toMatch(/guardrail: passed|No sensitive attributes are configured/i);
+    const html = readFileSync(join(absent, 'runs/a/report.html'), 'utf8');
+    expect(html).toContain('Fairness not evaluated');
+    expect(html).not.toMatch(/guardrail passed|No sensitive attributes are configured/i);
+    // Markdown code spans become <code>, never literal backticks.
+    expect(html.replace(/<svg[\s\S]*?<\/svg>/g, '')).not.toContain('`');
   });
 });

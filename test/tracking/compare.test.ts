@@ -214,3 +214,45 @@ describe('mlops runs list / best / show', () => {
     expect(none.err).toMatch(/no run "zzz" in .*runs \(3 runs there/);
   });
 });
+
+describe('mlops runs list / best across filters and data sets', () => {
+  it('says that the filters matched none of the recorded runs, not that there are none', async () => {
+    const r = await cli('list', '--engine', 'logistic');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('no run matches these filters (3 runs recorded; "mlops runs list" without filters shows them)');
+    const empty = mkdtempSync(join(tmpdir(), 'mlops-empty-'));
+    expect((await runCli(['runs', 'list'], empty)).out).toMatch(/^no runs recorded yet/);
+  });
+
+  it('does not rank runs of different data sets together: the best of each, and --data picks one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlops-best-'));
+    const store = join(dir, 'runs');
+    const other = 'b'.repeat(64);
+    writeFakeRun(store, { id: A, created_at: '2026-01-01T10:00:00.000Z', params: {}, metrics: { expected_cost: 0.5 } });
+    writeFakeRun(store, {
+      id: B,
+      created_at: '2026-01-02T10:00:00.000Z',
+      params: {},
+      metrics: { expected_cost: 0.45 },
+    });
+    writeFakeRun(store, {
+      id: C,
+      created_at: '2026-01-03T10:00:00.000Z',
+      params: {},
+      metrics: { expected_cost: 0.1 },
+      dataSha: other,
+    });
+    const r = await runCli(['runs', 'best', '--metric', 'expected_cost'], dir);
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[0]).toMatch(/^not ranked together: these runs measured expected_cost on 2 different sets of rows/);
+    expect(lines[1]).toBe(`  data data/credit_data.csv @ bbbbbbbb, test rows:`);
+    expect(lines[2]).toMatch(new RegExp(`^ {4}${C}  expected_cost 0\\.1000 \\(lowest of 1 run;`));
+    expect(lines[3]).toBe(`  data data/credit_data.csv @ aaaaaaaa, test rows:`);
+    expect(lines[4]).toMatch(new RegExp(`^ {4}${B}  expected_cost 0\\.4500 \\(lowest of 2 runs;`));
+    const json = JSON.parse((await runCli(['runs', 'best', '--metric', 'expected_cost', '--format', 'json'], dir)).out);
+    expect(json.map((j: { id: string }) => j.id)).toEqual([C, B]);
+    const picked = await runCli(['runs', 'best', '--metric', 'expected_cost', '--data', 'aaaa'], dir);
+    expect(picked.out).toMatch(new RegExp(`^${B}  expected_cost 0\\.4500 \\(lowest of 2 runs; test rows\\)`));
+  });
+});

@@ -39761,7 +39761,12 @@ var lineageSchema = {
         {
           type: "object",
           required: ["id"],
-          properties: { id: { type: "string" }, created_at: { type: "string" }, command: { type: "string" } }
+          properties: {
+            id: { type: "string" },
+            created_at: { type: "string" },
+            trained_at: { type: "string" },
+            command: { type: "string" }
+          }
         }
       ]
     },

@@ -75,6 +75,50 @@ export interface FairnessReport {
   failures: string[];
   /** Attributes that could not be evaluated (column absent), with the reason. */
   skipped: { attribute: string; reason: string }[];
+  /** The one verdict every face shows, so a card never says "not evaluated" and "passed" at once. */
+  verdict: FairnessVerdict;
+}
+
+export interface FairnessVerdict {
+  /** not_configured: no attributes; not_evaluated: none of them is in the data; else the bounds' outcome. */
+  status: 'not_configured' | 'not_evaluated' | 'passed' | 'failed';
+  /** One sentence for people. */
+  text: string;
+}
+
+/**
+ * The column of the data a configured name refers to: the exact name, else the one column
+ * that matches ignoring case (`Age` finds `age`); null when none or several do.
+ */
+export function resolveColumn(name: string, columns: Iterable<string>): string | null {
+  const all = [...columns];
+  if (all.includes(name)) return name;
+  const folded = all.filter((c) => c.toLowerCase() === name.toLowerCase());
+  return folded.length === 1 ? folded[0] : null;
+}
+
+function fairnessVerdict(
+  config: FairnessConfig,
+  attributes: AttributeFairness[],
+  failures: string[],
+  skipped: FairnessReport['skipped'],
+): FairnessVerdict {
+  const notEvaluated = skipped.map((s) => `${s.attribute} (${s.reason})`).join(', ');
+  if (!config.attributes.length)
+    return {
+      status: 'not_configured',
+      text: 'No sensitive attributes are configured (`fairness.attributes` in mlops.config.json), so group fairness was not checked.',
+    };
+  if (!attributes.length)
+    return {
+      status: 'not_evaluated',
+      text: `Fairness not evaluated: none of the configured sensitive attributes is in the data: ${notEvaluated}.`,
+    };
+  const checked = attributes.map((a) => a.attribute).join(', ');
+  const rest = skipped.length ? `; not evaluated: ${notEvaluated}` : '';
+  return failures.length
+    ? { status: 'failed', text: `Fairness bounds not met (checked ${checked}${rest}): ${failures.join('; ')}.` }
+    : { status: 'passed', text: `Fairness bounds met for ${checked}${rest}.` };
 }
 
 export type ColumnValues = ArrayLike<number> | readonly (string | number | null)[];
@@ -141,13 +185,14 @@ export function fairnessReport(input: FairnessInput, config: FairnessConfig): Fa
   const skipped: FairnessReport['skipped'] = [];
   const failures: string[] = [];
   for (const attr of config.attributes) {
-    const values = input.columns.get(attr.column);
-    if (!values) {
+    const column = resolveColumn(attr.column, input.columns.keys());
+    const values = column === null ? undefined : input.columns.get(column);
+    if (column === null || !values) {
       skipped.push({ attribute: attr.column, reason: `column "${attr.column}" is not in the data` });
       continue;
     }
     if (values.length !== y.length)
-      throw configError(`fairness: column "${attr.column}" has ${values.length} values for ${y.length} rows`);
+      throw configError(`fairness: column "${column}" has ${values.length} values for ${y.length} rows`);
     const labels = groupLabels(values, attr.bands);
     const acc = new Map<string, { n: number; pos: number; predPos: number; tp: number; fp: number }>();
     for (let i = 0; i < labels.length; i++) {
@@ -202,15 +247,22 @@ export function fairnessReport(input: FairnessInput, config: FairnessConfig): Fa
       }
     }
     groups = orderGroups(groups, attr.bands ? [...attr.bands].sort((a, b) => a - b) : undefined);
-    for (const g of groups) for (const f of g.flags) failures.push(`${attr.column} = ${g.group}: ${f}`);
+    for (const g of groups) for (const f of g.flags) failures.push(`${column} = ${g.group}: ${f}`);
     attributes.push({
-      attribute: attr.column,
+      attribute: column,
       reference_group: ref?.group ?? null,
       groups,
       flagged: groups.some((g) => g.flags.length > 0),
     });
   }
-  return { config, attributes, flagged: failures.length > 0, failures, skipped };
+  return {
+    config,
+    attributes,
+    flagged: failures.length > 0,
+    failures,
+    skipped,
+    verdict: fairnessVerdict(config, attributes, failures, skipped),
+  };
 }
 
 /**

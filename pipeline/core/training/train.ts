@@ -19,6 +19,9 @@ import type { ParamValues } from '../engines/params.ts';
 import { resolveParams } from '../engines/params.ts';
 import { chooseThreshold } from '../evaluation/threshold.ts';
 import { computeMetrics, METRIC_NAMES, type SplitMetrics } from '../evaluation/metrics.ts';
+import { fairnessConfigOf } from '../evaluation/fairness.ts';
+import { duplicateCheck, duplicateWarning, rowHashes, type DuplicateCheck } from '../data/duplicates.ts';
+import { sensitiveFeatures, sensitiveFeatureWarning } from '../evaluation/sensitive.ts';
 import { stratifiedSplit } from './split.ts';
 import { sealBundle, type Bundle } from '../model/bundle.ts';
 import { packageVersion, projectVersion, reproducibleTime } from '../common/provenance.ts';
@@ -82,6 +85,8 @@ export interface MetricsFile {
     test: number;
     positive_rate: { train: number; validation: number; test: number };
   };
+  /** Duplicate rows and test rows copied from training rows (absent in runs made before it was kept). */
+  data_quality?: DuplicateCheck;
 }
 
 export interface Scored {
@@ -114,7 +119,18 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   opts.onStage?.('loading data');
   const dataPath = resolvePath(opts.baseDir, config.data.path);
-  const { read, rows, schema, testData, trainSet, valSet, testSet, evaluationTable } = await loadSplits(opts);
+  const { read, rows, schema, testData, trainSet, valSet, testSet, evaluationTable, duplicates } =
+    await loadSplits(opts);
+  const duplicated = duplicateWarning(duplicates, config.data.path, rows);
+  if (duplicated) opts.onWarning?.(duplicated);
+  const sensitive = sensitiveFeatureWarning(
+    sensitiveFeatures(
+      schema.features.map((f) => f.name),
+      fairnessConfigOf(config),
+      config.data.keep,
+    ),
+  );
+  if (sensitive) opts.onWarning?.(sensitive);
   checkSplit(trainSet, 'train');
   checkSplit(valSet, 'validation');
   checkSplit(testSet, 'test');
@@ -236,6 +252,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       test: testSet.rows,
       positive_rate: { train: rate(trainSet.y!), validation: rate(valSet.y!), test: rate(testSet.y!) },
     },
+    data_quality: duplicates,
   };
   return {
     bundle,
@@ -275,12 +292,15 @@ async function loadSplits(opts: TrainOptions): Promise<{
   valSet: Dataset;
   testSet: Dataset;
   evaluationTable: RawTable;
+  duplicates: DuplicateCheck;
 }> {
   const { config } = opts;
   const csv = { encoding: config.data.encoding };
   const read = opts.read ?? (await readSource(dataSourceOf(config), { baseDir: opts.baseDir, env: opts.env, csv }));
   const schema = inferSchema(read.table, config.data);
   const all = toDataset(read.table, schema, { requireTarget: true });
+  const keyColumns = [...schema.features.map((f) => f.name), schema.target];
+  const hashes = rowHashes(read.table, keyColumns);
   if (config.data.test_path) {
     // A holdout is a source like the training data: a CSV keeps its file's sha256, others the rows' digest.
     const holdout = parseSourceUri(config.data.test_path);
@@ -305,6 +325,7 @@ async function loadSplits(opts: TrainOptions): Promise<{
       rows: all.rows,
       schema,
       testData,
+      duplicates: duplicateCheck(hashes, s.train, rowHashes(evaluationTable, keyColumns)),
       trainSet: subset(all, s.train),
       valSet: subset(all, s.validation),
       testSet: toDataset(evaluationTable, schema, { requireTarget: true }),
@@ -317,6 +338,11 @@ async function loadSplits(opts: TrainOptions): Promise<{
     rows: all.rows,
     schema,
     testData: null,
+    duplicates: duplicateCheck(
+      hashes,
+      s.train,
+      Array.from(s.test, (k) => hashes[k]),
+    ),
     trainSet: subset(all, s.train),
     valSet: subset(all, s.validation),
     testSet: subset(all, s.test),

@@ -50,7 +50,7 @@ export function modelCard(opts: RecordFacts & { bundle: Bundle; verdict: Verdict
     '',
     `Engine **${b.engine.engine}**, decision threshold **${num(b.threshold)}** (chosen on validation rows to minimise expected cost: a missed "${positives}" costs ${b.costs.false_negative}, a refused good applicant ${b.costs.false_positive}).`,
     '',
-    `Bundle digest \`${b.digest}\`.`,
+    `Bundle digest \`${b.digest}\`${lineage.run?.trained_at ? `, trained ${lineage.run.trained_at}` : ''}.`,
     '',
     '## Data',
     '',

@@ -6,14 +6,14 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readBundle, type Bundle, MlopsError, type MetricsFile } from '../../core/index.ts';
-import { readMetricsFile, readRunRecord, type RunRecord } from '../run/run-folder.ts';
+import { readMetricsFile, readRunRecord, trainedAt, type RunRecord } from '../run/run-folder.ts';
 
 export interface Challenger {
   /** The run folder it was read from, if any. */
   dir: string | null;
   bundle: Bundle;
   metrics: MetricsFile;
-  run: { id: string; created_at: string; command: string } | null;
+  run: { id: string; created_at: string; trained_at: string; command: string } | null;
 }
 
 export function loadChallenger(dir: string): Challenger {
@@ -35,7 +35,7 @@ export function loadChallenger(dir: string): Challenger {
         `${join(abs, 'run.json')}: records model ${r.model.digest} but model.json is ${bundle.digest}; the run folder was mixed up`,
       );
     }
-    run = { id: r.id, created_at: r.created_at, command: r.command };
+    run = { id: r.id, created_at: r.created_at, trained_at: trainedAt(r), command: r.command };
   }
   return { dir: abs, bundle, metrics, run };
 }

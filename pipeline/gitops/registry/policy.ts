@@ -22,6 +22,7 @@ import {
   MlopsError,
   fairnessGuardrail,
   fairnessReport,
+  resolveColumn,
   type FairnessConfig,
   type FairnessReport,
 } from '../../core/index.ts';
@@ -105,7 +106,11 @@ export function evaluateChallenger(input: EvaluateInput): Verdict {
     required: 'not already registered',
     passed: !dup,
     detail: dup
-      ? `identical to v${dup.version} (same digest ${challenger.bundle.digest.slice(0, 19)}…); to serve it again use "mlops rollback --to v${dup.version}"`
+      ? `identical to v${dup.version} (same digest ${challenger.bundle.digest.slice(0, 19)}…); ${
+          champion?.version === dup.version
+            ? `v${dup.version} is already the champion: nothing to do`
+            : `to serve it again use "mlops rollback --to v${dup.version}"`
+        }`
       : 'a new bundle',
   });
   validity.push({
@@ -139,7 +144,7 @@ export function evaluateChallenger(input: EvaluateInput): Verdict {
       challenger: metricValue(chMetrics, primary),
       required: 'champion scored on the same rows',
       passed: false,
-      detail: `champion v${champion.version} cannot be scored on the challenger's rows (${champError}); promote with --force and a reason if the data set changed on purpose`,
+      detail: `champion v${champion.version} of ${name} cannot be scored on the challenger's rows (${champError}); a model of another data set is another model: give it its own name (model_name in the config, or --model-name NAME), or promote with --force and a reason if the data set changed on purpose`,
     });
   } else {
     for (const r of primaryRules(primary, policy, metricValue(champMetrics, primary), metricValue(chMetrics, primary)))
@@ -380,9 +385,11 @@ function fairnessRule(
   const columns = (): Map<string, (string | null)[] | Float64Array> => {
     const out = new Map<string, (string | null)[] | Float64Array>();
     for (const a of config.attributes) {
-      const raw = parts.flatMap((part) => part.table.columns.get(a.column)?.toArray() ?? []);
+      const column = resolveColumn(a.column, parts[0]?.table.header ?? []);
+      if (column === null) continue;
+      const raw = parts.flatMap((part) => part.table.columns.get(column)?.toArray() ?? []);
       if (raw.length !== scores.y.length) continue;
-      out.set(a.column, a.bands ? Float64Array.from(raw, (v) => (v === null ? NaN : Number(v))) : raw);
+      out.set(column, a.bands ? Float64Array.from(raw, (v) => (v === null ? NaN : Number(v))) : raw);
     }
     return out;
   };

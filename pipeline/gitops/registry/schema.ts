@@ -39,7 +39,8 @@ export interface Lineage {
   code_commit: string | null;
   code_dirty: boolean | null;
   packages: Record<string, string>;
-  run: { id: string; created_at: string; command: string } | null;
+  /** `trained_at`: wall-clock time of the training run (absent in versions registered before it was kept). */
+  run: { id: string; created_at: string; trained_at?: string; command: string } | null;
   ci_run_url: string | null;
 }
 
@@ -121,7 +122,12 @@ const lineageSchema = {
         {
           type: 'object',
           required: ['id'],
-          properties: { id: { type: 'string' }, created_at: { type: 'string' }, command: { type: 'string' } },
+          properties: {
+            id: { type: 'string' },
+            created_at: { type: 'string' },
+            trained_at: { type: 'string' },
+            command: { type: 'string' },
+          },
         },
       ],
     },

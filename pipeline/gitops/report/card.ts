@@ -37,17 +37,18 @@ export function metricsWithIntervals(d: ReportData): string {
 export function fairnessTables(d: ReportData): string[] {
   const f = d.fairness;
   const out: string[] = [];
-  if (!f.attributes.length && !f.skipped.length) {
+  if (f.verdict.status === 'not_configured') {
     out.push(
       'No sensitive attributes are configured. Add them to `mlops.config.json`, e.g. `"fairness": {"attributes": [{"column": "Age", "bands": [25, 35, 50]}, {"column": "Marital"}]}`.',
     );
     out.push('');
     return out;
   }
-  out.push(
-    `Decisions on the evaluation rows per group. *Refused* is the share predicted \`${d.target.positive}\`; *DI* (disparate impact) is the group's approval rate over that of the most-approved group (reference); below **${f.config.min_disparate_impact}** it is flagged (four-fifths rule). Groups under ${f.config.min_group_size} rows are shown but not judged.`,
-    '',
-  );
+  if (f.attributes.length)
+    out.push(
+      `Decisions on the evaluation rows per group. *Refused* is the share predicted \`${d.target.positive}\`; *DI* (disparate impact) is the group's approval rate over that of the most-approved group (reference); below **${f.config.min_disparate_impact}** it is flagged (four-fifths rule). Groups under ${f.config.min_group_size} rows are shown but not judged.`,
+      '',
+    );
   for (const a of f.attributes) {
     out.push(`**${a.attribute}** (reference: ${a.reference_group ?? 'none large enough'})`, '');
     out.push(
@@ -72,13 +73,33 @@ export function fairnessTables(d: ReportData): string[] {
     );
   }
   for (const s of f.skipped) out.push(`- ${s.attribute}: not evaluated — ${s.reason}.`);
-  out.push(
-    f.flagged
-      ? `**Fairness guardrail: FAILED** — ${f.failures.join('; ')}. The promotion policy can refuse this model (\`fairnessGuardrail\` in pipeline/core/evaluation/fairness.ts).`
-      : '**Fairness guardrail: passed.** The promotion policy can require this (`fairnessGuardrail` in pipeline/core/evaluation/fairness.ts).',
-    '',
-  );
+  if (f.skipped.length) out.push('');
+  const verdict = {
+    failed: `**Fairness guardrail: FAILED** — ${f.verdict.text} The promotion policy can refuse this model (\`promotion.fairness_guardrail\`).`,
+    passed: `**Fairness guardrail: passed.** ${f.verdict.text} The promotion policy can require this (\`promotion.fairness_guardrail\`).`,
+    not_evaluated: `**Fairness: not evaluated.** ${f.verdict.text} Name the columns as they are in the data file.`,
+    not_configured: f.verdict.text,
+  };
+  out.push(verdict[f.verdict.status], '');
   return out;
+}
+
+/**
+ * When the model was trained (the run's wall-clock time); without a run, the bundle's own
+ * time, which is the code commit's and says so.
+ */
+export function whenText(m: ReportData['model']): string {
+  if (m.trained_at) return ` · trained ${m.trained_at}`;
+  return m.created_at ? ` · bundle time ${m.created_at} (code commit time; the training run is unknown)` : '';
+}
+
+/**
+ * What the score is for, in the words of the model's own target and positive label (a churn
+ * model is not a default model); `code` marks a column or label up for Markdown or HTML.
+ */
+export function intendedUse(d: ReportData, code: (s: string) => string): string {
+  const { column, positive, negative } = d.target;
+  return `Estimates the probability that ${code(column)} is ${code(positive)} (rather than ${code(negative)}) for a case like the ${d.model.data.rows.toLocaleString('en-US')} rows it was trained on, from their other columns, to support — not replace — a decision. Cases scoring at or above the threshold are classed ${code(positive)} and recommended for review; each comes with reason codes a person can explain. Not intended for any other use, or for cases unlike the training data.`;
 }
 
 /**
@@ -91,7 +112,7 @@ export function renderModelCard(d: ReportData, base = ''): string {
   const title = `${m.name}${m.version !== null ? ` v${m.version}` : ''}`;
   L.push(`# Model card: ${title} (${m.engine})`, '');
   L.push(
-    `Digest \`${m.digest}\`${m.git.commit ? ` · commit \`${m.git.commit.slice(0, 7)}\`${m.git.dirty ? ' (uncommitted changes)' : ''}` : ''}${m.created_at ? ` · created ${m.created_at}` : ''}${d.run ? ` · run \`${d.run.id}\`` : ''} · [full report (HTML)](${base}report.html)`,
+    `Digest \`${m.digest}\`${m.git.commit ? ` · commit \`${m.git.commit.slice(0, 7)}\`${m.git.dirty ? ' (uncommitted changes)' : ''}` : ''}${whenText(m)}${d.run ? ` · run \`${d.run.id}\`` : ''} · [full report (HTML)](${base}report.html)`,
     '',
   );
   if (d.warnings.length) {
@@ -101,7 +122,7 @@ export function renderModelCard(d: ReportData, base = ''): string {
 
   L.push('## Intended use', '');
   L.push(
-    `Estimates the probability that a credit applicant will default (\`${d.target.column}\` = \`${d.target.positive}\`) from the application form, to support — not replace — a lending decision. Applicants scoring at or above the threshold are recommended for refusal or manual review; each decision comes with reason codes a relationship manager can explain to the applicant. Not intended for pricing, marketing, collections or any population unlike the training data.`,
+    intendedUse(d, (s) => `\`${s}\``),
     '',
   );
 

@@ -8,16 +8,24 @@ import type { Chart } from './charts/index.ts';
 import type { ReportData } from './report-data.ts';
 import { leaderboardRows, selectionPlanText } from './leaderboard.ts';
 import { METRIC_ROWS } from './tables.ts';
+import { intendedUse, whenText } from './card.ts';
 
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** Text written for the Markdown card: escaped, its `code` spans as <code> instead of literal backticks. */
+export function inlineCode(s: string): string {
+  return escapeHtml(s)
+    .replace(/`([^`]+)`/g, '<code>$1</code>')
+    .replace(/`/g, '');
 }
 
 function table(header: string[], rows: string[][], numericFrom = 1): string {
   const th = header.map((h, i) => `<th${i >= numericFrom ? ' class="n"' : ''}>${escapeHtml(h)}</th>`).join('');
   const body = rows
     .map(
-      (r) => `<tr>${r.map((c, i) => `<td${i >= numericFrom ? ' class="n"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`,
+      (r) => `<tr>${r.map((c, i) => `<td${i >= numericFrom ? ' class="n"' : ''}>${inlineCode(c)}</td>`).join('')}</tr>`,
     )
     .join('\n');
   return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
@@ -61,14 +69,12 @@ export function renderHtmlReport(d: ReportData, charts: Chart[]): string {
   H.push(`<title>Model report: ${escapeHtml(title)}</title>`, `<style>${CSS}</style>`, '</head>', '<body>', '<main>');
   H.push(`<h1>Model report: ${escapeHtml(title)}</h1>`);
   H.push(
-    `<p class="meta">Digest <code>${escapeHtml(m.digest)}</code>${m.git.commit ? ` · commit <code>${escapeHtml(m.git.commit.slice(0, 7))}</code>` : ''}${d.run ? ` · run <code>${escapeHtml(d.run.id)}</code>` : ''}${m.created_at ? ` · created ${escapeHtml(m.created_at)}` : ''}</p>`,
+    `<p class="meta">Digest <code>${escapeHtml(m.digest)}</code>${m.git.commit ? ` · commit <code>${escapeHtml(m.git.commit.slice(0, 7))}</code>` : ''}${d.run ? ` · run <code>${escapeHtml(d.run.id)}</code>` : ''}${escapeHtml(whenText(m))}</p>`,
   );
-  for (const w of d.warnings) H.push(`<p class="warn">${escapeHtml(w)}</p>`);
+  for (const w of d.warnings) H.push(`<p class="warn">${inlineCode(w)}</p>`);
 
   H.push('<h2>Intended use</h2>');
-  H.push(
-    `<p>Estimates the probability that a credit applicant will default (<code>${escapeHtml(d.target.column)}</code> = <code>${escapeHtml(d.target.positive)}</code>) to support — not replace — a lending decision, with reason codes for every refusal. Not for pricing, marketing, collections or populations unlike the training data.</p>`,
-  );
+  H.push(`<p>${intendedUse(d, (s) => `<code>${escapeHtml(s)}</code>`)}</p>`);
 
   H.push('<h2>Data and lineage</h2>');
   H.push(
@@ -140,7 +146,7 @@ export function renderHtmlReport(d: ReportData, charts: Chart[]): string {
   H.push('<h2>What drives the score</h2>');
   if (d.explanations)
     H.push(
-      `<p>${escapeHtml(d.explanations.method)}, ${d.explanations.rows} test applicants; base value ${num(d.explanations.base_value)} (${d.explanations.output === 'log_odds' ? 'log-odds' : 'probability'}).</p>`,
+      `<p>${inlineCode(d.explanations.method)}, ${d.explanations.rows} test applicants; base value ${num(d.explanations.base_value)} (${d.explanations.output === 'log_odds' ? 'log-odds' : 'probability'}).</p>`,
     );
   H.push(
     table(
@@ -166,9 +172,7 @@ export function renderHtmlReport(d: ReportData, charts: Chart[]): string {
 
   H.push('<h2>Fairness</h2>');
   const f = d.fairness;
-  if (!f.attributes.length)
-    H.push('<p>No sensitive attributes are configured (<code>fairness.attributes</code> in mlops.config.json).</p>');
-  else {
+  if (f.attributes.length) {
     H.push(
       `<p>Disparate impact (DI) = group approval rate ÷ the most-approved group's; flagged below ${f.config.min_disparate_impact} (four-fifths rule). Groups under ${f.config.min_group_size} rows are not judged.</p>`,
     );
@@ -193,16 +197,18 @@ export function renderHtmlReport(d: ReportData, charts: Chart[]): string {
         ),
       );
     }
-    H.push(
-      f.flagged
-        ? `<p class="flag">Fairness guardrail failed: ${escapeHtml(f.failures.join('; '))}</p>`
-        : '<p class="ok">Fairness guardrail passed.</p>',
-    );
   }
-  for (const s of f.skipped) H.push(`<p>${escapeHtml(s.attribute)}: not evaluated — ${escapeHtml(s.reason)}.</p>`);
+  for (const s of f.skipped) H.push(`<p>${escapeHtml(s.attribute)}: not evaluated — ${inlineCode(s.reason)}.</p>`);
+  const verdictClass = {
+    failed: ' class="flag"',
+    passed: ' class="ok"',
+    not_evaluated: ' class="flag"',
+    not_configured: '',
+  };
+  H.push(`<p${verdictClass[f.verdict.status]}>${inlineCode(f.verdict.text)}</p>`);
 
   H.push('<h2>Limitations</h2><ul>');
-  for (const l of d.limitations) H.push(`<li>${escapeHtml(l.replace(/`/g, ''))}</li>`);
+  for (const l of d.limitations) H.push(`<li>${inlineCode(l)}</li>`);
   H.push('</ul>');
 
   H.push('<h2>Diagnostics</h2><h3>Data summary (training data)</h3>');
@@ -249,7 +255,7 @@ export function renderHtmlReport(d: ReportData, charts: Chart[]): string {
     `<p>Node ${escapeHtml(env.node)} on ${escapeHtml(env.platform)}, ${env.cpus} × ${escapeHtml(env.cpu_model)}, ${env.memory_gb} GB.</p>`,
   );
   H.push(table(['Package', 'Version'], Object.entries(env.packages)));
-  H.push('<h3>Dependencies</h3>', `<p>${escapeHtml(d.dependencies.message)}</p>`);
+  H.push('<h3>Dependencies</h3>', `<p>${inlineCode(d.dependencies.message)}</p>`);
   if (d.dependencies.outdated.length)
     H.push(
       table(

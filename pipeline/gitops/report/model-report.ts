@@ -22,6 +22,10 @@ import {
   percentileOf,
   DEFAULT_FAIRNESS,
   fairnessReport,
+  resolveColumn,
+  duplicateWarning,
+  sensitiveFeatures,
+  sensitiveFeatureWarning,
   type FairnessConfig,
   writeFileAtomic,
   writeJsonAtomic,
@@ -32,7 +36,7 @@ import {
   Rng,
   deriveSeed,
 } from '../../core/index.ts';
-import { readMetricsFile, readRunRecord, type RunRecord } from '../run/run-folder.ts';
+import { readMetricsFile, readRunRecord, trainedAt, type RunRecord } from '../run/run-folder.ts';
 import { bootstrapIntervals } from './bootstrap.ts';
 import { renderCharts, type Chart } from './charts/index.ts';
 import { calibrationBins } from './charts/specs.ts';
@@ -166,9 +170,7 @@ function limitations(d: Omit<ReportData, 'limitations'>, model: CreditModel): st
     out.push(
       `Often missing in the data: ${missing.map((c) => `${c.column} (${c.missing_pct.toFixed(1)} %)`).join(', ')}; the model learned what missing means in this data set, which may not hold elsewhere.`,
     );
-  if (!d.fairness.attributes.length)
-    out.push('No sensitive attributes are configured (`fairness.attributes`), so group fairness was not checked.');
-  else if (d.fairness.flagged) out.push(`Fairness bounds are not met: ${d.fairness.failures.join('; ')}.`);
+  if (d.fairness.verdict.status !== 'passed') out.push(d.fairness.verdict.text);
   const small = d.fairness.attributes.flatMap((a) =>
     a.groups.filter((g) => g.small).map((g) => `${a.attribute} = ${g.group}`),
   );
@@ -292,10 +294,23 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
 
   stage('explanations and importance');
   const fairnessConfig = opts.fairness ?? DEFAULT_FAIRNESS;
+  const dq = opts.metrics?.data_quality;
+  const duplicated = dq ? duplicateWarning(dq, bundle.provenance.data.path, bundle.provenance.data.rows) : null;
+  if (duplicated) warnings.push(duplicated);
+  const keep = (bundle.provenance.config as { data?: { keep?: string[] } }).data?.keep ?? [];
+  const sensitive = sensitiveFeatureWarning(
+    sensitiveFeatures(
+      bundle.schema.features.map((f) => f.name),
+      fairnessConfig,
+      keep,
+    ),
+  );
+  if (sensitive) warnings.push(sensitive[0].toUpperCase() + sensitive.slice(1));
   const columns = new Map<string, (string | null)[]>();
   for (const a of fairnessConfig.attributes) {
-    const v = rowsColumn(rows, a.column);
-    if (v) columns.set(a.column, v);
+    const column = resolveColumn(a.column, rows.table.header);
+    const v = column === null ? null : rowsColumn(rows, column);
+    if (column !== null && v) columns.set(column, v);
   }
   const fairness = fairnessReport({ y, p, threshold: bundle.threshold, columns }, fairnessConfig);
 
@@ -340,13 +355,16 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
       costs: bundle.costs,
       risk_bands: bundle.risk_bands,
       created_at: prov.created_at,
+      trained_at: opts.run ? trainedAt(opts.run) : null,
       git: prov.git,
       seed: prov.seed,
       data: prov.data,
       test_data: prov.test_data,
     },
     selection: bundle.selection ?? null,
-    run: opts.run ? { id: opts.run.id, created_at: opts.run.created_at, command: opts.run.command } : null,
+    run: opts.run
+      ? { id: opts.run.id, created_at: opts.run.created_at, trained_at: trainedAt(opts.run), command: opts.run.command }
+      : null,
     target: {
       column: bundle.schema.target,
       positive: bundle.schema.positive,

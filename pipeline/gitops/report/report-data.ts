@@ -29,7 +29,10 @@ export interface ReportData {
     threshold: number;
     costs: Bundle['costs'];
     risk_bands: Bundle['risk_bands'];
+    /** The bundle's time: the commit time, so rebuilt bundles stay byte-identical (not when it was trained). */
     created_at: string | null;
+    /** Wall-clock time of the training run (run.json's `trained_at`), null when the run is unknown. */
+    trained_at: string | null;
     git: Bundle['provenance']['git'];
     seed: number;
     data: Bundle['provenance']['data'];
@@ -37,7 +40,7 @@ export interface ReportData {
   };
   /** `engine: auto`: the leaderboard and why the winner won (the bundle's). */
   selection: Selection | null;
-  run: { id: string; created_at: string; command: string } | null;
+  run: { id: string; created_at: string; trained_at: string; command: string } | null;
   target: { column: string; positive: string; negative: string; rows: number; positive_rate: number };
   evaluation: { source: string; rows: number; positive_rate: number };
   metrics: { train: SplitMetrics; validation: SplitMetrics; test: SplitMetrics };

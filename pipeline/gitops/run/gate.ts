@@ -32,7 +32,7 @@ export function gateTrainedRun(
       dir: null,
       bundle: result.bundle,
       metrics: result.metrics,
-      run: { id: run.id, created_at: record.created_at, command: record.command },
+      run: { id: run.id, created_at: record.created_at, trained_at: record.trained_at, command: record.command },
     },
     force,
     // The rows just read: a database or snapshot source is not read a second time.

@@ -22,6 +22,11 @@ import { runReport } from '../report/run-report.ts';
 export interface RunRecord {
   id: string;
   created_at: string;
+  /**
+   * Wall-clock time the model was trained (ISO 8601). The bundle's own time is the commit
+   * time so that retraining the same commit gives a byte-identical bundle; this is when it happened.
+   */
+  trained_at: string;
   command: string;
   model: { name: string; digest: string; engine: string; params: Record<string, number | string | boolean> };
   seed: number;
@@ -74,6 +79,7 @@ export function buildRunRecord(result: TrainResult, command: string, id: string,
   return {
     id,
     created_at: now.toISOString(),
+    trained_at: now.toISOString(),
     command,
     model: { name: b.name, digest: b.digest, engine: b.engine.engine, params: b.engine.params },
     seed: b.provenance.seed,
@@ -145,6 +151,11 @@ export function writeRunFolder(
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** When a run's model was trained: `trained_at`, or `created_at` for records written before it existed. */
+export function trainedAt(record: Pick<RunRecord, 'created_at'> & { trained_at?: string }): string {
+  return record.trained_at ?? record.created_at;
 }
 
 export function readRunRecord(dir: string): RunRecord {

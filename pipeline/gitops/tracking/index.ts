@@ -8,7 +8,15 @@ export {
   type TrackedRun,
   type PruneResult,
 } from './store.ts';
-export { queryRuns, bestRun, parseCondition, parseParamFilter, sortByMetric, type RunQuery } from './query.ts';
+export {
+  queryRuns,
+  bestRunPerRows,
+  groupByRows,
+  parseCondition,
+  parseParamFilter,
+  sortByMetric,
+  type RunQuery,
+} from './query.ts';
 export { compareRuns, renderComparison, renderList, renderShow, type Comparison, type Format } from './render.ts';
 export { reproduceRun, explainDifference, type ReproduceResult } from './reproduce.ts';
 export { registryRun, parseRegistryRef } from './champion.ts';

@@ -17,6 +17,8 @@ export interface RunQuery {
   /** train, run, tune, action:train… */
   command?: string;
   engine?: string;
+  /** The data set: a prefix of its sha256, or its path as recorded. */
+  data?: string;
   params?: Record<string, string>;
   where?: Condition[];
   sort?: string;
@@ -111,6 +113,7 @@ export function queryRuns(runs: TrackedRun[], q: RunQuery): TrackedRun[] {
   let out = runs.filter((r) => {
     if (q.command && r.command !== q.command) return false;
     if (q.engine && r.engine !== q.engine) return false;
+    if (q.data && !dataMatches(r, q.data)) return false;
     for (const [k, v] of Object.entries(q.params ?? {})) if (!paramMatches(r.params[k], v)) return false;
     for (const c of q.where ?? []) if (!holds(metricValue(r, c.metric), c)) return false;
     return true;
@@ -120,9 +123,40 @@ export function queryRuns(runs: TrackedRun[], q: RunQuery): TrackedRun[] {
   return out;
 }
 
-/** The best run by a metric among those that have it, or null. */
-export function bestRun(runs: TrackedRun[], metric: string): TrackedRun | null {
+function dataMatches(r: TrackedRun, wanted: string): boolean {
+  if (!r.data) return false;
+  return r.data.path === wanted || (/^[0-9a-f]{4,64}$/i.test(wanted) && r.data.sha256.startsWith(wanted.toLowerCase()));
+}
+
+/** Runs measured on the same rows: the same data set (sha256) and the same split (test, cv5…). */
+export interface RunGroup {
+  data: TrackedRun['data'];
+  split: string;
+  runs: TrackedRun[];
+}
+
+/**
+ * Groups runs by the rows their metrics were measured on. A metric measured on other data (or
+ * on cross-validation folds rather than a test split) is not comparable: expected cost
+ * depends on the default rate, AUC on how hard the rows are.
+ */
+export function groupByRows(runs: TrackedRun[]): RunGroup[] {
+  const groups = new Map<string, RunGroup>();
+  for (const r of runs) {
+    const key = `${r.data?.sha256 ?? '?'} ${r.metrics_split}`;
+    const g = groups.get(key) ?? { data: r.data, split: r.metrics_split, runs: [] };
+    g.runs.push(r);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * The best run of each group of comparable runs (same data set and split), among runs that
+ * have the metric; groups in the order of their newest run.
+ */
+export function bestRunPerRows(runs: TrackedRun[], metric: string): { group: RunGroup; best: TrackedRun }[] {
   checkMetric(metric, runs, '--metric');
-  const sorted = sortByMetric(runs, metric);
-  return sorted.length && metricValue(sorted[0], metric) !== null ? sorted[0] : null;
+  const withValue = runs.filter((r) => metricValue(r, metric) !== null);
+  return groupByRows(withValue).map((group) => ({ group, best: sortByMetric(group.runs, metric)[0] }));
 }

@@ -38,8 +38,16 @@ const created = (r: TrackedRun): string => r.created_at.replace('T', ' ').replac
 export const LIST_METRICS = ['roc_auc', 'pr_auc', 'brier', 'expected_cost'];
 
 /** `mlops runs list`. Extra metric columns appear for the sort and --where metrics. */
-export function renderList(runs: TrackedRun[], format: Format, extraMetrics: string[] = []): string {
+/** `recorded`: how many runs the store holds before filtering (an empty list then says the filters matched none). */
+export function renderList(
+  runs: TrackedRun[],
+  format: Format,
+  extraMetrics: string[] = [],
+  recorded = runs.length,
+): string {
   if (format === 'json') return JSON.stringify(runs.map(summaryJson), null, 2);
+  if (runs.length === 0 && recorded > 0)
+    return `no run matches these filters (${recorded} run${recorded === 1 ? '' : 's'} recorded; "mlops runs list" without filters shows them)`;
   if (runs.length === 0) return 'no runs recorded yet (train with "mlops train" or "mlops run")';
   const metrics = [...LIST_METRICS, ...extraMetrics.filter((m) => !LIST_METRICS.includes(m))];
   const head = ['id', 'created (UTC)', 'command', 'engine', 'on', 'data', 'commit', ...metrics];
