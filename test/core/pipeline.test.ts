@@ -23,7 +23,15 @@ describe('training run', () => {
     expect(r.out).toMatch(/ROC AUC/);
     expect(readdirSync(join(dir, 'runs/a')).sort()).toEqual(['metrics.json', 'model.json', 'report.md', 'run.json']);
     const m = JSON.parse(readFileSync(join(dir, 'runs/a/metrics.json'), 'utf8'));
-    expect(Object.keys(m).sort()).toEqual(['overfitting', 'rows', 'test', 'timings', 'train', 'validation']);
+    expect(Object.keys(m).sort()).toEqual([
+      'data_quality',
+      'overfitting',
+      'rows',
+      'test',
+      'timings',
+      'train',
+      'validation',
+    ]);
     for (const split of ['train', 'validation', 'test']) {
       expect(Object.keys(m[split]).sort()).toEqual(
         [

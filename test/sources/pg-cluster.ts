@@ -92,7 +92,10 @@ export async function startPgCluster(opts: { database?: string; user?: string } 
   ]);
   rmSync(pwfile);
   const port = await freePort();
-  const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB -c max_connections=40 -c timezone=UTC`;
+  // fsync off: a throwaway cluster need not survive a machine crash. synchronous_commit stays on:
+  // tests kill the server, and a commit acknowledged before its WAL left the server's memory
+  // would be lost with it.
+  const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off -c shared_buffers=64MB -c max_connections=40 -c timezone=UTC`;
   const start = (): void => {
     run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
   };

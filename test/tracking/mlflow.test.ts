@@ -58,7 +58,8 @@ describe('MLflow logging from mlops train', () => {
     ok.requests.length = 0;
     const r = await runCli(['train', '--quiet', '--param', 'C=0.5'], dir);
     expect(r.code, r.err).toBe(0);
-    expect(r.err).not.toContain('warning');
+    // The data's own warnings (duplicate rows, sensitive features) may be there; none from MLflow.
+    expect(r.err).not.toMatch(/MLflow/);
     expect(calls(ok)).toEqual([
       'GET experiments/get-by-name',
       'POST experiments/create',

@@ -17,7 +17,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { configError, isMlopsError, usageError } from '../common/errors.ts';
-import { round } from '../common/format.ts';
+import { num, round } from '../common/format.ts';
 import type { MlopsConfig } from '../config/types.ts';
 import type { EngineFactory, FitShape, SearchSpace } from '../engines/engine.ts';
 import { AUTO_ENGINE, engineFactory } from '../engines/index.ts';
@@ -380,12 +380,12 @@ function select(
   // (a linear model, then fewer trees), then the better mean.
   const winner = [...close].sort((a, b) => a.c.size - b.c.size || byScore(higher, order)(a, b))[0];
   const metricName = cfg.metric === 'roc_auc' ? 'ROC AUC' : 'expected cost';
-  const fmt = (s: Scored): string => `${s.mean!.toFixed(4)} ± ${s.sd!.toFixed(4)}`;
+  const meanSd = (s: Scored): string => `${num(s.mean)} ± ${num(s.sd)}`;
   const vs = versusBest(winner);
   const reason =
     winner === best
-      ? `${best.c.id} has the best ${k}-fold cross-validated ${metricName} (${fmt(best)})${close.length > 1 ? `; ${close.length - 1} other finalist${close.length > 2 ? 's are' : ' is'} within one standard error of it but none is simpler` : ''}`
-      : `${winner.c.id} (${fmt(winner)}) is within one standard error of the best, ${best.c.id} (${fmt(best)}): ${vs.gap.toFixed(4)} behind, with a standard error of ${vs.se.toFixed(4)} on the paired fold differences; it is simpler (${winner.c.size === 0 ? 'a linear model' : `${winner.c.size} trees against ${best.c.size}`}), so it is preferred`;
+      ? `${best.c.id} has the best ${k}-fold cross-validated ${metricName} (${meanSd(best)})${close.length > 1 ? `; ${close.length - 1} other finalist${close.length > 2 ? 's are' : ' is'} within one standard error of it but none is simpler` : ''}`
+      : `${winner.c.id} (${meanSd(winner)}) is within one standard error of the best, ${best.c.id} (${meanSd(best)}): ${vs.gap.toFixed(4)} behind, with a standard error of ${vs.se.toFixed(4)} on the paired fold differences; it is simpler (${winner.c.size === 0 ? 'a linear model' : `${winner.c.size} trees against ${best.c.size}`}), so it is preferred`;
   const finalIds = new Set(finalists.map((s) => s.c.id));
   const rest = all.filter((s) => !finalIds.has(s.c.id));
   rest.sort((a, b) => scores.get(b.c.id)!.length - scores.get(a.c.id)!.length || byScore(higher, order)(a, b));
