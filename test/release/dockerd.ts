@@ -8,7 +8,16 @@
  * binary and the libraries ldd lists.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -116,11 +125,13 @@ export async function startDockerd(o: { buildFlags?: string[] } = {}): Promise<D
       rmSync(base, { recursive: true, force: true });
       for (const d of ['usr/local/bin', 'tmp', 'etc']) mkdirSync(join(base, d), { recursive: true });
       chmodSync(join(base, 'tmp'), 0o1777);
-      cpSync(process.execPath, join(base, 'usr/local/bin/node'), { dereference: true });
+      // copyFileSync reads through symlinks (the libraries ldd names are links to versioned
+      // files); Node 24's cpSync with dereference refuses such a link as a directory.
+      copyFileSync(process.execPath, join(base, 'usr/local/bin/node'));
       const ldd = execFileSync('ldd', [process.execPath], { encoding: 'utf8' });
       for (const m of ldd.matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)) {
         mkdirSync(join(base, dirname(m[1])), { recursive: true });
-        cpSync(m[1], join(base, m[1]), { dereference: true });
+        copyFileSync(m[1], join(base, m[1]));
       }
       writeFileSync(join(base, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\n');
       writeFileSync(join(base, 'etc/group'), 'root:x:0:\n');
