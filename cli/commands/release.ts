@@ -1,6 +1,7 @@
 import { usageError, type LoadedConfig } from '../../pipeline/core/index.ts';
 import {
   OciClient,
+  checkBaseImage,
   championPin,
   conflictError,
   dockerClient,
@@ -52,7 +53,9 @@ champion's image. Each subcommand reads models/registry.json and asks the OCI re
   --json              print the result as JSON
   --source URL        publish: org.opencontainers.image.source label (default
                       $GITHUB_SERVER_URL/$GITHUB_REPOSITORY when set)
-  --build-arg K=V     publish: extra docker build argument, repeatable (e.g. NODE_IMAGE=…)
+  --build-arg K=V     publish: extra docker build argument, repeatable
+  --base-image REF    publish: build on REF instead of the Dockerfile's pinned base (a
+                      mirror of it); the FROM lines are rewritten in a copy, never in git
   --network NAME      publish: docker build --network for RUN steps (e.g. host)
 ${commitHelp}
   -h, --help          show this help
@@ -70,6 +73,7 @@ In GitHub Actions the job needs "permissions: packages: write".`,
     before: { type: 'string' },
     after: { type: 'string' },
     'build-arg': { type: 'string', multiple: true },
+    'base-image': { type: 'string' },
     network: { type: 'string' },
     ...commitOptions,
   },
@@ -110,6 +114,7 @@ In GitHub Actions the job needs "permissions: packages: write".`,
         docker: () => dockerClient(image.host, credentials),
         source: (args.values.source as string | undefined) ?? sourceFromEnv(),
         buildArgs: buildArgsFrom(args),
+        baseImage: args.values['base-image'] === undefined ? null : checkBaseImage(args.values['base-image'] as string),
         network: (args.values.network as string | undefined) ?? null,
         onStep: (line) => io.err(`• ${line}`),
       });

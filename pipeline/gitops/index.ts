@@ -51,6 +51,7 @@ export {
 export type { EnvironmentReview, PromoteResult, SignOffResult } from './registry/index.ts';
 export {
   OciClient,
+  checkBaseImage,
   championPin,
   conflictError,
   dockerClient,

@@ -103,7 +103,7 @@ describe.skipIf(skipReason !== null)('the release loop, replayed from the workfl
 
   beforeAll(async () => {
     [dockerd, reg] = await Promise.all([
-      startDockerd({ buildFlags: ['--build-arg', `NODE_IMAGE=${NODE_IMAGE}`, '--network', 'host'] }),
+      startDockerd({ buildFlags: ['--network', 'host'] }),
       startRegistry({ accounts: { bot: { password: 'bot-token', actions: ['pull', 'push'] } }, anonymous: [] }),
     ]);
     dockerd.makeNodeImage(NODE_IMAGE);
@@ -166,7 +166,7 @@ describe.skipIf(skipReason !== null)('the release loop, replayed from the workfl
       remote,
       workflows: join(ROOT, '.github', 'workflows'),
       env: dockerd.env,
-      vars: { MLOPS_IMAGE: image, MLOPS_REGISTRY_USERNAME: 'bot' },
+      vars: { MLOPS_IMAGE: image, MLOPS_REGISTRY_USERNAME: 'bot', MLOPS_BASE_IMAGE: NODE_IMAGE },
       secrets: { MLOPS_REGISTRY_TOKEN: 'bot-token' },
       // setup-node's npm cache and npm ci, as this checkout installed them (same lockfile).
       script: (run) => run.replace(/^npm ci\b.*$/m, `ln -s '${join(ROOT, 'node_modules')}' node_modules`),

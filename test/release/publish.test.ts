@@ -44,8 +44,8 @@ describe.skipIf(skipReason !== null)(
       'publish',
       '--image',
       image,
-      '--build-arg',
-      `NODE_IMAGE=${NODE_IMAGE}`,
+      '--base-image',
+      NODE_IMAGE,
       '--network',
       'host',
     ];

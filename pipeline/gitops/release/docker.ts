@@ -5,10 +5,11 @@
  * something to build.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MlopsError } from '../../core/index.ts';
+import { withBaseImage } from './base-image.ts';
 import type { RegistryCredentials } from './oci-client.ts';
 
 export interface DockerBuild {
@@ -18,6 +19,8 @@ export interface DockerBuild {
   buildArgs: Record<string, string>;
   /** `docker build --network` for RUN steps (e.g. `host` on a daemon without a bridge). */
   network?: string | null;
+  /** Build on this image instead of the base the Dockerfile pins (a mirror). */
+  baseImage?: string | null;
 }
 
 export interface Docker {
@@ -96,8 +99,20 @@ export async function dockerClient(host: string, credentials: RegistryCredential
       for (const [k, v] of Object.entries(b.labels)) args.push('--label', `${k}=${v}`);
       for (const [k, v] of Object.entries(b.buildArgs)) args.push('--build-arg', `${k}=${v}`);
       if (b.network) args.push('--network', b.network);
-      args.push(b.context);
-      await ok(`build of ${b.tag}`, args, env);
+      // The rewritten Dockerfile lives outside the context, which the build never sends.
+      const rebased = b.baseImage ? mkdtempSync(join(tmpdir(), 'mlops-dockerfile-')) : null;
+      try {
+        if (rebased) {
+          const file = join(rebased, 'Dockerfile');
+          const original = join(b.context, 'Dockerfile');
+          writeFileSync(file, withBaseImage(readFileSync(original, 'utf8'), b.baseImage as string, original));
+          args.push('--file', file);
+        }
+        args.push(b.context);
+        await ok(`build of ${b.tag}`, args, env);
+      } finally {
+        if (rebased) rmSync(rebased, { recursive: true, force: true });
+      }
     },
     async labels(tag) {
       const out = await ok(

@@ -56,8 +56,10 @@ export interface PublishOptions extends StatusOptions {
   docker: () => Promise<Docker>;
   /** `org.opencontainers.image.source`, e.g. https://github.com/acme/credit-risk-gitops. */
   source?: string | null;
-  /** Extra `docker build --build-arg`s (e.g. NODE_IMAGE for a mirrored base image). */
+  /** Extra `docker build --build-arg`s. */
   buildArgs?: Record<string, string>;
+  /** Build on this image instead of the Dockerfile's pinned base (a mirror of it). */
+  baseImage?: string | null;
   network?: string | null;
   onStep?: (line: string) => void;
 }
@@ -112,7 +114,7 @@ export async function publishRelease(o: PublishOptions): Promise<PublishResult> 
             ...(o.source ? { SOURCE: o.source } : {}),
             ...o.buildArgs,
           };
-          await docker.build({ context: tree, tag, labels, buildArgs, network: o.network });
+          await docker.build({ context: tree, tag, labels, buildArgs, network: o.network, baseImage: o.baseImage });
         });
         const local = (await docker.labels(tag))[MODEL_DIGEST_LABEL];
         if (local !== b.modelDigest)
