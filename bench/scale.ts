@@ -1,12 +1,13 @@
 /**
- * `npm run bench:scale [-- --sizes 500000,1000000,2000000] [--engines gbdt,forest,logistic] [--train-only] [--keep]`
+ * `npm run bench:scale [-- --sizes 500000,1000000,2000000] [--engines gbdt,forest,logistic] [--steps train,ingest,run] [--keep]`
  *
  * The CLI at scale, end to end, on synthetic loan files of each size (bench/synthetic.ts's
  * 23 columns — 20 numeric, 3 categorical — plus the target):
  *  - `mlops train` with each engine on all N rows;
  *  - `mlops ingest` appending the last tenth of the rows to a data set of the first nine
  *    tenths (so the data set grows to N), then `mlops run --no-report` on it: the scheduled
- *    retrain's training, gate and promotion (left out with --train-only).
+ *    retrain's training, gate and promotion.
+ * `--steps` picks among train, ingest and run (run needs ingest).
  * Each command runs in its own process; the table gives its wall time, its CPU time and
  * peak RSS (worker threads included, from bench/peak-rss.mjs), and CPU seconds per 100,000
  * rows, whose steadiness across sizes says whether the work grows linearly with the rows
@@ -28,12 +29,17 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '500000,1000000,2000000' },
     engines: { type: 'string', default: 'gbdt,forest,logistic' },
-    'train-only': { type: 'boolean' },
+    steps: { type: 'string', default: 'train,ingest,run' },
     keep: { type: 'boolean' },
   },
 });
 const sizes = values.sizes!.split(',').map(Number);
 const engines = values.engines!.split(',');
+const chosen = new Set(values.steps!.split(','));
+for (const s of chosen)
+  if (!['train', 'ingest', 'run'].includes(s)) throw new Error(`--steps: unknown step ${s} (train, ingest, run)`);
+if (chosen.has('run') && !chosen.has('ingest'))
+  throw new Error('--steps: run retrains on the ingested data set, so it needs ingest');
 
 const SEX = ['male', 'female'];
 const EDUCATION = ['graduate school', 'university', 'high school', 'other'];
@@ -155,9 +161,11 @@ try {
   for (const n of sizes) {
     const whole = join(work, `n${n}`);
     project(whole);
-    process.stderr.write(`• writing ${n} rows\n`);
-    await writeLoans(n, join(whole, 'data', 'loans.csv'));
-    for (const engine of engines) {
+    if (chosen.has('train')) {
+      process.stderr.write(`• writing ${n} rows\n`);
+      await writeLoans(n, join(whole, 'data', 'loans.csv'));
+    }
+    for (const engine of chosen.has('train') ? engines : []) {
       process.stderr.write(`• ${n} rows: mlops train --engine ${engine}\n`);
       record({
         rows: n,
@@ -166,8 +174,8 @@ try {
         ...mlops(whole, ['train', '--engine', engine, '--quiet', '--out', `runs/${engine}`]),
       });
     }
-    rmSync(whole, { recursive: true, force: true });
-    if (values['train-only']) continue;
+    if (!values.keep) rmSync(whole, { recursive: true, force: true });
+    if (!chosen.has('ingest')) continue;
 
     const grown = join(work, `g${n}`);
     project(grown);
@@ -175,11 +183,13 @@ try {
     await writeLoans(n, join(grown, 'data', 'loans.csv'), { at, file: join(grown, 'data', 'incoming', 'new.csv') });
     process.stderr.write(`• ${n} rows: mlops ingest (${at} + ${n - at}), then mlops run\n`);
     record({ rows: n, step: 'ingest', engine: '', ...mlops(grown, ['ingest']) });
-    record({ rows: n, step: 'retrain (run)', engine: 'gbdt', ...mlops(grown, ['run', '--quiet', '--no-report']) });
-    rmSync(grown, { recursive: true, force: true });
+    if (chosen.has('run'))
+      record({ rows: n, step: 'retrain (run)', engine: 'gbdt', ...mlops(grown, ['run', '--quiet', '--no-report']) });
+    if (!values.keep) rmSync(grown, { recursive: true, force: true });
   }
 } finally {
-  if (!values.keep) rmSync(work, { recursive: true, force: true });
+  if (values.keep) process.stderr.write(`kept: ${work}\n`);
+  else rmSync(work, { recursive: true, force: true });
 }
 process.stderr.write(`load average at the end: ${load()}\n`);
 

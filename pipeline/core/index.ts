@@ -6,7 +6,14 @@
  */
 export { canonicalJson, sha256Hex } from './common/canonical-json.ts';
 export { MlopsError, configError, inputError, isMlopsError, usageError } from './common/errors.ts';
-export { removeStaleTemps, tempSibling, writeFileAtomic, writeJsonAtomic } from './common/fs-atomic.ts';
+export {
+  removeStaleTemps,
+  sha256File,
+  tempSibling,
+  writeAppendedCopyAtomic,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from './common/fs-atomic.ts';
 export { bytes, num, pct, round, signed } from './common/format.ts';
 export { outputFile } from './common/output-path.ts';
 export { PROJECT_ROOT, projectVersion } from './common/provenance.ts';

@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempProject } from '../helpers/cli.ts';
 import { readIngestionLog } from '../../pipeline/gitops/ingest/log.ts';
-import { removeStaleTemps, tempSibling, writeFileAtomic } from '../../pipeline/core/common/fs-atomic.ts';
+import {
+  removeStaleTemps,
+  sha256File,
+  tempSibling,
+  writeAppendedCopyAtomic,
+  writeFileAtomic,
+} from '../../pipeline/core/common/fs-atomic.ts';
+import { sha256Hex } from '../../pipeline/core/common/canonical-json.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 /** A process id that is certainly not running: a child that has exited. */
 function deadPid(): number {
@@ -121,4 +130,19 @@ syncBuiltinESMExports();
     expect(readdirSync(data).filter((f) => f.startsWith('.'))).toEqual([]);
     expect(readIngestionLog(join(data, 'ingestion-log.jsonl'))).toHaveLength(1);
   }, 60_000);
+
+  it('an appended copy is the source then the tail, written whole or not at all; a file digest is its bytes digest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlops-append-'));
+    const src = join(dir, 'data.csv');
+    const big = Buffer.alloc(3 * (1 << 20) + 17, 'a');
+    writeFileSync(src, big);
+    const out = join(dir, '.data.csv.staged');
+    writeAppendedCopyAtomic(out, src, Buffer.from('tail\n'));
+    expect(readFileSync(out).equals(Buffer.concat([big, Buffer.from('tail\n')]))).toBe(true);
+    expect(sha256File(out)).toBe(sha256Hex(readFileSync(out)));
+    expect(() => writeAppendedCopyAtomic(join(dir, 'other'), join(dir, 'missing.csv'), Buffer.from('x'))).toThrow(
+      /ENOENT/,
+    );
+    expect(readdirSync(dir).sort()).toEqual(['.data.csv.staged', 'data.csv']);
+  });
 });

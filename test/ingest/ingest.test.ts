@@ -246,6 +246,37 @@ describe('mlops ingest', () => {
     ).toBe(row.join(','));
   });
 
+  it('appends to a CRLF data set without a final line break: one CRLF between, CRLF rows, the version of the new bytes', () => {
+    const { dir, incoming } = project();
+    const dataPath = join(dir, 'data', 'credit_data.csv');
+    const lines = readFileSync(dataPath, 'utf8').trimEnd().split('\n');
+    const before = lines.join('\r\n');
+    writeFileSync(dataPath, before);
+    const row = 'good,5,owner,24,41,married,no,fixed,45,210,5000,0,950,1300';
+    const row2 = 'bad,2,rent,36,29,single,no,fixed,55,90,0,0,1000,1200';
+    writeFileSync(join(incoming, 'crlf.csv'), [HEADER, row, row2].join('\n') + '\n');
+    const { config, baseDir } = loadConfig(null, dir);
+    const r = ingest({ config, baseDir });
+    const after = readFileSync(dataPath);
+    expect(after.toString('utf8')).toBe(`${before}\r\n${row}\r\n${row2}\r\n`);
+    expect(r.version_after).toBe(sha(after));
+    expect(r.files[0].entry.data).toMatchObject({ version_after: sha(after), rows_after: lines.length + 1 });
+  });
+
+  it('a second file in the same run is checked against the rows the first one added', () => {
+    const { dir, incoming } = project();
+    const row = 'good,5,owner,24,41,married,no,fixed,45,210,5000,0,950,1300';
+    writeFileSync(join(incoming, 'a.csv'), [HEADER, row].join('\n') + '\n');
+    writeFileSync(join(incoming, 'b.csv'), [HEADER, row.replace(',210,', ',210.0,'), EXISTING].join('\n') + '\n');
+    const { config, baseDir } = loadConfig(null, dir);
+    const r = ingest({ config, baseDir });
+    expect(r.files.map((f) => [f.file, f.entry.accepted, f.entry.duplicates_of_data])).toEqual([
+      ['a.csv', 1, 0],
+      ['b.csv', 0, 2],
+    ]);
+    expect(r.rows_after).toBe(r.rows_before + 1);
+  });
+
   it('a file lacking a column has every row rejected with that reason', () => {
     const { dir, incoming } = project();
     writeFileSync(join(incoming, 'short.csv'), 'Status,Seniority\ngood,1\nbad,2\n');

@@ -38864,9 +38864,20 @@ function isMlopsError(e) {
 }
 
 // pipeline/core/common/fs-atomic.ts
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { createHash as createHash2, randomBytes } from "node:crypto";
 var TEMP = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 function tempSibling(path) {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);

@@ -6,9 +6,20 @@
  * as `.*.tmp`), so a process killed half-way leaves one of those at most, and the next
  * write beside it removes the ones whose process is gone.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const TEMP = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
@@ -69,6 +80,46 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * Writes `path` atomically as the bytes of the file `source` followed by `tail`. The
+ * source is copied by the file system, never held in memory: an ingested data set of
+ * millions of rows is the largest thing ingestion would otherwise keep.
+ */
+export function writeAppendedCopyAtomic(path: string, source: string, tail: Uint8Array): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  removeStaleTemps(dir, basename(path));
+  const tmp = tempSibling(path);
+  try {
+    copyFileSync(source, tmp);
+    const fd = openSync(tmp, 'a');
+    try {
+      let off = 0;
+      while (off < tail.length) off += writeSync(fd, tail, off, tail.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** The sha256 of a file's bytes, read a megabyte at a time. */
+export function sha256File(path: string): string {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(path, 'r');
+  try {
+    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

@@ -15,7 +15,18 @@
  * On the next run a journal is rolled forward when the data set has the "after"
  * version, rolled back when it still has the "before" version, and reported otherwise.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import {
@@ -23,7 +34,9 @@ import {
   removeStaleTemps,
   type CsvTable,
   inferSchema,
+  sha256File,
   sha256Hex,
+  writeAppendedCopyAtomic,
   writeFileAtomic,
   writeJsonAtomic,
   MlopsError,
@@ -95,7 +108,7 @@ export function ingestPaths(config: MlopsConfig, baseDir: string): Paths {
 /** The data-set version: sha256 of the data file's bytes. */
 export function dataVersion(path: string): string {
   if (!existsSync(path)) throw new MlopsError('input', `data file not found: ${path}`);
-  return sha256Hex(readFileSync(path));
+  return sha256File(path);
 }
 
 /** CSV files waiting in the incoming folder, in name order (the order they are ingested). */
@@ -115,11 +128,17 @@ export function ingest(opts: IngestOptions): IngestResult {
   const fault = opts.fault ?? (() => undefined);
   const recovered = recover(paths);
   const csv = { encoding: config.data.encoding };
-  // The data set is read once, and again only after a file changed it.
-  let table: CsvTable = readCsvFile(paths.data, csv);
-  const versionBefore = table.sha256;
-  const rowsBefore = table.rows;
-  let rowsAfter = rowsBefore;
+  // The data set is parsed once, and again only after a file changed it. The table is
+  // handed over, not kept, so it is garbage before the new version is staged: at millions
+  // of rows, holding it beside the next version is what would take the memory.
+  let table: CsvTable | null = readCsvFile(paths.data, csv);
+  const before: DataState = { sha256: table.sha256, rows: table.rows };
+  let current = before;
+  const take = (): CsvTable => {
+    const t = table?.sha256 === current.sha256 ? table : readCsvFile(paths.data, csv);
+    table = null;
+    return t;
+  };
   const files: FileOutcome[] = [];
   for (const src of pendingFiles(config, opts.baseDir)) {
     const bytes = readFileSync(src);
@@ -131,27 +150,33 @@ export function ingest(opts: IngestOptions): IngestResult {
       files.push({ file: basename(src), sha256: sha, status: 'already-ingested', entry: done });
       continue;
     }
-    if (table.sha256 !== dataVersion(paths.data)) table = readCsvFile(paths.data, csv);
-    const entry = ingestOne(src, bytes, sha, table, config, paths, now(), fault);
+    const entry = ingestOne(src, bytes, sha, current, take, config, paths, now(), fault);
     files.push({ file: basename(src), sha256: sha, status: entry.status, entry });
-    rowsAfter = entry.data.rows_after;
+    current = { sha256: entry.data.version_after, rows: entry.data.rows_after };
   }
   return {
     data_path: config.data.path,
-    version_before: versionBefore,
+    version_before: before.sha256,
     version_after: dataVersion(paths.data),
-    rows_before: rowsBefore,
-    rows_after: rowsAfter,
+    rows_before: before.rows,
+    rows_after: current.rows,
     files,
     recovered,
   };
+}
+
+/** The data set's version and row count, all a file's transaction needs to know of it up front. */
+interface DataState {
+  sha256: string;
+  rows: number;
 }
 
 function ingestOne(
   src: string,
   bytes: Buffer,
   sha: string,
-  table: CsvTable,
+  data: DataState,
+  takeTable: () => CsvTable,
   config: MlopsConfig,
   paths: Paths,
   time: Date,
@@ -159,8 +184,7 @@ function ingestOne(
 ): IngestionLogEntry {
   const name = basename(src);
   const rel = (p: string): string => relative(paths.base, p).split(sep).join('/');
-  const dataBytes = readFileSync(paths.data);
-  const version = table.sha256;
+  const version = data.sha256;
   const base: Omit<
     IngestionLogEntry,
     | 'status'
@@ -182,8 +206,8 @@ function ingestOne(
       path: config.data.path,
       version_before: version,
       version_after: version,
-      rows_before: table.rows,
-      rows_after: table.rows,
+      rows_before: data.rows,
+      rows_after: data.rows,
     },
   };
   const stem = basename(name, extname(name));
@@ -215,6 +239,75 @@ function ingestOne(
     return entry;
   }
 
+  const { accepted, rejected, reasons, dupData, dupFile, ignored } = sortRows(parsed, takeTable(), config);
+
+  let quarantineFile: string | null = null;
+  if (rejected.length > 0) {
+    const q = join(paths.quarantine, `${stem}.${tag}.rejected.csv`);
+    const text = stringify([
+      ['_line', '_reason', ...parsed.header],
+      ...rejected.map((r) => [String(r.line), r.reason, ...r.fields]),
+    ]);
+    writeFileAtomic(q, text);
+    quarantineFile = rel(q);
+  }
+  fault('quarantine-written', name);
+
+  let staged: string | null = null;
+  let versionAfter = version;
+  if (accepted.length > 0) {
+    const { eol, endsWithNewline } = lineEnding(paths.data);
+    const added = Buffer.from(
+      (endsWithNewline ? '' : eol) + stringify(accepted, { record_delimiter: eol === '\r\n' ? 'windows' : 'unix' }),
+      'utf8',
+    );
+    staged = join(dirname(paths.data), `.${basename(paths.data)}.ingest-${tag}.staged`);
+    writeAppendedCopyAtomic(staged, paths.data, added);
+    versionAfter = sha256File(staged);
+    fault('data-staged', name);
+  }
+  const processedDest = destinationFor(join(paths.processed, name), sha);
+  const entry: IngestionLogEntry = {
+    ...base,
+    status: 'ingested',
+    rows_read: parsed.rows.length,
+    accepted: accepted.length,
+    rejected: rejected.length,
+    duplicates: dupData + dupFile,
+    duplicates_of_data: dupData,
+    duplicates_in_file: dupFile,
+    reasons,
+    ignored_columns: ignored,
+    data: { ...base.data, version_after: versionAfter, rows_after: data.rows + accepted.length },
+    processed_to: rel(processedDest),
+    quarantine_file: quarantineFile,
+  };
+  if (entry.accepted + entry.rejected + entry.duplicates !== entry.rows_read) {
+    throw new MlopsError(
+      'integrity',
+      `${src}: internal accounting error (${entry.accepted} + ${entry.rejected} + ${entry.duplicates} ≠ ${entry.rows_read})`,
+    );
+  }
+  commit(paths, { source: src, staged, entry }, processedDest, fault);
+  return entry;
+}
+
+interface SortedRows {
+  accepted: string[][];
+  rejected: { line: number; reason: string; fields: string[] }[];
+  reasons: Record<string, number>;
+  /** Rows already in the data set, and rows repeating an earlier row of the same file. */
+  dupData: number;
+  dupFile: number;
+  ignored: string[];
+}
+
+/**
+ * Splits a file's rows into accepted, rejected (with why) and duplicates. Only the keys of
+ * the file's valid rows are kept; the data set's rows are keyed one at a time against them,
+ * so memory follows the file's size, not the data set's.
+ */
+function sortRows(parsed: ReturnType<typeof parseIncoming>, table: CsvTable, config: MlopsConfig): SortedRows {
   const schema = inferSchema(table, config.data);
   const numeric = new Set(schema.features.filter((f) => f.kind === 'numeric').map((f) => f.name));
   const idColumns = config.data.id_columns;
@@ -224,22 +317,13 @@ function ingestOne(
     idColumns,
     unknownCategories: config.ingest.unknown_categories,
   };
-  const seen = new Set<string>();
-  const columns = table.header.map((h) => table.columns.get(h)!);
-  for (let r = 0; r < table.rows; r++) {
-    const values = columns.map((c) => c.get(r) ?? '');
-    seen.add(rowKey(values, table.header, numeric, idColumns));
-  }
   const map = mapColumns(table.header, parsed.header);
-  const accepted: string[][] = [];
-  const rejected: { line: number; reason: string; fields: string[] }[] = [];
+  const valid: { values: string[]; key: string }[] = [];
+  const rejected: SortedRows['rejected'] = [];
   const reasons: Record<string, number> = {};
   const addReason = (kind: string): void => {
     reasons[kind] = (reasons[kind] ?? 0) + 1;
   };
-  let dupData = 0;
-  let dupFile = 0;
-  const fileKeys = new Set<string>();
   for (const row of parsed.rows) {
     if (map.missing.length > 0) {
       const kind = `file lacks column${map.missing.length > 1 ? 's' : ''} ${map.missing.join(', ')}`;
@@ -264,68 +348,59 @@ function ingestOne(
       rejected.push({ line: row.line, reason: problems.map((p) => p.message).join('; '), fields: row.fields });
       continue;
     }
+    valid.push({ values, key: rowKey(values, table.header, numeric, idColumns) });
+  }
+
+  const fileKeys = new Set(valid.map((v) => v.key));
+  const inData = new Set<string>();
+  const columns = table.header.map((h) => table.columns.get(h)!);
+  const values: string[] = new Array<string>(columns.length);
+  for (let r = 0; r < table.rows && inData.size < fileKeys.size; r++) {
+    for (let c = 0; c < columns.length; c++) values[c] = columns[c].get(r) ?? '';
     const key = rowKey(values, table.header, numeric, idColumns);
-    if (fileKeys.has(key)) dupFile++;
-    else if (seen.has(key)) dupData++;
-    else {
-      fileKeys.add(key);
-      accepted.push(values);
-      continue;
+    if (fileKeys.has(key)) inData.add(key);
+  }
+
+  const accepted: string[][] = [];
+  const earlier = new Set<string>();
+  let dupData = 0;
+  let dupFile = 0;
+  for (const v of valid) {
+    if (earlier.has(v.key)) dupFile++;
+    else if (inData.has(v.key)) dupData++;
+    else accepted.push(v.values);
+    earlier.add(v.key);
+  }
+  return { accepted, rejected, reasons, dupData, dupFile, ignored: map.ignored };
+}
+
+/**
+ * How the data file ends its lines (its first line decides) and whether its last line is
+ * ended, read from its first line and its last byte rather than from the whole file.
+ */
+function lineEnding(path: string): { eol: '\n' | '\r\n'; endsWithNewline: boolean } {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(1 << 16);
+    let eol: '\n' | '\r\n' = '\n';
+    let prev = -1;
+    for (let pos = 0; pos < size;) {
+      const n = readSync(fd, buf, 0, buf.length, pos);
+      const at = buf.subarray(0, n).indexOf(0x0a);
+      if (at !== -1) {
+        eol = (at > 0 ? buf[at - 1] : prev) === 0x0d ? '\r\n' : '\n';
+        break;
+      }
+      prev = buf[n - 1];
+      pos += n;
     }
-    fileKeys.add(key);
+    if (size === 0) return { eol, endsWithNewline: true };
+    readSync(fd, buf, 0, 1, size - 1);
+    return { eol, endsWithNewline: buf[0] === 0x0a };
+  } finally {
+    closeSync(fd);
   }
-
-  let quarantineFile: string | null = null;
-  if (rejected.length > 0) {
-    const q = join(paths.quarantine, `${stem}.${tag}.rejected.csv`);
-    const text = stringify([
-      ['_line', '_reason', ...parsed.header],
-      ...rejected.map((r) => [String(r.line), r.reason, ...r.fields]),
-    ]);
-    writeFileAtomic(q, text);
-    quarantineFile = rel(q);
-  }
-  fault('quarantine-written', name);
-
-  let staged: string | null = null;
-  let versionAfter = version;
-  if (accepted.length > 0) {
-    const eol = dataBytes.includes('\r\n') ? '\r\n' : '\n';
-    const prefix = dataBytes.length > 0 && dataBytes[dataBytes.length - 1] !== 0x0a ? eol : '';
-    const added = Buffer.from(
-      prefix + stringify(accepted, { record_delimiter: eol === '\r\n' ? 'windows' : 'unix' }),
-      'utf8',
-    );
-    const next = Buffer.concat([dataBytes, added]);
-    versionAfter = sha256Hex(next);
-    staged = join(dirname(paths.data), `.${basename(paths.data)}.ingest-${tag}.staged`);
-    writeFileAtomic(staged, next);
-    fault('data-staged', name);
-  }
-  const processedDest = destinationFor(join(paths.processed, name), sha);
-  const entry: IngestionLogEntry = {
-    ...base,
-    status: 'ingested',
-    rows_read: parsed.rows.length,
-    accepted: accepted.length,
-    rejected: rejected.length,
-    duplicates: dupData + dupFile,
-    duplicates_of_data: dupData,
-    duplicates_in_file: dupFile,
-    reasons,
-    ignored_columns: map.ignored,
-    data: { ...base.data, version_after: versionAfter, rows_after: table.rows + accepted.length },
-    processed_to: rel(processedDest),
-    quarantine_file: quarantineFile,
-  };
-  if (entry.accepted + entry.rejected + entry.duplicates !== entry.rows_read) {
-    throw new MlopsError(
-      'integrity',
-      `${src}: internal accounting error (${entry.accepted} + ${entry.rejected} + ${entry.duplicates} ≠ ${entry.rows_read})`,
-    );
-  }
-  commit(paths, { source: src, staged, entry }, processedDest, fault);
-  return entry;
 }
 
 /** Steps 3–7: journal, commit the data, log, move the source, drop the journal. */
