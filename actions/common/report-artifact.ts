@@ -18,7 +18,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { MlopsError, describeAjvError } from '../../pipeline/core/index.ts';
+import { METRIC_NAMES, MlopsError, describeAjvError } from '../../pipeline/core/index.ts';
 import type { AutoRunSummary, Verdict, ComparisonFile } from '../../pipeline/gitops/index.ts';
 import type { LintScore, LintScoreDelta } from '../lint-score/score.ts';
 
@@ -255,36 +255,14 @@ const confusion = {
   required: ['tp', 'fp', 'tn', 'fn'],
   properties: { tp: int(), fp: int(), tn: int(), fn: int() },
 };
+// Every metric the core computes (any of them may be undefined, null, on degenerate rows),
+// from the core's own list so the schema cannot fall behind it.
 const splitMetrics = {
   type: 'object',
-  required: [
-    'roc_auc',
-    'pr_auc',
-    'accuracy',
-    'precision',
-    'recall',
-    'f1',
-    'brier',
-    'log_loss',
-    'ks',
-    'gini',
-    'threshold',
-    'expected_cost',
-    'confusion_matrix',
-  ],
+  required: [...METRIC_NAMES, 'threshold', 'confusion_matrix'],
   properties: {
-    roc_auc: nnum,
-    pr_auc: nnum,
-    accuracy: num,
-    precision: num,
-    recall: num,
-    f1: num,
-    brier: num,
-    log_loss: num,
-    ks: nnum,
-    gini: nnum,
+    ...Object.fromEntries(METRIC_NAMES.map((m) => [m, nnum])),
     threshold: num,
-    expected_cost: num,
     confusion_matrix: confusion,
   },
 };

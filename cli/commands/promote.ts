@@ -56,7 +56,7 @@ ${commitHelp}
     if (args.values.force && !reason?.trim())
       throw usageError('--force needs --reason TEXT: a forced promotion is recorded with its reason');
     const { loaded, dir } = registryContext(args, io);
-    const git = commitFlags(args, loaded);
+    const { commit, ...push } = commitFlags(args, loaded);
     const challenger = resolve(io.cwd, runDir);
     const base = {
       dir,
@@ -70,10 +70,10 @@ ${commitHelp}
       actor: actorFrom(args, io.cwd),
       ciRunUrl: ciRunUrlFrom(args),
     };
-    const card = async (r: PromoteResult, commit: boolean): Promise<void> => {
+    const card = async (r: PromoteResult, committed: boolean): Promise<void> => {
       if (r.decision !== 'promote' || r.version === null || args.values['no-report']) return;
       try {
-        const c = await writeVersionCard(loaded, base.challenger, r.version, commit ? git : null);
+        const c = await writeVersionCard(loaded, base.challenger, r.version, committed ? push : null);
         io.err(
           `• model card of v${r.version} in ${c.card}, its report in ${c.dir}${c.commit ? ` (commit ${c.commit.commit.slice(0, 12)})` : ''}`,
         );
@@ -83,19 +83,14 @@ ${commitHelp}
         );
       }
     };
-    if (!git.commit) {
+    if (!commit) {
       const r = promoteRun(base);
       await card(r, false);
       return report(io, r, Boolean(args.values.json), null);
     }
     const r = await promoteAndCommit({
       ...base,
-      push: git.push,
-      remote: git.remote,
-      branch: git.branch,
-      author: git.author,
-      maxAttempts: git.maxAttempts,
-      backoffMs: git.backoffMs,
+      ...push,
       onAttempt: (a) => {
         if (a.phase === 'rejected')
           io.err(

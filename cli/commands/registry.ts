@@ -169,6 +169,7 @@ export function authorFrom(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
   return a;
 }
 
+/** `commit`, and the push settings every committing command passes on as they are. */
 export function commitFlags(
   args: ParsedArgs,
   loaded: LoadedConfig,

@@ -145,7 +145,7 @@ async function pin(
   json: boolean,
 ): Promise<number> {
   const target = championPin(plan);
-  const git = commitFlags(args, loaded);
+  const { commit, ...push } = commitFlags(args, loaded);
   const release = loaded.config.release;
   const r = await pinOverlays({
     root: loaded.baseDir,
@@ -153,13 +153,9 @@ async function pin(
     target,
     mode: release.pin,
     prBranch: release.pin_branch,
-    commit: release.pin === 'pull-request' ? git.push : git.commit,
-    push: git.push,
-    remote: git.remote,
-    branch: git.branch,
-    author: git.author,
-    maxAttempts: git.maxAttempts,
-    backoffMs: git.backoffMs,
+    // A pin pull request is a pushed branch, so only --push makes one.
+    commit: release.pin === 'pull-request' ? push.push : commit,
+    ...push,
   });
   if (json) {
     io.out(JSON.stringify({ ...target, ...r }, null, 2));

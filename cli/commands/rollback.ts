@@ -44,7 +44,7 @@ ${commitHelp}
       to = Number(m[1]);
     }
     const { loaded, dir } = registryContext(args, io);
-    const git = commitFlags(args, loaded);
+    const { commit, ...push } = commitFlags(args, loaded);
     const opts = {
       dir,
       name: (args.values.model as string | undefined) ?? loaded.config.model_name,
@@ -53,19 +53,14 @@ ${commitHelp}
       actor: actorFrom(args, io.cwd),
       ciRunUrl: ciRunUrlFrom(args),
     };
-    if (!git.commit) {
+    if (!commit) {
       const r = rollback(opts);
       io.out(`rolled back ${r.name}: champion v${r.from} → v${r.to}`);
       return 0;
     }
     const r = await rollbackAndCommit({
       ...opts,
-      push: git.push,
-      remote: git.remote,
-      branch: git.branch,
-      author: git.author,
-      maxAttempts: git.maxAttempts,
-      backoffMs: git.backoffMs,
+      ...push,
     });
     io.out(
       `rolled back ${r.rollback.name}: champion v${r.rollback.from} → v${r.rollback.to}\ncommit ${r.commit.slice(0, 12)}${r.pushed ? ` pushed to ${r.branch} (attempt ${r.attempts})` : ' (not pushed)'}`,

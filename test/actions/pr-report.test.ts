@@ -13,6 +13,7 @@ import { runAction, type ActionEnv } from './run-action.ts';
 import { buildArtifact, HEAD_SHA } from './fixtures.ts';
 import { COMMENT_MARKER, MAX_COMMENT_CHARS } from '../../actions/pr-report/comment.ts';
 import { readReportArtifact } from '../../actions/common/report-artifact.ts';
+import { METRIC_NAMES } from '../../pipeline/core/index.ts';
 
 let artifact: string;
 let gh: GitHubDouble;
@@ -329,6 +330,25 @@ describe('pr-report action', () => {
     }
     it('accepts the artifact the train step wrote', () => {
       expect(readReportArtifact(artifact).context.pull_request).toBe(7);
+    });
+    it('accepts metrics that are undefined on one-class rows (recall and F1 are null there), and wants every one the core computes', () => {
+      const oneClass = copyArtifact((d) =>
+        editJson(d, 'comparison.json', (c) => {
+          const m = (c.challenger as { metrics: Record<string, unknown> }).metrics;
+          for (const k of ['recall', 'f1', 'roc_auc', 'pr_auc', 'ks', 'gini']) m[k] = null;
+        }),
+      );
+      expect(readReportArtifact(oneClass).context.pull_request).toBe(7);
+      for (const name of METRIC_NAMES) {
+        const missing = copyArtifact((d) =>
+          editJson(
+            d,
+            'comparison.json',
+            (c) => delete (c.challenger as { metrics: Record<string, unknown> }).metrics[name],
+          ),
+        );
+        expect(() => readReportArtifact(missing)).toThrow(new RegExp(`comparison\\.json is invalid[\\s\\S]*${name}`));
+      }
     });
   });
 

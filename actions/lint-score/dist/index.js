@@ -34649,6 +34649,22 @@ function describeAjvError(e) {
   return `${at}: ${e.message ?? "is invalid"}`;
 }
 
+// pipeline/core/evaluation/metrics.ts
+var HIGHER_IS_BETTER = {
+  roc_auc: true,
+  pr_auc: true,
+  accuracy: true,
+  precision: true,
+  recall: true,
+  f1: true,
+  ks: true,
+  gini: true,
+  brier: false,
+  log_loss: false,
+  expected_cost: false
+};
+var METRIC_NAMES = Object.keys(HIGHER_IS_BETTER);
+
 // actions/common/report-artifact.ts
 var import_ajv2 = __toESM(require_ajv(), 1);
 var CONTEXT_FORMAT = "credit-risk-gitops/report-context";
@@ -34808,34 +34824,10 @@ var confusion = {
 };
 var splitMetrics = {
   type: "object",
-  required: [
-    "roc_auc",
-    "pr_auc",
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "brier",
-    "log_loss",
-    "ks",
-    "gini",
-    "threshold",
-    "expected_cost",
-    "confusion_matrix"
-  ],
+  required: [...METRIC_NAMES, "threshold", "confusion_matrix"],
   properties: {
-    roc_auc: nnum,
-    pr_auc: nnum,
-    accuracy: num,
-    precision: num,
-    recall: num,
-    f1: num,
-    brier: num,
-    log_loss: num,
-    ks: nnum,
-    gini: nnum,
+    ...Object.fromEntries(METRIC_NAMES.map((m) => [m, nnum])),
     threshold: num,
-    expected_cost: num,
     confusion_matrix: confusion
   }
 };

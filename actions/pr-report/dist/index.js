@@ -39987,34 +39987,10 @@ var confusion2 = {
 };
 var splitMetrics = {
   type: "object",
-  required: [
-    "roc_auc",
-    "pr_auc",
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "brier",
-    "log_loss",
-    "ks",
-    "gini",
-    "threshold",
-    "expected_cost",
-    "confusion_matrix"
-  ],
+  required: [...METRIC_NAMES, "threshold", "confusion_matrix"],
   properties: {
-    roc_auc: nnum,
-    pr_auc: nnum,
-    accuracy: num2,
-    precision: num2,
-    recall: num2,
-    f1: num2,
-    brier: num2,
-    log_loss: num2,
-    ks: nnum,
-    gini: nnum,
+    ...Object.fromEntries(METRIC_NAMES.map((m) => [m, nnum])),
     threshold: num2,
-    expected_cost: num2,
     confusion_matrix: confusion2
   }
 };

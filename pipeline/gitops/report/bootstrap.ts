@@ -4,7 +4,7 @@
  * 97.5 percentiles of each metric. Tells a reader whether a 0.005 AUC difference means
  * anything on 900 rows (usually not).
  */
-import { computeMetrics, type Costs, type SplitMetrics, Rng, deriveSeed } from '../../core/index.ts';
+import { computeMetrics, METRIC_NAMES, type Costs, type SplitMetrics, Rng, deriveSeed } from '../../core/index.ts';
 
 export interface MetricInterval {
   metric: keyof SplitMetrics;
@@ -13,19 +13,8 @@ export interface MetricInterval {
   hi: number | null;
 }
 
-export const CI_METRICS: (keyof SplitMetrics)[] = [
-  'roc_auc',
-  'pr_auc',
-  'ks',
-  'gini',
-  'accuracy',
-  'precision',
-  'recall',
-  'f1',
-  'brier',
-  'log_loss',
-  'expected_cost',
-];
+/** Every metric the core computes, in its order. */
+export const CI_METRICS = METRIC_NAMES as (keyof SplitMetrics)[];
 
 export function bootstrapIntervals(
   y: Uint8Array,
