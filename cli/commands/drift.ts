@@ -10,6 +10,7 @@ import {
   type DriftInput,
 } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
+import { withProgress } from '../progress.ts';
 
 export const driftCommand: Command = {
   name: 'drift',
@@ -61,22 +62,25 @@ the metrics recorded when it was trained. Thresholds: the config's "drift" secti
     // Tables, queries, Parquet and snapshots are read here; CSV and .jsonl files by runDrift.
     const input = async (value: unknown): Promise<DriftInput | null> =>
       typeof value === 'string' && isDriftSourceUri(value) ? readDriftInput(value, { baseDir: io.cwd }) : null;
-    const referenceRead = await input(v.reference);
-    const currentRead = await input(v.current);
-    const report = runDrift({
-      config,
-      baseDir,
-      reference: v.reference && !referenceRead ? resolve(io.cwd, v.reference as string) : null,
-      current: v.current && !currentRead ? resolve(io.cwd, v.current as string) : null,
-      referenceRead,
-      currentRead,
-      model,
+    const { report, md } = await withProgress(io, false, async ({ onStage, onProgress }) => {
+      const referenceRead = await input(v.reference);
+      const currentRead = await input(v.current);
+      const report = runDrift({
+        config,
+        baseDir,
+        reference: v.reference && !referenceRead ? resolve(io.cwd, v.reference as string) : null,
+        current: v.current && !currentRead ? resolve(io.cwd, v.current as string) : null,
+        referenceRead,
+        currentRead,
+        model,
+        onStage,
+        onProgress,
+      });
+      if (!v.out) return { report, md: driftMarkdown(report) };
+      onStage?.('writing drift.json, drift.md and charts');
+      return { report, md: await writeDriftOutputs(resolve(io.cwd, v.out as string), report) };
     });
-    let md = driftMarkdown(report);
-    if (v.out) {
-      md = await writeDriftOutputs(resolve(io.cwd, v.out as string), report);
-      io.err(`wrote drift.json, drift.md and charts to ${v.out as string}`);
-    }
+    if (v.out) io.err(`wrote drift.json, drift.md and charts to ${v.out as string}`);
     io.out(v.json ? JSON.stringify(report, null, 2) : md);
     const drifted = report.dataset_drift || Boolean(report.score?.drifted) || Boolean(report.model_drift?.drifted);
     return v['fail-on-drift'] && drifted ? 3 : 0;

@@ -11,6 +11,7 @@ import {
   usageError,
 } from '../../pipeline/core/index.ts';
 import type { Command } from '../command.ts';
+import { withProgress } from '../progress.ts';
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
@@ -43,11 +44,18 @@ a warning.
     const dataPath = resolve(io.cwd, dataArg);
     const encoding = csvEncoding(args.values.encoding as string | undefined, '--encoding');
     const out = args.values.out ? outputFile(resolve(io.cwd, args.values.out as string), [dataPath, modelPath]) : null;
-    const model = CreditModel.load(modelPath);
+    const { model, ds, computed } = await withProgress(io, false, (progress) => {
+      progress.onStage?.('loading the model and data');
+      const model = CreditModel.load(modelPath);
+      const ds = toDataset(readCsvFile(dataPath, { encoding, onProgress: progress.onProgress }), model.bundle.schema, {
+        requireTarget: true,
+      });
+      progress.onStage?.(`scoring ${ds.rows} rows`);
+      const p = model.score(ds);
+      progress.onStage?.('computing metrics');
+      return { model, ds, computed: computeMetrics(ds.y!, p, model.threshold, model.bundle.costs) };
+    });
     const schema = model.bundle.schema;
-    const ds = toDataset(readCsvFile(dataPath, { encoding }), schema, { requireTarget: true });
-    const p = model.score(ds);
-    const computed = computeMetrics(ds.y!, p, model.threshold, model.bundle.costs);
     for (const w of undefinedMetrics(computed, schema)) io.err(`warning: ${dataArg}: ${w}`);
     const metrics = { rows: ds.rows, model: { name: model.bundle.name, digest: model.bundle.digest }, ...computed };
     if (out) writeJsonAtomic(out, metrics);

@@ -7,6 +7,7 @@ import {
   type WatermarkIngestResult,
 } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
+import { withProgress } from '../progress.ts';
 
 export const ingestCommand: Command = {
   name: 'ingest',
@@ -56,7 +57,9 @@ new watermark. Running it again reads nothing new and changes nothing.
       throw usageError(
         `data.source is a ${config.data.source.type} source, so incoming CSV files would be appended to data.path, which training does not read; use --source postgres for a database`,
       );
-    const result = ingest({ config, baseDir });
+    const result = await withProgress(io, false, ({ onStage, onProgress }) =>
+      ingest({ config, baseDir, onStage, onProgress }),
+    );
     io.out(args.values.json ? JSON.stringify(result, null, 2) : ingestSummary(result));
     return 0;
   },

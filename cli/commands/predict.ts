@@ -14,6 +14,7 @@ import {
   usageError,
 } from '../../pipeline/core/index.ts';
 import type { Command } from '../command.ts';
+import { progressFor } from '../progress.ts';
 
 export const predictCommand: Command = {
   name: 'predict',
@@ -65,9 +66,11 @@ columns, "probability" (of the positive class) and "decision".
       if (failed) throw failed;
       if (!sink.write(text)) await once(sink, 'drain');
     };
+    const progress = progressFor(io);
     try {
       let wroteHeader = false;
-      for await (const chunk of readCsvChunks(dataPath, { encoding })) {
+      progress.onStage?.(`scoring ${dataArg}`);
+      for await (const chunk of readCsvChunks(dataPath, { encoding, onProgress: progress.onProgress })) {
         const ds = toDataset(chunk, schema, { requireTarget: false });
         const idCols = asked.length ? asked : schema.ids.filter((id) => chunk.columns.has(id));
         const missing = idCols.filter((c) => !chunk.columns.has(c));
@@ -99,6 +102,8 @@ columns, "probability" (of the positive class) and "decision".
         rmSync(tmp, { force: true });
       }
       throw e;
+    } finally {
+      progress.close();
     }
     return 0;
   },

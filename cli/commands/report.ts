@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { readBundle, type Bundle, loadConfig, usageError, fairnessConfigOf } from '../../pipeline/core/index.ts';
 import { generateReport, reportRunFolder } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
+import { withProgress } from '../progress.ts';
 
 function bundleIn(dir: string): string {
   for (const name of ['model.json', 'model.json.gz']) if (existsSync(join(dir, name))) return join(dir, name);
@@ -67,9 +68,11 @@ those of the rows the run was evaluated on; a changed data file is refused.
       outDir,
     };
     if (runDir) bundleIn(runDir); // a plain usage error when the folder is not a run
-    const result = runDir
-      ? await reportRunFolder(runDir, common)
-      : await generateReport({ ...common, bundle: readBundle(resolve(io.cwd, v.model as string)) });
+    const result = await withProgress(io, false, ({ onStage, onProgress }) =>
+      runDir
+        ? reportRunFolder(runDir, { ...common, onStage, onProgress })
+        : generateReport({ ...common, onStage, onProgress, bundle: readBundle(resolve(io.cwd, v.model as string)) }),
+    );
     const m = result.data.model;
     for (const w of result.data.warnings) io.err(`warning: ${w}`);
     const shown = relative(io.cwd, outDir) || '.';

@@ -13,6 +13,7 @@ import type { Command } from '../command.ts';
 import { configFromFlags, configHelp, configOptions, engineHelp } from '../config-flags.ts';
 import { trainSummary } from '../summary.ts';
 import { runFlags } from './train.ts';
+import { withProgress } from '../progress.ts';
 import { outcomeLine } from './promote.ts';
 import { actorFrom, ciRunUrlFrom, historyOptions } from './registry.ts';
 
@@ -52,36 +53,39 @@ ${engineHelp}`,
     const loaded = configFromFlags(args, io.cwd);
     const noPromote = Boolean(args.values['no-promote']);
     let r!: PromoteResult;
-    const run = await trainingRun({
-      loaded,
-      command: 'run',
-      report: !args.values['no-report'],
-      ...runFlags(args, io),
-      beforeReport: ({ result, dir }) => {
-        io.out(trainSummary(result, dir));
-        if (!args.values.quiet) io.err('• comparing with the champion');
-        r = promoteRun({
-          dir: registryDir(loaded.config, loaded.baseDir),
-          config: loaded.config,
-          baseDir: loaded.baseDir,
-          challenger: dir,
-          actor: actorFrom(args, io.cwd),
-          ciRunUrl: ciRunUrlFrom(args),
-          dryRun: noPromote,
-          // The rows just read: a database or snapshot source is not read a second time.
-          rows: evaluationParts(
-            result.bundle,
-            loaded.baseDir,
-            loaded.config.promotion.golden_path,
-            result.evaluationTable,
-          ),
-        });
-        writeJsonAtomic(join(dir, 'verdict.json'), r.verdict);
-        // Every run gets its model card and charts; a promoted version also gets reports/<model>/v<N>/ and its full card.md.
-        const version = r.decision === 'promote' && r.version !== null && !noPromote ? r.version : null;
-        return { version, alsoTo: version === null ? [] : [versionReportTarget(loaded, version)] };
-      },
-    });
+    const run = await withProgress(io, Boolean(args.values.quiet), (progress) =>
+      trainingRun({
+        loaded,
+        command: 'run',
+        report: !args.values['no-report'],
+        ...runFlags(args, io, progress),
+        beforeReport: ({ result, dir }) => {
+          progress.close();
+          io.out(trainSummary(result, dir));
+          progress.onStage?.('comparing with the champion');
+          r = promoteRun({
+            dir: registryDir(loaded.config, loaded.baseDir),
+            config: loaded.config,
+            baseDir: loaded.baseDir,
+            challenger: dir,
+            actor: actorFrom(args, io.cwd),
+            ciRunUrl: ciRunUrlFrom(args),
+            dryRun: noPromote,
+            // The rows just read: a database or snapshot source is not read a second time.
+            rows: evaluationParts(
+              result.bundle,
+              loaded.baseDir,
+              loaded.config.promotion.golden_path,
+              result.evaluationTable,
+            ),
+          });
+          writeJsonAtomic(join(dir, 'verdict.json'), r.verdict);
+          // Every run gets its model card and charts; a promoted version also gets reports/<model>/v<N>/ and its full card.md.
+          const version = r.decision === 'promote' && r.version !== null && !noPromote ? r.version : null;
+          return { version, alsoTo: version === null ? [] : [versionReportTarget(loaded, version)] };
+        },
+      }),
+    );
     for (const t of run.report?.alsoTo ?? [])
       io.err(`• model card of v${run.report!.version} in ${t.card?.file ?? t.dir}, its report in ${t.dir}`);
     io.out('');

@@ -3,7 +3,7 @@ import { usageError } from '../../pipeline/core/index.ts';
 import { trainingRun, type TrainingRunOptions } from '../../pipeline/gitops/index.ts';
 import type { Command, CliIO, ParsedArgs } from '../command.ts';
 import { configFromFlags, configHelp, configOptions, engineHelp } from '../config-flags.ts';
-import { progressReporter } from '../progress.ts';
+import { progressFor, withProgress } from '../progress.ts';
 import { trainSummary } from '../summary.ts';
 
 export const trainCommand: Command = {
@@ -29,25 +29,27 @@ ${engineHelp}`,
   },
   async run(args, io) {
     const loaded = configFromFlags(args, io.cwd);
-    const { result, dir } = await trainingRun({ loaded, command: 'train', report: false, ...runFlags(args, io) });
+    const { result, dir } = await withProgress(io, Boolean(args.values.quiet), (progress) =>
+      trainingRun({ loaded, command: 'train', report: false, ...runFlags(args, io, progress) }),
+    );
     io.out(trainSummary(result, dir));
     return 0;
   },
 };
 
-/** The run options `train` and `run` share: the flags --out, --workers and --quiet. */
+/** The run options `train` and `run` share: the flags --out and --workers, and the progress display (--quiet). */
 export function runFlags(
   args: ParsedArgs,
   io: CliIO,
+  progress: ReturnType<typeof progressFor>,
 ): Pick<TrainingRunOptions, 'out' | 'workers' | 'onStage' | 'onProgress' | 'warn'> {
-  const quiet = Boolean(args.values.quiet);
   const out = args.values.out as string | undefined;
   return {
     out: out ? resolve(io.cwd, out) : null,
     workers: parseWorkers(args.values.workers as string | undefined),
-    onStage: quiet ? undefined : (s) => io.err(`• ${s}`),
-    onProgress: progressReporter(io, quiet),
-    warn: (w) => io.err(`warning: ${w}`),
+    onStage: progress.onStage,
+    onProgress: progress.onProgress,
+    warn: (w) => progress.message(`warning: ${w}`),
   };
 }
 

@@ -24,6 +24,7 @@ import {
 import { recordTrial } from '../../pipeline/gitops/index.ts';
 import type { CliIO, Command, ParsedArgs } from '../command.ts';
 import { configFromFlags, configHelp, configOptions, engineHelp } from '../config-flags.ts';
+import { withProgress } from '../progress.ts';
 
 export const tuneCommand: Command = {
   name: 'tune',
@@ -114,7 +115,7 @@ async function runSearch(args: ParsedArgs, io: CliIO): Promise<number> {
       '--write-config needs every trial: run "mlops tune merge" on the shard files and pass --write-config there',
     );
   }
-  let space;
+  let space: ReturnType<typeof parseSpace> | undefined;
   let spaceSource: string | undefined;
   if (v.space !== undefined) {
     const file = resolve(io.cwd, v.space as string);
@@ -128,24 +129,29 @@ async function runSearch(args: ParsedArgs, io: CliIO): Promise<number> {
       : join(resolvePath(loaded.baseDir, config.runs_dir), `tune-${engine}`);
   const sharded = shard !== undefined && shard.count > 1;
   const runsFile = join(out, sharded ? `trials-${shard.index}-of-${shard.count}.jsonl` : 'trials.jsonl');
-  const outcome = await tune({
-    config,
-    baseDir: loaded.baseDir,
-    engine,
-    trials,
-    folds,
-    metric,
-    sampler: samplerText,
-    sampling,
-    space,
-    spaceSource,
-    shard,
-    workers: workersFlag(v.workers),
-    jobs: intFlag(v.jobs, '--jobs', 1, 64),
-    runsFile,
-    onStage: quiet ? undefined : (s) => io.err(`• ${s}`),
-    onTrial: quiet ? undefined : (rec, done, total, best) => io.err(trialLine(rec, done, total, best, metric)),
-  });
+  const outcome = await withProgress(io, quiet, (progress) =>
+    tune({
+      config,
+      baseDir: loaded.baseDir,
+      engine,
+      trials,
+      folds,
+      metric,
+      sampler: samplerText,
+      sampling,
+      space,
+      spaceSource,
+      shard,
+      workers: workersFlag(v.workers),
+      jobs: intFlag(v.jobs, '--jobs', 1, 64),
+      runsFile,
+      onStage: progress.onStage,
+      onProgress: progress.onProgress,
+      onTrial: quiet
+        ? undefined
+        : (rec, done, total, best) => progress.message(trialLine(rec, done, total, best, metric)),
+    }),
+  );
   if (v.track) await trackTrials(outcome, loaded.config, loaded.baseDir, io);
   const rate = outcome.trials.length / Math.max(outcome.seconds, 1e-9);
   if (sharded) {

@@ -14,7 +14,9 @@ export {
   writeFileAtomic,
   writeJsonAtomic,
 } from './common/fs-atomic.ts';
-export { bytes, num, pct, round, signed } from './common/format.ts';
+export { bytes, duration, num, pct, round, signed } from './common/format.ts';
+export { BYTES_READ, PROGRESS_EVERY } from './common/progress.ts';
+export type { ProgressCallbacks } from './common/progress.ts';
 export { outputFile } from './common/output-path.ts';
 export { PROJECT_ROOT, projectVersion } from './common/provenance.ts';
 export { Rng, deriveSeed } from './common/random.ts';

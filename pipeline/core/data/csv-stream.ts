@@ -7,6 +7,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { Parser, type Options } from 'csv-parse';
 import { inputError } from '../common/errors.ts';
+import { BYTES_READ } from '../common/progress.ts';
 import {
   checkHeader,
   checkWidth,
@@ -126,7 +127,9 @@ class Utf8Check extends Transform {
 export async function* readCsvChunks(file: string, opts: CsvOptions = {}, chunkRows = 5000): AsyncGenerator<RawTable> {
   if (!existsSync(file)) throw inputError(`data file not found: ${file}`);
   if (statSync(file).isDirectory()) throw inputError(`expected a CSV file but got a folder: ${file}`);
-  const csv = await openCsvStream(createReadStream(file), file, opts);
+  const stream = createReadStream(file);
+  const size = statSync(file).size;
+  const csv = await openCsvStream(stream, file, opts);
   if (csv === null) throw inputError(`${file}: the file is empty (expected a header row and data rows)`);
   let chunk = new RawTableBuilder(file, csv.header, chunkRows);
   let any = false;
@@ -136,6 +139,7 @@ export async function* readCsvChunks(file: string, opts: CsvOptions = {}, chunkR
       chunk.push(r.fields, r.line);
       any = true;
       if (chunk.rows >= chunkRows) {
+        opts.onProgress?.(Math.min(stream.bytesRead, size), size, BYTES_READ);
         yield chunk.finish();
         chunk = new RawTableBuilder(file, csv.header, chunkRows);
       }
@@ -144,5 +148,6 @@ export async function* readCsvChunks(file: string, opts: CsvOptions = {}, chunkR
     csv.close();
   }
   if (!any) throw inputError(`${file}: has a header but no data rows`);
+  opts.onProgress?.(size, size, BYTES_READ);
   if (chunk.rows > 0) yield chunk.finish();
 }

@@ -13,6 +13,7 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { CsvError, parse } from 'csv-parse/sync';
 import { inputError, MlopsError } from '../common/errors.ts';
+import { PROGRESS_EVERY, type ProgressCallbacks } from '../common/progress.ts';
 import { RawTableBuilder, type RawTable } from './table.ts';
 
 export type CsvEncoding = 'utf8' | 'latin1';
@@ -23,6 +24,8 @@ export interface CsvOptions {
   encoding?: CsvEncoding;
   /** How the user says the text is Latin-1 where this source is read, for the UTF-8 refusal. */
   latin1Hint?: string;
+  /** Rows read so far of about how many (the file's line count); a streamed file counts its bytes. */
+  onProgress?: ProgressCallbacks['onProgress'];
 }
 
 /** The hint on the command line; the service names its Content-Type charset instead. */
@@ -206,12 +209,21 @@ export function parseCsvBytes(bytes: Buffer, where: string, opts: CsvOptions = {
   if (isBlank(bytes))
     throw inputError(`${where}: the file is empty (expected a header row and data rows)`);
   let table: RawTableBuilder | null = null;
+  // Line breaks bound the records from above: the count is an estimate until the end.
+  let expected = 0;
   const header = forEachCsvRecord(bytes, where, opts, (record, h) => {
     checkWidth(record, h, where);
-    (table ??= new RawTableBuilder(where, h, lineBreaks(bytes))).push(record.fields, record.line);
+    if (table === null) {
+      const breaks = lineBreaks(bytes);
+      expected = Math.max(1, breaks - 2);
+      table = new RawTableBuilder(where, h, breaks);
+    }
+    table.push(record.fields, record.line);
+    if (opts.onProgress && table.rows % PROGRESS_EVERY === 0) opts.onProgress(table.rows, expected, 'rows read');
   });
   if (header === null) throw inputError(`${where}: the file is empty (expected a header row and data rows)`);
   if (table === null) throw inputError(`${where}: has a header but no data rows`);
+  opts.onProgress?.((table as RawTableBuilder).rows, (table as RawTableBuilder).rows, 'rows read');
   return { ...(table as RawTableBuilder).finish(), sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 

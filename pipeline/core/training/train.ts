@@ -29,17 +29,16 @@ import { resolvePath } from '../config/load.ts';
 import type { MlopsConfig } from '../config/types.ts';
 import { CreditModel } from '../model/credit-model.ts';
 import { inputError } from '../common/errors.ts';
+import type { ProgressCallbacks } from '../common/progress.ts';
 import { round } from '../common/format.ts';
 import { selectModel, type AutoOutcome } from '../tuning/auto.ts';
 
-export interface TrainOptions {
+export interface TrainOptions extends ProgressCallbacks {
   config: MlopsConfig;
   /** Folder relative data paths are resolved against. */
   baseDir: string;
   workers?: number;
-  onProgress?: (done: number, total: number, label: string) => void;
   onWarning?: (message: string) => void;
-  onStage?: (stage: string) => void;
   /**
    * The code checkout the run comes from, recorded in the bundle's provenance (the GitOps
    * layer reads it from git; without it the commit is unknown and null).
@@ -144,6 +143,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       pool: { schema, pool: trainSet, data: { path: config.data.path, sha256: '', rows: trainSet.rows } },
       workers: opts.workers,
       onStage: opts.onStage,
+      onProgress: opts.onProgress,
     });
   }
   const tSelect = performance.now();
@@ -173,10 +173,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const tFit = performance.now();
 
   opts.onStage?.('evaluating');
+  const scoredRows = Xtr.rows + Xva.rows + Xte.rows;
+  opts.onProgress?.(0, scoredRows, 'rows scored');
   const pTr = engine.predictProba(Xtr);
+  opts.onProgress?.(Xtr.rows, scoredRows, 'rows scored');
   const pVa = engine.predictProba(Xva);
+  opts.onProgress?.(Xtr.rows + Xva.rows, scoredRows, 'rows scored');
   const tScore0 = performance.now();
   const pTe = engine.predictProba(Xte);
+  opts.onProgress?.(scoredRows, scoredRows, 'rows scored');
   const scoreUs = ((performance.now() - tScore0) * 1000) / Math.max(1, Xte.rows);
   const costs = config.costs;
   const { threshold } = chooseThreshold(valSet.y!, pVa, costs);
@@ -295,7 +300,7 @@ async function loadSplits(opts: TrainOptions): Promise<{
   duplicates: DuplicateCheck;
 }> {
   const { config } = opts;
-  const csv = { encoding: config.data.encoding };
+  const csv = { encoding: config.data.encoding, onProgress: opts.onProgress };
   const read = opts.read ?? (await readSource(dataSourceOf(config), { baseDir: opts.baseDir, env: opts.env, csv }));
   const schema = inferSchema(read.table, config.data);
   const all = toDataset(read.table, schema, { requireTarget: true });

@@ -18,6 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import { configError, isMlopsError, usageError } from '../common/errors.ts';
 import { num, round } from '../common/format.ts';
+import type { ProgressCallbacks } from '../common/progress.ts';
 import type { MlopsConfig } from '../config/types.ts';
 import type { EngineFactory, FitShape, SearchSpace } from '../engines/engine.ts';
 import { AUTO_ENGINE, engineFactory } from '../engines/index.ts';
@@ -206,7 +207,9 @@ export interface AutoOptions {
   /** The training rows: cross-validation never sees the validation or test rows. */
   pool: TrainingPool;
   workers?: number;
-  onStage?: (stage: string) => void;
+  onStage?: ProgressCallbacks['onStage'];
+  /** Candidates done of the current rung's. */
+  onProgress?: ProgressCallbacks['onProgress'];
 }
 
 export function autoConfigOf(config: MlopsConfig): AutoConfig {
@@ -271,7 +274,7 @@ export async function selectModel(opts: AutoOptions): Promise<AutoOutcome> {
     opts.onStage?.(
       `auto: rung ${r + 1}/${plan.rungs.length}, ${alive.length} candidate${alive.length === 1 ? '' : 's'} on fold${folds - done === 1 ? '' : 's'} ${done + 1}${folds - done > 1 ? `–${folds}` : ''} of ${cfg.folds}`,
     );
-    for (const c of alive) {
+    for (const [i, c] of alive.entries()) {
       const family = families.find((f) => f.factory.name === c.engine)!;
       const resolved = resolveParams(c.engine, family.factory.paramSpec, c.params);
       for (let f = done; f < folds && !errors.has(c.id); f++) {
@@ -294,6 +297,7 @@ export async function selectModel(opts: AutoOptions): Promise<AutoOutcome> {
         }
         seconds.set(c.id, seconds.get(c.id)! + (performance.now() - start) / 1000);
       }
+      opts.onProgress?.(i + 1, alive.length, 'candidates');
     }
     done = folds;
     if (r < plan.rungs.length - 1) alive = survivors(alive, scores, errors, higher);

@@ -162,12 +162,15 @@ export async function crossValidate(
   costs: Costs,
   seed: number,
   workers?: number,
+  /** Called after each fold is fitted and scored (progress). */
+  onFold?: () => void,
 ): Promise<FoldScores> {
   const resolved = resolveParams(factory.name, factory.paramSpec, params);
   const scores: number[] = [];
   const thresholds: number[] = [];
   for (const fd of folds) {
     const s = await fitAndScoreFold(factory, resolved, fd, metric, costs, seed, workers);
+    onFold?.();
     scores.push(s.score);
     if (s.threshold !== undefined) thresholds.push(s.threshold);
   }

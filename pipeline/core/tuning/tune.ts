@@ -5,6 +5,7 @@
  * reports how much it really gains over doing nothing.
  */
 import { performance } from 'node:perf_hooks';
+import type { ProgressCallbacks } from '../common/progress.ts';
 import { Worker } from 'node:worker_threads';
 import { engineFactory } from '../engines/index.ts';
 import type { EngineFactory, SearchSpace } from '../engines/engine.ts';
@@ -56,7 +57,9 @@ export interface TuneOptions {
   pool?: TrainingPool;
   /** Where the runs file is written (nothing written when absent). */
   runsFile?: string;
-  onStage?: (stage: string) => void;
+  onStage?: ProgressCallbacks['onStage'];
+  /** Cross-validation fits done (folds × trials) of the search's, one per fold. */
+  onProgress?: ProgressCallbacks['onProgress'];
   onTrial?: (rec: TrialRecord, done: number, total: number, best: TrialRecord) => void;
 }
 
@@ -183,10 +186,18 @@ export async function tune(opts: TuneOptions): Promise<TuneOutcome> {
   const records: TrialRecord[] = [];
   const history: Observation[] = [];
   let best: TrialRecord | null = null;
+  const fitsTotal = mine.length * plan.folds;
+  let fits = 0;
+  const fitted = (n: number): void => {
+    fits = n;
+    opts.onProgress?.(fits, fitsTotal, 'cross-validation fits');
+  };
   const finish = (t: number, params: ParamValues, outcome: TrialOutcome, seconds: number): void => {
     const rec = toRecord(t, params, outcome);
     rec.seconds = Math.round(seconds) / 1000;
     records.push(rec);
+    // A trial in a worker thread, or one the engine refused part-way, counts all its folds here.
+    if (fits !== records.length * plan.folds) fitted(records.length * plan.folds);
     if (rec.mean !== null) history.push({ params, score: plan.higher_is_better ? rec.mean : -rec.mean });
     if (opts.runsFile) appendTrial(opts.runsFile, rec);
     if (!best || better(rec, best, plan.higher_is_better)) best = rec;
@@ -202,7 +213,9 @@ export async function tune(opts: TuneOptions): Promise<TuneOutcome> {
       const start = performance.now();
       let outcome: TrialOutcome;
       try {
-        outcome = await crossValidate(factory, params, folds, plan.metric, plan.costs, plan.seed, opts.workers);
+        outcome = await crossValidate(factory, params, folds, plan.metric, plan.costs, plan.seed, opts.workers, () =>
+          fitted(fits + 1),
+        );
       } catch (e) {
         // A parameter combination the engine refuses is a result, not a reason to lose the search.
         if (!isMlopsError(e)) throw e;

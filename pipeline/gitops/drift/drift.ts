@@ -13,6 +13,7 @@ import {
   HIGHER_IS_BETTER,
   type SplitMetrics,
   type MlopsConfig,
+  type ProgressCallbacks,
 } from '../../core/index.ts';
 import {
   binCounts,
@@ -112,6 +113,8 @@ export interface DriftInput {
   model: CreditModel | null;
   primaryMetric: string;
   warnings?: string[];
+  /** Features compared so far. */
+  onProgress?: ProgressCallbacks['onProgress'];
 }
 
 export function psiLevel(value: number, t: DriftThresholds): PsiLevel {
@@ -184,11 +187,15 @@ const MODEL_METRICS = ['roc_auc', 'pr_auc', 'ks', 'recall', 'precision', 'brier'
 export function computeDrift(input: DriftInput): DriftReport {
   const t = input.thresholds;
   const warnings = [...(input.warnings ?? [])];
-  const features: FeatureDrift[] = input.schema.features.map((f) =>
-    f.kind === 'numeric'
-      ? numericDrift(f.name, input.reference.numeric.get(f.name)!, input.current.numeric.get(f.name)!, t)
-      : categoricalDrift(f.name, input.reference.categorical.get(f.name)!, input.current.categorical.get(f.name)!, t),
-  );
+  const n = input.schema.features.length;
+  const features: FeatureDrift[] = input.schema.features.map((f, i) => {
+    const d =
+      f.kind === 'numeric'
+        ? numericDrift(f.name, input.reference.numeric.get(f.name)!, input.current.numeric.get(f.name)!, t)
+        : categoricalDrift(f.name, input.reference.categorical.get(f.name)!, input.current.categorical.get(f.name)!, t);
+    input.onProgress?.(i + 1, n, 'features');
+    return d;
+  });
   const drifted = features.filter((f) => f.drifted).length;
   const share = features.length === 0 ? 0 : drifted / features.length;
   const datasetDrift = share >= t.dataset_share;

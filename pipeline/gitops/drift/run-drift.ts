@@ -17,6 +17,7 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
   sha256Hex,
+  type ProgressCallbacks,
 } from '../../core/index.ts';
 import { computeDrift, type DriftReport } from './drift.ts';
 import { readIngestionLog } from '../ingest/log.ts';
@@ -34,7 +35,7 @@ import {
 } from './sources.ts';
 import type { DriftInput } from './drift-input.ts';
 
-export interface DriftRunOptions {
+export interface DriftRunOptions extends ProgressCallbacks {
   config: MlopsConfig;
   baseDir: string;
   /** Reference CSV; default: the model's training data version, else the configured data set. */
@@ -58,8 +59,9 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
   let reference: Sample;
   let schema: DataSchema;
   const digest = model?.bundle.digest ?? null;
-  const csv = { encoding: config.data.encoding };
+  const csv = { encoding: config.data.encoding, onProgress: opts.onProgress };
 
+  opts.onStage?.('reading the reference data');
   if (opts.referenceRead) {
     const r = opts.referenceRead;
     if (r.kind === 'scoring-log')
@@ -98,6 +100,7 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
   }
 
   let current: Sample;
+  opts.onStage?.('reading the current data');
   if (opts.currentRead) {
     const c = opts.currentRead;
     current =
@@ -125,6 +128,7 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
     current.ref.sha256 = sha256Hex(now);
   }
 
+  opts.onStage?.(model ? 'comparing features and scores' : 'comparing features');
   return computeDrift({
     reference: reference.dataset,
     current: current.dataset,
@@ -135,6 +139,7 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
     model,
     primaryMetric: config.promotion.primary_metric,
     warnings: [...warnings, ...reference.warnings, ...current.warnings],
+    onProgress: opts.onProgress,
   });
 }
 

@@ -42,6 +42,8 @@ import {
   MlopsError,
   resolvePath,
   type MlopsConfig,
+  type ProgressCallbacks,
+  PROGRESS_EVERY,
 } from '../../core/index.ts';
 import { appendIngestionLog, readIngestionLog, type IngestionLogEntry } from './log.ts';
 import { mapColumns, normalizeField, parseIncoming, rowKey, rowProblems, type RowRules } from './rows.ts';
@@ -50,7 +52,7 @@ import { mapColumns, normalizeField, parseIncoming, rowKey, rowProblems, type Ro
 export type IngestStep =
   'quarantine-written' | 'data-staged' | 'journal-written' | 'data-committed' | 'log-appended' | 'source-moved';
 
-export interface IngestOptions {
+export interface IngestOptions extends ProgressCallbacks {
   config: MlopsConfig;
   baseDir: string;
   now?: () => Date;
@@ -127,15 +129,19 @@ export function ingest(opts: IngestOptions): IngestResult {
   const now = opts.now ?? (() => new Date());
   const fault = opts.fault ?? (() => undefined);
   const recovered = recover(paths);
-  const csv = { encoding: config.data.encoding };
+  const csv = { encoding: config.data.encoding, onProgress: opts.onProgress };
+  const read = (): CsvTable => {
+    opts.onStage?.(`reading ${config.data.path}`);
+    return readCsvFile(paths.data, csv);
+  };
   // The data set is parsed once, and again only after a file changed it. The table is
   // handed over, not kept, so it is garbage before the new version is staged: at millions
   // of rows, holding it beside the next version is what would take the memory.
-  let table: CsvTable | null = readCsvFile(paths.data, csv);
+  let table: CsvTable | null = read();
   const before: DataState = { sha256: table.sha256, rows: table.rows };
   let current = before;
   const take = (): CsvTable => {
-    const t = table?.sha256 === current.sha256 ? table : readCsvFile(paths.data, csv);
+    const t = table?.sha256 === current.sha256 ? table : read();
     table = null;
     return t;
   };
@@ -150,7 +156,8 @@ export function ingest(opts: IngestOptions): IngestResult {
       files.push({ file: basename(src), sha256: sha, status: 'already-ingested', entry: done });
       continue;
     }
-    const entry = ingestOne(src, bytes, sha, current, take, config, paths, now(), fault);
+    opts.onStage?.(`checking ${basename(src)}`);
+    const entry = ingestOne(src, bytes, sha, current, take, config, paths, now(), fault, opts.onProgress);
     files.push({ file: basename(src), sha256: sha, status: entry.status, entry });
     current = { sha256: entry.data.version_after, rows: entry.data.rows_after };
   }
@@ -181,6 +188,7 @@ function ingestOne(
   paths: Paths,
   time: Date,
   fault: NonNullable<IngestOptions['fault']>,
+  onProgress: IngestOptions['onProgress'],
 ): IngestionLogEntry {
   const name = basename(src);
   const rel = (p: string): string => relative(paths.base, p).split(sep).join('/');
@@ -239,7 +247,7 @@ function ingestOne(
     return entry;
   }
 
-  const { accepted, rejected, reasons, dupData, dupFile, ignored } = sortRows(parsed, takeTable(), config);
+  const { accepted, rejected, reasons, dupData, dupFile, ignored } = sortRows(parsed, takeTable(), config, onProgress);
 
   let quarantineFile: string | null = null;
   if (rejected.length > 0) {
@@ -307,7 +315,12 @@ interface SortedRows {
  * the file's valid rows are kept; the data set's rows are keyed one at a time against them,
  * so memory follows the file's size, not the data set's.
  */
-function sortRows(parsed: ReturnType<typeof parseIncoming>, table: CsvTable, config: MlopsConfig): SortedRows {
+function sortRows(
+  parsed: ReturnType<typeof parseIncoming>,
+  table: CsvTable,
+  config: MlopsConfig,
+  onProgress: IngestOptions['onProgress'],
+): SortedRows {
   const schema = inferSchema(table, config.data);
   const numeric = new Set(schema.features.filter((f) => f.kind === 'numeric').map((f) => f.name));
   const idColumns = config.data.id_columns;
@@ -324,7 +337,8 @@ function sortRows(parsed: ReturnType<typeof parseIncoming>, table: CsvTable, con
   const addReason = (kind: string): void => {
     reasons[kind] = (reasons[kind] ?? 0) + 1;
   };
-  for (const row of parsed.rows) {
+  for (const [r, row] of parsed.rows.entries()) {
+    if (onProgress && r % PROGRESS_EVERY === 0) onProgress(r, parsed.rows.length, 'rows checked');
     if (map.missing.length > 0) {
       const kind = `file lacks column${map.missing.length > 1 ? 's' : ''} ${map.missing.join(', ')}`;
       addReason(kind);
@@ -350,6 +364,7 @@ function sortRows(parsed: ReturnType<typeof parseIncoming>, table: CsvTable, con
     }
     valid.push({ values, key: rowKey(values, table.header, numeric, idColumns) });
   }
+  onProgress?.(parsed.rows.length, parsed.rows.length, 'rows checked');
 
   const fileKeys = new Set(valid.map((v) => v.key));
   const inData = new Set<string>();

@@ -4,7 +4,15 @@
  * 97.5 percentiles of each metric. Tells a reader whether a 0.005 AUC difference means
  * anything on 900 rows (usually not).
  */
-import { computeMetrics, METRIC_NAMES, type Costs, type SplitMetrics, Rng, deriveSeed } from '../../core/index.ts';
+import {
+  computeMetrics,
+  METRIC_NAMES,
+  type Costs,
+  type ProgressCallbacks,
+  type SplitMetrics,
+  Rng,
+  deriveSeed,
+} from '../../core/index.ts';
 
 export interface MetricInterval {
   metric: keyof SplitMetrics;
@@ -21,7 +29,7 @@ export function bootstrapIntervals(
   p: Float64Array,
   threshold: number,
   costs: Costs,
-  opts: { resamples?: number; seed?: number; level?: number } = {},
+  opts: { resamples?: number; seed?: number; level?: number } & Pick<ProgressCallbacks, 'onProgress'> = {},
 ): MetricInterval[] {
   const B = opts.resamples ?? 500;
   const level = opts.level ?? 0.95;
@@ -38,6 +46,7 @@ export function bootstrapIntervals(
       pb[i] = p[k];
     }
     const m = computeMetrics(yb, pb, threshold, costs);
+    opts.onProgress?.(b + 1, B, 'resamples');
     for (const name of CI_METRICS) {
       const v = m[name];
       if (typeof v === 'number' && Number.isFinite(v)) samples.get(name)!.push(v);

@@ -33,6 +33,7 @@ import {
   MlopsError,
   type MetricsFile,
   type RawTable,
+  type ProgressCallbacks,
   Rng,
   deriveSeed,
 } from '../../core/index.ts';
@@ -53,7 +54,7 @@ import { evaluationRows, recordedTable, rowsColumn, rowsDataset, type Evaluation
 import { renderHtmlReport } from './html.ts';
 import type { ReportData } from './report-data.ts';
 
-export interface ReportOptions {
+export interface ReportOptions extends ProgressCallbacks {
   bundle: Bundle;
   /** metrics.json of the run (timings, overfitting); optional for registry versions. */
   metrics?: MetricsFile | null;
@@ -201,6 +202,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     stages[name] = Math.round(now - mark) / 1000;
     mark = now;
   };
+  opts.onStage?.('report: rebuilding and scoring the test rows');
   const rows: EvaluationRows = evaluationRows(bundle, {
     baseDir: opts.baseDir,
     alsoIn: opts.alsoIn,
@@ -226,6 +228,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
   let champion: ReportData['champion'] = null;
   const series = [{ label: opts.champion ? `challenger (${bundle.engine.engine})` : bundle.engine.engine, y, p }];
   if (opts.champion) {
+    opts.onStage?.('report: scoring the champion');
     const c = opts.champion;
     try {
       const cm = new CreditModel(c);
@@ -252,6 +255,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
   }
 
   stage('score champion');
+  opts.onStage?.('report: explanations and importance');
   let importance: ReportData['importance'] = [];
   let explanations: ReportData['explanations'] = null;
   let shapInput: Parameters<typeof renderCharts>[0]['shap'];
@@ -293,6 +297,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
   }
 
   stage('explanations and importance');
+  opts.onStage?.('report: fairness and dependencies');
   const fairnessConfig = opts.fairness ?? DEFAULT_FAIRNESS;
   const dq = opts.metrics?.data_quality;
   const duplicated = dq ? duplicateWarning(dq, bundle.provenance.data.path, bundle.provenance.data.rows) : null;
@@ -328,6 +333,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
       : await dependencyReport(opts.dependencies);
 
   stage('fairness and dependencies');
+  opts.onStage?.('report: charts');
   const charts = await renderCharts({
     positive: bundle.schema.positive,
     negative: bundle.schema.negative,
@@ -340,7 +346,12 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
   });
 
   stage('charts');
-  const intervals = bootstrapIntervals(y, p, bundle.threshold, bundle.costs, { resamples: 300, seed });
+  opts.onStage?.('report: bootstrap intervals');
+  const intervals = bootstrapIntervals(y, p, bundle.threshold, bundle.costs, {
+    resamples: 300,
+    seed,
+    onProgress: opts.onProgress,
+  });
   stage('bootstrap intervals');
   const prov = bundle.provenance;
   const partial: Omit<ReportData, 'limitations'> = {

@@ -95,6 +95,8 @@ export async function trainingRun(opts: TrainingRunOptions): Promise<TrainingRun
     version: placement.version,
     outDir: dir,
     alsoTo,
+    onStage: opts.onStage,
+    onProgress: opts.onProgress,
   });
   return { ...run, report: { files: r.files, seconds: r.seconds, version: placement.version, alsoTo } };
 }
