@@ -355,6 +355,21 @@ function chartWidth(el, fallback) {
   return Math.max(360, Math.round(w > 0 ? w : fallback));
 }
 
+/** Width of `text` in pixels in the page's own font at `px` pixels (labels are sized to their text, never cut). */
+let measureCtx = null;
+function textWidth(text, px) {
+  measureCtx ??= document.createElement('canvas').getContext('2d');
+  measureCtx.font = `${px}px ${getComputedStyle(document.body).fontFamily}`;
+  return measureCtx.measureText(text).width;
+}
+
+/** A label as one line, or, when wider than `max`, two: the feature, then "= value". */
+function labelLines(label, max) {
+  const at = label.indexOf(' = ');
+  if (at < 0 || textWidth(label, 12) <= max) return [label];
+  return [label.slice(0, at), label.slice(at + 1)];
+}
+
 /** Horizontal waterfall in the explanation's own units: base value, each feature's push, the final margin. */
 function waterfall(ex) {
   const units = unitsOf(ex.output);
@@ -380,9 +395,20 @@ function waterfall(ex) {
   const hi = values.reduce((a, b) => Math.max(a, b), 0);
   const pad = (hi - lo) * 0.12 || 1;
   const W = chartWidth($('r-waterfall'), 560);
-  const LABEL = 200;
+  // The label column is as wide as its longest line, leaving the bars at least 160 px; a
+  // label wider than half the chart goes on two lines (feature, then "= value").
+  const lines = rows.map((r) => labelLines(r.label, W / 2));
+  const widest = lines.flat().reduce((m, t) => Math.max(m, textWidth(t, 12)), 0);
+  const LABEL = Math.round(Math.min(W - 96 - 160, Math.max(120, widest + 12)));
   const ROW = 20;
-  const H = rows.length * ROW + 24;
+  const LINE = 14;
+  const tops = [];
+  let H = 0;
+  for (const l of lines) {
+    tops.push(H + 2);
+    H += ROW + (l.length - 1) * LINE;
+  }
+  H += 24;
   // 48 px either side of the bars for their value labels.
   const sx = (v) => LABEL + 48 + ((v - (lo - pad)) / (hi - lo + 2 * pad)) * (W - LABEL - 96);
   const svg = s('svg', {
@@ -403,14 +429,21 @@ function waterfall(ex) {
   );
   svg.append(s('line', { x1: sx(0), x2: sx(0), y1: 0, y2: H - 20, class: 'axis-zero' }));
   rows.forEach((r, i) => {
-    const y = i * ROW + 2;
+    const y = tops[i];
     const a = sx(Math.min(r.from, r.to));
     const b = sx(Math.max(r.from, r.to));
     const fill = r.total ? '#555' : r.delta >= 0 ? WARM : COOL;
-    svg.append(s('text', { x: LABEL - 6, y: y + 13, 'text-anchor': 'end', class: 'wf-label' }, r.label));
+    const label = s('text', { x: LABEL - 6, y: y + 13, 'text-anchor': 'end', class: 'wf-label' });
+    // Two lines keep the space between them in the text itself, so the label reads as one.
+    lines[i].forEach((t, k) =>
+      label.append(s('tspan', { x: LABEL - 6, dy: k === 0 ? 0 : LINE }, k < lines[i].length - 1 ? `${t} ` : t)),
+    );
+    svg.append(label);
     svg.append(s('rect', { x: a, y, width: Math.max(1.5, b - a), height: ROW - 5, fill, rx: 2 }));
     if (i > 0 && i < rows.length - 1)
-      svg.append(s('line', { x1: sx(r.from), x2: sx(r.from), y1: y - 5, y2: y + ROW - 3, class: 'wf-link' }));
+      svg.append(
+        s('line', { x1: sx(r.from), x2: sx(r.from), y1: tops[i - 1] + ROW - 5, y2: y + ROW - 3, class: 'wf-link' }),
+      );
     const text = r.total ? units.total(r.to) : units.delta(r.delta);
     const right = r.total ? r.to >= 0 : r.delta >= 0;
     svg.append(

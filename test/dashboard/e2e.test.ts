@@ -55,6 +55,15 @@ const pageErrors: string[] = [];
 /** What Chromium refused under the pages' Content-Security-Policy (it reports each on the console). */
 const cspViolations: string[] = [];
 
+/** The waterfall's labels that reach past the chart's edge, as drawn: none when every label is whole. */
+const cutLabels = (pg: Page): Promise<string[]> =>
+  pg.evaluate<string[]>(`(() => {
+    const svg = document.querySelector('#r-waterfall svg').getBoundingClientRect();
+    return [...document.querySelectorAll('#r-waterfall .wf-label')]
+      .filter((t) => { const r = t.getBoundingClientRect(); return r.left < svg.left - 0.5 || r.right > svg.right + 0.5; })
+      .map((t) => t.textContent);
+  })()`);
+
 /** Waits for the page (up to 15 s: CI runs other suites beside this one on two cores). */
 const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: 15_000 });
 
@@ -215,6 +224,7 @@ describe('decision dashboard in Chromium', () => {
     const labels = await page.$$eval('#r-waterfall .wf-label', (t) => t.map((x) => x.textContent));
     const values = await page.$$eval('#r-waterfall .wf-value', (t) => t.map((x) => x.textContent));
     expect(labels[1]).toMatch(new RegExp(`^${top.feature} = `));
+    expect(await cutLabels(page)).toEqual([]);
     expect(values[1]).toBe(`${top.contribution >= 0 ? '+' : '−'}${Math.abs(top.contribution).toFixed(2)}`);
     // Toward default is the warm colour, away from it the cool one.
     const fill = await page.getAttribute('#r-waterfall svg rect:nth-of-type(2)', 'fill');
@@ -264,6 +274,14 @@ describe('decision dashboard in Chromium', () => {
       ),
     ).toBe(true);
     expect(await charts.first().getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
+    // Each chart at (nearly) its own size, so its text is as large as drawn; the expected-cost
+    // chart, with its long subtitle the widest, is not shrunk into a small tile.
+    const sizes = await page.evaluate<{ alt: string; shown: number; natural: number }[]>(
+      `[...document.querySelectorAll('.charts img')].map((i) => ({ alt: i.alt, shown: i.clientWidth, natural: i.naturalWidth }))`,
+    );
+    for (const c of sizes) expect(c.shown / c.natural, c.alt).toBeGreaterThanOrEqual(0.9);
+    const cost = sizes.find((c) => c.alt.startsWith('Expected cost'));
+    expect(cost?.shown).toBeGreaterThanOrEqual(560);
     const head = await page.$$eval('#fairness table:first-of-type thead th', (th) => th.map((x) => x.textContent));
     expect(head).toEqual(['group', 'rows', 'approval rate', 'TPR', 'FPR', 'disparate impact', 'flagged']);
     expect(await page.locator('#fairness tbody tr').count()).toBeGreaterThan(2);
@@ -407,6 +425,7 @@ describe('the dashboard for a forest, a gbdt and a logistic model trained on dec
     { engine: 'logistic', params: [], axis: 'log-odds of default →', phrase: /^in log-odds/ },
   ] as const;
   let dir: string;
+  const LONG_NAMES = ['employment_seniority_in_years_at_application', 'installment_commitment_requested_amount'];
 
   beforeAll(async () => {
     // The credit data with three columns rescaled to decimals (Expenses 0.35–1.8 and so on).
@@ -416,7 +435,8 @@ describe('the dashboard for a forest, a gbdt and a logistic model trained on dec
       .split('\n');
     const head = lines[0].split(',');
     const scale: Record<string, number> = { Expenses: 100, Amount: 1000, Price: 997 };
-    const out = [lines[0]];
+    // Long feature names, as in other data sets: the explanation's labels must show them whole.
+    const out = [lines[0].replace('Seniority', LONG_NAMES[0]).replace('Amount', LONG_NAMES[1])];
     for (const line of lines.slice(1)) {
       const cells = line.split(',');
       out.push(
@@ -490,6 +510,14 @@ describe('the dashboard for a forest, a gbdt and a logistic model trained on dec
       await pg.waitForSelector('#r-waterfall svg', { state: 'visible' });
       expect(await pg.textContent('#waterfall-units')).toMatch(e.phrase);
       expect(await pg.textContent('#r-waterfall .wf-axis')).toBe(e.axis);
+      // Every label whole: inside the chart, reading "feature = value" with the feature's full name.
+      expect(await cutLabels(pg)).toEqual([]);
+      const names = new Set(schema.features.map((f) => f.name));
+      const labels = await pg.$$eval('#r-waterfall .wf-label', (t) => t.map((x) => x.textContent ?? ''));
+      const featureLabels = labels.slice(1, -1).filter((l) => !/^\d+ other features$/.test(l));
+      expect(featureLabels.length).toBeGreaterThan(0);
+      for (const l of featureLabels) expect(names.has(l.split(' = ')[0]), l).toBe(true);
+      expect(featureLabels.some((l) => LONG_NAMES.some((n) => l.startsWith(`${n} = `)))).toBe(true);
       const values = await pg.$$eval('#r-waterfall .wf-value', (t) => t.map((x) => x.textContent ?? ''));
       if (e.engine === 'forest') {
         // Base value and total as probabilities, each push in percentage points.
