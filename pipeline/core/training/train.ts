@@ -302,6 +302,7 @@ async function loadSplits(opts: TrainOptions): Promise<{
   const { config } = opts;
   const csv = { encoding: config.data.encoding, onProgress: opts.onProgress };
   const read = opts.read ?? (await readSource(dataSourceOf(config), { baseDir: opts.baseDir, env: opts.env, csv }));
+  opts.onStage?.('checking and splitting the rows');
   const schema = inferSchema(read.table, config.data);
   const all = toDataset(read.table, schema, { requireTarget: true });
   const keyColumns = [...schema.features.map((f) => f.name), schema.target];
