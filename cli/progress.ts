@@ -69,9 +69,11 @@ export class ProgressDisplay implements Required<ProgressCallbacks> {
     this.out.line(text);
   }
 
-  /** Ends the last step and stops the clock; call it when the command is done, even on failure. */
-  close(): void {
-    this.endStep();
+  /** Ends the last step and stops the clock; call it when the command is done, with `failed` when it failed (no "done in"). */
+  close(failed = false): void {
+    if (failed) this.erase();
+    else this.endStep();
+    this.step = null;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }
@@ -171,8 +173,11 @@ export async function withProgress<T>(
 ): Promise<T> {
   const progress = progressFor(io, quiet);
   try {
-    return await work(progress);
-  } finally {
+    const result = await work(progress);
     progress.close();
+    return result;
+  } catch (e) {
+    progress.close(true);
+    throw e;
   }
 }

@@ -97,6 +97,7 @@ columns, "probability" (of the positive class) and "decision".
         renameSync(tmp, outPath);
       }
     } catch (e) {
+      progress.close(true);
       if (tmp) {
         (sink as ReturnType<typeof createWriteStream>).destroy();
         rmSync(tmp, { force: true });

@@ -64,6 +64,14 @@ describe('in a log (stderr not a terminal)', () => {
     }
   });
 
+  it('says nothing of a step that failed (the error is the last word)', () => {
+    const { d, lines, at } = display(false, 0);
+    d.onStage('loading data');
+    at(3000);
+    d.close(true);
+    expect(lines).toEqual(['• loading data']);
+  });
+
   it('shows a byte count as sizes', () => {
     const { d, lines, at } = display(false, 0);
     d.onStage('scoring');
