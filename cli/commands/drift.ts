@@ -5,6 +5,7 @@ import {
   writeDriftOutputs,
   driftMarkdown,
   championModel,
+  championTrainingData,
   isDriftSourceUri,
   readDriftInput,
   type DriftInput,
@@ -66,6 +67,7 @@ the metrics recorded when it was trained. Thresholds: the config's "drift" secti
       const referenceRead = await input(v.reference);
       const currentRead = await input(v.current);
       const report = runDrift({
+        trainedData: v.model || v['no-model'] ? null : championTrainingData(config, baseDir),
         config,
         baseDir,
         reference: v.reference && !referenceRead ? resolve(io.cwd, v.reference as string) : null,

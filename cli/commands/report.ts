@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { readBundle, type Bundle, loadConfig, usageError, fairnessConfigOf } from '../../pipeline/core/index.ts';
-import { generateReport, reportRunFolder } from '../../pipeline/gitops/index.ts';
+import { configuredDataRecord, generateReport, reportRunFolder } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
 import { withProgress } from '../progress.ts';
 
@@ -68,11 +68,18 @@ those of the rows the run was evaluated on; a changed data file is refused.
       outDir,
     };
     if (runDir) bundleIn(runDir); // a plain usage error when the folder is not a run
-    const result = await withProgress(io, false, ({ onStage, onProgress }) =>
-      runDir
-        ? reportRunFolder(runDir, { ...common, onStage, onProgress })
-        : generateReport({ ...common, onStage, onProgress, bundle: readBundle(resolve(io.cwd, v.model as string)) }),
-    );
+    // A bare bundle pins its rows by digest: its test rows come from the configured data when it has those rows.
+    const result = await withProgress(io, false, ({ onStage, onProgress }) => {
+      if (runDir) return reportRunFolder(runDir, { ...common, onStage, onProgress });
+      const bundle = readBundle(resolve(io.cwd, v.model as string));
+      return generateReport({
+        ...common,
+        onStage,
+        onProgress,
+        bundle,
+        record: common.data ? null : configuredDataRecord(bundle, loaded.config.data),
+      });
+    });
     const m = result.data.model;
     for (const w of result.data.warnings) io.err(`warning: ${w}`);
     const shown = relative(io.cwd, outDir) || '.';

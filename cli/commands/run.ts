@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../../pipeline/core/index.ts';
 import {
   evaluationParts,
+  runDataRecord,
   promoteRun,
   registryDir,
   trainingRun,
@@ -59,7 +60,7 @@ ${engineHelp}`,
         command: 'run',
         report: !args.values['no-report'],
         ...runFlags(args, io, progress),
-        beforeReport: ({ result, dir }) => {
+        beforeReport: ({ result, dir, record }) => {
           progress.close();
           io.out(trainSummary(result, dir));
           progress.onStage?.('comparing with the champion');
@@ -74,6 +75,7 @@ ${engineHelp}`,
             // The rows just read: a database or snapshot source is not read a second time.
             rows: evaluationParts(
               result.bundle,
+              runDataRecord(record),
               loaded.baseDir,
               loaded.config.promotion.golden_path,
               result.evaluationTable,

@@ -6,7 +6,7 @@
  */
 export { renderOverlay } from './deploy/render.ts';
 export { pinOverlays, type PinResult } from './deploy/pin.ts';
-export { championModel } from './drift/champion.ts';
+export { championModel, championTrainingData } from './drift/champion.ts';
 export { isDriftSourceUri, readDriftInput } from './drift/drift-input.ts';
 export type { DriftInput } from './drift/drift-input.ts';
 export { driftMarkdown } from './drift/markdown.ts';
@@ -76,6 +76,7 @@ export type { SampleRows } from './run/sample-rows.ts';
 export type { AutoRunSummary, RunRecord } from './run/run-folder.ts';
 export { trainingRun, versionReportDir } from './run/training-run.ts';
 export { evaluationParts, runEvaluationParts } from './run/evaluation-rows.ts';
+export { configuredDataRecord, runDataRecord, type DataRecord } from './run/data-record.ts';
 export type { TrainingRunOptions } from './run/training-run.ts';
 export { parseRegistryRef, registryRun } from './tracking/champion.ts';
 export { recordTrial } from './tracking/index.ts';

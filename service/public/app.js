@@ -45,6 +45,8 @@ function s(tag, attrs = {}, text) {
 
 const pct = (x, digits = 1) =>
   x === null || x === undefined || Number.isNaN(x) ? '—' : `${(100 * x).toFixed(digits)} %`;
+/** The rows' content digest a bundle pins (a version-1 bundle: its CSV file's sha256). */
+const dataPin = (m) => m.provenance?.data?.digest ?? m.provenance?.data?.sha256 ?? '';
 const num = (x, digits = 3) =>
   x === null || x === undefined
     ? '—'
@@ -764,13 +766,10 @@ function renderModel(m) {
     h('dt', {}, 'Costs'),
     h('dd', {}, `missed default ${num(m.costs.false_negative)} : wrongly declined ${num(m.costs.false_positive)}`),
     h('dt', {}, 'Training data'),
-    h('dd', {}, `${m.provenance?.data?.path ?? '—'} (${num(m.provenance?.data?.rows)} rows)`),
-    h('dt', {}, 'Data SHA-256'),
-    h(
-      'dd',
-      { class: 'mono', title: m.provenance?.data?.sha256 ?? '' },
-      m.provenance?.data?.sha256 ? `${m.provenance.data.sha256.slice(0, 16)}…` : '—',
-    ),
+    h('dd', {}, `${m.provenance?.data?.path ?? 'pinned by its rows digest'} (${num(m.provenance?.data?.rows)} rows)`),
+    // Bundles pin their rows by content digest; version-1 bundles by the CSV file's sha256.
+    h('dt', {}, 'Rows digest'),
+    h('dd', { class: 'mono', title: dataPin(m) }, dataPin(m) ? `${dataPin(m).slice(0, 16)}…` : '—'),
     m.provenance?.created_at ? [h('dt', {}, 'Trained'), h('dd', {}, m.provenance.created_at)] : null,
     h('dt', {}, 'Seed'),
     h('dd', {}, m.provenance?.seed ?? '—'),

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadConfig, resolveConfig } from '../../pipeline/core/config/load.ts';
 import { train } from '../../pipeline/core/training/train.ts';
 import { buildRunRecord, newRunId, writeRunFolder } from '../../pipeline/gitops/run/run-folder.ts';
+import { runDataRecord } from '../../pipeline/gitops/run/data-record.ts';
 import {
   compareRun,
   findVersion,
@@ -148,6 +149,8 @@ export async function buildArtifact(ctx: Partial<ReportContext> = {}): Promise<A
       bundle: result.bundle,
       metrics: result.metrics,
       run: { id, created_at: record.created_at, trained_at: record.trained_at, command: 'test' },
+      record: runDataRecord(record),
+      dataLocation: record.data_location ?? null,
     },
   });
   const entry = findVersion(loadRegistry(registry).models[cmp.name] ?? null, cmp.verdict.champion!.version)!;
@@ -155,7 +158,8 @@ export async function buildArtifact(ctx: Partial<ReportContext> = {}): Promise<A
     challenger: result.bundle,
     challengerMetrics: result.metrics,
     parts: cmp.rows.map((p) => ({ name: p.name, table: p.table })),
-    champion: { bundle: loadVersionBundle(registry, entry), version: entry.version },
+    challengerData: result.data,
+    champion: { bundle: loadVersionBundle(registry, entry), version: entry.version, data: entry.lineage.data },
     costs: result.bundle.costs,
   });
   const dir = join(proj, 'report');

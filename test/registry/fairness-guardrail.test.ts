@@ -31,7 +31,7 @@ function verdict(fairness: FairnessConfig | null): Verdict {
     challenger: strong,
     champion: { version: 1, bundle: weak.bundle },
     policy: c.promotion,
-    rows: evaluationParts(strong.bundle, project, null),
+    rows: evaluationParts(strong.bundle, strong.record, project, null),
     maxBundleBytes: c.registry.max_bundle_bytes,
     registered: [{ version: 1, digest: weak.bundle.digest }],
     fairness,

@@ -47,7 +47,7 @@ function verdict(
     challenger: ch[challenger],
     champion: champion ? { version: 1, bundle: ch[champion].bundle } : null,
     policy: c.promotion,
-    rows: evaluationParts(ch[challenger].bundle, project, c.promotion.golden_path),
+    rows: evaluationParts(ch[challenger].bundle, ch[challenger].record, project, c.promotion.golden_path),
     maxBundleBytes: c.registry.max_bundle_bytes,
     registered: champion ? [{ version: 1, digest: ch[champion].bundle.digest }] : [],
     force: force ? { reason: force } : null,
@@ -176,7 +176,7 @@ describe('promotion policy', () => {
     const dir = projectDir(tmp('changed'));
     const csv = readFileSync(join(dir, 'data/credit_data.csv'), 'utf8');
     writeFileSync(join(dir, 'data/credit_data.csv'), csv.replace(/\n[^\n]*\n$/, '\n'));
-    expect(() => evaluationParts(ch.strong.bundle, dir, null)).toThrow(/data changed since training/);
+    expect(() => evaluationParts(ch.strong.bundle, ch.strong.record, dir, null)).toThrow(/data changed since training/);
   });
 });
 

@@ -6,6 +6,8 @@ import { readBundle } from '../../pipeline/core/model/bundle.ts';
 import { computeMetrics } from '../../pipeline/core/evaluation/metrics.ts';
 import { CreditModel } from '../../pipeline/core/model/credit-model.ts';
 import { evaluationRows, rowsColumn, rowsDataset } from '../../pipeline/gitops/run/evaluation-rows.ts';
+import { runDataRecord } from '../../pipeline/gitops/run/data-record.ts';
+import { readRunRecord } from '../../pipeline/gitops/run/run-folder.ts';
 import { checkSvg } from './svg-check.ts';
 
 let dir: string;
@@ -43,7 +45,10 @@ beforeAll(async () => {
 describe('evaluation rows rebuilt from a bundle', () => {
   it('are exactly the rows the run was tested on (same metrics as the bundle states)', () => {
     const bundle = readBundle(join(dir, 'runs/challenger/model.json'));
-    const rows = evaluationRows(bundle, { baseDir: dir });
+    const rows = evaluationRows(bundle, {
+      record: runDataRecord(readRunRecord(join(dir, 'runs/challenger'))),
+      baseDir: dir,
+    });
     const ds = rowsDataset(rows, bundle.schema);
     expect(ds.rows).toBe(
       bundle.metrics.test.confusion_matrix.tp +
@@ -65,9 +70,9 @@ describe('evaluation rows rebuilt from a bundle', () => {
       file,
       readFileSync(file, 'utf8').replace(/\n$/, '\n') + readFileSync(file, 'utf8').split('\n')[1] + '\n',
     );
-    expect(() => evaluationRows(bundle, { baseDir: other })).toThrow(
-      /credit_data\.csv has changed since the model was trained/,
-    );
+    expect(() =>
+      evaluationRows(bundle, { record: runDataRecord(readRunRecord(join(dir, 'runs/challenger'))), baseDir: other }),
+    ).toThrow(/credit_data\.csv has changed since the model was trained/);
   });
 });
 

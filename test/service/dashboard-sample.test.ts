@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { CreditModel } from '../../pipeline/core/model/credit-model.ts';
 import { evaluationRows } from '../../pipeline/gitops/run/evaluation-rows.ts';
+import { projectDataRecord } from '../../pipeline/gitops/run/data-record.ts';
 import { APPLICANT, startTestServer, trainedProject, type TestServer, type TrainedProject } from './helpers.ts';
 
 let p: TrainedProject;
@@ -51,11 +52,13 @@ describe('sample clients', () => {
     const s = await serve();
     const clients = await json(await fetch(`${s.url}/v1/dashboard/clients`));
     const sample = clients.sample as Sample;
-    const test = evaluationRows(p.model.bundle, { baseDir: p.dir });
+    // The served bundle pins its rows by digest; the project's configured data has them.
+    const record = projectDataRecord(p.model.bundle, p.dir);
+    const test = evaluationRows(p.model.bundle, { record, baseDir: p.dir });
     expect(sample.rows).toBe(test.index.length);
     expect(sample.seen_in_training).toBe(0);
     expect(sample.warning).toBeNull();
-    expect(sample.source).toContain(`test rows of ${p.model.bundle.provenance.data!.path}`);
+    expect(sample.source).toContain(`test rows of ${record.data.path}`);
     expect(sample.source).toContain('did not train on');
     // The model page's figures on them are the test split's, recorded at training.
     const card = await json(await fetch(`${s.url}/v1/dashboard/model`));

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, sha256Hex } from '../../pipeline/core/common/canonical-json.ts';
+import { sha256Hex } from '../../pipeline/core/common/canonical-json.ts';
 import { readCsvFile } from '../../pipeline/core/data/csv.ts';
 import type { RawTable } from '../../pipeline/core/data/table.ts';
 import { rowsDigest } from '../../pipeline/core/data/rows-digest.ts';
@@ -34,24 +34,9 @@ function bundle(dir: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as Record<string, unknown>;
 }
 
-/**
- * The model digest: sha256 of the bundle with what says where the rows were read taken out
- * (the data's and holdout's path or label and file hash, the configured paths and source, and the
- * bundle digest over them). Everything else — engine state, preprocessing, schema, threshold,
- * metrics, importance, seed, packages, commit — is in it.
- */
-function modelDigest(b: Record<string, unknown>): string {
-  const c = structuredClone(b) as {
-    digest?: string;
-    provenance: { data?: unknown; test_data?: unknown; config: { data: Record<string, unknown> } };
-  };
-  delete c.digest;
-  delete c.provenance.data;
-  delete c.provenance.test_data;
-  delete c.provenance.config.data.test_path;
-  delete c.provenance.config.data.source;
-  delete c.provenance.config.data.path;
-  return sha256Hex(canonicalJson(c));
+/** sha256 of a run's model.json: the bundle's bytes. */
+function bundleSha(dir: string): string {
+  return sha256Hex(readFileSync(join(dir, 'model.json')));
 }
 
 function filesUnder(dir: string): string[] {
@@ -109,18 +94,19 @@ describe('PostgreSQL and Parquet sources', () => {
       expect(tableRun.source.sql).toContain('ORDER BY "id"');
       expect(tableRun.source.columns.find((c: { name: string }) => c.name === 'Amount').type).toBe('float8');
       expect(JSON.stringify(tableRun)).not.toContain(pg.password);
-      // Same rows, same model: the model digest of every source is the CSV's, and the bundles
-      // differ in nothing but the place the rows were read from.
-      const reference = bundle(join(dir, 'csv'));
-      for (const run of ['table', 'query', 'parquet', 'pointer']) {
-        const b = bundle(join(dir, run)) as { provenance: { data: { sha256: string; rows: number } } };
-        expect(modelDigest(b), run).toBe(modelDigest(reference));
-        expect(b.provenance.data.sha256, run).toBe(digest);
-        expect(b.provenance.data.rows, run).toBe(4454);
+      // Same rows, same model: every source's bundle is the CSV's, byte for byte. It pins the
+      // rows by their digest; where they were read from is run.json's.
+      const reference = bundleSha(join(dir, 'csv'));
+      for (const run of ['table', 'table2', 'query', 'parquet', 'pointer']) {
+        expect(bundleSha(join(dir, run)), run).toBe(reference);
+        const b = bundle(join(dir, run)) as { provenance: { data: unknown; config: { data: object } } };
+        expect(b.provenance.data, run).toEqual({ digest, rows: 4454 });
+        expect(Object.keys(b.provenance.config.data), run).not.toContain('source');
       }
-      // The same source read twice gives byte-identical bundles (the same bundle sha256).
-      const sha = (run: string): string => sha256Hex(readFileSync(join(dir, run, 'model.json')));
-      expect(sha('table2')).toBe(sha('table'));
+      const csvRun = JSON.parse(readFileSync(join(dir, 'csv', 'run.json'), 'utf8'));
+      expect(csvRun.data.path).toBe('data/credit_data.csv');
+      expect(csvRun.data.sha256).toBe(sha256Hex(readFileSync(join(ROOT, 'data/credit_data.csv'))));
+      expect(tableRun.data_location.source).toMatchObject({ type: 'postgres', table: 'loans', key: ['id'] });
     },
     LONG,
   );
@@ -324,13 +310,13 @@ describe('PostgreSQL and Parquet sources', () => {
         const r = await cli([...base, '--out', name, '--test', uri], dir);
         expect(r.code, `${name}: ${r.err}`).toBe(0);
       }
-      const reference = bundle(join(dir, 'csv'));
+      const reference = bundleSha(join(dir, 'csv'));
       const verdicts: unknown[] = [];
       for (const name of Object.keys(holdouts)) {
         const rec = JSON.parse(readFileSync(join(dir, name, 'run.json'), 'utf8'));
         expect(rec.test_data.rows, name).toBe(891);
         if (name !== 'csv') expect(rec.test_data.sha256, name).toBe(rowsDigest(holdout));
-        expect(modelDigest(bundle(join(dir, name))), name).toBe(modelDigest(reference));
+        expect(bundleSha(join(dir, name)), name).toBe(reference);
         // compare and report of the folder read the holdout again from where it lives
         const v = await cli(['compare', '--challenger', name, '--json'], dir);
         expect(v.code, `${name}: ${v.err}`).toBe(0);

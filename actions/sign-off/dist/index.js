@@ -39534,7 +39534,8 @@ function resolvePath(baseDir, p) {
 // pipeline/core/model/bundle.ts
 import { gunzipSync, gzipSync } from "node:zlib";
 var BUNDLE_FORMAT = "credit-risk-gitops/model";
-var BUNDLE_FORMAT_VERSION = 1;
+var BUNDLE_FORMAT_VERSION = 2;
+var READABLE_FORMAT_VERSIONS = [1, BUNDLE_FORMAT_VERSION];
 function digestOf(content) {
   const { digest: _ignored, ...rest } = content;
   return `sha256:${sha256Hex(canonicalJson(rest))}`;
@@ -39558,10 +39559,10 @@ function parseBundle(bytes, path) {
   if (!b || typeof b !== "object" || b.format !== BUNDLE_FORMAT) {
     throw integrity(path, `it is not a model bundle (missing "format": "${BUNDLE_FORMAT}")`);
   }
-  if (b.format_version !== BUNDLE_FORMAT_VERSION) {
+  if (!READABLE_FORMAT_VERSIONS.includes(b.format_version)) {
     throw integrity(
       path,
-      `bundle format version ${String(b.format_version)} is not supported (expected ${BUNDLE_FORMAT_VERSION})`
+      `bundle format version ${String(b.format_version)} is not supported (expected ${READABLE_FORMAT_VERSIONS.join(" or ")})`
     );
   }
   if (typeof b.digest !== "string") throw integrity(path, "it has no digest");

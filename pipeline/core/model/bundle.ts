@@ -16,11 +16,36 @@ import type { Costs, SplitMetrics } from '../evaluation/metrics.ts';
 import type { Selection } from '../tuning/auto.ts';
 
 const BUNDLE_FORMAT = 'credit-risk-gitops/model';
-const BUNDLE_FORMAT_VERSION = 1;
+/**
+ * Version 2 pins the rows by content only (`RowsRef`), so the same rows read from a CSV, a
+ * Parquet file, a table or a query seal the same bytes. Version 1 named the file or source
+ * (`FileRef`); it still loads and scores.
+ */
+export const BUNDLE_FORMAT_VERSION = 2;
+const READABLE_FORMAT_VERSIONS: readonly number[] = [1, BUNDLE_FORMAT_VERSION];
+
+/** Rows by their content digest (pipeline/core/data/rows-digest.ts): the same whatever source held them. */
+export interface RowsRef {
+  digest: string;
+  rows: number;
+}
+
+/**
+ * Where rows were read from and how they are pinned: a CSV's path and its file's sha256, or
+ * a source's label and its rows' digest. The run records it (run.json, the registry
+ * version's lineage), never the bundle.
+ */
+export interface FileRef {
+  path: string;
+  sha256: string;
+  rows: number;
+}
 
 export interface Provenance {
-  data: { path: string; sha256: string; rows: number };
-  test_data: { path: string; sha256: string; rows: number } | null;
+  /** A version-1 bundle holds a `FileRef` here (see `legacyDataRefs`). */
+  data: RowsRef;
+  test_data: RowsRef | null;
+  /** The model-relevant config, without where the rows were read from (`data.path`, `test_path`, `source`). */
   config: unknown;
   seed: number;
   engine: string;
@@ -96,10 +121,10 @@ export function parseBundle(bytes: Buffer, path: string): Bundle {
   if (!b || typeof b !== 'object' || b.format !== BUNDLE_FORMAT) {
     throw integrity(path, `it is not a model bundle (missing "format": "${BUNDLE_FORMAT}")`);
   }
-  if (b.format_version !== BUNDLE_FORMAT_VERSION) {
+  if (!READABLE_FORMAT_VERSIONS.includes(b.format_version as number)) {
     throw integrity(
       path,
-      `bundle format version ${String(b.format_version)} is not supported (expected ${BUNDLE_FORMAT_VERSION})`,
+      `bundle format version ${String(b.format_version)} is not supported (expected ${READABLE_FORMAT_VERSIONS.join(' or ')})`,
     );
   }
   if (typeof b.digest !== 'string') throw integrity(path, 'it has no digest');
@@ -111,6 +136,13 @@ export function parseBundle(bytes: Buffer, path: string): Bundle {
     );
   }
   return b as Bundle;
+}
+
+/** A version-1 bundle's own record of where its rows were read from; null for later bundles, which keep none. */
+export function legacyDataRefs(bundle: Bundle): { data: FileRef; test_data: FileRef | null } | null {
+  if (bundle.format_version !== 1) return null;
+  const p = bundle.provenance as unknown as { data: FileRef; test_data: FileRef | null };
+  return { data: p.data, test_data: p.test_data };
 }
 
 function integrity(path: string, why: string): MlopsError {

@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 import { basename } from 'node:path';
 import { readCsvFile } from '../data/csv.ts';
 import type { RawTable } from '../data/table.ts';
-import { parseSourceUri } from '../data/source.ts';
+import { parseSourceUri, type DataSource } from '../data/source.ts';
+import { rowsDigest } from '../data/rows-digest.ts';
 import { dataSourceOf, readSource, type SourceRead, type SourceRecord } from '../data/read-source.ts';
 import type { Env } from '../data/postgres.ts';
 import { inferSchema, type DataSchema } from '../data/schema.ts';
@@ -23,7 +24,7 @@ import { fairnessConfigOf } from '../evaluation/fairness.ts';
 import { duplicateCheck, duplicateWarning, rowHashes, type DuplicateCheck } from '../data/duplicates.ts';
 import { sensitiveFeatures, sensitiveFeatureWarning } from '../evaluation/sensitive.ts';
 import { stratifiedSplit } from './split.ts';
-import { sealBundle, type Bundle } from '../model/bundle.ts';
+import { BUNDLE_FORMAT_VERSION, sealBundle, type Bundle, type FileRef } from '../model/bundle.ts';
 import { packageVersion, projectVersion, reproducibleTime } from '../common/provenance.ts';
 import { resolvePath } from '../config/load.ts';
 import type { MlopsConfig } from '../config/types.ts';
@@ -99,8 +100,11 @@ export interface TrainResult {
   model: CreditModel;
   schema: DataSchema;
   scores: { train: Scored; validation: Scored; test: Scored };
-  data: { path: string; sha256: string; rows: number };
-  testData: { path: string; sha256: string; rows: number } | null;
+  /** Where the training rows were read from (a CSV's path and file sha256, else the source's label and digest). */
+  data: FileRef;
+  testData: FileRef | null;
+  /** The config's fields that say where rows are read from, which the bundle leaves out (recorded in run.json). */
+  dataLocation: DataLocationConfig;
   /** Labelled test rows, kept so champion and challenger can be scored on the same rows. */
   testSet: Dataset;
   /** Where the training rows came from, their digest, order and column types (recorded in run.json). */
@@ -192,14 +196,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
   const importance = aggregateImportance(engine.featureImportance(), featureSources(prep), schema);
   const checkout = opts.checkout ?? { commit: null, dirty: null, time: null };
-  // A CSV keeps its file's sha256 (what earlier bundles recorded); other sources record the rows' digest.
+  // The run records where the rows were read from: a CSV keeps its file's sha256, other sources the rows' digest.
   const data =
     read.fileSha256 !== undefined
       ? { path: config.data.path, sha256: read.fileSha256, rows }
       : { path: read.record.label, sha256: read.record.digest, rows };
   const bundle = sealBundle({
     format: 'credit-risk-gitops/model',
-    format_version: 1,
+    format_version: BUNDLE_FORMAT_VERSION,
     name: config.model_name,
     schema,
     preprocessing: prep,
@@ -210,8 +214,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     metrics,
     feature_importance: importance,
     provenance: {
-      data,
-      test_data: testData,
+      // The rows by content only: the same rows from any source seal the same bundle.
+      data: { digest: read.record.digest, rows },
+      test_data: testData ? { digest: testData.digest, rows: testData.ref.rows } : null,
       config: modelRelevantConfig(config),
       seed: config.seed,
       engine: factory.name,
@@ -273,7 +278,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       read.fileSha256 !== undefined
         ? { ...data, path: basename(dataPath) === basename(config.data.path) ? config.data.path : dataPath }
         : data,
-    testData,
+    testData: testData?.ref ?? null,
+    dataLocation: dataLocationConfig(config),
     testSet,
     source: read.record,
     table: read.table,
@@ -292,7 +298,7 @@ async function loadSplits(opts: TrainOptions): Promise<{
   read: SourceRead;
   rows: number;
   schema: DataSchema;
-  testData: TrainResult['testData'];
+  testData: { ref: FileRef; digest: string } | null;
   trainSet: Dataset;
   valSet: Dataset;
   testSet: Dataset;
@@ -311,15 +317,18 @@ async function loadSplits(opts: TrainOptions): Promise<{
     // A holdout is a source like the training data: a CSV keeps its file's sha256, others the rows' digest.
     const holdout = parseSourceUri(config.data.test_path);
     let evaluationTable: RawTable;
-    let testData: TrainResult['testData'];
+    let testData: { ref: FileRef; digest: string };
     if (holdout.type === 'csv') {
       const file = readCsvFile(resolvePath(opts.baseDir, holdout.path), csv);
       evaluationTable = file;
-      testData = { path: holdout.path, sha256: file.sha256, rows: file.rows };
+      testData = { ref: { path: holdout.path, sha256: file.sha256, rows: file.rows }, digest: rowsDigest(file) };
     } else {
       const r = await readSource(holdout, { baseDir: opts.baseDir, env: opts.env });
       evaluationTable = r.table;
-      testData = { path: r.record.label, sha256: r.record.digest, rows: r.table.rows };
+      testData = {
+        ref: { path: r.record.label, sha256: r.record.digest, rows: r.table.rows },
+        digest: r.record.digest,
+      };
     }
     const s = stratifiedSplit(
       all.y!,
@@ -356,10 +365,26 @@ async function loadSplits(opts: TrainOptions): Promise<{
   };
 }
 
-/** The parts of the config that change the model (not paths to registries or run stores). */
+/** Where the config reads rows from: the run records these, the bundle does not. */
+export interface DataLocationConfig {
+  path: string;
+  test_path: string | null;
+  source?: DataSource;
+}
+
+export function dataLocationConfig(config: MlopsConfig): DataLocationConfig {
+  const { path, test_path, source } = config.data;
+  return { path, test_path, ...(source ? { source } : {}) };
+}
+
+/**
+ * The parts of the config that change the model: not paths to registries or run stores,
+ * and not where the rows were read from — the rows' digest pins those.
+ */
 export function modelRelevantConfig(config: MlopsConfig): unknown {
+  const { path: _path, test_path: _testPath, source: _source, ...data } = config.data;
   return {
-    data: config.data,
+    data,
     split: config.split,
     seed: config.seed,
     engine: config.engine,

@@ -13,6 +13,8 @@ import {
   resolvePath,
   type MlopsConfig,
   type CreditModel,
+  type FileRef,
+  legacyDataRefs,
   usageError,
   writeFileAtomic,
   writeJsonAtomic,
@@ -44,6 +46,11 @@ export interface DriftRunOptions extends ProgressCallbacks {
   current?: string | null;
   /** The model scored for score and model drift (usually the champion); null skips both. */
   model: CreditModel | null;
+  /**
+   * Where the model's training rows were read from (the champion's lineage), the default
+   * reference; a version-1 bundle records it itself.
+   */
+  trainedData?: FileRef | null;
   /** Reference as bytes of a data-set version (e.g. the data set before an ingestion) instead of a file. */
   referenceData?: { bytes: Buffer; name: string } | null;
   /** Reference / current rows already read from a table, query, Parquet file or snapshot (drift-input.ts). */
@@ -79,7 +86,7 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
     reference = loadSample(file, schema, digest, csv, displayName(baseDir, file));
     referenceBytes = reference.ref.kind === 'csv' ? readFileSync(file) : null;
   } else {
-    const trained = model?.bundle.provenance.data;
+    const trained = opts.trainedData ?? (model ? legacyDataRefs(model.bundle)?.data : null);
     if (trained) {
       referenceBytes = findDataVersion(resolvePath(baseDir, trained.path), trained.sha256);
       if (!referenceBytes)

@@ -164,7 +164,8 @@ export interface PromoteAndCommitResult extends CommitOutcome {
 export async function promoteAndCommit(opts: PromoteOptions & CommitOptions): Promise<PromoteAndCommitResult> {
   const challenger = typeof opts.challenger === 'string' ? loadChallenger(opts.challenger) : opts.challenger;
   // Read the evaluation rows once, before any move to another tip can change the data files.
-  const rows = opts.rows ?? evaluationParts(challenger.bundle, opts.baseDir, opts.config.promotion.golden_path);
+  const rows =
+    opts.rows ?? evaluationParts(challenger.bundle, challenger.record, opts.baseDir, opts.config.promotion.golden_path);
   let first: Verdict['decision'] | null = null;
   const out = await commitRegistryChange(opts.dir, opts, (attempt) => {
     const r = promoteRun({

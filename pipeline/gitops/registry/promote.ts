@@ -5,7 +5,7 @@
  * whole step is a function of (registry, challenger, policy), it can be re-applied on
  * top of whatever registry another writer pushed in the meantime.
  */
-import { fairnessConfigOf, type MlopsConfig, MlopsError } from '../../core/index.ts';
+import { fairnessConfigOf, legacyDataRefs, type MlopsConfig, MlopsError } from '../../core/index.ts';
 import { checkoutState } from '../git/checkout.ts';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -94,7 +94,8 @@ function compareWith(reg: RegistryFile, opts: CompareOptions): CompareResult {
   // The config names the model; a run trained under another name fails the validity rule.
   const name = opts.config.model_name;
   const model = modelEntry(reg, name);
-  const rows = opts.rows ?? evaluationParts(challenger.bundle, opts.baseDir, opts.config.promotion.golden_path);
+  const rows =
+    opts.rows ?? evaluationParts(challenger.bundle, challenger.record, opts.baseDir, opts.config.promotion.golden_path);
   const championEntry = model?.aliases.champion != null ? findVersion(model, model.aliases.champion) : null;
   const champion = championEntry
     ? { version: championEntry.version, bundle: loadVersionBundle(opts.dir, championEntry) }
@@ -264,10 +265,10 @@ function versionEntry(
   const p = b.provenance;
   const golden = rows.find((r) => r.name === 'golden');
   const lineage: Lineage = {
-    data: p.data,
-    test_data: p.test_data,
+    data: ch.record.data,
+    test_data: ch.record.test_data,
     golden: golden ? { path: golden.path, sha256: golden.sha256, rows: golden.rows } : null,
-    config: p.config as object,
+    config: lineageConfig(ch),
     seed: p.seed,
     engine: p.engine,
     params: b.engine.params,
@@ -291,6 +292,24 @@ function versionEntry(
     forced: verdict.forced,
     lineage,
   };
+}
+
+/**
+ * The model-relevant config with where the rows were read from put back (the bundle leaves
+ * that out): what `registry verify` retrains with.
+ */
+function lineageConfig(ch: Challenger): object {
+  const config = ch.bundle.provenance.config as { data?: object };
+  const location =
+    ch.dataLocation ??
+    (legacyDataRefs(ch.bundle)
+      ? null
+      : {
+          path: ch.record.data.path,
+          test_path: ch.record.test_data?.path ?? null,
+          ...(ch.record.source ? { source: ch.record.source.source } : {}),
+        });
+  return location ? { ...config, data: { ...config.data, ...location } } : config;
 }
 
 function versionMetrics(ch: Challenger, verdict: Verdict): unknown {

@@ -16,6 +16,7 @@ import {
   type SplitMetrics,
   CreditModel,
   type MetricsFile,
+  type FileRef,
 } from '../../core/index.ts';
 
 export const COMPARISON_FORMAT = 'credit-risk-gitops/comparison';
@@ -63,7 +64,9 @@ export interface ComparisonInput {
    * exactly as the promotion gate does, so the comment shows the rows the verdict used.
    */
   parts: { name: string; table: RawTable }[];
-  champion: { bundle: Bundle; version: number } | null;
+  /** Where each model's training rows were read from (the run's record, the version's lineage). */
+  challengerData: FileRef;
+  champion: { bundle: Bundle; version: number; data: FileRef } | null;
   /** One set of costs for both models (the challenger's), as in the gate. */
   costs: Costs;
 }
@@ -94,7 +97,7 @@ export function buildComparison(input: ComparisonInput): ComparisonFile {
   const b = input.challenger;
   const ch = scoreParts(b, input.parts);
   const challenger = {
-    ...side(b, computeMetrics(ch.y, ch.p, b.threshold, input.costs), resampleRoc(ch.y, ch.p)),
+    ...side(b, input.challengerData, computeMetrics(ch.y, ch.p, b.threshold, input.costs), resampleRoc(ch.y, ch.p)),
     overfitting: input.challengerMetrics.overfitting,
     timings: input.challengerMetrics.timings,
     rows: input.challengerMetrics.rows,
@@ -106,7 +109,7 @@ export function buildComparison(input: ComparisonInput): ComparisonFile {
     try {
       const s = scoreParts(cb, input.parts);
       champion = {
-        ...side(cb, computeMetrics(s.y, s.p, cb.threshold, input.costs), resampleRoc(s.y, s.p)),
+        ...side(cb, input.champion.data, computeMetrics(s.y, s.p, cb.threshold, input.costs), resampleRoc(s.y, s.p)),
         version: input.champion.version,
       };
     } catch (e) {
@@ -135,7 +138,7 @@ export function buildComparison(input: ComparisonInput): ComparisonFile {
   };
 }
 
-function side(b: Bundle, metrics: SplitMetrics, roc: number[]): ModelSide {
+function side(b: Bundle, data: FileRef, metrics: SplitMetrics, roc: number[]): ModelSide {
   return {
     digest: b.digest,
     engine: b.provenance.engine,
@@ -144,9 +147,9 @@ function side(b: Bundle, metrics: SplitMetrics, roc: number[]): ModelSide {
     roc_tpr: roc,
     feature_importance: b.feature_importance,
     data: {
-      path: b.provenance.data.path,
-      sha256: b.provenance.data.sha256,
-      rows: b.provenance.data.rows,
+      path: data.path,
+      sha256: data.sha256,
+      rows: data.rows,
       positive_rate: b.schema.positive_rate,
     },
   };

@@ -11,6 +11,8 @@ import { performance } from 'node:perf_hooks';
 import {
   readBundle,
   type Bundle,
+  type FileRef,
+  legacyDataRefs,
   type Dataset,
   computeMetrics,
   globalImportance,
@@ -51,6 +53,7 @@ import {
   type DependencyReport,
 } from './diagnostics.ts';
 import { evaluationRows, recordedTable, rowsColumn, rowsDataset, type EvaluationRows } from '../run/evaluation-rows.ts';
+import { runDataRecord, type DataRecord } from '../run/data-record.ts';
 import { renderHtmlReport } from './html.ts';
 import type { ReportData } from './report-data.ts';
 
@@ -59,7 +62,9 @@ export interface ReportOptions extends ProgressCallbacks {
   /** metrics.json of the run (timings, overfitting); optional for registry versions. */
   metrics?: MetricsFile | null;
   run?: RunRecord | null;
-  /** Project folder: the bundle's data paths resolve against it. */
+  /** Where the model's rows were read from; default: the run's record (run.json). */
+  record?: DataRecord | null;
+  /** Project folder: the recorded data paths resolve against it. */
   baseDir: string;
   /** Further folders to look for the data in (e.g. the current folder). */
   alsoIn?: string[];
@@ -190,6 +195,17 @@ function limitations(d: Omit<ReportData, 'limitations'>, model: CreditModel): st
   return out;
 }
 
+/** A bare bundle's rows, for a report on rows given with --data: known by their digest only. */
+function unrecorded(bundle: Bundle): DataRecord {
+  const p = bundle.provenance;
+  const ref = (r: { digest: string; rows: number }): FileRef => ({
+    path: 'rows read from a source this bundle does not record',
+    sha256: r.digest,
+    rows: r.rows,
+  });
+  return { data: ref(p.data), test_data: p.test_data ? ref(p.test_data) : null };
+}
+
 export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
   const bundle = opts.bundle;
   const model = new CreditModel(bundle);
@@ -202,12 +218,19 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     stages[name] = Math.round(now - mark) / 1000;
     mark = now;
   };
+  const record = opts.record ?? (opts.run ? runDataRecord(opts.run) : legacyDataRefs(bundle));
+  if (!record && !opts.data)
+    throw new MlopsError(
+      'input',
+      `model ${bundle.digest} pins its rows by digest only, and no run record says where they were read from; report its run folder, or pass --data FILE with labelled rows`,
+    );
   opts.onStage?.('report: rebuilding and scoring the test rows');
   const rows: EvaluationRows = evaluationRows(bundle, {
+    record: record ?? unrecorded(bundle),
     baseDir: opts.baseDir,
     alsoIn: opts.alsoIn,
     data: opts.data,
-    table: opts.table ?? (opts.data ? undefined : await recordedTable(bundle, opts.run?.source, opts.baseDir)),
+    table: opts.table ?? (opts.data ? undefined : await recordedTable(bundle, record!, opts.baseDir)),
   });
   const ds = rowsDataset(rows, bundle.schema);
   const y = ds.y!;
@@ -300,7 +323,9 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
   opts.onStage?.('report: fairness and dependencies');
   const fairnessConfig = opts.fairness ?? DEFAULT_FAIRNESS;
   const dq = opts.metrics?.data_quality;
-  const duplicated = dq ? duplicateWarning(dq, bundle.provenance.data.path, bundle.provenance.data.rows) : null;
+  const duplicated = dq
+    ? duplicateWarning(dq, (record ?? unrecorded(bundle)).data.path, bundle.provenance.data.rows)
+    : null;
   if (duplicated) warnings.push(duplicated);
   const keep = (bundle.provenance.config as { data?: { keep?: string[] } }).data?.keep ?? [];
   const sensitive = sensitiveFeatureWarning(
@@ -369,8 +394,8 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
       trained_at: opts.run ? trainedAt(opts.run) : null,
       git: prov.git,
       seed: prov.seed,
-      data: prov.data,
-      test_data: prov.test_data,
+      data: (record ?? unrecorded(bundle)).data,
+      test_data: (record ?? unrecorded(bundle)).test_data,
     },
     selection: bundle.selection ?? null,
     run: opts.run

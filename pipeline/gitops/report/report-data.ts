@@ -2,6 +2,7 @@
 import type {
   Bundle,
   FairnessReport,
+  FileRef,
   FeatureImportance,
   MetricsFile,
   Selection,
@@ -35,8 +36,9 @@ export interface ReportData {
     trained_at: string | null;
     git: Bundle['provenance']['git'];
     seed: number;
-    data: Bundle['provenance']['data'];
-    test_data: Bundle['provenance']['test_data'];
+    /** Where the rows were read from (the run's record), with the rows' count. */
+    data: FileRef;
+    test_data: FileRef | null;
   };
   /** `engine: auto`: the leaderboard and why the winner won (the bundle's). */
   selection: Selection | null;

@@ -1,16 +1,22 @@
 /** `report.md` of a run: what was trained, on what, and how well. */
 import { markdownTable } from 'markdown-table';
-import { num, type Bundle, type MetricsFile } from '../../core/index.ts';
+import { num, type Bundle, type FileRef, type MetricsFile } from '../../core/index.ts';
 import { leaderboardMarkdown } from './leaderboard.ts';
 import { confusionTable, metricsTable } from './tables.ts';
 
-export function runReport(bundle: Bundle, metrics: MetricsFile, fitSeconds?: Record<string, number>): string {
+/** `data`: where the rows were read from (the run's record; the bundle pins them by digest only). */
+export function runReport(
+  bundle: Bundle,
+  metrics: MetricsFile,
+  data: FileRef,
+  fitSeconds?: Record<string, number>,
+): string {
   const s = bundle.schema;
   const p = bundle.provenance;
   const lines: string[] = [];
   lines.push(`# Run report: ${bundle.name} (${p.engine})`, '');
   lines.push(
-    `Model digest \`${bundle.digest}\` · data \`${p.data.path}\` (sha256 \`${p.data.sha256.slice(0, 12)}…\`, ${p.data.rows} rows) · seed ${p.seed}${p.git.commit ? ` · commit \`${p.git.commit.slice(0, 7)}\`${p.git.dirty ? ' (uncommitted changes)' : ''}` : ''}`,
+    `Model digest \`${bundle.digest}\` · data \`${data.path}\` (sha256 \`${data.sha256.slice(0, 12)}…\`, ${data.rows} rows) · seed ${p.seed}${p.git.commit ? ` · commit \`${p.git.commit.slice(0, 7)}\`${p.git.dirty ? ' (uncommitted changes)' : ''}` : ''}`,
     '',
   );
   lines.push(

@@ -21,7 +21,7 @@ import { ingest, short, type IngestResult } from '../ingest/ingest.ts';
 import { runDrift, writeDriftOutputs } from '../drift/run-drift.ts';
 import { driftMarkdown } from '../drift/markdown.ts';
 import type { DriftReport } from '../drift/drift.ts';
-import { championModel } from '../drift/champion.ts';
+import { championModel, championTrainingData } from '../drift/champion.ts';
 import { commitPaths } from '../git/commit.ts';
 import { authorEnv, type GitAuthor } from '../git/identity.ts';
 import { pushWithRetry } from '../git/push.ts';
@@ -30,6 +30,7 @@ import { metricsTable } from '../report/tables.ts';
 import { trainingRun, versionReportDir } from '../run/training-run.ts';
 import { versionReportTarget, writeVersionCard } from '../registry/version-card.ts';
 import { evaluationParts, type EvaluationPart } from '../run/evaluation-rows.ts';
+import { runDataRecord } from '../run/data-record.ts';
 import {
   compareRun,
   promoteRun,
@@ -137,6 +138,7 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainOutcome> {
         config,
         baseDir,
         model: champion,
+        trainedData: championTrainingData(config, baseDir),
         // Without a champion, the new rows are compared with the data set they were added to.
         referenceData: champion ? null : { bytes: before, name: `${config.data.path}@${short(ing.version_before)}` },
       });
@@ -155,11 +157,17 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainOutcome> {
     command: 'retrain',
     onStage: stage,
     warn: opts.onWarning ?? (() => undefined),
-    beforeReport: async ({ dir, result }) => {
+    beforeReport: async ({ dir, result, record }) => {
       if (drift) await writeDriftOutputs(join(dir, 'drift'), drift);
       stage('comparing with the champion');
       // The rows just read: a database or snapshot source is not read a second time.
-      const rows = evaluationParts(result.bundle, baseDir, config.promotion.golden_path, result.evaluationTable);
+      const rows = evaluationParts(
+        result.bundle,
+        runDataRecord(record),
+        baseDir,
+        config.promotion.golden_path,
+        result.evaluationTable,
+      );
       verdict = compareRun({ dir: registryDir(config, baseDir), config, baseDir, challenger: dir, rows }).verdict;
       if (verdict.decision !== 'promote') return;
       stage('recording the promotion');

@@ -1,31 +1,38 @@
 /**
- * The rows a model is evaluated on, rebuilt from its bundle alone — for the promotion
- * gate (champion and challenger scored on the same rows) and for reports (regenerated
- * from a run folder or a registry version long after training).
+ * The rows a model is evaluated on, rebuilt from its bundle and the record of where its
+ * rows were read from — for the promotion gate (champion and challenger scored on the same
+ * rows) and for reports (regenerated from a run folder or a registry version long after
+ * training).
  *
- * One rule, from the bundle's typed provenance: the configured holdout
- * (`provenance.test_data`, every row) when training had one, else the test part of the
- * stratified split of `provenance.data` with `provenance.seed` and the split fractions —
- * a pure function of those (pipeline/core/training/split.ts). Each file is checked
- * against the sha256 the bundle records: a file that is not there is an `input` error, a
- * file that changed is an `integrity` error, never silently used. Rows are kept as raw
- * text, so each model builds its own features with its own schema (a champion with other
- * columns can still be compared).
+ * The bundle pins its rows by content only (the same rows from any source seal the same
+ * bundle); where they were read from is the run's record (`DataRecord`: run.json, a
+ * registry version's lineage, or, for a bare bundle, the project's configured data,
+ * accepted only when its rows have the bundle's digest).
  *
- * Rows that live outside git (a table, query, Parquet file or snapshot) are not in the
- * bundle's files: right after training the caller passes the rows it read; later
- * (compare, promote, report of a run folder) `recordedTable` reads the run's recorded
- * source again and refuses rows whose digest is not the one the run recorded.
+ * One rule: the configured holdout (`test_data`, every row) when training had one, else
+ * the test part of the stratified split of `data` with `provenance.seed` and the split
+ * fractions — a pure function of those (pipeline/core/training/split.ts). Each file is
+ * checked against the record's sha256 or the bundle's rows digest: a file that is not there
+ * is an `input` error, a file that changed is an `integrity` error, never silently used.
+ * Rows are kept as raw text, so each model builds its own features with its own schema (a
+ * champion with other columns can still be compared).
+ *
+ * Rows that live outside git (a table, query, Parquet file or snapshot) are not read here:
+ * right after training the caller passes the rows it read; later (compare, promote, report
+ * of a run folder) `recordedTable` reads the recorded source again and refuses rows whose
+ * digest is not the one the run recorded.
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import {
   type Bundle,
   type CsvEncoding,
+  type FileRef,
+  legacyDataRefs,
+  rowsDigest,
   readSource,
   parseSourceUri,
   type DataSource,
-  type SourceRecord,
   sha256Hex,
   pickRows,
   readCsvFile,
@@ -39,7 +46,7 @@ import {
   stratifiedSplit,
 } from '../../core/index.ts';
 import { loadChallenger } from '../registry/challenger.ts';
-import { readRunRecord } from './run-folder.ts';
+import type { DataRecord } from './data-record.ts';
 
 export interface EvaluationRows {
   /** The CSV the rows come from. */
@@ -54,7 +61,9 @@ export interface EvaluationRows {
 }
 
 export interface EvaluationRowsOptions {
-  /** Folder the bundle's relative data paths resolve against (the project folder). */
+  /** Where the model's rows were read from (`runDataRecord`, `configuredDataRecord`). */
+  record: DataRecord;
+  /** Folder the record's relative data paths resolve against (the project folder). */
   baseDir: string;
   /** Further folders to look in when the file is not under baseDir (e.g. the current folder). */
   alsoIn?: string[];
@@ -66,10 +75,6 @@ export interface EvaluationRowsOptions {
    * database, Parquet file or snapshot is never read twice.
    */
   table?: RawTable;
-}
-
-interface SourceConfig {
-  data?: { source?: { type: string } };
 }
 
 interface SplitConfig {
@@ -108,55 +113,65 @@ export function evaluationRows(bundle: Bundle, opts: EvaluationRowsOptions): Eva
     };
   }
   const prov = bundle.provenance;
+  const rec = opts.record;
   const split = (prov.config as SplitConfig | null)?.split;
-  if (!prov.data?.path || !split) {
+  if (!split) {
     throw new MlopsError(
       'input',
-      `bundle ${bundle.name} (${bundle.digest}) has no data provenance to rebuild its test rows; pass --data FILE to a report`,
+      `bundle ${bundle.name} (${bundle.digest}) has no split in its provenance to rebuild its test rows; pass --data FILE to a report`,
     );
   }
-  if (prov.test_data) {
-    const csv = parseSourceUri(prov.test_data.path).type === 'csv';
-    if (!opts.table && !csv) throw notReread(bundle, prov.test_data.path);
-    const file = opts.table ? prov.test_data.path : locate(opts.baseDir, prov.test_data.path, opts.alsoIn);
-    const table = opts.table ?? readChecked(file, prov.test_data.sha256, 'test data', encodingOf(bundle));
+  if (rec.test_data) {
+    const csv = parseSourceUri(rec.test_data.path).type === 'csv';
+    if (!opts.table && !csv) throw notReread(bundle, rec.test_data.path);
+    const file = opts.table ? rec.test_data.path : locate(opts.baseDir, rec.test_data.path, opts.alsoIn);
+    const table =
+      opts.table ?? readChecked(file, pins(bundle, rec.test_data, 'test_data'), 'test data', encodingOf(bundle));
     return {
       file,
-      path: prov.test_data.path,
+      path: rec.test_data.path,
       table,
       index: every(table.rows),
-      source: `all rows of ${prov.test_data.path} (the configured holdout)`,
+      source: `all rows of ${rec.test_data.path} (the configured holdout)`,
     };
   }
-  const source = (prov.config as SourceConfig | null)?.data?.source;
-  if (!opts.table && source && source.type !== 'csv') throw notReread(bundle, prov.data.path);
-  const file = opts.table ? prov.data.path : locate(opts.baseDir, prov.data.path, opts.alsoIn);
-  const table = opts.table ?? readChecked(file, prov.data.sha256, 'training data', encodingOf(bundle));
+  if (!opts.table && rec.source && rec.source.type !== 'csv') throw notReread(bundle, rec.data.path);
+  const file = opts.table ? rec.data.path : locate(opts.baseDir, rec.data.path, opts.alsoIn);
+  const table = opts.table ?? readChecked(file, pins(bundle, rec.data, 'data'), 'training data', encodingOf(bundle));
   const all = toDataset(table, bundle.schema, { requireTarget: true });
   const { test } = stratifiedSplit(all.y!, split, prov.seed);
   return {
     file,
-    path: prov.data.path,
+    path: rec.data.path,
     table,
     index: test,
-    source: `the ${test.length} test rows of ${prov.data.path} (stratified split ${split.train}/${split.validation}/${split.test}, seed ${prov.seed})`,
+    source: `the ${test.length} test rows of ${rec.data.path} (stratified split ${split.train}/${split.validation}/${split.test}, seed ${prov.seed})`,
   };
 }
 
 /**
- * The rows of `provenance.data` the model was fitted on or tuned with: every row outside
- * its test part (all of them when a configured holdout was its test data). Checked like
- * the test rows, so a sample can be told apart from what the model has seen.
+ * The rows of `data` the model was fitted on or tuned with: every row outside its test part
+ * (all of them when a configured holdout was its test data). Checked like the test rows, so
+ * a sample can be told apart from what the model has seen.
  */
 export function trainingRows(bundle: Bundle, opts: EvaluationRowsOptions): { table: RawTable; index: Uint32Array } {
-  const prov = bundle.provenance;
-  if (!prov.data?.path)
-    throw new MlopsError('input', `bundle ${bundle.name} (${bundle.digest}) has no data provenance`);
-  const file = locate(opts.baseDir, prov.data.path, opts.alsoIn);
-  const table = readChecked(file, prov.data.sha256, 'training data', encodingOf(bundle));
-  if (prov.test_data) return { table, index: every(table.rows) };
+  const rec = opts.record;
+  if (rec.source && rec.source.type !== 'csv') throw notReread(bundle, rec.data.path);
+  const file = locate(opts.baseDir, rec.data.path, opts.alsoIn);
+  const table = readChecked(file, pins(bundle, rec.data, 'data'), 'training data', encodingOf(bundle));
+  if (rec.test_data) return { table, index: every(table.rows) };
   const test = new Set(evaluationRows(bundle, opts).index);
   return { table, index: Uint32Array.from(every(table.rows).filter((i) => !test.has(i))) };
+}
+
+/** What a re-read file must match: the recorded file sha256, or the rows digest the bundle pins. */
+interface Pins {
+  sha256: string;
+  digest: string | null;
+}
+
+function pins(bundle: Bundle, ref: FileRef, which: 'data' | 'test_data'): Pins {
+  return { sha256: ref.sha256, digest: legacyDataRefs(bundle) ? null : (bundle.provenance[which]?.digest ?? null) };
 }
 
 function notReread(bundle: Bundle, label: string): MlopsError {
@@ -166,7 +181,7 @@ function notReread(bundle: Bundle, label: string): MlopsError {
   );
 }
 
-function readChecked(file: string, sha256: string, what: string, encoding: CsvEncoding | undefined): RawTable {
+function readChecked(file: string, expected: Pins, what: string, encoding: CsvEncoding | undefined): RawTable {
   if (!existsSync(file)) {
     throw new MlopsError(
       'input',
@@ -174,33 +189,34 @@ function readChecked(file: string, sha256: string, what: string, encoding: CsvEn
     );
   }
   const table = readCsvFile(file, { encoding });
-  const digest = table.sha256;
-  if (digest !== sha256) {
-    throw new MlopsError(
-      'integrity',
-      `${file} has changed since the model was trained (sha256 ${digest.slice(0, 12)}…, the bundle says ${sha256.slice(0, 12)}…): the data changed since training, so its test rows cannot be rebuilt (a report also takes --data FILE with labelled rows)`,
-    );
-  }
-  return table;
+  // The same rows in another layout (or the configured file of a bare bundle) pass by their digest.
+  if (table.sha256 === expected.sha256 || (expected.digest !== null && rowsDigest(table) === expected.digest))
+    return table;
+  const pinned = expected.digest ?? expected.sha256;
+  throw new MlopsError(
+    'integrity',
+    `${file} has changed since the model was trained (sha256 ${table.sha256.slice(0, 12)}…, the model's rows are ${pinned.slice(0, 12)}…): the data changed since training, so its test rows cannot be rebuilt (a report also takes --data FILE with labelled rows)`,
+  );
 }
 
 /**
- * The training rows of a run read from a table, query, Parquet file or snapshot, read
- * again from the source its run record names and checked against the digest it recorded.
- * Undefined when the bundle's own files are what evaluationRows needs (a CSV, a holdout).
+ * The rows a model's test rows are drawn from when they live in a table, query, Parquet
+ * file or snapshot, read again from the recorded source and checked against the recorded
+ * digest. Undefined when they are CSV files, which evaluationRows reads itself.
  */
 export async function recordedTable(
   bundle: Bundle,
-  record: SourceRecord | null | undefined,
+  record: DataRecord,
   baseDir: string,
 ): Promise<RawTable | undefined> {
-  const holdout = bundle.provenance.test_data;
+  const holdout = record.test_data;
   if (holdout) {
     const source = parseSourceUri(holdout.path);
     return source.type === 'csv' ? undefined : readAgain(bundle, source, holdout.path, holdout.sha256, baseDir);
   }
-  if (!record || record.type === 'csv') return undefined;
-  return readAgain(bundle, record.source, record.label, record.digest, baseDir);
+  const s = record.source;
+  if (!s || s.type === 'csv') return undefined;
+  return readAgain(bundle, s.source, s.label, s.digest, baseDir);
 }
 
 async function readAgain(
@@ -225,9 +241,8 @@ export async function runEvaluationParts(
   baseDir: string,
   goldenPath: string | null,
 ): Promise<EvaluationPart[]> {
-  const { bundle } = loadChallenger(runDir);
-  const record = existsSync(join(runDir, 'run.json')) ? readRunRecord(runDir) : null;
-  return evaluationParts(bundle, baseDir, goldenPath, await recordedTable(bundle, record?.source, baseDir));
+  const { bundle, record } = loadChallenger(runDir);
+  return evaluationParts(bundle, record, baseDir, goldenPath, await recordedTable(bundle, record, baseDir));
 }
 
 /** The rows as a data set laid out by a model's schema (champion and challenger may differ). */
@@ -256,11 +271,12 @@ export interface EvaluationPart {
 /** The gate's rows: the challenger's test rows, plus the fixed golden holdout when the config names one. */
 export function evaluationParts(
   bundle: Bundle,
+  record: DataRecord,
   baseDir: string,
   goldenPath: string | null,
   table?: RawTable,
 ): EvaluationPart[] {
-  const test = evaluationRows(bundle, { baseDir, table });
+  const test = evaluationRows(bundle, { record, baseDir, table });
   const picked =
     test.index.length === test.table.rows
       ? test.table

@@ -14,6 +14,7 @@ import {
   type Verdict,
 } from '../registry/index.ts';
 import { evaluationParts } from './evaluation-rows.ts';
+import { runDataRecord } from './data-record.ts';
 import type { RunRecord } from './run-folder.ts';
 
 export function gateTrainedRun(
@@ -33,10 +34,18 @@ export function gateTrainedRun(
       bundle: result.bundle,
       metrics: result.metrics,
       run: { id: run.id, created_at: record.created_at, trained_at: record.trained_at, command: record.command },
+      record: runDataRecord(record),
+      dataLocation: record.data_location ?? null,
     },
     force,
     // The rows just read: a database or snapshot source is not read a second time.
-    rows: evaluationParts(result.bundle, baseDir, config.promotion.golden_path, result.evaluationTable),
+    rows: evaluationParts(
+      result.bundle,
+      runDataRecord(record),
+      baseDir,
+      config.promotion.golden_path,
+      result.evaluationTable,
+    ),
   });
   const verdict = cmp.verdict;
   const championEntry = verdict.champion
@@ -46,8 +55,13 @@ export function gateTrainedRun(
     challenger: result.bundle,
     challengerMetrics: result.metrics,
     parts: cmp.rows.map((p) => ({ name: p.name, table: p.table })),
+    challengerData: result.data,
     champion: championEntry
-      ? { bundle: loadVersionBundle(registry, championEntry), version: championEntry.version }
+      ? {
+          bundle: loadVersionBundle(registry, championEntry),
+          version: championEntry.version,
+          data: championEntry.lineage.data,
+        }
       : null,
     costs: result.bundle.costs,
   });

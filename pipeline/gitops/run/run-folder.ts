@@ -15,6 +15,7 @@ import {
   type MetricsFile,
   type TrainResult,
   type SourceRecord,
+  type DataLocationConfig,
   MlopsError,
 } from '../../core/index.ts';
 import { runReport } from '../report/run-report.ts';
@@ -34,6 +35,11 @@ export interface RunRecord {
   test_data: { path: string; sha256: string; rows: number } | null;
   /** Where the training rows came from: source, query, order, column types and the rows' content digest. */
   source?: SourceRecord;
+  /**
+   * The config's `data.path`, `data.test_path` and `data.source`: where the rows were read
+   * from, which the bundle leaves out (absent in runs made before it did).
+   */
+  data_location?: DataLocationConfig;
   git: { commit: string | null; dirty: boolean | null };
   threshold: number;
   headline: { roc_auc: number | null; pr_auc: number | null; expected_cost: number; brier: number };
@@ -86,6 +92,7 @@ export function buildRunRecord(result: TrainResult, command: string, id: string,
     data: result.data,
     test_data: result.testData,
     source: result.source,
+    data_location: result.dataLocation,
     git: b.provenance.git,
     threshold: b.threshold,
     headline: {
@@ -140,7 +147,10 @@ export function writeRunFolder(
     writeBundle(join(tmp, 'model.json'), result.bundle);
     writeJsonAtomic(join(tmp, 'metrics.json'), result.metrics);
     writeJsonAtomic(join(tmp, 'run.json'), record);
-    writeFileAtomic(join(tmp, 'report.md'), runReport(result.bundle, result.metrics, result.auto?.fit_seconds));
+    writeFileAtomic(
+      join(tmp, 'report.md'),
+      runReport(result.bundle, result.metrics, result.data, result.auto?.fit_seconds),
+    );
     for (const [name, content] of Object.entries(extraFiles)) writeFileAtomic(join(tmp, name), content);
     if (existsSync(dir)) {
       // An empty folder the user made for us: move our files in one by one.

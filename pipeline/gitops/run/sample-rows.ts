@@ -7,6 +7,7 @@
  */
 import { type Bundle, type RawTable, MlopsError, isMlopsError, readCsvFile } from '../../core/index.ts';
 import { encodingOf, evaluationRows, trainingRows, type EvaluationRowsOptions } from './evaluation-rows.ts';
+import { projectDataRecord } from './data-record.ts';
 
 export interface SampleRows {
   /** The CSV the rows come from. */
@@ -22,10 +23,18 @@ export interface SampleRows {
   unchecked_reason: string | null;
 }
 
-/** The model's test rows, or the rows of `file` checked against its training rows. */
-export function sampleRows(bundle: Bundle, opts: EvaluationRowsOptions & { file?: string | null }): SampleRows {
+/**
+ * The model's test rows, or the rows of `file` checked against its training rows. Without a
+ * record of where its rows were read from, the project's configured data is used when its
+ * rows have the digest the bundle pins.
+ */
+export function sampleRows(
+  bundle: Bundle,
+  opts: Omit<EvaluationRowsOptions, 'record'> & { record?: EvaluationRowsOptions['record']; file?: string | null },
+): SampleRows {
+  const record = opts.record ?? projectDataRecord(bundle, opts.baseDir);
   if (!opts.file) {
-    const rows = evaluationRows(bundle, { baseDir: opts.baseDir, alsoIn: opts.alsoIn });
+    const rows = evaluationRows(bundle, { record, baseDir: opts.baseDir, alsoIn: opts.alsoIn });
     return {
       file: rows.file,
       table: rows.table,
@@ -41,7 +50,7 @@ export function sampleRows(bundle: Bundle, opts: EvaluationRowsOptions & { file?
   let seen: number | null = null;
   let reason: string | null = null;
   try {
-    seen = countSeen(bundle, table, trainingRows(bundle, { baseDir: opts.baseDir, alsoIn: opts.alsoIn }));
+    seen = countSeen(bundle, table, trainingRows(bundle, { record, baseDir: opts.baseDir, alsoIn: opts.alsoIn }));
   } catch (e) {
     if (!isMlopsError(e)) throw e;
     reason = e.message;

@@ -56,7 +56,8 @@ export function recordedConfig(run: TrackedRun, bundle: Bundle | null): MlopsCon
   return {
     ...c,
     model_name: bundle.name,
-    data: { ...c.data, ...p.data },
+    // Where the rows were read from is the run's record (a version-1 bundle's config had it).
+    data: { ...c.data, ...p.data, ...(run.record.data_location ?? {}) },
     split: p.split,
     seed: p.seed,
     engine: p.engine,
@@ -119,13 +120,21 @@ function diffKeys(a: unknown, b: unknown): string[] {
     .map((k) => `${k}: ${fa[k] ?? 'unset'} → ${fb[k] ?? 'unset'}`);
 }
 
+/** The rows' digest a provenance pins (a version-1 bundle pinned its CSV by the file's sha256). */
+function pinOf(ref: Provenance['data'] | null): string | null {
+  if (!ref) return null;
+  return ref.digest ?? (ref as unknown as { sha256: string }).sha256;
+}
+
 /** Which inputs of the two provenances differ, in words a reviewer can act on. */
 export function explainDifference(before: Provenance, after: Provenance): string[] {
   const out: string[] = [];
-  if (before.data.sha256 !== after.data.sha256)
-    out.push(`data differs: sha256 ${before.data.sha256} → ${after.data.sha256}`);
-  if ((before.test_data?.sha256 ?? null) !== (after.test_data?.sha256 ?? null)) {
-    out.push(`test data differs: sha256 ${before.test_data?.sha256 ?? 'none'} → ${after.test_data?.sha256 ?? 'none'}`);
+  if (pinOf(before.data) !== pinOf(after.data))
+    out.push(`data differs: rows digest ${pinOf(before.data)} → ${pinOf(after.data)}`);
+  if (pinOf(before.test_data) !== pinOf(after.test_data)) {
+    out.push(
+      `test data differs: rows digest ${pinOf(before.test_data) ?? 'none'} → ${pinOf(after.test_data) ?? 'none'}`,
+    );
   }
   if (canonicalJson(before.config) !== canonicalJson(after.config)) {
     out.push(`config differs: ${diffKeys(before.config, after.config).join('; ')}`);
@@ -201,9 +210,10 @@ export async function reproduceRun(
   let differences: string[] = [];
   let sections: string[] = [];
   if (!matches) {
+    const recordedTest = run.record.test_data ?? null;
     const prov: Provenance = before?.provenance ?? {
-      data: run.data ?? { path: config.data.path, sha256: 'unknown', rows: 0 },
-      test_data: run.record.test_data ?? null,
+      data: { digest: recordedSource?.digest ?? run.data?.sha256 ?? 'unknown', rows: run.data?.rows ?? 0 },
+      test_data: recordedTest ? { digest: recordedTest.sha256, rows: recordedTest.rows } : null,
       config: after.provenance.config,
       seed: run.seed ?? config.seed,
       engine: run.engine,
