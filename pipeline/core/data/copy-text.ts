@@ -3,7 +3,9 @@
  * null, backslash escapes) chunk by chunk as it streams in, straight into columns:
  * numeric columns into growing Float64Arrays (NaN = missing), the others into text
  * normalised as the CSV reader normalises it (trimmed, missing-value tokens → null).
- * Working on the bytes keeps the per-row cost near what `psql` itself pays to print them.
+ * Working on the bytes keeps the per-row cost near what `psql` itself pays to print them:
+ * numbers are read from the bytes, and a text value that repeats (a category) is decoded
+ * once per column, not once per cell.
  */
 import { inputError } from '../common/errors.ts';
 import { cellText } from './typed-columns.ts';
@@ -15,39 +17,14 @@ const TAB = 9;
 const NEWLINE = 10;
 const BACKSLASH = 92;
 
-/** Powers of ten a double holds exactly (10^0 … 10^22). */
-const EXACT_POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
-
 /**
- * The number in bytes [s, e) without making a string, when that is exact: a plain decimal
- * (sign, digits, one point) with at most 15 significant digits and 22 decimals is an
- * integer below 2^53 divided by an exact power of ten — one correctly rounded operation,
- * so the same double Number(text) gives (Clinger's fast path). Anything else (exponents,
- * long mantissas, NaN) returns undefined and is left to Number().
+ * Powers of ten a double holds exactly (10^0 … 10^22). A plain decimal (sign, digits, one
+ * point) with at most 15 significant digits and 22 decimals is an integer below 2^53
+ * divided by one of them — one correctly rounded operation, so the same double Number(text)
+ * gives (Clinger's fast path). Anything else (exponents, long mantissas, NaN) is left to
+ * Number().
  */
-export function fastNumber(buf: Buffer, s: number, e: number): number | undefined {
-  let i = s;
-  let negative = false;
-  if (buf[i] === 45) {
-    negative = true;
-    i++;
-  }
-  let mantissa = 0;
-  let digits = 0;
-  let decimals = -1;
-  for (; i < e; i++) {
-    const b = buf[i];
-    if (b >= 48 && b <= 57) {
-      mantissa = mantissa * 10 + (b - 48);
-      if (mantissa > 0 || digits > 0) digits++;
-      if (decimals >= 0) decimals++;
-    } else if (b === 46 && decimals < 0) decimals = 0;
-    else return undefined;
-  }
-  if (i === s + (negative ? 1 : 0) || digits > 15 || decimals > 22 || decimals === 0) return undefined;
-  const v = decimals > 0 ? mantissa / EXACT_POW10[decimals] : mantissa;
-  return negative ? -v : v;
-}
+const EXACT_POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 const ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
 
@@ -60,22 +37,48 @@ export function unescapeCopy(s: string): string {
   });
 }
 
+const NUMBER = 1;
+const BOOL = 2;
+const TEXT = 3;
+const KIND_CODE: Record<CopyKind, number> = { skip: 0, number: NUMBER, bool: BOOL, text: TEXT };
+
+/** Distinct values a text column remembers by their bytes: categories repeat, free text stops being remembered. */
+const INTERNED_PER_COLUMN = 4096;
+
+/** A text field's bytes and the value they stand for (null: a missing-value token). */
+interface Interned {
+  bytes: Uint8Array;
+  value: string | null;
+}
+
 export class CopyTextParser {
   rows = 0;
   private readonly numbers: (Float64Array | null)[];
   private readonly text: ((string | null)[] | null)[];
+  private readonly codes: Uint8Array;
+  private readonly isKey: Uint8Array;
+  /** Per text column: FNV-1a hash of a field's bytes → its value, so a repeated category is decoded once. */
+  private readonly interned: (Map<number, Interned> | null)[];
   private rest: Buffer | null = null;
-  private lastKey: string | null = null;
+  /** The key fields' bytes of this row and of the previous one (tab-separated), compared without decoding. */
+  private key = new Uint8Array(64);
+  private lastKey = new Uint8Array(64);
+  private keyLength = 0;
+  private lastKeyLength = -1;
 
   constructor(
     private readonly kinds: CopyKind[],
     private readonly names: string[],
-    /** Columns that must never repeat from one row to the next (the ORDER BY key), checked on their text. */
+    /** Columns that must never repeat from one row to the next (the ORDER BY key), checked on their bytes. */
     private readonly keyAt: number[],
     private readonly label: string,
   ) {
     this.numbers = kinds.map((k) => (k === 'number' ? new Float64Array(1 << 16) : null));
     this.text = kinds.map((k) => (k === 'number' || k === 'skip' ? null : []));
+    this.codes = Uint8Array.from(kinds, (k) => KIND_CODE[k]);
+    this.isKey = new Uint8Array(kinds.length);
+    for (const c of keyAt) this.isKey[c] = 1;
+    this.interned = kinds.map((k) => (k === 'text' || k === 'bool' ? new Map<number, Interned>() : null));
   }
 
   push(chunk: Buffer): void {
@@ -90,47 +93,145 @@ export class CopyTextParser {
     this.rest = line < n ? Buffer.from(buf.subarray(line)) : null;
   }
 
+  /**
+   * One line, scanned once byte by byte: a numeric field is parsed while its end is found
+   * (the same double as fastNumber, else Number() of its text), a text field is hashed and
+   * looked up among the column's known values, and only a value not seen before (or one
+   * with escapes) is decoded into a string.
+   */
   private row(buf: Buffer, start: number, end: number, width: number): void {
     const r = this.rows;
     let s = start;
-    let key = '';
+    this.keyLength = 0;
     for (let c = 0; c < width; c++) {
-      let e = c === width - 1 ? end : buf.indexOf(TAB, s);
-      if (e < 0 || e > end) e = -1;
-      if (e < 0) throw inputError(`${this.label}: row ${r + 1} has ${c + 1} fields, expected ${width} (a malformed COPY stream)`);
+      // The last field runs to the end of the line (a stray tab stays inside it).
+      const last = c === width - 1;
+      const code = this.codes[c];
+      let i = s;
+      let v = 0;
+      let exact = false;
+      let hash = 0x811c9dc5;
+      let escaped = false;
+      if (code === NUMBER) {
+        let negative = false;
+        if (i < end && buf[i] === 45) {
+          negative = true;
+          i++;
+        }
+        let mantissa = 0;
+        let digits = 0;
+        let decimals = -1;
+        let plain = true;
+        for (; i < end; i++) {
+          const b = buf[i];
+          if (b >= 48 && b <= 57) {
+            mantissa = mantissa * 10 + (b - 48);
+            if (mantissa > 0 || digits > 0) digits++;
+            if (decimals >= 0) decimals++;
+          } else if (b === TAB && !last) break;
+          else if (b === 46 && decimals < 0) decimals = 0;
+          else plain = false;
+        }
+        exact = plain && i !== s + (negative ? 1 : 0) && digits <= 15 && decimals <= 22 && decimals !== 0;
+        if (exact) {
+          v = decimals > 0 ? mantissa / EXACT_POW10[decimals] : mantissa;
+          if (negative) v = -v;
+        }
+      } else {
+        for (; i < end; i++) {
+          const b = buf[i];
+          if (b === TAB && !last) break;
+          if (b === BACKSLASH) escaped = true;
+          hash = Math.imul(hash ^ b, 16777619);
+        }
+      }
+      const e = i;
+      if (!last && e >= end)
+        throw inputError(`${this.label}: row ${r + 1} has ${c + 1} fields, expected ${width} (a malformed COPY stream)`);
       const isNull = e - s === 2 && buf[s] === BACKSLASH && buf[s + 1] === 78;
-      if (this.keyAt.includes(c)) key += `${isNull ? '\\N' : buf.toString('latin1', s, e)}\u0000`;
-      const kind = this.kinds[c];
-      if (kind === 'skip') {
-        // read for the key check above only
-      } else if (kind === 'number') {
+      if (this.isKey[c] === 1) this.keyBytes(buf, s, e);
+      if (code === NUMBER) {
         let col = this.numbers[c]!;
         if (r >= col.length) {
           const grown = new Float64Array(col.length * 2);
           grown.set(col);
           this.numbers[c] = col = grown;
         }
-        const v = isNull ? NaN : (fastNumber(buf, s, e) ?? Number(buf.toString('latin1', s, e)));
-        if (!Number.isFinite(v) && !Number.isNaN(v))
-          throw inputError(`${this.label}: row ${r + 1}, column "${this.names[c]}": ${buf.toString('latin1', s, e)} is not a finite number`);
+        if (isNull) v = NaN;
+        else if (!exact) {
+          v = Number(buf.toString('latin1', s, e));
+          if (!Number.isFinite(v) && !Number.isNaN(v))
+            throw inputError(
+              `${this.label}: row ${r + 1}, column "${this.names[c]}": ${buf.toString('latin1', s, e)} is not a finite number`,
+            );
+        }
         col[r] = v;
-      } else if (isNull) this.text[c]!.push(null);
-      else {
-        let v = buf.toString('utf8', s, e);
-        if (v.includes('\\')) v = unescapeCopy(v);
-        if (kind === 'bool') this.text[c]!.push(v === 't' ? 'true' : v === 'f' ? 'false' : v);
-        else this.text[c]!.push(cellText(v));
+      } else if (code !== 0) {
+        if (isNull) this.text[c]!.push(null);
+        else if (escaped) this.text[c]!.push(this.decode(buf, s, e, code));
+        else this.text[c]!.push(this.internedValue(c, hash, buf, s, e, code));
       }
       s = e + 1;
     }
     if (this.keyAt.length > 0) {
-      if (key === this.lastKey)
+      if (this.sameKey())
         throw inputError(
           `${this.label}: the key (${this.keyAt.map((i) => this.names[i]).join(', ')}) is not unique: row ${r + 1} repeats row ${r}'s; a key must identify one row`,
         );
-      this.lastKey = key;
+      const previous = this.lastKey;
+      this.lastKey = this.key;
+      this.lastKeyLength = this.keyLength;
+      this.key = previous;
     }
     this.rows = r + 1;
+  }
+
+  /** The value of text field [s, e) as the CSV reader would have it. */
+  private decode(buf: Buffer, s: number, e: number, code: number): string | null {
+    let v = buf.toString('utf8', s, e);
+    if (v.includes('\\')) v = unescapeCopy(v);
+    if (code === BOOL) return v === 't' ? 'true' : v === 'f' ? 'false' : v;
+    return cellText(v);
+  }
+
+  private internedValue(c: number, hash: number, buf: Buffer, s: number, e: number, code: number): string | null {
+    const known = this.interned[c]!;
+    const hit = known.get(hash);
+    if (hit && hit.bytes.length === e - s) {
+      const bytes = hit.bytes;
+      let same = true;
+      for (let k = 0; k < bytes.length; k++)
+        if (bytes[k] !== buf[s + k]) {
+          same = false;
+          break;
+        }
+      if (same) return hit.value;
+    }
+    const value = this.decode(buf, s, e, code);
+    if (!hit && known.size < INTERNED_PER_COLUMN) known.set(hash, { bytes: Uint8Array.prototype.slice.call(buf, s, e), value });
+    return value;
+  }
+
+  private keyBytes(buf: Buffer, s: number, e: number): void {
+    const need = this.keyLength + (e - s) + 1;
+    if (need > this.key.length) {
+      const grown = new Uint8Array(need * 2);
+      grown.set(this.key.subarray(0, this.keyLength));
+      this.key = grown;
+    }
+    const key = this.key;
+    let k = this.keyLength;
+    for (let i = s; i < e; i++) key[k++] = buf[i];
+    key[k++] = TAB;
+    this.keyLength = k;
+  }
+
+  private sameKey(): boolean {
+    if (this.keyLength !== this.lastKeyLength) return false;
+    const a = this.key;
+    const b = this.lastKey;
+    for (let k = 0; k < this.keyLength; k++) if (a[k] !== b[k]) return false;
+    return true;
   }
 
   /** The columns, once the stream has ended; a trailing partial row means the stream was cut. */
