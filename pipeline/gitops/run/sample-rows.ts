@@ -5,9 +5,13 @@
  * whose rows are checked against the model's training rows and counted when it saw them,
  * so that figures on them are never mistaken for an out-of-sample measure.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type Bundle, type RawTable, MlopsError, isMlopsError, readCsvFile } from '../../core/index.ts';
 import { encodingOf, evaluationRows, trainingRows, type EvaluationRowsOptions } from './evaluation-rows.ts';
-import { projectDataRecord } from './data-record.ts';
+import { lineageDataRecord, projectDataRecord, runDataRecord, type DataRecord } from './data-record.ts';
+import { readRunRecord } from './run-folder.ts';
+import { loadRegistry } from '../registry/store.ts';
 
 export interface SampleRows {
   /** The CSV the rows come from. */
@@ -30,9 +34,17 @@ export interface SampleRows {
  */
 export function sampleRows(
   bundle: Bundle,
-  opts: Omit<EvaluationRowsOptions, 'record'> & { record?: EvaluationRowsOptions['record']; file?: string | null },
+  opts: Omit<EvaluationRowsOptions, 'record'> & {
+    record?: EvaluationRowsOptions['record'];
+    /** The bundle's file: a run folder's run.json or a registry version's lineage beside it says where its rows are. */
+    bundlePath?: string;
+    file?: string | null;
+  },
 ): SampleRows {
-  const record = opts.record ?? projectDataRecord(bundle, opts.baseDir);
+  const record =
+    opts.record ??
+    (opts.bundlePath ? recordBeside(bundle, opts.bundlePath) : null) ??
+    projectDataRecord(bundle, opts.baseDir);
   if (!opts.file) {
     const rows = evaluationRows(bundle, { record, baseDir: opts.baseDir, alsoIn: opts.alsoIn });
     return {
@@ -90,4 +102,23 @@ function countSeen(bundle: Bundle, table: RawTable, training: { table: RawTable;
   let n = 0;
   for (let i = 0; i < table.rows; i++) if (seen.has(key(i))) n++;
   return n;
+}
+
+/**
+ * The record kept beside a bundle file: run.json in its run folder, or its version's
+ * lineage when it is a registry version (`<registry>/<name>/v<N>/`); null when neither
+ * holds this bundle.
+ */
+function recordBeside(bundle: Bundle, bundlePath: string): DataRecord | null {
+  const dir = dirname(bundlePath);
+  if (existsSync(join(dir, 'run.json'))) {
+    const run = readRunRecord(dir);
+    if (run.model?.digest === bundle.digest) return runDataRecord(run);
+  }
+  const registry = dirname(dirname(dir));
+  if (existsSync(join(registry, 'registry.json'))) {
+    for (const model of Object.values(loadRegistry(registry).models))
+      for (const v of model.versions) if (v.digest === bundle.digest) return lineageDataRecord(v.lineage);
+  }
+  return null;
 }

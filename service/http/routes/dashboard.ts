@@ -65,7 +65,7 @@ interface SampleInfo {
 function loadReference(s: ServiceState): { reference: Reference; sample: SampleInfo } | null {
   const file = process.env.SAMPLE_CLIENTS || null;
   try {
-    const rows = sampleRows(s.model.bundle, { baseDir: s.options.root, file });
+    const rows = sampleRows(s.model.bundle, { baseDir: s.options.root, bundlePath: s.source.path, file });
     const ds = subset(toDataset(rows.table, s.model.bundle.schema, { requireTarget: false }), rows.index);
     const seen = rows.seen_in_training;
     const warning =
