@@ -169,6 +169,7 @@ const runSchema = {
         reason: str(1000),
         metric: { enum: ['roc_auc', 'expected_cost'] },
         folds: int(2),
+        repeats: int(1),
         budget_seconds: num,
         select_s: num,
         leaderboard: {

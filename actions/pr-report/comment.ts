@@ -286,7 +286,8 @@ function leaderboardSection(a: ReportArtifact): string[] {
   const s = a.run.auto;
   if (!s) return [];
   const metric = s.metric === 'roc_auc' ? 'ROC AUC' : 'expected cost';
-  const shown = s.leaderboard.filter((e, i) => i < 12 || e.folds === s.folds);
+  const repeats = s.repeats ?? 1;
+  const shown = s.leaderboard.filter((e, i) => i < 12 || e.folds >= s.folds);
   const rows = shown.map((e) => [
     String(e.rank),
     mdText(e.candidate),
@@ -301,7 +302,7 @@ function leaderboardSection(a: ReportArtifact): string[] {
     '',
     mdText(s.reason) + '.',
     '',
-    `${s.folds}-fold cross-validation on the training rows · budget ${s.budget_seconds} s (estimated) · search took ${s.select_s} s`,
+    `${s.folds}-fold cross-validation on the training rows${repeats > 1 ? ` (the closest finalists on ${repeats} partitions of them)` : ''} · budget ${s.budget_seconds} s (estimated) · search took ${s.select_s} s`,
     '',
     markdownTable(
       [['#', 'Candidate', `CV ${metric} (mean ± sd)`, 'Folds', 'Est. fit s', 'Fit s', 'Outcome'], ...rows],

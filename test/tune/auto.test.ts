@@ -7,7 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { engineFactory } from '../../pipeline/core/engines/index.ts';
 import { bundleBytes } from '../../pipeline/core/model/bundle.ts';
 import { train } from '../../pipeline/core/training/train.ts';
-import { planAuto, rungsFor, type AutoConfig, type Family } from '../../pipeline/core/tuning/auto.ts';
+import {
+  oneSeRule,
+  pairedGap,
+  planAuto,
+  rungsFor,
+  type AutoConfig,
+  type Family,
+} from '../../pipeline/core/tuning/auto.ts';
 import { resolveConfig } from '../../pipeline/core/config/load.ts';
 import { ROOT } from './helpers.ts';
 
@@ -66,6 +73,50 @@ describe('auto: the plan a budget affords', () => {
   });
 });
 
+describe('auto: the one-standard-error rule on paired fold differences', () => {
+  // Folds that differ in difficulty for every candidate alike: each mean has a large standard
+  // error (sd / √k ≈ 0.02), the difference between two candidates on the same fold a small one.
+  const hard = [0.8, 0.84, 0.88, 0.92];
+  const gbdt = { name: 'gbdt', size: 100, scores: hard.map((v, i) => v + 0.01 + [0.001, -0.001, 0.002, -0.002][i]) };
+  const logistic = { name: 'logistic', size: 0, scores: hard };
+
+  it('a simpler candidate consistently behind on every fold is not within one standard error', () => {
+    const v = pairedGap(gbdt.scores, logistic.scores, true);
+    expect(v.gap).toBeCloseTo(0.01, 12);
+    expect(v.se).toBeLessThan(0.001);
+    // The unpaired standard error of either mean would call them equal and keep logistic regression.
+    const sd = (xs: number[]) => Math.sqrt(xs.reduce((t, x) => t + (x - 0.86) ** 2, 0) / (xs.length - 1));
+    expect(v.gap).toBeLessThan(sd(logistic.scores) / 2);
+    const r = oneSeRule([gbdt, logistic], true);
+    expect(r.close).toEqual([gbdt]);
+    expect(r.winner).toBe(gbdt);
+  });
+
+  it('a simpler candidate whose difference is noise is kept, and the simplest of several wins', () => {
+    const noisy = {
+      name: 'logistic',
+      size: 0,
+      scores: hard.map((v, i) => v + 0.01 + [0.004, -0.006, 0.005, -0.007][i]),
+    };
+    const forest = {
+      name: 'forest',
+      size: 50,
+      scores: hard.map((v, i) => v + 0.01 + [-0.003, 0.002, 0.001, -0.002][i]),
+    };
+    const r = oneSeRule([gbdt, forest, noisy], true);
+    expect(r.best).toBe(gbdt);
+    expect(r.close).toEqual([gbdt, forest, noisy]);
+    expect(r.winner).toBe(noisy);
+  });
+
+  it('lower is better for expected cost', () => {
+    const cheap = { name: 'gbdt', size: 100, scores: [1, 2, 3, 4] };
+    const dear = { name: 'logistic', size: 0, scores: [1.5, 2.5, 3.5, 4.6] };
+    expect(pairedGap(cheap.scores, dear.scores, false).gap).toBeCloseTo(0.525, 12);
+    expect(oneSeRule([cheap, dear], false).winner).toBe(cheap);
+  });
+});
+
 describe('auto: selection through train()', () => {
   it('records the whole leaderboard and why the winner won; same seed, same leaderboard and same bundle bytes', async () => {
     const a = await train({ config: autoConfig(), baseDir: ROOT, workers: 1 });
@@ -102,6 +153,27 @@ describe('auto: selection through train()', () => {
     expect(Object.keys(a.auto!.fit_seconds).sort()).toEqual(s.leaderboard.map((e) => e.candidate).sort());
     expect(JSON.stringify(a.bundle)).not.toContain('fit_seconds');
     expect(a.metrics.timings.select_s).toBeGreaterThan(0);
+  });
+
+  it('when 3 folds cannot tell the best from a simpler finalist, both go on to more partitions; the same for a seed', async () => {
+    // Seed 3 on the embedded data: gbdt #0 and logistic #0 are within one standard error on 3 folds.
+    const config = { ...autoConfig(), seed: 3 };
+    const a = await train({ config, baseDir: ROOT });
+    const b = await train({ config, baseDir: ROOT, workers: 2 });
+    expect(bundleBytes(b.bundle, false).equals(bundleBytes(a.bundle, false))).toBe(true);
+    const s = a.bundle.selection!;
+    expect(s.repeats).toBeGreaterThan(1);
+    const top = s.leaderboard.filter((e) => e.folds === 3 * s.repeats!);
+    expect(top.map((e) => e.engine).sort()).toEqual(['gbdt', 'logistic']);
+    expect(top.map((e) => e.candidate)).toContain(s.winner);
+    expect(s.leaderboard.slice(0, top.length)).toEqual(top);
+    for (const e of s.leaderboard.slice(top.length)) expect(e.folds).toBeLessThanOrEqual(3);
+    expect(s.reason).toMatch(
+      new RegExp(`3 folds could not tell .* apart, so they were cross-validated on ${s.repeats! - 1} more partitions?`),
+    );
+    // Repeats are bought from the estimated budget the halving left, never from the clock.
+    const spent = s.leaderboard.reduce((t, e) => t + e.estimated_fit_s, 0);
+    expect(spent).toBeLessThanOrEqual(s.budget_seconds);
   });
 
   it('expected cost as the objective: lower is better, and the leaderboard is ordered that way', async () => {

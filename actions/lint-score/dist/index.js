@@ -34739,6 +34739,7 @@ var runSchema = {
         reason: str(1e3),
         metric: { enum: ["roc_auc", "expected_cost"] },
         folds: int(2),
+        repeats: int(1),
         budget_seconds: num,
         select_s: num,
         leaderboard: {

@@ -39748,7 +39748,8 @@ function leaderboardSection(a) {
   const s = a.run.auto;
   if (!s) return [];
   const metric = s.metric === "roc_auc" ? "ROC AUC" : "expected cost";
-  const shown = s.leaderboard.filter((e, i) => i < 12 || e.folds === s.folds);
+  const repeats = s.repeats ?? 1;
+  const shown = s.leaderboard.filter((e, i) => i < 12 || e.folds >= s.folds);
   const rows = shown.map((e) => [
     String(e.rank),
     mdText(e.candidate),
@@ -39763,7 +39764,7 @@ function leaderboardSection(a) {
     "",
     mdText(s.reason) + ".",
     "",
-    `${s.folds}-fold cross-validation on the training rows · budget ${s.budget_seconds} s (estimated) · search took ${s.select_s} s`,
+    `${s.folds}-fold cross-validation on the training rows${repeats > 1 ? ` (the closest finalists on ${repeats} partitions of them)` : ""} · budget ${s.budget_seconds} s (estimated) · search took ${s.select_s} s`,
     "",
     markdownTable(
       [["#", "Candidate", `CV ${metric} (mean ± sd)`, "Folds", "Est. fit s", "Fit s", "Outcome"], ...rows],
@@ -39902,6 +39903,7 @@ var runSchema = {
         reason: str(1e3),
         metric: { enum: ["roc_auc", "expected_cost"] },
         folds: int(2),
+        repeats: int(1),
         budget_seconds: num2,
         select_s: num2,
         leaderboard: {

@@ -14,9 +14,17 @@
  * folds (1 → 2 → 4 … → k); the finalists are scored on all k folds. Keeping each engine's
  * best to the end gives the leaderboard a fully cross-validated line per engine, which the
  * one-standard-error rule needs to be able to prefer the simpler model.
+ *
+ * When that rule would pass over the best finalist for a simpler one, the decision is made
+ * on more evidence: the best and the simpler finalists within one standard error of it are
+ * cross-validated again on fresh stratified partitions of the training rows, as many as the
+ * budget left by the halving affords (estimated, up to `MAX_REPEATS` partitions in all),
+ * and the rule is applied to all their folds. One partition of a few thousand rows can put
+ * the difference between two candidates far from its average over partitions.
  */
 import { performance } from 'node:perf_hooks';
 import { configError, isMlopsError, usageError } from '../common/errors.ts';
+import { deriveSeed } from '../common/random.ts';
 import { num, round } from '../common/format.ts';
 import type { ProgressCallbacks } from '../common/progress.ts';
 import type { MlopsConfig } from '../config/types.ts';
@@ -42,6 +50,8 @@ export interface AutoConfig {
 const ETA = 3;
 /** Draws per engine at most, on top of its defaults: a small search, as the issue asks. */
 const MAX_DRAWS = 12;
+/** Partitions of the training rows into k folds at most for the final comparison. */
+export const MAX_REPEATS = 5;
 
 export interface Candidate {
   /** e.g. `gbdt #3`: draw 3 of gbdt's space (`mlops tune` trial 3 with the same seed); #0 is the defaults. */
@@ -62,6 +72,8 @@ export interface AutoPlan {
   rungs: number[];
   /** Estimated seconds when the costliest candidates survive every cut, refit included. */
   planned_seconds: number;
+  /** Estimated seconds of the costliest refit, part of planned_seconds. */
+  refit_seconds: number;
 }
 
 export interface LeaderboardEntry {
@@ -86,7 +98,13 @@ export interface Selection {
   method: 'successive-halving';
   metric: AutoMetric;
   higher_is_better: boolean;
+  /** k: folds per partition. */
   folds: number;
+  /**
+   * Partitions of the training rows into k folds the final comparison used: the contenders
+   * have folds × repeats scores, the other finalists folds (absent: 1, as in bundles made before).
+   */
+  repeats?: number;
   rungs: number[];
   eta: number;
   budget_seconds: number;
@@ -176,11 +194,10 @@ export function planAuto(
         f.factory.fitSeconds!(resolveParams(c.engine, f.factory.paramSpec, c.params), refitShape(f)),
       );
     }, 0);
-  const plan = (cs: Candidate[], n: number): AutoPlan => ({
-    candidates: cs,
-    rungs,
-    planned_seconds: round(scheduleCost(cs, rungs, n, refit(cs)), 3),
-  });
+  const plan = (cs: Candidate[], n: number): AutoPlan => {
+    const r = refit(cs);
+    return { candidates: cs, rungs, planned_seconds: round(scheduleCost(cs, rungs, n, r), 3), refit_seconds: r };
+  };
   for (let draws = MAX_DRAWS; draws >= 0; draws--) {
     const p = plan(
       families.flatMap((f) => candidatesOf(f, draws, seed)),
@@ -241,16 +258,7 @@ export async function selectModel(opts: AutoOptions): Promise<AutoOutcome> {
       opts.onStage?.(
         `auto: preparing ${cfg.folds} stratified folds (${factory.encoding} encoding${factory.usesValidation ? ', early-stopping rows set aside' : ''})`,
       );
-      foldSets.set(
-        key,
-        prepareFolds(pool, {
-          k: cfg.folds,
-          seed: config.seed,
-          encoding: factory.encoding,
-          sampling: { method: 'none' },
-          earlyStopping: factory.usesValidation,
-        }),
-      );
+      foldSets.set(key, foldsOf(pool, cfg.folds, partitionSeed(config.seed, 0), factory));
     }
     const fd = foldSets.get(key)![0];
     families.push({
@@ -268,6 +276,31 @@ export async function selectModel(opts: AutoOptions): Promise<AutoOutcome> {
   const scores = new Map<string, number[]>(plan.candidates.map((c) => [c.id, []]));
   const errors = new Map<string, string>();
   const seconds = new Map<string, number>(plan.candidates.map((c) => [c.id, 0]));
+  /** Scores candidate c on folds [from, to) of the partitions prepared so far. */
+  const score = async (c: Candidate, from: number, to: number): Promise<void> => {
+    const family = families.find((f) => f.factory.name === c.engine)!;
+    const resolved = resolveParams(c.engine, family.factory.paramSpec, c.params);
+    for (let f = from; f < to && !errors.has(c.id); f++) {
+      const start = performance.now();
+      try {
+        const s = await fitAndScoreFold(
+          family.factory,
+          resolved,
+          foldSets.get(family.foldsKey)![f],
+          cfg.metric,
+          config.costs,
+          config.seed,
+          opts.workers,
+        );
+        scores.get(c.id)!.push(s.score);
+      } catch (e) {
+        // A parameter combination the engine refuses is a result, not a reason to lose the search.
+        if (!isMlopsError(e)) throw e;
+        errors.set(c.id, e.message);
+      }
+      seconds.set(c.id, seconds.get(c.id)! + (performance.now() - start) / 1000);
+    }
+  };
   let alive = plan.candidates;
   let done = 0;
   for (const [r, folds] of plan.rungs.entries()) {
@@ -275,39 +308,55 @@ export async function selectModel(opts: AutoOptions): Promise<AutoOutcome> {
       `auto: rung ${r + 1}/${plan.rungs.length}, ${alive.length} candidate${alive.length === 1 ? '' : 's'} on fold${folds - done === 1 ? '' : 's'} ${done + 1}${folds - done > 1 ? `–${folds}` : ''} of ${cfg.folds}`,
     );
     for (const [i, c] of alive.entries()) {
-      const family = families.find((f) => f.factory.name === c.engine)!;
-      const resolved = resolveParams(c.engine, family.factory.paramSpec, c.params);
-      for (let f = done; f < folds && !errors.has(c.id); f++) {
-        const start = performance.now();
-        try {
-          const s = await fitAndScoreFold(
-            family.factory,
-            resolved,
-            foldSets.get(family.foldsKey)![f],
-            cfg.metric,
-            config.costs,
-            config.seed,
-            opts.workers,
-          );
-          scores.get(c.id)!.push(s.score);
-        } catch (e) {
-          // A parameter combination the engine refuses is a result, not a reason to lose the search.
-          if (!isMlopsError(e)) throw e;
-          errors.set(c.id, e.message);
-        }
-        seconds.set(c.id, seconds.get(c.id)! + (performance.now() - start) / 1000);
-      }
+      await score(c, done, folds);
       opts.onProgress?.(i + 1, alive.length, 'candidates');
     }
     done = folds;
     if (r < plan.rungs.length - 1) alive = survivors(alive, scores, errors, higher);
   }
-  const selection = select(plan, cfg, scores, errors, higher);
+  // The rule would pass over the best for a simpler finalist: decide on more partitions, as
+  // many as the estimated budget left affords (the estimates, never the clock, so the same
+  // data and seed give the same repeats on any machine). The number is fixed before any of
+  // them is scored: stopping once the answer changed would bias the choice.
+  const contenders = contendersOf(plan.candidates, scores, cfg.folds, higher);
+  let repeats = 1;
+  if (contenders.length > 1) {
+    const spent = plan.candidates.reduce((t, c) => t + c.fold_fit_s * scores.get(c.id)!.length, 0);
+    const perRepeat = contenders.reduce((t, c) => t + c.fold_fit_s * cfg.folds, 0);
+    const left = cfg.budget_seconds - plan.refit_seconds - spent;
+    repeats = Math.max(1, Math.min(MAX_REPEATS, 1 + Math.floor(left / perRepeat)));
+    for (let r = 1; r < repeats; r++) {
+      opts.onStage?.(
+        `auto: ${contenders.map((c) => c.id).join(', ')} within one standard error: partition ${r + 1}/${repeats} of the training rows into ${cfg.folds} folds`,
+      );
+      for (const key of new Set(contenders.map((c) => families.find((f) => f.factory.name === c.engine)!.foldsKey))) {
+        const factory = families.find((f) => f.foldsKey === key)!.factory;
+        for (const fd of foldsOf(pool, cfg.folds, partitionSeed(config.seed, r), factory)) foldSets.get(key)!.push(fd);
+      }
+      for (const c of contenders) await score(c, r * cfg.folds, (r + 1) * cfg.folds);
+    }
+  }
+  const selection = select(plan, cfg, repeats, scores, errors, higher);
   return {
     selection,
     fit_seconds: Object.fromEntries([...seconds].map(([id, s]) => [id, round(s, 3)])),
     seconds: round((performance.now() - t0) / 1000, 3),
   };
+}
+
+/** Partition r's fold seed: the first is `mlops tune`'s, so one repeat is plain k-fold cross-validation. */
+function partitionSeed(seed: number, r: number): number {
+  return r === 0 ? seed : deriveSeed(seed, 606, r);
+}
+
+function foldsOf(pool: TrainingPool, k: number, seed: number, factory: EngineFactory): FoldData[] {
+  return prepareFolds(pool, {
+    k,
+    seed,
+    encoding: factory.encoding,
+    sampling: { method: 'none' },
+    earlyStopping: factory.usesValidation,
+  });
 }
 
 interface Scored {
@@ -354,9 +403,70 @@ function survivors(
   return alive.filter((c) => keep.has(c.id));
 }
 
+/**
+ * How far `other` is behind `best` and the noise of that gap. Every candidate is scored on the
+ * same folds, and folds differ in difficulty for every candidate alike, so the noise is the
+ * standard error of the per-fold differences (paired), not that of either mean: with few
+ * folds the spread of each mean is mostly the folds' difficulty, which cancels in the
+ * difference. A positive gap means `other` is worse.
+ */
+export function pairedGap(best: number[], other: number[], higher: boolean): { gap: number; se: number } {
+  if (best.length !== other.length || best.length < 2)
+    throw new Error(`paired fold scores must have the same length ≥ 2 (got ${best.length} and ${other.length})`);
+  const st = stats(best.map((b, i) => (higher ? b - other[i] : other[i] - b)));
+  return { gap: st.mean!, se: st.sd! / Math.sqrt(best.length) };
+}
+
+export interface RuleInput {
+  /** Trees (0 for a linear model). */
+  size: number;
+  /** Fold scores, on the same folds as every other input's. */
+  scores: number[];
+}
+
+/**
+ * The one-standard-error rule over finalists ranked best first, all scored on the same
+ * folds: those within one paired standard error of the best cannot be told apart from it by
+ * the data, and among them the simplest wins (a linear model, then fewer trees), then the
+ * better rank.
+ */
+export function oneSeRule<T extends RuleInput>(ranked: T[], higher: boolean): { best: T; close: T[]; winner: T } {
+  const best = ranked[0];
+  const close = ranked.filter(
+    (s) => s === best || pairedGap(best.scores, s.scores, higher).gap <= pairedGap(best.scores, s.scores, higher).se,
+  );
+  const winner = close.reduce((w, s) => (s.size < w.size ? s : w));
+  return { best, close, winner };
+}
+
+interface Ranked extends Scored, RuleInput {}
+
+/** Finalists on `folds` folds or more, the most folds first, then the better mean. */
+function rankFinalists(
+  candidates: Candidate[],
+  scores: Map<string, number[]>,
+  folds: number,
+  higher: boolean,
+): Ranked[] {
+  const order = new Map(candidates.map((c, i) => [c.id, i]));
+  return candidates
+    .map((c) => ({ c, ...stats(scores.get(c.id)!), size: c.size, scores: scores.get(c.id)! }))
+    .filter((s) => s.scores.length >= folds && s.mean !== null)
+    .sort((a, b) => b.scores.length - a.scores.length || byScore(higher, order)(a, b));
+}
+
+/** After the halving: the best and the simpler finalists within one standard error of it, when the rule would pass over the best. */
+function contendersOf(candidates: Candidate[], scores: Map<string, number[]>, k: number, higher: boolean): Candidate[] {
+  const ranked = rankFinalists(candidates, scores, k, higher);
+  if (ranked.length === 0) return [];
+  const { best, close, winner } = oneSeRule(ranked, higher);
+  return winner === best ? [] : [best, ...close.filter((s) => s.size < best.size)].map((s) => s.c);
+}
+
 function select(
   plan: AutoPlan,
   cfg: AutoConfig,
+  repeats: number,
   scores: Map<string, number[]>,
   errors: Map<string, string>,
   higher: boolean,
@@ -364,32 +474,27 @@ function select(
   const k = cfg.folds;
   const order = new Map(plan.candidates.map((c, i) => [c.id, i]));
   const all: Scored[] = plan.candidates.map((c) => ({ c, ...stats(scores.get(c.id)!) }));
-  const finalists = all.filter((s) => scores.get(s.c.id)!.length === k && s.mean !== null).sort(byScore(higher, order));
+  const finalists = rankFinalists(plan.candidates, scores, k, higher);
   if (finalists.length === 0) {
     throw configError(
       `engine "auto": no candidate could be cross-validated (${[...errors.values()][0] ?? 'every fold score was undefined'})`,
     );
   }
-  const best = finalists[0];
-  // Folds differ in difficulty for every candidate alike, so the question is whether the
-  // difference to the best is larger than its own noise: the standard error of the per-fold
-  // differences (paired), not of each mean.
-  const versusBest = (s: Scored): { gap: number; se: number } => {
-    const d = scores.get(best.c.id)!.map((b, i) => (higher ? b - scores.get(s.c.id)![i] : scores.get(s.c.id)![i] - b));
-    const st = stats(d);
-    return { gap: st.mean!, se: st.sd! / Math.sqrt(k) };
-  };
-  const close = finalists.filter((s) => s === best || versusBest(s).gap <= versusBest(s).se);
-  // Within one standard error of the best the data cannot tell them apart: take the simplest
-  // (a linear model, then fewer trees), then the better mean.
-  const winner = [...close].sort((a, b) => a.c.size - b.c.size || byScore(higher, order)(a, b))[0];
+  // The rule compares those scored on the most folds: every finalist, or, after repeats, the contenders.
+  const top = finalists.filter((s) => s.scores.length === finalists[0].scores.length);
+  const { best, close, winner } = oneSeRule(top, higher);
   const metricName = cfg.metric === 'roc_auc' ? 'ROC AUC' : 'expected cost';
   const meanSd = (s: Scored): string => `${num(s.mean)} ± ${num(s.sd)}`;
-  const vs = versusBest(winner);
+  const vs = pairedGap(best.scores, winner.scores, higher);
+  const cv = repeats > 1 ? `${repeats} × ${k}-fold` : `${k}-fold`;
+  const again =
+    repeats > 1
+      ? `; ${k} folds could not tell ${top.map((s) => s.c.id).join(', ')} apart, so they were cross-validated on ${repeats - 1} more partition${repeats > 2 ? 's' : ''} of the training rows`
+      : '';
   const reason =
     winner === best
-      ? `${best.c.id} has the best ${k}-fold cross-validated ${metricName} (${meanSd(best)})${close.length > 1 ? `; ${close.length - 1} other finalist${close.length > 2 ? 's are' : ' is'} within one standard error of it but none is simpler` : ''}`
-      : `${winner.c.id} (${meanSd(winner)}) is within one standard error of the best, ${best.c.id} (${meanSd(best)}): ${vs.gap.toFixed(4)} behind, with a standard error of ${vs.se.toFixed(4)} on the paired fold differences; it is simpler (${winner.c.size === 0 ? 'a linear model' : `${winner.c.size} trees against ${best.c.size}`}), so it is preferred`;
+      ? `${best.c.id} has the best ${cv} cross-validated ${metricName} (${meanSd(best)})${close.length > 1 ? `; ${close.length - 1} other finalist${close.length > 2 ? 's are' : ' is'} within one standard error of it but none is simpler` : ''}${again}`
+      : `${winner.c.id} (${meanSd(winner)}) is within one standard error of the best, ${best.c.id} (${meanSd(best)}), on ${cv} cross-validation: ${vs.gap.toFixed(4)} behind, with a standard error of ${vs.se.toFixed(4)} on the paired fold differences; it is simpler (${winner.c.size === 0 ? 'a linear model' : `${winner.c.size} trees against ${best.c.size}`}), so it is preferred${again}`;
   const finalIds = new Set(finalists.map((s) => s.c.id));
   const rest = all.filter((s) => !finalIds.has(s.c.id));
   rest.sort((a, b) => scores.get(b.c.id)!.length - scores.get(a.c.id)!.length || byScore(higher, order)(a, b));
@@ -411,6 +516,7 @@ function select(
     metric: cfg.metric,
     higher_is_better: higher,
     folds: k,
+    repeats,
     rungs: plan.rungs,
     eta: ETA,
     budget_seconds: cfg.budget_seconds,

@@ -20,7 +20,7 @@ export function leaderboardRows(
   fitSeconds?: Record<string, number>,
 ): { header: string[]; rows: string[][]; hidden: number } {
   const metric = s.metric === 'roc_auc' ? 'ROC AUC' : 'expected cost';
-  const shown = s.leaderboard.slice(0, Math.max(SHOWN, s.leaderboard.filter((e) => e.folds === s.folds).length));
+  const shown = s.leaderboard.slice(0, Math.max(SHOWN, s.leaderboard.filter((e) => e.folds >= s.folds).length));
   return {
     header: [
       '#',
@@ -51,7 +51,7 @@ export function leaderboardRows(
 /** The plan in one sentence: candidates, folds, rungs and budget. */
 export function selectionPlanText(s: Selection): string {
   const engines = [...new Set(s.leaderboard.map((e) => e.engine))];
-  return `${s.leaderboard.length} candidates (${engines.join(', ')}) by successive halving on ${s.folds} stratified folds of the training rows (folds per rung ${s.rungs.join(' → ')}, the best 1/${s.eta} and each engine's best kept), planned at ${s.planned_seconds} s of fitting within auto.budget_seconds = ${s.budget_seconds}.`;
+  return `${s.leaderboard.length} candidates (${engines.join(', ')}) by successive halving on ${s.folds} stratified folds of the training rows (folds per rung ${s.rungs.join(' → ')}, the best 1/${s.eta} and each engine's best kept${(s.repeats ?? 1) > 1 ? `; the closest finalists on ${s.repeats} partitions into ${s.folds} folds` : ''}), planned at ${s.planned_seconds} s of fitting within auto.budget_seconds = ${s.budget_seconds}.`;
 }
 
 export function leaderboardMarkdown(s: Selection, fitSeconds?: Record<string, number>): string {

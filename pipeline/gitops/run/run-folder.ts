@@ -56,6 +56,8 @@ export interface AutoRunSummary {
   reason: string;
   metric: string;
   folds: number;
+  /** Partitions into `folds` folds (absent: 1). */
+  repeats?: number;
   budget_seconds: number;
   select_s: number;
   leaderboard: {
@@ -114,6 +116,7 @@ function autoRunSummary(a: AutoOutcome): AutoRunSummary {
     reason: s.reason,
     metric: s.metric,
     folds: s.folds,
+    repeats: s.repeats ?? 1,
     budget_seconds: s.budget_seconds,
     select_s: a.seconds,
     leaderboard: s.leaderboard.map((e) => ({
