@@ -117,10 +117,18 @@ function runPeers(dataset: string): Map<string, { fit_s: number; auc: number; sc
   const out = new Map<string, { fit_s: number; auc: number; score_us_per_row: number }>();
   const syn = /^synthetic-(\d+)$/.exec(dataset);
   // Random forests on a million rows take many minutes in scikit-learn too; they are skipped there.
-  const models =
+  // Only the peers the chosen engines are held against run (xgboost-hist beside HistGradientBoosting;
+  // all of them beside auto).
+  const wanted = new Set(
+    engines.flatMap((e) => (PEER_OF[e] === 'sklearn-hgb' ? ['sklearn-hgb', 'xgboost-hist'] : [PEER_OF[e]])),
+  );
+  const models = (
     syn && Number(syn[1]) > 200_000
-      ? 'sklearn-hgb,xgboost-hist,sklearn-logreg'
-      : 'sklearn-rf-100,sklearn-rf-300-leaf5,sklearn-hgb,xgboost-hist,sklearn-logreg';
+      ? ['sklearn-hgb', 'xgboost-hist', 'sklearn-logreg']
+      : ['sklearn-rf-100', 'sklearn-rf-300-leaf5', 'sklearn-hgb', 'xgboost-hist', 'sklearn-logreg']
+  )
+    .filter((m) => wanted.has(m) || engines.some((e) => !Object.hasOwn(PEER_OF, e)))
+    .join(',');
   const r = spawnSync(values.python!, [join(ROOT, 'bench/peers.py'), ...peerInputs(dataset), `models=${models}`], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
