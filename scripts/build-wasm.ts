@@ -1,5 +1,5 @@
 /**
- * Assembles the WebAssembly kernels (the `.wat` files under `pipeline/core/engines/tree/wasm`) into TypeScript modules
+ * Assembles the WebAssembly kernels (the `.wat` files in each engine family's `wasm` folder under `pipeline/core/engines`) into TypeScript modules
  * that embed the binary as base64, so the kernels load the same way under tsx, in
  * worker threads and inside the service's esbuild bundle, with nothing to read from disk.
  * Usage: npm run build:wasm            (writes the .wasm.ts files)
@@ -9,12 +9,14 @@ import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import wabtInit from 'wabt';
 
-export const WASM_DIRS = [join(import.meta.dirname, '..', 'pipeline', 'core', 'engines', 'tree', 'wasm')];
+export const WASM_DIRS = ['tree', 'linear'].map((engine) =>
+  join(import.meta.dirname, '..', 'pipeline', 'core', 'engines', engine, 'wasm'),
+);
 
 /** The generated module's text for one .wat source. */
 export async function assemble(watPath: string): Promise<string> {
   const wabt = await wabtInit();
-  const mod = wabt.parseWat(basename(watPath), readFileSync(watPath, 'utf8'), { bulk_memory: true });
+  const mod = wabt.parseWat(basename(watPath), readFileSync(watPath, 'utf8'), { bulk_memory: true, simd: true });
   mod.validate();
   const { buffer } = mod.toBinary({});
   mod.destroy();

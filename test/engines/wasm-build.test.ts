@@ -11,7 +11,7 @@ describe('WebAssembly kernels', () => {
   );
 
   it('has kernels to check', () => {
-    expect(sources.map((f) => f.replace(/.*\//, '')).sort()).toEqual(['binning.wat', 'histogram.wat']);
+    expect(sources.map((f) => f.replace(/.*\//, '')).sort()).toEqual(['binning.wat', 'histogram.wat', 'newton.wat']);
   });
 
   it.each(sources)('%s matches its committed module (npm run build:wasm)', async (wat) => {

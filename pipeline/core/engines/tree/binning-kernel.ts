@@ -5,7 +5,7 @@
  * each row's bucket are read back.
  */
 import { BINNING_WASM } from './wasm/binning.wasm.ts';
-import { kernel, Layout } from './wasm/instance.ts';
+import { kernel, Layout } from '../wasm/instance.ts';
 
 interface Exports {
   order(col: number, n: number, keys: number, idx: number, keys2: number, idx2: number, counts: number): number;

@@ -12,7 +12,7 @@
  */
 import { gatherGradients } from './histogram.ts';
 import { HISTOGRAM_WASM } from './wasm/histogram.wasm.ts';
-import { kernel, Layout } from './wasm/instance.ts';
+import { kernel, Layout } from '../wasm/instance.ts';
 
 interface Exports {
   histograms(bins: number, rows: number, g: number, h: number, m: number, feats: number, k: number, hist: number): void;

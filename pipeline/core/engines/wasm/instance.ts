@@ -1,5 +1,5 @@
 /**
- * What both WebAssembly kernels need to start: their module compiled once per thread
+ * What the WebAssembly kernels need to start: their module compiled once per thread
  * from the base64 that `npm run build:wasm` embeds, and an instance over a memory whose
  * regions are laid out up front.
  */
@@ -19,14 +19,18 @@ export class Layout {
 /**
  * Returns `instantiate(layout)`: a new instance of the module over a memory of
  * `layout.size` bytes, and that memory's buffer. The memory is sized once and never
- * grows: growing would detach every view the caller makes of the buffer.
+ * grows: growing would detach every view the caller makes of the buffer. `imports` are
+ * the module's other imports (JavaScript functions it calls), beside `env.memory`.
  */
-export function kernel<E>(base64: string): (layout: Layout) => { exports: E; buffer: ArrayBuffer } {
+export function kernel<E>(
+  base64: string,
+  imports: Record<string, Record<string, unknown>> = {},
+): (layout: Layout) => { exports: E; buffer: ArrayBuffer } {
   let compiled: WebAssembly.Module | null = null;
   return (layout) => {
     compiled ??= new WebAssembly.Module(Buffer.from(base64, 'base64'));
     const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(layout.size / 65536)) });
-    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+    const instance = new WebAssembly.Instance(compiled, { ...imports, env: { memory } });
     return { exports: instance.exports as unknown as E, buffer: memory.buffer };
   };
 }
