@@ -186,7 +186,7 @@ function rotl(x, k) {
   return x << k | x >>> 32 - k;
 }
 
-// pipeline/core/engines/tree/wasm/instance.ts
+// pipeline/core/engines/wasm/instance.ts
 var Layout = class {
   size = 0;
   /** Reserves `bytes` and returns where they start. */
@@ -196,12 +196,12 @@ var Layout = class {
     return start;
   }
 };
-function kernel(base64) {
+function kernel(base64, imports = {}) {
   let compiled = null;
   return (layout) => {
     compiled ??= new WebAssembly.Module(Buffer.from(base64, "base64"));
     const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(layout.size / 65536)) });
-    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+    const instance = new WebAssembly.Instance(compiled, { ...imports, env: { memory } });
     return { exports: instance.exports, buffer: memory.buffer };
   };
 }
