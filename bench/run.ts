@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --peers] [--engines a,b] [--datasets a,b] [--sizes 100000,1000000]`
+ * `npm run bench [-- --peers] [--engines a,b] [--datasets a,b] [--sizes 100000,1000000] [--repeat N]`
  *
  * Engines are the registry's names plus `forest-300`, the forest with 300 trees (the
  * size the issue's scoring target and scikit-learn's RandomForest-300 are about), and
@@ -10,6 +10,9 @@
  * process, and prints fit seconds, rows/s, peak RSS, scoring µs/row and test ROC AUC.
  * With --peers (Debian python3-sklearn and python3-xgboost installed) the peers run on
  * the same split in the same run, and each of our rows shows the ratio ours/peer.
+ * --repeat N runs every case, ours and the peers', N times, each in a fresh process, and
+ * reports the median fit seconds: a fit of a few hundredths of a second, timed once on a
+ * shared machine, says more about the machine than about the fit.
  * A benchmark, not a test: nothing here passes or fails.
  */
 import { spawnSync } from 'node:child_process';
@@ -28,8 +31,21 @@ const { values } = parseArgs({
     datasets: { type: 'string', default: 'credit_data,lending_club,synthetic' },
     sizes: { type: 'string', default: '100000,1000000' },
     python: { type: 'string', default: '/usr/bin/python3' },
+    repeat: { type: 'string', default: '1' },
   },
 });
+const repeat = Number(values.repeat);
+if (!Number.isInteger(repeat) || repeat < 1) {
+  process.stderr.write(`--repeat must be a whole number of at least 1, not ${values.repeat}\n`);
+  process.exit(2);
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
 
 interface Result {
   engine: string;
@@ -62,7 +78,24 @@ const datasets = values
   .datasets!.split(',')
   .flatMap((d) => (d === 'synthetic' ? values.sizes!.split(',').map((n) => `synthetic-${n}`) : [d]));
 
+/** `runOnce` `repeat` times; the fit seconds are the runs' median (the rest is the same every run but peak RSS, their largest). */
 function runCase(engine: string, dataset: string): Result | null {
+  const runs: Result[] = [];
+  for (let k = 0; k < repeat; k++) {
+    const r = runOnce(engine, dataset);
+    if (!r) return null;
+    runs.push(r);
+  }
+  const fit = median(runs.map((r) => r.fit_s));
+  return {
+    ...runs[0],
+    fit_s: fit,
+    rows_per_s: runs[0].rows / fit,
+    peak_rss_mb: runs.reduce((m, r) => Math.max(m, r.peak_rss_mb), 0),
+  };
+}
+
+function runOnce(engine: string, dataset: string): Result | null {
   const spec = VARIANTS[engine] ?? { engine };
   const r = spawnSync(
     process.execPath,
@@ -113,8 +146,21 @@ function peerInputs(dataset: string): string[] {
   ];
 }
 
-function runPeers(dataset: string): Map<string, { fit_s: number; auc: number; score_us_per_row: number }> {
-  const out = new Map<string, { fit_s: number; auc: number; score_us_per_row: number }>();
+type PeerResult = { fit_s: number; auc: number; score_us_per_row: number };
+
+/** `runPeersOnce` `repeat` times, each model's fit seconds the runs' median. */
+function runPeers(dataset: string): Map<string, PeerResult> {
+  const runs = Array.from({ length: repeat }, () => runPeersOnce(dataset));
+  const out = new Map<string, PeerResult>();
+  for (const [name, first] of runs[0]) {
+    const fits = runs.map((r) => r.get(name)?.fit_s).filter((x): x is number => x !== undefined);
+    if (fits.length === repeat) out.set(name, { ...first, fit_s: median(fits) });
+  }
+  return out;
+}
+
+function runPeersOnce(dataset: string): Map<string, PeerResult> {
+  const out = new Map<string, PeerResult>();
   const syn = /^synthetic-(\d+)$/.exec(dataset);
   // Random forests on a million rows take many minutes in scikit-learn too; they are skipped there.
   // Only the peers the chosen engines are held against run (xgboost-hist beside HistGradientBoosting;
