@@ -7,7 +7,7 @@
  */
 
 /** The values that are not NaN, copied into a new array (the caller's column is never reordered). */
-export function observedValues(values: ArrayLike<number>): Float64Array {
+export function observedValues(values: Float64Array): Float64Array {
   let n = 0;
   for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) n++;
   const out = new Float64Array(n);
