@@ -134,8 +134,18 @@ try {
   const copyS = median(copy);
   const csvRow = row('CSV file');
   const table = [
-    ['source', 'read s', 'to Dataset s', 'to matrix s', 'total s', 'peak RSS MB', 'vs psql COPY', 'vs CSV'],
-    ['psql COPY … TO STDOUT (floor)', f(copyS), '', '', f(copyS), '', '1.00×', ''],
+    [
+      'source',
+      'read s',
+      'to Dataset s',
+      'to matrix s',
+      'total s',
+      'peak RSS MB',
+      'vs psql COPY',
+      'total vs psql COPY',
+      'vs CSV',
+    ],
+    ['psql COPY … TO STDOUT (floor)', f(copyS), '', '', f(copyS), '', '1.00×', '1.00×', ''],
     ...cases.map(([name]) => {
       const m = row(name);
       return [
@@ -146,6 +156,7 @@ try {
         f(m.total_s),
         String(m.peak_rss_mb),
         `${(m.read_s / copyS).toFixed(2)}× (read)`,
+        `${(m.total_s / copyS).toFixed(2)}×`,
         `${(m.total_s / csvRow.total_s).toFixed(2)}×`,
       ];
     }),
@@ -154,7 +165,7 @@ try {
     `${rows.toLocaleString('en-US')} rows × ${readCsvFile(csv).header.length} columns; CSV ${(statSync(csv).size / 1e6).toFixed(0)} MB, Parquet ${(statSync(parquet).size / 1e6).toFixed(0)} MB; median of ${repeat} runs; ${cpus().length} cores (${cpus()[0].model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}, ${pg.sql('SHOW server_version').trim()}`,
   );
   console.log(`same rows everywhere: ${digests.size === 1 ? 'yes' : 'NO'} (digest ${[...digests][0].slice(0, 12)}…)\n`);
-  console.log(markdownTable(table, { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] }));
+  console.log(markdownTable(table, { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] }));
 } finally {
   pg.stop();
 }

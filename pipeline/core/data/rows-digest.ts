@@ -6,31 +6,130 @@
  * source pins with a key or an ORDER BY. So a CSV, a Parquet file and a PostgreSQL table
  * holding the same rows in the same order have the same digest, whatever the bytes.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { RawColumn, RawTable } from './table.ts';
 import { parseNumber } from './values.ts';
 
 /** Version tag hashed first, so a change of the canonical form can never collide with the old one. */
 const FORM = 'credit-risk-gitops/rows/v1\n';
 
+/** Bytes of row text handed to the hash at a time. */
+const HASH_PIECE = 1 << 16;
+/** Distinct text values per column whose JSON form is remembered. */
+const QUOTED_PER_COLUMN = 4096;
+
 export function rowsDigest(table: RawTable): string {
   const h = createHash('sha256');
   h.update(FORM);
   h.update(JSON.stringify(table.header) + '\n');
-  // Numbers a typed source holds as such hash as the text they stand for, made row by row;
+  // Numbers a typed source holds as such hash as the text they stand for;
   // a text column whose every value is a number (a CSV's) is hashed as those numbers, so
   // "178.0" in a file and 178 in a table or Parquet file are the same value, as the model sees them.
   const nums = table.header.map((c) => table.columns.get(c)!.plainNumbers() ?? numbersIn(table.columns.get(c)!));
   const cols = table.header.map((c, i) => (nums[i] ? null : table.columns.get(c)!.toArray()));
-  const row: (string | null)[] = new Array(cols.length);
+  const out = new RowText(h);
+  const quoted = cols.map(() => new Map<string, Buffer>());
+  const width = cols.length;
   for (let r = 0; r < table.rows; r++) {
-    for (let c = 0; c < cols.length; c++) {
+    out.byte(OPEN);
+    for (let c = 0; c < width; c++) {
+      if (c > 0) out.byte(COMMA);
       const n = nums[c];
-      row[c] = n ? (Number.isNaN(n[r]) ? null : String(n[r])) : cols[c]![r];
+      if (n !== null) {
+        const x = n[r];
+        if (Number.isNaN(x)) out.bytes(NULL);
+        else out.quotedNumber(x);
+        continue;
+      }
+      const v = cols[c]![r];
+      if (v === null) {
+        out.bytes(NULL);
+        continue;
+      }
+      const known = quoted[c];
+      let q = known.get(v);
+      if (q === undefined) {
+        q = Buffer.from(JSON.stringify(v));
+        // Categories repeat and are remembered; free text (every value new) stops being remembered.
+        if (known.size < QUOTED_PER_COLUMN) known.set(v, q);
+      }
+      out.bytes(q);
     }
-    h.update(JSON.stringify(row) + '\n');
+    out.byte(CLOSE);
+    out.byte(NEWLINE);
   }
+  out.flush();
   return h.digest('hex');
+}
+
+const OPEN = 0x5b;
+const CLOSE = 0x5d;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const NEWLINE = 0x0a;
+const NULL = Buffer.from('null');
+
+/**
+ * The rows' text as JSON.stringify of each row's cells would write it (UTF-8), built in a
+ * buffer and handed to the hash in large pieces: no array, string or serialisation per row.
+ */
+class RowText {
+  private readonly buf = Buffer.allocUnsafe(HASH_PIECE);
+  private at = 0;
+
+  constructor(private readonly hash: Hash) {}
+
+  byte(b: number): void {
+    if (this.at === HASH_PIECE) this.flush();
+    this.buf[this.at++] = b;
+  }
+
+  bytes(b: Uint8Array): void {
+    if (this.at + b.length > HASH_PIECE) {
+      this.flush();
+      if (b.length > HASH_PIECE) {
+        this.hash.update(b);
+        return;
+      }
+    }
+    this.buf.set(b, this.at);
+    this.at += b.length;
+  }
+
+  /** `"${x}"`: an integer's digits written directly, any other number through String(). */
+  quotedNumber(x: number): void {
+    // Sign, 16 digits and two quotes at most on the integer path.
+    if (this.at + 20 > HASH_PIECE) this.flush();
+    const buf = this.buf;
+    buf[this.at++] = QUOTE;
+    if (Number.isInteger(x) && Math.abs(x) <= Number.MAX_SAFE_INTEGER) {
+      let v = x;
+      if (v < 0) {
+        buf[this.at++] = 0x2d;
+        v = -v;
+      }
+      let digits = 1;
+      for (let p = 10; p <= v; p *= 10) digits++;
+      let k = this.at + digits;
+      this.at = k;
+      do {
+        const d = v % 10;
+        buf[--k] = 48 + d;
+        v = (v - d) / 10;
+      } while (v > 0);
+    } else {
+      const t = String(x);
+      if (this.at + t.length + 1 > HASH_PIECE) this.flush();
+      for (let i = 0; i < t.length; i++) this.buf[this.at++] = t.charCodeAt(i);
+    }
+    if (this.at === HASH_PIECE) this.flush();
+    this.buf[this.at++] = QUOTE;
+  }
+
+  flush(): void {
+    if (this.at > 0) this.hash.update(this.buf.subarray(0, this.at));
+    this.at = 0;
+  }
 }
 
 /** The column as numbers when every value that is not missing reads as one, else null. */

@@ -169,8 +169,55 @@ function plainNumber(v: string): number {
   const c = v.charCodeAt(0);
   // Only a digit or a minus sign can start a plain number: text fails fast here.
   if (!((c >= 48 && c <= 57) || c === 45)) return NaN;
+  const fast = shortDecimal(v);
+  if (!Number.isNaN(fast)) return fast;
   const x = Number(v);
   return Number.isFinite(x) && String(x) === v ? x : NaN;
+}
+
+/** Exact powers of ten in a double (10^0 … 10^22). */
+const EXACT_POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * The common plain number without converting it back to text: an optional minus, an
+ * integer part without leading zeros, an optional fraction not ending in 0, at most 15
+ * significant digits and at least 10^-6 in size. Such a text is its number's shortest
+ * round-trip form (no two decimals of 15 digits share a double, and String() writes no
+ * exponent from 10^-6 up), and its digits over a power of ten are that number, rounded
+ * once (Clinger's fast path). NaN for anything else, which the caller checks the slow way.
+ */
+function shortDecimal(v: string): number {
+  const n = v.length;
+  let i = v.charCodeAt(0) === 45 ? 1 : 0;
+  const negative = i === 1;
+  const first = i;
+  let mantissa = 0;
+  let significant = 0;
+  for (; i < n; i++) {
+    const d = v.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    mantissa = mantissa * 10 + d;
+    if (mantissa > 0) significant++;
+  }
+  const whole = i - first;
+  // "0" alone, or digits not starting with 0; "-0" reads back as "0".
+  if (whole === 0 || (whole > 1 && v.charCodeAt(first) === 48) || (negative && mantissa === 0 && i === n)) return NaN;
+  let decimals = 0;
+  if (i < n) {
+    if (v.charCodeAt(i) !== 46) return NaN;
+    for (i++; i < n; i++) {
+      const d = v.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return NaN;
+      mantissa = mantissa * 10 + d;
+      if (mantissa > 0) significant++;
+      decimals++;
+    }
+    // A fraction ends in a non-zero digit; below 10^-6 String() writes an exponent.
+    if (decimals === 0 || v.charCodeAt(n - 1) === 48 || (whole === 1 && decimals - significant > 5)) return NaN;
+  }
+  if (significant > 15) return NaN;
+  const x = decimals > 0 ? mantissa / EXACT_POW10[decimals] : mantissa;
+  return negative ? -x : x;
 }
 
 /** Collects the rows of a table cell by cell, for readers of any source. */

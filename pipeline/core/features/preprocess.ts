@@ -13,6 +13,7 @@
 import type { FeatureMatrix } from '../engines/engine.ts';
 import type { Dataset } from '../data/dataset.ts';
 import type { DataSchema } from '../data/schema.ts';
+import { medianInPlace, observedValues } from '../common/median.ts';
 
 export type Encoding = 'tree' | 'linear';
 
@@ -33,21 +34,25 @@ export function fitPreprocessor(train: Dataset, schema: DataSchema, encoding: En
   const columns: EncodedColumn[] = schema.features.map((f) => {
     if (f.kind === 'numeric') {
       const v = train.numeric.get(f.name)!;
-      const observed = Array.from(v)
-        .filter((x) => !Number.isNaN(x))
-        .sort((a, b) => a - b);
-      const median = observed.length ? quantileSorted(observed, 0.5) : 0;
-      const mean = observed.length ? observed.reduce((s, x) => s + x, 0) / observed.length : 0;
-      const variance =
-        observed.length > 1 ? observed.reduce((s, x) => s + (x - mean) ** 2, 0) / (observed.length - 1) : 0;
-      const sd = Math.sqrt(variance);
+      const observed = observedValues(v);
+      const median = medianInPlace(observed) ?? 0;
+      if (encoding === 'tree')
+        return { source: f.name, kind: 'numeric', impute: median, center: 0, scale: 1, missing_indicator: false };
+      // Summed in ascending order, as these figures always were, so the same rows give the same bits.
+      observed.sort();
+      let sum = 0;
+      for (const x of observed) sum += x;
+      const mean = observed.length ? sum / observed.length : 0;
+      let squares = 0;
+      for (const x of observed) squares += (x - mean) ** 2;
+      const sd = Math.sqrt(observed.length > 1 ? squares / (observed.length - 1) : 0);
       return {
         source: f.name,
         kind: 'numeric',
         impute: median,
-        center: encoding === 'linear' ? mean : 0,
-        scale: encoding === 'linear' && sd > 0 ? sd : 1,
-        missing_indicator: encoding === 'linear' && observed.length < v.length,
+        center: mean,
+        scale: sd > 0 ? sd : 1,
+        missing_indicator: observed.length < v.length,
       };
     }
     const values = train.categorical.get(f.name)!;
@@ -148,13 +153,6 @@ export function transform(state: PreprocessorState, ds: Dataset): FeatureMatrix 
     for (let k = 0; k < width; k++) categorical.push(false);
   }
   return { names: featureNames(state), rows: n, columns, categorical };
-}
-
-function quantileSorted(sorted: number[], q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
 function cmp(a: string, b: string): number {

@@ -1,0 +1,77 @@
+/**
+ * Medians of large numeric columns without sorting them. Sorting a million values
+ * through a comparator is what made schema inference and preprocessing slow; the median
+ * only needs the one or two middle order statistics, which selection finds in linear
+ * time. The value is the one a sorted copy gives: `s[lo] + (s[hi] - s[lo]) * (pos - lo)`
+ * with `pos = (n - 1) / 2` — the same order statistics, so the same number.
+ */
+
+/** The values that are not NaN, copied into a new array (the caller's column is never reordered). */
+export function observedValues(values: Float64Array): Float64Array {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) n++;
+  const out = new Float64Array(n);
+  let k = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isNaN(v)) out[k++] = v;
+  }
+  return out;
+}
+
+/**
+ * The median of values holding no NaN (null when there are none), interpolated between the
+ * two middle values for an even count. Reorders `values` in place.
+ */
+export function medianInPlace(values: Float64Array): number | null {
+  const n = values.length;
+  if (n === 0) return null;
+  const pos = (n - 1) / 2;
+  const lo = Math.floor(pos);
+  const a = select(values, lo);
+  // Everything after position lo is ≥ the lo-th value: the next order statistic is their minimum.
+  let b = a;
+  if (lo < pos) {
+    b = values[lo + 1];
+    for (let i = lo + 2; i < n; i++) if (values[i] < b) b = values[i];
+  }
+  return a + (b - a) * (pos - lo);
+}
+
+/**
+ * Rearranges `a` so that a[k] is the value a full sort would put there, everything before
+ * it ≤ and everything after it ≥ (Hoare's selection with a median-of-three pivot).
+ */
+function select(a: Float64Array, k: number): number {
+  let left = 0;
+  let right = a.length - 1;
+  while (right > left) {
+    const mid = (left + right) >>> 1;
+    // Median of three as the pivot keeps sorted and reversed columns linear.
+    if (a[mid] < a[left]) swap(a, mid, left);
+    if (a[right] < a[left]) swap(a, right, left);
+    if (a[right] < a[mid]) swap(a, right, mid);
+    const pivot = a[mid];
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return a[k];
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
+}
