@@ -138,6 +138,18 @@ export function readStageFile(path: string): AutoStageFile {
         throw inputError(
           `${path}:${line}: not a stage file of "mlops tune --engine auto" (format ${JSON.stringify(h.format)} v${h.format_version})`,
         );
+      const { stage, shard } = h;
+      if (
+        !Number.isInteger(stage?.index) ||
+        stage.index < 1 ||
+        !Number.isInteger(shard?.count) ||
+        !Number.isInteger(shard.index) ||
+        shard.index < 1 ||
+        shard.index > shard.count
+      )
+        throw inputError(
+          `${path}:${line}: the plan line's stage or shard is not valid (stage ${JSON.stringify(stage?.index)}, shard ${JSON.stringify(shard)})`,
+        );
       header = h;
     } else if (rec.type === 'fit') {
       if (!header) throw inputError(`${path}:${line}: a fit before the plan line`);

@@ -460,15 +460,16 @@ function foldOf(search: AutoSearch, family: Family, fold: number, onStage?: Auto
 
 /** Runs the plan and returns the selection; the caller refits the winner on all training rows. */
 export async function selectModel(opts: AutoOptions): Promise<AutoOutcome> {
-  return runAutoSearch(prepareAutoSearch(opts), opts);
+  const t0 = performance.now();
+  return runAutoSearch(prepareAutoSearch(opts), opts, t0);
 }
 
-/** Every stage of a prepared search in this process, one after another. */
+/** Every stage of a prepared search in this process, one after another; its seconds count from `t0`. */
 export async function runAutoSearch(
   search: AutoSearch,
   opts: Pick<AutoOptions, 'workers' | 'onStage' | 'onProgress'> = {},
+  t0 = performance.now(),
 ): Promise<AutoOutcome> {
-  const t0 = performance.now();
   const higher = higherIsBetter(search.cfg.metric);
   const state = startState(search.plan);
   while (state.stages < stageCount(search.plan)) {
