@@ -87,7 +87,8 @@ describe('engine auto sharded stage by stage', () => {
         expect(bundleBytes(adopted.bundle, false).equals(bundleBytes(reference.bundle, false))).toBe(true);
       }
     }
-  });
+    // Seven searches of the data: minutes on a loaded two-core machine.
+  }, 600_000);
 
   it('refuses a shard missing or given twice, another search, a stage missing, a shard cut short', async () => {
     const [stage1, stage2, stage3] = twoShards.files;
@@ -148,7 +149,7 @@ describe('engine auto sharded stage by stage', () => {
     ).rejects.toThrow(
       /sel\.json: the selection was made by another search than this training's \(differs in: auto, plan\)/,
     );
-  });
+  }, 300_000);
 });
 
 async function cli(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
@@ -210,7 +211,7 @@ describe('mlops tune --engine auto', () => {
     expect(trained.code, trained.err).toBe(0);
     const bundle = JSON.parse(readFileSync(join(dir, 'run', 'model.json'), 'utf8'));
     expect(canonicalJson(bundle.selection)).toBe(canonicalJson(single.selection));
-  });
+  }, 300_000);
 
   it('refuses what cannot be exact or is not its own', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mlops-auto-cli-'));
