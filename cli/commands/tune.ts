@@ -20,16 +20,19 @@ import {
   type TuneOutcome,
   type MlopsConfig,
   writeConfigSnippet,
+  AUTO_ENGINE,
 } from '../../pipeline/core/index.ts';
 import { recordTrial } from '../../pipeline/gitops/index.ts';
 import type { CliIO, Command, ParsedArgs } from '../command.ts';
 import { configFromFlags, configHelp, configOptions, engineHelp } from '../config-flags.ts';
 import { withProgress } from '../progress.ts';
+import { isStageFile, runAutoMerge, runAutoTune } from './tune-auto.ts';
 
 export const tuneCommand: Command = {
   name: 'tune',
   summary: 'search engine parameters with stratified k-fold cross-validation (shardable)',
   help: `Usage: mlops tune [options]
+       mlops tune --engine auto [--shard i/N --state DIR] [--out DIR] [--write-config FILE]
        mlops tune merge FILE|DIR... [--out DIR] [--write-config FILE]
 
 Searches an engine's parameters with stratified k-fold cross-validation on the
@@ -41,6 +44,13 @@ With --shard i/N only trials i-1, i-1+N, ... run (into trials-i-of-N.jsonl); "me
 combines the shard files (or folders holding them) and gives the same result as one
 process running every trial with the same seed.
 
+With --engine auto it runs engine auto's search (the config's auto section) without
+the refit and writes <out>/selection.json (mlops train --engine auto --selection FILE
+makes the bundle from it). With --shard i/N it runs shard i's fits of the next stage
+after those in --state DIR (none: stage 1) into auto-stage-<s>-shard-<i>-of-<N>.jsonl;
+"merge" of the stage files so far says which stage is next, or, after the last,
+writes the selection one process would.
+
 ${configHelp}
   --trials N          searched trials (default: tune.trials, 30)
   --folds K           cross-validation folds (default: tune.folds, 5)
@@ -51,7 +61,8 @@ ${configHelp}
   --sampler NAME      random (default; shardable) | tpe (sequential)
   --sampling MODE     none | undersample[:R] | oversample[:R]: resample each fold's training rows
                       to R negatives per positive (held-out rows keep the real class mix)
-  --shard i/N         run only this shard's trials
+  --shard i/N         run only this shard's trials (engine auto: this shard's fits of the next stage)
+  --state DIR         engine auto: the stage files of the stages run so far (with --shard)
   --merge             same as the "merge" subcommand
   --out DIR           output folder (default: <runs_dir>/tune-<engine>)
   --write-config FILE merge the best {"engine": {"name", "params"}} into FILE (other keys kept)
@@ -73,6 +84,7 @@ ${engineHelp}`,
     sampler: { type: 'string' },
     sampling: { type: 'string' },
     shard: { type: 'string' },
+    state: { type: 'string' },
     merge: { type: 'boolean' },
     out: { type: 'string', short: 'o' },
     'write-config': { type: 'string' },
@@ -97,6 +109,12 @@ async function runSearch(args: ParsedArgs, io: CliIO): Promise<number> {
   const v = args.values;
   const loaded = configFromFlags(args, io.cwd);
   const { config } = loaded;
+  if (config.engine.name === AUTO_ENGINE) {
+    if (v.workers !== undefined) workersFlag(v.workers);
+    const state = v.state !== undefined && v.shard !== undefined ? collectRunsFiles([v.state as string], io.cwd) : [];
+    return runAutoTune(args, loaded, state, io);
+  }
+  if (v.state !== undefined) throw usageError('--state is for --engine auto (the stage files of its search so far)');
   const quiet = Boolean(v.quiet);
   const engine = config.engine.name;
   const trials = intFlag(v.trials, '--trials', 0, 100000) ?? config.tune.trials;
@@ -171,15 +189,19 @@ async function runSearch(args: ParsedArgs, io: CliIO): Promise<number> {
 function runMerge(args: ParsedArgs, inputs: string[], io: CliIO): Promise<number> {
   const v = args.values;
   if (inputs.length === 0) throw usageError('merge needs the shard runs files, or folders holding them');
-  const files: string[] = [];
-  for (const input of inputs) {
-    const p = resolve(io.cwd, input);
-    if (!existsSync(p)) throw usageError(`merge: not found: ${input}`);
-    if (statSync(p).isDirectory()) {
-      const found = findRunsFiles(p);
-      if (found.length === 0) throw usageError(`merge: no trials*.jsonl files under ${input}`);
-      for (const f of found) files.push(f);
-    } else files.push(p);
+  const files = collectRunsFiles(inputs, io.cwd);
+  const stages = files.filter(isStageFile);
+  if (stages.length > 0) {
+    if (stages.length < files.length)
+      throw usageError(
+        `merge: ${files.find((f) => !stages.includes(f))} is a tune runs file and ${stages[0]} a stage file of engine auto: merge one search at a time`,
+      );
+    const loaded = configFromFlags(args, io.cwd);
+    const out =
+      v.out !== undefined
+        ? resolve(io.cwd, v.out as string)
+        : join(resolvePath(loaded.baseDir, loaded.config.runs_dir), 'tune-auto');
+    return Promise.resolve(runAutoMerge(files, out, v['write-config'] as string | undefined, io));
   }
   const merged = mergeRuns(files.map(readRunsFile));
   if (merged.missingShards.length) {
@@ -239,12 +261,27 @@ async function trackTrials(outcome: TuneOutcome, config: MlopsConfig, baseDir: s
   io.err(`• recorded ${outcome.trials.length} trials as runs (study ${study})`);
 }
 
+/** The runs files named, or held in the folders named (tune's trials*.jsonl, engine auto's auto-stage-*.jsonl). */
+function collectRunsFiles(inputs: string[], cwd: string): string[] {
+  const files: string[] = [];
+  for (const input of inputs) {
+    const p = resolve(cwd, input);
+    if (!existsSync(p)) throw usageError(`not found: ${input}`);
+    if (statSync(p).isDirectory()) {
+      const found = findRunsFiles(p);
+      if (found.length === 0) throw usageError(`no trials*.jsonl or auto-stage-*.jsonl files under ${input}`);
+      for (const f of found) files.push(f);
+    } else files.push(p);
+  }
+  return files;
+}
+
 function findRunsFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) for (const f of findRunsFiles(p)) out.push(f);
-    else if (/^trials.*\.jsonl$/.test(name)) out.push(p);
+    else if (/^(trials|auto-stage-).*\.jsonl$/.test(name)) out.push(p);
   }
   return out;
 }

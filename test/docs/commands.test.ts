@@ -26,6 +26,10 @@ const SKIP: { rule: RegExp; why: string }[] = [
   { rule: /--deps\b/, why: 'asks the npm registry (network)' },
   { rule: /--source postgres\b/, why: 'needs a PostgreSQL server (test/sources covers it against a throwaway cluster)' },
   { rule: /\bmlops tune\b/, why: 'a long search benchmark (test/tune covers it on small data)' },
+  {
+    rule: /--selection\b/,
+    why: 'trains from the selection.json of mlops tune --engine auto, not run here (test/tune/auto-shards.test.ts covers it)',
+  },
   { rule: /scoring[-.\w/]*\.jsonl/, why: "reads a running service's scoring log" },
   { rule: /<your checkout>/, why: 'names a folder of the reader' },
 ];

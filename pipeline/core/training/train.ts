@@ -29,10 +29,12 @@ import { packageVersion, projectVersion, reproducibleTime } from '../common/prov
 import { resolvePath } from '../config/load.ts';
 import type { MlopsConfig } from '../config/types.ts';
 import { CreditModel } from '../model/credit-model.ts';
-import { inputError } from '../common/errors.ts';
+import { inputError, usageError } from '../common/errors.ts';
 import type { ProgressCallbacks } from '../common/progress.ts';
 import { round } from '../common/format.ts';
-import { selectModel, type AutoOutcome } from '../tuning/auto.ts';
+import { prepareAutoSearch, selectModel, type AutoOutcome } from '../tuning/auto.ts';
+import { adoptSelection, type AutoData, type AutoSelectionFile } from '../tuning/auto-shards.ts';
+import type { TrainingPool } from '../tuning/cv.ts';
 
 export interface TrainOptions extends ProgressCallbacks {
   config: MlopsConfig;
@@ -49,6 +51,11 @@ export interface TrainOptions extends ProgressCallbacks {
   env?: Env;
   /** The configured source's rows, already read (and checked) by the caller. */
   read?: SourceRead;
+  /**
+   * With `engine: auto`: the selection of a finished search of the same data, config and seed
+   * (`mlops tune --engine auto`, sharded or not), used instead of searching again.
+   */
+  selection?: { file: AutoSelectionFile; source: string };
 }
 
 /** The commit the code stands on, whether tracked files differ from it, and its time (ISO 8601). */
@@ -142,13 +149,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let auto: AutoOutcome | null = null;
   if (config.engine.name === AUTO_ENGINE) {
     // Cross-validation on the training rows only: the validation rows still choose the threshold.
-    auto = await selectModel({
-      config,
-      pool: { schema, pool: trainSet, data: { path: config.data.path, sha256: '', rows: trainSet.rows } },
-      workers: opts.workers,
-      onStage: opts.onStage,
-      onProgress: opts.onProgress,
-    });
+    const { pool, data } = autoSearchRows(config, schema, trainSet, read, rows, testData);
+    auto = opts.selection
+      ? adoptSelection(opts.selection.file, opts.selection.source, prepareAutoSearch({ config, pool }), data)
+      : await selectModel({ config, pool, workers: opts.workers, onStage: opts.onStage, onProgress: opts.onProgress });
+  } else if (opts.selection) {
+    throw usageError(
+      `a selection (${opts.selection.source}) is for engine "auto"; the config's engine is "${config.engine.name}"`,
+    );
   }
   const tSelect = performance.now();
 
@@ -363,6 +371,30 @@ async function loadSplits(opts: TrainOptions): Promise<{
     testSet: subset(all, s.test),
     evaluationTable: read.table,
   };
+}
+
+/**
+ * The rows `engine: auto` cross-validates — train()'s training split, never its validation or
+ * test rows — and what identifies them: the rows by content, the split and the holdout.
+ */
+function autoSearchRows(
+  config: MlopsConfig,
+  schema: DataSchema,
+  trainSet: Dataset,
+  read: SourceRead,
+  rows: number,
+  testData: { digest: string } | null,
+): { pool: TrainingPool; data: AutoData } {
+  return {
+    pool: { schema, pool: trainSet, data: { path: config.data.path, sha256: '', rows: trainSet.rows } },
+    data: { digest: read.record.digest, rows, split: { ...config.split }, test_digest: testData?.digest ?? null },
+  };
+}
+
+/** The rows `engine: auto` searches on, read and split exactly as train() does (for `mlops tune --engine auto`). */
+export async function readAutoSearchRows(opts: TrainOptions): Promise<{ pool: TrainingPool; data: AutoData }> {
+  const { read, rows, schema, testData, trainSet } = await loadSplits(opts);
+  return autoSearchRows(opts.config, schema, trainSet, read, rows, testData);
 }
 
 /** Where the config reads rows from: the run records these, the bundle does not. */

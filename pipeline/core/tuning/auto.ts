@@ -225,7 +225,7 @@ export interface AutoOptions {
   pool: TrainingPool;
   workers?: number;
   onStage?: ProgressCallbacks['onStage'];
-  /** Candidates done of the current rung's. */
+  /** Fits done of the current stage's. */
   onProgress?: ProgressCallbacks['onProgress'];
 }
 
@@ -233,9 +233,22 @@ export function autoConfigOf(config: MlopsConfig): AutoConfig {
   return config.auto as AutoConfig;
 }
 
-/** Runs the plan and returns the selection; the caller refits the winner on all training rows. */
-export async function selectModel(opts: AutoOptions): Promise<AutoOutcome> {
-  const t0 = performance.now();
+/**
+ * What every process of one search shares: the engines, the folds of partition 0 (their
+ * shapes price the plan) and the plan itself, a function of the data, config and seed only.
+ */
+export interface AutoSearch {
+  config: MlopsConfig;
+  cfg: AutoConfig;
+  pool: TrainingPool;
+  families: Family[];
+  plan: AutoPlan;
+  /** Prepared folds by encoding key, partition after partition (k folds each). */
+  foldSets: Map<string, FoldData[]>;
+}
+
+/** Checks the config, prepares partition 0's folds and decides the plan: nothing is fitted yet. */
+export function prepareAutoSearch(opts: Pick<AutoOptions, 'config' | 'pool' | 'onStage'>): AutoSearch {
   const { config, pool } = opts;
   const cfg = autoConfigOf(config);
   if (Object.keys(config.engine.params).length > 0) {
@@ -272,75 +285,208 @@ export async function selectModel(opts: AutoOptions): Promise<AutoOutcome> {
     rows: pool.pool.rows,
     columns: foldSets.get(f.foldsKey)![0].train.X.columns.length,
   }));
-  const higher = higherIsBetter(cfg.metric);
-  const scores = new Map<string, number[]>(plan.candidates.map((c) => [c.id, []]));
-  const errors = new Map<string, string>();
-  const seconds = new Map<string, number>(plan.candidates.map((c) => [c.id, 0]));
-  /** Scores candidate c on folds [from, to) of the partitions prepared so far. */
-  const score = async (c: Candidate, from: number, to: number): Promise<void> => {
-    const family = families.find((f) => f.factory.name === c.engine)!;
-    const resolved = resolveParams(c.engine, family.factory.paramSpec, c.params);
-    for (let f = from; f < to && !errors.has(c.id); f++) {
-      const start = performance.now();
-      try {
-        const s = await fitAndScoreFold(
-          family.factory,
-          resolved,
-          foldSets.get(family.foldsKey)![f],
-          cfg.metric,
-          config.costs,
-          config.seed,
-          opts.workers,
-        );
-        scores.get(c.id)!.push(s.score);
-      } catch (e) {
-        // A parameter combination the engine refuses is a result, not a reason to lose the search.
-        if (!isMlopsError(e)) throw e;
-        errors.set(c.id, e.message);
-      }
-      seconds.set(c.id, seconds.get(c.id)! + (performance.now() - start) / 1000);
-    }
-  };
-  let alive = plan.candidates;
-  let done = 0;
-  for (const [r, folds] of plan.rungs.entries()) {
-    opts.onStage?.(
-      `auto: rung ${r + 1}/${plan.rungs.length}, ${alive.length} candidate${alive.length === 1 ? '' : 's'} on fold${folds - done === 1 ? '' : 's'} ${done + 1}${folds - done > 1 ? `–${folds}` : ''} of ${cfg.folds}`,
-    );
-    for (const [i, c] of alive.entries()) {
-      await score(c, done, folds);
-      opts.onProgress?.(i + 1, alive.length, 'candidates');
-    }
-    done = folds;
-    if (r < plan.rungs.length - 1) alive = survivors(alive, scores, errors, higher);
-  }
-  // The rule would pass over the best for a simpler finalist: decide on more partitions, as
-  // many as the estimated budget left affords (the estimates, never the clock, so the same
-  // data and seed give the same repeats on any machine). The number is fixed before any of
-  // them is scored: stopping once the answer changed would bias the choice.
-  const contenders = contendersOf(plan.candidates, scores, cfg.folds, higher);
-  let repeats = 1;
-  if (contenders.length > 1) {
-    const spent = plan.candidates.reduce((t, c) => t + c.fold_fit_s * scores.get(c.id)!.length, 0);
-    const perRepeat = contenders.reduce((t, c) => t + c.fold_fit_s * cfg.folds, 0);
-    const left = cfg.budget_seconds - plan.refit_seconds - spent;
-    repeats = Math.max(1, Math.min(MAX_REPEATS, 1 + Math.floor(left / perRepeat)));
-    for (let r = 1; r < repeats; r++) {
-      opts.onStage?.(
-        `auto: ${contenders.map((c) => c.id).join(', ')} within one standard error: partition ${r + 1}/${repeats} of the training rows into ${cfg.folds} folds`,
-      );
-      for (const key of new Set(contenders.map((c) => families.find((f) => f.factory.name === c.engine)!.foldsKey))) {
-        const factory = families.find((f) => f.foldsKey === key)!.factory;
-        for (const fd of foldsOf(pool, cfg.folds, partitionSeed(config.seed, r), factory)) foldSets.get(key)!.push(fd);
-      }
-      for (const c of contenders) await score(c, r * cfg.folds, (r + 1) * cfg.folds);
-    }
-  }
-  const selection = select(plan, cfg, repeats, scores, errors, higher);
+  return { config, cfg, pool, families, plan, foldSets };
+}
+
+/**
+ * The search as a sequence of stages, each a set of independent fits: one stage per rung of
+ * the halving, then one for the repeats of a close call (empty when there is none). A stage's
+ * fits depend on the scores of the stages before it only, never on each other, so a stage can
+ * be spread over processes (fit j to shard j mod N) and merged before the next is decided.
+ */
+export interface AutoState {
+  plan: AutoPlan;
+  /** Stages applied so far. */
+  stages: number;
+  scores: Map<string, number[]>;
+  errors: Map<string, string>;
+  /** Measured seconds per candidate: the run record's, never part of a decision. */
+  seconds: Map<string, number>;
+  /** Candidates of the next rung. */
+  alive: Candidate[];
+  /** Fixed after the last rung: partitions for the close call, and who is compared on them. */
+  repeats: number;
+  contenders: Candidate[];
+}
+
+/** One fit of a stage: candidate on fold `fold` (partition ⌊fold / k⌋, fold fold mod k of it). */
+export interface AutoFit {
+  fit: number;
+  candidate: string;
+  fold: number;
+}
+
+export interface AutoFitResult extends AutoFit {
+  /** The fold's score; null when it is undefined (e.g. ROC AUC of a one-class fold) or the fit failed. */
+  score: number | null;
+  /** Why the engine refused the candidate's parameters. */
+  error?: string;
+  seconds: number;
+}
+
+export function startState(plan: AutoPlan): AutoState {
   return {
-    selection,
-    fit_seconds: Object.fromEntries([...seconds].map(([id, s]) => [id, round(s, 3)])),
-    seconds: round((performance.now() - t0) / 1000, 3),
+    plan,
+    stages: 0,
+    scores: new Map(plan.candidates.map((c) => [c.id, []])),
+    errors: new Map(),
+    seconds: new Map(plan.candidates.map((c) => [c.id, 0])),
+    alive: plan.candidates,
+    repeats: 1,
+    contenders: [],
+  };
+}
+
+/** Stages of a plan: its rungs, then the repeats of a close call. */
+export const stageCount = (plan: AutoPlan): number => plan.rungs.length + 1;
+
+/** The fits of the next stage, numbered in the order one process runs them (none past the last stage). */
+export function stageFits(state: AutoState, cfg: AutoConfig): AutoFit[] {
+  const { plan, stages: s } = state;
+  const out: AutoFit[] = [];
+  const add = (c: Candidate, fold: number): number => out.push({ fit: out.length, candidate: c.id, fold });
+  if (s < plan.rungs.length) {
+    const done = s === 0 ? 0 : plan.rungs[s - 1];
+    for (const c of state.alive) for (let f = done; f < plan.rungs[s]; f++) add(c, f);
+  } else if (s === plan.rungs.length) {
+    for (let r = 1; r < state.repeats; r++)
+      for (const c of state.contenders) for (let f = 0; f < cfg.folds; f++) add(c, r * cfg.folds + f);
+  }
+  return out;
+}
+
+/** What the next stage does, for progress lines and the merge's report. */
+export function describeStage(state: AutoState, cfg: AutoConfig): string {
+  const { plan, stages: s } = state;
+  if (s < plan.rungs.length) {
+    const done = s === 0 ? 0 : plan.rungs[s - 1];
+    const n = state.alive.length;
+    return `rung ${s + 1}/${plan.rungs.length}, ${n} candidate${n === 1 ? '' : 's'} on fold${plan.rungs[s] - done === 1 ? '' : 's'} ${done + 1}${plan.rungs[s] - done > 1 ? `–${plan.rungs[s]}` : ''} of ${cfg.folds}`;
+  }
+  if (s === plan.rungs.length) {
+    return state.repeats > 1
+      ? `${state.contenders.map((c) => c.id).join(', ')} within one standard error: partitions 2–${state.repeats} of the training rows into ${cfg.folds} folds`
+      : 'no close call: nothing to repeat';
+  }
+  return 'the search is finished';
+}
+
+/**
+ * Applies a stage's results (every fit of `stageFits`, in any order) and decides the next
+ * stage: the cut after a rung, the close call's repeats after the last. A candidate keeps its
+ * scores up to its first failed fold, as if its folds had been fitted one after another.
+ */
+export function applyStage(state: AutoState, cfg: AutoConfig, results: AutoFitResult[], higher: boolean): void {
+  for (const r of [...results].sort((a, b) => a.fit - b.fit)) {
+    if (state.errors.has(r.candidate)) continue;
+    state.seconds.set(r.candidate, state.seconds.get(r.candidate)! + r.seconds);
+    if (r.error !== undefined) state.errors.set(r.candidate, r.error);
+    else state.scores.get(r.candidate)!.push(r.score ?? NaN);
+  }
+  state.stages++;
+  const { plan } = state;
+  if (state.stages < plan.rungs.length) state.alive = survivors(state.alive, state.scores, state.errors, higher);
+  else if (state.stages === plan.rungs.length) {
+    // The rule would pass over the best for a simpler finalist: decide on more partitions, as
+    // many as the estimated budget left affords (the estimates, never the clock, so the same
+    // data and seed give the same repeats on any machine). The number is fixed before any of
+    // them is scored: stopping once the answer changed would bias the choice.
+    state.contenders = contendersOf(plan.candidates, state.scores, cfg.folds, higher);
+    if (state.contenders.length > 1) {
+      const spent = plan.candidates.reduce((t, c) => t + c.fold_fit_s * state.scores.get(c.id)!.length, 0);
+      const perRepeat = state.contenders.reduce((t, c) => t + c.fold_fit_s * cfg.folds, 0);
+      const left = cfg.budget_seconds - plan.refit_seconds - spent;
+      state.repeats = Math.max(1, Math.min(MAX_REPEATS, 1 + Math.floor(left / perRepeat)));
+    }
+  }
+}
+
+/** Runs fits in this process; a candidate's folds after one it failed are not fitted (their result is that failure). */
+export async function runFits(
+  search: AutoSearch,
+  fits: AutoFit[],
+  opts: Pick<AutoOptions, 'workers' | 'onStage' | 'onProgress'> & { onResult?: (r: AutoFitResult) => void } = {},
+): Promise<AutoFitResult[]> {
+  const { config, cfg } = search;
+  const failed = new Map<string, string>();
+  const out: AutoFitResult[] = [];
+  for (const [i, fit] of fits.entries()) {
+    const c = search.plan.candidates.find((x) => x.id === fit.candidate)!;
+    const family = search.families.find((f) => f.factory.name === c.engine)!;
+    const had = failed.get(c.id);
+    if (had !== undefined) {
+      out.push({ ...fit, score: null, error: had, seconds: 0 });
+      opts.onResult?.(out[out.length - 1]);
+      continue;
+    }
+    const start = performance.now();
+    let result: AutoFitResult;
+    try {
+      const s = await fitAndScoreFold(
+        family.factory,
+        resolveParams(c.engine, family.factory.paramSpec, c.params),
+        foldOf(search, family, fit.fold, opts.onStage),
+        cfg.metric,
+        config.costs,
+        config.seed,
+        opts.workers,
+      );
+      result = { ...fit, score: Number.isFinite(s.score) ? s.score : null, seconds: 0 };
+    } catch (e) {
+      // A parameter combination the engine refuses is a result, not a reason to lose the search.
+      if (!isMlopsError(e)) throw e;
+      failed.set(c.id, e.message);
+      result = { ...fit, score: null, error: e.message, seconds: 0 };
+    }
+    result.seconds = round((performance.now() - start) / 1000, 3);
+    out.push(result);
+    opts.onResult?.(result);
+    opts.onProgress?.(i + 1, fits.length, 'fits');
+  }
+  return out;
+}
+
+/** Fold `fold` of the family's encoding, preparing its partition of the training rows on first use. */
+function foldOf(search: AutoSearch, family: Family, fold: number, onStage?: AutoOptions['onStage']): FoldData {
+  const set = search.foldSets.get(family.foldsKey)!;
+  const k = search.cfg.folds;
+  while (set.length <= fold) {
+    const r = set.length / k;
+    onStage?.(`auto: partition ${r + 1} of the training rows into ${k} folds (${family.factory.encoding} encoding)`);
+    for (const fd of foldsOf(search.pool, k, partitionSeed(search.config.seed, r), family.factory)) set.push(fd);
+  }
+  return set[fold];
+}
+
+/** Runs the plan and returns the selection; the caller refits the winner on all training rows. */
+export async function selectModel(opts: AutoOptions): Promise<AutoOutcome> {
+  const t0 = performance.now();
+  return runAutoSearch(prepareAutoSearch(opts), opts, t0);
+}
+
+/** Every stage of a prepared search in this process, one after another; its seconds count from `t0`. */
+export async function runAutoSearch(
+  search: AutoSearch,
+  opts: Pick<AutoOptions, 'workers' | 'onStage' | 'onProgress'> = {},
+  t0 = performance.now(),
+): Promise<AutoOutcome> {
+  const higher = higherIsBetter(search.cfg.metric);
+  const state = startState(search.plan);
+  while (state.stages < stageCount(search.plan)) {
+    const fits = stageFits(state, search.cfg);
+    if (fits.length > 0) opts.onStage?.(`auto: ${describeStage(state, search.cfg)}`);
+    applyStage(state, search.cfg, await runFits(search, fits, opts), higher);
+  }
+  return outcomeOf(state, search.cfg, (performance.now() - t0) / 1000);
+}
+
+/** The selection of a finished search, with the measured seconds beside it. */
+export function outcomeOf(state: AutoState, cfg: AutoConfig, seconds: number): AutoOutcome {
+  const higher = higherIsBetter(cfg.metric);
+  return {
+    selection: select(state.plan, cfg, state.repeats, state.scores, state.errors, higher),
+    fit_seconds: Object.fromEntries([...state.seconds].map(([id, s]) => [id, round(s, 3)])),
+    seconds: round(seconds, 3),
   };
 }
 

@@ -67,7 +67,11 @@ export interface RunsFile {
   trials: TrialRecord[];
 }
 
-export function readRunsFile(path: string): RunsFile {
+/**
+ * The JSON records of a runs file with their line numbers. A last line without its newline
+ * is a write cut short: it is left out, like a crashed append.
+ */
+export function readRecordLines(path: string): { line: number; rec: { type?: unknown } }[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -77,31 +81,35 @@ export function readRunsFile(path: string): RunsFile {
     );
   }
   const lines = text.split('\n');
-  let plan: TunePlan | null = null;
-  const trials: TrialRecord[] = [];
+  const out: { line: number; rec: { type?: unknown } }[] = [];
   lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    // A last line without its newline is a write cut short: ignore it, like a crashed append.
-    if (i === lines.length - 1) return;
-    let rec: { type?: unknown };
+    if (line.trim() === '' || i === lines.length - 1) return;
     try {
-      rec = JSON.parse(line);
+      out.push({ line: i + 1, rec: JSON.parse(line) as { type?: unknown } });
     } catch (e) {
       throw inputError(`${path}:${i + 1}: not valid JSON (${(e as Error).message})`);
     }
+  });
+  return out;
+}
+
+export function readRunsFile(path: string): RunsFile {
+  let plan: TunePlan | null = null;
+  const trials: TrialRecord[] = [];
+  for (const { line, rec } of readRecordLines(path)) {
     if (rec.type === 'plan') {
-      if (plan) throw inputError(`${path}:${i + 1}: a second plan line`);
+      if (plan) throw inputError(`${path}:${line}: a second plan line`);
       const p = rec as TunePlan;
       if (p.format !== TUNE_FORMAT || p.format_version !== 1)
         throw inputError(
-          `${path}:${i + 1}: not a tuning runs file (format ${JSON.stringify(p.format)} v${p.format_version})`,
+          `${path}:${line}: not a tuning runs file (format ${JSON.stringify(p.format)} v${p.format_version})`,
         );
       plan = p;
     } else if (rec.type === 'trial') {
-      if (!plan) throw inputError(`${path}:${i + 1}: a trial before the plan line`);
+      if (!plan) throw inputError(`${path}:${line}: a trial before the plan line`);
       trials.push(rec as TrialRecord);
-    } else throw inputError(`${path}:${i + 1}: unknown record type ${JSON.stringify(rec.type)}`);
-  });
+    } else throw inputError(`${path}:${line}: unknown record type ${JSON.stringify(rec.type)}`);
+  }
   if (!plan) throw inputError(`${path}: no plan line; is this a runs file written by "mlops tune"?`);
   return { file: path, plan, trials };
 }

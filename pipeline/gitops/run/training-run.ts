@@ -12,7 +12,14 @@
  * is titled with.
  */
 import { join, resolve } from 'node:path';
-import { fairnessConfigOf, resolvePath, train, type LoadedConfig, type TrainResult } from '../../core/index.ts';
+import {
+  fairnessConfigOf,
+  resolvePath,
+  train,
+  type LoadedConfig,
+  type TrainOptions,
+  type TrainResult,
+} from '../../core/index.ts';
 import { checkoutState } from '../git/checkout.ts';
 import { generateReport, type ReportTarget } from '../report/model-report.ts';
 import { trackingSection } from '../tracking/record.ts';
@@ -52,6 +59,8 @@ export interface TrainingRunOptions {
   beforeReport?: (run: TrainedRun) => Promise<ReportPlacement | void> | ReportPlacement | void;
   /** Write the model card, report.html, report.json and charts into the run folder (default true). */
   report?: boolean;
+  /** With engine auto: a finished search's selection to train with instead of searching (train.ts). */
+  selection?: TrainOptions['selection'];
 }
 
 export interface TrainingRunResult extends TrainedRun {
@@ -70,6 +79,7 @@ export async function trainingRun(opts: TrainingRunOptions): Promise<TrainingRun
     onStage: opts.onStage,
     onProgress: opts.onProgress,
     onWarning: warn,
+    selection: opts.selection,
   });
   const id = newRunId(result.bundle.digest);
   const dir = opts.out ? resolve(opts.out) : join(resolvePath(baseDir, config.runs_dir), id);
