@@ -34151,7 +34151,8 @@ var usageError = (message) => new MlopsError("usage", message);
 // pipeline/core/common/fs-atomic.ts
 import {
   closeSync,
-  copyFileSync,
+  fchmodSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -34196,9 +34197,7 @@ function writeFileAtomic(path, data) {
   const tmp = tempSibling(path);
   const fd = openSync(tmp, "w");
   try {
-    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    writeAll(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
@@ -34212,6 +34211,9 @@ function writeFileAtomic(path, data) {
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+function writeAll(fd, bytes) {
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 function writeJsonAtomic(path, value) {
   writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
