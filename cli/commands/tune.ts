@@ -27,8 +27,6 @@ import { configFromFlags, configHelp, configOptions, engineHelp } from '../confi
 import { withProgress } from '../progress.ts';
 
 export const tuneCommand: Command = {
-  name: 'tune',
-  summary: 'search engine parameters with stratified k-fold cross-validation (shardable)',
   help: `Usage: mlops tune [options]
        mlops tune merge FILE|DIR... [--out DIR] [--write-config FILE]
 
