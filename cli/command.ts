@@ -14,9 +14,8 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
+/** What a command's module exports; its name and summary are listed in commands/index.ts. */
 export interface Command {
-  name: string;
-  summary: string;
   /** Full `--help` text. */
   help: string;
   options: NonNullable<ParseArgsConfig['options']>;

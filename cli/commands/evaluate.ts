@@ -14,8 +14,6 @@ import type { Command } from '../command.ts';
 import { withProgress } from '../progress.ts';
 
 export const evaluateCommand: Command = {
-  name: 'evaluate',
-  summary: 'score a labelled CSV with a model and print its metrics as JSON',
   help: `Usage: mlops evaluate --model FILE --data FILE [--out FILE] [--encoding NAME]
 
 Scores every row of --data (which must have the target column) at the model's own

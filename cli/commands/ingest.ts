@@ -10,8 +10,6 @@ import type { Command } from '../command.ts';
 import { withProgress } from '../progress.ts';
 
 export const ingestCommand: Command = {
-  name: 'ingest',
-  summary: 'append new rows (CSV files in data/incoming/, or a database above its watermark) to the training data',
   help: `Usage: mlops ingest [--source postgres] [--config FILE] [--json] [--encoding NAME]
 
 Picks up every *.csv in the incoming folder (ingest.incoming, default data/incoming/),

@@ -17,8 +17,6 @@ import type { Command } from '../command.ts';
 import { progressFor } from '../progress.ts';
 
 export const predictCommand: Command = {
-  name: 'predict',
-  summary: 'score a CSV: ID columns, probability and decision per row (streamed)',
   help: `Usage: mlops predict --model FILE --data FILE [--id COLUMN…] [--out FILE] [--encoding NAME]
 
 Scores --data in chunks (constant memory, any file size) and writes CSV with the ID

@@ -20,8 +20,6 @@ import {
 } from './registry.ts';
 
 export const promoteCommand: Command = {
-  name: 'promote',
-  summary: 'register a run in the model registry when it passes the promotion gate (optionally commit and push)',
   help: `Usage: mlops promote --run DIR [--force --reason TEXT] [--commit] [--push] [options]
 
 Compares the run with the champion (see "mlops compare"). When the gate passes — or

@@ -18,8 +18,6 @@ import {
 import type { Command, CliIO, ParsedArgs } from '../command.ts';
 
 export const registryCommand: Command = {
-  name: 'registry',
-  summary: 'inspect the model registry: list, show, history, verify',
   help: `Usage: mlops registry <list|show|history|verify> [REF] [options]
 
   list                 every model with its versions and aliases

@@ -19,8 +19,6 @@ import type { Command, CliIO, ParsedArgs } from '../command.ts';
 import { commitFlags, commitHelp, commitOptions, registryContext } from './registry.ts';
 
 export const releaseCommand: Command = {
-  name: 'release',
-  summary: 'reconcile the scoring images with the registry: status, publish what is missing, pin the cluster',
   help: `Usage: mlops release <status|publish|pin> [--image REF] [options]
        mlops release state-only --before SHA [--after REF]
 

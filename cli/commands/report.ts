@@ -11,8 +11,6 @@ function bundleIn(dir: string): string {
 }
 
 export const reportCommand: Command = {
-  name: 'report',
-  summary: 'model card, HTML report, charts, explanations, fairness and diagnostics for a run',
   help: `Usage: mlops report --run DIR [--champion FILE] [--out DIR] [options]
        mlops report --model FILE --out DIR [options]
 

@@ -12,8 +12,6 @@ import {
 } from './registry.ts';
 
 export const rollbackCommand: Command = {
-  name: 'rollback',
-  summary: 'move the champion alias back to an earlier version (recorded in the history)',
   help: `Usage: mlops rollback [--to vN] --reason TEXT [options]
 
 Points the champion alias at an earlier version (default: the newest earlier version

@@ -19,8 +19,6 @@ import { outcomeLine } from './promote.ts';
 import { actorFrom, ciRunUrlFrom, historyOptions } from './registry.ts';
 
 export const runCommand: Command = {
-  name: 'run',
-  summary: 'the main job: train and evaluate, compare with the champion, promote when the gate passes',
   help: `Usage: mlops run [options]
 
 Trains and evaluates the configured model on the configured data (by default the

@@ -40,8 +40,6 @@ import type { Command, CliIO, ParsedArgs } from '../command.ts';
 const SUBCOMMANDS = ['list', 'show', 'compare', 'best', 'prune', 'reproduce', 'mlflow', 'mirror'];
 
 export const runsCommand: Command = {
-  name: 'runs',
-  summary: 'list, show, compare, reproduce and prune recorded runs; log them to MLflow',
   help: `Usage: mlops runs <list|show|compare|best|prune|reproduce|mlflow|mirror> [options]
 
 Every "mlops train", "mlops run" and tuning trial is recorded in the runs store

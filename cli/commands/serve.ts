@@ -3,8 +3,6 @@ import { launchService } from '../../service/launch.ts';
 import type { Command } from '../command.ts';
 
 export const serveCommand: Command = {
-  name: 'serve',
-  summary: 'run the scoring service (HTTP API, OpenAPI docs, metrics) on the champion or --model',
   help: `Usage: mlops serve [--model FILE] [--port N] [--host ADDR] [--workers N|auto]
 
 Runs the Koa scoring service until SIGTERM/SIGINT (then drains in-flight requests), as

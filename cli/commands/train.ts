@@ -8,8 +8,6 @@ import { progressFor, withProgress } from '../progress.ts';
 import { trainSummary } from '../summary.ts';
 
 export const trainCommand: Command = {
-  name: 'train',
-  summary: 'train and evaluate a model; write model.json, metrics.json, run.json, report.md',
   help: `Usage: mlops train [--data FILE] [--test FILE] [options]
 
 Trains on --data (or the config's data), chooses the decision threshold on validation

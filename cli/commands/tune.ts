@@ -29,8 +29,6 @@ import { withProgress } from '../progress.ts';
 import { isStageFile, runAutoMerge, runAutoTune } from './tune-auto.ts';
 
 export const tuneCommand: Command = {
-  name: 'tune',
-  summary: 'search engine parameters with stratified k-fold cross-validation (shardable)',
   help: `Usage: mlops tune [options]
        mlops tune --engine auto [--shard i/N --state DIR] [--out DIR] [--write-config FILE]
        mlops tune merge FILE|DIR... [--out DIR] [--write-config FILE]

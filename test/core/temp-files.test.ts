@@ -4,7 +4,7 @@
  * removes the ones a killed process left behind.
  */
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempProject } from '../helpers/cli.ts';
@@ -131,15 +131,18 @@ syncBuiltinESMExports();
     expect(readIngestionLog(join(data, 'ingestion-log.jsonl'))).toHaveLength(1);
   }, 60_000);
 
-  it('an appended copy is the source then the tail, written whole or not at all; a file digest is its bytes digest', () => {
+  it('an appended copy is the source then the tail, written whole or not at all, and returns its digest', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mlops-append-'));
     const src = join(dir, 'data.csv');
     const big = Buffer.alloc(3 * (1 << 20) + 17, 'a');
     writeFileSync(src, big);
+    chmodSync(src, 0o640);
     const out = join(dir, '.data.csv.staged');
-    writeAppendedCopyAtomic(out, src, Buffer.from('tail\n'));
+    const digest = writeAppendedCopyAtomic(out, src, Buffer.from('tail\n'));
     expect(readFileSync(out).equals(Buffer.concat([big, Buffer.from('tail\n')]))).toBe(true);
-    expect(sha256File(out)).toBe(sha256Hex(readFileSync(out)));
+    expect(digest).toBe(sha256Hex(readFileSync(out)));
+    expect(sha256File(out)).toBe(digest);
+    expect(statSync(out).mode & 0o777, 'the copy keeps the source permissions').toBe(0o640);
     expect(() => writeAppendedCopyAtomic(join(dir, 'other'), join(dir, 'missing.csv'), Buffer.from('x'))).toThrow(
       /ENOENT/,
     );

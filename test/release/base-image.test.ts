@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,4 +60,27 @@ describe('the Dockerfile base', () => {
       /tree\/Dockerfile has no FROM line/,
     );
   });
+
+  it('is replaced for the container test by the same rewrite (scripts/dockerfile-on-base.ts), not a second one', () => {
+    const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    const run = (image: string): ReturnType<typeof spawnSync> =>
+      spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'dockerfile-on-base.ts'), image], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+    const ok = run('node:24-bookworm-slim');
+    expect(ok.status, String(ok.stderr)).toBe(0);
+    expect(ok.stdout).toBe(withBaseImage(text, 'node:24-bookworm-slim'));
+    expect(fromLines(String(ok.stdout))).toEqual([
+      'FROM node:24-bookworm-slim AS verify',
+      'FROM node:24-bookworm-slim',
+    ]);
+    const bad = run('node:24 AS x');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/must be an image reference/);
+    // The script builds the copy this prints; no FROM line is rewritten in shell.
+    const script = readFileSync(join(ROOT, 'scripts', 'container-test.sh'), 'utf8');
+    expect(script).toMatch(/npx tsx scripts\/dockerfile-on-base\.ts "\$BASE_IMAGE" >"\$WORK\/Dockerfile"/);
+    expect(script).not.toMatch(/s\|\^FROM/);
+  }, 30_000);
 });

@@ -21759,8 +21759,8 @@ var require_keyword = __commonJS({
       var _a;
       const { gen, keyword, schema, parentSchema, $data, it } = cxt;
       checkAsyncKeyword(it, def);
-      const validate2 = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
-      const validateRef = useKeyword(gen, keyword, validate2);
+      const validate = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
+      const validateRef = useKeyword(gen, keyword, validate);
       const valid = gen.let("valid");
       cxt.block$data(valid, validateKeyword);
       cxt.ok((_a = def.valid) !== null && _a !== void 0 ? _a : valid);
@@ -22833,28 +22833,28 @@ var require_compile = __commonJS({
         if (this.opts.code.process)
           sourceCode = this.opts.code.process(sourceCode, sch);
         const makeValidate = new Function(`${names_1.default.self}`, `${names_1.default.scope}`, sourceCode);
-        const validate2 = makeValidate(this, this.scope.get());
-        this.scope.value(validateName, { ref: validate2 });
-        validate2.errors = null;
-        validate2.schema = sch.schema;
-        validate2.schemaEnv = sch;
+        const validate = makeValidate(this, this.scope.get());
+        this.scope.value(validateName, { ref: validate });
+        validate.errors = null;
+        validate.schema = sch.schema;
+        validate.schemaEnv = sch;
         if (sch.$async)
-          validate2.$async = true;
+          validate.$async = true;
         if (this.opts.code.source === true) {
-          validate2.source = { validateName, validateCode, scopeValues: gen._values };
+          validate.source = { validateName, validateCode, scopeValues: gen._values };
         }
         if (this.opts.unevaluated) {
           const { props, items } = schemaCxt;
-          validate2.evaluated = {
+          validate.evaluated = {
             props: props instanceof codegen_1.Name ? void 0 : props,
             items: items instanceof codegen_1.Name ? void 0 : items,
             dynamicProps: props instanceof codegen_1.Name,
             dynamicItems: items instanceof codegen_1.Name
           };
-          if (validate2.source)
-            validate2.source.evaluated = (0, codegen_1.stringify)(validate2.evaluated);
+          if (validate.source)
+            validate.source.evaluated = (0, codegen_1.stringify)(validate.evaluated);
         }
-        sch.validate = validate2;
+        sch.validate = validate;
         return sch;
       } catch (e) {
         delete sch.validate;
@@ -38866,7 +38866,8 @@ function isMlopsError(e) {
 // pipeline/core/common/fs-atomic.ts
 import {
   closeSync,
-  copyFileSync,
+  fchmodSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -38911,9 +38912,7 @@ function writeFileAtomic(path, data) {
   const tmp = tempSibling(path);
   const fd = openSync(tmp, "w");
   try {
-    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    writeAll(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
@@ -38927,6 +38926,9 @@ function writeFileAtomic(path, data) {
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+function writeAll(fd, bytes) {
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 function writeJsonAtomic(path, value) {
   writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
@@ -39454,8 +39456,8 @@ function checkSourceConfig(source, where) {
 
 // pipeline/core/config/load.ts
 var CONFIG_FILES = ["mlops.config.json", "mlops.config.yaml", "mlops.config.yml"];
-var ajv = new import_ajv.Ajv({ allErrors: true, strict: false });
-var validate = ajv.compile(configSchema);
+var validator = null;
+var validateConfig = () => validator ??= new import_ajv.Ajv({ allErrors: true, strict: false }).compile(configSchema);
 function findConfig(cwd) {
   for (const name of CONFIG_FILES) {
     const p = resolve(cwd, name);
@@ -39487,6 +39489,7 @@ function parseConfigText(text, path) {
   }
 }
 function resolveConfig(raw, path = "mlops.config.json") {
+  const validate = validateConfig();
   if (!validate(raw)) {
     const problems = (validate.errors ?? []).map(describeAjvError);
     throw configError(`${path}: invalid config:
@@ -39941,8 +39944,8 @@ function emptyRegistry() {
 var import_ajv2 = __toESM(require_ajv(), 1);
 import { existsSync as existsSync4, mkdirSync as mkdirSync2, readdirSync as readdirSync2, readFileSync as readFileSync3, renameSync as renameSync2, rmSync as rmSync2, statSync } from "node:fs";
 import { join as join2, relative, resolve as resolve2 } from "node:path";
-var ajv2 = new import_ajv2.Ajv({ allErrors: true, strict: false });
-var validateRegistry = ajv2.compile(registrySchema);
+var registryValidator = null;
+var registryValidate = () => registryValidator ??= new import_ajv2.Ajv({ allErrors: true, strict: false }).compile(registrySchema);
 function registryDir(config, baseDir) {
   return resolvePath(baseDir, config.registry.path);
 }
@@ -39992,6 +39995,7 @@ function parseRegistry(text, file, dir, opts = {}) {
       `schema version ${JSON.stringify(sv)} is not supported (this mlops reads versions ${READABLE_SCHEMA_VERSIONS.join(" and ")}); upgrade mlops or restore the file`
     );
   }
+  const validateRegistry = registryValidate();
   if (!validateRegistry(data)) {
     const problems = (validateRegistry.errors ?? []).slice(0, 5).map((e) => {
       const extra = e.keyword === "additionalProperties" ? ` "${e.params.additionalProperty}"` : "";

@@ -8,7 +8,8 @@
  */
 import {
   closeSync,
-  copyFileSync,
+  fchmodSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -64,9 +65,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = tempSibling(path);
   const fd = openSync(tmp, 'w');
   try {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
@@ -83,30 +82,48 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 }
 
 /**
- * Writes `path` atomically as the bytes of the file `source` followed by `tail`. The
- * source is copied by the file system, never held in memory: an ingested data set of
- * millions of rows is the largest thing ingestion would otherwise keep.
+ * Writes `path` atomically as the bytes of the file `source` followed by `tail`, and returns
+ * the sha256 of what it wrote. The source is streamed a megabyte at a time, never held in
+ * memory (an ingested data set of millions of rows is the largest thing ingestion would
+ * otherwise keep), and hashed as it is copied, so the new file is never read back for its digest.
  */
-export function writeAppendedCopyAtomic(path: string, source: string, tail: Uint8Array): void {
+export function writeAppendedCopyAtomic(path: string, source: string, tail: Uint8Array): string {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   removeStaleTemps(dir, basename(path));
   const tmp = tempSibling(path);
+  const hash = createHash('sha256');
   try {
-    copyFileSync(source, tmp);
-    const fd = openSync(tmp, 'a');
+    const from = openSync(source, 'r');
     try {
-      let off = 0;
-      while (off < tail.length) off += writeSync(fd, tail, off, tail.length - off);
-      fsyncSync(fd);
+      const to = openSync(tmp, 'w');
+      try {
+        // The copy keeps the source's permissions, as a file-system copy would.
+        fchmodSync(to, fstatSync(from).mode & 0o7777);
+        const buf = Buffer.allocUnsafe(1 << 20);
+        for (let n = readSync(from, buf); n > 0; n = readSync(from, buf)) {
+          writeAll(to, buf.subarray(0, n));
+          hash.update(buf.subarray(0, n));
+        }
+        writeAll(to, tail);
+        hash.update(tail);
+        fsyncSync(to);
+      } finally {
+        closeSync(to);
+      }
     } finally {
-      closeSync(fd);
+      closeSync(from);
     }
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
+  return hash.digest('hex');
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
 /** The sha256 of a file's bytes, read a megabyte at a time. */

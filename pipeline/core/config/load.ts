@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import YAML from 'yaml';
 import { configError } from '../common/errors.ts';
 import { configSchema } from './schema.ts';
@@ -14,8 +14,10 @@ import { checkSourceConfig } from '../data/source.ts';
 
 export const CONFIG_FILES = ['mlops.config.json', 'mlops.config.yaml', 'mlops.config.yml'];
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validate = ajv.compile(configSchema);
+// Compiled on first use: commands that never read a config (mlops predict) skip the cost.
+let validator: ValidateFunction | null = null;
+const validateConfig = (): ValidateFunction =>
+  (validator ??= new Ajv({ allErrors: true, strict: false }).compile(configSchema));
 
 export interface LoadedConfig {
   config: MlopsConfig;
@@ -61,6 +63,7 @@ export function parseConfigText(text: string, path: string): unknown {
 
 /** Validates a parsed config object and merges it over the defaults. */
 export function resolveConfig(raw: unknown, path = 'mlops.config.json'): MlopsConfig {
+  const validate = validateConfig();
   if (!validate(raw)) {
     const problems = (validate.errors ?? []).map(describeAjvError);
     throw configError(`${path}: invalid config:\n  - ${problems.join('\n  - ')}`, problems);

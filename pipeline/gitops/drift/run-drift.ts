@@ -3,7 +3,7 @@
  * champion's training data, and the rows ingested since), compute the report, and
  * write drift.json, drift.md and the SVG charts.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import {
   parseCsvBytes,
@@ -15,6 +15,7 @@ import {
   type CreditModel,
   type FileRef,
   legacyDataRefs,
+  inputError,
   usageError,
   writeFileAtomic,
   writeJsonAtomic,
@@ -26,7 +27,9 @@ import { readIngestionLog } from '../ingest/log.ts';
 import { driftCharts } from './charts.ts';
 import { driftMarkdown } from './markdown.ts';
 import {
+  csvTableSample,
   findDataVersion,
+  isScoringLog,
   linesSample,
   loadSample,
   rowsAddedSince,
@@ -69,6 +72,12 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
   const csv = { encoding: config.data.encoding, onProgress: opts.onProgress };
 
   opts.onStage?.('reading the reference data');
+  // A CSV reference is parsed once: the sample, and the schema when the model brings none.
+  const csvReference = (bytes: Buffer, where: string, name: string): { schema: DataSchema; sample: Sample } => {
+    const table = parseCsvBytes(bytes, where, csv);
+    const s = model?.bundle.schema ?? inferSchema(table, config.data);
+    return { schema: s, sample: csvTableSample(table, s, name) };
+  };
   if (opts.referenceRead) {
     const r = opts.referenceRead;
     if (r.kind === 'scoring-log')
@@ -78,13 +87,19 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
     reference = tableSample(r.table, schema, r.name, r.digest);
   } else if (opts.referenceData) {
     referenceBytes = opts.referenceData.bytes;
-    schema = model?.bundle.schema ?? inferSchema(parseCsvBytes(referenceBytes, dataPath, csv), config.data);
-    reference = textSample(referenceBytes, dataPath, schema, opts.referenceData.name, csv);
+    ({ schema, sample: reference } = csvReference(referenceBytes, dataPath, opts.referenceData.name));
   } else if (opts.reference) {
     const file = resolvePath(baseDir, opts.reference);
-    schema = model?.bundle.schema ?? inferSchema(readCsvFile(file, csv), config.data);
-    reference = loadSample(file, schema, digest, csv, displayName(baseDir, file));
-    referenceBytes = reference.ref.kind === 'csv' ? readFileSync(file) : null;
+    if (isScoringLog(file)) {
+      schema = model?.bundle.schema ?? inferSchema(readCsvFile(file, csv), config.data);
+      reference = loadSample(file, schema, digest, csv, displayName(baseDir, file));
+      referenceBytes = null;
+    } else {
+      // Read once: the same bytes are the sample and, by default, the start of the current rows.
+      if (!existsSync(file)) throw inputError(`drift input not found: ${file}`);
+      referenceBytes = readFileSync(file);
+      ({ schema, sample: reference } = csvReference(referenceBytes, file, displayName(baseDir, file)));
+    }
   } else {
     const trained = opts.trainedData ?? (model ? legacyDataRefs(model.bundle)?.data : null);
     if (trained) {
@@ -98,12 +113,9 @@ export function runDrift(opts: DriftRunOptions): DriftReport {
       referenceBytes = versionBeforeLastIngestion(config, baseDir, dataPath);
     }
     referenceBytes ??= readFileSync(dataPath);
-    const name = versionName(
-      trained && sha256Hex(referenceBytes) === trained.sha256 ? trained.path : config.data.path,
-      sha256Hex(referenceBytes),
-    );
-    schema = model?.bundle.schema ?? inferSchema(parseCsvBytes(referenceBytes, dataPath, csv), config.data);
-    reference = textSample(referenceBytes, dataPath, schema, name, csv);
+    const sha = sha256Hex(referenceBytes);
+    const name = versionName(trained && sha === trained.sha256 ? trained.path : config.data.path, sha);
+    ({ schema, sample: reference } = csvReference(referenceBytes, dataPath, name));
   }
 
   let current: Sample;

@@ -10,6 +10,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import {
   parseCsvBytes,
   type CsvOptions,
+  type CsvTable,
   recordsToDataset,
   toDataset,
   type Dataset,
@@ -37,7 +38,11 @@ export function csvSample(file: string, schema: DataSchema, csv: CsvOptions, nam
 }
 
 export function textSample(bytes: Buffer, file: string, schema: DataSchema, name: string, csv: CsvOptions): Sample {
-  const table = parseCsvBytes(bytes, file, csv);
+  return csvTableSample(parseCsvBytes(bytes, file, csv), schema, name);
+}
+
+/** A parsed CSV as a data set; its reference records the sha256 of the bytes it was parsed from. */
+export function csvTableSample(table: CsvTable, schema: DataSchema, name: string): Sample {
   return {
     dataset: toDataset(table, schema, { requireTarget: false }),
     ref: { name, rows: table.rows, sha256: table.sha256, kind: 'csv' },

@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import {
   MlopsError,
   sha256Hex,
@@ -36,8 +36,10 @@ import {
   type VersionEntry,
 } from './schema.ts';
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validateRegistry = ajv.compile(registrySchema);
+// Compiled on first use: commands that never read the registry skip the cost.
+let registryValidator: ValidateFunction | null = null;
+const registryValidate = (): ValidateFunction =>
+  (registryValidator ??= new Ajv({ allErrors: true, strict: false }).compile(registrySchema));
 
 /** The registry folder (`registry.path`, default `models/`) of a loaded config. */
 export function registryDir(config: MlopsConfig, baseDir: string): string {
@@ -106,6 +108,7 @@ export function parseRegistry(text: string, file: string, dir: string, opts: Loa
       `schema version ${JSON.stringify(sv)} is not supported (this mlops reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')}); upgrade mlops or restore the file`,
     );
   }
+  const validateRegistry = registryValidate();
   if (!validateRegistry(data)) {
     const problems = (validateRegistry.errors ?? []).slice(0, 5).map((e) => {
       const extra =
