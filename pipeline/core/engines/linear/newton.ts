@@ -10,7 +10,7 @@
  * encoding of many categories makes large. Columns are numbered as in the model: 0 the
  * intercept, j + 1 the matrix's column j.
  *
- * The kernel's memory holds the per-row vectors (weights, labels, two log-odds, residuals,
+ * The kernel's memory holds the per-row vectors (weights, labels, two log-odds and their e^-|x|, residuals,
  * curvatures), the sparse entries, and the dense columns' values for one chunk of rows at a
  * time: data sets of up to a chunk are copied in once; larger ones chunk by chunk on every
  * product, which bounds the copy of the feature matrix (which stays where it is) to a chunk
@@ -29,7 +29,7 @@ export interface NewtonSystem {
   accept(): void;
   /** The weighted log-loss (no penalty) at the current log-odds, or at the trial ones. */
   loss(trial: boolean): number;
-  /** Residuals w (p − y) and curvatures w p (1 − p) at the current log-odds. */
+  /** Residuals w (p − y) and curvatures w p (1 − p) at the current log-odds (once `loss` has been taken there). */
   weights(): void;
   /** g = X' r over all d columns. */
   gradient(g: Float64Array): void;
@@ -54,8 +54,8 @@ interface Exports {
     m: number,
     out: number,
   ): void;
-  weights(eta: number, w: number, y: number, r: number, s: number, n: number): void;
-  loss(eta: number, w: number, y: number, n: number): number;
+  weights(eta: number, ex: number, w: number, y: number, r: number, s: number, n: number): void;
+  loss(eta: number, ex: number, w: number, y: number, n: number): number;
   gradient(
     dense: number,
     stride: number,
@@ -95,10 +95,10 @@ const instantiate = kernel<Exports>(NEWTON_WASM, { math: { exp: Math.exp, log1p:
 
 /** A column whose share of nonzero rows is at most this is stored by its nonzeros. */
 const SPARSE_SHARE = 0.25;
-/** Rows per chunk at most (a multiple of 4, so each chunk's dot products start on sum 0)… */
-const CHUNK_ROWS = 16_384;
-/** …and fewer when the dense columns are many, keeping a chunk's values within this. */
-const CHUNK_BYTES = 32 * 1024 * 1024;
+/** A chunk's dense values take at most this (its rows a multiple of 4, so each chunk's dot products start on sum 0). */
+const CHUNK_BYTES = 64 * 1024 * 1024;
+/** Rows whose nonzeros are counted at a time. */
+const SCAN_ROWS = 65_536;
 
 /**
  * The system of a fit on X with labels y and row weights w. `chunkRows` lowers the rows
@@ -109,13 +109,13 @@ export function newtonSystem(
   X: FeatureMatrix,
   y: Uint8Array,
   w: Float64Array,
-  { chunkRows = CHUNK_ROWS }: { chunkRows?: number } = {},
+  { chunkRows = Infinity }: { chunkRows?: number } = {},
 ): NewtonSystem {
   const n = X.rows;
   const d = X.columns.length + 1;
   const columns = X.columns;
   // Which columns are dense: counted chunk by chunk in a small instance of the kernel.
-  const scanRows = Math.max(1, Math.min(n, chunkRows));
+  const scanRows = Math.max(1, Math.min(n, chunkRows, SCAN_ROWS));
   const scanLayout = new Layout();
   scanLayout.take(8 * scanRows);
   const scan = instantiate(scanLayout);
@@ -128,9 +128,10 @@ export function newtonSystem(
       nonzeros[j] += scan.exports.nonzeros(0, m);
     }
   }
-  // Dense columns (the intercept always) as column arrays; sparse ones as per-row entries.
+  // Dense columns (the intercept always: its ones are written straight into the chunk) as
+  // column arrays; sparse ones as per-row entries.
   const denseIndex: number[] = [0];
-  const denseCols: Float64Array[] = [new Float64Array(n).fill(1)];
+  const denseCols: Float64Array[] = [];
   const sparseIndex: number[] = [];
   let entries = 0;
   for (let j = 0; j < columns.length; j++) {
@@ -163,6 +164,8 @@ export function newtonSystem(
     w: layout.take(8 * n),
     y: layout.take(n),
     eta: [layout.take(8 * n), layout.take(8 * n)],
+    // e^-|eta| of each log-odds vector, which its loss computes and its weights reuse.
+    ex: [layout.take(8 * n), layout.take(8 * n)],
     r: layout.take(8 * n),
     s: layout.take(8 * n),
     // Row i's sparse entries are [rs[i], rs[i + 1]) of ec (model column) and ev (value).
@@ -209,7 +212,8 @@ export function newtonSystem(
     const lo = c * B;
     const m = Math.min(n, lo + B) - lo;
     if (resident !== c) {
-      for (let a = 0; a < D; a++) dense.set(denseCols[a].subarray(lo, lo + m), a * B);
+      dense.fill(1, 0, m);
+      for (let a = 1; a < D; a++) dense.set(denseCols[a - 1].subarray(lo, lo + m), a * B);
       resident = c;
     }
     return m;
@@ -235,10 +239,11 @@ export function newtonSystem(
       current = 1 - current;
     },
     loss(trial) {
-      return x.loss(at.eta[trial ? 1 - current : current], at.w, at.y, n);
+      const which = trial ? 1 - current : current;
+      return x.loss(at.eta[which], at.ex[which], at.w, at.y, n);
     },
     weights() {
-      x.weights(at.eta[current], at.w, at.y, at.r, at.s, n);
+      x.weights(at.eta[current], at.ex[current], at.w, at.y, at.r, at.s, n);
     },
     gradient(g) {
       lanes.fill(0, 0, 4 * D);

@@ -19,23 +19,21 @@
   (import "math" "exp" (func $exp (param f64) (result f64)))
   (import "math" "log1p" (func $log1p (param f64) (result f64)))
 
-  ;; Per row, from the log-odds eta: p = sigmoid(eta) (1 / (1 + e^-x) for x >= 0, else
-  ;; e^x / (1 + e^x), never overflowing), the weighted residual r = w (p - y) and curvature
-  ;; s = w max(p (1 - p), 1e-12). y is one byte per row.
-  (func (export "weights") (param $eta i32) (param $w i32) (param $y i32) (param $r i32) (param $s i32) (param $n i32)
-    (local $i i32) (local $at i32) (local $x f64) (local $e f64) (local $p f64) (local $wi f64)
+;; Per row, from the log-odds x = eta[i] and t = e^-|x| at $ex (as `loss` left it for
+  ;; these log-odds): p = sigmoid(x) (1 / (1 + t) for x >= 0, else t / (1 + t): the same
+  ;; doubles as 1 / (1 + e^-x) and e^x / (1 + e^x), never overflowing), the weighted
+  ;; residual r = w (p - y) and curvature s = w max(p (1 - p), 1e-12). y is one byte per row.
+  (func (export "weights") (param $eta i32) (param $ex i32) (param $w i32) (param $y i32) (param $r i32) (param $s i32) (param $n i32)
+    (local $i i32) (local $at i32) (local $t f64) (local $p f64) (local $wi f64)
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 3)))
-        (local.set $x (f64.load (i32.add (local.get $eta) (local.get $at))))
-        (if (f64.ge (local.get $x) (f64.const 0))
-          (then
-            (local.set $p
-              (f64.div (f64.const 1) (f64.add (f64.const 1) (call $exp (f64.neg (local.get $x)))))))
-          (else
-            (local.set $e (call $exp (local.get $x)))
-            (local.set $p (f64.div (local.get $e) (f64.add (f64.const 1) (local.get $e))))))
+        (local.set $t (f64.load (i32.add (local.get $ex) (local.get $at))))
+        (local.set $p
+          (if (result f64) (f64.ge (f64.load (i32.add (local.get $eta) (local.get $at))) (f64.const 0))
+            (then (f64.div (f64.const 1) (f64.add (f64.const 1) (local.get $t))))
+            (else (f64.div (local.get $t) (f64.add (f64.const 1) (local.get $t))))))
         (local.set $wi (f64.load (i32.add (local.get $w) (local.get $at))))
         (f64.store (i32.add (local.get $r) (local.get $at))
           (f64.mul (local.get $wi)
@@ -46,19 +44,24 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next))))
 
-  ;; The weighted log-loss over the rows, added in row order: w (softplus(eta) - y eta),
-  ;; softplus(x) = log(1 + e^x) as x + log1p(e^-x) for x > 0, else log1p(e^x).
-  (func (export "loss") (param $eta i32) (param $w i32) (param $y i32) (param $n i32) (result f64)
-    (local $i i32) (local $at i32) (local $x f64) (local $sp f64) (local $f f64)
+  ;; The weighted log-loss over the rows, added in row order: w (softplus(x) - y x) with
+  ;; softplus(x) = log(1 + e^x) as x + log1p(e^-x) for x > 0, else log1p(e^x). Keeps
+  ;; t = e^-|x| (the e^-x or e^x just taken) at $ex for `weights`.
+  (func (export "loss") (param $eta i32) (param $ex i32) (param $w i32) (param $y i32) (param $n i32) (result f64)
+    (local $i i32) (local $at i32) (local $x f64) (local $t f64) (local $sp f64) (local $f f64)
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 3)))
         (local.set $x (f64.load (i32.add (local.get $eta) (local.get $at))))
-        (local.set $sp
-          (if (result f64) (f64.gt (local.get $x) (f64.const 0))
-            (then (f64.add (local.get $x) (call $log1p (call $exp (f64.neg (local.get $x))))))
-            (else (call $log1p (call $exp (local.get $x))))))
+        (if (f64.gt (local.get $x) (f64.const 0))
+          (then
+            (local.set $t (call $exp (f64.neg (local.get $x))))
+            (local.set $sp (f64.add (local.get $x) (call $log1p (local.get $t)))))
+          (else
+            (local.set $t (call $exp (local.get $x)))
+            (local.set $sp (call $log1p (local.get $t)))))
+        (f64.store (i32.add (local.get $ex) (local.get $at)) (local.get $t))
         (local.set $f
           (f64.add (local.get $f)
             (f64.mul (f64.load (i32.add (local.get $w) (local.get $at)))
