@@ -95,8 +95,13 @@ const instantiate = kernel<Exports>(NEWTON_WASM, { math: { exp: Math.exp, log1p:
 
 /** A column whose share of nonzero rows is at most this is stored by its nonzeros. */
 const SPARSE_SHARE = 0.25;
-/** A chunk's dense values take at most this (its rows a multiple of 4, so each chunk's dot products start on sum 0). */
-const CHUNK_BYTES = 64 * 1024 * 1024;
+/**
+ * A chunk's dense values take about this (its rows a multiple of 4, so each chunk's dot
+ * products start on sum 0). Small on purpose: copying a chunk in again for each product
+ * costs less than first touching a copy of every dense value (each new page of memory is
+ * a page fault, slow on virtual machines), and a small chunk stays in the processor's cache.
+ */
+const CHUNK_BYTES = 1024 * 1024;
 /** Rows whose nonzeros are counted at a time. */
 const SCAN_ROWS = 65_536;
 
