@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { markdownTable } from 'markdown-table';
 import { syntheticCredit } from './synthetic.ts';
+import { medianInPlace } from '../pipeline/core/common/median.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -38,13 +39,6 @@ const repeat = Number(values.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) {
   process.stderr.write(`--repeat must be a whole number of at least 1, not ${values.repeat}\n`);
   process.exit(2);
-}
-
-/** The middle value (the mean of the two middle ones for an even count). */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 interface Result {
@@ -86,7 +80,7 @@ function runCase(engine: string, dataset: string): Result | null {
     if (!r) return null;
     runs.push(r);
   }
-  const fit = median(runs.map((r) => r.fit_s));
+  const fit = medianInPlace(Float64Array.from(runs, (r) => r.fit_s))!;
   return {
     ...runs[0],
     fit_s: fit,
@@ -154,7 +148,7 @@ function runPeers(dataset: string): Map<string, PeerResult> {
   const out = new Map<string, PeerResult>();
   for (const [name, first] of runs[0]) {
     const fits = runs.map((r) => r.get(name)?.fit_s).filter((x): x is number => x !== undefined);
-    if (fits.length === repeat) out.set(name, { ...first, fit_s: median(fits) });
+    if (fits.length === repeat) out.set(name, { ...first, fit_s: medianInPlace(Float64Array.from(fits))! });
   }
   return out;
 }
