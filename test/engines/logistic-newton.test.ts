@@ -193,8 +193,19 @@ describe('logistic regression Newton system (WebAssembly)', () => {
     const Hr = ref.hessian(expected.s);
     expectBits(H, Hr);
 
-    for (let a = 0; a < d; a++) Hr[a * d + a] += 0.5;
-    sys.factor(Hr);
+    // The penalty, as logistic regression adds it: on the diagonal but the intercept's.
+    for (let a = 1; a < d; a++) Hr[a * d + a] += 0.5;
+    sys.factor(0.5);
     expectBits(sys.solve(g), referenceSolve(Hr, g, d));
+
+    let all = 0;
+    let positive = 0;
+    for (let i = 0; i < n; i++) {
+      all += w[i];
+      if (y[i] === 1) positive += w[i];
+    }
+    expect(sys.weightSums()).toEqual({ all, positive });
+    // The next case (smaller, or the same size) reuses this memory, stale values and all.
+    sys.dispose();
   });
 });

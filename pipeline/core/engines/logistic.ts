@@ -60,78 +60,74 @@ class LogisticEngine implements Engine {
   }
 
   async fit(X: FeatureMatrix, y: Uint8Array, ctx: FitContext): Promise<void> {
-    const n = X.rows;
     const d = X.columns.length + 1; // intercept first
     const C = this.p.C as number;
     const maxIter = this.p.maxIter as number;
     const tol = this.p.tol as number;
     const w = rowWeights(y, classWeightsOf(this.p.classWeight as string, y), ctx.sampleWeight);
     const beta = new Float64Array(d);
-    // Start from the weighted base rate: the intercept alone, which the first steps would otherwise spend finding.
-    let wPos = 0;
-    let wAll = 0;
-    for (let i = 0; i < n; i++) {
-      wAll += w[i];
-      if (y[i] === 1) wPos += w[i];
-    }
-    if (wPos > 0 && wPos < wAll) beta[0] = Math.log(wPos / (wAll - wPos));
-    const newton = newtonSystem(X, y, w);
-    newton.fillMargin(beta[0]);
-    const trial = new Float64Array(d);
-    const grad = new Float64Array(d);
-    const hess = new Float64Array(d * d);
-    const penalty = (b: Float64Array): number => {
-      let pen = 0;
-      for (let a = 1; a < d; a++) pen += b[a] * b[a];
-      return pen / (2 * C);
-    };
-    let loss = newton.loss(false) + penalty(beta);
-    // Moves to beta − t·step when that does not raise the loss (beyond rounding); returns whether it moved.
-    const tryStep = (step: Float64Array, t: number): boolean => {
-      for (let a = 0; a < d; a++) trial[a] = beta[a] - t * step[a];
-      newton.trialMargin(trial);
-      const f = newton.loss(true) + penalty(trial);
-      if (!(f <= loss + LOSS_SLACK * Math.abs(loss))) return false;
-      beta.set(trial);
-      newton.accept();
-      loss = f;
-      return true;
-    };
-    let factored = false;
-    let lastStep = Infinity;
     let iterations = 0;
-    for (let iter = 0; iter < maxIter; iter++) {
-      iterations = iter + 1;
-      newton.weights();
-      newton.gradient(grad);
-      for (let a = 1; a < d; a++) grad[a] += beta[a] / C;
-      // Close to the optimum the Hessian barely moves: a step may reuse the last
-      // factorisation (costing a gradient, not a Hessian) when it shrinks fast and lowers
-      // the loss; otherwise it is dropped and taken again with a fresh Hessian. Newton
-      // steps are halved until the loss does not rise (a full Newton step can overshoot,
-      // and then diverge, when a weak penalty lets a rare category's coefficient run off).
-      let accepted = false;
-      let size = 0;
-      if (factored && lastStep < REUSE_BELOW) {
-        const step = newton.solve(grad);
-        size = maxAbs(step);
-        if (size <= REUSE_SHRINK * lastStep) accepted = tryStep(step, 1);
+    const newton = newtonSystem(X, y, w);
+    try {
+      // Start from the weighted base rate: the intercept alone, which the first steps would otherwise spend finding.
+      const { all, positive } = newton.weightSums();
+      if (positive > 0 && positive < all) beta[0] = Math.log(positive / (all - positive));
+      newton.fillMargin(beta[0]);
+      const trial = new Float64Array(d);
+      const grad = new Float64Array(d);
+      const penalty = (b: Float64Array): number => {
+        let pen = 0;
+        for (let a = 1; a < d; a++) pen += b[a] * b[a];
+        return pen / (2 * C);
+      };
+      let loss = newton.loss(false) + penalty(beta);
+      // Moves to beta − t·step when that does not raise the loss (beyond rounding); returns whether it moved.
+      const tryStep = (step: Float64Array, t: number): boolean => {
+        for (let a = 0; a < d; a++) trial[a] = beta[a] - t * step[a];
+        newton.trialMargin(trial);
+        const f = newton.loss(true) + penalty(trial);
+        if (!(f <= loss + LOSS_SLACK * Math.abs(loss))) return false;
+        beta.set(trial);
+        newton.accept();
+        loss = f;
+        return true;
+      };
+      let factored = false;
+      let lastStep = Infinity;
+      for (let iter = 0; iter < maxIter; iter++) {
+        iterations = iter + 1;
+        newton.weights();
+        newton.gradient(grad);
+        for (let a = 1; a < d; a++) grad[a] += beta[a] / C;
+        // Close to the optimum the Hessian barely moves: a step may reuse the last
+        // factorisation (costing a gradient, not a Hessian) when it shrinks fast and lowers
+        // the loss; otherwise it is dropped and taken again with a fresh Hessian. Newton
+        // steps are halved until the loss does not rise (a full Newton step can overshoot,
+        // and then diverge, when a weak penalty lets a rare category's coefficient run off).
+        let accepted = false;
+        let size = 0;
+        if (factored && lastStep < REUSE_BELOW) {
+          const step = newton.solve(grad);
+          size = maxAbs(step);
+          if (size <= REUSE_SHRINK * lastStep) accepted = tryStep(step, 1);
+        }
+        if (!accepted) {
+          newton.hessian();
+          newton.factor(1 / C);
+          factored = true;
+          const step = newton.solve(grad);
+          let t = 1;
+          for (let k = 0; !(accepted = tryStep(step, t)) && k < MAX_HALVINGS; k++) t /= 2;
+          // Not even a tiny step lowers the loss: the optimum, to rounding.
+          if (!accepted) break;
+          size = maxAbs(step) * t;
+        }
+        lastStep = size;
+        ctx.onProgress?.(iter + 1, maxIter, 'newton steps');
+        if (size < tol) break;
       }
-      if (!accepted) {
-        newton.hessian(hess);
-        for (let a = 1; a < d; a++) hess[a * d + a] += 1 / C;
-        newton.factor(hess);
-        factored = true;
-        const step = newton.solve(grad);
-        let t = 1;
-        for (let k = 0; !(accepted = tryStep(step, t)) && k < MAX_HALVINGS; k++) t /= 2;
-        // Not even a tiny step lowers the loss: the optimum, to rounding.
-        if (!accepted) break;
-        size = maxAbs(step) * t;
-      }
-      lastStep = size;
-      ctx.onProgress?.(iter + 1, maxIter, 'newton steps');
-      if (size < tol) break;
+    } finally {
+      newton.dispose();
     }
     this.state = { intercept: beta[0], coef: Array.from(beta.subarray(1)), iterations };
   }

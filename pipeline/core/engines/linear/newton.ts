@@ -29,16 +29,26 @@ export interface NewtonSystem {
   accept(): void;
   /** The weighted log-loss (no penalty) at the current log-odds, or at the trial ones. */
   loss(trial: boolean): number;
+  /** The sums of the row weights, of all rows and of the rows labelled 1, each in row order. */
+  weightSums(): { all: number; positive: number };
   /** Residuals w (p − y) and curvatures w p (1 − p) at the current log-odds (once `loss` has been taken there). */
   weights(): void;
   /** g = X' r over all d columns. */
   gradient(g: Float64Array): void;
-  /** H = X' diag(s) X, both triangles. */
-  hessian(H: Float64Array): void;
-  /** Factors the symmetric positive definite d × d matrix A (L L'), for `solve` until the next call. */
-  factor(A: Float64Array): void;
+  /**
+   * H = X' diag(s) X, both triangles, kept in the kernel's memory for `factor` (and
+   * copied into `out` when given).
+   */
+  hessian(out?: Float64Array): void;
+  /**
+   * Factors (L L') the last Hessian plus `ridge` on its diagonal but the intercept's,
+   * the penalised Hessian, for `solve` until the next call.
+   */
+  factor(ridge: number): void;
   /** x with L L' x = b, for the last factor. */
   solve(b: Float64Array): Float64Array;
+  /** Leaves the kernel's memory to the next system on this thread; this one is not used after. */
+  dispose(): void;
 }
 
 interface Exports {
@@ -83,7 +93,9 @@ interface Exports {
     H: number,
     d: number,
   ): void;
-  cholesky(A: number, L: number, d: number): void;
+  settle(H: number, lanes: number, idx: number, D: number, d: number): void;
+  cholesky(A: number, L: number, d: number, ridge: number): void;
+  weightSums(w: number, y: number, n: number, out: number): void;
   solve(L: number, b: number, z: number, x: number, d: number): void;
   nonzeros(x: number, m: number): number;
   countRows(x: number, m: number, counts: number): void;
@@ -92,6 +104,32 @@ interface Exports {
 }
 
 const instantiate = kernel<Exports>(NEWTON_WASM, { math: { exp: Math.exp, log1p: Math.log1p } });
+type Instance = ReturnType<typeof instantiate>;
+
+/**
+ * The memory a disposed system left, for the next system on this thread to reuse when it
+ * is large enough: its pages are mapped already, and mapping fresh ones (a page fault per
+ * 4 KiB, slow on virtual machines) costs the many small fits of a cross-validated search
+ * more than their arithmetic. Nothing is read from it before it is written, but the row
+ * counts, which are summed into and so cleared first. Memories above SPARE_BYTES are not
+ * kept, so one large fit does not hold its memory for the life of the process.
+ */
+let spare: Instance | null = null;
+const SPARE_BYTES = 64 * 1024 * 1024;
+
+function acquire(layout: Layout): Instance {
+  if (spare && spare.buffer.byteLength >= layout.size) {
+    const reused = spare;
+    spare = null;
+    return reused;
+  }
+  return instantiate(layout);
+}
+
+function release(k: Instance): void {
+  const bytes = k.buffer.byteLength;
+  if (bytes <= SPARE_BYTES && !(spare && spare.buffer.byteLength >= bytes)) spare = k;
+}
 
 /** A column whose share of nonzero rows is at most this is stored by its nonzeros. */
 const SPARSE_SHARE = 0.25;
@@ -123,7 +161,7 @@ export function newtonSystem(
   const scanRows = Math.max(1, Math.min(n, chunkRows, SCAN_ROWS));
   const scanLayout = new Layout();
   scanLayout.take(8 * scanRows);
-  const scan = instantiate(scanLayout);
+  const scan = acquire(scanLayout);
   const scanValues = new Float64Array(scan.buffer, 0, scanRows);
   const nonzeros = new Float64Array(columns.length);
   for (let lo = 0; lo < n; lo += scanRows) {
@@ -133,6 +171,7 @@ export function newtonSystem(
       nonzeros[j] += scan.exports.nonzeros(0, m);
     }
   }
+  release(scan);
   // Dense columns (the intercept always: its ones are written straight into the chunk) as
   // column arrays; sparse ones as per-row entries.
   const denseIndex: number[] = [0];
@@ -162,10 +201,10 @@ export function newtonSystem(
     H: layout.take(8 * d * d),
     g: layout.take(8 * d),
     beta: layout.take(8 * d),
-    A: layout.take(8 * d * d),
     L: layout.take(8 * d * d),
     z: layout.take(8 * d),
     x: layout.take(8 * d),
+    sums: layout.take(16),
     w: layout.take(8 * n),
     y: layout.take(n),
     eta: [layout.take(8 * n), layout.take(8 * n)],
@@ -179,7 +218,8 @@ export function newtonSystem(
     ec: layout.take(4 * entries),
     ev: layout.take(8 * entries),
   };
-  const { exports: x, buffer } = instantiate(layout);
+  const system = acquire(layout);
+  const { exports: x, buffer } = system;
   new Int32Array(buffer, at.idx, D).set(denseIndex);
   new Float64Array(buffer, at.w, n).set(w);
   new Uint8Array(buffer, at.y, n).set(y);
@@ -188,12 +228,12 @@ export function newtonSystem(
   const Hk = new Float64Array(buffer, at.H, d * d);
   const gk = new Float64Array(buffer, at.g, d);
   const betaK = new Float64Array(buffer, at.beta, d);
-  const Ak = new Float64Array(buffer, at.A, d * d);
   const xk = new Float64Array(buffer, at.x, d);
   const stride = 8 * B;
 
   // The sparse entries, built through the dense chunk's space: count each row's, sum, then
   // place each column's in increasing model order, so each row's entries are sorted.
+  new Int32Array(buffer, at.rs, n + 1).fill(0);
   for (let lo = 0; lo < n; lo += B) {
     const m = Math.min(n, lo + B) - lo;
     for (const k of sparseIndex) {
@@ -229,6 +269,11 @@ export function newtonSystem(
   let current = 0;
 
   return {
+    weightSums() {
+      x.weightSums(at.w, at.y, n, at.sums);
+      const [all, positive] = new Float64Array(buffer, at.sums, 2);
+      return { all, positive };
+    },
     fillMargin(value) {
       new Float64Array(buffer, at.eta[current], n).fill(value);
     },
@@ -260,7 +305,7 @@ export function newtonSystem(
       g.set(gk);
       for (let a = 0; a < D; a++) g[denseIndex[a]] = sum(a);
     },
-    hessian(H) {
+    hessian(out) {
       lanes.fill(0);
       Hk.fill(0);
       for (let c = 0; c < chunks; c++) {
@@ -281,24 +326,19 @@ export function newtonSystem(
           d,
         );
       }
-      H.set(Hk);
-      for (let a = 0, p = 0; a < D; a++) for (let b = a; b < D; b++, p++) H[denseIndex[a] * d + denseIndex[b]] = sum(p);
-      // Mirror to the lower triangle (dense indices and sparse indices interleave).
-      for (let a = 0; a < d; a++)
-        for (let b = a + 1; b < d; b++) {
-          const upper = H[a * d + b] + H[b * d + a];
-          H[a * d + b] = upper;
-          H[b * d + a] = upper;
-        }
+      x.settle(at.H, at.lanes, at.idx, D, d);
+      out?.set(Hk);
     },
-    factor(A) {
-      Ak.set(A);
-      x.cholesky(at.A, at.L, d);
+    factor(ridge) {
+      x.cholesky(at.H, at.L, d, ridge);
     },
     solve(b) {
       gk.set(b);
       x.solve(at.L, at.g, at.z, at.x, d);
       return xk.slice();
+    },
+    dispose() {
+      release(system);
     },
   };
 }

@@ -282,11 +282,81 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $srow))))
 
+;; Finishes the Hessian at $H that `hessian` summed chunk by chunk, for `cholesky`: dense
+  ;; pair p's four sums at $lanes + 32 p, added ((s0 + s1) + s2) + s3, become H[idx[a], idx[b]]
+  ;; (pairs in `hessian`'s order; idx ascending, so the upper triangle); then each pair
+  ;; a < b gets H[a, b] + H[b, a] on both sides (a sparse entry may have been summed into
+  ;; either). The same doubles as the JavaScript loops it replaced.
+  (func (export "settle") (param $H i32) (param $lanes i32) (param $idx i32) (param $D i32) (param $d i32)
+    (local $a i32) (local $b i32) (local $p i32) (local $ab i32) (local $ba i32) (local $t f64)
+    (local.set $p (local.get $lanes))
+    (block $dense_done
+      (loop $dense_a
+        (br_if $dense_done (i32.ge_u (local.get $a) (local.get $D)))
+        (local.set $b (local.get $a))
+        (block $pairs_done
+          (loop $dense_b
+            (br_if $pairs_done (i32.ge_u (local.get $b) (local.get $D)))
+            (f64.store
+              (i32.add (local.get $H)
+                (i32.shl
+                  (i32.add
+                    (i32.mul (i32.load (i32.add (local.get $idx) (i32.shl (local.get $a) (i32.const 2)))) (local.get $d))
+                    (i32.load (i32.add (local.get $idx) (i32.shl (local.get $b) (i32.const 2)))))
+                  (i32.const 3)))
+              (f64.add
+                (f64.add
+                  (f64.add (f64.load (local.get $p)) (f64.load offset=8 (local.get $p)))
+                  (f64.load offset=16 (local.get $p)))
+                (f64.load offset=24 (local.get $p))))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $dense_b)))
+        (local.set $a (i32.add (local.get $a) (i32.const 1)))
+        (br $dense_a)))
+    (local.set $a (i32.const 0))
+    (block $mirror_done
+      (loop $mirror_a
+        (br_if $mirror_done (i32.ge_u (local.get $a) (local.get $d)))
+        (local.set $b (i32.add (local.get $a) (i32.const 1)))
+        (block $row_done
+          (loop $mirror_b
+            (br_if $row_done (i32.ge_u (local.get $b) (local.get $d)))
+            (local.set $ab
+              (i32.add (local.get $H) (i32.shl (i32.add (i32.mul (local.get $a) (local.get $d)) (local.get $b)) (i32.const 3))))
+            (local.set $ba
+              (i32.add (local.get $H) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $d)) (local.get $a)) (i32.const 3))))
+            (local.set $t (f64.add (f64.load (local.get $ab)) (f64.load (local.get $ba))))
+            (f64.store (local.get $ab) (local.get $t))
+            (f64.store (local.get $ba) (local.get $t))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $mirror_b)))
+        (local.set $a (i32.add (local.get $a) (i32.const 1)))
+        (br $mirror_a))))
+
+  ;; The sums of the n row weights at $w, of all rows and of those labelled 1 (y one byte
+  ;; per row), each in row order, into $out and $out + 8.
+  (func (export "weightSums") (param $w i32) (param $y i32) (param $n i32) (param $out i32)
+    (local $i i32) (local $wi f64) (local $all f64) (local $pos f64)
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $wi (f64.load (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 3)))))
+        (local.set $all (f64.add (local.get $all) (local.get $wi)))
+        (if (i32.eq (i32.load8_u (i32.add (local.get $y) (local.get $i))) (i32.const 1))
+          (then (local.set $pos (f64.add (local.get $pos) (local.get $wi)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))
+    (f64.store (local.get $out) (local.get $all))
+    (f64.store offset=8 (local.get $out) (local.get $pos)))
+
   ;; Cholesky factor L (row-major d × d, lower triangle) of the symmetric positive definite
-  ;; A at $A, into $L: entry (i, j), j <= i, is A[i, j] less the sum over k < j of
+  ;; A + $ridge I at $A, the ridge left off entry (0, 0) (the intercept is not penalised), into
+  ;; $L, A read from its lower triangle: entry (i, j), j <= i, is A[i, j] (plus the ridge first,
+  ;; on the diagonal) less the sum over k < j of
   ;; L[i, k] L[j, k] taken in order, then its square root (at least 1e-12) on the diagonal,
   ;; divided by L[j, j] below it.
-  (func (export "cholesky") (param $A i32) (param $L i32) (param $d i32)
+  (func (export "cholesky") (param $A i32) (param $L i32) (param $d i32) (param $ridge f64)
     (local $i i32) (local $j i32) (local $k i32) (local $ri i32) (local $rj i32) (local $s f64)
     (block $rows_done
       (loop $row
@@ -298,6 +368,8 @@
             (br_if $cols_done (i32.gt_u (local.get $j) (local.get $i)))
             (local.set $rj (i32.shl (i32.mul (local.get $j) (local.get $d)) (i32.const 3)))
             (local.set $s (f64.load (i32.add (local.get $A) (i32.add (local.get $ri) (i32.shl (local.get $j) (i32.const 3))))))
+            (if (i32.and (i32.eq (local.get $i) (local.get $j)) (i32.ne (local.get $i) (i32.const 0)))
+              (then (local.set $s (f64.add (local.get $s) (local.get $ridge)))))
             (local.set $k (i32.const 0))
             (block $sum_done
               (loop $sum
