@@ -71,7 +71,7 @@ export function defaultConfig(): MlopsConfig {
     release: { image: null, overlays: ['staging', 'production'], pin: 'commit', pin_branch: 'mlops/pin' },
     // No sensitive attributes by default: which columns are protected depends on the lender's data.
     fairness: { attributes: [], min_disparate_impact: 0.8, min_group_size: 30, max_tpr_gap: null, max_fpr_gap: null },
-    auto: { budget_seconds: 30, engines: ['logistic', 'forest', 'gbdt'], folds: 4, metric: 'roc_auc' },
+    auto: { budget_seconds: 30, engines: ['logistic', 'forest', 'gbdt'], folds: 4, metric: 'roc_auc', ensemble: false },
     tune: { trials: 30, folds: 5, metric: 'roc_auc', sampler: 'random', sampling: 'none', spaces: {} },
   };
 }

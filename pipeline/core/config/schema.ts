@@ -328,6 +328,11 @@ export const autoSection = {
     },
     folds: { type: 'integer', minimum: 2, maximum: 20, description: 'Stratified cross-validation folds.' },
     metric: { enum: ['roc_auc', 'expected_cost'], description: 'What selects the winner.' },
+    ensemble: {
+      type: 'boolean',
+      description:
+        'Also score a soft-voting ensemble of the top finalists, and keep it when it beats the winner by more than one paired standard error.',
+    },
   },
 } as const;
 

@@ -119,6 +119,8 @@ export interface MlopsConfig {
     folds: number;
     /** What selects the winner; expected_cost uses `costs` and the cost-minimising threshold per fold. */
     metric: 'roc_auc' | 'expected_cost';
+    /** Soft-voting ensemble of the top finalists, kept only when it beats the winner by more than one paired standard error. */
+    ensemble: boolean;
   };
   /** Group fairness checks of the report (pipeline/core/evaluation/fairness.ts, docs/reports.md). */
   fairness: {

@@ -90,7 +90,9 @@ export interface TreeEnsemble {
 
 /**
  * - `tree-ensemble`: the margin is a tree ensemble's output (exact TreeSHAP explains it);
- * - `linear`: margin = intercept + Σ coef[j] · x[j] over the encoded columns.
+ * - `linear`: margin = intercept + Σ coef[j] · x[j] over the encoded columns;
+ * - `weighted-sum`: a soft-voting ensemble's probability, Σ weight · member probability, each
+ *   member reading `width` columns of the matrix from `offset` (the members' encodings side by side).
  */
 export type Attribution =
   | { kind: 'tree-ensemble'; output: MarginSpace; ensemble: TreeEnsemble; margin(X: FeatureMatrix): Float64Array }
@@ -100,6 +102,11 @@ export type Attribution =
       intercept: number;
       coef: readonly number[];
       margin(X: FeatureMatrix): Float64Array;
+    }
+  | {
+      kind: 'weighted-sum';
+      output: 'probability';
+      members: readonly { weight: number; offset: number; width: number; attribution: Attribution }[];
     };
 
 export interface EngineState {

@@ -24,6 +24,12 @@ export const ENGINE_NAMES: readonly string[] = [...ENGINES.keys()];
  */
 export const AUTO_ENGINE = 'auto';
 
+/**
+ * Not an engine a config names but what `engine: auto` makes with `auto.ensemble` when a
+ * soft-voting ensemble of its top finalists wins (pipeline/core/model/ensemble.ts).
+ */
+export const ENSEMBLE_ENGINE = 'ensemble';
+
 /** What a config, `--engine`, the train action's input and the workflows' engine choice may name. */
 export const ENGINE_CHOICES: readonly string[] = [...ENGINE_NAMES, AUTO_ENGINE];
 

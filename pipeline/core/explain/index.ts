@@ -6,12 +6,13 @@
  * filled in, so "Home" is one contribution even when the model sees five one-hot columns.
  *
  * Local accuracy holds by construction and is tested: base_value + Σ contributions =
- * margin, in the units the engine declares (log-odds, or probability for a forest).
+ * margin, in the units the engine declares (log-odds, or probability for a forest and a
+ * soft-voting ensemble, whose members' attributions are rescaled to probability).
  */
 import type { Dataset } from '../data/dataset.ts';
 import { subset } from '../data/dataset.ts';
 import type { Attribution, FeatureMatrix } from '../engines/engine.ts';
-import { featureSources } from '../features/preprocess.ts';
+import { memberMatrix } from '../model/ensemble.ts';
 import { MlopsError } from '../common/errors.ts';
 import type { CreditModel } from '../model/credit-model.ts';
 import { Rng, deriveSeed } from '../common/random.ts';
@@ -57,30 +58,86 @@ function columnAttribution(model: CreditModel): ColumnAttribution {
       `the "${model.engine.name}" engine does not attribute its scores, so they cannot be explained`,
     );
   }
-  let c: ColumnAttribution;
+  const c = fromAttribution(a);
+  cache.set(model, c);
+  return c;
+}
+
+function fromAttribution(a: Attribution): ColumnAttribution {
   if (a.kind === 'linear') {
     const { intercept, coef } = a;
-    c = {
+    return {
       output: a.output,
       base: intercept,
       margin: a.margin,
       contributions: (X, r) => Float64Array.from(coef, (b, j) => b * X.columns[j][r]),
     };
-  } else {
-    const ens = a.ensemble;
-    c = {
-      output: a.output,
-      base: ensembleExpectation(ens),
-      margin: a.margin,
-      contributions: (X, r) => {
-        const row = new Float64Array(X.columns.length);
-        for (let j = 0; j < row.length; j++) row[j] = X.columns[j][r];
-        return ensembleShap(ens, row, row.length);
-      },
-    };
   }
-  cache.set(model, c);
-  return c;
+  if (a.kind === 'weighted-sum') return weightedSum(a.members);
+  const ens = a.ensemble;
+  return {
+    output: a.output,
+    base: ensembleExpectation(ens),
+    margin: a.margin,
+    contributions: (X, r) => {
+      const row = new Float64Array(X.columns.length);
+      for (let j = 0; j < row.length; j++) row[j] = X.columns[j][r];
+      return ensembleShap(ens, row, row.length);
+    },
+  };
+}
+
+/**
+ * A soft-voting ensemble averages probabilities, so its attributions are in probability
+ * space: a member explained in log-odds has each row's contributions rescaled by
+ * (p − p_base) / (margin − margin_base), which keeps them adding up exactly to p − p_base
+ * (a forest's are probabilities already); the ensemble's are the weighted sum, adding up to
+ * its probability minus its base value Σ weight · p_base.
+ */
+function weightedSum(members: Extract<Attribution, { kind: 'weighted-sum' }>['members']): ColumnAttribution {
+  const parts = members.map((m) => {
+    const c = fromAttribution(m.attribution);
+    const toP = (x: number): number => (c.output === 'log_odds' ? sigmoid(x) : x);
+    return { ...m, c, toP, pBase: toP(c.base) };
+  });
+  // Each matrix's member margins, computed once for all its rows.
+  const margins = new WeakMap<FeatureMatrix, Float64Array[]>();
+  const marginsOf = (X: FeatureMatrix): Float64Array[] => {
+    let m = margins.get(X);
+    if (!m) {
+      m = parts.map((p) => p.c.margin(memberMatrix(X, p.offset, p.width)));
+      margins.set(X, m);
+    }
+    return m;
+  };
+  const width = parts.reduce((n, p) => Math.max(n, p.offset + p.width), 0);
+  return {
+    output: 'probability',
+    base: parts.reduce((s, p) => s + p.weight * p.pBase, 0),
+    margin: (X) => {
+      const ms = marginsOf(X);
+      const out = new Float64Array(X.rows);
+      parts.forEach((p, k) => {
+        for (let i = 0; i < out.length; i++) out[i] += p.weight * p.toP(ms[k][i]);
+      });
+      return out;
+    },
+    contributions: (X, r) => {
+      const ms = marginsOf(X);
+      const out = new Float64Array(width);
+      parts.forEach((p, k) => {
+        const sub = memberMatrix(X, p.offset, p.width);
+        const own = p.c.contributions(sub, r);
+        const m = ms[k][r];
+        let scale = 1;
+        if (p.c.output === 'log_odds')
+          // At the base margin itself the ratio is the logistic function's slope there.
+          scale = m === p.c.base ? p.pBase * (1 - p.pBase) : (p.toP(m) - p.pBase) / (m - p.c.base);
+        for (let j = 0; j < own.length; j++) out[p.offset + j] = p.weight * scale * own[j];
+      });
+      return out;
+    },
+  };
 }
 
 /** SHAP values of many rows, summed to source features. */
@@ -105,7 +162,7 @@ export function shapValues(model: CreditModel, ds: Dataset, rows?: readonly numb
   const part = rows ? subset(ds, index) : ds;
   const X = model.encode(part);
   const a = columnAttribution(model);
-  const sources = featureSources(model.bundle.preprocessing);
+  const sources = model.sources();
   const features = model.bundle.schema.features.map((f) => f.name);
   const margin = a.margin(X);
   const values = index.map((_, i) => {

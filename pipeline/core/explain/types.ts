@@ -1,7 +1,8 @@
 /**
  * Explanations of single decisions. Contributions are in the model's margin units
  * (`output`): log-odds for gbdt and logistic, probability for forest (a forest
- * averages tree probabilities). Local accuracy: base_value + Σ contributions = margin.
+ * averages tree probabilities) and for a soft-voting ensemble (it averages its members'
+ * probabilities). Local accuracy: base_value + Σ contributions = margin.
  */
 export interface FeatureContribution {
   feature: string;

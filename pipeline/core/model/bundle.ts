@@ -22,7 +22,13 @@ const BUNDLE_FORMAT = 'credit-risk-gitops/model';
  * (`FileRef`); it still loads and scores.
  */
 export const BUNDLE_FORMAT_VERSION = 2;
-const READABLE_FORMAT_VERSIONS: readonly number[] = [1, BUNDLE_FORMAT_VERSION];
+/**
+ * Version 3 is a soft-voting ensemble's (`engine.engine` "ensemble"): its members carry their
+ * own preprocessing, and it has none of its own. A reader that predates ensembles refuses it
+ * by its version instead of failing on an engine it does not know.
+ */
+export const ENSEMBLE_BUNDLE_FORMAT_VERSION = 3;
+const READABLE_FORMAT_VERSIONS: readonly number[] = [1, BUNDLE_FORMAT_VERSION, ENSEMBLE_BUNDLE_FORMAT_VERSION];
 
 /** Rows by their content digest (pipeline/core/data/rows-digest.ts): the same whatever source held them. */
 export interface RowsRef {
@@ -60,7 +66,8 @@ export interface BundleContent {
   format_version: number;
   name: string;
   schema: DataSchema;
-  preprocessing: PreprocessorState;
+  /** Absent in an ensemble bundle (format version 3), whose members carry their own. */
+  preprocessing?: PreprocessorState;
   engine: EngineState;
   threshold: number;
   costs: Costs;

@@ -9,17 +9,27 @@ import type { Dataset } from '../data/dataset.ts';
 import { recordsToDataset } from '../data/dataset.ts';
 import type { Engine, EngineOptions, FeatureMatrix } from '../engines/engine.ts';
 import { engineFactory } from '../engines/index.ts';
-import { transform } from '../features/preprocess.ts';
+import { featureSources, transform, type PreprocessorState } from '../features/preprocess.ts';
+import { EnsembleEngine, isEnsembleState, sideBySide } from './ensemble.ts';
 
 export class CreditModel {
   readonly engine: Engine;
+  /** The encodings the engine reads, side by side: one, or an ensemble's members' in order. */
+  readonly preprocessing: readonly PreprocessorState[];
 
   /** `options.scoring`: whether large batches may be shared with helper threads (default: up to three). */
   constructor(
     readonly bundle: Bundle,
     readonly options: EngineOptions = {},
   ) {
-    this.engine = engineFactory(bundle.engine.engine).fromJSON(bundle.engine, options);
+    if (isEnsembleState(bundle.engine)) {
+      const ensemble = new EnsembleEngine(bundle.engine, options);
+      this.engine = ensemble;
+      this.preprocessing = ensemble.preprocessing();
+    } else {
+      this.engine = engineFactory(bundle.engine.engine).fromJSON(bundle.engine, options);
+      this.preprocessing = [bundle.preprocessing!];
+    }
   }
 
   static load(path: string, options: EngineOptions = {}): CreditModel {
@@ -31,7 +41,12 @@ export class CreditModel {
   }
 
   encode(ds: Dataset): FeatureMatrix {
-    return transform(this.bundle.preprocessing, ds);
+    return this.preprocessing.length === 1 ? transform(this.preprocessing[0], ds) : sideBySide(this.preprocessing, ds);
+  }
+
+  /** For each encoded column, the index of the schema feature it came from. */
+  sources(): number[] {
+    return this.preprocessing.flatMap((p) => featureSources(p));
   }
 
   /** Probability of the positive class (default) for every row. */

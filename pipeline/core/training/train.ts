@@ -14,7 +14,10 @@ import { dataSourceOf, readSource, type SourceRead, type SourceRecord } from '..
 import type { Env } from '../data/postgres.ts';
 import { inferSchema, type DataSchema } from '../data/schema.ts';
 import { subset, toDataset, type Dataset } from '../data/dataset.ts';
-import { fitPreprocessor, featureSources, transform } from '../features/preprocess.ts';
+import { fitPreprocessor, featureSources, transform, type PreprocessorState } from '../features/preprocess.ts';
+import type { Engine, EngineState, FeatureMatrix } from '../engines/engine.ts';
+import { EnsembleEngine, ensembleEngineState, sideBySide, type EnsembleMemberState } from '../model/ensemble.ts';
+import type { EnsembleMember } from '../tuning/auto-ensemble.ts';
 import { AUTO_ENGINE, engineFactory } from '../engines/index.ts';
 import type { ParamValues } from '../engines/params.ts';
 import { resolveParams } from '../engines/params.ts';
@@ -24,7 +27,13 @@ import { fairnessConfigOf } from '../evaluation/fairness.ts';
 import { duplicateCheck, duplicateWarning, rowHashes, type DuplicateCheck } from '../data/duplicates.ts';
 import { sensitiveFeatures, sensitiveFeatureWarning } from '../evaluation/sensitive.ts';
 import { stratifiedSplit } from './split.ts';
-import { BUNDLE_FORMAT_VERSION, sealBundle, type Bundle, type FileRef } from '../model/bundle.ts';
+import {
+  BUNDLE_FORMAT_VERSION,
+  ENSEMBLE_BUNDLE_FORMAT_VERSION,
+  sealBundle,
+  type Bundle,
+  type FileRef,
+} from '../model/bundle.ts';
 import { packageVersion, projectVersion, reproducibleTime } from '../common/provenance.ts';
 import { resolvePath } from '../config/load.ts';
 import type { MlopsConfig } from '../config/types.ts';
@@ -160,41 +169,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   const tSelect = performance.now();
 
-  opts.onStage?.('preprocessing');
-  const factory = engineFactory(auto ? auto.selection.engine : config.engine.name);
-  const params: ParamValues = resolveParams(
-    factory.name,
-    factory.paramSpec,
-    auto ? auto.selection.params : config.engine.params,
-  );
-  const prep = fitPreprocessor(trainSet, schema, factory.encoding);
-  const Xtr = transform(prep, trainSet);
-  const Xva = transform(prep, valSet);
-  const Xte = transform(prep, testSet);
-  const tPrep = performance.now();
-
-  opts.onStage?.(`training ${factory.name}`);
-  const engine = factory.create(params);
-  await engine.fit(Xtr, trainSet.y!, {
-    seed: config.seed,
-    validation: { X: Xva, y: valSet.y! },
-    workers: opts.workers,
-    onProgress: opts.onProgress,
-    onWarning: opts.onWarning,
-  });
-  const tFit = performance.now();
-
-  opts.onStage?.('evaluating');
-  const scoredRows = Xtr.rows + Xva.rows + Xte.rows;
-  opts.onProgress?.(0, scoredRows, 'rows scored');
-  const pTr = engine.predictProba(Xtr);
-  opts.onProgress?.(Xtr.rows, scoredRows, 'rows scored');
-  const pVa = engine.predictProba(Xva);
-  opts.onProgress?.(Xtr.rows + Xva.rows, scoredRows, 'rows scored');
-  const tScore0 = performance.now();
-  const pTe = engine.predictProba(Xte);
-  opts.onProgress?.(scoredRows, scoredRows, 'rows scored');
-  const scoreUs = ((performance.now() - tScore0) * 1000) / Math.max(1, Xte.rows);
+  const ensemble = auto?.selection.ensemble?.kept ? auto.selection.ensemble : null;
+  const { fitted, tPrep, tFit } = ensemble
+    ? await fitEnsemble(ensemble.members, opts, schema, trainSet, valSet, testSet)
+    : await fitSingle(auto, opts, schema, trainSet, valSet, testSet);
+  const { pTr, pVa, pTe, scoreUs } = fitted;
   const costs = config.costs;
   const { threshold } = chooseThreshold(valSet.y!, pVa, costs);
   const metrics = {
@@ -202,7 +181,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     validation: computeMetrics(valSet.y!, pVa, threshold, costs),
     test: computeMetrics(testSet.y!, pTe, threshold, costs),
   };
-  const importance = aggregateImportance(engine.featureImportance(), featureSources(prep), schema);
+  const importance = aggregateImportance(fitted.importance, fitted.sources, schema);
   const checkout = opts.checkout ?? { commit: null, dirty: null, time: null };
   // The run records where the rows were read from: a CSV keeps its file's sha256, other sources the rows' digest.
   const data =
@@ -211,11 +190,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       : { path: read.record.label, sha256: read.record.digest, rows };
   const bundle = sealBundle({
     format: 'credit-risk-gitops/model',
-    format_version: BUNDLE_FORMAT_VERSION,
+    format_version: ensemble ? ENSEMBLE_BUNDLE_FORMAT_VERSION : BUNDLE_FORMAT_VERSION,
     name: config.model_name,
     schema,
-    preprocessing: prep,
-    engine: engine.toJSON(),
+    ...(fitted.preprocessing ? { preprocessing: fitted.preprocessing } : {}),
+    engine: fitted.engine,
     threshold,
     costs,
     risk_bands: config.evaluation.risk_bands,
@@ -227,11 +206,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       test_data: testData ? { digest: testData.digest, rows: testData.ref.rows } : null,
       config: modelRelevantConfig(config),
       seed: config.seed,
-      engine: factory.name,
+      engine: fitted.engine.engine,
       packages: {
         'credit-risk-gitops': projectVersion(),
         node: process.versions.node,
-        ...Object.fromEntries((factory.packages ?? []).map((name) => [name, packageVersion(name)])),
+        ...Object.fromEntries(fitted.packages.map((name) => [name, packageVersion(name)])),
       },
       git: { commit: checkout.commit, dirty: checkout.dirty },
       created_at: reproducibleTime(checkout.time),
@@ -294,6 +273,149 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     evaluationTable,
     auto,
   };
+}
+
+/** A fitted model's state and its scores on the three splits. */
+interface Fitted {
+  /** Absent for an ensemble: its members carry their own. */
+  preprocessing?: PreprocessorState;
+  engine: EngineState;
+  /** Per encoded column, and the schema feature each came from. */
+  importance: Float64Array;
+  sources: number[];
+  packages: readonly string[];
+  pTr: Float64Array;
+  pVa: Float64Array;
+  pTe: Float64Array;
+  scoreUs: number;
+}
+
+type FitOutcome = Promise<{ fitted: Fitted; tPrep: number; tFit: number }>;
+
+/** The configured engine, or `auto`'s single winner, fitted on the training rows. */
+async function fitSingle(
+  auto: AutoOutcome | null,
+  opts: TrainOptions,
+  schema: DataSchema,
+  trainSet: Dataset,
+  valSet: Dataset,
+  testSet: Dataset,
+): FitOutcome {
+  const { config } = opts;
+  opts.onStage?.('preprocessing');
+  const factory = engineFactory(auto ? auto.selection.engine : config.engine.name);
+  const params: ParamValues = resolveParams(
+    factory.name,
+    factory.paramSpec,
+    auto ? auto.selection.params : config.engine.params,
+  );
+  const prep = fitPreprocessor(trainSet, schema, factory.encoding);
+  const Xtr = transform(prep, trainSet);
+  const Xva = transform(prep, valSet);
+  const Xte = transform(prep, testSet);
+  const tPrep = performance.now();
+
+  opts.onStage?.(`training ${factory.name}`);
+  const engine = factory.create(params);
+  await engine.fit(Xtr, trainSet.y!, {
+    seed: config.seed,
+    validation: { X: Xva, y: valSet.y! },
+    workers: opts.workers,
+    onProgress: opts.onProgress,
+    onWarning: opts.onWarning,
+  });
+  const tFit = performance.now();
+
+  opts.onStage?.('evaluating');
+  const scored = scoreSplits(engine, Xtr, Xva, Xte, opts);
+  return {
+    fitted: {
+      preprocessing: prep,
+      engine: engine.toJSON(),
+      importance: engine.featureImportance(),
+      sources: featureSources(prep),
+      packages: factory.packages ?? [],
+      ...scored,
+    },
+    tPrep,
+    tFit,
+  };
+}
+
+/**
+ * A soft-voting ensemble: each member refitted on the training rows as a single winner is,
+ * with its own preprocessing, then scored as the bundle scores it (restored from its state).
+ */
+async function fitEnsemble(
+  members: EnsembleMember[],
+  opts: TrainOptions,
+  schema: DataSchema,
+  trainSet: Dataset,
+  valSet: Dataset,
+  testSet: Dataset,
+): FitOutcome {
+  const { config } = opts;
+  opts.onStage?.('preprocessing');
+  const preps = members.map((m) => fitPreprocessor(trainSet, schema, engineFactory(m.engine).encoding));
+  const tPrep = performance.now();
+  const states: EnsembleMemberState[] = [];
+  for (const [i, m] of members.entries()) {
+    const factory = engineFactory(m.engine);
+    opts.onStage?.(`training ${m.candidate} (ensemble member ${i + 1} of ${members.length})`);
+    const engine = factory.create(resolveParams(factory.name, factory.paramSpec, m.params));
+    await engine.fit(transform(preps[i], trainSet), trainSet.y!, {
+      seed: config.seed,
+      validation: { X: transform(preps[i], valSet), y: valSet.y! },
+      workers: opts.workers,
+      onProgress: opts.onProgress,
+      onWarning: opts.onWarning,
+    });
+    states.push({ candidate: m.candidate, weight: m.weight, preprocessing: preps[i], engine: engine.toJSON() });
+  }
+  const tFit = performance.now();
+
+  opts.onStage?.('evaluating');
+  const state = ensembleEngineState(states);
+  const engine = new EnsembleEngine(state);
+  const scored = scoreSplits(
+    engine,
+    sideBySide(preps, trainSet),
+    sideBySide(preps, valSet),
+    sideBySide(preps, testSet),
+    opts,
+  );
+  const packages = [...new Set(members.flatMap((m) => engineFactory(m.engine).packages ?? []))];
+  return {
+    fitted: {
+      engine: state,
+      importance: engine.featureImportance(),
+      sources: preps.flatMap((p) => featureSources(p)),
+      packages,
+      ...scored,
+    },
+    tPrep,
+    tFit,
+  };
+}
+
+function scoreSplits(
+  engine: Engine,
+  Xtr: FeatureMatrix,
+  Xva: FeatureMatrix,
+  Xte: FeatureMatrix,
+  opts: TrainOptions,
+): Pick<Fitted, 'pTr' | 'pVa' | 'pTe' | 'scoreUs'> {
+  const scoredRows = Xtr.rows + Xva.rows + Xte.rows;
+  opts.onProgress?.(0, scoredRows, 'rows scored');
+  const pTr = engine.predictProba(Xtr);
+  opts.onProgress?.(Xtr.rows, scoredRows, 'rows scored');
+  const pVa = engine.predictProba(Xva);
+  opts.onProgress?.(Xtr.rows + Xva.rows, scoredRows, 'rows scored');
+  const tScore0 = performance.now();
+  const pTe = engine.predictProba(Xte);
+  opts.onProgress?.(scoredRows, scoredRows, 'rows scored');
+  const scoreUs = ((performance.now() - tScore0) * 1000) / Math.max(1, Xte.rows);
+  return { pTr, pVa, pTe, scoreUs };
 }
 
 /**

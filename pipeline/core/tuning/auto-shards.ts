@@ -311,7 +311,12 @@ export function mergeAutoStages(files: AutoStageFile[]): MergedAuto {
     done: true,
     stages,
     of,
-    selection: { format: AUTO_SELECTION_FORMAT, format_version: 1, search: id, ...outcomeOf(state, id.auto, seconds) },
+    selection: {
+      format: AUTO_SELECTION_FORMAT,
+      format_version: 1,
+      search: id,
+      ...outcomeOf(state, id.auto, id.costs, seconds),
+    },
   };
 }
 

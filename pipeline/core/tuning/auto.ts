@@ -29,12 +29,14 @@ import { num, round } from '../common/format.ts';
 import type { ProgressCallbacks } from '../common/progress.ts';
 import type { MlopsConfig } from '../config/types.ts';
 import type { EngineFactory, FitShape, SearchSpace } from '../engines/engine.ts';
-import { AUTO_ENGINE, engineFactory } from '../engines/index.ts';
+import { AUTO_ENGINE, ENSEMBLE_ENGINE, engineFactory } from '../engines/index.ts';
 import { resolveParams, type ParamValues } from '../engines/params.ts';
 import { fitAndScoreFold, higherIsBetter, prepareFolds, type FoldData, type TrainingPool } from './cv.ts';
 import { randomParams } from './sampler.ts';
 import { orderParams } from './space.ts';
 import { resolveSpace } from './tune.ts';
+import type { Costs } from '../evaluation/metrics.ts';
+import { decodeHeldOut, encodeHeldOut, ensembleOf, type EnsembleChoice, type HeldOut } from './auto-ensemble.ts';
 
 export type AutoMetric = 'roc_auc' | 'expected_cost';
 
@@ -44,6 +46,8 @@ export interface AutoConfig {
   engines: string[];
   folds: number;
   metric: AutoMetric;
+  /** Also score a soft-voting ensemble of the top finalists (auto-ensemble.ts); absent: false. */
+  ensemble?: boolean;
 }
 
 /** Keep the best 1/ETA of the candidates at each cut. */
@@ -114,6 +118,8 @@ export interface Selection {
   params: ParamValues;
   reason: string;
   leaderboard: LeaderboardEntry[];
+  /** With `auto.ensemble`: the soft-voting ensemble of the top finalists, kept (then the winner) or not. */
+  ensemble?: EnsembleChoice;
 }
 
 export interface AutoOutcome {
@@ -302,6 +308,8 @@ export interface AutoState {
   errors: Map<string, string>;
   /** Measured seconds per candidate: the run record's, never part of a decision. */
   seconds: Map<string, number>;
+  /** With `auto.ensemble`: per candidate, its held-out rows' probabilities and labels on the first partition's folds. */
+  oof: Map<string, { p: Float64Array; y: Uint8Array }[]>;
   /** Candidates of the next rung. */
   alive: Candidate[];
   /** Fixed after the last rung: partitions for the close call, and who is compared on them. */
@@ -322,6 +330,8 @@ export interface AutoFitResult extends AutoFit {
   /** Why the engine refused the candidate's parameters. */
   error?: string;
   seconds: number;
+  /** With `auto.ensemble`, on the first partition's folds: what the ensemble is scored from. */
+  held_out?: HeldOut;
 }
 
 export function startState(plan: AutoPlan): AutoState {
@@ -331,6 +341,7 @@ export function startState(plan: AutoPlan): AutoState {
     scores: new Map(plan.candidates.map((c) => [c.id, []])),
     errors: new Map(),
     seconds: new Map(plan.candidates.map((c) => [c.id, 0])),
+    oof: new Map(),
     alive: plan.candidates,
     repeats: 1,
     contenders: [],
@@ -382,6 +393,11 @@ export function applyStage(state: AutoState, cfg: AutoConfig, results: AutoFitRe
     state.seconds.set(r.candidate, state.seconds.get(r.candidate)! + r.seconds);
     if (r.error !== undefined) state.errors.set(r.candidate, r.error);
     else state.scores.get(r.candidate)!.push(r.score ?? NaN);
+    if (r.held_out !== undefined && r.error === undefined) {
+      const list = state.oof.get(r.candidate) ?? [];
+      list[r.fold] = decodeHeldOut(r.held_out);
+      state.oof.set(r.candidate, list);
+    }
   }
   state.stages++;
   const { plan } = state;
@@ -422,16 +438,19 @@ export async function runFits(
     const start = performance.now();
     let result: AutoFitResult;
     try {
+      const fd = foldOf(search, family, fit.fold, opts.onStage);
       const s = await fitAndScoreFold(
         family.factory,
         resolveParams(c.engine, family.factory.paramSpec, c.params),
-        foldOf(search, family, fit.fold, opts.onStage),
+        fd,
         cfg.metric,
         config.costs,
         config.seed,
         opts.workers,
       );
       result = { ...fit, score: Number.isFinite(s.score) ? s.score : null, seconds: 0 };
+      // Held-out rows depend on the labels, k and the partition's seed only, so every encoding's fold f holds the same rows.
+      if (cfg.ensemble === true && fit.fold < cfg.folds) result.held_out = encodeHeldOut(s.p, fd.heldOut.y);
     } catch (e) {
       // A parameter combination the engine refuses is a result, not a reason to lose the search.
       if (!isMlopsError(e)) throw e;
@@ -477,16 +496,60 @@ export async function runAutoSearch(
     if (fits.length > 0) opts.onStage?.(`auto: ${describeStage(state, search.cfg)}`);
     applyStage(state, search.cfg, await runFits(search, fits, opts), higher);
   }
-  return outcomeOf(state, search.cfg, (performance.now() - t0) / 1000);
+  return outcomeOf(state, search.cfg, search.config.costs, (performance.now() - t0) / 1000);
 }
 
 /** The selection of a finished search, with the measured seconds beside it. */
-export function outcomeOf(state: AutoState, cfg: AutoConfig, seconds: number): AutoOutcome {
+export function outcomeOf(state: AutoState, cfg: AutoConfig, costs: Costs, seconds: number): AutoOutcome {
   const higher = higherIsBetter(cfg.metric);
+  const selection = select(state.plan, cfg, state.repeats, state.scores, state.errors, higher);
   return {
-    selection: select(state.plan, cfg, state.repeats, state.scores, state.errors, higher),
+    selection: cfg.ensemble === true ? withEnsemble(selection, state, cfg, costs) : selection,
     fit_seconds: Object.fromEntries([...state.seconds].map(([id, s]) => [id, round(s, 3)])),
     seconds: round(seconds, 3),
+  };
+}
+
+/**
+ * With `auto.ensemble`: the soft-voting ensemble of the top finalists, scored from their
+ * out-of-fold probabilities; kept (it heads the leaderboard and is the winner) only when it
+ * beats the winner by more than one paired standard error, else listed after the finalists.
+ */
+function withEnsemble(sel: Selection, state: AutoState, cfg: AutoConfig, costs: Costs): Selection {
+  const { choice, why } = ensembleOf({
+    folds: cfg.folds,
+    metric: cfg.metric,
+    higher: sel.higher_is_better,
+    costs,
+    candidates: state.plan.candidates,
+    scores: state.scores,
+    oof: state.oof,
+    winner: sel.winner,
+  });
+  if (!choice) return { ...sel, reason: `${sel.reason}; ${why}` };
+  const entry: LeaderboardEntry = {
+    rank: 0,
+    candidate: choice.id,
+    engine: ENSEMBLE_ENGINE,
+    params: Object.fromEntries(choice.members.map((m) => [m.candidate, round(m.weight, 6)])),
+    folds: cfg.folds,
+    fold_scores: choice.fold_scores,
+    mean: choice.mean,
+    sd: choice.sd,
+    // No fits of its own: it averages the members' out-of-fold probabilities.
+    estimated_fit_s: 0,
+    outcome: choice.kept ? 'winner' : 'finalist',
+  };
+  const rest = sel.leaderboard.map((e) =>
+    choice.kept && e.outcome === 'winner' ? { ...e, outcome: 'finalist' as const } : e,
+  );
+  const at = choice.kept ? 0 : rest.filter((e) => e.folds >= cfg.folds && e.mean !== null).length;
+  return {
+    ...sel,
+    ...(choice.kept ? { winner: choice.id, engine: ENSEMBLE_ENGINE, params: {} } : {}),
+    reason: `${sel.reason}; ${why}`,
+    leaderboard: [...rest.slice(0, at), entry, ...rest.slice(at)].map((e, i) => ({ ...e, rank: i + 1 })),
+    ensemble: choice,
   };
 }
 

@@ -186,7 +186,7 @@ export async function fitAndScoreFold(
   costs: Costs,
   seed: number,
   workers?: number,
-): Promise<{ score: number; threshold?: number }> {
+): Promise<{ score: number; threshold?: number; p: Float64Array }> {
   const engine = factory.create(resolved);
   // Same fit seed for every trial on a fold: trials differ by their parameters only.
   await engine.fit(fd.train.X, fd.train.y, {
@@ -194,10 +194,12 @@ export async function fitAndScoreFold(
     validation: fd.earlyStopping,
     workers,
   });
-  return scoreFold(fd.heldOut.y, engine.predictProba(fd.heldOut.X), metric, costs);
+  const p = engine.predictProba(fd.heldOut.X);
+  return { ...scoreFold(fd.heldOut.y, p, metric, costs), p };
 }
 
-function scoreFold(
+/** A fold's score from its held-out labels and predicted probabilities. */
+export function scoreFold(
   y: Uint8Array,
   p: Float64Array,
   metric: TuneMetric,

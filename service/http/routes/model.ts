@@ -42,7 +42,10 @@ export function modelRouter(s: ServiceState): Router {
       model: s.scorer.ref,
       engine: b.engine.engine,
       params: b.engine.params,
-      preprocessing: { encoding: b.preprocessing.encoding },
+      // An ensemble's members each have their own encoding, in the order of its members.
+      preprocessing: b.preprocessing
+        ? { encoding: b.preprocessing.encoding }
+        : { encodings: s.model.preprocessing.map((p) => p.encoding) },
     };
   });
   r.get('/schema', (ctx) => {
