@@ -1,14 +1,14 @@
 /** The summary a person sees after training: headline metrics and where the files are. */
 import type { TrainResult } from '../pipeline/core/index.ts';
 import { leaderboardMarkdown, metricsTable } from '../pipeline/gitops/index.ts';
-import { num } from '../pipeline/core/index.ts';
+import { engineLabel, num } from '../pipeline/core/index.ts';
 
 export function trainSummary(result: TrainResult, outDir: string): string {
   const m = result.metrics;
   const b = result.bundle;
   const lines = [
     '',
-    `${b.name} · engine ${b.engine.engine} · ${m.rows.train}/${m.rows.validation}/${m.rows.test} rows (train/validation/test) · fit ${m.timings.fit_s} s`,
+    `${b.name} · engine ${engineLabel(b)} · ${m.rows.train}/${m.rows.validation}/${m.rows.test} rows (train/validation/test) · fit ${m.timings.fit_s} s`,
     '',
     metricsTable({ train: m.train, validation: m.validation, test: m.test }),
     '',

@@ -166,7 +166,7 @@ const runSchema = {
       required: ['winner', 'reason', 'metric', 'folds', 'budget_seconds', 'select_s', 'leaderboard'],
       properties: {
         winner: str(100),
-        reason: str(1000),
+        reason: str(2000),
         metric: { enum: ['roc_auc', 'expected_cost'] },
         folds: int(2),
         repeats: int(1),

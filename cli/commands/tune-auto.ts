@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   AUTO_STAGE_FORMAT,
+  ENSEMBLE_ENGINE,
   mergeAutoStages,
   parseShard,
   readStageFile,
@@ -117,6 +118,11 @@ export function runAutoMerge(files: string[], out: string, writeConfig: string |
 
 function writeSelection(out: string, file: AutoSelectionFile, writeConfig: string | undefined, io: CliIO): void {
   const s = file.selection;
+  // Refused before anything is written: a config names one engine, and an ensemble is not one.
+  if (writeConfig !== undefined && s.engine === ENSEMBLE_ENGINE)
+    throw usageError(
+      `--write-config pins one engine, and the search kept a soft-voting ensemble (${s.winner}); run without --write-config and make its bundle with mlops train --engine auto --selection ${join(out, 'selection.json')}`,
+    );
   const md = `## engine: auto\n\n${leaderboardMarkdown(s, file.fit_seconds)}\n`;
   writeJsonAtomic(join(out, 'selection.json'), file);
   writeFileAtomic(join(out, 'summary.md'), md);

@@ -148,6 +148,15 @@ export function openApiDocument(s: ServiceState, version: string): Record<string
             version: { type: ['integer', 'null'] },
             digest: { type: 'string' },
             engine: { type: 'string' },
+            members: {
+              type: 'array',
+              description: 'A soft-voting ensemble (engine "ensemble"): its members and their weights',
+              items: {
+                type: 'object',
+                properties: { candidate: { type: 'string' }, engine: { type: 'string' }, weight: { type: 'number' } },
+                required: ['candidate', 'engine', 'weight'],
+              },
+            },
             features: {
               type: 'array',
               description:

@@ -62,7 +62,7 @@ const exact = (x) => x.toLocaleString('en', { maximumFractionDigits: 6 });
 /**
  * The units of an explanation, from the engine's declared output space: log-odds for
  * boosting and logistic regression, the probability itself for a forest (it averages
- * its trees' probabilities). Every label and number of the waterfall comes from here.
+ * its trees' probabilities) and for a soft-voting ensemble (it averages its members'). Every label and number of the waterfall comes from here.
  */
 const UNITS = {
   log_odds: {
@@ -758,7 +758,13 @@ function renderModel(m) {
     h('dt', {}, 'Version'),
     h('dd', {}, version),
     h('dt', {}, 'Engine'),
-    h('dd', {}, m.engine),
+    h(
+      'dd',
+      {},
+      m.members
+        ? `soft-voting ensemble of ${m.members.map((x) => `${x.candidate} (${pct(x.weight)})`).join(', ')}`
+        : m.engine,
+    ),
     h('dt', {}, 'Digest'),
     h('dd', { class: 'mono', title: m.digest }, m.digest.slice(0, 23) + '…'),
     h('dt', {}, 'Threshold'),

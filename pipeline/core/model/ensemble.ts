@@ -6,6 +6,8 @@
  * and its attribution says which columns each member reads.
  */
 import { MlopsError } from '../common/errors.ts';
+import { pct } from '../common/format.ts';
+import type { Bundle } from './bundle.ts';
 import type { Attribution, Engine, EngineOptions, EngineState, FeatureMatrix } from '../engines/engine.ts';
 import { ENSEMBLE_ENGINE, engineFactory } from '../engines/index.ts';
 import { featureNames, transform, type PreprocessorState } from '../features/preprocess.ts';
@@ -127,4 +129,21 @@ export function ensembleEngineState(members: EnsembleMemberState[]): EngineState
     params: Object.fromEntries(members.map((m) => [m.candidate, m.weight])),
     state: { members } satisfies EnsembleState,
   };
+}
+
+/** An ensemble bundle's members (null for a single engine's). */
+export function ensembleMembers(bundle: Bundle): { candidate: string; engine: string; weight: number }[] | null {
+  if (!isEnsembleState(bundle.engine)) return null;
+  return (bundle.engine.state as EnsembleState).members.map((m) => ({
+    candidate: m.candidate,
+    engine: m.engine.engine,
+    weight: m.weight,
+  }));
+}
+
+/** The engine as people read it: its name, or an ensemble's members and weights. */
+export function engineLabel(bundle: Bundle): string {
+  const members = ensembleMembers(bundle);
+  if (!members) return bundle.engine.engine;
+  return `soft-voting ensemble of ${members.map((m) => `${m.candidate} (${pct(m.weight)})`).join(', ')}`;
 }

@@ -5,7 +5,7 @@
  * gate's verdict, the split, lineage) and the version's sign-offs, rendered from the history.
  */
 import { markdownTable } from 'markdown-table';
-import { num, type Bundle, type MetricsFile } from '../../core/index.ts';
+import { engineLabel, num, type Bundle, type MetricsFile } from '../../core/index.ts';
 import { metricsTable } from '../report/tables.ts';
 import type { Verdict } from './verdict.ts';
 import type { Lineage, ModelEntry, SignOff, VersionEntry } from './schema.ts';
@@ -48,7 +48,7 @@ export function modelCard(opts: RecordFacts & { bundle: Bundle; verdict: Verdict
   const lines = [
     `# ${opts.name} v${opts.version}`,
     '',
-    `Engine **${b.engine.engine}**, decision threshold **${num(b.threshold)}** (chosen on validation rows to minimise expected cost: a missed "${positives}" costs ${b.costs.false_negative}, a refused good applicant ${b.costs.false_positive}).`,
+    `Engine **${engineLabel(b)}**, decision threshold **${num(b.threshold)}** (chosen on validation rows to minimise expected cost: a missed "${positives}" costs ${b.costs.false_negative}, a refused good applicant ${b.costs.false_positive}).`,
     '',
     `Bundle digest \`${b.digest}\`${lineage.run?.trained_at ? `, trained ${lineage.run.trained_at}` : ''}.`,
     '',

@@ -181,7 +181,12 @@ function limitations(d: Omit<ReportData, 'limitations'>, model: CreditModel): st
     a.groups.filter((g) => g.small).map((g) => `${a.attribute} = ${g.group}`),
   );
   if (small.length) out.push(`Too few test rows to judge fairness for: ${small.join(', ')}.`);
-  if (attributionOf(model)?.kind === 'linear')
+  const kind = attributionOf(model)?.kind;
+  if (kind === 'weighted-sum')
+    out.push(
+      "A soft-voting ensemble: its probability is the weighted mean of its members' probabilities, and each member's contributions are expressed in probability (log-odds ones rescaled per applicant), so an applicant's contributions add up to the ensemble's probability minus its base value. It is less transparent than one model: the reasons are a blend of its members'.",
+    );
+  else if (kind === 'linear')
     out.push(
       'Logistic contributions are measured from an applicant with every standardised number at the training mean and no one-hot category set; they explain the log-odds, not the probability.',
     );
@@ -302,8 +307,7 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     });
     explanations = {
       output: s.output,
-      method:
-        attributionOf(model)?.kind === 'linear' ? 'coefficient × standardised value' : 'exact path-dependent TreeSHAP',
+      method: explanationMethod(attributionOf(model)?.kind),
       rows: s.rows.length,
       base_value: s.base,
       examples,
@@ -507,4 +511,11 @@ export async function reportRunFolder(
     run: existsSync(join(runDir, 'run.json')) ? readRunRecord(runDir) : null,
     outDir: opts.outDir ?? runDir,
   });
+}
+
+function explanationMethod(kind: string | undefined): string {
+  if (kind === 'linear') return 'coefficient × standardised value';
+  if (kind === 'weighted-sum')
+    return "weighted sum of the members' TreeSHAP / coefficient × standardised value attributions, in probability";
+  return 'exact path-dependent TreeSHAP';
 }

@@ -1,16 +1,19 @@
 /** The model card endpoints: metadata and lineage, metrics, parameters, applicant schema. */
 import Router from '@koa/router';
-import { attributionOf } from '../../../pipeline/core/index.ts';
+import { attributionOf, ensembleMembers } from '../../../pipeline/core/index.ts';
 import type { ServiceState } from '../state.ts';
 
 export function modelRouter(s: ServiceState): Router {
   const r = new Router({ prefix: '/v1/model' });
   const b = s.model.bundle;
+  const members = ensembleMembers(b);
   const meta = {
     name: b.name,
     version: s.source.version,
     digest: b.digest,
     engine: b.engine.engine,
+    // A soft-voting ensemble's members and weights (absent for a single engine).
+    ...(members ? { members } : {}),
     threshold: b.threshold,
     costs: b.costs,
     risk_bands: b.risk_bands,
