@@ -13,6 +13,7 @@ import { parseJson, readBody, requireKind } from '../body.ts';
 import { badRequest, HttpError } from '../http-error.ts';
 import {
   subset,
+  ensembleMembers,
   toDataset,
   isMlopsError,
   computeMetrics,
@@ -223,6 +224,8 @@ export function dashboardRouter(s: ServiceState): Router {
       digest: b.digest,
       engine: b.engine.engine,
       params: b.engine.params,
+      // A soft-voting ensemble's members and weights (absent for a single engine).
+      ...(ensembleMembers(b) ? { members: ensembleMembers(b) } : {}),
       threshold: b.threshold,
       costs: b.costs,
       positive: schema.positive,
