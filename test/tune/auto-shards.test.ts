@@ -4,7 +4,7 @@
  * bundle bytes. And what a merge must refuse: a shard missing or given twice, a file of
  * another search, a stage missing, a shard cut short, a stage run after other results.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,12 +23,12 @@ import {
 import { ROOT } from './helpers.ts';
 
 // Two engines and a small budget: ten candidates, real cuts, and a close call that goes to more partitions.
-const autoConfig = (seed = 7, budget_seconds = 3) =>
+const autoConfig = (seed = 7, budget_seconds = 3, ensemble = false) =>
   resolveConfig({
     data: { path: 'data/credit_data.csv', target: 'Status', positive: 'bad' },
     seed,
     engine: { name: 'auto', params: {} },
-    auto: { budget_seconds, folds: 4, engines: ['logistic', 'gbdt'] },
+    auto: { budget_seconds, folds: 4, engines: ['logistic', 'gbdt'], ensemble },
   });
 
 /** Runs every stage over n shards (each a separate search call, as on separate runners), merging after each. */
@@ -88,6 +88,33 @@ describe('engine auto sharded stage by stage', () => {
       }
     }
     // Seven searches of the data: minutes on a loaded two-core machine.
+  }, 600_000);
+
+  it('with auto.ensemble, the stage files carry the out-of-fold probabilities: 2 shards give the one-process ensemble and bundle bytes', async () => {
+    const config = autoConfig(7, 3, true);
+    const one = await train({ config, baseDir: ROOT, workers: 1 });
+    const s = one.bundle.selection!;
+    expect(s.ensemble!.kept).toBe(true);
+    expect(one.bundle.engine.engine).toBe('ensemble');
+    const run = await sharded(2, config);
+    expect(canonicalJson(run.selection.selection)).toBe(canonicalJson(s));
+    const adopted = await train({
+      config,
+      baseDir: ROOT,
+      selection: { file: JSON.parse(JSON.stringify(run.selection)), source: 'selection.json' },
+    });
+    expect(bundleBytes(adopted.bundle, false).equals(bundleBytes(one.bundle, false))).toBe(true);
+    // A config names one engine: pinning the ensemble is refused before anything is written.
+    const dir = mkdtempSync(join(tmpdir(), 'mlops-auto-ens-'));
+    const r = await cli(
+      ['tune', 'merge', ...run.files.flat().map((f) => f.file), '--out', 'm', '--write-config', 'c.json'],
+      dir,
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(
+      /--write-config pins one engine, and the search kept a soft-voting ensemble \(ensemble of .*\); run without --write-config and make its bundle with mlops train --engine auto --selection/,
+    );
+    expect(existsSync(join(dir, 'm'))).toBe(false);
   }, 600_000);
 
   it('refuses a shard missing or given twice, another search, a stage missing, a shard cut short', async () => {
