@@ -55,13 +55,15 @@ export interface AutoCaseResult {
   cv: string;
   planned_s: number;
   candidates: number;
+  /** With `auto.ensemble`: kept or refused, and its CV lead over the single winner with the paired standard error. */
+  ensemble: string;
 }
 
 /** Trains `engine` (a named engine, or `auto` over `engines`) on the data set's fixed split. */
 export async function autoCase(
   dataset: string,
   engine: string,
-  opts: { budget?: number; engines?: string[]; seed?: number } = {},
+  opts: { budget?: number; engines?: string[]; seed?: number; ensemble?: boolean } = {},
 ): Promise<AutoCaseResult> {
   const f = files(dataset);
   const config = resolveConfig({
@@ -72,6 +74,7 @@ export async function autoCase(
     auto: {
       ...(opts.budget ? { budget_seconds: opts.budget } : {}),
       ...(opts.engines ? { engines: opts.engines } : {}),
+      ...(opts.ensemble ? { ensemble: true } : {}),
     },
   });
   const t0 = performance.now();
@@ -87,5 +90,8 @@ export async function autoCase(
     cv: w ? `${w.mean!.toFixed(4)} ± ${w.sd!.toFixed(4)}` : '',
     planned_s: s?.planned_seconds ?? 0,
     candidates: s?.leaderboard.length ?? 1,
+    ensemble: s?.ensemble
+      ? `${s.ensemble.kept ? 'kept' : 'refused'}: ${s.ensemble.gap! >= 0 ? '+' : ''}${s.ensemble.gap!.toFixed(4)} (se ${s.ensemble.se!.toFixed(4)})`
+      : '',
   };
 }
