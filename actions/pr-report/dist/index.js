@@ -39484,7 +39484,7 @@ var runSchema = {
       required: ["winner", "reason", "metric", "folds", "budget_seconds", "select_s", "leaderboard"],
       properties: {
         winner: str(100),
-        reason: str(1e3),
+        reason: str(2e3),
         metric: { enum: ["roc_auc", "expected_cost"] },
         folds: int(2),
         repeats: int(1),

@@ -39002,7 +39002,7 @@ function defaultConfig() {
     release: { image: null, overlays: ["staging", "production"], pin: "commit", pin_branch: "mlops/pin" },
     // No sensitive attributes by default: which columns are protected depends on the lender's data.
     fairness: { attributes: [], min_disparate_impact: 0.8, min_group_size: 30, max_tpr_gap: null, max_fpr_gap: null },
-    auto: { budget_seconds: 30, engines: ["logistic", "forest", "gbdt"], folds: 4, metric: "roc_auc" },
+    auto: { budget_seconds: 30, engines: ["logistic", "forest", "gbdt"], folds: 4, metric: "roc_auc", ensemble: false },
     tune: { trials: 30, folds: 5, metric: "roc_auc", sampler: "random", sampling: "none", spaces: {} }
   };
 }
@@ -39315,7 +39315,11 @@ var autoSection = {
       description: "Engines it chooses among."
     },
     folds: { type: "integer", minimum: 2, maximum: 20, description: "Stratified cross-validation folds." },
-    metric: { enum: ["roc_auc", "expected_cost"], description: "What selects the winner." }
+    metric: { enum: ["roc_auc", "expected_cost"], description: "What selects the winner." },
+    ensemble: {
+      type: "boolean",
+      description: "Also score a soft-voting ensemble of the top finalists, and keep it when it beats the winner by more than one paired standard error."
+    }
   }
 };
 var trackingSection = {
@@ -39538,7 +39542,8 @@ function resolvePath(baseDir, p) {
 import { gunzipSync, gzipSync } from "node:zlib";
 var BUNDLE_FORMAT = "credit-risk-gitops/model";
 var BUNDLE_FORMAT_VERSION = 2;
-var READABLE_FORMAT_VERSIONS = [1, BUNDLE_FORMAT_VERSION];
+var ENSEMBLE_BUNDLE_FORMAT_VERSION = 3;
+var READABLE_FORMAT_VERSIONS = [1, BUNDLE_FORMAT_VERSION, ENSEMBLE_BUNDLE_FORMAT_VERSION];
 function digestOf(content) {
   const { digest: _ignored, ...rest } = content;
   return `sha256:${sha256Hex(canonicalJson(rest))}`;
