@@ -1,6 +1,7 @@
 /**
  * Where the `engine: auto` leaderboard shows: the train summary, report.md, run.json, the
- * model card, report.html, `mlops runs show` and the pull-request comment (collapsed).
+ * model card, report.html, `mlops runs show` and the pull-request comment (collapsed) — for
+ * a single winner, and for a soft-voting ensemble (`auto.ensemble`) kept as the model.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,24 +13,55 @@ import type { RunRecord } from '../../pipeline/gitops/run/run-folder.ts';
 import { runCli, tempProject } from '../helpers/cli.ts';
 import { buildArtifact } from '../actions/fixtures.ts';
 
-let proj: string;
-let runDir: string;
-let trainOut: string;
+describe.each([
+  { name: 'a single winner', auto: { budget_seconds: 2, folds: 3 }, ensemble: false },
+  { name: 'an ensemble', auto: { budget_seconds: 4, folds: 3, ensemble: true }, ensemble: true },
+])('auto leaderboard surfaces: $name', ({ auto: autoSection, ensemble }) => {
+  let proj: string;
+  let runDir: string;
+  let trainOut: string;
 
-beforeAll(async () => {
-  proj = tempProject();
-  const cfg = JSON.parse(readFileSync(join(proj, 'mlops.config.json'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(
-    join(proj, 'mlops.config.json'),
-    JSON.stringify({ ...cfg, engine: { name: 'auto' }, auto: { budget_seconds: 2, folds: 3 } }),
-  );
-  const r = await runCli(['train'], proj);
-  expect(r.code).toBe(0);
-  trainOut = r.out;
-  runDir = /run folder (\S+)/.exec(r.out)![1];
-}, 300_000);
+  beforeAll(async () => {
+    proj = tempProject();
+    const cfg = JSON.parse(readFileSync(join(proj, 'mlops.config.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(
+      join(proj, 'mlops.config.json'),
+      JSON.stringify({ ...cfg, engine: { name: 'auto' }, auto: autoSection }),
+    );
+    const r = await runCli(['train'], proj);
+    expect(r.code).toBe(0);
+    trainOut = r.out;
+    runDir = /run folder (\S+)/.exec(r.out)![1];
+  }, 300_000);
 
-describe('auto leaderboard surfaces', () => {
+  it('the model is the ensemble when it is on and wins, its members and weights named', () => {
+    const bundle = readBundle(join(runDir, 'model.json'));
+    const s = bundle.selection!;
+    if (!ensemble) {
+      expect(s.ensemble).toBeUndefined();
+      return;
+    }
+    expect(s.ensemble!.kept).toBe(true);
+    expect(bundle.engine.engine).toBe('ensemble');
+    expect(s.leaderboard[0]).toMatchObject({ candidate: s.winner, outcome: 'winner' });
+    const members = s.ensemble!.members.map((m) => `${m.candidate} (33.3 %)`).join(', ');
+    expect(trainOut).toContain(`engine soft-voting ensemble of ${members}`);
+    // The leaderboard line's parameters are the members' weights.
+    expect(trainOut).toContain(
+      s
+        .ensemble!.members.map((m) => `${m.candidate}=0.333333`)
+        .sort()
+        .join(', '),
+    );
+    // Not a searched candidate: the plan counts the engines' candidates only.
+    expect(trainOut).toMatch(
+      /\d+ candidates \((logistic|forest|gbdt)(, (logistic|forest|gbdt))*\) by successive halving/,
+    );
+    expect(trainOut).toContain(
+      'then the soft-voting ensemble of the top 3 finalists, from their out-of-fold probabilities',
+    );
+  });
+
   it('the train summary, report.md and run.json', () => {
     const bundle = readBundle(join(runDir, 'model.json'));
     const s = bundle.selection!;
@@ -57,6 +89,11 @@ describe('auto leaderboard surfaces', () => {
     const html = readFileSync(join(runDir, 'report.html'), 'utf8');
     expect(html).toContain('<h2>Model selection</h2>');
     expect(html).toContain(`<strong>${s.winner.replace(/&/g, '&amp;')}</strong>`);
+    if (ensemble) {
+      // Its explanations are in probability, and the limitations say how they are made.
+      for (const text of [card, html]) expect(text).toContain('its probability is the weighted mean of its members');
+      expect(html).toContain('in probability');
+    }
   }, 120_000);
 
   it('mlops runs show', async () => {

@@ -3,7 +3,7 @@
  * report.md, the model card, report.html, the PR comment and `mlops runs show`.
  */
 import { markdownTable } from 'markdown-table';
-import { num, type Selection } from '../../core/index.ts';
+import { ENSEMBLE_ENGINE, num, type Selection } from '../../core/index.ts';
 
 /** Rows shown: every finalist, then the best of the dropped; the bundle holds them all. */
 const SHOWN = 12;
@@ -50,8 +50,13 @@ export function leaderboardRows(
 
 /** The plan in one sentence: candidates, folds, rungs and budget. */
 export function selectionPlanText(s: Selection): string {
-  const engines = [...new Set(s.leaderboard.map((e) => e.engine))];
-  return `${s.leaderboard.length} candidates (${engines.join(', ')}) by successive halving on ${s.folds} stratified folds of the training rows (folds per rung ${s.rungs.join(' → ')}, the best 1/${s.eta} and each engine's best kept${(s.repeats ?? 1) > 1 ? `; the closest finalists on ${s.repeats} partitions into ${s.folds} folds` : ''}), planned at ${s.planned_seconds} s of fitting within auto.budget_seconds = ${s.budget_seconds}.`;
+  // The ensemble's line is not a searched candidate: it averages finalists' out-of-fold probabilities.
+  const searched = s.leaderboard.filter((e) => e.engine !== ENSEMBLE_ENGINE);
+  const engines = [...new Set(searched.map((e) => e.engine))];
+  const ensemble = s.ensemble
+    ? `; then the soft-voting ensemble of the top ${s.ensemble.members.length} finalists, from their out-of-fold probabilities`
+    : '';
+  return `${searched.length} candidates (${engines.join(', ')}) by successive halving on ${s.folds} stratified folds of the training rows (folds per rung ${s.rungs.join(' → ')}, the best 1/${s.eta} and each engine's best kept${(s.repeats ?? 1) > 1 ? `; the closest finalists on ${s.repeats} partitions into ${s.folds} folds` : ''}${ensemble}), planned at ${s.planned_seconds} s of fitting within auto.budget_seconds = ${s.budget_seconds}.`;
 }
 
 export function leaderboardMarkdown(s: Selection, fitSeconds?: Record<string, number>): string {
