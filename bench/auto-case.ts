@@ -89,7 +89,7 @@ export async function autoCase(
     winner: s ? s.winner : engine,
     cv: w ? `${w.mean!.toFixed(4)} ± ${w.sd!.toFixed(4)}` : '',
     planned_s: s?.planned_seconds ?? 0,
-    candidates: s?.leaderboard.length ?? 1,
+    candidates: s?.leaderboard.filter((e) => e.engine !== 'ensemble').length ?? 1,
     ensemble: s?.ensemble
       ? `${s.ensemble.kept ? 'kept' : 'refused'}: ${s.ensemble.gap! >= 0 ? '+' : ''}${s.ensemble.gap!.toFixed(4)} (se ${s.ensemble.se!.toFixed(4)})`
       : '',
