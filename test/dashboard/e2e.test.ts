@@ -410,10 +410,11 @@ describe('decision dashboard in Chromium', () => {
 
 /**
  * Units, ranges and sample clients come from the served model's own metadata: a forest's
- * explanation is in probability, a gbdt's and a logistic model's in log-odds, and range
- * hints are the schema's numbers, on a CSV whose features have decimal maxima.
+ * explanation is in probability, a gbdt's and a logistic model's in log-odds, a soft-voting
+ * ensemble's (`engine: auto` with `auto.ensemble`) in probability, and range hints are the
+ * schema's numbers, on a CSV whose features have decimal maxima.
  */
-describe('the dashboard for a forest, a gbdt and a logistic model trained on decimal features', () => {
+describe('the dashboard for a forest, a gbdt, a logistic model and an ensemble trained on decimal features', () => {
   const ENGINES = [
     {
       engine: 'forest',
@@ -423,6 +424,13 @@ describe('the dashboard for a forest, a gbdt and a logistic model trained on dec
     },
     { engine: 'gbdt', params: ['--param', 'nRounds=60'], axis: 'log-odds of default →', phrase: /^in log-odds/ },
     { engine: 'logistic', params: [], axis: 'log-odds of default →', phrase: /^in log-odds/ },
+    // engine auto, with auto.ensemble in the folder's config: the ensemble of its top finalists wins here.
+    {
+      engine: 'auto',
+      params: [],
+      axis: 'probability of default →',
+      phrase: /percentage points of the probability/,
+    },
   ] as const;
   let dir: string;
   const LONG_NAMES = ['employment_seniority_in_years_at_application', 'installment_commitment_requested_amount'];
@@ -444,6 +452,13 @@ describe('the dashboard for a forest, a gbdt and a logistic model trained on dec
       );
     }
     writeFileSync(join(dir, 'loans.csv'), out.join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'mlops.config.json'),
+      JSON.stringify({
+        data: { path: 'loans.csv', target: 'Status', positive: 'bad' },
+        auto: { budget_seconds: 4, folds: 3, ensemble: true },
+      }),
+    );
     for (const e of ENGINES) {
       const r = await runCli(
         [
@@ -519,7 +534,7 @@ describe('the dashboard for a forest, a gbdt and a logistic model trained on dec
       for (const l of featureLabels) expect(names.has(l.split(' = ')[0]), l).toBe(true);
       expect(featureLabels.some((l) => LONG_NAMES.some((n) => l.startsWith(`${n} = `)))).toBe(true);
       const values = await pg.$$eval('#r-waterfall .wf-value', (t) => t.map((x) => x.textContent ?? ''));
-      if (e.engine === 'forest') {
+      if (e.axis.startsWith('probability')) {
         // Base value and total as probabilities, each push in percentage points.
         expect(values[0]).toMatch(/^\d+\.\d %$/);
         expect(values.slice(1, -1).every((v) => / pp$/.test(v))).toBe(true);
@@ -531,6 +546,13 @@ describe('the dashboard for a forest, a gbdt and a logistic model trained on dec
       expect(await pg.textContent('body')).not.toContain('NaN');
       await pg.click('nav a[href="#/model"]');
       await pg.waitForSelector('#model-body .facts');
+      if (e.engine === 'auto') {
+        const bundle = JSON.parse(readFileSync(modelPath, 'utf8')) as { engine: { engine: string } };
+        expect(bundle.engine.engine).toBe('ensemble');
+        expect(await pg.textContent('#model-body .facts')).toMatch(
+          /soft-voting ensemble of [a-z]+ #\d+ \(33\.3 %\), [a-z]+ #\d+ \(33\.3 %\), [a-z]+ #\d+ \(33\.3 %\)/,
+        );
+      }
       await pg.waitForSelector('#history');
       expect(await pg.textContent('#sample-charts h3 + p')).toMatch(/test rows of loans\.csv/);
       // Not a registry version: no history of another model.
