@@ -130,6 +130,11 @@ describe('auto.ensemble on the embedded credit data', () => {
     expect(kept.bundle.preprocessing).toBeUndefined();
     const members = (kept.bundle.engine.state as EnsembleState).members;
     expect(members.map((m) => m.candidate)).toEqual(s.ensemble!.members.map((m) => m.candidate));
+    // Its parameters, as the run record and MLflow carry them: two plain keys.
+    expect(kept.bundle.engine.params).toEqual({
+      members: members.map((m) => m.candidate).join(', '),
+      weights: '0.333333, 0.333333, 0.333333',
+    });
     // Each member keeps its own encoding: logistic regression the linear one, trees the tree one.
     for (const m of members) expect(m.preprocessing.encoding).toBe(engineFactory(m.engine.engine).encoding);
     expect(new Set(members.map((m) => m.preprocessing.encoding)).size).toBe(2);

@@ -6,7 +6,7 @@
  * and its attribution says which columns each member reads.
  */
 import { MlopsError } from '../common/errors.ts';
-import { pct } from '../common/format.ts';
+import { pct, round } from '../common/format.ts';
 import type { Bundle } from './bundle.ts';
 import type { Attribution, Engine, EngineOptions, EngineState, FeatureMatrix } from '../engines/engine.ts';
 import { ENSEMBLE_ENGINE, engineFactory } from '../engines/index.ts';
@@ -122,11 +122,18 @@ export class EnsembleEngine implements Engine {
   }
 }
 
-/** The engine state of an ensemble: its members, and their weights as its parameters (what the reports show). */
+/**
+ * The engine state of an ensemble: its members, and as its parameters (what the reports,
+ * the run record and MLflow show) their names and weights under two fixed keys — a
+ * candidate's name ("gbdt #3") is no MLflow parameter key.
+ */
 export function ensembleEngineState(members: EnsembleMemberState[]): EngineState {
   return {
     engine: ENSEMBLE_ENGINE,
-    params: Object.fromEntries(members.map((m) => [m.candidate, m.weight])),
+    params: {
+      members: members.map((m) => m.candidate).join(', '),
+      weights: members.map((m) => String(round(m.weight, 6))).join(', '),
+    },
     state: { members } satisfies EnsembleState,
   };
 }
