@@ -167,6 +167,16 @@ describe('COPY text parsed from the bytes', () => {
       '\\N',
       'NaN',
       '',
+      '0.0',
+      '1.50',
+      '007',
+      '-0.5',
+      '100',
+      '0.000001',
+      '0.0000001',
+      '123456789012345',
+      '1234567890123456',
+      '0.1234567890123456',
     ),
   );
   // Categories repeat (so they are remembered), free text carries escapes, unicode, padding and missing tokens.
@@ -198,6 +208,13 @@ describe('COPY text parsed from the bytes', () => {
             name,
           ).toEqual(Array.from(col).map((v) => (Object.is(v, -0) ? '-0' : v)));
         expect(got.text).toEqual(expected.text);
+        // The digest written while parsing is rowsDigest's of the same rows, or null when a text
+        // column holds only numbers (a form rowsDigest picks once it has the whole column).
+        const table = typedTable('t', names.slice(1), rows.length, expected.text, expected.numbers);
+        const numbersOnly = [...expected.text.values()].some((col) =>
+          col.every((v) => v === null || Number.isFinite(Number(v))),
+        );
+        expect(got.digest).toBe(numbersOnly ? null : rowsDigest(table));
       }),
       { numRuns: 300 },
     );
@@ -214,11 +231,39 @@ describe('COPY text parsed from the bytes', () => {
       'utf8',
     );
     const got = parse(text, [7, 20, 41]);
-    expect(got).toEqual(referenceParse(text, kinds, names));
+    const expected = referenceParse(text, kinds, names);
+    expect(got).toEqual({
+      ...expected,
+      digest: rowsDigest(typedTable('t', names.slice(1), 4, expected.text, expected.numbers)),
+    });
     expect(got.text.get('note')).toEqual(['a\tb\nc\\d', 'été 漢字 🙂', null, null]);
     expect(got.text.get('note')![0]).toBe('a\tb\nc\\d');
     expect(Array.from(got.numbers.get('n')!)).toEqual([-1500, NaN, 123456789012345680, -0.0025]);
     expect(got.text.get('category')).toEqual(['male', null, 'male', 'male']);
+  });
+
+  it('leaves the digest to the table when a text column holds only numbers (an int8 key read as text)', () => {
+    const p = new CopyTextParser(['text', 'number', 'text'], ['id', 'n', 'c'], [0], 't');
+    p.push(Buffer.from('9007199254740993\t1.50\ta\n12\t-0\t\\N\n'));
+    const got = p.finish();
+    expect(got.digest).toBeNull();
+    const table = typedTable('t', ['id', 'n', 'c'], 2, got.text, got.numbers);
+    // rowsDigest hashes that column as the numbers its values read as.
+    expect(rowsDigest(table)).not.toBe(
+      rowsDigest(typedTable('t', ['id', 'n', 'c'], 2, new Map([...got.text, ['id', ['x', 'y']]]), got.numbers)),
+    );
+  });
+
+  it('writes the same digest as rowsDigest across the digest buffer’s boundaries', () => {
+    const p = new CopyTextParser(['number', 'text', 'number'], ['a', 'b', 'c'], [], 't');
+    const lines = Array.from(
+      { length: 20_000 },
+      (_, i) => `${i * 7.25}\t${i % 3 ? 'x' : '\\N'}\t${(i / 3).toFixed(i % 5)}\n`,
+    );
+    const text = Buffer.from(lines.join(''));
+    for (let at = 0; at < text.length; at += 1000) p.push(text.subarray(at, at + 1000));
+    const got = p.finish();
+    expect(got.digest).toBe(rowsDigest(typedTable('t', ['a', 'b', 'c'], 20_000, got.text, got.numbers)));
   });
 
   it('a key that repeats is refused on its bytes, a null key included', () => {

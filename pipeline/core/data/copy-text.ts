@@ -5,9 +5,12 @@
  * normalised as the CSV reader normalises it (trimmed, missing-value tokens → null).
  * Working on the bytes keeps the per-row cost near what `psql` itself pays to print them:
  * numbers are read from the bytes, and a text value that repeats (a category) is decoded
- * once per column, not once per cell.
+ * once per column, not once per cell. The rows' digest (rows-digest.ts) is written as the
+ * rows are read, from the same bytes: a number written in its shortest form is its own
+ * digest text, and a category's quoted form is made once per column.
  */
 import { inputError } from '../common/errors.ts';
+import { CLOSE, COMMA, NULL, OPEN, RowsDigestWriter } from './rows-digest.ts';
 import { cellText } from './typed-columns.ts';
 
 /** `skip`: read only for the key check (a key column the caller did not ask for). */
@@ -45,11 +48,19 @@ const KIND_CODE: Record<CopyKind, number> = { skip: 0, number: NUMBER, bool: BOO
 /** Distinct values a text column remembers by their bytes: categories repeat, free text stops being remembered. */
 const INTERNED_PER_COLUMN = 4096;
 
-/** A text field's bytes and the value they stand for (null: a missing-value token). */
+/** A text field's bytes, the value they stand for (null: a missing-value token) and its digest text. */
 interface Interned {
   bytes: Uint8Array;
   value: string | null;
+  json: Uint8Array;
+  /** Whether the value reads as a finite number (a column of only such values is digested as numbers). */
+  numeric: boolean;
 }
+
+/** A text value as the digest writes it: its JSON string, or null. */
+const jsonBytes = (v: string | null): Uint8Array => (v === null ? NULL : Buffer.from(JSON.stringify(v)));
+/** What rows-digest.ts's numbersIn asks of a text value for its column to count as numbers. */
+const readsAsNumber = (v: string | null): boolean => v === null || Number.isFinite(Number(v));
 
 export class CopyTextParser {
   rows = 0;
@@ -60,6 +71,13 @@ export class CopyTextParser {
   /** Per text column: FNV-1a hash of a field's bytes → its value, so a repeated category is decoded once. */
   private readonly interned: (Map<number, Interned> | null)[];
   private rest: Buffer | null = null;
+  private readonly digest: RowsDigestWriter;
+  /**
+   * Per text column: every value so far reads as a number. rowsDigest hashes such a column as
+   * numbers, a form only known once the column is complete; when one ends that way, the
+   * streamed digest is not used and the caller digests the table.
+   */
+  private readonly allNumeric: Uint8Array;
   /** The key fields' bytes of this row and of the previous one (tab-separated), compared without decoding. */
   private key = new Uint8Array(64);
   private lastKey = new Uint8Array(64);
@@ -79,6 +97,8 @@ export class CopyTextParser {
     this.isKey = new Uint8Array(kinds.length);
     for (const c of keyAt) this.isKey[c] = 1;
     this.interned = kinds.map((k) => (k === 'text' || k === 'bool' ? new Map<number, Interned>() : null));
+    this.digest = new RowsDigestWriter(names.filter((_, c) => kinds[c] !== 'skip'));
+    this.allNumeric = Uint8Array.from(kinds, (k) => (k === 'text' || k === 'bool' ? 1 : 0));
   }
 
   push(chunk: Buffer): void {
@@ -111,8 +131,11 @@ export class CopyTextParser {
    */
   private row(buf: Buffer, start: number, end: number, width: number): void {
     const r = this.rows;
+    const digest = this.digest;
     let s = start;
+    let written = false;
     this.keyLength = 0;
+    digest.byte(OPEN);
     for (let c = 0; c < width; c++) {
       // The last field runs to the end of the line (a stray tab stays inside it).
       const last = c === width - 1;
@@ -120,6 +143,7 @@ export class CopyTextParser {
       let i = s;
       let v = 0;
       let exact = false;
+      let shortest = false;
       let hash = 0x811c9dc5;
       let escaped = false;
       if (code === NUMBER) {
@@ -146,6 +170,17 @@ export class CopyTextParser {
         if (exact) {
           v = decimals > 0 ? mantissa / EXACT_POW10[decimals] : mantissa;
           if (negative) v = -v;
+          // String(v) is the text itself when it has no leading zero, no trailing fractional zero,
+          // is not -0 and is at least 10^-6 (below, String() writes an exponent): the shortest
+          // form, as no two decimals of 15 digits share a double (table.ts's shortDecimal).
+          const a = negative ? s + 1 : s;
+          const first = buf[a];
+          shortest =
+            first !== 46 &&
+            !(first === 48 && a + 1 < i && buf[a + 1] !== 46) &&
+            !(decimals > 0 && buf[i - 1] === 48) &&
+            !(negative && mantissa === 0) &&
+            !(first === 48 && decimals - digits > 5);
         }
       } else {
         for (; i < end; i++) {
@@ -160,6 +195,10 @@ export class CopyTextParser {
         throw inputError(`${this.label}: row ${r + 1} has ${c + 1} fields, expected ${width} (a malformed COPY stream)`);
       const isNull = e - s === 2 && buf[s] === BACKSLASH && buf[s + 1] === 78;
       if (this.isKey[c] === 1) this.keyBytes(buf, s, e);
+      if (code !== 0) {
+        if (written) digest.byte(COMMA);
+        written = true;
+      }
       if (code === NUMBER) {
         let col = this.numbers[c]!;
         if (r >= col.length) {
@@ -176,13 +215,29 @@ export class CopyTextParser {
             );
         }
         col[r] = v;
+        if (shortest) digest.quotedBytes(buf, s, e);
+        else if (Number.isNaN(v)) digest.bytes(NULL);
+        else digest.quotedNumber(v);
       } else if (code !== 0) {
-        if (isNull) this.text[c]!.push(null);
-        else if (escaped) this.text[c]!.push(this.decode(buf, s, e, code));
-        else this.text[c]!.push(this.internedValue(c, hash, buf, s, e, code));
+        if (isNull) {
+          this.text[c]!.push(null);
+          digest.bytes(NULL);
+        } else if (escaped) {
+          const value = this.decode(buf, s, e, code);
+          this.text[c]!.push(value);
+          digest.bytes(jsonBytes(value));
+          if (this.allNumeric[c] === 1 && !readsAsNumber(value)) this.allNumeric[c] = 0;
+        } else {
+          const known = this.internedValue(c, hash, buf, s, e, code);
+          this.text[c]!.push(known.value);
+          digest.bytes(known.json);
+          if (this.allNumeric[c] === 1 && !known.numeric) this.allNumeric[c] = 0;
+        }
       }
       s = e + 1;
     }
+    digest.byte(CLOSE);
+    digest.byte(NEWLINE);
     if (this.keyAt.length > 0) {
       if (this.sameKey())
         throw inputError(
@@ -204,7 +259,8 @@ export class CopyTextParser {
     return cellText(v);
   }
 
-  private internedValue(c: number, hash: number, buf: Buffer, s: number, e: number, code: number): string | null {
+  /** The field's value and digest text, from the column's known values when it was seen before. */
+  private internedValue(c: number, hash: number, buf: Buffer, s: number, e: number, code: number): Interned {
     const known = this.interned[c]!;
     const hit = known.get(hash);
     if (hit && hit.bytes.length === e - s) {
@@ -215,11 +271,17 @@ export class CopyTextParser {
           same = false;
           break;
         }
-      if (same) return hit.value;
+      if (same) return hit;
     }
     const value = this.decode(buf, s, e, code);
-    if (!hit && known.size < INTERNED_PER_COLUMN) known.set(hash, { bytes: Uint8Array.prototype.slice.call(buf, s, e), value });
-    return value;
+    const entry: Interned = {
+      bytes: Uint8Array.prototype.slice.call(buf, s, e),
+      value,
+      json: jsonBytes(value),
+      numeric: readsAsNumber(value),
+    };
+    if (!hit && known.size < INTERNED_PER_COLUMN) known.set(hash, entry);
+    return entry;
   }
 
   private keyBytes(buf: Buffer, s: number, e: number): void {
@@ -244,8 +306,12 @@ export class CopyTextParser {
     return true;
   }
 
-  /** The columns, once the stream has ended; a trailing partial row means the stream was cut. */
-  finish(): { numbers: Map<string, Float64Array>; text: Map<string, (string | null)[]> } {
+  /**
+   * The columns and the rows' digest (null when a text column turned out to hold only numbers:
+   * rowsDigest of the table then), once the stream has ended; a trailing partial row means the
+   * stream was cut.
+   */
+  finish(): { numbers: Map<string, Float64Array>; text: Map<string, (string | null)[]>; digest: string | null } {
     if (this.rest && this.rest.length > 0)
       throw inputError(`${this.label}: the COPY stream ended in the middle of row ${this.rows + 1}`);
     const numbers = new Map<string, Float64Array>();
@@ -256,6 +322,6 @@ export class CopyTextParser {
       if (n) numbers.set(name, n.subarray(0, this.rows));
       else if (this.text[c]) text.set(name, this.text[c]);
     });
-    return { numbers, text };
+    return { numbers, text, digest: this.allNumeric.includes(1) ? null : this.digest.digest() };
   }
 }

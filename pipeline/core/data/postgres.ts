@@ -121,6 +121,8 @@ export interface PgReadResult {
   /** What orders the rows: the key columns or the query's own ORDER BY. */
   order: string;
   connection: string;
+  /** The rows' digest (rows-digest.ts), written while they were read; null when the table must be digested. */
+  digest: string | null;
 }
 
 /** The SELECT that reads the source in its canonical order; throws when there is no stable order. */
@@ -225,7 +227,7 @@ export async function readPostgres(source: PostgresSource, opts: PgReadOptions =
     } catch (e) {
       fail(e);
     }
-    const { numbers, text } = parser.finish();
+    const { numbers, text, digest } = parser.finish();
     const rows = parser.rows;
     const types = await typeNames(client, fields).catch(fail);
     await client.query('COMMIT').catch(fail);
@@ -242,6 +244,7 @@ export async function readPostgres(source: PostgresSource, opts: PgReadOptions =
       sql: literalSql === sql ? sql : `${sql} -- $1 = ${quoteLiteral(params[0])}`,
       order,
       connection: conn.label,
+      digest,
     };
   } finally {
     await client.end().catch(() => undefined);

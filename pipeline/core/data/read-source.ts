@@ -128,16 +128,24 @@ export async function readSource(source: DataSource, opts: ReadSourceOptions): P
     return read;
   }
   const r = await readPostgres(source, { env: opts.env, after: opts.after, allowEmpty: opts.allowEmpty });
-  const read = done(r.table, source, label, r.columns, r.order);
+  const read = done(r.table, source, label, r.columns, r.order, r.digest);
   read.record.sql = r.sql;
   read.record.connection = r.connection;
   return read;
 }
 
-function done(table: RawTable, source: DataSource, label: string, columns: SourceColumn[], order: string): SourceRead {
+/** `digest`: the rows' digest when the reader wrote it as it read them (the same as rowsDigest's). */
+function done(
+  table: RawTable,
+  source: DataSource,
+  label: string,
+  columns: SourceColumn[],
+  order: string,
+  digest: string | null = null,
+): SourceRead {
   return {
     table,
-    record: { type: source.type, label, source, digest: rowsDigest(table), rows: table.rows, columns, order },
+    record: { type: source.type, label, source, digest: digest ?? rowsDigest(table), rows: table.rows, columns, order },
   };
 }
 

@@ -19,15 +19,12 @@ const HASH_PIECE = 1 << 16;
 const QUOTED_PER_COLUMN = 4096;
 
 export function rowsDigest(table: RawTable): string {
-  const h = createHash('sha256');
-  h.update(FORM);
-  h.update(JSON.stringify(table.header) + '\n');
   // Numbers a typed source holds as such hash as the text they stand for;
   // a text column whose every value is a number (a CSV's) is hashed as those numbers, so
   // "178.0" in a file and 178 in a table or Parquet file are the same value, as the model sees them.
   const nums = table.header.map((c) => table.columns.get(c)!.plainNumbers() ?? numbersIn(table.columns.get(c)!));
   const cols = table.header.map((c, i) => (nums[i] ? null : table.columns.get(c)!.toArray()));
-  const out = new RowText(h);
+  const out = new RowsDigestWriter(table.header);
   const quoted = cols.map(() => new Map<string, Buffer>());
   const width = cols.length;
   for (let r = 0; r < table.rows; r++) {
@@ -58,26 +55,38 @@ export function rowsDigest(table: RawTable): string {
     out.byte(CLOSE);
     out.byte(NEWLINE);
   }
-  out.flush();
-  return h.digest('hex');
+  return out.digest();
 }
 
-const OPEN = 0x5b;
-const CLOSE = 0x5d;
-const COMMA = 0x2c;
+export const OPEN = 0x5b;
+export const CLOSE = 0x5d;
+export const COMMA = 0x2c;
 const QUOTE = 0x22;
 const NEWLINE = 0x0a;
-const NULL = Buffer.from('null');
+export const NULL = Buffer.from('null');
 
 /**
  * The rows' text as JSON.stringify of each row's cells would write it (UTF-8), built in a
  * buffer and handed to the hash in large pieces: no array, string or serialisation per row.
+ * rowsDigest writes it from a table; a reader that decodes rows one by one (the COPY
+ * parser) can write the same bytes as it goes, with `quotedNumber` or, for a number whose
+ * text is already its shortest form, `quotedBytes`.
  */
-class RowText {
+export class RowsDigestWriter {
+  private readonly hash: Hash = createHash('sha256');
   private readonly buf = Buffer.allocUnsafe(HASH_PIECE);
   private at = 0;
 
-  constructor(private readonly hash: Hash) {}
+  constructor(header: readonly string[]) {
+    this.hash.update(FORM);
+    this.hash.update(JSON.stringify(header) + '\n');
+  }
+
+  /** The hex sha256 of everything written (the writer is done with). */
+  digest(): string {
+    this.flush();
+    return this.hash.digest('hex');
+  }
 
   byte(b: number): void {
     if (this.at === HASH_PIECE) this.flush();
@@ -126,7 +135,18 @@ class RowText {
     this.buf[this.at++] = QUOTE;
   }
 
-  flush(): void {
+  /** `"…"` around bytes [s, e) of `src`: a number's String() form (ASCII, a few dozen bytes at most). */
+  quotedBytes(src: Uint8Array, s: number, e: number): void {
+    if (this.at + (e - s) + 2 > HASH_PIECE) this.flush();
+    const buf = this.buf;
+    let at = this.at;
+    buf[at++] = QUOTE;
+    for (let i = s; i < e; i++) buf[at++] = src[i];
+    buf[at++] = QUOTE;
+    this.at = at;
+  }
+
+  private flush(): void {
     if (this.at > 0) this.hash.update(this.buf.subarray(0, this.at));
     this.at = 0;
   }
