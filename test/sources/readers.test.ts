@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { CopyTextParser, unescapeCopy, type CopyKind } from '../../pipeline/core/data/copy-text.ts';
 import { referenceParse } from './copy-text-reference.ts';
 import { typedTable } from '../../pipeline/core/data/typed-columns.ts';
+import type { RawColumn } from '../../pipeline/core/data/table.ts';
 import { parseCsvBytes } from '../../pipeline/core/data/csv.ts';
 
 const parseCsvText = (text: string, where: string) => parseCsvBytes(Buffer.from(text), where);
@@ -21,8 +22,8 @@ describe('COPY text parsing', () => {
     const { numbers, text: cols } = p.finish();
     expect(p.rows).toBe(4);
     expect(Array.from(numbers.get('n')!)).toEqual([1, 2.5, NaN, 3]);
-    expect(cols.get('s')).toEqual(['plain', 'tab\there\\', null, null]);
-    expect(cols.get('b')).toEqual(['true', 'false', null, 'true']);
+    expect(cols.get('s')!.toArray()).toEqual(['plain', 'tab\there\\', null, null]);
+    expect(cols.get('b')!.toArray()).toEqual(['true', 'false', null, 'true']);
     expect(unescapeCopy('a\\nb\\101\\x41')).toBe('a\nbAA');
   });
 
@@ -137,15 +138,16 @@ describe('COPY text parsed from the bytes', () => {
   const kinds: CopyKind[] = ['skip', 'number', 'text', 'bool', 'number', 'text'];
   const names = ['id', 'n', 'category', 'flag', 'm', 'note'];
 
-  /** Parses `text` in chunks cut at `cuts` (byte offsets), as the COPY stream arrives. */
-  function parse(text: Buffer, cuts: number[]): ReturnType<CopyTextParser['finish']> {
-    const p = new CopyTextParser(kinds, names, [0], 't');
+  /** Parses `text` in chunks cut at `cuts` (byte offsets), as the COPY stream arrives; text columns as their cells. */
+  function parse(text: Buffer, cuts: number[], expectedRows = 0) {
+    const p = new CopyTextParser(kinds, names, [0], 't', expectedRows);
     let at = 0;
     for (const cut of [...cuts.filter((c) => c > 0 && c < text.length).sort((a, b) => a - b), text.length]) {
       p.push(text.subarray(at, cut));
       at = cut;
     }
-    return p.finish();
+    const got = p.finish();
+    return { ...got, text: new Map([...got.text].map(([name, col]) => [name, col.toArray()])) };
   }
 
   const numberText = fc.oneof(
@@ -195,13 +197,13 @@ describe('COPY text parsed from the bytes', () => {
 
   it('gives exactly the values of the per-cell parser, however the stream is cut', () => {
     fc.assert(
-      fc.property(rowsArb, fc.array(fc.nat(), { maxLength: 6 }), (rows, cuts) => {
+      fc.property(rowsArb, fc.array(fc.nat(), { maxLength: 6 }), fc.nat({ max: 100 }), (rows, cuts, estimate) => {
         const text = Buffer.from(rows.map((r, i) => [String(i + 1), ...r].join('\t') + '\n').join(''), 'utf8');
         const cutAt = cuts.map((c) => c % (text.length + 1));
         const expected = referenceParse(text, kinds, names);
         if ([...expected.numbers.values()].some((col) => col.some((v) => !Number.isFinite(v) && !Number.isNaN(v))))
           return; // an infinite number is refused (tested above)
-        const got = parse(text, cutAt);
+        const got = parse(text, cutAt, estimate);
         for (const [name, col] of expected.numbers)
           expect(
             Array.from(got.numbers.get(name)!).map((v) => (Object.is(v, -0) ? '-0' : v)),
@@ -250,20 +252,32 @@ describe('COPY text parsed from the bytes', () => {
     const table = typedTable('t', ['id', 'n', 'c'], 2, got.text, got.numbers);
     // rowsDigest hashes that column as the numbers its values read as.
     expect(rowsDigest(table)).not.toBe(
-      rowsDigest(typedTable('t', ['id', 'n', 'c'], 2, new Map([...got.text, ['id', ['x', 'y']]]), got.numbers)),
+      rowsDigest(
+        typedTable(
+          't',
+          ['id', 'n', 'c'],
+          2,
+          new Map<string, (string | null)[] | RawColumn>([...got.text, ['id', ['x', 'y']]]),
+          got.numbers,
+        ),
+      ),
     );
   });
 
-  it('writes the same digest as rowsDigest across the digest buffer’s boundaries', () => {
-    const p = new CopyTextParser(['number', 'text', 'number'], ['a', 'b', 'c'], [], 't');
-    const lines = Array.from(
-      { length: 20_000 },
-      (_, i) => `${i * 7.25}\t${i % 3 ? 'x' : '\\N'}\t${(i / 3).toFixed(i % 5)}\n`,
-    );
-    const text = Buffer.from(lines.join(''));
-    for (let at = 0; at < text.length; at += 1000) p.push(text.subarray(at, at + 1000));
-    const got = p.finish();
-    expect(got.digest).toBe(rowsDigest(typedTable('t', ['a', 'b', 'c'], 20_000, got.text, got.numbers)));
+  it('writes the same digest as rowsDigest across the digest buffer’s boundaries, the columns grown or not', () => {
+    for (const estimate of [0, 20_000, 1e9]) {
+      const p = new CopyTextParser(['number', 'text', 'number'], ['a', 'b', 'c'], [], 't', estimate);
+      const lines = Array.from(
+        { length: 20_000 },
+        (_, i) => `${i * 7.25}\t${i % 3 ? 'x' : '\\N'}\t${(i / 3).toFixed(i % 5)}\n`,
+      );
+      const text = Buffer.from(lines.join(''));
+      for (let at = 0; at < text.length; at += 1000) p.push(text.subarray(at, at + 1000));
+      const got = p.finish();
+      expect(got.digest).toBe(rowsDigest(typedTable('t', ['a', 'b', 'c'], 20_000, got.text, got.numbers)));
+      expect(Array.from(got.numbers.get('a')!)).toEqual(Array.from({ length: 20_000 }, (_, i) => i * 7.25));
+      expect(got.text.get('b')!.toArray()).toEqual(Array.from({ length: 20_000 }, (_, i) => (i % 3 ? 'x' : null)));
+    }
   });
 
   it('a key that repeats is refused on its bytes, a null key included', () => {

@@ -11,6 +11,7 @@
  */
 import { inputError } from '../common/errors.ts';
 import { CLOSE, COMMA, NULL, OPEN, RowsDigestWriter } from './rows-digest.ts';
+import { RawColumnBuilder, type RawColumn } from './table.ts';
 import { cellText } from './typed-columns.ts';
 
 /** `skip`: read only for the key check (a key column the caller did not ask for). */
@@ -45,6 +46,9 @@ const BOOL = 2;
 const TEXT = 3;
 const KIND_CODE: Record<CopyKind, number> = { skip: 0, number: NUMBER, bool: BOOL, text: TEXT };
 
+/** Rows a column is allocated for up front at most, whatever the estimate; beyond, it grows by doubling. */
+const MAX_PREALLOCATED_ROWS = 1 << 23;
+
 /** Distinct values a text column remembers by their bytes: categories repeat, free text stops being remembered. */
 const INTERNED_PER_COLUMN = 4096;
 
@@ -65,7 +69,7 @@ const readsAsNumber = (v: string | null): boolean => v === null || Number.isFini
 export class CopyTextParser {
   rows = 0;
   private readonly numbers: (Float64Array | null)[];
-  private readonly text: ((string | null)[] | null)[];
+  private readonly text: (RawColumnBuilder | null)[];
   private readonly codes: Uint8Array;
   private readonly isKey: Uint8Array;
   /** Per text column: FNV-1a hash of a field's bytes → its value, so a repeated category is decoded once. */
@@ -90,9 +94,13 @@ export class CopyTextParser {
     /** Columns that must never repeat from one row to the next (the ORDER BY key), checked on their bytes. */
     private readonly keyAt: number[],
     private readonly label: string,
+    /** How many rows the caller expects (the planner's estimate): columns start that long, not grown into it. */
+    expectedRows = 0,
   ) {
-    this.numbers = kinds.map((k) => (k === 'number' ? new Float64Array(1 << 16) : null));
-    this.text = kinds.map((k) => (k === 'number' || k === 'skip' ? null : []));
+    // Room beyond the rows read is never written, so it costs address space, not memory.
+    const capacity = Math.min(MAX_PREALLOCATED_ROWS, Math.max(1024, Math.ceil(expectedRows * 1.05)));
+    this.numbers = kinds.map((k) => (k === 'number' ? new Float64Array(capacity) : null));
+    this.text = kinds.map((k) => (k === 'number' || k === 'skip' ? null : new RawColumnBuilder(capacity)));
     this.codes = Uint8Array.from(kinds, (k) => KIND_CODE[k]);
     this.isKey = new Uint8Array(kinds.length);
     for (const c of keyAt) this.isKey[c] = 1;
@@ -311,16 +319,16 @@ export class CopyTextParser {
    * rowsDigest of the table then), once the stream has ended; a trailing partial row means the
    * stream was cut.
    */
-  finish(): { numbers: Map<string, Float64Array>; text: Map<string, (string | null)[]>; digest: string | null } {
+  finish(): { numbers: Map<string, Float64Array>; text: Map<string, RawColumn>; digest: string | null } {
     if (this.rest && this.rest.length > 0)
       throw inputError(`${this.label}: the COPY stream ended in the middle of row ${this.rows + 1}`);
     const numbers = new Map<string, Float64Array>();
-    const text = new Map<string, (string | null)[]>();
+    const text = new Map<string, RawColumn>();
     this.names.forEach((name, c) => {
       const n = this.numbers[c];
       // A view, not a copy: the column's spare capacity (under half of it) is not worth copying 8 bytes a row.
       if (n) numbers.set(name, n.subarray(0, this.rows));
-      else if (this.text[c]) text.set(name, this.text[c]);
+      else if (this.text[c]) text.set(name, this.text[c].finish());
     });
     return { numbers, text, digest: this.allNumeric.includes(1) ? null : this.digest.digest() };
   }

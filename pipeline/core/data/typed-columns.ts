@@ -12,20 +12,23 @@ export function cellText(v: string): string | null {
 }
 
 /**
- * A RawTable from numeric and text columns; each row's "line" is its 1-based row number in
+ * A RawTable from numeric and text columns (cells, or a column already built); each row's "line" is its 1-based row number in
  * what was read, so messages point at the row.
  */
 export function typedTable(
   file: string,
   header: string[],
   rows: number,
-  text: Map<string, (string | null)[]>,
+  text: Map<string, readonly (string | null)[] | RawColumn>,
   numbers: Map<string, Float64Array>,
 ): RawTable {
   const columns = new Map<string, RawColumn>();
   for (const h of header) {
     const n = numbers.get(h);
-    columns.set(h, n ? new RawColumn(rows, n, null, []) : RawColumn.from(text.get(h)!));
+    const t = text.get(h)!;
+    columns.set(h, n ? new RawColumn(rows, n, null, []) : t instanceof RawColumn ? t : RawColumn.from(t));
   }
-  return { file, header, rows, columns, lines: Uint32Array.from({ length: rows }, (_, i) => i + 1) };
+  const lines = new Uint32Array(rows);
+  for (let i = 0; i < rows; i++) lines[i] = i + 1;
+  return { file, header, rows, columns, lines };
 }
