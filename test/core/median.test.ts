@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as aq from 'arquero';
-import { medianInPlace, observedValues } from '../../pipeline/core/common/median.ts';
+import { medianInPlace, medianOf, observedValues } from '../../pipeline/core/common/median.ts';
 import { summarizeNumeric } from '../../pipeline/core/data/summary.ts';
 
 /** The median as it was computed before selection: sort a copy, interpolate between the middle values. */
@@ -33,6 +33,35 @@ describe('median by selection', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('medianOf equals the sorted median on long columns, bracketed from a sample or not, and never reorders them', () => {
+    // Long columns from a seed: ties, NaN, runs in order, both zeros, wide doubles.
+    const column = (seed: number, n: number, kind: number): Float64Array => {
+      let x = seed >>> 0 || 1;
+      const next = (): number => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
+      return Float64Array.from({ length: n }, (_, i) => {
+        const u = next();
+        if (u < 0.05 * kind) return NaN;
+        if (kind === 0) return Math.floor(u * 7) - 3;
+        if (kind === 1) return i;
+        if (kind === 2) return u < 0.5 ? -0 : 0;
+        return (u - 0.5) * 1e6 * (i % 3 === 0 ? 1e-300 : 1);
+      });
+    };
+    fc.assert(
+      fc.property(fc.nat(), fc.integer({ min: 0, max: 40_000 }), fc.integer({ min: 0, max: 3 }), (seed, n, kind) => {
+        const values = column(seed, n, kind);
+        const before = Buffer.from(values.slice().buffer);
+        expect(medianOf(values)).toBe(sortedMedian(Array.from(values)));
+        expect(Buffer.from(values.buffer).equals(before)).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+    // A sample unlike the column (every tenth value huge, where the sample is drawn) misses the middle.
+    const tricky = Float64Array.from({ length: 40_960 }, (_, i) => (i % 10 === 0 ? 1e9 : i % 97));
+    expect(medianOf(tricky)).toBe(sortedMedian(Array.from(tricky)));
+    expect(medianOf(new Float64Array(50_000).fill(NaN))).toBeNull();
   });
 
   it('stays linear on sorted, reversed and constant columns', () => {

@@ -38,6 +38,63 @@ export function medianInPlace(values: Float64Array): number | null {
   return a + (b - a) * (pos - lo);
 }
 
+/** Values drawn from a column to bracket its median; below twice this many values, the column is copied whole. */
+const SAMPLE = 4096;
+/** How far either side of the sample's middle the bracket reaches: four standard deviations of its rank. */
+const REACH = 128;
+
+/**
+ * The median of a column's values that are not NaN (null when there are none), as
+ * medianInPlace(observedValues(values)) gives it, without copying the column: a sample
+ * brackets the middle, one pass counts the values below the bracket and the values inside,
+ * and a second copies only those inside, where selection finds the middle order statistics.
+ * When the bracket misses them (a sample unlike the column), the whole column is copied.
+ * The column is never reordered.
+ */
+export function medianOf(values: Float64Array): number | null {
+  const len = values.length;
+  if (len < 2 * SAMPLE) return medianInPlace(observedValues(values));
+  const sample = new Float64Array(SAMPLE);
+  let m = 0;
+  for (let j = 0; j < SAMPLE; j++) {
+    const v = values[Math.floor((j * len) / SAMPLE)];
+    if (!Number.isNaN(v)) sample[m++] = v;
+  }
+  if (m < SAMPLE / 2) return medianInPlace(observedValues(values));
+  const sorted = sample.subarray(0, m).sort();
+  const low = sorted[Math.max(0, (m >> 1) - REACH)];
+  const high = sorted[Math.min(m - 1, (m >> 1) + REACH)];
+  let missing = 0;
+  let below = 0;
+  let inside = 0;
+  for (let i = 0; i < len; i++) {
+    const v = values[i];
+    // NaN is neither below nor inside.
+    if (v < low) below++;
+    else if (v <= high) inside++;
+    else if (Number.isNaN(v)) missing++;
+  }
+  const pos = (len - missing - 1) / 2;
+  const lo = Math.floor(pos);
+  const hi = lo < pos ? lo + 1 : lo;
+  if (lo < below || hi >= below + inside) return medianInPlace(observedValues(values));
+  // Sorted, the column is: the values below the bracket, those inside, those above; ranks lo and hi fall inside.
+  if (low === high) return low + (high - low) * (pos - lo);
+  const middle = new Float64Array(inside);
+  let k = 0;
+  for (let i = 0; i < len; i++) {
+    const v = values[i];
+    if (v >= low && v <= high) middle[k++] = v;
+  }
+  const a = select(middle, lo - below);
+  let b = a;
+  if (hi > lo) {
+    b = middle[lo - below + 1];
+    for (let i = lo - below + 2; i < inside; i++) if (middle[i] < b) b = middle[i];
+  }
+  return a + (b - a) * (pos - lo);
+}
+
 /**
  * Rearranges `a` so that a[k] is the value a full sort would put there, everything before
  * it ≤ and everything after it ≥ (Hoare's selection with a median-of-three pivot).

@@ -152,6 +152,9 @@ function checkTarget(table: RawTable, target: string, positive: string): { negat
 }
 
 function inferKind(column: RawColumn): 'numeric' | 'categorical' {
+  // A column of plain numbers (a typed source's) is numeric when any value is present.
+  const plain = column.plainNumbers();
+  if (plain !== null) return plain.some((v) => !Number.isNaN(v)) ? 'numeric' : 'categorical';
   let present = 0;
   let numeric = 0;
   const parses = new Map<string, boolean>();
@@ -173,7 +176,10 @@ function inferKind(column: RawColumn): 'numeric' | 'categorical' {
 }
 
 function isIntegerColumn(values: Float64Array): boolean {
-  for (const v of values) if (!Number.isNaN(v) && !Number.isInteger(v)) return false;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isNaN(v) && !Number.isInteger(v)) return false;
+  }
   return true;
 }
 

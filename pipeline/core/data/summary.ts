@@ -5,7 +5,7 @@
  * a comparator: at a million rows that sort was most of schema inference.
  */
 import * as aq from 'arquero';
-import { medianInPlace, observedValues } from '../common/median.ts';
+import { medianOf } from '../common/median.ts';
 
 export interface NumericSummary {
   count: number;
@@ -35,7 +35,7 @@ export function summarizeNumeric(values: Float64Array): NumericSummary {
     missing: values.length - valid,
     mean: num(s.mean),
     sd: valid > 1 ? num(s.sd) : 0,
-    median: medianInPlace(observedValues(values)),
+    median: medianOf(values),
     min: num(s.min),
     max: num(s.max),
   };

@@ -13,7 +13,7 @@
 import type { FeatureMatrix } from '../engines/engine.ts';
 import type { Dataset } from '../data/dataset.ts';
 import type { DataSchema } from '../data/schema.ts';
-import { medianInPlace, observedValues } from '../common/median.ts';
+import { medianInPlace, medianOf, observedValues } from '../common/median.ts';
 
 export type Encoding = 'tree' | 'linear';
 
@@ -34,10 +34,17 @@ export function fitPreprocessor(train: Dataset, schema: DataSchema, encoding: En
   const columns: EncodedColumn[] = schema.features.map((f) => {
     if (f.kind === 'numeric') {
       const v = train.numeric.get(f.name)!;
+      if (encoding === 'tree')
+        return {
+          source: f.name,
+          kind: 'numeric',
+          impute: medianOf(v) ?? 0,
+          center: 0,
+          scale: 1,
+          missing_indicator: false,
+        };
       const observed = observedValues(v);
       const median = medianInPlace(observed) ?? 0;
-      if (encoding === 'tree')
-        return { source: f.name, kind: 'numeric', impute: median, center: 0, scale: 1, missing_indicator: false };
       // Summed in ascending order, as these figures always were, so the same rows give the same bits.
       observed.sort();
       let sum = 0;
