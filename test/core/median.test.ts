@@ -73,18 +73,33 @@ describe('median by selection', () => {
     expect(medianInPlace(new Float64Array(0))).toBeNull();
   });
 
-  it('summarizeNumeric gives the figures arquero gave with its own median', () => {
+  it('summarizeNumeric gives the figures arquero’s rollup gave, to the bit (median: arquero’s own)', () => {
     fc.assert(
       fc.property(fc.array(cell, { maxLength: 200 }), (values) => {
         const column = Float64Array.from(values);
         const [s] = aq
           .table({ v: column })
-          .rollup({ valid: aq.op.valid('v'), median: aq.op.median('v') })
-          .objects() as { valid: number; median: number | undefined }[];
-        const expected = s.valid > 0 && Number.isFinite(s.median) ? s.median! : null;
+          .rollup({
+            valid: aq.op.valid('v'),
+            mean: aq.op.mean('v'),
+            sd: aq.op.stdev('v'),
+            min: aq.op.min('v'),
+            max: aq.op.max('v'),
+            median: aq.op.median('v'),
+          })
+          .objects() as Record<string, number | undefined>[];
+        const valid = s.valid ?? 0;
+        const num = (x: number | undefined): number | null =>
+          valid > 0 && x !== undefined && Number.isFinite(x) ? x : null;
+        const got = summarizeNumeric(column);
+        expect(got.missing).toBe(column.length - valid);
+        expect(got.mean).toBe(num(s.mean));
+        expect(got.sd).toBe(valid > 1 ? num(s.sd) : 0);
+        expect(got.min).toBe(num(s.min));
+        expect(got.max).toBe(num(s.max));
         // A zero median may lose its sign (arquero returns a lone -0 as it is); JSON writes both as 0.
         const unsigned = (x: number | null): number | null => (x === 0 ? 0 : x);
-        expect(unsigned(summarizeNumeric(column).median)).toBe(unsigned(expected));
+        expect(unsigned(got.median)).toBe(unsigned(num(s.median)));
       }),
       { numRuns: 1000 },
     );

@@ -1,10 +1,10 @@
 /**
- * Per-column summary statistics, computed with arquero (fast columnar rollups):
- * the schema records them and the reports show them. The median is selected
- * (common/median.ts) rather than asked of arquero, which sorts a copy of the column through
- * a comparator: at a million rows that sort was most of schema inference.
+ * Per-column summary statistics: the schema records them and the reports show them. The
+ * figures are those arquero's rollup (valid, mean, stdev, min, max) gave, computed by the
+ * same streaming updates in the same order — so the same doubles — in one loop over the
+ * column, without arquero's per-value calls. The median is selected (common/median.ts)
+ * rather than sorted.
  */
-import * as aq from 'arquero';
 import { medianOf } from '../common/median.ts';
 
 export interface NumericSummary {
@@ -18,26 +18,31 @@ export interface NumericSummary {
 }
 
 export function summarizeNumeric(values: Float64Array): NumericSummary {
-  const t = aq.table({ v: values });
-  const [s] = t
-    .rollup({
-      valid: aq.op.valid('v'),
-      mean: aq.op.mean('v'),
-      sd: aq.op.stdev('v'),
-      min: aq.op.min('v'),
-      max: aq.op.max('v'),
-    })
-    .objects() as Record<string, number | undefined>[];
-  const valid = s.valid ?? 0;
-  const num = (x: number | undefined): number | null => (valid > 0 && x !== undefined && Number.isFinite(x) ? x : null);
+  let valid = 0;
+  let mean = 0;
+  let dev = 0;
+  let min = NaN;
+  let max = NaN;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) continue;
+    valid++;
+    // Welford's update, as arquero's mean and variance make it: the mean first, then the deviation with the new mean.
+    const d = v - mean;
+    mean += d / valid;
+    dev += d * (v - mean);
+    if (v < min || valid === 1) min = v;
+    if (v > max || valid === 1) max = v;
+  }
+  const num = (x: number): number | null => (valid > 0 && Number.isFinite(x) ? x : null);
   return {
     count: values.length,
     missing: values.length - valid,
-    mean: num(s.mean),
-    sd: valid > 1 ? num(s.sd) : 0,
+    mean: num(mean),
+    sd: valid > 1 ? num(Math.sqrt(dev / (valid - 1))) : 0,
     median: medianOf(values),
-    min: num(s.min),
-    max: num(s.max),
+    min: num(min),
+    max: num(max),
   };
 }
 
