@@ -67,12 +67,12 @@ export function medianOf(values: Float64Array): number | null {
   let missing = 0;
   let below = 0;
   let inside = 0;
+  // Counted without branches (a comparison's 0 or 1): random data would mispredict one per value. NaN is neither below nor inside.
   for (let i = 0; i < len; i++) {
     const v = values[i];
-    // NaN is neither below nor inside.
-    if (v < low) below++;
-    else if (v <= high) inside++;
-    else if (Number.isNaN(v)) missing++;
+    below += +(v < low);
+    inside += +(v >= low) & +(v <= high);
+    missing += +Number.isNaN(v);
   }
   const pos = (len - missing - 1) / 2;
   const lo = Math.floor(pos);
@@ -80,12 +80,15 @@ export function medianOf(values: Float64Array): number | null {
   if (lo < below || hi >= below + inside) return medianInPlace(observedValues(values));
   // Sorted, the column is: the values below the bracket, those inside, those above; ranks lo and hi fall inside.
   if (low === high) return low + (high - low) * (pos - lo);
-  const middle = new Float64Array(inside);
+  // One spare slot: every value is written, and kept (k advances) only when inside.
+  const spare = new Float64Array(inside + 1);
   let k = 0;
   for (let i = 0; i < len; i++) {
     const v = values[i];
-    if (v >= low && v <= high) middle[k++] = v;
+    spare[k] = v;
+    k += +(v >= low) & +(v <= high);
   }
+  const middle = spare.subarray(0, inside);
   const a = select(middle, lo - below);
   let b = a;
   if (hi > lo) {
