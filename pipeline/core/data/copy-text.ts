@@ -326,7 +326,7 @@ export class CopyTextParser {
     const text = new Map<string, RawColumn>();
     this.names.forEach((name, c) => {
       const n = this.numbers[c];
-      // A view, not a copy: the column's spare capacity (under half of it) is not worth copying 8 bytes a row.
+      // A view, not a copy: the room past the rows read was never written, so it holds no memory.
       if (n) numbers.set(name, n.subarray(0, this.rows));
       else if (this.text[c]) text.set(name, this.text[c].finish());
     });
