@@ -196,12 +196,12 @@ var Layout = class {
     return start;
   }
 };
-function kernel(base64, imports = {}) {
+function kernel(base64) {
   let compiled = null;
   return (layout) => {
     compiled ??= new WebAssembly.Module(Buffer.from(base64, "base64"));
     const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(layout.size / 65536)) });
-    const instance = new WebAssembly.Instance(compiled, { ...imports, env: { memory } });
+    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
     return { exports: instance.exports, buffer: memory.buffer };
   };
 }

@@ -103,7 +103,7 @@ interface Exports {
   scatter(x: number, m: number, k: number, cursor: number, ec: number, ev: number): void;
 }
 
-const instantiate = kernel<Exports>(NEWTON_WASM, { math: { exp: Math.exp, log1p: Math.log1p } });
+const instantiate = kernel<Exports>(NEWTON_WASM);
 type Instance = ReturnType<typeof instantiate>;
 
 /**

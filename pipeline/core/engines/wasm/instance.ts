@@ -19,18 +19,15 @@ export class Layout {
 /**
  * Returns `instantiate(layout)`: a new instance of the module over a memory of
  * `layout.size` bytes, and that memory's buffer. The memory is sized once and never
- * grows: growing would detach every view the caller makes of the buffer. `imports` are
- * the module's other imports (JavaScript functions it calls), beside `env.memory`.
+ * grows: growing would detach every view the caller makes of the buffer. The module's one
+ * import is that memory, `env.memory`: a kernel calls no JavaScript.
  */
-export function kernel<E>(
-  base64: string,
-  imports: Record<string, Record<string, unknown>> = {},
-): (layout: Layout) => { exports: E; buffer: ArrayBuffer } {
+export function kernel<E>(base64: string): (layout: Layout) => { exports: E; buffer: ArrayBuffer } {
   let compiled: WebAssembly.Module | null = null;
   return (layout) => {
     compiled ??= new WebAssembly.Module(Buffer.from(base64, 'base64'));
     const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(layout.size / 65536)) });
-    const instance = new WebAssembly.Instance(compiled, { ...imports, env: { memory } });
+    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
     return { exports: instance.exports as unknown as E, buffer: memory.buffer };
   };
 }
