@@ -5,6 +5,8 @@ Reads the same CSV files as the TypeScript benchmark, encodes them the usual way
 peer with all cores, and prints one JSON object per model on stdout.
 With refits=K, K more fits of a new model on the same rows follow the first, and refit_s is
 their median (what each fit of a cross-validated search costs once one has run).
+Each model's first fit starts after the same pause as on the TypeScript side (SETTLE_S; see
+bench/case.ts for why it is there).
 Needs Debian's python3-sklearn and python3-xgboost (numpy only, no pandas).
 """
 import csv
@@ -13,6 +15,8 @@ import sys
 import time
 
 import numpy as np
+
+SETTLE_S = 0.25
 
 
 def load(path, target, positive, levels=None):
@@ -76,6 +80,7 @@ def main():
         make, impute = models[name]
         a, b = (Xtr_i, Xte_i) if impute else (Xtr, Xte)
         m = make()
+        time.sleep(SETTLE_S)
         t0 = time.perf_counter()
         m.fit(a, ytr)
         fit = time.perf_counter() - t0
