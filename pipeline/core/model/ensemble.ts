@@ -44,10 +44,17 @@ export function memberMatrix(X: FeatureMatrix, offset: number, width: number): F
 
 /** Each preprocessing's encoding of the rows, side by side: an ensemble's matrix. */
 export function sideBySide(preprocessing: readonly PreprocessorState[], ds: Dataset): FeatureMatrix {
-  const parts = preprocessing.map((p) => transform(p, ds));
+  return joined(
+    preprocessing.map((p) => transform(p, ds)),
+    ds.rows,
+  );
+}
+
+/** Members' encodings of the same rows, side by side (no copy of the columns). */
+export function joined(parts: readonly FeatureMatrix[], rows: number): FeatureMatrix {
   return {
     names: parts.flatMap((m) => m.names),
-    rows: ds.rows,
+    rows,
     columns: parts.flatMap((m) => m.columns),
     categorical: parts.flatMap((m) => m.categorical),
   };

@@ -15,8 +15,14 @@ import type { Env } from '../data/postgres.ts';
 import { inferSchema, type DataSchema } from '../data/schema.ts';
 import { subset, toDataset, type Dataset } from '../data/dataset.ts';
 import { fitPreprocessor, featureSources, transform, type PreprocessorState } from '../features/preprocess.ts';
-import type { Engine, EngineState, FeatureMatrix } from '../engines/engine.ts';
-import { EnsembleEngine, ensembleEngineState, sideBySide, type EnsembleMemberState } from '../model/ensemble.ts';
+import type { Engine, EngineState, FeatureMatrix, FitContext } from '../engines/engine.ts';
+import {
+  EnsembleEngine,
+  ensembleEngineState,
+  joined,
+  sideBySide,
+  type EnsembleMemberState,
+} from '../model/ensemble.ts';
 import type { EnsembleMember } from '../tuning/auto-ensemble.ts';
 import { AUTO_ENGINE, engineFactory } from '../engines/index.ts';
 import type { ParamValues } from '../engines/params.ts';
@@ -317,13 +323,7 @@ async function fitSingle(
 
   opts.onStage?.(`training ${factory.name}`);
   const engine = factory.create(params);
-  await engine.fit(Xtr, trainSet.y!, {
-    seed: config.seed,
-    validation: { X: Xva, y: valSet.y! },
-    workers: opts.workers,
-    onProgress: opts.onProgress,
-    onWarning: opts.onWarning,
-  });
+  await engine.fit(Xtr, trainSet.y!, fitContext(opts, Xva, valSet));
   const tFit = performance.now();
 
   opts.onStage?.('evaluating');
@@ -354,22 +354,20 @@ async function fitEnsemble(
   valSet: Dataset,
   testSet: Dataset,
 ): FitOutcome {
-  const { config } = opts;
   opts.onStage?.('preprocessing');
   const preps = members.map((m) => fitPreprocessor(trainSet, schema, engineFactory(m.engine).encoding));
   const tPrep = performance.now();
   const states: EnsembleMemberState[] = [];
+  // Each member's encoding of the training and validation rows, kept from its fit for scoring.
+  const trainParts: FeatureMatrix[] = [];
+  const valParts: FeatureMatrix[] = [];
   for (const [i, m] of members.entries()) {
     const factory = engineFactory(m.engine);
     opts.onStage?.(`training ${m.candidate} (ensemble member ${i + 1} of ${members.length})`);
     const engine = factory.create(resolveParams(factory.name, factory.paramSpec, m.params));
-    await engine.fit(transform(preps[i], trainSet), trainSet.y!, {
-      seed: config.seed,
-      validation: { X: transform(preps[i], valSet), y: valSet.y! },
-      workers: opts.workers,
-      onProgress: opts.onProgress,
-      onWarning: opts.onWarning,
-    });
+    trainParts.push(transform(preps[i], trainSet));
+    valParts.push(transform(preps[i], valSet));
+    await engine.fit(trainParts[i], trainSet.y!, fitContext(opts, valParts[i], valSet));
     states.push({ candidate: m.candidate, weight: m.weight, preprocessing: preps[i], engine: engine.toJSON() });
   }
   const tFit = performance.now();
@@ -379,8 +377,8 @@ async function fitEnsemble(
   const engine = new EnsembleEngine(state);
   const scored = scoreSplits(
     engine,
-    sideBySide(preps, trainSet),
-    sideBySide(preps, valSet),
+    joined(trainParts, trainSet.rows),
+    joined(valParts, valSet.rows),
     sideBySide(preps, testSet),
     opts,
   );
@@ -395,6 +393,17 @@ async function fitEnsemble(
     },
     tPrep,
     tFit,
+  };
+}
+
+/** What an engine's fit is told: the seed, the validation rows, the workers and where to report. */
+function fitContext(opts: TrainOptions, Xva: FeatureMatrix, valSet: Dataset): FitContext {
+  return {
+    seed: opts.config.seed,
+    validation: { X: Xva, y: valSet.y! },
+    workers: opts.workers,
+    onProgress: opts.onProgress,
+    onWarning: opts.onWarning,
   };
 }
 
