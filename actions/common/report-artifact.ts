@@ -181,6 +181,7 @@ const runSchema = {
             properties: {
               rank: int(1),
               candidate: str(100),
+              engine: str(100),
               mean: nnum,
               sd: nnum,
               folds: int(),

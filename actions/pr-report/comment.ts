@@ -6,7 +6,7 @@
  * find and update the same comment on every push instead of piling up new ones.
  */
 import { markdownTable } from 'markdown-table';
-import { HIGHER_IS_BETTER, num, pct, signed, type SplitMetrics } from '../../pipeline/core/index.ts';
+import { ENSEMBLE_ENGINE, HIGHER_IS_BETTER, num, pct, signed, type SplitMetrics } from '../../pipeline/core/index.ts';
 import { type ModelSide, METRIC_ROWS } from '../../pipeline/gitops/index.ts';
 import { describeScore } from '../lint-score/score.ts';
 import { barChart, CHALLENGER_COLOUR, rocChart } from './mermaid.ts';
@@ -288,6 +288,8 @@ function leaderboardSection(a: ReportArtifact): string[] {
   const metric = s.metric === 'roc_auc' ? 'ROC AUC' : 'expected cost';
   const repeats = s.repeats ?? 1;
   const shown = s.leaderboard.filter((e, i) => i < 12 || e.folds >= s.folds);
+  // The ensemble's line averages finalists; it is not one of the candidates searched.
+  const searched = s.leaderboard.filter((e) => e.engine !== ENSEMBLE_ENGINE).length;
   const rows = shown.map((e) => [
     String(e.rank),
     mdText(e.candidate),
@@ -298,7 +300,7 @@ function leaderboardSection(a: ReportArtifact): string[] {
     e.outcome === 'winner' ? '**winner**' : e.outcome,
   ]);
   return [
-    `<details><summary>Model selection (engine: auto): ${mdText(s.winner)} of ${s.leaderboard.length} candidates</summary>`,
+    `<details><summary>Model selection (engine: auto): ${mdText(s.winner)} of ${searched} candidates</summary>`,
     '',
     mdText(s.reason) + '.',
     '',

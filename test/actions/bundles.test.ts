@@ -4,7 +4,7 @@
  * but Node's own modules (there is no node_modules where the runner unpacks an action),
  * and the tree engines' worker bundle must train the same forest as the sources do.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,6 +33,13 @@ describe('action bundles', () => {
       };
       expect(doc.runs, name).toEqual({ using: 'node24', main: 'dist/index.js' });
     }
+  });
+
+  it('only the actions that train carry the tree engines (their worker thread is the sign)', () => {
+    // The others compare or report; pulling in an engine through a shared import would add
+    // a third of a megabyte each.
+    const withEngines = names.filter((name) => existsSync(join(ROOT, 'actions', name, 'dist', 'forest-worker.cjs')));
+    expect(withEngines).toEqual(['register', 'retrain', 'train']);
   });
 
   it.each(names)('%s: dist/ is what npm run build:actions makes today, importing only Node modules', async (name) => {

@@ -112,8 +112,10 @@ describe.each([
     const file = join(dir, 'run.json');
     writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), auto }));
     const body = buildPrComment(readReportArtifact(dir), { artifactUrl: null });
+    // The ensemble's line is not counted among the candidates searched.
+    expect(auto.leaderboard.filter((e) => e.engine === 'ensemble').length).toBe(ensemble ? 1 : 0);
     expect(body).toContain(
-      `<details><summary>Model selection (engine: auto): ${auto.winner} of ${auto.leaderboard.length} candidates</summary>`,
+      `<details><summary>Model selection (engine: auto): ${auto.winner} of ${auto.leaderboard.length - (ensemble ? 1 : 0)} candidates</summary>`,
     );
     expect(body).toMatch(
       /\|\s+# \| Candidate\s+\| CV ROC AUC \(mean ± sd\) \| Folds \| Est\. fit s \| Fit s\s*\| Outcome/,

@@ -34337,6 +34337,7 @@ var runSchema = {
             properties: {
               rank: int(1),
               candidate: str(100),
+              engine: str(100),
               mean: nnum,
               sd: nnum,
               folds: int(),

@@ -39038,6 +39038,9 @@ var HIGHER_IS_BETTER = {
 };
 var METRIC_NAMES = Object.keys(HIGHER_IS_BETTER);
 
+// pipeline/core/engines/names.ts
+var ENSEMBLE_ENGINE = "ensemble";
+
 // pipeline/gitops/report/tables.ts
 var METRIC_ROWS = [
   { key: "roc_auc", label: "ROC AUC" },
@@ -39334,6 +39337,7 @@ function leaderboardSection(a) {
   const metric = s.metric === "roc_auc" ? "ROC AUC" : "expected cost";
   const repeats = s.repeats ?? 1;
   const shown = s.leaderboard.filter((e, i) => i < 12 || e.folds >= s.folds);
+  const searched = s.leaderboard.filter((e) => e.engine !== ENSEMBLE_ENGINE).length;
   const rows = shown.map((e) => [
     String(e.rank),
     mdText(e.candidate),
@@ -39344,7 +39348,7 @@ function leaderboardSection(a) {
     e.outcome === "winner" ? "**winner**" : e.outcome
   ]);
   return [
-    `<details><summary>Model selection (engine: auto): ${mdText(s.winner)} of ${s.leaderboard.length} candidates</summary>`,
+    `<details><summary>Model selection (engine: auto): ${mdText(s.winner)} of ${searched} candidates</summary>`,
     "",
     mdText(s.reason) + ".",
     "",
@@ -39499,6 +39503,7 @@ var runSchema = {
             properties: {
               rank: int(1),
               candidate: str(100),
+              engine: str(100),
               mean: nnum,
               sd: nnum,
               folds: int(),

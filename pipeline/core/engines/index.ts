@@ -11,6 +11,7 @@ import { forestFactory } from './forest.ts';
 import { gbdtFactory } from './gbdt.ts';
 import { logisticFactory } from './logistic.ts';
 import { mlRandomForestFactory } from './ml-random-forest.ts';
+import { AUTO_ENGINE } from './names.ts';
 
 const factories: EngineFactory[] = [forestFactory, gbdtFactory, logisticFactory, mlRandomForestFactory];
 
@@ -18,17 +19,7 @@ export const ENGINES: ReadonlyMap<string, EngineFactory> = new Map(factories.map
 
 export const ENGINE_NAMES: readonly string[] = [...ENGINES.keys()];
 
-/**
- * Not an engine but the choice of one: `auto` cross-validates the engines that declare a fit
- * cost and keeps the best (pipeline/core/tuning/auto.ts); the model it makes is that engine's.
- */
-export const AUTO_ENGINE = 'auto';
-
-/**
- * Not an engine a config names but what `engine: auto` makes with `auto.ensemble` when a
- * soft-voting ensemble of its top finalists wins (pipeline/core/model/ensemble.ts).
- */
-export const ENSEMBLE_ENGINE = 'ensemble';
+export { AUTO_ENGINE, ENSEMBLE_ENGINE } from './names.ts';
 
 /** What a config, `--engine`, the train action's input and the workflows' engine choice may name. */
 export const ENGINE_CHOICES: readonly string[] = [...ENGINE_NAMES, AUTO_ENGINE];

@@ -63,6 +63,8 @@ export interface AutoRunSummary {
   leaderboard: {
     rank: number;
     candidate: string;
+    /** The candidate's engine, `ensemble` for the soft-voting ensemble's line (absent in runs recorded before it was written). */
+    engine?: string;
     mean: number | null;
     sd: number | null;
     folds: number;
@@ -122,6 +124,7 @@ function autoRunSummary(a: AutoOutcome): AutoRunSummary {
     leaderboard: s.leaderboard.map((e) => ({
       rank: e.rank,
       candidate: e.candidate,
+      engine: e.engine,
       mean: e.mean,
       sd: e.sd,
       folds: e.folds,
