@@ -35,7 +35,7 @@ describe('action bundles', () => {
     }
   });
 
-  it('only the actions that train carry the tree engines (their worker thread is the sign)', () => {
+  it('only the actions that train or score carry the tree engines (their worker thread is the sign)', () => {
     // The others compare or report; pulling in an engine through a shared import would add
     // a third of a megabyte each.
     const withEngines = names.filter((name) => existsSync(join(ROOT, 'actions', name, 'dist', 'forest-worker.cjs')));
