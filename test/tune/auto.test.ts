@@ -7,14 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { engineFactory } from '../../pipeline/core/engines/index.ts';
 import { bundleBytes } from '../../pipeline/core/model/bundle.ts';
 import { train } from '../../pipeline/core/training/train.ts';
-import {
-  oneSeRule,
-  pairedGap,
-  planAuto,
-  rungsFor,
-  type AutoConfig,
-  type Family,
-} from '../../pipeline/core/tuning/auto.ts';
+import { oneSeRule, planAuto, rungsFor, type AutoConfig, type Family } from '../../pipeline/core/tuning/auto.ts';
+import { pairedGap } from '../../pipeline/core/tuning/fold-scores.ts';
 import { resolveConfig } from '../../pipeline/core/config/load.ts';
 import { ROOT } from './helpers.ts';
 

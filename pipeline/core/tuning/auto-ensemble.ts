@@ -14,6 +14,7 @@ import { num, round } from '../common/format.ts';
 import type { Costs } from '../evaluation/metrics.ts';
 import type { ParamValues } from '../engines/params.ts';
 import { scoreFold, type TuneMetric } from './cv.ts';
+import { foldStats, pairedGap } from './fold-scores.ts';
 
 /** Finalists, the best by cross-validated mean first, that vote. */
 export const ENSEMBLE_SIZE = 3;
@@ -61,12 +62,6 @@ export function decodeHeldOut(h: HeldOut): { p: Float64Array; y: Uint8Array } {
   return { p, y: Uint8Array.from(h.y, (c) => (c === '1' ? 1 : 0)) };
 }
 
-function meanSd(xs: number[]): { mean: number; sd: number } {
-  const mean = xs.reduce((s, v) => s + v, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((s, v) => s + (v - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, sd };
-}
-
 /** What the search knows that the ensemble is decided from. */
 export interface EnsembleEvidence {
   folds: number;
@@ -95,7 +90,7 @@ export function ensembleOf(ev: EnsembleEvidence): { choice: EnsembleChoice | nul
       const s = first(c.id);
       return s.length === k && s.every(Number.isFinite) && (ev.oof.get(c.id)?.length ?? 0) >= k;
     })
-    .map((c) => ({ c, mean: meanSd(first(c.id)).mean }))
+    .map((c) => ({ c, mean: foldStats(first(c.id)).mean! }))
     .sort((a, b) => (higher ? b.mean - a.mean : a.mean - b.mean) || order.get(a.c.id)! - order.get(b.c.id)!);
   if (ranked.length < 2)
     return {
@@ -122,16 +117,10 @@ export function ensembleOf(ev: EnsembleEvidence): { choice: EnsembleChoice | nul
   }
   const winner = first(ev.winner);
   const ok = scores.every(Number.isFinite);
-  const st = ok ? meanSd(scores) : null;
-  const w = meanSd(winner);
-  // gap > 0: the ensemble is better; the noise is the standard error of the paired fold differences.
-  let gap: number | null = null;
-  let se: number | null = null;
-  if (ok) {
-    const ds = meanSd(scores.map((s, i) => (higher ? s - winner[i] : winner[i] - s)));
-    gap = ds.mean;
-    se = ds.sd / Math.sqrt(k);
-  }
+  const st = ok ? foldStats(scores) : null;
+  const w = foldStats(winner);
+  // gap > 0: the ensemble is better (the winner is "behind" it); the noise is the standard error of the paired fold differences.
+  const { gap, se } = ok ? pairedGap(scores, winner, higher) : { gap: null, se: null };
   const kept = gap !== null && se !== null && gap > se;
   const names = members.map((m) => m.candidate);
   const list = `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
@@ -147,8 +136,8 @@ export function ensembleOf(ev: EnsembleEvidence): { choice: EnsembleChoice | nul
       id: `ensemble of ${names.join(', ')}`,
       members,
       fold_scores: scores.map((x) => (Number.isFinite(x) ? round(x, 6) : null)),
-      mean: st ? round(st.mean, 6) : null,
-      sd: st ? round(st.sd, 6) : null,
+      mean: st ? round(st.mean!, 6) : null,
+      sd: st ? round(st.sd!, 6) : null,
       gap: gap === null ? null : round(gap, 6),
       se: se === null ? null : round(se, 6),
       kept,

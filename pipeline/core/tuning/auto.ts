@@ -37,6 +37,7 @@ import { orderParams } from './space.ts';
 import { resolveSpace } from './tune.ts';
 import type { Costs } from '../evaluation/metrics.ts';
 import { decodeHeldOut, encodeHeldOut, ensembleOf, type EnsembleChoice, type HeldOut } from './auto-ensemble.ts';
+import { foldStats, pairedGap } from './fold-scores.ts';
 
 export type AutoMetric = 'roc_auc' | 'expected_cost';
 
@@ -574,13 +575,6 @@ interface Scored {
   sd: number | null;
 }
 
-function stats(xs: number[]): { mean: number | null; sd: number | null } {
-  if (xs.length === 0 || !xs.every(Number.isFinite)) return { mean: null, sd: null };
-  const mean = xs.reduce((s, v) => s + v, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((s, v) => s + (v - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, sd };
-}
-
 /** Better first; failed last; ties keep the plan's order (engine order, then draw). */
 function byScore(higher: boolean, order: Map<string, number>) {
   return (a: Scored, b: Scored): number => {
@@ -599,7 +593,7 @@ function survivors(
   const order = new Map(alive.map((c, i) => [c.id, i]));
   const ranked = alive
     .filter((c) => !errors.has(c.id))
-    .map((c) => ({ c, ...stats(scores.get(c.id)!) }))
+    .map((c) => ({ c, ...foldStats(scores.get(c.id)!) }))
     .filter((s) => s.mean !== null)
     .sort(byScore(higher, order));
   const keep = new Set(ranked.slice(0, Math.ceil(alive.length / ETA)).map((s) => s.c.id));
@@ -610,20 +604,6 @@ function survivors(
     keep.add(s.c.id);
   }
   return alive.filter((c) => keep.has(c.id));
-}
-
-/**
- * How far `other` is behind `best` and the noise of that gap. Every candidate is scored on the
- * same folds, and folds differ in difficulty for every candidate alike, so the noise is the
- * standard error of the per-fold differences (paired), not that of either mean: with few
- * folds the spread of each mean is mostly the folds' difficulty, which cancels in the
- * difference. A positive gap means `other` is worse.
- */
-export function pairedGap(best: number[], other: number[], higher: boolean): { gap: number; se: number } {
-  if (best.length !== other.length || best.length < 2)
-    throw new Error(`paired fold scores must have the same length ≥ 2 (got ${best.length} and ${other.length})`);
-  const st = stats(best.map((b, i) => (higher ? b - other[i] : other[i] - b)));
-  return { gap: st.mean!, se: st.sd! / Math.sqrt(best.length) };
 }
 
 export interface RuleInput {
@@ -659,7 +639,7 @@ function rankFinalists(
 ): Ranked[] {
   const order = new Map(candidates.map((c, i) => [c.id, i]));
   return candidates
-    .map((c) => ({ c, ...stats(scores.get(c.id)!), size: c.size, scores: scores.get(c.id)! }))
+    .map((c) => ({ c, ...foldStats(scores.get(c.id)!), size: c.size, scores: scores.get(c.id)! }))
     .filter((s) => s.scores.length >= folds && s.mean !== null)
     .sort((a, b) => b.scores.length - a.scores.length || byScore(higher, order)(a, b));
 }
@@ -682,7 +662,7 @@ function select(
 ): Selection {
   const k = cfg.folds;
   const order = new Map(plan.candidates.map((c, i) => [c.id, i]));
-  const all: Scored[] = plan.candidates.map((c) => ({ c, ...stats(scores.get(c.id)!) }));
+  const all: Scored[] = plan.candidates.map((c) => ({ c, ...foldStats(scores.get(c.id)!) }));
   const finalists = rankFinalists(plan.candidates, scores, k, higher);
   if (finalists.length === 0) {
     throw configError(
