@@ -28,14 +28,21 @@ export function medianInPlace(values: Float64Array): number | null {
   if (n === 0) return null;
   const pos = (n - 1) / 2;
   const lo = Math.floor(pos);
-  const a = select(values, lo);
-  // Everything after position lo is ≥ the lo-th value: the next order statistic is their minimum.
+  return interpolatedAt(values, lo, pos - lo);
+}
+
+/**
+ * s[k] + (s[k + 1] − s[k]) · frac for s the sorted `values` (only s[k] when frac is 0),
+ * selecting s[k] in place: everything after position k is then ≥ it, so s[k + 1] is their minimum.
+ */
+function interpolatedAt(values: Float64Array, k: number, frac: number): number {
+  const a = select(values, k);
   let b = a;
-  if (lo < pos) {
-    b = values[lo + 1];
-    for (let i = lo + 2; i < n; i++) if (values[i] < b) b = values[i];
+  if (frac > 0) {
+    b = values[k + 1];
+    for (let i = k + 2; i < values.length; i++) if (values[i] < b) b = values[i];
   }
-  return a + (b - a) * (pos - lo);
+  return a + (b - a) * frac;
 }
 
 /** Values drawn from a column to bracket its median; below twice this many values, the column is copied whole. */
@@ -88,14 +95,7 @@ export function medianOf(values: Float64Array): number | null {
     spare[k] = v;
     k += +(v >= low) & +(v <= high);
   }
-  const middle = spare.subarray(0, inside);
-  const a = select(middle, lo - below);
-  let b = a;
-  if (hi > lo) {
-    b = middle[lo - below + 1];
-    for (let i = lo - below + 2; i < inside; i++) if (middle[i] < b) b = middle[i];
-  }
-  return a + (b - a) * (pos - lo);
+  return interpolatedAt(spare.subarray(0, inside), lo - below, pos - lo);
 }
 
 /**
