@@ -13,6 +13,7 @@ import { inputError } from '../common/errors.ts';
 import { CLOSE, COMMA, NULL, OPEN, RowsDigestWriter } from './rows-digest.ts';
 import { RawColumnBuilder, type RawColumn } from './table.ts';
 import { cellText } from './typed-columns.ts';
+import { parseNumber } from './values.ts';
 
 /** `skip`: read only for the key check (a key column the caller did not ask for). */
 export type CopyKind = 'number' | 'bool' | 'text' | 'skip';
@@ -63,8 +64,8 @@ interface Interned {
 
 /** A text value as the digest writes it: its JSON string, or null. */
 const jsonBytes = (v: string | null): Uint8Array => (v === null ? NULL : Buffer.from(JSON.stringify(v)));
-/** What rows-digest.ts's numbersIn asks of a text value for its column to count as numbers. */
-const readsAsNumber = (v: string | null): boolean => v === null || Number.isFinite(Number(v));
+/** What rows-digest.ts's numbersIn asks of a text value for its column to count as numbers (the same parseNumber). */
+const readsAsNumber = (v: string | null): boolean => v === null || Number.isFinite(parseNumber(v));
 
 export class CopyTextParser {
   rows = 0;
