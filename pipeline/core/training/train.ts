@@ -176,9 +176,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const tSelect = performance.now();
 
   const ensemble = auto?.selection.ensemble?.kept ? auto.selection.ensemble : null;
-  const { fitted, tPrep, tFit } = ensemble
-    ? await fitEnsemble(ensemble.members, opts, schema, trainSet, valSet, testSet)
-    : await fitSingle(auto, opts, schema, trainSet, valSet, testSet);
+  const input: FitInput = { opts, schema, trainSet, valSet, testSet };
+  const { fitted, tPrep, tFit } = ensemble ? await fitEnsemble(ensemble.members, input) : await fitSingle(auto, input);
   const { pTr, pVa, pTe, scoreUs } = fitted;
   const costs = config.costs;
   const { threshold } = chooseThreshold(valSet.y!, pVa, costs);
@@ -298,15 +297,17 @@ interface Fitted {
 
 type FitOutcome = Promise<{ fitted: Fitted; tPrep: number; tFit: number }>;
 
+/** What fitting the model takes: the options, the schema and the three splits. */
+interface FitInput {
+  opts: TrainOptions;
+  schema: DataSchema;
+  trainSet: Dataset;
+  valSet: Dataset;
+  testSet: Dataset;
+}
+
 /** The configured engine, or `auto`'s single winner, fitted on the training rows. */
-async function fitSingle(
-  auto: AutoOutcome | null,
-  opts: TrainOptions,
-  schema: DataSchema,
-  trainSet: Dataset,
-  valSet: Dataset,
-  testSet: Dataset,
-): FitOutcome {
+async function fitSingle(auto: AutoOutcome | null, { opts, schema, trainSet, valSet, testSet }: FitInput): FitOutcome {
   const { config } = opts;
   opts.onStage?.('preprocessing');
   const factory = engineFactory(auto ? auto.selection.engine : config.engine.name);
@@ -348,11 +349,7 @@ async function fitSingle(
  */
 async function fitEnsemble(
   members: EnsembleMember[],
-  opts: TrainOptions,
-  schema: DataSchema,
-  trainSet: Dataset,
-  valSet: Dataset,
-  testSet: Dataset,
+  { opts, schema, trainSet, valSet, testSet }: FitInput,
 ): FitOutcome {
   opts.onStage?.('preprocessing');
   const preps = members.map((m) => fitPreprocessor(trainSet, schema, engineFactory(m.engine).encoding));
