@@ -190,6 +190,7 @@ export function dashboardRouter(s: ServiceState): Router {
   // The model card as JSON: the dashboard's model page, and /v1/model/report for other clients.
   r.get(['/v1/dashboard/model', '/v1/model/report'], async (ctx) => {
     const b = s.model.bundle;
+    const members = ensembleMembers(b);
     let sample: unknown = null;
     if (loaded?.reference.ds.y) {
       const { ds, scores } = loaded.reference;
@@ -225,7 +226,7 @@ export function dashboardRouter(s: ServiceState): Router {
       engine: b.engine.engine,
       params: b.engine.params,
       // A soft-voting ensemble's members and weights (absent for a single engine).
-      ...(ensembleMembers(b) ? { members: ensembleMembers(b) } : {}),
+      ...(members ? { members } : {}),
       threshold: b.threshold,
       costs: b.costs,
       positive: schema.positive,
