@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resolveConfig } from '../pipeline/core/config/load.ts';
+import { ENSEMBLE_ENGINE } from '../pipeline/core/engines/names.ts';
 import { train } from '../pipeline/core/training/train.ts';
 import { syntheticCredit } from './synthetic.ts';
 
@@ -89,7 +90,7 @@ export async function autoCase(
     winner: s ? s.winner : engine,
     cv: w ? `${w.mean!.toFixed(4)} ± ${w.sd!.toFixed(4)}` : '',
     planned_s: s?.planned_seconds ?? 0,
-    candidates: s?.leaderboard.filter((e) => e.engine !== 'ensemble').length ?? 1,
+    candidates: s?.leaderboard.filter((e) => e.engine !== ENSEMBLE_ENGINE).length ?? 1,
     ensemble: s?.ensemble
       ? `${s.ensemble.kept ? 'kept' : 'refused'}: ${s.ensemble.gap! >= 0 ? '+' : ''}${s.ensemble.gap!.toFixed(4)} (se ${s.ensemble.se!.toFixed(4)})`
       : '',
