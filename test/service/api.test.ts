@@ -5,6 +5,7 @@ import { ROOT } from '../helpers/cli.ts';
 import {
   APPLICANT,
   applicants,
+  recordsOf,
   startTestServer,
   trainedProject,
   type TestServer,
@@ -135,10 +136,7 @@ describe('POST /v1/predict', () => {
 
 describe('POST /v1/predict/batch', () => {
   const test = readCsvFile(join(ROOT, 'data/credit_data/test.csv'));
-  const rows = () =>
-    Array.from({ length: test.rows }, (_, i) =>
-      Object.fromEntries(test.header.map((h) => [h, test.columns.get(h)!.get(i)])),
-    );
+  const rows = () => recordsOf(test);
 
   it('scores a JSON array in order, same probabilities as one at a time', async () => {
     const recs = applicants(p.model, rows().slice(0, 50));

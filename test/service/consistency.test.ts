@@ -7,6 +7,7 @@ import { CreditModel } from '../../pipeline/core/model/credit-model.ts';
 import {
   APPLICANT,
   applicants,
+  recordsOf,
   startTestServer,
   trainedProject,
   type TestServer,
@@ -46,10 +47,7 @@ describe('same applicant, same probability everywhere', () => {
 
   it('the single-row fast path is bit-identical to CreditModel on every row of the data set', () => {
     const t = readCsvFile(join(ROOT, 'data/credit_data.csv'));
-    const rows = Array.from({ length: t.rows }, (_, i) =>
-      Object.fromEntries(t.header.map((h) => [h, t.columns.get(h)!.get(i)])),
-    );
-    const recs = applicants(p.model, rows);
+    const recs = applicants(p.model, recordsOf(t));
     const batch = p.model.scoreRecords(recs);
     let mismatches = 0;
     recs.forEach((r, i) => {
@@ -71,12 +69,7 @@ describe('same applicant, same probability everywhere', () => {
     const t = await startTestServer({ ...p, modelPath: join(p.dir, 'runs/gbdt/model.json'), model: gbdt });
     try {
       const data = readCsvFile(join(ROOT, 'data/credit_data/test.csv'));
-      const recs = applicants(
-        gbdt,
-        Array.from({ length: data.rows }, (_, i) =>
-          Object.fromEntries(data.header.map((h) => [h, data.columns.get(h)!.get(i)])),
-        ),
-      );
+      const recs = applicants(gbdt, recordsOf(data));
       const batch = gbdt.scoreRecords(recs);
       expect(recs.filter((rec, i) => t.state.scorer.single(rec) !== batch[i])).toHaveLength(0);
       const res = (await (await t.post('/v1/predict?explain=true', APPLICANT)).json()) as {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempProject } from '../helpers/cli.ts';
 import { readCsvFile } from '../../pipeline/core/data/csv.ts';
 import { CreditModel } from '../../pipeline/core/model/credit-model.ts';
-import { APPLICANT, applicants, startTestServer, type TestServer } from './helpers.ts';
+import { APPLICANT, applicants, recordsOf, startTestServer, type TestServer } from './helpers.ts';
 
 let model: CreditModel;
 let dir: string;
@@ -52,12 +52,7 @@ describe('an ensemble bundle in the service', () => {
 
   it('scores every test row on the fast path bit-identically to CreditModel, and batches agree', async () => {
     const data = readCsvFile(join(ROOT, 'data/credit_data/test.csv'));
-    const recs = applicants(
-      model,
-      Array.from({ length: data.rows }, (_, i) =>
-        Object.fromEntries(data.header.map((h) => [h, data.columns.get(h)!.get(i)])),
-      ),
-    );
+    const recs = applicants(model, recordsOf(data));
     const batch = model.scoreRecords(recs);
     expect(recs.filter((rec, i) => server.state.scorer.single(rec) !== batch[i])).toHaveLength(0);
     const res = (await (await server.post('/v1/predict/batch', recs.slice(0, 50))).json()) as {
@@ -98,12 +93,7 @@ describe('an ensemble bundle in the service', () => {
     const header = lines[0].split(',');
     const col = header.indexOf('probability');
     const data = readCsvFile(join(ROOT, 'data/credit_data/test.csv'));
-    const recs = applicants(
-      model,
-      Array.from({ length: data.rows }, (_, i) =>
-        Object.fromEntries(data.header.map((h) => [h, data.columns.get(h)!.get(i)])),
-      ),
-    );
+    const recs = applicants(model, recordsOf(data));
     const p = model.scoreRecords(recs);
     expect(lines.length - 1).toBe(p.length);
     // The CSV carries six decimals.

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { runCli, tempProject } from '../helpers/cli.ts';
 import { CreditModel } from '../../pipeline/core/model/credit-model.ts';
+import type { RawTable } from '../../pipeline/core/data/table.ts';
 import { createApp } from '../../service/http/app.ts';
 import { defaultOptions, type ServiceOptions } from '../../service/config.ts';
 import { listen, type RunningServer } from '../../service/http/server.ts';
@@ -60,6 +61,13 @@ export async function startTestServer(p: TrainedProject, overrides: Partial<Serv
         body: typeof body === 'string' ? body : JSON.stringify(body),
       }),
   };
+}
+
+/** A table's rows as records of their cells (null = missing), as a CSV file gives them. */
+export function recordsOf(t: RawTable): Record<string, string | null>[] {
+  return Array.from({ length: t.rows }, (_, i) =>
+    Object.fromEntries(t.header.map((h) => [h, t.columns.get(h)!.get(i)])),
+  );
 }
 
 /** Applicants from the embedded test split, typed as JSON (numbers, strings, null). */
